@@ -1,0 +1,23 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+let root: string | undefined;
+
+/** The package root (where `indicators/` and `datasets/` live), found from this module, built or not. */
+export function packageRoot(): string {
+  if (root) return root;
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const pkg = join(dir, 'package.json');
+    if (existsSync(pkg) && JSON.parse(readFileSync(pkg, 'utf8')).name === 'ictstat') return (root = dir);
+    const up = dirname(dir);
+    if (up === dir) throw new Error('ictstat package root not found above ' + fileURLToPath(import.meta.url));
+    dir = up;
+  }
+}
+
+export const indicatorsDir = (): string => join(packageRoot(), 'indicators');
+export const datasetsDir = (): string => join(packageRoot(), 'datasets');
+/** `../shared/data` beside the checkout: the public source files the datasets are built from. */
+export const sharedDataDir = (): string => process.env.ICTSTAT_SHARED_DATA ?? join(packageRoot(), '..', 'shared', 'data');
