@@ -1,0 +1,173 @@
+import { writeFileSync } from 'node:fs';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { tableToIPC } from 'apache-arrow';
+import { ingestFile } from '../ingest/ingest.js';
+import { loadIndicatorRegistry } from '../registry/indicators.js';
+import { loadEconomyRegistry, LANGUAGES, type Language } from '../registry/economies.js';
+import { loadBundled } from '../table/bundled.js';
+import { deriveIndicator, mergeByPrecedence, selectObservations } from '../table/combine.js';
+import { observationsToCsv, writeArrowFile } from '../table/io.js';
+import { UserInputError } from '../util/errors.js';
+import { csvRow } from '../util/csv.js';
+import { formatIngestReport, ingestReportJson } from './report.js';
+import { progressBar } from './progress.js';
+
+const out = (s: string): void => {
+  process.stdout.write(s);
+};
+
+function integer(name: string, min = -Infinity, max = Infinity) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!/^-?\d+$/.test(v.trim()) || n < min || n > max) throw new InvalidArgumentError(`${name} must be a whole number${Number.isFinite(min) ? ` from ${min}` : ''}${Number.isFinite(max) ? ` to ${max}` : ''}`);
+    return n;
+  };
+}
+const positiveNumber = (v: string): number => {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError('must be a number >= 0');
+  return n;
+};
+const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
+
+export function buildProgram(): Command {
+  const program = new Command('ictstat')
+    .description('ICT indicators and price-basket statistics engine (ITU IDI, ICT price baskets, MIS tables)')
+    .version('0.1.0')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+
+  program.command('ingest')
+    .description('read and validate submission files (CSV variants, JSON, Arrow IPC) into the canonical Arrow table')
+    .argument('<file...>', 'submission files; the format is detected from the content')
+    .option('--indicator <id>', 'indicator of a file without an indicator column (World Bank long CSV); default: from the file name')
+    .option('--accept-valid', 'accept the valid rows and write the bad ones to a rejects file (default: any error rejects the submission)')
+    .option('--rejects <file>', 'where --accept-valid writes rejected rows (default: <file>.rejects.csv)')
+    .option('--out <file>', 'write the accepted observations: .arrow (Arrow IPC file), .arrows (IPC stream) or .csv (canonical long CSV)')
+    .option('--jump-factor <x>', 'flag year-on-year changes beyond this ratio (a warning; 0 turns the check off)', positiveNumber, 10)
+    .option('--max-rows <n>', 'stop reading after this many observations', integer('--max-rows', 1), 5_000_000)
+    .option('--json', 'print the validation report as JSON')
+    .action(async (files: string[], o) => {
+      if (o.out && files.length > 1) throw new UserInputError('--out takes one input file at a time');
+      if (o.rejects && files.length > 1) throw new UserInputError('--rejects takes one input file at a time');
+      const indicator = o.indicator ? loadIndicatorRegistry().resolve(o.indicator).id : undefined;
+      let worst = 0;
+      const reports: object[] = [];
+      for (const file of files) {
+        const bar = progressBar(file);
+        const r = await ingestFile(file, { indicator, acceptValid: o.acceptValid, rejectsFile: o.rejects, jumpFactor: o.jumpFactor, maxRows: o.maxRows, onProgress: bar });
+        bar.finish();
+        if (o.json) reports.push(ingestReportJson(r));
+        else out(formatIngestReport(r) + '\n');
+        if (r.status === 'rejected') worst = 2;
+        else if (o.out) {
+          if (o.out.endsWith('.csv')) writeFileSync(o.out, observationsToCsv(r.table));
+          else writeArrowFile(r.table, o.out);
+          if (!o.json) out(`  accepted observations written to ${o.out}\n`);
+        }
+      }
+      if (o.json) out(JSON.stringify(files.length === 1 ? reports[0] : reports, null, 2) + '\n');
+      process.exitCode = worst;
+    });
+
+  program.command('series')
+    .description('print one indicator series of one economy, from the bundled data or from --data files')
+    .requiredOption('--economy <code>', 'ISO3, ISO2 or M49 code (case-insensitive)')
+    .requiredOption('--indicator <id>', 'indicator id or alias (ITU or World Bank code)')
+    .option('--from <year>', 'first year', integer('--from', 1900, 2200))
+    .option('--to <year>', 'last year', integer('--to', 1900, 2200))
+    .option('--data <file>', 'read this file instead of the bundled data (repeatable; any ingest format)', collect)
+    .option('--all-sources', 'show every source\'s value, not only the preferred one')
+    .addOption(new Option('--format <format>', 'output format').choices(['csv', 'json', 'arrow']).default('csv'))
+    .action(async (o) => {
+      const indicators = loadIndicatorRegistry();
+      const def = indicators.resolve(o.indicator);
+      const economy = loadEconomyRegistry().resolve(o.economy);
+      if (o.from !== undefined && o.to !== undefined && o.from > o.to) throw new UserInputError(`--from ${o.from} is after --to ${o.to}`);
+      const derivation = indicators.derived(def.id);
+      const wanted = [def.id, ...(derivation?.formula.inputs ?? [])];
+      let table;
+      if (o.data) {
+        const tables = [];
+        for (const file of o.data as string[]) {
+          const r = await ingestFile(file, { jumpFactor: 0 });
+          if (r.status === 'rejected') {
+            process.stderr.write(formatIngestReport(r, 10) + '\n');
+            throw new UserInputError(`${file}: rejected by validation; fix it or check it with \`ictstat ingest ${file}\``);
+          }
+          tables.push(r.table);
+        }
+        table = mergeByPrecedence(tables, !o.allSources);
+      } else table = await loadBundled({ indicators: wanted, allSources: o.allSources });
+      table = selectObservations(table, { economies: [economy.iso3], indicators: wanted });
+      // A derived indicator is computed for the years where it was not reported but its inputs were.
+      if (derivation) table = mergeByPrecedence([table, deriveIndicator(table, def.id, derivation.formula)], !o.allSources);
+      table = selectObservations(table, { economies: [economy.iso3], indicators: [def.id], from: o.from, to: o.to });
+      if (table.numRows === 0)
+        process.stderr.write(`no ${def.id} observations for ${economy.iso3}${o.from || o.to ? ` in ${o.from ?? '...'}-${o.to ?? '...'}` : ''}${o.data ? ' in the given files' : ' in the bundled data'}\n`);
+      if (o.format === 'csv') out(observationsToCsv(table, ['year', 'value', 'note', 'source']));
+      else if (o.format === 'json') {
+        const rows = [];
+        for (let i = 0; i < table.numRows; i++) {
+          const g = (c: string) => table.getChild(c)!.get(i);
+          rows.push({ year: g('year'), value: g('value'), note: g('note'), source: g('source'), derived_from: g('derived_from') });
+        }
+        out(JSON.stringify({ economy: economy.iso3, economyName: economy.names.en, indicator: def.id, name: def.name, unit: def.unit, observations: rows }, null, 2) + '\n');
+      } else {
+        if (process.stdout.isTTY) throw new UserInputError('--format arrow writes binary Arrow IPC: redirect it to a file or a pipe');
+        process.stdout.write(tableToIPC(table, 'stream'));
+      }
+    });
+
+  program.command('indicators')
+    .description('list the indicator registry (ids, units, aliases, SDG indicators)')
+    .option('--json', 'the full registry as JSON')
+    .action((o) => {
+      const reg = loadIndicatorRegistry();
+      if (o.json) return out(JSON.stringify(reg.indicators, null, 2) + '\n');
+      out(csvRow(['id', 'name', 'unit', 'kind', 'sdg', 'aliases', 'derived']));
+      for (const d of reg.indicators) out(csvRow([d.id, d.name, d.unit, d.kind, d.sdg ?? '', d.aliases.join(' '), d.derived?.formula ?? '']));
+    });
+
+  program.command('economies')
+    .description('list the economies: ITU Member States and the territories in ITU data')
+    .addOption(new Option('--lang <lang>', 'UN language of the names').choices([...LANGUAGES]).default('en'))
+    .option('--members-only', 'only ITU Member States')
+    .option('--as-of <date>', 'ITU membership on this date (YYYY-MM-DD)')
+    .option('--json', 'full records as JSON')
+    .action((o) => {
+      const reg = loadEconomyRegistry();
+      if (o.asOf && !/^\d{4}-\d{2}-\d{2}$/.test(o.asOf)) throw new UserInputError(`--as-of must be a date YYYY-MM-DD, not "${o.asOf}"`);
+      const list = o.membersOnly || o.asOf ? reg.memberStates(o.asOf) : reg.all();
+      if (o.json) return out(JSON.stringify(list, null, 2) + '\n');
+      out(csvRow(['iso3', 'iso2', 'm49', 'name', 'kind', 'itu_region', 'income_group', 'ldc', 'lldc', 'sids']));
+      for (const e of list)
+        out(csvRow([e.iso3, e.iso2, e.m49, reg.name(e.iso3, o.lang as Language), e.kind, e.ituRegion2025 ?? '', e.incomeGroup ?? '', e.ldc ? 'Y' : 'N', e.lldc ? 'Y' : 'N', e.sids ? 'Y' : 'N']));
+    });
+
+  return program;
+}
+
+/** Run the CLI: user errors print one clear line and exit 2; only a bug prints a stack (with ICTSTAT_DEBUG=1). */
+export async function main(argv: string[]): Promise<number> {
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  });
+  try {
+    await buildProgram().parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
+      return 2; // commander already printed the message
+    }
+    if (e instanceof UserInputError) {
+      process.stderr.write(`ictstat: ${e.message}\n`);
+      return e.exitCode;
+    }
+    process.stderr.write(`ictstat: internal error: ${(e as Error).message}\n(this is a bug; please report it with the command you ran${process.env.ICTSTAT_DEBUG ? '' : '; ICTSTAT_DEBUG=1 shows the stack'})\n`);
+    if (process.env.ICTSTAT_DEBUG) process.stderr.write(String((e as Error).stack) + '\n');
+    return 70;
+  }
+}

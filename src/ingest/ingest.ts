@@ -1,0 +1,431 @@
+import { createHash } from 'node:crypto';
+import { closeSync, createReadStream, openSync, readFileSync, statSync, writeSync } from 'node:fs';
+import { basename } from 'node:path';
+import { Transform, type TransformCallback } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { parse as parseCsv } from 'fast-csv';
+import { tableFromIPC, type Table } from 'apache-arrow';
+import { loadIndicatorRegistry, type IndicatorRegistry } from '../registry/indicators.js';
+import { loadEconomyRegistry } from '../registry/economies.js';
+import { ObservationBuilder, emptyObservationTable } from '../table/observations.js';
+import { csvRow } from '../util/csv.js';
+import { UserInputError } from '../util/errors.js';
+import { FindingLog, type Finding, type Rule } from './findings.js';
+import { EXPECTED_LAYOUTS, detectCsvLayout, type CsvLayout, type RawObservation } from './layouts.js';
+import { sniffFile, type TextEncoding } from './sniff.js';
+import { ObservationValidator, checkSubmission, type EconomyClassifier } from './validate.js';
+
+export interface IngestOptions {
+  /** Indicator of a file that has no indicator column (World Bank long CSV); default: from the file name. */
+  indicator?: string;
+  /** Accept the valid rows and write the bad ones to `rejectsFile`, instead of rejecting the whole submission. */
+  acceptValid?: boolean;
+  rejectsFile?: string;
+  submissionId?: string;
+  jumpFactor?: number;
+  now?: Date;
+  /** Limits that keep memory bounded whatever the input. */
+  maxRows?: number;
+  maxErrors?: number;
+  maxLineBytes?: number;
+  maxWholeFileBytes?: number;
+  /** Progress callback (bytes read, total bytes); the CLI draws a bar on a terminal. */
+  onProgress?: (bytesRead: number, totalBytes: number) => void;
+  indicators?: IndicatorRegistry;
+  economies?: EconomyClassifier;
+}
+
+export type IngestFormat = 'canonical' | 'itu-datahub' | 'wb-long' | 'wide' | 'json' | 'arrow-file' | 'arrow-stream' | 'unknown';
+
+export interface IngestResult {
+  file: string;
+  submissionId: string;
+  sha256: string;
+  format: IngestFormat;
+  encoding: TextEncoding;
+  status: 'accepted' | 'rejected';
+  /** The accepted observations (empty when rejected). */
+  table: Table;
+  log: FindingLog;
+  /** Observations read (a wide row counts once per filled year cell). */
+  observationsRead: number;
+  accepted: number;
+  rejected: number;
+  skipped: number;
+  economies: number;
+  indicators: string[];
+  years: [number, number] | null;
+  rejectsFile?: string;
+}
+
+export const DEFAULT_LIMITS = {
+  maxRows: 5_000_000,
+  maxErrors: 1000,
+  maxLineBytes: 1 << 20,
+  maxWholeFileBytes: 256 << 20,
+};
+
+/** Stops the reading when a limit is hit; the finding that says why is already logged. */
+class StopReading extends Error {}
+
+/**
+ * Read one submission file into the canonical Arrow observation table and validate it.
+ * The file's format and encoding are detected from its content. Problems in the content are findings in
+ * the result, never exceptions; only a file that cannot be opened throws (a UserInputError).
+ */
+export async function ingestFile(file: string, opts: IngestOptions = {}): Promise<IngestResult> {
+  let size: number;
+  try {
+    const st = statSync(file);
+    if (!st.isFile()) throw new UserInputError(`${file}: not a file`);
+    size = st.size;
+  } catch (e) {
+    if (e instanceof UserInputError) throw e;
+    throw new UserInputError(`${file}: cannot read: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+  }
+  const limits = { ...DEFAULT_LIMITS, ...definedOnly(opts) };
+  const log = new FindingLog();
+  const indicators = opts.indicators ?? loadIndicatorRegistry();
+  const economies = opts.economies ?? loadEconomyRegistry();
+  const builder = new ObservationBuilder(Math.min(1 << 20, Math.max(1024, size / 40)));
+  let rejectsFd: number | undefined;
+  let rejectedRows = 0;
+  const rejectsPath = opts.acceptValid ? (opts.rejectsFile ?? `${file}.rejects.csv`) : undefined;
+  const writeReject = (cells: Array<string | number | undefined>, f: Finding): void => {
+    rejectedRows++;
+    if (!rejectsPath) return;
+    if (rejectsFd === undefined) {
+      rejectsFd = openSync(rejectsPath, 'w');
+      writeSync(rejectsFd, csvRow(['line', 'rule', 'message', 'economy', 'indicator', 'year', 'value', 'note', 'source']));
+    }
+    writeSync(rejectsFd, csvRow([f.line, f.rule, f.message, ...cells]));
+  };
+  let observationsRead = 0;
+  const sha256 = await hashFile(file);
+  const submissionId = opts.submissionId ?? `${basename(file)}@${sha256.slice(0, 12)}`;
+  const validator = new ObservationValidator({
+    file, submissionId, indicators, economies, log, now: opts.now, jumpFactor: opts.jumpFactor,
+    onReject: (raw, f) => writeReject([raw.economy, raw.indicator, raw.year, raw.value, raw.note, raw.source], f),
+  }, builder);
+  const fatal = (rule: Rule, message: string, where: Partial<Finding> = {}): void => log.add({ severity: 'error', rule, file, message, ...where });
+  const accept = (raw: RawObservation): void => {
+    observationsRead++;
+    validator.accept(raw);
+    if (builder.length > limits.maxRows) {
+      fatal('too-large', `more than ${limits.maxRows.toLocaleString('en')} observations; reading stopped (raise the limit with --max-rows)`, { line: raw.line });
+      throw new StopReading();
+    }
+    if (!opts.acceptValid && log.errors >= limits.maxErrors) {
+      fatal('too-many-errors', `${log.errors} errors; reading stopped at this line (fix them, or use --accept-valid to keep the valid rows)`, { line: raw.line });
+      throw new StopReading();
+    }
+  };
+
+  const sniffed = sniffFile(file);
+  let format: IngestFormat = 'unknown';
+  try {
+    switch (sniffed.kind) {
+      case 'empty':
+        fatal('empty-file', size === 0 ? 'the file is empty' : 'the file holds only white space');
+        break;
+      case 'binary':
+        fatal('binary-file', sniffed.utf16 ? 'the file is UTF-16 text; save it as UTF-8 (or Latin-1) CSV'
+          : 'the file is binary (not CSV, JSON or Arrow IPC): it holds NUL or control bytes');
+        break;
+      case 'arrow-file':
+      case 'arrow-stream':
+        format = sniffed.kind;
+        readArrow(readWhole(file, size, limits.maxWholeFileBytes, fatal), file, accept, fatal);
+        break;
+      case 'json':
+        format = 'json';
+        readJson(readWhole(file, size, limits.maxWholeFileBytes, fatal).toString(sniffed.encoding === 'utf-8' ? 'utf8' : 'latin1'), accept, fatal);
+        break;
+      case 'text': {
+        if (sniffed.encoding === 'latin1')
+          log.add({ severity: 'warning', rule: 'encoding', file, message: `not valid UTF-8 (byte ${sniffed.invalidUtf8At}); read as Latin-1 (Windows-1252)` });
+        format = await readCsv(file, size, sniffed.encoding, opts, limits, accept, fatal);
+        break;
+      }
+    }
+  } catch (e) {
+    if (!(e instanceof StopReading)) throw e;
+  }
+
+  // Table-level rules once every row is in.
+  const valueColumn = { 'itu-datahub': 'dataValue', 'wb-long': 'Value', wide: '(year column)' }[format as string] ?? 'value';
+  const keep = checkSubmission(builder, { file, submissionId, indicators, economies, log, jumpFactor: opts.jumpFactor, valueColumn }, (row, f) => {
+    const ec = builder.column('economy')[row], ic = builder.column('indicator')[row];
+    writeReject([builder.dictionary('economy')[ec], builder.dictionary('indicator')[ic], builder.column('year')[row], builder.column('value')[row]], f);
+  });
+  if (rejectsFd !== undefined) closeSync(rejectsFd);
+
+  if (builder.length === 0 && log.errors === 0 && format !== 'unknown')
+    fatal('no-data-rows', observationsRead === 0 ? 'the file has a header but no data rows' : 'no row holds an observation that can be used');
+  const structural = STRUCTURAL_RULES.some((r) => log.count(r) > 0);
+  const status: IngestResult['status'] = structural || (!opts.acceptValid && log.errors > 0) ? 'rejected' : 'accepted';
+  if (status === 'rejected') keep.fill(0);
+  const summary = summarise(builder, keep);
+  return {
+    file, submissionId, sha256, format, encoding: sniffed.encoding, status, table: builder.toTable(keep), log,
+    observationsRead, accepted: summary.rows, rejected: rejectedRows,
+    skipped: Math.max(0, observationsRead - summary.rows - rejectedRows),
+    economies: summary.economies, indicators: summary.indicators, years: summary.years,
+    rejectsFile: rejectedRows > 0 ? rejectsPath : undefined,
+  };
+}
+
+/** Findings that make a file unusable as a whole, whatever --accept-valid says. */
+const STRUCTURAL_RULES: Rule[] = ['empty-file', 'binary-file', 'unknown-format', 'missing-column', 'malformed-row',
+  'line-too-long', 'bad-json', 'bad-arrow', 'too-large', 'too-many-errors', 'no-data-rows'];
+
+function summarise(builder: ObservationBuilder, keep: Uint8Array): { rows: number; economies: number; indicators: string[]; years: [number, number] | null } {
+  const econ = builder.column('economy'), ind = builder.column('indicator'), year = builder.column('year');
+  const seenEcon = new Uint8Array(builder.dictionary('economy').length), seenInd = new Uint8Array(builder.dictionary('indicator').length);
+  let rows = 0, lo = Infinity, hi = -Infinity;
+  for (let i = 0; i < keep.length; i++) {
+    if (!keep[i]) continue;
+    rows++;
+    seenEcon[econ[i]] = 1;
+    seenInd[ind[i]] = 1;
+    if (year[i] < lo) lo = year[i];
+    if (year[i] > hi) hi = year[i];
+  }
+  return {
+    rows,
+    economies: seenEcon.reduce((a, b) => a + b, 0),
+    indicators: builder.dictionary('indicator').filter((_, k) => seenInd[k]),
+    years: rows ? [lo, hi] : null,
+  };
+}
+
+function definedOnly<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** SHA-256 of a file, streamed: it names the submission and is kept with every revision. */
+export async function hashFile(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+type Fatal = (rule: Rule, message: string, where?: Partial<Finding>) => void;
+
+/** JSON and Arrow are read whole, so their size is capped (CSV streams in bounded memory at any size). */
+function readWhole(file: string, size: number, max: number, fatal: Fatal): Buffer {
+  if (size > max) {
+    fatal('too-large', `${(size / 2 ** 20).toFixed(0)} MiB is above the ${max / 2 ** 20} MiB limit for JSON and Arrow files; submit large files as CSV`);
+    throw new StopReading();
+  }
+  return readFileSync(file);
+}
+
+/**
+ * Decode bytes to text (UTF-8, strictly, or Latin-1), drop a byte-order mark, and stop a line longer
+ * than the limit before the CSV parser buffers it.
+ */
+class TextGuard extends Transform {
+  private decoder: TextDecoder;
+  private sinceNewline = 0;
+  private bytes = 0;
+  line = 1;
+  constructor(encoding: TextEncoding, private readonly maxLine: number, private readonly onBytes: (n: number) => void) {
+    super({ readableObjectMode: false, decodeStrings: true });
+    this.decoder = new TextDecoder(encoding === 'utf-8' ? 'utf-8' : 'windows-1252', { fatal: encoding === 'utf-8' });
+  }
+  _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+    let text: string;
+    try {
+      text = this.decoder.decode(chunk, { stream: true });
+    } catch {
+      return done(new GuardError('encoding', `invalid UTF-8 in the bytes ${this.bytes}..${this.bytes + chunk.length} (near line ${this.line}): the file mixes encodings; save it as UTF-8`, this.line));
+    }
+    this.bytes += chunk.length;
+    this.onBytes(this.bytes);
+    for (let i = 0; i < text.length; i++) {
+      if (text.charCodeAt(i) === 10) {
+        this.line++;
+        this.sinceNewline = 0;
+      } else if (++this.sinceNewline > this.maxLine) {
+        return done(new GuardError('line-too-long', `line ${this.line} is longer than ${this.maxLine} characters (a CSV file's rows are short: is it CSV?)`, this.line));
+      }
+    }
+    done(null, text);
+  }
+  _flush(done: TransformCallback): void {
+    try {
+      const rest = this.decoder.decode();
+      done(null, rest || undefined);
+    } catch {
+      done(new GuardError('encoding', 'the file ends inside a UTF-8 sequence', this.line));
+    }
+  }
+}
+
+class GuardError extends Error {
+  constructor(readonly rule: Rule, message: string, readonly line: number) {
+    super(message);
+  }
+}
+
+async function readCsv(
+  file: string, size: number, encoding: TextEncoding, opts: IngestOptions, limits: typeof DEFAULT_LIMITS,
+  accept: (raw: RawObservation) => void, fatal: Fatal,
+): Promise<IngestFormat> {
+  let layout: CsvLayout | undefined;
+  let format: IngestFormat = 'unknown';
+  let line = 1;
+  let stopped = false;
+  const guard = new TextGuard(encoding, limits.maxLineBytes, (n) => opts.onProgress?.(n, size));
+  const parser = parseCsv({ headers: false, ignoreEmpty: false, trim: false });
+  const consume = new Transform({
+    objectMode: true,
+    transform(fields: string[], _e, done) {
+      const at = line;
+      for (const f of fields) for (let i = f.indexOf('\n'); i >= 0; i = f.indexOf('\n', i + 1)) line++;
+      line++;
+      if (stopped) return done();
+      try {
+        if (fields.length === 0 || (fields.length === 1 && fields[0].trim() === '')) return done();
+        if (!layout) {
+          const found = detectCsvLayout(fields, { file, indicator: opts.indicator });
+          if (!found) {
+            fatal('unknown-format', `the header matches no supported layout; expected ${EXPECTED_LAYOUTS}`, { line: at, value: fields.join(',').slice(0, 120) });
+            stopped = true;
+          } else if ('missing' in found) {
+            fatal('missing-column', `a ${found.format} file needs the column(s) ${found.missing.join(', ')}`, { line: at, column: found.missing.join(', ') });
+            stopped = true;
+          } else {
+            layout = found;
+            format = found.format;
+          }
+          return done();
+        }
+        if (fields.length !== layout.width) {
+          fatal('malformed-row', `${fields.length} fields where the header has ${layout.width}`, { line: at, value: fields.join(',').slice(0, 120) });
+          if (!opts.acceptValid) throw new StopReading();
+          return done();
+        }
+        layout.read(fields, at, accept);
+        done();
+      } catch (e) {
+        if (e instanceof StopReading) {
+          stopped = true;
+          return done();
+        }
+        done(e as Error);
+      }
+    },
+  });
+  try {
+    await pipeline(createReadStream(file, { highWaterMark: 1 << 16 }), guard, parser, consume);
+  } catch (e) {
+    if (e instanceof GuardError) fatal(e.rule, e.message, { line: e.line });
+    else if (e instanceof StopReading) { /* already said */ }
+    else if (e instanceof Error && /parse error/i.test(e.message)) fatal('malformed-row', `CSV syntax: ${e.message} (a stray or unclosed quote)`, { line });
+    else throw e;
+  }
+  return format;
+}
+
+/** A JSON array of records {economy, indicator, year, value[, note][, source]} (or {"observations": [...]}). */
+function readJson(text: string, accept: (raw: RawObservation) => void, fatal: Fatal): void {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+  } catch (e) {
+    const msg = (e as Error).message;
+    const pos = /position (\d+)/.exec(msg);
+    const where = pos ? lineColumnAt(text, Number(pos[1])) : undefined;
+    fatal('bad-json', `not valid JSON: ${msg}`, where ? { line: where.line, column: `character ${where.column}` } : {});
+    return;
+  }
+  const records = Array.isArray(doc) ? doc : (doc as { observations?: unknown })?.observations;
+  if (!Array.isArray(records)) {
+    fatal('bad-json', 'expected a list of records [{"economy": ..., "indicator": ..., "year": ..., "value": ...}, ...] or {"observations": [...]}');
+    return;
+  }
+  const lines = recordLines(text);
+  for (let k = 0; k < records.length; k++) {
+    const r = records[k];
+    const line = lines[k] ?? 0;
+    if (r === null || typeof r !== 'object' || Array.isArray(r)) {
+      fatal('bad-json', `record ${k + 1} is not an object`, { line });
+      continue;
+    }
+    const rec = r as Record<string, unknown>;
+    const missing = ['economy', 'indicator', 'year', 'value'].filter((f) => !(f in rec));
+    if (missing.length) {
+      fatal('missing-column', `record ${k + 1} lacks ${missing.join(', ')}`, { line, column: missing.join(', ') });
+      continue;
+    }
+    accept({
+      line, economy: text_(rec.economy), indicator: text_(rec.indicator), year: text_(rec.year), value: text_(rec.value),
+      note: optional(rec.note), source: optional(rec.source), seriesCode: optional(rec.series_code),
+      economyColumn: 'economy', indicatorColumn: 'indicator', yearColumn: 'year', valueColumn: 'value',
+    });
+  }
+}
+
+/** JSON values as the text a CSV cell would hold, so one validator serves every format. */
+function text_(v: unknown): string {
+  if (v === null || v === undefined) return '';
+  if (typeof v === 'number') return Number.isFinite(v) ? String(v) : 'NaN';
+  return typeof v === 'string' ? v : JSON.stringify(v);
+}
+const optional = (v: unknown): string | undefined => (v === null || v === undefined ? undefined : text_(v));
+
+/** The line on which each top-level record of a JSON array starts (one pass, strings skipped). */
+function recordLines(text: string): number[] {
+  const out: number[] = [];
+  let line = 1, depth = 0, inString = false, target = -1;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10) line++;
+    if (inString) {
+      if (c === 92) i++;
+      else if (c === 34) inString = false;
+      continue;
+    }
+    if (c === 34) inString = true;
+    else if (c === 91 || c === 123) {
+      depth++;
+      if (target < 0 && c === 91) target = depth + 1; // records sit one level inside the first array
+      else if (depth === target) out.push(line);
+    } else if (c === 93 || c === 125) depth--;
+  }
+  return out;
+}
+
+function lineColumnAt(text: string, pos: number): { line: number; column: number } {
+  let line = 1, last = -1;
+  for (let i = 0; i < pos && i < text.length; i++) if (text.charCodeAt(i) === 10) { line++; last = i; }
+  return { line, column: pos - last };
+}
+
+/** Arrow IPC (file or stream) with the canonical columns; the line of a row is its row number. */
+function readArrow(bytes: Buffer, file: string, accept: (raw: RawObservation) => void, fatal: Fatal): void {
+  let table: Table;
+  try {
+    table = tableFromIPC(bytes);
+  } catch (e) {
+    fatal('bad-arrow', `cannot read Arrow IPC: ${(e as Error).message}`);
+    return;
+  }
+  const col = (name: string) => table.getChild(name);
+  const missing = ['economy', 'indicator', 'year', 'value'].filter((c) => !col(c));
+  if (missing.length) {
+    fatal('bad-arrow', `the Arrow table lacks the column(s) ${missing.join(', ')} (it has ${table.schema.fields.map((f) => f.name).join(', ') || 'none'})`, { column: missing.join(', ') });
+    return;
+  }
+  const [e, i, y, v, n, s, sc] = ['economy', 'indicator', 'year', 'value', 'note', 'source', 'series_code'].map(col);
+  for (let r = 0; r < table.numRows; r++) {
+    accept({
+      line: r + 1, economy: text_(e!.get(r)), indicator: text_(i!.get(r)), year: text_(y!.get(r)), value: text_(v!.get(r)),
+      note: n ? optional(n.get(r)) : undefined, source: s ? optional(s.get(r)) : undefined, seriesCode: sc ? optional(sc.get(r)) : undefined,
+      economyColumn: 'economy', indicatorColumn: 'indicator', yearColumn: 'year', valueColumn: 'value',
+    });
+  }
+  void file;
+}

@@ -1,0 +1,211 @@
+import type { IndicatorDef, IndicatorRegistry } from '../registry/indicators.js';
+import type { ObservationBuilder } from '../table/observations.js';
+import type { FindingLog, Finding, Rule } from './findings.js';
+import type { RawObservation } from './layouts.js';
+
+/** What validation needs of the economy registry. */
+export interface EconomyClassifier {
+  classify(code: string):
+    | { kind: 'economy'; economy: { iso3: string } }
+    | { kind: 'non-iso'; code: string; name: string; iso3: string | null }
+    | { kind: 'aggregate'; code: string; name: string }
+    | { kind: 'unknown'; suggestions: string[] };
+}
+
+export interface ValidationOptions {
+  file: string;
+  submissionId: string;
+  indicators: IndicatorRegistry;
+  economies: EconomyClassifier;
+  log: FindingLog;
+  /** Latest valid year is this year + 1. */
+  now?: Date;
+  /** Year-on-year ratio beyond which a change is flagged (a warning). */
+  jumpFactor?: number;
+  /** Name of the value column, for findings of the table-level rules. */
+  valueColumn?: string;
+  /** Called with each row rejected by a row-level error (for the rejects file). */
+  onReject?: (raw: RawObservation, finding: Finding) => void;
+}
+
+const NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+const FIRST_YEAR = 1960;
+
+type EconomyVerdict = { iso3: string; finding?: Omit<Finding, 'file' | 'line' | 'value'> } | { iso3: null; finding: Omit<Finding, 'file' | 'line' | 'value'> };
+type IndicatorVerdict = { def: IndicatorDef } | { def: null; finding: Omit<Finding, 'file' | 'line' | 'value'> };
+
+/**
+ * Row-level rules, applied as rows stream in; a valid row goes into the builder. Lookups are cached
+ * per distinct code, so a file with millions of rows resolves each code once.
+ */
+export class ObservationValidator {
+  readonly lastYear: number;
+  private readonly economyCache = new Map<string, EconomyVerdict>();
+  private readonly indicatorCache = new Map<string, IndicatorVerdict>();
+
+  constructor(private readonly opts: ValidationOptions, private readonly builder: ObservationBuilder) {
+    this.lastYear = (opts.now ?? new Date()).getUTCFullYear() + 1;
+  }
+
+  /** Validate one observation; returns true if it was appended. */
+  accept(raw: RawObservation): boolean {
+    const { log, file } = this.opts;
+    const reject = (rule: Rule, column: string, value: string, message: string): false => {
+      const f: Finding = { severity: 'error', rule, file, line: raw.line, column, value, message };
+      log.add(f);
+      this.opts.onReject?.(raw, f);
+      return false;
+    };
+
+    const ev = this.economy(raw.economy.trim(), raw.economyColumn);
+    if (ev.finding) {
+      log.add({ ...ev.finding, file, line: raw.line, value: raw.economy });
+      if (ev.finding.severity === 'error') this.opts.onReject?.(raw, { ...ev.finding, file, line: raw.line, value: raw.economy });
+    }
+    if (ev.iso3 === null) return false;
+
+    const iv = this.indicator(raw.indicator.trim(), raw.indicatorColumn);
+    if (iv.def === null) return reject(iv.finding.rule, raw.indicatorColumn, raw.indicator, iv.finding.message);
+    const def = iv.def;
+
+    const yearText = raw.year.trim();
+    const year = Number(yearText);
+    if (!/^\d{1,4}(?:\.0+)?$/.test(yearText) || !Number.isInteger(year))
+      return reject('bad-year', raw.yearColumn, raw.year, 'the year must be a whole number such as 2021');
+    if (year < FIRST_YEAR || year > this.lastYear)
+      return reject('year-out-of-range', raw.yearColumn, raw.year, `the year must be within ${FIRST_YEAR}..${this.lastYear}`);
+
+    const valueText = raw.value.trim();
+    if (valueText === '') {
+      log.add({ severity: 'warning', rule: 'missing-value', file, line: raw.line, column: raw.valueColumn, value: raw.value, message: 'empty value: no observation, row skipped' });
+      return false;
+    }
+    if (!NUMBER.test(valueText)) {
+      const hint = /^\d{1,3}(,\d{3})+(\.\d+)?$/.test(valueText) ? ' (thousands separators are not allowed: write 1234567.5)'
+        : /^\d+,\d+$/.test(valueText) ? ' (use a decimal point, not a comma)' : '';
+      return reject('not-a-number', raw.valueColumn, raw.value, `the value is not a number${hint}`);
+    }
+    const value = Number(valueText);
+    if (!Number.isFinite(value)) return reject('not-a-number', raw.valueColumn, raw.value, 'the value is not a finite number');
+    const [lo, hi] = def.range;
+    if (def.kind === 'per-100' && value > hi) {
+      return reject('unit-hint', raw.valueColumn, raw.value,
+        `${def.id} is per 100 inhabitants; ${value} looks like a count (submit counts under the count indicator, e.g. ${countSibling(def)})`);
+    }
+    if (value < lo || value > hi)
+      return reject('out-of-range', raw.valueColumn, raw.value, `${def.id} must be within ${lo}..${hi} (${def.unit})`);
+
+    this.builder.append({
+      economy: ev.iso3, indicator: def.id, year, value,
+      note: raw.note?.trim() || null, source: raw.source?.trim() || null,
+      series_code: raw.seriesCode?.trim() || null, submission_id: this.opts.submissionId, line: raw.line,
+    });
+    return true;
+  }
+
+  private economy(code: string, column: string): EconomyVerdict {
+    let v = this.economyCache.get(code);
+    if (v) return v;
+    const c = this.opts.economies.classify(code);
+    switch (c.kind) {
+      case 'economy':
+        v = { iso3: c.economy.iso3 };
+        break;
+      case 'non-iso':
+        v = c.iso3
+          ? { iso3: c.iso3, finding: { severity: 'warning', rule: 'non-iso-entity', column, message: `${code} (${c.name}) is not an ISO 3166 code; recoded to ${c.iso3}` } }
+          : { iso3: null, finding: { severity: 'warning', rule: 'non-iso-entity', column, message: `${code} (${c.name}) is not an ISO 3166 economy; row skipped` } };
+        break;
+      case 'aggregate':
+        v = { iso3: null, finding: { severity: 'warning', rule: 'aggregate', column, message: `${code} (${c.name}) is an aggregate, not an economy; row skipped` } };
+        break;
+      default:
+        v = { iso3: null, finding: { severity: 'error', rule: 'unknown-economy', column,
+          message: code === '' ? 'the economy code is empty' : `unknown economy code "${code}"` + (c.suggestions.length ? `; did you mean ${c.suggestions.join(' or ')}?` : '') } };
+    }
+    this.economyCache.set(code, v);
+    return v;
+  }
+
+  private indicator(code: string, column: string): IndicatorVerdict {
+    let v = this.indicatorCache.get(code);
+    if (v) return v;
+    const def = this.opts.indicators.find(code);
+    if (def) v = { def };
+    else {
+      const near = this.opts.indicators.suggest(code);
+      v = { def: null, finding: { severity: 'error', rule: 'unknown-indicator', column,
+        message: (code === '' ? 'the indicator is empty' : `unknown indicator "${code}"`) + (near.length ? `; did you mean ${near.map((s) => `"${s}"`).join(' or ')}?` : '') } };
+    }
+    this.indicatorCache.set(code, v);
+    return v;
+  }
+}
+
+/** fixed_bb_p100 -> fixed_bb_subs: the count a per-100 indicator is derived from, for the unit hint. */
+function countSibling(def: IndicatorDef): string {
+  return def.derived?.formula.split(/[^a-z0-9_]+/i).find((t) => t.endsWith('_subs')) ?? 'the count indicator';
+}
+
+/**
+ * Rules over the whole submission, vectorised over the builder's columns: duplicates (same economy,
+ * indicator and year), year-on-year jumps, percentages submitted as fractions. Returns a keep-mask
+ * (0 for rows in a conflicting duplicate and for repeated identical rows).
+ */
+export function checkSubmission(builder: ObservationBuilder, opts: ValidationOptions, onConflict?: (row: number, finding: Finding) => void): Uint8Array {
+  const n = builder.length;
+  const keep = new Uint8Array(n).fill(1);
+  if (n === 0) return keep;
+  const econ = builder.column('economy'), ind = builder.column('indicator'), year = builder.column('year');
+  const value = builder.column('value'), line = builder.column('line');
+  const econs = builder.dictionary('economy'), inds = builder.dictionary('indicator');
+  const nInd = inds.length;
+  const key = new Float64Array(n);
+  for (let i = 0; i < n; i++) key[i] = (econ[i] * nInd + ind[i]) * 4096 + year[i];
+  const order = new Uint32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  order.sort((a, b) => key[a] - key[b] || line[a] - line[b]);
+  const { log, file } = opts;
+  const jump = opts.jumpFactor ?? 10;
+  const column = opts.valueColumn ?? 'value';
+
+  for (let k = 1; k < n; k++) {
+    const a = order[k - 1], b = order[k];
+    const sameSeries = econ[a] === econ[b] && ind[a] === ind[b];
+    if (!sameSeries) continue;
+    if (year[a] === year[b]) {
+      const what = `${econs[econ[b]]} ${inds[ind[b]]} ${year[b]}`;
+      if (value[a] === value[b]) {
+        keep[b] = 0;
+        log.add({ severity: 'warning', rule: 'duplicate', file, line: line[b], column, value: String(value[b]), message: `${what} repeats line ${line[a]}; kept once` });
+      } else {
+        const f: Finding = { severity: 'error', rule: 'duplicate-conflict', file, line: line[b], column, value: String(value[b]),
+          message: `${what} is also given on line ${line[a]} with value ${value[a]}` };
+        log.add(f);
+        if (keep[a]) onConflict?.(a, { ...f, line: line[a], value: String(value[a]), message: `${what} is also given on line ${line[b]} with value ${value[b]}` });
+        onConflict?.(b, f);
+        keep[a] = 0;
+        keep[b] = 0;
+      }
+    } else if (jump > 0 && value[a] > 0 && value[b] > 0 && keep[a] && keep[b]) {
+      const ratio = value[b] > value[a] ? value[b] / value[a] : value[a] / value[b];
+      if (ratio > jump)
+        log.add({ severity: 'warning', rule: 'year-jump', file, line: line[b], column, value: String(value[b]),
+          message: `${econs[econ[b]]} ${inds[ind[b]]}: ${value[a]} in ${year[a]} to ${value[b]} in ${year[b]} (x${ratio.toPrecision(3)}, beyond the jump factor ${jump})` });
+    }
+  }
+
+  // Percentages given as fractions: every value of a percent indicator within 0..1.
+  const maxByInd = new Float64Array(nInd).fill(-Infinity), countByInd = new Uint32Array(nInd), firstLine = new Int32Array(nInd);
+  for (let i = 0; i < n; i++) {
+    if (value[i] > maxByInd[ind[i]]) maxByInd[ind[i]] = value[i];
+    if (countByInd[ind[i]]++ === 0) firstLine[ind[i]] = line[i];
+  }
+  for (let j = 0; j < nInd; j++) {
+    const def = opts.indicators.find(inds[j]);
+    if (def?.kind === 'percent' && countByInd[j] >= 3 && maxByInd[j] > 0 && maxByInd[j] <= 1)
+      log.add({ severity: 'warning', rule: 'unit-hint', file, line: firstLine[j], column, value: String(maxByInd[j]),
+        message: `every ${def.id} value is within 0..1: percentages look like fractions (submit 45.2 for 45.2%)` });
+  }
+  return keep;
+}

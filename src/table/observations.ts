@@ -1,0 +1,182 @@
+import {
+  Dictionary, Int32, Table, Utf8, makeData, makeVector, vectorFromArray,
+  type Vector,
+} from 'apache-arrow';
+
+/**
+ * The canonical observation table: one row per (economy, indicator, year) value, as every loader
+ * produces it and every engine reads it.
+ *
+ *   economy, indicator, note, source, series_code, derived_from, submission_id: dictionary<utf8>
+ *   year: int16, value: float64, line: int32 (the row's line in its file; 0 when computed)
+ */
+export const OBSERVATION_COLUMNS = [
+  'economy', 'indicator', 'year', 'value', 'note', 'source', 'series_code', 'derived_from', 'submission_id', 'line',
+] as const;
+
+const STRING_COLUMNS = ['economy', 'indicator', 'note', 'source', 'series_code', 'derived_from', 'submission_id'] as const;
+type StringColumn = (typeof STRING_COLUMNS)[number];
+
+export interface ObservationRow {
+  economy: string;
+  indicator: string;
+  year: number;
+  value: number;
+  note?: string | null;
+  source?: string | null;
+  series_code?: string | null;
+  derived_from?: string | null;
+  submission_id?: string | null;
+  line?: number;
+}
+
+/** Interns strings into a dictionary; index -1 is null. */
+class StringDictionary {
+  readonly values: string[] = [];
+  private readonly index = new Map<string, number>();
+  intern(s: string | null | undefined): number {
+    if (s === null || s === undefined || s === '') return -1;
+    let k = this.index.get(s);
+    if (k === undefined) {
+      k = this.values.push(s) - 1;
+      this.index.set(s, k);
+    }
+    return k;
+  }
+}
+
+/**
+ * Columnar accumulator for observations: growable typed arrays and interned strings, so a large
+ * submission costs a few bytes per row and no per-row objects survive the append.
+ */
+export class ObservationBuilder {
+  length = 0;
+  private capacity: number;
+  private year: Int16Array;
+  private value: Float64Array;
+  private line: Int32Array;
+  private readonly codes: Record<StringColumn, Int32Array>;
+  private readonly dicts: Record<StringColumn, StringDictionary>;
+
+  constructor(initialCapacity = 1024) {
+    this.capacity = Math.max(16, initialCapacity);
+    this.year = new Int16Array(this.capacity);
+    this.value = new Float64Array(this.capacity);
+    this.line = new Int32Array(this.capacity);
+    this.codes = {} as Record<StringColumn, Int32Array>;
+    this.dicts = {} as Record<StringColumn, StringDictionary>;
+    for (const c of STRING_COLUMNS) {
+      this.codes[c] = new Int32Array(this.capacity);
+      this.dicts[c] = new StringDictionary();
+    }
+  }
+
+  private grow(): void {
+    const cap = this.capacity * 2;
+    const grow = <T extends Int16Array | Int32Array | Float64Array>(a: T): T => {
+      const b = new (a.constructor as new (n: number) => T)(cap);
+      b.set(a);
+      return b;
+    };
+    this.year = grow(this.year);
+    this.value = grow(this.value);
+    this.line = grow(this.line);
+    for (const c of STRING_COLUMNS) this.codes[c] = grow(this.codes[c]);
+    this.capacity = cap;
+  }
+
+  append(row: ObservationRow): number {
+    if (this.length === this.capacity) this.grow();
+    const i = this.length++;
+    this.year[i] = row.year;
+    this.value[i] = row.value;
+    this.line[i] = row.line ?? 0;
+    for (const c of STRING_COLUMNS) this.codes[c][i] = this.dicts[c].intern(row[c]);
+    return i;
+  }
+
+  /** Read-only views used by table-level checks before the table is built. */
+  column(name: 'year'): Int16Array;
+  column(name: 'value'): Float64Array;
+  column(name: 'line'): Int32Array;
+  column(name: StringColumn): Int32Array;
+  column(name: string): Int16Array | Int32Array | Float64Array {
+    if (name === 'year') return this.year.subarray(0, this.length);
+    if (name === 'value') return this.value.subarray(0, this.length);
+    if (name === 'line') return this.line.subarray(0, this.length);
+    return this.codes[name as StringColumn].subarray(0, this.length);
+  }
+
+  dictionary(name: StringColumn): readonly string[] {
+    return this.dicts[name].values;
+  }
+
+  /** Build the Arrow table, keeping the rows where `keep` is 1 (all rows when omitted). */
+  toTable(keep?: Uint8Array): Table {
+    let idx: Int32Array | undefined;
+    let n = this.length;
+    if (keep) {
+      n = 0;
+      for (let i = 0; i < this.length; i++) n += keep[i];
+      idx = new Int32Array(n);
+      for (let i = 0, k = 0; i < this.length; i++) if (keep[i]) idx[k++] = i;
+    }
+    const pick = <T extends Int16Array | Int32Array | Float64Array>(a: T): T => {
+      if (!idx) return a.slice(0, this.length) as T;
+      const out = new (a.constructor as new (n: number) => T)(n);
+      for (let k = 0; k < n; k++) out[k] = a[idx[k]];
+      return out;
+    };
+    const columns: Record<string, Vector> = {};
+    for (const c of STRING_COLUMNS) {
+      columns[c] = dictionaryVector(pick(this.codes[c]), this.dicts[c].values);
+    }
+    columns.year = makeVector(pick(this.year));
+    columns.value = makeVector(pick(this.value));
+    columns.line = makeVector(pick(this.line));
+    const ordered: Record<string, Vector> = {};
+    for (const c of OBSERVATION_COLUMNS) ordered[c] = columns[c];
+    return new Table(ordered);
+  }
+}
+
+/** A dictionary<utf8, int32> vector from codes (-1 = null) and the dictionary's strings. */
+export function dictionaryVector(codes: Int32Array, dictionary: readonly string[]): Vector {
+  let nullCount = 0;
+  for (let i = 0; i < codes.length; i++) if (codes[i] < 0) nullCount++;
+  let nullBitmap: Uint8Array | undefined;
+  let data = codes;
+  if (nullCount > 0) {
+    nullBitmap = new Uint8Array((codes.length + 7) >> 3);
+    data = codes.slice();
+    for (let i = 0; i < codes.length; i++) {
+      if (codes[i] >= 0) nullBitmap[i >> 3] |= 1 << (i & 7);
+      else data[i] = 0;
+    }
+  }
+  return makeVector(makeData({
+    type: new Dictionary(new Utf8(), new Int32()),
+    length: codes.length,
+    nullCount,
+    nullBitmap,
+    data,
+    dictionary: vectorFromArray([...dictionary], new Utf8()),
+  }));
+}
+
+/** An empty observation table with the canonical schema. */
+export function emptyObservationTable(): Table {
+  return new ObservationBuilder(16).toTable();
+}
+
+/** Rows of an observation table as plain objects (for output at the edges, not for hot loops). */
+export function observationRows(table: Table): ObservationRow[] {
+  const cols = OBSERVATION_COLUMNS.map((c) => [c, table.getChild(c)] as const);
+  const rows: ObservationRow[] = new Array(table.numRows);
+  for (let i = 0; i < table.numRows; i++) {
+    const r: Record<string, unknown> = {};
+    for (const [c, v] of cols) r[c] = v ? v.get(i) : null;
+    rows[i] = r as unknown as ObservationRow;
+  }
+  return rows;
+}
