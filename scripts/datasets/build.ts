@@ -1,8 +1,122 @@
+/** Assembles every generated file: indicators/ economy data (Task A) and datasets/ with its manifest and README. */
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { EconomyRegistry } from '../../src/registry/economies.js';
+import { loadIndicatorRegistry } from '../../src/registry/indicators.js';
 import { buildEconomies, economiesFiles } from './economies.js';
+import { observationsCsv, sha256, type Observation, type SourceOutput } from './long-format.js';
+import {
+  convertItuDatahub, convertItuPrices2022, convertItuPrices2025, convertUndp, convertWdi, PRICES_2025_SOURCE, UNDP_SOURCE, WDI_SOURCE,
+  type Registries,
+} from './sources.js';
 
-/** Every generated file (path relative to the package root → content) and a human-readable summary. */
+/** Which source wins when two give the same (economy, indicator, year). */
+export const PRECEDENCE = ['itu-datahub', 'itu-prices-2025', 'itu-prices-2022', 'undp', 'wdi'] as const;
+
+const ITU_LICENCE = 'ITU terms: CC BY-NC-SA 3.0 IGO; cite "ITU" and the release';
+export const SOURCES = [
+  { id: 'itu-datahub', publisher: 'ITU', licence: ITU_LICENCE, citation: 'ITU, World Telecommunication/ICT Indicators Database, DataHub export (rows cite their national source)', origin: ['itu-datahub/*.csv'] },
+  { id: 'itu-prices-2025', publisher: 'ITU', licence: ITU_LICENCE, citation: PRICES_2025_SOURCE, origin: ['itu-prices/itu_affordability_2024-2025.csv'] },
+  { id: 'itu-prices-2022', publisher: 'ITU (2020-2021 prices with A4AI)', licence: ITU_LICENCE, citation: 'ITU ICT Price Baskets, historical data series, March 2022 release', origin: ['itu-prices/ITU_ICTPriceBaskets_2008-2021_March2022.csv'] },
+  { id: 'undp', publisher: 'UNDP Human Development Report Office', licence: 'attribution required', citation: UNDP_SOURCE, origin: ['undp/HDR23-24_Composite_indices_complete_time_series.csv'] },
+  { id: 'wdi', publisher: 'World Bank', licence: 'CC BY 4.0', citation: WDI_SOURCE, origin: ['wdi/*.csv'] },
+];
+
+export const CONVERTERS: Record<(typeof PRECEDENCE)[number], (sharedDir: string, reg: Registries) => SourceOutput> = {
+  'itu-datahub': convertItuDatahub, 'itu-prices-2025': convertItuPrices2025, 'itu-prices-2022': convertItuPrices2022, undp: convertUndp, wdi: convertWdi,
+};
+
+/** Registries built from the shared folder itself, so a build never depends on stale committed JSON. */
+export function buildRegistries(sharedDir: string): Registries & { economyFiles: Map<string, string> } {
+  const built = buildEconomies(sharedDir);
+  return { economies: new EconomyRegistry(built.economies, built.entities), indicators: loadIndicatorRegistry(), economyFiles: economiesFiles(built) };
+}
+
+/** One source's files under datasets/<id>/, by path relative to the package root. */
+export function sourceFiles(out: SourceOutput): Map<string, string> {
+  const byIndicator = new Map<string, Observation[]>();
+  for (const o of out.observations) {
+    if (!byIndicator.has(o.indicator)) byIndicator.set(o.indicator, []);
+    byIndicator.get(o.indicator)!.push(o);
+  }
+  const files = new Map<string, string>();
+  for (const id of [...byIndicator.keys()].sort()) files.set(`datasets/${out.id}/${id}.csv`, observationsCsv(byIndicator.get(id)!));
+  for (const [name, content] of out.extraFiles ?? []) files.set(`datasets/${out.id}/${name}`, content);
+  return files;
+}
+
+/** The same (economy, indicator, year) twice in one source would make a file ambiguous. */
+function duplicateKeys(out: SourceOutput): string[] {
+  const seen = new Set<string>(), dups: string[] = [];
+  for (const o of out.observations) {
+    const k = `${o.economy}|${o.indicator}|${o.year}`;
+    if (seen.has(k)) dups.push(k);
+    seen.add(k);
+  }
+  return dups;
+}
+
 export function buildAllFiles(sharedDir: string): { files: Map<string, string>; report: string } {
-  const economies = buildEconomies(sharedDir);
-  const files = economiesFiles(economies);
-  return { files, report: `economies: ${economies.economies.length}\n` };
+  const reg = buildRegistries(sharedDir);
+  const files = new Map(reg.economyFiles);
+  const outputs = PRECEDENCE.map((id) => CONVERTERS[id](sharedDir, reg));
+  const manifestFiles: Array<Record<string, unknown>> = [];
+  const outOfRange: Array<Record<string, unknown>> = [];
+  const report: string[] = [];
+  for (const out of outputs) {
+    const dups = duplicateKeys(out);
+    if (dups.length) throw new Error(`${out.id}: ${dups.length} duplicate (economy, indicator, year) keys, e.g. ${dups.slice(0, 3).join(', ')}`);
+    for (const o of out.observations) {
+      const [min, max] = reg.indicators.get(o.indicator).range;
+      // Kept, not dropped: the value is what the publisher released; ingest flags it.
+      if (o.value < min || o.value > max) outOfRange.push({ source: out.id, indicator: o.indicator, economy: o.economy, year: o.year, value: o.value, range: [min, max] });
+    }
+    for (const [path, content] of sourceFiles(out)) {
+      files.set(path, content);
+      const indicator = path.endsWith('medians.csv') ? null : path.slice(path.lastIndexOf('/') + 1, -4);
+      const rows = indicator ? out.observations.filter((o) => o.indicator === indicator) : [];
+      manifestFiles.push({
+        path: path.slice('datasets/'.length), source: out.id, indicator,
+        rows: content.split('\n').length - 2,
+        economies: indicator ? new Set(rows.map((o) => o.economy)).size : null,
+        yearMin: indicator ? Math.min(...rows.map((o) => o.year)) : null,
+        yearMax: indicator ? Math.max(...rows.map((o) => o.year)) : null,
+        sha256: sha256(content),
+      });
+    }
+    report.push(`${out.id}: ${out.observations.length} rows`);
+  }
+  const manifest = {
+    generatedFrom: '../shared/data',
+    format: { header: 'economy,indicator,year,value,note,source,series_code', sortedBy: ['economy', 'year'] },
+    precedence: PRECEDENCE,
+    sources: SOURCES,
+    files: manifestFiles,
+    dropped: Object.fromEntries(outputs.map((o) => [o.id, sortKeys(o.dropped)])),
+    checks: Object.fromEntries(outputs.filter((o) => o.checks).map((o) => [o.id, o.checks])),
+    outOfRange,
+  };
+  files.set('datasets/manifest.json', JSON.stringify(manifest, null, 2) + '\n');
+  files.set('datasets/README.md', datasetsReadme(outputs, outOfRange.length));
+  report.push(`out of registry range (kept): ${outOfRange.length}`);
+  return { files, report: report.join('\n') + '\n' };
+}
+
+function sortKeys(dropped: Record<string, Record<string, number>>): Record<string, Record<string, number>> {
+  return Object.fromEntries(Object.keys(dropped).sort().map((reason) => [reason, Object.fromEntries(Object.entries(dropped[reason]).sort(([a], [b]) => (a < b ? -1 : 1)))]));
+}
+
+/** The hand-written README (scripts/datasets/datasets-readme.md) followed by a generated table of counts. */
+function datasetsReadme(outputs: SourceOutput[], outOfRange: number): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  // Built code runs from dist/scripts/datasets; the template stays beside the TypeScript source.
+  const template = readFileSync(join(here.replace(/[\\/]dist([\\/]scripts[\\/]datasets)$/, '$1'), 'datasets-readme.md'), 'utf8');
+  const lines = ['', '## Counts (generated)', '', '| source | rows | indicators | economies | dropped rows |', '|---|---:|---:|---:|---:|'];
+  for (const o of outputs) {
+    const dropped = Object.values(o.dropped).flatMap((x) => Object.values(x)).reduce((a, b) => a + b, 0);
+    lines.push(`| ${o.id} | ${o.observations.length} | ${new Set(o.observations.map((x) => x.indicator)).size} | ${new Set(o.observations.map((x) => x.economy)).size} | ${dropped} |`);
+  }
+  lines.push('', `Values outside the indicator registry's valid range (kept, listed in manifest.json \`outOfRange\`): ${outOfRange}.`, '');
+  return template.trimEnd() + '\n' + lines.join('\n');
 }

@@ -33,6 +33,8 @@ const WB_COMPOSITE_ECONOMIES = ['CHI'];
 
 /** ITU DataHub entity codes that are not ISO 3166 (SOURCES.md); ANT (dissolved 2010) and ASC have no ISO3. */
 const DATAHUB_NON_ISO: Record<string, string | null> = { AAA: 'GGY', GBJ: 'JEY', KSO: 'XKX', ANT: null, ASC: null };
+/** The 2022 price workbook files Palestine under the World Bank's former code WBG (West Bank and Gaza). */
+const PRICES_2022_NON_ISO: Record<string, string> = { WBG: 'PSE' };
 
 /** ITU BDT region labels as written in the price files → the six region names. */
 const ITU_REGION_LABELS: Record<string, ItuRegion | null> = {
@@ -113,9 +115,12 @@ export function buildEconomies(sharedDir: string): EconomiesBuild {
       if (isIsoEconomy(r.get('Country Code'))) see(r.get('Country Code'), r.get('Country Name'));
     }
   const region2021 = new Map<string, ItuRegion | null>();
+  const pricesNames = new Map<string, string>();
   for (const r of pricesEconomyRows(sharedDir)) {
-    see(r.iso3, r.name);
-    region2021.set(r.iso3, normaliseItuRegion(r.region));
+    const iso3 = PRICES_2022_NON_ISO[r.iso3] ?? r.iso3;
+    see(iso3, r.name);
+    pricesNames.set(r.iso3, r.name);
+    region2021.set(iso3, normaliseItuRegion(r.region));
   }
   const region2025 = new Map<string, ItuRegion | null>();
   for (const r of readSharedCsv(sharedDir, PRICES_2025_FILE).rows) {
@@ -188,6 +193,8 @@ export function buildEconomies(sharedDir: string): EconomiesBuild {
   const nonIsoEntities: NonIsoEntity[] = Object.entries(DATAHUB_NON_ISO)
     .filter(([code]) => datahubCodes.has(code))
     .map(([code, iso3]) => ({ code, name: datahubCodes.get(code)!, iso3, source: 'ITU DataHub' }))
+    .concat(Object.entries(PRICES_2022_NON_ISO).filter(([code]) => pricesNames.has(code))
+      .map(([code, iso3]) => ({ code, name: pricesNames.get(code)!, iso3, source: 'ITU ICT Price Baskets, March 2022 release' })))
     .sort((a, b) => a.code.localeCompare(b.code));
   const unexpected = [...datahubCodes.keys()].filter((c) => !isIsoEconomy(c) && !(c in DATAHUB_NON_ISO));
   if (unexpected.length) throw new Error(`ITU DataHub codes neither ISO nor known non-ISO: ${unexpected.join(', ')}`);

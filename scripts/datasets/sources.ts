@@ -1,0 +1,204 @@
+/** The five source converters: shared files in, canonical observations out. Pure functions of the folder. */
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { EconomyRegistry } from '../../src/registry/economies.js';
+import type { IndicatorRegistry } from '../../src/registry/indicators.js';
+import { csvRow } from '../../src/util/csv.js';
+import { normaliseItuRegion, pricesEconomyRows, PRICES_2022_FILE, PRICES_2025_FILE } from './economies.js';
+import {
+  countDrop, economyFor, indicatorFor, joinNotes, type DropCounts, type Observation, type SourceOutput,
+} from './long-format.js';
+import { parseSourceNumber, readSharedCsv, readSharedRecords } from './read.js';
+
+export interface Registries { economies: EconomyRegistry; indicators: IndicatorRegistry }
+
+const DATAHUB_SOURCE = 'ITU, World Telecommunication/ICT Indicators Database (DataHub)';
+export const WDI_SOURCE = 'World Bank, World Development Indicators';
+export const UNDP_SOURCE = 'UNDP, Human Development Report 2023/2024, composite indices time series';
+export const PRICES_2025_SOURCE = 'ITU, ICT price baskets, December 2025 release';
+
+const csvFiles = (sharedDir: string, dir: string): string[] => readdirSync(join(sharedDir, dir)).filter((f) => f.endsWith('.csv')).sort();
+
+/** ITU DataHub exports: one row per (series, entity, year), with the row's own note and national source. */
+export function convertItuDatahub(sharedDir: string, reg: Registries): SourceOutput {
+  const dropped: DropCounts = {};
+  const observations: Observation[] = [];
+  for (const f of csvFiles(sharedDir, 'itu-datahub'))
+    for (const r of readSharedCsv(sharedDir, `itu-datahub/${f}`).rows) {
+      const value = parseSourceNumber(r.get('dataValue'));
+      if (value === null) { countDrop(dropped, 'missing value', r.get('seriesCode')); continue; }
+      const economy = economyFor(reg.economies, r.get('entityIso'), dropped);
+      if (!economy) continue;
+      // seriesCode, not seriesUnits: the units column is wrong for count and price series.
+      const def = indicatorFor(reg.indicators, r.get('seriesCode'));
+      observations.push({
+        economy: economy.iso3, indicator: def.id, year: Number(r.get('dataYear')), value,
+        note: joinNotes(r.get('dataNote'), economy.viaCode ? `source entity code ${economy.viaCode}` : ''),
+        source: r.get('dataSource').trim() || DATAHUB_SOURCE,
+        series_code: r.get('seriesCode'),
+      });
+    }
+  return { id: 'itu-datahub', observations, dropped };
+}
+
+/** World Bank WDI: one file per series; aggregates dropped, territories kept. */
+export function convertWdi(sharedDir: string, reg: Registries): SourceOutput {
+  const dropped: DropCounts = {};
+  const observations: Observation[] = [];
+  for (const f of csvFiles(sharedDir, 'wdi')) {
+    const seriesCode = f.replace(/\.csv$/, '').toUpperCase();
+    const def = indicatorFor(reg.indicators, seriesCode);
+    for (const r of readSharedCsv(sharedDir, `wdi/${f}`).rows) {
+      const value = parseSourceNumber(r.get('Value'));
+      if (value === null) { countDrop(dropped, 'missing value', seriesCode); continue; }
+      const economy = economyFor(reg.economies, r.get('Country Code'), dropped);
+      if (!economy) continue;
+      observations.push({ economy: economy.iso3, indicator: def.id, year: Number(r.get('Year')), value, note: '', source: WDI_SOURCE, series_code: seriesCode });
+    }
+  }
+  return { id: 'wdi', observations, dropped };
+}
+
+/** UNDP HDR: mean years of schooling from the wide mys_1990..mys_2022 columns; the ZZ* aggregate rows dropped. */
+export function convertUndp(sharedDir: string, reg: Registries): SourceOutput {
+  const dropped: DropCounts = {};
+  const observations: Observation[] = [];
+  const { header, rows } = readSharedCsv(sharedDir, 'undp/HDR23-24_Composite_indices_complete_time_series.csv');
+  const yearColumns = header.filter((h) => /^mys_\d{4}$/.test(h));
+  const def = indicatorFor(reg.indicators, 'mys');
+  for (const r of rows) {
+    const economy = economyFor(reg.economies, r.get('iso3'), dropped);
+    if (!economy) continue;
+    for (const col of yearColumns) {
+      const value = parseSourceNumber(r.get(col));
+      if (value === null) { countDrop(dropped, 'missing value', 'mys'); continue; }
+      observations.push({ economy: economy.iso3, indicator: def.id, year: Number(col.slice(4)), value, note: '', source: UNDP_SOURCE, series_code: 'mys' });
+    }
+  }
+  return { id: 'undp', observations, dropped };
+}
+
+interface BasketPeriod { historical: string; latest: string; from: number; to: number }
+
+/** The BasketHistory table of the 2022 price workbook: which basket each year of a combined series holds. */
+export function parseBasketHistory(sharedDir: string): BasketPeriod[] {
+  const records = readSharedRecords(sharedDir, PRICES_2022_FILE);
+  const start = records.findIndex((r) => r.fields[0] === 'Baskets_combined_simplified' && r.fields[1] === 'Historical baskets');
+  if (start < 0) throw new Error(`${PRICES_2022_FILE}: no BasketHistory header row`);
+  const periods: BasketPeriod[] = [];
+  for (const r of records.slice(start + 1)) {
+    const m = /^(\d{4})-(\d{4})?$/.exec(r.fields[2]?.trim() ?? '');
+    if (!m) break;
+    periods.push({ historical: r.fields[1], latest: r.fields[3], from: Number(m[1]), to: m[2] ? Number(m[2]) : Infinity });
+  }
+  return periods;
+}
+
+/** The release name in the workbook's "How to cite" row. */
+function prices2022Citation(sharedDir: string): string {
+  const row = readSharedRecords(sharedDir, PRICES_2022_FILE).find((r) => r.fields[0] === 'How to cite:');
+  const quoted = /"([^"]+)"/.exec(row?.fields[1] ?? '');
+  if (!quoted) throw new Error(`${PRICES_2022_FILE}: no "How to cite" row`);
+  return quoted[1];
+}
+
+/**
+ * ITU ICT Price Baskets 2008-2021: each row is a combined series under its 2021 basket name; the value of a year
+ * belongs to the basket in force that year (BasketHistory), which is the indicator it is filed under.
+ * Rows and history are joined through the registry: both basket spellings are aliases of the same indicator.
+ */
+export function convertItuPrices2022(sharedDir: string, reg: Registries): SourceOutput {
+  const dropped: DropCounts = {};
+  const observations: Observation[] = [];
+  const history = parseBasketHistory(sharedDir);
+  const source = prices2022Citation(sharedDir);
+  const records = readSharedRecords(sharedDir, PRICES_2022_FILE);
+  const header = records.find((r) => r.fields[0] === 'IsoCode' && r.fields[1] === 'Economy')!.fields;
+  const col = (name: string): number => header.indexOf(name);
+  const yearCols = header.map((h, k) => [h, k] as const).filter(([h]) => /^\d{4}$/.test(h));
+  for (const row of pricesEconomyRows(sharedDir)) {
+    const f = row.fields;
+    const current = f[col('basket_current')], unit = f[col('Unit')];
+    const currentId = indicatorFor(reg.indicators, `${current}/${unit}`).id;
+    const periods = history.filter((p) => reg.indicators.find(`${p.latest}/${unit}`)?.id === currentId);
+    if (periods.length === 0) throw new Error(`${PRICES_2022_FILE}:${row.line}: basket "${current}" is in no BasketHistory row`);
+    const economy = economyFor(reg.economies, row.iso3, dropped);
+    if (!economy) continue;
+    for (const [yearText, k] of yearCols) {
+      const value = parseSourceNumber(f[k] ?? '');
+      if (value === null) continue; // 'NA': no price collected
+      const year = Number(yearText);
+      const period = periods.find((p) => p.from <= year && year <= p.to);
+      if (!period) { countDrop(dropped, 'no basket in force that year (BasketHistory)', `${current}/${year}`); continue; }
+      const seriesCode = `${period.historical}/${unit}`;
+      const def = indicatorFor(reg.indicators, seriesCode);
+      observations.push({
+        economy: economy.iso3, indicator: def.id, year, value,
+        note: joinNotes(def.id === currentId ? '' : `historical basket, from the combined series "${current}"`, economy.viaCode ? `source entity code ${economy.viaCode}` : ''),
+        source, series_code: seriesCode,
+      });
+    }
+  }
+  return { id: 'itu-prices-2022', observations, dropped, extraFiles: new Map([['medians.csv', prices2022Medians(records)]]) };
+}
+
+/** The "Medians 2008-2021" section, long: one row per (unit, basket, grouping, group, year) with a value. */
+function prices2022Medians(records: ReturnType<typeof readSharedRecords>): string {
+  const start = records.findIndex((r) => r.fields[0] === 'unit' && r.fields[1] === 'Baskets_combined_simplified');
+  if (start < 0) throw new Error(`${PRICES_2022_FILE}: no Medians header row`);
+  const header = records[start].fields;
+  const yearCols = header.map((h, k) => [h, k] as const).filter(([h]) => /^\d{4}$/.test(h));
+  const out = [csvRow(['unit', 'basket', 'basket_name', 'n_economies', 'grouping', 'group', 'year', 'value'])];
+  for (const r of records.slice(start + 1)) {
+    const [unit, basket, basketName, n, grouping, group] = r.fields;
+    if (!['GNIpc', 'PPP', 'USD'].includes(unit)) break;
+    // Region labels made the same as the itu-region-2021 grouping, so medians can be recomputed from it.
+    const groupName = grouping === 'ITU BDT Regions' ? normaliseItuRegion(group) ?? group : group;
+    for (const [year, k] of yearCols) {
+      const value = parseSourceNumber(r.fields[k] ?? '');
+      if (value !== null) out.push(csvRow([unit, basket, basketName, Number(n), grouping, groupName, Number(year), value]));
+    }
+  }
+  return out.join('');
+}
+
+/**
+ * ITU affordability 2024-2025 (December 2025 release): wide columns <basket>_<unit>_<year>[_exp].
+ * `_exp` years are experimental; the *_latest_official columns repeat a year column and are only checked.
+ */
+export function convertItuPrices2025(sharedDir: string, reg: Registries): SourceOutput {
+  const dropped: DropCounts = {};
+  const observations: Observation[] = [];
+  const { header, rows } = readSharedCsv(sharedDir, PRICES_2025_FILE);
+  const valueCols = header.flatMap((h) => {
+    const m = /^((?:mbb|fbb)_\d+gb_(?:pct_gni|usd|ppp))_(\d{4})(_exp)?$/.exec(h);
+    return m ? [{ column: h, series: m[1], year: Number(m[2]), experimental: !!m[3] }] : [];
+  });
+  const latestCols = header.flatMap((h) => {
+    const m = /^((?:mbb|fbb)_\d+gb)_pct_gni_latest_official$/.exec(h);
+    return m ? [{ column: h, basket: m[1] }] : [];
+  });
+  const disagreements: Array<Record<string, unknown>> = [];
+  const unverifiable: Array<Record<string, unknown>> = [];
+  for (const r of rows) {
+    const economy = economyFor(reg.economies, r.get('iso3'), dropped);
+    if (!economy) continue;
+    for (const c of valueCols) {
+      const value = parseSourceNumber(r.get(c.column));
+      if (value === null) continue;
+      const def = indicatorFor(reg.indicators, c.series);
+      observations.push({ economy: economy.iso3, indicator: def.id, year: c.year, value, note: c.experimental ? 'experimental' : '', source: PRICES_2025_SOURCE, series_code: c.series });
+    }
+    for (const l of latestCols) {
+      const latest = parseSourceNumber(r.get(l.column));
+      const yearText = r.get(`${l.basket}_latest_year`);
+      if (latest === null) continue;
+      const year = Number(yearText);
+      const same = valueCols.find((c) => c.series === `${l.basket}_pct_gni` && c.year === year);
+      if (!same) { unverifiable.push({ economy: economy.iso3, column: l.column, value: latest, latestYear: year }); continue; }
+      const yearValue = parseSourceNumber(r.get(same.column));
+      if (yearValue !== latest) disagreements.push({ economy: economy.iso3, column: l.column, value: latest, yearColumn: same.column, yearValue });
+    }
+  }
+  return { id: 'itu-prices-2025', observations, dropped, checks: { latestOfficialDisagreements: disagreements, latestOfficialYearNotInFile: unverifiable } };
+}
