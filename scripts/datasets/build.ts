@@ -78,7 +78,8 @@ export function buildAllFiles(sharedDir: string): { files: Map<string, string>; 
       const rows = indicator ? out.observations.filter((o) => o.indicator === indicator) : [];
       manifestFiles.push({
         path: path.slice('datasets/'.length), source: out.id, indicator,
-        rows: content.split('\n').length - 2,
+        // Records, not lines: DataHub notes may hold line breaks.
+        rows: indicator ? rows.length : content.split('\n').length - 2,
         economies: indicator ? new Set(rows.map((o) => o.economy)).size : null,
         yearMin: indicator ? Math.min(...rows.map((o) => o.year)) : null,
         yearMax: indicator ? Math.max(...rows.map((o) => o.year)) : null,
