@@ -4,6 +4,7 @@ import { tableToIPC } from 'apache-arrow';
 import { ingestFile } from '../ingest/ingest.js';
 import { loadIndicatorRegistry } from '../registry/indicators.js';
 import { loadEconomyRegistry, LANGUAGES, type Language } from '../registry/economies.js';
+import { loadGroupingCsv, loadGroupings } from '../registry/groupings.js';
 import { loadBundled } from '../table/bundled.js';
 import { deriveIndicator, mergeByPrecedence, selectObservations } from '../table/combine.js';
 import { observationsToCsv, writeArrowFile } from '../table/io.js';
@@ -144,6 +145,28 @@ export function buildProgram(): Command {
       out(csvRow(['iso3', 'iso2', 'm49', 'name', 'kind', 'itu_region', 'income_group', 'ldc', 'lldc', 'sids']));
       for (const e of list)
         out(csvRow([e.iso3, e.iso2, e.m49, reg.name(e.iso3, o.lang as Language), e.kind, e.ituRegion2025 ?? '', e.incomeGroup ?? '', e.ldc ? 'Y' : 'N', e.lldc ? 'Y' : 'N', e.sids ? 'Y' : 'N']));
+    });
+
+  program.command('groupings')
+    .description('list the groupings of economies (ITU regions, income groups, LDC/LLDC/SIDS, ...), or the members of one')
+    .argument('[id]', 'a grouping id: print its economies and groups')
+    .option('--file <csv>', 'read a user grouping from a CSV with header economy,group (validated), instead of a bundled one')
+    .action((id: string | undefined, o) => {
+      if (o.file) {
+        const g = loadGroupingCsv(o.file, { id: id ?? 'user', name: o.file });
+        out(csvRow(['economy', 'group']));
+        for (const [iso3, group] of [...g.groups].sort()) out(csvRow([iso3, group]));
+        return;
+      }
+      const all = loadGroupings();
+      if (!id) {
+        out(csvRow(['id', 'name', 'source', 'economies', 'groups']));
+        for (const g of all.list()) out(csvRow([g.id, g.name, g.source, g.groups.size, new Set(g.groups.values()).size]));
+        return;
+      }
+      const grouping = all.get(id);
+      out(csvRow(['economy', 'group']));
+      for (const [iso3, group] of [...grouping.groups].sort()) out(csvRow([iso3, group]));
     });
 
   return program;
