@@ -376,22 +376,30 @@ function text_(v: unknown): string {
 }
 const optional = (v: unknown): string | undefined => (v === null || v === undefined ? undefined : text_(v));
 
-/** The line on which each top-level record of a JSON array starts (one pass, strings skipped). */
+/**
+ * The line on which each record starts (one pass, strings skipped): the records are the top-level array,
+ * or the array under the top-level key "observations" (not whatever array comes first).
+ */
 function recordLines(text: string): number[] {
   const out: number[] = [];
-  let line = 1, depth = 0, inString = false, target = -1;
+  let line = 1, depth = 0, inString = false, target = -1, stringStart = 0, key = '';
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c === 10) line++;
     if (inString) {
       if (c === 92) i++;
-      else if (c === 34) inString = false;
+      else if (c === 34) {
+        inString = false;
+        if (depth === 1) key = text.slice(stringStart, i); // the last string before a '[' at depth 1 is its key
+      }
       continue;
     }
-    if (c === 34) inString = true;
-    else if (c === 91 || c === 123) {
+    if (c === 34) {
+      inString = true;
+      stringStart = i + 1;
+    } else if (c === 91 || c === 123) {
       depth++;
-      if (target < 0 && c === 91) target = depth + 1; // records sit one level inside the first array
+      if (target < 0 && c === 91 && (depth === 1 || (depth === 2 && key === 'observations'))) target = depth + 1; // records sit one level inside
       else if (depth === target) out.push(line);
     } else if (c === 93 || c === 125) depth--;
   }
