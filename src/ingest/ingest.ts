@@ -87,7 +87,7 @@ export async function ingestFile(file: string, opts: IngestOptions = {}): Promis
   const log = new FindingLog();
   const indicators = opts.indicators ?? loadIndicatorRegistry();
   const economies = opts.economies ?? loadEconomyRegistry();
-  const builder = new ObservationBuilder(Math.min(1 << 20, Math.max(1024, size / 40)));
+  const builder = new ObservationBuilder(Math.min(1 << 20, Math.max(1024, Math.ceil(size / 40))));
   let rejectsFd: number | undefined;
   let rejectedRows = 0;
   const rejectsPath = opts.acceptValid ? (opts.rejectsFile ?? `${file}.rejects.csv`) : undefined;
@@ -162,7 +162,8 @@ export async function ingestFile(file: string, opts: IngestOptions = {}): Promis
 
   if (builder.length === 0 && log.errors === 0 && format !== 'unknown')
     fatal('no-data-rows', observationsRead === 0 ? 'the file has a header but no data rows' : 'no row holds an observation that can be used');
-  const structural = STRUCTURAL_RULES.some((r) => log.count(r) > 0);
+  // A mid-file UTF-8 failure stops the reading (an error); the Latin-1 warning from the sniffer does not.
+  const structural = STRUCTURAL_RULES.some((r) => log.count(r) > 0) || log.counts.get('encoding')?.severity === 'error';
   const status: IngestResult['status'] = structural || (!opts.acceptValid && log.errors > 0) ? 'rejected' : 'accepted';
   if (status === 'rejected') keep.fill(0);
   const summary = summarise(builder, keep);
@@ -378,11 +379,12 @@ const optional = (v: unknown): string | undefined => (v === null || v === undefi
 
 /**
  * The line on which each record starts (one pass, strings skipped): the records are the top-level array,
- * or the array under the top-level key "observations" (not whatever array comes first).
+ * or the array under the top-level key "observations" (not whatever array comes first). Every element
+ * counts, scalars too, so that a bad element does not shift the lines of the records after it.
  */
 function recordLines(text: string): number[] {
   const out: number[] = [];
-  let line = 1, depth = 0, inString = false, target = -1, stringStart = 0, key = '';
+  let line = 1, depth = 0, inString = false, target = -1, stringStart = 0, key = '', expectRecord = false;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c === 10) line++;
@@ -394,14 +396,21 @@ function recordLines(text: string): number[] {
       }
       continue;
     }
+    if (expectRecord && depth === target - 1 && c !== 32 && c !== 9 && c !== 10 && c !== 13 && c !== 93) {
+      out.push(line);
+      expectRecord = false;
+    }
     if (c === 34) {
       inString = true;
       stringStart = i + 1;
     } else if (c === 91 || c === 123) {
       depth++;
-      if (target < 0 && c === 91 && (depth === 1 || (depth === 2 && key === 'observations'))) target = depth + 1; // records sit one level inside
-      else if (depth === target) out.push(line);
+      if (target < 0 && c === 91 && (depth === 1 || (depth === 2 && key === 'observations'))) {
+        target = depth + 1; // records sit one level inside
+        expectRecord = true;
+      }
     } else if (c === 93 || c === 125) depth--;
+    else if (c === 44 && depth === target - 1) expectRecord = true;
   }
   return out;
 }
