@@ -145,6 +145,8 @@ export async function ingestFile(file: string, opts: IngestOptions = {}): Promis
         if (sniffed.encoding === 'latin1')
           log.add({ severity: 'warning', rule: 'encoding', file, message: `not valid UTF-8 (byte ${sniffed.invalidUtf8At}); read as Latin-1 (Windows-1252)` });
         format = await readCsv(file, size, sniffed.encoding, opts, limits, accept, fatal);
+        // Only blank lines (form feeds, repeated byte-order marks...): no header was found, and nothing said why.
+        if (format === 'unknown' && log.errors === 0) fatal('empty-file', 'the file holds no header row, only blank lines or white space');
         break;
       }
     }

@@ -170,6 +170,12 @@ describe('structural rules', () => {
     expect(r.status).toBe('rejected');
     const ws = await ingest(tmp.file('ws.csv', ' \n\r\n\t\n'));
     expect(findings(ws, 'empty-file')[0].message).toMatch(/white space/);
+    // blank-looking text the sniffer counts as content (form feed, repeated BOM) was accepted with no rows
+    for (const text of ['\f\n', '\ufeff\ufeff\n\n']) {
+      const b = await ingest(tmp.file(`blank${++seq}.csv`, text));
+      expect(b.status).toBe('rejected');
+      expect(findings(b, 'empty-file')).toHaveLength(1);
+    }
   });
 
   it('no-data-rows: header only, and rows that all get skipped', async () => {
