@@ -10,6 +10,7 @@ import { csvRow } from '../../src/util/csv.js';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { readSharedCsv, readSharedRecords } from './read.js';
+import { readPriceRelease } from '../../src/prices/release.js';
 
 export const PRICES_2022_FILE = 'itu-prices/ITU_ICTPriceBaskets_2008-2021_March2022.csv';
 export const PRICES_2025_FILE = 'itu-prices/itu_affordability_2024-2025.csv';
@@ -231,17 +232,9 @@ function dropAmbiguousAliases(economies: Economy[]): void {
 }
 
 /** The per-economy rows of the 2022 price workbook dump: the section whose header starts "IsoCode,Economy". */
-export function pricesEconomyRows(sharedDir: string): Array<{ iso3: string; name: string; region: string; fields: string[]; line: number }> {
-  const records = readSharedRecords(sharedDir, PRICES_2022_FILE);
-  const start = records.findIndex((r) => r.fields[0] === 'IsoCode' && r.fields[1] === 'Economy');
-  if (start < 0) throw new Error(`${PRICES_2022_FILE}: no "IsoCode,Economy,..." header row`);
-  const header = records[start].fields;
-  const out = [];
-  for (const r of records.slice(start + 1)) {
-    if (!/^[A-Z]{3}$/.test(r.fields[0] ?? '')) break; // the section ends at the first non-economy row
-    out.push({ iso3: r.fields[0], name: r.fields[1], region: r.fields[header.indexOf('ITURegion')], fields: r.fields, line: r.line });
-  }
-  return out;
+export function pricesEconomyRows(sharedDir: string): Array<{ iso3: string; name: string; region: string; line: number }> {
+  // The one parser of the release file (src/prices/release.ts); the section ends at the first non-economy row.
+  return readPriceRelease(join(sharedDir, PRICES_2022_FILE)).economies.map((r) => ({ iso3: r.iso3, name: r.name, region: r.columns.ITURegion, line: r.line }));
 }
 
 function buildGroupings(economies: Economy[]): GroupingFile[] {

@@ -4,11 +4,12 @@ import { join } from 'node:path';
 import type { EconomyRegistry } from '../../src/registry/economies.js';
 import type { IndicatorRegistry } from '../../src/registry/indicators.js';
 import { csvRow } from '../../src/util/csv.js';
-import { normaliseItuRegion, pricesEconomyRows, PRICES_2022_FILE, PRICES_2025_FILE } from './economies.js';
+import { readPriceRelease, type BasketPeriod, type PriceRelease } from '../../src/prices/release.js';
+import { normaliseItuRegion, PRICES_2022_FILE, PRICES_2025_FILE } from './economies.js';
 import {
   countDrop, economyFor, indicatorFor, joinNotes, type DropCounts, type Observation, type SourceOutput,
 } from './long-format.js';
-import { parseSourceNumber, readSharedCsv, readSharedRecords } from './read.js';
+import { parseSourceNumber, readSharedCsv } from './read.js';
 
 export interface Registries { economies: EconomyRegistry; indicators: IndicatorRegistry }
 
@@ -78,28 +79,26 @@ export function convertUndp(sharedDir: string, reg: Registries): SourceOutput {
   return { id: 'undp', observations, dropped };
 }
 
-interface BasketPeriod { historical: string; latest: string; from: number; to: number }
+/** The 2022 price workbook, read once per build through the one release parser (src/prices/release.ts). */
+const releaseCache = new Map<string, PriceRelease>();
+export function prices2022Release(sharedDir: string): PriceRelease {
+  let r = releaseCache.get(sharedDir);
+  if (!r) releaseCache.set(sharedDir, (r = readPriceRelease(join(sharedDir, PRICES_2022_FILE))));
+  return r;
+}
 
 /** The BasketHistory table of the 2022 price workbook: which basket each year of a combined series holds. */
 export function parseBasketHistory(sharedDir: string): BasketPeriod[] {
-  const records = readSharedRecords(sharedDir, PRICES_2022_FILE);
-  const start = records.findIndex((r) => r.fields[0] === 'Baskets_combined_simplified' && r.fields[1] === 'Historical baskets');
-  if (start < 0) throw new Error(`${PRICES_2022_FILE}: no BasketHistory header row`);
-  const periods: BasketPeriod[] = [];
-  for (const r of records.slice(start + 1)) {
-    const m = /^(\d{4})-(\d{4})?$/.exec(r.fields[2]?.trim() ?? '');
-    if (!m) break;
-    periods.push({ historical: r.fields[1], latest: r.fields[3], from: Number(m[1]), to: m[2] ? Number(m[2]) : Infinity });
-  }
-  return periods;
+  const history = prices2022Release(sharedDir).history;
+  if (history.length === 0) throw new Error(`${PRICES_2022_FILE}: no BasketHistory rows`);
+  return history;
 }
 
 /** The release name in the workbook's "How to cite" row. */
 function prices2022Citation(sharedDir: string): string {
-  const row = readSharedRecords(sharedDir, PRICES_2022_FILE).find((r) => r.fields[0] === 'How to cite:');
-  const quoted = /"([^"]+)"/.exec(row?.fields[1] ?? '');
-  if (!quoted) throw new Error(`${PRICES_2022_FILE}: no "How to cite" row`);
-  return quoted[1];
+  const citation = prices2022Release(sharedDir).citation;
+  if (!citation) throw new Error(`${PRICES_2022_FILE}: no "How to cite" row`);
+  return citation;
 }
 
 /**
@@ -112,24 +111,19 @@ export function convertItuPrices2022(sharedDir: string, reg: Registries): Source
   const observations: Observation[] = [];
   const history = parseBasketHistory(sharedDir);
   const source = prices2022Citation(sharedDir);
-  const records = readSharedRecords(sharedDir, PRICES_2022_FILE);
-  const header = records.find((r) => r.fields[0] === 'IsoCode' && r.fields[1] === 'Economy')!.fields;
-  const col = (name: string): number => header.indexOf(name);
-  const yearCols = header.map((h, k) => [h, k] as const).filter(([h]) => /^\d{4}$/.test(h));
-  for (const row of pricesEconomyRows(sharedDir)) {
-    const f = row.fields;
-    const current = f[col('basket_current')], unit = f[col('Unit')];
+  const release = prices2022Release(sharedDir);
+  for (const row of release.economies) {
+    const current = row.basketCurrent, unit = row.unit;
     const currentId = indicatorFor(reg.indicators, `${current}/${unit}`).id;
     const periods = history.filter((p) => reg.indicators.find(`${p.latest}/${unit}`)?.id === currentId);
     if (periods.length === 0) throw new Error(`${PRICES_2022_FILE}:${row.line}: basket "${current}" is in no BasketHistory row`);
     const economy = economyFor(reg.economies, row.iso3, dropped);
     if (!economy) continue;
-    for (const [yearText, k] of yearCols) {
-      const value = parseSourceNumber(f[k] ?? '');
-      if (value === null) continue; // 'NA': no price collected
-      const year = Number(yearText);
+    release.years.forEach((year, k) => {
+      const value = row.values[k];
+      if (Number.isNaN(value)) return; // 'NA': no price collected
       const period = periods.find((p) => p.from <= year && year <= p.to);
-      if (!period) { countDrop(dropped, 'no basket in force that year (BasketHistory)', `${current}/${year}`); continue; }
+      if (!period) { countDrop(dropped, 'no basket in force that year (BasketHistory)', `${current}/${year}`); return; }
       const seriesCode = `${period.historical}/${unit}`;
       const def = indicatorFor(reg.indicators, seriesCode);
       observations.push({
@@ -137,27 +131,22 @@ export function convertItuPrices2022(sharedDir: string, reg: Registries): Source
         note: joinNotes(def.id === currentId ? '' : `historical basket, from the combined series "${current}"`, economy.viaCode ? `source entity code ${economy.viaCode}` : ''),
         source, series_code: seriesCode,
       });
-    }
+    });
   }
-  return { id: 'itu-prices-2022', observations, dropped, extraFiles: new Map([['medians.csv', prices2022Medians(records)]]) };
+  return { id: 'itu-prices-2022', observations, dropped, extraFiles: new Map([['medians.csv', prices2022Medians(release)]]) };
 }
 
 /** The "Medians 2008-2021" section, long: one row per (unit, basket, grouping, group, year) with a value. */
-function prices2022Medians(records: ReturnType<typeof readSharedRecords>): string {
-  const start = records.findIndex((r) => r.fields[0] === 'unit' && r.fields[1] === 'Baskets_combined_simplified');
-  if (start < 0) throw new Error(`${PRICES_2022_FILE}: no Medians header row`);
-  const header = records[start].fields;
-  const yearCols = header.map((h, k) => [h, k] as const).filter(([h]) => /^\d{4}$/.test(h));
+function prices2022Medians(release: PriceRelease): string {
+  if (release.medians.length === 0) throw new Error(`${PRICES_2022_FILE}: no Medians header row`);
   const out = [csvRow(['unit', 'basket', 'basket_name', 'n_economies', 'grouping', 'group', 'year', 'value'])];
-  for (const r of records.slice(start + 1)) {
-    const [unit, basket, basketName, n, grouping, group] = r.fields;
-    if (!['GNIpc', 'PPP', 'USD'].includes(unit)) break;
+  for (const m of release.medians) {
     // Region labels made the same as the itu-region-2021 grouping, so medians can be recomputed from it.
-    const groupName = grouping === 'ITU BDT Regions' ? normaliseItuRegion(group) ?? group : group;
-    for (const [year, k] of yearCols) {
-      const value = parseSourceNumber(r.fields[k] ?? '');
-      if (value !== null) out.push(csvRow([unit, basket, basketName, Number(n), grouping, groupName, Number(year), value]));
-    }
+    const groupName = m.grouping === 'ITU BDT Regions' ? normaliseItuRegion(m.group) ?? m.group : m.group;
+    release.mediansYears.forEach((year, k) => {
+      const value = m.values[k];
+      if (!Number.isNaN(value)) out.push(csvRow([m.unit, m.basketCombined, m.basketLatest, m.nWorld, m.grouping, groupName, year, value]));
+    });
   }
   return out.join('');
 }

@@ -12,6 +12,7 @@ import { UserInputError } from '../util/errors.js';
 import { csvRow } from '../util/csv.js';
 import { formatIngestReport, ingestReportJson } from './report.js';
 import { progressBar } from './progress.js';
+import { registerPricesCommands } from './prices.js';
 
 const out = (s: string): void => {
   process.stdout.write(s);
@@ -169,6 +170,7 @@ export function buildProgram(): Command {
       for (const [iso3, group] of [...grouping.groups].sort()) out(csvRow([iso3, group]));
     });
 
+  registerPricesCommands(program);
   return program;
 }
 

@@ -1,0 +1,157 @@
+/**
+ * Inputs of `ictstat prices aggregate`: an ITU release file (groups from its own membership columns) or a
+ * dataset — a directory such as `datasets/itu-prices-2022`, or observation files in any ingest format —
+ * (groups from the registry groupings). The group definitions are data: indicators/baskets/aggregation/*.json.
+ */
+import { closeSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import type { Table } from 'apache-arrow';
+import { ingestFile } from '../ingest/ingest.js';
+import { formatFinding } from '../ingest/findings.js';
+import { loadGroupings } from '../registry/groupings.js';
+import { loadIndicatorRegistry } from '../registry/indicators.js';
+import { mergeByPrecedence } from '../table/combine.js';
+import { UserInputError } from '../util/errors.js';
+import { indicatorsDir } from '../util/paths.js';
+import type { BasketPanel, GroupSpec } from './aggregate.js';
+import { looksLikePriceRelease, parsePriceRelease, releasePanels, type PriceRelease } from './release.js';
+
+interface ReleaseGroupDef { group: string; values?: string[]; all?: boolean }
+export interface AggregationSpec {
+  id: string;
+  source: string;
+  release: Array<{ grouping: string; column?: string; groups: ReleaseGroupDef[] }>;
+  registry: { groupings: string[] };
+}
+
+export function loadAggregationSpec(path = join(indicatorsDir(), 'baskets', 'aggregation', 'itu-medians-2022.json')): AggregationSpec {
+  let spec: AggregationSpec;
+  try {
+    spec = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw new UserInputError(`${path}: cannot read the aggregation groups: ${(e as Error).message}`);
+  }
+  if (!Array.isArray(spec.release) || !spec.registry || !Array.isArray(spec.registry.groupings) || typeof spec.source !== 'string')
+    throw new UserInputError(`${path}: expected {"id", "source", "release": [...], "registry": {"groupings": [...]}}`);
+  return spec;
+}
+
+/** Groups from the release's own membership columns (ITURegion, LDC, LLDC, SIDS, Income_2021). */
+export function releaseGroupSpecs(release: PriceRelease, spec: AggregationSpec): GroupSpec[] {
+  const all = new Set(release.economies.map((r) => r.iso3));
+  return spec.release.map((g) => ({
+    grouping: g.grouping,
+    groups: g.groups.map((d) => {
+      if (d.all) return { group: d.group, members: all };
+      if (!g.column) throw new UserInputError(`aggregation spec ${spec.id}: grouping "${g.grouping}" needs a "column"`);
+      const wanted = new Set(d.values ?? [d.group]);
+      return { group: d.group, members: new Set(release.economies.filter((r) => wanted.has(r.columns[g.column!])).map((r) => r.iso3)) };
+    }),
+  }));
+}
+
+/** World (every economy of the series) and the registry groupings named by the spec, groups as named there. */
+export function registryGroupSpecs(economies: Iterable<string>, spec: AggregationSpec): GroupSpec[] {
+  const groupings = loadGroupings();
+  const out: GroupSpec[] = [{ grouping: 'World', groups: [{ group: 'World', members: new Set(economies) }] }];
+  for (const id of spec.registry.groupings) {
+    const g = groupings.get(id);
+    const byGroup = new Map<string, Set<string>>();
+    for (const [iso3, group] of g.groups) {
+      let s = byGroup.get(group);
+      if (!s) byGroup.set(group, (s = new Set()));
+      s.add(iso3);
+    }
+    out.push({ grouping: id, groups: [...byGroup].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([group, members]) => ({ group, members })) });
+  }
+  return out;
+}
+
+/**
+ * Price-basket panels from an observation table: one panel per registry price indicator present, named by its
+ * basket id and unit (usd | ppp | gni_pct), over the years in which it has values. Vectorised over the columns.
+ */
+export function panelsFromObservations(table: Table): BasketPanel[] {
+  const reg = loadIndicatorRegistry();
+  const n = table.numRows;
+  const ind = table.getChild('indicator')!, eco = table.getChild('economy')!, yr = table.getChild('year')!, val = table.getChild('value')!;
+  const indicatorIds = ind.toArray() as unknown as ArrayLike<string>;
+  const econ = eco.toArray() as unknown as ArrayLike<string>;
+  const years = yr.toArray() as Int16Array;
+  const values = val.toArray() as Float64Array;
+  // Row indices per price indicator.
+  const rowsOf = new Map<string, number[]>();
+  for (let i = 0; i < n; i++) {
+    const id = indicatorIds[i];
+    let list = rowsOf.get(id);
+    if (!list) {
+      if (!reg.find(id)?.basket) continue;
+      rowsOf.set(id, (list = []));
+    }
+    list.push(i);
+  }
+  const panels: BasketPanel[] = [];
+  for (const [id, rows] of [...rowsOf].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const def = reg.get(id);
+    const ecoList = [...new Set(rows.map((i) => econ[i]))].sort();
+    const ecoIndex = new Map(ecoList.map((e, k) => [e, k]));
+    let y0 = Infinity, y1 = -Infinity;
+    for (const i of rows) { if (years[i] < y0) y0 = years[i]; if (years[i] > y1) y1 = years[i]; }
+    const nY = y1 - y0 + 1;
+    const panel = new Float64Array(ecoList.length * nY).fill(NaN);
+    for (const i of rows) panel[ecoIndex.get(econ[i])! * nY + (years[i] - y0)] = values[i];
+    panels.push({ basket: def.basket!, unit: def.basketUnit!, economies: ecoList, years: Array.from({ length: nY }, (_, k) => y0 + k), values: panel });
+  }
+  return panels;
+}
+
+async function ingestStrict(file: string): Promise<Table> {
+  const r = await ingestFile(file, { jumpFactor: 0 });
+  if (r.status === 'rejected')
+    throw new UserInputError(`${file}: rejected by validation:\n` + r.log.sorted().filter((f) => f.severity === 'error').slice(0, 10).map(formatFinding).join('\n'));
+  return r.table;
+}
+
+export interface AggregateInput { panels: BasketPanel[]; groupings: GroupSpec[]; kind: 'release' | 'dataset' }
+
+/** `--input`: an ITU release file, a dataset directory, or an observation file in any ingest format. */
+export async function readAggregateInput(input: string, spec: AggregationSpec = loadAggregationSpec()): Promise<AggregateInput> {
+  let st;
+  try {
+    st = statSync(input);
+  } catch {
+    throw new UserInputError(`${input}: no such file or directory`);
+  }
+  let tables: Table[];
+  if (st.isDirectory()) {
+    const reg = loadIndicatorRegistry();
+    // A dataset directory: the files named after a price indicator (medians.csv and the like are not observations).
+    const files = readdirSync(input).filter((f) => f.endsWith('.csv') && reg.find(basename(f, '.csv'))?.basket).sort();
+    if (files.length === 0) throw new UserInputError(`${input}: no price-basket files (<indicator id>.csv with a registry price indicator id) in this directory`);
+    tables = [];
+    for (const f of files) tables.push(await ingestStrict(join(input, f)));
+  } else {
+    const head = readHead(input, 1 << 16);
+    if (looksLikePriceRelease(head)) {
+      const release = parsePriceRelease(readFileSync(input, 'utf8'), input);
+      return { panels: releasePanels(release), groupings: releaseGroupSpecs(release, spec), kind: 'release' };
+    }
+    tables = [await ingestStrict(input)];
+  }
+  const table = tables.length === 1 ? tables[0] : mergeByPrecedence(tables, true);
+  const panels = panelsFromObservations(table);
+  if (panels.length === 0) throw new UserInputError(`${input}: no price-basket observations (indicators price_<basket>_{usd,ppp,gni_pct})`);
+  const economies = new Set(panels.flatMap((p) => p.economies));
+  return { panels, groupings: registryGroupSpecs(economies, spec), kind: 'dataset' };
+}
+
+function readHead(file: string, bytes: number): string {
+  const fd = openSync(file, 'r');
+  try {
+    const buf = Buffer.alloc(bytes);
+    const n = readSync(fd, buf, 0, bytes, 0);
+    return buf.subarray(0, n).toString('utf8');
+  } finally {
+    closeSync(fd);
+  }
+}
