@@ -1,0 +1,232 @@
+import type { Table } from 'apache-arrow';
+import { loadIndicatorRegistry, type IndicatorRegistry } from '../registry/indicators.js';
+import { loadEconomyRegistry } from '../registry/economies.js';
+import { loadGroupings, type Groupings } from '../registry/groupings.js';
+import { CELL, CELL_NAMES, impute, yearMatrix, type ImputationRecord, type YearMatrix } from './impute.js';
+import { runKernel } from './kernel.js';
+import type { CompiledMethodology } from './methodology.js';
+import { buildPanel, fillDerived, panelIndex, type Panel } from './panel.js';
+
+export interface IndicatorCell {
+  value: number | null;
+  /** The year the value is from (the data year, an earlier one, or the year it was imputed for). */
+  year: number | null;
+  status: string;
+  normalised: number | null;
+  imputation?: ImputationRecord;
+  /** The formula, when the value was derived from other indicators rather than reported. */
+  derived?: string;
+}
+
+export interface EconomyResult {
+  economy: string;
+  name: string;
+  ranked: boolean;
+  /** Why an economy is not ranked. */
+  reason?: string;
+  score: number | null;
+  rank: number | null;
+  /** Node scores on the methodology's scale, by node id. */
+  components: Record<string, number | null>;
+  componentRanks: Record<string, number | null>;
+  indicators: Record<string, IndicatorCell>;
+  /** Inputs filled by an imputation method (not counting the methodology's own look-back). */
+  imputed: number;
+  /** Nodes whose weights were renormalised over the children this economy has. */
+  renormalised: string[];
+  previous?: { score: number | null; rank: number | null; scoreChange: number | null; rankChange: number | null };
+}
+
+export interface IndicatorCoverage {
+  indicator: string;
+  observed: number;
+  earlier: number;
+  imputed: Record<string, number>;
+  missing: number;
+  dropped: boolean;
+}
+
+export interface IndexResult {
+  methodology: { id: string; name: string; source: string; scale: number; file: string; unverified: Array<{ path: string; reason: string }> };
+  year: number;
+  /** Where this computation departs from the published method, in words. */
+  departures: string[];
+  /** Node ids in output order (sub-indices, then deeper nodes). */
+  componentIds: string[];
+  economies: EconomyResult[];
+  coverage: { ranked: number; notRanked: number; indicators: IndicatorCoverage[] };
+}
+
+export interface IndexOptions {
+  methodology: CompiledMethodology;
+  year: number;
+  table: Table;
+  previous?: boolean;
+  economies?: readonly string[];
+  indicators?: IndicatorRegistry;
+  groupings?: Groupings;
+}
+
+/** The economies a methodology ranks: those in any group of its `universe` groupings, else all. */
+export function indexUniverse(m: CompiledMethodology, groupings: Groupings, all: readonly string[]): string[] {
+  const u = m.spec.universe?.anyGroupOf;
+  if (!u) return [...all];
+  return all.filter((iso3) => u.some((g) => groupings.groupOf(g, iso3) !== undefined));
+}
+
+/** Extra series an index computation reads besides its leaves: regression predictors, hot-deck similarity, population. */
+function auxiliaryIndicators(m: CompiledMethodology): string[] {
+  const aux = new Set<string>(['population']);
+  for (const s of m.spec.imputation ?? []) {
+    if (s.method === 'regression') aux.add(s.predictor);
+    if (s.method === 'hot-deck') aux.add(s.similarity);
+  }
+  return [...aux].filter((id) => !m.indicators.includes(id));
+}
+
+export function computeIndex(opts: IndexOptions): IndexResult & { previousResult?: IndexResult } {
+  const result = computeYear(opts, opts.year);
+  if (!opts.previous) return result;
+  const prev = computeYear(opts, opts.year - 1);
+  const prevBy = new Map(prev.economies.map((e) => [e.economy, e]));
+  for (const e of result.economies) {
+    const p = prevBy.get(e.economy);
+    const score = p?.ranked ? p.score : null, rank = p?.ranked ? p.rank : null;
+    e.previous = {
+      score, rank,
+      scoreChange: e.ranked && score !== null && e.score !== null ? e.score - score : null,
+      rankChange: e.ranked && rank !== null && e.rank !== null ? rank - e.rank : null,
+    };
+  }
+  return { ...result, previousResult: prev };
+}
+
+function computeYear(opts: IndexOptions, year: number): IndexResult {
+  const m = opts.methodology;
+  const registry = opts.indicators ?? loadIndicatorRegistry();
+  const economiesReg = loadEconomyRegistry();
+  const groupings = opts.groupings ?? loadGroupings();
+  const economies = opts.economies ? [...opts.economies] : indexUniverse(m, groupings, economiesReg.all().map((e) => e.iso3));
+  const cov = m.spec.coverage ?? {};
+  const latestWithin = cov.latestWithin ?? 0;
+  const reach = Math.max(latestWithin, ...(m.spec.imputation ?? []).map((s) => (s.method === 'nearest-year' ? s.window : s.method === 'interpolation' ? (s.maxGap ?? 10) : 0)));
+  const derivations = m.indicators.map((id) => registry.derived(id)).filter((d) => d !== undefined);
+  const rows = [...new Set([...m.indicators, ...auxiliaryIndicators(m), ...derivations.flatMap((d) => d!.formula.inputs)])];
+  const panel: Panel = buildPanel(opts.table, economies, rows, year - reach, year + reach);
+  for (const d of derivations) fillDerived(panel, d!.def.id, d!.formula);
+  const matrix = yearMatrix(panel, year, latestWithin);
+  const nE = economies.length, L = m.firstNode, N = m.parent.length;
+
+  // Leaves with no reported value for any economy are dropped; their parents renormalise.
+  const dropped = new Uint8Array(L);
+  for (let k = 0; k < L; k++) {
+    let any = false;
+    for (let e = 0; e < nE && !any; e++) any = matrix.status[k * nE + e] <= CELL.earlier;
+    dropped[k] = any ? 0 : 1;
+  }
+  const nDropped = dropped.reduce((a, b) => a + b, 0);
+  const minIndicators = Math.max(0, (cov.minIndicators ?? 0) - nDropped);
+  const reported = new Int32Array(nE);
+  for (let k = 0; k < L; k++) if (!dropped[k]) for (let e = 0; e < nE; e++) if (matrix.status[k * nE + e] <= CELL.earlier) reported[e]++;
+  const active = Uint8Array.from(reported, (n) => (n >= Math.max(1, minIndicators) ? 1 : 0));
+
+  impute(matrix, m.spec.imputation ?? [], {
+    panel, groupings, active,
+    targets: [...Array(L).keys()].filter((k) => !dropped[k]),
+    range: (id) => registry.get(id).range,
+  });
+
+  const weights = Float64Array.from(m.weight);
+  for (let k = 0; k < L; k++) if (dropped[k]) weights[k] = 0;
+  for (let e = L; e < N; e++) { // a node left with no weighted child drops out too
+    let any = false;
+    for (let c = 0; c < e; c++) if (m.parent[c] === e && weights[c] > 0) any = true;
+    if (!any) weights[e] = 0;
+  }
+  const { scores, ranks } = runKernel({
+    m, values: matrix.values.subarray(0, L * nE), columns: nE, sliceLength: nE, include: active, weights,
+    renormalise: (cov.missingIndicator ?? 'renormalise') === 'renormalise',
+  });
+
+  const root = N - 1;
+  const componentIds = m.ids.slice(L, N - 1);
+  const out: EconomyResult[] = [];
+  for (let e = 0; e < nE; e++) {
+    const score = scores[root * nE + e];
+    const ranked = active[e] === 1 && Number.isFinite(score);
+    const components: Record<string, number | null> = {}, componentRanks: Record<string, number | null> = {};
+    for (let j = L; j < N - 1; j++) {
+      const s = scores[j * nE + e];
+      components[m.ids[j]] = Number.isFinite(s) && active[e] ? s * m.spec.scale : null;
+      componentRanks[m.ids[j]] = ranks[(j - L) * nE + e] || null;
+    }
+    const indicators: Record<string, IndicatorCell> = {};
+    let imputed = 0;
+    for (let k = 0; k < L; k++) {
+      const cell = k * nE + e, st = matrix.status[cell];
+      if (st >= CELL['nearest-year'] && st !== CELL.missing) imputed++;
+      indicators[m.ids[k]] = {
+        value: st === CELL.missing ? null : matrix.values[cell],
+        year: st === CELL.missing ? null : matrix.yearUsed[cell],
+        status: dropped[k] ? 'dropped' : CELL_NAMES[st],
+        ...(st <= CELL.earlier && panel.derived[panelIndex(panel, k, matrix.yearUsed[cell], e)] ? { derived: registry.get(m.ids[k]).derived!.formula } : {}),
+        normalised: Number.isFinite(scores[k * nE + e]) ? scores[k * nE + e] : null,
+        ...(matrix.records.has(cell) ? { imputation: matrix.records.get(cell) } : {}),
+      };
+    }
+    const renormalised = active[e] ? renormalisedNodes(m, weights, scores, e, nE) : [];
+    out.push({
+      economy: economies[e], name: economiesReg.name(economies[e]), ranked,
+      ...(ranked ? {} : { reason: active[e] ? 'no index value after imputation' : `${reported[e]} of ${L - nDropped} indicators reported within ${latestWithin} year(s) of ${year}; the methodology needs ${minIndicators}` }),
+      score: ranked ? score * m.spec.scale : null,
+      rank: ranked ? ranks[(root - L) * nE + e] : null,
+      components, componentRanks, indicators, imputed, renormalised,
+    });
+  }
+  out.sort((a, b) => (a.rank ?? Infinity) - (b.rank ?? Infinity) || a.economy.localeCompare(b.economy));
+
+  return {
+    methodology: { id: m.spec.id, name: m.spec.name, source: m.spec.source, scale: m.spec.scale, file: m.file, unverified: m.unverified },
+    year, componentIds, economies: out,
+    departures: departures(m, dropped, latestWithin, year, out),
+    coverage: {
+      ranked: out.filter((e) => e.ranked).length,
+      notRanked: out.filter((e) => !e.ranked).length,
+      indicators: m.indicators.map((id, k) => coverageOf(matrix, k, active, dropped[k] === 1, id)),
+    },
+  };
+}
+
+/** Node ids where a weighted child is missing for this economy, so the node averaged over fewer children. */
+function renormalisedNodes(m: CompiledMethodology, weights: Float64Array, scores: Float64Array, e: number, nE: number): string[] {
+  const out = new Set<string>();
+  for (let c = 0; c < m.parent.length - 1; c++) if (weights[c] > 0 && Number.isNaN(scores[c * nE + e])) out.add(m.ids[m.parent[c]]);
+  return [...out];
+}
+
+function coverageOf(matrix: YearMatrix, k: number, active: Uint8Array, dropped: boolean, indicator: string): IndicatorCoverage {
+  const nE = matrix.economies.length;
+  const c: IndicatorCoverage = { indicator, observed: 0, earlier: 0, imputed: {}, missing: 0, dropped };
+  for (let e = 0; e < nE; e++) {
+    if (!active[e]) continue;
+    const st = matrix.status[k * nE + e];
+    if (st === CELL.observed) c.observed++;
+    else if (st === CELL.earlier) c.earlier++;
+    else if (st === CELL.missing) c.missing++;
+    else c.imputed[CELL_NAMES[st]] = (c.imputed[CELL_NAMES[st]] ?? 0) + 1;
+  }
+  return c;
+}
+
+function departures(m: CompiledMethodology, dropped: Uint8Array, latestWithin: number, year: number, out: EconomyResult[]): string[] {
+  const d: string[] = [];
+  for (let k = 0; k < dropped.length; k++) if (dropped[k]) {
+    const parent = m.ids[m.parent[k]];
+    d.push(`${m.ids[k]}: no value for any economy within ${latestWithin} year(s) of ${year}; dropped, and the weights of "${parent}" renormalised over its other components (the published method uses it; supply it with --data or --extra-data)`);
+  }
+  const renorm = out.filter((e) => e.ranked && e.renormalised.length > 0 && e.renormalised.some((n) => !dropped.some((x, k) => x && m.ids[m.parent[k]] === n))).length;
+  if (renorm > 0) d.push(`${renorm} ranked economies lack an input that no imputation method could fill; their nodes were averaged over the inputs they have`);
+  if (m.unverified.length) d.push(`${m.unverified.length} methodology value(s) are unverified (not in our sources): ${m.unverified.map((u) => u.path).join(', ')}`);
+  if ((m.spec.imputation ?? []).length) d.push('imputation follows the methods MIS Annex 1 names, with parameters of ours (the methodology file gives each method and its source)');
+  return d;
+}

@@ -1,0 +1,219 @@
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import { loadIndicatorRegistry, type IndicatorRegistry } from '../registry/indicators.js';
+import { indicatorsDir } from '../util/paths.js';
+import { suggest } from '../util/suggest.js';
+import { UserInputError } from '../util/errors.js';
+
+/** A methodology file as written (see indicators/methodologies/methodology.schema.json). */
+export interface Provenance { source?: string; unverified?: boolean; reason?: string; recalled?: boolean }
+export interface Normalise extends Provenance {
+  method: 'ratio' | 'log-ratio' | 'goalposts' | 'minmax' | 'zscore' | 'rank';
+  reference?: number;
+  log10Reference?: number;
+  lower?: number;
+  upper?: number;
+  direction?: 1 | -1;
+  log?: boolean;
+}
+export interface LeafSpec extends Provenance { indicator: string; weight: number; normalise: Normalise }
+export interface NodeSpec extends Provenance { id: string; name: string; weight: number; aggregation?: 'arithmetic' | 'geometric'; components: ComponentSpec[] }
+export type ComponentSpec = LeafSpec | NodeSpec;
+export type ImputationSpec = Provenance & (
+  | { method: 'nearest-year'; window: number }
+  | { method: 'interpolation'; maxGap?: number }
+  | { method: 'regression'; target: string; predictor: string; minObservations?: number }
+  | { method: 'group-median'; groupings: string[]; minGroupSize?: number }
+  | { method: 'hot-deck'; similarity: string; sameGroup?: string }
+);
+export interface MethodologySpec extends Provenance {
+  id: string;
+  name: string;
+  source: string;
+  description?: string;
+  edition?: number;
+  defaultDataYear?: number;
+  scale: number;
+  /** The economies the index ranks: those with a group in any of these groupings (default: every economy). */
+  universe?: Provenance & { anyGroupOf: string[] };
+  coverage?: Provenance & { minIndicators?: number; latestWithin?: number; missingIndicator?: 'renormalise' | 'exclude' };
+  imputation?: ImputationSpec[];
+  components: ComponentSpec[];
+}
+
+export const NORMALISATION_CODES = { ratio: 0, 'log-ratio': 1, goalposts: 2, minmax: 3, zscore: 4, rank: 5 } as const;
+
+/**
+ * A methodology compiled for the kernel: leaves first (in tree order), then the internal nodes in
+ * post-order, the root (the index itself) last. Parents always come after their children, so one pass
+ * from the first entry to the last aggregates the whole tree.
+ */
+export interface CompiledMethodology {
+  spec: MethodologySpec;
+  file: string;
+  /** Registry ids of the leaves, in kernel order. */
+  indicators: string[];
+  /** Per leaf: method code and parameters (p1, p2 as the method needs them; direction; log flag). */
+  method: Uint8Array;
+  p1: Float64Array;
+  p2: Float64Array;
+  direction: Int8Array;
+  logScale: Uint8Array;
+  /** Per entry (leaves then nodes): parent entry index (-1 for the root) and weight within the parent. */
+  parent: Int32Array;
+  weight: Float64Array;
+  /** Per entry: 1 = geometric mean (nodes only). */
+  geometric: Uint8Array;
+  /** Ids of the entries: indicator ids for leaves, node ids for nodes, the methodology id for the root. */
+  ids: string[];
+  names: string[];
+  /** Index of the first node entry (= number of leaves); the root is the last entry. */
+  firstNode: number;
+  /** Every value marked unverified, with its JSON path and reason. */
+  unverified: Array<{ path: string; reason: string }>;
+}
+
+const isLeaf = (c: ComponentSpec): c is LeafSpec => 'indicator' in c;
+
+let validateSchema: ValidateFunction | undefined;
+function schemaValidator(): ValidateFunction {
+  if (validateSchema) return validateSchema;
+  const require = createRequire(import.meta.url);
+  const Ajv = require('ajv').default ?? require('ajv');
+  const ajv = new Ajv({ allErrors: true, strict: false });
+  const schema = JSON.parse(readFileSync(join(indicatorsDir(), 'methodologies', 'methodology.schema.json'), 'utf8'));
+  return (validateSchema = ajv.compile(schema));
+}
+
+/** The ids of the bundled methodologies. */
+export function bundledMethodologies(): string[] {
+  return readdirSync(join(indicatorsDir(), 'methodologies'))
+    .filter((f) => f.endsWith('.json') && !f.endsWith('.schema.json'))
+    .map((f) => f.slice(0, -5))
+    .sort();
+}
+
+/** A methodology by bundled id or by path to a JSON file; validated and compiled, or a UserInputError listing every problem. */
+export function loadMethodology(idOrFile: string, indicators: IndicatorRegistry = loadIndicatorRegistry()): CompiledMethodology {
+  const bundledPath = join(indicatorsDir(), 'methodologies', `${idOrFile}.json`);
+  const file = /[\\/]|\.json$/i.test(idOrFile) ? idOrFile : bundledPath;
+  if (!existsSync(file)) {
+    const near = suggest(idOrFile, bundledMethodologies());
+    throw new UserInputError(`unknown methodology "${idOrFile}": not a bundled id (${bundledMethodologies().join(', ')}) nor a file` + (near.length ? `; did you mean ${near.join(' or ')}?` : ''));
+  }
+  let doc: unknown;
+  try {
+    doc = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new UserInputError(`${file}: not valid JSON: ${(e as Error).message}`);
+  }
+  return compileMethodology(doc, file, indicators);
+}
+
+/** Validate (schema, then meaning) and compile a methodology document. */
+export function compileMethodology(doc: unknown, file: string, indicators: IndicatorRegistry = loadIndicatorRegistry()): CompiledMethodology {
+  const validate = schemaValidator();
+  if (!validate(doc)) throw new UserInputError(`${file}: invalid methodology:\n` + schemaProblems(validate.errors ?? []).map((p) => `  ${p}`).join('\n'));
+  const spec = doc as MethodologySpec;
+  const problems: string[] = [];
+  const unverified: CompiledMethodology['unverified'] = [];
+  const note = (path: string, p: Provenance | undefined): void => {
+    if (p?.unverified) unverified.push({ path, reason: p.reason ?? '(no reason given)' });
+  };
+  note('/coverage', spec.coverage);
+  spec.imputation?.forEach((m, k) => {
+    note(`/imputation/${k}`, m);
+    for (const key of ['target', 'predictor', 'similarity'] as const) {
+      const v = (m as unknown as Record<string, unknown>)[key];
+      if (typeof v === 'string' && !indicators.find(v)) problems.push(`/imputation/${k}/${key}: unknown indicator "${v}"` + didYouMean(indicators.suggest(v)));
+      else if (typeof v === 'string') (m as unknown as Record<string, unknown>)[key] = indicators.find(v)!.id;
+    }
+  });
+
+  // Walk the tree: leaves in order, nodes in post-order.
+  const leaves: Array<{ spec: LeafSpec; path: string; id: string }> = [];
+  const nodes: Array<{ spec: NodeSpec | null; path: string; children: Array<{ kind: 'leaf' | 'node'; index: number; weight: number }> }> = [];
+  const seenIds = new Map<string, string>();
+  const seenIndicators = new Map<string, string>();
+  const walk = (components: ComponentSpec[], path: string): Array<{ kind: 'leaf' | 'node'; index: number; weight: number }> => {
+    const sum = components.reduce((s, c) => s + c.weight, 0);
+    if (Math.abs(sum - 1) > 1e-6) problems.push(`${path}: the weights of the components sum to ${+sum.toFixed(6)}, not 1`);
+    return components.map((c, k) => {
+      const p = `${path}/${k}`;
+      note(p, c);
+      if (isLeaf(c)) {
+        note(`${p}/normalise`, c.normalise);
+        const def = indicators.find(c.indicator);
+        if (!def) problems.push(`${p}/indicator: unknown indicator "${c.indicator}"` + didYouMean(indicators.suggest(c.indicator)));
+        const id = def?.id ?? c.indicator;
+        if (seenIndicators.has(id)) problems.push(`${p}/indicator: ${id} is already used at ${seenIndicators.get(id)}`);
+        seenIndicators.set(id, p);
+        const n = c.normalise;
+        if (n.method === 'goalposts' && n.lower !== undefined && n.upper !== undefined && !(n.lower < n.upper))
+          problems.push(`${p}/normalise: goalposts need lower < upper (got ${n.lower} and ${n.upper})`);
+        if (n.method === 'goalposts' && n.log && !((n.lower ?? 0) > 0)) problems.push(`${p}/normalise: log goalposts need lower > 0`);
+        if (n.method === 'log-ratio' && (n.log10Reference ?? Math.log10(n.reference ?? 10)) <= 0) problems.push(`${p}/normalise: a log-ratio reference must be above 1`);
+        leaves.push({ spec: c, path: p, id });
+        return { kind: 'leaf' as const, index: leaves.length - 1, weight: c.weight };
+      }
+      if (seenIds.has(c.id)) problems.push(`${p}/id: duplicate component id "${c.id}" (also at ${seenIds.get(c.id)})`);
+      seenIds.set(c.id, p);
+      const children = walk(c.components, `${p}/components`);
+      nodes.push({ spec: c, path: p, children });
+      return { kind: 'node' as const, index: nodes.length - 1, weight: c.weight };
+    });
+  };
+  const top = walk(spec.components, '/components');
+  nodes.push({ spec: null, path: '', children: top });
+  if (problems.length) throw new UserInputError(`${file}: invalid methodology:\n` + problems.map((p) => `  ${p}`).join('\n'));
+
+  const L = leaves.length, N = L + nodes.length;
+  const parent = new Int32Array(N).fill(-1), weight = new Float64Array(N), geometric = new Uint8Array(N);
+  const ids: string[] = [], names: string[] = [];
+  const method = new Uint8Array(L), p1 = new Float64Array(L), p2 = new Float64Array(L), direction = new Int8Array(L).fill(1), logScale = new Uint8Array(L);
+  leaves.forEach((l, k) => {
+    const n = l.spec.normalise;
+    ids.push(l.id);
+    names.push(indicators.find(l.id)?.name ?? l.id);
+    method[k] = NORMALISATION_CODES[n.method];
+    if (n.method === 'ratio') p1[k] = n.reference!;
+    if (n.method === 'log-ratio') p1[k] = n.log10Reference ?? Math.log10(n.reference!);
+    if (n.method === 'goalposts') {
+      p1[k] = n.log ? Math.log10(n.lower!) : n.lower!;
+      p2[k] = n.log ? Math.log10(n.upper!) : n.upper!;
+      logScale[k] = n.log ? 1 : 0;
+    }
+    direction[k] = n.direction ?? 1;
+  });
+  nodes.forEach((n, j) => {
+    const entry = L + j;
+    ids.push(n.spec?.id ?? spec.id);
+    names.push(n.spec?.name ?? spec.name);
+    geometric[entry] = n.spec?.aggregation === 'geometric' ? 1 : 0;
+    for (const c of n.children) {
+      const child = c.kind === 'leaf' ? c.index : L + c.index;
+      parent[child] = entry;
+      weight[child] = c.weight;
+    }
+  });
+  return { spec, file, indicators: leaves.map((l) => l.id), method, p1, p2, direction, logScale, parent, weight, geometric, ids, names, firstNode: L, unverified };
+}
+
+const didYouMean = (s: string[]): string => (s.length ? `; did you mean ${s.map((x) => `"${x}"`).join(' or ')}?` : '');
+
+/** ajv errors as one line per problem (the "if/then" wrappers and duplicate reports dropped). */
+function schemaProblems(errors: ErrorObject[]): string[] {
+  const out = new Set<string>();
+  for (const e of errors) {
+    if (e.keyword === 'if') continue;
+    const at = e.instancePath || '/';
+    let msg = e.message ?? 'invalid';
+    if (e.keyword === 'additionalProperties') msg = `unknown property "${(e.params as { additionalProperty: string }).additionalProperty}"`;
+    if (e.keyword === 'enum') msg = `must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;
+    if (e.keyword === 'required') msg = `missing "${(e.params as { missingProperty: string }).missingProperty}"`;
+    out.add(`${at}: ${msg}`);
+  }
+  return [...out];
+}
