@@ -12,6 +12,7 @@ import { UserInputError } from '../util/errors.js';
 import { csvRow } from '../util/csv.js';
 import { formatIngestReport, ingestReportJson } from './report.js';
 import { progressBar } from './progress.js';
+import { registerIdiCommand } from './idi.js';
 import { registerPricesCommands } from './prices.js';
 
 const out = (s: string): void => {
@@ -121,6 +122,8 @@ export function buildProgram(): Command {
         process.stdout.write(tableToIPC(table, 'stream'));
       }
     });
+
+  registerIdiCommand(program, integer);
 
   program.command('indicators')
     .description('list the indicator registry (ids, units, aliases, SDG indicators)')

@@ -12,7 +12,8 @@ export function formatIngestReport(r: IngestResult, maxFindings = 20): string {
   const lines = [
     `${r.file}: ${r.status.toUpperCase()} (${FORMAT_NAMES[r.format]}, ${r.encoding === 'utf-8' ? 'UTF-8' : 'Latin-1'})`,
     `  submission   ${r.submissionId}`,
-    `  observations read ${n(r.observationsRead)}, accepted ${n(r.accepted)}, rejected ${n(r.rejected)}, skipped ${n(r.skipped)}`,
+    `  observations read ${n(r.observationsRead)}, accepted ${n(r.accepted)}, rejected ${n(r.rejected)}, skipped ${n(r.skipped)}` +
+      (r.status === 'rejected' && r.valid > 0 ? ` (${n(r.valid)} valid rows not accepted: the submission is rejected as a whole)` : ''),
   ];
   if (r.accepted > 0)
     lines.push(`  economies ${n(r.economies)}; indicators ${r.indicators.join(', ')}; years ${r.years ? `${r.years[0]}-${r.years[1]}` : '-'}`);
@@ -42,7 +43,7 @@ export function formatIngestReport(r: IngestResult, maxFindings = 20): string {
 export function ingestReportJson(r: IngestResult): object {
   return {
     file: r.file, submissionId: r.submissionId, sha256: r.sha256, status: r.status, format: r.format, encoding: r.encoding,
-    observationsRead: r.observationsRead, accepted: r.accepted, rejected: r.rejected, skipped: r.skipped,
+    observationsRead: r.observationsRead, accepted: r.accepted, valid: r.valid, rejected: r.rejected, skipped: r.skipped,
     economies: r.economies, indicators: r.indicators, years: r.years, rejectsFile: r.rejectsFile ?? null,
     findingCounts: Object.fromEntries([...r.log.counts.entries()].map(([k, v]) => [k, v])),
     findings: r.log.sorted(),

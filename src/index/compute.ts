@@ -74,6 +74,12 @@ export function indexUniverse(m: CompiledMethodology, groupings: Groupings, all:
   return all.filter((iso3) => u.some((g) => groupings.groupOf(g, iso3) !== undefined));
 }
 
+/** Every series an index computation reads: leaves, derivation inputs, imputation predictors, population. */
+export function requiredIndicators(m: CompiledMethodology, registry: IndicatorRegistry): string[] {
+  const derivations = m.indicators.flatMap((id) => registry.derived(id)?.formula.inputs ?? []);
+  return [...new Set([...m.indicators, ...auxiliaryIndicators(m), ...derivations])];
+}
+
 /** Extra series an index computation reads besides its leaves: regression predictors, hot-deck similarity, population. */
 function auxiliaryIndicators(m: CompiledMethodology): string[] {
   const aux = new Set<string>(['population']);
@@ -111,7 +117,7 @@ function computeYear(opts: IndexOptions, year: number): IndexResult {
   const latestWithin = cov.latestWithin ?? 0;
   const reach = Math.max(latestWithin, ...(m.spec.imputation ?? []).map((s) => (s.method === 'nearest-year' ? s.window : s.method === 'interpolation' ? (s.maxGap ?? 10) : 0)));
   const derivations = m.indicators.map((id) => registry.derived(id)).filter((d) => d !== undefined);
-  const rows = [...new Set([...m.indicators, ...auxiliaryIndicators(m), ...derivations.flatMap((d) => d!.formula.inputs)])];
+  const rows = requiredIndicators(m, registry);
   const panel: Panel = buildPanel(opts.table, economies, rows, year - reach, year + reach);
   for (const d of derivations) fillDerived(panel, d!.def.id, d!.formula);
   const matrix = yearMatrix(panel, year, latestWithin);
@@ -197,7 +203,7 @@ function computeYear(opts: IndexOptions, year: number): IndexResult {
   };
 }
 
-/** Node ids where a weighted child is missing for this economy, so the node averaged over fewer children. */
+/** Node ids where a weighted child is missing for this economy, so the node averaged over fewer children (dropped leaves have weight 0 and do not count). */
 function renormalisedNodes(m: CompiledMethodology, weights: Float64Array, scores: Float64Array, e: number, nE: number): string[] {
   const out = new Set<string>();
   for (let c = 0; c < m.parent.length - 1; c++) if (weights[c] > 0 && Number.isNaN(scores[c * nE + e])) out.add(m.ids[m.parent[c]]);
@@ -224,7 +230,7 @@ function departures(m: CompiledMethodology, dropped: Uint8Array, latestWithin: n
     const parent = m.ids[m.parent[k]];
     d.push(`${m.ids[k]}: no value for any economy within ${latestWithin} year(s) of ${year}; dropped, and the weights of "${parent}" renormalised over its other components (the published method uses it; supply it with --data or --extra-data)`);
   }
-  const renorm = out.filter((e) => e.ranked && e.renormalised.length > 0 && e.renormalised.some((n) => !dropped.some((x, k) => x && m.ids[m.parent[k]] === n))).length;
+  const renorm = out.filter((e) => e.ranked && e.renormalised.length > 0).length;
   if (renorm > 0) d.push(`${renorm} ranked economies lack an input that no imputation method could fill; their nodes were averaged over the inputs they have`);
   if (m.unverified.length) d.push(`${m.unverified.length} methodology value(s) are unverified (not in our sources): ${m.unverified.map((u) => u.path).join(', ')}`);
   if ((m.spec.imputation ?? []).length) d.push('imputation follows the methods MIS Annex 1 names, with parameters of ours (the methodology file gives each method and its source)');

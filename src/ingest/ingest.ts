@@ -50,6 +50,8 @@ export interface IngestResult {
   /** Observations read (a wide row counts once per filled year cell). */
   observationsRead: number;
   accepted: number;
+  /** Rows that pass every rule (accepted unless the submission as a whole is rejected). */
+  valid: number;
   rejected: number;
   skipped: number;
   economies: number;
@@ -62,7 +64,7 @@ export const DEFAULT_LIMITS = {
   maxRows: 5_000_000,
   maxErrors: 1000,
   maxLineBytes: 1 << 20,
-  maxWholeFileBytes: 256 << 20,
+  maxWholeFileBytes: 64 << 20, // JSON.parse of a file needs several times its size in memory
 };
 
 /** Stops the reading when a limit is hit; the finding that says why is already logged. */
@@ -89,7 +91,7 @@ export async function ingestFile(file: string, opts: IngestOptions = {}): Promis
   const economies = opts.economies ?? loadEconomyRegistry();
   const builder = new ObservationBuilder(Math.min(1 << 20, Math.max(1024, Math.ceil(size / 40))));
   let rejectsFd: number | undefined;
-  let rejectedRows = 0;
+  let rejectedRows = 0, conflictRows = 0;
   const rejectsPath = opts.acceptValid ? (opts.rejectsFile ?? `${file}.rejects.csv`) : undefined;
   const writeReject = (cells: Array<string | number | undefined>, f: Finding): void => {
     rejectedRows++;
@@ -158,6 +160,7 @@ export async function ingestFile(file: string, opts: IngestOptions = {}): Promis
   const valueColumn = { 'itu-datahub': 'dataValue', 'wb-long': 'Value', wide: '(year column)' }[format as string] ?? 'value';
   const keep = checkSubmission(builder, { file, submissionId, indicators, economies, log, jumpFactor: opts.jumpFactor, valueColumn }, (row, f) => {
     const ec = builder.column('economy')[row], ic = builder.column('indicator')[row];
+    conflictRows++;
     writeReject([builder.dictionary('economy')[ec], builder.dictionary('indicator')[ic], builder.column('year')[row], builder.column('value')[row]], f);
   });
   if (rejectsFd !== undefined) closeSync(rejectsFd);
@@ -172,7 +175,10 @@ export async function ingestFile(file: string, opts: IngestOptions = {}): Promis
   return {
     file, submissionId, sha256, format, encoding: sniffed.encoding, status, table: builder.toTable(keep), log,
     observationsRead, accepted: summary.rows, rejected: rejectedRows,
-    skipped: Math.max(0, observationsRead - summary.rows - rejectedRows),
+    // Rows neither accepted nor rejected: aggregates, non-ISO entities, empty values, repeated identical rows;
+    // in a rejected submission the valid rows are not skipped, they are `valid`.
+    skipped: Math.max(0, observationsRead - builder.length - (rejectedRows - conflictRows)) + log.count('duplicate'),
+    valid: builder.length - conflictRows - log.count('duplicate'),
     economies: summary.economies, indicators: summary.indicators, years: summary.years,
     rejectsFile: rejectedRows > 0 ? rejectsPath : undefined,
   };
@@ -246,13 +252,18 @@ class TextGuard extends Transform {
     }
     this.bytes += chunk.length;
     this.onBytes(this.bytes);
-    for (let i = 0; i < text.length; i++) {
-      if (text.charCodeAt(i) === 10) {
-        this.line++;
-        this.sinceNewline = 0;
-      } else if (++this.sinceNewline > this.maxLine) {
+    let from = 0;
+    for (let nl = text.indexOf('\n'); ; nl = text.indexOf('\n', from)) {
+      const end = nl < 0 ? text.length : nl;
+      if (this.sinceNewline + end - from > this.maxLine)
         return done(new GuardError('line-too-long', `line ${this.line} is longer than ${this.maxLine} characters (a CSV file's rows are short: is it CSV?)`, this.line));
+      if (nl < 0) {
+        this.sinceNewline += end - from;
+        break;
       }
+      this.line++;
+      this.sinceNewline = 0;
+      from = nl + 1;
     }
     done(null, text);
   }

@@ -160,11 +160,7 @@ export function checkSubmission(builder: ObservationBuilder, opts: ValidationOpt
   const value = builder.column('value'), line = builder.column('line');
   const econs = builder.dictionary('economy'), inds = builder.dictionary('indicator');
   const nInd = inds.length;
-  const key = new Float64Array(n);
-  for (let i = 0; i < n; i++) key[i] = (econ[i] * nInd + ind[i]) * 4096 + year[i];
-  const order = new Uint32Array(n);
-  for (let i = 0; i < n; i++) order[i] = i;
-  order.sort((a, b) => key[a] - key[b] || line[a] - line[b]);
+  const order = sortBySeriesAndYear(econ, ind, year, nInd);
   const { log, file } = opts;
   const jump = opts.jumpFactor ?? 10;
   const column = opts.valueColumn ?? 'value';
@@ -208,4 +204,29 @@ export function checkSubmission(builder: ObservationBuilder, opts: ValidationOpt
         message: `every ${def.id} value is within 0..1: percentages look like fractions (submit 45.2 for 45.2%)` });
   }
   return keep;
+}
+
+/**
+ * Row indices ordered by (economy, indicator, year), file order within ties. The whole key and the row
+ * index are packed into one float64 so that a typed-array sort (no comparator) does the work.
+ */
+export function sortBySeriesAndYear(econ: Int32Array, ind: Int32Array, year: Int16Array, nInd: number): Uint32Array {
+  const n = econ.length;
+  const order = new Uint32Array(n);
+  let nEcon = 0;
+  for (let i = 0; i < n; i++) if (econ[i] >= nEcon) nEcon = econ[i] + 1;
+  const rowBits = Math.max(1, Math.ceil(Math.log2(n + 1)));
+  const keyBits = Math.ceil(Math.log2(Math.max(2, nEcon * Math.max(1, nInd)))) + 12;
+  if (rowBits + keyBits <= 53) {
+    const packed = new Float64Array(n);
+    const rowSpan = 2 ** rowBits;
+    for (let i = 0; i < n; i++) packed[i] = ((econ[i] * nInd + ind[i]) * 4096 + (year[i] & 4095)) * rowSpan + i;
+    packed.sort();
+    for (let i = 0; i < n; i++) order[i] = packed[i] % rowSpan;
+    return order;
+  }
+  const key = new Float64Array(n);
+  for (let i = 0; i < n; i++) key[i] = (econ[i] * nInd + ind[i]) * 4096 + year[i];
+  for (let i = 0; i < n; i++) order[i] = i;
+  return order.sort((a, b) => key[a] - key[b] || a - b);
 }

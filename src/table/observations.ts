@@ -59,7 +59,7 @@ export class ObservationBuilder {
   private readonly dicts: Record<StringColumn, StringDictionary>;
 
   constructor(initialCapacity = 1024) {
-    this.capacity = Math.max(16, initialCapacity);
+    this.capacity = Math.max(16, Math.ceil(initialCapacity)); // a whole number: `length === capacity` must be reachable
     this.year = new Int16Array(this.capacity);
     this.value = new Float64Array(this.capacity);
     this.line = new Int32Array(this.capacity);

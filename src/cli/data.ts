@@ -1,0 +1,31 @@
+import type { Table } from 'apache-arrow';
+import { ingestFile } from '../ingest/ingest.js';
+import { loadBundled } from '../table/bundled.js';
+import { mergeByPrecedence } from '../table/combine.js';
+import { UserInputError } from '../util/errors.js';
+import { formatIngestReport } from './report.js';
+
+/** Read user files through ingest; a rejected file stops the command with its report. */
+export async function ingestAll(files: readonly string[]): Promise<Table[]> {
+  const tables: Table[] = [];
+  for (const file of files) {
+    const r = await ingestFile(file, { jumpFactor: 0 });
+    if (r.status === 'rejected') {
+      process.stderr.write(formatIngestReport(r, 10) + '\n');
+      throw new UserInputError(`${file}: rejected by validation; check it with \`ictstat ingest ${file}\``);
+    }
+    tables.push(r.table);
+  }
+  return tables;
+}
+
+/**
+ * The observations a command works on: `--data` files instead of the bundled data, or the bundled data
+ * with `--extra-data` files layered on top (their values win).
+ */
+export async function loadObservations(o: { data?: string[]; extraData?: string[] }, indicators: readonly string[]): Promise<Table> {
+  if (o.data?.length) return mergeByPrecedence(await ingestAll(o.data));
+  const bundled = await loadBundled({ indicators });
+  if (!o.extraData?.length) return bundled;
+  return mergeByPrecedence([...(await ingestAll(o.extraData)), bundled]);
+}

@@ -1,0 +1,76 @@
+import { writeFileSync } from 'node:fs';
+import { Option, type Command } from 'commander';
+import type { Table } from 'apache-arrow';
+import { computeIndex, requiredIndicators } from '../index/compute.js';
+import { bundledMethodologies, loadMethodology } from '../index/methodology.js';
+import { groupTable, rankingTable } from '../index/tables.js';
+import { loadIndicatorRegistry } from '../registry/indicators.js';
+import { loadGroupings } from '../registry/groupings.js';
+import { tableToCsv, tableToMarkdown, type ReportTable } from '../report/table.js';
+import { tablesToXlsx } from '../report/xlsx.js';
+import { UserInputError } from '../util/errors.js';
+import { loadObservations } from './data.js';
+
+const collect = (v: string, prev: string[] = []): string[] => [...prev, ...v.split(',').map((s) => s.trim()).filter(Boolean)];
+
+export function registerIdiCommand(program: Command, integer: (name: string, min?: number, max?: number) => (v: string) => number): void {
+  program.command('idi')
+    .description('compute a composite index (the ICT Development Index) for a data year: scores, ranks, components, imputations')
+    .requiredOption('--methodology <id|file>', `bundled id (${bundledMethodologies().join(', ')}) or a methodology JSON file`)
+    .requiredOption('--year <year>', 'the data year (IDI 2017 = data year 2016)', integer('--year', 1960, 2100))
+    .option('--data <file>', 'read these files instead of the bundled data (repeatable)', collect)
+    .option('--extra-data <file>', 'add these files to the bundled data, their values first (repeatable): e.g. bandwidth or households with a computer', collect)
+    .option('--previous', 'also compute the previous year with the same methodology, with rank and score changes')
+    .option('--groups <ids>', 'group aggregates for these groupings (comma-separated: itu-region, income, ldc, lldc, sids, world, or any grouping id)', collect)
+    .option('--balanced', 'with --groups and --previous: only economies ranked in both years')
+    .option('--universe <which>', '"all" ranks every economy with enough data, instead of the methodology\'s universe')
+    .addOption(new Option('--format <format>', 'output format').choices(['csv', 'json', 'md', 'xlsx']).default('csv'))
+    .option('--out <file>', 'write to a file instead of standard output')
+    .action(async (o) => {
+      const registry = loadIndicatorRegistry();
+      const m = loadMethodology(o.methodology, registry);
+      for (const u of m.unverified) process.stderr.write(`warning: ${m.spec.id}${u.path} is unverified: ${u.reason}\n`);
+      if (o.universe && o.universe !== 'all') throw new UserInputError(`--universe takes "all" (the default is the methodology's universe)`);
+      const table = await loadObservations(o, requiredIndicators(m, registry));
+      const groupings = loadGroupings();
+      if (o.groups) for (const g of o.groups as string[]) if (!['itu-region', 'income', 'wb-income', 'world'].includes(g.toLowerCase())) groupings.get(g);
+      const universe = o.universe === 'all' ? (await import('../registry/economies.js')).loadEconomyRegistry().all().map((e) => e.iso3) : undefined;
+      const result = computeIndex({ methodology: m, year: o.year, table, previous: o.previous, indicators: registry, groupings, economies: universe });
+      for (const d of result.departures) process.stderr.write(`note: ${d}\n`);
+      if (result.coverage.ranked === 0) process.stderr.write(`warning: no economy could be ranked for ${o.year}\n`);
+
+      const tables: ReportTable[] = [rankingTable(result, !!o.previous)];
+      if (o.groups) tables.push(groupTable(result, o.groups, groupings, populationOf(table, o.year), o.balanced && result.previousResult ? result.previousResult : undefined));
+      const main = o.groups && o.format !== 'xlsx' ? tables[1] : tables[0];
+      let output: string | Uint8Array;
+      switch (o.format) {
+        case 'json': {
+          const { previousResult, ...rest } = result;
+          void previousResult;
+          output = JSON.stringify({ ...rest, ...(o.groups ? { groups: tables[1].rows } : {}) }, null, 2) + '\n';
+          break;
+        }
+        case 'md': output = tables.map(tableToMarkdown).join('\n'); break;
+        case 'xlsx': output = tablesToXlsx(tables); break;
+        default: output = tableToCsv(main);
+      }
+      if (o.out) writeFileSync(o.out, output);
+      else if (typeof output !== 'string' && process.stdout.isTTY) throw new UserInputError('--format xlsx is binary: give --out FILE.xlsx or redirect standard output');
+      else process.stdout.write(output);
+    });
+}
+
+/** Population by economy: the data year's, or the latest earlier one. */
+function populationOf(table: Table, year: number): Map<string, number> {
+  const econ = table.getChild('economy')!, ind = table.getChild('indicator')!, yr = table.getChild('year')!, val = table.getChild('value')!;
+  const best = new Map<string, [number, number]>();
+  for (let i = 0; i < table.numRows; i++) {
+    if (ind.get(i) !== 'population') continue;
+    const y = yr.get(i) as number;
+    if (y > year) continue;
+    const e = econ.get(i) as string;
+    const b = best.get(e);
+    if (!b || y > b[0]) best.set(e, [y, val.get(i) as number]);
+  }
+  return new Map([...best].map(([e, [, v]]) => [e, v]));
+}
