@@ -31,6 +31,11 @@ export const RULES = {
   'duplicate-conflict': 'the same economy, indicator and year twice with different values',
   'duplicate': 'the same economy, indicator and year twice with the same value (kept once)',
   'year-jump': 'the value changes from one year to the next by more than the jump factor',
+  // Tariff plans and price baskets (src/prices)
+  'bad-tariff-field': 'a tariff plan field is not a valid value for its column',
+  'missing-vat-rate': 'a plan whose taxes are not included has no vat_rate',
+  'unknown-column': 'a column that the tariff format does not have',
+  'missing-conversion': 'an exchange rate, PPP factor or GNI per capita is missing: that figure is left empty',
 } as const;
 export type Rule = keyof typeof RULES;
 

@@ -1,0 +1,152 @@
+/**
+ * The basket-cost kernel: one pass over the plan columns (all plans of all economies at once) gives each plan's
+ * monthly cost of the basket or the reason it is ineligible; a second pass picks, per economy, the cheapest
+ * eligible plan. Pure: typed arrays in, typed arrays out; no per-plan objects.
+ *
+ * Monthly cost of a plan (the rules, in order):
+ *   purchases  = ceil(month_days / validity_days) for validity < month_days; a longer validity is prorated
+ *                (month_days / validity_days; basket rule `longer_validity`)
+ *   base       = price x purchases; allowances x purchases
+ *   data       = shortfall covered by the cheaper of whole add-on packs (ceil(shortfall / addon_mb) x addon_price)
+ *                and out-of-bundle MB (shortfall x extra_mb_price); neither sold: ineligible
+ *   voice, SMS = shortfall x extra_min_price / extra_sms_price; not sold: ineligible
+ *   VAT        = (base + top-ups) x (1 + vat_rate / 100) when taxes are not included
+ */
+import { allowancesIn, type SimpleBasket } from './basket.js';
+import { PAYMENTS, PLAN_TECHNOLOGIES, SERVICES, type TariffTable } from './tariffs.js';
+
+export const INELIGIBLE_REASONS = [
+  'eligible',
+  'other service',
+  'promotional price (promotions excluded)',
+  'technology below the basket minimum',
+  'speed below the basket minimum',
+  'speed not stated (the basket has a minimum)',
+  'payment type not allowed by the basket',
+  'not the largest operator (operator_rank)',
+  'data shortfall and neither add-on packs nor out-of-bundle MB are sold',
+  'voice shortfall and no out-of-bundle minute price',
+  'SMS shortfall and no out-of-bundle SMS price',
+] as const;
+export const ELIGIBLE = 0;
+
+export const TOP_UP_NONE = 0, TOP_UP_ADDON = 1, TOP_UP_EXTRA_MB = 2;
+
+export interface BasketCosts {
+  /** Plans of the year (1) or other years (0): only these are considered. */
+  considered: Uint8Array;
+  /** Index into INELIGIBLE_REASONS (0 = eligible). */
+  reason: Uint8Array;
+  /** Monthly cost of the basket in the plan's currency, taxes included (NaN when ineligible). */
+  cost: Float64Array;
+  /** Steps, for explain (filled for considered plans). */
+  purchases: Float64Array;
+  base: Float64Array;
+  dataShortfallMb: Float64Array;
+  dataTopUp: Float64Array;
+  topUpMethod: Uint8Array;
+  addonPacks: Float64Array;
+  voiceShortfall: Float64Array;
+  voiceTopUp: Float64Array;
+  smsShortfall: Float64Array;
+  smsTopUp: Float64Array;
+  preTax: Float64Array;
+  vatFactor: Float64Array;
+}
+
+export function basketCosts(t: TariffTable, basket: SimpleBasket, year: number): BasketCosts {
+  const n = t.length;
+  const allow = allowancesIn(basket, year);
+  const month = basket.month_days;
+  const service = SERVICES.indexOf(basket.service);
+  const techOk = new Uint8Array(PLAN_TECHNOLOGIES.length);
+  for (const x of basket.technologies) techOk[PLAN_TECHNOLOGIES.indexOf(x)] = 1;
+  const paymentOk = new Uint8Array(PAYMENTS.length).fill(basket.payment_rule === 'cheapest' ? 1 : 0);
+  if (basket.payment_rule !== 'cheapest') paymentOk[PAYMENTS.indexOf(basket.payment_rule)] = 1;
+  const minSpeed = basket.min_speed_kbps ?? 0;
+  const prorate = basket.longer_validity === 'prorate';
+
+  // The largest operator of each economy (lowest operator_rank among its plans of the year and service).
+  const minRank = new Int32Array(t.economies.length).fill(0x7fffffff);
+  if (basket.operator_rule === 'largest')
+    for (let i = 0; i < n; i++)
+      if (t.year[i] === year && t.service[i] === service && t.operatorRank[i] < minRank[t.economy[i]]) minRank[t.economy[i]] = t.operatorRank[i];
+
+  const out: BasketCosts = {
+    considered: new Uint8Array(n), reason: new Uint8Array(n), cost: new Float64Array(n).fill(NaN),
+    purchases: new Float64Array(n), base: new Float64Array(n), dataShortfallMb: new Float64Array(n), dataTopUp: new Float64Array(n),
+    topUpMethod: new Uint8Array(n), addonPacks: new Float64Array(n), voiceShortfall: new Float64Array(n), voiceTopUp: new Float64Array(n),
+    smsShortfall: new Float64Array(n), smsTopUp: new Float64Array(n), preTax: new Float64Array(n), vatFactor: new Float64Array(n),
+  };
+  const { considered, reason, cost } = out;
+  for (let i = 0; i < n; i++) {
+    if (t.year[i] !== year) continue;
+    considered[i] = 1;
+    // Eligibility rules first: the first rule a plan fails is its reason.
+    let r = 0;
+    if (t.service[i] !== service) r = 1;
+    else if (basket.exclude_promotions && t.promotional[i]) r = 2;
+    else if (!techOk[t.technology[i]]) r = 3;
+    else if (minSpeed > 0 && Number.isNaN(t.speedKbps[i])) r = 5;
+    else if (t.speedKbps[i] < minSpeed) r = 4;
+    else if (!paymentOk[t.payment[i]]) r = 6;
+    else if (basket.operator_rule === 'largest' && t.operatorRank[i] !== minRank[t.economy[i]]) r = 7;
+    // Purchases in the month and the allowances they bring.
+    const v = t.validityDays[i];
+    const k = v < month ? Math.ceil(month / v) : prorate ? month / v : 1;
+    out.purchases[i] = k;
+    const base = t.price[i] * k;
+    out.base[i] = base;
+    const dataShort = Math.max(0, allow.data_mb - t.dataMb[i] * k);
+    const voiceShort = Math.max(0, allow.voice_min - t.voiceMin[i] * k);
+    const smsShort = Math.max(0, allow.sms - t.sms[i] * k);
+    out.dataShortfallMb[i] = dataShort;
+    out.voiceShortfall[i] = voiceShort;
+    out.smsShortfall[i] = smsShort;
+    let dataCost = 0;
+    if (dataShort > 0) {
+      const packs = Math.ceil(dataShort / t.addonMb[i]); // NaN when no add-on is sold
+      const viaAddon = packs * t.addonPrice[i];
+      const viaExtra = dataShort * t.extraMbPrice[i];
+      if (viaAddon <= viaExtra || (!Number.isNaN(viaAddon) && Number.isNaN(viaExtra))) {
+        dataCost = viaAddon;
+        out.topUpMethod[i] = TOP_UP_ADDON;
+        out.addonPacks[i] = packs;
+      } else if (!Number.isNaN(viaExtra)) {
+        dataCost = viaExtra;
+        out.topUpMethod[i] = TOP_UP_EXTRA_MB;
+      } else if (r === 0) r = 8;
+    }
+    const voiceCost = voiceShort > 0 ? voiceShort * t.extraMinPrice[i] : 0;
+    const smsCost = smsShort > 0 ? smsShort * t.extraSmsPrice[i] : 0;
+    if (r === 0 && Number.isNaN(voiceCost)) r = 9;
+    if (r === 0 && Number.isNaN(smsCost)) r = 10;
+    out.dataTopUp[i] = dataCost;
+    out.voiceTopUp[i] = voiceCost;
+    out.smsTopUp[i] = smsCost;
+    const pre = base + dataCost + voiceCost + smsCost;
+    out.preTax[i] = pre;
+    const vat = t.taxesIncluded[i] ? 1 : 1 + t.vatRate[i] / 100;
+    out.vatFactor[i] = vat;
+    reason[i] = r;
+    if (r === 0) cost[i] = pre * vat;
+  }
+  return out;
+}
+
+/**
+ * The chosen plan of each economy (index into the plans, -1 when the economy has plans in the year but none
+ * eligible, -2 when it has no plan in the year). Ties: the lower operator_rank, then the earlier line.
+ */
+export function cheapestPerEconomy(t: TariffTable, costs: BasketCosts): Int32Array {
+  const best = new Int32Array(t.economies.length).fill(-2);
+  for (let i = 0; i < t.length; i++) {
+    if (!costs.considered[i]) continue;
+    const e = t.economy[i];
+    if (best[e] === -2) best[e] = -1;
+    if (costs.reason[i] !== ELIGIBLE) continue;
+    const b = best[e];
+    if (b < 0 || costs.cost[i] < costs.cost[b] || (costs.cost[i] === costs.cost[b] && t.operatorRank[i] < t.operatorRank[b])) best[e] = i;
+  }
+  return best;
+}
