@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import type { Table } from 'apache-arrow';
-import { computeIndex, requiredIndicators } from '../index/compute.js';
+import { computeIndex, latestYearWithData, requiredIndicators } from '../index/compute.js';
 import { bundledMethodologies, loadMethodology } from '../index/methodology.js';
 import { groupTable, rankingTable } from '../index/tables.js';
 import { loadIndicatorRegistry } from '../registry/indicators.js';
@@ -17,7 +17,8 @@ export function registerIdiCommand(program: Command, integer: (name: string, min
   program.command('idi')
     .description('compute a composite index (the ICT Development Index) for a data year: scores, ranks, components, imputations')
     .requiredOption('--methodology <id|file>', `bundled id (${bundledMethodologies().join(', ')}) or a methodology JSON file`)
-    .requiredOption('--year <year>', 'the data year (IDI 2017 = data year 2016)', integer('--year', 1960, 2100))
+    .requiredOption('--year <year>', 'the data year (IDI 2017 = data year 2016), or "latest": the latest year in which every indicator with data is observed for at least half of the economies',
+      (v: string) => (v === 'latest' ? v : integer('--year', 1960, 2100)(v)))
     .option('--data <file>', 'read these files instead of the bundled data (repeatable)', collect)
     .option('--extra-data <file>', 'add these files to the bundled data, their values first (repeatable): e.g. bandwidth or households with a computer', collect)
     .option('--previous', 'also compute the previous year with the same methodology, with rank and score changes')
@@ -35,6 +36,11 @@ export function registerIdiCommand(program: Command, integer: (name: string, min
       const groupings = loadGroupings();
       if (o.groups) for (const g of o.groups as string[]) if (!['itu-region', 'income', 'wb-income', 'world'].includes(g.toLowerCase())) groupings.get(g);
       const universe = o.universe === 'all' ? (await import('../registry/economies.js')).loadEconomyRegistry().all().map((e) => e.iso3) : undefined;
+      if (o.year === 'latest') {
+        o.year = latestYearWithData(m, table, 0.5, { indicators: registry, groupings });
+        if (o.year === undefined) throw new UserInputError('no year has enough data for this methodology');
+        process.stderr.write(`note: latest year with enough data: ${o.year}\n`);
+      }
       const result = computeIndex({ methodology: m, year: o.year, table, previous: o.previous, indicators: registry, groupings, economies: universe });
       for (const d of result.departures) process.stderr.write(`note: ${d}\n`);
       if (result.coverage.ranked === 0) process.stderr.write(`warning: no economy could be ranked for ${o.year}\n`);

@@ -90,6 +90,37 @@ function auxiliaryIndicators(m: CompiledMethodology): string[] {
   return [...aux].filter((id) => !m.indicators.includes(id));
 }
 
+/**
+ * The latest data year in which every indicator that has data at all is observed in that very year for at
+ * least `share` of the methodology's economies (the look-back window does not count): "the latest year
+ * with enough data". Undefined when no year qualifies.
+ */
+export function latestYearWithData(m: CompiledMethodology, table: Table, share = 0.5, opts: { indicators?: IndicatorRegistry; groupings?: Groupings } = {}): number | undefined {
+  const registry = opts.indicators ?? loadIndicatorRegistry();
+  const groupings = opts.groupings ?? loadGroupings();
+  const economies = indexUniverse(m, groupings, loadEconomyRegistry().all().map((e) => e.iso3));
+  const years = table.getChild('year')!;
+  let last = 1960;
+  for (let i = 0; i < table.numRows; i++) if ((years.get(i) as number) > last) last = years.get(i) as number;
+  const panel = buildPanel(table, economies, requiredIndicators(m, registry), 1960, last);
+  for (const d of m.indicators.map((id) => registry.derived(id))) if (d) fillDerived(panel, d.def.id, d.formula);
+  const nE = economies.length;
+  // Indicators with no data in any year (e.g. no bandwidth series at all) cannot count against a year.
+  const inSeries = Uint8Array.from(m.indicators, (_, k) => (panel.values.subarray(panelIndex(panel, k, 1960, 0), panelIndex(panel, k, last, nE - 1) + 1).some((x) => !Number.isNaN(x)) ? 1 : 0));
+  if (!inSeries.some((x) => x)) return undefined;
+  for (let y = last; y >= 1960; y--) {
+    let ok = true;
+    for (let k = 0; k < m.firstNode && ok; k++) {
+      if (!inSeries[k]) continue;
+      let n = 0;
+      for (let e = 0; e < nE; e++) if (!Number.isNaN(panel.values[panelIndex(panel, k, y, e)])) n++;
+      ok = n >= share * nE;
+    }
+    if (ok) return y;
+  }
+  return undefined;
+}
+
 export function computeIndex(opts: IndexOptions): IndexResult & { previousResult?: IndexResult } {
   const result = computeYear(opts, opts.year);
   if (!opts.previous) return result;
