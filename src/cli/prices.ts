@@ -8,7 +8,12 @@ import { COMPUTE_COLUMNS, computeCompositeBasket, computeSimpleBasket, loadConve
 import { explainEconomy, formatExplanation } from '../prices/explain.js';
 import { UserInputError } from '../util/errors.js';
 import { aggregatePanels, aggregatesToCsv, assertStat } from '../prices/aggregate.js';
-import { readAggregateInput } from '../prices/aggregate-input.js';
+import { panelsFromObservations, readAggregateInput } from '../prices/aggregate-input.js';
+import { loadTargets, meetingTarget } from '../prices/targets.js';
+import { writeSyntheticTariffs } from '../prices/synthetic.js';
+import { auditPublished } from '../prices/audit.js';
+import { loadIndicatorRegistry } from '../registry/indicators.js';
+import { loadBundled } from '../table/bundled.js';
 
 const out = (s: string): void => {
   process.stdout.write(s);
@@ -33,6 +38,76 @@ export function registerPricesCommands(program: Command): void {
     });
 
   registerPricesComputeCommands(prices);
+
+  prices.command('audit')
+    .description('implied GNI p.c. of each published basket value (US$ price and % of GNI) vs World Bank GNI p.c. of the same and previous year')
+    .option('--input <path>', 'a dataset directory or observation file with price_<basket>_{usd,gni_pct} values (default: the bundled data)')
+    .option('--data <file>', 'GNI p.c. (gni_pc_atlas_usd, canonical long format) instead of the bundled WDI (repeatable)', collect)
+    .option('--threshold <pct>', 'list values whose implied GNI departs from both years by more than this percentage', (v: string) => {
+      const x = Number(v);
+      if (!Number.isFinite(x) || x < 0) throw new InvalidArgumentError('must be a number >= 0');
+      return x;
+    }, 5)
+    .addOption(new Option('--format <format>', 'output format').choices(['csv', 'json']).default('csv'))
+    .action(async (o) => {
+      let panels;
+      if (o.input) panels = (await readAggregateInput(o.input)).panels;
+      else {
+        const ids = loadIndicatorRegistry().indicators.filter((d) => d.basketUnit === 'gni_pct' || d.basketUnit === 'usd').map((d) => d.id);
+        panels = panelsFromObservations(await loadBundled({ indicators: ids }));
+      }
+      const gni = await loadConversionInputs(new Set(panels.flatMap((p) => p.economies)), o.data);
+      const r = auditPublished(panels, gni, o.threshold);
+      process.stderr.write(`ictstat: audit: ${r.compared} published values compared; implied GNI p.c. closer to the same year's WB GNI in ${r.closerSame}, to the previous year's in ${r.closerPrevious}; ${r.withinThresholdEither} within ${o.threshold}% of either; ${r.rows.length} listed\n`);
+      if (o.format === 'json') return out(JSON.stringify({ threshold_pct: o.threshold, compared: r.compared, closer_same: r.closerSame, closer_previous: r.closerPrevious, within: r.withinThresholdEither, departures: r.rows }, null, 2) + '\n');
+      out(csvRow(['economy', 'basket', 'year', 'price_usd', 'pct_gni', 'implied_gni_pc', 'wb_gni_pc_same_year', 'departure_same_pct', 'wb_gni_pc_previous_year', 'departure_previous_pct', 'closer']));
+      const r2 = (x: number): number => Math.round(x * 100) / 100;
+      for (const a of r.rows) out(csvRow([a.economy, a.basket, a.year, a.priceUsd, a.pctGni, r2(a.impliedGni), a.gniSame, r2(a.departureSamePct), a.gniPrevious, r2(a.departurePreviousPct), a.closer]));
+    });
+
+  prices.command('synthetic')
+    .description('write SYNTHETIC tariff plans (never real: currency XTS, note "synthetic") for tests and benchmarks')
+    .requiredOption('--seed <n>', 'PRNG seed', (v: string) => {
+      if (!/^\d+$/.test(v)) throw new InvalidArgumentError('must be a whole number >= 0');
+      return Number(v);
+    })
+    .requiredOption('--out <file>', 'CSV file to write')
+    .option('--plans <n>', 'number of plans', (v: string) => {
+      if (!/^\d+$/.test(v) || Number(v) < 1) throw new InvalidArgumentError('must be a whole number >= 1');
+      return Number(v);
+    }, 10_000)
+    .option('--from <year>', 'first year', year, 2018)
+    .option('--to <year>', 'last year', year, 2025)
+    .action((o) => {
+      if (o.from > o.to) throw new UserInputError(`--from ${o.from} is after --to ${o.to}`);
+      const t0 = Date.now();
+      const n = writeSyntheticTariffs(o.out, { seed: o.seed, plans: o.plans, from: o.from, to: o.to });
+      process.stderr.write(`ictstat: wrote ${n.toLocaleString('en')} SYNTHETIC plans (seed ${o.seed}, ${o.from}-${o.to}) to ${o.out} in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+    });
+
+  prices.command('targets')
+    .description('affordability targets (indicators/targets.json) and the economies that meet each, from published % of GNI p.c. values')
+    .option('--input <path>', 'a dataset directory or observation file with price_<basket>_gni_pct values (default: the bundled data)')
+    .option('--year <year>', 'only this year (repeatable)', (v: string, prev: number[] = []) => [...prev, year(v)])
+    .option('--target <id>', 'only this target')
+    .addOption(new Option('--format <format>', 'output format').choices(['csv', 'json']).default('csv'))
+    .action(async (o) => {
+      let targets = loadTargets();
+      if (o.target) {
+        targets = targets.filter((t) => t.id === o.target);
+        if (!targets.length) throw new UserInputError(`unknown target "${o.target}"; targets: ${loadTargets().map((t) => t.id).join(', ')}`);
+      }
+      let panels;
+      if (o.input) panels = (await readAggregateInput(o.input)).panels;
+      else {
+        const ids = loadIndicatorRegistry().indicators.filter((d) => d.basketUnit === 'gni_pct').map((d) => d.id);
+        panels = panelsFromObservations(await loadBundled({ indicators: ids }));
+      }
+      const rows = meetingTarget(targets, panels.filter((p) => p.unit === 'gni_pct' || p.unit === 'GNIpc'), o.year ? new Set(o.year as number[]) : undefined);
+      if (o.format === 'json') return out(JSON.stringify({ targets, results: rows }, null, 2) + '\n');
+      out(csvRow(['target', 'basket', 'year', 'economies_evaluated', 'economies_meeting', 'meeting']));
+      for (const r of rows) out(csvRow([r.target, r.basket, r.year, r.evaluated, r.meeting.length, r.meeting.join(' ')]));
+    });
 }
 
 const collect = (v: string, prev: string[] = []): string[] => [...prev, v];

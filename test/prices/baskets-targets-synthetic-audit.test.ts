@@ -1,0 +1,118 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadIndicatorRegistry } from '../../src/registry/indicators.js';
+import { loadBaskets, parseBasket, allowancesIn } from '../../src/prices/basket.js';
+import { loadTargets, meetingTarget } from '../../src/prices/targets.js';
+import { generateSyntheticTariffs, writeSyntheticTariffs } from '../../src/prices/synthetic.js';
+import { readTariffs } from '../../src/prices/tariffs.js';
+import { auditPublished } from '../../src/prices/audit.js';
+import { ConversionInputs } from '../../src/prices/compute.js';
+import { tableFromRows } from './helpers.js';
+import { ictstat } from '../cli/helpers.js';
+
+const ISSUE_IDS = ['ipb-fixed-telephone', 'ipb-mobile-cellular', 'ipb-fixed-broadband-1gb', 'ipb', 'mobile-broadband-handset-500mb',
+  'mobile-broadband-computer-1gb', 'mobile-data-1.5gb', 'mobile-data-2gb', 'mobile-data-5gb', 'mobile-low-consumption',
+  'mobile-high-consumption', 'mobile-cellular-low-usage', 'fixed-broadband-5gb'];
+
+describe('baskets as data', () => {
+  const baskets = loadBaskets();
+  it('ships exactly the 13 baskets of the issue, each with a source, and agrees with the registry\'s basket ids and years', () => {
+    expect([...baskets.keys()].sort()).toEqual([...ISSUE_IDS].sort());
+    const reg = loadIndicatorRegistry();
+    for (const b of baskets.values()) {
+      expect(b.source.length).toBeGreaterThan(10);
+      const defs = reg.indicators.filter((d) => d.basket === b.id);
+      expect(defs.length, b.id).toBeGreaterThan(0);
+      // The registry's yearsInForce starts with the basket's first year.
+      for (const d of defs) expect(d.yearsInForce!.startsWith(String(b.years_in_force.from)) || d.yearsInForce!.includes(`experimental ${b.years_in_force.from}`) || b.id === 'mobile-data-5gb', `${b.id} ${d.yearsInForce}`).toBe(true);
+    }
+  });
+
+  it('published allowances (PRICES.md): 70 min + 20 SMS; 140 min + 70 SMS with 1.5 GB until 2020 and 2 GB from 2021; 50.87 min + 100 SMS', () => {
+    const hi = baskets.get('mobile-high-consumption')!;
+    if (hi.kind !== 'simple') throw new Error('simple');
+    expect(allowancesIn(hi, 2019)).toEqual({ data_mb: 1500, voice_min: 140, sms: 70 });
+    expect(allowancesIn(hi, 2021)).toEqual({ data_mb: 2000, voice_min: 140, sms: 70 });
+    expect(baskets.get('mobile-cellular-low-usage')).toMatchObject({ allowances: { voice_min: 70, sms: 20, data_mb: 0 } });
+    expect(baskets.get('ipb-mobile-cellular')).toMatchObject({ allowances: { voice_min: 50.87, sms: 100 }, payment_rule: 'prepaid' });
+    expect(baskets.get('fixed-broadband-5gb')).toMatchObject({ min_speed_kbps: 256, allowances: { data_mb: 5000 } });
+    expect(baskets.get('ipb')).toMatchObject({ composite: { cap_pct_gni: 100, combine: 'mean' } });
+  });
+
+  it('values our sources do not publish are marked unverified with a reason (GB->MB factor, OECD call shares)', () => {
+    expect(baskets.get('mobile-data-2gb')!.unverified!['allowances.data_mb']).toMatch(/1000 or 1024/);
+    expect(baskets.get('ipb-mobile-cellular')!.unverified!['voice_mix.split']).toMatch(/not published/);
+  });
+
+  it('a bad basket is a located error', () => {
+    expect(() => parseBasket({ id: 'x', name: 'x', source: 's', years_in_force: { from: 2020, to: 2019 } }, 'x.json')).toThrow(/x\.json: field "years_in_force".*\[bad-basket\]/);
+    expect(() => parseBasket({ id: 'x', name: 'x', source: 's', years_in_force: { from: 2020, to: null }, service: 'mobile', allowances: { data_mb: -1, voice_min: 0, sms: 0 } }, 'x.json'))
+      .toThrow(/field "allowances.data_mb", value -1: must be a number >= 0/);
+  });
+});
+
+describe('affordability targets', () => {
+  const targets = loadTargets();
+  it('Broadband Commission 2% and 5%, A4AI 1-for-2 and 5-for-2, each with a source', () => {
+    expect(targets.map((t) => t.id)).toEqual(['bbc-2025-target-2', 'bbc-2011-5pct', 'a4ai-1-for-2', 'a4ai-5-for-2']);
+    expect(targets.map((t) => t.threshold_pct_gni)).toEqual([2, 5, 2, 2]);
+  });
+  it('lists the economies that meet a target; "<" and "<=" differ at the threshold', () => {
+    const panel = { basket: 'mobile-data-5gb', unit: 'gni_pct', economies: ['AAA', 'BBB', 'CCC'], years: [2024], values: Float64Array.from([1.5, 2, 2.5]) };
+    const [a4ai] = meetingTarget(targets.filter((t) => t.id === 'a4ai-5-for-2'), [panel]);
+    expect(a4ai).toEqual({ target: 'a4ai-5-for-2', basket: 'mobile-data-5gb', year: 2024, evaluated: 3, meeting: ['AAA', 'BBB'] });
+    const [bbc] = meetingTarget(targets.filter((t) => t.id === 'bbc-2025-target-2'), [panel]);
+    expect(bbc.meeting).toEqual(['AAA']);
+  });
+});
+
+describe('synthetic tariffs', () => {
+  it('are deterministic per seed, valid for the loader, marked synthetic (currency XTS), of the exact size', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ictstat-syn-'));
+    const a = join(dir, 'a.csv'), b = join(dir, 'b.csv'), c = join(dir, 'c.csv');
+    expect(writeSyntheticTariffs(a, { seed: 7, plans: 3000, from: 2020, to: 2021 })).toBe(3000);
+    writeSyntheticTariffs(b, { seed: 7, plans: 3000, from: 2020, to: 2021 });
+    writeSyntheticTariffs(c, { seed: 8, plans: 3000, from: 2020, to: 2021 });
+    expect(readFileSync(a, 'utf8')).toBe(readFileSync(b, 'utf8'));
+    expect(readFileSync(a, 'utf8')).not.toBe(readFileSync(c, 'utf8'));
+    const { table } = await readTariffs(a);
+    expect(table.length).toBe(3000);
+    expect(table.currencies).toEqual(['XTS']);
+    expect(table.notes).toEqual(['synthetic']);
+  });
+
+  it('generates a million plans quickly', () => {
+    const t0 = performance.now();
+    let n = 0;
+    generateSyntheticTariffs({ seed: 1, plans: 1_000_000, from: 2018, to: 2025 }, () => { n++; });
+    expect(n).toBe(1_000_000);
+    expect(performance.now() - t0).toBeLessThan(10_000);
+  });
+});
+
+describe('prices audit', () => {
+  it('implied GNI p.c. = price_usd x 12 / (pct_gni / 100), compared with the same and previous year', () => {
+    const usd = { basket: 'b', unit: 'usd', economies: ['KEN', 'UGA'], years: [2021], values: Float64Array.from([10, 5]) };
+    const pct = { basket: 'b', unit: 'gni_pct', economies: ['KEN', 'UGA'], years: [2021], values: Float64Array.from([6, 10]) };
+    // KEN implied 10 x 12 / 0.06 = 2000: WB 2000 in 2020 (previous) -> within; UGA implied 600 vs 800 / 700 -> listed.
+    const gni = ConversionInputs.fromTable(tableFromRows([
+      ['KEN', 'gni_pc_atlas_usd', 2020, 2000], ['KEN', 'gni_pc_atlas_usd', 2021, 2100],
+      ['UGA', 'gni_pc_atlas_usd', 2020, 700], ['UGA', 'gni_pc_atlas_usd', 2021, 800],
+    ]), new Set(['KEN', 'UGA']));
+    const r = auditPublished([usd, pct], gni, 5);
+    expect(r.compared).toBe(2);
+    expect(r.closerPrevious).toBe(2);
+    expect(r.rows.map((x) => x.economy)).toEqual(['UGA']);
+    expect(r.rows[0].impliedGni).toBeCloseTo(600, 10);
+    expect(r.rows[0].departurePreviousPct).toBeCloseTo((600 / 700 - 1) * 100, 10);
+  });
+
+  it('CLI on the bundled 2022 release: a summary and the departures', () => {
+    const r = ictstat(['prices', 'audit', '--input', 'datasets/itu-prices-2022', '--threshold', '5']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/audit: \d+ published values compared; implied GNI p\.c\. closer to the same year's WB GNI in \d+, to the previous year's in \d+/);
+    expect(r.stdout.split('\n')[0]).toBe('economy,basket,year,price_usd,pct_gni,implied_gni_pc,wb_gni_pc_same_year,departure_same_pct,wb_gni_pc_previous_year,departure_previous_pct,closer');
+  });
+});

@@ -1,0 +1,9 @@
+import type { Table } from 'apache-arrow';
+import { ObservationBuilder } from '../../src/table/observations.js';
+
+/** A small observation table from [economy, indicator, year, value] rows. */
+export function tableFromRows(rows: Array<[string, string, number, number]>): Table {
+  const b = new ObservationBuilder(16);
+  for (const [economy, indicator, year, value] of rows) b.append({ economy, indicator, year, value, source: 'test fixture (not real)' });
+  return b.toTable();
+}
