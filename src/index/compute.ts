@@ -186,7 +186,9 @@ function computeYear(opts: IndexOptions, year: number): IndexResult {
   });
 
   const root = N - 1;
-  const componentIds = m.ids.slice(L, N - 1);
+  // Sub-indices first, then deeper nodes (the compiled order is post-order: a child node precedes its parent).
+  const depth = (e: number): number => (m.parent[e] < 0 ? 0 : 1 + depth(m.parent[e]));
+  const componentIds = [...Array(N - 1 - L).keys()].map((j) => L + j).sort((a, b) => depth(a) - depth(b) || a - b).map((e) => m.ids[e]);
   const out: EconomyResult[] = [];
   for (let e = 0; e < nE; e++) {
     const score = scores[root * nE + e];

@@ -155,6 +155,7 @@ export function compileMethodology(doc: unknown, file: string, indicators: Indic
           problems.push(`${p}/normalise: goalposts need lower < upper (got ${n.lower} and ${n.upper})`);
         if (n.method === 'goalposts' && n.log && !((n.lower ?? 0) > 0)) problems.push(`${p}/normalise: log goalposts need lower > 0`);
         if (n.method === 'log-ratio' && (n.log10Reference ?? Math.log10(n.reference ?? 10)) <= 0) problems.push(`${p}/normalise: a log-ratio reference must be above 1`);
+        if ((n.method === 'ratio' || n.method === 'log-ratio') && n.direction === -1) problems.push(`${p}/normalise/direction: ${n.method} has no direction (it would be ignored); use goalposts, minmax, zscore or rank with direction -1 for an indicator where lower is better`);
         leaves.push({ spec: c, path: p, id });
         return { kind: 'leaf' as const, index: leaves.length - 1, weight: c.weight };
       }
@@ -206,10 +207,22 @@ const didYouMean = (s: string[]): string => (s.length ? `; did you mean ${s.map(
 /** ajv errors as one line per problem (the "if/then" wrappers and duplicate reports dropped). */
 function schemaProblems(errors: ErrorObject[]): string[] {
   const out = new Set<string>();
+  // The branches of an anyOf (log-ratio: reference or log10Reference) are reported once, by the anyOf itself.
+  const alternatives = new Map<string, string[]>();
   for (const e of errors) {
-    if (e.keyword === 'if') continue;
+    const k = e.schemaPath.indexOf('/anyOf/');
+    if (k < 0) continue;
+    const key = `${e.instancePath}|${e.schemaPath.slice(0, k)}`;
+    if (e.keyword === 'required') alternatives.set(key, [...(alternatives.get(key) ?? []), `"${(e.params as { missingProperty: string }).missingProperty}"`]);
+  }
+  for (const e of errors) {
+    if (e.keyword === 'if' || e.schemaPath.includes('/anyOf/')) continue;
     const at = e.instancePath || '/';
     let msg = e.message ?? 'invalid';
+    if (e.keyword === 'anyOf') {
+      const alt = alternatives.get(`${e.instancePath}|${e.schemaPath.replace(/\/anyOf$/, '')}`);
+      if (alt?.length) msg = `missing ${alt.join(' or ')}`;
+    }
     if (e.keyword === 'additionalProperties') msg = `unknown property "${(e.params as { additionalProperty: string }).additionalProperty}"`;
     if (e.keyword === 'enum') msg = `must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;
     if (e.keyword === 'required') msg = `missing "${(e.params as { missingProperty: string }).missingProperty}"`;
