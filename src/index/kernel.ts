@@ -4,7 +4,8 @@ import type { CompiledMethodology } from './methodology.js';
  * The core kernel: normalise -> aggregate -> rank, over typed arrays, for every column at once.
  * A column is one economy in one slice (a data year, or a Monte Carlo scenario); slices are contiguous
  * runs of `sliceLength` columns. Data-dependent normalisations (minmax, zscore, rank) and ranks are
- * computed within each slice, over the columns marked in `include`. No per-row objects in the loops.
+ * computed within each slice, over the columns marked in `include`. Weights and normalisation methods
+ * may differ per slice (scenarios). No per-row objects and no comparator callbacks in the loops.
  */
 export interface KernelInput {
   m: CompiledMethodology;
@@ -16,30 +17,42 @@ export interface KernelInput {
   include: Uint8Array;
   /** Weight of each entry within its parent (default: the methodology's); 0 drops an entry. */
   weights?: Float64Array;
+  /** Per-slice weights: sliceWeights[slice * entries + entry]; overrides `weights`. */
+  sliceWeights?: Float64Array;
+  /** Per-slice normalisation method codes: sliceMethods[slice * leaves + leaf]; default: the methodology's. */
+  sliceMethods?: Uint8Array;
   /** Missing children: renormalise the other weights (true) or make the parent missing (false). */
   renormalise: boolean;
-  /** Override of each leaf's normalisation method code (sensitivity analysis); default: the methodology's. */
-  methods?: Uint8Array;
+  /** Which entries get ranks: every node (default) or only the index. */
+  rank?: 'nodes' | 'root';
 }
 
 export interface KernelOutput {
   /** scores[entry * columns + column]: leaves normalised to [0, 1] (zscore aside), nodes and root aggregated (0..1, before the scale). */
   scores: Float64Array;
-  /** ranks[(entry - firstNode) * columns + column] for every node and the root: 1 = best; 0 = not ranked. */
+  /** ranks[(entry - firstNode) * columns + column] for the ranked nodes (only the root with rank 'root': ranks[column]): 1 = best; 0 = not ranked. */
   ranks: Int32Array;
 }
 
 export function runKernel(input: KernelInput): KernelOutput {
   const { m, values, columns: C, sliceLength: S, include } = input;
   const L = m.firstNode, N = m.parent.length;
-  const weight = input.weights ?? m.weight;
-  const methods = input.methods ?? m.method;
   if (values.length !== L * C) throw new Error(`kernel: ${values.length} values for ${L} leaves x ${C} columns`);
   if (C % S !== 0) throw new Error('kernel: columns must be a whole number of slices');
+  const nSlices = C / S;
+  const baseWeights = input.weights ?? m.weight;
+  const sw = input.sliceWeights;
+  if (sw && sw.length !== nSlices * N) throw new Error('kernel: sliceWeights must have slices x entries values');
+  const sm = input.sliceMethods;
+  if (sm && sm.length !== nSlices * L) throw new Error('kernel: sliceMethods must have slices x leaves values');
+
   const scores = new Float64Array(N * C);
   const acc = new Float64Array(N * C), wsum = new Float64Array(N * C), missing = new Uint8Array(N * C);
 
-  for (let k = 0; k < L; k++) normaliseLeaf(methods[k], m.p1[k], m.p2[k], m.direction[k], m.logScale[k], values, scores, k * C, C, S, include);
+  for (let k = 0; k < L; k++) {
+    if (!sm) normaliseLeaf(m.method[k], m, k, values, scores, k * C, 0, C, S, include);
+    else for (let s = 0; s < nSlices; s++) normaliseLeaf(sm[s * L + k], m, k, values, scores, k * C, s * S, S, S, include);
+  }
 
   // Entries are ordered children before parents: finalise each node when reached, then push it up.
   for (let e = 0; e < N; e++) {
@@ -52,54 +65,57 @@ export function runKernel(input: KernelInput): KernelOutput {
       }
     }
     const p = m.parent[e];
-    const w = weight[e];
-    if (p < 0 || w === 0) continue;
-    const pb = p * C;
-    if (m.geometric[p] === 1) {
-      for (let c = 0; c < C; c++) {
+    if (p < 0) continue;
+    const pb = p * C, geometric = m.geometric[p] === 1;
+    for (let s = 0; s < nSlices; s++) {
+      const w = sw ? sw[s * N + e] : baseWeights[e];
+      if (w === 0) continue;
+      const end = (s + 1) * S;
+      for (let c = s * S; c < end; c++) {
         const x = scores[base + c];
-        if (Number.isNaN(x)) missing[pb + c] = 1;
-        else { acc[pb + c] += w * Math.log(x); wsum[pb + c] += w; }
-      }
-    } else {
-      for (let c = 0; c < C; c++) {
-        const x = scores[base + c];
-        if (Number.isNaN(x)) missing[pb + c] = 1;
-        else { acc[pb + c] += w * x; wsum[pb + c] += w; }
+        if (x !== x) missing[pb + c] = 1; // NaN
+        else {
+          acc[pb + c] += w * (geometric ? Math.log(x) : x);
+          wsum[pb + c] += w;
+        }
       }
     }
   }
 
-  const ranks = new Int32Array((N - L) * C);
-  for (let e = L; e < N; e++) rankSlices(scores, e * C, ranks, (e - L) * C, C, S, include);
+  const first = input.rank === 'root' ? N - 1 : L;
+  const ranks = new Int32Array((N - first) * C);
+  const scratch = new Float64Array(S);
+  for (let e = first; e < N; e++) rankSlices(scores, e * C, ranks, (e - first) * C, C, S, include, scratch);
   return { scores, ranks };
 }
 
-/** One leaf over all columns: ratio, log-ratio, goalposts (fixed parameters) or minmax, zscore, rank (per slice). */
-function normaliseLeaf(method: number, p1: number, p2: number, direction: number, logScale: number,
-  values: Float64Array, out: Float64Array, base: number, C: number, S: number, include: Uint8Array): void {
+/** One leaf over columns [from, from + count): ratio, log-ratio, goalposts (fixed parameters) or minmax, zscore, rank (per slice). */
+function normaliseLeaf(method: number, m: CompiledMethodology, k: number, values: Float64Array, out: Float64Array,
+  base: number, from: number, count: number, S: number, include: Uint8Array): void {
+  const p1 = m.p1[k], p2 = m.p2[k], direction = m.direction[k];
+  const end = base + from + count;
   switch (method) {
     case 0: // ratio: value / reference, within [0, 1]
-      for (let c = 0; c < C; c++) out[base + c] = clamp01(values[base + c] / p1);
+      for (let i = base + from; i < end; i++) out[i] = clamp01(values[i] / p1);
       return;
     case 1: // log-ratio: log10(value) / log10(reference), within [0, 1]
-      for (let c = 0; c < C; c++) {
-        const x = values[base + c];
-        out[base + c] = Number.isNaN(x) ? NaN : x <= 1 ? 0 : clamp01(Math.log10(x) / p1);
+      for (let i = base + from; i < end; i++) {
+        const x = values[i];
+        out[i] = x !== x ? NaN : x <= 1 ? 0 : clamp01(Math.log10(x) / p1);
       }
       return;
     case 2: { // goalposts, optionally on log10 values; direction -1 when lower is better
-      const span = p2 - p1;
-      for (let c = 0; c < C; c++) {
-        let x = values[base + c];
-        if (logScale) x = x > 0 ? Math.log10(x) : Number.isNaN(x) ? NaN : -Infinity;
+      const span = p2 - p1, logScale = m.logScale[k] === 1;
+      for (let i = base + from; i < end; i++) {
+        let x = values[i];
+        if (logScale) x = x > 0 ? Math.log10(x) : x !== x ? NaN : -Infinity;
         const t = clamp01((x - p1) / span);
-        out[base + c] = direction < 0 && !Number.isNaN(t) ? 1 - t : t;
+        out[i] = direction < 0 && t === t ? 1 - t : t;
       }
       return;
     }
     default:
-      for (let s = 0; s < C; s += S) normaliseSlice(method, direction, values, out, base + s, s, S, include);
+      for (let s = from; s < from + count; s += S) normaliseSlice(method, direction, values, out, base + s, s, S, include);
   }
 }
 
@@ -107,7 +123,7 @@ function normaliseSlice(method: number, direction: number, values: Float64Array,
   let n = 0, sum = 0, sum2 = 0, lo = Infinity, hi = -Infinity;
   for (let i = 0; i < S; i++) {
     const x = values[base + i];
-    if (Number.isNaN(x) || !include[col0 + i]) continue;
+    if (x !== x || !include[col0 + i]) continue;
     n++; sum += x; sum2 += x * x;
     if (x < lo) lo = x;
     if (x > hi) hi = x;
@@ -116,43 +132,67 @@ function normaliseSlice(method: number, direction: number, values: Float64Array,
     const span = hi - lo;
     for (let i = 0; i < S; i++) {
       const x = values[base + i];
-      const t = Number.isNaN(x) ? NaN : span > 0 ? clamp01((x - lo) / span) : 1;
-      out[base + i] = direction < 0 && !Number.isNaN(t) ? 1 - t : t;
+      const t = x !== x || !include[col0 + i] ? NaN : span > 0 ? clamp01((x - lo) / span) : 1;
+      out[base + i] = direction < 0 && t === t ? 1 - t : t;
     }
   } else if (method === 4) { // zscore over the slice
     const mean = sum / n, sd = Math.sqrt(Math.max(0, sum2 / n - mean * mean));
     for (let i = 0; i < S; i++) {
       const x = values[base + i];
-      out[base + i] = Number.isNaN(x) ? NaN : sd > 0 ? direction * (x - mean) / sd : 0;
+      out[base + i] = x !== x || !include[col0 + i] ? NaN : sd > 0 ? direction * (x - mean) / sd : 0;
     }
   } else { // rank: (r - 1) / (n - 1), ties sharing their average rank
-    const idx: number[] = [];
-    for (let i = 0; i < S; i++) if (!Number.isNaN(values[base + i]) && include[col0 + i]) idx.push(i);
-    idx.sort((a, b) => values[base + a] - values[base + b]);
-    for (let i = 0; i < S; i++) out[base + i] = NaN;
-    for (let a = 0; a < idx.length;) {
-      let b = a;
-      while (b + 1 < idx.length && values[base + idx[b + 1]] === values[base + idx[a]]) b++;
-      const t = idx.length > 1 ? (a + b) / 2 / (idx.length - 1) : 1;
-      for (let k = a; k <= b; k++) out[base + idx[k]] = direction < 0 ? 1 - t : t;
-      a = b + 1;
+    const sorted = new Float64Array(n);
+    for (let i = 0, j = 0; i < S; i++) { const x = values[base + i]; if (x === x && include[col0 + i]) sorted[j++] = x; }
+    sorted.sort();
+    for (let i = 0; i < S; i++) {
+      const x = values[base + i];
+      if (x !== x || !include[col0 + i]) { out[base + i] = NaN; continue; }
+      const a = lowerBound(sorted, x), b = upperBound(sorted, x) - 1;
+      const t = n > 1 ? (a + b) / 2 / (n - 1) : 1;
+      out[base + i] = direction < 0 ? 1 - t : t;
     }
-    for (let i = 0; i < S; i++) if (!include[col0 + i] && !Number.isNaN(values[base + i])) out[base + i] = NaN;
   }
 }
 
-/** Competition ranks (1, 2, 2, 4) by descending unrounded score within each slice; ties share the better rank. */
-function rankSlices(scores: Float64Array, base: number, ranks: Int32Array, rbase: number, C: number, S: number, include: Uint8Array): void {
-  const idx = new Int32Array(S);
+/**
+ * Competition ranks (1, 2, 2, 4) by descending unrounded score within each slice; ties share the better
+ * rank. The slice's negated scores are sorted natively (no comparator); each rank is 1 + the number of
+ * strictly better scores, found by binary search.
+ */
+function rankSlices(scores: Float64Array, base: number, ranks: Int32Array, rbase: number, C: number, S: number, include: Uint8Array, scratch: Float64Array): void {
   for (let s = 0; s < C; s += S) {
     let n = 0;
-    for (let i = 0; i < S; i++) if (include[s + i] && !Number.isNaN(scores[base + s + i])) idx[n++] = i;
-    const sorted = idx.subarray(0, n).sort((a, b) => scores[base + s + b] - scores[base + s + a]);
-    for (let k = 0; k < n; k++) {
-      const i = sorted[k];
-      ranks[rbase + s + i] = k > 0 && scores[base + s + i] === scores[base + s + sorted[k - 1]] ? ranks[rbase + s + sorted[k - 1]] : k + 1;
+    for (let i = 0; i < S; i++) {
+      const x = scores[base + s + i];
+      if (include[s + i] && x === x) scratch[n++] = -x;
+    }
+    const sorted = scratch.subarray(0, n).sort();
+    for (let i = 0; i < S; i++) {
+      const x = scores[base + s + i];
+      ranks[rbase + s + i] = include[s + i] && x === x ? lowerBound(sorted, -x) + 1 : 0;
     }
   }
+}
+
+/** First index whose value is >= x. */
+function lowerBound(a: Float64Array, x: number): number {
+  let lo = 0, hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid] < x) lo = mid + 1; else hi = mid;
+  }
+  return lo;
+}
+
+/** First index whose value is > x. */
+function upperBound(a: Float64Array, x: number): number {
+  let lo = 0, hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid] <= x) lo = mid + 1; else hi = mid;
+  }
+  return lo;
 }
 
 function clamp01(x: number): number {
