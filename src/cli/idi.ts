@@ -1,7 +1,10 @@
 import { writeFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import type { Table } from 'apache-arrow';
-import { computeIndex, latestYearWithData, requiredIndicators } from '../index/compute.js';
+import { computeIndex, latestYearWithData, prepareYear, requiredIndicators } from '../index/compute.js';
+import { runSensitivity } from '../index/sensitivity.js';
+import { csvRow } from '../util/csv.js';
+import { progressBar } from './progress.js';
 import { bundledMethodologies, loadMethodology } from '../index/methodology.js';
 import { groupTable, rankingTable } from '../index/tables.js';
 import { loadIndicatorRegistry } from '../registry/indicators.js';
@@ -14,10 +17,13 @@ import { loadObservations } from './data.js';
 const collect = (v: string, prev: string[] = []): string[] => [...prev, ...v.split(',').map((s) => s.trim()).filter(Boolean)];
 
 export function registerIdiCommand(program: Command, integer: (name: string, min?: number, max?: number) => (v: string) => number): void {
-  program.command('idi')
+  const idi = program.command('idi').passThroughOptions();
+  registerSensitivityCommand(idi, integer);
+  idi
     .description('compute a composite index (the ICT Development Index) for a data year: scores, ranks, components, imputations')
-    .requiredOption('--methodology <id|file>', `bundled id (${bundledMethodologies().join(', ')}) or a methodology JSON file`)
-    .requiredOption('--year <year>', 'the data year (IDI 2017 = data year 2016), or "latest": the latest year in which every indicator with data is observed for at least half of the economies',
+    // Plain options checked in the action: commander demands a parent's required options of its subcommands too.
+    .option('--methodology <id|file>', `(required) bundled id (${bundledMethodologies().join(', ')}) or a methodology JSON file`)
+    .option('--year <year>', '(required) the data year (IDI 2017 = data year 2016), or "latest": the latest year in which every indicator with data is observed for at least half of the economies',
       (v: string) => (v === 'latest' ? v : integer('--year', 1960, 2100)(v)))
     .option('--data <file>', 'read these files instead of the bundled data (repeatable)', collect)
     .option('--extra-data <file>', 'add these files to the bundled data, their values first (repeatable): e.g. bandwidth or households with a computer', collect)
@@ -28,6 +34,7 @@ export function registerIdiCommand(program: Command, integer: (name: string, min
     .addOption(new Option('--format <format>', 'output format').choices(['csv', 'json', 'md', 'xlsx']).default('csv'))
     .option('--out <file>', 'write to a file instead of standard output')
     .action(async (o) => {
+      for (const flag of ['methodology', 'year'] as const) if (o[flag] === undefined) throw new UserInputError(`required option '--${flag}' not specified (ictstat idi --help)`);
       const registry = loadIndicatorRegistry();
       const m = loadMethodology(o.methodology, registry);
       for (const u of m.unverified) process.stderr.write(`warning: ${m.spec.id}${u.path} is unverified: ${u.reason}\n`);
@@ -79,4 +86,54 @@ function populationOf(table: Table, year: number): Map<string, number> {
     if (!b || y > b[0]) best.set(e, [y, val.get(i) as number]);
   }
   return new Map([...best].map(([e, [, v]]) => [e, v]));
+}
+
+function registerSensitivityCommand(idi: Command, integer: (name: string, min?: number, max?: number) => (v: string) => number): void {
+  idi.command('sensitivity')
+    .description('uncertainty and sensitivity analysis of the ranks: Monte Carlo over weights, normalisations, imputation and dropping one indicator; Sobol indices')
+    .requiredOption('--methodology <id|file>', 'bundled id or methodology JSON file')
+    .requiredOption('--year <year>', 'the data year', integer('--year', 1960, 2100))
+    .option('--draws <n>', 'base sample size N (the kernel runs N x (factors + 2) scenarios)', integer('--draws', 2, 10_000_000), 10000)
+    .option('--seed <n>', 'random seed (same seed, same results)', integer('--seed', 0, 2 ** 32 - 1), 1)
+    .option('--workers <n>', 'worker threads (results are identical to one thread)', integer('--workers', 1, 64), 1)
+    .addOption(new Option('--weights <mode>', 'weight uncertainty').choices(['dirichlet', 'uniform']).default('dirichlet'))
+    .option('--concentration <x>', 'Dirichlet concentration (sum of alphas; higher = closer to the published weights)', Number, 50)
+    .option('--band <x>', 'uniform band: each weight times 1 +- band', Number, 0.25)
+    .option('--normalisations <list>', 'normalisation alternatives (comma-separated; "methodology" = as published)', collect, undefined)
+    .option('--no-imputation-factor', 'do not vary imputation (with / without)')
+    .option('--no-drop', 'do not drop one indicator at a time')
+    .option('--data <file>', 'read these files instead of the bundled data (repeatable)', collect)
+    .option('--extra-data <file>', 'add these files to the bundled data (repeatable)', collect)
+    .addOption(new Option('--format <format>', 'output format').choices(['csv', 'json']).default('csv'))
+    .option('--out <file>', 'write to a file instead of standard output')
+    .action(async (o) => {
+      const registry = loadIndicatorRegistry();
+      const m = loadMethodology(o.methodology, registry);
+      if (!(o.concentration > 0)) throw new UserInputError('--concentration must be a number above 0');
+      if (!(o.band >= 0 && o.band < 1)) throw new UserInputError('--band must be within [0, 1)');
+      const table = await loadObservations(o, requiredIndicators(m, registry));
+      const groupings = loadGroupings();
+      const reference = computeIndex({ methodology: m, year: o.year, table, indicators: registry, groupings });
+      const prepared = prepareYear({ methodology: m, year: o.year, table, indicators: registry, groupings }, o.year);
+      const bar = progressBar(`sensitivity ${m.spec.id} ${o.year}`, 0);
+      const started = Date.now();
+      const result = await runSensitivity(m, prepared, new Map(reference.economies.map((e) => [e.economy, e.rank])), {
+        draws: o.draws, seed: o.seed, workers: o.workers, weightMode: o.weights, concentration: o.concentration, band: o.band,
+        normalisations: o.normalisations ?? ['methodology', 'minmax', 'rank'], imputation: o.imputationFactor, dropOne: o.drop,
+        onProgress: (done, total) => bar(done, total),
+      });
+      bar.finish();
+      process.stderr.write(`${result.scenarios.toLocaleString('en')} scenarios (N = ${result.draws}, ${result.factors.length} factors) in ${((Date.now() - started) / 1000).toFixed(1)} s; mean Sobol indices over economies:\n` +
+        result.factors.map((f) => `  ${f.name.padEnd(24)} first-order ${f.meanFirstOrder.toFixed(3)}  total ${f.meanTotal.toFixed(3)}`).join('\n') + '\n');
+      const names = new Map(reference.economies.map((e) => [e.economy, e.name]));
+      let output: string;
+      if (o.format === 'json') output = JSON.stringify({ methodology: m.spec.id, ...result }, null, 2) + '\n';
+      else {
+        const cols = ['economy', 'name', 'rank', 'median_rank', 'p05_rank', 'p95_rank', 'volatility', ...result.factors.flatMap((f) => [`S_${f.name}`, `ST_${f.name}`])];
+        output = csvRow(cols) + result.economies.map((e) => csvRow([e.economy, names.get(e.economy), e.rank, e.medianRank, e.p05, e.p95, e.volatility,
+          ...result.factors.flatMap((f) => [e.firstOrder[f.name], e.total[f.name]])])).join('');
+      }
+      if (o.out) writeFileSync(o.out, output);
+      else process.stdout.write(output);
+    });
 }

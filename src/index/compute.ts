@@ -138,18 +138,34 @@ export function computeIndex(opts: IndexOptions): IndexResult & { previousResult
   return { ...result, previousResult: prev };
 }
 
-function computeYear(opts: IndexOptions, year: number): IndexResult {
+/** Everything between the data and the kernel for one data year: panel, data-year matrix, coverage, imputation, weights. */
+export interface PreparedYear {
+  year: number;
+  economies: string[];
+  panel: Panel;
+  matrix: YearMatrix;
+  /** The matrix's leaf values before imputation (what "no imputation" means in the sensitivity analysis). */
+  valuesBeforeImputation: Float64Array;
+  dropped: Uint8Array;
+  reported: Int32Array;
+  /** Economies that pass the coverage rule. */
+  active: Uint8Array;
+  minIndicators: number;
+  latestWithin: number;
+  /** The methodology's weights with dropped leaves (and nodes left empty) at 0. */
+  weights: Float64Array;
+}
+
+export function prepareYear(opts: IndexOptions, year: number): PreparedYear {
   const m = opts.methodology;
   const registry = opts.indicators ?? loadIndicatorRegistry();
-  const economiesReg = loadEconomyRegistry();
   const groupings = opts.groupings ?? loadGroupings();
-  const economies = opts.economies ? [...opts.economies] : indexUniverse(m, groupings, economiesReg.all().map((e) => e.iso3));
+  const economies = opts.economies ? [...opts.economies] : indexUniverse(m, groupings, loadEconomyRegistry().all().map((e) => e.iso3));
   const cov = m.spec.coverage ?? {};
   const latestWithin = cov.latestWithin ?? 0;
   const reach = Math.max(latestWithin, ...(m.spec.imputation ?? []).map((s) => (s.method === 'nearest-year' ? s.window : s.method === 'interpolation' ? (s.maxGap ?? 10) : 0)));
   const derivations = m.indicators.map((id) => registry.derived(id)).filter((d) => d !== undefined);
-  const rows = requiredIndicators(m, registry);
-  const panel: Panel = buildPanel(opts.table, economies, rows, year - reach, year + reach);
+  const panel: Panel = buildPanel(opts.table, economies, requiredIndicators(m, registry), year - reach, year + reach);
   for (const d of derivations) fillDerived(panel, d!.def.id, d!.formula);
   const matrix = yearMatrix(panel, year, latestWithin);
   const nE = economies.length, L = m.firstNode, N = m.parent.length;
@@ -167,6 +183,7 @@ function computeYear(opts: IndexOptions, year: number): IndexResult {
   for (let k = 0; k < L; k++) if (!dropped[k]) for (let e = 0; e < nE; e++) if (matrix.status[k * nE + e] <= CELL.earlier) reported[e]++;
   const active = Uint8Array.from(reported, (n) => (n >= Math.max(1, minIndicators) ? 1 : 0));
 
+  const valuesBeforeImputation = matrix.values.slice(0, L * nE);
   impute(matrix, m.spec.imputation ?? [], {
     panel, groupings, active,
     targets: [...Array(L).keys()].filter((k) => !dropped[k]),
@@ -180,6 +197,17 @@ function computeYear(opts: IndexOptions, year: number): IndexResult {
     for (let c = 0; c < e; c++) if (m.parent[c] === e && weights[c] > 0) any = true;
     if (!any) weights[e] = 0;
   }
+  return { year, economies, panel, matrix, valuesBeforeImputation, dropped, reported, active, minIndicators, latestWithin, weights };
+}
+
+function computeYear(opts: IndexOptions, year: number): IndexResult {
+  const m = opts.methodology;
+  const registry = opts.indicators ?? loadIndicatorRegistry();
+  const economiesReg = loadEconomyRegistry();
+  const cov = m.spec.coverage ?? {};
+  const { economies, panel, matrix, dropped, reported, active, minIndicators, latestWithin, weights } = prepareYear(opts, year);
+  const nE = economies.length, L = m.firstNode, N = m.parent.length;
+  const nDropped = dropped.reduce((a, b) => a + b, 0);
   const { scores, ranks } = runKernel({
     m, values: matrix.values.subarray(0, L * nE), columns: nE, sliceLength: nE, include: active, weights,
     renormalise: (cov.missingIndicator ?? 'renormalise') === 'renormalise',

@@ -1,0 +1,109 @@
+import { gamma, mixSeed, mulberry32 } from '../util/random.js';
+import { NORMALISATION_CODES, type CompiledMethodology } from './methodology.js';
+import { runKernel } from './kernel.js';
+
+/**
+ * The part of the sensitivity analysis that runs the kernel: scenario -> (weights, methods, values)
+ * -> ranks. It is pure and depends only on its inputs, so worker threads give results identical to
+ * one thread. Kept free of file and registry access so that a worker can import it cheaply.
+ */
+export interface Factor {
+  kind: 'weights' | 'normalisation' | 'imputation' | 'drop';
+  name: string;
+  /** For weights: the node entry whose children's weights vary. */
+  node?: number;
+}
+
+export interface ScenarioSetup {
+  m: CompiledMethodology;
+  economies: number;
+  /** Leaf-major data-year values, with and without imputation (leaves x economies). */
+  imputed: Float64Array;
+  raw: Float64Array;
+  active: Uint8Array;
+  baseWeights: Float64Array;
+  factors: Factor[];
+  weightMode: 'dirichlet' | 'uniform';
+  concentration: number;
+  band: number;
+  /** Normalisation alternatives (method codes; 255 = the methodology's own). */
+  normalisations: number[];
+  /** Leaves that the drop factor can drop (0 = none, k = the k-th of these). */
+  droppable: number[];
+  renormalise: boolean;
+  seed: number;
+}
+
+export const METHODOLOGY_NORMALISATION = 255;
+export const normalisationCode = (name: string): number =>
+  name === 'methodology' ? METHODOLOGY_NORMALISATION : NORMALISATION_CODES[name as keyof typeof NORMALISATION_CODES];
+
+/** The children entries of each node, from the parent array. */
+export function childrenOf(m: CompiledMethodology): number[][] {
+  const out: number[][] = m.parent.length ? Array.from({ length: m.parent.length }, () => []) : [];
+  m.parent.forEach((p, c) => { if (p >= 0) out[p].push(c); });
+  return out;
+}
+
+/**
+ * Ranks of the index for scenarios [from, to): scenario s takes its factor values from row s of `u`
+ * (scenarios x factors, in [0, 1)). Returns ranks[(s - from) * economies + e] (0 = not ranked).
+ */
+export function scenarioRanks(setup: ScenarioSetup, u: Float64Array, from: number, to: number, batch = 512): Int32Array {
+  const { m, economies: nE, factors } = setup;
+  const L = m.firstNode, N = m.parent.length, d = factors.length;
+  const children = childrenOf(m);
+  const out = new Int32Array((to - from) * nE);
+  for (let b0 = from; b0 < to; b0 += batch) {
+    const b1 = Math.min(to, b0 + batch), K = b1 - b0, C = K * nE;
+    const values = new Float64Array(L * C);
+    const include = new Uint8Array(C);
+    const sliceWeights = new Float64Array(K * N);
+    const sliceMethods = new Uint8Array(K * L);
+    for (let s = 0; s < K; s++) {
+      const row = (b0 + s) * d;
+      const w = sliceWeights.subarray(s * N, (s + 1) * N);
+      w.set(setup.baseWeights);
+      let source = setup.imputed;
+      const methods = sliceMethods.subarray(s * L, (s + 1) * L);
+      methods.set(m.method);
+      for (let f = 0; f < d; f++) {
+        const x = u[row + f], fac = factors[f];
+        if (fac.kind === 'weights') drawWeights(setup, children[fac.node!], w, x, f);
+        else if (fac.kind === 'normalisation') {
+          const code = setup.normalisations[Math.min(setup.normalisations.length - 1, Math.floor(x * setup.normalisations.length))];
+          if (code !== METHODOLOGY_NORMALISATION) methods.fill(code);
+        } else if (fac.kind === 'imputation') {
+          if (x >= 0.5) source = setup.raw;
+        } else {
+          const k = Math.min(setup.droppable.length, Math.floor(x * (setup.droppable.length + 1)));
+          if (k > 0) w[setup.droppable[k - 1]] = 0;
+        }
+      }
+      // A node left with no weighted child drops out of its parent.
+      for (let e = L; e < N; e++) if (w[e] > 0 && children[e].every((c) => w[c] === 0)) w[e] = 0;
+      for (let k = 0; k < L; k++) values.set(source.subarray(k * nE, (k + 1) * nE), k * C + s * nE);
+      include.set(setup.active, s * nE);
+    }
+    const { ranks } = runKernel({ m, values, columns: C, sliceLength: nE, include, sliceWeights, sliceMethods, renormalise: setup.renormalise, rank: 'root' });
+    out.set(ranks, (b0 - from) * nE);
+  }
+  return out;
+}
+
+/** The children weights of one node for a scenario: Dirichlet around the methodology's, or a uniform band. */
+function drawWeights(setup: ScenarioSetup, kids: number[], w: Float64Array, x: number, factor: number): void {
+  const live = kids.filter((c) => setup.baseWeights[c] > 0);
+  if (live.length < 2) return;
+  // The factor value x seeds the draw: the same x gives the same weights (a Sobol "group" factor).
+  const rand = mulberry32(mixSeed(setup.seed, factor, x));
+  let total = 0;
+  const total0 = live.reduce((a, c) => a + setup.baseWeights[c], 0);
+  for (const c of live) {
+    const base = setup.baseWeights[c] / total0;
+    const v = setup.weightMode === 'dirichlet' ? gamma(setup.concentration * base, rand) : base * (1 + setup.band * (2 * rand() - 1));
+    w[c] = v;
+    total += v;
+  }
+  for (const c of live) w[c] = (w[c] / total) * total0;
+}

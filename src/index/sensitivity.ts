@@ -1,0 +1,173 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { mulberry32 } from '../util/random.js';
+import { packageRoot } from '../util/paths.js';
+import { UserInputError } from '../util/errors.js';
+import type { PreparedYear } from './compute.js';
+import type { CompiledMethodology } from './methodology.js';
+import { childrenOf, normalisationCode, scenarioRanks, type Factor, type ScenarioSetup } from './sensitivity-core.js';
+
+/**
+ * Uncertainty and sensitivity analysis of an index's ranks (as in the MIS annex): Monte Carlo over
+ * weights, normalisation alternatives, imputation alternatives and dropping one indicator, with Sobol
+ * first-order and total indices estimated by the Saltelli (2010) and Jansen (1999) estimators from the
+ * radial scheme A, B, AB_i. `draws` is the base sample N; the kernel runs N x (factors + 2) scenarios.
+ */
+export interface SensitivityOptions {
+  draws: number;
+  seed: number;
+  workers: number;
+  weightMode: 'dirichlet' | 'uniform';
+  /** Dirichlet concentration: the sum of the alphas (higher = weights closer to the methodology's). */
+  concentration: number;
+  /** Uniform band: each weight times 1 +- band, renormalised. */
+  band: number;
+  /** Normalisation alternatives, e.g. ['methodology', 'minmax', 'rank']; one or none = not a factor. */
+  normalisations: string[];
+  imputation: boolean;
+  dropOne: boolean;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface EconomySensitivity {
+  economy: string;
+  /** The rank with the methodology as published (all factors at their reference). */
+  rank: number | null;
+  medianRank: number;
+  p05: number;
+  p95: number;
+  /** Standard deviation of the rank over the draws. */
+  volatility: number;
+  firstOrder: Record<string, number>;
+  total: Record<string, number>;
+}
+
+export interface SensitivityResult {
+  year: number;
+  draws: number;
+  seed: number;
+  scenarios: number;
+  factors: Array<{ name: string; kind: Factor['kind']; meanFirstOrder: number; meanTotal: number }>;
+  economies: EconomySensitivity[];
+}
+
+export async function runSensitivity(m: CompiledMethodology, prepared: PreparedYear, referenceRanks: Map<string, number | null>, o: SensitivityOptions): Promise<SensitivityResult> {
+  if (!(o.draws >= 2)) throw new UserInputError('--draws must be at least 2');
+  const L = m.firstNode, N = m.parent.length, nE = prepared.economies.length;
+  const children = childrenOf(m);
+  const factors: Factor[] = [];
+  for (let e = L; e < N; e++) if (children[e].filter((c) => prepared.weights[c] > 0).length >= 2) factors.push({ kind: 'weights', name: `weights:${m.ids[e]}`, node: e });
+  const normalisations = o.normalisations.map((n) => {
+    const code = normalisationCode(n);
+    if (code === undefined) throw new UserInputError(`unknown normalisation "${n}" (methodology, ratio, log-ratio, goalposts, minmax, zscore, rank)`);
+    return code;
+  });
+  if (normalisations.length > 1) factors.push({ kind: 'normalisation', name: 'normalisation' });
+  if (o.imputation) factors.push({ kind: 'imputation', name: 'imputation' });
+  const droppable = [...Array(L).keys()].filter((k) => prepared.weights[k] > 0);
+  if (o.dropOne) factors.push({ kind: 'drop', name: 'drop-one-indicator' });
+  if (factors.length === 0) throw new UserInputError('no uncertain input: every factor is switched off');
+  const d = factors.length, Nd = o.draws;
+
+  // Sampling matrices A and B (N x d) from the seed; scenario rows: A, B, then AB_i for each factor.
+  const rand = mulberry32(o.seed);
+  const A = Float64Array.from({ length: Nd * d }, rand), B = Float64Array.from({ length: Nd * d }, rand);
+  const S = Nd * (d + 2);
+  const u = new Float64Array(S * d);
+  u.set(A, 0);
+  u.set(B, Nd * d);
+  for (let i = 0; i < d; i++) {
+    const block = u.subarray((2 + i) * Nd * d, (3 + i) * Nd * d);
+    block.set(A);
+    for (let r = 0; r < Nd; r++) block[r * d + i] = B[r * d + i];
+  }
+  const setup: ScenarioSetup = {
+    m, economies: nE, imputed: prepared.matrix.values.slice(0, L * nE), raw: prepared.valuesBeforeImputation, active: prepared.active,
+    baseWeights: prepared.weights, factors, weightMode: o.weightMode, concentration: o.concentration, band: o.band, normalisations, droppable,
+    renormalise: (m.spec.coverage?.missingIndicator ?? 'renormalise') === 'renormalise', seed: o.seed,
+  };
+  const ranks = await computeRanks(setup, u, S, Math.max(1, Math.floor(o.workers)), o.onProgress);
+
+  // Unranked in a scenario counts as the last rank, so every estimator sees a complete sample.
+  const economies: EconomySensitivity[] = [];
+  const firstSum = new Float64Array(d), totalSum = new Float64Array(d);
+  let counted = 0;
+  const fA = new Float64Array(Nd), fB = new Float64Array(Nd), fAB = new Float64Array(Nd), all = new Float64Array(2 * Nd);
+  for (let e = 0; e < nE; e++) {
+    if (!prepared.active[e]) continue;
+    const take = (scenario: number): number => ranks[scenario * nE + e] || nE;
+    for (let r = 0; r < Nd; r++) { fA[r] = take(r); fB[r] = take(Nd + r); }
+    all.set(fA, 0);
+    all.set(fB, Nd);
+    const mean = all.reduce((a, b) => a + b, 0) / all.length;
+    const variance = all.reduce((a, b) => a + (b - mean) ** 2, 0) / (all.length - 1);
+    const sorted = all.slice().sort();
+    const firstOrder: Record<string, number> = {}, total: Record<string, number> = {};
+    for (let i = 0; i < d; i++) {
+      for (let r = 0; r < Nd; r++) fAB[r] = take((2 + i) * Nd + r);
+      let s1 = 0, st = 0;
+      for (let r = 0; r < Nd; r++) {
+        s1 += fB[r] * (fAB[r] - fA[r]);
+        st += (fA[r] - fAB[r]) ** 2;
+      }
+      firstOrder[factors[i].name] = variance > 0 ? s1 / Nd / variance : 0;
+      total[factors[i].name] = variance > 0 ? st / (2 * Nd) / variance : 0;
+      if (variance > 0) { firstSum[i] += firstOrder[factors[i].name]; totalSum[i] += total[factors[i].name]; }
+    }
+    if (variance > 0) counted++;
+    economies.push({
+      economy: prepared.economies[e], rank: referenceRanks.get(prepared.economies[e]) ?? null,
+      medianRank: quantile(sorted, 0.5), p05: quantile(sorted, 0.05), p95: quantile(sorted, 0.95), volatility: Math.sqrt(variance),
+      firstOrder, total,
+    });
+  }
+  economies.sort((a, b) => (a.rank ?? Infinity) - (b.rank ?? Infinity) || a.medianRank - b.medianRank);
+  return {
+    year: prepared.year, draws: Nd, seed: o.seed, scenarios: S,
+    factors: factors.map((f, i) => ({ name: f.name, kind: f.kind, meanFirstOrder: counted ? firstSum[i] / counted : 0, meanTotal: counted ? totalSum[i] / counted : 0 })),
+    economies,
+  };
+}
+
+/** Type-7 (linear) quantile of a sorted sample. */
+export function quantile(sorted: Float64Array, q: number): number {
+  const h = (sorted.length - 1) * q, lo = Math.floor(h);
+  return lo + 1 < sorted.length ? sorted[lo] + (h - lo) * (sorted[lo + 1] - sorted[lo]) : sorted[lo];
+}
+
+/** Scenario ranks on this thread or split over worker threads (contiguous ranges; identical results). */
+async function computeRanks(setup: ScenarioSetup, u: Float64Array, S: number, workers: number, onProgress?: (done: number, total: number) => void): Promise<Int32Array> {
+  const nE = setup.economies;
+  if (workers <= 1) {
+    const out = new Int32Array(S * nE);
+    const step = Math.max(512, Math.ceil(S / 50));
+    for (let from = 0; from < S; from += step) {
+      const to = Math.min(S, from + step);
+      out.set(scenarioRanks(setup, u, from, to), from * nE);
+      onProgress?.(to, S);
+    }
+    return out;
+  }
+  const script = join(packageRoot(), 'dist', 'src', 'index', 'sensitivity-worker.js');
+  if (!existsSync(script)) throw new Error(`worker script missing: ${script} (run npm run build)`);
+  const out = new Int32Array(S * nE);
+  const per = Math.ceil(S / workers);
+  let done = 0;
+  await Promise.all(Array.from({ length: workers }, (_, w) => {
+    const from = w * per, to = Math.min(S, from + per);
+    if (from >= to) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      const worker = new Worker(script, { workerData: { setup, u, from, to } });
+      worker.once('message', (ranks: Int32Array) => {
+        out.set(ranks, from * nE);
+        done += to - from;
+        onProgress?.(done, S);
+        resolve();
+      });
+      worker.once('error', reject);
+      worker.once('exit', (code) => { if (code !== 0) reject(new Error(`sensitivity worker exited with ${code}`)); });
+    });
+  }));
+  return out;
+}
