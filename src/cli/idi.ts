@@ -27,6 +27,7 @@ export function registerIdiCommand(program: Command, integer: (name: string, min
       (v: string) => (v === 'latest' ? v : integer('--year', 1960, 2100)(v)))
     .option('--data <file>', 'read these files instead of the bundled data (repeatable)', collect)
     .option('--extra-data <file>', 'add these files to the bundled data, their values first (repeatable): e.g. bandwidth or households with a computer', collect)
+    .option('--as-of <date>', 'the data the store held on this date (YYYY-MM-DD or an ISO date-time): reproduces an earlier publication')
     .option('--previous', 'also compute the previous year with the same methodology, with rank and score changes')
     .option('--groups <ids>', 'group aggregates for these groupings (comma-separated: itu-region, income, ldc, lldc, sids, world, or any grouping id)', collect)
     .option('--balanced', 'with --groups and --previous: only economies ranked in both years')

@@ -14,6 +14,9 @@ import { formatIngestReport, ingestReportJson } from './report.js';
 import { progressBar } from './progress.js';
 import { registerIdiCommand } from './idi.js';
 import { registerPricesCommands } from './prices.js';
+import { loadObservations } from './data.js';
+import { registerDbCommands } from './db.js';
+import { registerServeCommand } from './serve.js';
 
 const out = (s: string): void => {
   process.stdout.write(s);
@@ -83,6 +86,7 @@ export function buildProgram(): Command {
     .option('--to <year>', 'last year', integer('--to', 1900, 2200))
     .option('--data <file>', 'read this file instead of the bundled data (repeatable; any ingest format)', collect)
     .option('--all-sources', 'show every source\'s value, not only the preferred one')
+    .option('--as-of <date>', 'what the store held on this date (YYYY-MM-DD or an ISO date-time): reproduces an earlier publication')
     .addOption(new Option('--format <format>', 'output format').choices(['csv', 'json', 'arrow']).default('csv'))
     .action(async (o) => {
       const indicators = loadIndicatorRegistry();
@@ -93,6 +97,7 @@ export function buildProgram(): Command {
       const wanted = [def.id, ...(derivation?.formula.inputs ?? [])];
       let table;
       if (o.data) {
+        if (o.asOf) throw new UserInputError('--as-of reads the store; it cannot be combined with --data');
         const tables = [];
         for (const file of o.data as string[]) {
           const r = await ingestFile(file, { jumpFactor: 0 });
@@ -103,7 +108,10 @@ export function buildProgram(): Command {
           tables.push(r.table);
         }
         table = mergeByPrecedence(tables, !o.allSources);
-      } else table = await loadBundled({ indicators: wanted, allSources: o.allSources });
+      } else if (o.allSources) {
+        if (o.asOf) throw new UserInputError('--all-sources shows the bundled sources; the store keeps the preferred value: drop --as-of or --all-sources');
+        table = await loadBundled({ indicators: wanted, allSources: true });
+      } else table = await loadObservations({ asOf: o.asOf }, wanted); // the store when there is one, else the bundled data
       table = selectObservations(table, { economies: [economy.iso3], indicators: wanted });
       // A derived indicator is computed for the years where it was not reported but its inputs were.
       if (derivation) table = mergeByPrecedence([table, deriveIndicator(table, def.id, derivation.formula)], !o.allSources);
@@ -175,6 +183,8 @@ export function buildProgram(): Command {
     });
 
   registerPricesCommands(program);
+  registerDbCommands(program);
+  registerServeCommand(program);
   return program;
 }
 

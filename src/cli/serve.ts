@@ -1,0 +1,2 @@
+import type { Command } from 'commander';
+export function registerServeCommand(program: Command): void { void program; }

@@ -1,0 +1,332 @@
+/**
+ * The embedded store: every accepted submission and its observations, append-only, in one SQLite file.
+ * Nothing is updated in place: the current value of (economy, indicator, year) is the one from the latest
+ * accepted submission that has it, and "as of" a date it is the latest among those received by then.
+ */
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import type { Table } from 'apache-arrow';
+import { ObservationBuilder } from '../table/observations.js';
+import { UserInputError } from '../util/errors.js';
+import { MIGRATIONS } from './migrations.js';
+import { defaultDbPath } from './path.js';
+
+type Db = Database.Database;
+
+export { defaultDbPath };
+
+export interface SubmissionRecord {
+  id: number;
+  economy: string | null;
+  submittedBy: string;
+  receivedAt: string;
+  sha256: string;
+  status: 'accepted';
+  vintage: string | null;
+  sourceName: string | null;
+  observations: number;
+  findings: unknown;
+}
+
+export interface NewSubmission {
+  /** The one economy a token may write, or null for multi-economy loads (the bundled data, the CLI). */
+  economy: string | null;
+  submittedBy: string;
+  sha256: string;
+  vintage?: string | null;
+  sourceName?: string | null;
+  /** The validation report (JSON-serialisable), kept with the submission. */
+  findings: unknown;
+  /** Canonical observation table of the accepted rows. */
+  table: Table;
+  /** Receipt time; default now. Must not precede the latest stored receipt (ids follow receipt order). */
+  receivedAt?: Date;
+}
+
+export interface RecordResult {
+  submission: SubmissionRecord;
+  /** True when the same content (hash) was already stored for the same economy: no new revision. */
+  duplicate: boolean;
+}
+
+export interface StoreStatus {
+  path: string;
+  schemaVersion: number;
+  submissions: number;
+  observationRows: number;
+  currentObservations: number;
+  economies: number;
+  indicators: number;
+  latest: SubmissionRecord | null;
+  activeTokens: number;
+}
+
+export interface TokenRecord { id: number; economy: string; label: string | null; createdAt: string; revokedAt: string | null }
+
+/** Parse an as-of argument: `YYYY-MM-DD` (the end of that day, UTC) or an ISO 8601 date-time. */
+export function parseAsOf(asOf: string): string {
+  const s = asOf.trim();
+  if (/^\d{4}-\d{2}-\d{2}$/.test(s)) {
+    const d = new Date(`${s}T23:59:59.999Z`);
+    if (!Number.isNaN(d.getTime()) && d.toISOString().startsWith(s)) return d.toISOString();
+  } else if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(s)) {
+    const d = new Date(s);
+    if (!Number.isNaN(d.getTime())) return d.toISOString();
+  }
+  throw new UserInputError(`as-of must be a date YYYY-MM-DD or a date-time such as 2024-05-01T12:00:00Z, not "${asOf}"`);
+}
+
+export class Store {
+  readonly path: string;
+  private readonly db: Db;
+
+  private constructor(path: string, db: Db) {
+    this.path = path;
+    this.db = db;
+  }
+
+  /** Open (creating it and its directory when missing) and migrate to the latest schema. */
+  static open(path = defaultDbPath()): Store {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    let db: Db;
+    try {
+      db = new Database(path);
+    } catch (e) {
+      throw new UserInputError(`cannot open the store ${path}: ${(e as Error).message}`);
+    }
+    db.pragma('journal_mode = WAL');
+    // FULL: a submission that was acknowledged survives a power loss, not only a killed process.
+    db.pragma('synchronous = FULL');
+    db.pragma('foreign_keys = ON');
+    db.pragma('busy_timeout = 5000');
+    const store = new Store(path, db);
+    store.migrate();
+    return store;
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  private migrate(): void {
+    this.db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
+    const applied = new Set(this.db.prepare('SELECT version FROM schema_migrations').pluck().all() as number[]);
+    for (const m of MIGRATIONS) {
+      if (applied.has(m.version)) continue;
+      this.db.transaction(() => {
+        this.db.exec(m.sql);
+        this.db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, new Date().toISOString());
+      }).immediate();
+    }
+  }
+
+  schemaVersion(): number {
+    return (this.db.prepare('SELECT max(version) FROM schema_migrations').pluck().get() as number | null) ?? 0;
+  }
+
+  /** The latest accepted submission id: a version number of the store's content (0 when empty). */
+  version(): number {
+    return (this.db.prepare("SELECT max(id) FROM submissions WHERE status = 'accepted'").pluck().get() as number | null) ?? 0;
+  }
+
+  /** The latest accepted submission id received on or before `asOf` (see `parseAsOf`); 0 when none. */
+  versionAsOf(asOf: string): number {
+    const at = parseAsOf(asOf);
+    return (this.db.prepare("SELECT max(id) FROM submissions WHERE status = 'accepted' AND received_at <= ?").pluck().get(at) as number | null) ?? 0;
+  }
+
+  /** The stored accepted submission with this content hash for this economy (null = multi-economy), if any. */
+  findByContent(sha256: string, economy: string | null): SubmissionRecord | undefined {
+    const row = this.db.prepare("SELECT * FROM submissions WHERE sha256 = ? AND economy IS ? AND status = 'accepted' ORDER BY id LIMIT 1").get(sha256, economy) as SubmissionRow | undefined;
+    return row && toRecord(row);
+  }
+
+  /**
+   * Store an accepted submission and its observations in one transaction: either all of it is written or
+   * nothing is (a killed process leaves the store as it was). Content already stored for the same economy
+   * (same sha256) is not stored again.
+   */
+  recordSubmission(s: NewSubmission): RecordResult {
+    const economies = s.table.getChild('economy'), indicators = s.table.getChild('indicator'), years = s.table.getChild('year'), values = s.table.getChild('value');
+    const notes = s.table.getChild('note'), sources = s.table.getChild('source'), codes = s.table.getChild('series_code'), lines = s.table.getChild('line');
+    if (!economies || !indicators || !years || !values) throw new Error('recordSubmission: not a canonical observation table');
+    const insertObservation = this.db.prepare(
+      'INSERT INTO observations (submission_id, economy, indicator, year, value, note, source, series_code, line) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
+    const run = this.db.transaction((): RecordResult => {
+      const prior = this.findByContent(s.sha256, s.economy);
+      if (prior) return { submission: prior, duplicate: true };
+      const last = this.db.prepare('SELECT max(received_at) FROM submissions').pluck().get() as string | null;
+      let receivedAt = (s.receivedAt ?? new Date()).toISOString();
+      if (last && receivedAt < last) {
+        if (s.receivedAt) throw new Error(`receivedAt ${receivedAt} precedes the latest stored submission (${last})`);
+        receivedAt = last; // the clock went back: keep receipt order = id order, which as-of relies on
+      }
+      const info = this.db.prepare(`INSERT INTO submissions (economy, submitted_by, received_at, sha256, status, vintage, source_name, observations, findings)
+        VALUES (?, ?, ?, ?, 'accepted', ?, ?, ?, ?)`).run(s.economy, s.submittedBy, receivedAt, s.sha256, s.vintage ?? null, s.sourceName ?? null, s.table.numRows, JSON.stringify(s.findings ?? null));
+      const id = Number(info.lastInsertRowid);
+      for (let i = 0; i < s.table.numRows; i++) {
+        insertObservation.run(id, economies.get(i), indicators.get(i), years.get(i), values.get(i),
+          notes?.get(i) ?? null, sources?.get(i) ?? null, codes?.get(i) ?? null, lines?.get(i) ?? null);
+      }
+      return { submission: toRecord(this.db.prepare('SELECT * FROM submissions WHERE id = ?').get(id) as SubmissionRow), duplicate: false };
+    });
+    return run.immediate();
+  }
+
+  /**
+   * The current observations (or those as of a version, see `versionAsOf`) as a canonical Arrow table,
+   * one row per (economy, indicator, year): the value of the latest accepted submission that has it.
+   */
+  observationTable(opts: { version?: number; indicators?: readonly string[]; economies?: readonly string[] } = {}): Table {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (opts.version !== undefined) {
+      where.push('submission_id <= ?');
+      params.push(opts.version);
+    }
+    if (opts.indicators) {
+      where.push(`indicator IN (${opts.indicators.map(() => '?').join(',') || "''"})`);
+      params.push(...opts.indicators);
+    }
+    if (opts.economies) {
+      where.push(`economy IN (${opts.economies.map(() => '?').join(',') || "''"})`);
+      params.push(...opts.economies);
+    }
+    // SQLite takes the bare columns of a max() aggregate from the row that has the max: the latest revision.
+    const sql = `SELECT economy, indicator, year, max(submission_id) AS submission_id, value, note, source, series_code, line
+      FROM observations ${where.length ? 'WHERE ' + where.join(' AND ') : ''} GROUP BY economy, indicator, year ORDER BY economy, indicator, year`;
+    const builder = new ObservationBuilder(1024);
+    for (const r of this.db.prepare(sql).raw().iterate(...params) as IterableIterator<[string, string, number, number, number, string | null, string | null, string | null, number | null]>) {
+      builder.append({ economy: r[0], indicator: r[1], year: r[2], submission_id: String(r[3]), value: r[4], note: r[5], source: r[6], series_code: r[7], line: r[8] ?? 0 });
+    }
+    return builder.toTable();
+  }
+
+  /** Every stored revision of one series, oldest first (for audits and tests). */
+  revisions(economy: string, indicator: string, year: number): Array<{ submissionId: number; value: number; receivedAt: string }> {
+    return (this.db.prepare(`SELECT o.submission_id AS submissionId, o.value, s.received_at AS receivedAt FROM observations o
+      JOIN submissions s ON s.id = o.submission_id WHERE o.economy = ? AND o.indicator = ? AND o.year = ? ORDER BY o.submission_id`)
+      .all(economy, indicator, year) as Array<{ submissionId: number; value: number; receivedAt: string }>);
+  }
+
+  submission(id: number): SubmissionRecord | undefined {
+    const row = this.db.prepare('SELECT * FROM submissions WHERE id = ?').get(id) as SubmissionRow | undefined;
+    return row && toRecord(row);
+  }
+
+  firstSubmissionId(): number {
+    return (this.db.prepare('SELECT min(id) FROM submissions').pluck().get() as number | null) ?? 0;
+  }
+
+  submissions(limit = 100): SubmissionRecord[] {
+    return (this.db.prepare('SELECT * FROM submissions ORDER BY id DESC LIMIT ?').all(limit) as SubmissionRow[]).map(toRecord);
+  }
+
+  status(): StoreStatus {
+    const one = (sql: string): number => (this.db.prepare(sql).pluck().get() as number | null) ?? 0;
+    const latest = this.db.prepare('SELECT * FROM submissions ORDER BY id DESC LIMIT 1').get() as SubmissionRow | undefined;
+    return {
+      path: this.path,
+      schemaVersion: this.schemaVersion(),
+      submissions: one('SELECT count(*) FROM submissions'),
+      observationRows: one('SELECT count(*) FROM observations'),
+      currentObservations: one('SELECT count(*) FROM (SELECT 1 FROM observations GROUP BY economy, indicator, year)'),
+      economies: one('SELECT count(DISTINCT economy) FROM observations'),
+      indicators: one('SELECT count(DISTINCT indicator) FROM observations'),
+      latest: latest ? toRecord(latest) : null,
+      activeTokens: one('SELECT count(*) FROM tokens WHERE revoked_at IS NULL'),
+    };
+  }
+
+  /** Row counts and a SHA-256 over every row of every table: equal before and after means nothing changed. */
+  checksum(): { rows: Record<string, number>; sha256: string } {
+    const h = createHash('sha256');
+    const rows: Record<string, number> = {};
+    for (const t of ['submissions', 'observations', 'tokens', 'schema_migrations']) {
+      let n = 0;
+      for (const r of this.db.prepare(`SELECT * FROM ${t} ORDER BY 1, 2, 3`).raw().iterate() as IterableIterator<unknown[]>) {
+        h.update(JSON.stringify(r));
+        n++;
+      }
+      rows[t] = n;
+      h.update(`|${t}:${n}|`);
+    }
+    return { rows, sha256: h.digest('hex') };
+  }
+
+  // ---- tokens: only a SHA-256 of each token is stored; the token itself is shown once, at creation.
+
+  createToken(economy: string, label?: string): { id: number; token: string } {
+    const token = 'ict_' + randomBytes(32).toString('base64url');
+    const info = this.db.prepare('INSERT INTO tokens (token_sha256, economy, label, created_at) VALUES (?, ?, ?, ?)')
+      .run(tokenHash(token), economy, label ?? null, new Date().toISOString());
+    return { id: Number(info.lastInsertRowid), token };
+  }
+
+  /** The active token with this secret, or undefined (unknown or revoked). */
+  verifyToken(token: string): TokenRecord | undefined {
+    if (!/^ict_[A-Za-z0-9_-]{43}$/.test(token)) return undefined;
+    const hash = tokenHash(token);
+    const row = this.db.prepare('SELECT id, economy, label, created_at AS createdAt, revoked_at AS revokedAt, token_sha256 FROM tokens WHERE token_sha256 = ?').get(hash) as (TokenRecord & { token_sha256: string }) | undefined;
+    if (!row || row.revokedAt) return undefined;
+    // The lookup is by hash already; the constant-time compare keeps it honest should the lookup change.
+    if (!timingSafeEqual(Buffer.from(row.token_sha256, 'hex'), Buffer.from(hash, 'hex'))) return undefined;
+    const { token_sha256: _, ...rec } = row;
+    void _;
+    return rec;
+  }
+
+  /** Revoke by id; false when no active token has that id. */
+  revokeToken(id: number): boolean {
+    return this.db.prepare('UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(new Date().toISOString(), id).changes > 0;
+  }
+
+  tokens(): TokenRecord[] {
+    return this.db.prepare('SELECT id, economy, label, created_at AS createdAt, revoked_at AS revokedAt FROM tokens ORDER BY id').all() as TokenRecord[];
+  }
+}
+
+const tokenHash = (token: string): string => createHash('sha256').update(token).digest('hex');
+
+interface SubmissionRow {
+  id: number; economy: string | null; submitted_by: string; received_at: string; sha256: string; status: 'accepted';
+  vintage: string | null; source_name: string | null; observations: number; findings: string;
+}
+
+function toRecord(r: SubmissionRow): SubmissionRecord {
+  return {
+    id: r.id, economy: r.economy, submittedBy: r.submitted_by, receivedAt: r.received_at, sha256: r.sha256, status: r.status,
+    vintage: r.vintage, sourceName: r.source_name, observations: r.observations, findings: JSON.parse(r.findings),
+  };
+}
+
+/**
+ * The observations commands work on when a store exists (at `ICTSTAT_DB` or ./data/ictstat.db): current,
+ * or as of a date. Undefined when there is no store or it is empty and no as-of was asked for, so the
+ * caller falls back to the bundled data.
+ */
+export function readStoreObservations(opts: { asOf?: string; indicators?: readonly string[]; path?: string }): Table | undefined {
+  const path = opts.path ?? defaultDbPath();
+  if (!existsSync(path)) {
+    if (opts.asOf) throw new UserInputError(`--as-of reads the store, and there is none at ${path}: run \`ictstat db load\` first (or set ICTSTAT_DB)`);
+    return undefined;
+  }
+  const store = Store.open(path);
+  try {
+    const current = store.version();
+    if (current === 0 && !opts.asOf) return undefined;
+    let version = current;
+    if (opts.asOf) {
+      version = store.versionAsOf(opts.asOf);
+      if (version === 0) {
+        const first = store.submission(store.firstSubmissionId());
+        throw new UserInputError(`nothing was in the store as of ${opts.asOf}` + (first ? `: the first submission was received ${first.receivedAt}` : ': it is empty'));
+      }
+    }
+    return store.observationTable({ version, indicators: opts.indicators });
+  } finally {
+    store.close();
+  }
+}
