@@ -1,18 +1,16 @@
 import { createHash } from 'node:crypto';
 import { closeSync, createReadStream, openSync, readFileSync, statSync, writeSync } from 'node:fs';
 import { basename } from 'node:path';
-import { Transform, type TransformCallback } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { parse as parseCsv } from 'fast-csv';
 import { tableFromIPC, type Table } from 'apache-arrow';
 import { loadIndicatorRegistry, type IndicatorRegistry } from '../registry/indicators.js';
 import { loadEconomyRegistry } from '../registry/economies.js';
-import { ObservationBuilder, emptyObservationTable } from '../table/observations.js';
+import { ObservationBuilder } from '../table/observations.js';
 import { csvRow } from '../util/csv.js';
 import { UserInputError } from '../util/errors.js';
 import { FindingLog, type Finding, type Rule } from './findings.js';
 import { EXPECTED_LAYOUTS, detectCsvLayout, type CsvLayout, type RawObservation } from './layouts.js';
 import { sniffFile, type TextEncoding } from './sniff.js';
+import { streamCsvRecords } from './csv-stream.js';
 import { ObservationValidator, checkSubmission, type EconomyClassifier } from './validate.js';
 
 export interface IngestOptions {
@@ -230,116 +228,38 @@ function readWhole(file: string, size: number, max: number, fatal: Fatal): Buffe
   return readFileSync(file);
 }
 
-/**
- * Decode bytes to text (UTF-8, strictly, or Latin-1), drop a byte-order mark, and stop a line longer
- * than the limit before the CSV parser buffers it.
- */
-class TextGuard extends Transform {
-  private decoder: TextDecoder;
-  private sinceNewline = 0;
-  private bytes = 0;
-  line = 1;
-  constructor(encoding: TextEncoding, private readonly maxLine: number, private readonly onBytes: (n: number) => void) {
-    super({ readableObjectMode: false, decodeStrings: true });
-    this.decoder = new TextDecoder(encoding === 'utf-8' ? 'utf-8' : 'windows-1252', { fatal: encoding === 'utf-8' });
-  }
-  _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
-    let text: string;
-    try {
-      text = this.decoder.decode(chunk, { stream: true });
-    } catch {
-      return done(new GuardError('encoding', `invalid UTF-8 in the bytes ${this.bytes}..${this.bytes + chunk.length} (near line ${this.line}): the file mixes encodings; save it as UTF-8`, this.line));
-    }
-    this.bytes += chunk.length;
-    this.onBytes(this.bytes);
-    let from = 0;
-    for (let nl = text.indexOf('\n'); ; nl = text.indexOf('\n', from)) {
-      const end = nl < 0 ? text.length : nl;
-      if (this.sinceNewline + end - from > this.maxLine)
-        return done(new GuardError('line-too-long', `line ${this.line} is longer than ${this.maxLine} characters (a CSV file's rows are short: is it CSV?)`, this.line));
-      if (nl < 0) {
-        this.sinceNewline += end - from;
-        break;
-      }
-      this.line++;
-      this.sinceNewline = 0;
-      from = nl + 1;
-    }
-    done(null, text);
-  }
-  _flush(done: TransformCallback): void {
-    try {
-      const rest = this.decoder.decode();
-      done(null, rest || undefined);
-    } catch {
-      done(new GuardError('encoding', 'the file ends inside a UTF-8 sequence', this.line));
-    }
-  }
-}
-
-class GuardError extends Error {
-  constructor(readonly rule: Rule, message: string, readonly line: number) {
-    super(message);
-  }
-}
-
 async function readCsv(
   file: string, size: number, encoding: TextEncoding, opts: IngestOptions, limits: typeof DEFAULT_LIMITS,
   accept: (raw: RawObservation) => void, fatal: Fatal,
 ): Promise<IngestFormat> {
   let layout: CsvLayout | undefined;
   let format: IngestFormat = 'unknown';
-  let line = 1;
-  let stopped = false;
-  const guard = new TextGuard(encoding, limits.maxLineBytes, (n) => opts.onProgress?.(n, size));
-  const parser = parseCsv({ headers: false, ignoreEmpty: false, trim: false });
-  const consume = new Transform({
-    objectMode: true,
-    transform(fields: string[], _e, done) {
-      const at = line;
-      for (const f of fields) for (let i = f.indexOf('\n'); i >= 0; i = f.indexOf('\n', i + 1)) line++;
-      line++;
-      if (stopped) return done();
-      try {
-        if (fields.length === 0 || (fields.length === 1 && fields[0].trim() === '')) return done();
-        if (!layout) {
-          const found = detectCsvLayout(fields, { file, indicator: opts.indicator });
-          if (!found) {
-            fatal('unknown-format', `the header matches no supported layout; expected ${EXPECTED_LAYOUTS}`, { line: at, value: fields.join(',').slice(0, 120) });
-            stopped = true;
-          } else if ('missing' in found) {
-            fatal('missing-column', `a ${found.format} file needs the column(s) ${found.missing.join(', ')}`, { line: at, column: found.missing.join(', ') });
-            stopped = true;
-          } else {
-            layout = found;
-            format = found.format;
-          }
-          return done();
-        }
-        if (fields.length !== layout.width) {
-          fatal('malformed-row', `${fields.length} fields where the header has ${layout.width}`, { line: at, value: fields.join(',').slice(0, 120) });
-          if (!opts.acceptValid) throw new StopReading();
-          return done();
-        }
-        layout.read(fields, at, accept);
-        done();
-      } catch (e) {
-        if (e instanceof StopReading) {
-          stopped = true;
-          return done();
-        }
-        done(e as Error);
+  await streamCsvRecords(file, { encoding, maxLineBytes: limits.maxLineBytes, onBytes: (n) => opts.onProgress?.(n, size) }, (fields, at) => {
+    if (!layout) {
+      const found = detectCsvLayout(fields, { file, indicator: opts.indicator });
+      if (!found) {
+        fatal('unknown-format', `the header matches no supported layout; expected ${EXPECTED_LAYOUTS}`, { line: at, value: fields.join(',').slice(0, 120) });
+        return 'stop';
       }
-    },
-  });
-  try {
-    await pipeline(createReadStream(file, { highWaterMark: 1 << 16 }), guard, parser, consume);
-  } catch (e) {
-    if (e instanceof GuardError) fatal(e.rule, e.message, { line: e.line });
-    else if (e instanceof StopReading) { /* already said */ }
-    else if (e instanceof Error && /parse error/i.test(e.message)) fatal('malformed-row', `CSV syntax: ${e.message} (a stray or unclosed quote)`, { line });
-    else throw e;
-  }
+      if ('missing' in found) {
+        fatal('missing-column', `a ${found.format} file needs the column(s) ${found.missing.join(', ')}`, { line: at, column: found.missing.join(', ') });
+        return 'stop';
+      }
+      layout = found;
+      format = found.format;
+      return;
+    }
+    if (fields.length !== layout.width) {
+      fatal('malformed-row', `${fields.length} fields where the header has ${layout.width}`, { line: at, value: fields.join(',').slice(0, 120) });
+      return opts.acceptValid ? undefined : 'stop';
+    }
+    try {
+      layout.read(fields, at, accept);
+    } catch (e) {
+      if (e instanceof StopReading) return 'stop';
+      throw e;
+    }
+  }, fatal);
   return format;
 }
 

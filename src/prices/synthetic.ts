@@ -20,17 +20,8 @@ import { closeSync, openSync, writeSync } from 'node:fs';
 import { loadEconomyRegistry } from '../registry/economies.js';
 import { csvRow } from '../util/csv.js';
 import { TARIFF_COLUMNS } from './tariffs.js';
+import { mulberry32 } from '../util/random.js';
 
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface SyntheticOptions { seed: number; plans: number; from: number; to: number; economies?: string[] }
 

@@ -3,13 +3,11 @@
  * columnar table of typed arrays. Modelled on src/ingest: format from the content, findings that name file,
  * line, column, value and rule (FindingLog / formatFinding), strict by default (any error rejects the file).
  */
-import { createReadStream, readFileSync, statSync } from 'node:fs';
-import { Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { parse as parseCsvStream } from 'fast-csv';
+import { readFileSync, statSync } from 'node:fs';
 import { tableFromIPC } from 'apache-arrow';
 import { FindingLog, formatFinding, type Finding, type Rule } from '../ingest/findings.js';
-import { sniffFile } from '../ingest/sniff.js';
+import { sniffFile, type TextEncoding } from '../ingest/sniff.js';
+import { streamCsvRecords } from '../ingest/csv-stream.js';
 import { loadEconomyRegistry } from '../registry/economies.js';
 import { UserInputError } from '../util/errors.js';
 import { suggest } from '../util/suggest.js';
@@ -327,7 +325,7 @@ export async function readTariffs(file: string): Promise<TariffReadResult> {
           readCells(TARIFF_COLUMNS.map((c) => cellText((r as Record<string, unknown>)[c])), k + 1);
         });
       }
-    } else await readTariffCsv(file, sniffed.encoding === 'utf-8' ? 'utf8' : 'latin1', log, readCells);
+    } else await readTariffCsv(file, sniffed.encoding, log, readCells);
   } catch (e) {
     if (!(e instanceof Stop)) throw e;
   }
@@ -346,42 +344,22 @@ function cellText(v: unknown): string {
   return String(v);
 }
 
-async function readTariffCsv(file: string, encoding: BufferEncoding, log: FindingLog, readCells: (cells: string[], line: number) => void): Promise<void> {
+async function readTariffCsv(file: string, encoding: TextEncoding, log: FindingLog, readCells: (cells: string[], line: number) => void): Promise<void> {
   let index: number[] | null | undefined;
-  let line = 1;
-  let stopped = false;
-  const consume = new Transform({
-    objectMode: true,
-    transform(fields: string[], _e, done) {
-      const at = line;
-      for (const f of fields) for (let i = f.indexOf('\n'); i >= 0; i = f.indexOf('\n', i + 1)) line++;
-      line++;
-      if (stopped) return done();
-      try {
-        if (fields.length === 0 || (fields.length === 1 && fields[0].trim() === '')) return done();
-        if (index === undefined) {
-          index = mapHeader(fields, file, log, at);
-          if (!index) stopped = true;
-          return done();
-        }
-        if (index === null) return done();
-        if (fields.length !== index.length) {
-          log.add({ severity: 'error', rule: 'malformed-row', file, line: at, value: fields.join(',').slice(0, 120), message: `${fields.length} fields where the header has ${index.length}` });
-          return done();
-        }
-        const ix = index;
-        readCells(ix.map((k) => fields[k]), at);
-        done();
-      } catch (e) {
-        if (e instanceof Stop) { stopped = true; return done(); }
-        done(e as Error);
-      }
-    },
-  });
-  try {
-    await pipeline(createReadStream(file, { encoding, highWaterMark: 1 << 16 }), parseCsvStream({ headers: false, ignoreEmpty: false, trim: false }), consume);
-  } catch (e) {
-    if (e instanceof Error && /parse error/i.test(e.message)) log.add({ severity: 'error', rule: 'malformed-row', file, line, message: `CSV syntax: ${e.message} (a stray or unclosed quote)` });
-    else throw e;
-  }
+  await streamCsvRecords(file, { encoding, maxLineBytes: 1 << 20 }, (fields, at) => {
+    if (index === undefined) {
+      index = mapHeader(fields, file, log, at);
+      return index ? undefined : 'stop';
+    }
+    if (fields.length !== index!.length) {
+      log.add({ severity: 'error', rule: 'malformed-row', file, line: at, value: fields.join(',').slice(0, 120), message: `${fields.length} fields where the header has ${index!.length}` });
+      return;
+    }
+    try {
+      readCells(index!.map((k) => fields[k]), at);
+    } catch (e) {
+      if (e instanceof Stop) return 'stop';
+      throw e;
+    }
+  }, (rule, message, where) => log.add({ severity: 'error', rule, file, message, ...where }));
 }
