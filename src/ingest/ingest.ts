@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
-import { closeSync, createReadStream, openSync, readFileSync, statSync, writeSync } from 'node:fs';
+import { closeSync, createReadStream, openSync, readFileSync, writeSync } from 'node:fs';
 import { basename } from 'node:path';
 import { tableFromIPC, type Table } from 'apache-arrow';
 import { loadIndicatorRegistry, type IndicatorRegistry } from '../registry/indicators.js';
 import { loadEconomyRegistry } from '../registry/economies.js';
 import { ObservationBuilder } from '../table/observations.js';
 import { csvRow } from '../util/csv.js';
-import { UserInputError } from '../util/errors.js';
+import { inputFileSize } from '../util/files.js';
 import { FindingLog, type Finding, type Rule } from './findings.js';
 import { EXPECTED_LAYOUTS, detectCsvLayout, type CsvLayout, type RawObservation } from './layouts.js';
 import { sniffFile, type TextEncoding } from './sniff.js';
@@ -74,15 +74,7 @@ class StopReading extends Error {}
  * the result, never exceptions; only a file that cannot be opened throws (a UserInputError).
  */
 export async function ingestFile(file: string, opts: IngestOptions = {}): Promise<IngestResult> {
-  let size: number;
-  try {
-    const st = statSync(file);
-    if (!st.isFile()) throw new UserInputError(`${file}: not a file`);
-    size = st.size;
-  } catch (e) {
-    if (e instanceof UserInputError) throw e;
-    throw new UserInputError(`${file}: cannot read: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
-  }
+  const size = inputFileSize(file);
   const limits = { ...DEFAULT_LIMITS, ...definedOnly(opts) };
   const log = new FindingLog();
   const indicators = opts.indicators ?? loadIndicatorRegistry();

@@ -3,13 +3,14 @@
  * columnar table of typed arrays. Modelled on src/ingest: format from the content, findings that name file,
  * line, column, value and rule (FindingLog / formatFinding), strict by default (any error rejects the file).
  */
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { tableFromIPC } from 'apache-arrow';
 import { FindingLog, formatFinding, type Finding, type Rule } from '../ingest/findings.js';
 import { sniffFile, type TextEncoding } from '../ingest/sniff.js';
 import { streamCsvRecords } from '../ingest/csv-stream.js';
 import { loadEconomyRegistry } from '../registry/economies.js';
 import { UserInputError } from '../util/errors.js';
+import { inputFileSize } from '../util/files.js';
 import { suggest } from '../util/suggest.js';
 
 export const TARIFF_COLUMNS = [
@@ -262,15 +263,7 @@ class Stop extends Error {}
 
 /** Read and validate a tariff file (CSV, JSON or Arrow, detected from the content). Throws UserInputError when rejected. */
 export async function readTariffs(file: string): Promise<TariffReadResult> {
-  let size: number;
-  try {
-    const st = statSync(file);
-    if (!st.isFile()) throw new UserInputError(`${file}: not a file`);
-    size = st.size;
-  } catch (e) {
-    if (e instanceof UserInputError) throw e;
-    throw new UserInputError(`${file}: cannot read tariff file: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
-  }
+  const size = inputFileSize(file, 'tariff file');
   const log = new FindingLog();
   const builder = new TariffBuilder(Math.min(1 << 22, Math.max(1024, Math.ceil(size / 80))));
   const reader = new TariffRowReader(file, builder, log);
