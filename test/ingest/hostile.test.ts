@@ -100,7 +100,7 @@ describe('CLI on hostile input (exit 2, one clear message, no stack trace, never
     const f = join(tmp.dir, 'nope.csv');
     const r = run(f);
     expect(r.code).toBe(2);
-    expect(r.stderr.trim()).toBe(`ictstat: ${f}: cannot read: no such file`);
+    expect(r.stderr.trim()).toBe(`ictstat: ${f}: cannot read file: no such file`);
   });
 
   it('a directory: exit 2, not 70', () => {
