@@ -127,14 +127,14 @@ function interpolate(m: YearMatrix, ctx: ImputationContext, maxGap: number): voi
   });
 }
 
-/** Ordinary least squares of target on predictor over the economies that report both in the data year. */
+/** Ordinary least squares of target on predictor, fitted on the economies that report both in the data year itself. */
 function regress(m: YearMatrix, ctx: ImputationContext, target: string, predictor: string, minObservations: number): void {
   const nE = m.economies.length;
   const t = m.indicators.indexOf(target), x = m.indicators.indexOf(predictor);
   if (t < 0 || x < 0 || !ctx.targets.includes(t)) return;
   let n = 0, sx = 0, sy = 0, sxx = 0, sxy = 0, syy = 0;
   for (let e = 0; e < nE; e++) {
-    if (!isReported(m.status[t * nE + e]) || !isReported(m.status[x * nE + e])) continue;
+    if (m.status[t * nE + e] !== CELL.observed || m.status[x * nE + e] !== CELL.observed) continue;
     const a = m.values[x * nE + e], b = m.values[t * nE + e];
     n++; sx += a; sy += b; sxx += a * a; sxy += a * b; syy += b * b;
   }

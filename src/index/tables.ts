@@ -44,7 +44,9 @@ export function rankingTable(r: IndexResult, previous: boolean): ReportTable {
 }
 
 export const GROUPING_ALIASES: Record<string, (year: number) => string> = {
-  'itu-region': (y) => (y <= 2021 ? 'itu-region-2021' : 'itu-region-2025'),
+  // The current regions: ITU recomputes its tables with current membership; the 2021 file leaves Palestine
+  // and Palau under "Other Economies", which would drop ranked economies from every regional row.
+  'itu-region': () => 'itu-region-2025',
   income: () => 'wb-income-fy2024',
   'wb-income': () => 'wb-income-fy2024',
 };
