@@ -1,2 +1,57 @@
-import type { Command } from 'commander';
-export function registerServeCommand(program: Command): void { void program; }
+/** `ictstat serve`: the HTTP API over the store (loading the bundled data first when the store is empty). */
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { defaultDbPath } from '../store/path.js';
+import { UserInputError } from '../util/errors.js';
+import { formatFinding } from '../ingest/findings.js';
+
+const port = (v: string): number => {
+  if (!/^\d{1,5}$/.test(v) || Number(v) > 65535) throw new InvalidArgumentError('must be a port number from 0 to 65535');
+  return Number(v);
+};
+
+export function registerServeCommand(program: Command): void {
+  program.command('serve')
+    .description('serve the API (World Bank v2 and SDMX series, IDI, price baskets, submissions) from the store')
+    .option('--port <n>', 'TCP port (0: any free port)', port, 8080)
+    .option('--host <address>', 'address to listen on', '127.0.0.1')
+    .option('--tariffs <file>', 'tariff plans: /v2/prices computes baskets from them and /explain works (default: published basket values)')
+    .option('--no-load', 'do not load the bundled data into an empty store')
+    .addOption(new Option('--log-level <level>', 'log level of the JSON logs on standard output').choices(['fatal', 'error', 'warn', 'info', 'debug', 'silent']).default('info'))
+    .option('--max-body <bytes>', 'largest submission body', (v: string) => {
+      if (!/^\d+$/.test(v) || Number(v) < 1) throw new InvalidArgumentError('must be a whole number of bytes');
+      return Number(v);
+    })
+    .action(async (o) => {
+      const [{ Store }, { loadBundledIntoStore }, { buildServer }] = await Promise.all([import('../store/store.js'), import('../store/submit.js'), import('../api/server.js')]);
+      const store = Store.open(defaultDbPath());
+      if (o.load && store.version() === 0) {
+        process.stderr.write(`ictstat: the store ${store.path} is empty: loading the bundled data (once)...\n`);
+        const r = await loadBundledIntoStore(store);
+        process.stderr.write(`ictstat: loaded ${r.submission.observations.toLocaleString('en')} observations as submission #${r.submission.id}\n`);
+      }
+      let tariffs;
+      if (o.tariffs) {
+        const { readTariffs } = await import('../prices/tariffs.js');
+        const r = await readTariffs(o.tariffs);
+        if (r.log.errors > 0) throw new UserInputError(`${o.tariffs}: rejected by validation:\n` + r.log.sorted().filter((f) => f.severity === 'error').slice(0, 10).map(formatFinding).join('\n'));
+        tariffs = r.table;
+      }
+      const app = await buildServer({ store, tariffs, logger: { level: o.logLevel }, limits: o.maxBody ? { maxBodyBytes: o.maxBody } : {} });
+      let address: string;
+      try {
+        address = await app.listen({ port: o.port, host: o.host });
+      } catch (e) {
+        store.close();
+        throw new UserInputError(`cannot listen on ${o.host}:${o.port}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      }
+      process.stderr.write(`ictstat: serving ${store.path} at ${address} (docs: ${address}/docs)\n`);
+      const stop = async (): Promise<void> => {
+        await app.close();
+        store.close();
+        process.exit(0);
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      await new Promise(() => undefined); // serve until a signal
+    });
+}

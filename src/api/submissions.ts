@@ -1,0 +1,94 @@
+/**
+ * POST /v2/submissions: a CSV, JSON or Arrow body from a bearer token scoped to one economy. The body is
+ * written to a private temp file and validated by `submitFile` (the same path as `ictstat db submit`).
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Store, TokenRecord } from '../store/store.js';
+import { submitFile } from '../store/submit.js';
+import { ApiError } from './errors.js';
+import { single, type Query } from './params.js';
+
+export interface SubmissionLimits {
+  /** Largest accepted body, bytes. */
+  maxBodyBytes: number;
+  /** Submissions per token per window. */
+  ratePerToken: number;
+  rateWindowMs: number;
+}
+
+export const DEFAULT_SUBMISSION_LIMITS: SubmissionLimits = { maxBodyBytes: 32 << 20, ratePerToken: 30, rateWindowMs: 60_000 };
+
+/** A fixed-window counter per token: enough to stop a runaway client; resets with the process. */
+class RateLimiter {
+  private readonly windows = new Map<number, { start: number; count: number }>();
+  constructor(private readonly limit: number, private readonly windowMs: number) {}
+  /** Seconds to wait, or 0 when the request may proceed. */
+  take(key: number, now = Date.now()): number {
+    let w = this.windows.get(key);
+    if (!w || now - w.start >= this.windowMs) this.windows.set(key, (w = { start: now, count: 0 }));
+    if (w.count >= this.limit) return Math.ceil((w.start + this.windowMs - now) / 1000);
+    w.count++;
+    return 0;
+  }
+}
+
+declare module 'fastify' {
+  interface FastifyRequest { submitter?: TokenRecord }
+}
+
+export function registerSubmissionRoutes(app: FastifyInstance, store: Store, limits: SubmissionLimits, onStored: () => void): void {
+  const limiter = new RateLimiter(limits.ratePerToken, limits.rateWindowMs);
+  app.register(async (scope) => {
+    // The body is the file: no JSON parsing by Fastify, every content type read as bytes and sniffed by ingest.
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: limits.maxBodyBytes }, (_req, body, done) => done(null, body));
+
+    // Authentication runs before the body is read: an unauthenticated upload is refused without reading it.
+    scope.addHook('onRequest', async (req: FastifyRequest) => {
+      const auth = req.headers.authorization;
+      const m = auth ? /^Bearer\s+(\S+)$/i.exec(auth) : null;
+      if (!m) throw new ApiError('unauthorized', 'send "Authorization: Bearer <token>" (create one with `ictstat token create --economy ISO3`)');
+      const token = store.verifyToken(m[1]);
+      if (!token) throw new ApiError('unauthorized', 'unknown or revoked token');
+      const wait = limiter.take(token.id);
+      if (wait > 0) throw new ApiError('rateLimited', `at most ${limits.ratePerToken} submissions per ${limits.rateWindowMs / 1000} s per token; retry in ${wait} s`, { retryAfter: wait });
+      req.submitter = token;
+    });
+
+    scope.post('/v2/submissions', { bodyLimit: limits.maxBodyBytes }, async (req, reply) => {
+      const token = req.submitter!;
+      const q = req.query as Query;
+      const vintage = single(q, 'vintage');
+      if (vintage !== undefined && !/^[\w .:+-]{1,64}$/.test(vintage)) throw new ApiError('invalidValue', 'vintage is a label of 1 to 64 letters, digits, spaces and . : + - _');
+      const body = (req.body as Buffer | undefined) ?? Buffer.alloc(0);
+      const dir = mkdtempSync(join(tmpdir(), 'ictstat-submission-'));
+      try {
+        const file = join(dir, 'body');
+        writeFileSync(file, body, { mode: 0o600 });
+        const r = await submitFile(store, file, { economy: token.economy, submittedBy: `token:${token.id}`, vintage, displayName: 'body' });
+        if (r.outcome === 'rejected') {
+          req.log.info({ token: token.id, economy: token.economy, findings: r.report.findingCounts }, 'submission rejected');
+          throw new ApiError('rejected', `the submission failed validation (${r.ingest.log.errors} errors); nothing was stored`, { report: r.report });
+        }
+        if (r.outcome === 'forbidden')
+          throw new ApiError('forbidden', `this token may submit data for ${token.economy} only; the body has rows for ${r.otherEconomies!.slice(0, 10).join(', ')}${r.otherEconomies!.length > 10 ? ', …' : ''}; nothing was stored`);
+        const s = r.submission!;
+        if (r.outcome === 'accepted') onStored();
+        req.log.info({ token: token.id, economy: token.economy, submission: s.id, observations: s.observations, duplicate: r.outcome === 'duplicate' }, 'submission stored');
+        reply.code(r.outcome === 'accepted' ? 201 : 200);
+        if (r.outcome === 'accepted') reply.header('location', `/v2/submissions/${s.id}`);
+        return {
+          status: r.outcome === 'accepted' ? 'accepted' : 'duplicate',
+          message: r.outcome === 'accepted' ? `stored as submission ${s.id}` : `the same content is already stored as submission ${s.id}: no new revision`,
+          submission: { id: s.id, economy: s.economy, receivedAt: s.receivedAt, vintage: s.vintage, observations: s.observations },
+          report: r.report,
+        };
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  });
+}

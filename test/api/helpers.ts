@@ -1,0 +1,36 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { buildServer, type ServerOptions } from '../../src/api/server.js';
+import { Store } from '../../src/store/store.js';
+
+export interface TestServer { base: string; store: Store; app: FastifyInstance; close(): Promise<void> }
+
+/** A real HTTP server on an ephemeral loopback port over a fresh store; `seed` fills the store first. */
+export async function startServer(seed: (store: Store) => void | Promise<void>, opts: Partial<ServerOptions> = {}): Promise<TestServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'ictstat-api-'));
+  const store = Store.open(join(dir, 'api.db'));
+  await seed(store);
+  const app = await buildServer({ store, logger: false, ...opts });
+  const address = await app.listen({ port: 0, host: '127.0.0.1' });
+  return {
+    base: address, store, app,
+    async close() {
+      await app.close();
+      store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The World Bank error envelope, checked for shape; returns the detail. */
+export async function expectWbError(res: Response, status: number, id?: string): Promise<string> {
+  const body = await res.json() as Array<{ message: Array<{ id: string; key: string; value: string; detail?: string }> }>;
+  if (res.status !== status) throw new Error(`status ${res.status}, expected ${status}: ${JSON.stringify(body)}`);
+  if (!Array.isArray(body) || !Array.isArray(body[0]?.message) || typeof body[0].message[0].key !== 'string') throw new Error(`not the WB envelope: ${JSON.stringify(body)}`);
+  if (id !== undefined && body[0].message[0].id !== id) throw new Error(`error id ${body[0].message[0].id}, expected ${id}`);
+  const text = JSON.stringify(body);
+  if (/\n\s+at |node_modules|\/src\/|\/tmp\//.test(text)) throw new Error(`internals leak in ${text}`);
+  return body[0].message[0].detail ?? '';
+}

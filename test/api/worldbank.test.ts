@@ -1,0 +1,147 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tableFromIPC } from 'apache-arrow';
+import { ObservationBuilder } from '../../src/table/observations.js';
+import { expectWbError, startServer, type TestServer } from './helpers.js';
+
+let s: TestServer;
+const rows = (): ObservationBuilder => new ObservationBuilder();
+
+beforeAll(async () => {
+  s = await startServer((store) => {
+    const v1 = rows();
+    for (const [y, v] of [[2019, 22.5], [2020, 25], [2021, 28]] as const) v1.append({ economy: 'KEN', indicator: 'internet_users_pct', year: y, value: v, source: 'KNBS' });
+    v1.append({ economy: 'UGA', indicator: 'internet_users_pct', year: 2021, value: 10.1, note: '=cmd|note' });
+    v1.append({ economy: 'KEN', indicator: 'fixed_bb_subs', year: 2021, value: 540000 });
+    v1.append({ economy: 'KEN', indicator: 'population', year: 2021, value: 54000000 });
+    store.recordSubmission({ economy: null, submittedBy: 'test', sha256: 'v1', vintage: '2024-Q1', findings: null, table: v1.toTable(), receivedAt: new Date('2024-01-15T00:00:00Z') });
+    const v2 = rows();
+    v2.append({ economy: 'KEN', indicator: 'internet_users_pct', year: 2021, value: 29.5, source: 'KNBS revised' });
+    store.recordSubmission({ economy: 'KEN', submittedBy: 'test', sha256: 'v2', vintage: '2024-Q3', findings: null, table: v2.toTable(), receivedAt: new Date('2024-07-01T00:00:00Z') });
+  });
+});
+afterAll(() => s.close());
+
+const get = (path: string, headers: Record<string, string> = {}): Promise<Response> => fetch(s.base + path, { headers });
+
+describe('World Bank v2 endpoints', () => {
+  it('series: the World Bank envelope, latest year first, aliases, current revision, our fields', async () => {
+    const res = await get('/v2/country/ke/indicator/IT.NET.USER.ZS?format=json');
+    expect(res.status).toBe(200);
+    const [meta, data] = await res.json();
+    expect(meta).toEqual({ page: 1, pages: 1, per_page: 50, total: 3, sourceid: 'ictstat', lastupdated: '2024-07-01' });
+    expect(data.map((r: { date: string }) => r.date)).toEqual(['2021', '2020', '2019']);
+    expect(data[0]).toEqual({
+      indicator: { id: 'IT.NET.USER.ZS', value: 'Individuals using the Internet' }, country: { id: 'KE', value: 'Kenya' }, countryiso3code: 'KEN',
+      date: '2021', value: 29.5, unit: '', obs_status: '', decimal: 1, note: null, source: 'KNBS revised', imputed: false, vintage: '2024-Q3',
+    });
+  });
+
+  it('asof reproduces the earlier revision', async () => {
+    const [, data] = await (await get('/v2/country/KEN/indicator/i99H?date=2021&asof=2024-03-01')).json();
+    expect(data).toHaveLength(1);
+    expect(data[0]).toMatchObject({ value: 28, vintage: '2024-Q1' });
+    expect(await expectWbError(await get('/v2/country/KEN/indicator/i99H?asof=2023-01-01'), 400, '120')).toMatch(/nothing was in the store/);
+    expect(await expectWbError(await get('/v2/country/KEN/indicator/i99H?asof=soon'), 400)).toMatch(/asof must be a date/);
+  });
+
+  it('date ranges, single years, mrv, mrnev, paging', async () => {
+    const dates = async (q: string) => (await (await get(`/v2/country/KEN;UGA/indicator/internet_users_pct?${q}`)).json())[1]?.map((r: { countryiso3code: string; date: string }) => `${r.countryiso3code}${r.date}`) ?? null;
+    expect(await dates('date=2019:2020')).toEqual(['KEN2020', 'KEN2019']);
+    expect(await dates('date=2021')).toEqual(['KEN2021', 'UGA2021']);
+    expect(await dates('date=1990:1995')).toBeNull(); // World Bank answers null when there is no data
+    expect(await dates('mrv=2')).toEqual(['KEN2021', 'KEN2020', 'UGA2021']);
+    expect(await dates('mrnev=1')).toEqual(['KEN2021', 'UGA2021']);
+    const [meta, page2] = await (await get('/v2/country/all/indicator/internet_users_pct?per_page=3&page=2')).json();
+    expect(meta).toMatchObject({ page: 2, pages: 2, per_page: 3, total: 4 });
+    expect(page2.map((r: { countryiso3code: string }) => r.countryiso3code)).toEqual(['UGA']);
+  });
+
+  it('a derived indicator is computed where its inputs are reported, and says so', async () => {
+    const [, data] = await (await get('/v2/country/KEN/indicator/fixed_bb_p100')).json();
+    expect(data[0]).toMatchObject({ date: '2021', value: 1, imputed: true });
+    expect(data[0].note).toMatch(/derived: fixed_bb_p100 = /);
+  });
+
+  it('CSV: World Bank columns, paging headers, formula-looking text neutralised', async () => {
+    const res = await get('/v2/country/UGA/indicator/internet_users_pct?format=csv');
+    expect(res.headers.get('content-type')).toMatch(/^text\/csv/);
+    expect(res.headers.get('x-total')).toBe('1');
+    const text = await res.text();
+    expect(text.split('\n')[0]).toBe('indicator_id,indicator_name,country_id,country_name,countryiso3code,date,value,unit,obs_status,decimal,note,source,imputed,vintage');
+    expect(text).toContain(`UG,Uganda,UGA,2021,10.1,,,1,'=cmd|note,`);
+  });
+
+  it('SDMX-CSV 2.0, SDMX-JSON 2.0 and Arrow by Accept', async () => {
+    const csv = await get('/v2/country/KEN/indicator/internet_users_pct', { accept: 'application/vnd.sdmx.data+csv;version=2.0.0' });
+    expect(csv.headers.get('content-type')).toMatch(/^application\/vnd\.sdmx\.data\+csv; version=2\.0\.0/);
+    const lines = (await csv.text()).trim().split('\n');
+    expect(lines[0]).toBe('STRUCTURE,STRUCTURE_ID,ACTION,FREQ,REF_AREA,INDICATOR,TIME_PERIOD,OBS_VALUE,UNIT_MEASURE,OBS_STATUS,COMMENT_OBS,DATA_SOURCE,VINTAGE');
+    expect(lines[1]).toBe('dataflow,ITU:ICT_INDICATORS(1.0.0),I,A,KEN,internet_users_pct,2021,29.5,% of individuals,A,,KNBS revised,2024-Q3');
+
+    const json = await (await get('/v2/country/KEN/indicator/internet_users_pct', { accept: 'application/vnd.sdmx.data+json;version=2.0.0' })).json();
+    const st = json.data.structures[0];
+    expect(st.dimensions.series.map((d: { id: string }) => d.id)).toEqual(['FREQ', 'REF_AREA', 'INDICATOR']);
+    const times = st.dimensions.observation[0].values.map((v: { value: string }) => v.value);
+    const series = json.data.dataSets[0].series['0:0:0'];
+    const byYear = Object.fromEntries(Object.entries(series.observations as Record<string, number[]>).map(([k, o]) => [times[Number(k)], o[0]]));
+    expect(byYear).toEqual({ 2019: 22.5, 2020: 25, 2021: 29.5 });
+
+    const arrow = await get('/v2/country/KEN;UGA/indicator/i99H', { accept: 'application/vnd.apache.arrow.stream' });
+    const t = tableFromIPC(new Uint8Array(await arrow.arrayBuffer()));
+    expect(t.numRows).toBe(4);
+    expect(t.schema.fields.map((f) => f.name).slice(0, 4)).toEqual(['economy', 'indicator', 'year', 'value']);
+
+    await expectWbError(await get('/v2/country/KEN/indicator/i99H', { accept: 'application/xml' }), 406);
+  });
+
+  it('country and indicator metadata, language prefix', async () => {
+    const [meta, list] = await (await get('/v2/country?per_page=500')).json();
+    expect(meta).toMatchObject({ page: 1, per_page: '500', total: list.length });
+    expect(list.find((c: { id: string }) => c.id === 'KEN')).toMatchObject({ iso2Code: 'KE', name: 'Kenya', region: { id: 'SSF' }, incomeLevel: { id: 'LMC' } });
+    const [, fr] = await (await get('/v2/fr/country/CIV')).json();
+    expect(fr[0].name).toMatch(/Côte d.Ivoire/);
+    const [, zh] = await (await get('/v2/zh/country/KEN/indicator/i99H?date=2021')).json();
+    expect(zh[0].country.value).toBe('肯尼亚');
+    const [, inds] = await (await get('/v2/indicator/it.net.user.zs;i99H')).json();
+    expect(inds).toHaveLength(1); // one indicator named twice
+    expect(inds[0]).toMatchObject({ id: 'IT.NET.USER.ZS', name: 'Individuals using the Internet' });
+  });
+
+  it('bad input: the World Bank error envelope with 400 or 404, never a 500', async () => {
+    for (const q of ['per_page=0', 'per_page=10001', 'page=-1', 'date=2020:2010', 'date=2020M01', 'mrv=abc', 'mrv=1&mrnev=1', 'format=xml', 'per_page=1&per_page=2'])
+      await expectWbError(await get(`/v2/country/KEN/indicator/i99H?${q}`), 400, '120');
+    expect(await expectWbError(await get('/v2/country/KEM/indicator/i99H'), 404, '120')).toMatch(/did you mean KEN/);
+    expect(await expectWbError(await get('/v2/country/KEN/indicator/IT.NET.USR.ZS'), 404, '175')).toMatch(/IT.NET.USER.ZS/);
+    await expectWbError(await get('/v2/xx/country'), 404, '150');
+    await expectWbError(await get('/v2/country/KEN;;UGA/indicator/i99H'), 400);
+    await expectWbError(await get(`/v2/country/${'A;'.repeat(400)}/indicator/i99H`), 400);
+    await expectWbError(await get('/v2/country/%E0%A4%A/indicator/i99H'), 400);
+    await expectWbError(await get('/nowhere'), 404, '160');
+  });
+
+  it('ETag and If-None-Match (304), compression, CORS on GET, security headers', async () => {
+    const first = await get('/v2/country/all/indicator/i99H');
+    const etag = first.headers.get('etag')!;
+    expect(etag).toMatch(/^"[\w-]+"$/);
+    expect(first.headers.get('access-control-allow-origin')).toBe('*');
+    expect(first.headers.get('x-content-type-options')).toBe('nosniff');
+    const again = await get('/v2/country/all/indicator/i99H', { 'if-none-match': etag });
+    expect(again.status).toBe(304);
+    expect(await again.text()).toBe('');
+    expect((await get('/v2/country/all/indicator/i99H', { 'if-none-match': '"other"' })).status).toBe(200);
+    // fetch decompresses; the raw encoding header shows the compression.
+    const big = await get('/v2/country?per_page=500', { 'accept-encoding': 'gzip' });
+    expect(big.headers.get('content-encoding')).toBe('gzip');
+    const preflight = await fetch(s.base + '/v2/submissions', { method: 'OPTIONS', headers: { origin: 'https://example.org', 'access-control-request-method': 'POST' } });
+    expect(preflight.headers.get('access-control-allow-methods') ?? '').not.toContain('POST');
+  });
+
+  it('healthz, openapi.json and the docs page', async () => {
+    expect(await (await get('/healthz')).json()).toEqual({ status: 'ok', storeVersion: 2, schemaVersion: 1 });
+    const doc = await (await get('/openapi.json')).json();
+    expect(doc.openapi).toMatch(/^3\./);
+    expect(Object.keys(doc.paths)).toContain('/v2/country/{codes}/indicator/{ids}');
+    const html = await (await get('/docs')).text();
+    expect(html).toContain('/v2/submissions');
+  });
+});
