@@ -1,0 +1,149 @@
+/*
+ * idi-panel in C: the same loops as the engine's kernel (normalise -> aggregate -> rank), written as a
+ * competent C programmer would: one fused pass over the rows (each column computes its leaves and every node
+ * of the tree in registers/L1), then a specialised sort per group (scenario x year) and competition ranks.
+ * Reads the benchmark binary (benchmarks/bin.ts), runs the compute REPS times, reports its own timing (the
+ * compute only) and peak RSS as one JSON line, and writes score/rank (and every entry's score) to OUT.
+ *
+ *   cc -O2 -o idi_panel idi_panel.c -lm && ./idi_panel INPUT.bin OUT.bin REPS
+ */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <sys/resource.h>
+
+static char *slurp(const char *path, long *size) {
+  FILE *f = fopen(path, "rb");
+  if (!f) { perror(path); exit(2); }
+  fseek(f, 0, SEEK_END); *size = ftell(f); fseek(f, 0, SEEK_SET);
+  char *buf = malloc(*size);
+  if (fread(buf, 1, *size, f) != (size_t)*size) { perror("read"); exit(2); }
+  fclose(f);
+  return buf;
+}
+
+/* Minimal lookups in the JSON header: an integer after "key": and an array's offset by name. */
+static long json_int(const char *h, const char *key) {
+  char pat[64]; snprintf(pat, sizeof pat, "\"%s\":", key);
+  const char *p = strstr(h, pat);
+  if (!p) { fprintf(stderr, "missing %s\n", key); exit(2); }
+  return strtol(p + strlen(pat), NULL, 10);
+}
+static long json_count(const char *h, const char *key) { /* length of a string array "key":[...] */
+  char pat[64]; snprintf(pat, sizeof pat, "\"%s\":[", key);
+  const char *p = strstr(h, pat);
+  if (!p) { fprintf(stderr, "missing %s\n", key); exit(2); }
+  long n = 0; int in = 0;
+  for (p += strlen(pat); *p && *p != ']'; p++) { if (*p == '"') { if (!in) n++; in = !in; } }
+  return n;
+}
+static void *array(const char *h, const char *base, const char *name) {
+  char pat[96]; snprintf(pat, sizeof pat, "{\"name\":\"%s\",", name);
+  const char *p = strstr(h, pat);
+  if (!p) { fprintf(stderr, "missing array %s\n", name); exit(2); }
+  const char *o = strstr(p, "\"offset\":");
+  return (void *)(base + strtol(o + 9, NULL, 10));
+}
+
+typedef struct { double s; int32_t c; } Item;
+
+/* Descending by score: insertion sort for short runs, quicksort (median of three) above. */
+static void sort_desc(Item *a, int n) {
+  while (n > 24) {
+    Item *m = a + n / 2, *l = a, *r = a + n - 1, t;
+    if (m->s > l->s) { t = *m; *m = *l; *l = t; }
+    if (r->s > l->s) { t = *r; *r = *l; *l = t; }
+    if (r->s > m->s) { t = *r; *r = *m; *m = t; }
+    double pivot = m->s;
+    int i = 0, j = n - 1;
+    for (;;) {
+      while (a[i].s > pivot) i++;
+      while (a[j].s < pivot) j--;
+      if (i >= j) break;
+      t = a[i]; a[i] = a[j]; a[j] = t; i++; j--;
+    }
+    /* recurse into the smaller part, loop on the larger */
+    if (j + 1 < n - j - 1) { sort_desc(a, j + 1); a += j + 1; n -= j + 1; }
+    else { sort_desc(a + j + 1, n - j - 1); n = j + 1; }
+  }
+  for (int i = 1; i < n; i++) {
+    Item x = a[i]; int j = i - 1;
+    while (j >= 0 && a[j].s < x.s) { a[j + 1] = a[j]; j--; }
+    a[j + 1] = x;
+  }
+}
+
+static double now_ms(void) { struct timespec t; clock_gettime(CLOCK_MONOTONIC, &t); return t.tv_sec * 1e3 + t.tv_nsec / 1e6; }
+static inline double clamp01(double x) { return x < 0 ? 0 : x > 1 ? 1 : x; }
+
+int main(int argc, char **argv) {
+  if (argc < 4) { fprintf(stderr, "usage: idi_panel INPUT OUT REPS\n"); return 2; }
+  long size; char *buf = slurp(argv[1], &size);
+  uint32_t hl; memcpy(&hl, buf + 4, 4);
+  char *h = malloc(hl + 1); memcpy(h, buf + 8, hl); h[hl] = 0;
+  /* align the data section */
+  long dsize = size - 8 - hl; char *base = aligned_alloc(64, (dsize + 63) / 64 * 64); memcpy(base, buf + 8 + hl, dsize); free(buf);
+  const int K = json_int(h, "K"), Y = json_int(h, "nYears"), L = json_int(h, "L"), N = json_int(h, "N");
+  const int E = json_count(h, "economies");
+  const double *values = array(h, base, "values"), *weights = array(h, base, "weights"), *p1 = array(h, base, "p1");
+  const uint8_t *method = array(h, base, "method");
+  const int32_t *parent = array(h, base, "parent");
+  const long C = (long)K * Y * E;
+  int reps = atoi(argv[3]); if (reps < 1) reps = 1;
+
+  double *scores = malloc(sizeof(double) * N * C);
+  int32_t *ranks = malloc(sizeof(int32_t) * C);
+  Item *items = malloc(sizeof(Item) * E);
+  double acc[64], wsum[64], x[64];
+  double times[1000]; int nt = 0;
+  for (int rep = 0; rep < reps && rep < 1000; rep++) {
+    double t0 = now_ms();
+    for (int k = 0; k < K; k++) {
+      const double *w = weights + (long)k * N;
+      for (int y = 0; y < Y; y++) {
+        const long col0 = ((long)k * Y + y) * E;
+        int n = 0;
+        for (int e = 0; e < E; e++) {
+          const long col = col0 + e;
+          for (int j = L; j < N; j++) { acc[j] = 0; wsum[j] = 0; }
+          /* fused: each leaf normalised and pushed to its parent, then each node finalised and pushed up */
+          for (int l = 0; l < L; l++) {
+            double v = values[((long)l * Y + y) * E + e], s;
+            if (v != v) s = NAN;
+            else if (method[l] == 1) s = v <= 1 ? 0 : clamp01(log10(v) / p1[l]);
+            else s = clamp01(v / p1[l]);
+            x[l] = s;
+            scores[(long)l * C + col] = s;
+            if (s == s) { acc[parent[l]] += w[l] * s; wsum[parent[l]] += w[l]; }
+          }
+          for (int j = L; j < N; j++) {
+            double s = wsum[j] == 0 ? NAN : acc[j] / wsum[j];
+            x[j] = s;
+            scores[(long)j * C + col] = s;
+            int p = parent[j];
+            if (p >= 0 && s == s) { acc[p] += w[j] * s; wsum[p] += w[j]; }
+          }
+          double root = x[N - 1];
+          ranks[col] = 0;
+          if (root == root) { items[n].s = root; items[n].c = (int32_t)col; n++; }
+        }
+        sort_desc(items, n);
+        for (int i = 0; i < n; i++) ranks[items[i].c] = (i > 0 && items[i].s == items[i - 1].s) ? ranks[items[i - 1].c] : i + 1;
+      }
+    }
+    times[nt++] = now_ms() - t0;
+  }
+  FILE *o = fopen(argv[2], "wb");
+  if (!o) { perror(argv[2]); return 2; }
+  fwrite(scores + (long)(N - 1) * C, sizeof(double), C, o);
+  fwrite(ranks, sizeof(int32_t), C, o);
+  fclose(o);
+  struct rusage ru; getrusage(RUSAGE_SELF, &ru);
+  printf("{\"times_ms\":[");
+  for (int i = 0; i < nt; i++) printf(i ? ",%.4f" : "%.4f", times[i]);
+  printf("],\"peak_rss_mb\":%.1f}\n", ru.ru_maxrss / 1024.0);
+  return 0;
+}
