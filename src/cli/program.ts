@@ -17,6 +17,7 @@ import { registerPricesCommands } from './prices.js';
 import { loadObservations } from './data.js';
 import { registerDbCommands } from './db.js';
 import { registerServeCommand } from './serve.js';
+import { registerReportCommand } from './report-command.js';
 
 const out = (s: string): void => {
   process.stdout.write(s);
@@ -185,6 +186,7 @@ export function buildProgram(): Command {
   registerPricesCommands(program);
   registerDbCommands(program);
   registerServeCommand(program);
+  registerReportCommand(program, integer);
   return program;
 }
 

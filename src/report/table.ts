@@ -9,6 +9,8 @@ export interface Column {
   label: string;
   type: 'text' | 'number' | 'integer';
   decimals?: number;
+  /** BCP 47 language of the column's text (economy names in --lang): HTML cells get `lang` and `dir="auto"`. */
+  lang?: string;
 }
 
 export interface ReportTable {
@@ -18,6 +20,8 @@ export interface ReportTable {
   rows: Array<Record<string, string | number | null | undefined>>;
   /** Sources, vintage and departures from the published method: printed with the table in every format. */
   notes: string[];
+  /** Worksheet name in a workbook (at most 31 characters); default: the title. */
+  sheet?: string;
 }
 
 /** Spreadsheet formula injection: a text cell starting with = + - @ (or tab/CR) is prefixed with a quote. */
@@ -52,7 +56,7 @@ export function tableToMarkdown(t: ReportTable): string {
   return lines.join('\n') + '\n';
 }
 
-const htmlEscape = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+export const htmlEscape = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 
 /** An HTML table; every text escaped; numeric cells carry their full value in data-value for sorting. */
 export function tableToHtml(t: ReportTable): string {
@@ -60,7 +64,8 @@ export function tableToHtml(t: ReportTable): string {
   const body = t.rows.map((r) => '<tr>' + t.columns.map((c) => {
     const v = r[c.key];
     const num = typeof v === 'number' && Number.isFinite(v);
-    return num ? `<td class="num" data-value="${v}">${htmlEscape(cellText(c, v, true))}</td>` : `<td>${htmlEscape(cellText(c, v, true))}</td>`;
+    const lang = c.lang ? ` lang="${htmlEscape(c.lang)}" dir="auto"` : '';
+    return num ? `<td class="num" data-value="${v}">${htmlEscape(cellText(c, v, true))}</td>` : `<td${lang}>${htmlEscape(cellText(c, v, true))}</td>`;
   }).join('') + '</tr>').join('\n');
   const notes = t.notes.length ? `<ul class="notes">${t.notes.map((n) => `<li>${htmlEscape(n)}</li>`).join('')}</ul>` : '';
   return `<table id="${htmlEscape(t.id)}" class="report-table"><caption>${htmlEscape(t.title)}</caption><thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table>${notes}`;

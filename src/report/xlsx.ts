@@ -9,7 +9,7 @@ import { neutraliseFormula, type ReportTable } from './table.js';
  */
 export function tablesToXlsx(tables: readonly ReportTable[]): Uint8Array {
   if (tables.length === 0) throw new Error('a workbook needs at least one table');
-  const names = uniqueSheetNames(tables.map((t) => t.title || t.id));
+  const names = uniqueSheetNames(tables.map((t) => t.sheet || t.title || t.id));
   // Styles: 0 default, 1 bold header, 2 integer, 3.. one number format per decimals value.
   const decimals = [...new Set(tables.flatMap((t) => t.columns.filter((c) => c.type === 'number').map((c) => c.decimals ?? 2)))].sort((a, b) => a - b);
   const styleOf = (d: number): number => 3 + decimals.indexOf(d);

@@ -1,0 +1,49 @@
+/** `ictstat report`: regenerate a Measuring the Information Society edition (src/report/build.ts). */
+import { Option, type Command } from 'commander';
+import { LANGUAGES } from '../registry/economies.js';
+import { buildReport } from '../report/build.js';
+import { progressBar } from './progress.js';
+
+const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
+
+export function registerReportCommand(program: Command, integer: (name: string, min?: number, max?: number) => (v: string) => number): void {
+  program.command('report')
+    .description('regenerate an MIS edition: IDI and price tables (CSV, Markdown, HTML, one XLSX workbook), SVG charts and a self-contained index.html')
+    .requiredOption('--edition <year>', 'MIS edition: IDI data year = edition - 1, previous year = edition - 2, prices of the data year', integer('--edition', 1990, 2100))
+    .option('--methodology <id|file>', 'bundled id or methodology JSON file (default: the bundled methodology of the edition, else the latest one before it)')
+    .option('--out <dir>', 'output directory (default: report-<edition>)')
+    .option('--data <file>', 'read these files instead of the bundled data (repeatable)', collect)
+    .option('--extra-data <file>', 'add these files to the bundled data, their values first (repeatable)', collect)
+    .option('--as-of <date>', 'the data the store held on this date (YYYY-MM-DD or an ISO date-time)')
+    .addOption(new Option('--lang <lang>', 'language of economy names').choices([...LANGUAGES]).default('en'))
+    .option('--json', 'print the summary as JSON')
+    .action(async (o) => {
+      let step = '';
+      const bar = progressBar(`report ${o.edition}`, 0, (done, total) => `${done}/${total} ${step}`);
+      const result = await buildReport({
+        edition: o.edition, methodology: o.methodology, out: o.out, data: o.data, extraData: o.extraData, asOf: o.asOf, lang: o.lang,
+        onProgress: (s, done, total) => {
+          step = s;
+          bar(done, total);
+        },
+      });
+      bar.finish();
+      const s = result.summary;
+      for (const d of s.departures) process.stderr.write(`note: ${d}\n`);
+      if (o.json) {
+        process.stdout.write(JSON.stringify({ dir: result.dir, files: result.files, summary: s }, null, 2) + '\n');
+        return;
+      }
+      process.stdout.write([
+        `MIS ${s.edition} regenerated in ${result.dir}`,
+        `  methodology     ${s.methodology} (data year ${s.dataYear}, previous ${s.previousYear}, prices ${s.priceYear}; names: ${s.lang})`,
+        `  data vintage    ${s.vintage}`,
+        `  economies       ${s.economiesRanked} ranked in ${s.dataYear} (${s.notRanked} not ranked), ${s.economiesRankedPrevious} in ${s.previousYear}`,
+        `  baskets         ${s.baskets.length}${s.baskets.length ? `: ${s.baskets.join(', ')}` : ''}`,
+        `  tables written  ${s.tables.length} (x CSV, Markdown, HTML) + mis-${s.edition}.xlsx (${s.tables.length} sheets)`,
+        `  charts          ${s.charts.length} SVG: ${s.charts.join(', ')}`,
+        `  files           ${result.files.length}; open ${result.dir}/index.html`,
+        `  time            ${s.seconds.toFixed(1)} s`,
+      ].join('\n') + '\n');
+    });
+}

@@ -1,0 +1,206 @@
+/**
+ * `buildReport`: regenerate a Measuring the Information Society edition from one data vintage — the IDI
+ * and price-basket tables as CSV, Markdown, HTML and one XLSX workbook, SVG charts, and a self-contained
+ * `index.html`. Deterministic: the same inputs give byte-identical files (no clock in any content; the only
+ * "date" is the data vintage). Used by `ictstat report` and by the HTTP server (`/report`).
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import type { Table } from 'apache-arrow';
+import { loadObservations } from '../cli/data.js';
+import { computeIndex, requiredIndicators, type IndexResult } from '../index/compute.js';
+import { GROUPING_ALIASES } from '../index/tables.js';
+import { bundledMethodologies, loadMethodology, type CompiledMethodology } from '../index/methodology.js';
+import { loadEconomyRegistry, LANGUAGES, type Language } from '../registry/economies.js';
+import { loadGroupings } from '../registry/groupings.js';
+import { loadIndicatorRegistry } from '../registry/indicators.js';
+import { defaultDbPath } from '../store/path.js';
+import { readManifest } from '../table/bundled.js';
+import { UserInputError } from '../util/errors.js';
+import { datasetsDir } from '../util/paths.js';
+import { buildCharts, type Chart } from './charts.js';
+import { reportHtml } from './html.js';
+import { idiTables, topComponents } from './idi-tables.js';
+import { priceData, priceTables } from './price-tables.js';
+import { tableToCsv, tableToHtml, tableToMarkdown, type ReportTable } from './table.js';
+import { tablesToXlsx } from './xlsx.js';
+
+export interface ReportOptions {
+  /** MIS edition: IDI data year edition - 1, previous year edition - 2, prices of the data year. */
+  edition: number;
+  /** Bundled id or JSON file; default: the methodology of that edition (see `defaultMethodology`). */
+  methodology?: string;
+  /** Output directory (created); default `report-<edition>` in the working directory. */
+  out?: string;
+  /** Files read instead of the bundled data / added on top of it; `asOf` reads the store as of a date. */
+  data?: string[];
+  extraData?: string[];
+  asOf?: string;
+  /** Language of economy names (UN languages); default en. */
+  lang?: Language;
+  /** Progress: the step just started, steps done, total steps. */
+  onProgress?: (step: string, done: number, total: number) => void;
+}
+
+export interface ReportSummary {
+  edition: number;
+  methodology: string;
+  dataYear: number;
+  previousYear: number;
+  priceYear: number;
+  lang: Language;
+  vintage: string;
+  tables: string[];
+  charts: string[];
+  economiesRanked: number;
+  economiesRankedPrevious: number;
+  notRanked: number;
+  baskets: string[];
+  departures: string[];
+  /** Wall time of the build (not written to any file). */
+  seconds: number;
+}
+
+export interface ReportResult {
+  dir: string;
+  /** Files written, relative to `dir`, sorted. */
+  files: string[];
+  summary: ReportSummary;
+}
+
+const STEPS = ['methodology', 'observations', 'index', 'IDI tables', 'price tables', 'charts', 'tables (CSV, Markdown, HTML)', 'workbook', 'index.html'];
+
+/** The methodology of an edition: the bundled one of that edition, else the latest bundled one before it. */
+export function defaultMethodology(edition: number): string {
+  const registry = loadIndicatorRegistry();
+  let best: { id: string; edition: number } | undefined;
+  for (const id of bundledMethodologies()) {
+    const e = loadMethodology(id, registry).spec.edition;
+    if (e === undefined || e > edition) continue;
+    if (!best || e > best.edition) best = { id, edition: e };
+  }
+  if (!best) throw new UserInputError(`no bundled methodology for edition ${edition} or earlier (bundled: ${bundledMethodologies().join(', ')}); give --methodology`);
+  return best.id;
+}
+
+const sha = (b: Uint8Array | string): string => createHash('sha256').update(b).digest('hex');
+
+/** What the data is: the bundled datasets (their manifest's hash), the store (as of a date) or the --data files (their hashes). */
+function describeVintage(o: ReportOptions): { vintage: string; sources: Array<{ citation: string; licence: string }> } {
+  const files = (list: string[] | undefined): string => (list ?? []).map((f) => `${basename(f)} (sha256 ${sha(readFileSync(f)).slice(0, 12)})`).join(', ');
+  if (o.data?.length) return { vintage: `files given with --data: ${files(o.data)}`, sources: [] };
+  let base: string;
+  const manifestPath = join(datasetsDir(), 'manifest.json');
+  const manifest = readManifest() as unknown as { sources?: Array<{ citation: string; licence: string }> };
+  const sources = (manifest.sources ?? []).map((s) => ({ citation: s.citation, licence: s.licence }));
+  if (o.asOf) base = `the store as of ${o.asOf}`;
+  else if (existsSync(defaultDbPath())) base = 'the store (current values)';
+  else base = `the bundled datasets (datasets/manifest.json sha256 ${sha(readFileSync(manifestPath)).slice(0, 12)})`;
+  return { vintage: base + (o.extraData?.length ? `, with --extra-data ${files(o.extraData)}` : ''), sources };
+}
+
+export async function buildReport(o: ReportOptions): Promise<ReportResult> {
+  const started = Date.now();
+  const progress = (k: number): void => o.onProgress?.(STEPS[k] ?? 'done', k, STEPS.length);
+  const E = o.edition;
+  if (!Number.isInteger(E) || E < 1990 || E > 2100) throw new UserInputError(`--edition must be a year from 1990 to 2100, not ${E}`);
+  const lang: Language = o.lang ?? 'en';
+  if (!(LANGUAGES as readonly string[]).includes(lang)) throw new UserInputError(`--lang must be one of ${LANGUAGES.join(', ')}, not "${lang}"`);
+  const dataYear = E - 1, prevYear = E - 2;
+  const dir = resolve(o.out ?? `report-${E}`);
+
+  progress(0);
+  const registry = loadIndicatorRegistry();
+  const m: CompiledMethodology = loadMethodology(o.methodology ?? defaultMethodology(E), registry);
+  const groupings = loadGroupings();
+  const economies = loadEconomyRegistry();
+  const name = (iso3: string): string => (economies.find(iso3) ? economies.name(iso3, lang) : iso3);
+
+  progress(1);
+  const priceIds = registry.indicators.filter((d) => d.basket).map((d) => d.id);
+  const wanted = [...new Set([...requiredIndicators(m, registry), ...priceIds])];
+  // Built as a variable: loadObservations takes asOf where the store exists (no excess-property check either way).
+  const dataOptions = { data: o.data, extraData: o.extraData, asOf: o.asOf };
+  const table: Table = await loadObservations(dataOptions, wanted);
+  const { vintage, sources } = describeVintage(o);
+
+  progress(2);
+  const full = computeIndex({ methodology: m, year: dataYear, table, previous: true, indicators: registry, groupings });
+  const { previousResult, ...result } = full;
+  const previous: IndexResult = previousResult!;
+
+  progress(3);
+  const sourceNote = sources.length ? [`Sources: ${sources.map((s) => `${s.citation} (${s.licence})`).join('; ')}.`] : [];
+  const vintageNote = `Data vintage: ${vintage}. Regenerated by ictstat report --edition ${E} --methodology ${m.spec.id}.`;
+  const notes = [vintageNote, ...sourceNote];
+  const components = topComponents(result, m.spec);
+  const idi = idiTables({ result, previous, edition: E, name, lang, groupings, notes }, components);
+
+  progress(4);
+  const pd = priceData({ table, year: dataYear, name, lang, notes });
+  const prices = priceTables({ table, year: dataYear, name, lang, notes }, pd);
+  const tables: ReportTable[] = [...idi, ...prices];
+
+  progress(5);
+  const regionGrouping = GROUPING_ALIASES['itu-region'](dataYear);
+  const ranked = result.economies.filter((e) => e.ranked && e.score !== null)
+    .map((e) => ({ code: e.economy, name: name(e.economy), m49: economies.find(e.economy)?.m49 ?? null, region: groupings.groupOf(regionGrouping, e.economy) ?? null, score: e.score! }));
+  const fbb = pd.baskets.find((b) => /fixed-broadband/.test(b) && pd.panels.some((p) => p.basket === b && p.unit === 'gni_pct'));
+  const affordability = fbb ? { basket: fbb, basketName: pd.basketName(fbb), values: new Map(ranked.map((e) => [e.code, pd.value(fbb, 'gni_pct', e.code, dataYear)]).filter((x): x is [string, number] => x[1] !== null)) } : undefined;
+  const indexLabel = m.spec.id.startsWith('idi') ? 'IDI' : 'Index';
+  const charts: Chart[] = await buildCharts({
+    edition: E, dataYear, indexLabel, scale: result.methodology.scale, ranked, affordability, basketName: pd.basketName,
+    medians: pd.mediansOverTime.map((r) => ({ basket: r.basket, group: r.group, year: r.year, value: r.value })),
+  });
+
+  // Write: remove what an earlier build of this directory wrote, so the directory holds exactly this build.
+  const written = new Map<string, string | Uint8Array>();
+  progress(6);
+  for (const t of tables) {
+    written.set(`tables/${t.id}.csv`, tableToCsv(t));
+    written.set(`tables/${t.id}.md`, tableToMarkdown(t));
+    written.set(`tables/${t.id}.html`, standaloneTableHtml(t));
+  }
+  for (const c of charts) written.set(`charts/${c.id}.svg`, c.svg);
+  progress(7);
+  const workbook = `mis-${E}.xlsx`;
+  written.set(workbook, tablesToXlsx(tables));
+
+  progress(8);
+  const summary: ReportSummary = {
+    edition: E, methodology: m.spec.id, dataYear, previousYear: prevYear, priceYear: dataYear, lang, vintage,
+    tables: tables.map((t) => t.id), charts: charts.map((c) => c.id),
+    economiesRanked: result.coverage.ranked, economiesRankedPrevious: previous.coverage.ranked, notRanked: result.coverage.notRanked,
+    baskets: pd.baskets, departures: result.departures, seconds: 0,
+  };
+  written.set('index.html', reportHtml({ summary, tables, charts, methodology: m, result, sources, vintage, workbook, lang, name, priceBaskets: pd.baskets.map((b) => ({ id: b, name: pd.basketName(b) })) }));
+  const { seconds: _omit, ...stable } = summary;
+  void _omit;
+  const files = [...written.keys(), 'report.json'].sort();
+  written.set('report.json', JSON.stringify({ ...stable, files }, null, 2) + '\n');
+
+  const manifestPath = join(dir, 'report.json');
+  if (existsSync(manifestPath)) {
+    try {
+      const old = JSON.parse(readFileSync(manifestPath, 'utf8')) as { files?: string[] };
+      for (const f of old.files ?? []) if (!written.has(f) && !f.includes('..')) rmSync(join(dir, f), { force: true });
+    } catch { /* not ours: leave it */ }
+  }
+  for (const [f, content] of written) {
+    const path = join(dir, f);
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, content);
+  }
+  progress(STEPS.length);
+  summary.seconds = (Date.now() - started) / 1000;
+  return { dir, files, summary };
+}
+
+/** One table as a small standalone HTML file (the page carries them all). */
+function standaloneTableHtml(t: ReportTable): string {
+  const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  return `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>${esc(t.title)}</title>` +
+    `<style>body{font-family:Helvetica,Arial,sans-serif;margin:1.5rem}table{border-collapse:collapse}th,td{border-bottom:1px solid #ddd;padding:.25rem .5rem}td.num{text-align:right;font-variant-numeric:tabular-nums}caption{text-align:left;font-weight:bold;margin-bottom:.5rem}.notes{color:#555;font-size:.9em}</style>` +
+    `</head><body>\n${tableToHtml(t)}\n</body></html>\n`;
+}

@@ -1,0 +1,152 @@
+/**
+ * Report charts as SVG, rendered in Node by vega (headless `View`, renderer "none", `toSVG`) from vega-lite
+ * specs: no browser and no canvas (text widths are vega's estimate). Element ids are renumbered with a
+ * per-chart prefix, so several charts can be inlined in one page and the output does not depend on how
+ * many charts the process rendered before.
+ */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import * as vega from 'vega';
+import { compile, type TopLevelSpec } from 'vega-lite';
+
+export interface Chart {
+  id: string;
+  title: string;
+  /** What the chart shows and from which data, for the page and the notes. */
+  caption: string;
+  svg: string;
+  /** The vega-lite spec (data inline), kept for reproducibility (written beside the SVG). */
+  spec: TopLevelSpec;
+}
+
+const FONT = 'Helvetica, Arial, sans-serif';
+const CONFIG = {
+  font: FONT,
+  background: 'white',
+  view: { stroke: null },
+  axis: { labelFontSize: 11, titleFontSize: 12, gridColor: '#e5e5e5' },
+  legend: { labelFontSize: 11, titleFontSize: 12 },
+  title: { fontSize: 14, anchor: 'start' as const, fontWeight: 'bold' as const },
+};
+
+let worldTopo: object | undefined;
+/** Natural Earth countries at 1:110m from the world-atlas package (TopoJSON; ids are M49 codes). */
+export function worldAtlas(): object {
+  worldTopo ??= JSON.parse(readFileSync(createRequire(import.meta.url).resolve('world-atlas/countries-110m.json'), 'utf8')) as object;
+  return worldTopo;
+}
+
+export async function renderSvg(spec: TopLevelSpec, prefix: string): Promise<string> {
+  const vg = compile({ ...spec, config: { ...CONFIG, ...(spec as { config?: object }).config } } as TopLevelSpec).spec;
+  const view = new vega.View(vega.parse(vg), { renderer: 'none', logLevel: vega.Error });
+  try {
+    return normaliseIds(await view.toSVG(), prefix);
+  } finally {
+    view.finalize();
+  }
+}
+
+/** Renumber every id (and its url(#id) / href="#id" references) as prefix-1, prefix-2, ... in order of appearance. */
+export function normaliseIds(svg: string, prefix: string): string {
+  const map = new Map<string, string>();
+  for (const m of svg.matchAll(/\bid="([^"]+)"/g)) if (!map.has(m[1])) map.set(m[1], `${prefix}-${map.size + 1}`);
+  if (!map.size) return svg;
+  return svg.replace(/\bid="([^"]+)"/g, (_, id) => `id="${map.get(id)}"`)
+    .replace(/url\(#([^)]+)\)/g, (s, id) => (map.has(id) ? `url(#${map.get(id)})` : s))
+    .replace(/href="#([^"]+)"/g, (s, id) => (map.has(id) ? `href="#${map.get(id)}"` : s));
+}
+
+export interface ChartInputs {
+  edition: number;
+  dataYear: number;
+  indexLabel: string;
+  scale: number;
+  /** Ranked economies: code, name, M49, region, score. */
+  ranked: Array<{ code: string; name: string; m49: string | null; region: string | null; score: number }>;
+  /** Fixed-broadband basket of the price year, % GNI p.c., by economy (may be empty). */
+  affordability: { basket: string; basketName: string; values: Map<string, number> } | undefined;
+  /** Balanced group medians of % GNI p.c. over the years (World and ITU regions). */
+  medians: Array<{ basket: string; group: string; year: number; value: number }>;
+  basketName: (id: string) => string;
+}
+
+const REGION_COLORS = { domain: ['Africa', 'Americas', 'Arab States', 'Asia & Pacific', 'CIS', 'Europe', 'World'], range: ['#e15759', '#4e79a7', '#f28e2b', '#59a14f', '#b07aa1', '#76b7b2', '#333333'] };
+const r3 = (x: number): number => Math.round(x * 1000) / 1000;
+
+export async function buildCharts(c: ChartInputs): Promise<Chart[]> {
+  const charts: Chart[] = [];
+  const L = c.indexLabel;
+  const withRegion = c.ranked.filter((e) => e.region);
+
+  const byRegion: TopLevelSpec = {
+    title: `${L} ${c.edition} by ITU region`,
+    width: 560, height: 230,
+    data: { values: withRegion.map((e) => ({ region: e.region, score: r3(e.score), economy: e.name })) },
+    layer: [
+      { mark: { type: 'boxplot', extent: 'min-max', size: 18, median: { color: 'black' } },
+        encoding: { y: { field: 'region', type: 'nominal', title: null, sort: REGION_COLORS.domain }, x: { field: 'score', type: 'quantitative', title: `${L} ${c.edition} (data year ${c.dataYear})`, scale: { domain: [0, c.scale] } },
+          color: { field: 'region', type: 'nominal', scale: REGION_COLORS, legend: null } } },
+      { mark: { type: 'tick', color: 'black', thickness: 2, size: 22 },
+        encoding: { y: { field: 'region', type: 'nominal', sort: REGION_COLORS.domain }, x: { aggregate: 'mean', field: 'score', type: 'quantitative' } } },
+    ],
+  };
+  charts.push({ id: 'idi-by-region', title: `${L} by ITU region`, caption: `Distribution of the ${L} ${c.edition} of the ${withRegion.length} ranked economies in each ITU region: box from the first to the third quartile, whiskers to the minimum and maximum, black tick = regional average.`, spec: byRegion, svg: '' });
+
+  if (c.affordability && c.affordability.values.size) {
+    const pts = c.ranked.filter((e) => c.affordability!.values.has(e.code) && c.affordability!.values.get(e.code)! > 0)
+      .map((e) => ({ economy: e.name, code: e.code, region: e.region ?? 'Other', score: r3(e.score), gni_pct: r3(c.affordability!.values.get(e.code)!) }));
+    const scatter: TopLevelSpec = {
+      title: `${L} ${c.edition} and fixed-broadband affordability, ${c.dataYear}`,
+      width: 560, height: 320,
+      data: { values: pts },
+      mark: { type: 'circle', size: 36, opacity: 0.8 },
+      encoding: {
+        x: { field: 'gni_pct', type: 'quantitative', scale: { type: 'log' }, title: `${c.affordability.basketName}: % of monthly GNI p.c. (log scale)` },
+        y: { field: 'score', type: 'quantitative', title: `${L} ${c.edition}`, scale: { domain: [0, c.scale] } },
+        color: { field: 'region', type: 'nominal', scale: REGION_COLORS, title: 'ITU region' },
+      },
+    };
+    charts.push({ id: 'idi-vs-affordability', title: `${L} against fixed-broadband affordability`, caption: `${pts.length} economies with both an ${L} ${c.edition} and a ${c.dataYear} value of the basket ${c.affordability.basket}; lower = more affordable.`, spec: scatter, svg: '' });
+  }
+
+  if (c.medians.length) {
+    const baskets = [...new Set(c.medians.map((m) => m.basket))];
+    const lines: TopLevelSpec = {
+      title: `Price basket medians over time by group (% of monthly GNI p.c.)`,
+      data: { values: c.medians.map((m) => ({ basket: c.basketName(m.basket), group: m.group, year: m.year, value: r3(m.value) })) },
+      facet: { field: 'basket', type: 'nominal', title: null, sort: baskets.map(c.basketName), header: { labelLimit: 260, labelFontSize: 11 } },
+      columns: 2,
+      spec: {
+        width: 260, height: 150,
+        mark: { type: 'line', point: { size: 18 } },
+        encoding: {
+          x: { field: 'year', type: 'ordinal', title: null },
+          y: { field: 'value', type: 'quantitative', title: 'median, % GNI p.c.' },
+          color: { field: 'group', type: 'nominal', scale: REGION_COLORS, title: 'Group' },
+          strokeWidth: { condition: { test: "datum.group === 'World'", value: 3 }, value: 1.5 },
+        },
+      },
+      resolve: { scale: { y: 'independent' } },
+    };
+    charts.push({ id: 'price-medians', title: 'Price basket medians over time', caption: `Unweighted medians of % of monthly GNI p.c. of each basket in force in ${c.dataYear}, World and ITU regions, balanced over the years the basket has values (ITU's rule for its historical medians).`, spec: lines, svg: '' });
+  }
+
+  const scores = c.ranked.filter((e) => e.m49).map((e) => ({ m49: e.m49, economy: e.name, score: r3(e.score) }));
+  const map: TopLevelSpec = {
+    title: `${L} ${c.edition}: world map`,
+    width: 760, height: 380,
+    projection: { type: 'equalEarth' },
+    layer: [
+      { data: { values: worldAtlas() as never, format: { type: 'topojson', feature: 'countries' } }, transform: [{ filter: "datum.id !== '010'" }],
+        mark: { type: 'geoshape', fill: '#dddddd', stroke: 'white', strokeWidth: 0.4 } },
+      { data: { values: worldAtlas() as never, format: { type: 'topojson', feature: 'countries' } },
+        transform: [{ lookup: 'id', from: { data: { values: scores }, key: 'm49', fields: ['score', 'economy'] } }, { filter: 'isValid(datum.score)' }],
+        mark: { type: 'geoshape', stroke: 'white', strokeWidth: 0.4 },
+        encoding: { color: { field: 'score', type: 'quantitative', title: `${L} ${c.edition}`, scale: { scheme: 'blues', domain: [0, c.scale] } } } },
+    ],
+  };
+  charts.push({ id: 'idi-map', title: `${L} world map`, caption: `${L} ${c.edition} by economy (Natural Earth 1:110m boundaries from the world-atlas package, joined on the UN M49 code); grey = not ranked or not in the map's 177 shapes.`, spec: map, svg: '' });
+
+  for (const ch of charts) ch.svg = await renderSvg(ch.spec, ch.id);
+  return charts;
+}

@@ -1,0 +1,51 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadBundledIntoStore } from '../../src/store/submit.js';
+import { expectWbError, startServer, type TestServer } from './helpers.js';
+
+// The bundled data in a store, as `npm start` serves it.
+let s: TestServer;
+beforeAll(async () => {
+  s = await startServer(async (store) => {
+    await loadBundledIntoStore(store);
+  });
+});
+afterAll(() => s.close());
+const get = (path: string): Promise<Response> => fetch(s.base + path);
+
+describe('computed endpoints over the bundled data', () => {
+  it('IDI 2017 (data year 2016): the ranking the CLI computes (KOR, ISL, CHE first), no server paths', async () => {
+    const res = await get('/v2/idi/IDI-2017/2016');
+    expect(res.status).toBe(200);
+    const r = await res.json();
+    expect(r.year).toBe(2016);
+    expect(r.methodology.file).toBe('idi-2017.json');
+    const top = r.economies.filter((e: { ranked: boolean }) => e.ranked).sort((a: { rank: number }, b: { rank: number }) => a.rank - b.rank).slice(0, 3);
+    expect(top.map((e: { economy: string }) => e.economy)).toEqual(['KOR', 'ISL', 'CHE']);
+    expect(top[0].score).toBeCloseTo(9.15, 2);
+    expect(r.coverage.ranked).toBe(192);
+    const csv = await (await get('/v2/idi/idi-2017/2016?format=csv')).text();
+    expect(csv.split('\n')[1]).toMatch(/^KOR,/);
+  });
+
+  it('IDI errors: unknown methodology (no path traversal), bad year', async () => {
+    expect(await expectWbError(await get('/v2/idi/..%2F..%2Fpackage/2016'), 404)).toMatch(/unknown methodology/);
+    await expectWbError(await get('/v2/idi/idi-2017/16'), 400, '120');
+    await expectWbError(await get('/v2/idi/idi-2017/2016?previous=maybe'), 400);
+  });
+
+  it('price baskets: the published values; explain needs tariff plans (501)', async () => {
+    const r = await (await get('/v2/prices/mobile-data-2gb/2024')).json();
+    expect(r.origin).toMatch(/published/);
+    const ken = r.prices.find((p: { economy: string }) => p.economy === 'KEN');
+    expect(ken.price_usd).toBeGreaterThan(0);
+    expect(ken.pct_gni).toBeGreaterThan(0);
+    await expectWbError(await get('/v2/prices/no-such-basket/2024'), 404);
+    expect(await expectWbError(await get('/v2/prices/mobile-data-2gb/2024/KEN/explain'), 501)).toMatch(/--tariffs/);
+  });
+
+  it('a series over HTTP equals the bundled series', async () => {
+    const [meta, data] = await (await get('/v2/country/KEN/indicator/IT.NET.USER.ZS?date=2019:2024')).json();
+    expect(meta.total).toBe(data.length);
+    expect(data.find((d: { date: string }) => d.date === '2024').value).toBe(34.9762);
+  });
+});
