@@ -51,8 +51,9 @@ export function registerComputedRoutes(app: FastifyInstance, cache: ObservationC
       return { ...r, methodology: { ...r.methodology, file: `${id}.json` } }; // the server's path stays on the server
     });
     if (!result) throw new ApiError('notFound', `no year has enough data for ${id}`);
-    if (rep === 'wb-csv') return send(req, reply, tableToCsv(rankingTable(result as Parameters<typeof rankingTable>[0], previous)), MEDIA.csv);
-    return send(req, reply, JSON.stringify(result), MEDIA.json);
+    // The serialised answer is kept with the result: a 0.5 MB JSON.stringify per request would dominate.
+    if (rep === 'wb-csv') return send(req, reply, cache.memo(idx.version, `idi-csv|${id}|${wanted}|${previous}`, () => tableToCsv(rankingTable(result as Parameters<typeof rankingTable>[0], previous))), MEDIA.csv);
+    return send(req, reply, cache.memo(idx.version, `idi-json|${id}|${wanted}|${previous}`, () => JSON.stringify(result)), MEDIA.json);
   });
 
   const basketOf = (id: string): { basket: Basket; all: Map<string, Basket> } => {

@@ -5,12 +5,13 @@
  */
 import type { Table } from 'apache-arrow';
 import { loadIndicatorRegistry } from '../registry/indicators.js';
-import { deriveIndicator, mergeByPrecedence } from '../table/combine.js';
+import { deriveIndicator } from '../table/combine.js';
 import type { Store } from '../store/store.js';
 
 export interface ObservationIndex {
   /** The store version (latest submission id) this was built from. */
   version: number;
+  /** The store's observations (without derived rows: the IDI pipeline derives what it needs itself). */
   table: Table;
   economy: string[];
   indicator: string[];
@@ -28,34 +29,38 @@ export interface ObservationIndex {
   lastUpdated: string;
 }
 
-/** Add each derived indicator where its inputs are reported and it is not (as `series` does). */
-export function withDerived(table: Table): Table {
+/** Each derived indicator computed from its inputs (rows only where every input is reported). */
+export function derivedTables(table: Table): Table[] {
   const registry = loadIndicatorRegistry();
-  const derived = registry.indicators.filter((d) => d.derived).map((d) => deriveIndicator(table, d.id, registry.derived(d.id)!.formula));
-  return derived.some((t) => t.numRows > 0) ? mergeByPrecedence([table, ...derived]) : table;
+  return registry.indicators.filter((d) => d.derived).map((d) => deriveIndicator(table, d.id, registry.derived(d.id)!.formula)).filter((t) => t.numRows > 0);
 }
 
-export function buildIndex(table: Table, version: number, store: Store): ObservationIndex {
-  const n = table.numRows;
-  const col = (name: string) => table.getChild(name)!;
-  const strings = (name: string): Array<string | null> => {
-    const c = col(name);
-    const out = new Array<string | null>(n);
-    for (let i = 0; i < n; i++) out[i] = (c.get(i) as string | null) ?? null;
-    return out;
-  };
-  const economy = strings('economy') as string[], indicator = strings('indicator') as string[];
-  const year = Int16Array.from(col('year').toArray() as Int16Array), value = Float64Array.from(col('value').toArray() as Float64Array);
-  const sub = strings('submission_id');
-  const submission = Int32Array.from(sub, (s) => (s ? Number(s) : 0));
+/**
+ * Index the store's table, then the derived rows where no value was reported (as `series` layers them):
+ * the derived rows are added to the index, never merged into a copy of the whole table.
+ */
+export function buildIndex(table: Table, derived: readonly Table[], version: number, store: Store): ObservationIndex {
+  const economy: string[] = [], indicator: string[] = [], note: Array<string | null> = [], source: Array<string | null> = [], derivedFrom: Array<string | null> = [];
+  const years: number[] = [], values: number[] = [], submissions: number[] = [];
   const rows = new Map<string, Map<string, number[]>>();
-  for (let i = 0; i < n; i++) {
-    let byEconomy = rows.get(indicator[i]);
-    if (!byEconomy) rows.set(indicator[i], (byEconomy = new Map()));
-    let list = byEconomy.get(economy[i]);
-    if (!list) byEconomy.set(economy[i], (list = []));
-    list.push(i);
+  for (const [k, t] of [table, ...derived].entries()) {
+    const c = (name: string) => t.getChild(name);
+    const e = c('economy')!, ind = c('indicator')!, y = c('year')!, v = c('value')!, n = c('note'), src = c('source'), df = c('derived_from'), sub = c('submission_id');
+    for (let i = 0; i < t.numRows; i++) {
+      const ie = e.get(i) as string, ii = ind.get(i) as string, iy = y.get(i) as number;
+      let byEconomy = rows.get(ii);
+      if (!byEconomy) rows.set(ii, (byEconomy = new Map()));
+      let list = byEconomy.get(ie);
+      if (!list) byEconomy.set(ie, (list = []));
+      if (k > 0 && list.some((r) => years[r] === iy)) continue; // reported: the derived value is not used
+      list.push(economy.length);
+      economy.push(ie); indicator.push(ii); years.push(iy); values.push(v.get(i) as number);
+      note.push((n?.get(i) as string | null) ?? null); source.push((src?.get(i) as string | null) ?? null); derivedFrom.push((df?.get(i) as string | null) ?? null);
+      const sid = sub?.get(i) as string | null;
+      submissions.push(sid ? Number(sid) : 0);
+    }
   }
+  const year = Int16Array.from(years);
   for (const byEconomy of rows.values()) for (const list of byEconomy.values()) list.sort((a, b) => year[b] - year[a]);
   const vintages = new Map<number, { vintage: string; receivedAt: string }>();
   let lastUpdated = '';
@@ -65,8 +70,8 @@ export function buildIndex(table: Table, version: number, store: Store): Observa
     if (s.receivedAt > lastUpdated) lastUpdated = s.receivedAt;
   }
   return {
-    version, table, economy, indicator, year, value, note: strings('note'), source: strings('source'), derivedFrom: strings('derived_from'),
-    submission, rows, vintages, lastUpdated: lastUpdated.slice(0, 10),
+    version, table, economy, indicator, year, value: Float64Array.from(values), note, source, derivedFrom,
+    submission: Int32Array.from(submissions), rows, vintages, lastUpdated: lastUpdated.slice(0, 10),
   };
 }
 
@@ -84,7 +89,8 @@ export class ObservationCache {
       this.cache.set(version, idx);
       return idx;
     }
-    idx = buildIndex(withDerived(this.store.observationTable({ version })), version, this.store);
+    const table = this.store.observationTable({ version });
+    idx = buildIndex(table, derivedTables(table), version, this.store);
     this.cache.set(version, idx);
     while (this.cache.size > this.maxVersions) this.cache.delete(this.cache.keys().next().value!);
     return idx;
