@@ -214,11 +214,11 @@ export async function runBenchmarks(o: Options): Promise<Report> {
   const m = machine();
   const scenarios: ScenarioResult[] = [];
   const tiny = o.smoke;
-  if (want('idi-panel')) scenarios.push(...await idiPanel(o, dir, tiny ? [1, 2] : [1, 20, 200], ['engine', 'c', 'naive', 'arquero', 'duckdb', 'danfojs']));
+  if (want('idi-panel')) scenarios.push(...await idiPanel(o, dir, tiny ? [1] : [1, 20, 200], ['engine', 'c', 'naive', 'arquero', 'duckdb', 'danfojs']));
   if (want('monte-carlo')) scenarios.push(...await monteCarlo(o, dir, [tiny ? 20 : 10_000], ['engine', 'engine-workers-1', 'engine-workers-2', 'naive']));
   if (want('baskets')) scenarios.push(...await baskets(o, dir, tiny ? [5_000] : [1_000_000, 3_000_000], ['engine', 'naive', 'arquero', 'duckdb']));
   if (want('scaling')) {
-    scenarios.push(...await idiPanel(o, dir, tiny ? [1, 2] : [2, 20, 200], ['engine', 'c'], 'scaling', 1));
+    scenarios.push(...await idiPanel(o, dir, tiny ? [1, 2] : [2, 20, 200], tiny ? ['engine'] : ['engine', 'c'], 'scaling', 1));
     scenarios.push(...await monteCarlo(o, dir, tiny ? [10, 20] : [1_000, 10_000, 100_000], ['engine'], 'scaling'));
     scenarios.push(...await baskets(o, dir, tiny ? [1_000, 2_000] : [30_000, 300_000, 3_000_000], ['engine'], 'scaling'));
   }

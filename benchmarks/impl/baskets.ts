@@ -126,7 +126,7 @@ export const arquero: Impl<AqState> = {
     const picked = t.params(params)
       .filter((d: R, $: R) => op.includes($.years, d.year) && d.service === $.service && !($.noPromo && d.promotional) && op.includes($.techs, d.technology)
         && !($.minSpeed > 0 && op.is_nan(d.speedKbps)) && !(d.speedKbps < $.minSpeed) && ($.payment < 0 || d.payment === $.payment))
-      .join(largest, ['economy', 'year'])
+      .join(largest, [['economy', 'year'], ['economy', 'year']], [aq.all(), ['minRank']])
       .filter((d: R, $: R) => !$.largest || d.operatorRank === d.minRank)
       .derive({ yi: (d: R, $: R) => op.indexof($.years, d.year) })
       .derive({ k: (d: R, $: R) => (d.validityDays < $.month ? op.ceil($.month / d.validityDays) : $.prorate ? $.month / d.validityDays : 1) })
@@ -163,8 +163,10 @@ export const duckdb: Impl<DuckState> = {
     const { meta, basket: b } = load(file);
     const db = await DuckDBInstance.create(':memory:');
     const con = await db.connect();
-    await con.run(`CREATE TABLE plans AS SELECT row_number() OVER () - 1 AS i, economy, year::INTEGER AS year, operator_rank::INTEGER AS operator_rank, service, payment, technology,
-      price::DOUBLE AS price, validity_days::DOUBLE AS validity_days, ${['data_mb', 'voice_min', 'sms', 'speed_kbps', 'extra_mb_price', 'extra_min_price', 'extra_sms_price', 'addon_mb', 'addon_price', 'vat_rate'].map((c) => `${num(c)} AS ${c}`).join(', ')},
+    // The table keeps the file's row order (DuckDB preserves insertion order), so rowid is the plan's index.
+    await con.run(`CREATE TABLE plans AS SELECT economy, year::INTEGER AS year, operator_rank::INTEGER AS operator_rank, service, payment, technology,
+      price::DOUBLE AS price, validity_days::DOUBLE AS validity_days, ${['data_mb', 'voice_min', 'sms'].map((c) => `coalesce(${num(c)}, 0) AS ${c}`).join(', ')}, /* allowances: empty = none */
+      ${['speed_kbps', 'extra_mb_price', 'extra_min_price', 'extra_sms_price', 'addon_mb', 'addon_price', 'vat_rate'].map((c) => `${num(c)} AS ${c}`).join(', ')},
       promotional = 'true' AS promotional, taxes_included = 'true' AS taxes_included
       FROM read_csv('${meta.csv}', header = true, all_varchar = true)`);
     const allow = meta.years.map((y) => ({ y, a: allowancesIn(b, y) }));
@@ -173,7 +175,7 @@ export const duckdb: Impl<DuckState> = {
     const sql = `
 WITH largest AS (SELECT economy, year, min(operator_rank) AS min_rank FROM plans WHERE service = '${b.service}' GROUP BY economy, year),
 eligible AS (
-  SELECT p.*, CASE WHEN validity_days < ${month} THEN ceil(${month} / validity_days) ELSE ${b.longer_validity === 'prorate' ? `${month} / validity_days` : '1'} END AS k
+  SELECT p.*, p.rowid AS i, CASE WHEN validity_days < ${month} THEN ceil(${month} / validity_days) ELSE ${b.longer_validity === 'prorate' ? `${month} / validity_days` : '1'} END AS k
   FROM plans p JOIN largest l USING (economy, year)
   WHERE year IN (${meta.years.join(', ')}) AND service = '${b.service}' ${b.exclude_promotions ? 'AND NOT promotional' : ''}
     AND technology IN (${b.technologies.map((x) => `'${x}'`).join(', ')})
