@@ -71,6 +71,11 @@ export interface ChartInputs {
 }
 
 const REGION_COLORS = { domain: ['Africa', 'Americas', 'Arab States', 'Asia & Pacific', 'CIS', 'Europe', 'World'], range: ['#e15759', '#4e79a7', '#f28e2b', '#59a14f', '#b07aa1', '#76b7b2', '#333333'] };
+/** A basket's name up to its first colon or comma ("Fixed-broadband sub-basket (IPB): entry-level plan, ..." -> "Fixed-broadband sub-basket (IPB)"). */
+const shortName = (name: string): string => {
+  const s = name.split(/[:,]/)[0].trim();
+  return (s.match(/\(/g)?.length ?? 0) > (s.match(/\)/g)?.length ?? 0) ? `${s})` : s;
+};
 const r3 = (x: number): number => Math.round(x * 1000) / 1000;
 
 export async function buildCharts(c: ChartInputs): Promise<Chart[]> {
@@ -103,7 +108,7 @@ export async function buildCharts(c: ChartInputs): Promise<Chart[]> {
       encoding: {
         x: { field: 'gni_pct', type: 'quantitative', scale: { type: 'log' }, title: `${c.affordability.basketName}: % of monthly GNI p.c. (log scale)` },
         y: { field: 'score', type: 'quantitative', title: `${L} ${c.edition}`, scale: { domain: [0, c.scale] } },
-        color: { field: 'region', type: 'nominal', scale: REGION_COLORS, title: 'ITU region' },
+        color: { field: 'region', type: 'nominal', scale: { domain: REGION_COLORS.domain.slice(0, 6), range: REGION_COLORS.range.slice(0, 6) }, title: 'ITU region' },
       },
     };
     charts.push({ id: 'idi-vs-affordability', title: `${L} against fixed-broadband affordability`, caption: `${pts.length} economies with both an ${L} ${c.edition} and a ${c.dataYear} value of the basket ${c.affordability.basket}; lower = more affordable.`, spec: scatter, svg: '' });
@@ -113,11 +118,11 @@ export async function buildCharts(c: ChartInputs): Promise<Chart[]> {
     const baskets = [...new Set(c.medians.map((m) => m.basket))];
     const lines: TopLevelSpec = {
       title: `Price basket medians over time by group (% of monthly GNI p.c.)`,
-      data: { values: c.medians.map((m) => ({ basket: c.basketName(m.basket), group: m.group, year: m.year, value: r3(m.value) })) },
-      facet: { field: 'basket', type: 'nominal', title: null, sort: baskets.map(c.basketName), header: { labelLimit: 260, labelFontSize: 11 } },
-      columns: 2,
+      data: { values: c.medians.map((m) => ({ basket: shortName(c.basketName(m.basket)), group: m.group, year: m.year, value: r3(m.value) })) },
+      facet: { field: 'basket', type: 'nominal', title: null, sort: baskets.map((b) => shortName(c.basketName(b))), header: { labelLimit: 0, labelFontSize: 12, labelFontWeight: 'bold' } },
+      columns: 3,
       spec: {
-        width: 260, height: 150,
+        width: 230, height: 150,
         mark: { type: 'line', point: { size: 18 } },
         encoding: {
           x: { field: 'year', type: 'ordinal', title: null },
@@ -126,7 +131,7 @@ export async function buildCharts(c: ChartInputs): Promise<Chart[]> {
           strokeWidth: { condition: { test: "datum.group === 'World'", value: 3 }, value: 1.5 },
         },
       },
-      resolve: { scale: { y: 'independent' } },
+      resolve: { scale: { x: 'independent', y: 'independent' } },
     };
     charts.push({ id: 'price-medians', title: 'Price basket medians over time', caption: `Unweighted medians of % of monthly GNI p.c. of each basket in force in ${c.dataYear}, World and ITU regions, balanced over the years the basket has values (ITU's rule for its historical medians).`, spec: lines, svg: '' });
   }
