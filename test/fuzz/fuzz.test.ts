@@ -19,14 +19,11 @@ describe('fuzz regressions', () => {
   const dir = mkdtempSync(join(tmpdir(), 'ictstat-fuzz-regressions-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const files = readdirSync(REGRESSIONS_DIR()).filter((f) => f.endsWith('.bin'));
-  it('has a replay for every kept input (the folder exists)', () => {
-    expect(Array.isArray(files)).toBe(true);
-  });
   for (const f of files) {
     it(`replays ${f}`, async () => {
       const target = TARGETS.find((t) => f.startsWith(`${t.name}-`));
-      expect(target, `no target for ${f}`).toBeTruthy();
-      await target!.check(new Uint8Array(readFileSync(join(REGRESSIONS_DIR(), f))), dir);
+      if (!target) throw new Error(`no fuzz target for ${f}`);
+      await target.check(new Uint8Array(readFileSync(join(REGRESSIONS_DIR(), f))), dir);
     });
   }
 });
