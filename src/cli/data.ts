@@ -40,5 +40,7 @@ export async function loadObservations(o: { data?: string[]; extraData?: string[
 async function storeObservations(asOf: string | undefined, indicators: readonly string[]): Promise<Table | undefined> {
   if (!asOf && !existsSync(defaultDbPath())) return undefined;
   const { readStoreObservations } = await import('../store/store.js');
+  // Say where the numbers come from: a store (with its revisions) is not the bundled files.
+  process.stderr.write(`note: data from the store ${defaultDbPath()}${asOf ? ` as known on ${asOf}` : ''} (latest accepted revisions)\n`);
   return readStoreObservations({ asOf, indicators });
 }
