@@ -5,7 +5,7 @@
  * first checks that every peer returns the engine's numbers, then reports the median, min and max of the
  * timed runs, each peer's ratio to the engine, load time (apart) and peak RSS. `--json` prints only
  * {"machine", "scenarios"} on stdout (progress goes to stderr). `--smoke` runs every scenario at a tiny size
- * with one repetition (the test suite's check of peers and JSON shape).
+ * with one repetition, the Node peers in process (the test suite's check of peers and JSON shape).
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { cpus, freemem, loadavg, tmpdir, totalmem } from 'node:os';
@@ -14,6 +14,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { packageRoot } from '../src/util/paths.js';
 import { readBin, type Typed } from './bin.js';
+import { runPeer, type PeerResult } from './peer.js';
 import { basketsInput, idiPanelInput, monteCarloInput, readBin as readInput, type BasketsMeta } from './inputs.js';
 
 export interface Result {
@@ -53,7 +54,7 @@ export function machine(): Record<string, unknown> {
 }
 
 // ---------------------------------------------------------------- running peers
-interface ChildResult { load_ms: number; first_ms: number; times_ms: number[]; peak_rss_mb: number }
+type ChildResult = PeerResult;
 
 function runChild(args: Record<string, unknown>, capMs: number, reps: number): Promise<ChildResult | { dnf: true; error?: string }> {
   return new Promise((resolve) => {
@@ -131,7 +132,10 @@ async function runScenario(o: Options, name: string, size: Record<string, number
   for (const impl of impls) {
     log(`  ${name} ${JSON.stringify(size)} ${impl} ...`);
     const out = join(dirname(input), `out-${name}-${Object.values(size).join('-')}-${impl}.bin`);
-    const r = impl === 'c' ? runC(input, out, o.reps, o.capMs) : await runChild({ scenario, impl, input, out }, o.capMs, o.reps);
+    // The smoke runs the Node peers in process (seconds, not a process per peer); the real run isolates each peer.
+    const r = impl === 'c' ? runC(input, out, o.reps, o.capMs)
+      : o.smoke ? await runPeer({ scenario, impl, input, out, reps: o.reps, capMs: o.capMs }).catch((e: Error) => ({ dnf: true as const, error: e.message }))
+      : await runChild({ scenario, impl, input, out }, o.capMs, o.reps);
     if ('dnf' in r || r.times_ms.length === 0 || r.first_ms > o.capMs || r.times_ms.some((t) => t > o.capMs)) {
       const error = 'dnf' in r ? r.error : `a run took over the cap of ${o.capMs / 1000} s`;
       log(`    DNF: ${error}`);

@@ -34,6 +34,9 @@ export interface KernelOutput {
   ranks: Int32Array;
 }
 
+/** Columns per block (rounded down to whole slices, at least one slice). */
+const BLOCK_COLUMNS = 2048;
+
 export function runKernel(input: KernelInput): KernelOutput {
   const { m, values, columns: C, sliceLength: S, include } = input;
   const L = m.firstNode, N = m.parent.length;
@@ -47,45 +50,52 @@ export function runKernel(input: KernelInput): KernelOutput {
   if (sm && sm.length !== nSlices * L) throw new Error('kernel: sliceMethods must have slices x leaves values');
 
   const scores = new Float64Array(N * C);
-  const acc = new Float64Array(N * C), wsum = new Float64Array(N * C), missing = new Uint8Array(N * C);
+  const first = input.rank === 'root' ? N - 1 : L;
+  const ranks = new Int32Array((N - first) * C);
+  const keys = new Float64Array(S), cols = new Int32Array(S);
 
-  for (let k = 0; k < L; k++) {
-    if (!sm) normaliseLeaf(m.method[k], m, k, values, scores, k * C, 0, C, S, include);
-    else for (let s = 0; s < nSlices; s++) normaliseLeaf(sm[s * L + k], m, k, values, scores, k * C, s * S, S, S, include);
-  }
-
-  // Entries are ordered children before parents: finalise each node when reached, then push it up.
-  for (let e = 0; e < N; e++) {
-    const base = e * C;
-    if (e >= L) {
-      const geometric = m.geometric[e] === 1;
-      for (let c = 0; c < C; c++) {
-        const w = wsum[base + c];
-        scores[base + c] = (!input.renormalise && missing[base + c]) || w === 0 ? NaN : geometric ? Math.exp(acc[base + c] / w) : acc[base + c] / w;
-      }
+  // Blocks of whole slices, small enough that a block's node accumulators (and the scores it has just
+  // written) stay in cache: each block is normalised, aggregated and ranked before the next is touched.
+  // Per column the arithmetic is the same, in the same order, whatever the block size.
+  const renormalise = input.renormalise;
+  const slicesPerBlock = Math.max(1, Math.floor(BLOCK_COLUMNS / S)), B = slicesPerBlock * S, M = N - L;
+  const acc = new Float64Array(M * B), wsum = new Float64Array(M * B), missing = new Uint8Array(M * B);
+  for (let b0 = 0; b0 < C; b0 += B) {
+    const bc = Math.min(B, C - b0), s0 = b0 / S, s1 = s0 + bc / S;
+    acc.fill(0); wsum.fill(0); missing.fill(0);
+    for (let k = 0; k < L; k++) {
+      if (!sm) normaliseLeaf(m.method[k], m, k, values, scores, k * C, b0, bc, S, include);
+      else for (let s = s0; s < s1; s++) normaliseLeaf(sm[s * L + k], m, k, values, scores, k * C, s * S, S, S, include);
     }
-    const p = m.parent[e];
-    if (p < 0) continue;
-    const pb = p * C, geometric = m.geometric[p] === 1;
-    for (let s = 0; s < nSlices; s++) {
-      const w = sw ? sw[s * N + e] : baseWeights[e];
-      if (w === 0) continue;
-      const end = (s + 1) * S;
-      for (let c = s * S; c < end; c++) {
-        const x = scores[base + c];
-        if (x !== x) missing[pb + c] = 1; // NaN
-        else {
-          acc[pb + c] += w * (geometric ? Math.log(x) : x);
-          wsum[pb + c] += w;
+    // Entries are ordered children before parents: finalise each node when reached, then push it up.
+    for (let e = 0; e < N; e++) {
+      const base = e * C + b0;
+      if (e >= L) {
+        const geometric = m.geometric[e] === 1, nb = (e - L) * B;
+        for (let c = 0; c < bc; c++) {
+          const w = wsum[nb + c];
+          scores[base + c] = (!renormalise && missing[nb + c]) || w === 0 ? NaN : geometric ? Math.exp(acc[nb + c] / w) : acc[nb + c] / w;
+        }
+      }
+      const p = m.parent[e];
+      if (p < 0) continue;
+      const pb = (p - L) * B, geometric = m.geometric[p] === 1;
+      for (let s = s0; s < s1; s++) {
+        const w = sw ? sw[s * N + e] : baseWeights[e];
+        if (w === 0) continue;
+        const from = (s - s0) * S, end = from + S;
+        for (let c = from; c < end; c++) {
+          const x = scores[base + c];
+          if (x !== x) missing[pb + c] = 1; // NaN
+          else {
+            acc[pb + c] += w * (geometric ? Math.log(x) : x);
+            wsum[pb + c] += w;
+          }
         }
       }
     }
+    for (let e = first; e < N; e++) rankSlices(scores, e * C, ranks, (e - first) * C, b0, b0 + bc, S, include, keys, cols);
   }
-
-  const first = input.rank === 'root' ? N - 1 : L;
-  const ranks = new Int32Array((N - first) * C);
-  const scratch = new Float64Array(S);
-  for (let e = first; e < N; e++) rankSlices(scores, e * C, ranks, (e - first) * C, C, S, include, scratch);
   return { scores, ranks };
 }
 
@@ -157,22 +167,57 @@ function normaliseSlice(method: number, direction: number, values: Float64Array,
 
 /**
  * Competition ranks (1, 2, 2, 4) by descending unrounded score within each slice; ties share the better
- * rank. The slice's negated scores are sorted natively (no comparator); each rank is 1 + the number of
- * strictly better scores, found by binary search.
+ * rank. Each slice's scores are sorted with their column (a specialised quicksort on two typed arrays, no
+ * comparator callback) and the ranks assigned in one walk of the sorted order.
  */
-function rankSlices(scores: Float64Array, base: number, ranks: Int32Array, rbase: number, C: number, S: number, include: Uint8Array, scratch: Float64Array): void {
-  for (let s = 0; s < C; s += S) {
+function rankSlices(scores: Float64Array, base: number, ranks: Int32Array, rbase: number, from: number, to: number, S: number, include: Uint8Array, keys: Float64Array, cols: Int32Array): void {
+  for (let s = from; s < to; s += S) {
     let n = 0;
     for (let i = 0; i < S; i++) {
       const x = scores[base + s + i];
-      if (include[s + i] && x === x) scratch[n++] = -x;
+      ranks[rbase + s + i] = 0;
+      if (include[s + i] && x === x) { keys[n] = x; cols[n++] = i; }
     }
-    const sorted = scratch.subarray(0, n).sort();
-    for (let i = 0; i < S; i++) {
-      const x = scores[base + s + i];
-      ranks[rbase + s + i] = include[s + i] && x === x ? lowerBound(sorted, -x) + 1 : 0;
+    sortDescending(keys, cols, 0, n - 1);
+    let rank = 0;
+    for (let j = 0; j < n; j++) {
+      if (j === 0 || keys[j] !== keys[j - 1]) rank = j + 1;
+      ranks[rbase + s + cols[j]] = rank;
     }
   }
+}
+
+/** Sort keys[lo..hi] descending, moving cols along: quicksort (median of three), insertion sort for short runs. */
+function sortDescending(keys: Float64Array, cols: Int32Array, lo: number, hi: number): void {
+  while (hi - lo > 16) {
+    const mid = (lo + hi) >>> 1;
+    if (keys[mid] > keys[lo]) swap(keys, cols, mid, lo);
+    if (keys[hi] > keys[lo]) swap(keys, cols, hi, lo);
+    if (keys[hi] > keys[mid]) swap(keys, cols, hi, mid);
+    const pivot = keys[mid];
+    let i = lo, j = hi;
+    for (;;) {
+      while (keys[i] > pivot) i++;
+      while (keys[j] < pivot) j--;
+      if (i >= j) break;
+      swap(keys, cols, i, j);
+      i++; j--;
+    }
+    // Recurse into the smaller part, loop on the larger.
+    if (j - lo < hi - j) { sortDescending(keys, cols, lo, j); lo = j + 1; }
+    else { sortDescending(keys, cols, j + 1, hi); hi = j; }
+  }
+  for (let i = lo + 1; i <= hi; i++) {
+    const k = keys[i], c = cols[i];
+    let j = i - 1;
+    while (j >= lo && keys[j] < k) { keys[j + 1] = keys[j]; cols[j + 1] = cols[j]; j--; }
+    keys[j + 1] = k; cols[j + 1] = c;
+  }
+}
+
+function swap(keys: Float64Array, cols: Int32Array, a: number, b: number): void {
+  const k = keys[a]; keys[a] = keys[b]; keys[b] = k;
+  const c = cols[a]; cols[a] = cols[b]; cols[b] = c;
 }
 
 /** First index whose value is >= x. */
