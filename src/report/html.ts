@@ -33,6 +33,7 @@ header p{margin:.2rem 0;opacity:.92}
 nav{position:sticky;top:0;z-index:2;background:#fff;border-bottom:1px solid var(--line);padding:.5rem 2rem;display:flex;flex-wrap:wrap;gap:.4rem 1.2rem}
 nav a{color:var(--accent);text-decoration:none;font-weight:bold;font-size:.95rem}
 main{max-width:1200px;margin:0 auto;padding:1rem 2rem 3rem}
+section,.block{scroll-margin-top:3.2rem}
 h2{border-bottom:2px solid var(--accent);padding-bottom:.2rem;margin-top:2.2rem}
 .cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(180px,1fr));gap:.8rem}
 .card{background:var(--bg);border:1px solid var(--line);border-radius:6px;padding:.7rem .9rem}
