@@ -1,7 +1,9 @@
 /**
  * What the API serves: the store's current observations (or those as of a date), with derived indicators
- * filled where they were not reported, indexed by indicator and economy. Built once per store version and
- * kept until a submission changes the version, so a read costs an index lookup, not a query.
+ * filled where they were not reported, indexed by indicator and economy. Built once at start; an accepted
+ * submission is then applied incrementally (only the series it touches, and the derived series that depend on
+ * them, are re-read from the store), so a write costs milliseconds, not a rebuild, and reads never stall.
+ * The result is the same as a fresh build of that version (test/api/incremental.test.ts checks it).
  */
 import type { Table } from 'apache-arrow';
 import { loadIndicatorRegistry } from '../registry/indicators.js';
@@ -11,8 +13,8 @@ import type { Store } from '../store/store.js';
 export interface ObservationIndex {
   /** The store version (latest submission id) this was built from. */
   version: number;
-  /** The store's observations (without derived rows: the IDI pipeline derives what it needs itself). */
-  table: Table;
+  /** The store's observations (without derived rows: the IDI pipeline derives what it needs itself); read lazily. */
+  readonly table: Table;
   economy: string[];
   indicator: string[];
   year: Int16Array;
@@ -36,32 +38,89 @@ export function derivedTables(table: Table): Table[] {
 }
 
 /**
+ * Row storage shared by successive index versions: rows are only ever appended, so an older version's row
+ * numbers stay valid while a newer version adds rows past them. Typed arrays grow by doubling (an index keeps
+ * the arrays it was made with; they hold all of its rows).
+ */
+class RowStore {
+  economy: string[] = [];
+  indicator: string[] = [];
+  note: Array<string | null> = [];
+  source: Array<string | null> = [];
+  derivedFrom: Array<string | null> = [];
+  year: Int16Array;
+  value: Float64Array;
+  submission: Int32Array;
+  length = 0;
+  /** Rows no longer referenced by the newest version (replaced by a later revision). */
+  garbage = 0;
+  constructor(capacity = 1024) {
+    this.year = new Int16Array(capacity);
+    this.value = new Float64Array(capacity);
+    this.submission = new Int32Array(capacity);
+  }
+  push(economy: string, indicator: string, year: number, value: number, note: string | null, source: string | null, derivedFrom: string | null, submission: number): number {
+    if (this.length === this.year.length) {
+      const cap = this.year.length * 2;
+      const grow = <T extends Int16Array | Int32Array | Float64Array>(a: T): T => {
+        const b = new (a.constructor as new (n: number) => T)(cap);
+        b.set(a);
+        return b;
+      };
+      this.year = grow(this.year); this.value = grow(this.value); this.submission = grow(this.submission);
+    }
+    const r = this.length++;
+    this.economy.push(economy); this.indicator.push(indicator); this.note.push(note); this.source.push(source); this.derivedFrom.push(derivedFrom);
+    this.year[r] = year; this.value[r] = value; this.submission[r] = submission;
+    return r;
+  }
+  /** Append the rows of one (indicator, economy) series: `base` rows, then `derived` rows for years not reported; latest year first. */
+  series(base: Table | undefined, derived: Table | undefined, lists: Map<string, Map<string, number[]>>): void {
+    for (const [k, t] of [base, derived].entries()) {
+      if (!t) continue;
+      const c = (name: string) => t.getChild(name);
+      const e = c('economy')!, ind = c('indicator')!, y = c('year')!, v = c('value')!, n = c('note'), src = c('source'), df = c('derived_from'), sub = c('submission_id');
+      for (let i = 0; i < t.numRows; i++) {
+        const ie = e.get(i) as string, ii = ind.get(i) as string, iy = y.get(i) as number;
+        let byEconomy = lists.get(ii);
+        if (!byEconomy) lists.set(ii, (byEconomy = new Map()));
+        let list = byEconomy.get(ie);
+        if (!list) byEconomy.set(ie, (list = []));
+        if (k > 0 && list.some((r) => this.year[r] === iy)) continue; // reported: the derived value is not used
+        const sid = sub?.get(i) as string | null;
+        list.push(this.push(ie, ii, iy, v.get(i) as number, (n?.get(i) as string | null) ?? null, (src?.get(i) as string | null) ?? null,
+          (df?.get(i) as string | null) ?? null, sid ? Number(sid) : 0));
+      }
+    }
+  }
+}
+
+function sortLists(lists: Iterable<Map<string, number[]>>, year: Int16Array): void {
+  for (const byEconomy of lists) for (const list of byEconomy.values()) list.sort((a, b) => year[b] - year[a]);
+}
+
+function makeIndex(rs: RowStore, version: number, rows: Map<string, Map<string, number[]>>, vintages: ObservationIndex['vintages'], lastUpdated: string, table: () => Table): ObservationIndex {
+  let t: Table | undefined;
+  const idx = {
+    version, economy: rs.economy, indicator: rs.indicator, year: rs.year, value: rs.value, note: rs.note, source: rs.source, derivedFrom: rs.derivedFrom,
+    submission: rs.submission, rows, vintages, lastUpdated,
+    get table(): Table { return (t ??= table()); },
+  };
+  Object.defineProperty(idx, 'rowStore', { value: rs, enumerable: false });
+  return idx;
+}
+const rowStoreOf = (idx: ObservationIndex): RowStore | undefined => (idx as unknown as { rowStore?: RowStore }).rowStore;
+
+/**
  * Index the store's table, then the derived rows where no value was reported (as `series` layers them):
  * the derived rows are added to the index, never merged into a copy of the whole table.
  */
 export function buildIndex(table: Table, derived: readonly Table[], version: number, store: Store): ObservationIndex {
-  const economy: string[] = [], indicator: string[] = [], note: Array<string | null> = [], source: Array<string | null> = [], derivedFrom: Array<string | null> = [];
-  const years: number[] = [], values: number[] = [], submissions: number[] = [];
+  const rs = new RowStore(Math.max(1024, table.numRows + derived.reduce((a, t) => a + t.numRows, 0)));
   const rows = new Map<string, Map<string, number[]>>();
-  for (const [k, t] of [table, ...derived].entries()) {
-    const c = (name: string) => t.getChild(name);
-    const e = c('economy')!, ind = c('indicator')!, y = c('year')!, v = c('value')!, n = c('note'), src = c('source'), df = c('derived_from'), sub = c('submission_id');
-    for (let i = 0; i < t.numRows; i++) {
-      const ie = e.get(i) as string, ii = ind.get(i) as string, iy = y.get(i) as number;
-      let byEconomy = rows.get(ii);
-      if (!byEconomy) rows.set(ii, (byEconomy = new Map()));
-      let list = byEconomy.get(ie);
-      if (!list) byEconomy.set(ie, (list = []));
-      if (k > 0 && list.some((r) => years[r] === iy)) continue; // reported: the derived value is not used
-      list.push(economy.length);
-      economy.push(ie); indicator.push(ii); years.push(iy); values.push(v.get(i) as number);
-      note.push((n?.get(i) as string | null) ?? null); source.push((src?.get(i) as string | null) ?? null); derivedFrom.push((df?.get(i) as string | null) ?? null);
-      const sid = sub?.get(i) as string | null;
-      submissions.push(sid ? Number(sid) : 0);
-    }
-  }
-  const year = Int16Array.from(years);
-  for (const byEconomy of rows.values()) for (const list of byEconomy.values()) list.sort((a, b) => year[b] - year[a]);
+  rs.series(table, undefined, rows);
+  for (const t of derived) rs.series(undefined, t, rows);
+  sortLists(rows.values(), rs.year);
   const vintages = new Map<number, { vintage: string; receivedAt: string }>();
   let lastUpdated = '';
   for (const s of store.submissions(100_000)) {
@@ -69,10 +128,100 @@ export function buildIndex(table: Table, derived: readonly Table[], version: num
     vintages.set(s.id, { vintage: s.vintage ?? `submission-${s.id}`, receivedAt: s.receivedAt });
     if (s.receivedAt > lastUpdated) lastUpdated = s.receivedAt;
   }
+  return makeIndex(rs, version, rows, vintages, lastUpdated.slice(0, 10), () => table);
+}
+
+/** Beyond this many changed (economy, indicator) series a version is built afresh rather than applied. */
+const MAX_INCREMENTAL_SERIES = 5_000;
+
+/**
+ * The index of `version` from the index of an earlier version `prev`: the series that submissions
+ * (prev.version, version] touched, and the derived series whose inputs they touched, are re-read from the
+ * store (one small query per economy) and replace their previous lists. Undefined when too much changed.
+ */
+export function advanceIndex(prev: ObservationIndex, version: number, store: Store, opts: { compactAt?: number } = {}): ObservationIndex | undefined {
+  const rs = rowStoreOf(prev);
+  if (!rs) return undefined;
+  const changed = store.changedSeries(prev.version, version, MAX_INCREMENTAL_SERIES);
+  if (!changed) return undefined;
+  const registry = loadIndicatorRegistry();
+  const derivedDefs = registry.indicators.filter((d) => d.derived).map((d) => ({ id: d.id, formula: registry.derived(d.id)!.formula }));
+  const byEconomy = new Map<string, Set<string>>();
+  for (const { economy, indicator } of changed) {
+    let s = byEconomy.get(economy);
+    if (!s) byEconomy.set(economy, (s = new Set()));
+    s.add(indicator);
+  }
+  const rows = new Map(prev.rows);
+  const cloned = new Set<string>();
+  for (const [economy, indicators] of byEconomy) {
+    const affected = new Set(indicators);
+    for (const d of derivedDefs) if (d.formula.inputs.some((i) => indicators.has(i))) affected.add(d.id);
+    const query = new Set(affected);
+    for (const d of derivedDefs) if (affected.has(d.id)) for (const i of d.formula.inputs) query.add(i);
+    const slice = store.observationTable({ version, economies: [economy], indicators: [...query].sort() });
+    const fresh = new Map<string, Map<string, number[]>>();
+    for (const id of [...affected].sort()) {
+      const d = derivedDefs.find((x) => x.id === id);
+      const base = sliceOf(slice, id);
+      const derived = d ? deriveIndicator(slice, d.id, d.formula) : undefined;
+      rs.series(base, derived && derived.numRows > 0 ? derived : undefined, fresh);
+    }
+    sortLists(fresh.values(), rs.year);
+    for (const id of affected) {
+      const old = rows.get(id)?.get(economy);
+      if (old) rs.garbage += old.length;
+      const list = fresh.get(id)?.get(economy);
+      let inner = rows.get(id);
+      if (!cloned.has(id) || !inner) {
+        // Copy on write: the previous version keeps its own inner map.
+        inner = new Map(cloned.has(id) ? [] : inner ?? []);
+        cloned.add(id);
+        rows.set(id, inner);
+      }
+      if (list && list.length) inner.set(economy, list);
+      else inner.delete(economy);
+      if (inner.size === 0) rows.delete(id);
+    }
+  }
+  const vintages = new Map(prev.vintages);
+  let lastUpdated = prev.lastUpdated;
+  for (const s of store.submissionsBetween(prev.version, version)) {
+    vintages.set(s.id, { vintage: s.vintage ?? `submission-${s.id}`, receivedAt: s.receivedAt });
+    if (s.receivedAt.slice(0, 10) > lastUpdated) lastUpdated = s.receivedAt.slice(0, 10);
+  }
+  const idx = makeIndex(rs, version, rows, vintages, lastUpdated, () => store.observationTable({ version }));
+  const live = rs.length - rs.garbage;
+  return rs.garbage > (opts.compactAt ?? Math.max(20_000, live / 4)) ? compact(idx) : idx;
+}
+
+/** The rows of one indicator of a small table (a filtered copy). */
+function sliceOf(t: Table, indicator: string): Table | undefined {
+  const ind = t.getChild('indicator')!;
+  const keep: number[] = [];
+  for (let i = 0; i < t.numRows; i++) if (ind.get(i) === indicator) keep.push(i);
+  if (!keep.length) return undefined;
+  // Tables here are a few hundred rows: a plain row-object pass is simpler than Arrow filtering.
+  const rows = keep.map((i) => t.get(i)!.toJSON() as Record<string, unknown>);
   return {
-    version, table, economy, indicator, year, value: Float64Array.from(values), note, source, derivedFrom,
-    submission: Int32Array.from(submissions), rows, vintages, lastUpdated: lastUpdated.slice(0, 10),
-  };
+    numRows: rows.length,
+    getChild: (name: string) => (t.getChild(name) ? { get: (i: number) => rows[i][name] } : null),
+  } as unknown as Table;
+}
+
+/** Copy the rows still referenced into a new row store (garbage from replaced revisions dropped). */
+export function compact(idx: ObservationIndex): ObservationIndex {
+  const old = rowStoreOf(idx)!;
+  const rs = new RowStore(Math.max(1024, old.length - old.garbage));
+  const rows = new Map<string, Map<string, number[]>>();
+  for (const [id, inner] of idx.rows) {
+    const m = new Map<string, number[]>();
+    for (const [economy, list] of inner)
+      m.set(economy, list.map((r) => rs.push(old.economy[r], old.indicator[r], old.year[r], old.value[r], old.note[r], old.source[r], old.derivedFrom[r], old.submission[r])));
+    rows.set(id, m);
+  }
+  const t = idx;
+  return makeIndex(rs, idx.version, rows, idx.vintages, idx.lastUpdated, () => t.table);
 }
 
 /** The observation index of the current store version, or of a past version (as-of), cached. */
@@ -80,6 +229,10 @@ export class ObservationCache {
   private readonly cache = new Map<number, ObservationIndex>();
   private readonly computed = new Map<string, unknown>();
   private computedVersion = -1;
+  /** The index of the newest version seen: the base an incremental update starts from. */
+  private head: ObservationIndex | undefined;
+  /** Full builds and incremental updates done (for tests and the load benchmark). */
+  readonly stats = { builds: 0, updates: 0 };
   constructor(private readonly store: Store, private readonly maxVersions = 4) {}
 
   index(version = this.store.version()): ObservationIndex {
@@ -89,8 +242,16 @@ export class ObservationCache {
       this.cache.set(version, idx);
       return idx;
     }
-    const table = this.store.observationTable({ version });
-    idx = buildIndex(table, derivedTables(table), version, this.store);
+    if (this.head && version > this.head.version) {
+      idx = advanceIndex(this.head, version, this.store);
+      if (idx) this.stats.updates++;
+    }
+    if (!idx) {
+      const table = this.store.observationTable({ version });
+      idx = buildIndex(table, derivedTables(table), version, this.store);
+      this.stats.builds++;
+    }
+    if (!this.head || version >= this.head.version) this.head = idx;
     this.cache.set(version, idx);
     while (this.cache.size > this.maxVersions) this.cache.delete(this.cache.keys().next().value!);
     return idx;

@@ -12,6 +12,13 @@ import { docsPage, openApiDocument } from './openapi.js';
 import { DEFAULT_SUBMISSION_LIMITS, registerSubmissionRoutes, type SubmissionLimits } from './submissions.js';
 import { registerWorldBankRoutes } from './worldbank.js';
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    ictstatRoutes: Array<{ method: string; url: string }>;
+    ictstatCache: ObservationCache;
+  }
+}
+
 export interface ServerOptions {
   store: Store;
   /** Fastify's logger (pino): true/options for structured JSON logs, false for none (tests). */
@@ -21,22 +28,67 @@ export interface ServerOptions {
   tariffs?: TariffTable;
 }
 
+/**
+ * Connection limits (see SECURITY.md): a request must send its headers within `headersTimeout` and all of it
+ * within `requestTimeout`; an idle socket is closed after `connectionTimeout`, an idle keep-alive connection
+ * after `keepAliveTimeout`; headers are capped at `maxHeaderSize` (431), path parameters at `maxParamLength`.
+ */
+export const HTTP_LIMITS = {
+  headersTimeout: 15_000,
+  requestTimeout: 120_000,
+  connectionTimeout: 60_000,
+  keepAliveTimeout: 10_000,
+  maxHeaderSize: 16_384,
+  maxParamLength: 2_000,
+  bodyLimit: 1 << 20,
+} as const;
+
+/** Never logged: the bearer token (pino replaces these with "[redacted]"). */
+export const LOG_REDACT = ['req.headers.authorization', 'headers.authorization', 'authorization', 'req.headers.cookie'];
+
+function loggerOptions(logger: ServerOptions['logger']): FastifyServerOptions['logger'] {
+  if (!logger) return false;
+  const base = logger === true ? {} : logger as Record<string, unknown>;
+  return { ...base, redact: { paths: LOG_REDACT, censor: '[redacted]' } } as FastifyServerOptions['logger'];
+}
+
 export async function buildServer(opts: ServerOptions): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: opts.logger ?? false,
-    // Header and URL bounds: a request line or headers beyond these get 431/414 from Node itself.
-    requestTimeout: 120_000,
-    bodyLimit: 1 << 20, // the submissions route sets its own
+    logger: loggerOptions(opts.logger),
+    requestTimeout: HTTP_LIMITS.requestTimeout,
+    connectionTimeout: HTTP_LIMITS.connectionTimeout,
+    keepAliveTimeout: HTTP_LIMITS.keepAliveTimeout,
+    // Node's own limits: headers beyond maxHeaderSize get 431, a request whose headers take longer than headersTimeout is dropped (slowloris).
+    http: { maxHeaderSize: HTTP_LIMITS.maxHeaderSize, headersTimeout: HTTP_LIMITS.headersTimeout, requestTimeout: HTTP_LIMITS.requestTimeout },
+    bodyLimit: HTTP_LIMITS.bodyLimit, // the submissions route sets its own
     // Repeated query parameters arrive as arrays; params.ts rejects them.
-    routerOptions: { ignoreTrailingSlash: true, caseSensitive: false, maxParamLength: 2000 },
+    routerOptions: { ignoreTrailingSlash: true, caseSensitive: false, maxParamLength: HTTP_LIMITS.maxParamLength },
     // Errors Fastify meets before routing (a bad percent-encoding, a malformed content type): the same envelope.
     frameworkErrors: (err, _req, reply: FastifyReply) => {
       const bad = (err as { code?: string }).code === 'FST_ERR_BAD_URL';
       reply.code(400).type('application/json; charset=utf-8').send(JSON.stringify(errorBody('invalidValue', bad ? 'the URL is not valid (bad percent-encoding)' : 'the request is not valid')));
     },
+    // Errors of the HTTP parser (headers too large, a malformed request line, a timeout): the envelope, then close.
+    clientErrorHandler: (err, socket) => {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ECONNRESET' || !socket.writable) return void socket.destroy();
+      const [status, text, detail] = code === 'HPE_HEADER_OVERFLOW' ? [431, 'Request Header Fields Too Large', `the request headers are larger than ${HTTP_LIMITS.maxHeaderSize} bytes`]
+        : code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'Request Timeout', 'the request took too long to arrive']
+        : [400, 'Bad Request', 'the request is not valid HTTP'];
+      const body = JSON.stringify(errorBody('invalidValue', detail));
+      socket.end(`HTTP/1.1 ${status} ${text}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+        `X-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n${body}`);
+    },
   });
+  // Every route, as registered (the test checks that the only write route is the token-guarded submission one).
+  const routes: Array<{ method: string; url: string }> = [];
+  app.addHook('onRoute', (r) => {
+    for (const m of [r.method].flat()) routes.push({ method: String(m), url: r.url });
+  });
+  app.decorate('ictstatRoutes', routes);
   const limits = { ...DEFAULT_SUBMISSION_LIMITS, ...opts.limits };
   const cache = new ObservationCache(opts.store);
+  app.decorate('ictstatCache', cache);
 
   app.setErrorHandler((err, req, reply) => {
     const e = err as Error & { code?: string; statusCode?: number };
@@ -67,7 +119,8 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
 
   // Security headers on every answer (the API serves data, never active content).
   app.addHook('onSend', async (_req, reply, payload) => {
-    reply.header('x-content-type-options', 'nosniff').header('referrer-policy', 'no-referrer').header('x-frame-options', 'DENY');
+    reply.header('x-content-type-options', 'nosniff').header('referrer-policy', 'no-referrer').header('x-frame-options', 'DENY')
+      .header('cross-origin-opener-policy', 'same-origin');
     if (!reply.hasHeader('content-security-policy')) reply.header('content-security-policy', "default-src 'none'; frame-ancestors 'none'");
     return payload;
   });
@@ -81,7 +134,8 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     return { status: 'ok', storeVersion: version, schemaVersion: opts.store.schemaVersion() };
   });
   app.get('/openapi.json', async (_req, reply) => reply.type('application/json; charset=utf-8').send(JSON.stringify(openApiDocument())));
-  app.get('/docs', async (_req, reply) => reply.type('text/html; charset=utf-8').header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'").send(docsPage()));
+  app.get('/docs', async (_req, reply) => reply.type('text/html; charset=utf-8')
+    .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'").send(docsPage()));
   app.get('/', async (_req, reply) => reply.redirect('/docs'));
 
   // Build the observation index before the first request, not during it.
@@ -90,6 +144,7 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   });
   registerWorldBankRoutes(app, opts.store, cache);
   registerComputedRoutes(app, cache, opts.tariffs);
-  registerSubmissionRoutes(app, opts.store, limits, () => undefined); // the cache follows store.version() by itself
+  // After a stored submission, the index moves to the new version at once (incrementally, a few ms), not at the next read.
+  registerSubmissionRoutes(app, opts.store, limits, () => void cache.index());
   return app;
 }

@@ -17,21 +17,47 @@ export interface SubmissionLimits {
   /** Submissions per token per window. */
   ratePerToken: number;
   rateWindowMs: number;
+  /** Failed authentications (401) per client address per window; beyond it, 429 without looking at the token. */
+  authFailuresPerIp: number;
 }
 
-export const DEFAULT_SUBMISSION_LIMITS: SubmissionLimits = { maxBodyBytes: 32 << 20, ratePerToken: 30, rateWindowMs: 60_000 };
+export const DEFAULT_SUBMISSION_LIMITS: SubmissionLimits = { maxBodyBytes: 32 << 20, ratePerToken: 30, rateWindowMs: 60_000, authFailuresPerIp: 20 };
 
-/** A fixed-window counter per token: enough to stop a runaway client; resets with the process. */
-class RateLimiter {
-  private readonly windows = new Map<number, { start: number; count: number }>();
-  constructor(private readonly limit: number, private readonly windowMs: number) {}
-  /** Seconds to wait, or 0 when the request may proceed. */
-  take(key: number, now = Date.now()): number {
+/** A fixed-window counter per key: enough to stop a runaway client; resets with the process; bounded in size. */
+export class RateLimiter {
+  private readonly windows = new Map<string | number, { start: number; count: number }>();
+  constructor(private readonly limit: number, private readonly windowMs: number, private readonly maxKeys = 100_000) {}
+  /** Seconds to wait, or 0 when the request may proceed (and is counted). */
+  take(key: string | number, now = Date.now()): number {
+    const wait = this.check(key, now);
+    if (wait === 0) this.windows.get(key)!.count++;
+    return wait;
+  }
+  /** Seconds to wait, or 0; counts nothing. */
+  check(key: string | number, now = Date.now()): number {
     let w = this.windows.get(key);
-    if (!w || now - w.start >= this.windowMs) this.windows.set(key, (w = { start: now, count: 0 }));
-    if (w.count >= this.limit) return Math.ceil((w.start + this.windowMs - now) / 1000);
-    w.count++;
-    return 0;
+    if (!w || now - w.start >= this.windowMs) {
+      if (w) this.windows.delete(key);
+      if (this.windows.size >= this.maxKeys) this.sweep(now);
+      this.windows.set(key, (w = { start: now, count: 0 }));
+    }
+    return w.count >= this.limit ? Math.max(1, Math.ceil((w.start + this.windowMs - now) / 1000)) : 0;
+  }
+  /** Count one event (e.g. a failed authentication). */
+  hit(key: string | number, now = Date.now()): void {
+    this.check(key, now);
+    this.windows.get(key)!.count++;
+  }
+  private sweep(now: number): void {
+    for (const [k, w] of this.windows) if (now - w.start >= this.windowMs) this.windows.delete(k);
+    // Still full (a flood of distinct keys): drop the oldest half rather than grow without bound.
+    if (this.windows.size >= this.maxKeys) {
+      let n = Math.ceil(this.windows.size / 2);
+      for (const k of this.windows.keys()) {
+        if (n-- <= 0) break;
+        this.windows.delete(k);
+      }
+    }
   }
 }
 
@@ -41,18 +67,30 @@ declare module 'fastify' {
 
 export function registerSubmissionRoutes(app: FastifyInstance, store: Store, limits: SubmissionLimits, onStored: () => void): void {
   const limiter = new RateLimiter(limits.ratePerToken, limits.rateWindowMs);
+  const authFailures = new RateLimiter(limits.authFailuresPerIp, limits.rateWindowMs);
   app.register(async (scope) => {
     // The body is the file: no JSON parsing by Fastify, every content type read as bytes and sniffed by ingest.
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: limits.maxBodyBytes }, (_req, body, done) => done(null, body));
 
     // Authentication runs before the body is read: an unauthenticated upload is refused without reading it.
+    // A client address with too many failed authentications is refused before its token is even looked at.
     scope.addHook('onRequest', async (req: FastifyRequest) => {
+      const ip = req.ip;
+      const blocked = authFailures.check(ip);
+      if (blocked > 0) throw new ApiError('rateLimited', `too many failed authentications from this address; retry in ${blocked} s`, { retryAfter: blocked });
       const auth = req.headers.authorization;
       const m = auth ? /^Bearer\s+(\S+)$/i.exec(auth) : null;
-      if (!m) throw new ApiError('unauthorized', 'send "Authorization: Bearer <token>" (create one with `ictstat token create --economy ISO3`)');
+      if (!m) {
+        authFailures.hit(ip);
+        throw new ApiError('unauthorized', 'send "Authorization: Bearer <token>" (create one with `ictstat token create --economy ISO3`)');
+      }
       const token = store.verifyToken(m[1]);
-      if (!token) throw new ApiError('unauthorized', 'unknown or revoked token');
+      if (!token) {
+        authFailures.hit(ip);
+        req.log.warn({ ip }, 'submission with an unknown or revoked token');
+        throw new ApiError('unauthorized', 'unknown or revoked token');
+      }
       const wait = limiter.take(token.id);
       if (wait > 0) throw new ApiError('rateLimited', `at most ${limits.ratePerToken} submissions per ${limits.rateWindowMs / 1000} s per token; retry in ${wait} s`, { retryAfter: wait });
       req.submitter = token;
@@ -70,11 +108,13 @@ export function registerSubmissionRoutes(app: FastifyInstance, store: Store, lim
         writeFileSync(file, body, { mode: 0o600 });
         const r = await submitFile(store, file, { economy: token.economy, submittedBy: `token:${token.id}`, vintage, displayName: 'body' });
         if (r.outcome === 'rejected') {
-          req.log.info({ token: token.id, economy: token.economy, findings: r.report.findingCounts }, 'submission rejected');
+          req.log.info({ token: token.id, economy: token.economy, findings: r.report.findingCounts }, 'submission rejected (recorded)');
           throw new ApiError('rejected', `the submission failed validation (${r.ingest.log.errors} errors); nothing was stored`, { report: r.report });
         }
-        if (r.outcome === 'forbidden')
+        if (r.outcome === 'forbidden') {
+          req.log.warn({ token: token.id, economy: token.economy, others: r.otherEconomies!.slice(0, 10) }, 'submission forbidden (recorded)');
           throw new ApiError('forbidden', `this token may submit data for ${token.economy} only; the body has rows for ${r.otherEconomies!.slice(0, 10).join(', ')}${r.otherEconomies!.length > 10 ? ', …' : ''}; nothing was stored`);
+        }
         const s = r.submission!;
         if (r.outcome === 'accepted') onStored();
         req.log.info({ token: token.id, economy: token.economy, submission: s.id, observations: s.observations, duplicate: r.outcome === 'duplicate' }, 'submission stored');

@@ -50,4 +50,33 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'observations by submission; submission attempts that were refused',
+    sql: `
+      -- The API applies new submissions to its index incrementally: it asks which series changed after a version.
+      CREATE INDEX observations_submission ON observations (submission_id);
+      -- Rejected (validation) and forbidden (another economy) submissions: who, when, what content, why.
+      -- Nothing of their data is stored; observations only ever come from accepted submissions.
+      CREATE TABLE submission_attempts (
+        id INTEGER PRIMARY KEY,
+        economy TEXT,                         -- the token's economy (NULL: the CLI without --economy)
+        submitted_by TEXT NOT NULL,
+        received_at TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        bytes INTEGER NOT NULL,
+        outcome TEXT NOT NULL CHECK (outcome IN ('rejected', 'forbidden')),
+        detail TEXT NOT NULL                  -- JSON: finding counts and the first findings, or the other economies
+      );
+      CREATE INDEX submission_attempts_received ON submission_attempts (received_at);
+      CREATE TRIGGER submission_attempts_append_only_update BEFORE UPDATE ON submission_attempts
+        BEGIN SELECT RAISE(ABORT, 'submission attempts are append-only'); END;
+      CREATE TRIGGER submission_attempts_append_only_delete BEFORE DELETE ON submission_attempts
+        BEGIN SELECT RAISE(ABORT, 'submission attempts are append-only'); END;
+      CREATE TRIGGER submissions_append_only_update BEFORE UPDATE ON submissions
+        BEGIN SELECT RAISE(ABORT, 'submissions are append-only'); END;
+      CREATE TRIGGER submissions_append_only_delete BEFORE DELETE ON submissions
+        BEGIN SELECT RAISE(ABORT, 'submissions are append-only'); END;
+    `,
+  },
 ];

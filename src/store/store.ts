@@ -61,6 +61,13 @@ export interface StoreStatus {
   indicators: number;
   latest: SubmissionRecord | null;
   activeTokens: number;
+  /** Submissions refused (rejected or forbidden) and recorded; their data was not stored. */
+  refusedSubmissions: number;
+}
+
+export interface AttemptRecord {
+  id: number; economy: string | null; submittedBy: string; receivedAt: string; sha256: string; bytes: number;
+  outcome: 'rejected' | 'forbidden'; detail: unknown;
 }
 
 export interface TokenRecord { id: number; economy: string; label: string | null; createdAt: string; revokedAt: string | null }
@@ -204,6 +211,50 @@ export class Store {
     return builder.toTable();
   }
 
+  /**
+   * The (economy, indicator) series that submissions (after, upTo] wrote, or undefined when there are more
+   * than `max` of them (the caller rebuilds instead).
+   */
+  changedSeries(after: number, upTo: number, max: number): Array<{ economy: string; indicator: string }> | undefined {
+    const rows = this.db.prepare('SELECT DISTINCT economy, indicator FROM observations WHERE submission_id > ? AND submission_id <= ? LIMIT ?')
+      .all(after, upTo, max + 1) as Array<{ economy: string; indicator: string }>;
+    return rows.length > max ? undefined : rows;
+  }
+
+  /** Accepted submissions with after < id <= upTo, in id order. */
+  submissionsBetween(after: number, upTo: number): SubmissionRecord[] {
+    return (this.db.prepare('SELECT * FROM submissions WHERE id > ? AND id <= ? ORDER BY id').all(after, upTo) as SubmissionRow[]).map(toRecord);
+  }
+
+  /** Record a refused submission (rejected by validation, or forbidden: another economy's rows). Its data is not stored. */
+  recordAttempt(a: { economy: string | null; submittedBy: string; sha256: string; bytes: number; outcome: 'rejected' | 'forbidden'; detail: unknown }): number {
+    const info = this.db.prepare('INSERT INTO submission_attempts (economy, submitted_by, received_at, sha256, bytes, outcome, detail) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run(a.economy, a.submittedBy, new Date().toISOString(), a.sha256, a.bytes, a.outcome, JSON.stringify(a.detail ?? null));
+    return Number(info.lastInsertRowid);
+  }
+
+  /** The latest refused submissions, newest first. */
+  attempts(limit = 100): AttemptRecord[] {
+    return (this.db.prepare('SELECT id, economy, submitted_by AS submittedBy, received_at AS receivedAt, sha256, bytes, outcome, detail FROM submission_attempts ORDER BY id DESC LIMIT ?')
+      .all(limit) as Array<AttemptRecord & { detail: string }>).map((r) => ({ ...r, detail: JSON.parse(r.detail) }));
+  }
+
+  /**
+   * Consistency of the store: every submission has exactly the observations it declares, no observation
+   * belongs to a missing submission, and SQLite's own integrity check passes. Empty when all is well.
+   */
+  consistencyProblems(): string[] {
+    const problems: string[] = [];
+    const ic = this.db.prepare('PRAGMA integrity_check').pluck().all() as string[];
+    if (ic.join() !== 'ok') problems.push(`integrity_check: ${ic.slice(0, 5).join('; ')}`);
+    for (const r of this.db.prepare(`SELECT s.id, s.observations, (SELECT count(*) FROM observations o WHERE o.submission_id = s.id) AS n
+      FROM submissions s`).all() as Array<{ id: number; observations: number; n: number }>)
+      if (r.n !== r.observations) problems.push(`submission ${r.id} declares ${r.observations} observations and has ${r.n}`);
+    const orphans = this.db.prepare('SELECT count(*) FROM observations WHERE submission_id NOT IN (SELECT id FROM submissions)').pluck().get() as number;
+    if (orphans) problems.push(`${orphans} observations without a submission`);
+    return problems;
+  }
+
   /** Every stored revision of one series, oldest first (for audits and tests). */
   revisions(economy: string, indicator: string, year: number): Array<{ submissionId: number; value: number; receivedAt: string }> {
     return (this.db.prepare(`SELECT o.submission_id AS submissionId, o.value, s.received_at AS receivedAt FROM observations o
@@ -237,6 +288,7 @@ export class Store {
       indicators: one('SELECT count(DISTINCT indicator) FROM observations'),
       latest: latest ? toRecord(latest) : null,
       activeTokens: one('SELECT count(*) FROM tokens WHERE revoked_at IS NULL'),
+      refusedSubmissions: one('SELECT count(*) FROM submission_attempts'),
     };
   }
 

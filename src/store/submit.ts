@@ -3,7 +3,10 @@
  * Every path validates through `ingestFile`, the one validation path of the project.
  */
 import { createHash } from 'node:crypto';
+import { statSync } from 'node:fs';
 import { ingestFile, type IngestResult } from '../ingest/ingest.js';
+import type { EconomyClassifier } from '../ingest/validate.js';
+import { loadEconomyRegistry } from '../registry/economies.js';
 import { loadBundled, readManifest } from '../table/bundled.js';
 import { ingestReportJson } from '../cli/report.js';
 import { datasetsDir } from '../util/paths.js';
@@ -60,19 +63,43 @@ export interface SubmitOptions {
 
 /**
  * Validate a file and, if it is accepted and within the submitter's economy, store it as one revision.
- * A rejected or forbidden submission writes nothing.
+ * Authorisation comes first: a file with rows of an economy other than the submitter's is `forbidden` (403)
+ * whether or not it is also invalid (every row whose economy code resolves counts, valid or not).
+ * A rejected or forbidden submission writes none of its data; it is recorded in `submission_attempts`
+ * (who, when, content hash, why).
  */
 export async function submitFile(store: Store, file: string, opts: SubmitOptions): Promise<SubmitResult> {
-  const ingest = await ingestFile(file);
+  const registry = loadEconomyRegistry();
+  const named = new Set<string>();
+  // Every economy the file names (classification is cached per distinct code by validation, so this is cheap).
+  const economies: EconomyClassifier = {
+    classify(code) {
+      const c = registry.classify(code);
+      if (c.kind === 'economy') named.add(c.economy.iso3);
+      else if (c.kind === 'non-iso' && c.iso3) named.add(c.iso3);
+      return c;
+    },
+  };
+  const ingest = await ingestFile(file, { economies });
   const report = reportFor(ingest, opts.displayName ?? file);
-  if (ingest.status === 'rejected') return { outcome: 'rejected', ingest, report };
+  const bytes = statSync(file).size;
+  const refuse = (outcome: 'rejected' | 'forbidden', detail: unknown): void => {
+    store.recordAttempt({ economy: opts.economy ?? null, submittedBy: opts.submittedBy, sha256: ingest.sha256, bytes, outcome, detail });
+  };
+  if (opts.economy !== undefined) {
+    const others = [...named].filter((e) => e !== opts.economy).sort();
+    if (others.length) {
+      refuse('forbidden', { otherEconomies: others.slice(0, 50), status: ingest.status });
+      return { outcome: 'forbidden', ingest, report, otherEconomies: others };
+    }
+  }
+  if (ingest.status === 'rejected') {
+    refuse('rejected', { findingCounts: report.findingCounts, findings: (report.findings as unknown[]).slice(0, 20) });
+    return { outcome: 'rejected', ingest, report };
+  }
   const seen = new Set<string>();
   const econ = ingest.table.getChild('economy')!;
   for (let i = 0; i < ingest.table.numRows; i++) seen.add(econ.get(i) as string);
-  if (opts.economy !== undefined) {
-    const others = [...seen].filter((e) => e !== opts.economy).sort();
-    if (others.length) return { outcome: 'forbidden', ingest, report, otherEconomies: others };
-  }
   const scope = opts.economy ?? (seen.size === 1 ? [...seen][0] : null);
   const r = store.recordSubmission({
     economy: scope, submittedBy: opts.submittedBy, sha256: ingest.sha256, vintage: opts.vintage ?? null,

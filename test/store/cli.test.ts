@@ -47,7 +47,10 @@ describe('ictstat db / token / --as-of', () => {
     const f = ictstat(['db', 'submit', file('uga.csv', 'economy,indicator,year,value\nUGA,internet_users_pct,2023,20\n'), '--economy', 'KEN']);
     expect(f.code).toBe(2);
     expect(f.stderr).toMatch(/holds rows of UGA, not only KEN/);
-    expect(JSON.parse(ictstat(['db', 'status', '--json']).stdout)).toEqual(JSON.parse(before.stdout));
+    const { refusedSubmissions: refusedBefore, ...dataBefore } = JSON.parse(before.stdout);
+    const { refusedSubmissions: refusedAfter, ...dataAfter } = JSON.parse(ictstat(['db', 'status', '--json']).stdout);
+    expect(dataAfter).toEqual(dataBefore); // no data written
+    expect(refusedAfter).toBe(refusedBefore + 2); // both refusals recorded (who, when, hash, why)
   });
 
   it('creates, lists and revokes tokens; the token is printed once and never listed', () => {
