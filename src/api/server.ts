@@ -24,6 +24,8 @@ export interface ServerOptions {
   /** Fastify's logger (pino): true/options for structured JSON logs, false for none (tests). */
   logger?: FastifyServerOptions['logger'];
   limits?: Partial<SubmissionLimits>;
+  /** Connection limits (defaults: HTTP_LIMITS); tests shorten the timeouts. */
+  httpLimits?: Partial<HttpLimits>;
   /** Tariff plans for computed price baskets and explanations (`serve --tariffs FILE`). */
   tariffs?: TariffTable;
 }
@@ -41,7 +43,10 @@ export const HTTP_LIMITS = {
   maxHeaderSize: 16_384,
   maxParamLength: 2_000,
   bodyLimit: 1 << 20,
-} as const;
+  /** How often Node looks for requests past headersTimeout/requestTimeout. */
+  connectionsCheckingInterval: 2_000,
+};
+export type HttpLimits = typeof HTTP_LIMITS;
 
 /** Never logged: the bearer token (pino replaces these with "[redacted]"). */
 export const LOG_REDACT = ['req.headers.authorization', 'headers.authorization', 'authorization', 'req.headers.cookie'];
@@ -53,16 +58,17 @@ function loggerOptions(logger: ServerOptions['logger']): FastifyServerOptions['l
 }
 
 export async function buildServer(opts: ServerOptions): Promise<FastifyInstance> {
+  const L = { ...HTTP_LIMITS, ...opts.httpLimits };
   const app = Fastify({
     logger: loggerOptions(opts.logger),
-    requestTimeout: HTTP_LIMITS.requestTimeout,
-    connectionTimeout: HTTP_LIMITS.connectionTimeout,
-    keepAliveTimeout: HTTP_LIMITS.keepAliveTimeout,
+    requestTimeout: L.requestTimeout,
+    connectionTimeout: L.connectionTimeout,
+    keepAliveTimeout: L.keepAliveTimeout,
     // Node's own limits: headers beyond maxHeaderSize get 431, a request whose headers take longer than headersTimeout is dropped (slowloris).
-    http: { maxHeaderSize: HTTP_LIMITS.maxHeaderSize, headersTimeout: HTTP_LIMITS.headersTimeout, requestTimeout: HTTP_LIMITS.requestTimeout },
-    bodyLimit: HTTP_LIMITS.bodyLimit, // the submissions route sets its own
+    http: { maxHeaderSize: L.maxHeaderSize, headersTimeout: L.headersTimeout, requestTimeout: L.requestTimeout, connectionsCheckingInterval: L.connectionsCheckingInterval },
+    bodyLimit: L.bodyLimit, // the submissions route sets its own
     // Repeated query parameters arrive as arrays; params.ts rejects them.
-    routerOptions: { ignoreTrailingSlash: true, caseSensitive: false, maxParamLength: HTTP_LIMITS.maxParamLength },
+    routerOptions: { ignoreTrailingSlash: true, caseSensitive: false, maxParamLength: L.maxParamLength },
     // Errors Fastify meets before routing (a bad percent-encoding, a malformed content type): the same envelope.
     frameworkErrors: (err, _req, reply: FastifyReply) => {
       const bad = (err as { code?: string }).code === 'FST_ERR_BAD_URL';
@@ -72,7 +78,7 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     clientErrorHandler: (err, socket) => {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'ECONNRESET' || !socket.writable) return void socket.destroy();
-      const [status, text, detail] = code === 'HPE_HEADER_OVERFLOW' ? [431, 'Request Header Fields Too Large', `the request headers are larger than ${HTTP_LIMITS.maxHeaderSize} bytes`]
+      const [status, text, detail] = code === 'HPE_HEADER_OVERFLOW' ? [431, 'Request Header Fields Too Large', `the request headers are larger than ${L.maxHeaderSize} bytes`]
         : code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'Request Timeout', 'the request took too long to arrive']
         : [400, 'Bad Request', 'the request is not valid HTTP'];
       const body = JSON.stringify(errorBody('invalidValue', detail));
