@@ -13,7 +13,7 @@ const flag = (name: string, dflt: string): string => {
 const total = Number(flag('runs', '100000'));
 const seed = Number(flag('seed', String(Date.now() % 2 ** 31)));
 const only = flag('target', '');
-const WEIGHTS: Record<string, number> = { 'ingest-csv': 4, 'ingest-json': 2, 'ingest-arrow': 1, methodology: 1, basket: 1, tariffs: 1, grouping: 1 };
+const WEIGHTS: Record<string, number> = { 'ingest-csv': 4, 'ingest-json': 2, 'ingest-arrow': 1, methodology: 1, basket: 1, tariffs: 1, grouping: 1, 'api-query': 3, 'api-submission': 1 };
 const targets = TARGETS.filter((t) => !only || t.name === only);
 if (targets.length === 0) {
   console.error(`no target "${only}"; targets: ${TARGETS.map((t) => t.name).join(', ')}`);

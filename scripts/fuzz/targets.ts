@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { existsSync } from 'node:fs';
 import fc from 'fast-check';
-import { tableToIPC, tableFromArrays } from 'apache-arrow';
+import { tableToIPC, tableFromArrays, tableFromIPC } from 'apache-arrow';
 import { ingestFile } from '../../src/ingest/ingest.js';
 import { RULES } from '../../src/ingest/findings.js';
 import { compileMethodology } from '../../src/index/methodology.js';
@@ -178,3 +178,133 @@ export async function fuzzTarget(t: FuzzTarget, runs: number, seed: number, save
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// API targets: generated requests through Fastify's `inject` (no sockets) on an app over a temporary store.
+// The property: every answer is a 2xx/3xx/4xx, a 4xx is the World Bank error envelope, a 2xx body is valid
+// for its content type, no answer shows a stack trace or a server path, and each comes within the time limit.
+
+interface FuzzRequest { method: string; url: string; headers: Record<string, string>; body?: string; bodyBase64?: string }
+
+let apiApp: Promise<{ app: import('fastify').FastifyInstance; token: string }> | undefined;
+/** One app per process over a small seeded store in a temporary directory (removed at exit). */
+function fuzzApp(): Promise<{ app: import('fastify').FastifyInstance; token: string }> {
+  apiApp ??= (async () => {
+    const [{ buildServer }, { Store }, { ObservationBuilder }] = await Promise.all([
+      import('../../src/api/server.js'), import('../../src/store/store.js'), import('../../src/table/observations.js')]);
+    const dir = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'ictstat-fuzz-api-'));
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    const store = Store.open(join(dir, 'fuzz.db'));
+    const b = new ObservationBuilder();
+    for (const e of ['KEN', 'UGA', 'FRA']) for (let y = 2010; y <= 2022; y++) {
+      b.append({ economy: e, indicator: 'internet_users_pct', year: y, value: y - 2000 + e.length, source: 'seed', note: y % 3 ? null : '=note' });
+      b.append({ economy: e, indicator: 'population', year: y, value: 1e6 * (y - 2000), source: 'seed' });
+      b.append({ economy: e, indicator: 'fixed_bb_subs', year: y, value: 1e4 * (y - 2005) });
+      b.append({ economy: e, indicator: 'price_fixed-broadband-5gb_usd', year: y, value: 20 + y - 2010 });
+    }
+    store.recordSubmission({ economy: null, submittedBy: 'fuzz', sha256: 'seed', vintage: '2024-Q1', findings: null, table: b.toTable(), receivedAt: new Date('2024-01-01T00:00:00Z') });
+    const token = store.createToken('KEN', 'fuzz').token;
+    const app = await buildServer({ store, logger: false, limits: { maxBodyBytes: 64 << 10, ratePerToken: 1e9, authFailuresPerIp: 1e9 } });
+    await app.ready();
+    return { app, token };
+  })();
+  return apiApp;
+}
+
+const pct = (s: string): string => [...s].map((c) => (/[A-Za-z0-9._~-]/.test(c) ? c : encodeURIComponent(c))).join('');
+const oddPiece = fc.constantFrom('%00', '%2F', '%2f', '%E0%A4%A', '%C0%AE', '%', '%zz', '..', '%2e%2e', ';', ';;', '%3B', '+', '%20', '\u00e9', '%F0%9F%98%80', '*', 'all', 'ALL', '\u202e');
+const codeArb = fc.oneof(
+  fc.constantFrom('KEN', 'ken', 'KE', 'UGA', 'FRA', 'fr', 'XXX', 'WLD', '404', 'all', 'K', 'KENYA', '', 'GBJ'),
+  fc.string({ maxLength: 8 }).map(pct), oddPiece);
+const indicatorArb = fc.oneof(
+  fc.constantFrom('i99H', 'IT.NET.USER.ZS', 'it.net.user.zs', 'internet_users_pct', 'fixed_bb_p100', 'population', 'price_fixed-broadband-5gb_usd', 'nope', 'i99h', 'IT.NET', 'all'),
+  fc.string({ maxLength: 12 }).map(pct), oddPiece);
+const list = (a: fc.Arbitrary<string>) => fc.array(a, { minLength: 1, maxLength: 4 }).map((xs) => xs.join(';'));
+const langArb = fc.constantFrom('', '/en', '/fr', '/ES', '/zh', '/ar', '/ru', '/xx', '/e', '/%65n', '/en/en');
+const yearArb = fc.oneof(fc.integer({ min: 1900, max: 2200 }).map(String), fc.constantFrom('latest', 'LATEST', '2016.0', '-1', '99999', '', '2O16', '%32016'));
+const pathArb: fc.Arbitrary<string> = fc.oneof(
+  { weight: 6, arbitrary: fc.tuple(langArb, fc.constantFrom('country', 'countries'), list(codeArb), fc.constantFrom('indicator', 'indicators'), list(indicatorArb)).map(([l, c, cs, i, is]) => `/v2${l}/${c}/${cs}/${i}/${is}`) },
+  { weight: 2, arbitrary: fc.tuple(langArb, fc.constantFrom('country', 'countries', 'indicator', 'indicators'), fc.option(list(fc.oneof(codeArb, indicatorArb)), { nil: undefined })).map(([l, c, x]) => `/v2${l}/${c}${x === undefined ? '' : '/' + x}`) },
+  { weight: 1, arbitrary: fc.tuple(fc.constantFrom('idi-2017', 'IDI-2016', 'idi-2011', 'connectivity-2023', 'nope', '..%2F..%2Fetc', '%2e%2e'), yearArb).map(([m, y]) => `/v2/idi/${m}/${y}`) },
+  { weight: 1, arbitrary: fc.tuple(fc.constantFrom('fixed-broadband-5gb', 'mobile-data-2gb', 'ipb', 'nope', '%00'), yearArb, fc.option(codeArb, { nil: undefined })).map(([b, y, e]) => `/v2/prices/${b}/${y}${e === undefined ? '' : `/${e}/explain`}`) },
+  { weight: 1, arbitrary: fc.constantFrom('/', '/healthz', '/docs', '/openapi.json', '/v2', '/v2/', '/v2/submissions', '/v2/submissions/1', '/nope', '//v2//country', '/v2/country/KEN/', '/V2/COUNTRY/KEN') },
+  { weight: 1, arbitrary: fc.array(fc.oneof(fc.string({ maxLength: 10 }).map(pct), oddPiece), { maxLength: 5 }).map((xs) => '/' + xs.join('/')) },
+);
+const queryValue = fc.oneof(fc.constantFrom('', '0', '1', '-1', '10000', '10001', '1.5', '1e3', 'json', 'JSON', 'csv', 'xml', 'true', 'false', '2015', '2010:2020', '2020:2010', '2015:', ':', '2024-01-01', '2023-13-40', '2024-01-01T00:00:00Z', 'EAS', 'HIC', 'x'.repeat(300)),
+  fc.integer({ min: -5, max: 100_000 }).map(String), fc.string({ maxLength: 10 }).map(pct), oddPiece);
+const queryArb = fc.array(fc.tuple(fc.constantFrom('date', 'mrv', 'mrnev', 'page', 'per_page', 'format', 'asof', 'lang', 'region', 'incomeLevel', 'incomelevel', 'previous', 'vintage', 'source', 'x', ''), queryValue), { maxLength: 5 })
+  .map((kv) => (kv.length ? '?' + kv.map(([k, v]) => `${k}=${v}`).join('&') : ''));
+const acceptArb = fc.oneof(
+  fc.constantFrom('application/json', 'text/csv', '*/*', 'application/*', 'text/html', 'image/png', '', 'application/vnd.sdmx.data+csv;version=2.0.0', 'application/vnd.sdmx.data+json;version=2.0.0',
+    'application/vnd.sdmx.data+csv;version=1.0.0', 'application/vnd.apache.arrow.stream', 'application/json;q=0', 'text/csv;q=0.5, application/json;q=0.9', 'text/csv;q=abc', 'application/json;q=-1',
+    ';;;', ',,,', 'application/vnd.sdmx.data+json;version=2;q=0.1,text/csv;q=0.2', 'a'.repeat(1100)),
+  fc.string({ maxLength: 60 }));
+const header = (s: string): string => s.replace(/[^\t\x20-\x7e]/g, ''); // what an HTTP client can send
+
+const apiQueryInput: fc.Arbitrary<Uint8Array> = fc.tuple(
+  fc.constantFrom('GET', 'GET', 'GET', 'GET', 'GET', 'HEAD', 'OPTIONS', 'POST', 'DELETE', 'PUT'), pathArb, queryArb, fc.option(acceptArb, { nil: undefined }),
+  fc.option(fc.constantFrom('"abc"', '*', 'W/"x"', '"', ''), { nil: undefined }), fc.option(fc.constantFrom('gzip', 'br', 'deflate', 'identity;q=0', 'x'), { nil: undefined }),
+).map(([method, path, query, accept, inm, enc2]) => enc.encode(JSON.stringify({
+  method, url: path + query,
+  headers: { ...(accept !== undefined ? { accept: header(accept) } : {}), ...(inm !== undefined ? { 'if-none-match': inm } : {}), ...(enc2 !== undefined ? { 'accept-encoding': enc2 } : {}),
+    ...(method === 'OPTIONS' ? { origin: 'https://example.org', 'access-control-request-method': 'GET' } : {}) },
+} satisfies FuzzRequest)));
+
+const apiSubmissionInput: fc.Arbitrary<Uint8Array> = fc.tuple(
+  fc.oneof({ weight: 4, arbitrary: submissionCsv }, { weight: 2, arbitrary: submissionJson }, { weight: 1, arbitrary: submissionArrow },
+    { weight: 1, arbitrary: fc.array(fc.tuple(fc.constantFrom('KEN', 'ken', 'KE', '404'), indicator, year, value), { minLength: 1, maxLength: 20 }).map((rows) => enc.encode(csvText(['economy', 'indicator', 'year', 'value'], rows.map((r) => [...r]), false))) }),
+  fc.constantFrom('text/csv', 'application/json', 'application/octet-stream', 'application/vnd.apache.arrow.stream', 'multipart/form-data; boundary=x', 'text/plain; charset=utf-16', '', 'application/x-www-form-urlencoded', 'application/json; charset=ebcdic'),
+  fc.constantFrom('valid', 'valid', 'valid', 'valid', 'none', 'basic', 'unknown', 'malformed'),
+  fc.option(queryValue, { nil: undefined }),
+).map(([body, type, auth, vintage]) => enc.encode(JSON.stringify({
+  method: 'POST', url: '/v2/submissions' + (vintage === undefined ? '' : `?vintage=${vintage}`),
+  headers: { ...(type ? { 'content-type': type } : {}), ...(auth === 'none' ? {} : { authorization: auth === 'basic' ? 'Basic a2VuOmtlbg==' : auth === 'malformed' ? 'Bearer' : auth === 'unknown' ? `Bearer ict_${'B'.repeat(43)}` : 'Bearer $TOKEN' }) },
+  bodyBase64: Buffer.from(body).toString('base64'),
+} satisfies FuzzRequest)));
+
+const INTERNALS = /\n\s+at |node_modules|\/src\/|\/dist\/|\/work\/|\/tmp\/|\/dev\/shm|file:\/\/|ictstat-fuzz|SqliteError|TypeError|RangeError|ReferenceError/;
+
+/** Check one answer; `what` names the request in the failure. */
+async function checkApiAnswer(bytes: Uint8Array): Promise<void> {
+  let req: FuzzRequest;
+  try { req = JSON.parse(Buffer.from(bytes).toString('utf8')) as FuzzRequest; } catch { return; } // not a request: nothing to send
+  if (!req || typeof req.url !== 'string' || typeof req.method !== 'string' || typeof req.headers !== 'object' || !req.headers) return;
+  const { app, token } = await fuzzApp();
+  const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v).replace('$TOKEN', token)]));
+  const what = `${req.method} ${req.url.slice(0, 200)} ${JSON.stringify(headers).slice(0, 200)}`;
+  const res = await withTimeout(app.inject({ method: req.method as 'GET', url: req.url, headers, payload: req.bodyBase64 !== undefined ? Buffer.from(req.bodyBase64, 'base64') : req.body }), what);
+  const body = res.rawPayload;
+  const text = body.toString('latin1');
+  if (res.statusCode >= 500 || res.statusCode < 200) throw new Error(`${what}: status ${res.statusCode}: ${text.slice(0, 300)}`);
+  if (INTERNALS.test(text)) throw new Error(`${what}: internals in the answer: ${text.match(INTERNALS)![0]} in ${text.slice(0, 300)}`);
+  if (req.method === 'HEAD' || res.statusCode === 304 || res.statusCode === 204) {
+    if (body.length) throw new Error(`${what}: ${res.statusCode} with a body`);
+    return;
+  }
+  const type = String(res.headers['content-type'] ?? '');
+  if (res.statusCode >= 400) {
+    let env: unknown;
+    try { env = JSON.parse(res.body); } catch { throw new Error(`${what}: ${res.statusCode} not JSON: ${text.slice(0, 200)}`); }
+    const m = (env as Array<{ message?: Array<{ id?: unknown; key?: unknown; value?: unknown }> }>)?.[0]?.message?.[0];
+    if (!Array.isArray(env) || !m || typeof m.id !== 'string' || typeof m.key !== 'string' || typeof m.value !== 'string') throw new Error(`${what}: ${res.statusCode} not the World Bank envelope: ${res.body.slice(0, 200)}`);
+    if (!type.startsWith('application/json')) throw new Error(`${what}: error with content type ${type}`);
+    return;
+  }
+  if (res.statusCode >= 300) {
+    if (!res.headers.location) throw new Error(`${what}: ${res.statusCode} without Location`);
+    return;
+  }
+  if (res.headers['content-encoding']) return; // compressed: the uncompressed bodies are checked on the other inputs
+  if (/json/.test(type)) {
+    try { JSON.parse(res.body); } catch { throw new Error(`${what}: ${type} body is not JSON`); }
+  } else if (type.startsWith('application/vnd.apache.arrow.stream')) {
+    try { tableFromIPC(body); } catch (e) { throw new Error(`${what}: Arrow body does not parse: ${(e as Error).message}`); }
+  } else if (type.startsWith('text/csv') || type.startsWith('application/vnd.sdmx.data+csv')) {
+    if (!res.body.includes('\n') && body.length) throw new Error(`${what}: CSV without a line`);
+  } else if (!type.startsWith('text/html')) throw new Error(`${what}: unexpected content type "${type}"`);
+}
+
+TARGETS.push(
+  { name: 'api-query', input: apiQueryInput, check: (bytes) => checkApiAnswer(bytes) },
+  { name: 'api-submission', input: apiSubmissionInput, check: (bytes) => checkApiAnswer(bytes) },
+);

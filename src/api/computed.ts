@@ -108,7 +108,7 @@ export function registerComputedRoutes(app: FastifyInstance, cache: ObservationC
     const y = year(req.params.year, false) as number;
     const economy = countries(req.params.economy)?.[0];
     if (!economy || req.params.economy.includes(';')) throw new ApiError('invalidValue', 'explain takes one economy (ISO3 or ISO2)');
-    if (!tariffs) throw new ApiError('notImplemented', 'explain needs tariff plans; this server was started without them (ictstat serve --tariffs FILE)');
+    if (!tariffs) throw new ApiError('notAvailable', 'explain needs tariff plans; this server was started without them (ictstat serve --tariffs FILE)');
     if (basket.kind === 'composite') throw new ApiError('invalidValue', `explain takes a simple basket; "${basket.id}" is composite: explain each of ${basket.composite.components.join(', ')}`);
     const idx = cache.index();
     const x = cache.memo(idx.version, `explain|${basket.id}|${y}|${economy.iso3}`, () =>
