@@ -21,6 +21,10 @@ export function registerServeCommand(program: Command): void {
       if (!/^\d+$/.test(v) || Number(v) < 1) throw new InvalidArgumentError('must be a whole number of bytes');
       return Number(v);
     })
+    .option('--submissions-per-minute <n>', 'submissions each token may make per minute (default 30)', (v: string) => {
+      if (!/^\d+$/.test(v) || Number(v) < 1) throw new InvalidArgumentError('must be a whole number from 1');
+      return Number(v);
+    })
     .action(async (o) => {
       const [{ Store }, { loadBundledIntoStore }, { buildServer }] = await Promise.all([import('../store/store.js'), import('../store/submit.js'), import('../api/server.js')]);
       const store = Store.open(defaultDbPath());
@@ -36,7 +40,9 @@ export function registerServeCommand(program: Command): void {
         if (r.log.errors > 0) throw new UserInputError(`${o.tariffs}: rejected by validation:\n` + r.log.sorted().filter((f) => f.severity === 'error').slice(0, 10).map(formatFinding).join('\n'));
         tariffs = r.table;
       }
-      const app = await buildServer({ store, tariffs, logger: { level: o.logLevel }, limits: o.maxBody ? { maxBodyBytes: o.maxBody } : {} });
+      const app = await buildServer({ store, tariffs, logger: { level: o.logLevel }, limits: {
+        ...(o.maxBody ? { maxBodyBytes: o.maxBody } : {}), ...(o.submissionsPerMinute ? { ratePerToken: o.submissionsPerMinute, rateWindowMs: 60_000 } : {}),
+      } });
       let address: string;
       try {
         address = await app.listen({ port: o.port, host: o.host });

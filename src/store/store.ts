@@ -255,6 +255,13 @@ export class Store {
     return problems;
   }
 
+  /** A SHA-256 over one submission's observations (`economy|indicator|year|value` lines, sorted): what was stored, whole. */
+  submissionDigest(id: number): string {
+    const lines = (this.db.prepare('SELECT economy, indicator, year, value FROM observations WHERE submission_id = ?').raw().all(id) as Array<[string, string, number, number]>)
+      .map((r) => `${r[0]}|${r[1]}|${r[2]}|${r[3]}`).sort();
+    return createHash('sha256').update(lines.join('\n')).digest('hex');
+  }
+
   /** Every stored revision of one series, oldest first (for audits and tests). */
   revisions(economy: string, indicator: string, year: number): Array<{ submissionId: number; value: number; receivedAt: string }> {
     return (this.db.prepare(`SELECT o.submission_id AS submissionId, o.value, s.received_at AS receivedAt FROM observations o
