@@ -30,11 +30,11 @@ export const engine: Impl<KernelInput & { N: number }> = {
     for (let l = 0; l < L; l++) for (let k = 0; k < K; k++) values.set(base.subarray(l * block, (l + 1) * block), l * C + k * block);
     const sliceWeights = new Float64Array(K * Y * N);
     for (let k = 0; k < K; k++) for (let y = 0; y < Y; y++) sliceWeights.set(weights.subarray(k * N, (k + 1) * N), (k * Y + y) * N);
-    return { m, values, columns: C, sliceLength: nE, include: new Uint8Array(C).fill(1), sliceWeights, renormalise: true, rank: 'root', N };
+    return { m, values, columns: C, sliceLength: nE, include: new Uint8Array(C).fill(1), sliceWeights, renormalise: true, rank: 'root', keep: 'root', N };
   },
   run(input) {
     const { scores, ranks } = runKernel(input);
-    return { score: scores.subarray((input.N - 1) * input.columns), rank: ranks };
+    return { score: scores, rank: ranks };
   },
 };
 

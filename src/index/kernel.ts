@@ -25,10 +25,15 @@ export interface KernelInput {
   renormalise: boolean;
   /** Which entries get ranks: every node (default) or only the index. */
   rank?: 'nodes' | 'root';
+  /**
+   * Which scores to return: every entry's (default) or only the index's (then `scores` holds just the root
+   * row, scores[column]): the other entries live in a block-sized scratch buffer that stays in cache.
+   */
+  keep?: 'all' | 'root';
 }
 
 export interface KernelOutput {
-  /** scores[entry * columns + column]: leaves normalised to [0, 1] (zscore aside), nodes and root aggregated (0..1, before the scale). */
+  /** scores[entry * columns + column]: leaves normalised to [0, 1] (zscore aside), nodes and root aggregated (0..1, before the scale); with keep 'root' only the root: scores[column]. */
   scores: Float64Array;
   /** ranks[(entry - firstNode) * columns + column] for the ranked nodes (only the root with rank 'root': ranks[column]): 1 = best; 0 = not ranked. */
   ranks: Int32Array;
@@ -49,8 +54,10 @@ export function runKernel(input: KernelInput): KernelOutput {
   const sm = input.sliceMethods;
   if (sm && sm.length !== nSlices * L) throw new Error('kernel: sliceMethods must have slices x leaves values');
 
-  const scores = new Float64Array(N * C);
+  const keepAll = input.keep !== 'root';
   const first = input.rank === 'root' ? N - 1 : L;
+  if (!keepAll && first < N - 1) throw new Error("kernel: keep 'root' ranks only the root (rank: 'root')");
+  const scores = new Float64Array((keepAll ? N : 1) * C);
   const ranks = new Int32Array((N - first) * C);
   const keys = new Float64Array(S), cols = new Int32Array(S);
 
@@ -60,21 +67,25 @@ export function runKernel(input: KernelInput): KernelOutput {
   const renormalise = input.renormalise;
   const slicesPerBlock = Math.max(1, Math.floor(BLOCK_COLUMNS / S)), B = slicesPerBlock * S, M = N - L;
   const acc = new Float64Array(M * B), wsum = new Float64Array(M * B), missing = new Uint8Array(M * B);
+  // Where a block's scores go: straight into the output (every entry), or into a scratch of N x B.
+  const scratch = keepAll ? scores : new Float64Array(N * B);
+  const stride = keepAll ? C : B;
   for (let b0 = 0; b0 < C; b0 += B) {
     const bc = Math.min(B, C - b0), s0 = b0 / S, s1 = s0 + bc / S;
+    const off = keepAll ? b0 : 0; // scratch[e * stride + off + c] is entry e, block column c
     acc.fill(0); wsum.fill(0); missing.fill(0);
     for (let k = 0; k < L; k++) {
-      if (!sm) normaliseLeaf(m.method[k], m, k, values, scores, k * C, b0, bc, S, include);
-      else for (let s = s0; s < s1; s++) normaliseLeaf(sm[s * L + k], m, k, values, scores, k * C, s * S, S, S, include);
+      if (!sm) normaliseLeaf(m.method[k], m, k, values, k * C + b0, scratch, k * stride + off, bc, S, include, b0);
+      else for (let s = s0; s < s1; s++) normaliseLeaf(sm[s * L + k], m, k, values, k * C + s * S, scratch, k * stride + off + (s - s0) * S, S, S, include, s * S);
     }
     // Entries are ordered children before parents: finalise each node when reached, then push it up.
     for (let e = 0; e < N; e++) {
-      const base = e * C + b0;
+      const base = e * stride + off;
       if (e >= L) {
         const geometric = m.geometric[e] === 1, nb = (e - L) * B;
         for (let c = 0; c < bc; c++) {
           const w = wsum[nb + c];
-          scores[base + c] = (!renormalise && missing[nb + c]) || w === 0 ? NaN : geometric ? Math.exp(acc[nb + c] / w) : acc[nb + c] / w;
+          scratch[base + c] = (!renormalise && missing[nb + c]) || w === 0 ? NaN : geometric ? Math.exp(acc[nb + c] / w) : acc[nb + c] / w;
         }
       }
       const p = m.parent[e];
@@ -85,7 +96,7 @@ export function runKernel(input: KernelInput): KernelOutput {
         if (w === 0) continue;
         const from = (s - s0) * S, end = from + S;
         for (let c = from; c < end; c++) {
-          const x = scores[base + c];
+          const x = scratch[base + c];
           if (x !== x) missing[pb + c] = 1; // NaN
           else {
             acc[pb + c] += w * (geometric ? Math.log(x) : x);
@@ -94,45 +105,48 @@ export function runKernel(input: KernelInput): KernelOutput {
         }
       }
     }
-    for (let e = first; e < N; e++) rankSlices(scores, e * C, ranks, (e - first) * C, b0, b0 + bc, S, include, keys, cols);
+    for (let e = first; e < N; e++) rankSlices(scratch, e * stride + off, ranks, (e - first) * C + b0, bc, S, include, b0, keys, cols);
+    if (!keepAll) scores.set(scratch.subarray((N - 1) * B, (N - 1) * B + bc), b0);
   }
   return { scores, ranks };
 }
 
-/** One leaf over columns [from, from + count): ratio, log-ratio, goalposts (fixed parameters) or minmax, zscore, rank (per slice). */
-function normaliseLeaf(method: number, m: CompiledMethodology, k: number, values: Float64Array, out: Float64Array,
-  base: number, from: number, count: number, S: number, include: Uint8Array): void {
+/**
+ * One leaf over `count` columns: values[vbase + i] -> out[obase + i] (i < count); ratio, log-ratio, goalposts
+ * (fixed parameters) or minmax, zscore, rank (per slice of S columns; include[col0 + i] says who takes part).
+ */
+function normaliseLeaf(method: number, m: CompiledMethodology, k: number, values: Float64Array, vbase: number,
+  out: Float64Array, obase: number, count: number, S: number, include: Uint8Array, col0: number): void {
   const p1 = m.p1[k], p2 = m.p2[k], direction = m.direction[k];
-  const end = base + from + count;
   switch (method) {
     case 0: // ratio: value / reference, within [0, 1]
-      for (let i = base + from; i < end; i++) out[i] = clamp01(values[i] / p1);
+      for (let i = 0; i < count; i++) out[obase + i] = clamp01(values[vbase + i] / p1);
       return;
     case 1: // log-ratio: log10(value) / log10(reference), within [0, 1]
-      for (let i = base + from; i < end; i++) {
-        const x = values[i];
-        out[i] = x !== x ? NaN : x <= 1 ? 0 : clamp01(Math.log10(x) / p1);
+      for (let i = 0; i < count; i++) {
+        const x = values[vbase + i];
+        out[obase + i] = x !== x ? NaN : x <= 1 ? 0 : clamp01(Math.log10(x) / p1);
       }
       return;
     case 2: { // goalposts, optionally on log10 values; direction -1 when lower is better
       const span = p2 - p1, logScale = m.logScale[k] === 1;
-      for (let i = base + from; i < end; i++) {
-        let x = values[i];
+      for (let i = 0; i < count; i++) {
+        let x = values[vbase + i];
         if (logScale) x = x > 0 ? Math.log10(x) : x !== x ? NaN : -Infinity;
         const t = clamp01((x - p1) / span);
-        out[i] = direction < 0 && t === t ? 1 - t : t;
+        out[obase + i] = direction < 0 && t === t ? 1 - t : t;
       }
       return;
     }
     default:
-      for (let s = from; s < from + count; s += S) normaliseSlice(method, direction, values, out, base + s, s, S, include);
+      for (let s = 0; s < count; s += S) normaliseSlice(method, direction, values, vbase + s, out, obase + s, col0 + s, S, include);
   }
 }
 
-function normaliseSlice(method: number, direction: number, values: Float64Array, out: Float64Array, base: number, col0: number, S: number, include: Uint8Array): void {
+function normaliseSlice(method: number, direction: number, values: Float64Array, vbase: number, out: Float64Array, obase: number, col0: number, S: number, include: Uint8Array): void {
   let n = 0, sum = 0, sum2 = 0, lo = Infinity, hi = -Infinity;
   for (let i = 0; i < S; i++) {
-    const x = values[base + i];
+    const x = values[vbase + i];
     if (x !== x || !include[col0 + i]) continue;
     n++; sum += x; sum2 += x * x;
     if (x < lo) lo = x;
@@ -141,26 +155,26 @@ function normaliseSlice(method: number, direction: number, values: Float64Array,
   if (method === 3) { // minmax over the slice
     const span = hi - lo;
     for (let i = 0; i < S; i++) {
-      const x = values[base + i];
+      const x = values[vbase + i];
       const t = x !== x || !include[col0 + i] ? NaN : span > 0 ? clamp01((x - lo) / span) : 1;
-      out[base + i] = direction < 0 && t === t ? 1 - t : t;
+      out[obase + i] = direction < 0 && t === t ? 1 - t : t;
     }
   } else if (method === 4) { // zscore over the slice
     const mean = sum / n, sd = Math.sqrt(Math.max(0, sum2 / n - mean * mean));
     for (let i = 0; i < S; i++) {
-      const x = values[base + i];
-      out[base + i] = x !== x || !include[col0 + i] ? NaN : sd > 0 ? direction * (x - mean) / sd : 0;
+      const x = values[vbase + i];
+      out[obase + i] = x !== x || !include[col0 + i] ? NaN : sd > 0 ? direction * (x - mean) / sd : 0;
     }
   } else { // rank: (r - 1) / (n - 1), ties sharing their average rank
     const sorted = new Float64Array(n);
-    for (let i = 0, j = 0; i < S; i++) { const x = values[base + i]; if (x === x && include[col0 + i]) sorted[j++] = x; }
+    for (let i = 0, j = 0; i < S; i++) { const x = values[vbase + i]; if (x === x && include[col0 + i]) sorted[j++] = x; }
     sorted.sort();
     for (let i = 0; i < S; i++) {
-      const x = values[base + i];
-      if (x !== x || !include[col0 + i]) { out[base + i] = NaN; continue; }
+      const x = values[vbase + i];
+      if (x !== x || !include[col0 + i]) { out[obase + i] = NaN; continue; }
       const a = lowerBound(sorted, x), b = upperBound(sorted, x) - 1;
       const t = n > 1 ? (a + b) / 2 / (n - 1) : 1;
-      out[base + i] = direction < 0 ? 1 - t : t;
+      out[obase + i] = direction < 0 ? 1 - t : t;
     }
   }
 }
@@ -170,13 +184,13 @@ function normaliseSlice(method: number, direction: number, values: Float64Array,
  * rank. Each slice's scores are sorted with their column (a specialised quicksort on two typed arrays, no
  * comparator callback) and the ranks assigned in one walk of the sorted order.
  */
-function rankSlices(scores: Float64Array, base: number, ranks: Int32Array, rbase: number, from: number, to: number, S: number, include: Uint8Array, keys: Float64Array, cols: Int32Array): void {
-  for (let s = from; s < to; s += S) {
+function rankSlices(scores: Float64Array, sbase: number, ranks: Int32Array, rbase: number, count: number, S: number, include: Uint8Array, col0: number, keys: Float64Array, cols: Int32Array): void {
+  for (let s = 0; s < count; s += S) {
     let n = 0;
     for (let i = 0; i < S; i++) {
-      const x = scores[base + s + i];
+      const x = scores[sbase + s + i];
       ranks[rbase + s + i] = 0;
-      if (include[s + i] && x === x) { keys[n] = x; cols[n++] = i; }
+      if (include[col0 + s + i] && x === x) { keys[n] = x; cols[n++] = i; }
     }
     sortDescending(keys, cols, 0, n - 1);
     let rank = 0;

@@ -85,7 +85,7 @@ export function scenarioRanks(setup: ScenarioSetup, u: Float64Array, from: numbe
       for (let k = 0; k < L; k++) values.set(source.subarray(k * nE, (k + 1) * nE), k * C + s * nE);
       include.set(setup.active, s * nE);
     }
-    const { ranks } = runKernel({ m, values, columns: C, sliceLength: nE, include, sliceWeights, sliceMethods, renormalise: setup.renormalise, rank: 'root' });
+    const { ranks } = runKernel({ m, values, columns: C, sliceLength: nE, include, sliceWeights, sliceMethods, renormalise: setup.renormalise, rank: 'root', keep: 'root' });
     out.set(ranks, (b0 - from) * nE);
   }
   return out;

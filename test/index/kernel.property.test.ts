@@ -255,6 +255,36 @@ describe('runKernel properties', () => {
     }), { seed: SEED, numRuns: RUNS });
   });
 
+  it('many slices across the kernel\'s column blocks, with per-slice weights and methods: keep "root" equals keep "all", and each slice equals its own run', () => {
+    fc.assert(fc.property(caseArb({ maxSlice: 9, maxSlices: 1 }), fc.integer({ min: 250, max: 700 }), fc.integer(), (c0, slices, seed) => {
+      const { m, S } = c0, L = m.firstNode, N = m.parent.length, C = S * slices;
+      // Repeat the generated slice with a deterministic jitter so that the slices differ.
+      const values = new Float64Array(L * C), include = new Uint8Array(C);
+      for (let k = 0; k < L; k++) for (let s = 0; s < slices; s++) for (let i = 0; i < S; i++) {
+        const x = c0.values[k * S + i];
+        values[k * C + s * S + i] = Number.isNaN(x) ? x : x * (1 + ((s * 7919 + i * 104729 + seed) % 97) / 970);
+      }
+      for (let s = 0; s < slices; s++) include.set(c0.include, s * S);
+      const sliceWeights = new Float64Array(slices * N), sliceMethods = new Uint8Array(slices * L);
+      for (let s = 0; s < slices; s++) {
+        for (let e = 0; e < N; e++) sliceWeights[s * N + e] = m.weight[e] * (1 + ((s + e) % 5) / 10);
+        for (let k = 0; k < L; k++) sliceMethods[s * L + k] = (s + k) % 3 === 0 ? 3 : m.method[k];
+      }
+      const input = { m, values, columns: C, sliceLength: S, include, sliceWeights, sliceMethods, renormalise: true, rank: 'root' as const };
+      const all = runKernel(input), root = runKernel({ ...input, keep: 'root' });
+      expect(Array.from(root.scores)).toEqual(Array.from(all.scores.subarray((N - 1) * C)));
+      expect(Array.from(root.ranks)).toEqual(Array.from(all.ranks));
+      for (const s of [0, 1, Math.floor(slices / 2), slices - 1]) {
+        const v = new Float64Array(L * S);
+        for (let k = 0; k < L; k++) v.set(values.subarray(k * C + s * S, k * C + (s + 1) * S), k * S);
+        const one = runKernel({ m, values: v, columns: S, sliceLength: S, include: include.subarray(s * S, (s + 1) * S), sliceWeights: sliceWeights.subarray(s * N, (s + 1) * N),
+          sliceMethods: sliceMethods.subarray(s * L, (s + 1) * L), renormalise: true, rank: 'root', keep: 'root' });
+        expect(Array.from(root.scores.subarray(s * S, (s + 1) * S))).toEqual(Array.from(one.scores));
+        expect(Array.from(root.ranks.subarray(s * S, (s + 1) * S))).toEqual(Array.from(one.ranks));
+      }
+    }), { seed: SEED, numRuns: 40 });
+  });
+
   it('minmax maps each slice\'s minimum to 0 and maximum to 1 (direction -1 reversed)', () => {
     const m = compile([leaf('internet_users_pct', { method: 'minmax' }, 0.5), leaf('hh_internet_pct', { method: 'minmax', direction: -1 }, 0.5)]);
     // two slices of 3: [10, 20, 30] and [100, 150, 200]
