@@ -4,7 +4,7 @@
  * bundled data. Reports requests/s, latency, errors (any answer that is not the expected 2xx), and the server's
  * RSS and heap (after a GC) at the start, the middle and the end.
  *
- *   npm run build && node dist/benchmarks/api-soak.js [--seconds 60] [--connections 20] [--submissions-per-second 4] [--write-results]
+ *   npm run build && node dist/benchmarks/api-soak.js [--seconds 60] [--connections 20] [--submissions-per-second 4] [--no-idi] [--write-results]
  *
  * --write-results puts the figures in benchmarks/RESULTS.md under "## Sustained load (API)" (that section only).
  */
@@ -69,6 +69,7 @@ async function main(): Promise<void> {
       '/v2/country/BRA/indicator/fixed_bb_subs?mrnev=3',
       '/v2/idi/idi-2017/2016',
     ];
+    if (process.argv.includes('--no-idi')) reads.pop(); // series and metadata only: what writes cost the other reads
     const sdmx = { accept: 'application/vnd.sdmx.data+csv;version=2.0.0' };
     // Warm-up: the first IDI of a version is computed, later ones are served from the cache.
     for (const r of reads) await (await fetch(base + r)).arrayBuffer();
