@@ -81,34 +81,55 @@ export function runKernel(input: KernelInput): KernelOutput {
     // Entries are ordered children before parents: finalise each node when reached, then push it up.
     for (let e = 0; e < N; e++) {
       const base = e * stride + off;
-      if (e >= L) {
-        const geometric = m.geometric[e] === 1, nb = (e - L) * B;
-        for (let c = 0; c < bc; c++) {
-          const w = wsum[nb + c];
-          scratch[base + c] = (!renormalise && missing[nb + c]) || w === 0 ? NaN : geometric ? Math.exp(acc[nb + c] / w) : acc[nb + c] / w;
-        }
-      }
+      if (e >= L) finaliseNode(scratch, base, acc, wsum, missing, (e - L) * B, bc, m.geometric[e] === 1, renormalise);
       const p = m.parent[e];
       if (p < 0) continue;
       const pb = (p - L) * B, geometric = m.geometric[p] === 1;
       for (let s = s0; s < s1; s++) {
         const w = sw ? sw[s * N + e] : baseWeights[e];
         if (w === 0) continue;
-        const from = (s - s0) * S, end = from + S;
-        for (let c = from; c < end; c++) {
-          const x = scratch[base + c];
-          if (x !== x) missing[pb + c] = 1; // NaN
-          else {
-            acc[pb + c] += w * (geometric ? Math.log(x) : x);
-            wsum[pb + c] += w;
-          }
-        }
+        const from = (s - s0) * S;
+        if (geometric) pushUpLog(scratch, base + from, acc, wsum, missing, pb + from, S, w);
+        else pushUp(scratch, base + from, acc, wsum, missing, pb + from, S, w);
       }
     }
     for (let e = first; e < N; e++) rankSlices(scratch, e * stride + off, ranks, (e - first) * C + b0, bc, S, include, b0, keys, cols);
     if (!keepAll) scores.set(scratch.subarray((N - 1) * B, (N - 1) * B + bc), b0);
   }
   return { scores, ranks };
+}
+
+/** A node's score from its accumulators: the weighted mean over the children present (exp of it for geometric). */
+function finaliseNode(out: Float64Array, obase: number, acc: Float64Array, wsum: Float64Array, missing: Uint8Array, nb: number, count: number, geometric: boolean, renormalise: boolean): void {
+  for (let c = 0; c < count; c++) {
+    const w = wsum[nb + c];
+    const mean = w === 0 || (!renormalise && missing[nb + c] === 1) ? NaN : acc[nb + c] / w;
+    out[obase + c] = geometric ? Math.exp(mean) : mean;
+  }
+}
+
+/** Add a child's scores, times its weight, to its parent's accumulators (a missing score marks the parent). */
+function pushUp(x: Float64Array, xbase: number, acc: Float64Array, wsum: Float64Array, missing: Uint8Array, pbase: number, count: number, w: number): void {
+  for (let c = 0; c < count; c++) {
+    const v = x[xbase + c];
+    if (v !== v) missing[pbase + c] = 1; // NaN
+    else {
+      acc[pbase + c] += w * v;
+      wsum[pbase + c] += w;
+    }
+  }
+}
+
+/** The same for a geometric parent: weighted logs. */
+function pushUpLog(x: Float64Array, xbase: number, acc: Float64Array, wsum: Float64Array, missing: Uint8Array, pbase: number, count: number, w: number): void {
+  for (let c = 0; c < count; c++) {
+    const v = x[xbase + c];
+    if (v !== v) missing[pbase + c] = 1;
+    else {
+      acc[pbase + c] += w * Math.log(v);
+      wsum[pbase + c] += w;
+    }
+  }
 }
 
 /**
