@@ -39,6 +39,21 @@ export interface KernelOutput {
   ranks: Int32Array;
 }
 
+/** A method code for values that are already normalised: the kernel copies them. */
+export const PRENORMALISED = 6;
+
+/**
+ * Normalise the leaves of one slice with the given method per leaf (default: the methodology's), without
+ * aggregating: the scenario-invariant part of a Monte Carlo run, computed once per alternative.
+ */
+export function normaliseLeaves(m: CompiledMethodology, values: Float64Array, S: number, include: Uint8Array, methods: Uint8Array = m.method): Float64Array {
+  const L = m.firstNode;
+  if (values.length !== L * S) throw new Error(`normaliseLeaves: ${values.length} values for ${L} leaves x ${S} columns`);
+  const out = new Float64Array(L * S);
+  for (let k = 0; k < L; k++) normaliseLeaf(methods[k], m, k, values, k * S, out, k * S, S, S, include, 0);
+  return out;
+}
+
 /** Columns per block (rounded down to whole slices, at least one slice). */
 const BLOCK_COLUMNS = 2048;
 
@@ -159,6 +174,9 @@ function normaliseLeaf(method: number, m: CompiledMethodology, k: number, values
       }
       return;
     }
+    case PRENORMALISED: // already normalised (values computed once and reused, e.g. across Monte Carlo scenarios)
+      for (let i = 0; i < count; i++) out[obase + i] = values[vbase + i];
+      return;
     default:
       for (let s = 0; s < count; s += S) normaliseSlice(method, direction, values, vbase + s, out, obase + s, col0 + s, S, include);
   }
@@ -187,18 +205,28 @@ function normaliseSlice(method: number, direction: number, values: Float64Array,
       out[obase + i] = x !== x || !include[col0 + i] ? NaN : sd > 0 ? direction * (x - mean) / sd : 0;
     }
   } else { // rank: (r - 1) / (n - 1), ties sharing their average rank
-    const sorted = new Float64Array(n);
-    for (let i = 0, j = 0; i < S; i++) { const x = values[vbase + i]; if (x === x && include[col0 + i]) sorted[j++] = x; }
-    sorted.sort();
+    // Sort (negated value, column) pairs with the kernel's own quicksort (descending negated = ascending
+    // values), then walk runs of equal values: no allocation, no comparator, no binary search.
+    if (rankKeys.length < S) { rankKeys = new Float64Array(S); rankCols = new Int32Array(S); }
+    let m = 0;
     for (let i = 0; i < S; i++) {
       const x = values[vbase + i];
-      if (x !== x || !include[col0 + i]) { out[obase + i] = NaN; continue; }
-      const a = lowerBound(sorted, x), b = upperBound(sorted, x) - 1;
-      const t = n > 1 ? (a + b) / 2 / (n - 1) : 1;
-      out[obase + i] = direction < 0 ? 1 - t : t;
+      out[obase + i] = NaN;
+      if (x === x && include[col0 + i]) { rankKeys[m] = -x; rankCols[m++] = i; }
+    }
+    sortDescending(rankKeys, rankCols, 0, m - 1);
+    for (let a = 0; a < m;) {
+      let b = a;
+      while (b + 1 < m && rankKeys[b + 1] === rankKeys[a]) b++;
+      const t = m > 1 ? (a + b) / 2 / (m - 1) : 1;
+      for (let j = a; j <= b; j++) out[obase + rankCols[j]] = direction < 0 ? 1 - t : t;
+      a = b + 1;
     }
   }
 }
+
+/** Scratch for the rank normalisation, grown to the longest slice seen. */
+let rankKeys = new Float64Array(256), rankCols = new Int32Array(256);
 
 /**
  * Competition ranks (1, 2, 2, 4) by descending unrounded score within each slice; ties share the better
@@ -253,26 +281,6 @@ function sortDescending(keys: Float64Array, cols: Int32Array, lo: number, hi: nu
 function swap(keys: Float64Array, cols: Int32Array, a: number, b: number): void {
   const k = keys[a]; keys[a] = keys[b]; keys[b] = k;
   const c = cols[a]; cols[a] = cols[b]; cols[b] = c;
-}
-
-/** First index whose value is >= x. */
-function lowerBound(a: Float64Array, x: number): number {
-  let lo = 0, hi = a.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (a[mid] < x) lo = mid + 1; else hi = mid;
-  }
-  return lo;
-}
-
-/** First index whose value is > x. */
-function upperBound(a: Float64Array, x: number): number {
-  let lo = 0, hi = a.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (a[mid] <= x) lo = mid + 1; else hi = mid;
-  }
-  return lo;
 }
 
 function clamp01(x: number): number {

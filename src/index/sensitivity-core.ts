@@ -1,6 +1,6 @@
 import { gamma, mixSeed, mulberry32 } from '../util/random.js';
 import { NORMALISATION_CODES, type CompiledMethodology } from './methodology.js';
-import { runKernel } from './kernel.js';
+import { PRENORMALISED, normaliseLeaves, runKernel } from './kernel.js';
 
 /**
  * The part of the sensitivity analysis that runs the kernel: scenario -> (weights, methods, values)
@@ -54,27 +54,29 @@ export function scenarioRanks(setup: ScenarioSetup, u: Float64Array, from: numbe
   const L = m.firstNode, N = m.parent.length, d = factors.length;
   const children = childrenOf(m);
   const out = new Int32Array((to - from) * nE);
+  // The normalised leaves depend only on (data source, normalisation alternative), not on the weights or the
+  // dropped indicator: compute each combination once and let the kernel copy them (PRENORMALISED).
+  const alternatives = [METHODOLOGY_NORMALISATION, ...setup.normalisations.filter((c) => c !== METHODOLOGY_NORMALISATION)];
+  const normalised = [setup.imputed, setup.raw].map((source) => alternatives.map((code) =>
+    normaliseLeaves(m, source, nE, setup.active, code === METHODOLOGY_NORMALISATION ? m.method : new Uint8Array(L).fill(code))));
   for (let b0 = from; b0 < to; b0 += batch) {
     const b1 = Math.min(to, b0 + batch), K = b1 - b0, C = K * nE;
     const values = new Float64Array(L * C);
     const include = new Uint8Array(C);
     const sliceWeights = new Float64Array(K * N);
-    const sliceMethods = new Uint8Array(K * L);
     for (let s = 0; s < K; s++) {
       const row = (b0 + s) * d;
       const w = sliceWeights.subarray(s * N, (s + 1) * N);
       w.set(setup.baseWeights);
-      let source = setup.imputed;
-      const methods = sliceMethods.subarray(s * L, (s + 1) * L);
-      methods.set(m.method);
+      let source = 0, alternative = 0;
       for (let f = 0; f < d; f++) {
         const x = u[row + f], fac = factors[f];
         if (fac.kind === 'weights') drawWeights(setup, children[fac.node!], w, x, f);
         else if (fac.kind === 'normalisation') {
           const code = setup.normalisations[Math.min(setup.normalisations.length - 1, Math.floor(x * setup.normalisations.length))];
-          if (code !== METHODOLOGY_NORMALISATION) methods.fill(code);
+          alternative = alternatives.indexOf(code);
         } else if (fac.kind === 'imputation') {
-          if (x >= 0.5) source = setup.raw;
+          if (x >= 0.5) source = 1;
         } else {
           const k = Math.min(setup.droppable.length, Math.floor(x * (setup.droppable.length + 1)));
           if (k > 0) w[setup.droppable[k - 1]] = 0;
@@ -82,9 +84,11 @@ export function scenarioRanks(setup: ScenarioSetup, u: Float64Array, from: numbe
       }
       // A node left with no weighted child drops out of its parent.
       for (let e = L; e < N; e++) if (w[e] > 0 && children[e].every((c) => w[c] === 0)) w[e] = 0;
-      for (let k = 0; k < L; k++) values.set(source.subarray(k * nE, (k + 1) * nE), k * C + s * nE);
+      const leaves = normalised[source][alternative];
+      for (let k = 0; k < L; k++) values.set(leaves.subarray(k * nE, (k + 1) * nE), k * C + s * nE);
       include.set(setup.active, s * nE);
     }
+    const sliceMethods = new Uint8Array(K * L).fill(PRENORMALISED);
     const { ranks } = runKernel({ m, values, columns: C, sliceLength: nE, include, sliceWeights, sliceMethods, renormalise: setup.renormalise, rank: 'root', keep: 'root' });
     out.set(ranks, (b0 - from) * nE);
   }
