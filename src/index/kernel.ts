@@ -39,6 +39,9 @@ export interface KernelOutput {
   ranks: Int32Array;
 }
 
+/** Normalisation method codes, as compiled methodologies carry them per leaf. */
+export const NORMALISATION_CODES = { ratio: 0, 'log-ratio': 1, goalposts: 2, minmax: 3, zscore: 4, rank: 5 } as const;
+
 /** A method code for values that are already normalised: the kernel copies them. */
 export const PRENORMALISED = 6;
 
@@ -91,7 +94,11 @@ export function runKernel(input: KernelInput): KernelOutput {
     acc.fill(0); wsum.fill(0); missing.fill(0);
     for (let k = 0; k < L; k++) {
       if (!sm) normaliseLeaf(m.method[k], m, k, values, k * C + b0, scratch, k * stride + off, bc, S, include, b0);
-      else for (let s = s0; s < s1; s++) normaliseLeaf(sm[s * L + k], m, k, values, k * C + s * S, scratch, k * stride + off + (s - s0) * S, S, S, include, s * S);
+      else for (let s = s0; s < s1; s++) {
+        const method = sm[s * L + k];
+        if (method === PRENORMALISED && !keepAll) continue; // read in place below, no copy
+        normaliseLeaf(method, m, k, values, k * C + s * S, scratch, k * stride + off + (s - s0) * S, S, S, include, s * S);
+      }
     }
     // Entries are ordered children before parents: finalise each node when reached, then push it up.
     for (let e = 0; e < N; e++) {
@@ -104,8 +111,10 @@ export function runKernel(input: KernelInput): KernelOutput {
         const w = sw ? sw[s * N + e] : baseWeights[e];
         if (w === 0) continue;
         const from = (s - s0) * S;
-        if (geometric) pushUpLog(scratch, base + from, acc, wsum, missing, pb + from, S, w);
-        else pushUp(scratch, base + from, acc, wsum, missing, pb + from, S, w);
+        const inPlace = e < L && !keepAll && sm !== undefined && sm[s * L + e] === PRENORMALISED;
+        const x = inPlace ? values : scratch, xbase = inPlace ? e * C + s * S : base + from;
+        if (geometric) pushUpLog(x, xbase, acc, wsum, missing, pb + from, S, w);
+        else pushUp(x, xbase, acc, wsum, missing, pb + from, S, w);
       }
     }
     for (let e = first; e < N; e++) rankSlices(scratch, e * stride + off, ranks, (e - first) * C + b0, bc, S, include, b0, keys, cols);

@@ -43,7 +43,9 @@ export interface MethodologySpec extends Provenance {
   components: ComponentSpec[];
 }
 
-export const NORMALISATION_CODES = { ratio: 0, 'log-ratio': 1, goalposts: 2, minmax: 3, zscore: 4, rank: 5 } as const;
+// The kernel's method codes live with the kernel (worker threads import it without the registry); re-exported here.
+export { NORMALISATION_CODES } from './kernel.js';
+import { NORMALISATION_CODES } from './kernel.js';
 
 /**
  * A methodology compiled for the kernel: leaves first (in tree order), then the internal nodes in

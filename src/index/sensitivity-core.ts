@@ -1,6 +1,6 @@
 import { gamma, mixSeed, mulberry32 } from '../util/random.js';
-import { NORMALISATION_CODES, type CompiledMethodology } from './methodology.js';
-import { PRENORMALISED, normaliseLeaves, runKernel } from './kernel.js';
+import type { CompiledMethodology } from './methodology.js';
+import { NORMALISATION_CODES, PRENORMALISED, normaliseLeaves, runKernel } from './kernel.js';
 
 /**
  * The part of the sensitivity analysis that runs the kernel: scenario -> (weights, methods, values)
