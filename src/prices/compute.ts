@@ -123,8 +123,8 @@ export function convertPrice(economy: string, year: number, currency: string, pr
   return { priceUsd, pricePpp, pctGni, warnings, inputs: { exchangeRate: rate, ppp, gni } };
 }
 
-export function computeSimpleBasket(t: TariffTable, basket: SimpleBasket, year: number, inputs: ConversionInputs): BasketResult {
-  const costs = basketCosts(t, basket, year);
+export function computeSimpleBasket(t: TariffTable, basket: SimpleBasket, year: number, inputs: ConversionInputs, opts: { steps?: boolean } = {}): BasketResult {
+  const costs = basketCosts(t, basket, year, opts);
   const best = cheapestPerEconomy(t, costs);
   const prices: EconomyPrice[] = [];
   const order = t.economies.map((e, k) => [e, k] as const).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));

@@ -69,7 +69,7 @@ function planSteps(t: TariffTable, c: BasketCosts, b: SimpleBasket, year: number
 }
 
 export function explainEconomy(t: TariffTable, basket: SimpleBasket, year: number, economy: string, inputs: ConversionInputs): Explanation {
-  const { prices, costs } = computeSimpleBasket(t, basket, year, inputs);
+  const { prices, costs } = computeSimpleBasket(t, basket, year, inputs, { steps: true });
   const c = costs!;
   const e = t.economies.indexOf(economy);
   const price: EconomyPrice | undefined = prices.find((p) => p.economy === economy);

@@ -39,7 +39,7 @@ export interface BasketCosts {
   reason: Uint8Array;
   /** Monthly cost of the basket in the plan's currency, taxes included (NaN when ineligible). */
   cost: Float64Array;
-  /** Steps, for explain (filled for considered plans). */
+  /** Steps, for explain (filled for considered plans with `steps: true`; empty arrays otherwise). */
   purchases: Float64Array;
   base: Float64Array;
   dataShortfallMb: Float64Array;
@@ -54,8 +54,12 @@ export interface BasketCosts {
   vatFactor: Float64Array;
 }
 
-export function basketCosts(t: TariffTable, basket: SimpleBasket, year: number): BasketCosts {
-  const n = t.length;
+/**
+ * `steps` fills the arithmetic of every considered plan (for explain); without it only `considered`, `reason`
+ * and `cost` are written, which is all that choosing the cheapest plan needs (the step arrays are empty).
+ */
+export function basketCosts(t: TariffTable, basket: SimpleBasket, year: number, opts: { steps?: boolean } = {}): BasketCosts {
+  const n = t.length, ns = opts.steps ? n : 0; // writes past the end of an empty typed array are no-ops
   const allow = allowancesIn(basket, year);
   const month = basket.month_days;
   const service = SERVICES.indexOf(basket.service);
@@ -74,9 +78,9 @@ export function basketCosts(t: TariffTable, basket: SimpleBasket, year: number):
 
   const out: BasketCosts = {
     considered: new Uint8Array(n), reason: new Uint8Array(n), cost: new Float64Array(n).fill(NaN),
-    purchases: new Float64Array(n), base: new Float64Array(n), dataShortfallMb: new Float64Array(n), dataTopUp: new Float64Array(n),
-    topUpMethod: new Uint8Array(n), addonPacks: new Float64Array(n), voiceShortfall: new Float64Array(n), voiceTopUp: new Float64Array(n),
-    smsShortfall: new Float64Array(n), smsTopUp: new Float64Array(n), preTax: new Float64Array(n), vatFactor: new Float64Array(n),
+    purchases: new Float64Array(ns), base: new Float64Array(ns), dataShortfallMb: new Float64Array(ns), dataTopUp: new Float64Array(ns),
+    topUpMethod: new Uint8Array(ns), addonPacks: new Float64Array(ns), voiceShortfall: new Float64Array(ns), voiceTopUp: new Float64Array(ns),
+    smsShortfall: new Float64Array(ns), smsTopUp: new Float64Array(ns), preTax: new Float64Array(ns), vatFactor: new Float64Array(ns),
   };
   const { considered, reason, cost } = out;
   for (let i = 0; i < n; i++) {
