@@ -12,7 +12,7 @@ import { loadGroupings } from '../registry/groupings.js';
 import { tableToCsv, tableToMarkdown, type ReportTable } from '../report/table.js';
 import { tablesToXlsx } from '../report/xlsx.js';
 import { UserInputError } from '../util/errors.js';
-import { loadObservations } from './data.js';
+import { loadObservations } from '../table/load.js';
 
 const collect = (v: string, prev: string[] = []): string[] => [...prev, ...v.split(',').map((s) => s.trim()).filter(Boolean)];
 

@@ -43,6 +43,7 @@ export function registerPricesCommands(program: Command): void {
     .description('implied GNI p.c. of each published basket value (US$ price and % of GNI) vs World Bank GNI p.c. of the same and previous year')
     .option('--input <path>', 'a dataset directory or observation file with price_<basket>_{usd,gni_pct} values (default: the bundled data)')
     .option('--data <file>', 'GNI p.c. (gni_pc_atlas_usd, canonical long format) instead of the bundled WDI (repeatable)', collect)
+    .option('--as-of <date>', 'GNI p.c. as the store knew it on this date (YYYY-MM-DD)')
     .option('--threshold <pct>', 'list values whose implied GNI departs from both years by more than this percentage', (v: string) => {
       const x = Number(v);
       if (!Number.isFinite(x) || x < 0) throw new InvalidArgumentError('must be a number >= 0');
@@ -56,7 +57,7 @@ export function registerPricesCommands(program: Command): void {
         const ids = loadIndicatorRegistry().indicators.filter((d) => d.basketUnit === 'gni_pct' || d.basketUnit === 'usd').map((d) => d.id);
         panels = panelsFromObservations(await loadBundled({ indicators: ids }));
       }
-      const gni = await loadConversionInputs(new Set(panels.flatMap((p) => p.economies)), o.data);
+      const gni = await loadConversionInputs(new Set(panels.flatMap((p) => p.economies)), { data: o.data, asOf: o.asOf });
       const r = auditPublished(panels, gni, o.threshold);
       process.stderr.write(`ictstat: audit: ${r.compared} published values compared; implied GNI p.c. closer to the same year's WB GNI in ${r.closerSame}, to the previous year's in ${r.closerPrevious}; ${r.withinThresholdEither} within ${o.threshold}% of either; ${r.rows.length} listed\n`);
       if (o.format === 'json') return out(JSON.stringify({ threshold_pct: o.threshold, compared: r.compared, closer_same: r.closerSame, closer_previous: r.closerPrevious, within: r.withinThresholdEither, departures: r.rows }, null, 2) + '\n');
@@ -116,10 +117,10 @@ const year = (v: string): number => {
   return Number(v);
 };
 
-async function tariffsAndInputs(o: { tariffs: string; basket: string; data?: string[] }) {
+async function tariffsAndInputs(o: { tariffs: string; basket: string; data?: string[]; asOf?: string }) {
   const { basket, all } = resolveBasket(o.basket);
   const { table } = await readTariffs(o.tariffs);
-  const inputs = await loadConversionInputs(new Set(table.economies), o.data);
+  const inputs = await loadConversionInputs(new Set(table.economies), { data: o.data, asOf: o.asOf });
   return { basket, all, table, inputs };
 }
 
@@ -130,6 +131,7 @@ export function registerPricesComputeCommands(prices: Command): void {
     .requiredOption('--basket <id|file>', 'a basket id (indicators/baskets) or a basket JSON file')
     .requiredOption('--year <year>', 'price year', year)
     .option('--data <file>', 'exchange rates, PPP factors and GNI p.c. (canonical long format) instead of the bundled data (repeatable)', collect)
+    .option('--as-of <date>', 'conversion inputs as the store knew them on this date (YYYY-MM-DD)')
     .addOption(new Option('--format <format>', 'output format').choices(['csv', 'json']).default('csv'))
     .action(async (o) => {
       const { basket, all, table, inputs } = await tariffsAndInputs(o);
@@ -154,6 +156,7 @@ export function registerPricesComputeCommands(prices: Command): void {
     .requiredOption('--year <year>', 'price year', year)
     .requiredOption('--economy <code>', 'ISO3, ISO2 or M49')
     .option('--data <file>', 'conversion inputs instead of the bundled data (repeatable)', collect)
+    .option('--as-of <date>', 'conversion inputs as the store knew them on this date (YYYY-MM-DD)')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .action(async (o) => {
       const economy = loadEconomyRegistry().resolve(o.economy).iso3;

@@ -14,7 +14,7 @@ import { formatIngestReport, ingestReportJson } from './report.js';
 import { progressBar } from './progress.js';
 import { registerIdiCommand } from './idi.js';
 import { registerPricesCommands } from './prices.js';
-import { loadObservations } from './data.js';
+import { loadObservations, readObservationFiles } from '../table/load.js';
 import { registerDbCommands } from './db.js';
 import { registerServeCommand } from './serve.js';
 import { registerReportCommand } from './report-command.js';
@@ -99,16 +99,7 @@ export function buildProgram(): Command {
       let table;
       if (o.data) {
         if (o.asOf) throw new UserInputError('--as-of reads the store; it cannot be combined with --data');
-        const tables = [];
-        for (const file of o.data as string[]) {
-          const r = await ingestFile(file, { jumpFactor: 0 });
-          if (r.status === 'rejected') {
-            process.stderr.write(formatIngestReport(r, 10) + '\n');
-            throw new UserInputError(`${file}: rejected by validation; fix it or check it with \`ictstat ingest ${file}\``);
-          }
-          tables.push(r.table);
-        }
-        table = mergeByPrecedence(tables, !o.allSources);
+        table = mergeByPrecedence(await readObservationFiles(o.data), !o.allSources);
       } else if (o.allSources) {
         if (o.asOf) throw new UserInputError('--all-sources shows the bundled sources; the store keeps the preferred value: drop --as-of or --all-sources');
         table = await loadBundled({ indicators: wanted, allSources: true });

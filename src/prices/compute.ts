@@ -6,12 +6,9 @@
  * A missing rate or denominator leaves that figure empty with a warning naming it, never zero.
  */
 import type { Table } from 'apache-arrow';
-import { ingestFile } from '../ingest/ingest.js';
-import { formatFinding } from '../ingest/findings.js';
-import { loadBundled } from '../table/bundled.js';
-import { mergeByPrecedence } from '../table/combine.js';
 import { UserInputError } from '../util/errors.js';
 import type { Basket, CompositeBasket, GniYearRule, SimpleBasket } from './basket.js';
+import { loadObservations } from '../table/load.js';
 import { basketCosts, cheapestPerEconomy, INELIGIBLE_REASONS, type BasketCosts } from './kernel.js';
 import type { TariffTable } from './tariffs.js';
 
@@ -61,19 +58,9 @@ export class ConversionInputs {
 }
 
 /** Conversion inputs from `--data` files (canonical long CSV or any ingest format) or the bundled data. */
-export async function loadConversionInputs(economies: ReadonlySet<string>, dataFiles?: readonly string[]): Promise<ConversionInputs> {
-  const ids = Object.values(CONVERSION_INDICATORS);
-  let table: Table;
-  if (dataFiles && dataFiles.length) {
-    const tables = [];
-    for (const f of dataFiles) {
-      const r = await ingestFile(f, { jumpFactor: 0 });
-      if (r.status === 'rejected')
-        throw new UserInputError(`${f}: rejected by validation:\n` + r.log.sorted().filter((x) => x.severity === 'error').slice(0, 10).map(formatFinding).join('\n'));
-      tables.push(r.table);
-    }
-    table = mergeByPrecedence(tables, true);
-  } else table = await loadBundled({ indicators: ids });
+/** Exchange rates, PPP factors and GNI p.c.: from `data` files, or the store (as of `asOf`) or bundled data. */
+export async function loadConversionInputs(economies: ReadonlySet<string>, source: { data?: readonly string[]; asOf?: string } = {}): Promise<ConversionInputs> {
+  const table = await loadObservations(source, Object.values(CONVERSION_INDICATORS));
   return ConversionInputs.fromTable(table, economies);
 }
 

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Table } from 'apache-arrow';
-import { loadObservations } from '../cli/data.js';
+import { loadObservations } from '../table/load.js';
 import { computeIndex, requiredIndicators, type IndexResult } from '../index/compute.js';
 import { GROUPING_ALIASES } from '../index/tables.js';
 import { bundledMethodologies, loadMethodology, type CompiledMethodology } from '../index/methodology.js';
