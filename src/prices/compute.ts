@@ -57,7 +57,6 @@ export class ConversionInputs {
   }
 }
 
-/** Conversion inputs from `--data` files (canonical long CSV or any ingest format) or the bundled data. */
 /** Exchange rates, PPP factors and GNI p.c.: from `data` files, or the store (as of `asOf`) or bundled data. */
 export async function loadConversionInputs(economies: ReadonlySet<string>, source: { data?: readonly string[]; asOf?: string } = {}): Promise<ConversionInputs> {
   const table = await loadObservations(source, Object.values(CONVERSION_INDICATORS));
@@ -98,7 +97,12 @@ export function convertPrice(economy: string, year: number, currency: string, pr
   const warnings: string[] = [];
   const rate = currency === 'USD' ? { value: 1, year, source: 'the plan is priced in US$', indicator: CONVERSION_INDICATORS.exchangeRate } : inputs.get(CONVERSION_INDICATORS.exchangeRate, economy, year);
   const ppp = inputs.get(CONVERSION_INDICATORS.ppp, economy, year);
-  const gni = inputs.gni(economy, year, basket.gni_year_rule);
+  let gni = inputs.gni(economy, year, basket.gni_year_rule);
+  if (!gni && basket.gni_year_rule === 'previous') {
+    // The previous year's GNI p.c. not published (yet): the latest year up to the price year, said in a warning.
+    gni = inputs.gni(economy, year, 'latest');
+    if (gni) warnings.push(`no ${CONVERSION_INDICATORS.gni} for ${economy} ${year - 1} (the previous year of ${year}): used ${gni.year}, the latest available`);
+  }
   if (!rate) warnings.push(`missing ${CONVERSION_INDICATORS.exchangeRate} for ${economy} ${year}: price_usd and pct_gni left empty`);
   if (!ppp) warnings.push(`missing ${CONVERSION_INDICATORS.ppp} for ${economy} ${year}: price_ppp left empty`);
   if (!gni) warnings.push(`missing ${CONVERSION_INDICATORS.gni} for ${economy} (${basket.gni_year_rule} year of ${year}): pct_gni left empty`);

@@ -116,3 +116,24 @@ describe('prices audit', () => {
     expect(r.stdout.split('\n')[0]).toBe('economy,basket,year,price_usd,pct_gni,implied_gni_pc,wb_gni_pc_same_year,departure_same_pct,wb_gni_pc_previous_year,departure_previous_pct,closer');
   });
 });
+
+describe('GNI year rule "previous" when the previous year is not published', () => {
+  it('uses the latest year up to the price year and says so; nothing at all leaves pct_gni empty with a warning', async () => {
+    const { convertPrice } = await import('../../src/prices/compute.js');
+    const basket = loadBaskets().get('mobile-data-2gb')!;
+    if (basket.kind !== 'simple') throw new Error('mobile-data-2gb should be a simple basket');
+    expect(basket.gni_year_rule).toBe('previous');
+    const inputs = ConversionInputs.fromTable(tableFromRows([
+      ['KEN', 'exchange_rate_lcu_per_usd', 2021, 100], ['KEN', 'ppp_factor_lcu_per_intl', 2021, 40], ['KEN', 'gni_pc_atlas_usd', 2021, 2400],
+      ['UGA', 'exchange_rate_lcu_per_usd', 2021, 3600],
+    ]), new Set(['KEN', 'UGA']));
+    const ken = convertPrice('KEN', 2021, 'KES', 500, basket, inputs);
+    expect(ken.pctGni).toBeCloseTo((5 * 12) / 2400 * 100, 12); // 2.5 %
+    expect(ken.inputs.gni?.year).toBe(2021);
+    expect(ken.warnings).toEqual([expect.stringMatching(/no gni_pc_atlas_usd for KEN 2020 \(the previous year of 2021\): used 2021/)]);
+    const uga = convertPrice('UGA', 2021, 'UGX', 3600, basket, inputs);
+    expect(uga.priceUsd).toBe(1);
+    expect(Number.isNaN(uga.pctGni)).toBe(true);
+    expect(uga.warnings.some((w) => /missing gni_pc_atlas_usd for UGA .*pct_gni left empty/.test(w))).toBe(true);
+  });
+});
