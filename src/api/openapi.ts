@@ -5,7 +5,7 @@ import { MAX_PER_PAGE, MEDIA } from './params.js';
 const q = (name: string, description: string, schema: object = { type: 'string' }) => ({ name, in: 'query', required: false, description, schema });
 const p = (name: string, description: string, schema: object = { type: 'string' }) => ({ name, in: 'path', required: true, description, schema });
 const err = (description: string) => ({ description, content: { 'application/json': { schema: { $ref: '#/components/schemas/WorldBankError' } } } });
-const paging = [q('page', 'page number, from 1', { type: 'integer', minimum: 1, default: 1 }), q('per_page', `rows per page (at most ${MAX_PER_PAGE})`, { type: 'integer', minimum: 1, maximum: MAX_PER_PAGE, default: 50 })];
+const paging = [q('page', 'page number, from 1', { type: 'integer', minimum: 1, default: 1 }), q('per_page', `rows per page (a larger value is served at ${MAX_PER_PAGE}; the answer's per_page and pages say so)`, { type: 'integer', minimum: 1, default: 50 })];
 const format = q('format', 'json (default) or csv; SDMX and Arrow are chosen with Accept', { type: 'string', enum: ['json', 'csv'] });
 const lang = p('lang', `language of economy names: ${LANGUAGES.join(', ')} (the paths without it answer in English)`, { type: 'string', enum: [...LANGUAGES] });
 

@@ -24,8 +24,14 @@ export function wholeNumber(q: Query, name: string, min: number, max: number, fa
   return Number(s);
 }
 
+/**
+ * `page` and `per_page`. A per_page above the maximum is served at the maximum (the answer's `per_page` and
+ * `pages` say so, and clients page on): real World Bank clients ask for more in one go (the R package WDI asks
+ * for 32,500, pandas-datareader for 25,000) and the World Bank API answers them.
+ */
 export function paging(q: Query): { page: number; perPage: number } {
-  return { page: wholeNumber(q, 'page', 1, 1_000_000_000, 1)!, perPage: wholeNumber(q, 'per_page', 1, MAX_PER_PAGE, 50)! };
+  const perPage = wholeNumber(q, 'per_page', 1, 999_999_999, 50)!;
+  return { page: wholeNumber(q, 'page', 1, 1_000_000_000, 1)!, perPage: Math.min(perPage, MAX_PER_PAGE) };
 }
 
 /** `date=2015` or `date=2010:2020` (World Bank's annual forms). */

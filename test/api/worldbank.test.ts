@@ -57,6 +57,14 @@ describe('World Bank v2 endpoints', () => {
     expect(page2.map((r: { countryiso3code: string }) => r.countryiso3code)).toEqual(['UGA']);
   });
 
+  it('serves a per_page above 10,000 (as real World Bank clients ask: WDI 32,500) at 10,000, and says so', async () => {
+    const r = await get('/v2/country/all/indicator/internet_users_pct?per_page=32500');
+    expect(r.status).toBe(200);
+    const [meta, rows] = await r.json();
+    expect(meta).toMatchObject({ page: 1, per_page: 10000, total: 4, pages: 1 });
+    expect(rows).toHaveLength(4);
+  });
+
   it('a derived indicator is computed where its inputs are reported, and says so', async () => {
     const [, data] = await (await get('/v2/country/KEN/indicator/fixed_bb_p100')).json();
     expect(data[0]).toMatchObject({ date: '2021', value: 1, imputed: true });
@@ -109,7 +117,7 @@ describe('World Bank v2 endpoints', () => {
   });
 
   it('bad input: the World Bank error envelope with 400 or 404, never a 500', async () => {
-    for (const q of ['per_page=0', 'per_page=10001', 'page=-1', 'date=2020:2010', 'date=2020M01', 'mrv=abc', 'mrv=1&mrnev=1', 'format=xml', 'per_page=1&per_page=2'])
+    for (const q of ['per_page=0', 'per_page=1e3', 'page=-1', 'date=2020:2010', 'date=2020M01', 'mrv=abc', 'mrv=1&mrnev=1', 'format=xml', 'per_page=1&per_page=2'])
       await expectWbError(await get(`/v2/country/KEN/indicator/i99H?${q}`), 400, '120');
     expect(await expectWbError(await get('/v2/country/KEM/indicator/i99H'), 404, '120')).toMatch(/did you mean KEN/);
     expect(await expectWbError(await get('/v2/country/KEN/indicator/IT.NET.USR.ZS'), 404, '175')).toMatch(/IT.NET.USER.ZS/);
