@@ -11,6 +11,7 @@ import { registerComputedRoutes } from './computed.js';
 import { docsPage, openApiDocument } from './openapi.js';
 import { DEFAULT_SUBMISSION_LIMITS, registerSubmissionRoutes, type SubmissionLimits } from './submissions.js';
 import { registerWorldBankRoutes } from './worldbank.js';
+import { registerReportRoutes } from './report.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -28,6 +29,8 @@ export interface ServerOptions {
   httpLimits?: Partial<HttpLimits>;
   /** Tariff plans for computed price baskets and explanations (`serve --tariffs FILE`). */
   tariffs?: TariffTable;
+  /** The MIS edition served at /report (default 2017: the classic IDI, data year 2016). */
+  reportEdition?: number;
 }
 
 /**
@@ -152,5 +155,6 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   registerComputedRoutes(app, cache, opts.tariffs);
   // After a stored submission, the index moves to the new version at once (incrementally, a few ms), not at the next read.
   registerSubmissionRoutes(app, opts.store, limits, () => void cache.index());
+  registerReportRoutes(app, opts.store, opts.reportEdition ?? 2017);
   return app;
 }

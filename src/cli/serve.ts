@@ -16,6 +16,10 @@ export function registerServeCommand(program: Command): void {
     .option('--host <address>', 'address to listen on', '127.0.0.1')
     .option('--tariffs <file>', 'tariff plans: /v2/prices computes baskets from them and /explain works (default: published basket values)')
     .option('--no-load', 'do not load the bundled data into an empty store')
+    .option('--report-edition <year>', 'the MIS edition served at /report/ (built on the first request, rebuilt after submissions)', (v: string) => {
+      if (!/^\d{4}$/.test(v)) throw new InvalidArgumentError('must be a year (YYYY)');
+      return Number(v);
+    }, 2017)
     .addOption(new Option('--log-level <level>', 'log level of the JSON logs on standard output').choices(['fatal', 'error', 'warn', 'info', 'debug', 'silent']).default('info'))
     .option('--max-body <bytes>', 'largest submission body', (v: string) => {
       if (!/^\d+$/.test(v) || Number(v) < 1) throw new InvalidArgumentError('must be a whole number of bytes');
@@ -40,7 +44,7 @@ export function registerServeCommand(program: Command): void {
         if (r.log.errors > 0) throw new UserInputError(`${o.tariffs}: rejected by validation:\n` + r.log.sorted().filter((f) => f.severity === 'error').slice(0, 10).map(formatFinding).join('\n'));
         tariffs = r.table;
       }
-      const app = await buildServer({ store, tariffs, logger: { level: o.logLevel }, limits: {
+      const app = await buildServer({ store, tariffs, reportEdition: o.reportEdition, logger: { level: o.logLevel }, limits: {
         ...(o.maxBody ? { maxBodyBytes: o.maxBody } : {}), ...(o.submissionsPerMinute ? { ratePerToken: o.submissionsPerMinute, rateWindowMs: 60_000 } : {}),
       } });
       let address: string;

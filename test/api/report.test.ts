@@ -1,0 +1,42 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectWbError, startServer, type TestServer } from './helpers.js';
+
+/** `ictstat serve` serves the regenerated MIS edition at /report (issue 5, point 3). */
+describe('/report', () => {
+  let s: TestServer;
+  beforeAll(async () => { s = await startServer(() => undefined, { reportEdition: 2017 }); }, 120_000);
+  afterAll(async () => { await s?.close(); });
+  const get = (path: string) => fetch(s.base + path, { redirect: 'manual' });
+
+  it('sends /report and /report/ to the page, built from the data on the first request', async () => {
+    for (const p of ['/report', '/report/']) {
+      const r = await get(p);
+      expect(r.status).toBe(302);
+      expect(r.headers.get('location')).toBe('/report/index.html');
+    }
+    const page = await get('/report/index.html');
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    // Inline styles and scripts of its own, nothing from elsewhere, never framed.
+    expect(page.headers.get('content-security-policy')).toMatch(/default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'/);
+    expect(page.headers.get('content-security-policy')).toMatch(/frame-ancestors 'none'/);
+    const html = await page.text();
+    expect(html).toMatch(/Measuring the Information Society 2017/);
+    expect(html).toMatch(/<table id="idi-ranking"/);
+  }, 120_000);
+
+  it('serves the charts and the workbook with their types', async () => {
+    const svg = await get('/report/charts/idi-map.svg');
+    expect(svg.status).toBe(200);
+    expect(svg.headers.get('content-type')).toBe('image/svg+xml');
+    expect((await svg.text()).startsWith('<svg')).toBe(true);
+    const xlsx = await get('/report/mis-2017.xlsx');
+    expect(xlsx.status).toBe(200);
+    expect(new Uint8Array(await xlsx.arrayBuffer()).subarray(0, 2)).toEqual(Uint8Array.from([0x50, 0x4b])); // a zip
+  });
+
+  it('serves nothing outside the build: dot segments, encoded or not, and unknown files are 404s in the World Bank envelope', async () => {
+    for (const p of ['/report/../../etc/passwd', '/report/%2e%2e/%2e%2e/etc/passwd', '/report/..%2f..%2fetc%2fpasswd', '/report/.hidden', '/report/nope.html', '/report/tables'])
+      await expectWbError(await get(p), 404);
+  });
+});
