@@ -3,16 +3,13 @@
  * mutated inputs. The runs are shared out over the targets in proportion to their weight; a failing input
  * is kept in test/fuzz/regressions/ (the test suite replays it) and the exit code is 1.
  */
+import { parseArgs } from 'node:util';
 import { TARGETS, fuzzTarget } from './fuzz/targets.js';
 
-const args = process.argv.slice(2);
-const flag = (name: string, dflt: string): string => {
-  const k = args.indexOf(`--${name}`);
-  return k >= 0 && args[k + 1] ? args[k + 1] : dflt;
-};
-const total = Number(flag('runs', '100000'));
-const seed = Number(flag('seed', String(Date.now() % 2 ** 31)));
-const only = flag('target', '');
+const { values: flags } = parseArgs({ options: { runs: { type: 'string', default: '100000' }, seed: { type: 'string' }, target: { type: 'string', default: '' } } });
+const total = Number(flags.runs);
+const seed = Number(flags.seed ?? Date.now() % 2 ** 31);
+const only = flags.target!;
 const WEIGHTS: Record<string, number> = { 'ingest-csv': 4, 'ingest-json': 2, 'ingest-arrow': 1, methodology: 1, basket: 1, tariffs: 1, grouping: 1, 'api-query': 3, 'api-submission': 1 };
 const targets = TARGETS.filter((t) => !only || t.name === only);
 if (targets.length === 0) {

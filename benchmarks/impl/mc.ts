@@ -6,8 +6,7 @@
 import { Worker } from 'node:worker_threads';
 import { join } from 'node:path';
 import { loadMethodology, type ComponentSpec, type LeafSpec } from '../../src/index/methodology.js';
-import { childrenOf, scenarioRanks, METHODOLOGY_NORMALISATION, type ScenarioSetup } from '../../src/index/sensitivity-core.js';
-import { gamma, mixSeed, mulberry32 } from '../../src/util/random.js';
+import { childrenOf, drawWeights, scenarioRanks, METHODOLOGY_NORMALISATION, type ScenarioSetup } from '../../src/index/sensitivity-core.js';
 import { packageRoot } from '../../src/util/paths.js';
 import { readBin } from '../bin.js';
 import type { McMeta } from '../inputs.js';
@@ -81,19 +80,9 @@ export const naive: Impl<NaiveMc> = {
       let method: string | null = null, source: 'imputed' | 'raw' = 'imputed';
       for (let f = 0; f < d; f++) {
         const x = u[s * d + f], fac = setup.factors[f];
+        // The weight draw is the engine's (same RNG, same gamma variates): the peers differ in how they score, not in what they draw.
         if (fac.kind === 'weights') {
-          const live = children[fac.node!].filter((c) => setup.baseWeights[c] > 0);
-          if (live.length < 2) continue;
-          const rand = mulberry32(mixSeed(setup.seed, f, x));
-          const total0 = live.reduce((a, c) => a + setup.baseWeights[c], 0);
-          let total = 0;
-          for (const c of live) {
-            const base = setup.baseWeights[c] / total0;
-            const v = setup.weightMode === 'dirichlet' ? gamma(setup.concentration * base, rand) : base * (1 + setup.band * (2 * rand() - 1));
-            wArr[c] = v;
-            total += v;
-          }
-          for (const c of live) wArr[c] = (wArr[c] / total) * total0;
+          drawWeights(setup, children[fac.node!], wArr, x, f);
         } else if (fac.kind === 'normalisation') {
           const code = setup.normalisations[Math.min(setup.normalisations.length - 1, Math.floor(x * setup.normalisations.length))];
           method = code === METHODOLOGY_NORMALISATION ? null : methodName[code];

@@ -6,15 +6,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 import { runCrashCampaign } from './crash.js';
 
-const args = process.argv.slice(2);
-const flag = (name: string, dflt: string): string => {
-  const k = args.indexOf(`--${name}`);
-  return k >= 0 && args[k + 1] ? args[k + 1] : dflt;
-};
-const kills = Number(flag('kills', '100'));
-const seed = Number(flag('seed', String(Date.now() % 2 ** 31)));
+const { values: flags } = parseArgs({ options: { kills: { type: 'string', default: '100' }, seed: { type: 'string' } } });
+const kills = Number(flags.kills);
+const seed = Number(flags.seed ?? Date.now() % 2 ** 31);
 const dir = mkdtempSync(join(tmpdir(), 'ictstat-crash-test-'));
 const t0 = Date.now();
 try {

@@ -96,7 +96,7 @@ export function scenarioRanks(setup: ScenarioSetup, u: Float64Array, from: numbe
 }
 
 /** The children weights of one node for a scenario: Dirichlet around the methodology's, or a uniform band. */
-function drawWeights(setup: ScenarioSetup, kids: number[], w: Float64Array, x: number, factor: number): void {
+export function drawWeights(setup: ScenarioSetup, kids: readonly number[], w: { [entry: number]: number }, x: number, factor: number): void {
   const live = kids.filter((c) => setup.baseWeights[c] > 0);
   if (live.length < 2) return;
   // The factor value x seeds the draw: the same x gives the same weights (a Sobol "group" factor).
