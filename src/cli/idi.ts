@@ -13,23 +13,23 @@ import { tableToCsv, tableToMarkdown, type ReportTable } from '../report/table.j
 import { tablesToXlsx } from '../report/xlsx.js';
 import { UserInputError } from '../util/errors.js';
 import { loadObservations } from '../table/load.js';
+import { commaList, integer, repeatable } from './options.js';
 
-const collect = (v: string, prev: string[] = []): string[] => [...prev, ...v.split(',').map((s) => s.trim()).filter(Boolean)];
 
-export function registerIdiCommand(program: Command, integer: (name: string, min?: number, max?: number) => (v: string) => number): void {
+export function registerIdiCommand(program: Command): void {
   const idi = program.command('idi').passThroughOptions();
-  registerSensitivityCommand(idi, integer);
+  registerSensitivityCommand(idi);
   idi
     .description('compute a composite index (the ICT Development Index) for a data year: scores, ranks, components, imputations')
     // Plain options checked in the action: commander demands a parent's required options of its subcommands too.
     .option('--methodology <id|file>', `(required) bundled id (${bundledMethodologies().join(', ')}) or a methodology JSON file`)
     .option('--year <year>', '(required) the data year (IDI 2017 = data year 2016), or "latest": the latest year in which every indicator with data is observed for at least half of the economies',
       (v: string) => (v === 'latest' ? v : integer('--year', 1960, 2100)(v)))
-    .option('--data <file>', 'read these files instead of the bundled data (repeatable)', collect)
-    .option('--extra-data <file>', 'add these files to the bundled data, their values first (repeatable): e.g. bandwidth or households with a computer', collect)
+    .option('--data <file>', 'read these files instead of the bundled data (repeatable)', repeatable)
+    .option('--extra-data <file>', 'add these files to the bundled data, their values first (repeatable): e.g. bandwidth or households with a computer', repeatable)
     .option('--as-of <date>', 'the data the store held on this date (YYYY-MM-DD or an ISO date-time): reproduces an earlier publication')
     .option('--previous', 'also compute the previous year with the same methodology, with rank and score changes')
-    .option('--groups <ids>', 'group aggregates for these groupings (comma-separated: itu-region, income, ldc, lldc, sids, world, or any grouping id)', collect)
+    .option('--groups <ids>', 'group aggregates for these groupings (comma-separated: itu-region, income, ldc, lldc, sids, world, or any grouping id)', commaList)
     .option('--balanced', 'with --groups and --previous: only economies ranked in both years')
     .option('--universe <which>', '"all" ranks every economy with enough data, instead of the methodology\'s universe')
     .addOption(new Option('--format <format>', 'output format').choices(['csv', 'json', 'md', 'xlsx']).default('csv'))
@@ -89,7 +89,7 @@ function populationOf(table: Table, year: number): Map<string, number> {
   return new Map([...best].map(([e, [, v]]) => [e, v]));
 }
 
-function registerSensitivityCommand(idi: Command, integer: (name: string, min?: number, max?: number) => (v: string) => number): void {
+function registerSensitivityCommand(idi: Command): void {
   idi.command('sensitivity')
     .description('uncertainty and sensitivity analysis of the ranks: Monte Carlo over weights, normalisations, imputation and dropping one indicator; Sobol indices')
     .requiredOption('--methodology <id|file>', 'bundled id or methodology JSON file')
@@ -100,11 +100,11 @@ function registerSensitivityCommand(idi: Command, integer: (name: string, min?: 
     .addOption(new Option('--weights <mode>', 'weight uncertainty').choices(['dirichlet', 'uniform']).default('dirichlet'))
     .option('--concentration <x>', 'Dirichlet concentration (sum of alphas; higher = closer to the published weights)', Number, 50)
     .option('--band <x>', 'uniform band: each weight times 1 +- band', Number, 0.25)
-    .option('--normalisations <list>', 'normalisation alternatives (comma-separated; "methodology" = as published)', collect, undefined)
+    .option('--normalisations <list>', 'normalisation alternatives (comma-separated; "methodology" = as published)', commaList, undefined)
     .option('--no-imputation-factor', 'do not vary imputation (with / without)')
     .option('--no-drop', 'do not drop one indicator at a time')
-    .option('--data <file>', 'read these files instead of the bundled data (repeatable)', collect)
-    .option('--extra-data <file>', 'add these files to the bundled data (repeatable)', collect)
+    .option('--data <file>', 'read these files instead of the bundled data (repeatable)', repeatable)
+    .option('--extra-data <file>', 'add these files to the bundled data (repeatable)', repeatable)
     .addOption(new Option('--format <format>', 'output format').choices(['csv', 'json']).default('csv'))
     .option('--out <file>', 'write to a file instead of standard output')
     .action(async (o) => {

@@ -1,5 +1,5 @@
 /** `ictstat prices ...`: the price-basket commands (registered from program.ts). */
-import { InvalidArgumentError, Option, type Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { csvRow } from '../util/csv.js';
 import { loadEconomyRegistry } from '../registry/economies.js';
 import { resolveBasket } from '../prices/basket.js';
@@ -14,6 +14,7 @@ import { writeSyntheticTariffs } from '../prices/synthetic.js';
 import { auditPublished } from '../prices/audit.js';
 import { loadIndicatorRegistry } from '../registry/indicators.js';
 import { loadBundled } from '../table/bundled.js';
+import { integer, positiveNumber, repeatable, year } from './options.js';
 
 const out = (s: string): void => {
   process.stdout.write(s);
@@ -42,13 +43,9 @@ export function registerPricesCommands(program: Command): void {
   prices.command('audit')
     .description('implied GNI p.c. of each published basket value (US$ price and % of GNI) vs World Bank GNI p.c. of the same and previous year')
     .option('--input <path>', 'a dataset directory or observation file with price_<basket>_{usd,gni_pct} values (default: the bundled data)')
-    .option('--data <file>', 'GNI p.c. (gni_pc_atlas_usd, canonical long format) instead of the bundled WDI (repeatable)', collect)
+    .option('--data <file>', 'GNI p.c. (gni_pc_atlas_usd, canonical long format) instead of the bundled WDI (repeatable)', repeatable)
     .option('--as-of <date>', 'GNI p.c. as the store knew it on this date (YYYY-MM-DD)')
-    .option('--threshold <pct>', 'list values whose implied GNI departs from both years by more than this percentage', (v: string) => {
-      const x = Number(v);
-      if (!Number.isFinite(x) || x < 0) throw new InvalidArgumentError('must be a number >= 0');
-      return x;
-    }, 5)
+    .option('--threshold <pct>', 'list values whose implied GNI departs from both years by more than this percentage', positiveNumber, 5)
     .addOption(new Option('--format <format>', 'output format').choices(['csv', 'json']).default('csv'))
     .action(async (o) => {
       let panels;
@@ -68,15 +65,9 @@ export function registerPricesCommands(program: Command): void {
 
   prices.command('synthetic')
     .description('write SYNTHETIC tariff plans (never real: currency XTS, note "synthetic") for tests and benchmarks')
-    .requiredOption('--seed <n>', 'PRNG seed', (v: string) => {
-      if (!/^\d+$/.test(v)) throw new InvalidArgumentError('must be a whole number >= 0');
-      return Number(v);
-    })
+    .requiredOption('--seed <n>', 'PRNG seed', integer('--seed', 0))
     .requiredOption('--out <file>', 'CSV file to write')
-    .option('--plans <n>', 'number of plans', (v: string) => {
-      if (!/^\d+$/.test(v) || Number(v) < 1) throw new InvalidArgumentError('must be a whole number >= 1');
-      return Number(v);
-    }, 10_000)
+    .option('--plans <n>', 'number of plans', integer('--plans', 1), 10_000)
     .option('--from <year>', 'first year', year, 2018)
     .option('--to <year>', 'last year', year, 2025)
     .action((o) => {
@@ -111,11 +102,6 @@ export function registerPricesCommands(program: Command): void {
     });
 }
 
-const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
-const year = (v: string): number => {
-  if (!/^\d{4}$/.test(v.trim())) throw new InvalidArgumentError('must be a year (YYYY)');
-  return Number(v);
-};
 
 async function tariffsAndInputs(o: { tariffs: string; basket: string; data?: string[]; asOf?: string }) {
   const { basket, all } = resolveBasket(o.basket);
@@ -130,7 +116,7 @@ export function registerPricesComputeCommands(prices: Command): void {
     .requiredOption('--tariffs <file>', 'tariff plans (CSV, JSON or Arrow; columns as in the README)')
     .requiredOption('--basket <id|file>', 'a basket id (indicators/baskets) or a basket JSON file')
     .requiredOption('--year <year>', 'price year', year)
-    .option('--data <file>', 'exchange rates, PPP factors and GNI p.c. (canonical long format) instead of the bundled data (repeatable)', collect)
+    .option('--data <file>', 'exchange rates, PPP factors and GNI p.c. (canonical long format) instead of the bundled data (repeatable)', repeatable)
     .option('--as-of <date>', 'conversion inputs as the store knew them on this date (YYYY-MM-DD)')
     .addOption(new Option('--format <format>', 'output format').choices(['csv', 'json']).default('csv'))
     .action(async (o) => {
@@ -155,7 +141,7 @@ export function registerPricesComputeCommands(prices: Command): void {
     .requiredOption('--basket <id|file>', 'a basket id or basket JSON file')
     .requiredOption('--year <year>', 'price year', year)
     .requiredOption('--economy <code>', 'ISO3, ISO2 or M49')
-    .option('--data <file>', 'conversion inputs instead of the bundled data (repeatable)', collect)
+    .option('--data <file>', 'conversion inputs instead of the bundled data (repeatable)', repeatable)
     .option('--as-of <date>', 'conversion inputs as the store knew them on this date (YYYY-MM-DD)')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .action(async (o) => {

@@ -1,5 +1,5 @@
 import { writeFileSync } from 'node:fs';
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { tableToIPC } from 'apache-arrow';
 import { ingestFile } from '../ingest/ingest.js';
 import { loadIndicatorRegistry } from '../registry/indicators.js';
@@ -18,24 +18,12 @@ import { loadObservations, readObservationFiles } from '../table/load.js';
 import { registerDbCommands } from './db.js';
 import { registerServeCommand } from './serve.js';
 import { registerReportCommand } from './report-command.js';
+import { integer, positiveNumber, repeatable } from './options.js';
 
 const out = (s: string): void => {
   process.stdout.write(s);
 };
 
-function integer(name: string, min = -Infinity, max = Infinity) {
-  return (v: string): number => {
-    const n = Number(v);
-    if (!/^-?\d+$/.test(v.trim()) || n < min || n > max) throw new InvalidArgumentError(`${name} must be a whole number${Number.isFinite(min) ? ` from ${min}` : ''}${Number.isFinite(max) ? ` to ${max}` : ''}`);
-    return n;
-  };
-}
-const positiveNumber = (v: string): number => {
-  const n = Number(v);
-  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError('must be a number >= 0');
-  return n;
-};
-const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
 
 export function buildProgram(): Command {
   const program = new Command('ictstat')
@@ -85,7 +73,7 @@ export function buildProgram(): Command {
     .requiredOption('--indicator <id>', 'indicator id or alias (ITU or World Bank code)')
     .option('--from <year>', 'first year', integer('--from', 1900, 2200))
     .option('--to <year>', 'last year', integer('--to', 1900, 2200))
-    .option('--data <file>', 'read this file instead of the bundled data (repeatable; any ingest format)', collect)
+    .option('--data <file>', 'read this file instead of the bundled data (repeatable; any ingest format)', repeatable)
     .option('--all-sources', 'show every source\'s value, not only the preferred one')
     .option('--as-of <date>', 'what the store held on this date (YYYY-MM-DD or an ISO date-time): reproduces an earlier publication')
     .addOption(new Option('--format <format>', 'output format').choices(['csv', 'json', 'arrow']).default('csv'))
@@ -124,7 +112,7 @@ export function buildProgram(): Command {
       }
     });
 
-  registerIdiCommand(program, integer);
+  registerIdiCommand(program);
 
   program.command('indicators')
     .description('list the indicator registry (ids, units, aliases, SDG indicators)')
@@ -177,7 +165,7 @@ export function buildProgram(): Command {
   registerPricesCommands(program);
   registerDbCommands(program);
   registerServeCommand(program);
-  registerReportCommand(program, integer);
+  registerReportCommand(program);
   return program;
 }
 

@@ -3,17 +3,17 @@ import { Option, type Command } from 'commander';
 import { LANGUAGES } from '../registry/economies.js';
 import { buildReport } from '../report/build.js';
 import { progressBar } from './progress.js';
+import { integer, repeatable } from './options.js';
 
-const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
 
-export function registerReportCommand(program: Command, integer: (name: string, min?: number, max?: number) => (v: string) => number): void {
+export function registerReportCommand(program: Command): void {
   program.command('report')
     .description('regenerate an MIS edition: IDI and price tables (CSV, Markdown, HTML, one XLSX workbook), SVG charts and a self-contained index.html')
     .requiredOption('--edition <year>', 'MIS edition: IDI data year = edition - 1, previous year = edition - 2, prices of the data year', integer('--edition', 1990, 2100))
     .option('--methodology <id|file>', 'bundled id or methodology JSON file (default: the bundled methodology of the edition, else the latest one before it)')
     .option('--out <dir>', 'output directory (default: report-<edition>)')
-    .option('--data <file>', 'read these files instead of the bundled data (repeatable)', collect)
-    .option('--extra-data <file>', 'add these files to the bundled data, their values first (repeatable)', collect)
+    .option('--data <file>', 'read these files instead of the bundled data (repeatable)', repeatable)
+    .option('--extra-data <file>', 'add these files to the bundled data, their values first (repeatable)', repeatable)
     .option('--as-of <date>', 'the data the store held on this date (YYYY-MM-DD or an ISO date-time)')
     .addOption(new Option('--lang <lang>', 'language of economy names').choices([...LANGUAGES]).default('en'))
     .option('--json', 'print the summary as JSON')

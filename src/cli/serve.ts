@@ -1,34 +1,22 @@
 /** `ictstat serve`: the HTTP API over the store (loading the bundled data first when the store is empty). */
-import { InvalidArgumentError, Option, type Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { defaultDbPath } from '../store/path.js';
 import { UserInputError } from '../util/errors.js';
 import { formatFinding } from '../ingest/findings.js';
+import { integer, year } from './options.js';
 
-const port = (v: string): number => {
-  if (!/^\d{1,5}$/.test(v) || Number(v) > 65535) throw new InvalidArgumentError('must be a port number from 0 to 65535');
-  return Number(v);
-};
 
 export function registerServeCommand(program: Command): void {
   program.command('serve')
     .description('serve the API (World Bank v2 and SDMX series, IDI, price baskets, submissions) from the store')
-    .option('--port <n>', 'TCP port (0: any free port)', port, 8080)
+    .option('--port <n>', 'TCP port (0: any free port)', integer('--port', 0, 65535), 8080)
     .option('--host <address>', 'address to listen on', '127.0.0.1')
     .option('--tariffs <file>', 'tariff plans: /v2/prices computes baskets from them and /explain works (default: published basket values)')
     .option('--no-load', 'do not load the bundled data into an empty store')
-    .option('--report-edition <year>', 'the MIS edition served at /report/ (built on the first request, rebuilt after submissions)', (v: string) => {
-      if (!/^\d{4}$/.test(v)) throw new InvalidArgumentError('must be a year (YYYY)');
-      return Number(v);
-    }, 2017)
+    .option('--report-edition <year>', 'the MIS edition served at /report/ (built on the first request, rebuilt after submissions)', year, 2017)
     .addOption(new Option('--log-level <level>', 'log level of the JSON logs on standard output').choices(['fatal', 'error', 'warn', 'info', 'debug', 'silent']).default('info'))
-    .option('--max-body <bytes>', 'largest submission body', (v: string) => {
-      if (!/^\d+$/.test(v) || Number(v) < 1) throw new InvalidArgumentError('must be a whole number of bytes');
-      return Number(v);
-    })
-    .option('--submissions-per-minute <n>', 'submissions each token may make per minute (default 30)', (v: string) => {
-      if (!/^\d+$/.test(v) || Number(v) < 1) throw new InvalidArgumentError('must be a whole number from 1');
-      return Number(v);
-    })
+    .option('--max-body <bytes>', 'largest submission body', integer('--max-body', 1))
+    .option('--submissions-per-minute <n>', 'submissions each token may make per minute (default 30)', integer('--submissions-per-minute', 1))
     .action(async (o) => {
       const [{ Store }, { loadBundledIntoStore }, { buildServer }] = await Promise.all([import('../store/store.js'), import('../store/submit.js'), import('../api/server.js')]);
       const store = Store.open(defaultDbPath());
