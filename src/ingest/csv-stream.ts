@@ -10,6 +10,8 @@ export interface CsvStreamOptions {
   /** A line longer than this stops the read (`line-too-long`) before the parser buffers it. */
   maxLineBytes: number;
   onBytes?: (bytesRead: number) => void;
+  /** Every chunk of raw bytes as it is read (e.g. to hash the file in the same pass). */
+  onChunk?: (chunk: Buffer) => void;
 }
 
 /** Return 'stop' to end the read early (the reason is already a finding). */
@@ -25,7 +27,7 @@ export async function streamCsvRecords(file: string, opts: CsvStreamOptions, onR
   fatal: (rule: Rule, message: string, where?: Partial<Finding>) => void): Promise<void> {
   let line = 1;
   let stopped = false;
-  const guard = new TextGuard(opts.encoding, opts.maxLineBytes, (n) => opts.onBytes?.(n));
+  const guard = new TextGuard(opts.encoding, opts.maxLineBytes, (n) => opts.onBytes?.(n), opts.onChunk);
   const consume = new Transform({
     objectMode: true,
     transform(fields: string[], _e, done) {
@@ -59,11 +61,13 @@ class TextGuard extends Transform {
   private sinceNewline = 0;
   private bytes = 0;
   line = 1;
-  constructor(encoding: TextEncoding, private readonly maxLine: number, private readonly onBytes: (n: number) => void) {
+  constructor(encoding: TextEncoding, private readonly maxLine: number, private readonly onBytes: (n: number) => void,
+    private readonly onChunk?: (chunk: Buffer) => void) {
     super({ readableObjectMode: false, decodeStrings: true });
     this.decoder = new TextDecoder(encoding === 'utf-8' ? 'utf-8' : 'windows-1252', { fatal: encoding === 'utf-8' });
   }
   _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+    this.onChunk?.(chunk);
     let text: string;
     try {
       text = this.decoder.decode(chunk, { stream: true });

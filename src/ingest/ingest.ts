@@ -93,10 +93,15 @@ export async function ingestFile(file: string, opts: IngestOptions = {}): Promis
     writeSync(rejectsFd, csvRow([f.line, f.rule, f.message, ...cells]));
   };
   let observationsRead = 0;
-  const sha256 = await hashFile(file);
-  const submissionId = opts.submissionId ?? `${basename(file)}@${sha256.slice(0, 12)}`;
+  // The file is hashed as it is read (one pass); only a read that stopped early hashes the rest afterwards.
+  const hash = createHash('sha256');
+  let hashedBytes = 0;
+  const hashChunk = (chunk: Buffer): void => {
+    hash.update(chunk);
+    hashedBytes += chunk.length;
+  };
   const validator = new ObservationValidator({
-    file, submissionId, indicators, economies, log, now: opts.now, jumpFactor: opts.jumpFactor,
+    file, indicators, economies, log, now: opts.now, jumpFactor: opts.jumpFactor,
     onReject: (raw, f) => writeReject([raw.economy, raw.indicator, raw.year, raw.value, raw.note, raw.source], f),
   }, builder);
   const fatal = (rule: Rule, message: string, where: Partial<Finding> = {}): void => log.add({ severity: 'error', rule, file, message, ...where });
@@ -127,16 +132,16 @@ export async function ingestFile(file: string, opts: IngestOptions = {}): Promis
       case 'arrow-file':
       case 'arrow-stream':
         format = sniffed.kind;
-        readArrow(readWhole(file, size, limits.maxWholeFileBytes, fatal), file, accept, fatal);
+        readArrow(hashed(readWhole(file, size, limits.maxWholeFileBytes, fatal), hashChunk), file, accept, fatal);
         break;
       case 'json':
         format = 'json';
-        readJson(readWhole(file, size, limits.maxWholeFileBytes, fatal).toString(sniffed.encoding === 'utf-8' ? 'utf8' : 'latin1'), accept, fatal);
+        readJson(hashed(readWhole(file, size, limits.maxWholeFileBytes, fatal), hashChunk).toString(sniffed.encoding === 'utf-8' ? 'utf8' : 'latin1'), accept, fatal);
         break;
       case 'text': {
         if (sniffed.encoding === 'latin1')
           log.add({ severity: 'warning', rule: 'encoding', file, message: `not valid UTF-8 (byte ${sniffed.invalidUtf8At}); read as Latin-1 (Windows-1252)` });
-        format = await readCsv(file, size, sniffed.encoding, opts, limits, accept, fatal);
+        format = await readCsv(file, size, sniffed.encoding, opts, limits, accept, fatal, hashChunk);
         // Only blank lines (form feeds, repeated byte-order marks...): no header was found, and nothing said why.
         if (format === 'unknown' && log.errors === 0) fatal('empty-file', 'the file holds no header row, only blank lines or white space');
         break;
@@ -148,7 +153,9 @@ export async function ingestFile(file: string, opts: IngestOptions = {}): Promis
 
   // Table-level rules once every row is in.
   const valueColumn = { 'itu-datahub': 'dataValue', 'wb-long': 'Value', wide: '(year column)' }[format as string] ?? 'value';
-  const keep = checkSubmission(builder, { file, submissionId, indicators, economies, log, jumpFactor: opts.jumpFactor, valueColumn }, (row, f) => {
+  const sha256 = hashedBytes === size ? hash.digest('hex') : await hashFile(file);
+  const submissionId = opts.submissionId ?? `${basename(file)}@${sha256.slice(0, 12)}`;
+  const keep = checkSubmission(builder, { file, indicators, economies, log, jumpFactor: opts.jumpFactor, valueColumn }, (row, f) => {
     const ec = builder.column('economy')[row], ic = builder.column('indicator')[row];
     conflictRows++;
     writeReject([builder.dictionary('economy')[ec], builder.dictionary('indicator')[ic], builder.column('year')[row], builder.column('value')[row]], f);
@@ -163,7 +170,7 @@ export async function ingestFile(file: string, opts: IngestOptions = {}): Promis
   if (status === 'rejected') keep.fill(0);
   const summary = summarise(builder, keep);
   return {
-    file, submissionId, sha256, format, encoding: sniffed.encoding, status, table: builder.toTable(keep), log,
+    file, submissionId, sha256, format, encoding: sniffed.encoding, status, table: builder.toTable(keep, { submission_id: submissionId }), log,
     observationsRead, accepted: summary.rows, rejected: rejectedRows,
     // Rows neither accepted nor rejected: aggregates, non-ISO entities, empty values, repeated identical rows;
     // in a rejected submission the valid rows are not skipped, they are `valid`.
@@ -198,6 +205,11 @@ function summarise(builder: ObservationBuilder, keep: Uint8Array): { rows: numbe
   };
 }
 
+const hashed = (bytes: Buffer, onChunk: (b: Buffer) => void): Buffer => {
+  onChunk(bytes);
+  return bytes;
+};
+
 function definedOnly<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
@@ -222,11 +234,11 @@ function readWhole(file: string, size: number, max: number, fatal: Fatal): Buffe
 
 async function readCsv(
   file: string, size: number, encoding: TextEncoding, opts: IngestOptions, limits: typeof DEFAULT_LIMITS,
-  accept: (raw: RawObservation) => void, fatal: Fatal,
+  accept: (raw: RawObservation) => void, fatal: Fatal, onChunk: (chunk: Buffer) => void,
 ): Promise<IngestFormat> {
   let layout: CsvLayout | undefined;
   let format: IngestFormat = 'unknown';
-  await streamCsvRecords(file, { encoding, maxLineBytes: limits.maxLineBytes, onBytes: (n) => opts.onProgress?.(n, size) }, (fields, at) => {
+  await streamCsvRecords(file, { encoding, maxLineBytes: limits.maxLineBytes, onBytes: (n) => opts.onProgress?.(n, size), onChunk }, (fields, at) => {
     if (!layout) {
       const found = detectCsvLayout(fields, { file, indicator: opts.indicator });
       if (!found) {

@@ -14,7 +14,6 @@ export interface EconomyClassifier {
 
 export interface ValidationOptions {
   file: string;
-  submissionId: string;
   indicators: IndicatorRegistry;
   economies: EconomyClassifier;
   log: FindingLog;
@@ -98,7 +97,7 @@ export class ObservationValidator {
     this.builder.append({
       economy: ev.iso3, indicator: def.id, year, value,
       note: raw.note?.trim() || null, source: raw.source?.trim() || null,
-      series_code: raw.seriesCode?.trim() || null, submission_id: this.opts.submissionId, line: raw.line,
+      series_code: raw.seriesCode?.trim() || null, line: raw.line, // the submission id is the same for every row: set on the table
     });
     return true;
   }

@@ -111,8 +111,11 @@ export class ObservationBuilder {
     return this.dicts[name].values;
   }
 
-  /** Build the Arrow table, keeping the rows where `keep` is 1 (all rows when omitted). */
-  toTable(keep?: Uint8Array): Table {
+  /**
+   * Build the Arrow table, keeping the rows where `keep` is 1 (all rows when omitted). `constants` fills a
+   * string column with one value for every row (e.g. the submission id, known only once the file is read).
+   */
+  toTable(keep?: Uint8Array, constants: Partial<Record<StringColumn, string>> = {}): Table {
     let idx: Int32Array | undefined;
     let n = this.length;
     if (keep) {
@@ -129,7 +132,8 @@ export class ObservationBuilder {
     };
     const columns: Record<string, Vector> = {};
     for (const c of STRING_COLUMNS) {
-      columns[c] = dictionaryVector(pick(this.codes[c]), this.dicts[c].values);
+      const constant = constants[c];
+      columns[c] = constant === undefined ? dictionaryVector(pick(this.codes[c]), this.dicts[c].values) : dictionaryVector(new Int32Array(n), [constant]);
     }
     columns.year = makeVector(pick(this.year));
     columns.value = makeVector(pick(this.value));
