@@ -1,4 +1,5 @@
 import type { CompiledMethodology } from './methodology.js';
+import { aggregateColumns } from './fused.js';
 
 /**
  * The core kernel: normalise -> aggregate -> rank, over typed arrays, for every column at once.
@@ -9,11 +10,17 @@ import type { CompiledMethodology } from './methodology.js';
  */
 export interface KernelInput {
   m: CompiledMethodology;
-  /** Leaf-major raw values: values[leaf * columns + column]; NaN = missing. */
-  values: Float64Array;
+  /** Leaf-major raw values: values[leaf * columns + column]; NaN = missing. Not needed with `prenormalised`. */
+  values?: Float64Array;
+  /**
+   * Leaves already normalised and shared between slices (Monte Carlo scenarios reuse a few normalised
+   * sets): slice s reads leaf k, column i at bank[sliceOffset[s] + k * sliceLength + i]. Replaces `values`
+   * and the normalisation; nothing is copied.
+   */
+  prenormalised?: { bank: Float64Array; sliceOffset: Int32Array };
   columns: number;
   sliceLength: number;
-  /** 1 = the column takes part (in ranks and in data-dependent normalisations). */
+  /** 1 = the column takes part (in ranks and in data-dependent normalisations); `sliceLength` long = the same for every slice. */
   include: Uint8Array;
   /** Weight of each entry within its parent (default: the methodology's); 0 drops an entry. */
   weights?: Float64Array;
@@ -25,10 +32,7 @@ export interface KernelInput {
   renormalise: boolean;
   /** Which entries get ranks: every node (default) or only the index. */
   rank?: 'nodes' | 'root';
-  /**
-   * Which scores to return: every entry's (default) or only the index's (then `scores` holds just the root
-   * row, scores[column]): the other entries live in a block-sized scratch buffer that stays in cache.
-   */
+  /** Which scores to return: every entry's (default) or only the index's (then `scores` holds just the root row, scores[column]). */
   keep?: 'all' | 'root';
 }
 
@@ -41,9 +45,6 @@ export interface KernelOutput {
 
 /** Normalisation method codes, as compiled methodologies carry them per leaf. */
 export const NORMALISATION_CODES = { ratio: 0, 'log-ratio': 1, goalposts: 2, minmax: 3, zscore: 4, rank: 5 } as const;
-
-/** A method code for values that are already normalised: the kernel copies them. */
-export const PRENORMALISED = 6;
 
 /**
  * Normalise the leaves of one slice with the given method per leaf (default: the methodology's), without
@@ -60,14 +61,20 @@ export function normaliseLeaves(m: CompiledMethodology, values: Float64Array, S:
 /** Columns per block (rounded down to whole slices, at least one slice). */
 const BLOCK_COLUMNS = 2048;
 
+/** Scratch of the normalised leaves of one block (keep 'root'), reused between calls. */
+let leafScratch = new Float64Array(0);
+
 export function runKernel(input: KernelInput): KernelOutput {
-  const { m, values, columns: C, sliceLength: S, include } = input;
+  const { m, values, prenormalised: pre, columns: C, sliceLength: S, include } = input;
   const L = m.firstNode, N = m.parent.length;
-  if (values.length !== L * C) throw new Error(`kernel: ${values.length} values for ${L} leaves x ${C} columns`);
+  if ((values === undefined) === (pre === undefined)) throw new Error('kernel: give either values or prenormalised leaves');
+  if (values && values.length !== L * C) throw new Error(`kernel: ${values.length} values for ${L} leaves x ${C} columns`);
   if (C % S !== 0) throw new Error('kernel: columns must be a whole number of slices');
   const nSlices = C / S;
-  const baseWeights = input.weights ?? m.weight;
-  const sw = input.sliceWeights;
+  if (pre && pre.sliceOffset.length !== nSlices) throw new Error('kernel: prenormalised.sliceOffset must have one offset per slice');
+  if (include.length !== C && include.length !== S) throw new Error('kernel: include must have one flag per column or per slice column');
+  const sharedInclude = include.length !== C; // the same flags for every slice
+  const sw = input.sliceWeights, baseWeights = input.weights ?? m.weight;
   if (sw && sw.length !== nSlices * N) throw new Error('kernel: sliceWeights must have slices x entries values');
   const sm = input.sliceMethods;
   if (sm && sm.length !== nSlices * L) throw new Error('kernel: sliceMethods must have slices x leaves values');
@@ -78,87 +85,39 @@ export function runKernel(input: KernelInput): KernelOutput {
   const scores = new Float64Array((keepAll ? N : 1) * C);
   const ranks = new Int32Array((N - first) * C);
   const keys = new Float64Array(S), cols = new Int32Array(S);
+  const aggregate = aggregateColumns(m, input.renormalise, keepAll);
 
-  // Blocks of whole slices, small enough that a block's node accumulators (and the scores it has just
-  // written) stay in cache: each block is normalised, aggregated and ranked before the next is touched.
-  // Per column the arithmetic is the same, in the same order, whatever the block size.
-  const renormalise = input.renormalise;
-  const slicesPerBlock = Math.max(1, Math.floor(BLOCK_COLUMNS / S)), B = slicesPerBlock * S, M = N - L;
-  const acc = new Float64Array(M * B), wsum = new Float64Array(M * B), missing = new Uint8Array(M * B);
-  // Where a block's scores go: straight into the output (every entry), or into a scratch of N x B.
-  const scratch = keepAll ? scores : new Float64Array(N * B);
-  const stride = keepAll ? C : B;
+  // Blocks of whole slices, small enough that a block's normalised leaves stay in cache while they are
+  // aggregated and the block's scores while they are ranked. Per column the arithmetic does not depend on
+  // the block size.
+  const slicesPerBlock = Math.max(1, Math.floor(BLOCK_COLUMNS / S)), B = slicesPerBlock * S;
+  // Where a block's normalised leaves go: into the output (keep 'all': they are returned) or a scratch.
+  if (!keepAll && !pre && leafScratch.length < L * B) leafScratch = new Float64Array(L * B);
+  const leaves = keepAll ? scores : leafScratch, stride = keepAll ? C : B;
   for (let b0 = 0; b0 < C; b0 += B) {
     const bc = Math.min(B, C - b0), s0 = b0 / S, s1 = s0 + bc / S;
-    const off = keepAll ? b0 : 0; // scratch[e * stride + off + c] is entry e, block column c
-    acc.fill(0); wsum.fill(0); missing.fill(0);
-    for (let k = 0; k < L; k++) {
-      if (!sm) normaliseLeaf(m.method[k], m, k, values, k * C + b0, scratch, k * stride + off, bc, S, include, b0);
-      else for (let s = s0; s < s1; s++) {
-        const method = sm[s * L + k];
-        if (method === PRENORMALISED && !keepAll) continue; // read in place below, no copy
-        normaliseLeaf(method, m, k, values, k * C + s * S, scratch, k * stride + off + (s - s0) * S, S, S, include, s * S);
-      }
+    const off = keepAll ? b0 : 0; // leaves[k * stride + off + c] is leaf k, block column c
+    if (values) for (let k = 0; k < L; k++) {
+      if (!sm) normaliseLeaf(m.method[k], m, k, values, k * C + b0, leaves, k * stride + off, bc, S, include, sharedInclude ? -1 : b0);
+      else for (let s = s0; s < s1; s++)
+        normaliseLeaf(sm[s * L + k], m, k, values, k * C + s * S, leaves, k * stride + off + (s - s0) * S, S, S, include, sharedInclude ? -1 : s * S);
+    } else if (keepAll) { // prenormalised leaves are returned too: copy them into the output
+      for (let s = s0; s < s1; s++) for (let k = 0; k < L; k++)
+        scores.set(pre!.bank.subarray(pre!.sliceOffset[s] + k * S, pre!.sliceOffset[s] + (k + 1) * S), k * C + s * S);
     }
-    // Entries are ordered children before parents: finalise each node when reached, then push it up.
-    for (let e = 0; e < N; e++) {
-      const base = e * stride + off;
-      if (e >= L) finaliseNode(scratch, base, acc, wsum, missing, (e - L) * B, bc, m.geometric[e] === 1, renormalise);
-      const p = m.parent[e];
-      if (p < 0) continue;
-      const pb = (p - L) * B, geometric = m.geometric[p] === 1;
-      for (let s = s0; s < s1; s++) {
-        const w = sw ? sw[s * N + e] : baseWeights[e];
-        if (w === 0) continue;
-        const from = (s - s0) * S;
-        const inPlace = e < L && !keepAll && sm !== undefined && sm[s * L + e] === PRENORMALISED;
-        const x = inPlace ? values : scratch, xbase = inPlace ? e * C + s * S : base + from;
-        if (geometric) pushUpLog(x, xbase, acc, wsum, missing, pb + from, S, w);
-        else pushUp(x, xbase, acc, wsum, missing, pb + from, S, w);
-      }
+    for (let s = s0; s < s1; s++) {
+      const readBank = pre !== undefined && !keepAll;
+      const x = readBank ? pre.bank : leaves, xBase = readBank ? pre.sliceOffset[s] : off + (s - s0) * S, xStride = readBank ? S : stride;
+      aggregate(x, xBase, xStride, sw ?? baseWeights, sw ? s * N : 0, scores, s * S, C, S);
     }
-    for (let e = first; e < N; e++) rankSlices(scratch, e * stride + off, ranks, (e - first) * C + b0, bc, S, include, b0, keys, cols);
-    if (!keepAll) scores.set(scratch.subarray((N - 1) * B, (N - 1) * B + bc), b0);
+    for (let e = first; e < N; e++) rankSlices(scores, (keepAll ? e * C : 0) + b0, ranks, (e - first) * C + b0, bc, S, include, sharedInclude ? -1 : b0, keys, cols);
   }
   return { scores, ranks };
 }
 
-/** A node's score from its accumulators: the weighted mean over the children present (exp of it for geometric). */
-function finaliseNode(out: Float64Array, obase: number, acc: Float64Array, wsum: Float64Array, missing: Uint8Array, nb: number, count: number, geometric: boolean, renormalise: boolean): void {
-  for (let c = 0; c < count; c++) {
-    const w = wsum[nb + c];
-    const mean = w === 0 || (!renormalise && missing[nb + c] === 1) ? NaN : acc[nb + c] / w;
-    out[obase + c] = geometric ? Math.exp(mean) : mean;
-  }
-}
-
-/** Add a child's scores, times its weight, to its parent's accumulators (a missing score marks the parent). */
-function pushUp(x: Float64Array, xbase: number, acc: Float64Array, wsum: Float64Array, missing: Uint8Array, pbase: number, count: number, w: number): void {
-  for (let c = 0; c < count; c++) {
-    const v = x[xbase + c];
-    if (v !== v) missing[pbase + c] = 1; // NaN
-    else {
-      acc[pbase + c] += w * v;
-      wsum[pbase + c] += w;
-    }
-  }
-}
-
-/** The same for a geometric parent: weighted logs. */
-function pushUpLog(x: Float64Array, xbase: number, acc: Float64Array, wsum: Float64Array, missing: Uint8Array, pbase: number, count: number, w: number): void {
-  for (let c = 0; c < count; c++) {
-    const v = x[xbase + c];
-    if (v !== v) missing[pbase + c] = 1;
-    else {
-      acc[pbase + c] += w * Math.log(v);
-      wsum[pbase + c] += w;
-    }
-  }
-}
-
 /**
  * One leaf over `count` columns: values[vbase + i] -> out[obase + i] (i < count); ratio, log-ratio, goalposts
- * (fixed parameters) or minmax, zscore, rank (per slice of S columns; include[col0 + i] says who takes part).
+ * (fixed parameters) or minmax, zscore, rank (per slice of S columns; include[col0 + i] says who takes part; col0 < 0: include is one slice long, shared).
  */
 function normaliseLeaf(method: number, m: CompiledMethodology, k: number, values: Float64Array, vbase: number,
   out: Float64Array, obase: number, count: number, S: number, include: Uint8Array, col0: number): void {
@@ -183,11 +142,8 @@ function normaliseLeaf(method: number, m: CompiledMethodology, k: number, values
       }
       return;
     }
-    case PRENORMALISED: // already normalised (values computed once and reused, e.g. across Monte Carlo scenarios)
-      for (let i = 0; i < count; i++) out[obase + i] = values[vbase + i];
-      return;
     default:
-      for (let s = 0; s < count; s += S) normaliseSlice(method, direction, values, vbase + s, out, obase + s, col0 + s, S, include);
+      for (let s = 0; s < count; s += S) normaliseSlice(method, direction, values, vbase + s, out, obase + s, col0 < 0 ? 0 : col0 + s, S, include);
   }
 }
 
@@ -245,10 +201,10 @@ let rankKeys = new Float64Array(256), rankCols = new Int32Array(256);
 function rankSlices(scores: Float64Array, sbase: number, ranks: Int32Array, rbase: number, count: number, S: number, include: Uint8Array, col0: number, keys: Float64Array, cols: Int32Array): void {
   for (let s = 0; s < count; s += S) {
     let n = 0;
+    const ib = col0 < 0 ? 0 : col0 + s; // include of column i: include[ib + i]
     for (let i = 0; i < S; i++) {
       const x = scores[sbase + s + i];
-      ranks[rbase + s + i] = 0;
-      if (include[col0 + s + i] && x === x) { keys[n] = x; cols[n++] = i; }
+      if (include[ib + i] && x === x) { keys[n] = x; cols[n++] = i; }
     }
     sortDescending(keys, cols, 0, n - 1);
     let rank = 0;

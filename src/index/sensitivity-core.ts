@@ -1,6 +1,6 @@
 import { gamma, mixSeed, mulberry32 } from '../util/random.js';
 import type { CompiledMethodology } from './methodology.js';
-import { NORMALISATION_CODES, PRENORMALISED, normaliseLeaves, runKernel } from './kernel.js';
+import { NORMALISATION_CODES, normaliseLeaves, runKernel } from './kernel.js';
 
 /**
  * The part of the sensitivity analysis that runs the kernel: scenario -> (weights, methods, values)
@@ -55,14 +55,15 @@ export function scenarioRanks(setup: ScenarioSetup, u: Float64Array, from: numbe
   const children = childrenOf(m);
   const out = new Int32Array((to - from) * nE);
   // The normalised leaves depend only on (data source, normalisation alternative), not on the weights or the
-  // dropped indicator: compute each combination once and let the kernel copy them (PRENORMALISED).
+  // dropped indicator: compute each combination once into a bank that every scenario reads in place.
   const alternatives = [METHODOLOGY_NORMALISATION, ...setup.normalisations.filter((c) => c !== METHODOLOGY_NORMALISATION)];
-  const normalised = [setup.imputed, setup.raw].map((source) => alternatives.map((code) =>
-    normaliseLeaves(m, source, nE, setup.active, code === METHODOLOGY_NORMALISATION ? m.method : new Uint8Array(L).fill(code))));
+  const bank = new Float64Array(2 * alternatives.length * L * nE);
+  [setup.imputed, setup.raw].forEach((source, i) => alternatives.forEach((code, j) => bank.set(
+    normaliseLeaves(m, source, nE, setup.active, code === METHODOLOGY_NORMALISATION ? m.method : new Uint8Array(L).fill(code)),
+    (i * alternatives.length + j) * L * nE)));
   for (let b0 = from; b0 < to; b0 += batch) {
-    const b1 = Math.min(to, b0 + batch), K = b1 - b0, C = K * nE;
-    const values = new Float64Array(L * C);
-    const include = new Uint8Array(C);
+    const b1 = Math.min(to, b0 + batch), K = b1 - b0;
+    const sliceOffset = new Int32Array(K);
     const sliceWeights = new Float64Array(K * N);
     for (let s = 0; s < K; s++) {
       const row = (b0 + s) * d;
@@ -84,12 +85,9 @@ export function scenarioRanks(setup: ScenarioSetup, u: Float64Array, from: numbe
       }
       // A node left with no weighted child drops out of its parent.
       for (let e = L; e < N; e++) if (w[e] > 0 && children[e].every((c) => w[c] === 0)) w[e] = 0;
-      const leaves = normalised[source][alternative];
-      for (let k = 0; k < L; k++) values.set(leaves.subarray(k * nE, (k + 1) * nE), k * C + s * nE);
-      include.set(setup.active, s * nE);
+      sliceOffset[s] = (source * alternatives.length + alternative) * L * nE;
     }
-    const sliceMethods = new Uint8Array(K * L).fill(PRENORMALISED);
-    const { ranks } = runKernel({ m, values, columns: C, sliceLength: nE, include, sliceWeights, sliceMethods, renormalise: setup.renormalise, rank: 'root', keep: 'root' });
+    const { ranks } = runKernel({ m, prenormalised: { bank, sliceOffset }, columns: K * nE, sliceLength: nE, include: setup.active, sliceWeights, renormalise: setup.renormalise, rank: 'root', keep: 'root' });
     out.set(ranks, (b0 - from) * nE);
   }
   return out;

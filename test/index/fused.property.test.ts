@@ -1,0 +1,127 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { normaliseLeaves, runKernel } from '../../src/index/kernel.js';
+import { aggregateColumns } from '../../src/index/fused.js';
+import type { CompiledMethodology, ComponentSpec } from '../../src/index/methodology.js';
+import { mulberry32 } from '../../src/util/random.js';
+import { IDS, compile, leaf, node } from './helpers.js';
+
+const SEED = 20171;
+
+/** A random tree up to three levels deep, leaves and nodes mixed under any node, some nodes geometric. */
+function randomTree(seed: number): CompiledMethodology {
+  const rand = mulberry32(seed);
+  let next = 0, nodes = 0;
+  const build = (depth: number): ComponentSpec[] => {
+    const n = 1 + Math.floor(rand() * 3), out: ComponentSpec[] = [];
+    for (let i = 0; i < n && next < IDS.length; i++) {
+      const w = 1 + Math.floor(rand() * 4);
+      if (depth < 3 && rand() < 0.4) {
+        const kids = build(depth + 1);
+        if (kids.length) out.push(node(`n${nodes++}`, w, kids, rand() < 0.3 ? 'geometric' : 'arithmetic'));
+      } else out.push(leaf(IDS[next++], { method: 'ratio', reference: 100 }, w));
+    }
+    // Weights within a node sum to 1 (the last one absorbs the rounding).
+    const total = out.reduce((a, c) => a + c.weight, 0);
+    out.forEach((c) => { c.weight /= total; });
+    if (out.length) out[out.length - 1].weight = 1 - out.slice(0, -1).reduce((a, c) => a + c.weight, 0);
+    return out;
+  };
+  let components = build(0);
+  if (components.length === 0) components = [leaf(IDS[0], { method: 'ratio', reference: 100 }, 1)];
+  return compile(components);
+}
+
+/**
+ * The aggregation by its generic definition, one loop per entry over every column (the kernel's loops before
+ * the tree was compiled to straight-line code): children in entry order add w x score (w x log(score) under a
+ * geometric parent) and w, a missing child marks its parent, a weight of 0 skips the child.
+ */
+function aggregateByDefinition(m: CompiledMethodology, leaves: Float64Array, C: number, w: Float64Array, renormalise: boolean): Float64Array {
+  const L = m.firstNode, N = m.parent.length;
+  const scores = new Float64Array(N * C), acc = new Float64Array(N * C), wsum = new Float64Array(N * C), missing = new Uint8Array(N * C);
+  scores.set(leaves);
+  for (let e = 0; e < N; e++) {
+    if (e >= L) for (let c = 0; c < C; c++) {
+      const mean = wsum[e * C + c] === 0 || (!renormalise && missing[e * C + c]) ? NaN : acc[e * C + c] / wsum[e * C + c];
+      scores[e * C + c] = m.geometric[e] ? Math.exp(mean) : mean;
+    }
+    const p = m.parent[e];
+    if (p < 0 || w[e] === 0) continue;
+    for (let c = 0; c < C; c++) {
+      const v = scores[e * C + c];
+      if (Number.isNaN(v)) missing[p * C + c] = 1;
+      else { acc[p * C + c] += w[e] * (m.geometric[p] ? Math.log(v) : v); wsum[p * C + c] += w[e]; }
+    }
+  }
+  return scores;
+}
+
+const leafValue = fc.oneof({ weight: 1, arbitrary: fc.constant(NaN) }, { weight: 4, arbitrary: fc.double({ min: 0, max: 1, noNaN: true }) }, { weight: 1, arbitrary: fc.constantFrom(0, 1) });
+
+describe('the compiled aggregation (aggregateColumns)', () => {
+  it('equals the generic definition bit for bit, on random trees with geometric nodes, zero weights and missing leaves, renormalised or not', () => {
+    fc.assert(fc.property(fc.integer(), fc.integer({ min: 1, max: 9 }), fc.boolean(), fc.integer(), (treeSeed, C, renormalise, valueSeed) => {
+      const m = randomTree(treeSeed), L = m.firstNode, N = m.parent.length;
+      const rand = mulberry32(valueSeed);
+      const leaves = Float64Array.from({ length: L * C }, () => (rand() < 0.15 ? NaN : rand() < 0.1 ? 0 : rand()));
+      const w = Float64Array.from(m.weight, (x) => (rand() < 0.15 ? 0 : x * (0.5 + rand())));
+      const expected = aggregateByDefinition(m, leaves, C, w, renormalise);
+      const all = new Float64Array(N * C);
+      aggregateColumns(m, renormalise, true)(leaves, 0, C, w, 0, all, 0, C, C);
+      const root = new Float64Array(C);
+      aggregateColumns(m, renormalise, false)(leaves, 0, C, w, 0, root, 0, 0, C);
+      for (let e = L; e < N; e++) for (let c = 0; c < C; c++) expect(Object.is(all[e * C + c], expected[e * C + c])).toBe(true);
+      for (let c = 0; c < C; c++) expect(Object.is(root[c], expected[(N - 1) * C + c])).toBe(true);
+    }), { seed: SEED, numRuns: 300 });
+  });
+
+  it('reads leaves at any base and stride and writes at any offset (the layouts the kernel uses)', () => {
+    fc.assert(fc.property(fc.integer(), fc.array(leafValue, { minLength: 30, maxLength: 30 }), (treeSeed, pool) => {
+      const m = randomTree(treeSeed), L = m.firstNode, N = m.parent.length, n = 3, stride = 5, base = 2;
+      if (base + (L - 1) * stride + n > pool.length) return;
+      const x = Float64Array.from(pool), packed = new Float64Array(L * n);
+      for (let k = 0; k < L; k++) for (let i = 0; i < n; i++) packed[k * n + i] = x[base + k * stride + i];
+      const a = new Float64Array(n), b = new Float64Array(n + 4);
+      aggregateColumns(m, true, false)(packed, 0, n, m.weight, 0, a, 0, 0, n);
+      aggregateColumns(m, true, false)(x, base, stride, m.weight, 0, b, 4, 0, n);
+      expect(Array.from(b.subarray(4))).toEqual(Array.from(a));
+    }), { seed: SEED, numRuns: 200 });
+  });
+});
+
+describe('runKernel with prenormalised leaves (the Monte Carlo bank)', () => {
+  it('equals normalising the same leaves per slice, with per-slice weights, for keep "root" and keep "all", and a shared include', () => {
+    fc.assert(fc.property(fc.integer(), fc.integer({ min: 1, max: 7 }), fc.integer({ min: 1, max: 400 }), fc.integer(), (treeSeed, S, slices, seed) => {
+      const m = randomTree(treeSeed), L = m.firstNode, N = m.parent.length, C = S * slices;
+      const rand = mulberry32(seed);
+      const include = Uint8Array.from({ length: S }, () => (rand() < 0.8 ? 1 : 0));
+      // Two raw data sets, each normalised once into the bank; every slice picks one.
+      const raws = [0, 1].map(() => Float64Array.from({ length: L * S }, () => (rand() < 0.1 ? NaN : rand() * 150)));
+      const bank = new Float64Array(2 * L * S);
+      raws.forEach((r, i) => bank.set(normaliseLeaves(m, r, S, include), i * L * S));
+      const pick = Int32Array.from({ length: slices }, () => (rand() < 0.5 ? 0 : 1));
+      const sliceOffset = Int32Array.from(pick, (p) => p * L * S);
+      const sliceWeights = Float64Array.from({ length: slices * N }, (_, i) => m.weight[i % N] * (rand() < 0.1 ? 0 : 0.5 + rand()));
+      const values = new Float64Array(L * C), includeAll = new Uint8Array(C);
+      for (let s = 0; s < slices; s++) {
+        for (let k = 0; k < L; k++) values.set(raws[pick[s]].subarray(k * S, (k + 1) * S), k * C + s * S);
+        includeAll.set(include, s * S);
+      }
+      for (const keep of ['root', 'all'] as const) {
+        const common = { m, columns: C, sliceLength: S, sliceWeights, renormalise: true, rank: 'root' as const, keep };
+        const viaValues = runKernel({ ...common, values, include: includeAll });
+        const viaBank = runKernel({ ...common, prenormalised: { bank, sliceOffset }, include });
+        expect(Array.from(viaBank.scores)).toEqual(Array.from(viaValues.scores));
+        expect(Array.from(viaBank.ranks)).toEqual(Array.from(viaValues.ranks));
+      }
+    }), { seed: SEED, numRuns: 60 });
+  });
+
+  it('refuses values and a bank together, or neither', () => {
+    const m = randomTree(1), L = m.firstNode;
+    const base = { m, columns: 1, sliceLength: 1, include: Uint8Array.of(1), renormalise: true };
+    expect(() => runKernel(base)).toThrow(/either values or prenormalised/);
+    expect(() => runKernel({ ...base, values: new Float64Array(L), prenormalised: { bank: new Float64Array(L), sliceOffset: Int32Array.of(0) } })).toThrow(/either values or prenormalised/);
+  });
+});
