@@ -84,7 +84,9 @@ export function runKernel(input: KernelInput): KernelOutput {
   if (!keepAll && first < N - 1) throw new Error("kernel: keep 'root' ranks only the root (rank: 'root')");
   const scores = new Float64Array((keepAll ? N : 1) * C);
   const ranks = new Int32Array((N - first) * C);
-  const keys = new Float64Array(S), cols = new Int32Array(S);
+  const keys = new Float64Array(S), cols = new Int32Array(S), taken = new Uint8Array(S);
+  // Per ranked entry, the order of the previous slice (see rankSlices).
+  const orders = Array.from({ length: N - first }, () => ({ cols: new Int32Array(S), n: 0 }));
   const aggregate = aggregateColumns(m, input.renormalise, keepAll);
 
   // Blocks of whole slices, small enough that a block's normalised leaves stay in cache while they are
@@ -110,7 +112,7 @@ export function runKernel(input: KernelInput): KernelOutput {
       const x = readBank ? pre.bank : leaves, xBase = readBank ? pre.sliceOffset[s] : off + (s - s0) * S, xStride = readBank ? S : stride;
       aggregate(x, xBase, xStride, sw ?? baseWeights, sw ? s * N : 0, scores, s * S, C, S);
     }
-    for (let e = first; e < N; e++) rankSlices(scores, (keepAll ? e * C : 0) + b0, ranks, (e - first) * C + b0, bc, S, include, sharedInclude ? -1 : b0, keys, cols);
+    for (let e = first; e < N; e++) rankSlices(scores, (keepAll ? e * C : 0) + b0, ranks, (e - first) * C + b0, bc, S, include, sharedInclude ? -1 : b0, keys, cols, orders[e - first], taken);
   }
   return { scores, ranks };
 }
@@ -195,23 +197,51 @@ let rankKeys = new Float64Array(256), rankCols = new Int32Array(256);
 
 /**
  * Competition ranks (1, 2, 2, 4) by descending unrounded score within each slice; ties share the better
- * rank. Each slice's scores are sorted with their column (a specialised quicksort on two typed arrays, no
- * comparator callback) and the ranks assigned in one walk of the sorted order.
+ * rank. Each slice's scores are sorted with their column (on two typed arrays, no comparator callback) and
+ * the ranks assigned in one walk of the sorted order. Neighbouring slices (consecutive years, Monte Carlo
+ * scenarios) rank nearly alike, so the scores are gathered in the previous slice's order (`order`) and an
+ * insertion sort finishes the job in about n + inversions steps; a slice that moved too much falls back to
+ * the quicksort. Ties get one rank whatever their order, so the ranks do not depend on the previous slice.
  */
-function rankSlices(scores: Float64Array, sbase: number, ranks: Int32Array, rbase: number, count: number, S: number, include: Uint8Array, col0: number, keys: Float64Array, cols: Int32Array): void {
+function rankSlices(scores: Float64Array, sbase: number, ranks: Int32Array, rbase: number, count: number, S: number, include: Uint8Array, col0: number,
+  keys: Float64Array, cols: Int32Array, order: { cols: Int32Array; n: number }, taken: Uint8Array): void {
   for (let s = 0; s < count; s += S) {
     let n = 0;
     const ib = col0 < 0 ? 0 : col0 + s; // include of column i: include[ib + i]
+    const prev = order.cols, pn = order.n;
+    for (let j = 0; j < pn; j++) {
+      const i = prev[j], x = scores[sbase + s + i];
+      if (include[ib + i] && x === x) { keys[n] = x; cols[n++] = i; taken[i] = 1; }
+    }
     for (let i = 0; i < S; i++) {
+      if (taken[i] === 1) { taken[i] = 0; continue; }
       const x = scores[sbase + s + i];
       if (include[ib + i] && x === x) { keys[n] = x; cols[n++] = i; }
     }
-    sortDescending(keys, cols, 0, n - 1);
+    if (pn === 0) sortDescending(keys, cols, 0, n - 1);
+    else finishSortDescending(keys, cols, n);
     let rank = 0;
     for (let j = 0; j < n; j++) {
       if (j === 0 || keys[j] !== keys[j - 1]) rank = j + 1;
       ranks[rbase + s + cols[j]] = rank;
     }
+    prev.set(cols.subarray(0, n));
+    order.n = n;
+  }
+}
+
+/** Sort nearly sorted keys[0..n) descending, moving cols along: insertion sort, or the quicksort after 8n moves. */
+function finishSortDescending(keys: Float64Array, cols: Int32Array, n: number): void {
+  let budget = 8 * n;
+  for (let i = 1; i < n; i++) {
+    const k = keys[i];
+    if (keys[i - 1] >= k) continue;
+    const c = cols[i];
+    let j = i - 1;
+    while (j >= 0 && keys[j] < k) { keys[j + 1] = keys[j]; cols[j + 1] = cols[j]; j--; }
+    keys[j + 1] = k; cols[j + 1] = c;
+    budget -= i - 1 - j;
+    if (budget < 0) { sortDescending(keys, cols, 0, n - 1); return; }
   }
 }
 
