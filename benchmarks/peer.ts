@@ -19,7 +19,8 @@ async function implFor(scenario: string, impl: string): Promise<Impl> {
   }
   if (scenario === 'monte-carlo') {
     const m = await import('./impl/mc.js');
-    if (impl.startsWith('engine-workers-')) return m.engineWorkers(Number(impl.slice('engine-workers-'.length))) as Impl;
+    const workers = /^engine-workers-(\d+)(-cold)?$/.exec(impl);
+    if (workers) return (workers[2] ? m.engineWorkersCold(Number(workers[1])) : m.engineWorkers(Number(workers[1]))) as Impl;
     return ({ engine: m.engine, naive: m.naive } as Record<string, Impl>)[impl];
   }
   if (scenario === 'baskets') {

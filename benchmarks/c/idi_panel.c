@@ -2,10 +2,13 @@
  * idi-panel in C: the same loops as the engine's kernel (normalise -> aggregate -> rank), written as a
  * competent C programmer would: one fused pass over the rows (each column computes its leaves and every node
  * of the tree in registers/L1), then a specialised sort per group (scenario x year) and competition ranks.
- * Reads the benchmark binary (benchmarks/bin.ts), runs the compute REPS times, reports its own timing (the
- * compute only) and peak RSS as one JSON line, and writes score/rank (and every entry's score) to OUT.
+ * Like the engine's kernel with keep 'root', it returns the index score and rank of every column (the other
+ * entries' scores stay in registers). Reads the benchmark binary (benchmarks/bin.ts), runs the compute once
+ * (the checked run), then warm-up runs for WARM_MS, then timed runs: at least REPS and until MIN_MS of timed
+ * work (at most 1000); reports its own timings (the compute only) and peak RSS as one JSON line, and writes
+ * score/rank to OUT.
  *
- *   cc -O2 -o idi_panel idi_panel.c -lm && ./idi_panel INPUT.bin OUT.bin REPS
+ *   cc -O2 -o idi_panel idi_panel.c -lm && ./idi_panel INPUT.bin OUT.bin REPS [MIN_MS [WARM_MS]]
  */
 #include <math.h>
 #include <stdint.h>
@@ -80,7 +83,7 @@ static double now_ms(void) { struct timespec t; clock_gettime(CLOCK_MONOTONIC, &
 static inline double clamp01(double x) { return x < 0 ? 0 : x > 1 ? 1 : x; }
 
 int main(int argc, char **argv) {
-  if (argc < 4) { fprintf(stderr, "usage: idi_panel INPUT OUT REPS\n"); return 2; }
+  if (argc < 4) { fprintf(stderr, "usage: idi_panel INPUT OUT REPS [MIN_MS [WARM_MS]]\n"); return 2; }
   long size; char *buf = slurp(argv[1], &size);
   uint32_t hl; memcpy(&hl, buf + 4, 4);
   char *h = malloc(hl + 1); memcpy(h, buf + 8, hl); h[hl] = 0;
@@ -93,18 +96,22 @@ int main(int argc, char **argv) {
   const int32_t *parent = array(h, base, "parent");
   const long C = (long)K * Y * E;
   int reps = atoi(argv[3]); if (reps < 1) reps = 1;
+  const double min_ms = argc > 4 ? atof(argv[4]) : 0, warm_ms = argc > 5 ? atof(argv[5]) : 0;
 
   double *scores = NULL;
   int32_t *ranks = NULL;
   Item *items = malloc(sizeof(Item) * E);
   double acc[64], wsum[64], x[64];
-  double times[1000]; int nt = 0;
-  for (int rep = 0; rep < reps && rep < 1000; rep++) {
+  double times[1000], first_ms = 0, warmed = 0, timed = 0; int nt = 0, warm_runs = 0;
+  /* run 0: the checked run; then warm-up runs until warm_ms; then timed runs */
+  for (int rep = 0; ; rep++) {
+    int phase = rep == 0 ? 0 : warmed < warm_ms ? 1 : 2;
+    if (phase == 2 && ((nt >= reps && timed >= min_ms) || nt >= 1000)) break;
     double t0 = now_ms();
     /* A fresh output per run, as the engine's runKernel returns new arrays (the first touch of the pages is
        part of the work in both). */
     if (scores) { free(scores); free(ranks); }
-    scores = malloc(sizeof(double) * N * C);
+    scores = malloc(sizeof(double) * C);
     ranks = malloc(sizeof(int32_t) * C);
     for (int k = 0; k < K; k++) {
       const double *w = weights + (long)k * N;
@@ -121,17 +128,16 @@ int main(int argc, char **argv) {
             else if (method[l] == 1) s = v <= 1 ? 0 : clamp01(log10(v) / p1[l]);
             else s = clamp01(v / p1[l]);
             x[l] = s;
-            scores[(long)l * C + col] = s;
             if (s == s) { acc[parent[l]] += w[l] * s; wsum[parent[l]] += w[l]; }
           }
           for (int j = L; j < N; j++) {
             double s = wsum[j] == 0 ? NAN : acc[j] / wsum[j];
             x[j] = s;
-            scores[(long)j * C + col] = s;
             int p = parent[j];
             if (p >= 0 && s == s) { acc[p] += w[j] * s; wsum[p] += w[j]; }
           }
           double root = x[N - 1];
+          scores[col] = root;
           ranks[col] = 0;
           if (root == root) { items[n].s = root; items[n].c = (int32_t)col; n++; }
         }
@@ -139,15 +145,18 @@ int main(int argc, char **argv) {
         for (int i = 0; i < n; i++) ranks[items[i].c] = (i > 0 && items[i].s == items[i - 1].s) ? ranks[items[i - 1].c] : i + 1;
       }
     }
-    times[nt++] = now_ms() - t0;
+    double t = now_ms() - t0;
+    if (phase == 0) first_ms = t;
+    else if (phase == 1) { warmed += t; warm_runs++; }
+    else { times[nt++] = t; timed += t; }
   }
   FILE *o = fopen(argv[2], "wb");
   if (!o) { perror(argv[2]); return 2; }
-  fwrite(scores + (long)(N - 1) * C, sizeof(double), C, o);
+  fwrite(scores, sizeof(double), C, o);
   fwrite(ranks, sizeof(int32_t), C, o);
   fclose(o);
   struct rusage ru; getrusage(RUSAGE_SELF, &ru);
-  printf("{\"times_ms\":[");
+  printf("{\"first_ms\":%.4f,\"warmup_runs\":%d,\"times_ms\":[", first_ms, warm_runs);
   for (int i = 0; i < nt; i++) printf(i ? ",%.4f" : "%.4f", times[i]);
   printf("],\"peak_rss_mb\":%.1f}\n", ru.ru_maxrss / 1024.0);
   return 0;

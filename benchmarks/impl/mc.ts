@@ -3,11 +3,9 @@
  * analysis (idi-2017, data year 2016; weights by Dirichlet per node, normalisation alternatives, with/without
  * imputation, drop one indicator). Output: rank[draw * economies + e] (0 = not ranked).
  */
-import { Worker } from 'node:worker_threads';
-import { join } from 'node:path';
 import { loadMethodology, type ComponentSpec, type LeafSpec } from '../../src/index/methodology.js';
 import { childrenOf, drawWeights, scenarioRanks, METHODOLOGY_NORMALISATION, type ScenarioSetup } from '../../src/index/sensitivity-core.js';
-import { packageRoot } from '../../src/util/paths.js';
+import { ScenarioPool } from '../../src/index/sensitivity-pool.js';
 import { readBin } from '../bin.js';
 import type { McMeta } from '../inputs.js';
 import type { Impl } from './types.js';
@@ -30,20 +28,33 @@ export const engine: Impl<McState> = {
   run({ setup, u, draws }) { return { rank: scenarioRanks(setup, u, 0, draws) }; },
 };
 
-/** The engine over worker threads, as `ictstat idi sensitivity --workers N` runs it (worker start-up included). */
-export function engineWorkers(workers: number): Impl<McState> {
+/**
+ * The engine over a pool of worker threads that stays up between runs (as a server keeps it): starting the
+ * pool (threads, module loading, each worker's bank of normalised leaves) is its load time, reported apart;
+ * the checked first run warms each worker's JIT, like every peer's.
+ */
+export function engineWorkers(workers: number): Impl<McState & { pool: ScenarioPool }> {
+  return {
+    async prepare(file) {
+      const state = load(file);
+      return { ...state, pool: await ScenarioPool.start(state.setup, workers) };
+    },
+    async run({ pool, u, draws }) { return { rank: await pool.ranks(u, draws) }; },
+    async close({ pool }) { await pool.close(); },
+  };
+}
+
+/** The same from cold, as one `ictstat idi sensitivity --workers N` run does it: pool start-up and shut-down in every run. */
+export function engineWorkersCold(workers: number): Impl<McState> {
   return {
     async prepare(file) { return load(file); },
     async run({ setup, u, draws }) {
-      const nE = setup.economies, out = new Int32Array(draws * nE), per = Math.ceil(draws / workers);
-      const script = join(packageRoot(), 'dist', 'src', 'index', 'sensitivity-worker.js');
-      await Promise.all(Array.from({ length: workers }, (_, w) => new Promise<void>((resolve, reject) => {
-        const from = w * per, to = Math.min(draws, from + per);
-        const worker = new Worker(script, { workerData: { setup, u, from, to } });
-        worker.once('message', (ranks: Int32Array) => { out.set(ranks, from * nE); resolve(); });
-        worker.once('error', reject);
-      })));
-      return { rank: out };
+      const pool = await ScenarioPool.start(setup, workers);
+      try {
+        return { rank: await pool.ranks(u, draws) };
+      } finally {
+        await pool.close();
+      }
     },
   };
 }

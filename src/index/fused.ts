@@ -11,30 +11,42 @@ import type { CompiledMethodology } from './methodology.js';
  * the parent's weight sum, or, when its score is missing, marks the parent; a node's score is sum / weight
  * sum (exp of it for geometric), NaN when no child has a score or, without renormalisation, any is missing.
  *
- * Only integers (entry indices) and the two flags below enter the generated source: nothing from a
- * methodology file's text, so a user-defined methodology cannot inject code.
+ * Leaves with a fixed-parameter normalisation (ratio, log-ratio, goalposts) can be normalised in the same pass,
+ * from the raw values ("inline" leaves), with the arithmetic of the kernel's normaliseLeaf; the others
+ * (minmax, zscore, rank, which need their slice's statistics, or leaves normalised beforehand) are read
+ * normalised.
+ *
+ * Only integers (entry indices) and structure (which method, which direction, the flags) enter the generated
+ * source; the parameters are read from the methodology's arrays when the function runs. Nothing from a
+ * methodology file's text is spliced in, so a user-defined methodology cannot inject code.
  *
  * Signature of the returned function, over n columns:
- *   leaf k of column i:   x[xBase + k * xStride + i]
- *   weight of entry e:    w[wBase + e]
- *   keep 'root':          out[outBase + i] = index score
- *   keep 'all':           out[outBase + e * outStride + i] = score of node e (every node, the index included)
+ *   raw value of inline leaf k, column i:   r[rBase + k * rStride + i]
+ *   normalised value of other leaf k:       x[xBase + k * xStride + i]
+ *   weight of entry e:                      w[wBase + e]
+ *   keep 'root':  out[outBase + i] = index score
+ *   keep 'all':   out[outBase + e * outStride + i] = score of entry e: every node, the index, and the inline leaves
  */
-export type AggregateColumns = (x: Float64Array, xBase: number, xStride: number, w: Float64Array, wBase: number,
-  out: Float64Array, outBase: number, outStride: number, n: number) => void;
+export type AggregateColumns = (r: Float64Array | undefined, rBase: number, rStride: number, x: Float64Array | undefined, xBase: number, xStride: number,
+  w: Float64Array, wBase: number, out: Float64Array, outBase: number, outStride: number, n: number) => void;
+
+/** Normalisation methods with fixed parameters (ratio, log-ratio, goalposts): the ones that can be inline. */
+export const isFixedNormalisation = (code: number): boolean => code <= 2;
 
 const compiled = new WeakMap<CompiledMethodology, Map<string, AggregateColumns>>();
 
-export function aggregateColumns(m: CompiledMethodology, renormalise: boolean, keepAll: boolean): AggregateColumns {
+/** The compiled aggregation of `m`; `inline[k]` = 1 normalises leaf k in the pass (it must have a fixed-parameter method). */
+export function aggregateColumns(m: CompiledMethodology, renormalise: boolean, keepAll: boolean, inline?: Uint8Array): AggregateColumns {
   let byFlags = compiled.get(m);
   if (!byFlags) compiled.set(m, (byFlags = new Map()));
-  const key = `${renormalise ? 1 : 0}${keepAll ? 1 : 0}`;
+  const mask = inline ? Array.from(inline, (b) => (b ? 1 : 0)).join('') : '';
+  const key = `${renormalise ? 1 : 0}${keepAll ? 1 : 0}:${mask}`;
   let fn = byFlags.get(key);
-  if (!fn) byFlags.set(key, (fn = generate(m, renormalise, keepAll)));
+  if (!fn) byFlags.set(key, (fn = generate(m, renormalise, keepAll, inline)));
   return fn;
 }
 
-function generate(m: CompiledMethodology, renormalise: boolean, keepAll: boolean): AggregateColumns {
+function generate(m: CompiledMethodology, renormalise: boolean, keepAll: boolean, inline?: Uint8Array): AggregateColumns {
   const L = m.firstNode, N = m.parent.length, root = N - 1;
   const int = (x: number): string => {
     if (!Number.isSafeInteger(x)) throw new Error(`aggregateColumns: ${x} is not an entry index`);
@@ -42,7 +54,13 @@ function generate(m: CompiledMethodology, renormalise: boolean, keepAll: boolean
   };
   const head: string[] = [];
   for (let e = 0; e < N; e++) if (m.parent[e] >= 0) head.push(`const w${int(e)} = w[wBase + ${int(e)}];`);
-  for (let k = 0; k < L; k++) head.push(`const x${int(k)} = xBase + ${int(k)} * xStride;`);
+  const isInline = (k: number): boolean => inline?.[k] === 1;
+  for (let k = 0; k < L; k++) {
+    if (!isInline(k)) { head.push(`const x${int(k)} = xBase + ${int(k)} * xStride;`); continue; }
+    if (!isFixedNormalisation(m.method[k])) throw new Error(`aggregateColumns: leaf ${k} cannot be normalised inline`);
+    head.push(`const x${int(k)} = rBase + ${int(k)} * rStride, p${int(k)} = P1[${int(k)}], q${int(k)} = P2[${int(k)}] - P1[${int(k)}];`);
+    if (keepAll) head.push(`const o${int(k)} = outBase + ${int(k)} * outStride;`);
+  }
   if (keepAll) for (let e = L; e < N; e++) head.push(`const o${int(e)} = outBase + ${int(e)} * outStride;`);
 
   const body: string[] = [];
@@ -50,8 +68,20 @@ function generate(m: CompiledMethodology, renormalise: boolean, keepAll: boolean
   for (let e = L; e < N; e++) accumulators.push(`a${e} = 0`, `s${e} = 0`, ...(renormalise ? [] : [`m${e} = 0`]));
   body.push(`let ${accumulators.join(', ')}, v;`);
   for (let e = 0; e < N; e++) {
-    if (e < L) body.push(`v = x[x${e} + i];`);
-    else {
+    if (e < L && !isInline(e)) body.push(`v = x[x${e} + i];`);
+    else if (e < L) {
+      // The kernel's normaliseLeaf, operation for operation (clamp01 written out).
+      const clamp = 'v = v < 0 ? 0 : v > 1 ? 1 : v;';
+      body.push(`v = r[x${e} + i];`);
+      if (m.method[e] === 0) body.push(`v = v / p${e}; ${clamp}`); // ratio
+      else if (m.method[e] === 1) body.push(`if (v === v) { if (v <= 1) v = 0; else { v = Math.log10(v) / p${e}; ${clamp} } }`); // log-ratio
+      else { // goalposts (p = lower, q = upper - lower), on log10 values, lower is better
+        if (m.logScale[e] === 1) body.push('v = v > 0 ? Math.log10(v) : v !== v ? NaN : -Infinity;');
+        body.push(`v = (v - p${e}) / q${e}; ${clamp}`);
+        if (m.direction[e] < 0) body.push('if (v === v) v = 1 - v;');
+      }
+      if (keepAll) body.push(`out[o${e} + i] = v;`);
+    } else {
       const mean = `s${e} === 0${renormalise ? '' : ` || m${e} === 1`} ? NaN : a${e} / s${e}`;
       body.push(m.geometric[e] === 1 ? `v = Math.exp(${mean});` : `v = ${mean};`);
       if (keepAll) body.push(`out[o${e} + i] = v;`);
@@ -63,11 +93,11 @@ function generate(m: CompiledMethodology, renormalise: boolean, keepAll: boolean
     body.push(`if (w${e} !== 0) { if (v === v) { a${p} += ${term}; s${p} += w${e}; }${renormalise ? '' : ` else m${p} = 1;`} }`);
   }
   const source = `"use strict";
-return function aggregateColumns(x, xBase, xStride, w, wBase, out, outBase, outStride, n) {
+return function aggregateColumns(r, rBase, rStride, x, xBase, xStride, w, wBase, out, outBase, outStride, n) {
   ${head.join('\n  ')}
   for (let i = 0; i < n; i++) {
     ${body.join('\n    ')}
   }
 };`;
-  return new Function(source)() as AggregateColumns;
+  return new Function('P1', 'P2', source)(m.p1, m.p2) as AggregateColumns;
 }

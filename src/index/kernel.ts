@@ -1,5 +1,5 @@
 import type { CompiledMethodology } from './methodology.js';
-import { aggregateColumns } from './fused.js';
+import { aggregateColumns, isFixedNormalisation } from './fused.js';
 
 /**
  * The core kernel: normalise -> aggregate -> rank, over typed arrays, for every column at once.
@@ -87,19 +87,24 @@ export function runKernel(input: KernelInput): KernelOutput {
   const keys = new Float64Array(S), cols = new Int32Array(S), taken = new Uint8Array(S);
   // Per ranked entry, the order of the previous slice (see rankSlices).
   const orders = Array.from({ length: N - first }, () => ({ cols: new Int32Array(S), n: 0 }));
-  const aggregate = aggregateColumns(m, input.renormalise, keepAll);
+  // Leaves with a fixed-parameter method are normalised inside the compiled aggregation, from the raw values;
+  // the others (per-slice statistics, per-slice methods, a prenormalised bank) are normalised first.
+  const inline = values && !sm ? Uint8Array.from(m.method, (code) => (isFixedNormalisation(code) ? 1 : 0)) : new Uint8Array(L);
+  const aggregate = aggregateColumns(m, input.renormalise, keepAll, inline);
+  const allInline = inline.every((b) => b === 1);
 
   // Blocks of whole slices, small enough that a block's normalised leaves stay in cache while they are
   // aggregated and the block's scores while they are ranked. Per column the arithmetic does not depend on
   // the block size.
   const slicesPerBlock = Math.max(1, Math.floor(BLOCK_COLUMNS / S)), B = slicesPerBlock * S;
   // Where a block's normalised leaves go: into the output (keep 'all': they are returned) or a scratch.
-  if (!keepAll && !pre && leafScratch.length < L * B) leafScratch = new Float64Array(L * B);
+  if (!keepAll && !pre && !allInline && leafScratch.length < L * B) leafScratch = new Float64Array(L * B);
   const leaves = keepAll ? scores : leafScratch, stride = keepAll ? C : B;
   for (let b0 = 0; b0 < C; b0 += B) {
     const bc = Math.min(B, C - b0), s0 = b0 / S, s1 = s0 + bc / S;
     const off = keepAll ? b0 : 0; // leaves[k * stride + off + c] is leaf k, block column c
     if (values) for (let k = 0; k < L; k++) {
+      if (inline[k] === 1) continue;
       if (!sm) normaliseLeaf(m.method[k], m, k, values, k * C + b0, leaves, k * stride + off, bc, S, include, sharedInclude ? -1 : b0);
       else for (let s = s0; s < s1; s++)
         normaliseLeaf(sm[s * L + k], m, k, values, k * C + s * S, leaves, k * stride + off + (s - s0) * S, S, S, include, sharedInclude ? -1 : s * S);
@@ -110,7 +115,7 @@ export function runKernel(input: KernelInput): KernelOutput {
     for (let s = s0; s < s1; s++) {
       const readBank = pre !== undefined && !keepAll;
       const x = readBank ? pre.bank : leaves, xBase = readBank ? pre.sliceOffset[s] : off + (s - s0) * S, xStride = readBank ? S : stride;
-      aggregate(x, xBase, xStride, sw ?? baseWeights, sw ? s * N : 0, scores, s * S, C, S);
+      aggregate(values, s * S, C, x, xBase, xStride, sw ?? baseWeights, sw ? s * N : 0, scores, s * S, C, S);
     }
     for (let e = first; e < N; e++) rankSlices(scores, (keepAll ? e * C : 0) + b0, ranks, (e - first) * C + b0, bc, S, include, sharedInclude ? -1 : b0, keys, cols, orders[e - first], taken);
   }

@@ -46,21 +46,35 @@ export function childrenOf(m: CompiledMethodology): number[][] {
 }
 
 /**
- * Ranks of the index for scenarios [from, to): scenario s takes its factor values from row s of `u`
- * (scenarios x factors, in [0, 1)). Returns ranks[(s - from) * economies + e] (0 = not ranked).
+ * What every batch of scenarios shares, computed once per setup (per worker): the children of each node, and
+ * the bank of normalised leaves. The normalised leaves depend only on (data source, normalisation
+ * alternative), not on the weights or the dropped indicator, so each combination is normalised once and every
+ * scenario reads its combination in place.
  */
-export function scenarioRanks(setup: ScenarioSetup, u: Float64Array, from: number, to: number, batch = 512): Int32Array {
-  const { m, economies: nE, factors } = setup;
-  const L = m.firstNode, N = m.parent.length, d = factors.length;
-  const children = childrenOf(m);
-  const out = new Int32Array((to - from) * nE);
-  // The normalised leaves depend only on (data source, normalisation alternative), not on the weights or the
-  // dropped indicator: compute each combination once into a bank that every scenario reads in place.
+export interface PreparedScenarios { setup: ScenarioSetup; children: number[][]; alternatives: number[]; bank: Float64Array }
+
+export function prepareScenarios(setup: ScenarioSetup): PreparedScenarios {
+  const { m, economies: nE } = setup, L = m.firstNode;
   const alternatives = [METHODOLOGY_NORMALISATION, ...setup.normalisations.filter((c) => c !== METHODOLOGY_NORMALISATION)];
   const bank = new Float64Array(2 * alternatives.length * L * nE);
   [setup.imputed, setup.raw].forEach((source, i) => alternatives.forEach((code, j) => bank.set(
     normaliseLeaves(m, source, nE, setup.active, code === METHODOLOGY_NORMALISATION ? m.method : new Uint8Array(L).fill(code)),
     (i * alternatives.length + j) * L * nE)));
+  return { setup, children: childrenOf(m), alternatives, bank };
+}
+
+/**
+ * Ranks of the index for scenarios [from, to): scenario s takes its factor values from row s of `u`
+ * (scenarios x factors, in [0, 1)). Writes ranks[(s - from) * economies + e] (0 = not ranked) into `out`
+ * from `outBase` (a new array by default) and returns it.
+ */
+export function scenarioRanks(input: ScenarioSetup | PreparedScenarios, u: Float64Array, from: number, to: number,
+  out?: Int32Array, outBase = 0, batch = 512): Int32Array {
+  const prepared = 'bank' in input ? input : prepareScenarios(input);
+  const { setup, children, alternatives, bank } = prepared;
+  const { m, economies: nE, factors } = setup;
+  out ??= new Int32Array((to - from) * nE);
+  const L = m.firstNode, N = m.parent.length, d = factors.length;
   for (let b0 = from; b0 < to; b0 += batch) {
     const b1 = Math.min(to, b0 + batch), K = b1 - b0;
     const sliceOffset = new Int32Array(K);
@@ -88,7 +102,7 @@ export function scenarioRanks(setup: ScenarioSetup, u: Float64Array, from: numbe
       sliceOffset[s] = (source * alternatives.length + alternative) * L * nE;
     }
     const { ranks } = runKernel({ m, prenormalised: { bank, sliceOffset }, columns: K * nE, sliceLength: nE, include: setup.active, sliceWeights, renormalise: setup.renormalise, rank: 'root', keep: 'root' });
-    out.set(ranks, (b0 - from) * nE);
+    out.set(ranks, outBase + (b0 - from) * nE);
   }
   return out;
 }

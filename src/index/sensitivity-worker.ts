@@ -1,7 +1,14 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { scenarioRanks, type ScenarioSetup } from './sensitivity-core.js';
+import { prepareScenarios, scenarioRanks, type ScenarioSetup } from './sensitivity-core.js';
 
-/** A worker computes the ranks of a range of scenarios and sends them back (transferring the buffer). */
-const { setup, u, from, to } = workerData as { setup: ScenarioSetup; u: Float64Array; from: number; to: number };
-const ranks = scenarioRanks(setup, u, from, to);
-parentPort!.postMessage(ranks, [ranks.buffer as ArrayBuffer]);
+/**
+ * A worker of the scenario pool: prepares the setup once, says it is ready, then ranks each range of
+ * scenarios it is sent, writing into the shared output, and answers with the range.
+ */
+const prepared = prepareScenarios((workerData as { setup: ScenarioSetup }).setup);
+const nE = prepared.setup.economies;
+parentPort!.on('message', ({ u, out, from, to }: { u: Float64Array; out: Int32Array; from: number; to: number }) => {
+  scenarioRanks(prepared, u, from, to, out, from * nE);
+  parentPort!.postMessage({ from, to });
+});
+parentPort!.postMessage({ ready: true });

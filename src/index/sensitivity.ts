@@ -1,12 +1,9 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
 import { mulberry32 } from '../util/random.js';
-import { packageRoot } from '../util/paths.js';
 import { UserInputError } from '../util/errors.js';
 import type { PreparedYear } from './compute.js';
 import type { CompiledMethodology } from './methodology.js';
-import { childrenOf, normalisationCode, scenarioRanks, type Factor, type ScenarioSetup } from './sensitivity-core.js';
+import { childrenOf, normalisationCode, prepareScenarios, scenarioRanks, type Factor, type ScenarioSetup } from './sensitivity-core.js';
+import { ScenarioPool } from './sensitivity-pool.js';
 
 /**
  * Uncertainty and sensitivity analysis of an index's ranks (as in the MIS annex): Monte Carlo over
@@ -136,38 +133,24 @@ export function quantile(sorted: Float64Array, q: number): number {
   return lo + 1 < sorted.length ? sorted[lo] + (h - lo) * (sorted[lo + 1] - sorted[lo]) : sorted[lo];
 }
 
-/** Scenario ranks on this thread or split over worker threads (contiguous ranges; identical results). */
+/** Scenario ranks on this thread or over a pool of worker threads (identical results). */
 async function computeRanks(setup: ScenarioSetup, u: Float64Array, S: number, workers: number, onProgress?: (done: number, total: number) => void): Promise<Int32Array> {
   const nE = setup.economies;
   if (workers <= 1) {
+    const prepared = prepareScenarios(setup);
     const out = new Int32Array(S * nE);
     const step = Math.max(512, Math.ceil(S / 50));
     for (let from = 0; from < S; from += step) {
       const to = Math.min(S, from + step);
-      out.set(scenarioRanks(setup, u, from, to), from * nE);
+      scenarioRanks(prepared, u, from, to, out, from * nE);
       onProgress?.(to, S);
     }
     return out;
   }
-  const script = join(packageRoot(), 'dist', 'src', 'index', 'sensitivity-worker.js');
-  if (!existsSync(script)) throw new Error(`worker script missing: ${script} (run npm run build)`);
-  const out = new Int32Array(S * nE);
-  const per = Math.ceil(S / workers);
-  let done = 0;
-  await Promise.all(Array.from({ length: workers }, (_, w) => {
-    const from = w * per, to = Math.min(S, from + per);
-    if (from >= to) return Promise.resolve();
-    return new Promise<void>((resolve, reject) => {
-      const worker = new Worker(script, { workerData: { setup, u, from, to } });
-      worker.once('message', (ranks: Int32Array) => {
-        out.set(ranks, from * nE);
-        done += to - from;
-        onProgress?.(done, S);
-        resolve();
-      });
-      worker.once('error', reject);
-      worker.once('exit', (code) => { if (code !== 0) reject(new Error(`sensitivity worker exited with ${code}`)); });
-    });
-  }));
-  return out;
+  const pool = await ScenarioPool.start(setup, workers);
+  try {
+    return await pool.ranks(u, S, onProgress);
+  } finally {
+    await pool.close();
+  }
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { normaliseLeaves, runKernel } from '../../src/index/kernel.js';
 import { aggregateColumns } from '../../src/index/fused.js';
-import type { CompiledMethodology, ComponentSpec } from '../../src/index/methodology.js';
+import type { CompiledMethodology, ComponentSpec, Normalise } from '../../src/index/methodology.js';
 import { mulberry32 } from '../../src/util/random.js';
 import { IDS, compile, leaf, node } from './helpers.js';
 
@@ -68,9 +68,9 @@ describe('the compiled aggregation (aggregateColumns)', () => {
       const w = Float64Array.from(m.weight, (x) => (rand() < 0.15 ? 0 : x * (0.5 + rand())));
       const expected = aggregateByDefinition(m, leaves, C, w, renormalise);
       const all = new Float64Array(N * C);
-      aggregateColumns(m, renormalise, true)(leaves, 0, C, w, 0, all, 0, C, C);
+      aggregateColumns(m, renormalise, true)(undefined, 0, 0, leaves, 0, C, w, 0, all, 0, C, C);
       const root = new Float64Array(C);
-      aggregateColumns(m, renormalise, false)(leaves, 0, C, w, 0, root, 0, 0, C);
+      aggregateColumns(m, renormalise, false)(undefined, 0, 0, leaves, 0, C, w, 0, root, 0, 0, C);
       for (let e = L; e < N; e++) for (let c = 0; c < C; c++) expect(Object.is(all[e * C + c], expected[e * C + c])).toBe(true);
       for (let c = 0; c < C; c++) expect(Object.is(root[c], expected[(N - 1) * C + c])).toBe(true);
     }), { seed: SEED, numRuns: 300 });
@@ -83,10 +83,44 @@ describe('the compiled aggregation (aggregateColumns)', () => {
       const x = Float64Array.from(pool), packed = new Float64Array(L * n);
       for (let k = 0; k < L; k++) for (let i = 0; i < n; i++) packed[k * n + i] = x[base + k * stride + i];
       const a = new Float64Array(n), b = new Float64Array(n + 4);
-      aggregateColumns(m, true, false)(packed, 0, n, m.weight, 0, a, 0, 0, n);
-      aggregateColumns(m, true, false)(x, base, stride, m.weight, 0, b, 4, 0, n);
+      aggregateColumns(m, true, false)(undefined, 0, 0, packed, 0, n, m.weight, 0, a, 0, 0, n);
+      aggregateColumns(m, true, false)(undefined, 0, 0, x, base, stride, m.weight, 0, b, 4, 0, n);
       expect(Array.from(b.subarray(4))).toEqual(Array.from(a));
     }), { seed: SEED, numRuns: 200 });
+  });
+});
+
+describe('leaves normalised inside the compiled aggregation', () => {
+  const methods = fc.constantFrom<Normalise>(
+    { method: 'ratio', reference: 100 }, { method: 'ratio', reference: 7.5 },
+    { method: 'log-ratio', reference: 2158212 }, { method: 'log-ratio', reference: 30 },
+    { method: 'goalposts', lower: 5, upper: 95 }, { method: 'goalposts', lower: 0, upper: 40, direction: -1 },
+    { method: 'goalposts', lower: 1, upper: 1e6, log: true }, { method: 'goalposts', lower: 10, upper: 1e4, log: true, direction: -1 },
+    { method: 'minmax' }, { method: 'rank', direction: -1 },
+  );
+  const raw = fc.oneof({ weight: 1, arbitrary: fc.constant(NaN) }, { weight: 1, arbitrary: fc.constantFrom(-5, 0, 1, 5, 95, 1e6) },
+    { weight: 4, arbitrary: fc.double({ min: -50, max: 1e7, noNaN: true }) });
+
+  it('give the scores of normaliseLeaf bit for bit (ratio, log-ratio, goalposts with log and direction), keep "all" and "root", next to minmax and rank leaves', () => {
+    fc.assert(fc.property(fc.array(methods, { minLength: 1, maxLength: 6 }), fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 5 }), fc.boolean(), fc.integer(),
+      (ns, S, slices, renormalise, seed) => {
+        const w = ns.map(() => 1 / ns.length);
+        w[w.length - 1] = 1 - w.slice(0, -1).reduce((a, b) => a + b, 0);
+        const m = compile([node('a', 1, ns.map((n, k) => leaf(IDS[k], n, w[k])))]);
+        const L = m.firstNode, C = S * slices, rand = mulberry32(seed);
+        const values = Float64Array.from({ length: L * C }, () => fc.sample(raw, { numRuns: 1, seed: Math.floor(rand() * 2 ** 31) })[0]);
+        const include = Uint8Array.from({ length: C }, () => (rand() < 0.9 ? 1 : 0));
+        // sliceMethods equal to the methodology's own turn the inline path off: every leaf through normaliseLeaf.
+        const sliceMethods = new Uint8Array(slices * L);
+        for (let s = 0; s < slices; s++) sliceMethods.set(m.method, s * L);
+        for (const keep of ['all', 'root'] as const) {
+          const common = { m, values, columns: C, sliceLength: S, include, renormalise, rank: 'root' as const, keep };
+          const inline = runKernel(common), separate = runKernel({ ...common, sliceMethods });
+          expect(inline.scores.length).toBe(separate.scores.length);
+          for (let i = 0; i < inline.scores.length; i++) expect(Object.is(inline.scores[i], separate.scores[i])).toBe(true);
+          expect(Array.from(inline.ranks)).toEqual(Array.from(separate.ranks));
+        }
+      }), { seed: SEED, numRuns: 300 });
   });
 });
 
