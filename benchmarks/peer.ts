@@ -1,15 +1,19 @@
 /**
  * One peer of one scenario: load the input (timed apart), run once and write the output (the parent checks
- * that every peer returns the same numbers), then time `reps` runs. A run slower than `capMs` ends the
- * repetitions. Run in a child process of its own by `child.ts` (so that peak RSS is the peer's own), or in
+ * that every peer returns the same numbers), warm up (untimed runs until `warmMs` has passed: the JIT of the
+ * JavaScript peers settles, caches fill; the same for every peer), then time runs: at least `reps`, and until
+ * `minMs` of timed work (at most 500 runs). A run slower than `capMs` ends the repetitions. Run in a child process of its own by `child.ts` (so that peak RSS is the peer's own), or in
  * process by the smoke run.
  */
 import { performance } from 'node:perf_hooks';
 import { writeBin } from './bin.js';
 import type { Impl } from './impl/types.js';
 
-export interface PeerArgs { scenario: string; impl: string; input: string; out: string; reps: number; capMs: number }
-export interface PeerResult { load_ms: number; first_ms: number; times_ms: number[]; peak_rss_mb: number }
+export interface PeerArgs { scenario: string; impl: string; input: string; out: string; reps: number; capMs: number; warmMs: number; minMs: number }
+export interface PeerResult { load_ms: number; first_ms: number; warmup_runs: number; times_ms: number[]; peak_rss_mb: number }
+
+/** At most this many timed runs, however fast the peer. */
+export const MAX_TIMED_RUNS = 500;
 
 async function implFor(scenario: string, impl: string): Promise<Impl> {
   if (scenario === 'idi-panel') {
@@ -40,14 +44,22 @@ export async function runPeer(args: PeerArgs): Promise<PeerResult> {
   writeBin(args.out, {}, await impl.run(state));
   const firstMs = performance.now() - first;
   const times: number[] = [];
-  if (firstMs <= args.capMs)
-    for (let r = 0; r < args.reps; r++) {
+  let warmupRuns = 0;
+  if (firstMs <= args.capMs) {
+    for (let warmed = firstMs; warmed < args.warmMs; warmupRuns++) {
+      const s = performance.now();
+      await impl.run(state);
+      warmed += performance.now() - s;
+    }
+    for (let timed = 0; (times.length < args.reps || timed < args.minMs) && times.length < MAX_TIMED_RUNS;) {
       const s = performance.now();
       await impl.run(state);
       const ms = performance.now() - s;
       times.push(ms);
+      timed += ms;
       if (ms > args.capMs) break;
     }
+  }
   await impl.close?.(state);
-  return { load_ms: loadMs, first_ms: firstMs, times_ms: times, peak_rss_mb: process.resourceUsage().maxRSS / 1024 };
+  return { load_ms: loadMs, first_ms: firstMs, warmup_runs: warmupRuns, times_ms: times, peak_rss_mb: process.resourceUsage().maxRSS / 1024 };
 }

@@ -1,9 +1,10 @@
 /**
- * `npm run bench [-- --scenario NAME] [--json] [--reps N] [--cap-s S] [--smoke] [--work DIR]`
+ * `npm run bench [-- --scenario NAME] [--json] [--reps N] [--warmup-s S] [--min-s S] [--cap-s S] [--smoke] [--work DIR]`
  *
  * Each scenario builds its input once, runs every peer in a child process of its own (peak RSS per peer),
- * first checks that every peer returns the engine's numbers, then reports the median, min and max of the
- * timed runs, each peer's ratio to the engine, load time (apart) and peak RSS. `--json` prints only
+ * first checks that every peer returns the engine's numbers, warms every peer up for the same time (--warmup-s,
+ * default 1 s), times at least --reps runs (default 5) and at least --min-s of work (default 1 s; at most 500
+ * runs), then reports the median, min and max of the timed runs, the first (cold) run, each peer's ratio to the engine, load time (apart) and peak RSS. `--json` prints only
  * {"machine", "scenarios"} on stdout (progress goes to stderr). `--smoke` runs every scenario at a tiny size
  * with one repetition, the Node peers in process (the test suite's check of peers and JSON shape).
  */
@@ -19,18 +20,18 @@ import { basketsInput, idiPanelInput, monteCarloInput, readBin as readInput, typ
 
 export interface Result {
   impl: string; median_ms: number | null; min_ms: number | null; max_ms: number | null; peak_rss_mb: number | null;
-  ratio_to_engine: number | null; load_ms: number | null; runs: number; agrees: boolean | null; mismatches?: number; dnf?: boolean; note?: string;
+  ratio_to_engine: number | null; load_ms: number | null; first_ms: number | null; warmup_runs: number | null; runs: number; agrees: boolean | null; mismatches?: number; dnf?: boolean; note?: string;
 }
 export interface ScenarioResult { name: string; size: Record<string, number | string>; results: Result[]; parse_ms?: number; check: string }
 export interface Report { machine: Record<string, unknown>; command: string; scenarios: ScenarioResult[] }
 
-interface Options { scenario?: string; json: boolean; reps: number; capMs: number; smoke: boolean; work: string }
+interface Options { scenario?: string; json: boolean; reps: number; warmMs: number; minMs: number; capMs: number; smoke: boolean; work: string }
 
 const here = dirname(fileURLToPath(import.meta.url));
 const log = (s: string): void => { process.stderr.write(s + '\n'); };
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { json: false, reps: 5, capMs: 60_000, smoke: false, work: join(tmpdir(), 'ictstat-bench') };
+  const o: Options = { json: false, reps: 5, warmMs: 1000, minMs: 1000, capMs: 60_000, smoke: false, work: join(tmpdir(), 'ictstat-bench') };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--json') o.json = true;
@@ -38,10 +39,12 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--scenario') o.scenario = argv[++i];
     else if (a === '--reps') o.reps = Number(argv[++i]);
     else if (a === '--cap-s') o.capMs = Number(argv[++i]) * 1000;
+    else if (a === '--warmup-s') o.warmMs = Number(argv[++i]) * 1000;
+    else if (a === '--min-s') o.minMs = Number(argv[++i]) * 1000;
     else if (a === '--work') o.work = argv[++i];
-    else throw new Error(`unknown argument ${a} (--scenario NAME, --json, --reps N, --cap-s S, --smoke, --work DIR)`);
+    else throw new Error(`unknown argument ${a} (--scenario NAME, --json, --reps N, --warmup-s S, --min-s S, --cap-s S, --smoke, --work DIR)`);
   }
-  if (o.smoke) o.reps = 1;
+  if (o.smoke) { o.reps = 1; o.warmMs = 0; o.minMs = 0; }
   return o;
 }
 
@@ -56,14 +59,15 @@ export function machine(): Record<string, unknown> {
 // ---------------------------------------------------------------- running peers
 type ChildResult = PeerResult;
 
-function runChild(args: Record<string, unknown>, capMs: number, reps: number): Promise<ChildResult | { dnf: true; error?: string }> {
+function runChild(args: Record<string, unknown>, o: Options): Promise<ChildResult | { dnf: true; error?: string }> {
+  const { reps, capMs, warmMs, minMs } = o;
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--max-old-space-size=8192', join(here, 'child.js'), JSON.stringify({ ...args, reps, capMs })], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--max-old-space-size=8192', join(here, 'child.js'), JSON.stringify({ ...args, reps, capMs, warmMs, minMs })], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '', err = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (err += d));
-    // The cap: every run within capMs, plus a minute for loading.
-    const timer = setTimeout(() => child.kill('SIGKILL'), capMs * (reps + 1) + 60_000);
+    // The cap: every run within capMs, the warm-up and the minimum time, plus a minute for loading.
+    const timer = setTimeout(() => child.kill('SIGKILL'), capMs * (reps + 2) + warmMs + minMs + 60_000);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       if (code !== 0 || signal) return resolve({ dnf: true, error: signal ? `killed (${signal}): over the time cap` : err.trim().split('\n').slice(-5).join(' | ') });
@@ -81,14 +85,15 @@ function compileC(work: string): string {
   return (cBinary = bin);
 }
 
-function runC(input: string, out: string, reps: number, capMs: number): ChildResult | { dnf: true; error: string } {
+function runC(input: string, out: string, o: Options): ChildResult | { dnf: true; error: string } {
   const t0 = performance.now();
   try {
-    const stdout = execFileSync(cBinary!, [input, out, String(reps + 1)], { encoding: 'utf8', timeout: capMs * (reps + 1) + 60_000 });
+    const stdout = execFileSync(cBinary!, [input, out, String(o.reps), String(o.minMs), String(o.warmMs)], { encoding: 'utf8', timeout: o.capMs * (o.reps + 2) + o.warmMs + o.minMs + 60_000 });
     const wall = performance.now() - t0;
-    const r = JSON.parse(stdout.trim()) as { times_ms: number[]; peak_rss_mb: number };
-    const total = r.times_ms.reduce((a, b) => a + b, 0);
-    return { load_ms: wall - total, first_ms: r.times_ms[0], times_ms: r.times_ms.slice(1), peak_rss_mb: r.peak_rss_mb };
+    const r = JSON.parse(stdout.trim()) as { first_ms: number; warmup_runs: number; times_ms: number[]; peak_rss_mb: number };
+    // Load time: the wall time of the process less its compute (the warm-up runs are at least warmMs, or none).
+    const compute = r.first_ms + r.times_ms.reduce((a, b) => a + b, 0) + (r.warmup_runs > 0 ? o.warmMs : 0);
+    return { load_ms: Math.max(0, wall - compute), first_ms: r.first_ms, warmup_runs: r.warmup_runs, times_ms: r.times_ms, peak_rss_mb: r.peak_rss_mb };
   } catch (e) {
     return { dnf: true, error: (e as Error).message };
   }
@@ -133,19 +138,19 @@ async function runScenario(o: Options, name: string, size: Record<string, number
     log(`  ${name} ${JSON.stringify(size)} ${impl} ...`);
     const out = join(dirname(input), `out-${name}-${Object.values(size).join('-')}-${impl}.bin`);
     // The smoke runs the Node peers in process (seconds, not a process per peer); the real run isolates each peer.
-    const r = impl === 'c' ? runC(input, out, o.reps, o.capMs)
-      : o.smoke ? await runPeer({ scenario, impl, input, out, reps: o.reps, capMs: o.capMs }).catch((e: Error) => ({ dnf: true as const, error: e.message }))
-      : await runChild({ scenario, impl, input, out }, o.capMs, o.reps);
+    const r = impl === 'c' ? runC(input, out, o)
+      : o.smoke ? await runPeer({ scenario, impl, input, out, reps: o.reps, capMs: o.capMs, warmMs: o.warmMs, minMs: o.minMs }).catch((e: Error) => ({ dnf: true as const, error: e.message }))
+      : await runChild({ scenario, impl, input, out }, o);
     if ('dnf' in r || r.times_ms.length === 0 || r.first_ms > o.capMs || r.times_ms.some((t) => t > o.capMs)) {
       const error = 'dnf' in r ? r.error : `a run took over the cap of ${o.capMs / 1000} s`;
       log(`    DNF: ${error}`);
-      results.push({ impl, median_ms: null, min_ms: null, max_ms: null, peak_rss_mb: 'dnf' in r ? null : r.peak_rss_mb, ratio_to_engine: null, load_ms: 'dnf' in r ? null : r.load_ms, runs: 0, agrees: null, dnf: true, note: error });
+      results.push({ impl, median_ms: null, min_ms: null, max_ms: null, peak_rss_mb: 'dnf' in r ? null : r.peak_rss_mb, ratio_to_engine: null, load_ms: 'dnf' in r ? null : r.load_ms, first_ms: 'dnf' in r ? null : +r.first_ms.toFixed(2), warmup_runs: 'dnf' in r ? null : r.warmup_runs, runs: 0, agrees: null, dnf: true, note: error });
       continue;
     }
     const output = impl === 'c' ? cOutput(out, outputs.get('engine')!) : readBin(out).arrays;
     outputs.set(impl, output);
     rmSync(out, { force: true });
-    results.push({ impl, median_ms: median(r.times_ms), min_ms: Math.min(...r.times_ms), max_ms: Math.max(...r.times_ms), peak_rss_mb: +r.peak_rss_mb.toFixed(1), ratio_to_engine: null, load_ms: +r.load_ms.toFixed(1), runs: r.times_ms.length, agrees: null });
+    results.push({ impl, median_ms: median(r.times_ms), min_ms: Math.min(...r.times_ms), max_ms: Math.max(...r.times_ms), peak_rss_mb: +r.peak_rss_mb.toFixed(1), ratio_to_engine: null, load_ms: +r.load_ms.toFixed(1), first_ms: +r.first_ms.toFixed(2), warmup_runs: r.warmup_runs, runs: r.times_ms.length, agrees: null });
   }
   const engine = outputs.get('engine');
   const e = results.find((r) => r.impl === 'engine');
@@ -219,7 +224,7 @@ export async function runBenchmarks(o: Options): Promise<Report> {
   const scenarios: ScenarioResult[] = [];
   const tiny = o.smoke;
   if (want('idi-panel')) scenarios.push(...await idiPanel(o, dir, tiny ? [1] : [1, 20, 200], ['engine', 'c', 'naive', 'arquero', 'duckdb', 'danfojs']));
-  if (want('monte-carlo')) scenarios.push(...await monteCarlo(o, dir, [tiny ? 20 : 10_000], ['engine', 'engine-workers-1', 'engine-workers-2', 'naive']));
+  if (want('monte-carlo')) scenarios.push(...await monteCarlo(o, dir, [tiny ? 20 : 10_000], ['engine', 'engine-workers-1', 'engine-workers-2', 'engine-workers-1-cold', 'engine-workers-2-cold', 'naive']));
   if (want('baskets')) scenarios.push(...await baskets(o, dir, tiny ? [5_000] : [1_000_000, 3_000_000], ['engine', 'naive', 'arquero', 'duckdb']));
   if (want('scaling')) {
     scenarios.push(...await idiPanel(o, dir, tiny ? [1, 2] : [2, 20, 200], tiny ? ['engine'] : ['engine', 'c'], 'scaling', 1));
@@ -237,11 +242,11 @@ export function table(r: Report): string {
   const lines: string[] = [];
   lines.push(`machine: ${r.machine.nproc} cores, ${r.machine.cpu}, ${r.machine.memory_gb} GB, Node ${r.machine.node}; load average ${JSON.stringify(r.machine.loadavg_at_start)} -> ${JSON.stringify(r.machine.loadavg_at_end)}`);
   lines.push('');
-  lines.push('| scenario | size | impl | median ms | min ms | max ms | x engine | load ms | peak RSS MB | runs | same numbers |');
-  lines.push('|---|---|---|---:|---:|---:|---:|---:|---:|---:|---|');
+  lines.push('| scenario | size | impl | median ms | min ms | max ms | x engine | first run ms | load ms | peak RSS MB | runs | same numbers |');
+  lines.push('|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|');
   for (const s of r.scenarios)
     for (const x of s.results)
-      lines.push(`| ${s.name} | ${Object.entries(s.size).map(([k, v]) => `${k}=${v}`).join(' ')} | ${x.impl} | ${x.dnf ? 'DNF' : fmt(x.median_ms)} | ${fmt(x.min_ms)} | ${fmt(x.max_ms)} | ${fmt(x.ratio_to_engine, 2)} | ${fmt(x.load_ms)} | ${fmt(x.peak_rss_mb)} | ${x.runs} | ${x.dnf ? (x.note ?? '') : x.agrees === null ? '-' : x.agrees ? 'yes' : `NO (${x.mismatches})`} |`);
+      lines.push(`| ${s.name} | ${Object.entries(s.size).map(([k, v]) => `${k}=${v}`).join(' ')} | ${x.impl} | ${x.dnf ? 'DNF' : fmt(x.median_ms)} | ${fmt(x.min_ms)} | ${fmt(x.max_ms)} | ${fmt(x.ratio_to_engine, 2)} | ${fmt(x.first_ms)} | ${fmt(x.load_ms)} | ${fmt(x.peak_rss_mb)} | ${x.runs} | ${x.dnf ? (x.note ?? '') : x.agrees === null ? '-' : x.agrees ? 'yes' : `NO (${x.mismatches})`} |`);
   const parses = r.scenarios.filter((s) => s.parse_ms !== undefined);
   if (parses.length) lines.push('', 'tariff CSV parse (readTariffs, once per size, not in the timings): ' + parses.map((s) => `${s.size.plans} plans ${fmt(s.parse_ms ?? null, 0)} ms`).join('; '));
   return lines.join('\n');

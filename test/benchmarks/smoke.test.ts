@@ -35,13 +35,13 @@ describe('benchmarks smoke (--smoke --json)', () => {
     expect([...names].sort()).toEqual(['baskets', 'idi-panel', 'monte-carlo', 'scaling']);
     const peers = (name: string): string[] => report.scenarios.find((s) => s.name === name)!.results.map((r) => r.impl as string);
     expect(peers('idi-panel')).toEqual(['engine', 'c', 'naive', 'arquero', 'duckdb', 'danfojs']);
-    expect(peers('monte-carlo')).toEqual(['engine', 'engine-workers-1', 'engine-workers-2', 'naive']);
+    expect(peers('monte-carlo')).toEqual(['engine', 'engine-workers-1', 'engine-workers-2', 'engine-workers-1-cold', 'engine-workers-2-cold', 'naive']);
     expect(peers('baskets')).toEqual(['engine', 'naive', 'arquero', 'duckdb']);
     expect(report.scenarios.find((s) => s.name === 'idi-panel')!.size).toMatchObject({ K: 1, economies: 194, years: 60 });
     for (const s of report.scenarios)
       for (const r of s.results) {
         expect(r, `${s.name} ${r.impl}`).toMatchObject({ agrees: true, runs: 1 });
-        for (const k of ['median_ms', 'min_ms', 'max_ms', 'peak_rss_mb', 'ratio_to_engine']) expect(typeof r[k], `${s.name} ${r.impl} ${k}`).toBe('number');
+        for (const k of ['median_ms', 'min_ms', 'max_ms', 'first_ms', 'warmup_runs', 'peak_rss_mb', 'ratio_to_engine']) expect(typeof r[k], `${s.name} ${r.impl} ${k}`).toBe('number');
       }
   }, 120_000);
 });
