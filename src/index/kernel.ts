@@ -84,9 +84,7 @@ export function runKernel(input: KernelInput): KernelOutput {
   if (!keepAll && first < N - 1) throw new Error("kernel: keep 'root' ranks only the root (rank: 'root')");
   const scores = new Float64Array((keepAll ? N : 1) * C);
   const ranks = new Int32Array((N - first) * C);
-  const keys = new Float64Array(S), cols = new Int32Array(S), taken = new Uint8Array(S);
-  // Per ranked entry, the order of the previous slice (see rankSlices).
-  const orders = Array.from({ length: N - first }, () => ({ cols: new Int32Array(S), n: 0 }));
+  const sortScratch = rankScratch(S);
   // Leaves with a fixed-parameter method are normalised inside the compiled aggregation, from the raw values;
   // the others (per-slice statistics, per-slice methods, a prenormalised bank) are normalised first.
   const inline = values && !sm ? Uint8Array.from(m.method, (code) => (isFixedNormalisation(code) ? 1 : 0)) : new Uint8Array(L);
@@ -117,7 +115,7 @@ export function runKernel(input: KernelInput): KernelOutput {
       const x = readBank ? pre.bank : leaves, xBase = readBank ? pre.sliceOffset[s] : off + (s - s0) * S, xStride = readBank ? S : stride;
       aggregate(values, s * S, C, x, xBase, xStride, sw ?? baseWeights, sw ? s * N : 0, scores, s * S, C, S);
     }
-    for (let e = first; e < N; e++) rankSlices(scores, (keepAll ? e * C : 0) + b0, ranks, (e - first) * C + b0, bc, S, include, sharedInclude ? -1 : b0, keys, cols, orders[e - first], taken);
+    for (let e = first; e < N; e++) rankSlices(scores, (keepAll ? e * C : 0) + b0, ranks, (e - first) * C + b0, bc, S, include, sharedInclude ? -1 : b0, sortScratch);
   }
   return { scores, ranks };
 }
@@ -200,53 +198,74 @@ function normaliseSlice(method: number, direction: number, values: Float64Array,
 /** Scratch for the rank normalisation, grown to the longest slice seen. */
 let rankKeys = new Float64Array(256), rankCols = new Int32Array(256);
 
+/** The arrays rankSlices sorts in: one slice's keys and columns, a second copy, bucket ids and counts. */
+interface RankScratch { keys: Float64Array; cols: Int32Array; keys2: Float64Array; cols2: Int32Array; bucket: Int32Array; counts: Int32Array }
+const rankScratch = (S: number): RankScratch => ({
+  keys: new Float64Array(S), cols: new Int32Array(S), keys2: new Float64Array(S), cols2: new Int32Array(S), bucket: new Int32Array(S), counts: new Int32Array(S),
+});
+
 /**
  * Competition ranks (1, 2, 2, 4) by descending unrounded score within each slice; ties share the better
- * rank. Each slice's scores are sorted with their column (on two typed arrays, no comparator callback) and
- * the ranks assigned in one walk of the sorted order. Neighbouring slices (consecutive years, Monte Carlo
- * scenarios) rank nearly alike, so the scores are gathered in the previous slice's order (`order`) and an
- * insertion sort finishes the job in about n + inversions steps; a slice that moved too much falls back to
- * the quicksort. Ties get one rank whatever their order, so the ranks do not depend on the previous slice.
+ * rank. Each slice's scores are sorted with their column (typed arrays, no comparator callback) and the
+ * ranks assigned in one walk of the sorted order.
  */
-function rankSlices(scores: Float64Array, sbase: number, ranks: Int32Array, rbase: number, count: number, S: number, include: Uint8Array, col0: number,
-  keys: Float64Array, cols: Int32Array, order: { cols: Int32Array; n: number }, taken: Uint8Array): void {
+function rankSlices(scores: Float64Array, sbase: number, ranks: Int32Array, rbase: number, count: number, S: number, include: Uint8Array, col0: number, t: RankScratch): void {
+  const { keys, cols } = t;
   for (let s = 0; s < count; s += S) {
-    let n = 0;
+    let n = 0, lo = Infinity, hi = -Infinity;
     const ib = col0 < 0 ? 0 : col0 + s; // include of column i: include[ib + i]
-    const prev = order.cols, pn = order.n;
-    for (let j = 0; j < pn; j++) {
-      const i = prev[j], x = scores[sbase + s + i];
-      if (include[ib + i] && x === x) { keys[n] = x; cols[n++] = i; taken[i] = 1; }
-    }
     for (let i = 0; i < S; i++) {
-      if (taken[i] === 1) { taken[i] = 0; continue; }
       const x = scores[sbase + s + i];
-      if (include[ib + i] && x === x) { keys[n] = x; cols[n++] = i; }
+      if (include[ib + i] && x === x) {
+        keys[n] = x; cols[n++] = i;
+        if (x < lo) lo = x;
+        if (x > hi) hi = x;
+      }
     }
-    if (pn === 0) sortDescending(keys, cols, 0, n - 1);
-    else finishSortDescending(keys, cols, n);
+    sortDescendingByBuckets(t, n, lo, hi);
     let rank = 0;
     for (let j = 0; j < n; j++) {
       if (j === 0 || keys[j] !== keys[j - 1]) rank = j + 1;
       ranks[rbase + s + cols[j]] = rank;
     }
-    prev.set(cols.subarray(0, n));
-    order.n = n;
   }
 }
 
-/** Sort nearly sorted keys[0..n) descending, moving cols along: insertion sort, or the quicksort after 8n moves. */
-function finishSortDescending(keys: Float64Array, cols: Int32Array, n: number): void {
+/**
+ * Sort t.keys[0..n) descending, moving t.cols along, in about linear time: distribute the keys into n buckets
+ * by value between lo and hi (floating-point scaling is monotonic, so the buckets come out in order), then one
+ * insertion sort pass, which only moves keys within their bucket. The insertion pass compares the exact keys,
+ * so the result is a correct sort whatever the distribution; if the keys bunch up (many moves), the quicksort
+ * takes over.
+ */
+function sortDescendingByBuckets(t: RankScratch, n: number, lo: number, hi: number): void {
+  const { keys, cols, keys2, cols2, bucket, counts } = t;
+  const span = hi - lo;
+  if (!(span > 0)) return; // fewer than two distinct keys: any order is sorted
+  const scale = (n - 1) / span, top = n - 1;
+  for (let b = 0; b < n; b++) counts[b] = 0;
+  for (let j = 0; j < n; j++) {
+    const b = top - (((keys[j] - lo) * scale) | 0); // highest keys first; |0 of NaN (infinite keys) is 0
+    bucket[j] = b;
+    counts[b]++;
+  }
+  for (let b = 0, sum = 0; b < n; b++) { const c = counts[b]; counts[b] = sum; sum += c; }
+  for (let j = 0; j < n; j++) { const p = counts[bucket[j]]++; keys2[p] = keys[j]; cols2[p] = cols[j]; }
   let budget = 8 * n;
+  keys[0] = keys2[0]; cols[0] = cols2[0];
   for (let i = 1; i < n; i++) {
-    const k = keys[i];
-    if (keys[i - 1] >= k) continue;
-    const c = cols[i];
+    const k = keys2[i], c = cols2[i];
     let j = i - 1;
+    if (keys[j] >= k) { keys[i] = k; cols[i] = c; continue; }
     while (j >= 0 && keys[j] < k) { keys[j + 1] = keys[j]; cols[j + 1] = cols[j]; j--; }
     keys[j + 1] = k; cols[j + 1] = c;
     budget -= i - 1 - j;
-    if (budget < 0) { sortDescending(keys, cols, 0, n - 1); return; }
+    if (budget < 0) { // bunched keys: hand the rest to the quicksort
+      keys.set(keys2.subarray(i + 1, n), i + 1);
+      cols.set(cols2.subarray(i + 1, n), i + 1);
+      sortDescending(keys, cols, 0, n - 1);
+      return;
+    }
   }
 }
 

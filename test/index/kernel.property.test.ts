@@ -171,16 +171,21 @@ describe('runKernel properties', () => {
     }), { seed: SEED, numRuns: RUNS });
   });
 
-  it('ranks do not depend on the slice before (gathered in its order): sorted, reversed, shuffled, tied and partly excluded neighbours', () => {
-    const m = compile([leaf('internet_users_pct', { method: 'ratio', reference: 1000 }, 1)]);
-    fc.assert(fc.property(fc.integer({ min: 1, max: 60 }), fc.array(fc.constantFrom('sorted', 'reversed', 'shuffled', 'tied'), { minLength: 2, maxLength: 8 }), fc.integer(),
-      (S, kinds, seed) => {
+  it('ranks are exact whatever the distribution of scores (the bucket sort): sorted, reversed, shuffled, tied, bunched around an outlier, negative (zscore)', () => {
+    const methodologies = [
+      compile([leaf('internet_users_pct', { method: 'ratio', reference: 1000 }, 1)]),
+      compile([leaf('internet_users_pct', { method: 'zscore' }, 1)]),
+    ];
+    fc.assert(fc.property(fc.integer({ min: 1, max: 60 }), fc.array(fc.constantFrom('sorted', 'reversed', 'shuffled', 'tied', 'bunched'), { minLength: 1, maxLength: 8 }), fc.integer(), fc.boolean(),
+      (S, kinds, seed, zscore) => {
+        const m = methodologies[zscore ? 1 : 0];
         let r = seed >>> 0;
         const rand = (): number => ((r = (Math.imul(r, 1664525) + 1013904223) >>> 0) / 2 ** 32);
         const C = S * kinds.length, values = new Float64Array(C), include = new Uint8Array(C);
         kinds.forEach((kind, s) => {
           for (let i = 0; i < S; i++) {
-            values[s * S + i] = kind === 'sorted' ? i : kind === 'reversed' ? S - i : kind === 'tied' ? Math.floor(rand() * 3) : Math.floor(rand() * 1000);
+            values[s * S + i] = kind === 'sorted' ? i : kind === 'reversed' ? S - i : kind === 'tied' ? Math.floor(rand() * 3)
+              : kind === 'bunched' ? (i === 0 ? 1e6 : rand() * 1e-3) : Math.floor(rand() * 1000);
             if (rand() < 0.1) values[s * S + i] = NaN;
             include[s * S + i] = rand() < 0.9 ? 1 : 0;
           }
@@ -188,7 +193,7 @@ describe('runKernel properties', () => {
         const { scores, ranks } = runKernel({ m, values, columns: C, sliceLength: S, include, renormalise: true, rank: 'root' });
         const root = m.parent.length - 1;
         expect(Array.from(ranks)).toEqual(expectedRanks(scores, root * C, C, S, include));
-      }), { seed: SEED, numRuns: RUNS });
+      }), { seed: SEED, numRuns: RUNS * 2 });
   });
 
   it('ties share the better rank, and scores equal to 2 decimals but not unrounded get different ranks', () => {
