@@ -3,7 +3,7 @@
  *
  * Each scenario builds its input once, runs every peer in a child process of its own (peak RSS per peer),
  * first checks that every peer returns the engine's numbers, warms every peer up for the same time (--warmup-s,
- * default 1 s), times at least --reps runs (default 5) and at least --min-s of work (default 1 s; at most 500
+ * default 3 s), times at least --reps runs (default 5) and at least --min-s of work (default 2 s; at most 500
  * runs), then reports the median, min and max of the timed runs, the first (cold) run, each peer's ratio to the engine, load time (apart) and peak RSS. `--json` prints only
  * {"machine", "scenarios"} on stdout (progress goes to stderr). `--smoke` runs every scenario at a tiny size
  * with one repetition, the Node peers in process (the test suite's check of peers and JSON shape).
@@ -31,7 +31,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const log = (s: string): void => { process.stderr.write(s + '\n'); };
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { json: false, reps: 5, warmMs: 1000, minMs: 1000, capMs: 60_000, smoke: false, work: join(tmpdir(), 'ictstat-bench') };
+  const o: Options = { json: false, reps: 5, warmMs: 3000, minMs: 2000, capMs: 60_000, smoke: false, work: join(tmpdir(), 'ictstat-bench') };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--json') o.json = true;

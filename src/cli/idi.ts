@@ -1,12 +1,11 @@
 import { writeFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import type { Table } from 'apache-arrow';
-import { computeIndex, latestYearWithData, prepareYear, requiredIndicators } from '../index/compute.js';
-import { runSensitivity } from '../index/sensitivity.js';
-import { csvRow } from '../util/csv.js';
+import { computeIndex, latestYearWithData, requiredIndicators } from '../index/compute.js';
+import { SENSITIVITY_DEFAULTS, checkSensitivityOptions, sensitivityOfYear } from '../index/sensitivity.js';
 import { progressBar } from './progress.js';
 import { bundledMethodologies, loadMethodology } from '../index/methodology.js';
-import { groupTable, rankingTable } from '../index/tables.js';
+import { groupTable, rankingTable, sensitivityTable } from '../index/tables.js';
 import { loadIndicatorRegistry } from '../registry/indicators.js';
 import { loadGroupings } from '../registry/groupings.js';
 import { tableToCsv, tableToMarkdown, type ReportTable } from '../report/table.js';
@@ -110,30 +109,22 @@ function registerSensitivityCommand(idi: Command): void {
     .action(async (o) => {
       const registry = loadIndicatorRegistry();
       const m = loadMethodology(o.methodology, registry);
-      if (!(o.concentration > 0)) throw new UserInputError('--concentration must be a number above 0');
-      if (!(o.band >= 0 && o.band < 1)) throw new UserInputError('--band must be within [0, 1)');
+      const options = {
+        draws: o.draws, seed: o.seed, workers: o.workers, weightMode: o.weights, concentration: o.concentration, band: o.band,
+        normalisations: o.normalisations ?? SENSITIVITY_DEFAULTS.normalisations, imputation: o.imputationFactor, dropOne: o.drop,
+      };
+      checkSensitivityOptions(options, (name) => `--${name}`);
       const table = await loadObservations(o, requiredIndicators(m, registry));
-      const groupings = loadGroupings();
-      const reference = computeIndex({ methodology: m, year: o.year, table, indicators: registry, groupings });
-      const prepared = prepareYear({ methodology: m, year: o.year, table, indicators: registry, groupings }, o.year);
       const bar = progressBar(`sensitivity ${m.spec.id} ${o.year}`, 0);
       const started = Date.now();
-      const result = await runSensitivity(m, prepared, new Map(reference.economies.map((e) => [e.economy, e.rank])), {
-        draws: o.draws, seed: o.seed, workers: o.workers, weightMode: o.weights, concentration: o.concentration, band: o.band,
-        normalisations: o.normalisations ?? ['methodology', 'minmax', 'rank'], imputation: o.imputationFactor, dropOne: o.drop,
-        onProgress: (done, total) => bar(done, total),
-      });
+      const result = await sensitivityOfYear({ methodology: m, year: o.year, table, indicators: registry, groupings: loadGroupings() },
+        { ...options, onProgress: (done, total) => bar(done, total) });
       bar.finish();
       process.stderr.write(`${result.scenarios.toLocaleString('en')} scenarios (N = ${result.draws}, ${result.factors.length} factors) in ${((Date.now() - started) / 1000).toFixed(1)} s; mean Sobol indices over economies:\n` +
         result.factors.map((f) => `  ${f.name.padEnd(24)} first-order ${f.meanFirstOrder.toFixed(3)}  total ${f.meanTotal.toFixed(3)}`).join('\n') + '\n');
-      const names = new Map(reference.economies.map((e) => [e.economy, e.name]));
-      let output: string;
-      if (o.format === 'json') output = JSON.stringify({ methodology: m.spec.id, ...result }, null, 2) + '\n';
-      else {
-        const cols = ['economy', 'name', 'rank', 'median_rank', 'p05_rank', 'p95_rank', 'volatility', ...result.factors.flatMap((f) => [`S_${f.name}`, `ST_${f.name}`])];
-        output = csvRow(cols) + result.economies.map((e) => csvRow([e.economy, names.get(e.economy), e.rank, e.medianRank, e.p05, e.p95, e.volatility,
-          ...result.factors.flatMap((f) => [e.firstOrder[f.name], e.total[f.name]])])).join('');
-      }
+      const { names: _names, ...rest } = result;
+      void _names;
+      const output = o.format === 'json' ? JSON.stringify({ methodology: m.spec.id, ...rest }, null, 2) + '\n' : tableToCsv(sensitivityTable({ methodology: m.spec.id, ...result }));
       if (o.out) writeFileSync(o.out, output);
       else process.stdout.write(output);
     });

@@ -1,6 +1,6 @@
 import { mulberry32 } from '../util/random.js';
 import { UserInputError } from '../util/errors.js';
-import type { PreparedYear } from './compute.js';
+import { computeIndex, prepareYear, type IndexOptions, type PreparedYear } from './compute.js';
 import type { CompiledMethodology } from './methodology.js';
 import { childrenOf, normalisationCode, prepareScenarios, scenarioRanks, type Factor, type ScenarioSetup } from './sensitivity-core.js';
 import { ScenarioPool } from './sensitivity-pool.js';
@@ -125,6 +125,34 @@ export async function runSensitivity(m: CompiledMethodology, prepared: PreparedY
     factors: factors.map((f, i) => ({ name: f.name, kind: f.kind, meanFirstOrder: counted ? firstSum[i] / counted : 0, meanTotal: counted ? totalSum[i] / counted : 0 })),
     economies,
   };
+}
+
+/** The defaults of every front end (CLI, API, report): the MIS annex's factors at a Dirichlet concentration of 50. */
+export const SENSITIVITY_DEFAULTS: Omit<SensitivityOptions, 'onProgress'> = {
+  draws: 10000, seed: 1, workers: 1, weightMode: 'dirichlet', concentration: 50, band: 0.25,
+  normalisations: ['methodology', 'minmax', 'rank'], imputation: true, dropOne: true,
+};
+
+/** Check the options a user gave, with messages that name them as the user wrote them (`name`: "--draws" for the CLI, "draws" for the API). */
+export function checkSensitivityOptions(o: Omit<SensitivityOptions, 'onProgress'>, name = (option: string): string => option): void {
+  if (!(Number.isInteger(o.draws) && o.draws >= 2)) throw new UserInputError(`${name('draws')} must be an integer of at least 2, not ${o.draws}`);
+  if (!(Number.isInteger(o.seed) && o.seed >= 0 && o.seed < 2 ** 32)) throw new UserInputError(`${name('seed')} must be an integer from 0 to 2^32 - 1, not ${o.seed}`);
+  if (!(o.concentration > 0 && Number.isFinite(o.concentration))) throw new UserInputError(`${name('concentration')} must be a number above 0, not ${o.concentration}`);
+  if (!(o.band >= 0 && o.band < 1)) throw new UserInputError(`${name('band')} must be within [0, 1), not ${o.band}`);
+  if (o.weightMode !== 'dirichlet' && o.weightMode !== 'uniform') throw new UserInputError(`${name('weights')} must be dirichlet or uniform, not "${String(o.weightMode)}"`);
+}
+
+/**
+ * The sensitivity of one data year's ranks, from the observations: the reference index (the published ranks)
+ * and the year's prepared matrix, then the Monte Carlo. What `ictstat idi sensitivity`, the API and the report
+ * call.
+ */
+export async function sensitivityOfYear(opts: Omit<IndexOptions, 'previous'>, o: SensitivityOptions): Promise<SensitivityResult & { names: Map<string, string> }> {
+  checkSensitivityOptions(o);
+  const reference = computeIndex(opts);
+  const prepared = prepareYear(opts, opts.year);
+  const result = await runSensitivity(opts.methodology, prepared, new Map(reference.economies.map((e) => [e.economy, e.rank])), o);
+  return { ...result, names: new Map(reference.economies.map((e) => [e.economy, e.name])) };
 }
 
 /** Type-7 (linear) quantile of a sorted sample. */

@@ -85,3 +85,41 @@ export function groupTable(r: IndexResult, groupingIds: readonly string[], group
     notes: [`Over ranked economies${balancedWith ? ` ranked in both ${balancedWith.year} and ${r.year} (balanced)` : ''}; population-weighted means use the population of the data year (or the latest earlier).`],
   };
 }
+
+/** What sensitivityTable needs of a sensitivity result (SensitivityResult and the economies' names). */
+export interface SensitivityTableInput {
+  methodology: string;
+  year: number; draws: number; seed: number; scenarios: number;
+  factors: Array<{ name: string }>;
+  economies: Array<{ economy: string; rank: number | null; medianRank: number; p05: number; p95: number; volatility: number; firstOrder: Record<string, number>; total: Record<string, number> }>;
+  names: Map<string, string>;
+}
+
+/** Per economy: the published rank, the median rank, the 5th-95th percentile interval, the volatility and the Sobol indices of each factor. */
+export function sensitivityTable(r: SensitivityTableInput): ReportTable {
+  const columns: Column[] = [
+    { key: 'economy', label: 'economy', type: 'text' },
+    { key: 'name', label: 'name', type: 'text' },
+    { key: 'rank', label: 'rank', type: 'integer' },
+    { key: 'median_rank', label: 'median rank', type: 'number', decimals: 1 },
+    { key: 'p05_rank', label: 'p05 rank', type: 'number', decimals: 1 },
+    { key: 'p95_rank', label: 'p95 rank', type: 'number', decimals: 1 },
+    { key: 'volatility', label: 'volatility', type: 'number', decimals: 2 },
+    ...r.factors.flatMap((f): Column[] => [
+      { key: `S_${f.name}`, label: `S ${f.name}`, type: 'number', decimals: 3 },
+      { key: `ST_${f.name}`, label: `ST ${f.name}`, type: 'number', decimals: 3 },
+    ]),
+  ];
+  const rows = r.economies.map((e) => ({
+    economy: e.economy, name: r.names.get(e.economy) ?? e.economy, rank: e.rank, median_rank: e.medianRank, p05_rank: e.p05, p95_rank: e.p95, volatility: e.volatility,
+    ...Object.fromEntries(r.factors.flatMap((f) => [[`S_${f.name}`, e.firstOrder[f.name]], [`ST_${f.name}`, e.total[f.name]]])),
+  }));
+  return {
+    id: `${r.methodology}-${r.year}-sensitivity`,
+    title: `Sensitivity of the ranks, ${r.methodology}, data year ${r.year}`,
+    sheet: 'Sensitivity of the ranks',
+    columns, rows,
+    notes: [`Monte Carlo over ${r.factors.map((f) => f.name).join(', ')}: base sample N = ${r.draws}, ${r.scenarios} scenarios (Saltelli's radial scheme), seed ${r.seed}. ` +
+      'Median rank and 5th-95th percentile interval over the A and B samples; volatility = standard deviation of the rank; S = first-order Sobol index (Saltelli 2010), ST = total index (Jansen 1999), on the rank. An economy not ranked in a scenario counts as last.'],
+  };
+}
