@@ -19,14 +19,15 @@ import { send } from './send.js';
 
 type Req = FastifyRequest<{ Params: Record<string, string>; Querystring: Query }>;
 
-const year = (s: string, allowLatest: boolean): number | 'latest' => {
+export const year = (s: string, allowLatest: boolean): number | 'latest' => {
   if (allowLatest && s === 'latest') return 'latest';
   if (!/^\d{4}$/.test(s) || Number(s) < 1960 || Number(s) > 2100) throw new ApiError('invalidValue', `year must be a year from 1960 to 2100${allowLatest ? ' or "latest"' : ''}, not "${clip(s)}"`);
   return Number(s);
 };
-const bool = (q: Query, name: string): boolean => {
+export const bool = (q: Query, name: string, fallback = false): boolean => {
   const v = single(q, name);
-  if (v === undefined || v === '' || v === 'false' || v === '0') return false;
+  if (v === undefined || v === '') return fallback;
+  if (v === 'false' || v === '0') return false;
   if (v === 'true' || v === '1') return true;
   throw new ApiError('invalidValue', `${name} must be true or false`);
 };

@@ -12,6 +12,7 @@ import { docsPage, openApiDocument } from './openapi.js';
 import { DEFAULT_SUBMISSION_LIMITS, registerSubmissionRoutes, type SubmissionLimits } from './submissions.js';
 import { registerWorldBankRoutes } from './worldbank.js';
 import { registerReportRoutes } from './report.js';
+import { registerSensitivityRoutes } from './sensitivity.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -153,6 +154,7 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   });
   registerWorldBankRoutes(app, opts.store, cache);
   registerComputedRoutes(app, cache, opts.tariffs);
+  registerSensitivityRoutes(app, cache);
   // After a stored submission, the index moves to the new version at once (incrementally, a few ms), not at the next read.
   registerSubmissionRoutes(app, opts.store, limits, () => void cache.index());
   registerReportRoutes(app, opts.store, opts.reportEdition ?? 2017);

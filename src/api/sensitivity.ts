@@ -1,0 +1,107 @@
+/**
+ * `/v2/idi/{methodology}/{year}/sensitivity`: the uncertainty and sensitivity analysis of the ranks (as
+ * `ictstat idi sensitivity` computes it), over the server's current data. The Monte Carlo runs on worker
+ * threads, so the server keeps answering other requests meanwhile; one analysis runs at a time (the others
+ * wait their turn), and the last few results are kept until the data changes.
+ */
+import { availableParallelism } from 'node:os';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { latestYearWithData } from '../index/compute.js';
+import { bundledMethodologies, loadMethodology } from '../index/methodology.js';
+import { SENSITIVITY_DEFAULTS, checkSensitivityOptions, sensitivityOfYear, type SensitivityOptions } from '../index/sensitivity.js';
+import { sensitivityTable } from '../index/tables.js';
+import { loadGroupings } from '../registry/groupings.js';
+import { loadIndicatorRegistry } from '../registry/indicators.js';
+import { tableToCsv } from '../report/table.js';
+import { UserInputError } from '../util/errors.js';
+import { bool, year } from './computed.js';
+import type { ObservationCache } from './data.js';
+import { ApiError } from './errors.js';
+import { MEDIA, clip, representation, single, wholeNumber, type Query } from './params.js';
+import { send } from './send.js';
+
+type Req = FastifyRequest<{ Params: Record<string, string>; Querystring: Query }>;
+
+/** A request's base sample N: at most this (N x 9 scenarios with the default factors: about a second on two cores). */
+export const API_MAX_DRAWS = 10_000;
+export const API_DEFAULT_DRAWS = 1_000;
+/** Results kept (per data version): the most recently used. */
+const KEEP = 8;
+
+const positive = (q: Query, name: string, fallback: number): number => {
+  const s = single(q, name);
+  if (s === undefined || s === '') return fallback;
+  const x = Number(s);
+  if (!/^\d*\.?\d+$/.test(s) || !Number.isFinite(x)) throw new ApiError('invalidValue', `${name} must be a number, not "${clip(s)}"`);
+  return x;
+};
+
+function options(q: Query): Omit<SensitivityOptions, 'onProgress'> {
+  const weights = single(q, 'weights') ?? SENSITIVITY_DEFAULTS.weightMode;
+  if (weights !== 'dirichlet' && weights !== 'uniform') throw new ApiError('invalidValue', `weights must be dirichlet or uniform, not "${clip(weights)}"`);
+  const normalisations = single(q, 'normalisations');
+  const o = {
+    ...SENSITIVITY_DEFAULTS,
+    draws: wholeNumber(q, 'draws', 2, API_MAX_DRAWS, API_DEFAULT_DRAWS)!,
+    seed: wholeNumber(q, 'seed', 0, 2 ** 32 - 1, SENSITIVITY_DEFAULTS.seed)!,
+    weightMode: weights as SensitivityOptions['weightMode'],
+    concentration: positive(q, 'concentration', SENSITIVITY_DEFAULTS.concentration),
+    band: positive(q, 'band', SENSITIVITY_DEFAULTS.band),
+    normalisations: normalisations ? normalisations.split(',').map((s) => s.trim()) : SENSITIVITY_DEFAULTS.normalisations,
+    imputation: bool(q, 'imputation', true),
+    dropOne: bool(q, 'drop', true),
+    workers: Math.max(1, Math.min(2, availableParallelism())),
+  };
+  if (o.normalisations.length > 7) throw new ApiError('invalidValue', 'at most 7 normalisations');
+  try {
+    checkSensitivityOptions(o);
+  } catch (e) {
+    throw e instanceof UserInputError ? new ApiError('invalidValue', e.message) : e;
+  }
+  return o;
+}
+
+export function registerSensitivityRoutes(app: FastifyInstance, cache: ObservationCache): void {
+  const kept = new Map<string, Promise<Record<string, unknown>>>();
+  let keptVersion = -1;
+  let queue: Promise<unknown> = Promise.resolve();
+
+  app.get('/v2/idi/:methodology/:year/sensitivity', async (req: Req, reply: FastifyReply) => {
+    const id = req.params.methodology.toLowerCase();
+    if (!bundledMethodologies().includes(id)) throw new ApiError('notFound', `unknown methodology "${clip(req.params.methodology)}"; methodologies: ${bundledMethodologies().join(', ')}`);
+    const wanted = year(req.params.year, true);
+    const o = options(req.query);
+    const rep = representation(req.query, req.headers.accept, false);
+    const idx = cache.index();
+    if (idx.version !== keptVersion) { kept.clear(); keptVersion = idx.version; }
+    const key = JSON.stringify([id, wanted, o]);
+    let result = kept.get(key);
+    if (!result) {
+      // One analysis at a time: each takes both cores while it runs.
+      const run = queue.then(async () => {
+        const indicators = loadIndicatorRegistry(), groupings = loadGroupings();
+        const m = loadMethodology(id, indicators);
+        const y = wanted === 'latest' ? latestYearWithData(m, idx.table, 0.5, { indicators, groupings }) : wanted;
+        if (y === undefined) throw new ApiError('notFound', `no year has enough data for ${id}`);
+        const r = await sensitivityOfYear({ methodology: m, year: y, table: idx.table, indicators, groupings }, o);
+        const { names, ...rest } = r;
+        return {
+          methodology: id, ...rest,
+          economies: rest.economies.map(({ economy, ...e }) => ({ economy, name: names.get(economy) ?? economy, ...e })),
+          csv: tableToCsv(sensitivityTable({ methodology: id, ...r })),
+        } as Record<string, unknown>;
+      });
+      queue = run.catch(() => undefined);
+      result = run;
+      kept.set(key, result);
+      result.catch(() => kept.delete(key)); // an error is answered, not kept
+      while (kept.size > KEEP) kept.delete(kept.keys().next().value!);
+    } else { // most recently used last
+      kept.delete(key);
+      kept.set(key, result);
+    }
+    const { csv, ...body } = await result;
+    if (rep === 'wb-csv') return send(req, reply, csv as string, MEDIA.csv);
+    return send(req, reply, JSON.stringify(body), MEDIA.json);
+  });
+}
