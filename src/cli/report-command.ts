@@ -16,12 +16,15 @@ export function registerReportCommand(program: Command): void {
     .option('--extra-data <file>', 'add these files to the bundled data, their values first (repeatable)', repeatable)
     .option('--as-of <date>', 'the data the store held on this date (YYYY-MM-DD or an ISO date-time)')
     .addOption(new Option('--lang <lang>', 'language of economy names').choices([...LANGUAGES]).default('en'))
+    .option('--sensitivity-draws <n>', 'base sample N of the sensitivity analysis of the ranks (rank-interval chart and table); 0 = none', integer('--sensitivity-draws', 0, 1_000_000), 1000)
+    .option('--seed <n>', 'seed of the sensitivity analysis', integer('--seed', 0, 2 ** 32 - 1), 1)
     .option('--json', 'print the summary as JSON')
     .action(async (o) => {
       let step = '';
       const bar = progressBar(`report ${o.edition}`, 0, (done, total) => `${done}/${total} ${step}`);
       const result = await buildReport({
         edition: o.edition, methodology: o.methodology, out: o.out, data: o.data, extraData: o.extraData, asOf: o.asOf, lang: o.lang,
+        sensitivityDraws: o.sensitivityDraws, sensitivitySeed: o.seed,
         onProgress: (s, done, total) => {
           step = s;
           bar(done, total);
@@ -42,6 +45,7 @@ export function registerReportCommand(program: Command): void {
         `  baskets         ${s.baskets.length}${s.baskets.length ? `: ${s.baskets.join(', ')}` : ''}`,
         `  tables written  ${s.tables.length} (x CSV, Markdown, HTML) + mis-${s.edition}.xlsx (${s.tables.length} sheets)`,
         `  charts          ${s.charts.length} SVG: ${s.charts.join(', ')}`,
+        `  sensitivity     ${s.sensitivity ? `N = ${s.sensitivity.draws}, ${s.sensitivity.scenarios} scenarios, seed ${s.sensitivity.seed}; largest mean total Sobol index: ${[...s.sensitivity.factors].sort((a, b) => b.meanTotal - a.meanTotal).slice(0, 2).map((f) => `${f.name} ${f.meanTotal.toFixed(2)}`).join(', ')}` : 'none (--sensitivity-draws 0)'}`,
         `  files           ${result.files.length}; open ${result.dir}/index.html`,
         `  time            ${s.seconds.toFixed(1)} s`,
       ].join('\n') + '\n');

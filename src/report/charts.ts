@@ -68,6 +68,8 @@ export interface ChartInputs {
   /** Balanced group medians of % GNI p.c. over the years (World and ITU regions). */
   medians: Array<{ basket: string; group: string; year: number; value: number }>;
   basketName: (id: string) => string;
+  /** The sensitivity analysis of the ranks (undefined when switched off): per ranked economy, its rank, median rank and 5th-95th percentile interval. */
+  rankIntervals?: { draws: number; scenarios: number; seed: number; factors: string[]; rows: Array<{ code: string; name: string; rank: number; median: number; p05: number; p95: number }> };
 }
 
 const REGION_COLORS = { domain: ['Africa', 'Americas', 'Arab States', 'Asia & Pacific', 'CIS', 'Europe', 'World'], range: ['#e15759', '#4e79a7', '#f28e2b', '#59a14f', '#b07aa1', '#76b7b2', '#333333'] };
@@ -134,6 +136,24 @@ export async function buildCharts(c: ChartInputs): Promise<Chart[]> {
       resolve: { scale: { x: 'independent', y: 'independent' } },
     };
     charts.push({ id: 'price-medians', title: 'Price basket medians over time', caption: `Unweighted medians of % of monthly GNI p.c. of each basket in force in ${c.dataYear}, World and ITU regions, balanced over the years the basket has values (ITU's rule for its historical medians).`, spec: lines, svg: '' });
+  }
+
+  if (c.rankIntervals?.rows.length) {
+    const ri = c.rankIntervals, n = ri.rows.length;
+    const intervals: TopLevelSpec = {
+      title: `${L} ${c.edition}: rank intervals under uncertainty`,
+      width: 760, height: 320,
+      data: { values: ri.rows.map((r) => ({ economy: r.name, code: r.code, rank: r.rank, median: r.median, p05: r.p05, p95: r.p95 })) },
+      layer: [
+        { mark: { type: 'rule', color: '#9db7d5', strokeWidth: 2 },
+          encoding: { x: { field: 'rank', type: 'quantitative', title: `published rank (1 = highest ${L})`, scale: { domain: [0, n + 1], nice: false } },
+            y: { field: 'p05', type: 'quantitative', title: 'rank: median and 5th-95th percentile', scale: { reverse: true, domain: [1, Math.max(n, ...ri.rows.map((r) => r.p95))], nice: false } }, y2: { field: 'p95' } } },
+        { mark: { type: 'point', filled: true, size: 14, color: '#1f4e79' }, encoding: { x: { field: 'rank', type: 'quantitative' }, y: { field: 'median', type: 'quantitative' } } },
+        { mark: { type: 'line', color: '#e15759', strokeDash: [4, 3], strokeWidth: 1 },
+          data: { values: [{ rank: 1, diagonal: 1 }, { rank: n, diagonal: n }] }, encoding: { x: { field: 'rank', type: 'quantitative' }, y: { field: 'diagonal', type: 'quantitative' } } },
+      ],
+    };
+    charts.push({ id: 'idi-rank-intervals', title: `${L} rank intervals`, caption: `Each of the ${n} ranked economies at its published rank: the median (dot) and the 5th-95th percentile interval (bar) of its rank over a Monte Carlo of ${ri.draws.toLocaleString('en')} x 2 scenarios (${ri.scenarios.toLocaleString('en')} in all for the Sobol indices, seed ${ri.seed}) varying ${ri.factors.join(', ')}. On the dashed line the median equals the published rank.`, spec: intervals, svg: '' });
   }
 
   const scores = c.ranked.filter((e) => e.m49).map((e) => ({ m49: e.m49, economy: e.name, score: r3(e.score) }));

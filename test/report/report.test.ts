@@ -56,11 +56,21 @@ describe('ictstat report --edition 2017 on the bundled data', () => {
       expect(report.tables).toContain(id);
       for (const ext of ['csv', 'md', 'html']) expect(existsSync(join(full, 'tables', `${id}.${ext}`)), `${id}.${ext}`).toBe(true);
     }
-    for (const c of ['idi-by-region', 'idi-vs-affordability', 'price-medians', 'idi-map']) expect(readFileSync(join(full, 'charts', `${c}.svg`), 'utf8')).toMatch(/^<svg[\s\S]*<path[\s\S]*<\/svg>$/);
+    for (const c of ['idi-by-region', 'idi-vs-affordability', 'price-medians', 'idi-rank-intervals', 'idi-map']) expect(readFileSync(join(full, 'charts', `${c}.svg`), 'utf8')).toMatch(/^<svg[\s\S]*<path[\s\S]*<\/svg>$/);
     const html = readFileSync(join(full, 'index.html'), 'utf8');
     expect(html).not.toMatch(/<(script|link|img)[^>]+(src|href)="https?:/); // offline: nothing fetched
     expect(html).toMatch(/no value for any economy/); // the departures are on the page
     expect(html).toMatch(/CC BY-NC-SA 3\.0 IGO/);
+  });
+
+  it('the sensitivity table equals `ictstat idi sensitivity` with the same sample and seed; the page and the summary carry it', () => {
+    const cliSens = ictstat(['idi', 'sensitivity', '--methodology', 'idi-2017', '--year', '2016', '--draws', '1000', '--seed', '1', '--format', 'csv']);
+    expect(cliSens.code, cliSens.stderr).toBe(0);
+    expect(readFileSync(join(full, 'tables', 'idi-sensitivity.csv'), 'utf8')).toBe(cliSens.stdout);
+    expect(cli.stdout).toMatch(/sensitivity\s+N = 1000, 9000 scenarios, seed 1; largest mean total Sobol index: drop-one-indicator/);
+    const report = JSON.parse(readFileSync(join(full, 'report.json'), 'utf8'));
+    expect(report.sensitivity).toMatchObject({ draws: 1000, seed: 1, scenarios: 9000 });
+    expect(readFileSync(join(full, 'index.html'), 'utf8')).toMatch(/Uncertainty and sensitivity of the ranks/);
   });
 
   it('the workbook ranking sheet equals `ictstat idi --format json` (scores, ranks, previous year)', () => {
@@ -241,7 +251,7 @@ describe('the report page in a real browser', () => {
       expect(await page.locator('#idi-ranking tbody tr:not([hidden])').count()).toBe(1);
       await page.locator('input[data-filter="idi-ranking"]').fill('');
       // Charts: inline SVGs with marks.
-      for (const id of ['idi-by-region', 'idi-vs-affordability', 'price-medians', 'idi-map']) {
+      for (const id of ['idi-by-region', 'idi-vs-affordability', 'price-medians', 'idi-rank-intervals', 'idi-map']) {
         const svg = page.locator(`#chart-${id} svg`);
         expect(await svg.count(), id).toBe(1);
         const box = await svg.boundingBox();
