@@ -113,7 +113,11 @@ export async function runCrashCampaign(o: CrashOptions): Promise<CrashReport> {
   // 1. The CLI: `db submit` of large multi-economy files, killed at a random point of its run.
   const cliRows = o.cliRows ?? 40_000;
   let fullRunMs = 0;
-  for (let k = 0; k <= o.cliKills; k++) {
+  // A run that ends before its kill time is a clean run (checked like the others) and does not count as a
+  // kill: runs go on until cliKills kills have landed (at most three times as many runs), so that the number of
+  // kills does not depend on how loaded the machine is.
+  let cliKills = 0;
+  for (let k = 0; cliKills < o.cliKills && k <= 3 * o.cliKills; k++) {
     const file = join(o.dir, `cli-${k}.csv`);
     const f = makeFile(file, economies, cliRows, rnd);
     sent.set(f.sha256, f);
@@ -123,12 +127,12 @@ export async function runCrashCampaign(o: CrashOptions): Promise<CrashReport> {
     let stderr = '';
     p.stderr!.on('data', (d) => { stderr += d; });
     // Run 0 is not killed: it measures how long a whole run takes, so the kills fall inside later runs.
-    const delay = k === 0 ? Infinity : Math.round(fullRunMs * (0.2 + 0.9 * rnd()));
+    const delay = k === 0 ? Infinity : Math.round(fullRunMs * (0.1 + 0.8 * rnd()));
     const timer = Number.isFinite(delay) ? setTimeout(() => p.kill('SIGKILL'), delay) : undefined;
     const r = await exited(p);
     clearTimeout(timer);
     if (k === 0) fullRunMs = Date.now() - t0;
-    if (r.signal === 'SIGKILL') report.kills++;
+    if (r.signal === 'SIGKILL') { report.kills++; cliKills++; }
     if (r.code === 0 && /stored as submission #\d+/.test(stderr)) {
       acked.add(f.sha256);
       report.acknowledged++;
