@@ -8,7 +8,7 @@ import type { ScenarioSetup } from './sensitivity-core.js';
  * Worker threads that each prepare a scenario setup once (its bank of normalised leaves) and then rank ranges
  * of scenarios on request. The scenario matrix and the output live in shared memory: a range is a message of
  * two numbers each way, nothing is copied. Ranges go to whichever worker is free, in chunks small enough to
- * balance the two cores and report progress; every scenario's ranks depend only on its own row, so the
+ * balance the cores and report progress; every scenario's ranks depend only on its own row, so the
  * output is identical to one thread's whatever the split.
  *
  * A pool lives as long as its owner wants: the CLI starts one per run, a server or a benchmark keeps one warm.
@@ -51,12 +51,14 @@ export class ScenarioPool {
     const out = new Int32Array(new SharedArrayBuffer(S * nE * Int32Array.BYTES_PER_ELEMENT));
     const shared = new Float64Array(new SharedArrayBuffer(u.byteLength));
     shared.set(u);
-    const chunk = Math.max(64, Math.ceil(S / (this.workers.length * 16)));
+    // Guided chunks: large while much is left (few messages), smaller towards the end so that the workers
+    // finish together.
+    const chunkOf = (left: number): number => Math.min(left, Math.max(64, Math.ceil(left / (this.workers.length * 4))));
     let next = 0, done = 0;
     return new Promise<Int32Array>((resolve, reject) => {
       const feed = (w: Worker): void => {
         if (next >= S) return;
-        const from = next, to = Math.min(S, next + chunk);
+        const from = next, to = next + chunkOf(S - next);
         next = to;
         w.postMessage({ u: shared, out, from, to });
       };

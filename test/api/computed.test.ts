@@ -1,14 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadBundledIntoStore } from '../../src/store/submit.js';
-import { expectWbError, startServer, type TestServer } from './helpers.js';
+import { expectWbError, startBundledServer, type TestServer } from './helpers.js';
 
 // The bundled data in a store, as `npm start` serves it.
 let s: TestServer;
-beforeAll(async () => {
-  s = await startServer(async (store) => {
-    await loadBundledIntoStore(store);
-  });
-});
+beforeAll(async () => { s = await startBundledServer(); });
 afterAll(() => s.close());
 const get = (path: string): Promise<Response> => fetch(s.base + path);
 

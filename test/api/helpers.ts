@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildServer, type ServerOptions } from '../../src/api/server.js';
 import { Store } from '../../src/store/store.js';
+import { loadBundledIntoStore } from '../../src/store/submit.js';
 
 export interface TestServer { base: string; store: Store; app: FastifyInstance; close(): Promise<void> }
 
@@ -33,4 +34,9 @@ export async function expectWbError(res: Response, status: number, id?: string):
   const text = JSON.stringify(body);
   if (/\n\s+at |node_modules|\/src\/|\/tmp\//.test(text)) throw new Error(`internals leak in ${text}`);
   return body[0].message[0].detail ?? '';
+}
+
+/** A server over the bundled data in a fresh store, as `npm start` serves it. */
+export function startBundledServer(opts: Partial<ServerOptions> = {}): Promise<TestServer> {
+  return startServer(async (store) => { await loadBundledIntoStore(store); }, opts);
 }
