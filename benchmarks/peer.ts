@@ -5,6 +5,7 @@
  * `minMs` of timed work (at most 500 runs). A run slower than `capMs` ends the repetitions. Run in a child process of its own by `child.ts` (so that peak RSS is the peer's own), or in
  * process by the smoke run.
  */
+import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { writeBin } from './bin.js';
 import type { Impl } from './impl/types.js';
@@ -34,6 +35,19 @@ async function implFor(scenario: string, impl: string): Promise<Impl> {
   throw new Error(`unknown scenario ${scenario}`);
 }
 
+/**
+ * This process's peak resident memory. On Linux, VmHWM of /proc/self/status: getrusage's ru_maxrss (Node's
+ * resourceUsage().maxRSS) keeps the high-water mark from before exec, i.e. the forking parent's resident size,
+ * which is larger than a small peer's own peak.
+ */
+export function peakRssMb(): number {
+  try {
+    const kb = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
+    if (kb) return Number(kb) / 1024;
+  } catch { /* not Linux */ }
+  return process.resourceUsage().maxRSS / 1024;
+}
+
 export async function runPeer(args: PeerArgs): Promise<PeerResult> {
   const impl = await implFor(args.scenario, args.impl);
   if (!impl) throw new Error(`unknown impl ${args.impl} for ${args.scenario}`);
@@ -61,5 +75,5 @@ export async function runPeer(args: PeerArgs): Promise<PeerResult> {
     }
   }
   await impl.close?.(state);
-  return { load_ms: loadMs, first_ms: firstMs, warmup_runs: warmupRuns, times_ms: times, peak_rss_mb: process.resourceUsage().maxRSS / 1024 };
+  return { load_ms: loadMs, first_ms: firstMs, warmup_runs: warmupRuns, times_ms: times, peak_rss_mb: peakRssMb() };
 }
