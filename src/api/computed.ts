@@ -1,6 +1,6 @@
 /** Computed results: the IDI of a methodology and year, price baskets and their explanation. */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { computeIndex, latestYearWithData } from '../index/compute.js';
+import { computeIndex, latestYearWithData, requiredIndicators } from '../index/compute.js';
 import { bundledMethodologies, loadMethodology } from '../index/methodology.js';
 import { rankingTable } from '../index/tables.js';
 import { loadEconomyRegistry } from '../registry/economies.js';
@@ -45,9 +45,10 @@ export function registerComputedRoutes(app: FastifyInstance, cache: ObservationC
     const result = cache.memo(idx.version, `idi|${id}|${wanted}|${previous}`, () => {
       const indicators = loadIndicatorRegistry(), groupings = loadGroupings();
       const m = loadMethodology(id, indicators);
-      const y = wanted === 'latest' ? latestYearWithData(m, idx.table, 0.5, { indicators, groupings }) : wanted;
+      const table = idx.tableOf(requiredIndicators(m, indicators)); // from memory: no store read after a submission
+      const y = wanted === 'latest' ? latestYearWithData(m, table, 0.5, { indicators, groupings }) : wanted;
       if (y === undefined) return undefined;
-      const { previousResult: _, ...r } = computeIndex({ methodology: m, year: y, table: idx.table, previous, indicators, groupings });
+      const { previousResult: _, ...r } = computeIndex({ methodology: m, year: y, table, previous, indicators, groupings });
       void _;
       return { ...r, methodology: { ...r.methodology, file: `${id}.json` } }; // the server's path stays on the server
     });

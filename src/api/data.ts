@@ -8,6 +8,7 @@
 import type { Table } from 'apache-arrow';
 import { loadIndicatorRegistry } from '../registry/indicators.js';
 import { deriveIndicator } from '../table/combine.js';
+import { ObservationBuilder } from '../table/observations.js';
 import type { Store } from '../store/store.js';
 
 export interface ObservationIndex {
@@ -15,6 +16,12 @@ export interface ObservationIndex {
   version: number;
   /** The store's observations (without derived rows: the IDI pipeline derives what it needs itself); read lazily. */
   readonly table: Table;
+  /**
+   * The same rows for some indicators only, built from this index in memory (no store read): what the IDI and
+   * the sensitivity analysis need after a submission, in milliseconds instead of a full table read. Kept per
+   * set of indicators for the life of the index.
+   */
+  tableOf(indicators: readonly string[]): Table;
   economy: string[];
   indicator: string[];
   year: Int16Array;
@@ -51,6 +58,8 @@ class RowStore {
   year: Int16Array;
   value: Float64Array;
   submission: Int32Array;
+  /** 1 = a row of the store, 0 = a derived row (computed where no value was reported). */
+  stored: Uint8Array;
   length = 0;
   /** Rows no longer referenced by the newest version (replaced by a later revision). */
   garbage = 0;
@@ -58,20 +67,21 @@ class RowStore {
     this.year = new Int16Array(capacity);
     this.value = new Float64Array(capacity);
     this.submission = new Int32Array(capacity);
+    this.stored = new Uint8Array(capacity);
   }
-  push(economy: string, indicator: string, year: number, value: number, note: string | null, source: string | null, derivedFrom: string | null, submission: number): number {
+  push(economy: string, indicator: string, year: number, value: number, note: string | null, source: string | null, derivedFrom: string | null, submission: number, stored: boolean): number {
     if (this.length === this.year.length) {
       const cap = this.year.length * 2;
-      const grow = <T extends Int16Array | Int32Array | Float64Array>(a: T): T => {
+      const grow = <T extends Int16Array | Int32Array | Float64Array | Uint8Array>(a: T): T => {
         const b = new (a.constructor as new (n: number) => T)(cap);
         b.set(a);
         return b;
       };
-      this.year = grow(this.year); this.value = grow(this.value); this.submission = grow(this.submission);
+      this.year = grow(this.year); this.value = grow(this.value); this.submission = grow(this.submission); this.stored = grow(this.stored);
     }
     const r = this.length++;
     this.economy.push(economy); this.indicator.push(indicator); this.note.push(note); this.source.push(source); this.derivedFrom.push(derivedFrom);
-    this.year[r] = year; this.value[r] = value; this.submission[r] = submission;
+    this.year[r] = year; this.value[r] = value; this.submission[r] = submission; this.stored[r] = stored ? 1 : 0;
     return r;
   }
   /** Append the rows of one (indicator, economy) series: `base` rows, then `derived` rows for years not reported; latest year first. */
@@ -89,7 +99,7 @@ class RowStore {
         if (k > 0 && list.some((r) => this.year[r] === iy)) continue; // reported: the derived value is not used
         const sid = sub?.get(i) as string | null;
         list.push(this.push(ie, ii, iy, v.get(i) as number, (n?.get(i) as string | null) ?? null, (src?.get(i) as string | null) ?? null,
-          (df?.get(i) as string | null) ?? null, sid ? Number(sid) : 0));
+          (df?.get(i) as string | null) ?? null, sid ? Number(sid) : 0, k === 0));
       }
     }
   }
@@ -101,13 +111,29 @@ function sortLists(lists: Iterable<Map<string, number[]>>, year: Int16Array): vo
 
 function makeIndex(rs: RowStore, version: number, rows: Map<string, Map<string, number[]>>, vintages: ObservationIndex['vintages'], lastUpdated: string, table: () => Table): ObservationIndex {
   let t: Table | undefined;
+  const subsets = new Map<string, Table>();
   const idx = {
     version, economy: rs.economy, indicator: rs.indicator, year: rs.year, value: rs.value, note: rs.note, source: rs.source, derivedFrom: rs.derivedFrom,
     submission: rs.submission, rows, vintages, lastUpdated,
     get table(): Table { return (t ??= table()); },
+    tableOf(indicators: readonly string[]): Table {
+      const ids = [...new Set(indicators)].sort(), key = ids.join('|');
+      let sub = subsets.get(key);
+      if (!sub) subsets.set(key, (sub = storedRows(rs, rows, ids)));
+      return sub;
+    },
   };
   Object.defineProperty(idx, 'rowStore', { value: rs, enumerable: false });
   return idx;
+}
+/** The stored (not derived) rows of some indicators as an observation table. */
+function storedRows(rs: RowStore, rows: Map<string, Map<string, number[]>>, indicators: readonly string[]): Table {
+  const b = new ObservationBuilder(1024);
+  for (const id of indicators)
+    for (const list of rows.get(id)?.values() ?? [])
+      for (const r of list)
+        if (rs.stored[r] === 1) b.append({ economy: rs.economy[r], indicator: id, year: rs.year[r], value: rs.value[r], note: rs.note[r], source: rs.source[r], derived_from: rs.derivedFrom[r], submission_id: rs.submission[r] ? String(rs.submission[r]) : null });
+  return b.toTable();
 }
 const rowStoreOf = (idx: ObservationIndex): RowStore | undefined => (idx as unknown as { rowStore?: RowStore }).rowStore;
 
@@ -217,7 +243,7 @@ export function compact(idx: ObservationIndex): ObservationIndex {
   for (const [id, inner] of idx.rows) {
     const m = new Map<string, number[]>();
     for (const [economy, list] of inner)
-      m.set(economy, list.map((r) => rs.push(old.economy[r], old.indicator[r], old.year[r], old.value[r], old.note[r], old.source[r], old.derivedFrom[r], old.submission[r])));
+      m.set(economy, list.map((r) => rs.push(old.economy[r], old.indicator[r], old.year[r], old.value[r], old.note[r], old.source[r], old.derivedFrom[r], old.submission[r], old.stored[r] === 1)));
     rows.set(id, m);
   }
   const t = idx;

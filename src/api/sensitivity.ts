@@ -6,7 +6,7 @@
  */
 import { availableParallelism } from 'node:os';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { latestYearWithData } from '../index/compute.js';
+import { latestYearWithData, requiredIndicators } from '../index/compute.js';
 import { bundledMethodologies, loadMethodology } from '../index/methodology.js';
 import { SENSITIVITY_DEFAULTS, checkSensitivityOptions, sensitivityOfYear, type SensitivityOptions } from '../index/sensitivity.js';
 import { sensitivityTable } from '../index/tables.js';
@@ -81,9 +81,10 @@ export function registerSensitivityRoutes(app: FastifyInstance, cache: Observati
       const run = queue.then(async () => {
         const indicators = loadIndicatorRegistry(), groupings = loadGroupings();
         const m = loadMethodology(id, indicators);
-        const y = wanted === 'latest' ? latestYearWithData(m, idx.table, 0.5, { indicators, groupings }) : wanted;
+        const table = idx.tableOf(requiredIndicators(m, indicators));
+        const y = wanted === 'latest' ? latestYearWithData(m, table, 0.5, { indicators, groupings }) : wanted;
         if (y === undefined) throw new ApiError('notFound', `no year has enough data for ${id}`);
-        const r = await sensitivityOfYear({ methodology: m, year: y, table: idx.table, indicators, groupings }, o);
+        const r = await sensitivityOfYear({ methodology: m, year: y, table, indicators, groupings }, o);
         const { names, ...rest } = r;
         return {
           methodology: id, ...rest,

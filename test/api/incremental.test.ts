@@ -13,6 +13,9 @@ import { Store } from '../../src/store/store.js';
 import { loadBundledIntoStore } from '../../src/store/submit.js';
 import { ObservationBuilder, observationRows } from '../../src/table/observations.js';
 import { mulberry32 } from '../../src/util/random.js';
+import type { Table } from 'apache-arrow';
+import { computeIndex } from '../../src/index/compute.js';
+import { loadMethodology } from '../../src/index/methodology.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ictstat-incremental-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -25,6 +28,11 @@ function dump(idx: ObservationIndex): unknown {
       series.push([id, e, idx.rows.get(id)!.get(e)!.map((r) => [idx.economy[r], idx.indicator[r], idx.year[r], idx.value[r], idx.note[r], idx.source[r], idx.derivedFrom[r], idx.submission[r]])]);
   return { version: idx.version, series, vintages: [...idx.vintages.entries()].sort((a, b) => a[0] - b[0]), lastUpdated: idx.lastUpdated };
 }
+/** The rows of a table as sorted tuples of the fields the index keeps (optionally only some indicators). */
+const canonical = (t: Table, indicators?: string[]): string[] => observationRows(t)
+  .filter((r) => !indicators || indicators.includes(r.indicator))
+  .map((r) => JSON.stringify([r.economy, r.indicator, r.year, r.value, r.note ?? null, r.source ?? null, r.derived_from ?? null, r.submission_id ?? null]))
+  .sort();
 const fresh = (store: Store, version = store.version()): ObservationIndex => {
   const t = store.observationTable({ version });
   return buildIndex(t, derivedTables(t), version, store);
@@ -68,6 +76,9 @@ describe('incremental index = fresh build', () => {
     expect(cache.stats).toEqual({ builds: 1, updates: 40 });
     // The lazily read table is the store's table of that version.
     expect(observationRows(cache.index().table)).toEqual(observationRows(store.observationTable({ version: store.version() })));
+    // A table of some indicators built from the index in memory holds the store's rows of those indicators (no derived row).
+    const some = ['fixed_bb_subs', 'fixed_bb_p100', 'population'];
+    expect(canonical(cache.index().tableOf(some))).toEqual(canonical(store.observationTable({ version: store.version() }), some));
     // An as-of version older than the head is built afresh and is right too.
     expect(dump(cache.index(10))).toEqual(dump(fresh(store, 10)));
     store.close();
@@ -116,6 +127,9 @@ describe('a server that applied submissions answers as one started afresh (bundl
       expect(a.statusCode, url).toBe(200);
       expect(a.body, url).toBe(b.body);
     }
+    // The IDI answered from the in-memory index's table equals the IDI over the store's whole table.
+    const direct = computeIndex({ methodology: loadMethodology('idi-2017'), year: 2016, table: store.observationTable({ version: store.version() }) });
+    expect(JSON.parse((await app.inject({ url: '/v2/idi/idi-2017/2016' })).body)).toEqual(JSON.parse(JSON.stringify({ ...direct, methodology: { ...direct.methodology, file: 'idi-2017.json' } })));
     const sdmx = { accept: 'application/vnd.sdmx.data+csv;version=2.0.0' };
     expect((await app.inject({ url: '/v2/country/KEN/indicator/fixed_bb_p100', headers: sdmx })).body)
       .toBe((await other.inject({ url: '/v2/country/KEN/indicator/fixed_bb_p100', headers: sdmx })).body);
