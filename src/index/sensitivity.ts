@@ -86,38 +86,58 @@ export async function runSensitivity(m: CompiledMethodology, prepared: PreparedY
   };
   const ranks = await computeRanks(setup, u, S, Math.max(1, Math.floor(o.workers)), o.onProgress);
 
-  // Unranked in a scenario counts as the last rank, so every estimator sees a complete sample.
+  // Unranked in a scenario counts as the last rank, so every estimator sees a complete sample. The ranks are
+  // scenario-major (one row of economies per scenario); the estimators read them row by row for a group of
+  // economies at a time instead of one economy's column across the whole array (a cache miss per value).
+  // Every sum adds its terms in scenario order, as the definitions below write them.
   const economies: EconomySensitivity[] = [];
   const firstSum = new Float64Array(d), totalSum = new Float64Array(d);
   let counted = 0;
-  const fA = new Float64Array(Nd), fB = new Float64Array(Nd), fAB = new Float64Array(Nd), all = new Float64Array(2 * Nd);
-  for (let e = 0; e < nE; e++) {
-    if (!prepared.active[e]) continue;
-    const take = (scenario: number): number => ranks[scenario * nE + e] || nE;
-    for (let r = 0; r < Nd; r++) { fA[r] = take(r); fB[r] = take(Nd + r); }
-    all.set(fA, 0);
-    all.set(fB, Nd);
-    const mean = all.reduce((a, b) => a + b, 0) / all.length;
-    const variance = all.reduce((a, b) => a + (b - mean) ** 2, 0) / (all.length - 1);
-    const sorted = all.slice().sort();
-    const firstOrder: Record<string, number> = {}, total: Record<string, number> = {};
-    for (let i = 0; i < d; i++) {
-      for (let r = 0; r < Nd; r++) fAB[r] = take((2 + i) * Nd + r);
-      let s1 = 0, st = 0;
-      for (let r = 0; r < Nd; r++) {
-        s1 += fB[r] * (fAB[r] - fA[r]);
-        st += (fA[r] - fAB[r]) ** 2;
+  const GROUP = 32, twoN = 2 * Nd;
+  const sample = new Float64Array(GROUP * twoN), s1 = new Float64Array(GROUP * d), st = new Float64Array(GROUP * d);
+  const counts = new Int32Array(nE + 1); // ranks are whole numbers 1..nE: a counting sort gives the quantiles
+  for (let e0 = 0; e0 < nE; e0 += GROUP) {
+    const G = Math.min(GROUP, nE - e0);
+    // Each economy's A and B sample (mean, variance, quantiles): sample[g * 2N + r].
+    for (let r = 0; r < twoN; r++) for (let g = 0; g < G; g++) sample[g * twoN + r] = ranks[r * nE + e0 + g] || nE;
+    // Saltelli (2010) first-order and Jansen (1999) total sums: over r of f_B (f_ABi - f_A) and (f_A - f_ABi)^2.
+    s1.fill(0); st.fill(0);
+    for (let r = 0; r < Nd; r++) {
+      const a0 = r * nE + e0, b0 = (Nd + r) * nE + e0;
+      for (let i = 0; i < d; i++) {
+        const ab0 = ((2 + i) * Nd + r) * nE + e0;
+        for (let g = 0; g < G; g++) {
+          const fa = ranks[a0 + g] || nE, fb = ranks[b0 + g] || nE, fab = ranks[ab0 + g] || nE;
+          s1[g * d + i] += fb * (fab - fa);
+          st[g * d + i] += (fa - fab) ** 2;
+        }
       }
-      firstOrder[factors[i].name] = variance > 0 ? s1 / Nd / variance : 0;
-      total[factors[i].name] = variance > 0 ? st / (2 * Nd) / variance : 0;
-      if (variance > 0) { firstSum[i] += firstOrder[factors[i].name]; totalSum[i] += total[factors[i].name]; }
     }
-    if (variance > 0) counted++;
-    economies.push({
-      economy: prepared.economies[e], rank: referenceRanks.get(prepared.economies[e]) ?? null,
-      medianRank: quantile(sorted, 0.5), p05: quantile(sorted, 0.05), p95: quantile(sorted, 0.95), volatility: Math.sqrt(variance),
-      firstOrder, total,
-    });
+    for (let g = 0; g < G; g++) {
+      const e = e0 + g;
+      if (!prepared.active[e]) continue;
+      const base = g * twoN;
+      let sum = 0;
+      for (let r = 0; r < twoN; r++) sum += sample[base + r];
+      const mean = sum / twoN;
+      let squares = 0;
+      counts.fill(0);
+      for (let r = 0; r < twoN; r++) { const x = sample[base + r]; squares += (x - mean) ** 2; counts[x]++; }
+      const variance = squares / (twoN - 1);
+      const q = (p: number): number => quantileOfCounts(counts, twoN, p);
+      const firstOrder: Record<string, number> = {}, total: Record<string, number> = {};
+      for (let i = 0; i < d; i++) {
+        firstOrder[factors[i].name] = variance > 0 ? s1[g * d + i] / Nd / variance : 0;
+        total[factors[i].name] = variance > 0 ? st[g * d + i] / (2 * Nd) / variance : 0;
+        if (variance > 0) { firstSum[i] += firstOrder[factors[i].name]; totalSum[i] += total[factors[i].name]; }
+      }
+      if (variance > 0) counted++;
+      economies.push({
+        economy: prepared.economies[e], rank: referenceRanks.get(prepared.economies[e]) ?? null,
+        medianRank: q(0.5), p05: q(0.05), p95: q(0.95), volatility: Math.sqrt(variance),
+        firstOrder, total,
+      });
+    }
   }
   economies.sort((a, b) => (a.rank ?? Infinity) - (b.rank ?? Infinity) || a.medianRank - b.medianRank);
   return {
@@ -153,6 +173,17 @@ export async function sensitivityOfYear(opts: Omit<IndexOptions, 'previous'>, o:
   const prepared = prepareYear(opts, opts.year);
   const result = await runSensitivity(opts.methodology, prepared, new Map(reference.economies.map((e) => [e.economy, e.rank])), o);
   return { ...result, names: new Map(reference.economies.map((e) => [e.economy, e.name])) };
+}
+
+/** The type-7 quantile of a sample of whole numbers given by its counts (counts[v] = how many equal v): what quantile() gives on the sorted sample. */
+export function quantileOfCounts(counts: Int32Array, n: number, q: number): number {
+  const h = (n - 1) * q, lo = Math.floor(h);
+  const at = (k: number): number => { // the k-th smallest value (0-based)
+    for (let v = 0, seen = 0; v < counts.length; v++) { seen += counts[v]; if (seen > k) return v; }
+    return NaN;
+  };
+  const x = at(lo);
+  return lo + 1 < n ? x + (h - lo) * (at(lo + 1) - x) : x;
 }
 
 /** Type-7 (linear) quantile of a sorted sample. */

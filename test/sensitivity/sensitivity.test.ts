@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { compileMethodology } from '../../src/index/methodology.js';
 import { prepareYear } from '../../src/index/compute.js';
-import { quantile, runSensitivity, type SensitivityOptions } from '../../src/index/sensitivity.js';
+import fc from 'fast-check';
+import { quantile, quantileOfCounts, runSensitivity, type SensitivityOptions } from '../../src/index/sensitivity.js';
 import { ObservationBuilder } from '../../src/table/observations.js';
 import { ictstat } from '../cli/helpers.js';
 
@@ -34,6 +35,14 @@ describe('sensitivity analysis', () => {
     expect(quantile(s, 0.5)).toBe(2.5);
     expect(quantile(s, 0)).toBe(1);
     expect(quantile(s, 1)).toBe(4);
+  });
+
+  it('the quantile from counts of whole numbers (the ranks) equals the quantile of the sorted sample', () => {
+    fc.assert(fc.property(fc.array(fc.integer({ min: 1, max: 40 }), { minLength: 1, maxLength: 300 }), fc.double({ min: 0, max: 1, noNaN: true }), (xs, q) => {
+      const counts = new Int32Array(41);
+      for (const x of xs) counts[x]++;
+      expect(quantileOfCounts(counts, xs.length, q)).toBe(quantile(Float64Array.from(xs).sort(), q));
+    }), { seed: 7, numRuns: 500 });
   });
 
   it('an economy that dominates on every indicator keeps rank 1 in every draw', async () => {
