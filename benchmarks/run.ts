@@ -90,9 +90,9 @@ function runC(input: string, out: string, o: Options): ChildResult | { dnf: true
   try {
     const stdout = execFileSync(cBinary!, [input, out, String(o.reps), String(o.minMs), String(o.warmMs)], { encoding: 'utf8', timeout: o.capMs * (o.reps + 2) + o.warmMs + o.minMs + 60_000 });
     const wall = performance.now() - t0;
-    const r = JSON.parse(stdout.trim()) as { first_ms: number; warmup_runs: number; times_ms: number[]; peak_rss_mb: number };
-    // Load time: the wall time of the process less its compute (the warm-up runs are at least warmMs, or none).
-    const compute = r.first_ms + r.times_ms.reduce((a, b) => a + b, 0) + (r.warmup_runs > 0 ? o.warmMs : 0);
+    const r = JSON.parse(stdout.trim()) as { first_ms: number; warmup_runs: number; warmup_ms: number; times_ms: number[]; peak_rss_mb: number };
+    // Load time: the wall time of the process less its compute.
+    const compute = r.first_ms + r.warmup_ms + r.times_ms.reduce((a, b) => a + b, 0);
     return { load_ms: Math.max(0, wall - compute), first_ms: r.first_ms, warmup_runs: r.warmup_runs, times_ms: r.times_ms, peak_rss_mb: r.peak_rss_mb };
   } catch (e) {
     return { dnf: true, error: (e as Error).message };

@@ -29,17 +29,18 @@ export const engine: Impl<McState> = {
 };
 
 /**
- * The engine over a pool of worker threads that stays up between runs (as a server keeps it): starting the
- * pool (threads, module loading, each worker's bank of normalised leaves) is its load time, reported apart;
- * the checked first run warms each worker's JIT, like every peer's.
+ * The engine over a pool of worker threads that stays up between runs, as `ictstat serve` keeps one for its
+ * sensitivity requests: starting the pool (threads, module loading) is its load time, reported apart; the
+ * checked first run sends the setup (each worker prepares its bank of normalised leaves) and warms each
+ * worker's JIT, like every peer's.
  */
 export function engineWorkers(workers: number): Impl<McState & { pool: ScenarioPool }> {
   return {
     async prepare(file) {
       const state = load(file);
-      return { ...state, pool: await ScenarioPool.start(state.setup, workers) };
+      return { ...state, pool: await ScenarioPool.start(workers) };
     },
-    async run({ pool, u, draws }) { return { rank: await pool.ranks(u, draws) }; },
+    async run({ pool, setup, u, draws }) { return { rank: await pool.ranks(setup, u, draws) }; },
     async close({ pool }) { await pool.close(); },
   };
 }
@@ -49,9 +50,9 @@ export function engineWorkersCold(workers: number): Impl<McState> {
   return {
     async prepare(file) { return load(file); },
     async run({ setup, u, draws }) {
-      const pool = await ScenarioPool.start(setup, workers);
+      const pool = await ScenarioPool.start(workers);
       try {
-        return { rank: await pool.ranks(u, draws) };
+        return { rank: await pool.ranks(setup, u, draws) };
       } finally {
         await pool.close();
       }

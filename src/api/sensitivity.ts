@@ -1,14 +1,16 @@
 /**
  * `/v2/idi/{methodology}/{year}/sensitivity`: the uncertainty and sensitivity analysis of the ranks (as
- * `ictstat idi sensitivity` computes it), over the server's current data. The Monte Carlo runs on worker
- * threads, so the server keeps answering other requests meanwhile; one analysis runs at a time (the others
- * wait their turn), and the last few results are kept until the data changes.
+ * `ictstat idi sensitivity` computes it), over the server's current data. The Monte Carlo runs on a pool of
+ * worker threads that the server keeps for its lifetime (started on the first request), so the server keeps
+ * answering other requests meanwhile; one analysis runs at a time, at most MAX_WAITING more wait their turn
+ * (beyond: 503 with Retry-After), and the last few results are kept until the data changes.
  */
 import { availableParallelism } from 'node:os';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { latestYearWithData, requiredIndicators } from '../index/compute.js';
 import { bundledMethodologies, loadMethodology } from '../index/methodology.js';
 import { SENSITIVITY_DEFAULTS, checkSensitivityOptions, sensitivityOfYear, type SensitivityOptions } from '../index/sensitivity.js';
+import { ScenarioPool } from '../index/sensitivity-pool.js';
 import { sensitivityTable } from '../index/tables.js';
 import { loadGroupings } from '../registry/groupings.js';
 import { loadIndicatorRegistry } from '../registry/indicators.js';
@@ -27,6 +29,8 @@ export const API_MAX_DRAWS = 10_000;
 export const API_DEFAULT_DRAWS = 1_000;
 /** Results kept (per data version): the most recently used. */
 const KEEP = 8;
+/** Analyses that may wait behind the running one. */
+export const MAX_WAITING = 4;
 
 const positive = (q: Query, name: string, fallback: number): number => {
   const s = single(q, name);
@@ -36,6 +40,14 @@ const positive = (q: Query, name: string, fallback: number): number => {
   return x;
 };
 
+/** `seed`: 0 to 2^32 - 1 (ten digits: wholeNumber stops at nine). */
+function seedOf(q: Query): number {
+  const s = single(q, 'seed');
+  if (s === undefined || s === '') return SENSITIVITY_DEFAULTS.seed;
+  if (!/^\d{1,10}$/.test(s) || Number(s) > 2 ** 32 - 1) throw new ApiError('invalidValue', `seed must be a whole number from 0 to 4,294,967,295, not "${clip(s)}"`);
+  return Number(s);
+}
+
 function options(q: Query): Omit<SensitivityOptions, 'onProgress'> {
   const weights = single(q, 'weights') ?? SENSITIVITY_DEFAULTS.weightMode;
   if (weights !== 'dirichlet' && weights !== 'uniform') throw new ApiError('invalidValue', `weights must be dirichlet or uniform, not "${clip(weights)}"`);
@@ -43,14 +55,14 @@ function options(q: Query): Omit<SensitivityOptions, 'onProgress'> {
   const o = {
     ...SENSITIVITY_DEFAULTS,
     draws: wholeNumber(q, 'draws', 2, API_MAX_DRAWS, API_DEFAULT_DRAWS)!,
-    seed: wholeNumber(q, 'seed', 0, 2 ** 32 - 1, SENSITIVITY_DEFAULTS.seed)!,
+    seed: seedOf(q),
     weightMode: weights as SensitivityOptions['weightMode'],
     concentration: positive(q, 'concentration', SENSITIVITY_DEFAULTS.concentration),
     band: positive(q, 'band', SENSITIVITY_DEFAULTS.band),
     normalisations: normalisations ? normalisations.split(',').map((s) => s.trim()) : SENSITIVITY_DEFAULTS.normalisations,
     imputation: bool(q, 'imputation', true),
     dropOne: bool(q, 'drop', true),
-    workers: Math.max(1, Math.min(2, availableParallelism())),
+    workers: 1, // the server's pool does the work (see poolFor)
   };
   if (o.normalisations.length > 7) throw new ApiError('invalidValue', 'at most 7 normalisations');
   try {
@@ -65,6 +77,17 @@ export function registerSensitivityRoutes(app: FastifyInstance, cache: Observati
   const kept = new Map<string, Promise<Record<string, unknown>>>();
   let keptVersion = -1;
   let queue: Promise<unknown> = Promise.resolve();
+  let pending = 0; // running or waiting
+  let pool: Promise<ScenarioPool> | undefined;
+  const threads = Math.max(1, Math.min(2, availableParallelism()));
+  const poolFor = async (): Promise<ScenarioPool> => {
+    const p = pool ? await pool : undefined;
+    if (p?.usable) return p;
+    pool = ScenarioPool.start(threads);
+    pool.catch(() => { pool = undefined; });
+    return pool;
+  };
+  app.addHook('onClose', async () => { if (pool) await (await pool.catch(() => undefined))?.close(); });
 
   app.get('/v2/idi/:methodology/:year/sensitivity', async (req: Req, reply: FastifyReply) => {
     const id = req.params.methodology.toLowerCase();
@@ -77,6 +100,8 @@ export function registerSensitivityRoutes(app: FastifyInstance, cache: Observati
     const key = JSON.stringify([id, wanted, o]);
     let result = kept.get(key);
     if (!result) {
+      if (pending > MAX_WAITING) throw new ApiError('busy', `${pending} sensitivity analyses are running or waiting; retry in a few seconds`, { retryAfter: 5 });
+      pending++;
       // One analysis at a time: each takes both cores while it runs.
       const run = queue.then(async () => {
         const indicators = loadIndicatorRegistry(), groupings = loadGroupings();
@@ -84,7 +109,7 @@ export function registerSensitivityRoutes(app: FastifyInstance, cache: Observati
         const table = idx.tableOf(requiredIndicators(m, indicators));
         const y = wanted === 'latest' ? latestYearWithData(m, table, 0.5, { indicators, groupings }) : wanted;
         if (y === undefined) throw new ApiError('notFound', `no year has enough data for ${id}`);
-        const r = await sensitivityOfYear({ methodology: m, year: y, table, indicators, groupings }, o);
+        const r = await sensitivityOfYear({ methodology: m, year: y, table, indicators, groupings }, { ...o, pool: await poolFor() });
         const { names, ...rest } = r;
         return {
           methodology: id, ...rest,
@@ -92,10 +117,10 @@ export function registerSensitivityRoutes(app: FastifyInstance, cache: Observati
           csv: tableToCsv(sensitivityTable({ methodology: id, ...r })),
         } as Record<string, unknown>;
       });
-      queue = run.catch(() => undefined);
+      queue = run.catch(() => undefined).finally(() => { pending--; });
       result = run;
       kept.set(key, result);
-      result.catch(() => kept.delete(key)); // an error is answered, not kept
+      result.catch(() => { if (kept.get(key) === result) kept.delete(key); }); // an error is answered, not kept
       while (kept.size > KEEP) kept.delete(kept.keys().next().value!);
     } else { // most recently used last
       kept.delete(key);

@@ -105,7 +105,7 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     let kind: WbErrorKind = 'invalidValue', status = 400, detail: string | undefined = e.message, extra: Record<string, unknown> | undefined;
     if (err instanceof ApiError) {
       ({ kind, extra, status } = err);
-      if (kind === 'rateLimited' && extra?.retryAfter) {
+      if ((kind === 'rateLimited' || kind === 'busy') && extra?.retryAfter) {
         reply.header('retry-after', String(extra.retryAfter));
         extra = undefined;
       }

@@ -89,8 +89,8 @@ function generate(m: CompiledMethodology, renormalise: boolean, keepAll: boolean
     }
     const p = m.parent[e];
     if (p < 0) continue;
-    const term = m.geometric[p] === 1 ? `w${e} * Math.log(v)` : `w${e} * v`;
-    body.push(`if (w${e} !== 0) { if (v === v) { a${p} += ${term}; s${p} += w${e}; }${renormalise ? '' : ` else m${p} = 1;`} }`);
+    const q = int(p), term = m.geometric[p] === 1 ? `w${e} * Math.log(v)` : `w${e} * v`;
+    body.push(`if (w${e} !== 0) { if (v === v) { a${q} += ${term}; s${q} += w${e}; }${renormalise ? '' : ` else m${q} = 1;`} }`);
   }
   const source = `"use strict";
 return function aggregateColumns(r, rBase, rStride, x, xBase, xStride, w, wBase, out, outBase, outStride, n) {

@@ -72,6 +72,10 @@ export function runKernel(input: KernelInput): KernelOutput {
   if (C % S !== 0) throw new Error('kernel: columns must be a whole number of slices');
   const nSlices = C / S;
   if (pre && pre.sliceOffset.length !== nSlices) throw new Error('kernel: prenormalised.sliceOffset must have one offset per slice');
+  if (pre) for (let s = 0; s < nSlices; s++) {
+    const o = pre.sliceOffset[s];
+    if (!(o >= 0 && o + L * S <= pre.bank.length)) throw new Error(`kernel: slice ${s} reads the bank from ${o}, past its ${pre.bank.length} values`);
+  }
   if (include.length !== C && include.length !== S) throw new Error('kernel: include must have one flag per column or per slice column');
   const sharedInclude = include.length !== C; // the same flags for every slice
   const sw = input.sliceWeights, baseWeights = input.weights ?? m.weight;

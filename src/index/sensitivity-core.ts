@@ -1,4 +1,4 @@
-import { gamma, mixSeed, mulberry32 } from '../util/random.js';
+import { gamma, logGamma, mixSeed, mulberry32 } from '../util/random.js';
 import type { CompiledMethodology } from './methodology.js';
 import { NORMALISATION_CODES, normaliseLeaves, runKernel } from './kernel.js';
 
@@ -112,7 +112,8 @@ export function drawWeights(setup: ScenarioSetup, kids: readonly number[], w: { 
   const live = kids.filter((c) => setup.baseWeights[c] > 0);
   if (live.length < 2) return;
   // The factor value x seeds the draw: the same x gives the same weights (a Sobol "group" factor).
-  const rand = mulberry32(mixSeed(setup.seed, factor, x));
+  const seed = mixSeed(setup.seed, factor, x);
+  const rand = mulberry32(seed);
   let total = 0;
   const total0 = live.reduce((a, c) => a + setup.baseWeights[c], 0);
   for (const c of live) {
@@ -120,6 +121,14 @@ export function drawWeights(setup: ScenarioSetup, kids: readonly number[], w: { 
     const v = setup.weightMode === 'dirichlet' ? gamma(setup.concentration * base, rand) : base * (1 + setup.band * (2 * rand() - 1));
     w[c] = v;
     total += v;
+  }
+  if (!(total > 0 && Number.isFinite(total))) {
+    // A very small concentration: every gamma variate underflowed to 0. The same draw (same seed, same random
+    // numbers) in logarithms, normalised by the largest: the weights of a Dirichlet with tiny alphas.
+    const again = mulberry32(seed), logs = live.map((c) => logGamma(setup.concentration * setup.baseWeights[c] / total0, again));
+    const top = Math.max(...logs);
+    total = 0;
+    live.forEach((c, k) => { w[c] = Math.exp(logs[k] - top); total += w[c]; });
   }
   for (const c of live) w[c] = (w[c] / total) * total0;
 }

@@ -5,54 +5,78 @@ import { packageRoot } from '../util/paths.js';
 import type { ScenarioSetup } from './sensitivity-core.js';
 
 /**
- * Worker threads that each prepare a scenario setup once (its bank of normalised leaves) and then rank ranges
- * of scenarios on request. The scenario matrix and the output live in shared memory: a range is a message of
- * two numbers each way, nothing is copied. Ranges go to whichever worker is free, in chunks small enough to
- * balance the cores and report progress; every scenario's ranks depend only on its own row, so the
- * output is identical to one thread's whatever the split.
+ * Worker threads that rank ranges of Monte Carlo scenarios. A pool outlives its analyses: the server keeps one
+ * for all its sensitivity requests (warm threads, compiled kernels), the CLI starts one per command. Each
+ * analysis sends its setup once to every worker, which prepares it (its bank of normalised leaves); the
+ * scenario matrix and the output live in shared memory, so a range is a message of a few numbers each way.
+ * Ranges go to whichever worker is free, in guided chunks (large first, small at the end, so the workers finish
+ * together); every scenario's ranks depend only on its own row, so the output is identical to one thread's
+ * whatever the split.
  *
- * A pool lives as long as its owner wants: the CLI starts one per run, a server or a benchmark keeps one warm.
+ * Failure is final: a worker that dies or throws fails the analysis under way, and the pool refuses new ones
+ * (its owner starts another). Closing the pool fails the analysis under way.
  */
+interface Job { id: number; onDone: (from: number, to: number, worker: Worker) => void; onError: (e: Error) => void }
+
 export class ScenarioPool {
-  private job: { onDone: (from: number, to: number, worker: Worker) => void; onError: (e: Error) => void } | null = null;
+  private job: Job | null = null;
+  private jobs = 0;
+  private setupSent: ScenarioSetup | undefined;
+  private setups = 0;
+  private failure: Error | undefined;
   private closed = false;
 
-  private constructor(private readonly workers: Worker[], private readonly economies: number) {
+  private constructor(private readonly workers: Worker[]) {
     for (const w of workers) {
-      w.on('message', (m: { from: number; to: number }) => this.job?.onDone(m.from, m.to, w));
+      w.on('message', (m: { job: number; from: number; to: number }) => { if (this.job && m.job === this.job.id) this.job.onDone(m.from, m.to, w); });
       w.on('error', (e) => this.fail(e));
-      w.on('exit', (code) => { if (!this.closed) this.fail(new Error(`sensitivity worker exited with code ${code}`)); });
+      w.on('exit', (code) => { if (!this.closed) this.fail(new Error(`a sensitivity worker exited with code ${code}`)); });
     }
   }
 
-  static async start(setup: ScenarioSetup, threads: number): Promise<ScenarioPool> {
+  static async start(threads: number): Promise<ScenarioPool> {
     const script = join(packageRoot(), 'dist', 'src', 'index', 'sensitivity-worker.js');
     if (!existsSync(script)) throw new Error(`worker script missing: ${script} (run npm run build)`);
-    const workers = Array.from({ length: Math.max(1, Math.floor(threads)) }, () => new Worker(script, { workerData: { setup } }));
+    const workers = Array.from({ length: Math.max(1, Math.floor(threads)) }, () => new Worker(script));
+    const cleanups: Array<() => void> = [];
     try {
       await Promise.all(workers.map((w) => new Promise<void>((resolve, reject) => {
-        w.once('message', () => resolve()); // "ready": the worker has prepared the setup
+        const ready = (): void => resolve();
+        const exited = (code: number): void => reject(new Error(`a sensitivity worker exited with code ${code} while starting`));
+        w.once('message', ready);
         w.once('error', reject);
+        w.once('exit', exited);
+        cleanups.push(() => { w.off('message', ready); w.off('error', reject); w.off('exit', exited); });
       })));
     } catch (e) {
       await Promise.all(workers.map((w) => w.terminate()));
       throw e;
+    } finally {
+      for (const c of cleanups) c();
     }
-    return new ScenarioPool(workers, setup.economies);
+    return new ScenarioPool(workers);
   }
 
   get size(): number { return this.workers.length; }
+  /** False once closed or failed: start another. */
+  get usable(): boolean { return !this.closed && !this.failure; }
 
-  /** Ranks of scenarios [0, S) of `u` (S x factors): ranks[s * economies + e], 0 = not ranked. */
-  ranks(u: Float64Array, S: number, onProgress?: (done: number, total: number) => void): Promise<Int32Array> {
+  /** Ranks of scenarios [0, S) of `u` (S x factors) under `setup`: ranks[s * economies + e], 0 = not ranked. */
+  ranks(setup: ScenarioSetup, u: Float64Array, S: number, onProgress?: (done: number, total: number) => void): Promise<Int32Array> {
     if (this.closed) return Promise.reject(new Error('the scenario pool is closed'));
+    if (this.failure) return Promise.reject(new Error(`the scenario pool failed earlier: ${this.failure.message}`));
     if (this.job) return Promise.reject(new Error('the scenario pool is busy'));
-    const nE = this.economies;
+    const nE = setup.economies;
     const out = new Int32Array(new SharedArrayBuffer(S * nE * Int32Array.BYTES_PER_ELEMENT));
+    if (S === 0) return Promise.resolve(out);
     const shared = new Float64Array(new SharedArrayBuffer(u.byteLength));
     shared.set(u);
-    // Guided chunks: large while much is left (few messages), smaller towards the end so that the workers
-    // finish together.
+    if (setup !== this.setupSent) { // each worker prepares it once; messages to a worker arrive in order
+      this.setups++;
+      for (const w of this.workers) w.postMessage({ setup, setupId: this.setups });
+      this.setupSent = setup;
+    }
+    const id = ++this.jobs;
     const chunkOf = (left: number): number => Math.min(left, Math.max(64, Math.ceil(left / (this.workers.length * 4))));
     let next = 0, done = 0;
     return new Promise<Int32Array>((resolve, reject) => {
@@ -60,27 +84,38 @@ export class ScenarioPool {
         if (next >= S) return;
         const from = next, to = next + chunkOf(S - next);
         next = to;
-        w.postMessage({ u: shared, out, from, to });
+        w.postMessage({ job: id, setupId: this.setups, u: shared, out, from, to });
       };
       this.job = {
+        id,
         onDone: (from, to, w) => {
           done += to - from;
-          onProgress?.(done, S);
+          try {
+            onProgress?.(done, S);
+          } catch (e) {
+            this.job = null;
+            reject(e as Error);
+            return;
+          }
           if (done === S) { this.job = null; resolve(out); } else feed(w);
         },
         onError: (e) => { this.job = null; reject(e); },
       };
-      if (S === 0) { this.job = null; resolve(out); return; }
       for (const w of this.workers) feed(w);
     });
   }
 
   async close(): Promise<void> {
+    if (this.closed) return;
     this.closed = true;
+    const job = this.job;
+    this.job = null;
+    job?.onError(new Error('the scenario pool was closed during an analysis'));
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
 
   private fail(e: Error): void {
+    this.failure ??= e;
     const job = this.job;
     this.job = null;
     job?.onError(e);

@@ -25,6 +25,8 @@ export interface SensitivityOptions {
   imputation: boolean;
   dropOne: boolean;
   onProgress?: (done: number, total: number) => void;
+  /** A pool of worker threads to run on (kept by the caller, e.g. the server); else `workers` threads are started for this analysis. */
+  pool?: ScenarioPool;
 }
 
 export interface EconomySensitivity {
@@ -71,6 +73,9 @@ export async function runSensitivity(m: CompiledMethodology, prepared: PreparedY
   const rand = mulberry32(o.seed);
   const A = Float64Array.from({ length: Nd * d }, rand), B = Float64Array.from({ length: Nd * d }, rand);
   const S = Nd * (d + 2);
+  // The ranks of every scenario are held at once (the estimators need them all).
+  const bytes = S * nE * Int32Array.BYTES_PER_ELEMENT, MAX_BYTES = 2 ** 31;
+  if (bytes > MAX_BYTES) throw new UserInputError(`draws ${Nd.toLocaleString('en')}: ${S.toLocaleString('en')} scenarios x ${nE} economies need ${(bytes / 2 ** 30).toFixed(1)} GiB of ranks; at most 2 GiB, i.e. draws up to ${Math.floor(MAX_BYTES / ((d + 2) * nE * 4)).toLocaleString('en')} here`);
   const u = new Float64Array(S * d);
   u.set(A, 0);
   u.set(B, Nd * d);
@@ -84,7 +89,7 @@ export async function runSensitivity(m: CompiledMethodology, prepared: PreparedY
     baseWeights: prepared.weights, factors, weightMode: o.weightMode, concentration: o.concentration, band: o.band, normalisations, droppable,
     renormalise: (m.spec.coverage?.missingIndicator ?? 'renormalise') === 'renormalise', seed: o.seed,
   };
-  const ranks = await computeRanks(setup, u, S, Math.max(1, Math.floor(o.workers)), o.onProgress);
+  const ranks = await computeRanks(setup, u, S, { workers: Math.max(1, Math.floor(o.workers)), pool: o.pool, onProgress: o.onProgress });
 
   // Unranked in a scenario counts as the last rank, so every estimator sees a complete sample. The ranks are
   // scenario-major (one row of economies per scenario); the estimators read them row by row for a group of
@@ -193,22 +198,23 @@ export function quantile(sorted: Float64Array, q: number): number {
 }
 
 /** Scenario ranks on this thread or over a pool of worker threads (identical results). */
-async function computeRanks(setup: ScenarioSetup, u: Float64Array, S: number, workers: number, onProgress?: (done: number, total: number) => void): Promise<Int32Array> {
+async function computeRanks(setup: ScenarioSetup, u: Float64Array, S: number, o: Pick<SensitivityOptions, 'workers' | 'pool' | 'onProgress'>): Promise<Int32Array> {
   const nE = setup.economies;
-  if (workers <= 1) {
+  if (o.pool) return o.pool.ranks(setup, u, S, o.onProgress);
+  if (o.workers <= 1) {
     const prepared = prepareScenarios(setup);
     const out = new Int32Array(S * nE);
     const step = Math.max(512, Math.ceil(S / 50));
     for (let from = 0; from < S; from += step) {
       const to = Math.min(S, from + step);
       scenarioRanks(prepared, u, from, to, out, from * nE);
-      onProgress?.(to, S);
+      o.onProgress?.(to, S);
     }
     return out;
   }
-  const pool = await ScenarioPool.start(setup, workers);
+  const pool = await ScenarioPool.start(o.workers);
   try {
-    return await pool.ranks(u, S, onProgress);
+    return await pool.ranks(setup, u, S, o.onProgress);
   } finally {
     await pool.close();
   }

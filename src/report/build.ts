@@ -138,6 +138,7 @@ export async function buildReport(o: ReportOptions): Promise<ReportResult> {
 
   progress(3);
   const draws = o.sensitivityDraws ?? 1000, seed = o.sensitivitySeed ?? 1;
+  if (draws !== 0 && !(Number.isInteger(draws) && draws >= 2 && draws <= 20_000)) throw new UserInputError(`--sensitivity-draws must be 0 (no sensitivity analysis) or a whole number from 2 to 20,000, not ${draws}`);
   const sensitivity = draws > 0 ? await sensitivityOfYear({ methodology: m, year: dataYear, table, indicators: registry, groupings }, { ...SENSITIVITY_DEFAULTS, draws, seed, workers: 1 }) : undefined;
 
   progress(4);

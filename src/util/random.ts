@@ -33,6 +33,12 @@ export function normal(rand: () => number): number {
   return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rand());
 }
 
+/** log of the gamma(shape, 1) variate that gamma() draws from the same random numbers: finite where gamma() underflows to 0 (tiny shapes). */
+export function logGamma(shape: number, rand: () => number): number {
+  if (shape < 1) return logGamma(shape + 1, rand) + Math.log(rand() || Number.MIN_VALUE) / shape;
+  return Math.log(gamma(shape, rand));
+}
+
 /** Gamma(shape, 1) variate (Marsaglia and Tsang; shape < 1 by the boost u^(1/shape)). */
 export function gamma(shape: number, rand: () => number): number {
   if (shape < 1) return gamma(shape + 1, rand) * Math.pow(rand() || Number.MIN_VALUE, 1 / shape);

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ictstatAsync } from '../index/helpers.js';
+import { MAX_WAITING } from '../../src/api/sensitivity.js';
 import { expectWbError, startBundledServer, type TestServer } from './helpers.js';
 
 // The bundled data in a store, as `npm start` serves it.
@@ -48,6 +49,8 @@ describe('/v2/idi/{methodology}/{year}/sensitivity', () => {
     expect(await expectWbError(await get('/v2/idi/idi-2017/2016/sensitivity?draws=10&normalisations=methodology,cubic'), 400)).toMatch(/cubic/);
     expect(await expectWbError(await get('/v2/idi/idi-2017/2016/sensitivity?drop=perhaps'), 400)).toMatch(/drop/);
     expect(await expectWbError(await get('/v2/idi/no-such-index/2016/sensitivity'), 404)).toMatch(/unknown methodology/);
+    expect(await expectWbError(await get('/v2/idi/idi-2017/2016/sensitivity?seed=4294967296'), 400)).toMatch(/seed/);
+    expect((await get('/v2/idi/idi-2017/2016/sensitivity?draws=10&seed=4294967295')).status).toBe(200); // the largest seed, as the CLI takes it
   });
 
   it('the Monte Carlo runs on worker threads: the server answers other requests meanwhile', async () => {
@@ -59,5 +62,16 @@ describe('/v2/idi/{methodology}/{year}/sensitivity', () => {
     expect(series.status).toBe(200);
     expect(await big).toBe(200);
     expect(order).toEqual(['series', 'sensitivity']);
+  }, 60_000);
+
+  it('one analysis runs and at most MAX_WAITING wait: more get 503 with Retry-After; those accepted all answer', async () => {
+    const urls = Array.from({ length: MAX_WAITING + 3 }, (_, k) => `/v2/idi/idi-2017/2016/sensitivity?draws=1500&seed=${1000 + k}&format=csv`);
+    const answers = await Promise.all(urls.map((u) => get(u)));
+    const statuses = answers.map((r) => r.status);
+    expect(statuses.filter((x) => x === 200).length).toBe(MAX_WAITING + 1);
+    expect(statuses.filter((x) => x === 503).length).toBe(2);
+    const busy = answers.find((r) => r.status === 503)!;
+    expect(busy.headers.get('retry-after')).toBe('5');
+    expect(await expectWbError(busy, 503, '503')).toMatch(/retry/);
   }, 60_000);
 });

@@ -152,10 +152,13 @@ describe('runKernel with prenormalised leaves (the Monte Carlo bank)', () => {
     }), { seed: SEED, numRuns: 60 });
   });
 
-  it('refuses values and a bank together, or neither', () => {
+  it('refuses values and a bank together, or neither, and offsets outside the bank', () => {
     const m = randomTree(1), L = m.firstNode;
     const base = { m, columns: 1, sliceLength: 1, include: Uint8Array.of(1), renormalise: true };
     expect(() => runKernel(base)).toThrow(/either values or prenormalised/);
     expect(() => runKernel({ ...base, values: new Float64Array(L), prenormalised: { bank: new Float64Array(L), sliceOffset: Int32Array.of(0) } })).toThrow(/either values or prenormalised/);
+    // an offset past the bank is an error, not NaN scores
+    expect(() => runKernel({ ...base, prenormalised: { bank: new Float64Array(L), sliceOffset: Int32Array.of(1) } })).toThrow(/past its/);
+    expect(() => runKernel({ ...base, prenormalised: { bank: new Float64Array(L), sliceOffset: Int32Array.of(-1) } })).toThrow(/past its/);
   });
 });
