@@ -6,6 +6,7 @@
 import { loadMethodology, type ComponentSpec, type LeafSpec } from '../../src/index/methodology.js';
 import { childrenOf, drawWeights, scenarioRanks, METHODOLOGY_NORMALISATION, type ScenarioSetup } from '../../src/index/sensitivity-core.js';
 import { ScenarioPool } from '../../src/index/sensitivity-pool.js';
+import { rankScenarios } from '../../src/index/sensitivity.js';
 import { readBin } from '../bin.js';
 import type { McMeta } from '../inputs.js';
 import type { Impl } from './types.js';
@@ -49,14 +50,7 @@ export function engineWorkers(workers: number): Impl<McState & { pool: ScenarioP
 export function engineWorkersCold(workers: number): Impl<McState> {
   return {
     async prepare(file) { return load(file); },
-    async run({ setup, u, draws }) {
-      const pool = await ScenarioPool.start(workers);
-      try {
-        return { rank: await pool.ranks(setup, u, draws) };
-      } finally {
-        await pool.close();
-      }
-    },
+    async run({ setup, u, draws }) { return { rank: await rankScenarios(setup, u, draws, { workers }) }; },
   };
 }
 

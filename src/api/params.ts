@@ -19,7 +19,8 @@ export function single(q: Query, name: string): string | undefined {
 export function wholeNumber(q: Query, name: string, min: number, max: number, fallback?: number): number | undefined {
   const s = single(q, name);
   if (s === undefined || s === '') return fallback;
-  if (!/^\d{1,9}$/.test(s) || Number(s) < min || Number(s) > max)
+  // At most as many digits as the maximum has: a long string of digits is refused before any conversion.
+  if (!/^\d+$/.test(s) || s.length > String(max).length || Number(s) < min || Number(s) > max)
     throw new ApiError('invalidValue', `${name} must be a whole number from ${min} to ${max.toLocaleString('en')}, not "${clip(s)}"`);
   return Number(s);
 }

@@ -40,14 +40,6 @@ const positive = (q: Query, name: string, fallback: number): number => {
   return x;
 };
 
-/** `seed`: 0 to 2^32 - 1 (ten digits: wholeNumber stops at nine). */
-function seedOf(q: Query): number {
-  const s = single(q, 'seed');
-  if (s === undefined || s === '') return SENSITIVITY_DEFAULTS.seed;
-  if (!/^\d{1,10}$/.test(s) || Number(s) > 2 ** 32 - 1) throw new ApiError('invalidValue', `seed must be a whole number from 0 to 4,294,967,295, not "${clip(s)}"`);
-  return Number(s);
-}
-
 function options(q: Query): Omit<SensitivityOptions, 'onProgress'> {
   const weights = single(q, 'weights') ?? SENSITIVITY_DEFAULTS.weightMode;
   if (weights !== 'dirichlet' && weights !== 'uniform') throw new ApiError('invalidValue', `weights must be dirichlet or uniform, not "${clip(weights)}"`);
@@ -55,7 +47,7 @@ function options(q: Query): Omit<SensitivityOptions, 'onProgress'> {
   const o = {
     ...SENSITIVITY_DEFAULTS,
     draws: wholeNumber(q, 'draws', 2, API_MAX_DRAWS, API_DEFAULT_DRAWS)!,
-    seed: seedOf(q),
+    seed: wholeNumber(q, 'seed', 0, 2 ** 32 - 1, SENSITIVITY_DEFAULTS.seed)!,
     weightMode: weights as SensitivityOptions['weightMode'],
     concentration: positive(q, 'concentration', SENSITIVITY_DEFAULTS.concentration),
     band: positive(q, 'band', SENSITIVITY_DEFAULTS.band),

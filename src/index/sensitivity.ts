@@ -89,7 +89,7 @@ export async function runSensitivity(m: CompiledMethodology, prepared: PreparedY
     baseWeights: prepared.weights, factors, weightMode: o.weightMode, concentration: o.concentration, band: o.band, normalisations, droppable,
     renormalise: (m.spec.coverage?.missingIndicator ?? 'renormalise') === 'renormalise', seed: o.seed,
   };
-  const ranks = await computeRanks(setup, u, S, { workers: Math.max(1, Math.floor(o.workers)), pool: o.pool, onProgress: o.onProgress });
+  const ranks = await rankScenarios(setup, u, S, { workers: Math.max(1, Math.floor(o.workers)), pool: o.pool, onProgress: o.onProgress });
 
   // Unranked in a scenario counts as the last rank, so every estimator sees a complete sample. The ranks are
   // scenario-major (one row of economies per scenario); the estimators read them row by row for a group of
@@ -197,8 +197,8 @@ export function quantile(sorted: Float64Array, q: number): number {
   return lo + 1 < sorted.length ? sorted[lo] + (h - lo) * (sorted[lo + 1] - sorted[lo]) : sorted[lo];
 }
 
-/** Scenario ranks on this thread or over a pool of worker threads (identical results). */
-async function computeRanks(setup: ScenarioSetup, u: Float64Array, S: number, o: Pick<SensitivityOptions, 'workers' | 'pool' | 'onProgress'>): Promise<Int32Array> {
+/** Scenario ranks on this thread, on the caller's pool, or on `workers` threads started for the call (identical results). */
+export async function rankScenarios(setup: ScenarioSetup, u: Float64Array, S: number, o: Pick<SensitivityOptions, 'workers' | 'pool' | 'onProgress'>): Promise<Int32Array> {
   const nE = setup.economies;
   if (o.pool) return o.pool.ranks(setup, u, S, o.onProgress);
   if (o.workers <= 1) {
