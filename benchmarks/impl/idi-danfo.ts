@@ -3,7 +3,7 @@
  * DataFrame, each weight set computed with Series arithmetic, ranks from a sort of the scores.
  */
 import { createRequire } from 'node:module';
-import { loadMethodology, type CompiledMethodology } from '../../src/index/methodology.js';
+import { loadMethodology, type CompiledMethodology } from '../../src/idi/methodology.js';
 import { readBin } from '../bin.js';
 import type { IdiMeta } from '../inputs.js';
 import type { Impl } from './types.js';

@@ -5,8 +5,8 @@
  */
 import * as aq from 'arquero';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { runKernel, type KernelInput } from '../../src/index/kernel.js';
-import { loadMethodology, type CompiledMethodology, type ComponentSpec, type LeafSpec } from '../../src/index/methodology.js';
+import { runKernel, type KernelInput } from '../../src/idi/kernel.js';
+import { loadMethodology, type CompiledMethodology, type ComponentSpec, type LeafSpec } from '../../src/idi/methodology.js';
 import { readBin } from '../bin.js';
 import type { IdiMeta } from '../inputs.js';
 import type { Impl } from './types.js';

@@ -3,10 +3,10 @@
  * analysis (idi-2017, data year 2016; weights by Dirichlet per node, normalisation alternatives, with/without
  * imputation, drop one indicator). Output: rank[draw * economies + e] (0 = not ranked).
  */
-import { loadMethodology, type ComponentSpec, type LeafSpec } from '../../src/index/methodology.js';
-import { childrenOf, drawWeights, scenarioRanks, METHODOLOGY_NORMALISATION, type ScenarioSetup } from '../../src/index/sensitivity-core.js';
-import { ScenarioPool } from '../../src/index/sensitivity-pool.js';
-import { rankScenarios } from '../../src/index/sensitivity.js';
+import { loadMethodology, type ComponentSpec, type LeafSpec } from '../../src/idi/methodology.js';
+import { childrenOf, drawWeights, scenarioRanks, METHODOLOGY_NORMALISATION, type ScenarioSetup } from '../../src/idi/sensitivity-core.js';
+import { ScenarioPool } from '../../src/idi/sensitivity-pool.js';
+import { rankScenarios } from '../../src/idi/sensitivity.js';
 import { readBin } from '../bin.js';
 import type { McMeta } from '../inputs.js';
 import type { Impl } from './types.js';

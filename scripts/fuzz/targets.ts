@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { tableToIPC, tableFromArrays, tableFromIPC } from 'apache-arrow';
 import { ingestFile } from '../../src/ingest/ingest.js';
 import { RULES } from '../../src/ingest/findings.js';
-import { compileMethodology } from '../../src/index/methodology.js';
+import { compileMethodology } from '../../src/idi/methodology.js';
 import { parseBasket } from '../../src/prices/basket.js';
 import { readTariffs, TARIFF_COLUMNS } from '../../src/prices/tariffs.js';
 import { loadGroupingCsv } from '../../src/registry/groupings.js';

@@ -1,12 +1,12 @@
 /** Computed results: the IDI of a methodology and year, price baskets and their explanation. */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { computeIndex, latestYearWithData, requiredIndicators } from '../index/compute.js';
-import { bundledMethodologies, loadMethodology } from '../index/methodology.js';
-import { rankingTable } from '../index/tables.js';
+import { computeIndex, latestYearWithData, requiredIndicators } from '../idi/compute.js';
+import { bundledMethodologies, loadMethodology } from '../idi/methodology.js';
+import { rankingTable } from '../idi/tables.js';
 import { loadEconomyRegistry } from '../registry/economies.js';
 import { loadGroupings } from '../registry/groupings.js';
 import { loadIndicatorRegistry } from '../registry/indicators.js';
-import { tableToCsv } from '../report/table.js';
+import { tableToCsv } from '../table/report-table.js';
 import { loadBaskets, type Basket } from '../prices/basket.js';
 import { ConversionInputs, computeCompositeBasket, computeSimpleBasket } from '../prices/compute.js';
 import { explainEconomy } from '../prices/explain.js';

@@ -6,7 +6,7 @@ import { tableToIPC } from 'apache-arrow';
 import { loadEconomyRegistry, type Language } from '../registry/economies.js';
 import type { IndicatorDef } from '../registry/indicators.js';
 import { ObservationBuilder } from '../table/observations.js';
-import { neutraliseFormula } from '../report/table.js';
+import { neutraliseFormula } from '../table/report-table.js';
 import { csvRow } from '../util/csv.js';
 import type { ObservationIndex } from './data.js';
 import type { RequestedIndicator } from './params.js';

@@ -28,7 +28,7 @@ export function registerReportRoutes(app: FastifyInstance, store: Store, edition
     building ??= (async () => {
       const { buildReport } = await import('../report/build.js');
       const dir = join(root, `v${version}`);
-      if (!existsSync(join(dir, 'index.html'))) await buildReport({ edition, out: dir });
+      if (!existsSync(join(dir, 'index.html'))) await buildReport({ edition, out: dir, source: { kind: 'store', path: store.path } });
       return { version, dir };
     })().finally(() => { building = undefined; });
     built = await building;

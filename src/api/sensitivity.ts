@@ -7,14 +7,14 @@
  */
 import { availableParallelism } from 'node:os';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { latestYearWithData, requiredIndicators } from '../index/compute.js';
-import { bundledMethodologies, loadMethodology } from '../index/methodology.js';
-import { SENSITIVITY_DEFAULTS, checkSensitivityOptions, sensitivityOfYear, type SensitivityOptions } from '../index/sensitivity.js';
-import { ScenarioPool } from '../index/sensitivity-pool.js';
-import { sensitivityTable } from '../index/tables.js';
+import { latestYearWithData, requiredIndicators } from '../idi/compute.js';
+import { bundledMethodologies, loadMethodology } from '../idi/methodology.js';
+import { SENSITIVITY_DEFAULTS, checkSensitivityOptions, sensitivityOfYear, type SensitivityOptions } from '../idi/sensitivity.js';
+import { ScenarioPool } from '../idi/sensitivity-pool.js';
+import { sensitivityTable } from '../idi/tables.js';
 import { loadGroupings } from '../registry/groupings.js';
 import { loadIndicatorRegistry } from '../registry/indicators.js';
-import { tableToCsv } from '../report/table.js';
+import { tableToCsv } from '../table/report-table.js';
 import { UserInputError } from '../util/errors.js';
 import { bool, year } from './computed.js';
 import type { ObservationCache } from './data.js';

@@ -2,27 +2,30 @@
 import { Option, type Command } from 'commander';
 import { loadEconomyRegistry } from '../registry/economies.js';
 import { UserInputError } from '../util/errors.js';
-import { defaultDbPath } from '../store/path.js';
+import { serverStorePath } from './data-source.js';
 import { Store } from '../store/store.js';
 import { loadBundledIntoStore, submitFile } from '../store/submit.js';
-import { formatIngestReport } from './report.js';
+import { formatIngestReport } from '../ingest/report.js';
 
 const out = (s: string): void => {
   process.stdout.write(s);
 };
 
-function withStore<T>(fn: (store: Store) => Promise<T> | T): Promise<T> {
-  const store = Store.open(defaultDbPath());
+const STORE_OPTION = ['--store <file>', 'the store (default: ICTSTAT_DB, else ./data/ictstat.db)'] as const;
+
+function withStore<T>(flag: string | undefined, fn: (store: Store) => Promise<T> | T): Promise<T> {
+  const store = Store.open(serverStorePath(flag));
   return Promise.resolve().then(() => fn(store)).finally(() => store.close());
 }
 
 export function registerDbCommands(program: Command): void {
-  const db = program.command('db').description(`the embedded store (SQLite at ICTSTAT_DB, default ./data/ictstat.db): every accepted submission kept`);
+  const db = program.command('db').description(`the embedded store (SQLite at --store, ICTSTAT_DB, else ./data/ictstat.db): every accepted submission kept`);
 
   db.command('load')
     .description('load the bundled datasets as a vintage (idempotent: the same content is not stored twice)')
     .option('--json', 'print the result as JSON')
-    .action((o) => withStore(async (store) => {
+    .option(...STORE_OPTION)
+    .action((o) => withStore(o.store, async (store) => {
       const t0 = Date.now();
       const r = await loadBundledIntoStore(store);
       const s = r.submission;
@@ -34,7 +37,8 @@ export function registerDbCommands(program: Command): void {
   db.command('status')
     .description('what the store holds: schema version, submissions, observations, the latest submission, tokens')
     .option('--json', 'print the status as JSON')
-    .action((o) => withStore((store) => {
+    .option(...STORE_OPTION)
+    .action((o) => withStore(o.store, (store) => {
       const s = store.status();
       if (o.json) return out(JSON.stringify({ ...s, latest: s.latest && { ...s.latest, findings: undefined } }, null, 2) + '\n');
       out(`store:          ${s.path}\nschema version: ${s.schemaVersion}\nsubmissions:    ${s.submissions}\n` +
@@ -50,7 +54,8 @@ export function registerDbCommands(program: Command): void {
     .option('--vintage <label>', 'a label for this revision (e.g. "2025-Q1")')
     .option('--by <name>', 'who submits (default: cli:$USER)')
     .option('--json', 'print the validation report as JSON')
-    .action((file: string, o) => withStore(async (store) => {
+    .option(...STORE_OPTION)
+    .action((file: string, o) => withStore(o.store, async (store) => {
       const economy = o.economy ? loadEconomyRegistry().resolve(o.economy).iso3 : undefined;
       const r = await submitFile(store, file, { economy, vintage: o.vintage, submittedBy: o.by ?? `cli:${process.env.USER ?? 'unknown'}` });
       if (o.json) out(JSON.stringify({ outcome: r.outcome, submission: r.submission ? { ...r.submission, findings: undefined } : null, otherEconomies: r.otherEconomies, report: r.report }, null, 2) + '\n');
@@ -75,7 +80,8 @@ export function registerDbCommands(program: Command): void {
     .description('create a token for one economy and print it once')
     .requiredOption('--economy <code>', 'the economy the token may submit data for (ISO3, ISO2 or M49)')
     .option('--label <text>', 'who the token is for (e.g. "KEN NSO, J. Doe")')
-    .action((o) => withStore((store) => {
+    .option(...STORE_OPTION)
+    .action((o) => withStore(o.store, (store) => {
       const economy = loadEconomyRegistry().resolve(o.economy).iso3;
       const t = store.createToken(economy, o.label);
       out(t.token + '\n');
@@ -84,7 +90,8 @@ export function registerDbCommands(program: Command): void {
   token.command('revoke')
     .description('revoke a token by its id')
     .argument('<id>', 'the token id (see `ictstat token list`)')
-    .action((id: string) => withStore((store) => {
+    .option(...STORE_OPTION)
+    .action((id: string, o) => withStore(o.store, (store) => {
       if (!/^\d+$/.test(id)) throw new UserInputError(`token id must be a whole number, not "${id}"`);
       if (!store.revokeToken(Number(id))) throw new UserInputError(`no active token #${id}`);
       out(`token #${id} revoked\n`);
@@ -92,7 +99,8 @@ export function registerDbCommands(program: Command): void {
   token.command('list')
     .description('list tokens (id, economy, label, created, revoked); never the tokens themselves')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
-    .action((o) => withStore((store) => {
+    .option(...STORE_OPTION)
+    .action((o) => withStore(o.store, (store) => {
       const list = store.tokens();
       if (o.format === 'json') return out(JSON.stringify(list, null, 2) + '\n');
       for (const t of list) out(`#${t.id}\t${t.economy}\t${t.createdAt}\t${t.revokedAt ? `revoked ${t.revokedAt}` : 'active'}\t${t.label ?? ''}\n`);

@@ -1,17 +1,18 @@
 import { writeFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import type { Table } from 'apache-arrow';
-import { computeIndex, latestYearWithData, requiredIndicators } from '../index/compute.js';
-import { SENSITIVITY_DEFAULTS, checkSensitivityOptions, sensitivityOfYear } from '../index/sensitivity.js';
+import { computeIndex, latestYearWithData, requiredIndicators } from '../idi/compute.js';
+import { SENSITIVITY_DEFAULTS, checkSensitivityOptions, sensitivityOfYear } from '../idi/sensitivity.js';
 import { progressBar } from './progress.js';
-import { bundledMethodologies, loadMethodology } from '../index/methodology.js';
-import { groupTable, rankingTable, sensitivityTable } from '../index/tables.js';
+import { bundledMethodologies, loadMethodology } from '../idi/methodology.js';
+import { groupTable, rankingTable, sensitivityTable } from '../idi/tables.js';
 import { loadIndicatorRegistry } from '../registry/indicators.js';
 import { loadGroupings } from '../registry/groupings.js';
-import { tableToCsv, tableToMarkdown, type ReportTable } from '../report/table.js';
+import { tableToCsv, tableToMarkdown, type ReportTable } from '../table/report-table.js';
 import { tablesToXlsx } from '../report/xlsx.js';
 import { UserInputError } from '../util/errors.js';
-import { loadObservations } from '../table/load.js';
+import { loadObservations } from '../usecases/data-source.js';
+import { STORE_FLAG, dataSourceFromFlags } from './data-source.js';
 import { commaList, integer, repeatable } from './options.js';
 
 
@@ -26,6 +27,7 @@ export function registerIdiCommand(program: Command): void {
       (v: string) => (v === 'latest' ? v : integer('--year', 1960, 2100)(v)))
     .option('--data <file>', 'read these files instead of the bundled data (repeatable)', repeatable)
     .option('--extra-data <file>', 'add these files to the bundled data, their values first (repeatable): e.g. bandwidth or households with a computer', repeatable)
+    .option(...STORE_FLAG)
     .option('--as-of <date>', 'the data the store held on this date (YYYY-MM-DD or an ISO date-time): reproduces an earlier publication')
     .option('--previous', 'also compute the previous year with the same methodology, with rank and score changes')
     .option('--groups <ids>', 'group aggregates for these groupings (comma-separated: itu-region, income, ldc, lldc, sids, world, or any grouping id)', commaList)
@@ -39,7 +41,7 @@ export function registerIdiCommand(program: Command): void {
       const m = loadMethodology(o.methodology, registry);
       for (const u of m.unverified) process.stderr.write(`warning: ${m.spec.id}${u.path} is unverified: ${u.reason}\n`);
       if (o.universe && o.universe !== 'all') throw new UserInputError(`--universe takes "all" (the default is the methodology's universe)`);
-      const table = await loadObservations(o, requiredIndicators(m, registry));
+      const table = await loadObservations(dataSourceFromFlags(o), requiredIndicators(m, registry));
       const groupings = loadGroupings();
       if (o.groups) for (const g of o.groups as string[]) if (!['itu-region', 'income', 'wb-income', 'world'].includes(g.toLowerCase())) groupings.get(g);
       const universe = o.universe === 'all' ? (await import('../registry/economies.js')).loadEconomyRegistry().all().map((e) => e.iso3) : undefined;
@@ -104,6 +106,8 @@ function registerSensitivityCommand(idi: Command): void {
     .option('--no-drop', 'do not drop one indicator at a time')
     .option('--data <file>', 'read these files instead of the bundled data (repeatable)', repeatable)
     .option('--extra-data <file>', 'add these files to the bundled data (repeatable)', repeatable)
+    .option(...STORE_FLAG)
+    .option('--as-of <date>', 'the data the store held on this date (YYYY-MM-DD or an ISO date-time)')
     .addOption(new Option('--format <format>', 'output format').choices(['csv', 'json']).default('csv'))
     .option('--out <file>', 'write to a file instead of standard output')
     .action(async (o) => {
@@ -114,7 +118,7 @@ function registerSensitivityCommand(idi: Command): void {
         normalisations: o.normalisations ?? SENSITIVITY_DEFAULTS.normalisations, imputation: o.imputationFactor, dropOne: o.drop,
       };
       checkSensitivityOptions(options, (name) => `--${name}`);
-      const table = await loadObservations(o, requiredIndicators(m, registry));
+      const table = await loadObservations(dataSourceFromFlags(o), requiredIndicators(m, registry));
       const bar = progressBar(`sensitivity ${m.spec.id} ${o.year}`, 0);
       const started = Date.now();
       const result = await sensitivityOfYear({ methodology: m, year: o.year, table, indicators: registry, groupings: loadGroupings() },

@@ -4,7 +4,9 @@ import { csvRow } from '../util/csv.js';
 import { loadEconomyRegistry } from '../registry/economies.js';
 import { resolveBasket } from '../prices/basket.js';
 import { readTariffs } from '../prices/tariffs.js';
-import { COMPUTE_COLUMNS, computeCompositeBasket, computeSimpleBasket, loadConversionInputs } from '../prices/compute.js';
+import { COMPUTE_COLUMNS, computeCompositeBasket, computeSimpleBasket } from '../prices/compute.js';
+import { loadConversionInputs } from '../usecases/prices.js';
+import { STORE_FLAG, dataSourceFromFlags } from './data-source.js';
 import { explainEconomy, formatExplanation } from '../prices/explain.js';
 import { UserInputError } from '../util/errors.js';
 import { aggregatePanels, aggregatesToCsv, assertStat } from '../prices/aggregate.js';
@@ -13,7 +15,7 @@ import { loadTargets, meetingTarget } from '../prices/targets.js';
 import { writeSyntheticTariffs } from '../prices/synthetic.js';
 import { auditPublished } from '../prices/audit.js';
 import { loadIndicatorRegistry } from '../registry/indicators.js';
-import { loadBundled } from '../table/bundled.js';
+import { loadBundled } from '../ingest/bundled.js';
 import { integer, positiveNumber, repeatable, year } from './options.js';
 
 const out = (s: string): void => {
@@ -44,6 +46,7 @@ export function registerPricesCommands(program: Command): void {
     .description('implied GNI p.c. of each published basket value (US$ price and % of GNI) vs World Bank GNI p.c. of the same and previous year')
     .option('--input <path>', 'a dataset directory or observation file with price_<basket>_{usd,gni_pct} values (default: the bundled data)')
     .option('--data <file>', 'GNI p.c. (gni_pc_atlas_usd, canonical long format) instead of the bundled WDI (repeatable)', repeatable)
+    .option(...STORE_FLAG)
     .option('--as-of <date>', 'GNI p.c. as the store knew it on this date (YYYY-MM-DD)')
     .option('--threshold <pct>', 'list values whose implied GNI departs from both years by more than this percentage', positiveNumber, 5)
     .addOption(new Option('--format <format>', 'output format').choices(['csv', 'json']).default('csv'))
@@ -54,7 +57,7 @@ export function registerPricesCommands(program: Command): void {
         const ids = loadIndicatorRegistry().indicators.filter((d) => d.basketUnit === 'gni_pct' || d.basketUnit === 'usd').map((d) => d.id);
         panels = panelsFromObservations(await loadBundled({ indicators: ids }));
       }
-      const gni = await loadConversionInputs(new Set(panels.flatMap((p) => p.economies)), { data: o.data, asOf: o.asOf });
+      const gni = await loadConversionInputs(new Set(panels.flatMap((p) => p.economies)), dataSourceFromFlags(o));
       const r = auditPublished(panels, gni, o.threshold);
       process.stderr.write(`ictstat: audit: ${r.compared} published values compared; implied GNI p.c. closer to the same year's WB GNI in ${r.closerSame}, to the previous year's in ${r.closerPrevious}; ${r.withinThresholdEither} within ${o.threshold}% of either; ${r.rows.length} listed\n`);
       if (o.format === 'json') return out(JSON.stringify({ threshold_pct: o.threshold, compared: r.compared, closer_same: r.closerSame, closer_previous: r.closerPrevious, within: r.withinThresholdEither, departures: r.rows }, null, 2) + '\n');
@@ -103,10 +106,10 @@ export function registerPricesCommands(program: Command): void {
 }
 
 
-async function tariffsAndInputs(o: { tariffs: string; basket: string; data?: string[]; asOf?: string }) {
+async function tariffsAndInputs(o: { tariffs: string; basket: string; data?: string[]; asOf?: string; store?: string }) {
   const { basket, all } = resolveBasket(o.basket);
   const { table } = await readTariffs(o.tariffs);
-  const inputs = await loadConversionInputs(new Set(table.economies), { data: o.data, asOf: o.asOf });
+  const inputs = await loadConversionInputs(new Set(table.economies), dataSourceFromFlags(o));
   return { basket, all, table, inputs };
 }
 
@@ -117,6 +120,7 @@ export function registerPricesComputeCommands(prices: Command): void {
     .requiredOption('--basket <id|file>', 'a basket id (indicators/baskets) or a basket JSON file')
     .requiredOption('--year <year>', 'price year', year)
     .option('--data <file>', 'exchange rates, PPP factors and GNI p.c. (canonical long format) instead of the bundled data (repeatable)', repeatable)
+    .option(...STORE_FLAG)
     .option('--as-of <date>', 'conversion inputs as the store knew them on this date (YYYY-MM-DD)')
     .addOption(new Option('--format <format>', 'output format').choices(['csv', 'json']).default('csv'))
     .action(async (o) => {
@@ -142,6 +146,7 @@ export function registerPricesComputeCommands(prices: Command): void {
     .requiredOption('--year <year>', 'price year', year)
     .requiredOption('--economy <code>', 'ISO3, ISO2 or M49')
     .option('--data <file>', 'conversion inputs instead of the bundled data (repeatable)', repeatable)
+    .option(...STORE_FLAG)
     .option('--as-of <date>', 'conversion inputs as the store knew them on this date (YYYY-MM-DD)')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .action(async (o) => {

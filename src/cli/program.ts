@@ -5,16 +5,17 @@ import { ingestFile } from '../ingest/ingest.js';
 import { loadIndicatorRegistry } from '../registry/indicators.js';
 import { loadEconomyRegistry, LANGUAGES, type Language } from '../registry/economies.js';
 import { loadGroupingCsv, loadGroupings } from '../registry/groupings.js';
-import { loadBundled } from '../table/bundled.js';
+import { loadBundled } from '../ingest/bundled.js';
 import { deriveIndicator, mergeByPrecedence, selectObservations } from '../table/combine.js';
 import { observationsToCsv, writeArrowFile } from '../table/io.js';
 import { UserInputError } from '../util/errors.js';
 import { csvRow } from '../util/csv.js';
-import { formatIngestReport, ingestReportJson } from './report.js';
+import { formatIngestReport, ingestReportJson } from '../ingest/report.js';
 import { progressBar } from './progress.js';
 import { registerIdiCommand } from './idi.js';
 import { registerPricesCommands } from './prices.js';
-import { loadObservations, readObservationFiles } from '../table/load.js';
+import { loadObservations, readInputs } from '../usecases/data-source.js';
+import { STORE_FLAG, dataSourceFromFlags } from './data-source.js';
 import { registerDbCommands } from './db.js';
 import { registerServeCommand } from './serve.js';
 import { registerReportCommand } from './report-command.js';
@@ -75,6 +76,7 @@ export function buildProgram(): Command {
     .option('--to <year>', 'last year', integer('--to', 1900, 2200))
     .option('--data <file>', 'read this file instead of the bundled data (repeatable; any ingest format)', repeatable)
     .option('--all-sources', 'show every source\'s value, not only the preferred one')
+    .option(...STORE_FLAG)
     .option('--as-of <date>', 'what the store held on this date (YYYY-MM-DD or an ISO date-time): reproduces an earlier publication')
     .addOption(new Option('--format <format>', 'output format').choices(['csv', 'json', 'arrow']).default('csv'))
     .action(async (o) => {
@@ -85,13 +87,12 @@ export function buildProgram(): Command {
       const derivation = indicators.derived(def.id);
       const wanted = [def.id, ...(derivation?.formula.inputs ?? [])];
       let table;
-      if (o.data) {
-        if (o.asOf) throw new UserInputError('--as-of reads the store; it cannot be combined with --data');
-        table = mergeByPrecedence(await readObservationFiles(o.data), !o.allSources);
-      } else if (o.allSources) {
-        if (o.asOf) throw new UserInputError('--all-sources shows the bundled sources; the store keeps the preferred value: drop --as-of or --all-sources');
+      const source = dataSourceFromFlags(o);
+      if (source.kind === 'inputs') table = mergeByPrecedence(await readInputs(source.inputs), !o.allSources);
+      else if (o.allSources) {
+        if (source.kind === 'store') throw new UserInputError('--all-sources shows the bundled sources; the store keeps the preferred value: drop --store or --all-sources');
         table = await loadBundled({ indicators: wanted, allSources: true });
-      } else table = await loadObservations({ asOf: o.asOf }, wanted); // the store when there is one, else the bundled data
+      } else table = await loadObservations(source, wanted);
       table = selectObservations(table, { economies: [economy.iso3], indicators: wanted });
       // A derived indicator is computed for the years where it was not reported but its inputs were.
       if (derivation) table = mergeByPrecedence([table, deriveIndicator(table, def.id, derivation.formula)], !o.allSources);

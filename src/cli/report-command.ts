@@ -4,6 +4,7 @@ import { LANGUAGES } from '../registry/economies.js';
 import { buildReport } from '../report/build.js';
 import { progressBar } from './progress.js';
 import { integer, repeatable } from './options.js';
+import { STORE_FLAG, dataSourceFromFlags } from './data-source.js';
 
 
 export function registerReportCommand(program: Command): void {
@@ -14,6 +15,7 @@ export function registerReportCommand(program: Command): void {
     .option('--out <dir>', 'output directory (default: report-<edition>)')
     .option('--data <file>', 'read these files instead of the bundled data (repeatable)', repeatable)
     .option('--extra-data <file>', 'add these files to the bundled data, their values first (repeatable)', repeatable)
+    .option(...STORE_FLAG)
     .option('--as-of <date>', 'the data the store held on this date (YYYY-MM-DD or an ISO date-time)')
     .addOption(new Option('--lang <lang>', 'language of economy names').choices([...LANGUAGES]).default('en'))
     .option('--sensitivity-draws <n>', 'base sample N of the sensitivity analysis of the ranks (rank-interval chart and table); 0 = none', integer('--sensitivity-draws', 0, 20_000), 1000)
@@ -23,7 +25,7 @@ export function registerReportCommand(program: Command): void {
       let step = '';
       const bar = progressBar(`report ${o.edition}`, 0, (done, total) => `${done}/${total} ${step}`);
       const result = await buildReport({
-        edition: o.edition, methodology: o.methodology, out: o.out, data: o.data, extraData: o.extraData, asOf: o.asOf, lang: o.lang,
+        edition: o.edition, methodology: o.methodology, out: o.out, source: dataSourceFromFlags(o), lang: o.lang,
         sensitivityDraws: o.sensitivityDraws, sensitivitySeed: o.seed,
         onProgress: (s, done, total) => {
           step = s;

@@ -1,6 +1,6 @@
 /** `ictstat serve`: the HTTP API over the store (loading the bundled data first when the store is empty). */
 import { Option, type Command } from 'commander';
-import { defaultDbPath } from '../store/path.js';
+import { serverStorePath } from './data-source.js';
 import { UserInputError } from '../util/errors.js';
 import { formatFinding } from '../ingest/findings.js';
 import { integer, year } from './options.js';
@@ -12,6 +12,7 @@ export function registerServeCommand(program: Command): void {
     .option('--port <n>', 'TCP port (0: any free port)', integer('--port', 0, 65535), 8080)
     .option('--host <address>', 'address to listen on', '127.0.0.1')
     .option('--tariffs <file>', 'tariff plans: /v2/prices computes baskets from them and /explain works (default: published basket values)')
+    .option('--store <file>', 'the store (default: ICTSTAT_DB, else ./data/ictstat.db)')
     .option('--no-load', 'do not load the bundled data into an empty store')
     .option('--report-edition <year>', 'the MIS edition served at /report/ (built on the first request, rebuilt after submissions)', year, 2017)
     .addOption(new Option('--log-level <level>', 'log level of the JSON logs on standard output').choices(['fatal', 'error', 'warn', 'info', 'debug', 'silent']).default('info'))
@@ -19,7 +20,7 @@ export function registerServeCommand(program: Command): void {
     .option('--submissions-per-minute <n>', 'submissions each token may make per minute (default 30)', integer('--submissions-per-minute', 1))
     .action(async (o) => {
       const [{ Store }, { loadBundledIntoStore }, { buildServer }] = await Promise.all([import('../store/store.js'), import('../store/submit.js'), import('../api/server.js')]);
-      const store = Store.open(defaultDbPath());
+      const store = Store.open(serverStorePath(o.store));
       if (o.load && store.version() === 0) {
         process.stderr.write(`ictstat: the store ${store.path} is empty: loading the bundled data (once)...\n`);
         const r = await loadBundledIntoStore(store);

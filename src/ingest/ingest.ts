@@ -29,6 +29,8 @@ export interface IngestOptions {
   maxWholeFileBytes?: number;
   /** Progress callback (bytes read, total bytes); the CLI draws a bar on a terminal. */
   onProgress?: (bytesRead: number, totalBytes: number) => void;
+  /** The name findings and the result give the input (default: the path); in-memory inputs are read from a private temporary file. */
+  displayName?: string;
   indicators?: IndicatorRegistry;
   economies?: EconomyClassifier;
 }
@@ -73,8 +75,9 @@ class StopReading extends Error {}
  * The file's format and encoding are detected from its content. Problems in the content are findings in
  * the result, never exceptions; only a file that cannot be opened throws (a UserInputError).
  */
-export async function ingestFile(file: string, opts: IngestOptions = {}): Promise<IngestResult> {
-  const size = inputFileSize(file);
+export async function ingestFile(path: string, opts: IngestOptions = {}): Promise<IngestResult> {
+  const file = opts.displayName ?? path;
+  const size = inputFileSize(path);
   const limits = { ...DEFAULT_LIMITS, ...definedOnly(opts) };
   const log = new FindingLog();
   const indicators = opts.indicators ?? loadIndicatorRegistry();
@@ -82,7 +85,7 @@ export async function ingestFile(file: string, opts: IngestOptions = {}): Promis
   const builder = new ObservationBuilder(Math.min(1 << 20, Math.max(1024, Math.ceil(size / 40))));
   let rejectsFd: number | undefined;
   let rejectedRows = 0, conflictRows = 0;
-  const rejectsPath = opts.acceptValid ? (opts.rejectsFile ?? `${file}.rejects.csv`) : undefined;
+  const rejectsPath = opts.acceptValid ? (opts.rejectsFile ?? `${path}.rejects.csv`) : undefined;
   const writeReject = (cells: Array<string | number | undefined>, f: Finding): void => {
     rejectedRows++;
     if (!rejectsPath) return;
@@ -118,7 +121,7 @@ export async function ingestFile(file: string, opts: IngestOptions = {}): Promis
     }
   };
 
-  const sniffed = sniffFile(file);
+  const sniffed = sniffFile(path);
   let format: IngestFormat = 'unknown';
   try {
     switch (sniffed.kind) {
@@ -132,16 +135,16 @@ export async function ingestFile(file: string, opts: IngestOptions = {}): Promis
       case 'arrow-file':
       case 'arrow-stream':
         format = sniffed.kind;
-        readArrow(hashed(readWhole(file, size, limits.maxWholeFileBytes, fatal), hashChunk), file, accept, fatal);
+        readArrow(hashed(readWhole(path, size, limits.maxWholeFileBytes, fatal), hashChunk), file, accept, fatal);
         break;
       case 'json':
         format = 'json';
-        readJson(hashed(readWhole(file, size, limits.maxWholeFileBytes, fatal), hashChunk).toString(sniffed.encoding === 'utf-8' ? 'utf8' : 'latin1'), accept, fatal);
+        readJson(hashed(readWhole(path, size, limits.maxWholeFileBytes, fatal), hashChunk).toString(sniffed.encoding === 'utf-8' ? 'utf8' : 'latin1'), accept, fatal);
         break;
       case 'text': {
         if (sniffed.encoding === 'latin1')
           log.add({ severity: 'warning', rule: 'encoding', file, message: `not valid UTF-8 (byte ${sniffed.invalidUtf8At}); read as Latin-1 (Windows-1252)` });
-        format = await readCsv(file, size, sniffed.encoding, opts, limits, accept, fatal, hashChunk);
+        format = await readCsv(path, file, size, sniffed.encoding, opts, limits, accept, fatal, hashChunk);
         // Only blank lines (form feeds, repeated byte-order marks...): no header was found, and nothing said why.
         if (format === 'unknown' && log.errors === 0) fatal('empty-file', 'the file holds no header row, only blank lines or white space');
         break;
@@ -153,7 +156,7 @@ export async function ingestFile(file: string, opts: IngestOptions = {}): Promis
 
   // Table-level rules once every row is in.
   const valueColumn = { 'itu-datahub': 'dataValue', 'wb-long': 'Value', wide: '(year column)' }[format as string] ?? 'value';
-  const sha256 = hashedBytes === size ? hash.digest('hex') : await hashFile(file);
+  const sha256 = hashedBytes === size ? hash.digest('hex') : await hashFile(path);
   const submissionId = opts.submissionId ?? `${basename(file)}@${sha256.slice(0, 12)}`;
   const keep = checkSubmission(builder, { file, indicators, economies, log, jumpFactor: opts.jumpFactor, valueColumn }, (row, f) => {
     const ec = builder.column('economy')[row], ic = builder.column('indicator')[row];
@@ -233,12 +236,12 @@ function readWhole(file: string, size: number, max: number, fatal: Fatal): Buffe
 }
 
 async function readCsv(
-  file: string, size: number, encoding: TextEncoding, opts: IngestOptions, limits: typeof DEFAULT_LIMITS,
+  path: string, file: string, size: number, encoding: TextEncoding, opts: IngestOptions, limits: typeof DEFAULT_LIMITS,
   accept: (raw: RawObservation) => void, fatal: Fatal, onChunk: (chunk: Buffer) => void,
 ): Promise<IngestFormat> {
   let layout: CsvLayout | undefined;
   let format: IngestFormat = 'unknown';
-  await streamCsvRecords(file, { encoding, maxLineBytes: limits.maxLineBytes, onBytes: (n) => opts.onProgress?.(n, size), onChunk }, (fields, at) => {
+  await streamCsvRecords(path, { encoding, maxLineBytes: limits.maxLineBytes, onBytes: (n) => opts.onProgress?.(n, size), onChunk }, (fields, at) => {
     if (!layout) {
       const found = detectCsvLayout(fields, { file, indicator: opts.indicator });
       if (!found) {
@@ -310,6 +313,8 @@ function readJson(text: string, accept: (raw: RawObservation) => void, fatal: Fa
 function text_(v: unknown): string {
   if (v === null || v === undefined) return '';
   if (typeof v === 'number') return Number.isFinite(v) ? String(v) : 'NaN';
+  // int64/uint64 Arrow columns (pandas and pyarrow write them by default) come back as BigInt.
+  if (typeof v === 'bigint') return v.toString();
   return typeof v === 'string' ? v : JSON.stringify(v);
 }
 const optional = (v: unknown): string | undefined => (v === null || v === undefined ? undefined : text_(v));

@@ -8,7 +8,6 @@
 import type { Table } from 'apache-arrow';
 import { UserInputError } from '../util/errors.js';
 import type { Basket, CompositeBasket, GniYearRule, SimpleBasket } from './basket.js';
-import { loadObservations } from '../table/load.js';
 import { basketCosts, cheapestPerEconomy, INELIGIBLE_REASONS, type BasketCosts } from './kernel.js';
 import type { TariffTable } from './tariffs.js';
 
@@ -55,12 +54,6 @@ export class ConversionInputs {
     if (m) for (const v of m.values()) if (v.year <= year && (!best || v.year > best.year)) best = v;
     return best;
   }
-}
-
-/** Exchange rates, PPP factors and GNI p.c.: from `data` files, or the store (as of `asOf`) or bundled data. */
-export async function loadConversionInputs(economies: ReadonlySet<string>, source: { data?: readonly string[]; asOf?: string } = {}): Promise<ConversionInputs> {
-  const table = await loadObservations(source, Object.values(CONVERSION_INDICATORS));
-  return ConversionInputs.fromTable(table, economies);
 }
 
 export interface EconomyPrice {

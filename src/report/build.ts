@@ -8,23 +8,22 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Table } from 'apache-arrow';
-import { loadObservations } from '../table/load.js';
-import { computeIndex, requiredIndicators, type IndexResult } from '../index/compute.js';
-import { GROUPING_ALIASES, sensitivityTable } from '../index/tables.js';
-import { SENSITIVITY_DEFAULTS, sensitivityOfYear } from '../index/sensitivity.js';
-import { bundledMethodologies, loadMethodology, type CompiledMethodology } from '../index/methodology.js';
+import { BUNDLED, loadObservations, type DataInput, type DataSource } from '../usecases/data-source.js';
+import { computeIndex, requiredIndicators, type IndexResult } from '../idi/compute.js';
+import { GROUPING_ALIASES, sensitivityTable } from '../idi/tables.js';
+import { SENSITIVITY_DEFAULTS, sensitivityOfYear } from '../idi/sensitivity.js';
+import { bundledMethodologies, loadMethodology, type CompiledMethodology } from '../idi/methodology.js';
 import { loadEconomyRegistry, LANGUAGES, type Language } from '../registry/economies.js';
 import { loadGroupings } from '../registry/groupings.js';
 import { loadIndicatorRegistry } from '../registry/indicators.js';
-import { defaultDbPath } from '../store/path.js';
-import { readManifest } from '../table/bundled.js';
+import { readManifest } from '../ingest/bundled.js';
 import { UserInputError } from '../util/errors.js';
 import { datasetsDir } from '../util/paths.js';
 import { buildCharts, type Chart } from './charts.js';
 import { reportHtml } from './html.js';
 import { idiTables, topComponents } from './idi-tables.js';
 import { priceData, priceTables } from './price-tables.js';
-import { tableToCsv, tableToHtml, tableToMarkdown, type ReportTable } from './table.js';
+import { tableToCsv, tableToHtml, tableToMarkdown, type ReportTable } from '../table/report-table.js';
 import { tablesToXlsx } from './xlsx.js';
 
 export interface ReportOptions {
@@ -34,10 +33,8 @@ export interface ReportOptions {
   methodology?: string;
   /** Output directory (created); default `report-<edition>` in the working directory. */
   out?: string;
-  /** Files read instead of the bundled data / added on top of it; `asOf` reads the store as of a date. */
-  data?: string[];
-  extraData?: string[];
-  asOf?: string;
+  /** Where the observations come from (default: the bundled datasets). */
+  source?: DataSource;
   /** Language of economy names (UN languages); default en. */
   lang?: Language;
   /** Base sample N of the sensitivity analysis of the ranks (N x (factors + 2) scenarios; default 1000; 0 = none) and its seed (default 1). */
@@ -93,17 +90,17 @@ export function defaultMethodology(edition: number): string {
 const sha = (b: Uint8Array | string): string => createHash('sha256').update(b).digest('hex');
 
 /** What the data is: the bundled datasets (their manifest's hash), the store (as of a date) or the --data files (their hashes). */
-function describeVintage(o: ReportOptions): { vintage: string; sources: Array<{ citation: string; licence: string }> } {
-  const files = (list: string[] | undefined): string => (list ?? []).map((f) => `${basename(f)} (sha256 ${sha(readFileSync(f)).slice(0, 12)})`).join(', ');
-  if (o.data?.length) return { vintage: `files given with --data: ${files(o.data)}`, sources: [] };
+function describeVintage(source: DataSource): { vintage: string; sources: Array<{ citation: string; licence: string }> } {
+  const inputs = (list: readonly DataInput[] | undefined): string => (list ?? [])
+    .map((f) => (typeof f === 'string' ? `${basename(f)} (sha256 ${sha(readFileSync(f)).slice(0, 12)})` : f.name ?? 'in-memory data')).join(', ');
+  if (source.kind === 'inputs') return { vintage: `files given with --data: ${inputs(source.inputs)}`, sources: [] };
   let base: string;
-  const manifestPath = join(datasetsDir(), 'manifest.json');
-  const manifest = readManifest() as unknown as { sources?: Array<{ citation: string; licence: string }> };
+  const dir = source.kind === 'bundled' && source.dir ? source.dir : datasetsDir();
+  const manifest = readManifest(dir) as unknown as { sources?: Array<{ citation: string; licence: string }> };
   const sources = (manifest.sources ?? []).map((s) => ({ citation: s.citation, licence: s.licence }));
-  if (o.asOf) base = `the store as of ${o.asOf}`;
-  else if (existsSync(defaultDbPath())) base = 'the store (current values)';
-  else base = `the bundled datasets (datasets/manifest.json sha256 ${sha(readFileSync(manifestPath)).slice(0, 12)})`;
-  return { vintage: base + (o.extraData?.length ? `, with --extra-data ${files(o.extraData)}` : ''), sources };
+  if (source.kind === 'store') base = source.asOf ? `the store as of ${source.asOf}` : 'the store (current values)';
+  else base = `the bundled datasets (datasets/manifest.json sha256 ${sha(readFileSync(join(dir, 'manifest.json'))).slice(0, 12)})`;
+  return { vintage: base + (source.extra?.length ? `, with --extra-data ${inputs(source.extra)}` : ''), sources };
 }
 
 export async function buildReport(o: ReportOptions): Promise<ReportResult> {
@@ -126,10 +123,9 @@ export async function buildReport(o: ReportOptions): Promise<ReportResult> {
   progress(1);
   const priceIds = registry.indicators.filter((d) => d.basket).map((d) => d.id);
   const wanted = [...new Set([...requiredIndicators(m, registry), ...priceIds])];
-  // Built as a variable: loadObservations takes asOf where the store exists (no excess-property check either way).
-  const dataOptions = { data: o.data, extraData: o.extraData, asOf: o.asOf };
-  const table: Table = await loadObservations(dataOptions, wanted);
-  const { vintage, sources } = describeVintage(o);
+  const source = o.source ?? BUNDLED;
+  const table: Table = await loadObservations(source, wanted);
+  const { vintage, sources } = describeVintage(source);
 
   progress(2);
   const full = computeIndex({ methodology: m, year: dataYear, table, previous: true, indicators: registry, groupings });

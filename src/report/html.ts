@@ -3,11 +3,11 @@
  * figures, the charts, every table (sortable by a click on a column header, filterable by text), the
  * methodology notes with the departures from the published method, and the data sources and licences.
  */
-import type { IndexResult } from '../index/compute.js';
-import type { CompiledMethodology } from '../index/methodology.js';
+import type { IndexResult } from '../idi/compute.js';
+import type { CompiledMethodology } from '../idi/methodology.js';
 import type { Chart } from './charts.js';
 import type { ReportSummary } from './build.js';
-import { htmlEscape as h, tableToHtml, type ReportTable } from './table.js';
+import { htmlEscape as h, tableToHtml, type ReportTable } from '../table/report-table.js';
 
 export interface PageInputs {
   summary: ReportSummary;

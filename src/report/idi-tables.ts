@@ -1,15 +1,15 @@
 /**
  * The IDI tables of a Measuring the Information Society edition, built on `computeIndex` (with the previous
- * year) and on the ranking table of src/index/tables.ts: global ranking, one table per sub-index, one per ITU
+ * year) and on the ranking table of src/idi/tables.ts: global ranking, one table per sub-index, one per ITU
  * region, summary statistics and the most dynamic economies. Every table is a `ReportTable`, so it is written
  * as CSV, Markdown, HTML and a workbook sheet by the shared writers.
  */
-import type { IndexResult, EconomyResult } from '../index/compute.js';
-import { rankingTable, GROUPING_ALIASES } from '../index/tables.js';
+import type { IndexResult, EconomyResult } from '../idi/compute.js';
+import { rankingTable, GROUPING_ALIASES } from '../idi/tables.js';
 import type { Groupings } from '../registry/groupings.js';
 import { ITU_REGIONS } from '../registry/economies.js';
 import { aggregateByGroup } from '../stats/groups.js';
-import type { Column, ReportTable } from './table.js';
+import type { Column, ReportTable } from '../table/report-table.js';
 
 export interface IdiTableContext {
   result: IndexResult;
@@ -51,7 +51,7 @@ export function idiTables(ctx: IdiTableContext, components: Array<{ id: string; 
   const departures = r.departures.map((d) => `Departure from the published method: ${d}`);
   const base = [methodNote, ...departures, ...ctx.notes];
 
-  // Global ranking: the ranking table of src/index/tables.ts, reshaped to the MIS columns.
+  // Global ranking: the ranking table of src/idi/tables.ts, reshaped to the MIS columns.
   const ranking = rankingTable(r, true);
   const rankingRows = new Map(ranking.rows.map((row) => [row.economy as string, row]));
   const ranked = byRank(r);

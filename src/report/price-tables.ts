@@ -10,7 +10,7 @@ import { loadAggregationSpec, panelsFromObservations, registryGroupSpecs } from 
 import { loadBaskets } from '../prices/basket.js';
 import { loadTargets, meetingTarget } from '../prices/targets.js';
 import { loadIndicatorRegistry } from '../registry/indicators.js';
-import type { Column, ReportTable } from './table.js';
+import type { Column, ReportTable } from '../table/report-table.js';
 
 export const UNIT_LABEL: Record<string, string> = { usd: 'USD', ppp: 'PPP$', gni_pct: '% GNI p.c.' };
 const cmpStr = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);

@@ -1,5 +1,5 @@
 import { strToU8, zipSync } from 'fflate';
-import { neutraliseFormula, type ReportTable } from './table.js';
+import { neutraliseFormula, type ReportTable } from '../table/report-table.js';
 
 /**
  * A real Office Open XML workbook (.xlsx), written directly: one sheet per table, numbers as numbers

@@ -11,11 +11,9 @@ import type { Table } from 'apache-arrow';
 import { ObservationBuilder } from '../table/observations.js';
 import { UserInputError } from '../util/errors.js';
 import { MIGRATIONS } from './migrations.js';
-import { defaultDbPath } from './path.js';
 
 type Db = Database.Database;
 
-export { defaultDbPath };
 
 export interface SubmissionRecord {
   id: number;
@@ -95,7 +93,7 @@ export class Store {
   }
 
   /** Open (creating it and its directory when missing) and migrate to the latest schema. */
-  static open(path = defaultDbPath()): Store {
+  static open(path: string): Store {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     let db: Db;
     try {
@@ -362,26 +360,23 @@ function toRecord(r: SubmissionRow): SubmissionRecord {
 }
 
 /**
- * The observations commands work on when a store exists (at `ICTSTAT_DB` or ./data/ictstat.db): current,
- * or as of a date. Undefined when there is no store or it is empty and no as-of was asked for, so the
- * caller falls back to the bundled data.
+ * A store's observations (the named store only: the caller chose it), current or as of a date. A missing or
+ * empty store is an error that says how to fill it, not a silent switch to other data.
  */
-export function readStoreObservations(opts: { asOf?: string; indicators?: readonly string[]; path?: string }): Table | undefined {
-  const path = opts.path ?? defaultDbPath();
-  if (!existsSync(path)) {
-    if (opts.asOf) throw new UserInputError(`--as-of reads the store, and there is none at ${path}: run \`ictstat db load\` first (or set ICTSTAT_DB)`);
-    return undefined;
-  }
+export function readStoreObservations(opts: { path: string; asOf?: string; indicators?: readonly string[] }): Table {
+  const path = opts.path;
+  if (!existsSync(path))
+    throw new UserInputError(`there is no store at ${path}: run \`ictstat db load --store ${path}\` first, or read the bundled data (no --store)`, { code: 'no-store', value: path });
   const store = Store.open(path);
   try {
     const current = store.version();
-    if (current === 0 && !opts.asOf) return undefined;
+    if (current === 0 && !opts.asOf) throw new UserInputError(`the store ${path} is empty: run \`ictstat db load --store ${path}\` first`, { code: 'empty-store', value: path });
     let version = current;
     if (opts.asOf) {
       version = store.versionAsOf(opts.asOf);
       if (version === 0) {
         const first = store.submission(store.firstSubmissionId());
-        throw new UserInputError(`nothing was in the store as of ${opts.asOf}` + (first ? `: the first submission was received ${first.receivedAt}` : ': it is empty'));
+        throw new UserInputError(`nothing was in the store as of ${opts.asOf}` + (first ? `: the first submission was received ${first.receivedAt}` : ': it is empty'), { code: 'no-data-as-of', field: 'asOf', value: opts.asOf });
       }
     }
     return store.observationTable({ version, indicators: opts.indicators });

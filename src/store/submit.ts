@@ -7,8 +7,8 @@ import { statSync } from 'node:fs';
 import { ingestFile, type IngestResult } from '../ingest/ingest.js';
 import type { EconomyClassifier } from '../ingest/validate.js';
 import { loadEconomyRegistry } from '../registry/economies.js';
-import { loadBundled, readManifest } from '../table/bundled.js';
-import { ingestReportJson } from '../cli/report.js';
+import { loadBundled, readManifest } from '../ingest/bundled.js';
+import { ingestReportJson } from '../ingest/report.js';
 import { datasetsDir } from '../util/paths.js';
 import type { Store, SubmissionRecord } from './store.js';
 

@@ -14,8 +14,8 @@ import { loadBundledIntoStore } from '../../src/store/submit.js';
 import { ObservationBuilder, observationRows } from '../../src/table/observations.js';
 import { mulberry32 } from '../../src/util/random.js';
 import type { Table } from 'apache-arrow';
-import { computeIndex } from '../../src/index/compute.js';
-import { loadMethodology } from '../../src/index/methodology.js';
+import { computeIndex } from '../../src/idi/compute.js';
+import { loadMethodology } from '../../src/idi/methodology.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ictstat-incremental-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectWbError, startServer, type TestServer } from './helpers.js';
+import { expectWbError, startBundledServer, type TestServer } from './helpers.js';
 
 /** `ictstat serve` serves the regenerated MIS edition at /report (issue 5, point 3). */
 describe('/report', () => {
   let s: TestServer;
-  beforeAll(async () => { s = await startServer(() => undefined, { reportEdition: 2017 }); }, 120_000);
+  beforeAll(async () => { s = await startBundledServer({ reportEdition: 2017 }); }, 120_000);
   afterAll(async () => { await s?.close(); });
   const get = (path: string) => fetch(s.base + path, { redirect: 'manual' });
 

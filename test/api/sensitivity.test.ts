@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ictstatAsync } from '../index/helpers.js';
+import { ictstatAsync } from '../idi/helpers.js';
 import { MAX_WAITING } from '../../src/api/sensitivity.js';
 import { expectWbError, startBundledServer, type TestServer } from './helpers.js';
 

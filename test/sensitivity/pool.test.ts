@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Worker } from 'node:worker_threads';
-import { ScenarioPool } from '../../src/index/sensitivity-pool.js';
-import { drawWeights, scenarioRanks, type ScenarioSetup } from '../../src/index/sensitivity-core.js';
-import { compile, leaf, node } from '../index/helpers.js';
+import { ScenarioPool } from '../../src/idi/sensitivity-pool.js';
+import { drawWeights, scenarioRanks, type ScenarioSetup } from '../../src/idi/sensitivity-core.js';
+import { compile, leaf, node } from '../idi/helpers.js';
 import { mulberry32 } from '../../src/util/random.js';
 
 /** A small setup: 3 leaves under 2 nodes, 40 economies, weights and drop-one factors. */

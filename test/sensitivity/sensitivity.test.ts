@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { compileMethodology } from '../../src/index/methodology.js';
-import { prepareYear } from '../../src/index/compute.js';
+import { compileMethodology } from '../../src/idi/methodology.js';
+import { prepareYear } from '../../src/idi/compute.js';
 import fc from 'fast-check';
-import { quantile, quantileOfCounts, runSensitivity, type SensitivityOptions } from '../../src/index/sensitivity.js';
+import { quantile, quantileOfCounts, runSensitivity, type SensitivityOptions } from '../../src/idi/sensitivity.js';
 import { ObservationBuilder } from '../../src/table/observations.js';
 import { ictstat } from '../cli/helpers.js';
 

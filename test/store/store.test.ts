@@ -127,8 +127,8 @@ describe('store', () => {
     for (const bad of ['2023-02-29', '2024-13-01', 'yesterday', '2024-01-01 12:00', '']) expect(() => parseAsOf(bad)).toThrow(/as-of must be a date/);
   });
 
-  it('readStoreObservations: no store means the bundled data, except with as-of', () => {
-    expect(readStoreObservations({ path: join(dir, 'none.db') })).toBeUndefined();
+  it('readStoreObservations reads the named store only: a missing one is an error saying how to fill it (never a silent switch to the bundled data)', () => {
+    expect(() => readStoreObservations({ path: join(dir, 'none.db') })).toThrow(/there is no store at .*none\.db: run `ictstat db load --store/);
     expect(() => readStoreObservations({ path: join(dir, 'none.db'), asOf: '2024-01-01' })).toThrow(/db load/);
     expect(() => readStoreObservations({ path: join(dir, 'test.db'), asOf: '2024-01-01' })).toThrow(/nothing was in the store/);
   });

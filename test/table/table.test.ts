@@ -4,7 +4,7 @@ import { ObservationBuilder, OBSERVATION_COLUMNS, observationRows } from '../../
 import { deriveIndicator, mergeByPrecedence, selectObservations } from '../../src/table/combine.js';
 import { observationsToCsv } from '../../src/table/io.js';
 import { compileFormula } from '../../src/registry/formula.js';
-import { loadBundled } from '../../src/table/bundled.js';
+import { loadBundled } from '../../src/ingest/bundled.js';
 
 function table(rows: Array<[string, string, number, number, string?]>, source = 'S') {
   const b = new ObservationBuilder(2);

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { bundledMethodologies, compileMethodology, loadMethodology, NORMALISATION_CODES, type MethodologySpec } from '../../src/index/methodology.js';
+import { bundledMethodologies, compileMethodology, loadMethodology, NORMALISATION_CODES, type MethodologySpec } from '../../src/idi/methodology.js';
 import { UserInputError } from '../../src/util/errors.js';
 import { expectNoStackTrace, type Run } from '../cli/helpers.js';
 import { ictstatAsync } from './helpers.js';

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { CELL, CELL_NAMES, impute, yearMatrix, type ImputationContext, type YearMatrix } from '../../src/index/impute.js';
-import type { ImputationSpec } from '../../src/index/methodology.js';
-import { buildPanel, type Panel } from '../../src/index/panel.js';
+import { CELL, CELL_NAMES, impute, yearMatrix, type ImputationContext, type YearMatrix } from '../../src/idi/impute.js';
+import type { ImputationSpec } from '../../src/idi/methodology.js';
+import { buildPanel, type Panel } from '../../src/idi/panel.js';
 import { Groupings } from '../../src/registry/groupings.js';
 import { loadIndicatorRegistry } from '../../src/registry/indicators.js';
 import { table } from './helpers.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { runKernel, type KernelInput } from '../../src/index/kernel.js';
-import type { CompiledMethodology, ComponentSpec, Normalise } from '../../src/index/methodology.js';
+import { runKernel, type KernelInput } from '../../src/idi/kernel.js';
+import type { CompiledMethodology, ComponentSpec, Normalise } from '../../src/idi/methodology.js';
 import { IDS, compile, equalWeights, leaf, node } from './helpers.js';
 
 const SEED = 20170;

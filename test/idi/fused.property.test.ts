@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { normaliseLeaves, runKernel } from '../../src/index/kernel.js';
-import { aggregateColumns } from '../../src/index/fused.js';
-import type { CompiledMethodology, ComponentSpec, Normalise } from '../../src/index/methodology.js';
+import { normaliseLeaves, runKernel } from '../../src/idi/kernel.js';
+import { aggregateColumns } from '../../src/idi/fused.js';
+import type { CompiledMethodology, ComponentSpec, Normalise } from '../../src/idi/methodology.js';
 import { mulberry32 } from '../../src/util/random.js';
 import { IDS, compile, leaf, node } from './helpers.js';
 

@@ -1,6 +1,6 @@
 import type { Groupings } from '../registry/groupings.js';
 import { aggregateByGroup } from '../stats/groups.js';
-import type { ReportTable, Column } from '../report/table.js';
+import type { ReportTable, Column } from '../table/report-table.js';
 import type { IndexResult } from './compute.js';
 
 /** The ranking: economy, name, score, rank, one column per component, imputed; previous-year columns with --previous; a note. */

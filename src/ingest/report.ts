@@ -1,5 +1,5 @@
-import type { IngestResult } from '../ingest/ingest.js';
-import { RULES, formatFinding } from '../ingest/findings.js';
+import type { IngestResult } from './ingest.js';
+import { RULES, formatFinding } from './findings.js';
 
 const FORMAT_NAMES: Record<IngestResult['format'], string> = {
   canonical: 'canonical long CSV', 'itu-datahub': 'ITU DataHub export CSV', 'wb-long': 'World Bank long CSV', wide: 'wide CSV',

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import type { Table } from 'apache-arrow';
-import { compileMethodology, type CompiledMethodology, type ComponentSpec, type LeafSpec, type MethodologySpec, type NodeSpec, type Normalise } from '../../src/index/methodology.js';
+import { compileMethodology, type CompiledMethodology, type ComponentSpec, type LeafSpec, type MethodologySpec, type NodeSpec, type Normalise } from '../../src/idi/methodology.js';
 import { ObservationBuilder } from '../../src/table/observations.js';
 import { ROOT, type Run } from '../cli/helpers.js';
 

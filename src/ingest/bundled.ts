@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Table } from 'apache-arrow';
-import { ingestFile, type IngestResult } from '../ingest/ingest.js';
-import { formatFinding } from '../ingest/findings.js';
+import { ingestFile, type IngestResult } from './ingest.js';
+import { formatFinding } from './findings.js';
 import { datasetsDir } from '../util/paths.js';
-import { mergeByPrecedence } from './combine.js';
-import { emptyObservationTable } from './observations.js';
+import { mergeByPrecedence } from '../table/combine.js';
+import { emptyObservationTable } from '../table/observations.js';
 
 export interface DatasetManifest {
   precedence: string[];

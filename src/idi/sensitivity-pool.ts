@@ -35,7 +35,7 @@ export class ScenarioPool {
   }
 
   static async start(threads: number): Promise<ScenarioPool> {
-    const script = join(packageRoot(), 'dist', 'src', 'index', 'sensitivity-worker.js');
+    const script = join(packageRoot(), 'dist', 'src', 'idi', 'sensitivity-worker.js');
     if (!existsSync(script)) throw new Error(`worker script missing: ${script} (run npm run build)`);
     const workers = Array.from({ length: Math.max(1, Math.floor(threads)) }, () => new Worker(script));
     const cleanups: Array<() => void> = [];

@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { unzipSync, strFromU8 } from 'fflate';
-import { computeIndex, requiredIndicators, type IndexResult } from '../../src/index/compute.js';
-import { loadMethodology } from '../../src/index/methodology.js';
+import { computeIndex, requiredIndicators, type IndexResult } from '../../src/idi/compute.js';
+import { loadMethodology } from '../../src/idi/methodology.js';
 import { loadIndicatorRegistry } from '../../src/registry/indicators.js';
-import { loadBundled } from '../../src/table/bundled.js';
+import { loadBundled } from '../../src/ingest/bundled.js';
 import { expectNoStackTrace, ROOT, type Run } from '../cli/helpers.js';
 import { compile, ictstatAsync, leaf, node, table } from './helpers.js';
 

@@ -1,0 +1,78 @@
+/**
+ * Where a computation's observations come from: always explicit. Library code never looks at the working
+ * directory or the environment to decide; the CLI and the server build a DataSource from their flags.
+ */
+import type { Table } from 'apache-arrow';
+import { formatFinding } from '../ingest/findings.js';
+import { ingestInput, type IngestInput } from '../ingest/inputs.js';
+import { loadBundled, readManifest } from '../ingest/bundled.js';
+import { mergeByPrecedence } from '../table/combine.js';
+import { invalidInput } from '../util/errors.js';
+import { bundledContentHash } from '../store/submit.js';
+
+export type { IngestInput as DataInput } from '../ingest/inputs.js';
+
+/**
+ * - `bundled`: the datasets shipped with the package (or another directory of the same layout);
+ * - `store`: an ictstat SQLite store, current or as of a date (what was known then);
+ * - `inputs`: files, byte buffers, plain records or Arrow tables, validated like any submission.
+ * `extra` inputs are layered on top of a bundled or store base: their values win.
+ */
+export type DataSource =
+  | { kind: 'bundled'; dir?: string; extra?: readonly IngestInput[] }
+  | { kind: 'store'; path: string; asOf?: string; extra?: readonly IngestInput[] }
+  | { kind: 'inputs'; inputs: readonly IngestInput[] };
+
+export const BUNDLED: DataSource = { kind: 'bundled' };
+
+/** Read inputs through ingest; a rejected input is an error that lists its first located findings. */
+export async function readInputs(inputs: readonly IngestInput[]): Promise<Table[]> {
+  const tables: Table[] = [];
+  for (const input of inputs) {
+    const r = await ingestInput(input, { jumpFactor: 0 });
+    if (r.status === 'rejected') {
+      const errors = r.log.sorted().filter((f) => f.severity === 'error');
+      throw invalidInput('data', r.file, `${r.file}: rejected by validation (${r.log.errors} error(s)); \`ictstat ingest ${r.file}\` gives the full report:\n` +
+        errors.slice(0, 10).map((f) => '  ' + formatFinding(f)).join('\n') + (r.log.errors > 10 ? `\n  ... and ${r.log.errors - 10} more` : ''));
+    }
+    tables.push(r.table);
+  }
+  return tables;
+}
+
+/** The observations of `indicators` (registry ids) from a source. */
+export async function loadObservations(source: DataSource, indicators: readonly string[]): Promise<Table> {
+  if (source.kind === 'inputs') return mergeByPrecedence(await readInputs(source.inputs));
+  const base = source.kind === 'store'
+    ? await storeObservations(source.path, source.asOf, indicators)
+    : await loadBundled({ indicators, dir: source.dir });
+  if (!source.extra?.length) return base;
+  return mergeByPrecedence([...(await readInputs(source.extra)), base]);
+}
+
+/** The store's observations; SQLite is loaded only when a store is asked for. */
+async function storeObservations(path: string, asOf: string | undefined, indicators: readonly string[]): Promise<Table> {
+  const { readStoreObservations } = await import('../store/store.js');
+  return readStoreObservations({ path, asOf, indicators });
+}
+
+const inputName = (i: IngestInput): string => (typeof i === 'string' ? i : 'name' in i && i.name ? i.name : 'in-memory data');
+
+/** One line saying where the numbers come from (what the CLI prints and the report records). */
+export function describeSource(source: DataSource): string {
+  const extra = 'extra' in source && source.extra?.length ? `, with ${source.extra.map(inputName).join(', ')} on top` : '';
+  switch (source.kind) {
+    case 'bundled': return `the bundled datasets${source.dir ? ` in ${source.dir}` : ''}${extra}`;
+    case 'store': return `the store ${source.path}${source.asOf ? ` as known on ${source.asOf}` : ' (latest accepted revisions)'}${extra}`;
+    case 'inputs': return source.inputs.map(inputName).join(', ');
+  }
+}
+
+/** The data vintage a result rests on: the bundled content hash, the store's as-of date, or the inputs. */
+export function sourceVintage(source: DataSource): string {
+  switch (source.kind) {
+    case 'bundled': return `bundled datasets ${bundledContentHash(source.dir).slice(0, 12)} (${readManifest(source.dir).files.length} files)`;
+    case 'store': return source.asOf ? `store as of ${source.asOf}` : 'store, current values';
+    case 'inputs': return `inputs: ${source.inputs.map(inputName).join(', ')}`;
+  }
+}
