@@ -1,4 +1,5 @@
 import type { CompiledMethodology } from './methodology.js';
+import { isFixedNormalisation, normalisationByCode, type FixedNormalisation } from './normalisations/index.js';
 
 /**
  * The aggregation of one methodology compiled to a function: for each column, every node's weighted mean of
@@ -30,8 +31,7 @@ import type { CompiledMethodology } from './methodology.js';
 export type AggregateColumns = (r: Float64Array | undefined, rBase: number, rStride: number, x: Float64Array | undefined, xBase: number, xStride: number,
   w: Float64Array, wBase: number, out: Float64Array, outBase: number, outStride: number, n: number) => void;
 
-/** Normalisation methods with fixed parameters (ratio, log-ratio, goalposts): the ones that can be inline. */
-export const isFixedNormalisation = (code: number): boolean => code <= 2;
+export { isFixedNormalisation };
 
 const compiled = new WeakMap<CompiledMethodology, Map<string, AggregateColumns>>();
 
@@ -70,16 +70,9 @@ function generate(m: CompiledMethodology, renormalise: boolean, keepAll: boolean
   for (let e = 0; e < N; e++) {
     if (e < L && !isInline(e)) body.push(`v = x[x${e} + i];`);
     else if (e < L) {
-      // The kernel's normaliseLeaf, operation for operation (clamp01 written out).
-      const clamp = 'v = v < 0 ? 0 : v > 1 ? 1 : v;';
+      // The method's own statements, the same the kernel's leaf loop is generated from.
       body.push(`v = r[x${e} + i];`);
-      if (m.method[e] === 0) body.push(`v = v / p${e}; ${clamp}`); // ratio
-      else if (m.method[e] === 1) body.push(`if (v === v) { if (v <= 1) v = 0; else { v = Math.log10(v) / p${e}; ${clamp} } }`); // log-ratio
-      else { // goalposts (p = lower, q = upper - lower), on log10 values, lower is better
-        if (m.logScale[e] === 1) body.push('v = v > 0 ? Math.log10(v) : v !== v ? NaN : -Infinity;');
-        body.push(`v = (v - p${e}) / q${e}; ${clamp}`);
-        if (m.direction[e] < 0) body.push('if (v === v) v = 1 - v;');
-      }
+      body.push((normalisationByCode(m.method[e]) as FixedNormalisation).statements({ log: m.logScale[e] === 1, direction: m.direction[e] }, `p${e}`, `q${e}`));
       if (keepAll) body.push(`out[o${e} + i] = v;`);
     } else {
       const mean = `s${e} === 0${renormalise ? '' : ` || m${e} === 1`} ? NaN : a${e} / s${e}`;

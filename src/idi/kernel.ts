@@ -1,5 +1,7 @@
 import type { CompiledMethodology } from './methodology.js';
-import { aggregateColumns, isFixedNormalisation } from './fused.js';
+import { aggregateColumns } from './fused.js';
+import { NORMALISATIONS, isFixedNormalisation, normalisationByCode, type FixedNormalisation } from './normalisations/index.js';
+import { sortDescending } from './sort.js';
 
 /**
  * The core kernel: normalise -> aggregate -> rank, over typed arrays, for every column at once.
@@ -43,8 +45,9 @@ export interface KernelOutput {
   ranks: Int32Array;
 }
 
-/** Normalisation method codes, as compiled methodologies carry them per leaf. */
-export const NORMALISATION_CODES = { ratio: 0, 'log-ratio': 1, goalposts: 2, minmax: 3, zscore: 4, rank: 5 } as const;
+/** Normalisation method codes by name, as compiled methodologies carry them per leaf (assigned by the registry). */
+export const NORMALISATION_CODES: Readonly<Record<string, number>> = Object.freeze(Object.assign(Object.create(null) as Record<string, number>,
+  Object.fromEntries(NORMALISATIONS.map((m, code) => [m.name, code]))));
 
 /**
  * Normalise the leaves of one slice with the given method per leaf (default: the methodology's), without
@@ -125,82 +128,35 @@ export function runKernel(input: KernelInput): KernelOutput {
 }
 
 /**
- * One leaf over `count` columns: values[vbase + i] -> out[obase + i] (i < count); ratio, log-ratio, goalposts
- * (fixed parameters) or minmax, zscore, rank (per slice of S columns; include[col0 + i] says who takes part; col0 < 0: include is one slice long, shared).
+ * One leaf over `count` columns: values[vbase + i] -> out[obase + i] (i < count): a fixed-parameter method through
+ * its generated loop, a per-slice method slice by slice (S columns; include[col0 + i] says who takes part; col0 < 0:
+ * include is one slice long, shared).
  */
 function normaliseLeaf(method: number, m: CompiledMethodology, k: number, values: Float64Array, vbase: number,
   out: Float64Array, obase: number, count: number, S: number, include: Uint8Array, col0: number): void {
-  const p1 = m.p1[k], p2 = m.p2[k], direction = m.direction[k];
-  switch (method) {
-    case 0: // ratio: value / reference, within [0, 1]
-      for (let i = 0; i < count; i++) out[obase + i] = clamp01(values[vbase + i] / p1);
-      return;
-    case 1: // log-ratio: log10(value) / log10(reference), within [0, 1]
-      for (let i = 0; i < count; i++) {
-        const x = values[vbase + i];
-        out[obase + i] = x !== x ? NaN : x <= 1 ? 0 : clamp01(Math.log10(x) / p1);
-      }
-      return;
-    case 2: { // goalposts, optionally on log10 values; direction -1 when lower is better
-      const span = p2 - p1, logScale = m.logScale[k] === 1;
-      for (let i = 0; i < count; i++) {
-        let x = values[vbase + i];
-        if (logScale) x = x > 0 ? Math.log10(x) : x !== x ? NaN : -Infinity;
-        const t = clamp01((x - p1) / span);
-        out[obase + i] = direction < 0 && t === t ? 1 - t : t;
-      }
-      return;
-    }
-    default:
-      for (let s = 0; s < count; s += S) normaliseSlice(method, direction, values, vbase + s, out, obase + s, col0 < 0 ? 0 : col0 + s, S, include);
+  const nm = normalisationByCode(method);
+  if (nm.kind === 'fixed') {
+    fixedLoop(method, nm, m.logScale[k] === 1, m.direction[k])(values, vbase, out, obase, count, m.p1[k], m.p2[k] - m.p1[k]);
+    return;
   }
+  for (let s = 0; s < count; s += S) nm.slice(m.direction[k], values, vbase + s, out, obase + s, col0 < 0 ? 0 : col0 + s, S, include);
 }
 
-function normaliseSlice(method: number, direction: number, values: Float64Array, vbase: number, out: Float64Array, obase: number, col0: number, S: number, include: Uint8Array): void {
-  let n = 0, sum = 0, sum2 = 0, lo = Infinity, hi = -Infinity;
-  for (let i = 0; i < S; i++) {
-    const x = values[vbase + i];
-    if (x !== x || !include[col0 + i]) continue;
-    n++; sum += x; sum2 += x * x;
-    if (x < lo) lo = x;
-    if (x > hi) hi = x;
-  }
-  if (method === 3) { // minmax over the slice
-    const span = hi - lo;
-    for (let i = 0; i < S; i++) {
-      const x = values[vbase + i];
-      const t = x !== x || !include[col0 + i] ? NaN : span > 0 ? clamp01((x - lo) / span) : 1;
-      out[obase + i] = direction < 0 && t === t ? 1 - t : t;
-    }
-  } else if (method === 4) { // zscore over the slice
-    const mean = sum / n, sd = Math.sqrt(Math.max(0, sum2 / n - mean * mean));
-    for (let i = 0; i < S; i++) {
-      const x = values[vbase + i];
-      out[obase + i] = x !== x || !include[col0 + i] ? NaN : sd > 0 ? direction * (x - mean) / sd : 0;
-    }
-  } else { // rank: (r - 1) / (n - 1), ties sharing their average rank
-    // Sort (negated value, column) pairs with the kernel's own quicksort (descending negated = ascending
-    // values), then walk runs of equal values: no allocation, no comparator, no binary search.
-    if (rankKeys.length < S) { rankKeys = new Float64Array(S); rankCols = new Int32Array(S); }
-    let m = 0;
-    for (let i = 0; i < S; i++) {
-      const x = values[vbase + i];
-      out[obase + i] = NaN;
-      if (x === x && include[col0 + i]) { rankKeys[m] = -x; rankCols[m++] = i; }
-    }
-    sortDescending(rankKeys, rankCols, 0, m - 1);
-    for (let a = 0; a < m;) {
-      let b = a;
-      while (b + 1 < m && rankKeys[b + 1] === rankKeys[a]) b++;
-      const t = m > 1 ? (a + b) / 2 / (m - 1) : 1;
-      for (let j = a; j <= b; j++) out[obase + rankCols[j]] = direction < 0 ? 1 - t : t;
-      a = b + 1;
-    }
-  }
-}
+type FixedLoop = (values: Float64Array, vbase: number, out: Float64Array, obase: number, count: number, p: number, q: number) => void;
+const fixedLoops = new Map<string, FixedLoop>();
 
-/** Scratch for the rank normalisation, grown to the longest slice seen. */
-let rankKeys = new Float64Array(256), rankCols = new Int32Array(256);
+/** The loop of a fixed-parameter method, generated from the method's own statements (the ones the compiled aggregation inlines). */
+function fixedLoop(code: number, nm: FixedNormalisation, log: boolean, direction: number): FixedLoop {
+  const key = `${code}:${log ? 1 : 0}:${direction < 0 ? -1 : 1}`;
+  let fn = fixedLoops.get(key);
+  if (!fn) {
+    const body = nm.statements({ log, direction }, 'p', 'q');
+    fn = new Function('values', 'vbase', 'out', 'obase', 'count', 'p', 'q',
+      `"use strict";\nfor (let i = 0; i < count; i++) { let v = values[vbase + i]; ${body} out[obase + i] = v; }`) as FixedLoop;
+    fixedLoops.set(key, fn);
+  }
+  return fn;
+}
 
 /** The arrays rankSlices sorts in: one slice's keys and columns, a second copy, bucket ids and counts. */
 interface RankScratch { keys: Float64Array; cols: Int32Array; keys2: Float64Array; cols2: Int32Array; bucket: Int32Array; counts: Int32Array }
@@ -271,41 +227,4 @@ function sortDescendingByBuckets(t: RankScratch, n: number, lo: number, hi: numb
       return;
     }
   }
-}
-
-/** Sort keys[lo..hi] descending, moving cols along: quicksort (median of three), insertion sort for short runs. */
-function sortDescending(keys: Float64Array, cols: Int32Array, lo: number, hi: number): void {
-  while (hi - lo > 16) {
-    const mid = (lo + hi) >>> 1;
-    if (keys[mid] > keys[lo]) swap(keys, cols, mid, lo);
-    if (keys[hi] > keys[lo]) swap(keys, cols, hi, lo);
-    if (keys[hi] > keys[mid]) swap(keys, cols, hi, mid);
-    const pivot = keys[mid];
-    let i = lo, j = hi;
-    for (;;) {
-      while (keys[i] > pivot) i++;
-      while (keys[j] < pivot) j--;
-      if (i >= j) break;
-      swap(keys, cols, i, j);
-      i++; j--;
-    }
-    // Recurse into the smaller part, loop on the larger.
-    if (j - lo < hi - j) { sortDescending(keys, cols, lo, j); lo = j + 1; }
-    else { sortDescending(keys, cols, j + 1, hi); hi = j; }
-  }
-  for (let i = lo + 1; i <= hi; i++) {
-    const k = keys[i], c = cols[i];
-    let j = i - 1;
-    while (j >= lo && keys[j] < k) { keys[j + 1] = keys[j]; cols[j + 1] = cols[j]; j--; }
-    keys[j + 1] = k; cols[j + 1] = c;
-  }
-}
-
-function swap(keys: Float64Array, cols: Int32Array, a: number, b: number): void {
-  const k = keys[a]; keys[a] = keys[b]; keys[b] = k;
-  const c = cols[a]; cols[a] = cols[b]; cols[b] = c;
-}
-
-function clamp01(x: number): number {
-  return x < 0 ? 0 : x > 1 ? 1 : x;
 }

@@ -9,8 +9,9 @@ import { UserInputError } from '../util/errors.js';
 
 /** A methodology file as written (see indicators/methodologies/methodology.schema.json). */
 export interface Provenance { source?: string; unverified?: boolean; reason?: string; recalled?: boolean }
+/** A leaf's normalisation: a registered method's name (`src/idi/normalisations/`) and its parameters. */
 export interface Normalise extends Provenance {
-  method: 'ratio' | 'log-ratio' | 'goalposts' | 'minmax' | 'zscore' | 'rank';
+  method: string;
   reference?: number;
   log10Reference?: number;
   lower?: number;
@@ -43,9 +44,8 @@ export interface MethodologySpec extends Provenance {
   components: ComponentSpec[];
 }
 
-// The kernel's method codes live with the kernel (worker threads import it without the registry); re-exported here.
 export { NORMALISATION_CODES } from './kernel.js';
-import { NORMALISATION_CODES } from './kernel.js';
+import { normalisationByCode, normalisationCodeOf, normaliseSchema, type NormaliseSpec } from './normalisations/index.js';
 
 /**
  * A methodology compiled for the kernel: leaves first (in tree order), then the internal nodes in
@@ -86,6 +86,9 @@ function schemaValidator(): ValidateFunction {
   const Ajv = require('ajv').default ?? require('ajv');
   const ajv = new Ajv({ allErrors: true, strict: false });
   const schema = JSON.parse(readFileSync(join(indicatorsDir(), 'methodologies', 'methodology.schema.json'), 'utf8'));
+  // The methods and their parameters come from the registry of normalisation methods.
+  const defs = schema.$defs ?? schema.definitions;
+  defs.normalise = normaliseSchema(defs.normalise);
   return (validateSchema = ajv.compile(schema));
 }
 
@@ -152,12 +155,7 @@ export function compileMethodology(doc: unknown, file: string, indicators: Indic
         const id = def?.id ?? c.indicator;
         if (seenIndicators.has(id)) problems.push(`${p}/indicator: ${id} is already used at ${seenIndicators.get(id)}`);
         seenIndicators.set(id, p);
-        const n = c.normalise;
-        if (n.method === 'goalposts' && n.lower !== undefined && n.upper !== undefined && !(n.lower < n.upper))
-          problems.push(`${p}/normalise: goalposts need lower < upper (got ${n.lower} and ${n.upper})`);
-        if (n.method === 'goalposts' && n.log && !((n.lower ?? 0) > 0)) problems.push(`${p}/normalise: log goalposts need lower > 0`);
-        if (n.method === 'log-ratio' && (n.log10Reference ?? Math.log10(n.reference ?? 10)) <= 0) problems.push(`${p}/normalise: a log-ratio reference must be above 1`);
-        if ((n.method === 'ratio' || n.method === 'log-ratio') && n.direction === -1) problems.push(`${p}/normalise/direction: ${n.method} has no direction (it would be ignored); use goalposts, minmax, zscore or rank with direction -1 for an indicator where lower is better`);
+        problems.push(...normalisationByCode(normalisationCodeOf(c.normalise.method)!).check(c.normalise as NormaliseSpec, `${p}/normalise`));
         leaves.push({ spec: c, path: p, id });
         return { kind: 'leaf' as const, index: leaves.length - 1, weight: c.weight };
       }
@@ -180,15 +178,12 @@ export function compileMethodology(doc: unknown, file: string, indicators: Indic
     const n = l.spec.normalise;
     ids.push(l.id);
     names.push(indicators.find(l.id)?.name ?? l.id);
-    method[k] = NORMALISATION_CODES[n.method];
-    if (n.method === 'ratio') p1[k] = n.reference!;
-    if (n.method === 'log-ratio') p1[k] = n.log10Reference ?? Math.log10(n.reference!);
-    if (n.method === 'goalposts') {
-      p1[k] = n.log ? Math.log10(n.lower!) : n.lower!;
-      p2[k] = n.log ? Math.log10(n.upper!) : n.upper!;
-      logScale[k] = n.log ? 1 : 0;
-    }
-    direction[k] = n.direction ?? 1;
+    method[k] = normalisationCodeOf(n.method)!;
+    const leaf = normalisationByCode(method[k]).parameters(n as NormaliseSpec);
+    p1[k] = leaf.p1;
+    p2[k] = leaf.p2;
+    logScale[k] = leaf.log ? 1 : 0;
+    direction[k] = leaf.direction;
   });
   nodes.forEach((n, j) => {
     const entry = L + j;
