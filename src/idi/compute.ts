@@ -2,7 +2,8 @@ import type { Table } from 'apache-arrow';
 import { loadIndicatorRegistry, type IndicatorRegistry } from '../registry/indicators.js';
 import { loadEconomyRegistry } from '../registry/economies.js';
 import { loadGroupings, type Groupings } from '../registry/groupings.js';
-import { CELL, CELL_NAMES, impute, yearMatrix, type ImputationRecord, type YearMatrix } from './impute.js';
+import { CELL, CELL_NAMES, impute, isImputed, yearMatrix, type ImputationRecord, type YearMatrix } from './impute.js';
+import { imputationByName } from './imputation/index.js';
 import { runKernel } from './kernel.js';
 import type { CompiledMethodology } from './methodology.js';
 import { buildPanel, fillDerived, panelIndex, type Panel } from './panel.js';
@@ -83,10 +84,7 @@ export function requiredIndicators(m: CompiledMethodology, registry: IndicatorRe
 /** Extra series an index computation reads besides its leaves: regression predictors, hot-deck similarity, population. */
 function auxiliaryIndicators(m: CompiledMethodology): string[] {
   const aux = new Set<string>(['population']);
-  for (const s of m.spec.imputation ?? []) {
-    if (s.method === 'regression') aux.add(s.predictor);
-    if (s.method === 'hot-deck') aux.add(s.similarity);
-  }
+  for (const s of m.spec.imputation ?? []) for (const id of imputationByName(s.method)!.inputs(s)) aux.add(id);
   return [...aux].filter((id) => !m.indicators.includes(id));
 }
 
@@ -163,7 +161,7 @@ export function prepareYear(opts: IndexOptions, year: number): PreparedYear {
   const economies = opts.economies ? [...opts.economies] : indexUniverse(m, groupings, loadEconomyRegistry().all().map((e) => e.iso3));
   const cov = m.spec.coverage ?? {};
   const latestWithin = cov.latestWithin ?? 0;
-  const reach = Math.max(latestWithin, ...(m.spec.imputation ?? []).map((s) => (s.method === 'nearest-year' ? s.window : s.method === 'interpolation' ? (s.maxGap ?? 10) : 0)));
+  const reach = Math.max(latestWithin, ...(m.spec.imputation ?? []).map((s) => imputationByName(s.method)!.reach(s)));
   const derivations = m.indicators.map((id) => registry.derived(id)).filter((d) => d !== undefined);
   const panel: Panel = buildPanel(opts.table, economies, requiredIndicators(m, registry), year - reach, year + reach);
   for (const d of derivations) fillDerived(panel, d!.def.id, d!.formula);
@@ -231,7 +229,7 @@ function computeYear(opts: IndexOptions, year: number): IndexResult {
     let imputed = 0;
     for (let k = 0; k < L; k++) {
       const cell = k * nE + e, st = matrix.status[cell];
-      if (st >= CELL['nearest-year'] && st !== CELL.missing) imputed++;
+      if (isImputed(st)) imputed++;
       indicators[m.ids[k]] = {
         value: st === CELL.missing ? null : matrix.values[cell],
         year: st === CELL.missing ? null : matrix.yearUsed[cell],

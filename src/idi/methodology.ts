@@ -22,13 +22,8 @@ export interface Normalise extends Provenance {
 export interface LeafSpec extends Provenance { indicator: string; weight: number; normalise: Normalise }
 export interface NodeSpec extends Provenance { id: string; name: string; weight: number; aggregation?: 'arithmetic' | 'geometric'; components: ComponentSpec[] }
 export type ComponentSpec = LeafSpec | NodeSpec;
-export type ImputationSpec = Provenance & (
-  | { method: 'nearest-year'; window: number }
-  | { method: 'interpolation'; maxGap?: number }
-  | { method: 'regression'; target: string; predictor: string; minObservations?: number }
-  | { method: 'group-median'; groupings: string[]; minGroupSize?: number }
-  | { method: 'hot-deck'; similarity: string; sameGroup?: string }
-);
+/** A step of the imputation list: a registered method (`src/idi/imputation/`) and its parameters. */
+export type ImputationSpec = ImputationStep;
 export interface MethodologySpec extends Provenance {
   id: string;
   name: string;
@@ -45,6 +40,7 @@ export interface MethodologySpec extends Provenance {
 }
 
 export { NORMALISATION_CODES } from './kernel.js';
+import { imputationByName, imputationSchema, type ImputationStep } from './imputation/index.js';
 import { normalisationByCode, normalisationCodeOf, normaliseSchema, type NormaliseSpec } from './normalisations/index.js';
 
 /**
@@ -89,6 +85,7 @@ function schemaValidator(): ValidateFunction {
   // The methods and their parameters come from the registry of normalisation methods.
   const defs = schema.$defs ?? schema.definitions;
   defs.normalise = normaliseSchema(defs.normalise);
+  defs.imputation = imputationSchema(defs.imputation);
   return (validateSchema = ajv.compile(schema));
 }
 
@@ -130,10 +127,10 @@ export function compileMethodology(doc: unknown, file: string, indicators: Indic
   note('/coverage', spec.coverage);
   spec.imputation?.forEach((m, k) => {
     note(`/imputation/${k}`, m);
-    for (const key of ['target', 'predictor', 'similarity'] as const) {
-      const v = (m as unknown as Record<string, unknown>)[key];
+    for (const key of imputationByName(m.method)!.indicatorFields) {
+      const v = m[key];
       if (typeof v === 'string' && !indicators.find(v)) problems.push(`/imputation/${k}/${key}: unknown indicator "${v}"` + didYouMean(indicators.suggest(v)));
-      else if (typeof v === 'string') (m as unknown as Record<string, unknown>)[key] = indicators.find(v)!.id;
+      else if (typeof v === 'string') m[key] = indicators.find(v)!.id;
     }
   });
 
