@@ -1,7 +1,12 @@
 /** Computed results: the IDI of a methodology and year, price baskets and their explanation. */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { computeIndex, latestYearWithData, requiredIndicators } from '../idi/compute.js';
-import { bundledMethodologies, loadMethodology } from '../idi/methodology.js';
+import type { Table } from 'apache-arrow';
+import { requiredIndicators } from '../idi/compute.js';
+import { bundledMethodologies, loadMethodology, type CompiledMethodology } from '../idi/methodology.js';
+import type { Groupings } from '../registry/groupings.js';
+import type { IndicatorRegistry } from '../registry/indicators.js';
+import { runOnTable, type IndexRun } from '../usecases/index-run.js';
+import { UserInputError } from '../util/errors.js';
 import { rankingTable } from '../idi/tables.js';
 import { loadEconomyRegistry } from '../registry/economies.js';
 import { loadGroupings } from '../registry/groupings.js';
@@ -33,6 +38,16 @@ export const bool = (q: Query, name: string, fallback = false): boolean => {
 };
 const num = (x: number): number | null => (Number.isFinite(x) ? x : null);
 
+/** An index run over the server's in-memory observations; a year without enough data is a 404. */
+export function runOfServer(m: CompiledMethodology, year: number | 'latest', table: Table, indicators: IndicatorRegistry, groupings: Groupings, previous = false): IndexRun {
+  try {
+    return runOnTable({ methodology: m, year, previous, source: { kind: 'observations', table, label: 'the server\'s current data' } }, m, table, { indicators, groupings });
+  } catch (e) {
+    if (e instanceof UserInputError && e.code === 'no-year') throw new ApiError('notFound', `no year has enough data for ${m.spec.id}`);
+    throw e;
+  }
+}
+
 export function registerComputedRoutes(app: FastifyInstance, cache: ObservationCache, tariffs?: TariffTable): void {
   app.get('/v2/idi/:methodology/:year', async (req: Req, reply: FastifyReply) => {
     const id = req.params.methodology.toLowerCase();
@@ -46,13 +61,9 @@ export function registerComputedRoutes(app: FastifyInstance, cache: ObservationC
       const indicators = loadIndicatorRegistry(), groupings = loadGroupings();
       const m = loadMethodology(id, indicators);
       const table = idx.tableOf(requiredIndicators(m, indicators)); // from memory: no store read after a submission
-      const y = wanted === 'latest' ? latestYearWithData(m, table, 0.5, { indicators, groupings }) : wanted;
-      if (y === undefined) return undefined;
-      const { previousResult: _, ...r } = computeIndex({ methodology: m, year: y, table, previous, indicators, groupings });
-      void _;
+      const r = runOfServer(m, wanted, table, indicators, groupings, previous).result;
       return { ...r, methodology: { ...r.methodology, file: `${id}.json` } }; // the server's path stays on the server
     });
-    if (!result) throw new ApiError('notFound', `no year has enough data for ${id}`);
     // The serialised answer is kept with the result: a 0.5 MB JSON.stringify per request would dominate.
     if (rep === 'wb-csv') return send(req, reply, cache.memo(idx.version, `idi-csv|${id}|${wanted}|${previous}`, () => tableToCsv(rankingTable(result as Parameters<typeof rankingTable>[0], previous))), MEDIA.csv);
     return send(req, reply, cache.memo(idx.version, `idi-json|${id}|${wanted}|${previous}`, () => JSON.stringify(result)), MEDIA.json);

@@ -45,3 +45,7 @@ export function errorBody(kind: WbErrorKind, detail?: string, extra?: Record<str
   void _status;
   return [{ message: [{ ...msg, ...(detail ? { detail } : {}) }], ...(extra ?? {}) }];
 }
+
+/** The API's name of a library option (query parameters are lower case, some shorter). */
+const PARAMS: Record<string, string> = { asOf: 'asof', weightMode: 'weights', dropOne: 'drop' };
+export const apiName = (field: string): string => (Object.hasOwn(PARAMS, field) ? PARAMS[field] : field);

@@ -7,18 +7,19 @@
  */
 import { availableParallelism } from 'node:os';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { latestYearWithData, requiredIndicators } from '../idi/compute.js';
+import { requiredIndicators } from '../idi/compute.js';
 import { bundledMethodologies, loadMethodology } from '../idi/methodology.js';
-import { SENSITIVITY_DEFAULTS, checkSensitivityOptions, sensitivityOfYear, type SensitivityOptions } from '../idi/sensitivity.js';
+import { SENSITIVITY_DEFAULTS, checkSensitivityOptions, type SensitivityOptions } from '../idi/sensitivity.js';
+import { sensitivityOfRun } from '../usecases/index-run.js';
 import { ScenarioPool } from '../idi/sensitivity-pool.js';
 import { sensitivityTable } from '../idi/tables.js';
 import { loadGroupings } from '../registry/groupings.js';
 import { loadIndicatorRegistry } from '../registry/indicators.js';
 import { tableToCsv } from '../table/report-table.js';
 import { UserInputError } from '../util/errors.js';
-import { bool, year } from './computed.js';
+import { bool, runOfServer, year } from './computed.js';
 import type { ObservationCache } from './data.js';
-import { ApiError } from './errors.js';
+import { ApiError, apiName } from './errors.js';
 import { MEDIA, clip, representation, single, wholeNumber, type Query } from './params.js';
 import { send } from './send.js';
 
@@ -60,7 +61,7 @@ function options(q: Query): Omit<SensitivityOptions, 'onProgress'> {
   try {
     checkSensitivityOptions(o);
   } catch (e) {
-    throw e instanceof UserInputError ? new ApiError('invalidValue', e.message) : e;
+    throw e instanceof UserInputError ? new ApiError('invalidValue', e.describe(apiName)) : e;
   }
   return o;
 }
@@ -99,9 +100,7 @@ export function registerSensitivityRoutes(app: FastifyInstance, cache: Observati
         const indicators = loadIndicatorRegistry(), groupings = loadGroupings();
         const m = loadMethodology(id, indicators);
         const table = idx.tableOf(requiredIndicators(m, indicators));
-        const y = wanted === 'latest' ? latestYearWithData(m, table, 0.5, { indicators, groupings }) : wanted;
-        if (y === undefined) throw new ApiError('notFound', `no year has enough data for ${id}`);
-        const r = await sensitivityOfYear({ methodology: m, year: y, table, indicators, groupings }, { ...o, pool: await poolFor() });
+        const r = await sensitivityOfRun(runOfServer(m, wanted, table, indicators, groupings), { ...o, pool: await poolFor() });
         const { names, ...rest } = r;
         return {
           methodology: id, ...rest,

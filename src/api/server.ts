@@ -6,7 +6,7 @@ import type { TariffTable } from '../prices/tariffs.js';
 import type { Store } from '../store/store.js';
 import { UserInputError } from '../util/errors.js';
 import { ObservationCache } from './data.js';
-import { ApiError, errorBody, type WbErrorKind } from './errors.js';
+import { ApiError, apiName, errorBody, type WbErrorKind } from './errors.js';
 import { registerComputedRoutes } from './computed.js';
 import { docsPage, openApiDocument } from './openapi.js';
 import { DEFAULT_SUBMISSION_LIMITS, registerSubmissionRoutes, type SubmissionLimits } from './submissions.js';
@@ -110,7 +110,7 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
         extra = undefined;
       }
     } else if (err instanceof UserInputError) {
-      // A message about the request; keep it.
+      detail = err.describe(apiName); // a message about the request, naming parameters as the API does
     } else if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
       [kind, status, detail] = ['tooLarge', 413, `the body is larger than ${limits.maxBodyBytes.toLocaleString('en')} bytes`];
     } else if (e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {

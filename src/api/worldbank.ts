@@ -4,7 +4,8 @@ import { loadEconomyRegistry, type Economy, type Language } from '../registry/ec
 import { loadIndicatorRegistry, type IndicatorDef } from '../registry/indicators.js';
 import { csvRow } from '../util/csv.js';
 import type { ObservationCache, ObservationIndex } from './data.js';
-import { ApiError } from './errors.js';
+import { ApiError, apiName } from './errors.js';
+import { UserInputError } from '../util/errors.js';
 import { arrowStream, sdmxCsv, sdmxJson, wbCsv, wbRecords, type Selected } from './formats.js';
 import { MEDIA, countries, dateRange, indicators, language, paging, representation, single, wholeNumber, type Query } from './params.js';
 import { send } from './send.js';
@@ -68,7 +69,7 @@ export function registerWorldBankRoutes(app: FastifyInstance, store: Store, cach
     try {
       version = store.versionAsOf(asOf);
     } catch (e) {
-      throw new ApiError('invalidValue', (e as Error).message.replace('as-of', 'asof'));
+      throw e instanceof UserInputError ? new ApiError('invalidValue', e.describe(apiName)) : e;
     }
     if (version === 0) throw new ApiError('invalidValue', `nothing was in the store as of ${asOf}`);
     return cache.index(version);

@@ -1,8 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import type { Table } from 'apache-arrow';
-import { computeIndex, latestYearWithData, requiredIndicators } from '../idi/compute.js';
-import { SENSITIVITY_DEFAULTS, checkSensitivityOptions, sensitivityOfYear } from '../idi/sensitivity.js';
+import { SENSITIVITY_DEFAULTS, checkSensitivityOptions } from '../idi/sensitivity.js';
+import { runIndex, sensitivityOfRun } from '../usecases/index-run.js';
 import { progressBar } from './progress.js';
 import { bundledMethodologies, loadMethodology } from '../idi/methodology.js';
 import { groupTable, rankingTable, sensitivityTable } from '../idi/tables.js';
@@ -11,7 +11,6 @@ import { loadGroupings } from '../registry/groupings.js';
 import { tableToCsv, tableToMarkdown, type ReportTable } from '../table/report-table.js';
 import { tablesToXlsx } from '../report/xlsx.js';
 import { UserInputError } from '../util/errors.js';
-import { loadObservations } from '../usecases/data-source.js';
 import { STORE_FLAG, dataSourceFromFlags } from './data-source.js';
 import { commaList, integer, repeatable } from './options.js';
 
@@ -40,17 +39,13 @@ export function registerIdiCommand(program: Command): void {
       const registry = loadIndicatorRegistry();
       const m = loadMethodology(o.methodology, registry);
       for (const u of m.unverified) process.stderr.write(`warning: ${m.spec.id}${u.path} is unverified: ${u.reason}\n`);
-      if (o.universe && o.universe !== 'all') throw new UserInputError(`--universe takes "all" (the default is the methodology's universe)`);
-      const table = await loadObservations(dataSourceFromFlags(o), requiredIndicators(m, registry));
       const groupings = loadGroupings();
       if (o.groups) for (const g of o.groups as string[]) if (!['itu-region', 'income', 'wb-income', 'world'].includes(g.toLowerCase())) groupings.get(g);
-      const universe = o.universe === 'all' ? (await import('../registry/economies.js')).loadEconomyRegistry().all().map((e) => e.iso3) : undefined;
-      if (o.year === 'latest') {
-        o.year = latestYearWithData(m, table, 0.5, { indicators: registry, groupings });
-        if (o.year === undefined) throw new UserInputError('no year has enough data for this methodology');
-        process.stderr.write(`note: latest year with enough data: ${o.year}\n`);
-      }
-      const result = computeIndex({ methodology: m, year: o.year, table, previous: o.previous, indicators: registry, groupings, economies: universe });
+      const run = await runIndex({ methodology: m, year: o.year, source: dataSourceFromFlags(o), previous: o.previous, universe: o.universe }, { indicators: registry, groupings });
+      if (o.year === 'latest') process.stderr.write(`note: latest year with enough data: ${run.year}\n`);
+      const result = { ...run.result, ...(run.previous ? { previousResult: run.previous } : {}) };
+      const table = run.observations;
+      o.year = run.year;
       for (const d of result.departures) process.stderr.write(`note: ${d}\n`);
       if (result.coverage.ranked === 0) process.stderr.write(`warning: no economy could be ranked for ${o.year}\n`);
 
@@ -94,7 +89,7 @@ function registerSensitivityCommand(idi: Command): void {
   idi.command('sensitivity')
     .description('uncertainty and sensitivity analysis of the ranks: Monte Carlo over weights, normalisations, imputation and dropping one indicator; Sobol indices')
     .requiredOption('--methodology <id|file>', 'bundled id or methodology JSON file')
-    .requiredOption('--year <year>', 'the data year', integer('--year', 1960, 2100))
+    .requiredOption('--year <year>', 'the data year, or "latest"', (v: string) => (v === 'latest' ? v : integer('--year', 1960, 2100)(v)))
     .option('--draws <n>', 'base sample size N (the kernel runs N x (factors + 2) scenarios)', integer('--draws', 2, 10_000_000), 10000)
     .option('--seed <n>', 'random seed (same seed, same results)', integer('--seed', 0, 2 ** 32 - 1), 1)
     .option('--workers <n>', 'worker threads (results are identical to one thread)', integer('--workers', 1, 64), 1)
@@ -117,12 +112,11 @@ function registerSensitivityCommand(idi: Command): void {
         draws: o.draws, seed: o.seed, workers: o.workers, weightMode: o.weights, concentration: o.concentration, band: o.band,
         normalisations: o.normalisations ?? SENSITIVITY_DEFAULTS.normalisations, imputation: o.imputationFactor, dropOne: o.drop,
       };
-      checkSensitivityOptions(options, (name) => `--${name}`);
-      const table = await loadObservations(dataSourceFromFlags(o), requiredIndicators(m, registry));
-      const bar = progressBar(`sensitivity ${m.spec.id} ${o.year}`, 0);
+      checkSensitivityOptions(options);
+      const run = await runIndex({ methodology: m, year: o.year, source: dataSourceFromFlags(o) }, { indicators: registry, groupings: loadGroupings() });
+      const bar = progressBar(`sensitivity ${m.spec.id} ${run.year}`, 0);
       const started = Date.now();
-      const result = await sensitivityOfYear({ methodology: m, year: o.year, table, indicators: registry, groupings: loadGroupings() },
-        { ...options, onProgress: (done, total) => bar(done, total) });
+      const result = await sensitivityOfRun(run, { ...options, onProgress: (done, total) => bar(done, total) });
       bar.finish();
       process.stderr.write(`${result.scenarios.toLocaleString('en')} scenarios (N = ${result.draws}, ${result.factors.length} factors) in ${((Date.now() - started) / 1000).toFixed(1)} s; mean Sobol indices over economies:\n` +
         result.factors.map((f) => `  ${f.name.padEnd(24)} first-order ${f.meanFirstOrder.toFixed(3)}  total ${f.meanTotal.toFixed(3)}`).join('\n') + '\n');

@@ -12,6 +12,7 @@ import { UserInputError } from '../util/errors.js';
 import { csvRow } from '../util/csv.js';
 import { formatIngestReport, ingestReportJson } from '../ingest/report.js';
 import { progressBar } from './progress.js';
+import { cliName } from './names.js';
 import { registerIdiCommand } from './idi.js';
 import { registerPricesCommands } from './prices.js';
 import { loadObservations, readInputs } from '../usecases/data-source.js';
@@ -184,7 +185,7 @@ export async function main(argv: string[]): Promise<number> {
       return 2; // commander already printed the message
     }
     if (e instanceof UserInputError) {
-      process.stderr.write(`ictstat: ${e.message}\n`);
+      process.stderr.write(`ictstat: ${e.describe(cliName)}\n`);
       return e.exitCode;
     }
     process.stderr.write(`ictstat: internal error: ${(e as Error).message}\n(this is a bug; please report it with the command you ran${process.env.ICTSTAT_DEBUG ? '' : '; ICTSTAT_DEBUG=1 shows the stack'})\n`);

@@ -122,7 +122,11 @@ export function latestYearWithData(m: CompiledMethodology, table: Table, share =
 export function computeIndex(opts: IndexOptions): IndexResult & { previousResult?: IndexResult } {
   const result = computeYear(opts, opts.year);
   if (!opts.previous) return result;
-  const prev = computeYear(opts, opts.year - 1);
+  return withPrevious(result, computeYear(opts, opts.year - 1));
+}
+
+/** A year's result with the previous year's scores and ranks and the changes (positive rank change = moved up). */
+export function withPrevious(result: IndexResult, prev: IndexResult): IndexResult & { previousResult: IndexResult } {
   const prevBy = new Map(prev.economies.map((e) => [e.economy, e]));
   for (const e of result.economies) {
     const p = prevBy.get(e.economy);
@@ -199,11 +203,19 @@ export function prepareYear(opts: IndexOptions, year: number): PreparedYear {
 }
 
 function computeYear(opts: IndexOptions, year: number): IndexResult {
+  return computePrepared(opts, prepareYear(opts, year)).result;
+}
+
+/** The kernel's output for a prepared year: every entry's score (leaves normalised, nodes aggregated; 0..1) and the node ranks. */
+export interface KernelStages { scores: Float64Array; ranks: Int32Array }
+
+/** Normalise, aggregate and rank a prepared year, and describe the result per economy. */
+export function computePrepared(opts: Omit<IndexOptions, 'year'>, prepared: PreparedYear): { result: IndexResult; stages: KernelStages } {
   const m = opts.methodology;
   const registry = opts.indicators ?? loadIndicatorRegistry();
   const economiesReg = loadEconomyRegistry();
   const cov = m.spec.coverage ?? {};
-  const { economies, panel, matrix, dropped, reported, active, minIndicators, latestWithin, weights } = prepareYear(opts, year);
+  const { year, economies, panel, matrix, dropped, reported, active, minIndicators, latestWithin, weights } = prepared;
   const nE = economies.length, L = m.firstNode, N = m.parent.length;
   const nDropped = dropped.reduce((a, b) => a + b, 0);
   const { scores, ranks } = runKernel({
@@ -250,7 +262,7 @@ function computeYear(opts: IndexOptions, year: number): IndexResult {
   }
   out.sort((a, b) => (a.rank ?? Infinity) - (b.rank ?? Infinity) || a.economy.localeCompare(b.economy));
 
-  return {
+  const result: IndexResult = {
     methodology: { id: m.spec.id, name: m.spec.name, source: m.spec.source, scale: m.spec.scale, file: m.file, unverified: m.unverified },
     year, componentIds, economies: out,
     departures: departures(m, dropped, latestWithin, year, out),
@@ -260,6 +272,7 @@ function computeYear(opts: IndexOptions, year: number): IndexResult {
       indicators: m.indicators.map((id, k) => coverageOf(matrix, k, active, dropped[k] === 1, id)),
     },
   };
+  return { result, stages: { scores, ranks } };
 }
 
 /** Node ids where a weighted child is missing for this economy, so the node averaged over fewer children (dropped leaves have weight 0 and do not count). */

@@ -1,5 +1,6 @@
 import type { Table, Vector } from 'apache-arrow';
 import type { CompiledFormula } from '../registry/formula.js';
+import { isCanonicalObservationTable } from '../table/observations.js';
 
 /**
  * A dense economies x indicators x years cube built straight from an observation table's columns:
@@ -27,6 +28,8 @@ export function buildPanel(table: Table, economies: readonly string[], indicator
   const indIndex = new Map(indicators.map((id, k) => [id, k]));
   const econCol = table.getChild('economy'), indCol = table.getChild('indicator'), yearCol = table.getChild('year'), valueCol = table.getChild('value');
   if (!econCol || !indCol || !yearCol || !valueCol) throw new Error('not an observation table');
+  // The loop reads dictionary codes and typed arrays directly: any other layout would read as all missing.
+  if (!isCanonicalObservationTable(table)) throw new Error('buildPanel needs the canonical observation table (dictionary-encoded economy and indicator, int16 year, float64 value): ingest other tables first');
   // Walk the record batches: dictionary codes are mapped to panel indices once per batch's dictionary.
   for (let b = 0; b < econCol.data.length; b++) {
     const ed = econCol.data[b], id = indCol.data[b];

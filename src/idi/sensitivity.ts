@@ -1,6 +1,7 @@
 import { mulberry32 } from '../util/random.js';
-import { UserInputError } from '../util/errors.js';
-import { computeIndex, prepareYear, type IndexOptions, type PreparedYear } from './compute.js';
+import { UserInputError, invalidOption } from '../util/errors.js';
+import type { PreparedYear } from './compute.js';
+import { normalisationNames } from './normalisations/index.js';
 import type { CompiledMethodology } from './methodology.js';
 import { childrenOf, normalisationCode, prepareScenarios, scenarioRanks, type Factor, type ScenarioSetup } from './sensitivity-core.js';
 import { ScenarioPool } from './sensitivity-pool.js';
@@ -52,14 +53,14 @@ export interface SensitivityResult {
 }
 
 export async function runSensitivity(m: CompiledMethodology, prepared: PreparedYear, referenceRanks: Map<string, number | null>, o: SensitivityOptions): Promise<SensitivityResult> {
-  if (!(o.draws >= 2)) throw new UserInputError('--draws must be at least 2');
+  if (!(o.draws >= 2)) throw invalidOption('draws', o.draws, (n) => `${n} must be at least 2`);
   const L = m.firstNode, N = m.parent.length, nE = prepared.economies.length;
   const children = childrenOf(m);
   const factors: Factor[] = [];
   for (let e = L; e < N; e++) if (children[e].filter((c) => prepared.weights[c] > 0).length >= 2) factors.push({ kind: 'weights', name: `weights:${m.ids[e]}`, node: e });
   const normalisations = o.normalisations.map((n) => {
     const code = normalisationCode(n);
-    if (code === undefined) throw new UserInputError(`unknown normalisation "${n}" (methodology, ratio, log-ratio, goalposts, minmax, zscore, rank)`);
+    if (code === undefined) throw invalidOption('normalisations', n, (name) => `${name}: unknown normalisation "${n}" (methodology, ${normalisationNames().join(', ')})`);
     return code;
   });
   if (normalisations.length > 1) factors.push({ kind: 'normalisation', name: 'normalisation' });
@@ -75,7 +76,7 @@ export async function runSensitivity(m: CompiledMethodology, prepared: PreparedY
   const S = Nd * (d + 2);
   // The ranks of every scenario are held at once (the estimators need them all).
   const bytes = S * nE * Int32Array.BYTES_PER_ELEMENT, MAX_BYTES = 2 ** 31;
-  if (bytes > MAX_BYTES) throw new UserInputError(`draws ${Nd.toLocaleString('en')}: ${S.toLocaleString('en')} scenarios x ${nE} economies need ${(bytes / 2 ** 30).toFixed(1)} GiB of ranks; at most 2 GiB, i.e. draws up to ${Math.floor(MAX_BYTES / ((d + 2) * nE * 4)).toLocaleString('en')} here`);
+  if (bytes > MAX_BYTES) throw invalidOption('draws', Nd, (name) => `${name} ${Nd.toLocaleString('en')}: ${S.toLocaleString('en')} scenarios x ${nE} economies need ${(bytes / 2 ** 30).toFixed(1)} GiB of ranks; at most 2 GiB, i.e. draws up to ${Math.floor(MAX_BYTES / ((d + 2) * nE * 4)).toLocaleString('en')} here`);
   const u = new Float64Array(S * d);
   u.set(A, 0);
   u.set(B, Nd * d);
@@ -158,26 +159,13 @@ export const SENSITIVITY_DEFAULTS: Omit<SensitivityOptions, 'onProgress'> = {
   normalisations: ['methodology', 'minmax', 'rank'], imputation: true, dropOne: true,
 };
 
-/** Check the options a user gave, with messages that name them as the user wrote them (`name`: "--draws" for the CLI, "draws" for the API). */
-export function checkSensitivityOptions(o: Omit<SensitivityOptions, 'onProgress'>, name = (option: string): string => option): void {
-  if (!(Number.isInteger(o.draws) && o.draws >= 2)) throw new UserInputError(`${name('draws')} must be an integer of at least 2, not ${o.draws}`);
-  if (!(Number.isInteger(o.seed) && o.seed >= 0 && o.seed < 2 ** 32)) throw new UserInputError(`${name('seed')} must be an integer from 0 to 2^32 - 1, not ${o.seed}`);
-  if (!(o.concentration > 0 && Number.isFinite(o.concentration))) throw new UserInputError(`${name('concentration')} must be a number above 0, not ${o.concentration}`);
-  if (!(o.band >= 0 && o.band < 1)) throw new UserInputError(`${name('band')} must be within [0, 1), not ${o.band}`);
-  if (o.weightMode !== 'dirichlet' && o.weightMode !== 'uniform') throw new UserInputError(`${name('weights')} must be dirichlet or uniform, not "${String(o.weightMode)}"`);
-}
-
-/**
- * The sensitivity of one data year's ranks, from the observations: the reference index (the published ranks)
- * and the year's prepared matrix, then the Monte Carlo. What `ictstat idi sensitivity`, the API and the report
- * call.
- */
-export async function sensitivityOfYear(opts: Omit<IndexOptions, 'previous'>, o: SensitivityOptions): Promise<SensitivityResult & { names: Map<string, string> }> {
-  checkSensitivityOptions(o);
-  const reference = computeIndex(opts);
-  const prepared = prepareYear(opts, opts.year);
-  const result = await runSensitivity(opts.methodology, prepared, new Map(reference.economies.map((e) => [e.economy, e.rank])), o);
-  return { ...result, names: new Map(reference.economies.map((e) => [e.economy, e.name])) };
+/** Check the options a user gave; an error names the option by its library name (`field`), each surface renders it its own way. */
+export function checkSensitivityOptions(o: Omit<SensitivityOptions, 'onProgress'>): void {
+  if (!(Number.isInteger(o.draws) && o.draws >= 2)) throw invalidOption('draws', o.draws, (n) => `${n} must be an integer of at least 2, not ${o.draws}`);
+  if (!(Number.isInteger(o.seed) && o.seed >= 0 && o.seed < 2 ** 32)) throw invalidOption('seed', o.seed, (n) => `${n} must be an integer from 0 to 2^32 - 1, not ${o.seed}`);
+  if (!(o.concentration > 0 && Number.isFinite(o.concentration))) throw invalidOption('concentration', o.concentration, (n) => `${n} must be a number above 0, not ${o.concentration}`);
+  if (!(o.band >= 0 && o.band < 1)) throw invalidOption('band', o.band, (n) => `${n} must be within [0, 1), not ${o.band}`);
+  if (o.weightMode !== 'dirichlet' && o.weightMode !== 'uniform') throw invalidOption('weightMode', o.weightMode, (n) => `${n} must be dirichlet or uniform, not "${String(o.weightMode)}"`);
 }
 
 /** The type-7 quantile of a sample of whole numbers given by its counts (counts[v] = how many equal v): what quantile() gives on the sorted sample. */

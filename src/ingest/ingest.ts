@@ -112,11 +112,11 @@ export async function ingestFile(path: string, opts: IngestOptions = {}): Promis
     observationsRead++;
     validator.accept(raw);
     if (builder.length > limits.maxRows) {
-      fatal('too-large', `more than ${limits.maxRows.toLocaleString('en')} observations; reading stopped (raise the limit with --max-rows)`, { line: raw.line });
+      fatal('too-large', `more than ${limits.maxRows.toLocaleString('en')} observations; reading stopped (the limit is the maxRows option, --max-rows on the command line)`, { line: raw.line });
       throw new StopReading();
     }
     if (!opts.acceptValid && log.errors >= limits.maxErrors) {
-      fatal('too-many-errors', `${log.errors} errors; reading stopped at this line (fix them, or use --accept-valid to keep the valid rows)`, { line: raw.line });
+      fatal('too-many-errors', `${log.errors} errors; reading stopped at this line (fix them, or accept the valid rows only: --accept-valid on the command line)`, { line: raw.line });
       throw new StopReading();
     }
   };

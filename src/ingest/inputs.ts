@@ -23,18 +23,31 @@ export interface ObservationRecord {
   series_code?: string | null;
 }
 
-export type IngestInput =
+/** Data held in any form: a file path, bytes, a stream, records (of any shape: the reader checks them) or an Arrow table. */
+export type InputSource<R = object> =
   | string
   | { path: string; name?: string }
   | { bytes: Uint8Array; name?: string }
   | { stream: AsyncIterable<Uint8Array> | NodeJS.ReadableStream; name?: string }
-  | { records: readonly ObservationRecord[]; name?: string }
+  | { records: readonly R[]; name?: string }
   | { table: Table; name?: string };
 
+/** An observation input: its records are observations. */
+export type IngestInput = InputSource<ObservationRecord>;
+
 /** Validate one input into the canonical observation table (see `ingestFile` for the rules and the report). */
-export async function ingestInput(input: IngestInput, opts: IngestOptions = {}): Promise<IngestResult> {
-  if (typeof input === 'string') return ingestFile(input, opts);
-  if ('path' in input) return ingestFile(input.path, { displayName: input.name, ...opts });
+export function ingestInput(input: IngestInput, opts: IngestOptions = {}): Promise<IngestResult> {
+  return withInputFile(input, (path, name) => ingestFile(path, { displayName: name, ...opts }));
+}
+
+/**
+ * Run `read` on a file holding the input: the file itself for a path, else a private temporary file written from
+ * the bytes, the stream, the records (as JSON) or the table (as an Arrow IPC stream), removed afterwards whatever
+ * happens. `name` is what findings call the input (undefined for a plain path: its own name).
+ */
+export async function withInputFile<T, R = object>(input: InputSource<R>, read: (path: string, name: string | undefined) => Promise<T>): Promise<T> {
+  if (typeof input === 'string') return read(input, undefined);
+  if ('path' in input) return read(input.path, input.name);
   const name = input.name ?? ('records' in input ? 'records' : 'table' in input ? 'table' : 'input');
   const dir = mkdtempSync(join(tmpdir(), 'ictstat-input-'));
   try {
@@ -43,7 +56,7 @@ export async function ingestInput(input: IngestInput, opts: IngestOptions = {}):
     else if ('records' in input) writeFileSync(path, JSON.stringify(input.records, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)));
     else if ('table' in input) writeFileSync(path, tableToIPC(input.table, 'stream'));
     else await pipeline(input.stream instanceof Readable ? input.stream : Readable.from(input.stream as AsyncIterable<Uint8Array>), createWriteStream(path));
-    return await ingestFile(path, { displayName: name, ...opts });
+    return await read(path, name);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -4,7 +4,7 @@
  * grouping. Balanced = only the economies with a value in every year in which the series has any value.
  */
 import { aggregateByGroup, type GroupStat } from '../stats/groups.js';
-import { UserInputError } from '../util/errors.js';
+import { invalidOption } from '../util/errors.js';
 import { csvRow } from '../util/csv.js';
 
 /** One basket series (basket x unit) as a dense panel. */
@@ -88,5 +88,5 @@ export function aggregatesToCsv(rows: readonly AggregateRow[]): string {
 }
 
 export function assertStat(stat: string): asserts stat is 'median' | 'mean' {
-  if (stat !== 'median' && stat !== 'mean') throw new UserInputError(`--stat must be median or mean, not "${stat}"`);
+  if (stat !== 'median' && stat !== 'mean') throw invalidOption('stat', stat, (n) => `${n} must be median or mean, not "${stat}"`);
 }

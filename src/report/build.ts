@@ -9,15 +9,16 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Table } from 'apache-arrow';
 import { BUNDLED, loadObservations, type DataInput, type DataSource } from '../usecases/data-source.js';
-import { computeIndex, requiredIndicators, type IndexResult } from '../idi/compute.js';
+import { requiredIndicators, type IndexResult } from '../idi/compute.js';
 import { GROUPING_ALIASES, sensitivityTable } from '../idi/tables.js';
-import { SENSITIVITY_DEFAULTS, sensitivityOfYear } from '../idi/sensitivity.js';
+import { SENSITIVITY_DEFAULTS } from '../idi/sensitivity.js';
+import { runOnTable, sensitivityOfRun } from '../usecases/index-run.js';
 import { bundledMethodologies, loadMethodology, type CompiledMethodology } from '../idi/methodology.js';
 import { loadEconomyRegistry, LANGUAGES, type Language } from '../registry/economies.js';
 import { loadGroupings } from '../registry/groupings.js';
 import { loadIndicatorRegistry } from '../registry/indicators.js';
 import { readManifest } from '../ingest/bundled.js';
-import { UserInputError } from '../util/errors.js';
+import { UserInputError, invalidOption } from '../util/errors.js';
 import { datasetsDir } from '../util/paths.js';
 import { buildCharts, type Chart } from './charts.js';
 import { reportHtml } from './html.js';
@@ -83,7 +84,7 @@ export function defaultMethodology(edition: number): string {
     if (e === undefined || e > edition) continue;
     if (!best || e > best.edition) best = { id, edition: e };
   }
-  if (!best) throw new UserInputError(`no bundled methodology for edition ${edition} or earlier (bundled: ${bundledMethodologies().join(', ')}); give --methodology`);
+  if (!best) throw new UserInputError(`no bundled methodology for edition ${edition} or earlier (bundled: ${bundledMethodologies().join(', ')}); give a methodology`, { code: 'no-methodology', field: 'methodology', value: edition });
   return best.id;
 }
 
@@ -94,6 +95,7 @@ function describeVintage(source: DataSource): { vintage: string; sources: Array<
   const inputs = (list: readonly DataInput[] | undefined): string => (list ?? [])
     .map((f) => (typeof f === 'string' ? `${basename(f)} (sha256 ${sha(readFileSync(f)).slice(0, 12)})` : f.name ?? 'in-memory data')).join(', ');
   if (source.kind === 'inputs') return { vintage: `files given with --data: ${inputs(source.inputs)}`, sources: [] };
+  if (source.kind === 'observations') return { vintage: source.label ?? 'observations in memory', sources: [] };
   let base: string;
   const dir = source.kind === 'bundled' && source.dir ? source.dir : datasetsDir();
   const manifest = readManifest(dir) as unknown as { sources?: Array<{ citation: string; licence: string }> };
@@ -107,9 +109,9 @@ export async function buildReport(o: ReportOptions): Promise<ReportResult> {
   const started = Date.now();
   const progress = (k: number): void => o.onProgress?.(STEPS[k] ?? 'done', k, STEPS.length);
   const E = o.edition;
-  if (!Number.isInteger(E) || E < 1990 || E > 2100) throw new UserInputError(`--edition must be a year from 1990 to 2100, not ${E}`);
+  if (!Number.isInteger(E) || E < 1990 || E > 2100) throw invalidOption('edition', E, (n) => `${n} must be a year from 1990 to 2100, not ${E}`);
   const lang: Language = o.lang ?? 'en';
-  if (!(LANGUAGES as readonly string[]).includes(lang)) throw new UserInputError(`--lang must be one of ${LANGUAGES.join(', ')}, not "${lang}"`);
+  if (!(LANGUAGES as readonly string[]).includes(lang)) throw invalidOption('lang', lang, (n) => `${n} must be one of ${LANGUAGES.join(', ')}, not "${lang}"`);
   const dataYear = E - 1, prevYear = E - 2;
   const dir = resolve(o.out ?? `report-${E}`);
 
@@ -128,14 +130,15 @@ export async function buildReport(o: ReportOptions): Promise<ReportResult> {
   const { vintage, sources } = describeVintage(source);
 
   progress(2);
-  const full = computeIndex({ methodology: m, year: dataYear, table, previous: true, indicators: registry, groupings });
-  const { previousResult, ...result } = full;
-  const previous: IndexResult = previousResult!;
+  // One run: the data year, the previous year and the prepared matrix the sensitivity analysis starts from.
+  const run = runOnTable({ methodology: m, year: dataYear, previous: true, source }, m, table, { indicators: registry, groupings });
+  const result = run.result;
+  const previous: IndexResult = run.previous!;
 
   progress(3);
   const draws = o.sensitivityDraws ?? 1000, seed = o.sensitivitySeed ?? 1;
-  if (draws !== 0 && !(Number.isInteger(draws) && draws >= 2 && draws <= 20_000)) throw new UserInputError(`--sensitivity-draws must be 0 (no sensitivity analysis) or a whole number from 2 to 20,000, not ${draws}`);
-  const sensitivity = draws > 0 ? await sensitivityOfYear({ methodology: m, year: dataYear, table, indicators: registry, groupings }, { ...SENSITIVITY_DEFAULTS, draws, seed, workers: 1 }) : undefined;
+  if (draws !== 0 && !(Number.isInteger(draws) && draws >= 2 && draws <= 20_000)) throw invalidOption('sensitivityDraws', draws, (n) => `${n} must be 0 (no sensitivity analysis) or a whole number from 2 to 20,000, not ${draws}`);
+  const sensitivity = draws > 0 ? await sensitivityOfRun(run, { ...SENSITIVITY_DEFAULTS, draws, seed, workers: 1 }) : undefined;
 
   progress(4);
   const sourceNote = sources.length ? [`Sources: ${sources.map((s) => `${s.citation} (${s.licence})`).join('; ')}.`] : [];

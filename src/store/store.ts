@@ -9,7 +9,7 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Table } from 'apache-arrow';
 import { ObservationBuilder } from '../table/observations.js';
-import { UserInputError } from '../util/errors.js';
+import { UserInputError, invalidOption } from '../util/errors.js';
 import { MIGRATIONS } from './migrations.js';
 
 type Db = Database.Database;
@@ -80,7 +80,7 @@ export function parseAsOf(asOf: string): string {
     const d = new Date(s);
     if (!Number.isNaN(d.getTime())) return d.toISOString();
   }
-  throw new UserInputError(`as-of must be a date YYYY-MM-DD or a date-time such as 2024-05-01T12:00:00Z, not "${asOf}"`);
+  throw invalidOption('asOf', asOf, (name) => `${name} must be a date YYYY-MM-DD or a date-time such as 2024-05-01T12:00:00Z, not "${asOf}"`);
 }
 
 export class Store {

@@ -1,6 +1,6 @@
 import {
-  Dictionary, Int32, Table, Utf8, makeData, makeVector, vectorFromArray,
-  type Vector,
+  DataType, Dictionary, Int32, Precision, Table, Utf8, makeData, makeVector, vectorFromArray,
+  type Float64, type Int16, type Vector,
 } from 'apache-arrow';
 
 /**
@@ -183,4 +183,20 @@ export function observationRows(table: Table): ObservationRow[] {
     rows[i] = r as unknown as ObservationRow;
   }
   return rows;
+}
+
+/**
+ * Whether a table has the canonical observation schema the kernels read straight from memory: dictionary<utf8>
+ * economy and indicator, int16 year, float64 value. A table from anywhere else (plain Utf8 strings, int64
+ * years, as pandas and pyarrow write them) must go through ingest first.
+ */
+export function isCanonicalObservationTable(table: Table): boolean {
+  const is = (name: string, test: (t: { typeId: number; dictionary?: { typeId: number } }) => boolean): boolean => {
+    const f = table.schema.fields.find((x) => x.name === name);
+    return f !== undefined && test(f.type as unknown as { typeId: number; dictionary?: { typeId: number } });
+  };
+  const dictUtf8 = (t: { typeId: number; dictionary?: { typeId: number } }): boolean => DataType.isDictionary(t) && DataType.isUtf8(t.dictionary);
+  return is('economy', dictUtf8) && is('indicator', dictUtf8)
+    && is('year', (t) => DataType.isInt(t) && (t as unknown as Int16).bitWidth === 16)
+    && is('value', (t) => DataType.isFloat(t) && (t as unknown as Float64).precision === Precision.DOUBLE);
 }

@@ -6,7 +6,10 @@ import type { Table } from 'apache-arrow';
 import { formatFinding } from '../ingest/findings.js';
 import { ingestInput, type IngestInput } from '../ingest/inputs.js';
 import { loadBundled, readManifest } from '../ingest/bundled.js';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { mergeByPrecedence } from '../table/combine.js';
+import { isCanonicalObservationTable } from '../table/observations.js';
 import { invalidInput } from '../util/errors.js';
 import { bundledContentHash } from '../store/submit.js';
 
@@ -15,13 +18,16 @@ export type { IngestInput as DataInput } from '../ingest/inputs.js';
 /**
  * - `bundled`: the datasets shipped with the package (or another directory of the same layout);
  * - `store`: an ictstat SQLite store, current or as of a date (what was known then);
- * - `inputs`: files, byte buffers, plain records or Arrow tables, validated like any submission.
+ * - `inputs`: files, byte buffers, streams, plain records or Arrow tables, validated like any submission;
+ * - `observations`: an observation table as ictstat produces it (a server's in-memory index, a previous load),
+ *   used as it is; a table of any other layout (plain Utf8 strings, int64 years) is validated like an input.
  * `extra` inputs are layered on top of a bundled or store base: their values win.
  */
 export type DataSource =
   | { kind: 'bundled'; dir?: string; extra?: readonly IngestInput[] }
   | { kind: 'store'; path: string; asOf?: string; extra?: readonly IngestInput[] }
-  | { kind: 'inputs'; inputs: readonly IngestInput[] };
+  | { kind: 'inputs'; inputs: readonly IngestInput[] }
+  | { kind: 'observations'; table: Table; label?: string };
 
 export const BUNDLED: DataSource = { kind: 'bundled' };
 
@@ -43,6 +49,8 @@ export async function readInputs(inputs: readonly IngestInput[]): Promise<Table[
 /** The observations of `indicators` (registry ids) from a source. */
 export async function loadObservations(source: DataSource, indicators: readonly string[]): Promise<Table> {
   if (source.kind === 'inputs') return mergeByPrecedence(await readInputs(source.inputs));
+  if (source.kind === 'observations')
+    return isCanonicalObservationTable(source.table) ? source.table : mergeByPrecedence(await readInputs([{ table: source.table, name: source.label ?? 'table' }]));
   const base = source.kind === 'store'
     ? await storeObservations(source.path, source.asOf, indicators)
     : await loadBundled({ indicators, dir: source.dir });
@@ -65,6 +73,7 @@ export function describeSource(source: DataSource): string {
     case 'bundled': return `the bundled datasets${source.dir ? ` in ${source.dir}` : ''}${extra}`;
     case 'store': return `the store ${source.path}${source.asOf ? ` as known on ${source.asOf}` : ' (latest accepted revisions)'}${extra}`;
     case 'inputs': return source.inputs.map(inputName).join(', ');
+    case 'observations': return source.label ?? 'an observation table in memory';
   }
 }
 
@@ -74,5 +83,23 @@ export function sourceVintage(source: DataSource): string {
     case 'bundled': return `bundled datasets ${bundledContentHash(source.dir).slice(0, 12)} (${readManifest(source.dir).files.length} files)`;
     case 'store': return source.asOf ? `store as of ${source.asOf}` : 'store, current values';
     case 'inputs': return `inputs: ${source.inputs.map(inputName).join(', ')}`;
+    case 'observations': return source.label ?? 'observations in memory';
+  }
+}
+
+/**
+ * What identifies a source's content: the bundled content hash, the store file and date, each input file's
+ * sha256 (in-memory inputs: a hash of their bytes as serialised). Two runs with the same fingerprint read the same data.
+ */
+export function sourceFingerprint(source: DataSource): string {
+  const sha = (b: string | Uint8Array): string => createHash('sha256').update(b).digest('hex').slice(0, 16);
+  const inputs = (list: readonly IngestInput[] = []): string[] => list.map((i) =>
+    typeof i === 'string' ? `file:${sha(readFileSync(i))}` : 'path' in i ? `file:${sha(readFileSync(i.path))}` : 'bytes' in i ? `bytes:${sha(i.bytes)}`
+      : 'records' in i ? `records:${sha(JSON.stringify(i.records))}` : 'table' in i ? `table:${i.table.numRows}` : 'stream');
+  switch (source.kind) {
+    case 'bundled': return ['bundled:' + bundledContentHash(source.dir).slice(0, 16), ...inputs(source.extra)].join(' ');
+    case 'store': return [`store:${source.path}@${source.asOf ?? 'current'}`, ...inputs(source.extra)].join(' ');
+    case 'inputs': return inputs(source.inputs).join(' ');
+    case 'observations': return `observations:${source.table.numRows}`;
   }
 }

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Store, parseAsOf, readStoreObservations } from '../../src/store/store.js';
+import type { UserInputError } from '../../src/util/errors.js';
 import { bundledContentHash, loadBundledIntoStore, submitFile } from '../../src/store/submit.js';
 import { ObservationBuilder, observationRows } from '../../src/table/observations.js';
 
@@ -124,7 +125,12 @@ describe('store', () => {
 
   it('as-of dates are validated', () => {
     expect(parseAsOf('2024-02-29')).toBe('2024-02-29T23:59:59.999Z');
-    for (const bad of ['2023-02-29', '2024-13-01', 'yesterday', '2024-01-01 12:00', '']) expect(() => parseAsOf(bad)).toThrow(/as-of must be a date/);
+    for (const bad of ['2023-02-29', '2024-13-01', 'yesterday', '2024-01-01 12:00', '']) expect(() => parseAsOf(bad)).toThrow(/asOf must be a date/);
+    // A structured error: each surface names the option its own way (--as-of on the command line, asof in the API).
+    let err: unknown;
+    try { parseAsOf('yesterday'); } catch (e) { err = e; }
+    expect(err).toMatchObject({ code: 'invalid-option', field: 'asOf', value: 'yesterday' });
+    expect((err as UserInputError).describe((f) => (f === 'asOf' ? '--as-of' : f))).toBe('--as-of must be a date YYYY-MM-DD or a date-time such as 2024-05-01T12:00:00Z, not "yesterday"');
   });
 
   it('readStoreObservations reads the named store only: a missing one is an error saying how to fill it (never a silent switch to the bundled data)', () => {
