@@ -9,7 +9,7 @@ import { packageRoot, sharedDataDir } from '../src/util/paths.js';
 import { buildAllFiles } from './datasets/build.js';
 
 function main(): void {
-  const shared = sharedDataDir();
+  const shared = process.env.ICTSTAT_SHARED_DATA ?? sharedDataDir();
   const root = packageRoot();
   const { files, report } = buildAllFiles(shared);
   // Generated folders are rewritten whole, so a file no longer produced does not linger.

@@ -19,5 +19,5 @@ export function packageRoot(): string {
 
 export const indicatorsDir = (): string => join(packageRoot(), 'indicators');
 export const datasetsDir = (): string => join(packageRoot(), 'datasets');
-/** `../shared/data` beside the checkout: the public source files the datasets are built from. */
-export const sharedDataDir = (): string => process.env.ICTSTAT_SHARED_DATA ?? join(packageRoot(), '..', 'shared', 'data');
+/** The public data folder beside the package (`../shared/data`); the datasets script lets ICTSTAT_SHARED_DATA point elsewhere. */
+export const sharedDataDir = (): string => join(packageRoot(), '..', 'shared', 'data');
