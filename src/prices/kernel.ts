@@ -13,21 +13,13 @@
  *   VAT        = (base + top-ups) x (1 + vat_rate / 100) when taxes are not included
  */
 import { allowancesIn, type SimpleBasket } from './basket.js';
-import { PAYMENTS, PLAN_TECHNOLOGIES, SERVICES, type TariffTable } from './tariffs.js';
+import { ELIGIBILITY_RULES, INELIGIBLE_REASONS, RULE_CODES, costReasonCode } from './eligibility/index.js';
+import type { TariffTable } from './tariffs.js';
 
-export const INELIGIBLE_REASONS = [
-  'eligible',
-  'other service',
-  'promotional price (promotions excluded)',
-  'technology below the basket minimum',
-  'speed below the basket minimum',
-  'speed not stated (the basket has a minimum)',
-  'payment type not allowed by the basket',
-  'not the largest operator (operator_rank)',
-  'data shortfall and neither add-on packs nor out-of-bundle MB are sold',
-  'voice shortfall and no out-of-bundle minute price',
-  'SMS shortfall and no out-of-bundle SMS price',
-] as const;
+const DATA_SHORTFALL = costReasonCode(0), VOICE_SHORTFALL = costReasonCode(1), SMS_SHORTFALL = costReasonCode(2);
+
+/** Reasons by code (0 = eligible): the eligibility rules' (src/prices/eligibility/, in order), then the cost reasons. */
+export { INELIGIBLE_REASONS };
 export const ELIGIBLE = 0;
 
 export const TOP_UP_NONE = 0, TOP_UP_ADDON = 1, TOP_UP_EXTRA_MB = 2;
@@ -62,19 +54,7 @@ export function basketCosts(t: TariffTable, basket: SimpleBasket, year: number, 
   const n = t.length, ns = opts.steps ? n : 0; // writes past the end of an empty typed array are no-ops
   const allow = allowancesIn(basket, year);
   const month = basket.month_days;
-  const service = SERVICES.indexOf(basket.service);
-  const techOk = new Uint8Array(PLAN_TECHNOLOGIES.length);
-  for (const x of basket.technologies) techOk[PLAN_TECHNOLOGIES.indexOf(x)] = 1;
-  const paymentOk = new Uint8Array(PAYMENTS.length).fill(basket.payment_rule === 'cheapest' ? 1 : 0);
-  if (basket.payment_rule !== 'cheapest') paymentOk[PAYMENTS.indexOf(basket.payment_rule)] = 1;
-  const minSpeed = basket.min_speed_kbps ?? 0;
   const prorate = basket.longer_validity === 'prorate';
-
-  // The largest operator of each economy (lowest operator_rank among its plans of the year and service).
-  const minRank = new Int32Array(t.economies.length).fill(0x7fffffff);
-  if (basket.operator_rule === 'largest')
-    for (let i = 0; i < n; i++)
-      if (t.year[i] === year && t.service[i] === service && t.operatorRank[i] < minRank[t.economy[i]]) minRank[t.economy[i]] = t.operatorRank[i];
 
   const out: BasketCosts = {
     considered: new Uint8Array(n), reason: new Uint8Array(n), cost: new Float64Array(n).fill(NaN),
@@ -83,18 +63,12 @@ export function basketCosts(t: TariffTable, basket: SimpleBasket, year: number, 
     smsShortfall: new Float64Array(ns), smsTopUp: new Float64Array(ns), preTax: new Float64Array(ns), vatFactor: new Float64Array(ns),
   };
   const { considered, reason, cost } = out;
+  for (let i = 0; i < n; i++) if (t.year[i] === year) considered[i] = 1;
+  // Eligibility rules first, one pass each, in order: the first rule a plan fails is its reason.
+  ELIGIBILITY_RULES.forEach((rule, k) => rule.apply(t, basket, year, considered, reason, RULE_CODES[k]));
   for (let i = 0; i < n; i++) {
-    if (t.year[i] !== year) continue;
-    considered[i] = 1;
-    // Eligibility rules first: the first rule a plan fails is its reason.
-    let r = 0;
-    if (t.service[i] !== service) r = 1;
-    else if (basket.exclude_promotions && t.promotional[i]) r = 2;
-    else if (!techOk[t.technology[i]]) r = 3;
-    else if (minSpeed > 0 && Number.isNaN(t.speedKbps[i])) r = 5;
-    else if (t.speedKbps[i] < minSpeed) r = 4;
-    else if (!paymentOk[t.payment[i]]) r = 6;
-    else if (basket.operator_rule === 'largest' && t.operatorRank[i] !== minRank[t.economy[i]]) r = 7;
+    if (!considered[i]) continue;
+    let r = reason[i];
     // Purchases in the month and the allowances they bring.
     const v = t.validityDays[i];
     const k = v < month ? Math.ceil(month / v) : prorate ? month / v : 1;
@@ -119,12 +93,12 @@ export function basketCosts(t: TariffTable, basket: SimpleBasket, year: number, 
       } else if (!Number.isNaN(viaExtra)) {
         dataCost = viaExtra;
         out.topUpMethod[i] = TOP_UP_EXTRA_MB;
-      } else if (r === 0) r = 8;
+      } else if (r === 0) r = DATA_SHORTFALL;
     }
     const voiceCost = voiceShort > 0 ? voiceShort * t.extraMinPrice[i] : 0;
     const smsCost = smsShort > 0 ? smsShort * t.extraSmsPrice[i] : 0;
-    if (r === 0 && Number.isNaN(voiceCost)) r = 9;
-    if (r === 0 && Number.isNaN(smsCost)) r = 10;
+    if (r === 0 && Number.isNaN(voiceCost)) r = VOICE_SHORTFALL;
+    if (r === 0 && Number.isNaN(smsCost)) r = SMS_SHORTFALL;
     out.dataTopUp[i] = dataCost;
     out.voiceTopUp[i] = voiceCost;
     out.smsTopUp[i] = smsCost;
