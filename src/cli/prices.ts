@@ -2,12 +2,10 @@
 import { Option, type Command } from 'commander';
 import { csvRow } from '../util/csv.js';
 import { loadEconomyRegistry } from '../registry/economies.js';
-import { resolveBasket } from '../prices/basket.js';
-import { readTariffs } from '../prices/tariffs.js';
-import { COMPUTE_COLUMNS, computeCompositeBasket, computeSimpleBasket } from '../prices/compute.js';
-import { loadConversionInputs } from '../usecases/prices.js';
+import { COMPUTE_COLUMNS } from '../prices/compute.js';
+import { explainBasketPrice, loadConversionInputs, priceBasket } from '../usecases/prices.js';
 import { STORE_FLAG, dataSourceFromFlags } from './data-source.js';
-import { explainEconomy, formatExplanation } from '../prices/explain.js';
+import { formatExplanation } from '../prices/explain.js';
 import { UserInputError } from '../util/errors.js';
 import { aggregatePanels, aggregatesToCsv, assertStat } from '../prices/aggregate.js';
 import { panelsFromObservations, readAggregateInput } from '../prices/aggregate-input.js';
@@ -106,12 +104,6 @@ export function registerPricesCommands(program: Command): void {
 }
 
 
-async function tariffsAndInputs(o: { tariffs: string; basket: string; data?: string[]; asOf?: string; store?: string }) {
-  const { basket, all } = resolveBasket(o.basket);
-  const { table } = await readTariffs(o.tariffs);
-  const inputs = await loadConversionInputs(new Set(table.economies), dataSourceFromFlags(o));
-  return { basket, all, table, inputs };
-}
 
 export function registerPricesComputeCommands(prices: Command): void {
   prices.command('compute')
@@ -124,8 +116,8 @@ export function registerPricesComputeCommands(prices: Command): void {
     .option('--as-of <date>', 'conversion inputs as the store knew them on this date (YYYY-MM-DD)')
     .addOption(new Option('--format <format>', 'output format').choices(['csv', 'json']).default('csv'))
     .action(async (o) => {
-      const { basket, all, table, inputs } = await tariffsAndInputs(o);
-      const r = basket.kind === 'composite' ? computeCompositeBasket(table, basket, all, o.year, inputs) : computeSimpleBasket(table, basket, o.year, inputs);
+      const r = await priceBasket({ tariffs: o.tariffs, basket: o.basket, year: o.year, source: dataSourceFromFlags(o) });
+      const basket = r.basket;
       for (const p of r.prices) for (const w of p.warnings) process.stderr.write(`ictstat: warning: ${w} [missing-conversion]\n`);
       if (r.prices.length === 0) process.stderr.write(`ictstat: warning: no plans in ${o.tariffs} for ${o.year}\n`);
       if (o.format === 'json') {
@@ -151,9 +143,7 @@ export function registerPricesComputeCommands(prices: Command): void {
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .action(async (o) => {
       const economy = loadEconomyRegistry().resolve(o.economy).iso3;
-      const { basket, table, inputs } = await tariffsAndInputs(o);
-      if (basket.kind === 'composite') throw new UserInputError(`explain takes a simple basket; "${basket.id}" is composite: explain each of ${basket.composite.components.join(', ')}`);
-      const x = explainEconomy(table, basket, o.year, economy, inputs);
+      const x = await explainBasketPrice({ tariffs: o.tariffs, basket: o.basket, year: o.year, economy, source: dataSourceFromFlags(o) });
       out(o.format === 'json' ? JSON.stringify(x, null, 2) + '\n' : formatExplanation(x));
     });
 }

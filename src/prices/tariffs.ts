@@ -262,13 +262,14 @@ const MAX_ERRORS = 1000;
 class Stop extends Error {}
 
 /** Read and validate a tariff file (CSV, JSON or Arrow, detected from the content). Throws UserInputError when rejected. */
-export async function readTariffs(file: string): Promise<TariffReadResult> {
-  const size = inputFileSize(file, 'tariff file');
+export async function readTariffs(path: string, displayName?: string): Promise<TariffReadResult> {
+  const file = displayName ?? path; // what findings call the input
+  const size = inputFileSize(path, 'tariff file');
   const log = new FindingLog();
   const builder = new TariffBuilder(Math.min(1 << 22, Math.max(1024, Math.ceil(size / 80))));
   const reader = new TariffRowReader(file, builder, log);
   const fatal = (rule: Rule, message: string, where: Partial<Finding> = {}): void => log.add({ severity: 'error', rule, file, message, ...where });
-  const sniffed = sniffFile(file);
+  const sniffed = sniffFile(path);
   let format: TariffReadResult['format'] = 'csv';
   let rows = 0;
   const readCells = (cells: string[], line: number): void => {
@@ -286,7 +287,7 @@ export async function readTariffs(file: string): Promise<TariffReadResult> {
       format = 'arrow';
       let t;
       try {
-        t = tableFromIPC(readFileSync(file));
+        t = tableFromIPC(readFileSync(path));
       } catch (e) {
         fatal('bad-arrow', `cannot read Arrow IPC: ${(e as Error).message}`);
       }
@@ -302,7 +303,7 @@ export async function readTariffs(file: string): Promise<TariffReadResult> {
       format = 'json';
       let doc: unknown;
       try {
-        doc = JSON.parse(readFileSync(file, sniffed.encoding === 'utf-8' ? 'utf8' : 'latin1'));
+        doc = JSON.parse(readFileSync(path, sniffed.encoding === 'utf-8' ? 'utf8' : 'latin1'));
       } catch (e) {
         fatal('bad-json', `not valid JSON: ${(e as Error).message}`);
       }
@@ -318,7 +319,7 @@ export async function readTariffs(file: string): Promise<TariffReadResult> {
           readCells(TARIFF_COLUMNS.map((c) => cellText((r as Record<string, unknown>)[c])), k + 1);
         });
       }
-    } else await readTariffCsv(file, sniffed.encoding, log, readCells);
+    } else await readTariffCsv(path, file, sniffed.encoding, log, readCells);
   } catch (e) {
     if (!(e instanceof Stop)) throw e;
   }
@@ -337,9 +338,9 @@ function cellText(v: unknown): string {
   return String(v);
 }
 
-async function readTariffCsv(file: string, encoding: TextEncoding, log: FindingLog, readCells: (cells: string[], line: number) => void): Promise<void> {
+async function readTariffCsv(path: string, file: string, encoding: TextEncoding, log: FindingLog, readCells: (cells: string[], line: number) => void): Promise<void> {
   let index: number[] | null | undefined;
-  await streamCsvRecords(file, { encoding, maxLineBytes: 1 << 20 }, (fields, at) => {
+  await streamCsvRecords(path, { encoding, maxLineBytes: 1 << 20 }, (fields, at) => {
     if (index === undefined) {
       index = mapHeader(fields, file, log, at);
       return index ? undefined : 'stop';
