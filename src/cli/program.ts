@@ -5,8 +5,6 @@ import { ingestFile } from '../ingest/ingest.js';
 import { loadIndicatorRegistry } from '../registry/indicators.js';
 import { loadEconomyRegistry, LANGUAGES, type Language } from '../registry/economies.js';
 import { loadGroupingCsv, loadGroupings } from '../registry/groupings.js';
-import { loadBundled } from '../ingest/bundled.js';
-import { deriveIndicator, mergeByPrecedence, selectObservations } from '../table/combine.js';
 import { observationsToCsv, writeArrowFile } from '../table/io.js';
 import { UserInputError } from '../util/errors.js';
 import { csvRow } from '../util/csv.js';
@@ -15,7 +13,7 @@ import { progressBar } from './progress.js';
 import { cliName } from './names.js';
 import { registerIdiCommand } from './idi.js';
 import { registerPricesCommands } from './prices.js';
-import { loadObservations, readInputs } from '../usecases/data-source.js';
+import { getSeries } from '../usecases/series.js';
 import { STORE_FLAG, dataSourceFromFlags } from './data-source.js';
 import { registerDbCommands } from './db.js';
 import { registerServeCommand } from './serve.js';
@@ -81,23 +79,8 @@ export function buildProgram(): Command {
     .option('--as-of <date>', 'what the store held on this date (YYYY-MM-DD or an ISO date-time): reproduces an earlier publication')
     .addOption(new Option('--format <format>', 'output format').choices(['csv', 'json', 'arrow']).default('csv'))
     .action(async (o) => {
-      const indicators = loadIndicatorRegistry();
-      const def = indicators.resolve(o.indicator);
-      const economy = loadEconomyRegistry().resolve(o.economy);
       if (o.from !== undefined && o.to !== undefined && o.from > o.to) throw new UserInputError(`--from ${o.from} is after --to ${o.to}`);
-      const derivation = indicators.derived(def.id);
-      const wanted = [def.id, ...(derivation?.formula.inputs ?? [])];
-      let table;
-      const source = dataSourceFromFlags(o);
-      if (source.kind === 'inputs') table = mergeByPrecedence(await readInputs(source.inputs), !o.allSources);
-      else if (o.allSources) {
-        if (source.kind === 'store') throw new UserInputError('--all-sources shows the bundled sources; the store keeps the preferred value: drop --store or --all-sources');
-        table = await loadBundled({ indicators: wanted, allSources: true });
-      } else table = await loadObservations(source, wanted);
-      table = selectObservations(table, { economies: [economy.iso3], indicators: wanted });
-      // A derived indicator is computed for the years where it was not reported but its inputs were.
-      if (derivation) table = mergeByPrecedence([table, deriveIndicator(table, def.id, derivation.formula)], !o.allSources);
-      table = selectObservations(table, { economies: [economy.iso3], indicators: [def.id], from: o.from, to: o.to });
+      const { economy, indicator: def, table } = await getSeries({ economy: o.economy, indicator: o.indicator, from: o.from, to: o.to, source: dataSourceFromFlags(o), allSources: o.allSources });
       if (table.numRows === 0)
         process.stderr.write(`no ${def.id} observations for ${economy.iso3}${o.from || o.to ? ` in ${o.from ?? '...'}-${o.to ?? '...'}` : ''}${o.data ? ' in the given files' : ' in the bundled data'}\n`);
       if (o.format === 'csv') out(observationsToCsv(table, ['year', 'value', 'note', 'source']));
