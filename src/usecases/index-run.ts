@@ -32,6 +32,8 @@ export interface IndexRecipe {
   previous?: boolean;
   /** 'all' ranks every economy with enough data instead of the methodology's universe. */
   universe?: 'methodology' | 'all';
+  /** With a methodology document: the file it came from, as results name it (a serialised run keeps it). */
+  methodologyFile?: string;
 }
 
 /** One stage of a run: indicator- (or entry-) major values over the economies, NaN = missing. */
@@ -79,7 +81,7 @@ export interface RunContext { indicators?: IndicatorRegistry; groupings?: Groupi
 function methodologyOf(recipe: IndexRecipe, indicators: IndicatorRegistry): CompiledMethodology {
   const m = recipe.methodology;
   if (typeof m === 'string') return loadMethodology(m, indicators);
-  return 'firstNode' in m ? m : compileMethodology(m, '(methodology document)', indicators);
+  return 'firstNode' in m ? m : compileMethodology(m, recipe.methodologyFile ?? '(methodology document)', indicators);
 }
 
 /** Compute an index run from its recipe. */
@@ -238,7 +240,7 @@ export function runToJson(run: IndexRun): object {
   const stage = (s: Stage): object => ({ rows: s.rows, economies: s.economies, values: Array.from(s.values, (x) => (Number.isFinite(x) ? x : null)) });
   return {
     format: 'ictstat-index-run', version: 1,
-    recipe: { ...recipeToJson(run.recipe, run.observations), methodology: run.methodology.spec, year: run.recipe.year },
+    recipe: { ...recipeToJson(run.recipe, run.observations), methodology: run.methodology.spec, methodologyFile: run.methodology.file, year: run.recipe.year },
     year: run.year,
     source: run.source,
     stages: {
