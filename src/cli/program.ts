@@ -113,12 +113,16 @@ export function buildProgram(): Command {
     .description('list the economies: ITU Member States and the territories in ITU data')
     .addOption(new Option('--lang <lang>', 'UN language of the names').choices([...LANGUAGES]).default('en'))
     .option('--members-only', 'only ITU Member States')
-    .option('--as-of <date>', 'ITU membership on this date (YYYY-MM-DD)')
+    .option('--members-on <date>', 'ITU Member States on this date (YYYY-MM-DD)')
+    // --as-of means a store vintage everywhere else; kept here, hidden, for scripts written before --members-on.
+    .addOption(new Option('--as-of <date>').hideHelp())
     .option('--json', 'full records as JSON')
     .action((o) => {
       const reg = loadEconomyRegistry();
-      if (o.asOf && !/^\d{4}-\d{2}-\d{2}$/.test(o.asOf)) throw new UserInputError(`--as-of must be a date YYYY-MM-DD, not "${o.asOf}"`);
-      const list = o.membersOnly || o.asOf ? reg.memberStates(o.asOf) : reg.all();
+      const on: string | undefined = o.membersOn ?? o.asOf;
+      if (o.asOf && !o.membersOn) process.stderr.write('note: economies --as-of is now --members-on (--as-of names a store vintage in every other command)\n');
+      if (on && !/^\d{4}-\d{2}-\d{2}$/.test(on)) throw new UserInputError(`--members-on must be a date YYYY-MM-DD, not "${on}"`);
+      const list = o.membersOnly || on ? reg.memberStates(on) : reg.all();
       if (o.json) return out(JSON.stringify(list, null, 2) + '\n');
       out(csvRow(['iso3', 'iso2', 'm49', 'name', 'kind', 'itu_region', 'income_group', 'ldc', 'lldc', 'sids']));
       for (const e of list)

@@ -94,7 +94,7 @@ describe('ictstat indicators, economies, groupings', () => {
   it('lists ITU Member States on a date and names in French', () => {
     const now = ictstat(['economies', '--members-only', '--json']);
     expect(JSON.parse(now.stdout)).toHaveLength(194);
-    const before = ictstat(['economies', '--as-of', '2024-01-01', '--json']);
+    const before = ictstat(['economies', '--members-on', '2024-01-01', '--json']);
     const list = JSON.parse(before.stdout) as Array<{ iso3: string }>;
     expect(list).toHaveLength(193);
     expect(list.some((e) => e.iso3 === 'PLW')).toBe(false);
