@@ -11,7 +11,13 @@ export default function setup(): void {
       const p = join(dir, e.name);
       return Math.max(m, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
     }, 0);
+  let rebuilt = false;
   if (!existsSync(built) || statSync(built).mtimeMs < Math.max(newest(join(root, 'src')), newest(join(root, 'scripts')))) {
     execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'tsconfig.json')], { stdio: 'inherit' });
+    rebuilt = true;
   }
+  // The bundled-data snapshot (npm run build writes it): again after a rebuild or when the datasets changed.
+  const snapshot = join(root, 'dist', 'snapshot', 'bundled.json');
+  if (rebuilt || !existsSync(snapshot) || statSync(snapshot).mtimeMs < newest(join(root, 'datasets')))
+    execFileSync(process.execPath, [join(root, 'dist', 'scripts', 'build-snapshot.js')], { stdio: 'inherit' });
 }

@@ -1,11 +1,13 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import type { Table } from 'apache-arrow';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { tableFromIPC, type Table } from 'apache-arrow';
 import { ingestFile, type IngestResult } from './ingest.js';
 import { formatFinding } from './findings.js';
 import { datasetsDir } from '../util/paths.js';
 import { mergeByPrecedence } from '../table/combine.js';
-import { emptyObservationTable } from '../table/observations.js';
+import { emptyObservationTable, takeRows } from '../table/observations.js';
+import { packageRoot } from '../util/paths.js';
 
 export interface DatasetManifest {
   precedence: string[];
@@ -21,7 +23,54 @@ export interface LoadOptions {
   indicators?: readonly string[];
   /** Keep every source's value instead of the first by precedence. */
   allSources?: boolean;
+  /** Read the CSV files even when a matching snapshot exists (the snapshot builder, and the test that compares them). */
+  ignoreSnapshot?: boolean;
   dir?: string;
+}
+
+/** A hash of the bundled content: the manifest's precedence and each file's path and sha256. */
+export function bundledContentHash(dir = datasetsDir()): string {
+  const m = readManifest(dir) as DatasetManifest & { files: Array<{ sha256?: string }> };
+  const h = createHash('sha256').update(JSON.stringify(m.precedence));
+  for (const f of [...m.files].sort((a, b) => (a.path < b.path ? -1 : 1))) h.update(`\n${f.path}\t${f.sha256 ?? ''}`);
+  return h.digest('hex');
+}
+
+/**
+ * The binary snapshot of the bundled datasets (`npm run build` writes it): the merged, validated observations of
+ * every bundled file as one Arrow IPC file, with the content hash of the datasets it was built from. The CSV files
+ * stay the readable, diffable source of truth; a snapshot whose hash is not the datasets' is not used.
+ */
+export const snapshotPaths = (): { arrow: string; meta: string } => {
+  const dir = join(packageRoot(), 'dist', 'snapshot');
+  return { arrow: join(dir, 'bundled.arrow'), meta: join(dir, 'bundled.json') };
+};
+
+let snapshot: Table | null | undefined;
+
+/** The snapshot when it matches the datasets, else null (then the CSVs are read). Read once per process. */
+export function bundledSnapshot(): Table | null {
+  if (snapshot !== undefined) return snapshot;
+  const { arrow, meta } = snapshotPaths();
+  snapshot = null;
+  if (existsSync(arrow) && existsSync(meta)) {
+    const m = JSON.parse(readFileSync(meta, 'utf8')) as { contentHash?: string };
+    if (m.contentHash === bundledContentHash()) snapshot = tableFromIPC(readFileSync(arrow));
+  }
+  return snapshot;
+}
+
+/** Rows of the given indicators in a snapshot (dictionary codes compared once per distinct indicator). */
+function selectIndicators(t: Table, wanted: ReadonlySet<string>): Table {
+  const col = t.getChild('indicator')!.data[0];
+  const dict = col.dictionary!.toArray() as string[];
+  const keep = Uint8Array.from(dict, (id) => (wanted.has(id) ? 1 : 0));
+  const codes = (col.values as Int32Array).subarray(col.offset, col.offset + col.length);
+  let n = 0;
+  for (let i = 0; i < codes.length; i++) n += keep[codes[i]];
+  const rows = new Int32Array(n);
+  for (let i = 0, j = 0; i < codes.length; i++) if (keep[codes[i]]) rows[j++] = i;
+  return takeRows(t, rows);
 }
 
 /**
@@ -31,6 +80,8 @@ export interface LoadOptions {
  */
 export async function loadBundled(opts: LoadOptions = {}): Promise<Table> {
   const dir = opts.dir ?? datasetsDir();
+  const snap = resolve(dir) === resolve(datasetsDir()) && !opts.allSources && !opts.ignoreSnapshot ? bundledSnapshot() : null;
+  if (snap) return opts.indicators ? selectIndicators(snap, new Set(opts.indicators)) : snap;
   const manifest = readManifest(dir);
   const wanted = opts.indicators ? new Set(opts.indicators) : undefined;
   const rank = (s: string): number => {

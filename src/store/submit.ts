@@ -2,25 +2,18 @@
  * Getting data into the store: the bundled datasets as a vintage, and submission files (CLI and API).
  * Every path validates through `ingestFile`, the one validation path of the project.
  */
-import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { ingestFile, type IngestResult } from '../ingest/ingest.js';
 import type { EconomyClassifier } from '../ingest/validate.js';
 import { loadEconomyRegistry } from '../registry/economies.js';
-import { loadBundled, readManifest } from '../ingest/bundled.js';
+import { bundledContentHash, loadBundled, readManifest } from '../ingest/bundled.js';
+
+export { bundledContentHash };
 import { ingestReportJson } from '../ingest/report.js';
 import { datasetsDir } from '../util/paths.js';
 import type { Store, SubmissionRecord } from './store.js';
 
 export interface BundledLoadResult { submission: SubmissionRecord; duplicate: boolean; sha256: string }
-
-/** A hash of the bundled content: the manifest's precedence and each file's path and sha256. */
-export function bundledContentHash(dir = datasetsDir()): string {
-  const m = readManifest(dir) as ReturnType<typeof readManifest> & { files: Array<{ sha256?: string }> };
-  const h = createHash('sha256').update(JSON.stringify(m.precedence));
-  for (const f of [...m.files].sort((a, b) => (a.path < b.path ? -1 : 1))) h.update(`\n${f.path}\t${f.sha256 ?? ''}`);
-  return h.digest('hex');
-}
 
 /**
  * Load the bundled datasets (merged by the manifest's precedence) as one multi-economy submission.

@@ -200,3 +200,31 @@ export function isCanonicalObservationTable(table: Table): boolean {
     && is('year', (t) => DataType.isInt(t) && (t as unknown as Int16).bitWidth === 16)
     && is('value', (t) => DataType.isFloat(t) && (t as unknown as Float64).precision === Precision.DOUBLE);
 }
+
+/**
+ * The given rows of a single-batch canonical observation table, gathered column by column (typed arrays and
+ * dictionary codes; no per-row objects): what a filter over a snapshot needs.
+ */
+export function takeRows(table: Table, rows: Int32Array): Table {
+  if (table.batches.length !== 1 || !isCanonicalObservationTable(table)) throw new Error('takeRows needs a single-batch canonical observation table');
+  const columns: Record<string, Vector> = {};
+  for (const name of OBSERVATION_COLUMNS) {
+    const col = table.getChild(name);
+    if (!col) continue;
+    const data = col.data[0];
+    const valid = (i: number): boolean => data.nullCount === 0 || !data.nullBitmap || ((data.nullBitmap[(data.offset + i) >> 3] >> ((data.offset + i) & 7)) & 1) === 1;
+    if (DataType.isDictionary(col.type)) {
+      const codes = (data.values as Int32Array).subarray(data.offset, data.offset + data.length);
+      const out = new Int32Array(rows.length);
+      for (let j = 0; j < rows.length; j++) out[j] = valid(rows[j]) ? codes[rows[j]] : -1;
+      columns[name] = dictionaryVector(out, data.dictionary ? (data.dictionary.toArray() as string[]) : []);
+    } else {
+      const values = data.values as Int16Array | Int32Array | Float64Array;
+      const src = values.subarray(data.offset, data.offset + data.length);
+      const out = new (values.constructor as Int16ArrayConstructor | Int32ArrayConstructor | Float64ArrayConstructor)(rows.length);
+      for (let j = 0; j < rows.length; j++) out[j] = src[rows[j]];
+      columns[name] = makeVector(out);
+    }
+  }
+  return new Table(columns);
+}

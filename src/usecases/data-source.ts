@@ -5,13 +5,12 @@
 import type { Table } from 'apache-arrow';
 import { formatFinding } from '../ingest/findings.js';
 import { ingestInput, type IngestInput } from '../ingest/inputs.js';
-import { loadBundled, readManifest } from '../ingest/bundled.js';
+import { bundledContentHash, loadBundled, readManifest } from '../ingest/bundled.js';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mergeByPrecedence } from '../table/combine.js';
 import { isCanonicalObservationTable } from '../table/observations.js';
 import { invalidInput } from '../util/errors.js';
-import { bundledContentHash } from '../store/submit.js';
 
 export type { IngestInput as DataInput } from '../ingest/inputs.js';
 

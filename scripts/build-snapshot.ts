@@ -1,0 +1,22 @@
+/**
+ * `npm run build` (after tsc): the bundled datasets as one binary snapshot, `dist/snapshot/bundled.arrow`, with
+ * `bundled.json` (the content hash of the datasets it was built from, rows, indicators). The observations are read
+ * from the CSV files through ingest (every rule) and merged by the manifest's precedence, as `loadBundled` does; the
+ * loader uses the snapshot only while its hash is the datasets' (test/ingest/snapshot.test.ts proves them equal).
+ */
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { tableToIPC } from 'apache-arrow';
+import { bundledContentHash, loadBundled, snapshotPaths } from '../src/ingest/bundled.js';
+
+const started = Date.now();
+const table = await loadBundled({ ignoreSnapshot: true });
+const { arrow, meta } = snapshotPaths();
+mkdirSync(dirname(arrow), { recursive: true });
+// Written to temporary names, then renamed: a reader never sees half a snapshot.
+writeFileSync(arrow + '.tmp', tableToIPC(table, 'file'));
+const indicators = [...new Set(table.getChild('indicator')!.toArray() as string[])].sort();
+writeFileSync(meta + '.tmp', JSON.stringify({ contentHash: bundledContentHash(), rows: table.numRows, indicators }, null, 2) + '\n');
+renameSync(arrow + '.tmp', arrow);
+renameSync(meta + '.tmp', meta);
+process.stdout.write(`snapshot: ${table.numRows.toLocaleString('en')} observations of ${indicators.length} indicators in ${arrow} (${((Date.now() - started) / 1000).toFixed(1)} s)\n`);
