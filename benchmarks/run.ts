@@ -252,7 +252,16 @@ export function table(r: Report): string {
   return lines.join('\n');
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1] && process.argv.slice(2).includes('e2e')) {
+  // Whole processes (issue 14): benchmarks/e2e.ts.
+  const o = parseArgs(process.argv.slice(2).filter((a, i, all) => !(a === '--scenario' || (all[i - 1] === '--scenario' && a === 'e2e'))));
+  const { e2eMarkdown, runE2e } = await import('./e2e.js');
+  const scenarios = await runE2e(o);
+  const m = machine();
+  m.loadavg_at_end = loadavg().map((x) => +x.toFixed(2));
+  if (o.json) process.stdout.write(JSON.stringify({ machine: m, command: `npm run bench -- ${process.argv.slice(2).join(' ')}`, scenarios }) + '\n');
+  else process.stdout.write(`machine: ${m.nproc} cores, ${m.cpu}, Node ${m.node}; load average ${JSON.stringify(m.loadavg_at_start)} -> ${JSON.stringify(m.loadavg_at_end)}\n\n` + e2eMarkdown(scenarios));
+} else if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const o = parseArgs(process.argv.slice(2));
   const report = await runBenchmarks(o);
   if (o.json) process.stdout.write(JSON.stringify(report) + '\n');
