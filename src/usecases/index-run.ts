@@ -257,10 +257,10 @@ export function runToJson(run: IndexRun): object {
 /** The recipe with a source that JSON can carry: in-memory inputs become the observations they were read as. */
 function recipeToJson(recipe: IndexRecipe, observations: Table): IndexRecipe {
   const source = recipe.source ?? BUNDLED;
-  if (source.kind === 'inputs' && source.inputs.some((i) => typeof i !== 'string' && !('path' in i)))
-    return { ...recipe, source: { kind: 'inputs', inputs: [{ records: observationRows(observations).map((r) => ({ economy: r.economy, indicator: r.indicator, year: r.year, value: r.value, note: r.note, source: r.source, series_code: r.series_code })), name: 'observations of the run' }] } };
-  if (source.kind === 'observations')
-    return { ...recipe, source: { kind: 'inputs', inputs: [{ records: observationRows(source.table).map((r) => ({ economy: r.economy, indicator: r.indicator, year: r.year, value: r.value, note: r.note, source: r.source, series_code: r.series_code })), name: source.label ?? 'observations' }] } };
+  const asRecords = (name: string): IndexRecipe => ({ ...recipe, source: { kind: 'inputs', inputs: [{ name, records: observationRows(observations)
+    .map((r) => ({ economy: r.economy, indicator: r.indicator, year: r.year, value: r.value, note: r.note, source: r.source, series_code: r.series_code })) }] } });
+  if (source.kind === 'inputs' && source.inputs.some((i) => typeof i !== 'string' && !('path' in i))) return asRecords('observations of the run');
+  if (source.kind === 'observations') return asRecords(source.label ?? 'observations');
   return { ...recipe, source };
 }
 
