@@ -1,11 +1,12 @@
 /**
  * The indicator-series representations: World Bank API v2 JSON and CSV, SDMX-CSV 2.0 and SDMX-JSON 2.0
- * (SDMX 3.0 standard), and an Arrow IPC stream of the canonical observation table.
+ * (SDMX 3.0 standard), and the canonical observation table as an Arrow IPC stream or a Parquet file.
  */
-import { tableToIPC } from 'apache-arrow';
+import { tableToIPC, type Table } from 'apache-arrow';
 import { loadEconomyRegistry, type Language } from '../registry/economies.js';
 import type { IndicatorDef } from '../registry/indicators.js';
 import { ObservationBuilder } from '../table/observations.js';
+import { observationsToParquet } from '../table/parquet.js';
 import { neutraliseFormula } from '../table/report-table.js';
 import { csvRow } from '../util/csv.js';
 import type { ObservationIndex } from './data.js';
@@ -142,12 +143,22 @@ export function sdmxJson(idx: ObservationIndex, rows: readonly Selected[], lang:
   };
 }
 
-/** The selected rows as a canonical observation table (an Arrow IPC stream). */
-export function arrowStream(idx: ObservationIndex, rows: readonly Selected[]): Uint8Array {
+/** The selected rows as a canonical observation table. */
+function selectedTable(idx: ObservationIndex, rows: readonly Selected[]): Table {
   const b = new ObservationBuilder(Math.max(16, rows.length));
   for (const { row } of rows) {
     b.append({ economy: idx.economy[row], indicator: idx.indicator[row], year: idx.year[row], value: idx.value[row], note: idx.note[row], source: idx.source[row],
       derived_from: idx.derivedFrom[row], submission_id: idx.submission[row] ? String(idx.submission[row]) : null });
   }
-  return tableToIPC(b.toTable(), 'stream');
+  return b.toTable();
+}
+
+/** The selected rows as an Arrow IPC stream of the canonical observation table. */
+export function arrowStream(idx: ObservationIndex, rows: readonly Selected[]): Uint8Array {
+  return tableToIPC(selectedTable(idx, rows), 'stream');
+}
+
+/** The selected rows as a Parquet file of the canonical observation table (same schema as the Arrow stream). */
+export function parquetFile(idx: ObservationIndex, rows: readonly Selected[]): Uint8Array {
+  return observationsToParquet(selectedTable(idx, rows));
 }

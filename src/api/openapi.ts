@@ -7,17 +7,18 @@ const p = (name: string, description: string, schema: object = { type: 'string' 
 const err = (description: string) => ({ description, content: { 'application/json': { schema: { $ref: '#/components/schemas/WorldBankError' } } } });
 const paging = [q('page', 'page number, from 1', { type: 'integer', minimum: 1, default: 1 }), q('per_page', `rows per page (a larger value is served at ${MAX_PER_PAGE}; the answer's per_page and pages say so)`, { type: 'integer', minimum: 1, default: 50 })];
 const format = q('format', 'json (default) or csv; SDMX and Arrow are chosen with Accept', { type: 'string', enum: ['json', 'csv'] });
+const seriesFormat = q('format', 'json (default), csv or parquet; SDMX, Arrow and Parquet are also chosen with Accept', { type: 'string', enum: ['json', 'csv', 'parquet'] });
 const lang = p('lang', `language of economy names: ${LANGUAGES.join(', ')} (the paths without it answer in English)`, { type: 'string', enum: [...LANGUAGES] });
 
 export function openApiDocument(): object {
   const seriesGet = {
     summary: 'Indicator series by country (World Bank API v2 conventions)',
-    description: 'codes: `all`, or ISO3/ISO2 codes separated by `;`. ids: indicator ids or aliases (ITU codes such as i99H, World Bank codes such as IT.NET.USER.ZS), `;`-separated, case-insensitive. JSON is `[meta, records]` as the World Bank API returns it (records `null` when there is none), with our fields note, source, imputed (derived from other indicators) and vintage. SDMX-CSV 2.0, SDMX-JSON 2.0 and an Arrow IPC stream by Accept (not paginated).',
+    description: 'codes: `all`, or ISO3/ISO2 codes separated by `;`. ids: indicator ids or aliases (ITU codes such as i99H, World Bank codes such as IT.NET.USER.ZS), `;`-separated, case-insensitive. JSON is `[meta, records]` as the World Bank API returns it (records `null` when there is none), with our fields note, source, imputed (derived from other indicators) and vintage. SDMX-CSV 2.0, SDMX-JSON 2.0, an Arrow IPC stream and Parquet (the canonical observation table; also `format=parquet`) by Accept (not paginated).',
     parameters: [p('codes', 'countries'), p('ids', 'indicators'), q('date', 'a year (2015) or a range (2010:2020)'), q('mrv', 'the most recent N years of the indicator', { type: 'integer', minimum: 1 }),
-      q('mrnev', 'the N most recent non-empty values per country', { type: 'integer', minimum: 1 }), ...paging, format,
+      q('mrnev', 'the N most recent non-empty values per country', { type: 'integer', minimum: 1 }), ...paging, seriesFormat,
       q('asof', 'extension: the data as the store held it on this date (YYYY-MM-DD or ISO date-time)')],
     responses: {
-      200: { description: 'the series', content: { [MEDIA.json]: {}, [MEDIA.csv]: {}, [MEDIA.sdmxCsv]: {}, [MEDIA.sdmxJson]: {}, [MEDIA.arrow]: {} } },
+      200: { description: 'the series', content: { [MEDIA.json]: {}, [MEDIA.csv]: {}, [MEDIA.sdmxCsv]: {}, [MEDIA.sdmxJson]: {}, [MEDIA.arrow]: {}, [MEDIA.parquet]: {} } },
       304: { description: 'not modified (If-None-Match matched the ETag)' }, 400: err('invalid parameter'), 404: err('unknown country or indicator'), 406: err('no acceptable representation'),
     },
   };
@@ -38,9 +39,9 @@ export function openApiDocument(): object {
       '/v2/prices/{basket}/{year}': { get: { summary: 'Price basket per economy: computed from tariff plans when the server has them, else the published values in the store', parameters: [p('basket', 'basket id'), p('year', 'price year'), format], responses: { 200: { description: 'prices' }, 404: err('unknown basket') } } },
       '/v2/prices/{basket}/{year}/{economy}/explain': { get: { summary: 'Every plan considered, the chosen plan, each conversion input and arithmetic step', parameters: [p('basket', 'a simple basket id'), p('year', 'price year'), p('economy', 'ISO3 or ISO2')], responses: { 200: { description: 'explanation' }, 404: err('unknown basket, or the server has no tariff plans') } } },
       '/v2/submissions': { post: {
-        summary: 'Submit observations for the token\'s economy (CSV, JSON or Arrow body; format detected from content)',
+        summary: 'Submit observations for the token\'s economy (CSV, JSON, Arrow or Parquet body; format detected from content)',
         security: [{ bearer: [] }], parameters: [q('vintage', 'a label for this revision')],
-        requestBody: { required: true, content: { 'text/csv': {}, 'application/json': {}, [MEDIA.arrow]: {} } },
+        requestBody: { required: true, content: { 'text/csv': {}, 'application/json': {}, [MEDIA.arrow]: {}, [MEDIA.parquet]: {} } },
         responses: { 201: { description: 'accepted and stored: the validation report' }, 200: { description: 'the same content was already stored: no new revision' },
           401: err('no, unknown or revoked token'), 403: err('rows of another economy'), 413: err('body too large'), 422: err('rejected: the error envelope with `report` (located findings); nothing stored'), 429: err('rate limit') },
       } },

@@ -98,7 +98,7 @@ export function indicators(ids: string): RequestedIndicator[] {
   return out;
 }
 
-export type Representation = 'wb-json' | 'wb-csv' | 'sdmx-csv' | 'sdmx-json' | 'arrow';
+export type Representation = 'wb-json' | 'wb-csv' | 'sdmx-csv' | 'sdmx-json' | 'arrow' | 'parquet';
 
 export const MEDIA = {
   json: 'application/json; charset=utf-8',
@@ -106,11 +106,12 @@ export const MEDIA = {
   sdmxCsv: 'application/vnd.sdmx.data+csv; version=2.0.0; charset=utf-8',
   sdmxJson: 'application/vnd.sdmx.data+json; version=2.0.0; charset=utf-8',
   arrow: 'application/vnd.apache.arrow.stream',
+  parquet: 'application/vnd.apache.parquet',
 } as const;
 
 /**
- * `format=json|csv` wins (World Bank style); else the Accept header: SDMX-CSV 2.0, SDMX-JSON 2.0, Arrow IPC
- * stream, CSV or JSON, by quality. No acceptable type is a 406.
+ * `format=json|csv` (and `parquet` where SDMX is served) wins (World Bank style); else the Accept header: SDMX-CSV 2.0,
+ * SDMX-JSON 2.0, Arrow IPC stream, Parquet, CSV or JSON, by quality. No acceptable type is a 406.
  */
 export function representation(q: Query, accept: string | undefined, sdmx: boolean): Representation {
   const format = single(q, 'format');
@@ -118,7 +119,8 @@ export function representation(q: Query, accept: string | undefined, sdmx: boole
     const f = format.toLowerCase();
     if (f === 'json') return 'wb-json';
     if (f === 'csv') return 'wb-csv';
-    throw new ApiError('invalidValue', `format must be json or csv, not "${clip(format)}" (SDMX and Arrow are chosen with the Accept header)`);
+    if (sdmx && f === 'parquet') return 'parquet';
+    throw new ApiError('invalidValue', `format must be json or csv${sdmx ? ' or parquet' : ''}, not "${clip(format)}" (SDMX and Arrow are chosen with the Accept header)`);
   }
   if (!accept) return 'wb-json';
   if (accept.length > 1024) throw new ApiError('invalidValue', 'the Accept header is too long');
@@ -133,11 +135,12 @@ export function representation(q: Query, accept: string | undefined, sdmx: boole
     if (sdmx && r.type === 'application/vnd.sdmx.data+csv' && (!r.version || r.version.startsWith('2'))) return 'sdmx-csv';
     if (sdmx && r.type === 'application/vnd.sdmx.data+json' && (!r.version || r.version.startsWith('2'))) return 'sdmx-json';
     if (sdmx && r.type === 'application/vnd.apache.arrow.stream') return 'arrow';
+    if (sdmx && r.type === MEDIA.parquet) return 'parquet';
     if (r.type === 'text/csv') return 'wb-csv';
     if (r.type === 'application/json' || r.type === 'application/*' || r.type === '*/*') return 'wb-json';
   }
   throw new ApiError('notAcceptable', `cannot produce any of "${clip(accept, 200)}"; this endpoint serves application/json, text/csv` +
-    (sdmx ? `, ${MEDIA.sdmxCsv.split(';').slice(0, 2).join(';')}, ${MEDIA.sdmxJson.split(';').slice(0, 2).join(';')}, ${MEDIA.arrow}` : ''));
+    (sdmx ? `, ${MEDIA.sdmxCsv.split(';').slice(0, 2).join(';')}, ${MEDIA.sdmxJson.split(';').slice(0, 2).join(';')}, ${MEDIA.arrow}, ${MEDIA.parquet}` : ''));
 }
 
 /** Echo user input in messages only clipped (and never as markup: answers are JSON or text). */

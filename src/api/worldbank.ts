@@ -6,7 +6,7 @@ import { csvRow } from '../util/csv.js';
 import type { ObservationCache, ObservationIndex } from './data.js';
 import { ApiError, apiName } from './errors.js';
 import { UserInputError } from '../util/errors.js';
-import { arrowStream, sdmxCsv, sdmxJson, wbCsv, wbRecords, type Selected } from './formats.js';
+import { arrowStream, parquetFile, sdmxCsv, sdmxJson, wbCsv, wbRecords, type Selected } from './formats.js';
 import { MEDIA, countries, dateRange, indicators, language, paging, representation, single, wholeNumber, type Query } from './params.js';
 import { send } from './send.js';
 import type { Store } from '../store/store.js';
@@ -137,6 +137,7 @@ export function registerWorldBankRoutes(app: FastifyInstance, store: Store, cach
       case 'sdmx-csv': return send(req, reply, sdmxCsv(idx, selected), MEDIA.sdmxCsv);
       case 'sdmx-json': return send(req, reply, JSON.stringify(sdmxJson(idx, selected, lang, idx.lastUpdated ? `${idx.lastUpdated}T00:00:00Z` : new Date(0).toISOString())), MEDIA.sdmxJson);
       case 'arrow': return send(req, reply, Buffer.from(arrowStream(idx, selected)), MEDIA.arrow);
+      case 'parquet': return send(req, reply, Buffer.from(parquetFile(idx, selected)), MEDIA.parquet);
       default: {
         const p = page(selected, q, { sourceid: 'ictstat', lastupdated: idx.lastUpdated }, false);
         if (rep === 'wb-csv') {

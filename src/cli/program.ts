@@ -6,6 +6,7 @@ import { loadIndicatorRegistry } from '../registry/indicators.js';
 import { loadEconomyRegistry, LANGUAGES, type Language } from '../registry/economies.js';
 import { loadGroupingCsv, loadGroupings } from '../registry/groupings.js';
 import { observationsToCsv, writeArrowFile } from '../table/io.js';
+import { observationsToParquet, writeParquetFile } from '../table/parquet.js';
 import { UserInputError } from '../util/errors.js';
 import { csvRow } from '../util/csv.js';
 import { formatIngestReport, ingestReportJson } from '../ingest/report.js';
@@ -35,12 +36,12 @@ export function buildProgram(): Command {
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
   program.command('ingest')
-    .description('read and validate submission files (CSV variants, JSON, Arrow IPC) into the canonical Arrow table')
+    .description('read and validate submission files (CSV variants, JSON, Arrow IPC, Parquet) into the canonical Arrow table')
     .argument('<file...>', 'submission files; the format is detected from the content')
     .option('--indicator <id>', 'indicator of a file without an indicator column (World Bank long CSV); default: from the file name')
     .option('--accept-valid', 'accept the valid rows and write the bad ones to a rejects file (default: any error rejects the submission)')
     .option('--rejects <file>', 'where --accept-valid writes rejected rows (default: <file>.rejects.csv)')
-    .option('--out <file>', 'write the accepted observations: .arrow (Arrow IPC file), .arrows (IPC stream) or .csv (canonical long CSV)')
+    .option('--out <file>', 'write the accepted observations: .arrow (Arrow IPC file), .arrows (IPC stream), .parquet (Parquet) or .csv (canonical long CSV)')
     .option('--jump-factor <x>', 'flag year-on-year changes beyond this ratio (a warning; 0 turns the check off)', positiveNumber, 10)
     .option('--max-rows <n>', 'stop reading after this many observations', integer('--max-rows', 1), 5_000_000)
     .option('--json', 'print the validation report as JSON')
@@ -59,6 +60,7 @@ export function buildProgram(): Command {
         if (r.status === 'rejected') worst = 2;
         else if (o.out) {
           if (o.out.endsWith('.csv')) writeFileSync(o.out, observationsToCsv(r.table));
+          else if (o.out.endsWith('.parquet')) writeParquetFile(r.table, o.out);
           else writeArrowFile(r.table, o.out);
           if (!o.json) out(`  accepted observations written to ${o.out}\n`);
         }
@@ -77,7 +79,7 @@ export function buildProgram(): Command {
     .option('--all-sources', 'show every source\'s value, not only the preferred one')
     .option(...STORE_FLAG)
     .option('--as-of <date>', 'what the store held on this date (YYYY-MM-DD or an ISO date-time): reproduces an earlier publication')
-    .addOption(new Option('--format <format>', 'output format').choices(['csv', 'json', 'arrow']).default('csv'))
+    .addOption(new Option('--format <format>', 'output format (arrow: an IPC stream; parquet: a Parquet file of the canonical table)').choices(['csv', 'json', 'arrow', 'parquet']).default('csv'))
     .action(async (o) => {
       if (o.from !== undefined && o.to !== undefined && o.from > o.to) throw new UserInputError(`--from ${o.from} is after --to ${o.to}`);
       const { economy, indicator: def, table } = await getSeries({ economy: o.economy, indicator: o.indicator, from: o.from, to: o.to, source: dataSourceFromFlags(o), allSources: o.allSources });
@@ -92,8 +94,8 @@ export function buildProgram(): Command {
         }
         out(JSON.stringify({ economy: economy.iso3, economyName: economy.names.en, indicator: def.id, name: def.name, unit: def.unit, observations: rows }, null, 2) + '\n');
       } else {
-        if (process.stdout.isTTY) throw new UserInputError('--format arrow writes binary Arrow IPC: redirect it to a file or a pipe');
-        process.stdout.write(tableToIPC(table, 'stream'));
+        if (process.stdout.isTTY) throw new UserInputError(`--format ${o.format} writes binary ${o.format === 'arrow' ? 'Arrow IPC' : 'Parquet'}: redirect it to a file or a pipe`);
+        process.stdout.write(o.format === 'arrow' ? tableToIPC(table, 'stream') : observationsToParquet(table));
       }
     });
 

@@ -5,6 +5,7 @@ import { tableFromIPC, type Table } from 'apache-arrow';
 import { loadIndicatorRegistry, type IndicatorRegistry } from '../registry/indicators.js';
 import { loadEconomyRegistry } from '../registry/economies.js';
 import { ObservationBuilder } from '../table/observations.js';
+import { parquetToObservations, readParquetFooter } from '../table/parquet.js';
 import { csvRow } from '../util/csv.js';
 import { inputFileSize } from '../util/files.js';
 import { FindingLog, type Finding, type Rule } from './findings.js';
@@ -35,7 +36,7 @@ export interface IngestOptions {
   economies?: EconomyClassifier;
 }
 
-export type IngestFormat = 'canonical' | 'itu-datahub' | 'wb-long' | 'wide' | 'json' | 'arrow-file' | 'arrow-stream' | 'unknown';
+export type IngestFormat = 'canonical' | 'itu-datahub' | 'wb-long' | 'wide' | 'json' | 'arrow-file' | 'arrow-stream' | 'parquet' | 'unknown';
 
 export interface IngestResult {
   file: string;
@@ -64,7 +65,7 @@ export const DEFAULT_LIMITS = {
   maxRows: 5_000_000,
   maxErrors: 1000,
   maxLineBytes: 1 << 20,
-  maxWholeFileBytes: 64 << 20, // JSON.parse of a file needs several times its size in memory
+  maxWholeFileBytes: 64 << 20, // JSON.parse of a file needs several times its size in memory; also Parquet's uncompressed row groups
 };
 
 /** Stops the reading when a limit is hit; the finding that says why is already logged. */
@@ -130,12 +131,16 @@ export async function ingestFile(path: string, opts: IngestOptions = {}): Promis
         break;
       case 'binary':
         fatal('binary-file', sniffed.utf16 ? 'the file is UTF-16 text; save it as UTF-8 (or Latin-1) CSV'
-          : 'the file is binary (not CSV, JSON or Arrow IPC): it holds NUL or control bytes');
+          : 'the file is binary (not CSV, JSON, Arrow IPC or Parquet): it holds NUL or control bytes');
         break;
       case 'arrow-file':
       case 'arrow-stream':
         format = sniffed.kind;
         readArrow(hashed(readWhole(path, size, limits.maxWholeFileBytes, fatal), hashChunk), file, accept, fatal);
+        break;
+      case 'parquet':
+        format = 'parquet';
+        await readParquet(hashed(readWhole(path, size, limits.maxWholeFileBytes, fatal), hashChunk), limits, accept, fatal);
         break;
       case 'json':
         format = 'json';
@@ -186,7 +191,7 @@ export async function ingestFile(path: string, opts: IngestOptions = {}): Promis
 
 /** Findings that make a file unusable as a whole, whatever --accept-valid says. */
 const STRUCTURAL_RULES: Rule[] = ['empty-file', 'binary-file', 'unknown-format', 'missing-column', 'malformed-row',
-  'line-too-long', 'bad-json', 'bad-arrow', 'too-large', 'too-many-errors', 'no-data-rows'];
+  'line-too-long', 'bad-json', 'bad-arrow', 'bad-parquet', 'too-large', 'too-many-errors', 'no-data-rows'];
 
 function summarise(builder: ObservationBuilder, keep: Uint8Array): { rows: number; economies: number; indicators: string[]; years: [number, number] | null } {
   const econ = builder.column('economy'), ind = builder.column('indicator'), year = builder.column('year');
@@ -226,10 +231,10 @@ export async function hashFile(file: string): Promise<string> {
 
 type Fatal = (rule: Rule, message: string, where?: Partial<Finding>) => void;
 
-/** JSON and Arrow are read whole, so their size is capped (CSV streams in bounded memory at any size). */
+/** JSON, Arrow and Parquet are read whole, so their size is capped (CSV streams in bounded memory at any size). */
 function readWhole(file: string, size: number, max: number, fatal: Fatal): Buffer {
   if (size > max) {
-    fatal('too-large', `${(size / 2 ** 20).toFixed(0)} MiB is above the ${max / 2 ** 20} MiB limit for JSON and Arrow files; submit large files as CSV`);
+    fatal('too-large', `${(size / 2 ** 20).toFixed(0)} MiB is above the ${max / 2 ** 20} MiB limit for JSON, Arrow and Parquet files; submit large files as CSV`);
     throw new StopReading();
   }
   return readFileSync(file);
@@ -372,10 +377,48 @@ function readArrow(bytes: Buffer, file: string, accept: (raw: RawObservation) =>
     fatal('bad-arrow', `cannot read Arrow IPC: ${(e as Error).message}`);
     return;
   }
+  acceptTable(table, 'bad-arrow', 'Arrow table', accept, fatal);
+  void file;
+}
+
+/**
+ * Parquet: the footer is checked against the limits first (rows, and the row groups' uncompressed bytes, which
+ * is what decoding allocates), then the file is decoded to Arrow and read as an Arrow table would be.
+ */
+async function readParquet(bytes: Buffer, limits: typeof DEFAULT_LIMITS, accept: (raw: RawObservation) => void, fatal: Fatal): Promise<void> {
+  let footer;
+  try {
+    footer = await readParquetFooter(bytes);
+  } catch (e) {
+    fatal('bad-parquet', `cannot read the Parquet footer: ${String((e as Error)?.message ?? e)}`);
+    return;
+  }
+  const decoded = footer.rowGroups.reduce((a, g) => a + g.bytes, 0);
+  if (footer.rows > limits.maxRows) {
+    fatal('too-large', `the Parquet footer gives ${footer.rows.toLocaleString('en')} rows, above the ${limits.maxRows.toLocaleString('en')} limit (raise it with --max-rows)`);
+    return;
+  }
+  if (decoded > limits.maxWholeFileBytes) {
+    const big = footer.rowGroups.reduce((k, g, i) => (g.bytes > footer.rowGroups[k].bytes ? i : k), 0);
+    fatal('too-large', `the Parquet row groups hold ${(decoded / 2 ** 20).toFixed(0)} MiB uncompressed (row group ${big + 1}: ${(footer.rowGroups[big].bytes / 2 ** 20).toFixed(0)} MiB), above the ${limits.maxWholeFileBytes / 2 ** 20} MiB limit; submit large files as CSV`);
+    return;
+  }
+  let table: Table;
+  try {
+    table = parquetToObservations(bytes);
+  } catch (e) {
+    fatal('bad-parquet', `cannot read Parquet: ${String((e as Error)?.message ?? e)}`);
+    return;
+  }
+  acceptTable(table, 'bad-parquet', 'Parquet file', accept, fatal);
+}
+
+/** Rows of a decoded table with the canonical columns (Arrow or Parquet); the line of a row is its row number. */
+function acceptTable(table: Table, rule: 'bad-arrow' | 'bad-parquet', what: string, accept: (raw: RawObservation) => void, fatal: Fatal): void {
   const col = (name: string) => table.getChild(name);
   const missing = ['economy', 'indicator', 'year', 'value'].filter((c) => !col(c));
   if (missing.length) {
-    fatal('bad-arrow', `the Arrow table lacks the column(s) ${missing.join(', ')} (it has ${table.schema.fields.map((f) => f.name).join(', ') || 'none'})`, { column: missing.join(', ') });
+    fatal(rule, `the ${what} lacks the column(s) ${missing.join(', ')} (it has ${table.schema.fields.map((f) => f.name).join(', ') || 'none'})`, { column: missing.join(', ') });
     return;
   }
   const [e, i, y, v, n, s, sc] = ['economy', 'indicator', 'year', 'value', 'note', 'source', 'series_code'].map(col);
@@ -386,5 +429,4 @@ function readArrow(bytes: Buffer, file: string, accept: (raw: RawObservation) =>
       economyColumn: 'economy', indicatorColumn: 'indicator', yearColumn: 'year', valueColumn: 'value',
     });
   }
-  void file;
 }

@@ -3,7 +3,7 @@ import { RULES, formatFinding } from './findings.js';
 
 const FORMAT_NAMES: Record<IngestResult['format'], string> = {
   canonical: 'canonical long CSV', 'itu-datahub': 'ITU DataHub export CSV', 'wb-long': 'World Bank long CSV', wide: 'wide CSV',
-  json: 'JSON records', 'arrow-file': 'Arrow IPC file', 'arrow-stream': 'Arrow IPC stream', unknown: 'unrecognised',
+  json: 'JSON records', 'arrow-file': 'Arrow IPC file', 'arrow-stream': 'Arrow IPC stream', parquet: 'Parquet', unknown: 'unrecognised',
 };
 
 /** The validation report of one submission, as a statistician reads it in a terminal. */

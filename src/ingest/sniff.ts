@@ -1,6 +1,6 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 
-export type ContentKind = 'empty' | 'binary' | 'arrow-file' | 'arrow-stream' | 'json' | 'text';
+export type ContentKind = 'empty' | 'binary' | 'arrow-file' | 'arrow-stream' | 'parquet' | 'json' | 'text';
 export type TextEncoding = 'utf-8' | 'latin1';
 
 export interface Sniffed {
@@ -28,6 +28,7 @@ export function sniffFile(path: string): Sniffed {
 
 export function sniffBytes(bytes: Uint8Array, complete: boolean): Sniffed {
   if (bytes.length >= 6 && String.fromCharCode(...bytes.subarray(0, 6)) === 'ARROW1') return { kind: 'arrow-file', encoding: 'utf-8' };
+  if (bytes.length >= 4 && String.fromCharCode(...bytes.subarray(0, 4)) === 'PAR1') return { kind: 'parquet', encoding: 'utf-8' };
   if (bytes.length >= 8 && bytes[0] === 0xff && bytes[1] === 0xff && bytes[2] === 0xff && bytes[3] === 0xff) return { kind: 'arrow-stream', encoding: 'utf-8' };
   let start = 0;
   if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) start = 3;

@@ -283,6 +283,7 @@ export async function readTariffs(path: string, displayName?: string): Promise<T
   try {
     if (sniffed.kind === 'empty') fatal('empty-file', 'the tariff file is empty');
     else if (sniffed.kind === 'binary') fatal('binary-file', 'the file is binary (not CSV, JSON or Arrow IPC)');
+    else if (sniffed.kind === 'parquet') fatal('binary-file', 'the file is Parquet: tariff plans are read from CSV, JSON or Arrow IPC');
     else if (sniffed.kind === 'arrow-file' || sniffed.kind === 'arrow-stream') {
       format = 'arrow';
       let t;

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MIGRATIONS } from '../../src/store/migrations.js';
 import { tableFromIPC } from 'apache-arrow';
 import { ObservationBuilder } from '../../src/table/observations.js';
+import { parquetToObservations } from '../../src/table/parquet.js';
 import { expectWbError, startServer, type TestServer } from './helpers.js';
 
 let s: TestServer;
@@ -99,6 +100,16 @@ describe('World Bank v2 endpoints', () => {
     const t = tableFromIPC(new Uint8Array(await arrow.arrayBuffer()));
     expect(t.numRows).toBe(4);
     expect(t.schema.fields.map((f) => f.name).slice(0, 4)).toEqual(['economy', 'indicator', 'year', 'value']);
+
+    // Parquet: the same table (same schema) by Accept or by format=parquet
+    for (const res of [await get('/v2/country/KEN;UGA/indicator/i99H', { accept: 'application/vnd.apache.parquet' }), await get('/v2/country/KEN;UGA/indicator/i99H?format=parquet')]) {
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toBe('application/vnd.apache.parquet');
+      const p = parquetToObservations(new Uint8Array(await res.arrayBuffer()));
+      expect(p.schema.fields.map((f) => `${f.name}:${f.type}`)).toEqual(t.schema.fields.map((f) => `${f.name}:${f.type}`));
+      expect(p.toArray().map((r) => r.toJSON())).toEqual(t.toArray().map((r) => r.toJSON()));
+    }
+    await expectWbError(await get('/v2/country/KEN/indicator/i99H?format=xml'), 400);
 
     await expectWbError(await get('/v2/country/KEN/indicator/i99H', { accept: 'application/xml' }), 406);
   });
