@@ -8,10 +8,10 @@ import { fileURLToPath } from 'node:url';
 import { packageRoot, sharedDataDir } from '../src/util/paths.js';
 import { buildAllFiles } from './datasets/build.js';
 
-function main(): void {
+async function main(): Promise<void> {
   const shared = process.env.ICTSTAT_SHARED_DATA ?? sharedDataDir();
   const root = packageRoot();
-  const { files, report } = buildAllFiles(shared);
+  const { files, report } = await buildAllFiles(shared);
   // Generated folders are rewritten whole, so a file no longer produced does not linger.
   for (const dir of ['datasets', 'indicators/groupings']) rmSync(join(root, dir), { recursive: true, force: true });
   for (const [path, content] of files) {
@@ -21,5 +21,5 @@ function main(): void {
   process.stdout.write(report);
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) main();
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) await main();
 export { main };

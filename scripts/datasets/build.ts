@@ -6,25 +6,38 @@ import { EconomyRegistry } from '../../src/registry/economies.js';
 import { loadIndicatorRegistry } from '../../src/registry/indicators.js';
 import { buildEconomies, economiesFiles } from './economies.js';
 import { observationsCsv, sha256, type Observation, type SourceOutput } from './long-format.js';
+import { parseCsv } from '../../src/util/csv-parse.js';
+import {
+  convertCoreHousehold, convertItuPrices2024, convertItuPrices2025Workbook, CORE_HOUSEHOLD_FILE, CORE_HOUSEHOLD_SOURCE, PRICES_2024_03_FILE, PRICES_2025_12_FILE,
+} from './workbooks.js';
 import {
   convertItuDatahub, convertItuPrices2022, convertItuPrices2025, convertUndp, convertWdi, PRICES_2025_SOURCE, UNDP_SOURCE, WDI_SOURCE,
   type Registries,
 } from './sources.js';
 
-/** Which source wins when two give the same (economy, indicator, year). */
-export const PRECEDENCE = ['itu-datahub', 'itu-prices-2025', 'itu-prices-2022', 'undp', 'wdi'] as const;
+/**
+ * Which source wins when two give the same (economy, indicator, year). Price releases newest first: ITU revises
+ * earlier years in each release (GNI and PPP revisions, corrections), so the latest release is its current
+ * figure; an earlier release stays in its own folder to reproduce what was published from it. ITU's own
+ * December 2025 workbook comes before the third-party republication of the same release (`itu-prices-2025`).
+ */
+export const PRECEDENCE = ['itu-datahub', 'itu-core-household', 'itu-prices-2025-12', 'itu-prices-2025', 'itu-prices-2024-03', 'itu-prices-2022', 'undp', 'wdi'] as const;
 
 const ITU_LICENCE = 'ITU terms: CC BY-NC-SA 3.0 IGO; cite "ITU" and the release';
 export const SOURCES = [
   { id: 'itu-datahub', publisher: 'ITU', licence: ITU_LICENCE, citation: 'ITU, World Telecommunication/ICT Indicators Database, DataHub export (rows cite their national source)', origin: ['itu-datahub/*.csv'] },
+  { id: 'itu-core-household', publisher: 'ITU', licence: ITU_LICENCE, citation: CORE_HOUSEHOLD_SOURCE, origin: [CORE_HOUSEHOLD_FILE] },
+  { id: 'itu-prices-2025-12', publisher: 'ITU', licence: ITU_LICENCE, citation: 'ITU ICT Price Baskets, historical data series, Dec 2025 release', origin: [PRICES_2025_12_FILE] },
   { id: 'itu-prices-2025', publisher: 'ITU', licence: ITU_LICENCE, citation: PRICES_2025_SOURCE, origin: ['itu-prices/itu_affordability_2024-2025.csv'] },
+  { id: 'itu-prices-2024-03', publisher: 'ITU (2020-2022 prices with A4AI)', licence: ITU_LICENCE, citation: 'ITU ICT Price Baskets, historical data series, Mar 2024 release', origin: [PRICES_2024_03_FILE] },
   { id: 'itu-prices-2022', publisher: 'ITU (2020-2021 prices with A4AI)', licence: ITU_LICENCE, citation: 'ITU ICT Price Baskets, historical data series, March 2022 release', origin: ['itu-prices/ITU_ICTPriceBaskets_2008-2021_March2022.csv'] },
   { id: 'undp', publisher: 'UNDP Human Development Report Office', licence: 'attribution required', citation: UNDP_SOURCE, origin: ['undp/HDR23-24_Composite_indices_complete_time_series.csv'] },
   { id: 'wdi', publisher: 'World Bank', licence: 'CC BY 4.0', citation: WDI_SOURCE, origin: ['wdi/*.csv'] },
 ];
 
-export const CONVERTERS: Record<(typeof PRECEDENCE)[number], (sharedDir: string, reg: Registries) => SourceOutput> = {
-  'itu-datahub': convertItuDatahub, 'itu-prices-2025': convertItuPrices2025, 'itu-prices-2022': convertItuPrices2022, undp: convertUndp, wdi: convertWdi,
+export const CONVERTERS: Record<(typeof PRECEDENCE)[number], (sharedDir: string, reg: Registries) => SourceOutput | Promise<SourceOutput>> = {
+  'itu-datahub': convertItuDatahub, 'itu-core-household': convertCoreHousehold, 'itu-prices-2025-12': convertItuPrices2025Workbook,
+  'itu-prices-2025': convertItuPrices2025, 'itu-prices-2024-03': convertItuPrices2024, 'itu-prices-2022': convertItuPrices2022, undp: convertUndp, wdi: convertWdi,
 };
 
 /** Registries built from the shared folder itself, so a build never depends on stale committed JSON. */
@@ -57,10 +70,11 @@ function duplicateKeys(out: SourceOutput): string[] {
   return dups;
 }
 
-export function buildAllFiles(sharedDir: string): { files: Map<string, string>; report: string } {
+export async function buildAllFiles(sharedDir: string): Promise<{ files: Map<string, string>; report: string }> {
   const reg = buildRegistries(sharedDir);
   const files = new Map(reg.economyFiles);
-  const outputs = PRECEDENCE.map((id) => CONVERTERS[id](sharedDir, reg));
+  const outputs: SourceOutput[] = [];
+  for (const id of PRECEDENCE) outputs.push(await CONVERTERS[id](sharedDir, reg));
   const manifestFiles: Array<Record<string, unknown>> = [];
   const outOfRange: Array<Record<string, unknown>> = [];
   const report: string[] = [];
@@ -74,12 +88,13 @@ export function buildAllFiles(sharedDir: string): { files: Map<string, string>; 
     }
     for (const [path, content] of sourceFiles(out)) {
       files.set(path, content);
-      const indicator = path.endsWith('medians.csv') ? null : path.slice(path.lastIndexOf('/') + 1, -4);
+      const name = path.slice(path.lastIndexOf('/') + 1);
+      const indicator = out.extraFiles?.has(name) ? null : name.slice(0, -4);
       const rows = indicator ? out.observations.filter((o) => o.indicator === indicator) : [];
       manifestFiles.push({
         path: path.slice('datasets/'.length), source: out.id, indicator,
-        // Records, not lines: DataHub notes may hold line breaks.
-        rows: indicator ? rows.length : content.split('\n').length - 2,
+        // Records, not lines: notes may hold line breaks.
+        rows: indicator ? rows.length : parseCsv(content).length - 1,
         economies: indicator ? new Set(rows.map((o) => o.economy)).size : null,
         yearMin: indicator ? Math.min(...rows.map((o) => o.year)) : null,
         yearMax: indicator ? Math.max(...rows.map((o) => o.year)) : null,
@@ -96,12 +111,37 @@ export function buildAllFiles(sharedDir: string): { files: Map<string, string>; 
     files: manifestFiles,
     dropped: Object.fromEntries(outputs.map((o) => [o.id, sortKeys(o.dropped)])),
     checks: Object.fromEntries(outputs.filter((o) => o.checks).map((o) => [o.id, o.checks])),
+    releaseComparisons: compareReleases(outputs),
     outOfRange,
   };
   files.set('datasets/manifest.json', JSON.stringify(manifest, null, 2) + '\n');
   files.set('datasets/README.md', datasetsReadme(outputs, outOfRange.length));
   report.push(`out of registry range (kept): ${outOfRange.length}`);
   return { files, report: report.join('\n') + '\n' };
+}
+
+/**
+ * Where two price releases give the same (economy, indicator, year): how many, and how many differ (by more than
+ * rounding to 2 decimals), with the first examples. This is what the precedence decides between.
+ */
+function compareReleases(outputs: SourceOutput[]): Array<Record<string, unknown>> {
+  const prices = outputs.filter((o) => o.id.startsWith('itu-prices-'));
+  const index = new Map(prices.map((o) => [o.id, new Map(o.observations.map((x) => [`${x.economy}|${x.indicator}|${x.year}`, x.value]))]));
+  const out: Array<Record<string, unknown>> = [];
+  for (let i = 0; i < prices.length; i++)
+    for (let j = i + 1; j < prices.length; j++) {
+      const a = index.get(prices[i].id)!, b = index.get(prices[j].id)!;
+      let same = 0;
+      const differ: string[] = [];
+      for (const [k, v] of a) {
+        const w = b.get(k);
+        if (w === undefined) continue;
+        same++;
+        if (Math.abs(v - w) > 0.005 + 1e-9) differ.push(`${k}: ${v} vs ${w}`);
+      }
+      if (same > 0) out.push({ newer: prices[i].id, older: prices[j].id, commonKeys: same, differ: differ.length, examples: differ.slice(0, 5) });
+    }
+  return out;
 }
 
 function sortKeys(dropped: Record<string, Record<string, number>>): Record<string, Record<string, number>> {

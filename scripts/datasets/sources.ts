@@ -42,14 +42,23 @@ export function convertItuDatahub(sharedDir: string, reg: Registries): SourceOut
   return { id: 'itu-datahub', observations, dropped };
 }
 
-/** World Bank WDI: one file per series; aggregates dropped, territories kept. */
+/**
+ * World Bank WDI: one file per series; aggregates dropped, territories kept. A series the registry does not have
+ * (the shared folder holds more than the engine uses) is skipped whole and counted, not guessed at.
+ */
 export function convertWdi(sharedDir: string, reg: Registries): SourceOutput {
   const dropped: DropCounts = {};
   const observations: Observation[] = [];
+  const notInRegistry: Record<string, number> = {}; // series code -> rows in its file
   for (const f of csvFiles(sharedDir, 'wdi')) {
     const seriesCode = f.replace(/\.csv$/, '').toUpperCase();
+    const rows = readSharedCsv(sharedDir, `wdi/${f}`).rows;
+    if (!reg.indicators.find(seriesCode)) {
+      notInRegistry[seriesCode] = rows.length;
+      continue;
+    }
     const def = indicatorFor(reg.indicators, seriesCode);
-    for (const r of readSharedCsv(sharedDir, `wdi/${f}`).rows) {
+    for (const r of rows) {
       const value = parseSourceNumber(r.get('Value'));
       if (value === null) { countDrop(dropped, 'missing value', seriesCode); continue; }
       const economy = economyFor(reg.economies, r.get('Country Code'), dropped);
@@ -57,7 +66,7 @@ export function convertWdi(sharedDir: string, reg: Registries): SourceOutput {
       observations.push({ economy: economy.iso3, indicator: def.id, year: Number(r.get('Year')), value, note: '', source: WDI_SOURCE, series_code: seriesCode });
     }
   }
-  return { id: 'wdi', observations, dropped };
+  return { id: 'wdi', observations, dropped, checks: { seriesNotInRegistrySkipped: notInRegistry } };
 }
 
 /** UNDP HDR: mean years of schooling from the wide mys_1990..mys_2022 columns; the ZZ* aggregate rows dropped. */
