@@ -137,6 +137,12 @@ function tableCsv(ws: ExcelJS.Worksheet, headerRow: number, keep: (row: ExcelJS.
   return out.join('');
 }
 
+/** Economies a sheet lists whose every cell is missing: they have no observation file row, but they were released. */
+function withoutValues(listed: Set<string>, observations: Observation[], reg: Registries): string[] {
+  const seen = new Set(observations.map((o) => o.economy));
+  return [...listed].filter((code) => !seen.has(economyFor(reg.economies, code, {})?.iso3 ?? code)).sort();
+}
+
 /**
  * ITU ICT Price Baskets, March 2024 release (2008-2023). Each row of `economies_2008-2023` is a harmonised time
  * series (`i154_FBB_ts_GNI`, ...) that splices basket definitions; as for the 2022 release, the value of a year
@@ -168,8 +174,10 @@ export async function convertItuPrices2024(sharedDir: string, reg: Registries): 
   const ws = sheet(wb, file, 'economies_2008-2023');
   const { names, years } = headerOf(ws.getRow(1));
   const [cIso, cCode, cUnit] = ['IsoCode', 'Code', 'Unit'].map((n) => column(names, n, file, ws.name));
+  const listed = new Set<string>();
   ws.eachRow((row, r) => {
     if (r === 1) return;
+    listed.add(text(row.getCell(cIso)));
     const code = text(row.getCell(cCode)), unit = text(row.getCell(cUnit));
     const current = indicatorFor(reg.indicators, code);
     const mine = periods.filter((p) => code.replace(/(_GNI|_PPP|\$)$/, '') === p.prefix);
@@ -209,7 +217,7 @@ export async function convertItuPrices2024(sharedDir: string, reg: Registries): 
   extraFiles.set('basket_history.csv', tableCsv(history, 4, (row) => text(row.getCell(cCodes)).endsWith('*')));
   for (const ms of wb.worksheets.filter((w) => w.name.startsWith('medians_')))
     extraFiles.set(`${ms.name}.csv`, mediansLong(ms, file, 1, () => null));
-  return { id: 'itu-prices-2024-03', observations, dropped, extraFiles };
+  return { id: 'itu-prices-2024-03', observations, dropped, extraFiles, checks: { economiesListedWithoutAnyValue: withoutValues(listed, observations, reg) } };
 }
 
 /**
@@ -251,7 +259,7 @@ export async function convertItuPrices2025Workbook(sharedDir: string, reg: Regis
   const ws = sheet(wb, file, 'economies_2008-2025');
   const { names, years } = headerOf(ws.getRow(1));
   const [cIso, cEconomy, cCode] = ['IsoCode', 'Economy', 'Code'].map((n) => column(names, n, file, ws.name));
-  const isoByName = new Map<string, string>();
+  const isoByName = new Map<string, string>(), listed = new Set<string>();
   const unmarked: Record<string, number> = {}; // values kept (with a note) in a year BasketHistory does not mark
   ws.eachRow((row, r) => {
     if (r === 1) return;
@@ -261,6 +269,7 @@ export async function convertItuPrices2025Workbook(sharedDir: string, reg: Regis
     if (!marks) throw new Error(`${file}, ${ws.name}, row ${r}: code ${code} is in no BasketHistory row`);
     const def = indicatorFor(reg.indicators, code);
     isoByName.set(text(row.getCell(cEconomy)), text(row.getCell(cIso)));
+    listed.add(text(row.getCell(cIso)));
     const economy = economyFor(reg.economies, text(row.getCell(cIso)), dropped);
     if (!economy) return;
     for (const { col, year } of years) {
@@ -304,7 +313,7 @@ export async function convertItuPrices2025Workbook(sharedDir: string, reg: Regis
       return e.iso3;
     },
   }));
-  return { id: 'itu-prices-2025-12', observations, dropped, extraFiles, checks: { valuesInYearsNotMarkedInBasketHistory: unmarked } };
+  return { id: 'itu-prices-2025-12', observations, dropped, extraFiles, checks: { valuesInYearsNotMarkedInBasketHistory: unmarked, economiesListedWithoutAnyValue: withoutValues(listed, observations, reg) } };
 }
 
 /**
