@@ -88,7 +88,7 @@ describe('ictstat indicators, economies, groupings', () => {
   it('lists the registry', () => {
     const r = ictstat(['indicators']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^internet_users_pct,Individuals using the Internet,% of individuals,percent,17\.8\.1,i99H IT\.NET\.USER\.ZS,$/m);
+    expect(r.stdout).toMatch(/^internet_users_pct,Individuals using the Internet,% of individuals,percent,17\.8\.1,i99H IT\.NET\.USER\.ZS HH7,$/m);
   });
 
   it('lists ITU Member States on a date and names in French', () => {
