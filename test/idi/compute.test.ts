@@ -166,7 +166,7 @@ describe('idi-2017 on the bundled data, data year 2016', () => {
     const dropped = r.departures.filter((d) => /dropped/.test(d)).map((d) => d.split(':')[0]).sort();
     expect(dropped).toEqual(['intl_bw_per_user']);
     expect(r.coverage.indicators.filter((c) => c.dropped).map((c) => c.indicator).sort()).toEqual(['intl_bw_per_user']);
-    // HH4 in the June 2019 workbook: Korea 72.4 % (2018), within the methodology's look-back window of 2016
+    // HH4 in the June 2019 workbook: Korea 72.4 % (2018), carried to 2016 by nearest-year imputation
     expect(r.economies.find((e) => e.economy === 'KOR')!.indicators.hh_computer_pct.value).toBe(72.4);
   });
 
