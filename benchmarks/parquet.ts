@@ -1,19 +1,21 @@
 /**
  * `node dist/benchmarks/parquet.js [--reps N]`: the Parquet library choice, measured on this machine.
  *
- * Writes and reads the bundled observations (every source, all rows: ~170k) as Parquet with each candidate,
- * `parquet-wasm` (arrow-rs compiled to WebAssembly) and `hyparquet` + `hyparquet-writer` (pure JavaScript), from
- * and to the canonical Arrow observation table, and reports the median time of --reps runs (default 5), the file
- * size, each candidate's ratio to parquet-wasm in the same run, whether the table read back equals the one written,
- * and the column types DuckDB (a reader neither library wrote) sees in each file.
+ * Writes and reads the bundled observations (every source, all rows: ~170k) as Parquet, from and to the canonical
+ * Arrow observation table, with `parquet-wasm` (arrow-rs compiled to WebAssembly) both ways, `hyparquet-writer` +
+ * `hyparquet` (pure JavaScript) both ways, and what src/table/parquet.ts does (parquet-wasm out, hyparquet in,
+ * with its footer check and bounded pages). Reports the median time of --reps runs (default 5), the file size,
+ * the ratios to parquet-wasm in the same run, whether the table read back equals the one written, and the column
+ * types DuckDB (a reader none of them wrote) sees in each file.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { Table as ArrowTable, tableToIPC } from 'apache-arrow';
+import { Table as ArrowTable, tableFromIPC, tableToIPC } from 'apache-arrow';
 import { parquetMetadata, parquetRead } from 'hyparquet';
 import { parquetWriteBuffer } from 'hyparquet-writer';
+import * as wasm from 'parquet-wasm';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { loadBundled } from '../src/ingest/bundled.js';
 import { ObservationBuilder, OBSERVATION_COLUMNS } from '../src/table/observations.js';
@@ -62,8 +64,9 @@ async function hyparquetRead(b: Uint8Array): Promise<ArrowTable> {
 }
 
 const CANDIDATES: Candidate[] = [
-  { name: 'parquet-wasm 0.8.0', write: observationsToParquet, read: async (b) => parquetToObservations(b) },
-  { name: 'hyparquet 1.33.0 + hyparquet-writer 0.17.0', write: hyparquetWrite, read: hyparquetRead },
+  { name: 'parquet-wasm 0.8.0 (write and read)', write: observationsToParquet, read: async (b) => tableFromIPC(wasm.readParquet(b).intoIPCStream()) },
+  { name: 'hyparquet-writer 0.17.0 + hyparquet 1.33.0', write: hyparquetWrite, read: hyparquetRead },
+  { name: 'ours: parquet-wasm out, hyparquet in (footer check, bounded pages)', write: observationsToParquet, read: parquetToObservations },
 ];
 
 function median(xs: number[]): number {
@@ -103,26 +106,31 @@ async function main(): Promise<void> {
   const ipcBytes = tableToIPC(table, 'stream').byteLength;
   const dir = mkdtempSync(join(tmpdir(), 'ictstat-parquet-bench-'));
   try {
-    const rows: Array<Record<string, unknown>> = [];
+    // Warm-up run and correctness check per candidate, then the timed runs interleaved (candidate after candidate
+    // in each round), so that a change of load on a shared machine falls on every candidate alike.
+    const state = [];
     for (const c of CANDIDATES) {
-      let bytes = c.write(table);
-      const back = await c.read(bytes); // warm-up run and the correctness check
-      const writeMs: number[] = [], readMs: number[] = [];
-      for (let r = 0; r < reps; r++) {
+      const bytes = c.write(table);
+      state.push({ c, bytes, back: await c.read(bytes), writeMs: [] as number[], readMs: [] as number[] });
+    }
+    for (let r = 0; r < reps; r++)
+      for (const st of state) {
         let s = performance.now();
-        bytes = c.write(table);
-        writeMs.push(performance.now() - s);
+        st.bytes = st.c.write(table);
+        st.writeMs.push(performance.now() - s);
         s = performance.now();
-        await c.read(bytes);
-        readMs.push(performance.now() - s);
+        await st.c.read(st.bytes);
+        st.readMs.push(performance.now() - s);
       }
-      const path = join(dir, `${c.name.split(' ')[0]}.parquet`);
-      writeFileSync(path, bytes);
-      rows.push({ candidate: c.name, write_ms: median(writeMs), read_ms: median(readMs), bytes: bytes.byteLength, roundTrip: sameTable(table, back), duckdb: await duckdbTypes(path) });
+    const rows: Array<Record<string, unknown>> = [];
+    for (const st of state) {
+      const path = join(dir, `candidate-${rows.length}.parquet`);
+      writeFileSync(path, st.bytes);
+      rows.push({ candidate: st.c.name, write_ms: median(st.writeMs), read_ms: median(st.readMs), bytes: st.bytes.byteLength, roundTrip: sameTable(table, st.back), duckdb: await duckdbTypes(path) });
     }
     const base = rows[0];
     const out = {
-      command: `node dist/benchmarks/parquet.js --reps ${reps}`,
+      command: `node dist/benchmarks/parquet.js --reps ${reps}`, loadAverage: loadavg().map((x) => +x.toFixed(2)),
       rows: table.numRows, arrowIpcBytes: ipcBytes, loadBundledMs: Math.round(loadMs),
       results: rows.map((r) => ({
         ...r,

@@ -5,7 +5,7 @@ import { tableFromIPC, type Table } from 'apache-arrow';
 import { loadIndicatorRegistry, type IndicatorRegistry } from '../registry/indicators.js';
 import { loadEconomyRegistry } from '../registry/economies.js';
 import { ObservationBuilder } from '../table/observations.js';
-import { parquetToObservations, readParquetFooter } from '../table/parquet.js';
+import { readParquetColumns, readParquetFooter, type ParquetFooter } from '../table/parquet.js';
 import { csvRow } from '../util/csv.js';
 import { inputFileSize } from '../util/files.js';
 import { FindingLog, type Finding, type Rule } from './findings.js';
@@ -377,20 +377,21 @@ function readArrow(bytes: Buffer, file: string, accept: (raw: RawObservation) =>
     fatal('bad-arrow', `cannot read Arrow IPC: ${(e as Error).message}`);
     return;
   }
-  acceptTable(table, 'bad-arrow', 'Arrow table', accept, fatal);
+  acceptColumns(table.schema.fields.map((f) => f.name), table.numRows, (name) => table.getChild(name), 'bad-arrow', 'Arrow table', accept, fatal);
   void file;
 }
 
 /**
- * Parquet: the footer is checked against the limits first (rows, and the row groups' uncompressed bytes, which
- * is what decoding allocates), then the file is decoded to Arrow and read as an Arrow table would be.
+ * Parquet: the footer is parsed and checked against the limits first (rows, and the row groups' uncompressed
+ * bytes, which is what decoding allocates), then the columns are decoded (each page capped at the same size)
+ * and read as an Arrow table's would be.
  */
 async function readParquet(bytes: Buffer, limits: typeof DEFAULT_LIMITS, accept: (raw: RawObservation) => void, fatal: Fatal): Promise<void> {
-  let footer;
+  let footer: ParquetFooter;
   try {
-    footer = await readParquetFooter(bytes);
+    footer = readParquetFooter(bytes);
   } catch (e) {
-    fatal('bad-parquet', `cannot read the Parquet footer: ${String((e as Error)?.message ?? e)}`);
+    fatal('bad-parquet', `cannot read the Parquet footer: ${message(e)}`);
     return;
   }
   const decoded = footer.rowGroups.reduce((a, g) => a + g.bytes, 0);
@@ -400,29 +401,45 @@ async function readParquet(bytes: Buffer, limits: typeof DEFAULT_LIMITS, accept:
   }
   if (decoded > limits.maxWholeFileBytes) {
     const big = footer.rowGroups.reduce((k, g, i) => (g.bytes > footer.rowGroups[k].bytes ? i : k), 0);
-    fatal('too-large', `the Parquet row groups hold ${(decoded / 2 ** 20).toFixed(0)} MiB uncompressed (row group ${big + 1}: ${(footer.rowGroups[big].bytes / 2 ** 20).toFixed(0)} MiB), above the ${limits.maxWholeFileBytes / 2 ** 20} MiB limit; submit large files as CSV`);
+    fatal('too-large', `the Parquet row groups hold ${(decoded / 2 ** 20).toFixed(1)} MiB uncompressed (row group ${big + 1}: ${(footer.rowGroups[big].bytes / 2 ** 20).toFixed(1)} MiB), above the ${limits.maxWholeFileBytes / 2 ** 20} MiB limit; submit large files as CSV`);
     return;
   }
-  let table: Table;
+  const names = footer.columns.map((c) => c.name);
+  const missing = ['economy', 'indicator', 'year', 'value'].filter((c) => !names.includes(c));
+  if (missing.length) {
+    fatal('bad-parquet', `the Parquet file lacks the column(s) ${missing.join(', ')} (it has ${names.join(', ') || 'none'})`, { column: missing.join(', ') });
+    return;
+  }
+  let cols;
   try {
-    table = parquetToObservations(bytes);
+    cols = await readParquetColumns(bytes, footer, limits.maxWholeFileBytes, PARQUET_READ_COLUMNS);
   } catch (e) {
-    fatal('bad-parquet', `cannot read Parquet: ${String((e as Error)?.message ?? e)}`);
+    fatal('bad-parquet', `cannot read Parquet: ${message(e)}`);
     return;
   }
-  acceptTable(table, 'bad-parquet', 'Parquet file', accept, fatal);
+  const data = cols.data;
+  acceptColumns([...data.keys()], cols.rows, (name) => {
+    const v = data.get(name);
+    return v && { get: (r: number) => v[r] };
+  }, 'bad-parquet', 'Parquet file', accept, fatal);
 }
 
-/** Rows of a decoded table with the canonical columns (Arrow or Parquet); the line of a row is its row number. */
-function acceptTable(table: Table, rule: 'bad-arrow' | 'bad-parquet', what: string, accept: (raw: RawObservation) => void, fatal: Fatal): void {
-  const col = (name: string) => table.getChild(name);
+const PARQUET_READ_COLUMNS = ['economy', 'indicator', 'year', 'value', 'note', 'source', 'series_code'];
+const message = (e: unknown): string => String((e as Error)?.message ?? e);
+
+/** Rows of decoded columns with the canonical names (Arrow or Parquet); the line of a row is its row number. */
+function acceptColumns(
+  names: readonly string[], numRows: number, column: (name: string) => { get(row: number): unknown } | null | undefined,
+  rule: 'bad-arrow' | 'bad-parquet', what: string, accept: (raw: RawObservation) => void, fatal: Fatal,
+): void {
+  const col = (name: string) => column(name) ?? undefined;
   const missing = ['economy', 'indicator', 'year', 'value'].filter((c) => !col(c));
   if (missing.length) {
-    fatal(rule, `the ${what} lacks the column(s) ${missing.join(', ')} (it has ${table.schema.fields.map((f) => f.name).join(', ') || 'none'})`, { column: missing.join(', ') });
+    fatal(rule, `the ${what} lacks the column(s) ${missing.join(', ')} (it has ${names.join(', ') || 'none'})`, { column: missing.join(', ') });
     return;
   }
   const [e, i, y, v, n, s, sc] = ['economy', 'indicator', 'year', 'value', 'note', 'source', 'series_code'].map(col);
-  for (let r = 0; r < table.numRows; r++) {
+  for (let r = 0; r < numRows; r++) {
     accept({
       line: r + 1, economy: text_(e!.get(r)), indicator: text_(i!.get(r)), year: text_(y!.get(r)), value: text_(v!.get(r)),
       note: n ? optional(n.get(r)) : undefined, source: s ? optional(s.get(r)) : undefined, seriesCode: sc ? optional(sc.get(r)) : undefined,

@@ -105,7 +105,7 @@ describe('World Bank v2 endpoints', () => {
     for (const res of [await get('/v2/country/KEN;UGA/indicator/i99H', { accept: 'application/vnd.apache.parquet' }), await get('/v2/country/KEN;UGA/indicator/i99H?format=parquet')]) {
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toBe('application/vnd.apache.parquet');
-      const p = parquetToObservations(new Uint8Array(await res.arrayBuffer()));
+      const p = await parquetToObservations(new Uint8Array(await res.arrayBuffer()));
       expect(p.schema.fields.map((f) => `${f.name}:${f.type}`)).toEqual(t.schema.fields.map((f) => `${f.name}:${f.type}`));
       expect(p.toArray().map((r) => r.toJSON())).toEqual(t.toArray().map((r) => r.toJSON()));
     }

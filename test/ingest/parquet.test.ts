@@ -4,11 +4,12 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { tableFromArrays, tableToIPC, type Table } from 'apache-arrow';
+import { tableFromArrays, tableFromIPC, tableToIPC, type Table } from 'apache-arrow';
+import * as wasm from 'parquet-wasm';
 import { loadEconomyRegistry } from '../../src/registry/economies.js';
 import { loadIndicatorRegistry } from '../../src/registry/indicators.js';
 import { ObservationBuilder, OBSERVATION_COLUMNS, type ObservationRow } from '../../src/table/observations.js';
-import { observationsToParquet, parquetToObservations, readParquetFooter } from '../../src/table/parquet.js';
+import { observationsToParquet, parquetToObservations, readParquetColumns, readParquetFooter } from '../../src/table/parquet.js';
 import { csvRow } from '../../src/util/csv.js';
 import { findings, ingest, ROOT, rows, tempDir } from './helpers.js';
 
@@ -44,10 +45,10 @@ function tableOf(rs: ObservationRow[]): Table {
 const typesOf = (t: Table): string[] => t.schema.fields.map((f) => `${f.name}:${f.type}`);
 
 describe('Parquet out and in (parquet-wasm)', () => {
-  it('Arrow -> Parquet -> Arrow keeps the canonical schema and every value, null and bit (fast-check)', () => {
-    fc.assert(fc.property(fc.array(anyRowArb, { maxLength: 60 }), (rs) => {
+  it('Arrow -> Parquet -> Arrow keeps the canonical schema and every value, null and bit (fast-check)', async () => {
+    await fc.assert(fc.asyncProperty(fc.array(anyRowArb, { maxLength: 60 }), async (rs) => {
       const t = tableOf(rs);
-      const back = parquetToObservations(observationsToParquet(t));
+      const back = await parquetToObservations(observationsToParquet(t));
       expect(typesOf(back)).toEqual(typesOf(t));
       expect(back.numRows).toBe(t.numRows);
       for (const c of OBSERVATION_COLUMNS) {
@@ -55,11 +56,14 @@ describe('Parquet out and in (parquet-wasm)', () => {
         for (let i = 0; i < t.numRows; i++) expect(Object.is(x.get(i), y.get(i)), `${c}[${i}]: ${x.get(i)} vs ${y.get(i)}`).toBe(true);
       }
     }), { numRuns: 150, seed: SEED });
-  });
+  }, 30_000);
 
-  it('the canonical types, exactly', () => {
+  it('the file carries the canonical Arrow schema, exactly (read back by arrow-rs from the footer)', () => {
     const t = tableOf([{ economy: 'KEN', indicator: 'internet_users_pct', year: 2021, value: 29.5, note: null }]);
-    expect(typesOf(parquetToObservations(observationsToParquet(t)))).toEqual([
+    const bytes = observationsToParquet(t);
+    expect(readParquetFooter(bytes).metadata.key_value_metadata?.map((k) => k.key)).toContain('ARROW:schema');
+    expect(readParquetFooter(bytes).codecs).toEqual(['SNAPPY']);
+    expect(typesOf(tableFromIPC(wasm.readParquet(bytes).intoIPCStream()))).toEqual([
       'economy:Dictionary<Int32, Utf8>', 'indicator:Dictionary<Int32, Utf8>', 'year:Int16', 'value:Float64', 'note:Dictionary<Int32, Utf8>',
       'source:Dictionary<Int32, Utf8>', 'series_code:Dictionary<Int32, Utf8>', 'derived_from:Dictionary<Int32, Utf8>', 'submission_id:Dictionary<Int32, Utf8>', 'line:Int32',
     ]);
@@ -145,7 +149,7 @@ describe('Parquet ingest', () => {
   it('the footer is checked against the limits before decoding: rows, and uncompressed row-group bytes', async () => {
     const many = tableOf(Array.from({ length: 5000 }, (_, i) => ({ economy: 'KEN', indicator: 'i99H', year: 2000 + (i % 20), value: i * 1.000001 })));
     const bytes = observationsToParquet(many);
-    const footer = await readParquetFooter(bytes);
+    const footer = readParquetFooter(bytes);
     expect(footer.rows).toBe(5000);
     const r1 = await ingest(tmp.file(`l${++n}.parquet`, bytes), { maxRows: 100 });
     expect(findings(r1, 'too-large')[0].message).toMatch(/footer gives 5,000 rows, above the 100 limit/);
@@ -156,6 +160,62 @@ describe('Parquet ingest', () => {
     expect(findings(r2, 'too-large')[0].message).toMatch(/row groups hold .* MiB uncompressed/);
     expect(r2.observationsRead).toBe(0);
   });
+});
+
+describe('Parquet from other writers, and hostile files', () => {
+  const t = tableOf(Array.from({ length: 50 }, (_, i) => ({ economy: ['KEN', 'UGA'][i % 2], indicator: 'internet_users_pct', year: 1990 + Math.floor(i / 2), value: i / 2, note: i % 5 ? null : `n${i}` })));
+  const withCodec = (c: wasm.Compression) => wasm.writeParquet(wasm.Table.fromIPCStream(tableToIPC(t, 'stream')), new wasm.WriterPropertiesBuilder().setCompression(c).build());
+
+  it('reads GZIP and uncompressed files; refuses ZSTD with a clear message', async () => {
+    for (const c of [wasm.Compression.GZIP, wasm.Compression.UNCOMPRESSED]) {
+      const r = await ingest(tmp.file(`g${++n}.parquet`, withCodec(c)), { jumpFactor: 0 });
+      expect(r.status, JSON.stringify(r.log.sorted().slice(0, 2))).toBe('accepted');
+      expect(r.accepted).toBe(50);
+    }
+    const z = await ingest(tmp.file(`z${++n}.parquet`, withCodec(wasm.Compression.ZSTD)));
+    expect(z.status).toBe('rejected');
+    expect(findings(z, 'bad-parquet')[0].message).toMatch(/compression ZSTD is not read; write the file with snappy/);
+  });
+
+  it('caps the stated size of every page (GZIP inflated into a buffer of that size)', async () => {
+    const bytes = withCodec(wasm.Compression.GZIP);
+    await expect(readParquetColumns(bytes, readParquetFooter(bytes), 64)).rejects.toThrow(/a page states \d+ bytes uncompressed, above the 64-byte limit/);
+  });
+
+  it('reads what DuckDB writes (BIGINT years, VARCHAR codes, a DOUBLE value), and refuses a nested column', async () => {
+    const db = await DuckDBInstance.create(':memory:');
+    const con = await db.connect();
+    const flat = join(tmp.dir, 'duckdb-flat.parquet'), nested = join(tmp.dir, 'duckdb-nested.parquet');
+    try {
+      await con.run(`COPY (SELECT * FROM (VALUES ('KEN', 'i99H', 2020::BIGINT, 25.5, 'ITU estimate'), ('UGA', 'i99H', 2021::BIGINT, 10.0, NULL)) v(economy, indicator, year, value, note)) TO '${flat}' (FORMAT parquet)`);
+      await con.run(`COPY (SELECT ['KEN'] AS economy, 'i99H' AS indicator, 2020 AS year, 1.0 AS value) TO '${nested}' (FORMAT parquet)`);
+    } finally {
+      con.closeSync();
+      db.closeSync();
+    }
+    const r = await ingest(flat, { jumpFactor: 0 });
+    expect(r.status, JSON.stringify(r.log.sorted().slice(0, 2))).toBe('accepted');
+    expect(rows(r.table, ['economy', 'indicator', 'year', 'value', 'note'])).toEqual([
+      { economy: 'KEN', indicator: 'internet_users_pct', year: 2020, value: 25.5, note: 'ITU estimate' },
+      { economy: 'UGA', indicator: 'internet_users_pct', year: 2021, value: 10, note: null },
+    ]);
+    const bad = await ingest(nested);
+    expect(bad.status).toBe('rejected');
+    expect(findings(bad, 'bad-parquet')[0].message).toMatch(/column\(s\) economy are nested/);
+  });
+
+  it('never throws and never breaks the reader on mutated files (fast-check); a good file reads afterwards', async () => {
+    const good = observationsToParquet(t);
+    await fc.assert(fc.asyncProperty(fc.array(fc.tuple(fc.nat(good.length - 1), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 12 }), fc.nat(good.length), async (flips, cut) => {
+      const x = Uint8Array.from(good);
+      for (const [at, b] of flips) x[at] = b;
+      const r = await ingest(tmp.file(`f${++n}.parquet`, cut > good.length - 8 ? x : x.subarray(0, Math.max(4, cut))), { jumpFactor: 0 });
+      expect(['accepted', 'rejected']).toContain(r.status);
+      if (r.status === 'rejected') expect(r.log.errors).toBeGreaterThan(0);
+    }), { numRuns: 300, seed: SEED });
+    const again = await ingest(tmp.file(`f${++n}.parquet`, good), { jumpFactor: 0 });
+    expect(again.accepted).toBe(50);
+  }, 60_000);
 });
 
 describe('readers we did not write', () => {
@@ -203,6 +263,16 @@ describe('readers we did not write', () => {
     expect(out.years).toEqual([2021, 2020]);
     expect(out.note).toBe('Côte d\'Ivoire — 😀');
   });
+
+  it.skipIf(!havePyarrow)('ingest reads what pandas writes (int64 years, object strings, snappy)', async () => {
+    const file = join(tmp.dir, 'pandas.parquet');
+    const script = 'import sys, pandas as pd\npd.DataFrame({"economy": ["KEN", "UGA"], "indicator": ["i99H", "i99H"], "year": [2020, 2021], "value": [25.5, 10.0], "note": ["é", None]}).to_parquet(sys.argv[1])';
+    const w = spawnSync('python3', ['-c', script, file], { encoding: 'utf8' });
+    expect(w.status, w.stderr).toBe(0);
+    const r = await ingest(file, { jumpFactor: 0 });
+    expect(r.status, JSON.stringify(r.log.sorted().slice(0, 2))).toBe('accepted');
+    expect(rows(r.table, ['economy', 'year', 'value', 'note'])).toEqual([{ economy: 'KEN', year: 2020, value: 25.5, note: 'é' }, { economy: 'UGA', year: 2021, value: 10, note: null }]);
+  });
 });
 
 describe('CLI', () => {
@@ -212,14 +282,14 @@ describe('CLI', () => {
     const out = join(tmp.dir, 'cli.parquet');
     const r = spawnSync(process.execPath, [BIN, 'ingest', csv, '--out', out], { cwd: ROOT, encoding: 'utf8' });
     expect(r.status, r.stderr).toBe(0);
-    const back = parquetToObservations(readFileSync(out));
+    const back = await parquetToObservations(readFileSync(out));
     expect(rows(back, ['economy', 'indicator', 'year', 'value', 'note'])).toEqual([
       { economy: 'KEN', indicator: 'internet_users_pct', year: 2020, value: 25, note: 'a, b' },
       { economy: 'KEN', indicator: 'internet_users_pct', year: 2021, value: 29.5, note: null },
     ]);
     const s = spawnSync(process.execPath, [BIN, 'series', '--economy', 'KEN', '--indicator', 'i99H', '--data', out, '--format', 'parquet'], { cwd: ROOT, maxBuffer: 64 << 20 });
     expect(s.status, s.stderr.toString()).toBe(0);
-    const series = parquetToObservations(new Uint8Array(s.stdout));
+    const series = await parquetToObservations(new Uint8Array(s.stdout));
     expect(rows(series, ['year', 'value'])).toEqual([{ year: 2020, value: 25 }, { year: 2021, value: 29.5 }]);
     expect(tableToIPC(series).byteLength).toBeGreaterThan(0);
   });
