@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tableFromArrays, tableToIPC } from 'apache-arrow';
 import { RULES, type Rule } from '../../src/ingest/findings.js';
+import { observationsToParquet } from '../../src/table/parquet.js';
 import { parseCsv } from '../../src/util/csv-parse.js';
 import { ROOT, findings, ingest, rows, ruleCounts, tempDir } from './helpers.js';
 
@@ -244,13 +245,13 @@ describe('structural rules', () => {
     expect(r.status).toBe('rejected');
   });
 
-  it('too-large: maxRows for CSV; maxWholeFileBytes for JSON and Arrow', async () => {
+  it('too-large: maxRows for CSV; maxWholeFileBytes for JSON, Arrow and Parquet', async () => {
     const r = await ingest(csv('KEN,i99H,2019,20\nKEN,i99H,2020,21\nKEN,i99H,2021,22\nKEN,i99H,2022,23\n'), { maxRows: 2 });
     expectFinding(r, 'too-large', { severity: 'error', line: 4 });
     expect(r.status).toBe('rejected');
     expect(r.table.numRows).toBe(0);
     const j = await ingest(tmp.file('big.json', JSON.stringify([{ economy: 'KEN', indicator: 'i99H', year: 2019, value: 1, note: 'x'.repeat(2000) }])), { maxWholeFileBytes: 1000 });
-    expect(findings(j, 'too-large')[0].message).toMatch(/limit for JSON and Arrow/);
+    expect(findings(j, 'too-large')[0].message).toMatch(/limit for JSON, Arrow and Parquet/);
     expect(j.status).toBe('rejected');
     const a = await ingest(tmp.file('big.arrow', tableToIPC(tableFromArrays({ economy: ['KEN'], indicator: ['i99H'], year: [2019], value: [1], note: ['x'.repeat(2000)] }), 'file')), { maxWholeFileBytes: 1000 });
     expect(findings(a, 'too-large')).toHaveLength(1);
@@ -275,6 +276,16 @@ describe('structural rules', () => {
     expect(r.status).toBe('rejected');
     const g = await ingest(tmp.file('garbage.arrow', Buffer.concat([Buffer.from('ARROW1\0\0'), Buffer.alloc(64, 7)])));
     expect(findings(g, 'bad-arrow')).toHaveLength(1);
+    expect(g.status).toBe('rejected');
+  });
+
+  it('bad-parquet: a missing column, and garbage between the magic bytes', async () => {
+    const r = await ingest(tmp.file('nocol.parquet', observationsToParquet(tableFromArrays({ economy: ['KEN'], indicator: ['i99H'], year: [2019] }))));
+    const f = expectFinding(r, 'bad-parquet', { severity: 'error', column: 'value' });
+    expect(f.message).toMatch(/it has economy, indicator, year/);
+    expect(r.status).toBe('rejected');
+    const g = await ingest(tmp.file('garbage.parquet', Buffer.concat([Buffer.from('PAR1'), Buffer.alloc(64, 7), Buffer.from([8, 0, 0, 0]), Buffer.from('PAR1')])));
+    expect(findings(g, 'bad-parquet')).toHaveLength(1);
     expect(g.status).toBe('rejected');
   });
 
