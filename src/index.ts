@@ -51,6 +51,7 @@ export { loadGroupings, type Groupings } from './registry/groupings.js';
 // Tables and outputs
 export { isCanonicalObservationTable, observationRows, OBSERVATION_COLUMNS, type ObservationRow } from './table/observations.js';
 export { observationsToCsv } from './table/io.js';
+export { observationsToParquet, parquetToObservations, readParquetFooter } from './table/parquet.js';
 export { tableToCsv, tableToHtml, tableToMarkdown, type Column, type ReportTable } from './table/report-table.js';
 
 // The report
