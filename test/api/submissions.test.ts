@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectWbError, startServer, type TestServer } from './helpers.js';
+import { ObservationBuilder } from '../../src/table/observations.js';
+import { observationsToParquet } from '../../src/table/parquet.js';
 
 let s: TestServer;
 let ken: string, uga: string;
@@ -42,6 +44,16 @@ describe('POST /v2/submissions', () => {
     const res = await post(JSON.stringify([{ economy: 'UGA', indicator: 'internet_users_pct', year: 2023, value: 12 }]), uga, 'application/json');
     expect(res.status).toBe(201);
     expect((await res.json()).report.format).toBe('json');
+  });
+
+  it('Parquet bodies are read too (format from the content)', async () => {
+    const b = new ObservationBuilder();
+    b.append({ economy: 'UGA', indicator: 'i99H', year: 2022, value: 11.5, note: 'Côte — é' });
+    const res = await post(Buffer.from(observationsToParquet(b.toTable())), uga, 'application/vnd.apache.parquet');
+    expect(res.status).toBe(201);
+    expect((await res.json()).report).toMatchObject({ format: 'parquet', accepted: 1 });
+    const [, data] = await (await fetch(`${s.base}/v2/country/UGA/indicator/internet_users_pct?date=2022`)).json();
+    expect(data[0]).toMatchObject({ value: 11.5, note: 'Côte — é' });
   });
 
   it('403 for another economy\'s rows; the store is unchanged', async () => {
