@@ -159,7 +159,7 @@ export async function convertItuPrices2024(sharedDir: string, reg: Registries): 
 
   const history = sheet(wb, file, 'BasketHistory');
   const hh = headerOf(history.getRow(4)).names;
-  const [cCombined, cHistorical, cYears, cLatest, cCodes] = ['Baskets_combined_simplified', 'Historical baskets', '(data collection years)', 'Latest basket (2022)', 'Codes (time series)'].map((n) => column(hh, n, file, 'BasketHistory'));
+  const [cHistorical, cYears, cLatest, cCodes] = ['Historical baskets', '(data collection years)', 'Latest basket (2022)', 'Codes (time series)'].map((n) => column(hh, n, file, 'BasketHistory'));
   const periods: Array<{ prefix: string; historical: string; latest: string; from: number; to: number }> = [];
   history.eachRow((row, r) => {
     if (r <= 4) return;
@@ -169,7 +169,6 @@ export async function convertItuPrices2024(sharedDir: string, reg: Registries): 
     if (!m) throw new Error(`${file}, BasketHistory, row ${r}: years "${text(row.getCell(cYears))}" are not "YYYY-" or "YYYY-YYYY"`);
     periods.push({ prefix: codes.replace(/_?\*$/, ''), historical: text(row.getCell(cHistorical)), latest: text(row.getCell(cLatest)), from: Number(m[1]), to: m[2] ? Number(m[2]) : 9999 });
   });
-  void cCombined;
 
   const ws = sheet(wb, file, 'economies_2008-2023');
   const { names, years } = headerOf(ws.getRow(1));

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -7,6 +7,8 @@ import { loadBaskets, parseBasket, allowancesIn } from '../../src/prices/basket.
 import { loadTargets, meetingTarget } from '../../src/prices/targets.js';
 import { generateSyntheticTariffs, writeSyntheticTariffs } from '../../src/prices/synthetic.js';
 import { readTariffs } from '../../src/prices/tariffs.js';
+import { ObservationBuilder } from '../../src/table/observations.js';
+import { observationsToParquet } from '../../src/table/parquet.js';
 import { auditPublished } from '../../src/prices/audit.js';
 import { ConversionInputs } from '../../src/prices/compute.js';
 import { tableFromRows } from './helpers.js';
@@ -81,6 +83,15 @@ describe('synthetic tariffs', () => {
     expect(table.length).toBe(3000);
     expect(table.currencies).toEqual(['XTS']);
     expect(table.notes).toEqual(['synthetic']);
+  });
+
+  it('a Parquet file is refused as tariff plans with a message naming the formats read (not parsed as CSV)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ictstat-tariff-pq-'));
+    const p = join(dir, 'plans.csv');
+    const b = new ObservationBuilder();
+    b.append({ economy: 'KEN', indicator: 'i99H', year: 2021, value: 1 });
+    writeFileSync(p, observationsToParquet(b.toTable()));
+    await expect(readTariffs(p)).rejects.toThrow(/tariff file rejected: 1 error\(s\)\n.*the file is Parquet: tariff plans are read from CSV, JSON or Arrow IPC \[binary-file\]/);
   });
 
   it('generates a million plans quickly', () => {
