@@ -89,9 +89,9 @@ function auxiliaryIndicators(m: CompiledMethodology): string[] {
 }
 
 /**
- * The latest data year in which every indicator that has data at all is observed in that very year for at
- * least `share` of the methodology's economies (the look-back window does not count): "the latest year
- * with enough data". Undefined when no year qualifies.
+ * The latest data year in which every indicator that is ever observed for at least `share` of the methodology's
+ * economies in one year is observed in that very year for that share (the look-back window does not count): "the
+ * latest year with enough data". Undefined when no year qualifies.
  */
 export function latestYearWithData(m: CompiledMethodology, table: Table, share = 0.5, opts: { indicators?: IndicatorRegistry; groupings?: Groupings } = {}): number | undefined {
   const registry = opts.indicators ?? loadIndicatorRegistry();
@@ -103,17 +103,20 @@ export function latestYearWithData(m: CompiledMethodology, table: Table, share =
   const panel = buildPanel(table, economies, requiredIndicators(m, registry), 1960, last);
   for (const d of m.indicators.map((id) => registry.derived(id))) if (d) fillDerived(panel, d.def.id, d.formula);
   const nE = economies.length;
-  // Indicators with no data in any year (e.g. no bandwidth series at all) cannot count against a year.
-  const inSeries = Uint8Array.from(m.indicators, (_, k) => (panel.values.subarray(panelIndex(panel, k, 1960, 0), panelIndex(panel, k, last, nE - 1) + 1).some((x) => !Number.isNaN(x)) ? 1 : 0));
+  // Observations per indicator and year; an indicator that never reaches the share in any year (no series at all,
+  // such as bandwidth, or one latest value per economy, such as ITU's core household snapshot) cannot count against a year.
+  const nY = last - 1960 + 1;
+  const counts = new Int32Array(m.firstNode * nY);
+  for (let k = 0; k < m.firstNode; k++) for (let y = 1960; y <= last; y++) {
+    let n = 0;
+    for (let e = 0; e < nE; e++) if (!Number.isNaN(panel.values[panelIndex(panel, k, y, e)])) n++;
+    counts[k * nY + y - 1960] = n;
+  }
+  const inSeries = Uint8Array.from(m.indicators, (_, k) => (counts.subarray(k * nY, (k + 1) * nY).some((n) => n >= share * nE) ? 1 : 0));
   if (!inSeries.some((x) => x)) return undefined;
   for (let y = last; y >= 1960; y--) {
     let ok = true;
-    for (let k = 0; k < m.firstNode && ok; k++) {
-      if (!inSeries[k]) continue;
-      let n = 0;
-      for (let e = 0; e < nE; e++) if (!Number.isNaN(panel.values[panelIndex(panel, k, y, e)])) n++;
-      ok = n >= share * nE;
-    }
+    for (let k = 0; k < m.firstNode && ok; k++) if (inSeries[k]) ok = counts[k * nY + y - 1960] >= share * nE;
     if (ok) return y;
   }
   return undefined;
