@@ -11,7 +11,8 @@ import {
   convertCoreHousehold, convertItuPrices2024, convertItuPrices2025Workbook, CORE_HOUSEHOLD_FILE, CORE_HOUSEHOLD_SOURCE, PRICES_2024_03_FILE, PRICES_2025_12_FILE,
 } from './workbooks.js';
 import {
-  convertItuDatahub, convertItuPrices2022, convertItuPrices2025, convertUndp, convertWdi, PRICES_2025_SOURCE, UNDP_SOURCE, WDI_SOURCE,
+  convertItuDatahub, convertItuIdi2024Annex2, convertItuPrices2022, convertItuPrices2025, convertUndp, convertWdi, IDI_2024_ANNEX2_FILE, IDI_2024_ANNEX2_SOURCE,
+  PRICES_2025_SOURCE, UNDP_SOURCE, WDI_SOURCE,
   type Registries,
 } from './sources.js';
 
@@ -23,6 +24,13 @@ import {
  */
 export const PRECEDENCE = ['itu-datahub', 'itu-core-household', 'itu-prices-2025-12', 'itu-prices-2025', 'itu-prices-2024-03', 'itu-prices-2022', 'undp', 'wdi'] as const;
 
+/**
+ * Sources bundled but outside the precedence: read only when named (`{ kind: 'bundled', sources: [...] }`,
+ * `--source`), never mixed into the default data, the series or the API. ITU's IDI 2024 inputs are a
+ * publication's frozen values, not a vintage of the database.
+ */
+export const NAMED_ONLY = ['itu-idi-2024-annex2'] as const;
+
 const ITU_LICENCE = 'ITU terms: CC BY-NC-SA 3.0 IGO; cite "ITU" and the release';
 export const SOURCES = [
   { id: 'itu-datahub', publisher: 'ITU', licence: ITU_LICENCE, citation: 'ITU, World Telecommunication/ICT Indicators Database, DataHub export (rows cite their national source)', origin: ['itu-datahub/*.csv'] },
@@ -33,11 +41,13 @@ export const SOURCES = [
   { id: 'itu-prices-2022', publisher: 'ITU (2020-2021 prices with A4AI)', licence: ITU_LICENCE, citation: 'ITU ICT Price Baskets, historical data series, March 2022 release', origin: ['itu-prices/ITU_ICTPriceBaskets_2008-2021_March2022.csv'] },
   { id: 'undp', publisher: 'UNDP Human Development Report Office', licence: 'attribution required', citation: UNDP_SOURCE, origin: ['undp/HDR23-24_Composite_indices_complete_time_series.csv'] },
   { id: 'wdi', publisher: 'World Bank', licence: 'CC BY 4.0', citation: WDI_SOURCE, origin: ['wdi/*.csv'] },
+  { id: 'itu-idi-2024-annex2', publisher: 'ITU', licence: ITU_LICENCE, citation: `${IDI_2024_ANNEX2_SOURCE}: ITU, Measuring digital development: The ICT Development Index 2024 (ISBN 978-92-61-39191-1), the indicator values of reference year 2022 as ITU used them; read only when named`, origin: [IDI_2024_ANNEX2_FILE] },
 ];
 
-export const CONVERTERS: Record<(typeof PRECEDENCE)[number], (sharedDir: string, reg: Registries) => SourceOutput | Promise<SourceOutput>> = {
+export const CONVERTERS: Record<(typeof PRECEDENCE)[number] | (typeof NAMED_ONLY)[number], (sharedDir: string, reg: Registries) => SourceOutput | Promise<SourceOutput>> = {
   'itu-datahub': convertItuDatahub, 'itu-core-household': convertCoreHousehold, 'itu-prices-2025-12': convertItuPrices2025Workbook,
   'itu-prices-2025': convertItuPrices2025, 'itu-prices-2024-03': convertItuPrices2024, 'itu-prices-2022': convertItuPrices2022, undp: convertUndp, wdi: convertWdi,
+  'itu-idi-2024-annex2': convertItuIdi2024Annex2,
 };
 
 /** Registries built from the shared folder itself, so a build never depends on stale committed JSON. */
@@ -74,7 +84,7 @@ export async function buildAllFiles(sharedDir: string): Promise<{ files: Map<str
   const reg = buildRegistries(sharedDir);
   const files = new Map(reg.economyFiles);
   const outputs: SourceOutput[] = [];
-  for (const id of PRECEDENCE) outputs.push(await CONVERTERS[id](sharedDir, reg));
+  for (const id of [...PRECEDENCE, ...NAMED_ONLY]) outputs.push(await CONVERTERS[id](sharedDir, reg));
   const manifestFiles: Array<Record<string, unknown>> = [];
   const outOfRange: Array<Record<string, unknown>> = [];
   const report: string[] = [];
@@ -107,6 +117,7 @@ export async function buildAllFiles(sharedDir: string): Promise<{ files: Map<str
     generatedFrom: '../shared/data',
     format: { header: 'economy,indicator,year,value,note,source,series_code', sortedBy: ['economy', 'year'] },
     precedence: PRECEDENCE,
+    namedOnly: NAMED_ONLY,
     sources: SOURCES,
     files: manifestFiles,
     dropped: Object.fromEntries(outputs.map((o) => [o.id, sortKeys(o.dropped)])),

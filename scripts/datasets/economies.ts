@@ -117,16 +117,20 @@ export function buildEconomies(sharedDir: string): EconomiesBuild {
     }
   const region2021 = new Map<string, ItuRegion | null>();
   const pricesNames = new Map<string, string>();
+  // ITU's own LDC / LLDC / SIDS classification as each release gives it: memberships dated by release.
+  const itu2021 = new Map<string, ItuClasses>(), itu2025 = new Map<string, ItuClasses>();
   for (const r of pricesEconomyRows(sharedDir)) {
     const iso3 = PRICES_2022_NON_ISO[r.iso3] ?? r.iso3;
     see(iso3, r.name);
     pricesNames.set(r.iso3, r.name);
     region2021.set(iso3, normaliseItuRegion(r.region));
+    itu2021.set(iso3, { ldc: r.classes.LDC === 'LDC', lldc: r.classes.LLDC === 'LLDC', sids: r.classes.SIDS === 'SIDS' });
   }
   const region2025 = new Map<string, ItuRegion | null>();
   for (const r of readSharedCsv(sharedDir, PRICES_2025_FILE).rows) {
     see(r.get('iso3'), r.get('economy'));
     region2025.set(r.get('iso3'), normaliseItuRegion(r.get('itu_region')));
+    itu2025.set(r.get('iso3'), { ldc: r.get('LDC') === '1', lldc: r.get('LLDC') === '1', sids: r.get('SIDS') === '1' });
   }
 
   const codes = new Set<string>(members.map((r) => r.get('iso3')));
@@ -208,9 +212,12 @@ export function buildEconomies(sharedDir: string): EconomiesBuild {
   return {
     economies,
     entities: { nonIsoEntities, aggregates: [...aggregates.values()].sort((a, b) => a.code.localeCompare(b.code)) },
-    groupings: buildGroupings(economies),
+    groupings: buildGroupings(economies, { '2021': itu2021, '2025': itu2025 }),
   };
 }
+
+/** ITU's LDC, LLDC and SIDS flags of one economy in one release. */
+interface ItuClasses { ldc: boolean; lldc: boolean; sids: boolean }
 
 /** Aliases are for lookup: keep one spelling per case-insensitive key, and drop any two economies share. */
 function dropAmbiguousAliases(economies: Economy[]): void {
@@ -232,12 +239,14 @@ function dropAmbiguousAliases(economies: Economy[]): void {
 }
 
 /** The per-economy rows of the 2022 price workbook dump: the section whose header starts "IsoCode,Economy". */
-export function pricesEconomyRows(sharedDir: string): Array<{ iso3: string; name: string; region: string; line: number }> {
+export function pricesEconomyRows(sharedDir: string): Array<{ iso3: string; name: string; region: string; line: number; classes: { LDC: string; LLDC: string; SIDS: string } }> {
   // The one parser of the release file (src/prices/release.ts); the section ends at the first non-economy row.
-  return readPriceRelease(join(sharedDir, PRICES_2022_FILE)).economies.map((r) => ({ iso3: r.iso3, name: r.name, region: r.columns.ITURegion, line: r.line }));
+  return readPriceRelease(join(sharedDir, PRICES_2022_FILE)).economies.map((r) => ({
+    iso3: r.iso3, name: r.name, region: r.columns.ITURegion, line: r.line, classes: { LDC: r.columns.LDC, LLDC: r.columns.LLDC, SIDS: r.columns.SIDS },
+  }));
 }
 
-function buildGroupings(economies: Economy[]): GroupingFile[] {
+function buildGroupings(economies: Economy[], itu: Record<'2021' | '2025', Map<string, ItuClasses>>): GroupingFile[] {
   const grouping = (id: string, name: string, source: string, groupOf: (e: Economy) => string | null): GroupingFile => ({
     id, name, source, file: `${id}.csv`,
     assignments: economies.flatMap((e): Array<[string, string]> => {
@@ -254,6 +263,17 @@ function buildGroupings(economies: Economy[]): GroupingFile[] {
     grouping('ldc', 'Least developed countries (as listed by the source; STP graduated 2024-12-13)', cc, (e) => (e.ldc ? 'LDC' : null)),
     grouping('lldc', 'Landlocked developing countries', cc, (e) => (e.lldc ? 'LLDC' : null)),
     grouping('sids', 'Small island developing States', cc, (e) => (e.sids ? 'SIDS' : null)),
+    // ITU's classification as of a release (Bhutan is an LDC in the 2022 release and not in 2025's; Bahrain a
+    // SIDS in 2022's): the memberships the IDI 2023-2024 group figures use (Annex 4 is reproduced with them).
+    ...(['2021', '2025'] as const).flatMap((v) => {
+      const rel = v === '2021' ? 'ICT Price Baskets March 2022 release' : 'ICT prices December 2025 release';
+      const flag = (k: keyof ItuClasses, label: string) => (e: Economy) => (itu[v].get(e.iso3)?.[k] ? label : null);
+      return [
+        grouping(`itu-ldc-${v}`, `Least developed countries as ITU classifies them (${v}, ${rel})`, 'ITU', flag('ldc', 'LDC')),
+        grouping(`itu-lldc-${v}`, `Landlocked developing countries as ITU classifies them (${v}, ${rel})`, 'ITU', flag('lldc', 'LLDC')),
+        grouping(`itu-sids-${v}`, `Small island developing States as ITU classifies them (${v}, ${rel})`, 'ITU', flag('sids', 'SIDS')),
+      ];
+    }),
     grouping('m49-region', 'UN M49 regions', cc, (e) => e.m49Region),
     grouping('m49-subregion', 'UN M49 sub-regions', cc, (e) => e.m49Subregion),
     grouping('itu-members', 'ITU Member States (194, since 2024-09-19)', 'ITU; member_states_194.csv', (e) => (e.ituMember ? 'ITU Member State' : null)),

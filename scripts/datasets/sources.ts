@@ -200,3 +200,43 @@ export function convertItuPrices2025(sharedDir: string, reg: Registries): Source
   }
   return { id: 'itu-prices-2025', observations, dropped, checks: { latestOfficialDisagreements: disagreements, latestOfficialYearNotInFile: unverifiable } };
 }
+
+export const IDI_2024_ANNEX2_FILE = 'idi-2024/annex2-economies.csv';
+export const IDI_2024_ANNEX2_SOURCE = 'ITU IDI 2024, Annex 2';
+/** Annex 2 value columns: registry indicator (by ITU's DataHub code, an alias) for each. */
+const ANNEX2_COLUMNS: Array<[column: string, seriesCode: string]> = [
+  ['iu', 'i99H'], ['hh', 'xHH6_IDI'], ['mbb', 'i911mw_IDI'], ['cov3g', 'i271G_IDI'], ['cov4g', 'i271GA_IDI'],
+  ['mbtraffic', 'i136mwi_subs_IDI'], ['fbtraffic', 'i135tfb_subs_IDI'], ['mobbasket', 'i271mb_high_ts_GNI_IDI'], ['fbbasket', 'i154_FBB_ts_GNI_IDI'], ['own', 'xHH18_IDI'],
+];
+
+/**
+ * ITU, The ICT Development Index 2024, Annex 2: the ten indicator values ITU computed IDI 2024 from (reference
+ * year 2022), one decimal as printed. Flags: `est` = ITU estimate (the note says "ITU estimate", which the
+ * IDI's inclusion rule does not count as official); `2021` = the lagged 2021 value, stored as an observation
+ * of 2021 (the year it is from; the methodology's one-year look-back uses it for 2022); `n.a.` = not published
+ * (ITU imputed the cell but did not print it): no observation.
+ */
+export function convertItuIdi2024Annex2(sharedDir: string, reg: Registries): SourceOutput {
+  const dropped: DropCounts = {};
+  const observations: Observation[] = [];
+  for (const r of readSharedCsv(sharedDir, IDI_2024_ANNEX2_FILE).rows) {
+    const economy = economyFor(reg.economies, r.get('iso3'), dropped);
+    if (!economy) continue;
+    for (const [column, seriesCode] of ANNEX2_COLUMNS) {
+      const flag = r.get(`${column}_flag`).trim();
+      const value = parseSourceNumber(r.get(column));
+      if (flag === 'n.a.' || value === null) {
+        if (flag !== 'n.a.' || value !== null) throw new Error(`${IDI_2024_ANNEX2_FILE}: ${r.get('iso3')} ${column}: value "${r.get(column)}" with flag "${flag}"`);
+        countDrop(dropped, 'n.a. (imputed by ITU, not published)', seriesCode);
+        continue;
+      }
+      if (flag !== '' && flag !== 'est' && flag !== '2021') throw new Error(`${IDI_2024_ANNEX2_FILE}: ${r.get('iso3')} ${column}: unknown flag "${flag}"`);
+      observations.push({
+        economy: economy.iso3, indicator: indicatorFor(reg.indicators, seriesCode).id, year: flag === '2021' ? 2021 : 2022, value,
+        note: flag === 'est' ? 'ITU estimate' : flag === '2021' ? 'lagged value: 2021 used for reference year 2022' : '',
+        source: IDI_2024_ANNEX2_SOURCE, series_code: seriesCode,
+      });
+    }
+  }
+  return { id: 'itu-idi-2024-annex2', observations, dropped };
+}

@@ -225,7 +225,7 @@ const yearArb = fc.oneof(fc.integer({ min: 1900, max: 2200 }).map(String), fc.co
 const pathArb: fc.Arbitrary<string> = fc.oneof(
   { weight: 6, arbitrary: fc.tuple(langArb, fc.constantFrom('country', 'countries'), list(codeArb), fc.constantFrom('indicator', 'indicators'), list(indicatorArb)).map(([l, c, cs, i, is]) => `/v2${l}/${c}/${cs}/${i}/${is}`) },
   { weight: 2, arbitrary: fc.tuple(langArb, fc.constantFrom('country', 'countries', 'indicator', 'indicators'), fc.option(list(fc.oneof(codeArb, indicatorArb)), { nil: undefined })).map(([l, c, x]) => `/v2${l}/${c}${x === undefined ? '' : '/' + x}`) },
-  { weight: 1, arbitrary: fc.tuple(fc.constantFrom('idi-2017', 'IDI-2016', 'idi-2011', 'connectivity-2023', 'nope', '..%2F..%2Fetc', '%2e%2e'), yearArb).map(([m, y]) => `/v2/idi/${m}/${y}`) },
+  { weight: 1, arbitrary: fc.tuple(fc.constantFrom('idi-2017', 'IDI-2016', 'idi-2011', 'idi-2024', 'nope', '..%2F..%2Fetc', '%2e%2e'), yearArb).map(([m, y]) => `/v2/idi/${m}/${y}`) },
   { weight: 1, arbitrary: fc.tuple(fc.constantFrom('fixed-broadband-5gb', 'mobile-data-2gb', 'ipb', 'nope', '%00'), yearArb, fc.option(codeArb, { nil: undefined })).map(([b, y, e]) => `/v2/prices/${b}/${y}${e === undefined ? '' : `/${e}/explain`}`) },
   { weight: 1, arbitrary: fc.constantFrom('/', '/healthz', '/docs', '/openapi.json', '/v2', '/v2/', '/v2/submissions', '/v2/submissions/1', '/nope', '//v2//country', '/v2/country/KEN/', '/V2/COUNTRY/KEN') },
   { weight: 1, arbitrary: fc.array(fc.oneof(fc.string({ maxLength: 10 }).map(pct), oddPiece), { maxLength: 5 }).map((xs) => '/' + xs.join('/')) },

@@ -7,7 +7,7 @@ import type { Groupings } from '../registry/groupings.js';
 import type { IndicatorRegistry } from '../registry/indicators.js';
 import { runOnTable, type IndexRun } from '../usecases/index-run.js';
 import { UserInputError } from '../util/errors.js';
-import { rankingTable } from '../idi/tables.js';
+import { rankingTable, resultForOutput } from '../idi/tables.js';
 import { loadEconomyRegistry } from '../registry/economies.js';
 import { loadGroupings } from '../registry/groupings.js';
 import { loadIndicatorRegistry } from '../registry/indicators.js';
@@ -66,7 +66,7 @@ export function registerComputedRoutes(app: FastifyInstance, cache: ObservationC
     });
     // The serialised answer is kept with the result: a 0.5 MB JSON.stringify per request would dominate.
     if (rep === 'wb-csv') return send(req, reply, cache.memo(idx.version, `idi-csv|${id}|${wanted}|${previous}`, () => tableToCsv(rankingTable(result as Parameters<typeof rankingTable>[0], previous))), MEDIA.csv);
-    return send(req, reply, cache.memo(idx.version, `idi-json|${id}|${wanted}|${previous}`, () => JSON.stringify(result)), MEDIA.json);
+    return send(req, reply, cache.memo(idx.version, `idi-json|${id}|${wanted}|${previous}`, () => JSON.stringify(resultForOutput(result))), MEDIA.json);
   });
 
   const basketOf = (id: string): { basket: Basket; all: Map<string, Basket> } => {

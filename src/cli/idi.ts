@@ -5,13 +5,13 @@ import { SENSITIVITY_DEFAULTS, checkSensitivityOptions } from '../idi/sensitivit
 import { runIndex, sensitivityOfRun } from '../usecases/index-run.js';
 import { progressBar } from './progress.js';
 import { bundledMethodologies, loadMethodology } from '../idi/methodology.js';
-import { groupTable, rankingTable, sensitivityTable } from '../idi/tables.js';
+import { groupTable, rankingTable, resultForOutput, sensitivityTable } from '../idi/tables.js';
 import { loadIndicatorRegistry } from '../registry/indicators.js';
 import { loadGroupings } from '../registry/groupings.js';
 import { tableToCsv, tableToMarkdown, type ReportTable } from '../table/report-table.js';
 import { tablesToXlsx } from '../report/xlsx.js';
 import { UserInputError } from '../util/errors.js';
-import { STORE_FLAG, dataSourceFromFlags } from './data-source.js';
+import { SOURCE_FLAG, STORE_FLAG, dataSourceFromFlags } from './data-source.js';
 import { commaList, integer, repeatable } from './options.js';
 
 
@@ -27,9 +27,10 @@ export function registerIdiCommand(program: Command): void {
     .option('--data <file>', 'read these files instead of the bundled data (repeatable)', repeatable)
     .option('--extra-data <file>', 'add these files to the bundled data, their values first (repeatable): e.g. bandwidth or households with a computer', repeatable)
     .option(...STORE_FLAG)
+    .option(SOURCE_FLAG[0], SOURCE_FLAG[1], commaList)
     .option('--as-of <date>', 'the data the store held on this date (YYYY-MM-DD or an ISO date-time): reproduces an earlier publication')
     .option('--previous', 'also compute the previous year with the same methodology, with rank and score changes')
-    .option('--groups <ids>', 'group aggregates for these groupings (comma-separated: itu-region, income, ldc, lldc, sids, world, or any grouping id)', commaList)
+    .option('--groups <ids>', 'group aggregates for these groupings (comma-separated: itu-region, income, ldc, lldc, sids, world, or any grouping id; "methodology": the methodology\'s own group figures, e.g. ITU\'s Annex 4 for idi-2024)', commaList)
     .option('--balanced', 'with --groups and --previous: only economies ranked in both years')
     .option('--universe <which>', '"all" ranks every economy with enough data, instead of the methodology\'s universe')
     .addOption(new Option('--format <format>', 'output format').choices(['csv', 'json', 'md', 'xlsx']).default('csv'))
@@ -40,6 +41,9 @@ export function registerIdiCommand(program: Command): void {
       const m = loadMethodology(o.methodology, registry);
       for (const u of m.unverified) process.stderr.write(`warning: ${m.spec.id}${u.path} is unverified: ${u.reason}\n`);
       const groupings = loadGroupings();
+      const own = (o.groups as string[] | undefined)?.includes('methodology') ? m.spec.groups : undefined;
+      if (o.groups && (o.groups as string[]).includes('methodology') && !own) throw new UserInputError(`--groups methodology: ${m.spec.id} declares no group figures; name the groupings`, { code: 'invalid-option', field: 'groups', value: 'methodology' });
+      if (own) o.groups = [...new Set((o.groups as string[]).flatMap((g) => (g === 'methodology' ? own.groupings : [g])))];
       if (o.groups) for (const g of o.groups as string[]) if (!['itu-region', 'income', 'wb-income', 'world'].includes(g.toLowerCase())) groupings.get(g);
       const run = await runIndex({ methodology: m, year: o.year, source: dataSourceFromFlags(o), previous: o.previous, universe: o.universe }, { indicators: registry, groupings });
       if (o.year === 'latest') process.stderr.write(`note: latest year with enough data: ${run.year}\n`);
@@ -50,14 +54,14 @@ export function registerIdiCommand(program: Command): void {
       if (result.coverage.ranked === 0) process.stderr.write(`warning: no economy could be ranked for ${o.year}\n`);
 
       const tables: ReportTable[] = [rankingTable(result, !!o.previous)];
-      if (o.groups) tables.push(groupTable(result, o.groups, groupings, populationOf(table, o.year), o.balanced && result.previousResult ? result.previousResult : undefined));
+      if (o.groups) tables.push(groupTable(result, o.groups, groupings, populationOf(table, o.year), o.balanced && result.previousResult ? result.previousResult : undefined, own?.statistics));
       const main = o.groups && o.format !== 'xlsx' ? tables[1] : tables[0];
       let output: string | Uint8Array;
       switch (o.format) {
         case 'json': {
           const { previousResult, ...rest } = result;
           void previousResult;
-          output = JSON.stringify({ ...rest, ...(o.groups ? { groups: tables[1].rows } : {}) }, null, 2) + '\n';
+          output = JSON.stringify({ ...(resultForOutput(rest) as object), ...(o.groups ? { groups: tables[1].rows } : {}) }, null, 2) + '\n';
           break;
         }
         case 'md': output = tables.map(tableToMarkdown).join('\n'); break;
@@ -99,9 +103,11 @@ function registerSensitivityCommand(idi: Command): void {
     .option('--normalisations <list>', 'normalisation alternatives (comma-separated; "methodology" = as published)', commaList, undefined)
     .option('--no-imputation-factor', 'do not vary imputation (with / without)')
     .option('--no-drop', 'do not drop one indicator at a time')
+    .option('--ranks', 'for an unranked methodology (idi-2023/2024/2025): rank intervals instead of score intervals, labelled as ours (the publisher does not rank)')
     .option('--data <file>', 'read these files instead of the bundled data (repeatable)', repeatable)
     .option('--extra-data <file>', 'add these files to the bundled data (repeatable)', repeatable)
     .option(...STORE_FLAG)
+    .option(SOURCE_FLAG[0], SOURCE_FLAG[1], commaList)
     .option('--as-of <date>', 'the data the store held on this date (YYYY-MM-DD or an ISO date-time)')
     .addOption(new Option('--format <format>', 'output format').choices(['csv', 'json']).default('csv'))
     .option('--out <file>', 'write to a file instead of standard output')
@@ -111,14 +117,17 @@ function registerSensitivityCommand(idi: Command): void {
       const options = {
         draws: o.draws, seed: o.seed, workers: o.workers, weightMode: o.weights, concentration: o.concentration, band: o.band,
         normalisations: o.normalisations ?? SENSITIVITY_DEFAULTS.normalisations, imputation: o.imputationFactor, dropOne: o.drop,
+        measure: (o.ranks || m.spec.ranked !== false ? 'rank' : 'score') as 'rank' | 'score',
       };
       checkSensitivityOptions(options);
+      if (options.measure === 'score' && o.workers > 1) process.stderr.write('note: score intervals run on one thread (--workers applies to rank intervals)\n');
+      if (o.ranks && m.spec.ranked === false) process.stderr.write(`note: ${m.spec.id} reports scores only; these rank intervals are ours, not the publisher's\n`);
       const run = await runIndex({ methodology: m, year: o.year, source: dataSourceFromFlags(o) }, { indicators: registry, groupings: loadGroupings() });
       const bar = progressBar(`sensitivity ${m.spec.id} ${run.year}`, 0);
       const started = Date.now();
       const result = await sensitivityOfRun(run, { ...options, onProgress: (done, total) => bar(done, total) });
       bar.finish();
-      process.stderr.write(`${result.scenarios.toLocaleString('en')} scenarios (N = ${result.draws}, ${result.factors.length} factors) in ${((Date.now() - started) / 1000).toFixed(1)} s; mean Sobol indices over economies:\n` +
+      process.stderr.write(`${result.scenarios.toLocaleString('en')} scenarios (N = ${result.draws}, ${result.factors.length} factors) in ${((Date.now() - started) / 1000).toFixed(1)} s; mean Sobol indices (on the ${result.measure}s) over economies:\n` +
         result.factors.map((f) => `  ${f.name.padEnd(24)} first-order ${f.meanFirstOrder.toFixed(3)}  total ${f.meanTotal.toFixed(3)}`).join('\n') + '\n');
       const { names: _names, ...rest } = result;
       void _names;

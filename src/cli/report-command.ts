@@ -3,8 +3,8 @@ import { Option, type Command } from 'commander';
 import { LANGUAGES } from '../registry/economies.js';
 import { buildReport } from '../report/build.js';
 import { progressBar } from './progress.js';
-import { integer, repeatable } from './options.js';
-import { STORE_FLAG, dataSourceFromFlags } from './data-source.js';
+import { commaList, integer, repeatable } from './options.js';
+import { SOURCE_FLAG, STORE_FLAG, dataSourceFromFlags } from './data-source.js';
 
 
 export function registerReportCommand(program: Command): void {
@@ -16,6 +16,7 @@ export function registerReportCommand(program: Command): void {
     .option('--data <file>', 'read these files instead of the bundled data (repeatable)', repeatable)
     .option('--extra-data <file>', 'add these files to the bundled data, their values first (repeatable)', repeatable)
     .option(...STORE_FLAG)
+    .option(SOURCE_FLAG[0], SOURCE_FLAG[1], commaList)
     .option('--as-of <date>', 'the data the store held on this date (YYYY-MM-DD or an ISO date-time)')
     .addOption(new Option('--lang <lang>', 'language of economy names').choices([...LANGUAGES]).default('en'))
     .option('--sensitivity-draws <n>', 'base sample N of the sensitivity analysis of the ranks (rank-interval chart and table); 0 = none', integer('--sensitivity-draws', 0, 20_000), 1000)
@@ -43,11 +44,13 @@ export function registerReportCommand(program: Command): void {
         `MIS ${s.edition} regenerated in ${result.dir}`,
         `  methodology     ${s.methodology} (data year ${s.dataYear}, previous ${s.previousYear}, prices ${s.priceYear}; names: ${s.lang})`,
         `  data vintage    ${s.vintage}`,
-        `  economies       ${s.economiesRanked} ranked in ${s.dataYear} (${s.notRanked} not ranked), ${s.economiesRankedPrevious} in ${s.previousYear}`,
+        s.ranked
+          ? `  economies       ${s.economiesRanked} ranked in ${s.dataYear} (${s.notRanked} not ranked), ${s.economiesRankedPrevious} in ${s.previousYear}`
+          : `  economies       ${s.economiesRanked} with a score in ${s.dataYear} (${s.notRanked} without: too little official data), ${s.economiesRankedPrevious} in ${s.previousYear}; scores only, not ranked`,
         `  baskets         ${s.baskets.length}${s.baskets.length ? `: ${s.baskets.join(', ')}` : ''}`,
         `  tables written  ${s.tables.length} (x CSV, Markdown, HTML) + mis-${s.edition}.xlsx (${s.tables.length} sheets)`,
         `  charts          ${s.charts.length} SVG: ${s.charts.join(', ')}`,
-        `  sensitivity     ${s.sensitivity ? `N = ${s.sensitivity.draws}, ${s.sensitivity.scenarios} scenarios, seed ${s.sensitivity.seed}; largest mean total Sobol index: ${[...s.sensitivity.factors].sort((a, b) => b.meanTotal - a.meanTotal).slice(0, 2).map((f) => `${f.name} ${f.meanTotal.toFixed(2)}`).join(', ')}` : 'none (--sensitivity-draws 0)'}`,
+        `  sensitivity     ${s.sensitivity ? `N = ${s.sensitivity.draws}, ${s.sensitivity.scenarios} scenarios, seed ${s.sensitivity.seed}; largest mean total Sobol index: ${[...s.sensitivity.factors].sort((a, b) => b.meanTotal - a.meanTotal).slice(0, 2).map((f) => `${f.name} ${f.meanTotal.toFixed(2)}`).join(', ')}` : s.ranked ? 'none (--sensitivity-draws 0)' : 'none (scores only: no rank intervals; score intervals are not implemented yet)'}`,
         `  files           ${result.files.length}; open ${result.dir}/index.html`,
         `  time            ${s.seconds.toFixed(1)} s`,
       ].join('\n') + '\n');

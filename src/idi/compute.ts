@@ -17,25 +17,29 @@ export interface IndicatorCell {
   imputation?: ImputationRecord;
   /** The formula, when the value was derived from other indicators rather than reported. */
   derived?: string;
+  /** The value is an estimate (its note starts with the methodology's `coverage.notOfficialNote`): it does not count for inclusion. */
+  estimate?: true;
 }
 
 export interface EconomyResult {
   economy: string;
   name: string;
+  /** The economy has an index value (for a ranked index: it is ranked). */
   ranked: boolean;
   /** Why an economy is not ranked. */
   reason?: string;
   score: number | null;
-  rank: number | null;
+  /** Absent for an unranked methodology (`ranked: false`), as are componentRanks and the previous rank. */
+  rank?: number | null;
   /** Node scores on the methodology's scale, by node id. */
   components: Record<string, number | null>;
-  componentRanks: Record<string, number | null>;
+  componentRanks?: Record<string, number | null>;
   indicators: Record<string, IndicatorCell>;
   /** Inputs filled by an imputation method (not counting the methodology's own look-back). */
   imputed: number;
   /** Nodes whose weights were renormalised over the children this economy has. */
   renormalised: string[];
-  previous?: { score: number | null; rank: number | null; scoreChange: number | null; rankChange: number | null };
+  previous?: { score: number | null; rank?: number | null; scoreChange: number | null; rankChange?: number | null };
 }
 
 export interface IndicatorCoverage {
@@ -48,7 +52,9 @@ export interface IndicatorCoverage {
 }
 
 export interface IndexResult {
-  methodology: { id: string; name: string; source: string; scale: number; file: string; unverified: Array<{ path: string; reason: string }> };
+  methodology: { id: string; name: string; source: string; scale: number; file: string; unverified: Array<{ path: string; reason: string }>;
+    /** false: scores only, no ranks (the economies are in descending order of score). */
+    ranked: boolean };
   year: number;
   /** Where this computation departs from the published method, in words. */
   departures: string[];
@@ -67,6 +73,9 @@ export interface IndexOptions {
   indicators?: IndicatorRegistry;
   groupings?: Groupings;
 }
+
+/** Whether a methodology ranks its economies (ITU's IDI from 2023 does not: Resolution 131). */
+export const isRanked = (m: CompiledMethodology): boolean => m.spec.ranked !== false;
 
 /** The economies a methodology ranks: those in any group of its `universe` groupings, else all. */
 export function indexUniverse(m: CompiledMethodology, groupings: Groupings, all: readonly string[]): string[] {
@@ -128,17 +137,18 @@ export function computeIndex(opts: IndexOptions): IndexResult & { previousResult
   return withPrevious(result, computeYear(opts, opts.year - 1));
 }
 
-/** A year's result with the previous year's scores and ranks and the changes (positive rank change = moved up). */
+/**
+ * A year's result with the previous year's scores and ranks and the changes (positive rank change = moved up);
+ * for an unranked methodology, the previous score and the score change only.
+ */
 export function withPrevious(result: IndexResult, prev: IndexResult): IndexResult & { previousResult: IndexResult } {
   const prevBy = new Map(prev.economies.map((e) => [e.economy, e]));
+  const ranks = result.methodology.ranked;
   for (const e of result.economies) {
     const p = prevBy.get(e.economy);
-    const score = p?.ranked ? p.score : null, rank = p?.ranked ? p.rank : null;
-    e.previous = {
-      score, rank,
-      scoreChange: e.ranked && score !== null && e.score !== null ? e.score - score : null,
-      rankChange: e.ranked && rank !== null && e.rank !== null ? rank - e.rank : null,
-    };
+    const score = p?.ranked ? p.score : null, rank = p?.ranked ? p.rank ?? null : null;
+    const scoreChange = e.ranked && score !== null && e.score !== null ? e.score - score : null;
+    e.previous = ranks ? { score, rank, scoreChange, rankChange: e.ranked && rank !== null && e.rank != null ? rank - e.rank : null } : { score, scoreChange };
   }
   return { ...result, previousResult: prev };
 }
@@ -170,7 +180,7 @@ export function prepareYear(opts: IndexOptions, year: number): PreparedYear {
   const latestWithin = cov.latestWithin ?? 0;
   const reach = Math.max(latestWithin, ...(m.spec.imputation ?? []).map((s) => imputationByName(s.method)!.reach(s)));
   const derivations = m.indicators.map((id) => registry.derived(id)).filter((d) => d !== undefined);
-  const panel: Panel = buildPanel(opts.table, economies, requiredIndicators(m, registry), year - reach, year + reach);
+  const panel: Panel = buildPanel(opts.table, economies, requiredIndicators(m, registry), year - reach, year + reach, cov.notOfficialNote);
   for (const d of derivations) fillDerived(panel, d!.def.id, d!.formula);
   const matrix = yearMatrix(panel, year, latestWithin);
   const nE = economies.length, L = m.firstNode, N = m.parent.length;
@@ -184,8 +194,12 @@ export function prepareYear(opts: IndexOptions, year: number): PreparedYear {
   }
   const nDropped = dropped.reduce((a, b) => a + b, 0);
   const minIndicators = Math.max(0, (cov.minIndicators ?? 0) - nDropped);
+  // Official values only count for inclusion (an estimate enters the score but does not admit an economy).
   const reported = new Int32Array(nE);
-  for (let k = 0; k < L; k++) if (!dropped[k]) for (let e = 0; e < nE; e++) if (matrix.status[k * nE + e] <= CELL.earlier) reported[e]++;
+  for (let k = 0; k < L; k++) if (!dropped[k]) for (let e = 0; e < nE; e++) {
+    const cell = k * nE + e;
+    if (matrix.status[cell] <= CELL.earlier && !panel.estimated[panelIndex(panel, k, matrix.yearUsed[cell], e)]) reported[e]++;
+  }
   const active = Uint8Array.from(reported, (n) => (n >= Math.max(1, minIndicators) ? 1 : 0));
 
   const valuesBeforeImputation = matrix.values.slice(0, L * nE);
@@ -221,6 +235,7 @@ export function computePrepared(opts: Omit<IndexOptions, 'year'>, prepared: Prep
   const { year, economies, panel, matrix, dropped, reported, active, minIndicators, latestWithin, weights } = prepared;
   const nE = economies.length, L = m.firstNode, N = m.parent.length;
   const nDropped = dropped.reduce((a, b) => a + b, 0);
+  const ranks0 = isRanked(m);
   const { scores, ranks } = runKernel({
     m, values: matrix.values.subarray(0, L * nE), columns: nE, sliceLength: nE, include: active, weights,
     renormalise: (cov.missingIndicator ?? 'renormalise') === 'renormalise',
@@ -240,6 +255,7 @@ export function computePrepared(opts: Omit<IndexOptions, 'year'>, prepared: Prep
       components[m.ids[j]] = Number.isFinite(s) && active[e] ? s * m.spec.scale : null;
       componentRanks[m.ids[j]] = ranks[(j - L) * nE + e] || null;
     }
+    const official = cov.notOfficialNote ? 'with official values (not estimates)' : 'reported';
     const indicators: Record<string, IndicatorCell> = {};
     let imputed = 0;
     for (let k = 0; k < L; k++) {
@@ -250,6 +266,7 @@ export function computePrepared(opts: Omit<IndexOptions, 'year'>, prepared: Prep
         year: st === CELL.missing ? null : matrix.yearUsed[cell],
         status: dropped[k] ? 'dropped' : CELL_NAMES[st],
         ...(st <= CELL.earlier && panel.derived[panelIndex(panel, k, matrix.yearUsed[cell], e)] ? { derived: registry.get(m.ids[k]).derived!.formula } : {}),
+        ...(st <= CELL.earlier && panel.estimated[panelIndex(panel, k, matrix.yearUsed[cell], e)] ? { estimate: true as const } : {}),
         normalised: Number.isFinite(scores[k * nE + e]) ? scores[k * nE + e] : null,
         ...(matrix.records.has(cell) ? { imputation: matrix.records.get(cell) } : {}),
       };
@@ -257,16 +274,18 @@ export function computePrepared(opts: Omit<IndexOptions, 'year'>, prepared: Prep
     const renormalised = active[e] ? renormalisedNodes(m, weights, scores, e, nE) : [];
     out.push({
       economy: economies[e], name: economiesReg.name(economies[e]), ranked,
-      ...(ranked ? {} : { reason: active[e] ? 'no index value after imputation' : `${reported[e]} of ${L - nDropped} indicators reported within ${latestWithin} year(s) of ${year}; the methodology needs ${minIndicators}` }),
+      ...(ranked ? {} : { reason: active[e] ? 'no index value after imputation' : `${reported[e]} of ${L - nDropped} indicators ${official} within ${latestWithin} year(s) of ${year}; the methodology needs ${minIndicators}` }),
       score: ranked ? score * m.spec.scale : null,
-      rank: ranked ? ranks[(root - L) * nE + e] : null,
-      components, componentRanks, indicators, imputed, renormalised,
+      ...(ranks0 ? { rank: ranked ? ranks[(root - L) * nE + e] : null } : {}),
+      components, ...(ranks0 ? { componentRanks } : {}), indicators, imputed, renormalised,
     });
   }
-  out.sort((a, b) => (a.rank ?? Infinity) - (b.rank ?? Infinity) || a.economy.localeCompare(b.economy));
+  // Ranked: by rank; unranked: by descending unrounded score (ties and unscored by code).
+  if (ranks0) out.sort((a, b) => (a.rank ?? Infinity) - (b.rank ?? Infinity) || a.economy.localeCompare(b.economy));
+  else out.sort((a, b) => (b.score ?? -Infinity) - (a.score ?? -Infinity) || a.economy.localeCompare(b.economy));
 
   const result: IndexResult = {
-    methodology: { id: m.spec.id, name: m.spec.name, source: m.spec.source, scale: m.spec.scale, file: m.file, unverified: m.unverified },
+    methodology: { id: m.spec.id, name: m.spec.name, source: m.spec.source, scale: m.spec.scale, file: m.file, unverified: m.unverified, ranked: ranks0 },
     year, componentIds, economies: out,
     departures: departures(m, dropped, latestWithin, year, out),
     coverage: {
@@ -308,6 +327,8 @@ function departures(m: CompiledMethodology, dropped: Uint8Array, latestWithin: n
   const renorm = out.filter((e) => e.ranked && e.renormalised.length > 0).length;
   if (renorm > 0) d.push(`${renorm} ranked economies lack an input that no imputation method could fill; their nodes were averaged over the inputs they have`);
   if (m.unverified.length) d.push(`${m.unverified.length} methodology value(s) are unverified (not in our sources): ${m.unverified.map((u) => u.path).join(', ')}`);
-  if ((m.spec.imputation ?? []).length) d.push('imputation follows the methods MIS Annex 1 names, with parameters of ours (the methodology file gives each method and its source)');
+  if ((m.spec.imputation ?? []).length) d.push(isRanked(m)
+    ? 'imputation follows the methods MIS Annex 1 names, with parameters of ours (the methodology file gives each method and its source)'
+    : 'imputation: the publisher\'s algorithm is not in our sources; the methodology file\'s methods (each with its source) fill the missing cells, each marked');
   return d;
 }

@@ -1,5 +1,5 @@
 import type { CompiledMethodology } from './methodology.js';
-import { isFixedNormalisation, normalisationByCode, type FixedNormalisation } from './normalisations/index.js';
+import { isFixedNormalisation, normalisationByCode, transformFlags, type FixedNormalisation } from './normalisations/index.js';
 
 /**
  * The aggregation of one methodology compiled to a function: for each column, every node's weighted mean of
@@ -72,7 +72,7 @@ function generate(m: CompiledMethodology, renormalise: boolean, keepAll: boolean
     else if (e < L) {
       // The method's own statements, the same the kernel's leaf loop is generated from.
       body.push(`v = r[x${e} + i];`);
-      body.push((normalisationByCode(m.method[e]) as FixedNormalisation).statements({ log: m.logScale[e] === 1, direction: m.direction[e] }, `p${e}`, `q${e}`));
+      body.push((normalisationByCode(m.method[e]) as FixedNormalisation).statements({ ...transformFlags(m.logScale[e]), direction: m.direction[e] }, `p${e}`, `q${e}`));
       if (keepAll) body.push(`out[o${e} + i] = v;`);
     } else {
       const mean = `s${e} === 0${renormalise ? '' : ` || m${e} === 1`} ? NaN : a${e} / s${e}`;

@@ -1,6 +1,6 @@
 import type { CompiledMethodology } from './methodology.js';
 import { aggregateColumns } from './fused.js';
-import { NORMALISATIONS, isFixedNormalisation, normalisationByCode, type FixedNormalisation } from './normalisations/index.js';
+import { NORMALISATIONS, isFixedNormalisation, normalisationByCode, transformFlags, type FixedNormalisation } from './normalisations/index.js';
 import { sortDescending } from './sort.js';
 
 /**
@@ -136,7 +136,7 @@ function normaliseLeaf(method: number, m: CompiledMethodology, k: number, values
   out: Float64Array, obase: number, count: number, S: number, include: Uint8Array, col0: number): void {
   const nm = normalisationByCode(method);
   if (nm.kind === 'fixed') {
-    fixedLoop(method, nm, m.logScale[k] === 1, m.direction[k])(values, vbase, out, obase, count, m.p1[k], m.p2[k] - m.p1[k]);
+    fixedLoop(method, nm, m.logScale[k], m.direction[k])(values, vbase, out, obase, count, m.p1[k], m.p2[k] - m.p1[k]);
     return;
   }
   for (let s = 0; s < count; s += S) nm.slice(m.direction[k], values, vbase + s, out, obase + s, col0 < 0 ? 0 : col0 + s, S, include);
@@ -146,11 +146,11 @@ type FixedLoop = (values: Float64Array, vbase: number, out: Float64Array, obase:
 const fixedLoops = new Map<string, FixedLoop>();
 
 /** The loop of a fixed-parameter method, generated from the method's own statements (the ones the compiled aggregation inlines). */
-function fixedLoop(code: number, nm: FixedNormalisation, log: boolean, direction: number): FixedLoop {
-  const key = `${code}:${log ? 1 : 0}:${direction < 0 ? -1 : 1}`;
+function fixedLoop(code: number, nm: FixedNormalisation, transform: number, direction: number): FixedLoop {
+  const key = `${code}:${transform}:${direction < 0 ? -1 : 1}`;
   let fn = fixedLoops.get(key);
   if (!fn) {
-    const body = nm.statements({ log, direction }, 'p', 'q');
+    const body = nm.statements({ ...transformFlags(transform), direction }, 'p', 'q');
     fn = new Function('values', 'vbase', 'out', 'obase', 'count', 'p', 'q',
       `"use strict";\nfor (let i = 0; i < count; i++) { let v = values[vbase + i]; ${body} out[obase + i] = v; }`) as FixedLoop;
     fixedLoops.set(key, fn);

@@ -18,6 +18,8 @@ export interface Normalise extends Provenance {
   upper?: number;
   direction?: 1 | -1;
   log?: boolean;
+  /** Goalposts on ln(x + 1) of the value and of both bounds. */
+  transform?: 'ln1p';
 }
 export interface LeafSpec extends Provenance { indicator: string; weight: number; normalise: Normalise }
 export interface NodeSpec extends Provenance { id: string; name: string; weight: number; aggregation?: 'arithmetic' | 'geometric'; components: ComponentSpec[] }
@@ -32,16 +34,26 @@ export interface MethodologySpec extends Provenance {
   edition?: number;
   defaultDataYear?: number;
   scale: number;
+  /** false: the index reports scores only, no ranks in any output (ITU's IDI from 2023, Resolution 131); default true. */
+  ranked?: boolean;
   /** The economies the index ranks: those with a group in any of these groupings (default: every economy). */
   universe?: Provenance & { anyGroupOf: string[] };
-  coverage?: Provenance & { minIndicators?: number; latestWithin?: number; missingIndicator?: 'renormalise' | 'exclude' };
+  coverage?: Provenance & {
+    minIndicators?: number;
+    latestWithin?: number;
+    /** A value whose note starts with this (case-insensitive) is an estimate: it does not count towards minIndicators. */
+    notOfficialNote?: string;
+    missingIndicator?: 'renormalise' | 'exclude';
+  };
   imputation?: ImputationSpec[];
+  /** The methodology's own group figures: which groupings (ids, or "world") and which unweighted statistics (`--groups methodology`). */
+  groups?: Provenance & { groupings: string[]; statistics: Array<'count' | 'mean' | 'median' | 'min' | 'max'> };
   components: ComponentSpec[];
 }
 
 export { NORMALISATION_CODES } from './kernel.js';
 import { imputationByName, imputationSchema, type ImputationStep } from './imputation/index.js';
-import { normalisationByCode, normalisationCodeOf, normaliseSchema, type NormaliseSpec } from './normalisations/index.js';
+import { normalisationByCode, normalisationCodeOf, normaliseSchema, transformCode, type NormaliseSpec } from './normalisations/index.js';
 
 /**
  * A methodology compiled for the kernel: leaves first (in tree order), then the internal nodes in
@@ -53,7 +65,7 @@ export interface CompiledMethodology {
   file: string;
   /** Registry ids of the leaves, in kernel order. */
   indicators: string[];
-  /** Per leaf: method code and parameters (p1, p2 as the method needs them; direction; log flag). */
+  /** Per leaf: method code and parameters (p1, p2 as the method needs them; direction; transform code: 0 none, 1 log10, 2 ln(x + 1)). */
   method: Uint8Array;
   p1: Float64Array;
   p2: Float64Array;
@@ -125,6 +137,7 @@ export function compileMethodology(doc: unknown, file: string, indicators: Indic
     if (p?.unverified) unverified.push({ path, reason: p.reason ?? '(no reason given)' });
   };
   note('/coverage', spec.coverage);
+  note('/groups', spec.groups);
   spec.imputation?.forEach((m, k) => {
     note(`/imputation/${k}`, m);
     for (const key of imputationByName(m.method)!.indicatorFields) {
@@ -179,7 +192,7 @@ export function compileMethodology(doc: unknown, file: string, indicators: Indic
     const leaf = normalisationByCode(method[k]).parameters(n as NormaliseSpec);
     p1[k] = leaf.p1;
     p2[k] = leaf.p2;
-    logScale[k] = leaf.log ? 1 : 0;
+    logScale[k] = transformCode(leaf);
     direction[k] = leaf.direction;
   });
   nodes.forEach((n, j) => {

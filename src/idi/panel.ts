@@ -15,15 +15,23 @@ export interface Panel {
   values: Float64Array;
   /** 1 where the value was computed from a derived indicator's formula (not reported). */
   derived: Uint8Array;
+  /** 1 where the observation's note marks it as an estimate (`estimateNote`), not an official value. */
+  estimated: Uint8Array;
 }
 
 export function panelIndex(p: Panel, indicator: number, year: number, economy: number): number {
   return (indicator * p.nYears + (year - p.firstYear)) * p.economies.length + economy;
 }
 
-export function buildPanel(table: Table, economies: readonly string[], indicators: readonly string[], firstYear: number, lastYear: number): Panel {
+/**
+ * `estimateNote`: observations whose note starts with it (case-insensitive; e.g. "ITU estimate") are marked in
+ * `estimated` (an inclusion rule may count official values only).
+ */
+export function buildPanel(table: Table, economies: readonly string[], indicators: readonly string[], firstYear: number, lastYear: number, estimateNote?: string): Panel {
   const nE = economies.length, nI = indicators.length, nY = lastYear - firstYear + 1;
   const values = new Float64Array(nI * nY * nE).fill(NaN);
+  const estimated = new Uint8Array(values.length);
+  const noteCol = estimateNote ? table.getChild('note') : null, prefix = estimateNote?.toLowerCase();
   const econIndex = new Map(economies.map((e, k) => [e, k]));
   const indIndex = new Map(indicators.map((id, k) => [id, k]));
   const econCol = table.getChild('economy'), indCol = table.getChild('indicator'), yearCol = table.getChild('year'), valueCol = table.getChild('value');
@@ -38,13 +46,19 @@ export function buildPanel(table: Table, economies: readonly string[], indicator
     const eMap = Int32Array.from(dictionaryStrings(ed), (s) => econIndex.get(s) ?? -1);
     const iMap = Int32Array.from(dictionaryStrings(id), (s) => indIndex.get(s) ?? -1);
     const years = columnValues(yearCol.data[b]) as Int16Array, vals = columnValues(valueCol.data[b]) as Float64Array;
+    // Notes are a dictionary too: the estimate test runs once per distinct note, then per row on its code (-1 = null).
+    const nd = noteCol?.data[b];
+    const nCodes = nd ? dictionaryCodes(nd) : undefined, nValid = nd?.nullBitmap && nd.nullCount > 0 ? nd : undefined;
+    const isEstimate = nd ? Uint8Array.from(dictionaryStrings(nd), (s) => (s && s.toLowerCase().startsWith(prefix!) ? 1 : 0)) : undefined;
     for (let r = 0; r < n; r++) {
       const e = eMap[eCodes[r]], i = iMap[iCodes[r]], y = years[r] - firstYear;
       if (e < 0 || i < 0 || y < 0 || y >= nY) continue;
-      values[(i * nY + y) * nE + e] = vals[r];
+      const at = (i * nY + y) * nE + e;
+      values[at] = vals[r];
+      if (isEstimate && (!nValid || nValid.getValid(r)) && isEstimate[nCodes![r]] === 1) estimated[at] = 1;
     }
   }
-  return { economies: [...economies], indicators: [...indicators], firstYear, nYears: nY, values, derived: new Uint8Array(values.length) };
+  return { economies: [...economies], indicators: [...indicators], firstYear, nYears: nY, values, derived: new Uint8Array(values.length), estimated };
 }
 
 /** The typed array behind one batch of a column (dictionary codes for dictionary columns), offset applied. */

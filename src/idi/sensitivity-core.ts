@@ -70,10 +70,30 @@ export function prepareScenarios(setup: ScenarioSetup): PreparedScenarios {
  */
 export function scenarioRanks(input: ScenarioSetup | PreparedScenarios, u: Float64Array, from: number, to: number,
   out?: Int32Array, outBase = 0, batch = 512): Int32Array {
+  const nE = 'bank' in input ? input.setup.economies : input.economies;
+  const o = out ?? new Int32Array((to - from) * nE);
+  runScenarios(input, u, from, to, batch, (_scores, ranks, at) => o.set(ranks, outBase + at));
+  return o;
+}
+
+/**
+ * Index scores (0..1, before the scale; NaN = no score) for scenarios [from, to): like scenarioRanks, for an
+ * unranked index whose uncertainty is reported as score intervals. scores[(s - from) * economies + e].
+ */
+export function scenarioScores(input: ScenarioSetup | PreparedScenarios, u: Float64Array, from: number, to: number,
+  out?: Float64Array, outBase = 0, batch = 512): Float64Array {
+  const nE = 'bank' in input ? input.setup.economies : input.economies;
+  const o = out ?? new Float64Array((to - from) * nE);
+  runScenarios(input, u, from, to, batch, (scores, _ranks, at) => o.set(scores, outBase + at));
+  return o;
+}
+
+/** The scenario loop: each batch's index scores and ranks go to `sink` (at = offset of the batch's first scenario row, in values). */
+function runScenarios(input: ScenarioSetup | PreparedScenarios, u: Float64Array, from: number, to: number, batch: number,
+  sink: (scores: Float64Array, ranks: Int32Array, at: number) => void): void {
   const prepared = 'bank' in input ? input : prepareScenarios(input);
   const { setup, children, alternatives, bank } = prepared;
   const { m, economies: nE, factors } = setup;
-  out ??= new Int32Array((to - from) * nE);
   const L = m.firstNode, N = m.parent.length, d = factors.length;
   for (let b0 = from; b0 < to; b0 += batch) {
     const b1 = Math.min(to, b0 + batch), K = b1 - b0;
@@ -101,10 +121,9 @@ export function scenarioRanks(input: ScenarioSetup | PreparedScenarios, u: Float
       for (let e = L; e < N; e++) if (w[e] > 0 && children[e].every((c) => w[c] === 0)) w[e] = 0;
       sliceOffset[s] = (source * alternatives.length + alternative) * L * nE;
     }
-    const { ranks } = runKernel({ m, prenormalised: { bank, sliceOffset }, columns: K * nE, sliceLength: nE, include: setup.active, sliceWeights, renormalise: setup.renormalise, rank: 'root', keep: 'root' });
-    out.set(ranks, outBase + (b0 - from) * nE);
+    const { scores, ranks } = runKernel({ m, prenormalised: { bank, sliceOffset }, columns: K * nE, sliceLength: nE, include: setup.active, sliceWeights, renormalise: setup.renormalise, rank: 'root', keep: 'root' });
+    sink(scores, ranks, (b0 - from) * nE);
   }
-  return out;
 }
 
 /** The children weights of one node for a scenario: Dirichlet around the methodology's, or a uniform band. */

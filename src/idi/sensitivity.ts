@@ -3,7 +3,7 @@ import { UserInputError, invalidOption } from '../util/errors.js';
 import type { PreparedYear } from './compute.js';
 import { normalisationNames } from './normalisations/index.js';
 import type { CompiledMethodology } from './methodology.js';
-import { childrenOf, normalisationCode, prepareScenarios, scenarioRanks, type Factor, type ScenarioSetup } from './sensitivity-core.js';
+import { childrenOf, normalisationCode, prepareScenarios, scenarioRanks, scenarioScores, type Factor, type ScenarioSetup } from './sensitivity-core.js';
 import { ScenarioPool } from './sensitivity-pool.js';
 
 /**
@@ -28,6 +28,24 @@ export interface SensitivityOptions {
   onProgress?: (done: number, total: number) => void;
   /** A pool of worker threads to run on (kept by the caller, e.g. the server); else `workers` threads are started for this analysis. */
   pool?: ScenarioPool;
+  /**
+   * What the analysis is about: the index's ranks, or its scores (intervals of the score). Default: ranks for a
+   * ranked methodology, scores for an unranked one (ITU's IDI from 2023); ranks of an unranked index only when
+   * asked, and then labelled as ours (`ranksAreOurs`). Scores run on this thread (the worker pool ranks).
+   */
+  measure?: 'rank' | 'score';
+}
+
+/** Per economy, for an analysis of the scores: the score as published, the median and 5th-95th percentile interval, the standard deviation, Sobol indices on the score. */
+export interface EconomyScoreSensitivity {
+  economy: string;
+  score: number | null;
+  medianScore: number;
+  p05: number;
+  p95: number;
+  sd: number;
+  firstOrder: Record<string, number>;
+  total: Record<string, number>;
 }
 
 export interface EconomySensitivity {
@@ -43,16 +61,24 @@ export interface EconomySensitivity {
   total: Record<string, number>;
 }
 
-export interface SensitivityResult {
+interface SensitivityBase {
   year: number;
   draws: number;
   seed: number;
   scenarios: number;
   factors: Array<{ name: string; kind: Factor['kind']; meanFirstOrder: number; meanTotal: number }>;
-  economies: EconomySensitivity[];
 }
+export type SensitivityResult = SensitivityBase & (
+  | { measure: 'rank'; economies: EconomySensitivity[]; /** Ranks of an index its publisher does not rank: ours, not the publisher's. */ ranksAreOurs?: true }
+  | { measure: 'score'; economies: EconomyScoreSensitivity[] }
+);
 
-export async function runSensitivity(m: CompiledMethodology, prepared: PreparedYear, referenceRanks: Map<string, number | null>, o: SensitivityOptions): Promise<SensitivityResult> {
+/** The measure of an analysis: the one asked for, else the methodology's (ranks, or scores for an unranked index). */
+export const sensitivityMeasure = (m: CompiledMethodology, o: Pick<SensitivityOptions, 'measure'>): 'rank' | 'score' => o.measure ?? (m.spec.ranked === false ? 'score' : 'rank');
+
+/** `reference`: per economy the published rank (measure 'rank') or score (measure 'score'). */
+export async function runSensitivity(m: CompiledMethodology, prepared: PreparedYear, reference: Map<string, number | null>, o: SensitivityOptions): Promise<SensitivityResult> {
+  const measure = sensitivityMeasure(m, o);
   if (!(o.draws >= 2)) throw invalidOption('draws', o.draws, (n) => `${n} must be at least 2`);
   const L = m.firstNode, N = m.parent.length, nE = prepared.economies.length;
   const children = childrenOf(m);
@@ -75,8 +101,9 @@ export async function runSensitivity(m: CompiledMethodology, prepared: PreparedY
   const A = Float64Array.from({ length: Nd * d }, rand), B = Float64Array.from({ length: Nd * d }, rand);
   const S = Nd * (d + 2);
   // The ranks of every scenario are held at once (the estimators need them all).
-  const bytes = S * nE * Int32Array.BYTES_PER_ELEMENT, MAX_BYTES = 2 ** 31;
-  if (bytes > MAX_BYTES) throw invalidOption('draws', Nd, (name) => `${name} ${Nd.toLocaleString('en')}: ${S.toLocaleString('en')} scenarios x ${nE} economies need ${(bytes / 2 ** 30).toFixed(1)} GiB of ranks; at most 2 GiB, i.e. draws up to ${Math.floor(MAX_BYTES / ((d + 2) * nE * 4)).toLocaleString('en')} here`);
+  const width = measure === 'score' ? Float64Array.BYTES_PER_ELEMENT : Int32Array.BYTES_PER_ELEMENT;
+  const bytes = S * nE * width, MAX_BYTES = 2 ** 31;
+  if (bytes > MAX_BYTES) throw invalidOption('draws', Nd, (name) => `${name} ${Nd.toLocaleString('en')}: ${S.toLocaleString('en')} scenarios x ${nE} economies need ${(bytes / 2 ** 30).toFixed(1)} GiB of ${measure}s; at most 2 GiB, i.e. draws up to ${Math.floor(MAX_BYTES / ((d + 2) * nE * width)).toLocaleString('en')} here`);
   const u = new Float64Array(S * d);
   u.set(A, 0);
   u.set(B, Nd * d);
@@ -90,6 +117,13 @@ export async function runSensitivity(m: CompiledMethodology, prepared: PreparedY
     baseWeights: prepared.weights, factors, weightMode: o.weightMode, concentration: o.concentration, band: o.band, normalisations, droppable,
     renormalise: (m.spec.coverage?.missingIndicator ?? 'renormalise') === 'renormalise', seed: o.seed,
   };
+  const summary = (f: Factor, i: number, firstSum: Float64Array, totalSum: Float64Array, counted: number) =>
+    ({ name: f.name, kind: f.kind, meanFirstOrder: counted ? firstSum[i] / counted : 0, meanTotal: counted ? totalSum[i] / counted : 0 });
+  if (measure === 'score') {
+    const scores = scoreScenarios(setup, u, S, o.onProgress);
+    const { economies, firstSum, totalSum, counted } = scoreEstimates(scores, prepared, factors, Nd, m.spec.scale, reference);
+    return { year: prepared.year, draws: Nd, seed: o.seed, scenarios: S, measure, factors: factors.map((f, i) => summary(f, i, firstSum, totalSum, counted)), economies };
+  }
   const ranks = await rankScenarios(setup, u, S, { workers: Math.max(1, Math.floor(o.workers)), pool: o.pool, onProgress: o.onProgress });
 
   // Unranked in a scenario counts as the last rank, so every estimator sees a complete sample. The ranks are
@@ -139,7 +173,7 @@ export async function runSensitivity(m: CompiledMethodology, prepared: PreparedY
       }
       if (variance > 0) counted++;
       economies.push({
-        economy: prepared.economies[e], rank: referenceRanks.get(prepared.economies[e]) ?? null,
+        economy: prepared.economies[e], rank: reference.get(prepared.economies[e]) ?? null,
         medianRank: q(0.5), p05: q(0.05), p95: q(0.95), volatility: Math.sqrt(variance),
         firstOrder, total,
       });
@@ -147,10 +181,69 @@ export async function runSensitivity(m: CompiledMethodology, prepared: PreparedY
   }
   economies.sort((a, b) => (a.rank ?? Infinity) - (b.rank ?? Infinity) || a.medianRank - b.medianRank);
   return {
-    year: prepared.year, draws: Nd, seed: o.seed, scenarios: S,
-    factors: factors.map((f, i) => ({ name: f.name, kind: f.kind, meanFirstOrder: counted ? firstSum[i] / counted : 0, meanTotal: counted ? totalSum[i] / counted : 0 })),
+    year: prepared.year, draws: Nd, seed: o.seed, scenarios: S, measure,
+    ...(m.spec.ranked === false ? { ranksAreOurs: true as const } : {}),
+    factors: factors.map((f, i) => summary(f, i, firstSum, totalSum, counted)),
     economies,
   };
+}
+
+/** The index scores of every scenario on this thread: scores[s * economies + e] (0..1, NaN = no score). */
+function scoreScenarios(setup: ScenarioSetup, u: Float64Array, S: number, onProgress?: (done: number, total: number) => void): Float64Array {
+  const nE = setup.economies, prepared = prepareScenarios(setup);
+  const out = new Float64Array(S * nE);
+  const step = Math.max(512, Math.ceil(S / 50));
+  for (let from = 0; from < S; from += step) {
+    const to = Math.min(S, from + step);
+    scenarioScores(prepared, u, from, to, out, from * nE);
+    onProgress?.(to, S);
+  }
+  return out;
+}
+
+/**
+ * Per active economy, from the scenario scores (on the methodology's scale): median and 5th-95th percentile
+ * (type 7) over the A and B samples, standard deviation, and the Saltelli (2010) first-order and Jansen (1999)
+ * total indices on the score, with the sums of the rank analysis. A scenario without a score counts as 0.
+ */
+function scoreEstimates(scores: Float64Array, prepared: PreparedYear, factors: Factor[], Nd: number, scale: number, reference: Map<string, number | null>):
+  { economies: EconomyScoreSensitivity[]; firstSum: Float64Array; totalSum: Float64Array; counted: number } {
+  const nE = prepared.economies.length, d = factors.length, twoN = 2 * Nd;
+  const at = (i: number): number => { const x = scores[i]; return x === x ? x * scale : 0; };
+  const firstSum = new Float64Array(d), totalSum = new Float64Array(d);
+  let counted = 0;
+  const economies: EconomyScoreSensitivity[] = [];
+  const sample = new Float64Array(twoN);
+  for (let e = 0; e < nE; e++) {
+    if (!prepared.active[e]) continue;
+    for (let r = 0; r < twoN; r++) sample[r] = at(r * nE + e);
+    let sum = 0;
+    for (let r = 0; r < twoN; r++) sum += sample[r];
+    const mean = sum / twoN;
+    let squares = 0;
+    for (let r = 0; r < twoN; r++) squares += (sample[r] - mean) ** 2;
+    const variance = squares / (twoN - 1);
+    const s1 = new Float64Array(d), st = new Float64Array(d);
+    for (let r = 0; r < Nd; r++) {
+      const fa = at(r * nE + e), fb = at((Nd + r) * nE + e);
+      for (let i = 0; i < d; i++) {
+        const fab = at(((2 + i) * Nd + r) * nE + e);
+        s1[i] += fb * (fab - fa);
+        st[i] += (fa - fab) ** 2;
+      }
+    }
+    const firstOrder: Record<string, number> = {}, total: Record<string, number> = {};
+    for (let i = 0; i < d; i++) {
+      firstOrder[factors[i].name] = variance > 0 ? s1[i] / Nd / variance : 0;
+      total[factors[i].name] = variance > 0 ? st[i] / (2 * Nd) / variance : 0;
+      if (variance > 0) { firstSum[i] += firstOrder[factors[i].name]; totalSum[i] += total[factors[i].name]; }
+    }
+    if (variance > 0) counted++;
+    sample.sort();
+    economies.push({ economy: prepared.economies[e], score: reference.get(prepared.economies[e]) ?? null, medianScore: quantile(sample, 0.5), p05: quantile(sample, 0.05), p95: quantile(sample, 0.95), sd: Math.sqrt(variance), firstOrder, total });
+  }
+  economies.sort((a, b) => (b.score ?? -Infinity) - (a.score ?? -Infinity) || (a.economy < b.economy ? -1 : 1));
+  return { economies, firstSum, totalSum, counted };
 }
 
 /** The defaults of every front end (CLI, API, report): the MIS annex's factors at a Dirichlet concentration of 50. */

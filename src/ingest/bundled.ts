@@ -8,9 +8,13 @@ import { datasetsDir } from '../util/paths.js';
 import { mergeByPrecedence } from '../table/combine.js';
 import { emptyObservationTable, takeRows } from '../table/observations.js';
 import { packageRoot } from '../util/paths.js';
+import { UserInputError } from '../util/errors.js';
+import { suggest } from '../util/suggest.js';
 
 export interface DatasetManifest {
   precedence: string[];
+  /** Sources bundled outside the precedence: read only when named (e.g. ITU's IDI 2024 inputs). */
+  namedOnly?: string[];
   files: Array<{ path: string; source: string; indicator: string; rows: number }>;
 }
 
@@ -25,7 +29,25 @@ export interface LoadOptions {
   allSources?: boolean;
   /** Read the CSV files even when a matching snapshot exists (the snapshot builder, and the test that compares them). */
   ignoreSnapshot?: boolean;
+  /**
+   * Read only these sources of the manifest, the first winning where two give the same value (default: the
+   * manifest's precedence; a source outside it, such as itu-idi-2024-annex2, is read only when named here).
+   * Named sources are read from their CSV files (the snapshot holds the default precedence).
+   */
+  sources?: readonly string[];
   dir?: string;
+}
+
+/** The sources a load reads, in precedence order: the named ones (each checked against the manifest) or the default precedence. */
+export function bundledSources(manifest: DatasetManifest, sources?: readonly string[]): string[] {
+  if (!sources) return [...manifest.precedence];
+  const known = [...manifest.precedence, ...(manifest.namedOnly ?? [])];
+  for (const s of sources) if (!known.includes(s)) {
+    const near = suggest(s, known);
+    throw new UserInputError(`unknown bundled source "${s}": the bundled sources are ${known.join(', ')}` + (near.length ? `; did you mean ${near.join(' or ')}?` : ''),
+      { code: 'unknown-source', field: 'source', value: s });
+  }
+  return [...new Set(sources)];
 }
 
 /** A hash of the bundled content: the manifest's precedence and each file's path and sha256. */
@@ -80,16 +102,14 @@ function selectIndicators(t: Table, wanted: ReadonlySet<string>): Table {
  */
 export async function loadBundled(opts: LoadOptions = {}): Promise<Table> {
   const dir = opts.dir ?? datasetsDir();
-  const snap = resolve(dir) === resolve(datasetsDir()) && !opts.allSources && !opts.ignoreSnapshot ? bundledSnapshot() : null;
+  const snap = resolve(dir) === resolve(datasetsDir()) && !opts.allSources && !opts.ignoreSnapshot && !opts.sources ? bundledSnapshot() : null;
   if (snap) return opts.indicators ? selectIndicators(snap, new Set(opts.indicators)) : snap;
   const manifest = readManifest(dir);
   const wanted = opts.indicators ? new Set(opts.indicators) : undefined;
-  const rank = (s: string): number => {
-    const k = manifest.precedence.indexOf(s);
-    return k < 0 ? manifest.precedence.length : k;
-  };
+  const order = bundledSources(manifest, opts.sources);
+  const rank = (s: string): number => order.indexOf(s);
   const files = manifest.files
-    .filter((f) => f.path.endsWith('.csv') && f.indicator && (!wanted || wanted.has(f.indicator)))
+    .filter((f) => f.path.endsWith('.csv') && f.indicator && rank(f.source) >= 0 && (!wanted || wanted.has(f.indicator)))
     .sort((a, b) => rank(a.source) - rank(b.source));
   if (files.length === 0) return emptyObservationTable();
   const tables: Table[] = [];

@@ -62,7 +62,10 @@ export interface ChartInputs {
   indexLabel: string;
   scale: number;
   /** Ranked economies: code, name, M49, region, score. */
+  /** The economies with a score (for a ranked index: the ranked ones). */
   ranked: Array<{ code: string; name: string; m49: string | null; region: string | null; score: number }>;
+  /** The index reports scores only (ITU's IDI from 2023): captions say "economies with a score", never "ranked". */
+  unranked?: boolean;
   /** Fixed-broadband basket of the price year, % GNI p.c., by economy (may be empty). */
   affordability: { basket: string; basketName: string; values: Map<string, number> } | undefined;
   /** Balanced group medians of % GNI p.c. over the years (World and ITU regions). */
@@ -97,7 +100,7 @@ export async function buildCharts(c: ChartInputs): Promise<Chart[]> {
         encoding: { y: { field: 'region', type: 'nominal', sort: REGION_COLORS.domain }, x: { aggregate: 'mean', field: 'score', type: 'quantitative' } } },
     ],
   };
-  charts.push({ id: 'idi-by-region', title: `${L} by ITU region`, caption: `Distribution of the ${L} ${c.edition} of the ${withRegion.length} ranked economies in each ITU region: box from the first to the third quartile, whiskers to the minimum and maximum, black tick = regional average.`, spec: byRegion, svg: '' });
+  charts.push({ id: 'idi-by-region', title: `${L} by ITU region`, caption: `Distribution of the ${L} ${c.edition} of the ${withRegion.length} ${c.unranked ? 'economies with a score' : 'ranked economies'} in each ITU region: box from the first to the third quartile, whiskers to the minimum and maximum, black tick = regional average.`, spec: byRegion, svg: '' });
 
   if (c.affordability && c.affordability.values.size) {
     const pts = c.ranked.filter((e) => c.affordability!.values.has(e.code) && c.affordability!.values.get(e.code)! > 0)
@@ -170,7 +173,7 @@ export async function buildCharts(c: ChartInputs): Promise<Chart[]> {
         encoding: { color: { field: 'score', type: 'quantitative', title: `${L} ${c.edition}`, scale: { scheme: 'blues', domain: [0, c.scale] } } } },
     ],
   };
-  charts.push({ id: 'idi-map', title: `${L} world map`, caption: `${L} ${c.edition} by economy (Natural Earth 1:110m boundaries from the world-atlas package, joined on the UN M49 code); grey = not ranked or not in the map's 177 shapes.`, spec: map, svg: '' });
+  charts.push({ id: 'idi-map', title: `${L} world map`, caption: `${L} ${c.edition} by economy (Natural Earth 1:110m boundaries from the world-atlas package, joined on the UN M49 code); grey = ${c.unranked ? 'no score' : 'not ranked'} or not in the map's 177 shapes.`, spec: map, svg: '' });
 
   for (const ch of charts) ch.svg = await renderSvg(ch.spec, ch.id);
   return charts;

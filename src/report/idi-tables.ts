@@ -5,10 +5,10 @@
  * as CSV, Markdown, HTML and a workbook sheet by the shared writers.
  */
 import type { IndexResult, EconomyResult } from '../idi/compute.js';
-import { rankingTable, GROUPING_ALIASES } from '../idi/tables.js';
+import { groupTable, rankingTable, GROUPING_ALIASES } from '../idi/tables.js';
 import type { Groupings } from '../registry/groupings.js';
 import { ITU_REGIONS } from '../registry/economies.js';
-import { aggregateByGroup } from '../stats/groups.js';
+import { aggregateByGroup, type GroupStat } from '../stats/groups.js';
 import type { Column, ReportTable } from '../table/report-table.js';
 
 export interface IdiTableContext {
@@ -78,12 +78,12 @@ export function idiTables(ctx: IdiTableContext, components: Array<{ id: string; 
     columns: [code, economy, { key: 'rank', label: `Rank ${E}`, type: 'integer' }, { key: 'value', label: `${E}`, type: 'number', decimals: 2 },
       { key: 'rank_prev', label: `Rank ${E - 1}`, type: 'integer' }, { key: 'value_prev', label: `${E - 1}`, type: 'number', decimals: 2 },
       { key: 'change', label: 'Change', type: 'number', decimals: 2 }],
-    rows: ranked.filter((e) => e.componentRanks[c.id] !== null && e.componentRanks[c.id] !== undefined)
-      .sort((a, b) => a.componentRanks[c.id]! - b.componentRanks[c.id]! || cmpStr(a.economy, b.economy))
+    rows: ranked.filter((e) => e.componentRanks?.[c.id] !== null && e.componentRanks?.[c.id] !== undefined)
+      .sort((a, b) => a.componentRanks![c.id]! - b.componentRanks![c.id]! || cmpStr(a.economy, b.economy))
       .map((e) => {
         const q = prevBy.get(e.economy);
         const v = e.components[c.id], vp = q?.ranked ? q.components[c.id] : null;
-        return { code: e.economy, economy: ctx.name(e.economy), rank: e.componentRanks[c.id], value: v, rank_prev: q?.ranked ? q.componentRanks[c.id] : null, value_prev: vp,
+        return { code: e.economy, economy: ctx.name(e.economy), rank: e.componentRanks?.[c.id], value: v, rank_prev: q?.ranked ? q.componentRanks?.[c.id] : null, value_prev: vp,
           change: v !== null && vp !== null && vp !== undefined ? v - vp : null };
       }),
     notes: [`${c.name}: on the 0-${scale} scale, ranked among the economies ranked on the index.`, ...base],
@@ -163,4 +163,66 @@ export function idiTables(ctx: IdiTableContext, components: Array<{ id: string; 
     notes: [`The ten largest ${short} value gains among the ${withPrev.length} economies ranked in both years (ties at the tenth place included).`, ...base],
   };
   return [global, ...subTables, ...regionTables, summary, dynRank, dynValue];
+}
+
+/**
+ * The IDI tables of an edition of an unranked index (ITU's IDI from 2023): scores, not ranks (Resolution 131).
+ * - idi-scores: every economy with a score, in descending order of the unrounded score: the index, its
+ *   pillars, the previous edition's score and the change, and which inputs were estimated or imputed;
+ * - idi-groups: the methodology's own group figures (ITU's Annex 4: unweighted min, mean, max, median of the
+ *   index and pillars per group) through groupTable and the group kernel;
+ * - idi-change: the index and pillars of both editions over the economies common to both, through the
+ *   same group figures (World), so that the change compares the same economies.
+ * Report tables show one decimal (the published precision, rounded half up from the unrounded values);
+ * the CSV files keep full precision.
+ */
+export function idiScoreTables(ctx: IdiTableContext, components: Array<{ id: string; name: string }>, groups: { groupings: string[]; statistics: GroupStat[] } | undefined): ReportTable[] {
+  const { result: r, previous: p, edition: E } = ctx;
+  const short = r.methodology.id.startsWith('idi') ? 'IDI' : 'Index';
+  const one = (key: string, label: string): Column => ({ key, label, type: 'number', decimals: 1 });
+  const prevBy = new Map(p.economies.map((e) => [e.economy, e]));
+  const scored = r.economies.filter((e) => e.ranked && e.score !== null);
+  const notScored = r.economies.filter((e) => !e.ranked);
+  const base = [`${r.methodology.name} (${r.methodology.id}; ${r.methodology.source}): ${short} ${E} uses reference year ${r.year}, ${short} ${E - 1} reference year ${p.year}, both computed with the same methodology and data vintage; 0-${r.methodology.scale} scale. Scores only: the methodology does not rank economies. One decimal, rounded half up from the unrounded values (the CSV files keep full precision).`,
+    ...r.departures.map((d) => `Departure from the published method: ${d}`), ...ctx.notes];
+  const cells = (e: EconomyResult, pick: (c: EconomyResult['indicators'][string]) => boolean): string =>
+    Object.entries(e.indicators).filter(([, c]) => pick(c)).map(([id, c]) => (c.imputation ? `${id} (${c.imputation.method})` : id)).join(', ');
+  const common = scored.filter((e) => prevBy.get(e.economy)?.ranked);
+  const scores: ReportTable = {
+    id: 'idi-scores', sheet: `${short} ${E} scores`,
+    title: `${short} ${E}: scores (reference year ${r.year}) and ${short} ${E - 1} (reference year ${p.year})`,
+    columns: [{ key: 'code', label: 'Code', type: 'text' }, { key: 'economy', label: 'Economy', type: 'text', lang: ctx.lang }, one('score', `${short} ${E}`),
+      ...components.map((c) => one(c.id, c.name)), one('score_prev', `${short} ${E - 1}`), one('change', 'Change'),
+      { key: 'estimated', label: 'Estimated inputs', type: 'text' }, { key: 'imputed', label: 'Imputed inputs', type: 'text' }],
+    rows: scored.map((e) => {
+      const q = prevBy.get(e.economy);
+      const prev = q?.ranked ? q.score : null;
+      return { code: e.economy, economy: ctx.name(e.economy), score: e.score, ...Object.fromEntries(components.map((c) => [c.id, e.components[c.id]])),
+        score_prev: prev, change: prev !== null && prev !== undefined ? e.score! - prev : null,
+        estimated: cells(e, (c) => c.estimate === true), imputed: cells(e, (c) => c.imputation !== undefined) };
+    }),
+    notes: [...base, `${scored.length} economies with a score in ${r.year}, ${p.coverage.ranked} in ${p.year}; ${common.length} in both (the change is given for those).`,
+      'Estimated inputs: values the data marks as estimates (they enter the score but do not count for inclusion). Imputed inputs: cells missing in the data, filled by the methodology\'s imputation methods (never an average over the inputs present).',
+      ...(notScored.length ? [`No score in ${r.year} (too little official data): ${notScored.map((e) => `${ctx.name(e.economy)} (${e.economy})`).join(', ')}.`] : [])],
+  };
+  const out: ReportTable[] = [scores];
+  if (groups) {
+    const g = groupTable(r, groups.groupings, ctx.groupings, new Map(), undefined, groups.statistics);
+    out.push({ ...g, id: 'idi-groups', sheet: `${short} ${E} groups`, title: `${short} ${E} and pillars by group (reference year ${r.year})`,
+      columns: g.columns.map((c) => (c.type === 'number' ? { ...c, decimals: 1 } : c)), notes: [...g.notes, ...base] });
+    const both = groupTable(r, ['world'], ctx.groupings, new Map(), p, groups.statistics);
+    const before = groupTable(p, ['world'], ctx.groupings, new Map(), r, groups.statistics);
+    const prevRow = new Map(before.rows.map((x) => [x.measure === p.methodology.id ? r.methodology.id : x.measure, x]));
+    out.push({
+      id: 'idi-change', sheet: `${short} ${E - 1}-${E} change`, title: `${short} ${E - 1} to ${E} over the ${common.length} economies common to both`,
+      columns: [{ key: 'measure', label: 'Measure', type: 'text' }, { key: 'n', label: 'Economies', type: 'integer' }, one('mean', `Average ${E}`), one('mean_prev', `Average ${E - 1}`),
+        one('change', 'Change of the average'), one('median', `Median ${E}`), one('median_prev', `Median ${E - 1}`)],
+      rows: both.rows.map((x) => {
+        const y = prevRow.get(x.measure as string);
+        return { measure: x.measure, n: x.n, mean: x.mean, mean_prev: y?.mean, change: (x.mean as number) - (y?.mean as number), median: x.median, median_prev: y?.median };
+      }),
+      notes: [`Over the ${common.length} economies with a score in both ${p.year} and ${r.year} (simple averages), so that the change compares the same economies.`, ...base],
+    });
+  }
+  return out;
 }

@@ -15,7 +15,9 @@ import { invalidInput } from '../util/errors.js';
 export type { IngestInput as DataInput } from '../ingest/inputs.js';
 
 /**
- * - `bundled`: the datasets shipped with the package (or another directory of the same layout);
+ * - `bundled`: the datasets shipped with the package (or another directory of the same layout); `sources`
+ *   reads only those sources of the manifest (by id, the first winning), including one outside the default
+ *   precedence such as `itu-idi-2024-annex2` (ITU's IDI 2024 inputs), which is read only when named;
  * - `store`: an ictstat SQLite store, current or as of a date (what was known then);
  * - `inputs`: files, byte buffers, streams, plain records or Arrow tables, validated like any submission;
  * - `observations`: an observation table as ictstat produces it (a server's in-memory index, a previous load),
@@ -23,7 +25,7 @@ export type { IngestInput as DataInput } from '../ingest/inputs.js';
  * `extra` inputs are layered on top of a bundled or store base: their values win.
  */
 export type DataSource =
-  | { kind: 'bundled'; dir?: string; extra?: readonly IngestInput[] }
+  | { kind: 'bundled'; dir?: string; sources?: readonly string[]; extra?: readonly IngestInput[] }
   | { kind: 'store'; path: string; asOf?: string; extra?: readonly IngestInput[] }
   | { kind: 'inputs'; inputs: readonly IngestInput[] }
   | { kind: 'observations'; table: Table; label?: string };
@@ -52,7 +54,7 @@ export async function loadObservations(source: DataSource, indicators: readonly 
     return isCanonicalObservationTable(source.table) ? source.table : mergeByPrecedence(await readInputs([{ table: source.table, name: source.label ?? 'table' }]));
   const base = source.kind === 'store'
     ? await storeObservations(source.path, source.asOf, indicators)
-    : await loadBundled({ indicators, dir: source.dir });
+    : await loadBundled({ indicators, dir: source.dir, sources: source.sources });
   if (!source.extra?.length) return base;
   return mergeByPrecedence([...(await readInputs(source.extra)), base]);
 }
@@ -69,7 +71,7 @@ const inputName = (i: IngestInput): string => (typeof i === 'string' ? i : 'name
 export function describeSource(source: DataSource): string {
   const extra = 'extra' in source && source.extra?.length ? `, with ${source.extra.map(inputName).join(', ')} on top` : '';
   switch (source.kind) {
-    case 'bundled': return `the bundled datasets${source.dir ? ` in ${source.dir}` : ''}${extra}`;
+    case 'bundled': return `the bundled datasets${source.dir ? ` in ${source.dir}` : ''}${source.sources ? ` (source${source.sources.length > 1 ? 's' : ''} ${source.sources.join(', ')} only)` : ''}${extra}`;
     case 'store': return `the store ${source.path}${source.asOf ? ` as known on ${source.asOf}` : ' (latest accepted revisions)'}${extra}`;
     case 'inputs': return source.inputs.map(inputName).join(', ');
     case 'observations': return source.label ?? 'an observation table in memory';
@@ -79,7 +81,7 @@ export function describeSource(source: DataSource): string {
 /** The data vintage a result rests on: the bundled content hash, the store's as-of date, or the inputs. */
 export function sourceVintage(source: DataSource): string {
   switch (source.kind) {
-    case 'bundled': return `bundled datasets ${bundledContentHash(source.dir).slice(0, 12)} (${readManifest(source.dir).files.length} files)`;
+    case 'bundled': return `bundled datasets ${bundledContentHash(source.dir).slice(0, 12)} (${readManifest(source.dir).files.length} files${source.sources ? `; sources ${source.sources.join(', ')}` : ''})`;
     case 'store': return source.asOf ? `store as of ${source.asOf}` : 'store, current values';
     case 'inputs': return `inputs: ${source.inputs.map(inputName).join(', ')}`;
     case 'observations': return source.label ?? 'observations in memory';

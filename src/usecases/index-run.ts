@@ -12,11 +12,12 @@ import { computePrepared, latestYearWithData, prepareYear, requiredIndicators, w
 import { CELL_NAMES, isImputed } from '../idi/impute.js';
 import { compileMethodology, loadMethodology, type CompiledMethodology, type MethodologySpec } from '../idi/methodology.js';
 import { normalisationByCode } from '../idi/normalisations/index.js';
-import { runSensitivity, SENSITIVITY_DEFAULTS, checkSensitivityOptions, type SensitivityOptions, type SensitivityResult } from '../idi/sensitivity.js';
+import { runSensitivity, SENSITIVITY_DEFAULTS, checkSensitivityOptions, sensitivityMeasure, type SensitivityOptions, type SensitivityResult } from '../idi/sensitivity.js';
 import { loadEconomyRegistry } from '../registry/economies.js';
 import { loadGroupings, type Groupings } from '../registry/groupings.js';
 import { loadIndicatorRegistry, type IndicatorRegistry } from '../registry/indicators.js';
 import { observationRows } from '../table/observations.js';
+import { resultForOutput } from '../idi/tables.js';
 import { UserInputError, invalidOption } from '../util/errors.js';
 import { BUNDLED, describeSource, loadObservations, sourceFingerprint, type DataSource } from './data-source.js';
 
@@ -120,7 +121,8 @@ export function runOnTable(recipe: IndexRecipe, m: CompiledMethodology, table: T
   const { result, stages } = computePrepared(opts, prepared);
   log.push({ step: 'normalise', detail: m.indicators.map((id, k) => `${id}: ${normalisationByCode(m.method[k]).name}`).join('; ') });
   log.push({ step: 'aggregate', detail: `${m.parent.length - m.firstNode} nodes, ${m.spec.coverage?.missingIndicator ?? 'renormalise'} where an input is missing; scale ${m.spec.scale}` });
-  log.push({ step: 'rank', detail: `${result.coverage.ranked} economies ranked, ${result.coverage.notRanked} not` });
+  log.push(result.methodology.ranked ? { step: 'rank', detail: `${result.coverage.ranked} economies ranked, ${result.coverage.notRanked} not` }
+    : { step: 'scores', detail: `${result.coverage.ranked} economies with a score, ${result.coverage.notRanked} without (scores only: the methodology does not rank)` });
   let final: IndexResult = result, previous: IndexResult | undefined;
   if (recipe.previous) {
     const prev = computePrepared(opts, prepareYear({ ...opts, year: year - 1 }, year - 1)).result;
@@ -189,9 +191,9 @@ export function compare(a: IndexRun | IndexResult, b: IndexRun | IndexResult, la
   for (const ea of ra.economies) {
     const eb = byB.get(ea.economy);
     const sa = ea.score, sb = eb?.score ?? null;
-    rows.push({ economy: ea.economy, scoreA: sa, scoreB: sb, difference: sa !== null && sb !== null ? sb - sa : null, rankA: ea.rank, rankB: eb?.rank ?? null });
+    rows.push({ economy: ea.economy, scoreA: sa, scoreB: sb, difference: sa !== null && sb !== null ? sb - sa : null, rankA: ea.rank ?? null, rankB: eb?.rank ?? null });
   }
-  for (const eb of rb.economies) if (!byA.has(eb.economy)) rows.push({ economy: eb.economy, scoreA: null, scoreB: eb.score, difference: null, rankA: null, rankB: eb.rank });
+  for (const eb of rb.economies) if (!byA.has(eb.economy)) rows.push({ economy: eb.economy, scoreA: null, scoreB: eb.score, difference: null, rankA: null, rankB: eb.rank ?? null });
   const both = rows.filter((r) => r.difference !== null) as Array<RunComparison['economies'][number] & { scoreA: number; scoreB: number; difference: number }>;
   return {
     common: both.length,
@@ -226,17 +228,31 @@ function averageRanks(v: readonly number[]): number[] {
   return r;
 }
 
-/** The sensitivity analysis of a run's ranks, from the run's prepared year (no second preparation). */
+/**
+ * The sensitivity analysis of a run's ranks, or of its scores for an unranked methodology (rank intervals of an
+ * unranked index only with `measure: 'rank'`, labelled as ours), from the run's prepared year (no second preparation).
+ */
 export async function sensitivityOfRun(run: IndexRun, o: Partial<SensitivityOptions> = {}): Promise<SensitivityResult & { names: Map<string, string> }> {
   const options = { ...SENSITIVITY_DEFAULTS, ...o };
   checkSensitivityOptions(options);
-  const reference = new Map(run.result.economies.map((e) => [e.economy, e.rank]));
-  const result = await runSensitivity(run.methodology, run.prepared, reference, options);
+  const measure = sensitivityMeasure(run.methodology, options);
+  const reference = new Map(run.result.economies.map((e) => [e.economy, measure === 'score' ? e.score : e.rank ?? null]));
+  if (measure === 'rank' && !run.result.methodology.ranked) {
+    // An unranked result has no ranks: competition ranks of its unrounded scores (ties share the better rank), ours.
+    const scored = run.result.economies.filter((e) => e.score !== null).sort((a, b) => b.score! - a.score!);
+    scored.forEach((e, k) => reference.set(e.economy, k > 0 && scored[k - 1].score === e.score ? reference.get(scored[k - 1].economy)! : k + 1));
+  }
+  const result = await runSensitivity(run.methodology, run.prepared, reference, { ...options, measure });
   return { ...result, names: new Map(run.result.economies.map((e) => [e.economy, e.name])) };
 }
 
-/** A run as JSON: the recipe (with the methodology document and the source's content fingerprint), the stages, the result and the log. */
+/**
+ * A run as JSON: the recipe (with the methodology document and the source's content fingerprint), the stages, the
+ * result and the log. For an unranked methodology nothing in it is a rank (no ranks stage; the result as
+ * `resultForOutput` shows it).
+ */
 export function runToJson(run: IndexRun): object {
+  const ranks = run.result.methodology.ranked;
   const stage = (s: Stage): object => ({ rows: s.rows, economies: s.economies, values: Array.from(s.values, (x) => (Number.isFinite(x) ? x : null)) });
   return {
     format: 'ictstat-index-run', version: 1,
@@ -246,10 +262,10 @@ export function runToJson(run: IndexRun): object {
     stages: {
       raw: stage(run.stages.raw), imputed: stage(run.stages.imputed), normalised: stage(run.stages.normalised), aggregated: stage(run.stages.aggregated),
       status: { rows: run.stages.status.rows, economies: run.stages.status.economies, codes: Array.from(run.stages.status.codes), names: run.stages.status.names },
-      ranks: { rows: run.stages.ranks.rows, economies: run.stages.ranks.economies, values: Array.from(run.stages.ranks.values) },
+      ...(ranks ? { ranks: { rows: run.stages.ranks.rows, economies: run.stages.ranks.economies, values: Array.from(run.stages.ranks.values) } } : {}),
     },
-    result: run.result,
-    ...(run.previous ? { previous: run.previous } : {}),
+    result: resultForOutput(run.result),
+    ...(run.previous ? { previous: resultForOutput(run.previous) } : {}),
     log: run.log,
   };
 }

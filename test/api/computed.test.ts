@@ -23,6 +23,17 @@ describe('computed endpoints over the bundled data', () => {
     expect(csv.split('\n')[1]).toMatch(/^KOR,/);
   });
 
+  it('IDI 2024 (unranked): scores only, in descending order, no key and no CSV column naming a rank', async () => {
+    const r = await (await get('/v2/idi/idi-2024/2022?previous=true')).json();
+    const keys = (x: unknown): string[] => (Array.isArray(x) ? x.flatMap(keys) : x && typeof x === 'object' ? Object.entries(x).flatMap(([k, v]) => [k, ...keys(v)]) : []);
+    expect(keys(r).filter((k) => /rank/i.test(k))).toEqual([]);
+    expect(r.methodology.scoresOnly).toBe(true);
+    const scores = r.economies.filter((e: { scored: boolean }) => e.scored).map((e: { score: number }) => e.score);
+    expect(scores).toEqual([...scores].sort((a: number, b: number) => b - a));
+    const csv = await (await get('/v2/idi/idi-2024/2022?format=csv&previous=true')).text();
+    expect(csv.split('\n')[0]).not.toMatch(/rank/i);
+  });
+
   it('IDI errors: unknown methodology (no path traversal), bad year', async () => {
     expect(await expectWbError(await get('/v2/idi/..%2F..%2Fpackage/2016'), 404)).toMatch(/unknown methodology/);
     await expectWbError(await get('/v2/idi/idi-2017/16'), 400, '120');

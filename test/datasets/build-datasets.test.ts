@@ -6,7 +6,7 @@ import { parseCsv } from '../../src/util/csv-parse.js';
 import { loadEconomyRegistry } from '../../src/registry/economies.js';
 import { buildRegistries, sourceFiles } from '../../scripts/datasets/build.js';
 import { sha256 } from '../../scripts/datasets/long-format.js';
-import { convertItuPrices2022, convertItuPrices2025, convertUndp } from '../../scripts/datasets/sources.js';
+import { convertItuIdi2024Annex2, convertItuPrices2022, convertItuPrices2025, convertUndp } from '../../scripts/datasets/sources.js';
 
 const manifest = JSON.parse(readFileSync(join(datasetsDir(), 'manifest.json'), 'utf8')) as {
   files: Array<{ path: string; source: string; indicator: string | null; rows: number; sha256: string }>;
@@ -77,6 +77,17 @@ describe.skipIf(!existsSync(sharedDataDir()))(`converters on ${sharedDataDir()} 
     const byYear = new Map(obs.map((o) => [o.year, o]));
     expect(byYear.get(2016)).toMatchObject({ indicator: 'price_ipb_fixed_broadband_1gb_usd', value: 57.24, series_code: 'Fixed broadband basket (1GB)/USD' });
     expect(byYear.get(2018)).toMatchObject({ indicator: 'price_fixed_broadband_5gb_usd', value: 57.24, series_code: 'Fixed broadband basket (5GB)/USD' });
+  });
+
+  it('converts ITU IDI 2024 Annex 2 with its flags: est = "ITU estimate", 2021 = an observation of 2021, n.a. = none', () => {
+    const out = convertItuIdi2024Annex2(shared, reg);
+    for (const [path, text] of sourceFiles(out)) expect(text, path).toBe(committed(path.slice('datasets/'.length)));
+    const at = (economy: string, indicator: string) => out.observations.filter((o) => o.economy === economy && o.indicator === indicator);
+    // From the CSV's rows: AFG cov3g 58.0 flagged 2021; ALB ownership 88.2 flagged est; AFG internet users n.a.
+    expect(at('AFG', 'pop_cov_3g_pct')).toMatchObject([{ year: 2021, value: 58, note: 'lagged value: 2021 used for reference year 2022', series_code: 'i271G_IDI' }]);
+    expect(at('ALB', 'mobile_owners_pct')).toMatchObject([{ year: 2022, value: 88.2, note: 'ITU estimate', source: 'ITU IDI 2024, Annex 2' }]);
+    expect(at('AFG', 'internet_users_pct')).toEqual([]);
+    expect(out.observations.length).toBe(170 * 10 - 102); // 102 n.a. cells in the CSV
   });
 
   it('is deterministic', () => {

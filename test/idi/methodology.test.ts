@@ -7,10 +7,10 @@ import { UserInputError } from '../../src/util/errors.js';
 import { expectNoStackTrace, type Run } from '../cli/helpers.js';
 import { ictstatAsync } from './helpers.js';
 
-const BUNDLED = ['connectivity-2023', 'idi-2011', 'idi-2015', 'idi-2016', 'idi-2017'];
+const BUNDLED = ['idi-2011', 'idi-2015', 'idi-2016', 'idi-2017', 'idi-2023', 'idi-2024', 'idi-2025'];
 
 describe('bundled methodologies', () => {
-  it('are the five the issue asks for', () => {
+  it('are the four MIS editions and the three editions of the IDI from 2023', () => {
     expect(bundledMethodologies()).toEqual(BUNDLED);
   });
 
@@ -55,13 +55,13 @@ describe('bundled methodologies', () => {
     expect(m.p1[m.indicators.indexOf('intl_bw_per_user')]).toBeCloseTo(5.45, 2);
   });
 
-  it('connectivity-2023 is 10 indicators in two pillars on 0-100, with its unsourced values marked unverified (with reasons)', () => {
-    const m = loadMethodology('connectivity-2023');
+  it('idi-2024 is 10 indicators in two pillars on 0-100; only its imputation (not in the report) is unverified, with reasons', () => {
+    const m = loadMethodology('idi-2024');
     expect(m.indicators).toHaveLength(10);
     expect(m.spec.scale).toBe(100);
     const root = m.parent.length - 1;
     expect(m.ids.filter((_, e) => m.parent[e] === root)).toEqual(['universal', 'meaningful']);
-    expect(m.unverified.length).toBeGreaterThan(5);
+    expect(m.unverified.map((u) => u.path)).toEqual(m.spec.imputation!.map((_, k) => `/imputation/${k}`));
     for (const u of m.unverified) expect(u.reason).not.toBe('(no reason given)');
   });
 });
@@ -153,7 +153,7 @@ describe('bad methodology files through `ictstat idi`: exit code 2, the error, n
       return [name, cli(write(`${name.replace(/\W+/g, '-')}.json`, JSON.stringify(d, null, 2)))];
     });
     jobs.push(['broken', cli(files.broken)], ['missing', cli(files.missing)], ['unknown id', cli('idi2017')],
-      ['connectivity', ictstatAsync(['idi', '--methodology', 'connectivity-2023', '--year', '2022', '--data', files.data])]);
+      ['idi-2024', ictstatAsync(['idi', '--methodology', 'idi-2024', '--year', '2022', '--data', files.data])]);
     runs = Object.fromEntries(await Promise.all(jobs.map(async ([k, p]) => [k, await p] as const)));
   });
 
@@ -189,13 +189,13 @@ describe('bad methodology files through `ictstat idi`: exit code 2, the error, n
     expect(r.stderr).toMatch(/unknown methodology "idi2017".*did you mean idi-2017/);
   });
 
-  it('connectivity-2023 prints each unverified value as a warning on stderr, and still computes', () => {
-    const r = runs.connectivity;
+  it('idi-2024 prints each unverified value as a warning on stderr, and still computes (scores, no rank column)', () => {
+    const r = runs['idi-2024'];
     expectNoStackTrace(r);
     expect(r.code).toBe(0);
-    const warnings = r.stderr.split('\n').filter((l) => /^warning: connectivity-2023\/.* is unverified: /.test(l));
-    expect(warnings.length).toBe(loadMethodology('connectivity-2023').unverified.length);
-    expect(r.stderr).toContain('warning: connectivity-2023/components/0 is unverified: equal pillar weights assumed');
-    expect(r.stdout.split('\n')[0]).toBe('economy,name,score,rank,universal,meaningful,coverage,imputed,note');
+    const warnings = r.stderr.split('\n').filter((l) => /^warning: idi-2024\/.* is unverified: /.test(l));
+    expect(warnings.length).toBe(loadMethodology('idi-2024').unverified.length);
+    expect(r.stderr).toContain('warning: idi-2024/imputation/0 is unverified: ITU\'s imputation algorithm is not published in our sources');
+    expect(r.stdout.split('\n')[0]).toBe('economy,name,score,universal,meaningful,coverage,imputed,note');
   });
 });

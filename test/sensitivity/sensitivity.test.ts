@@ -60,6 +60,31 @@ describe('sensitivity analysis', () => {
     expect(r.scenarios).toBe(400 * (1 + 2));
   });
 
+  it('scores (an unranked index\'s measure): intervals of the score, by hand from the weights; no ranks', async () => {
+    const t = table([['KEN', 90, 90], ['UGA', 80, 20], ['TZA', 20, 80]]);
+    const economies = ['KEN', 'UGA', 'TZA'];
+    const unranked = compileMethodology({ ...methodology.spec, id: 'two-unranked', ranked: false }, 'two-unranked.json');
+    const p = prepareYear({ methodology: unranked, year: 2020, table: t, economies }, 2020);
+    const r = await runSensitivity(unranked, p, new Map([['KEN', 0.9], ['UGA', 0.5], ['TZA', 0.5]]), options());
+    expect(r.measure).toBe('score');
+    if (r.measure !== 'score') return;
+    const [ken, uga] = ['KEN', 'UGA'].map((c) => r.economies.find((e) => e.economy === c)!);
+    // KEN has 0.9 on both indicators: every weighting gives 0.9.
+    for (const x of [ken.medianScore, ken.p05, ken.p95]) expect(x).toBeCloseTo(0.9, 12);
+    expect(ken.sd).toBeLessThan(1e-12);
+    // UGA: w x 0.8 + (1 - w) x 0.2 with w ~ Beta(2, 2) (Dirichlet, concentration 4): median 0.5, 5th-95th percentile
+    // 0.2 + 0.6 x [0.1354, 0.8646] = [0.281, 0.719] (Beta(2, 2) quantiles); the weights explain all of it.
+    expect(uga.medianScore).toBeCloseTo(0.5, 1);
+    expect(uga.p05).toBeCloseTo(0.281, 1);
+    expect(uga.p95).toBeCloseTo(0.719, 1);
+    expect(uga.total['weights:two-unranked']).toBeGreaterThan(0.9);
+    expect(uga.score).toBe(0.5);
+    expect(Object.keys(uga).filter((k) => /rank/i.test(k))).toEqual([]);
+    // Its ranks only when asked, and labelled as ours.
+    const ranks = await runSensitivity(unranked, p, new Map([['KEN', 1], ['UGA', 2], ['TZA', 2]]), options({ measure: 'rank' }));
+    expect(ranks).toMatchObject({ measure: 'rank', ranksAreOurs: true });
+  });
+
   it('drop-one explains rank changes that weights cannot, and the same seed gives the same result', async () => {
     const t = table([['KEN', 90, 10], ['UGA', 40, 40], ['TZA', 10, 60]]);
     const economies = ['KEN', 'UGA', 'TZA'];

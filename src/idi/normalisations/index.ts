@@ -11,6 +11,7 @@ import { rank } from './rank.js';
 import { ratio } from './ratio.js';
 import { zscore } from './zscore.js';
 
+export { transformCode, transformFlags } from './method.js';
 export type { FixedNormalisation, LeafParameters, NormalisationMethod, NormaliseSpec, SliceNormalisation } from './method.js';
 
 /** In code order. Codes are bytes; 255 is reserved (the sensitivity analysis's "as the methodology says"). */

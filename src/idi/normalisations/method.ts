@@ -17,13 +17,20 @@ export interface NormaliseSpec {
   [parameter: string]: unknown;
 }
 
-/** What a leaf's spec compiles to: two numbers, a direction and a log flag (the kernel's per-leaf arrays). */
+/** What a leaf's spec compiles to: two numbers, a direction and a transform flag (the kernel's per-leaf arrays). */
 export interface LeafParameters {
   p1: number;
   p2: number;
   direction: 1 | -1;
+  /** On log10 values. */
   log: boolean;
+  /** On ln(x + 1) values (compiled as transform code 2; log10 is 1). */
+  ln1p?: boolean;
 }
+
+/** The per-leaf transform byte of a compiled methodology (`logScale`): 0 none, 1 log10, 2 ln(x + 1). */
+export const transformCode = (leaf: { log: boolean; ln1p?: boolean }): number => (leaf.log ? 1 : leaf.ln1p ? 2 : 0);
+export const transformFlags = (code: number): { log: boolean; ln1p: boolean } => ({ log: code === 1, ln1p: code === 2 });
 
 interface MethodBase {
   name: string;
@@ -42,7 +49,7 @@ export interface FixedNormalisation extends MethodBase {
    * JavaScript statements that turn the raw value in `v` into the score in `v` (NaN stays NaN). They may read
    * the constants named by `p` (= p1) and `q` (= p2 - p1); `leaf` gives the compile-time flags.
    */
-  statements(leaf: { log: boolean; direction: number }, p: string, q: string): string;
+  statements(leaf: { log: boolean; ln1p?: boolean; direction: number }, p: string, q: string): string;
 }
 
 export interface SliceNormalisation extends MethodBase {
