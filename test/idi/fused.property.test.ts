@@ -96,6 +96,7 @@ describe('leaves normalised inside the compiled aggregation', () => {
     { method: 'log-ratio', reference: 2158212 }, { method: 'log-ratio', reference: 30 },
     { method: 'goalposts', lower: 5, upper: 95 }, { method: 'goalposts', lower: 0, upper: 40, direction: -1 },
     { method: 'goalposts', lower: 1, upper: 1e6, log: true }, { method: 'goalposts', lower: 10, upper: 1e4, log: true, direction: -1 },
+    { method: 'goalposts', lower: 0, upper: 500, transform: 'ln1p' }, { method: 'goalposts', lower: 0.5, upper: 1e4, transform: 'ln1p', direction: -1 },
     { method: 'minmax' }, { method: 'rank', direction: -1 },
   );
   const raw = fc.oneof({ weight: 1, arbitrary: fc.constant(NaN) }, { weight: 1, arbitrary: fc.constantFrom(-5, 0, 1, 5, 95, 1e6) },

@@ -119,6 +119,7 @@ describe('runKernel properties', () => {
       { method: 'log-ratio', reference: 2158212 },
       { method: 'goalposts', lower: 5, upper: 95 },
       { method: 'goalposts', lower: 1, upper: 1e6, log: true },
+      { method: 'goalposts', lower: 0, upper: 10000, transform: 'ln1p' },
       { method: 'minmax' },
     ];
     fc.assert(fc.property(fc.constantFrom(...methods), fc.array(fc.double({ min: 0, max: 1e6, noNaN: true }), { minLength: 1, maxLength: 8 }), fc.nat(), fc.double({ min: 1e-9, max: 1e6, noNaN: true }),
@@ -135,6 +136,19 @@ describe('runKernel properties', () => {
         const root = (m.parent.length - 1) * xs.length + col;
         expect(after[root]).toBeGreaterThanOrEqual(before[root]);
       }), { seed: SEED, numRuns: RUNS * 2 });
+  });
+
+  it('goalposts on ln(x + 1): (ln(x + 1) - ln(lower + 1)) / (ln(upper + 1) - ln(lower + 1)), clamped; reversed with direction -1', () => {
+    fc.assert(fc.property(fc.double({ min: 0, max: 100, noNaN: true }), fc.double({ min: 1, max: 1e5, noNaN: true }), fc.constantFrom<1 | -1>(1, -1),
+      fc.array(fc.double({ min: 0, max: 2e5, noNaN: true }), { minLength: 1, maxLength: 10 }), (lower, span, direction, xs) => {
+        const upper = lower + span;
+        const m = compile([leaf('mbb_traffic_per_sub_gb', { method: 'goalposts', lower, upper, transform: 'ln1p', direction }, 1)]);
+        const { scores } = run({ m, C: xs.length, S: xs.length, values: Float64Array.from(xs), include: new Uint8Array(xs.length).fill(1) });
+        xs.forEach((x, i) => {
+          const t = Math.min(1, Math.max(0, (Math.log(x + 1) - Math.log(lower + 1)) / (Math.log(upper + 1) - Math.log(lower + 1))));
+          expect(scores[i]).toBeCloseTo(direction < 0 ? 1 - t : t, 12);
+        });
+      }), { seed: SEED, numRuns: RUNS });
   });
 
   it('a goalposts leaf with direction -1 is non-increasing in its value, and hits 1 at the lower and 0 at the upper goalpost', () => {
