@@ -56,6 +56,8 @@ function options(q: Query): Omit<SensitivityOptions, 'onProgress'> {
     imputation: bool(q, 'imputation', true),
     dropOne: bool(q, 'drop', true),
     workers: 1, // the server's pool does the work (see poolFor)
+    // ranks=true: rank intervals of an unranked methodology (labelled as ours); default: the methodology's measure.
+    ...(bool(q, 'ranks', false) ? { measure: 'rank' as const } : {}),
   };
   if (o.normalisations.length > 7) throw new ApiError('invalidValue', 'at most 7 normalisations');
   try {

@@ -30,6 +30,20 @@ describe('/v2/idi/{methodology}/{year}/sensitivity', () => {
     expect(JSON.stringify(r)).not.toMatch(/\/tmp\/|\/src\//);
   });
 
+  it('an unranked methodology (idi-2024): score intervals by default, as the CLI computes them; its ranks only with ranks=true, labelled as ours', async () => {
+    const [api, cli] = await Promise.all([
+      get('/v2/idi/idi-2024/2022/sensitivity?draws=20&seed=3&format=csv'),
+      ictstatAsync(['idi', 'sensitivity', '--methodology', 'idi-2024', '--year', '2022', '--draws', '20', '--seed', '3', '--format', 'csv']),
+    ]);
+    expect(api.status).toBe(200);
+    const csv = await api.text();
+    expect(csv).toBe(cli.stdout);
+    expect(csv.split('\n')[0]).toMatch(/^economy,name,score,median_score,p05_score,p95_score,sd,/);
+    expect(csv.split('\n')[0]).not.toMatch(/rank/);
+    const ranks = await (await get('/v2/idi/idi-2024/2022/sensitivity?draws=20&seed=3&ranks=true')).json();
+    expect(ranks).toMatchObject({ measure: 'rank', ranksAreOurs: true });
+  });
+
   it('options change the answer; the same options give the same answer', async () => {
     const a = await (await get('/v2/idi/idi-2017/2016/sensitivity?draws=30&seed=1&format=csv')).text();
     const b = await (await get('/v2/idi/idi-2017/2016/sensitivity?draws=30&seed=2&format=csv')).text();
