@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { unzipSync, strFromU8 } from 'fflate';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildReport } from '../../src/report/build.js';
+import { buildReport, defaultMethodology } from '../../src/report/build.js';
+import { loadMethodology } from '../../src/idi/methodology.js';
 import { expectNoStackTrace, type Run } from '../cli/helpers.js';
 import { ictstatAsync } from './helpers.js';
 
@@ -63,6 +64,11 @@ describe('an unranked methodology (idi-2024) has no rank in any output', () => {
     const text = Object.entries(files).filter(([n]) => n.endsWith('.xml')).map(([, b]) => strFromU8(b)).join('\n');
     expect(text).not.toMatch(/>(rank|rank_prev|rank_change|componentRanks)</i);
     expect(text).toMatch(/>score_change</);
+  });
+
+  it('editions 2023-2025 default to their own methodology, whose reference year is edition - 2 (later editions: the latest)', () => {
+    expect([2017, 2022, 2023, 2024, 2025, 2026].map(defaultMethodology)).toEqual(['idi-2017', 'idi-2017', 'idi-2023', 'idi-2024', 'idi-2025', 'idi-2025']);
+    for (const e of [2023, 2024, 2025]) expect(loadMethodology(`idi-${e}`).spec.defaultDataYear).toBe(e - 2);
   });
 
   it('the report of edition 2024: IDI tables without rank columns (score intervals), no rank-interval chart, no ranked list on the page', async () => {
