@@ -13,6 +13,7 @@ import { DEFAULT_SUBMISSION_LIMITS, registerSubmissionRoutes, type SubmissionLim
 import { registerWorldBankRoutes } from './worldbank.js';
 import { registerReportRoutes } from './report.js';
 import { registerSensitivityRoutes } from './sensitivity.js';
+import { registerSdmxRoutes } from './sdmx/rest.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -155,6 +156,7 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   registerWorldBankRoutes(app, opts.store, cache);
   registerComputedRoutes(app, cache, opts.tariffs);
   registerSensitivityRoutes(app, cache);
+  registerSdmxRoutes(app, cache);
   // After a stored submission, the index moves to the new version at once (incrementally, a few ms), not at the next read.
   registerSubmissionRoutes(app, opts.store, limits, () => void cache.index());
   registerReportRoutes(app, opts.store, opts.reportEdition ?? 2017);

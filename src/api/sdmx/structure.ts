@@ -1,0 +1,140 @@
+/**
+ * The one SDMX structure behind every SDMX representation the API serves: the dataflow, its data structure
+ * definition, concept scheme and codelists, read from `indicators/sdmx.json` with CL_AREA, CL_INDICATOR and
+ * CL_UNIT built from the economy and indicator registries. Also the observation-level attribute values
+ * (unit code, status, estimate flag) that every writer takes from here, so that they agree.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { LANGUAGES, loadEconomyRegistry, type Language } from '../../registry/economies.js';
+import { loadIndicatorRegistry, type IndicatorDef } from '../../registry/indicators.js';
+import { indicatorsDir } from '../../util/paths.js';
+import { UserInputError } from '../../util/errors.js';
+import type { ObservationIndex } from '../data.js';
+
+export interface Code { id: string; names: Partial<Record<Language, string>>; description?: string }
+export interface Codelist { id: string; name: string; codes: Code[]; byId: Map<string, Code> }
+export interface Concept { id: string; name: string; description: string }
+export interface DimensionDef { id: string; codelist: string; position: number }
+export interface AttributeDef {
+  id: string;
+  codelist?: string;
+  assignment: 'Mandatory' | 'Conditional';
+  /** The dimensions the attribute depends on, or the observation. */
+  relatedTo: string[] | 'observation';
+}
+
+export interface SdmxStructure {
+  agency: string;
+  agencyName: string;
+  version: string;
+  dataflow: { id: string; name: string };
+  dataStructure: { id: string; name: string };
+  conceptScheme: { id: string; name: string; concepts: Concept[] };
+  /** The key dimensions in key order (FREQ, REF_AREA, INDICATOR); the time dimension comes after them. */
+  dimensions: DimensionDef[];
+  timeDimension: string;
+  primaryMeasure: string;
+  attributes: AttributeDef[];
+  codelists: Codelist[];
+  codelist(id: string): Codelist;
+  /** `ITU:ICT_INDICATORS(1.0.0)`. */
+  dataflowRef: string;
+  /** The unit code of an indicator (CL_UNIT). */
+  unitCode(def: IndicatorDef): string;
+  /** Lower-cased text whose presence in the data source marks an ITU estimate. */
+  ituEstimateText: string;
+}
+
+interface ConfigFile {
+  agency: string; agencyName: string; version: string;
+  dataflow: { id: string; name: string }; dataStructure: { id: string; name: string }; conceptScheme: { id: string; name: string };
+  concepts: Concept[];
+  dimensions: Array<{ id: string; codelist: string }>;
+  timeDimension: string; primaryMeasure: string;
+  attributes: AttributeDef[];
+  codelists: Array<{ id: string; name: string; codes?: Array<{ id: string; name: string }>; from?: 'economies' | 'indicators' | 'units' }>;
+  ituEstimateSourceText: string;
+}
+
+/** SDMX IDType: what an id (a code, a concept) may contain. */
+const ID = /^[A-Za-z0-9_@$-]+$/;
+
+/** A unit text as an SDMX code: `% of individuals` -> `PCT_OF_INDIVIDUALS`, `US$ per month` -> `USD_PER_MONTH`. */
+export function unitCodeOf(unit: string): string {
+  return unit.replace(/%/g, ' PCT ').replace(/US\$/g, ' USD ').replace(/\$/g, ' USD ').replace(/\+/g, ' PLUS ')
+    .replace(/[^A-Za-z0-9]+/g, '_').replace(/^_+|_+$/g, '').toUpperCase();
+}
+
+let cached: SdmxStructure | undefined;
+
+/** The structure from `indicators/sdmx.json` and the registries (built once). */
+export function sdmxStructure(): SdmxStructure {
+  if (cached) return cached;
+  const cfg = JSON.parse(readFileSync(join(indicatorsDir(), 'sdmx.json'), 'utf8')) as ConfigFile;
+  const econ = loadEconomyRegistry(), inds = loadIndicatorRegistry();
+  const units = new Map<string, string>(); // code -> unit text
+  for (const d of inds.indicators) {
+    const code = unitCodeOf(d.unit), prior = units.get(code);
+    if (prior !== undefined && prior !== d.unit) throw new UserInputError(`indicators/sdmx.json: units "${prior}" and "${d.unit}" give the same code ${code}`);
+    units.set(code, d.unit);
+  }
+  const codelists: Codelist[] = cfg.codelists.map((cl) => {
+    let codes: Code[];
+    if (cl.from === 'economies') codes = econ.all().map((e) => ({ id: e.iso3, names: Object.fromEntries(LANGUAGES.filter((l) => e.names[l]).map((l) => [l, e.names[l]])) }));
+    else if (cl.from === 'indicators') codes = inds.indicators.map((d) => ({ id: d.id, names: { en: d.name }, description: d.definition }));
+    else if (cl.from === 'units') codes = [...units].sort(([a], [b]) => a.localeCompare(b)).map(([id, text]) => ({ id, names: { en: text } }));
+    else codes = (cl.codes ?? []).map((c) => ({ id: c.id, names: { en: c.name } }));
+    for (const c of codes) if (!ID.test(c.id)) throw new UserInputError(`indicators/sdmx.json: ${cl.id}: code "${c.id}" is not an SDMX id`);
+    return { id: cl.id, name: cl.name, codes, byId: new Map(codes.map((c) => [c.id, c])) };
+  });
+  const byId = new Map(codelists.map((c) => [c.id, c]));
+  const concepts = new Set(cfg.concepts.map((c) => c.id));
+  for (const c of [...cfg.dimensions.map((d) => d.id), cfg.timeDimension, cfg.primaryMeasure, ...cfg.attributes.map((a) => a.id)])
+    if (!concepts.has(c)) throw new UserInputError(`indicators/sdmx.json: component ${c} has no concept`);
+  for (const c of [...cfg.dimensions, ...cfg.attributes]) if ('codelist' in c && c.codelist && !byId.has(c.codelist))
+    throw new UserInputError(`indicators/sdmx.json: component ${c.id}: no codelist ${c.codelist}`);
+  return (cached = {
+    agency: cfg.agency, agencyName: cfg.agencyName, version: cfg.version, dataflow: cfg.dataflow, dataStructure: cfg.dataStructure,
+    conceptScheme: { ...cfg.conceptScheme, concepts: cfg.concepts },
+    dimensions: cfg.dimensions.map((d, i) => ({ ...d, position: i + 1 })),
+    timeDimension: cfg.timeDimension, primaryMeasure: cfg.primaryMeasure, attributes: cfg.attributes, codelists,
+    codelist: (id) => byId.get(id)!,
+    dataflowRef: `${cfg.agency}:${cfg.dataflow.id}(${cfg.version})`,
+    unitCode: (def) => unitCodeOf(def.unit),
+    ituEstimateText: cfg.ituEstimateSourceText.toLowerCase(),
+  });
+}
+
+/** The vintage of a row: its submission's label, or `derived`. */
+export function vintageOf(idx: ObservationIndex, row: number): string | null {
+  return idx.vintages.get(idx.submission[row])?.vintage ?? (idx.derivedFrom[row] ? 'derived' : null);
+}
+
+/** The estimate flag of a row: DERIVED (computed by formula), ITU (the source says so), or null (reported). */
+export function estimateOf(s: SdmxStructure, idx: ObservationIndex, row: number): 'DERIVED' | 'ITU' | null {
+  if (idx.derivedFrom[row]) return 'DERIVED';
+  const src = idx.source[row];
+  return src !== null && src.toLowerCase().includes(s.ituEstimateText) ? 'ITU' : null;
+}
+
+/** The value of every attribute of the DSD for one row, in DSD order (null = absent). */
+export function attributeValues(s: SdmxStructure, idx: ObservationIndex, row: number, def: IndicatorDef): Array<string | null> {
+  const est = estimateOf(s, idx, row);
+  return s.attributes.map((a) => {
+    switch (a.id) {
+      case 'UNIT_MEASURE': return s.unitCode(def);
+      case 'OBS_STATUS': return est ? 'E' : 'A';
+      case 'ESTIMATE': return est;
+      case 'COMMENT_OBS': return idx.note[row];
+      case 'DATA_SOURCE': return idx.source[row];
+      case 'VINTAGE': return vintageOf(idx, row);
+      default: return null;
+    }
+  });
+}
+
+/** The display name of a code in a language (English where the registry has none). */
+export function codeName(c: Code, lang: Language = 'en'): string {
+  return c.names[lang] ?? c.names.en ?? c.id;
+}
