@@ -9,7 +9,7 @@ import type { Language } from '../../registry/economies.js';
 import { csvRow, formatNumber } from '../../util/csv.js';
 import { neutraliseFormula } from '../../table/report-table.js';
 import { attributeValues, codeName, type SdmxStructure } from './structure.js';
-import { dimValue, syntaxError, type DataView } from './data.js';
+import { dimValue, syntaxError, type SdmxView } from './data.js';
 import { clip } from '../params.js';
 
 export interface CsvOptions { version: 1 | 2; labels: 'id' | 'both' | 'name'; timeFormat: 'original' | 'normalized'; keys: 'none' | 'obs' | 'series' | 'both' }
@@ -33,7 +33,7 @@ export function csvOptions(version: 1 | 2, ...sources: Array<Record<string, stri
   return o;
 }
 
-export function sdmxCsvMessage(s: SdmxStructure, v: DataView, o: CsvOptions, lang: Language = 'en'): string {
+export function sdmxCsvMessage(s: SdmxStructure, v: SdmxView, o: CsvOptions, lang: Language = 'en'): string {
   const concept = (id: string) => s.conceptScheme.concepts.find((c) => c.id === id)?.name ?? id;
   const head = (id: string) => (o.labels === 'id' ? id : o.labels === 'both' ? `${id}: ${concept(id)}` : concept(id));
   const dims = [...s.dimensions.map((d) => d.id), s.timeDimension];
@@ -60,12 +60,17 @@ export function sdmxCsvMessage(s: SdmxStructure, v: DataView, o: CsvOptions, lan
     const cells: unknown[] = o.version === 1 ? [flow] : ['dataflow', flow, 'I'];
     if (withSeriesKey) cells.push(key.slice(0, seriesDims.length).join('.'));
     if (withObsKey) cells.push(key.join('.'));
-    dims.forEach((d, i) => cells.push(key[i] === '' ? null : d === s.timeDimension ? time(key[i]) : label(d, key[i])));
+    dims.forEach((d, i) => {
+      cells.push(key[i] === '' ? null : d === s.timeDimension ? time(key[i]) : label(d, key[i]));
+    });
     cells.push(keysOnly ? null : formatNumber(v.idx.value[ob.row]));
     if (withAttrs) {
       const vals = attributeValues(s, v.idx, ob.row, ob.def);
       // Free text (footnotes, sources) could be a spreadsheet formula: neutralised as everywhere else.
-      s.attributes.forEach((a, i) => cells.push(a.codelist ? label(a.id, vals[i]) : vals[i] === null ? null : neutraliseFormula(vals[i]!)));
+      s.attributes.forEach((a, i) => {
+        const x = vals[i];
+        cells.push(a.codelist ? label(a.id, x) : x === null ? null : neutraliseFormula(x));
+      });
     }
     out.push(csvRow(cells));
   }

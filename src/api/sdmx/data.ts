@@ -1,7 +1,7 @@
 /**
  * SDMX REST data queries over the observation index: the flow, key and provider of the path, the query
  * parameters (startPeriod, endPeriod, firstNObservations, lastNObservations, dimensionAtObservation, detail),
- * and the selected observations as a `DataView` (rows of the index ordered by series, then observation) that
+ * and the selected observations as a `SdmxView` (rows of the index ordered by series, then observation) that
  * every SDMX writer reads.
  */
 import { loadEconomyRegistry } from '../../registry/economies.js';
@@ -31,7 +31,7 @@ export const DETAILS: readonly Detail[] = ['full', 'dataonly', 'serieskeysonly',
 
 export interface Obs { row: number; def: IndicatorDef }
 
-export interface DataView {
+export interface SdmxView {
   idx: ObservationIndex;
   /** Ordered by the series dimensions, then the observation dimensions. */
   obs: Obs[];
@@ -48,7 +48,7 @@ export interface DataView {
 }
 
 /** The value of a dimension for one observation. */
-export function dimValue(s: SdmxStructure, v: DataView, o: Obs, dim: string): string {
+export function dimValue(s: SdmxStructure, v: SdmxView, o: Obs, dim: string): string {
   switch (dim) {
     case 'FREQ': return 'A'; // every observation of the store is annual
     case 'REF_AREA': return v.idx.economy[o.row];
@@ -57,22 +57,24 @@ export function dimValue(s: SdmxStructure, v: DataView, o: Obs, dim: string): st
   }
 }
 
-function pick(s: SdmxStructure, v: DataView, o: Obs, which: number[]): Array<[string, string]> {
+function pick(s: SdmxStructure, v: SdmxView, o: Obs, which: number[]): Array<[string, string]> {
   const all = attributeValues(s, v.idx, o.row, o.def);
   const out: Array<[string, string]> = [];
   for (const i of which) if (all[i] !== null) out.push([s.attributes[i].id, all[i]!]);
   return out;
 }
-export const seriesAttributes = (s: SdmxStructure, v: DataView, o: Obs) => pick(s, v, o, v.seriesAttrs);
-export const obsAttributes = (s: SdmxStructure, v: DataView, o: Obs) => pick(s, v, o, v.obsAttrs);
+export const seriesAttributes = (s: SdmxStructure, v: SdmxView, o: Obs) => pick(s, v, o, v.seriesAttrs);
+export const obsAttributes = (s: SdmxStructure, v: SdmxView, o: Obs) => pick(s, v, o, v.obsAttrs);
 
 /** Order `obs` into series for a dimension at the observation level and make the view. */
-export function makeView(s: SdmxStructure, idx: ObservationIndex, obs: Obs[], dimAtObs = s.timeDimension, detail: Detail = 'full'): DataView {
+export function makeView(s: SdmxStructure, idx: ObservationIndex, obs: Obs[], dimAtObs = s.timeDimension, detail: Detail = 'full'): SdmxView {
   const allDims = [...s.dimensions.map((d) => d.id), s.timeDimension];
   const obsDims = dimAtObs === 'AllDimensions' ? allDims : [dimAtObs];
   const seriesDims = allDims.filter((d) => !obsDims.includes(d));
-  const v: DataView = { idx, obs, dimAtObs, seriesDims, obsDims, series: [], detail, seriesAttrs: [], obsAttrs: [] };
-  s.attributes.forEach((a, i) => (a.relatedTo !== 'observation' && a.relatedTo.every((d) => seriesDims.includes(d)) ? v.seriesAttrs : v.obsAttrs).push(i));
+  const v: SdmxView = { idx, obs, dimAtObs, seriesDims, obsDims, series: [], detail, seriesAttrs: [], obsAttrs: [] };
+  s.attributes.forEach((a, i) => {
+    (a.relatedTo !== 'observation' && a.relatedTo.every((d) => seriesDims.includes(d)) ? v.seriesAttrs : v.obsAttrs).push(i);
+  });
   const keyOf = (o: Obs, dims: string[]) => dims.map((d) => dimValue(s, v, o, d)).join('\u0000');
   const keyed = obs.map((o) => ({ o, sk: keyOf(o, seriesDims), ok: keyOf(o, obsDims) }));
   keyed.sort((a, b) => (a.sk < b.sk ? -1 : a.sk > b.sk ? 1 : a.ok < b.ok ? -1 : a.ok > b.ok ? 1 : 0));
@@ -176,7 +178,7 @@ export function parseDataQuery(s: SdmxStructure, key: string | undefined, q: Que
 }
 
 /** The observations a data query selects (404 if none, 413 past MAX_OBSERVATIONS), as a view. */
-export function selectData(s: SdmxStructure, idx: ObservationIndex, dq: DataQuery, max = MAX_OBSERVATIONS): DataView {
+export function selectData(s: SdmxStructure, idx: ObservationIndex, dq: DataQuery, max = MAX_OBSERVATIONS): SdmxView {
   const obs: Obs[] = [];
   const defs = dq.key.indicators ?? loadIndicatorRegistry().indicators;
   let series = 0;

@@ -6,7 +6,7 @@
  */
 import type { Language } from '../../registry/economies.js';
 import { attributeValues, codeName, type SdmxStructure } from './structure.js';
-import { dimValue, type DataView, type Obs } from './data.js';
+import { dimValue, type SdmxView, type Obs } from './data.js';
 import type { HeaderInfo } from './xml.js';
 
 interface Value { id?: string; name?: string; names?: Record<string, string>; value?: string; start?: string; end?: string }
@@ -16,9 +16,11 @@ class Values {
   readonly list: Value[] = [];
   private readonly at = new Map<string, number>();
   index(key: string, make: () => Value): number {
-    let k = this.at.get(key);
-    if (k === undefined) this.at.set(key, (k = this.list.push(make()) - 1));
-    return k;
+    const k = this.at.get(key);
+    if (k !== undefined) return k;
+    const n = this.list.push(make()) - 1;
+    this.at.set(key, n);
+    return n;
   }
 }
 
@@ -27,7 +29,7 @@ function conceptName(s: SdmxStructure, id: string): string {
 }
 
 /** The parts both versions share: the dimension and attribute values used, the series and observations. */
-function build(s: SdmxStructure, v: DataView, lang: Language, version: 1 | 2) {
+function build(s: SdmxStructure, v: SdmxView, lang: Language, version: 1 | 2) {
   const dims = [...s.dimensions.map((d) => d.id), s.timeDimension];
   const dimVals = new Map(dims.map((d) => [d, new Values()]));
   const attrVals = s.attributes.map(() => new Values());
@@ -102,7 +104,8 @@ function build(s: SdmxStructure, v: DataView, lang: Language, version: 1 | 2) {
   };
   const withAttrs = v.detail === 'full' || v.detail === 'nodata';
   const structure = {
-    dimensions: { dataSet: [], series: v.seriesDims.map(dimension), observation: v.obsDims.map(dimension) },
+    // Keys only: no observation, so no values of the observation dimension (a dimension must list at least one).
+    dimensions: { dataSet: [], series: v.seriesDims.map(dimension), observation: keysOnly && v.dimAtObs !== 'AllDimensions' ? [] : v.obsDims.map(dimension) },
     attributes: {
       dataSet: [],
       series: withAttrs ? seriesUsed.map(([i]) => attribute(i)) : [],
@@ -113,7 +116,7 @@ function build(s: SdmxStructure, v: DataView, lang: Language, version: 1 | 2) {
 }
 
 /** SDMX-JSON 2.0.0 data message. */
-export function sdmxJson2(s: SdmxStructure, v: DataView, h: HeaderInfo, lang: Language): object {
+export function sdmxJson2(s: SdmxStructure, v: SdmxView, h: HeaderInfo, lang: Language): object {
   const { dataSet, structure } = build(s, v, lang, 2);
   const dsdUrn = `urn:sdmx:org.sdmx.infomodel.datastructure.DataStructure=${s.agency}:${s.dataStructure.id}(${s.version})`;
   const flowUrn = `urn:sdmx:org.sdmx.infomodel.datastructure.Dataflow=${s.dataflowRef}`;
@@ -135,7 +138,7 @@ export function sdmxJson2(s: SdmxStructure, v: DataView, h: HeaderInfo, lang: La
 }
 
 /** SDMX-JSON 1.0 data message (SDMX 2.1). */
-export function sdmxJson1(s: SdmxStructure, v: DataView, h: HeaderInfo, lang: Language): object {
+export function sdmxJson1(s: SdmxStructure, v: SdmxView, h: HeaderInfo, lang: Language): object {
   const { dataSet, structure } = build(s, v, lang, 1);
   return {
     header: { id: h.id, test: false, prepared: h.prepared, sender: { id: s.agency, name: s.agencyName } },

@@ -94,7 +94,7 @@ export function sdmxStructure(): SdmxStructure {
     if (!concepts.has(c)) throw new UserInputError(`indicators/sdmx.json: component ${c} has no concept`);
   for (const c of [...cfg.dimensions, ...cfg.attributes]) if ('codelist' in c && c.codelist && !byId.has(c.codelist))
     throw new UserInputError(`indicators/sdmx.json: component ${c.id}: no codelist ${c.codelist}`);
-  return (cached = {
+  cached = {
     agency: cfg.agency, agencyName: cfg.agencyName, version: cfg.version, dataflow: cfg.dataflow, dataStructure: cfg.dataStructure,
     conceptScheme: { ...cfg.conceptScheme, concepts: cfg.concepts },
     dimensions: cfg.dimensions.map((d, i) => ({ ...d, position: i + 1 })),
@@ -103,7 +103,8 @@ export function sdmxStructure(): SdmxStructure {
     dataflowRef: `${cfg.agency}:${cfg.dataflow.id}(${cfg.version})`,
     unitCode: (def) => unitCodeOf(def.unit),
     ituEstimateText: cfg.ituEstimateSourceText.toLowerCase(),
-  });
+  };
+  return cached;
 }
 
 /** The vintage of a row: its submission's label, or `derived`. */

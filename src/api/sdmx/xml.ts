@@ -7,7 +7,7 @@
 import { LANGUAGES } from '../../registry/economies.js';
 import { formatNumber } from '../../util/csv.js';
 import type { Codelist, Concept, SdmxStructure } from './structure.js';
-import { dimValue, obsAttributes, seriesAttributes, type DataView } from './data.js';
+import { dimValue, obsAttributes, seriesAttributes, type SdmxView } from './data.js';
 
 export const NS = {
   message: 'http://www.sdmx.org/resources/sdmxml/schemas/v2_1/message',
@@ -125,7 +125,7 @@ export const ssNamespace = (s: SdmxStructure, dimAtObs: string) => `urn:sdmx:org
 const dsdRef = (s: SdmxStructure) => `<common:Structure>${ref({ agencyID: s.agency, id: s.dataStructure.id, version: s.version })}</common:Structure>`;
 
 /** An SDMX-ML 2.1 GenericData message. */
-export function genericData(s: SdmxStructure, v: DataView, h: HeaderInfo): string {
+export function genericData(s: SdmxStructure, v: SdmxView, h: HeaderInfo): string {
   const sid = structureId(s);
   const out: string[] = [`<?xml version="1.0" encoding="UTF-8"?><message:GenericData xmlns:message="${NS.message}" xmlns:common="${NS.common}" xmlns:generic="${NS.generic}">`,
     header(s, h, `<message:Structure${attrs({ structureID: sid, dimensionAtObservation: v.dimAtObs })}>${dsdRef(s)}</message:Structure>`),
@@ -154,7 +154,7 @@ export function genericData(s: SdmxStructure, v: DataView, h: HeaderInfo): strin
 }
 
 /** An SDMX-ML 2.1 StructureSpecificData message (its schema: `structureSpecificSchema`). */
-export function structureSpecificData(s: SdmxStructure, v: DataView, h: HeaderInfo): string {
+export function structureSpecificData(s: SdmxStructure, v: SdmxView, h: HeaderInfo): string {
   const sid = structureId(s), ns = ssNamespace(s, v.dimAtObs);
   const out: string[] = [`<?xml version="1.0" encoding="UTF-8"?><message:StructureSpecificData xmlns:message="${NS.message}" xmlns:common="${NS.common}" xmlns:ss="${NS.ss}" xmlns:xsi="${NS.xsi}" xmlns:ns1="${esc(ns)}">`,
     header(s, h, `<message:Structure${attrs({ structureID: sid, namespace: ns, dimensionAtObservation: v.dimAtObs })}>${dsdRef(s)}</message:Structure>`),
