@@ -85,8 +85,11 @@ describe('World Bank v2 endpoints', () => {
     const csv = await get('/v2/country/KEN/indicator/internet_users_pct', { accept: 'application/vnd.sdmx.data+csv;version=2.0.0' });
     expect(csv.headers.get('content-type')).toMatch(/^application\/vnd\.sdmx\.data\+csv; version=2\.0\.0/);
     const lines = (await csv.text()).trim().split('\n');
-    expect(lines[0]).toBe('STRUCTURE,STRUCTURE_ID,ACTION,FREQ,REF_AREA,INDICATOR,TIME_PERIOD,OBS_VALUE,UNIT_MEASURE,OBS_STATUS,COMMENT_OBS,DATA_SOURCE,VINTAGE');
-    expect(lines[1]).toBe('dataflow,ITU:ICT_INDICATORS(1.0.0),I,A,KEN,internet_users_pct,2021,29.5,% of individuals,A,,KNBS revised,2024-Q3');
+    // The one SDMX structure (src/api/sdmx): UNIT_MEASURE is a CL_UNIT code, ESTIMATE the estimate flag; series in time order.
+    expect(lines[0]).toBe('STRUCTURE,STRUCTURE_ID,ACTION,FREQ,REF_AREA,INDICATOR,TIME_PERIOD,OBS_VALUE,UNIT_MEASURE,OBS_STATUS,ESTIMATE,COMMENT_OBS,DATA_SOURCE,VINTAGE');
+    expect(lines.slice(1)).toEqual(['dataflow,ITU:ICT_INDICATORS(1.0.0),I,A,KEN,internet_users_pct,2019,22.5,PCT_OF_INDIVIDUALS,A,,,KNBS,2024-Q1',
+      'dataflow,ITU:ICT_INDICATORS(1.0.0),I,A,KEN,internet_users_pct,2020,25,PCT_OF_INDIVIDUALS,A,,,KNBS,2024-Q1',
+      'dataflow,ITU:ICT_INDICATORS(1.0.0),I,A,KEN,internet_users_pct,2021,29.5,PCT_OF_INDIVIDUALS,A,,,KNBS revised,2024-Q3']);
 
     const json = await (await get('/v2/country/KEN/indicator/internet_users_pct', { accept: 'application/vnd.sdmx.data+json;version=2.0.0' })).json();
     const st = json.data.structures[0];
