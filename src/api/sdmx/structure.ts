@@ -74,10 +74,12 @@ export function sdmxStructure(): SdmxStructure {
   const cfg = JSON.parse(readFileSync(join(indicatorsDir(), 'sdmx.json'), 'utf8')) as ConfigFile;
   const econ = loadEconomyRegistry(), inds = loadIndicatorRegistry();
   const units = new Map<string, string>(); // code -> unit text
+  const unitCodes = new Map<string, string>(); // unit text -> code (looked up per observation)
   for (const d of inds.indicators) {
     const code = unitCodeOf(d.unit), prior = units.get(code);
     if (prior !== undefined && prior !== d.unit) throw new UserInputError(`indicators/sdmx.json: units "${prior}" and "${d.unit}" give the same code ${code}`);
     units.set(code, d.unit);
+    unitCodes.set(d.unit, code);
   }
   const codelists: Codelist[] = cfg.codelists.map((cl) => {
     let codes: Code[];
@@ -101,7 +103,7 @@ export function sdmxStructure(): SdmxStructure {
     timeDimension: cfg.timeDimension, primaryMeasure: cfg.primaryMeasure, attributes: cfg.attributes, codelists,
     codelist: (id) => byId.get(id)!,
     dataflowRef: `${cfg.agency}:${cfg.dataflow.id}(${cfg.version})`,
-    unitCode: (def) => unitCodeOf(def.unit),
+    unitCode: (def) => unitCodes.get(def.unit) ?? unitCodeOf(def.unit),
     ituEstimateText: cfg.ituEstimateSourceText.toLowerCase(),
   };
   return cached;
@@ -112,11 +114,21 @@ export function vintageOf(idx: ObservationIndex, row: number): string | null {
   return idx.vintages.get(idx.submission[row])?.vintage ?? (idx.derivedFrom[row] ? 'derived' : null);
 }
 
+// Sources repeat across many rows: the ITU-estimate test is remembered per source text (bounded).
+const ituEstimateSource = new Map<string, boolean>();
+
 /** The estimate flag of a row: DERIVED (computed by formula), ITU (the source says so), or null (reported). */
 export function estimateOf(s: SdmxStructure, idx: ObservationIndex, row: number): 'DERIVED' | 'ITU' | null {
   if (idx.derivedFrom[row]) return 'DERIVED';
   const src = idx.source[row];
-  return src !== null && src.toLowerCase().includes(s.ituEstimateText) ? 'ITU' : null;
+  if (src === null) return null;
+  let itu = ituEstimateSource.get(src);
+  if (itu === undefined) {
+    if (ituEstimateSource.size >= 50_000) ituEstimateSource.clear();
+    itu = src.toLowerCase().includes(s.ituEstimateText);
+    ituEstimateSource.set(src, itu);
+  }
+  return itu ? 'ITU' : null;
 }
 
 /** The value of every attribute of the DSD for one row, in DSD order (null = absent). */

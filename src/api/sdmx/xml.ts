@@ -23,8 +23,12 @@ export const NS = {
 const INVALID = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\uD800-\uDFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;', '\t': '&#9;', '\n': '&#10;', '\r': '&#13;' };
 
+// Anything that may need escaping or replacing (most values, codes and numbers, have none of it: returned as they are).
+const SPECIAL = /[&<>"'\u0000-\u001f\uD800-\uDFFF\uFFFE\uFFFF]/;
+
 /** Escape text for an XML attribute value or element content. */
 export function esc(s: string): string {
+  if (!SPECIAL.test(s)) return s;
   return s.replace(INVALID, '\uFFFD').replace(/[&<>"'\t\n\r]/g, (c) => ESCAPES[c]);
 }
 
