@@ -252,6 +252,19 @@ describe('contract with sdmx1 (its readers, read from its source)', () => {
     for (const ref of find(str, 'ConceptIdentity').map((e) => e.children[0])) expect(ref.attrs).toMatchObject({ class: 'Concept', package: 'conceptscheme', maintainableParentID: 'CS_ICT_INDICATORS' });
   });
 
+  it('content types: each is one of sdmx1\'s MEDIA_TYPES (sdmx/format/__init__.py), which pick its reader by type', async () => {
+    const SDMX1_TYPES = ['application/vnd.sdmx.genericdata+xml', 'application/vnd.sdmx.structurespecificdata+xml', 'application/vnd.sdmx.structure+xml',
+      'application/xml', 'text/xml', 'application/vnd.sdmx.data+json', 'application/vnd.sdmx.data+csv'];
+    const cases: Array<[string, string | undefined]> = [['/data/ICT_INDICATORS/A.KEN.i99H', undefined], ['/data/ICT_INDICATORS/A.KEN.i99H', 'application/vnd.sdmx.genericdata+xml;version=2.1'],
+      ['/data/ICT_INDICATORS/A.KEN.i99H', SS], ['/data/ICT_INDICATORS/A.KEN.i99H', 'application/vnd.sdmx.data+json;version=1.0.0'],
+      ['/data/ICT_INDICATORS/A.KEN.i99H', 'application/vnd.sdmx.data+csv;version=1.0.0'], ['/dataflow', undefined], ['/dataflow', 'application/vnd.sdmx.structure+xml;version=2.1'],
+      ['/data/ICT_INDICATORS/A.XKX1.i99H', undefined]];
+    for (const [path, accept] of cases) {
+      const type = (await get(path, accept)).headers.get('content-type')!.split(';')[0];
+      expect(SDMX1_TYPES, `${path} ${accept}`).toContain(type);
+    }
+  });
+
   it('SDMX-JSON 1.0 as sdmx1\'s JSON reader (sdmx/reader/json.py) rebuilds it: the source values', async () => {
     const res = await get('/data/ICT_INDICATORS/A.KEN+UGA.i99H', 'application/vnd.sdmx.data+json;version=1.0.0');
     expect(res.headers.get('content-type')).toMatch(/^application\/vnd\.sdmx\.data\+json; version=1\.0\.0/);
