@@ -1,6 +1,7 @@
 /** The OpenAPI 3 description of the API, and a self-contained HTML page rendered from it (no external scripts). */
 import { LANGUAGES } from '../registry/economies.js';
 import { MAX_PER_PAGE, MEDIA } from './params.js';
+import { sdmxOpenApiPaths } from './sdmx/rest.js';
 
 const q = (name: string, description: string, schema: object = { type: 'string' }) => ({ name, in: 'query', required: false, description, schema });
 const p = (name: string, description: string, schema: object = { type: 'string' }) => ({ name, in: 'path', required: true, description, schema });
@@ -45,6 +46,7 @@ export function openApiDocument(): object {
         responses: { 201: { description: 'accepted and stored: the validation report' }, 200: { description: 'the same content was already stored: no new revision' },
           401: err('no, unknown or revoked token'), 403: err('rows of another economy'), 413: err('body too large'), 422: err('rejected: the error envelope with `report` (located findings); nothing stored'), 429: err('rate limit') },
       } },
+      ...sdmxOpenApiPaths(),
       '/healthz': { get: { summary: 'liveness and store version', responses: { 200: { description: 'ok' } } } },
     },
     components: {

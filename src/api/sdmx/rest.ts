@@ -14,7 +14,7 @@ import { ApiError, apiName } from '../errors.js';
 import { clip, single, type Query } from '../params.js';
 import { send } from '../send.js';
 import { csvOptions, sdmxCsvMessage } from './csv.js';
-import { checkFlow, checkProvider, noResults, notImplemented, parseDataQuery, SdmxError, selectData, syntaxError } from './data.js';
+import { checkFlow, checkProvider, MAX_OBSERVATIONS, noResults, notImplemented, parseDataQuery, SdmxError, selectData, syntaxError } from './data.js';
 import { jsonError, sdmxJson1, sdmxJson2 } from './json.js';
 import { sdmxStructure, type Codelist, type SdmxStructure } from './structure.js';
 import { errorMessage, genericData, structureMessage, structureSpecificData, structureSpecificSchema, type HeaderInfo, type StructureKind, type StructureSelection } from './xml.js';
@@ -167,6 +167,31 @@ function selectStructures(s: SdmxStructure, kind: StructureKind, agency: string,
   const isBase = (k: StructureKind) => (k === 'dataflow' ? base.dataflow : k === 'datastructure' ? base.datastructure : k === 'conceptscheme' ? base.conceptscheme : base.codelists.length > 0 && kind === 'codelist');
   const stub = (k: StructureKind) => detail === 'allstubs' || detail === 'allcompletestubs' || ((detail === 'referencestubs' || detail === 'referencecompletestubs') && !isBase(k));
   return { sel, stub };
+}
+
+/** The SDMX REST paths for the OpenAPI document (src/api/openapi.ts). */
+export function sdmxOpenApiPaths(): Record<string, object> {
+  const q = (name: string, description: string) => ({ name, in: 'query', required: false, description, schema: { type: 'string' } });
+  const p = (name: string, description: string) => ({ name, in: 'path', required: true, description, schema: { type: 'string' } });
+  const errors = { 400: { description: 'SDMX error 140 (syntax)' }, 404: { description: 'SDMX error 100 (no results)' }, 406: { description: 'no acceptable format' }, 501: { description: 'not implemented' } };
+  const content = Object.fromEntries(Object.values(SDMX_MEDIA).map((t) => [t, {}]));
+  const structure = (what: string) => ({ get: { summary: `SDMX 2.1 structure query: ${what} (SDMX-ML 2.1)`, parameters: [p('agency', 'ITU or all'), p('id', 'artefact id or all'), p('version', '1.0.0 or latest'),
+    q('references', 'none, parents, parentsandsiblings, children, descendants, all, or a type'), q('detail', 'full, allstubs, referencestubs')], responses: { 200: { description: what }, ...errors } } });
+  return {
+    '/sdmx/rest/data/{flow}/{key}/{provider}': { get: {
+      summary: 'SDMX 2.1 data query (also /data/{flow} and /data/{flow}/{key})',
+      description: `SDMX-ML 2.1 generic (default) or structure-specific data, SDMX-CSV 1.0/2.0 (labels, timeFormat, keys), SDMX-JSON 1.0/2.0, by Accept or format. At most ${MAX_OBSERVATIONS.toLocaleString('en')} observations an answer (413, SDMX code 510).`,
+      parameters: [p('flow', 'ICT_INDICATORS, ITU,ICT_INDICATORS or ITU,ICT_INDICATORS,1.0.0'), p('key', 'FREQ.REF_AREA.INDICATOR, parts empty or codes joined by +, or all'), p('provider', 'all or ITU'),
+        q('startPeriod', 'SDMX period'), q('endPeriod', 'SDMX period'), q('firstNObservations', 'per series'), q('lastNObservations', 'per series'),
+        q('dimensionAtObservation', 'TIME_PERIOD, AllDimensions or a dimension'), q('detail', 'full, dataonly, serieskeysonly, nodata'), q('format', 'genericdata, structurespecificdata, csv, jsondata')],
+      responses: { 200: { description: 'the data', content }, 413: { description: 'SDMX error 510 (too many observations)' }, ...errors },
+    } },
+    '/sdmx/rest/dataflow/{agency}/{id}/{version}': structure('the dataflow'),
+    '/sdmx/rest/datastructure/{agency}/{id}/{version}': structure('the data structure definition'),
+    '/sdmx/rest/codelist/{agency}/{id}/{version}': structure('codelists (CL_FREQ, CL_AREA, CL_INDICATOR, CL_UNIT, CL_OBS_STATUS, CL_ESTIMATE)'),
+    '/sdmx/rest/conceptscheme/{agency}/{id}/{version}': structure('the concept scheme'),
+    '/sdmx/rest/schema/{context}/{agency}/{id}/{version}': { get: { summary: 'XML schema of the structure-specific data of the DSD', parameters: [p('context', 'dataflow or datastructure'), p('agency', 'ITU'), p('id', 'ICT_INDICATORS or DSD_ICT_INDICATORS'), p('version', '1.0.0 or latest'), q('dimensionAtObservation', 'TIME_PERIOD (default), AllDimensions or a dimension')], responses: { 200: { description: 'XSD' }, ...errors } } },
+  };
 }
 
 export function registerSdmxRoutes(app: FastifyInstance, cache: ObservationCache): void {
