@@ -145,8 +145,8 @@ function selectStructures(s: SdmxStructure, kind: StructureKind, agency: string,
   if (items) {
     if (kind === 'codelist') sel.codelists = sel.codelists.map((c) => ({ ...c, codes: c.codes.filter((x) => items.has(x.id.toUpperCase())) })).filter((c) => c.codes.length > 0);
     else if (kind === 'conceptscheme') sel.concepts = sel.concepts.filter((c) => items.has(c.id.toUpperCase()));
-    else throw syntaxError(`an item id is only for codelist and conceptscheme queries`);
-    if (sel.codelists.length === 0 && sel.concepts.length === 0) throw noResults(`no items ${clip(item!)} in ${kind} ${clip(id)}`);
+    else throw syntaxError('an item id is only for codelist and conceptscheme queries');
+    if (kind === 'codelist' ? sel.codelists.length === 0 : sel.concepts.length === 0) throw noResults(`no items ${clip(item ?? '')} in ${kind} ${clip(id)}`);
   }
   const base = { ...sel, codelists: [...sel.codelists] };
   // References: the dataflow uses the DSD, the DSD uses the codelists and the concept scheme.

@@ -388,6 +388,8 @@ describe('SDMX errors: SDMX-ML Error messages with SDMX REST status codes', () =
     await expectError('/data/OTHER_FLOW/A.KEN.i99H', 404, 100);
     await expectError('/data/ICT_INDICATORS/A.KEN.i99H/WB', 404, 100);
     await expectError('/codelist/ITU/CL_NOPE', 404, 100);
+    await expectError('/codelist/ITU/CL_AREA/1.0.0/NOPE', 404, 100);
+    await expectError('/conceptscheme/ITU/CS_ICT_INDICATORS/1.0.0/NOPE', 404, 100);
     await expectError('/nothing/here', 404, 100);
     expect(await expectError('/data/ICT_INDICATORS/KEN.i99H', 400, 140)).toMatch(/FREQ\.REF_AREA\.INDICATOR/);
     await expectError('/data/ICT_INDICATORS/A.KEN.i99H?startPeriod=20x0', 400, 140);
