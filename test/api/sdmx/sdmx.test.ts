@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Ajv from 'ajv';
+import fc from 'fast-check';
 import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { indicatorsDir } from '../../../src/util/paths.js';
@@ -409,6 +410,36 @@ describe('SDMX errors: SDMX-ML Error messages with SDMX REST status codes', () =
     await expectError('/data/ICT_INDICATORS/A.KEN.i99H?includeHistory=true', 501, 501);
     await expectError('/data/ICT_INDICATORS/A.KEN.i99H?updatedAfter=2024-01-01T00:00:00Z', 501, 501);
     await expectError('/categoryscheme/ITU', 501, 501);
+  });
+});
+
+describe('generated SDMX REST requests (fast-check, through Fastify inject)', () => {
+  it('no 5xx; every 4xx/5xx an SDMX error message (XML, or JSON when JSON was asked for); every 200 well-formed', async () => {
+    const code = fc.constantFrom('', 'A', 'Q', 'KEN', 'ken+UGA', 'i99H', 'fixed_bb_p100', 'XKX1', '+', 'all', '*', '%20', '<x>', 'IT');
+    const key = fc.oneof(fc.constant('all'), fc.tuple(code, code, code).map((p) => p.join('.')), fc.array(code, { maxLength: 5 }).map((p) => p.join('.')));
+    const param = fc.tuple(fc.constantFrom('startPeriod', 'endPeriod', 'lastNObservations', 'firstNObservations', 'dimensionAtObservation', 'detail', 'format', 'labels',
+      'timeFormat', 'keys', 'references', 'includeHistory', 'updatedAfter', 'x'), fc.constantFrom('2015', '2020-Q1', '2019-13', '1', '0', '99999999', 'AllDimensions', 'REF_AREA',
+      'serieskeysonly', 'nodata', 'csv', 'jsondata', 'structurespecificdata', 'both', 'name', 'normalized', 'children', 'all', 'true', '&', '')).map(([k, v]) => `${k}=${encodeURIComponent(v)}`);
+    const path = fc.oneof(
+      fc.tuple(fc.constantFrom('ICT_INDICATORS', 'ITU,ICT_INDICATORS', 'ITU,ICT_INDICATORS,1.0.0', 'ITU,ICT_INDICATORS,2.0', 'X,Y,Z,W', 'all'), key, fc.constantFrom('', '/ITU', '/all', '/WB'))
+        .map(([f, k, p]) => `/data/${f}/${k}${p}`),
+      fc.tuple(fc.constantFrom('dataflow', 'datastructure', 'codelist', 'conceptscheme', 'categoryscheme', 'schema/dataflow'), fc.constantFrom('', '/ITU', '/all', '/ITU/CL_AREA', '/ITU/ICT_INDICATORS/1.0.0', '/ITU/CS_ICT_INDICATORS/latest/FREQ+X'))
+        .map(([r, rest]) => `/${r}${rest}`));
+    const accept = fc.constantFrom(undefined, 'application/xml', 'text/csv', 'application/json', SS, 'application/vnd.sdmx.data+json;version=1.0.0',
+      'application/vnd.sdmx.data+csv;version=1.0.0;labels=name', 'application/vnd.sdmx.structure+json', 'image/png', '*/*;q=0', 'text/html;q=0.5, application/xml;q=0.9');
+    await fc.assert(fc.asyncProperty(path, fc.array(param, { maxLength: 4 }), accept, async (p, params, acc) => {
+      const url = `/sdmx/rest${p}${params.length ? `?${params.join('&')}` : ''}`;
+      const res = await srv.app.inject({ method: 'GET', url, headers: acc ? { accept: acc } : {} });
+      const what = `${url} (${acc}): ${res.statusCode} ${res.body.slice(0, 300)}`;
+      expect(res.statusCode < 500 || res.statusCode === 501, what).toBe(true); // 501: a resource SDMX has and we do not
+      expect(res.body, what).not.toMatch(/\n\s+at |node_modules|\/src\//);
+      const type = String(res.headers['content-type']);
+      if (res.statusCode >= 400) {
+        if (/json/.test(type)) expect(JSON.parse(res.body).errors[0].code, what).toBeTypeOf('number');
+        else expect(find(parseXml(res.body), 'ErrorMessage')[0]?.attrs.code, what).toMatch(/^\d+$/);
+      } else if (/xml/.test(type)) parseXml(res.body);
+      else if (/json/.test(type)) JSON.parse(res.body);
+    }), { numRuns: 150, seed: 21 });
   });
 });
 
