@@ -177,6 +177,53 @@ export function parseDataQuery(s: SdmxStructure, key: string | undefined, q: Que
   return { key: parseKey(s, key), from, to, firstN, lastN, dimAtObs, detail };
 }
 
+/**
+ * An SDMX REST 2.0 (SDMX 3.0) data query, as the equivalent 2.1 key and parameters: the key's `,` (or) and `*`
+ * (any); `c[DIM]=A,B` (eq only) narrowing a key part; `c[TIME_PERIOD]=ge:2010+le:2015` (ge, gt, le, lt, eq; `+` or a
+ * space between); `attributes` and `measures` (all or none) as `detail`; `firstNObservations`, `lastNObservations`,
+ * `dimensionAtObservation`, `updatedAfter` and `includeHistory` as in 2.1.
+ */
+export function fromRest2(s: SdmxStructure, key: string | undefined, q: Query): { key: string; query: Query } {
+  const dims = s.dimensions.map((d) => d.id);
+  let parts = key === undefined || key === '' || key === '*' ? dims.map(() => '') : key.split('.').map((p) => (p === '*' ? '' : p.replace(/,/g, '+')));
+  const out: Query = {};
+  let from: number | undefined, to: number | undefined;
+  const keep = ['firstNObservations', 'lastNObservations', 'dimensionAtObservation', 'updatedAfter', 'includeHistory', 'format', 'labels', 'timeFormat', 'keys'];
+  for (const name of Object.keys(q)) {
+    const v = single(q, name) ?? '';
+    if (keep.includes(name)) { out[name] = v; continue; }
+    const m = /^c\[([A-Za-z][A-Za-z0-9_-]*)\]$/.exec(name);
+    if (m && m[1] === s.timeDimension) {
+      for (const term of v.split(/[+ ]/).filter((t) => t !== '')) {
+        const t = /^(?:(ge|gt|le|lt|eq):)?(\d{4})(?:-[\dQSTMWAD][\d-]*)?$/.exec(term);
+        if (!t) throw syntaxError(`c[${s.timeDimension}] takes ge:, gt:, le:, lt: or eq: and a period, not "${clip(term)}"`);
+        const y = Number(t[2]), op = t[1] ?? 'eq';
+        if (op === 'ge' || op === 'eq') from = Math.max(from ?? -Infinity, y);
+        if (op === 'gt') from = Math.max(from ?? -Infinity, y + 1);
+        if (op === 'le' || op === 'eq') to = Math.min(to ?? Infinity, y);
+        if (op === 'lt') to = Math.min(to ?? Infinity, y - 1);
+      }
+    } else if (m && dims.includes(m[1])) {
+      if (/^[a-z]{2}:/.test(v) && !v.startsWith('eq:')) throw notImplemented(`c[${m[1]}] supports eq (a code, or codes joined by ","), not "${clip(v)}"`);
+      const codes = v.replace(/^eq:/, '').split(',');
+      const i = dims.indexOf(m[1]);
+      const current = parts[i] === '' ? null : new Set(parts[i].split('+').map((c) => c.toUpperCase()));
+      const narrowed = current ? codes.filter((c) => current.has(c.toUpperCase())) : codes;
+      if (!narrowed.length) throw noResults(`the key and c[${m[1]}] select no ${m[1]} together`);
+      parts = parts.map((p, k) => (k === i ? narrowed.join('+') : p));
+    } else if (name === 'attributes' || name === 'measures') {
+      if (!['all', 'none', 'dsd', 'msd', 'dataset', 'series', 'obs'].includes(v) && name === 'attributes') throw syntaxError(`attributes must be all, none, dsd, dataset, series or obs, not "${clip(v)}"`);
+      if (!['all', 'none'].includes(v) && name === 'measures') throw syntaxError(`measures must be all or none, not "${clip(v)}"`);
+    } else throw syntaxError(`unknown parameter ${clip(name)}; an SDMX REST 2.0 data query takes c[DIMENSION], ${[...keep.slice(0, 5), 'attributes', 'measures'].join(', ')}`);
+  }
+  const attributes = single(q, 'attributes') ?? 'dsd', measures = single(q, 'measures') ?? 'all';
+  out.detail = measures === 'none' ? (attributes === 'none' ? 'serieskeysonly' : 'nodata') : attributes === 'none' ? 'dataonly' : 'full';
+  if (from !== undefined) out.startPeriod = String(from);
+  if (to !== undefined) out.endPeriod = String(to);
+  if (from !== undefined && to !== undefined && from > to) throw noResults(`c[${s.timeDimension}] selects no period`);
+  return { key: parts.join('.'), query: out };
+}
+
 /** The observations a data query selects (404 if none, 413 past MAX_OBSERVATIONS), as a view. */
 export function selectData(s: SdmxStructure, idx: ObservationIndex, dq: DataQuery, max = MAX_OBSERVATIONS): SdmxView {
   const obs: Obs[] = [];

@@ -14,7 +14,7 @@ import { ApiError, apiName } from '../errors.js';
 import { clip, single, type Query } from '../params.js';
 import { send } from '../send.js';
 import { csvOptions, sdmxCsvMessage } from './csv.js';
-import { checkFlow, checkProvider, MAX_OBSERVATIONS, noResults, notImplemented, parseDataQuery, SdmxError, selectData, syntaxError } from './data.js';
+import { checkFlow, checkProvider, fromRest2, MAX_OBSERVATIONS, noResults, notImplemented, parseDataQuery, SdmxError, selectData, syntaxError } from './data.js';
 import { jsonError, sdmxJson1, sdmxJson2 } from './json.js';
 import { sdmxStructure, type Codelist, type SdmxStructure } from './structure.js';
 import { errorMessage, genericData, structureMessage, structureSpecificData, structureSpecificSchema, type HeaderInfo, type StructureKind, type StructureSelection } from './xml.js';
@@ -186,6 +186,14 @@ export function sdmxOpenApiPaths(): Record<string, object> {
         q('dimensionAtObservation', 'TIME_PERIOD, AllDimensions or a dimension'), q('detail', 'full, dataonly, serieskeysonly, nodata'), q('format', 'genericdata, structurespecificdata, csv, jsondata')],
       responses: { 200: { description: 'the data', content }, 413: { description: 'SDMX error 510 (too many observations)' }, ...errors },
     } },
+    '/sdmx/rest/v2/data/{context}/{agency}/{id}/{version}/{key}': { get: {
+      summary: 'SDMX REST 2.0 (SDMX 3.0) data query, answered as the equivalent 2.1 query in the same formats',
+      parameters: [p('context', 'dataflow, datastructure or *'), p('agency', 'ITU or *'), p('id', 'ICT_INDICATORS (or the DSD id) or *'), p('version', '1.0.0, ~ or *'),
+        p('key', 'FREQ.REF_AREA.INDICATOR, codes joined by ",", * for any'), q('c[REF_AREA]', 'eq filter on a dimension (also c[FREQ], c[INDICATOR])'),
+        q('c[TIME_PERIOD]', 'ge:, gt:, le:, lt:, eq: periods joined by +'), q('attributes', 'all or none'), q('measures', 'all or none'),
+        q('firstNObservations', 'per series'), q('lastNObservations', 'per series'), q('dimensionAtObservation', 'TIME_PERIOD, AllDimensions or a dimension')],
+      responses: { 200: { description: 'the data', content }, 413: { description: 'SDMX error 510 (too many observations)' }, ...errors },
+    } },
     '/sdmx/rest/dataflow/{agency}/{id}/{version}': structure('the dataflow'),
     '/sdmx/rest/datastructure/{agency}/{id}/{version}': structure('the data structure definition'),
     '/sdmx/rest/codelist/{agency}/{id}/{version}': structure('codelists (CL_FREQ, CL_AREA, CL_INDICATOR, CL_UNIT, CL_OBS_STATUS, CL_ESTIMATE)'),
@@ -225,12 +233,12 @@ export function registerSdmxRoutes(app: FastifyInstance, cache: ObservationCache
     });
 
     type DataReq = FastifyRequest<{ Params: { flow: string; key?: string; provider?: string }; Querystring: Query }>;
-    const data = async (req: DataReq, reply: FastifyReply) => {
-      const q = req.query;
+    const data = async (req: DataReq, reply: FastifyReply) => answer(req, reply, req.params.flow, req.params.key, req.params.provider, req.query);
+    const answer = (req: FastifyRequest, reply: FastifyReply, flow: string, key: string | undefined, provider: string | undefined, q: Query) => {
       const choice = dataFormat(q, req.headers.accept);
-      checkFlow(s, req.params.flow);
-      checkProvider(s, req.params.provider);
-      const dq = parseDataQuery(s, req.params.key, q);
+      checkFlow(s, flow);
+      checkProvider(s, provider);
+      const dq = parseDataQuery(s, key, q);
       const csv = choice.format === 'csv1' || choice.format === 'csv2'
         ? csvOptions(choice.format === 'csv1' ? 1 : 2, { labels: choice.params.labels, timeFormat: choice.params.timeformat, keys: choice.params.keys },
           { labels: single(q, 'labels'), timeFormat: single(q, 'timeFormat'), keys: single(q, 'keys') })
@@ -247,6 +255,22 @@ export function registerSdmxRoutes(app: FastifyInstance, cache: ObservationCache
         default: return send(req, reply, sdmxCsvMessage(s, view, csv!), choice.type);
       }
     };
+    // SDMX REST 2.0 (SDMX 3.0): /v2/data/{context}/{agency}/{id}/{version}/{key}, as the equivalent 2.1 query.
+    type Data2Req = FastifyRequest<{ Params: { context: string; agency: string; id: string; version: string; key?: string }; Querystring: Query }>;
+    const data2 = async (req: Data2Req, reply: FastifyReply) => {
+      const { context, agency, id, version, key } = req.params;
+      const ctx = context.toLowerCase();
+      if (ctx === 'provisionagreement') throw notImplemented('provision agreements are not implemented (contexts: dataflow, datastructure)');
+      if (ctx !== 'dataflow' && ctx !== 'datastructure' && ctx !== '*') throw syntaxError(`context must be dataflow, datastructure or *, not "${clip(context)}"`);
+      const any = (x: string) => x === '*' || x.toLowerCase() === 'all';
+      const target = ctx === 'datastructure' ? s.dataStructure.id : s.dataflow.id;
+      if (!any(id) && id.toUpperCase() !== target.toUpperCase()) throw noResults(`no ${ctx} ${clip(id)}`);
+      checkFlow(s, `${agency},${s.dataflow.id},${version.replace(/^~$/, 'latest')}`);
+      const v21 = fromRest2(s, key, req.query);
+      return answer(req, reply, s.dataflow.id, v21.key, undefined, v21.query);
+    };
+    scope.get('/v2/data/:context/:agency/:id/:version', data2);
+    scope.get('/v2/data/:context/:agency/:id/:version/:key', data2);
     scope.get('/data/:flow', data);
     scope.get('/data/:flow/:key', data);
     scope.get('/data/:flow/:key/:provider', data);

@@ -346,6 +346,33 @@ describe('SDMX-JSON 2.0.0 against the official schema', () => {
   });
 });
 
+describe('SDMX REST 2.0 (SDMX 3.0) data path: /v2/data/{context}/{agency}/{id}/{version}/{key}', () => {
+  const v2 = (path: string, accept = 'application/vnd.sdmx.data+json;version=2.0.0') => get(`/v2/data/${path}`, accept);
+  const values = async (res: Response) => {
+    const doc = await res.json();
+    const st = doc.data.structures[0];
+    const times = st.dimensions.observation[0].values.map((v: { value: string }) => v.value);
+    const areas = st.dimensions.series[1].values.map((v: { id: string }) => v.id);
+    return Object.entries(doc.data.dataSets[0].series as Record<string, { attributes?: unknown[]; observations: Record<string, unknown[]> }>).flatMap(([sk, ser]) =>
+      Object.entries(ser.observations).map(([t, o]) => [`${areas[Number(sk.split(':')[1])]} ${times[Number(t)]}`, o[0], o.length])).sort();
+  };
+  it('the key with "," and "*", c[] filters on dimensions and time, attributes/measures; the source values', async () => {
+    const all = SOURCE.map((o) => [key(o), o.value]).sort();
+    expect((await values(await v2('dataflow/ITU/ICT_INDICATORS/1.0.0/A.KEN,UGA.i99H'))).map((x) => x.slice(0, 2))).toEqual(all);
+    expect((await values(await v2('dataflow/*/ICT_INDICATORS/~/*.*.i99H?c[REF_AREA]=KEN,UGA'))).map((x) => x.slice(0, 2))).toEqual(all);
+    const range = SOURCE.filter((o) => o.year >= 2010 && o.year < 2016).map((o) => [key(o), o.value]).sort();
+    expect((await values(await v2('dataflow/ITU/ICT_INDICATORS/1.0.0/A.KEN,UGA.i99H?c[TIME_PERIOD]=ge:2010%2Blt:2016'))).map((x) => x.slice(0, 2))).toEqual(range);
+    const dataOnly = await values(await v2('dataflow/ITU/ICT_INDICATORS/1.0.0/A.KEN.i99H?attributes=none&measures=all'));
+    expect(new Set(dataOnly.map((x) => x[2]))).toEqual(new Set([1])); // the value only, no attribute indices
+    expect(xmllint(await text('/v2/data/dataflow/ITU/ICT_INDICATORS/1.0.0/A.KEN.i99H', 'application/xml'), MESSAGE_XSD)).toBe('');
+    expect((await v2('dataflow/ITU/ICT_INDICATORS/1.0.0/A.KEN.i99H?c[REF_AREA]=UGA')).status).toBe(404);
+    expect((await v2('dataflow/ITU/ICT_INDICATORS/1.0.0/A.KEN.i99H?c[COLOUR]=red')).status).toBe(400);
+    expect((await v2('dataflow/ITU/ICT_INDICATORS/1.0.0/A.KEN.i99H?c[REF_AREA]=ne:KEN')).status).toBe(501);
+    expect((await v2('provisionagreement/ITU/PA/1.0.0/*')).status).toBe(501);
+    expect((await v2('dataflow/ITU/OTHER/1.0.0/*')).status).toBe(404);
+  });
+});
+
 describe('SDMX-CSV: labels, timeFormat, keys; 1.0 and 2.0', () => {
   it('2.0 by default for text/csv: the source values, codes', async () => {
     const csv = await text('/data/ICT_INDICATORS/A.KEN+UGA.i99H', 'application/vnd.sdmx.data+csv;version=2.0.0');
@@ -423,12 +450,15 @@ describe('generated SDMX REST requests (fast-check, through Fastify inject)', ()
     const path = fc.oneof(
       fc.tuple(fc.constantFrom('ICT_INDICATORS', 'ITU,ICT_INDICATORS', 'ITU,ICT_INDICATORS,1.0.0', 'ITU,ICT_INDICATORS,2.0', 'X,Y,Z,W', 'all'), key, fc.constantFrom('', '/ITU', '/all', '/WB'))
         .map(([f, k, p]) => `/data/${f}/${k}${p}`),
+      fc.tuple(fc.constantFrom('dataflow/ITU/ICT_INDICATORS/1.0.0', 'dataflow/*/*/~', 'datastructure/ITU/DSD_ICT_INDICATORS/latest', 'provisionagreement/ITU/X/1.0', 'foo/ITU/ICT_INDICATORS/1.0.0'),
+        fc.constantFrom('', '/*', '/A.KEN,UGA.i99H', '/*.*.i99H', '/A.*', '/A.KEN.i99H?c[REF_AREA]=UGA', '/A..i99H?c[TIME_PERIOD]=ge:2019%2Ble:2020', '/*?c[X]=1', '/*.*.i99H?c[REF_AREA]=ge:K'))
+        .map(([a, b]) => `/v2/data/${a}${b}`),
       fc.tuple(fc.constantFrom('dataflow', 'datastructure', 'codelist', 'conceptscheme', 'categoryscheme', 'schema/dataflow'), fc.constantFrom('', '/ITU', '/all', '/ITU/CL_AREA', '/ITU/ICT_INDICATORS/1.0.0', '/ITU/CS_ICT_INDICATORS/latest/FREQ+X'))
         .map(([r, rest]) => `/${r}${rest}`));
     const accept = fc.constantFrom(undefined, 'application/xml', 'text/csv', 'application/json', SS, 'application/vnd.sdmx.data+json;version=1.0.0',
       'application/vnd.sdmx.data+csv;version=1.0.0;labels=name', 'application/vnd.sdmx.structure+json', 'image/png', '*/*;q=0', 'text/html;q=0.5, application/xml;q=0.9');
     await fc.assert(fc.asyncProperty(path, fc.array(param, { maxLength: 4 }), accept, async (p, params, acc) => {
-      const url = `/sdmx/rest${p}${params.length ? `?${params.join('&')}` : ''}`;
+      const url = `/sdmx/rest${p}${params.length ? `${p.includes('?') ? '&' : '?'}${params.join('&')}` : ''}`;
       const res = await srv.app.inject({ method: 'GET', url, headers: acc ? { accept: acc } : {} });
       const what = `${url} (${acc}): ${res.statusCode} ${res.body.slice(0, 300)}`;
       expect(res.statusCode < 500 || res.statusCode === 501, what).toBe(true); // 501: a resource SDMX has and we do not
