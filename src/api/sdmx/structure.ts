@@ -42,7 +42,7 @@ export interface SdmxStructure {
   dataflowRef: string;
   /** The unit code of an indicator (CL_UNIT). */
   unitCode(def: IndicatorDef): string;
-  /** Lower-cased text whose presence in the data source marks an ITU estimate. */
+  /** Lower-cased text whose presence in the data source or the note marks an ITU estimate. */
   ituEstimateText: string;
 }
 
@@ -54,7 +54,7 @@ interface ConfigFile {
   timeDimension: string; primaryMeasure: string;
   attributes: AttributeDef[];
   codelists: Array<{ id: string; name: string; codes?: Array<{ id: string; name: string }>; from?: 'economies' | 'indicators' | 'units' }>;
-  ituEstimateSourceText: string;
+  ituEstimateText: string;
 }
 
 /** SDMX IDType: what an id (a code, a concept) may contain. */
@@ -104,7 +104,7 @@ export function sdmxStructure(): SdmxStructure {
     codelist: (id) => byId.get(id)!,
     dataflowRef: `${cfg.agency}:${cfg.dataflow.id}(${cfg.version})`,
     unitCode: (def) => unitCodes.get(def.unit) ?? unitCodeOf(def.unit),
-    ituEstimateText: cfg.ituEstimateSourceText.toLowerCase(),
+    ituEstimateText: cfg.ituEstimateText.toLowerCase(),
   };
   return cached;
 }
@@ -114,21 +114,23 @@ export function vintageOf(idx: ObservationIndex, row: number): string | null {
   return idx.vintages.get(idx.submission[row])?.vintage ?? (idx.derivedFrom[row] ? 'derived' : null);
 }
 
-// Sources repeat across many rows: the ITU-estimate test is remembered per source text (bounded).
-const ituEstimateSource = new Map<string, boolean>();
+// Sources and notes repeat across many rows: the ITU-estimate test is remembered per text (bounded).
+const ituEstimateTexts = new Map<string, boolean>();
+function saysItuEstimate(s: SdmxStructure, text: string | null): boolean {
+  if (text === null) return false;
+  let itu = ituEstimateTexts.get(text);
+  if (itu === undefined) {
+    if (ituEstimateTexts.size >= 50_000) ituEstimateTexts.clear();
+    itu = text.toLowerCase().includes(s.ituEstimateText);
+    ituEstimateTexts.set(text, itu);
+  }
+  return itu;
+}
 
-/** The estimate flag of a row: DERIVED (computed by formula), ITU (the source says so), or null (reported). */
+/** The estimate flag of a row: DERIVED (computed by formula), ITU (its source or note says so), or null (reported). */
 export function estimateOf(s: SdmxStructure, idx: ObservationIndex, row: number): 'DERIVED' | 'ITU' | null {
   if (idx.derivedFrom[row]) return 'DERIVED';
-  const src = idx.source[row];
-  if (src === null) return null;
-  let itu = ituEstimateSource.get(src);
-  if (itu === undefined) {
-    if (ituEstimateSource.size >= 50_000) ituEstimateSource.clear();
-    itu = src.toLowerCase().includes(s.ituEstimateText);
-    ituEstimateSource.set(src, itu);
-  }
-  return itu ? 'ITU' : null;
+  return saysItuEstimate(s, idx.source[row]) || saysItuEstimate(s, idx.note[row]) ? 'ITU' : null;
 }
 
 /** The value of every attribute of the DSD for one row, in DSD order (null = absent). */

@@ -54,6 +54,8 @@ describe('hostile text in the store', () => {
     srv = await startServer((store) => {
       const b = new ObservationBuilder();
       b.append({ economy: 'KEN', indicator: 'internet_users_pct', year: 2021, value: 29.5, note, source });
+      // An ITU estimate marked in the note (as the Core Household workbooks' italics are), not the source.
+      b.append({ economy: 'UGA', indicator: 'internet_users_pct', year: 2021, value: 10.1, note: 'ITU estimate', source: 'UCC' });
       store.recordSubmission({ economy: 'KEN', submittedBy: 'test', sha256: 'h', vintage: 'v<1>&"', findings: null, table: b.toTable(), receivedAt: new Date('2024-01-15T00:00:00Z') });
     });
   });
@@ -69,6 +71,9 @@ describe('hostile text in the store', () => {
     expect(values.COMMENT_OBS).toBe(xmlChars(wb.note));
     expect(values.DATA_SOURCE).toBe(source);
     expect(values.VINTAGE).toBe('v<1>&"');
+
+    const uga = Object.fromEntries(find(parseXml(await (await fetch(`${srv.base}/sdmx/rest/data/ICT_INDICATORS/A.UGA.internet_users_pct`)).text()), 'Value').map((v) => [v.attrs.id, v.attrs.value]));
+    expect([uga.OBS_STATUS, uga.ESTIMATE, values.OBS_STATUS, values.ESTIMATE]).toEqual(['E', 'ITU', 'A', undefined]);
 
     const csv = await (await fetch(`${srv.base}/sdmx/rest/data/ICT_INDICATORS/A.KEN.internet_users_pct?format=csv`)).text();
     expect(csv).toContain(`"'=HYPERLINK(""http://x"")"`);

@@ -34,8 +34,8 @@ const SS = 'application/vnd.sdmx.structurespecificdata+xml;version=2.1';
 const SOURCE = datahub('individuals_using_internet.csv', 'i99H', ['KEN', 'UGA']);
 const economies = (JSON.parse(readFileSync(join(indicatorsDir(), 'economies.json'), 'utf8')) as { economies: Array<{ iso3: string; names: Record<string, string> }> }).economies;
 const indicatorDefs = (JSON.parse(readFileSync(join(indicatorsDir(), 'indicators.json'), 'utf8')) as { indicators: Array<{ id: string; name: string; unit: string }> }).indicators;
-/** ITU marks its own estimates in the data source column ("ITU estimate.", "ITU estimate based on ..."). */
-const ituEstimate = (o: { source: string }) => /ITU estimate/i.test(o.source);
+/** ITU marks its own estimates in the data source column ("ITU estimate.", "ITU estimate based on ...") or the note. */
+const ituEstimate = (o: { source: string; note: string }) => /ITU estimate/i.test(o.source) || /ITU estimate/i.test(o.note);
 const key = (o: { economy: string; year: number }) => `${o.economy} ${o.year}`;
 
 interface ReadObs { economy: string; indicator: string; year: number; value: number; attrs: Record<string, string> }
