@@ -61,7 +61,7 @@ function countriesTable(rows: ReadonlyArray<Record<string, string | number | nul
     id: `country-estimates-${indicator}`, title: `${indicator}: country values and estimates`, notes,
     columns: [
       { key: 'economy', label: 'economy', type: 'text' }, { key: 'year', label: 'year', type: 'integer' }, { key: 'value', label: 'value', type: 'number', decimals: 2 },
-      { key: 'kind', label: 'kind', type: 'text' }, { key: 'method', label: 'method', type: 'text' }, { key: 'detail', label: 'detail', type: 'text' },
+      { key: 'kind', label: 'kind', type: 'text' }, { key: 'method', label: 'method', type: 'text' }, { key: 'detail', label: 'detail', type: 'text' }, { key: 'inputs', label: 'inputs', type: 'text' },
       { key: 'denominator', label: 'denominator population', type: 'number', decimals: 0 },
     ],
     rows: [...rows],

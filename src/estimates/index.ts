@@ -131,8 +131,8 @@ export function groupEstimatesArrow(e: Estimates): Table {
   return new Table(cols);
 }
 
-/** One row per economy and year: value, kind (reported / ITU estimate / our estimate / missing), method, detail. */
-export function countryEstimateRows(e: Estimates, from: number): Array<{ economy: string; year: number; value: number | null; kind: string; method: string; detail: string; denominator: number | null }> {
+/** One row per economy and year: value, kind (reported / ITU estimate / our estimate / missing), method, its sentence and inputs (JSON). */
+export function countryEstimateRows(e: Estimates, from: number): Array<{ economy: string; year: number; value: number | null; kind: string; method: string; detail: string; inputs: string; denominator: number | null }> {
   const c = e.countries, out = [];
   for (let k = 0; k < c.economies.length; k++) for (let y = 0; y < c.nYears; y++) {
     const cell = k * c.nYears + y, year = c.firstYear + y;
@@ -140,7 +140,8 @@ export function countryEstimateRows(e: Estimates, from: number): Array<{ economy
     const v = c.values[cell], d = e.denominator[cell];
     out.push({
       economy: c.economies[k], year, value: Number.isNaN(v) ? null : v, kind: KIND_NAMES[c.kind[cell]],
-      method: c.kind[cell] === 2 ? CELL_NAMES[c.method[cell]] : '', detail: c.records.get(cell)?.detail ?? '', denominator: Number.isFinite(d) ? d : null,
+      method: c.kind[cell] === 2 ? CELL_NAMES[c.method[cell]] : '', detail: c.records.get(cell)?.detail ?? '',
+      inputs: c.records.has(cell) ? JSON.stringify(c.records.get(cell)!.inputs) : '', denominator: Number.isFinite(d) ? d : null,
     });
   }
   return out;
