@@ -34,7 +34,8 @@ export const trend: ImputationMethod = {
       forEachMissing(m, ctx, k, (e, cell) => {
         // The nearest observations, alternating before and after (the earlier first on a tie).
         let n = 0;
-        for (let d = 1; d <= window && n < points; d++) for (const y of [m.year - d, m.year + d]) {
+        for (let d = 1; d <= window && n < points; d++) for (let side = -1; side <= 1; side += 2) {
+          const y = m.year + side * d;
           if (n === points || y > last) continue;
           const v = panelValue(p, k, y, e);
           if (Number.isNaN(v)) continue;
