@@ -35,6 +35,8 @@ export function registerEstimatesCommand(program: Command): void {
         userGroupings, lookAhead: o.lookAhead, source: dataSourceFromFlags(o),
       });
       process.stderr.write(`note: ${r.vintage}\n`);
+      if (r.table.rows.every((x) => typeof x.value !== 'number' || !Number.isFinite(x.value)))
+        process.stderr.write(`warning: no figure could be computed: the data has no ${r.indicator.id} values or no population for ${r.from}-${r.to}\n`);
       const nowcasts = r.table.rows.filter((x) => x.nowcast).length;
       if (nowcasts) process.stderr.write(`note: ${nowcasts} of ${r.table.rows.length} figures are nowcasts (few economies have reported yet)\n`);
       const table: ReportTable = o.countries ? countriesTable(r.countries(), r.indicator.id, r.notes) : r.table;
