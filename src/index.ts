@@ -40,13 +40,17 @@ export { ELIGIBILITY_RULES, INELIGIBLE_REASONS } from './prices/eligibility/inde
 export { readAggregateInput } from './prices/aggregate-input.js';
 export type { AggregateRow, BasketPanel, GroupSpec } from './prices/aggregate.js';
 
+// World, regional and income-group estimates (ITU Facts and Figures)
+export { aggregatesForCode, estimateAggregates, worldBankAggregate, type EstimatesDeps, type EstimatesRequest, type EstimatesResult } from './usecases/estimates.js';
+export { KIND_NAMES as ESTIMATE_KINDS, loadEstimatesConfig, type EstimatesConfig, type GroupEstimates, type IndicatorEstimateSpec } from './estimates/index.js';
+
 // Series
 export { getSeries, type Series, type SeriesRequest } from './usecases/series.js';
 
 // Registries
 export { loadIndicatorRegistry, type IndicatorDef, type IndicatorRegistry } from './registry/indicators.js';
 export { loadEconomyRegistry, LANGUAGES, type Economy, type Language } from './registry/economies.js';
-export { loadGroupings, type Groupings } from './registry/groupings.js';
+export { loadGroupingCsv, loadGroupings, type Grouping, type Groupings } from './registry/groupings.js';
 
 // Tables and outputs
 export { isCanonicalObservationTable, observationRows, OBSERVATION_COLUMNS, type ObservationRow } from './table/observations.js';

@@ -13,6 +13,7 @@ import { formatIngestReport, ingestReportJson } from '../ingest/report.js';
 import { progressBar } from './progress.js';
 import { cliName } from './names.js';
 import { registerIdiCommand } from './idi.js';
+import { registerEstimatesCommand } from './estimates.js';
 import { registerPricesCommands } from './prices.js';
 import { getSeries } from '../usecases/series.js';
 import { STORE_FLAG, dataSourceFromFlags } from './data-source.js';
@@ -100,6 +101,7 @@ export function buildProgram(): Command {
     });
 
   registerIdiCommand(program);
+  registerEstimatesCommand(program);
 
   program.command('indicators')
     .description('list the indicator registry (ids, units, aliases, SDG indicators)')

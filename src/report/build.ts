@@ -24,6 +24,7 @@ import { buildCharts, type Chart } from './charts.js';
 import { reportHtml } from './html.js';
 import { idiScoreTables, idiTables, topComponents } from './idi-tables.js';
 import { priceData, priceTables } from './price-tables.js';
+import { factsAndFigures } from './facts-figures.js';
 import { tableToCsv, tableToHtml, tableToMarkdown, type ReportTable } from '../table/report-table.js';
 import { tablesToXlsx } from './xlsx.js';
 
@@ -159,7 +160,8 @@ export async function buildReport(o: ReportOptions): Promise<ReportResult> {
   const pd = priceData({ table, year: dataYear, name, lang, notes });
   const prices = priceTables({ table, year: dataYear, name, lang, notes }, pd);
   const sensitivityTables = sensitivity ? [{ ...sensitivityTable({ methodology: m.spec.id, ...sensitivity, names: new Map([...sensitivity.names].map(([code]) => [code, name(code)])) }), id: 'idi-sensitivity' }].map((t) => ({ ...t, notes: [...t.notes, ...notes] })) : [];
-  const tables: ReportTable[] = [...idi, ...sensitivityTables, ...prices];
+  const facts = await factsAndFigures({ source, dataYear, notes });
+  const tables: ReportTable[] = [...idi, ...sensitivityTables, ...prices, ...facts.tables];
 
   progress(6);
   const regionGrouping = GROUPING_ALIASES['itu-region'](dataYear);
@@ -171,6 +173,7 @@ export async function buildReport(o: ReportOptions): Promise<ReportResult> {
   const charts: Chart[] = await buildCharts({
     edition: E, dataYear, indexLabel, scale: result.methodology.scale, ranked, unranked: !ranks, affordability, basketName: pd.basketName,
     medians: pd.mediansOverTime.map((r) => ({ basket: r.basket, group: r.group, year: r.year, value: r.value })),
+    internetUse: facts.series,
     rankIntervals: sensitivity?.measure === 'rank' ? {
       draws: sensitivity.draws, scenarios: sensitivity.scenarios, seed: sensitivity.seed, factors: sensitivity.factors.map((f) => f.name),
       rows: sensitivity.economies.filter((e) => e.rank !== null).map((e) => ({ code: e.economy, name: name(e.economy), rank: e.rank!, median: e.medianRank, p05: e.p05, p95: e.p95 })),

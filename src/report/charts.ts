@@ -71,6 +71,8 @@ export interface ChartInputs {
   /** Balanced group medians of % GNI p.c. over the years (World and ITU regions). */
   medians: Array<{ basket: string; group: string; year: number; value: number }>;
   basketName: (id: string) => string;
+  /** World and ITU-region estimates of Internet use (Facts and Figures), with the estimated share of each. */
+  internetUse?: Array<{ group: string; year: number; value: number; estimatedShare: number; nowcast: boolean }>;
   /** The sensitivity analysis of the ranks (undefined when switched off): per ranked economy, its rank, median rank and 5th-95th percentile interval. */
   rankIntervals?: { draws: number; scenarios: number; seed: number; factors: string[]; rows: Array<{ code: string; name: string; rank: number; median: number; p05: number; p95: number }> };
 }
@@ -139,6 +141,24 @@ export async function buildCharts(c: ChartInputs): Promise<Chart[]> {
       resolve: { scale: { x: 'independent', y: 'independent' } },
     };
     charts.push({ id: 'price-medians', title: 'Price basket medians over time', caption: `Unweighted medians of % of monthly GNI p.c. of each basket in force in ${c.dataYear}, World and ITU regions, balanced over the years the basket has values (ITU's rule for its historical medians).`, spec: lines, svg: '' });
+  }
+
+  if (c.internetUse?.length) {
+    const years = [...new Set(c.internetUse.map((x) => x.year))];
+    const lines: TopLevelSpec = {
+      title: `Individuals using the Internet, World and ITU regions, ${years[0]}-${years[years.length - 1]} (%)`,
+      width: 560, height: 260,
+      data: { values: c.internetUse.map((x) => ({ group: x.group, year: x.year, value: r3(x.value), estimated: r3(x.estimatedShare * 100), nowcast: x.nowcast ? 'nowcast' : 'estimate' })) },
+      layer: [
+        { mark: { type: 'line' },
+          encoding: { x: { field: 'year', type: 'ordinal', title: null }, y: { field: 'value', type: 'quantitative', title: '% of the population', scale: { domain: [0, 100] } },
+            color: { field: 'group', type: 'nominal', scale: REGION_COLORS, title: 'Group' }, strokeWidth: { condition: { test: "datum.group === 'World'", value: 3 }, value: 1.5 } } },
+        { mark: { type: 'point', filled: true, size: 30 },
+          encoding: { x: { field: 'year', type: 'ordinal' }, y: { field: 'value', type: 'quantitative' }, color: { field: 'group', type: 'nominal', scale: REGION_COLORS, legend: null },
+            shape: { field: 'nowcast', type: 'nominal', scale: { domain: ['estimate', 'nowcast'], range: ['circle', 'triangle-up'] }, title: null } } },
+      ],
+    };
+    charts.push({ id: 'internet-use-estimates', title: 'Internet use, World and ITU regions (Facts and Figures)', caption: `Population-weighted estimates as ITU computes them: every economy of the group, the missing ones estimated first (interpolation, trend, hot-deck on GNI per capita, regression). Triangles: nowcasts (less than half of the group's population has reported). The table facts-internet-use gives the share of each figure that rests on estimated values.`, spec: lines, svg: '' });
   }
 
   if (c.rankIntervals?.rows.length) {

@@ -134,6 +134,7 @@ export function reportHtml(p: PageInputs): string {
   const worldMean = world.reduce((a, b) => a + b, 0) / world.length;
   const idiTables = p.tables.filter((t) => t.id.startsWith('idi-'));
   const priceTables = p.tables.filter((t) => t.id.startsWith('prices-'));
+  const factsTables = p.tables.filter((t) => t.id.startsWith('facts-'));
   const cards = ranks ? [
     [String(s.economiesRanked), `economies ranked in ${L} ${s.edition} (data year ${s.dataYear})`],
     [String(s.economiesRankedPrevious), `economies ranked in ${L} ${s.edition - 1} (data year ${s.previousYear})`],
@@ -156,6 +157,7 @@ export function reportHtml(p: PageInputs): string {
     `<section id="charts"><h2>Charts</h2><div class="charts">${p.charts.map((c) => `<figure id="chart-${h(c.id)}" data-chart="${h(c.id)}">${c.svg}<figcaption>${h(c.caption)}</figcaption></figure>`).join('')}</div></section>`,
     `<section id="idi"><h2>ICT Development Index ${s.edition}</h2>${idiTables.map((t, k) => tableBlock(t, k === 0 || t.id === 'idi-summary')).join('')}</section>`,
     `<section id="prices"><h2>ICT prices ${s.priceYear}</h2><p>Baskets with ${s.priceYear} values: ${p.priceBaskets.map((b) => `${h(b.name)} (<code>${h(b.id)}</code>)`).join('; ') || 'none'}.</p>${priceTables.map((t) => tableBlock(t, t.id === 'prices-groups' || t.id === 'prices-targets')).join('')}</section>`,
+    `<section id="facts"><h2>Facts and Figures: world and regional estimates</h2><p>World and ITU-region figures as ITU computes them: each economy's percentage times its population, summed over the group and divided by its population, every missing economy estimated first. Beside each figure, the share of the group's population whose value is reported, an ITU estimate, ours, or missing (<code>ictstat estimates</code> gives every indicator and grouping).</p>${factsTables.map((t) => tableBlock(t, true)).join('')}</section>`,
     `<section id="methodology"><h2>Methodology notes</h2>` +
       `<p><strong>${h(p.methodology.spec.name)}</strong> (<code>${h(p.methodology.spec.id)}</code>; ${h(p.methodology.spec.source)}). ${h(p.methodology.spec.description ?? '')}</p>` +
       `<p>Edition ${s.edition} uses data year ${s.dataYear} and recomputes ${s.previousYear} with the same methodology and the same data vintage (as each MIS edition recomputed the previous year), so changes compare like with like. ${ranks ? 'Ranks come from unrounded scores; ties share the better rank.' : 'Scores only: the methodology does not rank economies (ITU, Resolution 131); tables show one decimal, rounded half up from the unrounded values, and changes are over the economies common to both editions. Estimated and imputed inputs are listed per economy in the scores table.'} Inputs older than the data year within the methodology's look-back window are used, and missing inputs are imputed by the methods the methodology lists (each imputed value is recorded in <code>ictstat idi --format json</code>).</p>` +
@@ -170,7 +172,7 @@ export function reportHtml(p: PageInputs): string {
       `<p>Economy names: UN names in the six official languages (indicators/economies.json, from datasets/country-codes, PDDL); groupings: ITU regions from ITU's price releases, World Bank income classification FY2024 (CC BY 4.0), UN LDC/LLDC/SIDS lists. Map boundaries: Natural Earth (public domain) via the world-atlas package (ISC). ITU data are licensed CC BY-NC-SA 3.0 IGO: non-commercial use; cite "ITU" and the release.</p>` +
       `<p>Downloads: <a href="${h(p.workbook)}">${h(p.workbook)}</a> (one sheet per table) and each table as CSV, Markdown and HTML in <code>tables/</code>; charts as SVG in <code>charts/</code>.</p></section>`,
   ];
-  const nav = [['summary', 'Key figures'], ['charts', 'Charts'], ['idi', L], ['prices', 'Prices'], ['methodology', 'Methodology'], ['sources', 'Sources']];
+  const nav = [['summary', 'Key figures'], ['charts', 'Charts'], ['idi', L], ['prices', 'Prices'], ['facts', 'Facts and Figures'], ['methodology', 'Methodology'], ['sources', 'Sources']];
   return `<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<meta name="viewport" content="width=device-width, initial-scale=1">\n` +
     `<title>Measuring the Information Society ${s.edition}: tables and charts</title>\n<style>${CSS}</style>\n</head>\n<body>\n` +
     `<header><h1>Measuring the Information Society ${s.edition}: tables and charts</h1>` +

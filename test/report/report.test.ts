@@ -65,6 +65,16 @@ describe('ictstat report --edition 2017 on the bundled data', () => {
     expect(html).toMatch(/CC BY-NC-SA 3\.0 IGO/);
   });
 
+  it('the Facts and Figures table equals `ictstat estimates` over the 7 data years; its chart and section are on the page', () => {
+    const est = ictstat(['estimates', '--indicator', 'internet_users_pct', '--from', '2010', '--to', '2016', '--groups', 'world,itu-region-2025']);
+    expect(est.code, est.stderr).toBe(0);
+    expect(readFileSync(join(full, 'tables', 'facts-internet-use.csv'), 'utf8')).toBe(est.stdout);
+    expect(readFileSync(join(full, 'charts', 'internet-use-estimates.svg'), 'utf8')).toMatch(/^<svg[\s\S]*<path[\s\S]*<\/svg>$/);
+    const html = readFileSync(join(full, 'index.html'), 'utf8');
+    expect(html).toMatch(/<section id="facts"><h2>Facts and Figures/);
+    expect(html).toMatch(/id="chart-internet-use-estimates"/);
+  });
+
   it('the sensitivity table equals `ictstat idi sensitivity` with the same sample and seed; the page and the summary carry it', () => {
     const cliSens = ictstat(['idi', 'sensitivity', '--methodology', 'idi-2017', '--year', '2016', '--draws', '1000', '--seed', '1', '--format', 'csv']);
     expect(cliSens.code, cliSens.stderr).toBe(0);

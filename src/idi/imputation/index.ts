@@ -9,10 +9,11 @@ import { interpolation } from './interpolation.js';
 import { EARLIER, MISSING, OBSERVED, type ImputationMethod } from './method.js';
 import { nearestYear } from './nearest-year.js';
 import { regression } from './regression.js';
+import { trend } from './trend.js';
 
 export * from './method.js';
 
-export const IMPUTATIONS: readonly ImputationMethod[] = [nearestYear, interpolation, regression, groupMedian, hotDeck];
+export const IMPUTATIONS: readonly ImputationMethod[] = [nearestYear, interpolation, regression, groupMedian, hotDeck, trend];
 
 const FIRST_CODE = 2;
 const byName = new Map(IMPUTATIONS.map((m, k) => [m.name, k]));
@@ -42,3 +43,7 @@ export function imputationSchema(base: { properties: Record<string, object>; [k:
     allOf: IMPUTATIONS.map((m) => ({ if: { properties: { method: { const: m.name } } }, then: { ...(m.schema.required?.length ? { required: m.schema.required } : {}), properties: m.schema.properties } })),
   };
 }
+
+/** What a caller outside the IDI (the world estimates) needs besides the methods: the panel and the pass. */
+export { buildPanel, fillDerived, panelIndex, type Panel } from '../panel.js';
+export { impute, yearMatrix } from './matrix.js';

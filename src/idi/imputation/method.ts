@@ -46,6 +46,11 @@ export interface ImputationContext {
   active: Uint8Array;
   /** Valid range of each matrix row, to keep regression estimates plausible. */
   range: (indicator: string) => [number, number];
+  /**
+   * How many years after the data year a method may read (undefined: as far as its own reach). A published
+   * index uses 0: no value from after its reference year enters. Estimates of past years may look forward.
+   */
+  lookAhead?: number;
 }
 
 export interface ImputationMethod {
@@ -85,6 +90,12 @@ export function setCell(m: YearMatrix, cell: number, value: number, code: number
 /** The panel's value of row k, economy e, year y (NaN outside the panel's years). */
 export function panelValue(p: Panel, k: number, y: number, e: number): number {
   return y < p.firstYear || y >= p.firstYear + p.nYears ? NaN : p.values[panelIndex(p, k, y, e)];
+}
+
+/** The last year a method may read for the matrix's data year: the panel's end, cut by the look-ahead. */
+export function lastReadableYear(m: YearMatrix, ctx: ImputationContext): number {
+  const end = ctx.panel.firstYear + ctx.panel.nYears - 1;
+  return ctx.lookAhead === undefined ? end : Math.min(end, m.year + ctx.lookAhead);
 }
 
 export const round4 = (x: number): number => Math.round(x * 1e4) / 1e4;
