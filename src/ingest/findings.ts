@@ -19,6 +19,17 @@ export const RULES = {
   'encoding': 'the file is not UTF-8',
   'too-large': 'the file exceeds a size limit',
   'too-many-errors': 'reading stopped after too many errors',
+  // Workbooks (.xlsx)
+  'bad-xlsx': 'the workbook cannot be read (damaged, encrypted, or not an Excel workbook)',
+  'zip-bomb': 'the workbook\'s archive inflates beyond the size, ratio or entry limits',
+  'xml-dtd': 'a part of the workbook declares a DTD or entities (entity expansion refused)',
+  'too-many-strings': 'the workbook has more shared strings than the limit',
+  'hidden-sheet': 'a hidden sheet (not read)',
+  'sheet-skipped': 'a sheet whose header matches no layout (not read)',
+  'merged-header': 'merged cells in a sheet\'s header row',
+  'merged-cell': 'cells of a data row merged across columns',
+  'formula-without-value': 'a formula cell without a cached value (read as empty)',
+  'cell-outside-table': 'a value right of the header\'s last column (not read)',
   'unknown-economy': 'the economy code is not in the economy registry',
   'non-iso-entity': 'a non-ISO entity code (recoded to ISO 3166 where one exists, else skipped)',
   'aggregate': 'a regional or income aggregate, not an economy (skipped)',
@@ -48,6 +59,9 @@ export interface Finding {
   column?: string;
   value?: string;
   message: string;
+  /** Workbooks: the sheet, and the cell (`B17`); `line` is then the row. */
+  sheet?: string;
+  cell?: string;
 }
 
 export class FindingLog {
@@ -57,9 +71,17 @@ export class FindingLog {
   errors = 0;
   warnings = 0;
 
+  /**
+   * Sets `sheet`, `cell` and the row of a finding from its line (workbooks; see `readWorkbookObservations`);
+   * returns the key that orders it in the file (sheet, then row).
+   */
+  locate?: (f: Finding) => number;
+  private readonly order = new WeakMap<Finding, number>();
+
   constructor(readonly examplesPerRule = 50) {}
 
   add(f: Finding): void {
+    if (this.locate) this.order.set(f, this.locate(f));
     const c = this.counts.get(f.rule);
     if (c) c.count++;
     else this.counts.set(f.rule, { severity: f.severity, count: 1 });
@@ -79,13 +101,18 @@ export class FindingLog {
   /** Examples in file order (line), errors before warnings on the same line. */
   sorted(): Finding[] {
     const rank = { error: 0, warning: 1, info: 2 };
-    return [...this.examples].sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || rank[a.severity] - rank[b.severity]);
+    const key = (f: Finding): number => this.order.get(f) ?? f.line ?? 0;
+    return [...this.examples].sort((a, b) => key(a) - key(b) || rank[a.severity] - rank[b.severity]);
   }
 }
 
-/** `file:line: column "c", value "v": message [rule]` — the one-line form every output uses. */
+/**
+ * `file:line: column "c", value "v": message [rule]` — the one-line form every output uses; in a
+ * workbook `file[Sheet]!B17:` (or `file[Sheet]:17` when the finding has a row but no cell).
+ */
 export function formatFinding(f: Finding): string {
-  const where = f.line !== undefined ? `${f.file}:${f.line}` : f.file;
+  const book = f.sheet !== undefined ? `${f.file}[${f.sheet}]` : f.file;
+  const where = f.cell !== undefined && f.sheet !== undefined ? `${book}!${f.cell}` : f.line !== undefined ? `${book}:${f.line}` : book;
   const cell = [f.column !== undefined ? `column "${f.column}"` : '', f.value !== undefined ? `value "${truncate(f.value)}"` : '']
     .filter(Boolean).join(', ');
   return `${where}: ${f.severity}: ${cell ? cell + ': ' : ''}${f.message} [${f.rule}]`;

@@ -9,10 +9,11 @@ import { readParquetColumns, readParquetFooter, type ParquetFooter } from '../ta
 import { csvRow } from '../util/csv.js';
 import { inputFileSize } from '../util/files.js';
 import { FindingLog, type Finding, type Rule } from './findings.js';
-import { EXPECTED_LAYOUTS, detectCsvLayout, type CsvLayout, type RawObservation } from './layouts.js';
+import { EXPECTED_LAYOUTS, detectCsvLayout, type CsvFormat, type CsvLayout, type RawObservation } from './layouts.js';
 import { sniffFile, type TextEncoding } from './sniff.js';
 import { streamCsvRecords } from './csv-stream.js';
 import { ObservationValidator, checkSubmission, type EconomyClassifier } from './validate.js';
+import { SHEET_LINE_SPAN, WORKBOOK_STRUCTURAL_RULES, WorkbookRefused, readWorkbookObservations, readWorkbookSheets, type SheetSummary, type ZipLimits } from './xlsx.js';
 
 export interface IngestOptions {
   /** Indicator of a file that has no indicator column (World Bank long CSV); default: from the file name. */
@@ -34,9 +35,11 @@ export interface IngestOptions {
   displayName?: string;
   indicators?: IndicatorRegistry;
   economies?: EconomyClassifier;
+  /** Workbooks: caps checked on the ZIP archive before it is parsed (see DEFAULT_ZIP_LIMITS). */
+  workbookLimits?: Partial<ZipLimits>;
 }
 
-export type IngestFormat = 'canonical' | 'itu-datahub' | 'wb-long' | 'wide' | 'json' | 'arrow-file' | 'arrow-stream' | 'parquet' | 'unknown';
+export type IngestFormat = 'canonical' | 'itu-datahub' | 'wb-long' | 'wide' | 'json' | 'arrow-file' | 'arrow-stream' | 'parquet' | 'xlsx' | 'unknown';
 
 export interface IngestResult {
   file: string;
@@ -59,13 +62,15 @@ export interface IngestResult {
   indicators: string[];
   years: [number, number] | null;
   rejectsFile?: string;
+  /** Workbooks: each sheet, the layout it was read in (null: not read) and its observations. */
+  sheets?: SheetSummary[];
 }
 
 export const DEFAULT_LIMITS = {
   maxRows: 5_000_000,
   maxErrors: 1000,
   maxLineBytes: 1 << 20,
-  maxWholeFileBytes: 64 << 20, // JSON.parse of a file needs several times its size in memory; also Parquet's uncompressed row groups
+  maxWholeFileBytes: 64 << 20, // JSON.parse of a file needs several times its size in memory; also Parquet's uncompressed row groups (and a workbook is read whole)
 };
 
 /** Stops the reading when a limit is hit; the finding that says why is already logged. */
@@ -124,6 +129,7 @@ export async function ingestFile(path: string, opts: IngestOptions = {}): Promis
 
   const sniffed = sniffFile(path);
   let format: IngestFormat = 'unknown';
+  let sheets: SheetSummary[] | undefined;
   try {
     switch (sniffed.kind) {
       case 'empty':
@@ -131,8 +137,22 @@ export async function ingestFile(path: string, opts: IngestOptions = {}): Promis
         break;
       case 'binary':
         fatal('binary-file', sniffed.utf16 ? 'the file is UTF-16 text; save it as UTF-8 (or Latin-1) CSV'
-          : 'the file is binary (not CSV, JSON, Arrow IPC or Parquet): it holds NUL or control bytes');
+          : sniffed.compoundFile ? 'a legacy Excel .xls workbook or a password-protected one: save it as .xlsx (Excel Workbook) without a password'
+            : 'the file is binary (not CSV, JSON, Arrow IPC, Parquet or an Excel workbook): it holds NUL or control bytes');
         break;
+      case 'xlsx': {
+        format = 'xlsx';
+        const bytes = hashed(readWhole(path, size, limits.maxWholeFileBytes, fatal, 'workbooks'), hashChunk);
+        opts.onProgress?.(size, size);
+        try {
+          const book = await readWorkbookSheets(bytes, opts.workbookLimits);
+          sheets = readWorkbookObservations(book, { file, indicator: opts.indicator, acceptValid: opts.acceptValid }, log, accept, fatal);
+        } catch (e) {
+          if (!(e instanceof WorkbookRefused)) throw e;
+          fatal(e.rule, e.message);
+        }
+        break;
+      }
       case 'arrow-file':
       case 'arrow-stream':
         format = sniffed.kind;
@@ -163,7 +183,9 @@ export async function ingestFile(path: string, opts: IngestOptions = {}): Promis
   const valueColumn = { 'itu-datahub': 'dataValue', 'wb-long': 'Value', wide: '(year column)' }[format as string] ?? 'value';
   const sha256 = hashedBytes === size ? hash.digest('hex') : await hashFile(path);
   const submissionId = opts.submissionId ?? `${basename(file)}@${sha256.slice(0, 12)}`;
-  const keep = checkSubmission(builder, { file, indicators, economies, log, jumpFactor: opts.jumpFactor, valueColumn }, (row, f) => {
+  const lineName = format === 'xlsx' && sheets
+    ? (line: number): string => `[${sheets![Math.floor(line / SHEET_LINE_SPAN)]?.name}] row ${line % SHEET_LINE_SPAN}` : undefined;
+  const keep = checkSubmission(builder, { file, indicators, economies, log, jumpFactor: opts.jumpFactor, valueColumn, lineName }, (row, f) => {
     const ec = builder.column('economy')[row], ic = builder.column('indicator')[row];
     conflictRows++;
     writeReject([builder.dictionary('economy')[ec], builder.dictionary('indicator')[ic], builder.column('year')[row], builder.column('value')[row]], f);
@@ -186,12 +208,13 @@ export async function ingestFile(path: string, opts: IngestOptions = {}): Promis
     valid: builder.length - conflictRows - log.count('duplicate'),
     economies: summary.economies, indicators: summary.indicators, years: summary.years,
     rejectsFile: rejectedRows > 0 ? rejectsPath : undefined,
+    ...(sheets ? { sheets } : {}),
   };
 }
 
 /** Findings that make a file unusable as a whole, whatever --accept-valid says. */
 const STRUCTURAL_RULES: Rule[] = ['empty-file', 'binary-file', 'unknown-format', 'missing-column', 'malformed-row',
-  'line-too-long', 'bad-json', 'bad-arrow', 'bad-parquet', 'too-large', 'too-many-errors', 'no-data-rows'];
+  'line-too-long', 'bad-json', 'bad-arrow', 'bad-parquet', 'too-large', 'too-many-errors', 'no-data-rows', ...WORKBOOK_STRUCTURAL_RULES];
 
 function summarise(builder: ObservationBuilder, keep: Uint8Array): { rows: number; economies: number; indicators: string[]; years: [number, number] | null } {
   const econ = builder.column('economy'), ind = builder.column('indicator'), year = builder.column('year');
@@ -231,10 +254,10 @@ export async function hashFile(file: string): Promise<string> {
 
 type Fatal = (rule: Rule, message: string, where?: Partial<Finding>) => void;
 
-/** JSON, Arrow and Parquet are read whole, so their size is capped (CSV streams in bounded memory at any size). */
-function readWhole(file: string, size: number, max: number, fatal: Fatal): Buffer {
+/** JSON, Arrow, Parquet and workbooks are read whole, so their size is capped (CSV streams in bounded memory at any size). */
+function readWhole(file: string, size: number, max: number, fatal: Fatal, what = 'JSON, Arrow and Parquet files'): Buffer {
   if (size > max) {
-    fatal('too-large', `${(size / 2 ** 20).toFixed(0)} MiB is above the ${max / 2 ** 20} MiB limit for JSON, Arrow and Parquet files; submit large files as CSV`);
+    fatal('too-large', `${(size / 2 ** 20).toFixed(0)} MiB is above the ${max / 2 ** 20} MiB limit for ${what}; submit large files as CSV`);
     throw new StopReading();
   }
   return readFileSync(file);
@@ -258,7 +281,7 @@ async function readCsv(
         return 'stop';
       }
       layout = found;
-      format = found.format;
+      format = found.format as CsvFormat; // detectCsvLayout finds CSV layouts only
       return;
     }
     if (fields.length !== layout.width) {

@@ -18,9 +18,11 @@ export interface RawObservation {
 }
 
 export type CsvFormat = 'canonical' | 'itu-datahub' | 'wb-long' | 'wide';
+/** The CSV layouts, and ITU's questionnaire, read from workbooks only (it needs header cells above the table). */
+export type LayoutFormat = CsvFormat | 'questionnaire';
 
 export interface CsvLayout {
-  format: CsvFormat;
+  format: LayoutFormat;
   description: string;
   /** The header's number of fields: rows with another count are malformed. */
   width: number;

@@ -3,7 +3,7 @@ import { RULES, formatFinding } from './findings.js';
 
 const FORMAT_NAMES: Record<IngestResult['format'], string> = {
   canonical: 'canonical long CSV', 'itu-datahub': 'ITU DataHub export CSV', 'wb-long': 'World Bank long CSV', wide: 'wide CSV',
-  json: 'JSON records', 'arrow-file': 'Arrow IPC file', 'arrow-stream': 'Arrow IPC stream', parquet: 'Parquet', unknown: 'unrecognised',
+  json: 'JSON records', 'arrow-file': 'Arrow IPC file', 'arrow-stream': 'Arrow IPC stream', parquet: 'Parquet', xlsx: 'Excel workbook', unknown: 'unrecognised',
 };
 
 /** The validation report of one submission, as a statistician reads it in a terminal. */
@@ -15,6 +15,9 @@ export function formatIngestReport(r: IngestResult, maxFindings = 20): string {
     `  observations read ${n(r.observationsRead)}, accepted ${n(r.accepted)}, rejected ${n(r.rejected)}, skipped ${n(r.skipped)}` +
       (r.status === 'rejected' && r.valid > 0 ? ` (${n(r.valid)} valid rows not accepted: the submission is rejected as a whole)` : ''),
   ];
+  if (r.sheets)
+    for (const s of r.sheets)
+      lines.push(`  sheet ${JSON.stringify(s.name)}: ${s.layout ? `${s.layout}, header row ${s.headerRow}, ${n(s.observations)} observations` : s.state === 'visible' ? 'not read' : `${s.state}, not read`}`);
   if (r.accepted > 0)
     lines.push(`  economies ${n(r.economies)}; indicators ${r.indicators.join(', ')}; years ${r.years ? `${r.years[0]}-${r.years[1]}` : '-'}`);
   if (r.log.counts.size > 0) {
@@ -45,6 +48,7 @@ export function ingestReportJson(r: IngestResult): object {
     file: r.file, submissionId: r.submissionId, sha256: r.sha256, status: r.status, format: r.format, encoding: r.encoding,
     observationsRead: r.observationsRead, accepted: r.accepted, valid: r.valid, rejected: r.rejected, skipped: r.skipped,
     economies: r.economies, indicators: r.indicators, years: r.years, rejectsFile: r.rejectsFile ?? null,
+    ...(r.sheets ? { sheets: r.sheets } : {}),
     findingCounts: Object.fromEntries([...r.log.counts.entries()].map(([k, v]) => [k, v])),
     findings: r.log.sorted(),
   };

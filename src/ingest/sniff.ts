@@ -1,6 +1,6 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 
-export type ContentKind = 'empty' | 'binary' | 'arrow-file' | 'arrow-stream' | 'parquet' | 'json' | 'text';
+export type ContentKind = 'empty' | 'binary' | 'arrow-file' | 'arrow-stream' | 'parquet' | 'json' | 'text' | 'xlsx';
 export type TextEncoding = 'utf-8' | 'latin1';
 
 export interface Sniffed {
@@ -10,6 +10,8 @@ export interface Sniffed {
   invalidUtf8At?: number;
   /** A UTF-16 byte-order mark: text, but in an encoding we do not read. */
   utf16?: boolean;
+  /** An OLE compound file: a legacy .xls workbook, or an encrypted .xlsx. */
+  compoundFile?: boolean;
 }
 
 const SNIFF_BYTES = 64 * 1024;
@@ -27,6 +29,11 @@ export function sniffFile(path: string): Sniffed {
 }
 
 export function sniffBytes(bytes: Uint8Array, complete: boolean): Sniffed {
+  // A ZIP archive (local file header): read as a workbook; the reader checks that it is one (xl/workbook.xml
+  // in the central directory, which is where the names are reliably found) before anything is inflated.
+  if (bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04) return { kind: 'xlsx', encoding: 'utf-8' };
+  if (bytes.length >= 8 && bytes[0] === 0xd0 && bytes[1] === 0xcf && bytes[2] === 0x11 && bytes[3] === 0xe0 && bytes[4] === 0xa1 && bytes[5] === 0xb1 && bytes[6] === 0x1a && bytes[7] === 0xe1)
+    return { kind: 'binary', encoding: 'utf-8', compoundFile: true };
   if (bytes.length >= 6 && String.fromCharCode(...bytes.subarray(0, 6)) === 'ARROW1') return { kind: 'arrow-file', encoding: 'utf-8' };
   if (bytes.length >= 4 && String.fromCharCode(...bytes.subarray(0, 4)) === 'PAR1') return { kind: 'parquet', encoding: 'utf-8' };
   if (bytes.length >= 8 && bytes[0] === 0xff && bytes[1] === 0xff && bytes[2] === 0xff && bytes[3] === 0xff) return { kind: 'arrow-stream', encoding: 'utf-8' };

@@ -23,6 +23,8 @@ export interface ValidationOptions {
   jumpFactor?: number;
   /** Name of the value column, for findings of the table-level rules. */
   valueColumn?: string;
+  /** How messages name a line (default "line 17"; a workbook says "[Sheet] row 17"). */
+  lineName?: (line: number) => string;
   /** Called with each row rejected by a row-level error (for the rejects file). */
   onReject?: (raw: RawObservation, finding: Finding) => void;
 }
@@ -163,6 +165,7 @@ export function checkSubmission(builder: ObservationBuilder, opts: ValidationOpt
   const { log, file } = opts;
   const jump = opts.jumpFactor ?? 10;
   const column = opts.valueColumn ?? 'value';
+  const lineName = opts.lineName ?? ((l: number): string => `line ${l}`);
 
   for (let k = 1; k < n; k++) {
     const a = order[k - 1], b = order[k];
@@ -172,12 +175,12 @@ export function checkSubmission(builder: ObservationBuilder, opts: ValidationOpt
       const what = `${econs[econ[b]]} ${inds[ind[b]]} ${year[b]}`;
       if (value[a] === value[b]) {
         keep[b] = 0;
-        log.add({ severity: 'warning', rule: 'duplicate', file, line: line[b], column, value: String(value[b]), message: `${what} repeats line ${line[a]}; kept once` });
+        log.add({ severity: 'warning', rule: 'duplicate', file, line: line[b], column, value: String(value[b]), message: `${what} repeats ${lineName(line[a])}; kept once` });
       } else {
         const f: Finding = { severity: 'error', rule: 'duplicate-conflict', file, line: line[b], column, value: String(value[b]),
-          message: `${what} is also given on line ${line[a]} with value ${value[a]}` };
+          message: `${what} is also given on ${lineName(line[a])} with value ${value[a]}` };
         log.add(f);
-        if (keep[a]) onConflict?.(a, { ...f, line: line[a], value: String(value[a]), message: `${what} is also given on line ${line[b]} with value ${value[b]}` });
+        if (keep[a]) onConflict?.(a, { ...f, line: line[a], value: String(value[a]), message: `${what} is also given on ${lineName(line[b])} with value ${value[b]}` });
         onConflict?.(b, f);
         keep[a] = 0;
         keep[b] = 0;
