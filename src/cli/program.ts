@@ -37,7 +37,7 @@ export function buildProgram(): Command {
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
   program.command('ingest')
-    .description('read and validate submission files (CSV variants, JSON, Arrow IPC, Parquet) into the canonical Arrow table')
+    .description('read and validate submission files (CSV variants, JSON, Arrow IPC, Parquet, Excel workbooks) into the canonical Arrow table')
     .argument('<file...>', 'submission files; the format is detected from the content')
     .option('--indicator <id>', 'indicator of a file without an indicator column (World Bank long CSV); default: from the file name')
     .option('--accept-valid', 'accept the valid rows and write the bad ones to a rejects file (default: any error rejects the submission)')

@@ -354,3 +354,49 @@ describe('coverage', () => {
     expect(emitted.filter((k) => !covered.has(k))).toEqual([]);
   });
 });
+
+describe('surfaces: `ictstat ingest book.xlsx` and POST /v2/submissions', () => {
+  it('the CLI reads a workbook, prints its sheets and located findings, and writes the accepted table', async () => {
+    const { ictstat, expectNoStackTrace } = await import('../cli/helpers.js');
+    const good = tmp.file('cli.xlsx', await workbook([{ name: 'Data', rows: [['economy', 'indicator', 'year', 'value'], ['KEN', 'i99H', 2020, 30], ['GHA', 'i99H', 2020, 40]] }]));
+    const out = join(tmp.dir, 'cli.csv');
+    const r = ictstat(['ingest', good, '--out', out]);
+    expectNoStackTrace(r);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/cli\.xlsx: ACCEPTED \(Excel workbook, UTF-8\)/);
+    expect(r.stdout).toMatch(/sheet "Data": canonical, header row 1, 2 observations/);
+    expect(readFileSync(out, 'utf8')).toMatch(/^economy,indicator,year,value.*\nKEN,internet_users_pct,2020,30/s);
+    const bad = tmp.file('cli-bad.xlsx', await workbook([{ name: 'Data', rows: [['economy', 'indicator', 'year', 'value'], ['KEN', 'i99H', 2020, 'n/a']] }]));
+    const b = ictstat(['ingest', bad]);
+    expectNoStackTrace(b);
+    expect(b.code).toBe(2);
+    expect(b.stdout).toMatch(/cli-bad\.xlsx\[Data\]!D2: error: column "value", value "n\/a": the value is not a number \[not-a-number\]/);
+    const bomb = tmp.file('cli-bomb.xlsx', zipOf({ 'xl/worksheets/sheet1.xml': new Uint8Array(16 << 20).fill(0x20) }));
+    const z = ictstat(['ingest', bomb]);
+    expectNoStackTrace(z);
+    expect(z.code).toBe(2);
+    expect(z.stdout).toMatch(/error: entry xl\/worksheets\/sheet1\.xml inflates \d+-fold .* \[zip-bomb\]/);
+  }, 60_000);
+
+  it('POST /v2/submissions accepts a workbook body (the same ingest path) and rejects a malformed one with located findings', async () => {
+    const { startServer } = await import('../api/helpers.js');
+    let token = '';
+    const s = await startServer((store) => { token = store.createToken('KEN', 'test').token; }, { limits: { maxBodyBytes: 1 << 20, ratePerToken: 8, rateWindowMs: 60_000 } });
+    try {
+      const post = async (body: Buffer) => fetch(`${s.base}/v2/submissions`, { method: 'POST', body,
+        headers: { 'content-type': 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', authorization: `Bearer ${token}` } });
+      const ok = await post(await workbook([{ name: 'KEN', rows: [['Economy', 'KEN'], ['Reference year', 2023], [], ['Code', 'Indicator', 'Definition', 'Answer', 'Notes'], ['i99H', 'Internet', 'def', 41.5, null]] }]));
+      expect(ok.status).toBe(201);
+      const body = await ok.json();
+      expect(body).toMatchObject({ status: 'accepted', submission: { economy: 'KEN', observations: 1 }, report: { format: 'xlsx', accepted: 1, sheets: [{ name: 'KEN', layout: 'questionnaire' }] } });
+      const [, data] = await (await fetch(`${s.base}/v2/country/KEN/indicator/i99H?date=2023`)).json();
+      expect(data[0]).toMatchObject({ value: 41.5 });
+      const bad = await post(await workbook([{ name: 'D', rows: [['economy', 'indicator', 'year', 'value'], ['KEN', 'i99H', 2021, 'abc']] }]));
+      expect(bad.status).toBe(422);
+      const report = (await bad.json())[0].report;
+      expect(report.findings).toEqual([expect.objectContaining({ file: 'body', sheet: 'D', cell: 'D2', line: 2, rule: 'not-a-number' })]);
+    } finally {
+      await s.close();
+    }
+  }, 60_000);
+});
