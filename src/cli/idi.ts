@@ -65,7 +65,7 @@ export function registerIdiCommand(program: Command): void {
           break;
         }
         case 'md': output = tables.map(tableToMarkdown).join('\n'); break;
-        case 'xlsx': output = tablesToXlsx(tables); break;
+        case 'xlsx': output = await tablesToXlsx(tables); break;
         default: output = tableToCsv(main);
       }
       if (o.out) writeFileSync(o.out, output);

@@ -191,7 +191,7 @@ export async function buildReport(o: ReportOptions): Promise<ReportResult> {
   for (const c of charts) written.set(`charts/${c.id}.svg`, c.svg);
   progress(8);
   const workbook = `mis-${E}.xlsx`;
-  written.set(workbook, tablesToXlsx(tables));
+  written.set(workbook, await tablesToXlsx(tables));
 
   progress(9);
   const summary: ReportSummary = {

@@ -110,7 +110,7 @@ export function priceTables(ctx: PriceContext, d: PriceData): ReportTable[] {
     const ranked = rows.map((r) => ({ ...r, rank: r.gni_pct === null ? null : gniSorted.indexOf(r.gni_pct) + 1 }))
       .sort((x, y) => (x.rank ?? Infinity) - (y.rank ?? Infinity) || cmpStr(x.code, y.code));
     tables.push({
-      id: `prices-${b}`, sheet: `${b} ${P}`.slice(0, 31),
+      id: `prices-${b}`, sheet: b, // basket ids fit in a sheet name (31 characters); the title has the year
       title: `${d.basketName(b)}, ${P}`,
       columns: [code, economy, num('usd', 'USD'), num('ppp', 'PPP$'), num('gni_pct', '% GNI p.c.'), { key: 'rank', label: 'Rank', type: 'integer' }, { key: 'note', label: 'Note', type: 'text' }],
       rows: ranked,

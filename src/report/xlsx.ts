@@ -1,85 +1,89 @@
-import { strToU8, zipSync } from 'fflate';
+import ExcelJS from 'exceljs';
+import { unzipSync, zipSync } from 'fflate';
 import { neutraliseFormula, type ReportTable } from '../table/report-table.js';
 
+export interface WorkbookOptions {
+  /** The workbook's created/modified properties (default 2000-01-01T00:00:00Z: fixed, so that output is reproducible). */
+  created?: Date;
+}
+
+/** Sheets the writer adds after the tables. */
+const CONTENTS = 'Contents', NOTES = 'Notes';
+const FIXED_DATE = new Date(Date.UTC(2000, 0, 1));
+
 /**
- * A real Office Open XML workbook (.xlsx), written directly: one sheet per table, numbers as numbers
- * with the table's decimals as the cell format, a bold frozen header row, and a notes row (sources,
- * vintage, departures) under the table. Text cells are inline strings, neutralised against formula
- * injection, so no cell is ever a formula.
+ * An Excel workbook (.xlsx) of report tables, written by exceljs, that reads cleanly in pandas, readxl,
+ * openpyxl and LibreOffice with default arguments: one sheet per table with its header in row 1 and
+ * nothing under the data (numbers as numbers, integer columns as integers, the table's decimals as
+ * number formats, text neutralised against formula injection), then a `Contents` sheet (each sheet's
+ * full title, table id and rows) and a `Notes` sheet (the method, departures, sources and vintage of
+ * each table, one note a row). Byte-identical across runs: fixed document properties, and the archive
+ * re-packed with fixed entry timestamps (exceljs's zip library stamps every entry with the clock).
  */
-export function tablesToXlsx(tables: readonly ReportTable[]): Uint8Array {
+export async function tablesToXlsx(tables: readonly ReportTable[], opts: WorkbookOptions = {}): Promise<Uint8Array> {
   if (tables.length === 0) throw new Error('a workbook needs at least one table');
-  const names = uniqueSheetNames(tables.map((t) => t.sheet || t.title || t.id));
-  // Styles: 0 default, 1 bold header, 2 integer, 3.. one number format per decimals value.
-  const decimals = [...new Set(tables.flatMap((t) => t.columns.filter((c) => c.type === 'number').map((c) => c.decimals ?? 2)))].sort((a, b) => a - b);
-  const styleOf = (d: number): number => 3 + decimals.indexOf(d);
-  const files: Record<string, Uint8Array> = {
-    '[Content_Types].xml': strToU8(xml(`<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">` +
-      `<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>` +
-      `<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>` +
-      `<Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>` +
-      tables.map((_, i) => `<Override PartName="/xl/worksheets/sheet${i + 1}.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>`).join('') +
-      `</Types>`)),
-    '_rels/.rels': strToU8(xml(`<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>`)),
-    'xl/workbook.xml': strToU8(xml(`<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets>` +
-      names.map((n, i) => `<sheet name="${esc(n)}" sheetId="${i + 1}" r:id="rId${i + 1}"/>`).join('') + `</sheets></workbook>`)),
-    'xl/_rels/workbook.xml.rels': strToU8(xml(`<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">` +
-      tables.map((_, i) => `<Relationship Id="rId${i + 1}" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet${i + 1}.xml"/>`).join('') +
-      `<Relationship Id="rId${tables.length + 1}" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/></Relationships>`)),
-    'xl/styles.xml': strToU8(xml(`<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">` +
-      `<numFmts count="${decimals.length}">${decimals.map((d, i) => `<numFmt numFmtId="${164 + i}" formatCode="${d === 0 ? '0' : '0.' + '0'.repeat(d)}"/>`).join('')}</numFmts>` +
-      `<fonts count="2"><font><sz val="11"/><name val="Calibri"/></font><font><b/><sz val="11"/><name val="Calibri"/></font></fonts>` +
-      `<fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill></fills>` +
-      `<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>` +
-      `<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>` +
-      `<cellXfs count="${3 + decimals.length}"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>` +
-      `<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>` +
-      `<xf numFmtId="1" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>` +
-      decimals.map((_, i) => `<xf numFmtId="${164 + i}" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>`).join('') +
-      `</cellXfs></styleSheet>`)),
-  };
+  const names = sheetNames(tables.map((t) => t.sheet || t.title || t.id), [CONTENTS, NOTES]);
+  const wb = new ExcelJS.Workbook();
+  wb.creator = 'ictstat';
+  wb.lastModifiedBy = 'ictstat';
+  wb.created = wb.modified = opts.created ?? FIXED_DATE;
+
   tables.forEach((t, i) => {
-    const rows: string[] = [];
-    rows.push(`<row r="1">${t.columns.map((c, j) => inlineString(ref(j, 1), c.label, 1)).join('')}</row>`);
-    t.rows.forEach((r, k) => {
-      const n = k + 2;
-      rows.push(`<row r="${n}">${t.columns.map((c, j) => {
+    const ws = wb.addWorksheet(names[i], { views: [{ state: 'frozen', ySplit: 1 }] });
+    ws.columns = t.columns.map((c) => ({
+      key: c.key, header: c.label,
+      width: Math.min(60, Math.max(c.label.length, ...t.rows.slice(0, 200).map((r) => String(r[c.key] ?? '').length)) + 2),
+      style: c.type === 'integer' ? { numFmt: '0' } : c.type === 'number' ? { numFmt: numberFormat(c.decimals ?? 2) } : {},
+    }));
+    ws.getRow(1).font = { bold: true };
+    for (const r of t.rows) {
+      ws.addRow(t.columns.map((c) => {
         const v = r[c.key];
-        if (v === null || v === undefined || (typeof v === 'number' && !Number.isFinite(v))) return '';
-        if (typeof v === 'number') return `<c r="${ref(j, n)}" s="${c.type === 'integer' ? 2 : c.type === 'number' ? styleOf(c.decimals ?? 2) : 0}"><v>${v}</v></c>`;
-        return inlineString(ref(j, n), neutraliseFormula(String(v)), 0);
-      }).join('')}</row>`);
-    });
-    let n = t.rows.length + 3;
-    for (const note of t.notes) rows.push(`<row r="${n}">${inlineString(ref(0, n++), neutraliseFormula(note), 0)}</row>`);
-    const widths = t.columns.map((c) => Math.min(60, Math.max(c.label.length, ...t.rows.slice(0, 200).map((r) => String(r[c.key] ?? '').length)) + 2));
-    files[`xl/worksheets/sheet${i + 1}.xml`] = strToU8(xml(`<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">` +
-      `<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/></sheetView></sheetViews>` +
-      `<cols>${widths.map((w, j) => `<col min="${j + 1}" max="${j + 1}" width="${w}" customWidth="1"/>`).join('')}</cols>` +
-      `<sheetData>${rows.join('')}</sheetData></worksheet>`));
+        if (v === null || v === undefined || (typeof v === 'number' && !Number.isFinite(v))) return null;
+        if (typeof v === 'number') return v;
+        return neutraliseFormula(String(v));
+      }));
+    }
   });
-  return zipSync(files, { level: 6, mtime: new Date('2000-01-01T00:00:00Z') });
+
+  const contents = wb.addWorksheet(CONTENTS, { views: [{ state: 'frozen', ySplit: 1 }] });
+  contents.columns = [{ header: 'Sheet', width: 34 }, { header: 'Title', width: 90 }, { header: 'Table', width: 30 }, { header: 'Rows', width: 8, style: { numFmt: '0' } }, { header: 'Notes', width: 8, style: { numFmt: '0' } }];
+  contents.getRow(1).font = { bold: true };
+  tables.forEach((t, i) => contents.addRow([neutraliseFormula(names[i]), neutraliseFormula(t.title), neutraliseFormula(t.id), t.rows.length, t.notes.length]));
+
+  const notes = wb.addWorksheet(NOTES, { views: [{ state: 'frozen', ySplit: 1 }] });
+  notes.columns = [{ header: 'Sheet', width: 34 }, { header: 'Note', width: 140 }];
+  notes.getRow(1).font = { bold: true };
+  tables.forEach((t, i) => { for (const n of t.notes) notes.addRow([neutraliseFormula(names[i]), neutraliseFormula(n)]); });
+
+  // exceljs stores (its zip library would stamp the time), then the entries are deflated again in the same
+  // order with a fixed time. The Date is built from local fields: ZIP times are local, so any zone gives the same bytes.
+  const stored = new Uint8Array(await wb.xlsx.writeBuffer({ zip: { compression: 'STORE' } } as ExcelJS.XlsxWriteOptions));
+  const parts = Object.entries(unzipSync(stored)).filter(([name]) => !name.endsWith('/'));
+  return zipSync(Object.fromEntries(parts), { level: 6, mtime: new Date(2000, 0, 1, 0, 0, 0) });
 }
 
-const xml = (body: string): string => `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n${body}`;
-const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;')
-  .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '');
-const inlineString = (r: string, s: string, style: number): string => `<c r="${r}" t="inlineStr" s="${style}"><is><t xml:space="preserve">${esc(s)}</t></is></c>`;
+const numberFormat = (d: number): string => (d <= 0 ? '0' : `0.${'0'.repeat(d)}`);
 
-/** A1-style reference of column j (0-based), row n (1-based). */
-export function ref(j: number, n: number): string {
-  let s = '';
-  for (let k = j + 1; k > 0; k = Math.floor((k - 1) / 26)) s = String.fromCharCode(65 + ((k - 1) % 26)) + s;
-  return s + n;
-}
-
-/** Excel sheet names: at most 31 characters, none of []:*?/\, unique. */
-function uniqueSheetNames(titles: string[]): string[] {
-  const seen = new Set<string>();
+/**
+ * Excel sheet names: at most 31 characters, none of []:*?/\ and no leading or trailing quote, unique
+ * (case-insensitive, the writer's own sheets reserved). A name that is too long is cut at a word boundary;
+ * a collision gets " (2)", " (3)"... within the 31 characters. The full title is on the Contents sheet.
+ */
+export function sheetNames(titles: string[], reserved: string[] = []): string[] {
+  const seen = new Set(reserved.map((r) => r.toLowerCase()));
   return titles.map((t) => {
-    const base = t.replace(/[[\]:*?/\\]/g, ' ').trim().slice(0, 31) || 'Sheet';
+    let base = t.replace(/[[\]:*?/\\]/g, ' ').replace(/\s+/g, ' ').replace(/^'+|'+$/g, '').trim() || 'Sheet';
+    if (base.length > 31) {
+      const cut = base.slice(0, 31);
+      const space = cut.lastIndexOf(' ');
+      base = (space >= 16 ? cut.slice(0, space) : cut).trim();
+    }
     let name = base;
-    for (let k = 2; seen.has(name.toLowerCase()); k++) name = `${base.slice(0, 31 - String(k).length - 1)} ${k}`;
+    for (let k = 2; seen.has(name.toLowerCase()); k++) {
+      const suffix = ` (${k})`;
+      name = base.slice(0, 31 - suffix.length).trimEnd() + suffix;
+    }
     seen.add(name.toLowerCase());
     return name;
   });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { unzipSync, strFromU8 } from 'fflate';
+import { readWorkbookSheets } from '../../src/ingest/xlsx.js';
 import { computeIndex, requiredIndicators, type IndexResult } from '../../src/idi/compute.js';
 import { loadMethodology } from '../../src/idi/methodology.js';
 import { loadIndicatorRegistry } from '../../src/registry/indicators.js';
@@ -279,17 +279,15 @@ describe('`ictstat idi` outputs', () => {
     expect(tables[1]).toContain('| measure | grouping | group | n | mean | median |');
   });
 
-  it('--format xlsx writes a workbook: a sheet with the header row and numeric cells', () => {
+  it('--format xlsx writes a workbook: a sheet per table with the header row and numeric cells, then Contents and Notes', async () => {
     expectNoStackTrace(runs.xlsx);
-    const files = unzipSync(readFileSync(out('idi.xlsx')));
-    expect(Object.keys(files)).toEqual(expect.arrayContaining(['[Content_Types].xml', 'xl/workbook.xml', 'xl/worksheets/sheet1.xml', 'xl/worksheets/sheet2.xml']));
-    const sheet = strFromU8(files['xl/worksheets/sheet1.xml']);
-    const shared = files['xl/sharedStrings.xml'] ? strFromU8(files['xl/sharedStrings.xml']) : '';
-    const text = sheet + shared;
-    for (const h of ['economy', 'name', 'score', 'rank', 'access', 'use', 'skills', 'imputed']) expect(text).toContain(`>${h}<`);
-    const numbers = [...sheet.matchAll(/<c [^>]*>\s*<v>([^<]+)<\/v>/g)].map((m) => Number(m[1]));
+    const sheets = await readWorkbookSheets(readFileSync(out('idi.xlsx')));
+    expect(sheets.map((s) => s.name).slice(-2)).toEqual(['Contents', 'Notes']);
+    const [ranking] = sheets;
+    expect(ranking.rows[0].cells.map((c) => c.text)).toEqual(expect.arrayContaining(['economy', 'name', 'score', 'rank', 'access', 'use', 'skills', 'imputed']));
+    const numbers = ranking.rows.slice(1).flatMap((r) => r.cells.filter((c) => c.kind === 'number'));
     expect(numbers.length).toBeGreaterThan(ECON.length);
-    expect(numbers.every((x) => Number.isFinite(x))).toBe(true);
-    expect(sheet).toMatch(/<c [^>]*r="C2"[^>]*>\s*<v>[0-9.]+<\/v>/); // KOR's score
+    expect(numbers.every((c) => Number.isFinite(c.value))).toBe(true);
+    expect(ranking.rows[1].cells.find((c) => c.ref === 'C2')).toMatchObject({ kind: 'number' }); // KOR's score
   });
 });

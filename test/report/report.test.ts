@@ -14,19 +14,17 @@ import { buildReport } from '../../src/report/build.js';
 import { loadEconomyRegistry } from '../../src/registry/economies.js';
 import { csvRow } from '../../src/util/csv.js';
 import { parseCsv } from '../../src/util/csv-parse.js';
+import { readWorkbookSheets } from '../../src/ingest/xlsx.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'ictstat-report-'));
 const full = join(tmp, 'mis-2017');
 let cli: ReturnType<typeof ictstat>;
 
-/** Sheet n of a workbook as rows of cells by column letter: numbers as numbers, inline strings as text. */
-function sheet(xlsx: Uint8Array, n: number): Array<Record<string, string | number>> {
-  const xml = strFromU8(unzipSync(xlsx)[`xl/worksheets/sheet${n}.xml`]);
-  return [...xml.matchAll(/<row r="(\d+)">(.*?)<\/row>/g)].map((row) => Object.fromEntries([...row[2].matchAll(/<c r="([A-Z]+)\d+"[^>]*>(?:<v>([^<]*)<\/v>|<is><t[^>]*>([^<]*)<\/t><\/is>)<\/c>/g)]
-    .map((c) => [c[1], c[2] !== undefined ? Number(c[2]) : unescapeXml(c[3])])));
+/** The sheets of a workbook, read with our own reader (exceljs behind the ZIP gate): rows of cells by column letter. */
+async function book(xlsx: Uint8Array): Promise<Map<string, Array<Record<string, string | number>>>> {
+  const sheets = await readWorkbookSheets(xlsx);
+  return new Map(sheets.map((s) => [s.name, s.rows.map((r) => Object.fromEntries(r.cells.map((c) => [c.ref.replace(/\d+$/, ''), c.value as string | number])))]));
 }
-const unescapeXml = (s: string): string => s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&amp;/g, '&');
-const sheetNames = (xlsx: Uint8Array): string[] => [...strFromU8(unzipSync(xlsx)['xl/workbook.xml']).matchAll(/<sheet name="([^"]+)"/g)].map((m) => unescapeXml(m[1]));
 const readCsv = (file: string): string[][] => parseCsv(readFileSync(file, 'utf8')).map((r) => r.fields);
 
 function listFiles(dir: string, prefix = ''): string[] {
@@ -85,13 +83,13 @@ describe('ictstat report --edition 2017 on the bundled data', () => {
     expect(readFileSync(join(full, 'index.html'), 'utf8')).toMatch(/Uncertainty and sensitivity of the ranks/);
   });
 
-  it('the workbook ranking sheet equals `ictstat idi --format json` (scores, ranks, previous year)', () => {
+  it('the workbook ranking sheet equals `ictstat idi --format json` (scores, ranks, previous year)', async () => {
     const idi = ictstat(['idi', '--methodology', 'idi-2017', '--year', '2016', '--previous', '--format', 'json']);
     expect(idi.code, idi.stderr).toBe(0);
     const json = JSON.parse(idi.stdout) as { economies: Array<{ economy: string; ranked: boolean; score: number; rank: number; components: Record<string, number>; previous: { score: number | null; rank: number | null; rankChange: number | null } }> };
-    const xlsx = readFileSync(join(full, 'mis-2017.xlsx'));
-    expect(sheetNames(xlsx)[0]).toBe('IDI 2017 ranking');
-    const rows = sheet(xlsx, 1);
+    const sheets = await book(readFileSync(join(full, 'mis-2017.xlsx')));
+    expect([...sheets.keys()][0]).toBe('IDI 2017 ranking');
+    const rows = sheets.get('IDI 2017 ranking')!;
     expect(rows[0]).toMatchObject({ A: 'Code', B: 'Economy', C: 'Rank 2017', D: 'IDI 2017', E: 'Rank 2016', F: 'IDI 2016', G: 'Rank change' });
     const ranked = json.economies.filter((e) => e.ranked);
     const data = rows.slice(1, 1 + ranked.length);
@@ -105,12 +103,17 @@ describe('ictstat report --edition 2017 on the bundled data', () => {
       expect(r.E ?? null).toBe(e.previous.rank);
       expect(r.G ?? null).toBe(e.previous.rankChange);
     }
-    // Notes rows under the table: sources and the vintage.
-    const notes = rows.slice(1 + ranked.length).map((r) => r.A).join('\n');
+    // Nothing under the table (row 1 is the header, then one row per ranked economy): its notes are on the
+    // Notes sheet, its full title on the Contents sheet.
+    expect(rows.length).toBe(1 + ranked.length);
+    expect([...sheets.keys()].slice(-2)).toEqual(['Contents', 'Notes']);
+    expect(sheets.get('Contents')![0]).toEqual({ A: 'Sheet', B: 'Title', C: 'Table', D: 'Rows', E: 'Notes' });
+    expect(sheets.get('Contents')!.find((r) => r.A === 'IDI 2017 ranking')).toMatchObject({ C: 'idi-ranking', D: ranked.length });
+    const notes = sheets.get('Notes')!.filter((r) => r.A === 'IDI 2017 ranking').map((r) => r.B).join('\n');
     expect(notes).toMatch(/Data vintage: the bundled datasets/);
     expect(notes).toMatch(/World Bank, World Development Indicators \(CC BY 4\.0\)/);
     // The access sub-index sheet: its values are the components of the JSON.
-    const access = sheet(xlsx, sheetNames(xlsx).indexOf('ICT access sub-index') + 1);
+    const access = sheets.get('ICT access sub-index')!;
     for (const r of access.slice(1, 1 + ranked.length)) expect(r.D).toBe(byCode.get(r.A as string)!.components.access);
   });
 
@@ -190,7 +193,7 @@ describe('ictstat report --data: crafted notes and --lang', () => {
     run = ictstat(['report', '--edition', '2017', '--data', join(tmp, 'small.csv'), '--out', small, '--lang', 'fr']);
   });
 
-  it('neutralises formula cells in CSV and XLSX', () => {
+  it('neutralises formula cells in CSV and XLSX', async () => {
     expectNoStackTrace(run);
     expect(run.code, run.stderr).toBe(0);
     const csv = readFileSync(join(small, 'tables', 'prices-ipb-fixed-broadband-1gb.csv'), 'utf8');
@@ -198,8 +201,7 @@ describe('ictstat report --data: crafted notes and --lang', () => {
     expect(csv).toContain(`'@SUM(A1:A2)`);
     expect(csv).not.toMatch(/(^|,)"?[=@+-]/m);
     const xlsx = readFileSync(join(small, 'mis-2017.xlsx'));
-    const k = sheetNames(xlsx).indexOf('ipb-fixed-broadband-1gb 2016') + 1;
-    const cells = sheet(xlsx, k).flatMap((r) => Object.values(r)).filter((v): v is string => typeof v === 'string');
+    const cells = (await book(xlsx)).get('ipb-fixed-broadband-1gb')!.flatMap((r) => Object.values(r)).filter((v): v is string => typeof v === 'string');
     expect(cells).toContain(`'=HYPERLINK("http://evil.example","click")`);
     expect(cells.some((c) => /^[=@+-]/.test(c))).toBe(false);
     for (const f of Object.keys(unzipSync(xlsx))) expect(strFromU8(unzipSync(xlsx)[f])).not.toMatch(/<f>/); // never a formula
