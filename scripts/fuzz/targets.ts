@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { existsSync } from 'node:fs';
 import fc from 'fast-check';
+import { zipSync } from 'fflate';
 import { tableToIPC, tableFromArrays, tableFromIPC } from 'apache-arrow';
 import { ingestFile } from '../../src/ingest/ingest.js';
 import { RULES } from '../../src/ingest/findings.js';
@@ -76,6 +77,49 @@ const submissionArrow: fc.Arbitrary<Uint8Array> = fc.oneof(
   fc.uint8Array({ maxLength: 300 }).map((b) => { const out = new Uint8Array(b.length + 8); out.set([255, 255, 255, 255, 16, 0, 0, 0]); out.set(b, 8); return out; }),
 );
 
+/** A minimal SpreadsheetML workbook, written by hand (synchronously): inline strings and numbers, optional merges and state. */
+function xlsxOf(sheets: Array<{ rows: Array<Array<string | number>>; merges: string[]; hidden: boolean; prolog: string }>): Uint8Array {
+  const x = (t: string): string => t.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, '');
+  const col = (j: number): string => String.fromCharCode(65 + (j % 26)).repeat(1 + Math.floor(j / 26));
+  const ns = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"';
+  const rel = 'http://schemas.openxmlformats.org/officeDocument/2006/relationships';
+  const files: Record<string, Uint8Array> = {
+    '[Content_Types].xml': enc.encode('<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>' +
+      '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>' + sheets.map((_, i) => `<Override PartName="/xl/worksheets/sheet${i + 1}.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>`).join('') + '</Types>'),
+    '_rels/.rels': enc.encode(`<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="${rel}/officeDocument" Target="xl/workbook.xml"/></Relationships>`),
+    'xl/workbook.xml': enc.encode(`<?xml version="1.0"?><workbook ${ns} xmlns:r="${rel}"><sheets>${sheets.map((s, i) => `<sheet name="S${i + 1}" sheetId="${i + 1}"${s.hidden ? ' state="hidden"' : ''} r:id="rId${i + 1}"/>`).join('')}</sheets></workbook>`),
+    'xl/_rels/workbook.xml.rels': enc.encode(`<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">${sheets.map((_, i) => `<Relationship Id="rId${i + 1}" Type="${rel}/worksheet" Target="worksheets/sheet${i + 1}.xml"/>`).join('')}</Relationships>`),
+  };
+  sheets.forEach((s, i) => {
+    const rows = s.rows.map((r, k) => `<row r="${k + 1}">${r.map((v, j) => typeof v === 'number'
+      ? `<c r="${col(j)}${k + 1}"><v>${Number.isFinite(v) ? v : 0}</v></c>` : `<c r="${col(j)}${k + 1}" t="inlineStr"><is><t>${x(v)}</t></is></c>`).join('')}</row>`).join('');
+    const merges = s.merges.length ? `<mergeCells count="${s.merges.length}">${s.merges.map((m) => `<mergeCell ref="${m}"/>`).join('')}</mergeCells>` : '';
+    files[`xl/worksheets/sheet${i + 1}.xml`] = enc.encode(`<?xml version="1.0"?>${s.prolog}<worksheet ${ns}><sheetData>${rows}</sheetData>${merges}</worksheet>`);
+  });
+  return zipSync(files, { level: 6 });
+}
+
+const xlsxCell = fc.oneof(econ, indicator, year, value, cell, fc.double(), fc.integer({ min: 1950, max: 2040 }));
+const xlsxSheet = fc.record({
+  rows: fc.oneof(
+    fc.array(fc.tuple(econ, indicator, fc.oneof(year, fc.integer({ min: 1950, max: 2040 })), fc.oneof(value, fc.double())).map((r) => [...r] as Array<string | number>), { maxLength: 12 })
+      .map((rows) => [['economy', 'indicator', 'year', 'value'], ...rows]),
+    fc.array(fc.array(xlsxCell, { maxLength: 6 }), { maxLength: 10 }),
+    fc.array(fc.tuple(indicator, value).map(([c, v]) => [c, 'name', 'definition', v, 'note'] as Array<string | number>), { maxLength: 8 })
+      .map((rows) => [['Economy', 'KEN'], ['Reference year', 2023], ['Code', 'Indicator', 'Definition', 'Answer', 'Notes'], ...rows]),
+  ),
+  merges: fc.array(fc.constantFrom('A1:B1', 'A2:A3', 'B2:C2', 'A1:XFD1048576', 'Z9:A1', 'A1'), { maxLength: 2 }),
+  hidden: fc.boolean(),
+  prolog: fc.constantFrom('', '', '', '<!DOCTYPE x [<!ENTITY a "b">]>'),
+});
+const submissionXlsx: fc.Arbitrary<Uint8Array> = fc.oneof(
+  fc.array(xlsxSheet, { minLength: 1, maxLength: 3 }).map(xlsxOf),
+  // the same, with bytes overwritten anywhere (headers, the directory, the deflated data)
+  fc.tuple(fc.array(xlsxSheet, { minLength: 1, maxLength: 2 }).map(xlsxOf), fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 6 }))
+    .map(([b, flips]) => { const out = Uint8Array.from(b); for (const [i, v] of flips) out[i % out.length] = v; return out; }),
+  fc.uint8Array({ maxLength: 300 }).map((b) => { const out = new Uint8Array(b.length + 4); out.set([0x50, 0x4b, 3, 4]); out.set(b, 4); return out; }),
+);
+
 const methodologyDoc: fc.Arbitrary<Uint8Array> = fc.oneof(
   fc.jsonValue().map((v) => enc.encode(JSON.stringify(v))),
   fc.record({
@@ -137,6 +181,7 @@ export const TARGETS: FuzzTarget[] = [
   fileTarget('ingest-csv', submissionCsv, '.csv', checkIngest),
   fileTarget('ingest-json', submissionJson, '.json', checkIngest),
   fileTarget('ingest-arrow', submissionArrow, '.arrow', checkIngest),
+  fileTarget('ingest-xlsx', submissionXlsx, '.xlsx', checkIngest),
   fileTarget('methodology', methodologyDoc, '.json', async (file) => {
     let doc: unknown;
     try { doc = JSON.parse(readFileSync(file, 'utf8')); } catch { return; }
@@ -251,9 +296,9 @@ const apiQueryInput: fc.Arbitrary<Uint8Array> = fc.tuple(
 } satisfies FuzzRequest)));
 
 const apiSubmissionInput: fc.Arbitrary<Uint8Array> = fc.tuple(
-  fc.oneof({ weight: 4, arbitrary: submissionCsv }, { weight: 2, arbitrary: submissionJson }, { weight: 1, arbitrary: submissionArrow },
+  fc.oneof({ weight: 4, arbitrary: submissionCsv }, { weight: 2, arbitrary: submissionJson }, { weight: 1, arbitrary: submissionArrow }, { weight: 1, arbitrary: submissionXlsx },
     { weight: 1, arbitrary: fc.array(fc.tuple(fc.constantFrom('KEN', 'ken', 'KE', '404'), indicator, year, value), { minLength: 1, maxLength: 20 }).map((rows) => enc.encode(csvText(['economy', 'indicator', 'year', 'value'], rows.map((r) => [...r]), false))) }),
-  fc.constantFrom('text/csv', 'application/json', 'application/octet-stream', 'application/vnd.apache.arrow.stream', 'multipart/form-data; boundary=x', 'text/plain; charset=utf-16', '', 'application/x-www-form-urlencoded', 'application/json; charset=ebcdic'),
+  fc.constantFrom('text/csv', 'application/json', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', 'application/octet-stream', 'application/vnd.apache.arrow.stream', 'multipart/form-data; boundary=x', 'text/plain; charset=utf-16', '', 'application/x-www-form-urlencoded', 'application/json; charset=ebcdic'),
   fc.constantFrom('valid', 'valid', 'valid', 'valid', 'none', 'basic', 'unknown', 'malformed'),
   fc.option(queryValue, { nil: undefined }),
 ).map(([body, type, auth, vintage]) => enc.encode(JSON.stringify({

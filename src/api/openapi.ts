@@ -40,9 +40,9 @@ export function openApiDocument(): object {
       '/v2/prices/{basket}/{year}': { get: { summary: 'Price basket per economy: computed from tariff plans when the server has them, else the published values in the store', parameters: [p('basket', 'basket id'), p('year', 'price year'), format], responses: { 200: { description: 'prices' }, 404: err('unknown basket') } } },
       '/v2/prices/{basket}/{year}/{economy}/explain': { get: { summary: 'Every plan considered, the chosen plan, each conversion input and arithmetic step', parameters: [p('basket', 'a simple basket id'), p('year', 'price year'), p('economy', 'ISO3 or ISO2')], responses: { 200: { description: 'explanation' }, 404: err('unknown basket, or the server has no tariff plans') } } },
       '/v2/submissions': { post: {
-        summary: 'Submit observations for the token\'s economy (CSV, JSON, Arrow or Parquet body; format detected from content)',
+        summary: 'Submit observations for the token\'s economy (CSV, JSON, Arrow, Parquet or Excel workbook body; format detected from content)',
         security: [{ bearer: [] }], parameters: [q('vintage', 'a label for this revision')],
-        requestBody: { required: true, content: { 'text/csv': {}, 'application/json': {}, [MEDIA.arrow]: {}, [MEDIA.parquet]: {} } },
+        requestBody: { required: true, content: { 'text/csv': {}, 'application/json': {}, [MEDIA.arrow]: {}, [MEDIA.parquet]: {}, 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': {} } },
         responses: { 201: { description: 'accepted and stored: the validation report' }, 200: { description: 'the same content was already stored: no new revision' },
           401: err('no, unknown or revoked token'), 403: err('rows of another economy'), 413: err('body too large'), 422: err('rejected: the error envelope with `report` (located findings); nothing stored'), 429: err('rate limit') },
       } },
