@@ -95,11 +95,16 @@ export async function ingestFile(path: string, opts: IngestOptions = {}): Promis
   const writeReject = (cells: Array<string | number | undefined>, f: Finding): void => {
     rejectedRows++;
     if (!rejectsPath) return;
+    // A workbook's rejects name the sheet and cell too (line is then the row).
+    if (f.sheet === undefined) log.locate?.(f);
+    const book = format === 'xlsx';
     if (rejectsFd === undefined) {
       rejectsFd = openSync(rejectsPath, 'w');
-      writeSync(rejectsFd, csvRow(['line', 'rule', 'message', 'economy', 'indicator', 'year', 'value', 'note', 'source']));
+      writeSync(rejectsFd, csvRow(['line', 'rule', 'message', 'economy', 'indicator', 'year', 'value', 'note', 'source', ...(book ? ['sheet', 'cell'] : [])]));
     }
-    writeSync(rejectsFd, csvRow([f.line, f.rule, f.message, ...cells]));
+    // Every row has the header's width (a conflict row has no note or source).
+    const six = Array.from({ length: 6 }, (_, k) => cells[k]);
+    writeSync(rejectsFd, csvRow([f.line, f.rule, f.message, ...six, ...(book ? [f.sheet, f.cell] : [])]));
   };
   let observationsRead = 0;
   // The file is hashed as it is read (one pass); only a read that stopped early hashes the rest afterwards.

@@ -180,7 +180,7 @@ export function checkSubmission(builder: ObservationBuilder, opts: ValidationOpt
         const f: Finding = { severity: 'error', rule: 'duplicate-conflict', file, line: line[b], column, value: String(value[b]),
           message: `${what} is also given on ${lineName(line[a])} with value ${value[a]}` };
         log.add(f);
-        if (keep[a]) onConflict?.(a, { ...f, line: line[a], value: String(value[a]), message: `${what} is also given on ${lineName(line[b])} with value ${value[b]}` });
+        if (keep[a]) onConflict?.(a, { severity: f.severity, rule: f.rule, file, column, line: line[a], value: String(value[a]), message: `${what} is also given on ${lineName(line[b])} with value ${value[b]}` });
         onConflict?.(b, f);
         keep[a] = 0;
         keep[b] = 0;

@@ -5,6 +5,7 @@
  * directory at the end), so its size, cells and shared strings are capped instead of streamed.
  */
 import ExcelJS from 'exceljs';
+import { columnLetters, parseRange } from '../util/a1.js';
 import type { Finding, FindingLog, Rule } from './findings.js';
 import { detectCsvLayout, type CsvLayout, type LayoutFormat, type LayoutOptions, type RawObservation } from './layouts.js';
 import { DEFAULT_ZIP_LIMITS, WorkbookRefused, checkedWorkbookParts, repackStored, type ZipLimits } from './zip-guard.js';
@@ -111,26 +112,6 @@ function isoDate(d: Date): string {
   return iso.endsWith('T00:00:00.000Z') ? iso.slice(0, 10) : iso.slice(0, 19).replace('T', ' ');
 }
 
-/** A1 column letters of a 1-based column. */
-export function columnLetters(col: number): string {
-  let s = '';
-  for (let k = col; k > 0; k = Math.floor((k - 1) / 26)) s = String.fromCharCode(65 + ((k - 1) % 26)) + s;
-  return s;
-}
-
-/** "B17" -> [17, 2]. */
-function parseRef(ref: string): [number, number] {
-  const m = /^([A-Z]+)(\d+)$/.exec(ref)!;
-  let c = 0;
-  for (const ch of m[1]) c = c * 26 + ch.charCodeAt(0) - 64;
-  return [Number(m[2]), c];
-}
-function parseRange(r: string): { top: number; left: number; bottom: number; right: number } {
-  const [a, b = a] = r.replace(/\$/g, '').split(':');
-  const [r1, c1] = parseRef(a), [r2, c2] = parseRef(b);
-  return { top: Math.min(r1, r2), left: Math.min(c1, c2), bottom: Math.max(r1, r2), right: Math.max(c1, c2) };
-}
-
 /**
  * The `line` of an observation read from a workbook: sheet position x 2^20 + row (Excel has at most 2^20
  * rows), so that rows of different sheets never share a line and the first sheet's lines are its rows.
@@ -218,7 +199,7 @@ export function readWorkbookObservations(sheets: WorkbookSheet[], opts: LayoutOp
     let headerMerged = false;
     for (const m of sheet.merges) {
       const r = parseRange(m);
-      if (r.bottom < headerRow) continue; // titles above the header
+      if (!r || r.bottom < headerRow) continue; // titles above the header
       if (r.top <= headerRow) {
         fatal('merged-header', `merged header cells ${m}: unmerge them and give each column its own name`, { sheet: sheet.name, line: headerRow, cell: `${columnLetters(r.left)}${headerRow}`, value: m });
         headerMerged = true;
@@ -237,7 +218,7 @@ export function readWorkbookObservations(sheets: WorkbookSheet[], opts: LayoutOp
       if (row.row <= headerRow) continue;
       const merge = mergeRows.get(row.row);
       if (merge) {
-        const r = parseRange(merge);
+        const r = parseRange(merge)!;
         log.add({ severity: 'error', rule: 'merged-cell', file, sheet: sheet.name, line: row.row, cell: `${columnLetters(r.left)}${row.row}`, value: merge,
           message: `cells merged across columns (${merge}): the value would be read into every column; unmerge them` });
         continue;

@@ -8,6 +8,7 @@
  * (re-packed uncompressed), never the original archive, so what it parses is what was checked.
  */
 import { Inflate, zipSync } from 'fflate';
+import { parseRange } from '../util/a1.js';
 import type { Rule } from './findings.js';
 
 export interface ZipLimits {
@@ -127,7 +128,7 @@ export function inflateChecked(b: Uint8Array, entries: ZipEntryInfo[], limits: Z
       if (isSheet) {
         scan.cells += count(text, '<c ', tail) + count(text, '<c>', tail);
         // exceljs creates every cell of a merged range: A1:XFD1048576 would be 17 billion objects.
-        for (const m of text.matchAll(MERGE)) if (m.index + m[0].length > tail.length) scan.mergedCells += rangeArea(m[1], m[2]);
+        for (const m of text.matchAll(MERGE)) if (m.index + m[0].length > tail.length) scan.mergedCells += rangeArea(m[1]);
         if (scan.mergedCells > limits.maxCells)
           throw new WorkbookRefused('too-large', `merged ranges cover more than ${limits.maxCells.toLocaleString('en')} cells (at ${e.name}): refused before they are expanded`);
       }
@@ -156,19 +157,12 @@ export function inflateChecked(b: Uint8Array, entries: ZipEntryInfo[], limits: Z
   return parts;
 }
 
-const MERGE = /<mergeCell\s+ref="\$?([A-Z]{1,3}\$?\d{1,7})(?::\$?([A-Z]{1,3}\$?\d{1,7}))?"/g;
+const MERGE = /<mergeCell\s+ref="([^"]{1,40})"/g;
 
-/** Cells in the range a:b of A1 references. */
-function rangeArea(a: string, b: string | undefined): number {
-  const p = (r: string): [number, number] => {
-    const m = /^([A-Z]+)\$?(\d+)$/.exec(r.replace(/\$/g, ''))!;
-    let c = 0;
-    for (const ch of m[1]) c = c * 26 + ch.charCodeAt(0) - 64;
-    return [c, Number(m[2])];
-  };
-  if (!b) return 1;
-  const [c1, r1] = p(a), [c2, r2] = p(b);
-  return (Math.abs(c2 - c1) + 1) * (Math.abs(r2 - r1) + 1);
+/** Cells in a merged range (a malformed one counts as one cell: exceljs will refuse it). */
+function rangeArea(ref: string): number {
+  const r = parseRange(ref);
+  return r ? (r.bottom - r.top + 1) * (r.right - r.left + 1) : 1;
 }
 
 /** Occurrences of `needle` in `text` that do not lie wholly inside `tail` (the overlap already counted). */

@@ -400,3 +400,18 @@ describe('surfaces: `ictstat ingest book.xlsx` and POST /v2/submissions', () => 
     }
   }, 60_000);
 });
+
+describe('--accept-valid on a workbook', () => {
+  it('accepts the valid rows; the rejects file names the sheet and cell of each rejected row (conflicts on both sides)', async () => {
+    const head = ['economy', 'indicator', 'year', 'value'];
+    const book = await workbook([{ name: 'A', rows: [head, ['KEN', 'i99H', 2020, 30], ['KEM', 'i99H', 2020, 1]] }, { name: 'B', rows: [head, ['KEN', 'i99H', 2020, 31], ['UGA', 'i99H', 2020, 'x'], ['UGA', 'i99H', 2021, 12]] }]);
+    const rejectsFile = join(tmp.dir, 'av.rejects.csv');
+    const r = await ingest(tmp.file('av.xlsx', book), { acceptValid: true, rejectsFile });
+    expect(r.status).toBe('accepted');
+    expect(rows(r.table, ['economy', 'year', 'value'])).toEqual([{ economy: 'UGA', year: 2021, value: 12 }]);
+    const rej = parseCsv(readFileSync(rejectsFile, 'utf8')).map((x) => x.fields);
+    expect(rej[0]).toEqual(['line', 'rule', 'message', 'economy', 'indicator', 'year', 'value', 'note', 'source', 'sheet', 'cell']);
+    const where = rej.slice(1).map((x) => [x[1], x[0], x[9], x[10]]).sort();
+    expect(where).toEqual([['duplicate-conflict', '2', 'A', 'D2'], ['duplicate-conflict', '2', 'B', 'D2'], ['not-a-number', '3', 'B', 'D3'], ['unknown-economy', '3', 'A', 'A3']].sort());
+  });
+});
