@@ -50,6 +50,10 @@ export interface WorkbookSheet {
  */
 export async function readWorkbookSheets(bytes: Uint8Array, limits: Partial<ZipLimits> = {}): Promise<WorkbookSheet[]> {
   const parts = checkedWorkbookParts(bytes, { ...DEFAULT_ZIP_LIMITS, ...limits });
+  // exceljs finds worksheets by their part name (xl/worksheets/sheetN.xml) and would skip others silently.
+  for (const name of parts.keys())
+    if (/^\/?xl\/worksheets\/[^/]+\.xml$/i.test(name) && !/^\/?xl\/worksheets\/sheet\d+\.xml$/.test(name))
+      throw new WorkbookRefused('bad-xlsx', `the worksheet part ${name} is not named xl/worksheets/sheetN.xml, so its sheet cannot be read; open the workbook in Excel or LibreOffice and save it again`);
   const wb = new ExcelJS.Workbook();
   try {
     await wb.xlsx.load(Buffer.from(repackStored(parts)) as unknown as ExcelJS.Buffer);
@@ -231,6 +235,12 @@ export function readWorkbookObservations(sheets: WorkbookSheet[], opts: LayoutOp
         if (c.kind === 'formula-without-value' && c.col <= width)
           log.add({ severity: 'warning', rule: 'formula-without-value', file, sheet: sheet.name, line: row.row, cell: c.ref,
             message: 'a formula without a cached value (the workbook was saved without calculating): read as empty; open it in Excel or LibreOffice and save it again' });
+        // 45.3% typed into a percentage cell is stored as 0.453: the stored value is read, not the one shown.
+        if (c.kind === 'number' && c.col <= width && c.numFmt?.includes('%')) {
+          const shown = +((c.value as number) * 100).toPrecision(12);
+          log.add({ severity: 'warning', rule: 'unit-hint', file, sheet: sheet.name, line: row.row, cell: c.ref, value: c.text,
+            message: `the cell is formatted as a percentage: its value is ${c.text} (shown as ${shown}%); percentages are submitted as numbers such as ${shown}` });
+        }
       }
       if (outside)
         log.add({ severity: 'warning', rule: 'cell-outside-table', file, sheet: sheet.name, line: row.row, cell: outside.ref, value: outside.text,

@@ -223,6 +223,26 @@ describe('cells as a spreadsheet holds them', () => {
     expect(r.sheets).toEqual([{ name: 'Lookup', state: 'hidden', layout: null, observations: 0 }, { name: 'Data', state: 'visible', layout: 'canonical', headerRow: 3, observations: 4 }]);
   });
 
+  it('a value typed as 45.3% (stored 0.453): read as stored, with a unit-hint warning at the cell', async () => {
+    const book = await workbook([{ name: 'D', numFmt: { D2: '0.0%' }, rows: [['economy', 'indicator', 'year', 'value'], ['KEN', 'i99H', 2020, 0.453], ['GHA', 'i99H', 2020, 41]] }]);
+    const r = await ingest(tmp.file('pct.xlsx', book));
+    expect(r.status).toBe('accepted');
+    expect(rows(r.table, ['economy', 'value'])).toEqual([{ economy: 'KEN', value: 0.453 }, { economy: 'GHA', value: 41 }]);
+    expect(findings(r, 'unit-hint')[0]).toMatchObject({ severity: 'warning', sheet: 'D', cell: 'D2', value: '0.453' });
+    expect(findings(r, 'unit-hint')[0].message).toMatch(/shown as 45\.3%.*such as 45\.3$/);
+  });
+
+  it('a worksheet part exceljs would not find (not xl/worksheets/sheetN.xml) is refused, not read as empty', async () => {
+    const ok = await workbook([{ name: 'D', rows: [['economy', 'indicator', 'year', 'value'], ['KEN', 'i99H', 2020, 30]] }]);
+    const { unzipSync } = await import('fflate');
+    const parts = unzipSync(ok);
+    const renamed = Object.fromEntries(Object.entries(parts).map(([k, v]) => [k === 'xl/worksheets/sheet1.xml' ? 'xl/worksheets/data.xml' : k,
+      k === 'xl/_rels/workbook.xml.rels' ? strToU8(new TextDecoder().decode(v).replace('worksheets/sheet1.xml', 'worksheets/data.xml')) : v]));
+    const r = await ingest(tmp.file('renamed.xlsx', zipSync(renamed)));
+    expect(r.status).toBe('rejected');
+    expect(findings(r, 'bad-xlsx')[0].message).toMatch(/xl\/worksheets\/data\.xml is not named xl\/worksheets\/sheetN\.xml/);
+  });
+
   it('readWorkbookSheets gives each cell its reference, kind, text and italics (for readers of ITU\'s own workbooks)', async () => {
     const book = await workbook([{ name: 'S', italic: ['B2'], rows: [['a', 'b'], [1.25, 7]] }]);
     const [s] = await readWorkbookSheets(book);
