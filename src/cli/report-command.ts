@@ -48,7 +48,7 @@ export function registerReportCommand(program: Command): void {
           ? `  economies       ${s.economiesRanked} ranked in ${s.dataYear} (${s.notRanked} not ranked), ${s.economiesRankedPrevious} in ${s.previousYear}`
           : `  economies       ${s.economiesRanked} with a score in ${s.dataYear} (${s.notRanked} without: too little official data), ${s.economiesRankedPrevious} in ${s.previousYear}; scores only, not ranked`,
         `  baskets         ${s.baskets.length}${s.baskets.length ? `: ${s.baskets.join(', ')}` : ''}`,
-        `  tables written  ${s.tables.length} (x CSV, Markdown, HTML) + mis-${s.edition}.xlsx (${s.tables.length} sheets)`,
+        `  tables written  ${s.tables.length} (x CSV, Markdown, HTML) + mis-${s.edition}.xlsx (${s.tables.length} table sheets, Contents, Notes)`,
         `  charts          ${s.charts.length} SVG: ${s.charts.join(', ')}`,
         `  sensitivity     ${s.sensitivity ? `N = ${s.sensitivity.draws}, ${s.sensitivity.scenarios} scenarios, seed ${s.sensitivity.seed}; largest mean total Sobol index: ${[...s.sensitivity.factors].sort((a, b) => b.meanTotal - a.meanTotal).slice(0, 2).map((f) => `${f.name} ${f.meanTotal.toFixed(2)}`).join(', ')}` : s.ranked ? 'none (--sensitivity-draws 0)' : 'none (scores only: no rank intervals; score intervals are not implemented yet)'}`,
         `  files           ${result.files.length}; open ${result.dir}/index.html`,

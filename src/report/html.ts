@@ -170,7 +170,7 @@ export function reportHtml(p: PageInputs): string {
     `<section id="sources"><h2>Data sources and licences</h2><p>Data vintage: ${h(p.vintage)}.</p>` +
       (p.sources.length ? `<table class="report-table" id="sources-table"><thead><tr><th data-type="text">source</th><th data-type="text">licence</th></tr></thead><tbody>${p.sources.map((x) => `<tr><td>${h(x.citation)}</td><td>${h(x.licence)}</td></tr>`).join('')}</tbody></table>` : '<p>User files given with --data: see their own terms.</p>') +
       `<p>Economy names: UN names in the six official languages (indicators/economies.json, from datasets/country-codes, PDDL); groupings: ITU regions from ITU's price releases, World Bank income classification FY2024 (CC BY 4.0), UN LDC/LLDC/SIDS lists. Map boundaries: Natural Earth (public domain) via the world-atlas package (ISC). ITU data are licensed CC BY-NC-SA 3.0 IGO: non-commercial use; cite "ITU" and the release.</p>` +
-      `<p>Downloads: <a href="${h(p.workbook)}">${h(p.workbook)}</a> (one sheet per table) and each table as CSV, Markdown and HTML in <code>tables/</code>; charts as SVG in <code>charts/</code>.</p></section>`,
+      `<p>Downloads: <a href="${h(p.workbook)}">${h(p.workbook)}</a> (one sheet per table, then Contents and Notes) and each table as CSV, Markdown and HTML in <code>tables/</code>; charts as SVG in <code>charts/</code>.</p></section>`,
   ];
   const nav = [['summary', 'Key figures'], ['charts', 'Charts'], ['idi', L], ['prices', 'Prices'], ['facts', 'Facts and Figures'], ['methodology', 'Methodology'], ['sources', 'Sources']];
   return `<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<meta name="viewport" content="width=device-width, initial-scale=1">\n` +

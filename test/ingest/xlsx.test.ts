@@ -315,7 +315,7 @@ describe('hostile workbooks are refused before exceljs parses them', () => {
   });
 
   it('the total size and the entry count', async () => {
-    await refused(zipOf({ 'xl/media/a.bin': new Uint8Array(3 << 20).map((_, i) => (i * 2654435761) >>> 24) }), 'zip-bomb', /inflates to more than 2\.00 MiB|inflates to more than 2 MiB/, { maxUncompressedBytes: 2 << 20 });
+    await refused(zipOf({ 'xl/media/a.bin': new Uint8Array(3 << 20).map((_, i) => (i * 2654435761) >>> 24) }), 'zip-bomb', /the archive inflates to more than 2 MiB \(declared sizes; at xl\/media\/a\.bin\)/, { maxUncompressedBytes: 2 << 20 });
     await refused(zipOf(Object.fromEntries(Array.from({ length: DEFAULT_ZIP_LIMITS.maxEntries + 1 }, (_, i) => [`xl/p${i}.xml`, '<a/>']))), 'zip-bomb', /2003 entries in the archive, above the limit of 2000/);
   });
 
@@ -333,6 +333,13 @@ describe('hostile workbooks are refused before exceljs parses them', () => {
     await refused(zipOf({ 'xl/sharedStrings.xml': `<sst count="5001">${strings}</sst>` }), 'too-many-strings', /more than 5,000 shared strings/, { maxSharedStrings: 5000 });
     // The default cap is a million strings.
     expect(DEFAULT_ZIP_LIMITS.maxSharedStrings).toBe(1_000_000);
+  });
+
+  it('more cells than the cap: counted while inflating, refused before exceljs builds them', async () => {
+    const rows = Array.from({ length: 60 }, (_, i) => [`KEN`, 'i99H', 1960 + i, i]);
+    const book = await workbook([{ name: 'D', rows: [['economy', 'indicator', 'year', 'value'], ...rows] }]);
+    await refused(book, 'too-large', /more than 200 cells in the workbook \(at xl\/worksheets\/sheet1\.xml\)/, { maxCells: 200 });
+    expect((await ingest(tmp.file('cells-ok.xlsx', book), { workbookLimits: { maxCells: 244 } })).status).toBe('accepted'); // 61 rows x 4 cells
   });
 
   it('merged ranges that would expand to billions of cells', async () => {
