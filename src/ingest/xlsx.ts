@@ -150,7 +150,7 @@ export function readWorkbookObservations(sheets: WorkbookSheet[], opts: LayoutOp
   accept: (raw: RawObservation) => void, fatal: Fatal): SheetSummary[] {
   const { file } = opts;
   // Per sheet: header name -> column, and the fixed cells of a questionnaire (economy, year).
-  const columnsOf = new Map<number, { names: Map<string, number>; fixed: Map<string, string> }>();
+  const columnsOf = new Map<number, { names: Map<string, number>; fixed: Map<string, MetaCell> }>();
   const indexOf = new Map(sheets.map((s) => [s.name, s.index]));
   log.locate = (f) => {
     if (f.sheet !== undefined) return (indexOf.get(f.sheet) ?? 0) * SHEET_LINE_SPAN + (f.line ?? 0);
@@ -165,10 +165,19 @@ export function readWorkbookObservations(sheets: WorkbookSheet[], opts: LayoutOp
     if (f.column !== undefined && cols) {
       const fixed = cols.fixed.get(f.column);
       const c = cols.names.get(f.column);
-      if (fixed) f.cell = fixed;
+      if (fixed) Object.assign(f, { sheet: fixed.sheet, cell: fixed.ref, line: fixed.row });
       else if (c !== undefined && row > 0) f.cell = `${columnLetters(c)}${row}`;
     }
     return key;
+  };
+  // One economy and reference year per workbook: a questionnaire sheet without its own header cells takes
+  // them from the first sheet that has them (a cover sheet).
+  // (A data sheet's header row, "economy | indicator | year", is no such cell.)
+  const visibleTops = sheets.filter((s) => s.state === 'visible').map((s) => ({ sheet: s.name,
+    rows: s.rows.slice(0, HEADER_SEARCH_ROWS).filter((r) => !detectCsvLayout(rowTexts(r), opts)) }));
+  const cover = {
+    economy: visibleTops.map((t) => metaCell(t.sheet, t.rows, ECONOMY_LABEL)).find(Boolean),
+    year: visibleTops.map((t) => metaCell(t.sheet, t.rows, YEAR_LABEL)).find(Boolean),
   };
   const summaries: SheetSummary[] = [];
   let firstProblem: (() => void) | undefined;
@@ -181,7 +190,7 @@ export function readWorkbookObservations(sheets: WorkbookSheet[], opts: LayoutOp
       continue;
     }
     if (sheet.rows.length === 0) continue;
-    const found = findHeader(sheet, opts);
+    const found = findHeader(sheet, opts, cover);
     if (!('layout' in found)) {
       const problem = found;
       if (problem.rule === 'unknown-format') {
@@ -261,7 +270,10 @@ export function readWorkbookObservations(sheets: WorkbookSheet[], opts: LayoutOp
 export const WORKBOOK_LAYOUTS = 'canonical long, ITU DataHub export, World Bank long or wide (as in CSV, header row within the first 30 rows), ' +
   'or the questionnaire layout (a header row with "Code" and "Answer" columns, the economy and the reference year in header cells above it)';
 
-type HeaderFound = { layout: CsvLayout; headerRow: number; width: number; names: Map<string, number>; fixed: Map<string, string> };
+type HeaderFound = { layout: CsvLayout; headerRow: number; width: number; names: Map<string, number>; fixed: Map<string, MetaCell> };
+/** A questionnaire's header cell: the value (economy or year), where it is. */
+type MetaCell = { text: string; sheet: string; ref: string; row: number };
+type Cover = { economy?: MetaCell; year?: MetaCell };
 type HeaderProblem = { rule: Rule; message: string; row?: number; cell?: string; column?: string };
 
 /**
@@ -269,20 +281,18 @@ type HeaderProblem = { rule: Rule; message: string; row?: number; cell?: string;
  * first (its metadata rows, "Economy | KEN | Reference year | 2023", would read as a wide header), else
  * the first row that is the header of a CSV layout.
  */
-function findHeader(sheet: WorkbookSheet, opts: LayoutOptions): HeaderFound | HeaderProblem {
+function findHeader(sheet: WorkbookSheet, opts: LayoutOptions, cover: Cover): HeaderFound | HeaderProblem {
   const top = sheet.rows.slice(0, HEADER_SEARCH_ROWS);
   const headers = top.map((row) => {
-    const width = row.cells[row.cells.length - 1].col;
-    const header: string[] = new Array(width).fill('');
-    // Header labels: a date cell on 1 January is a year column written as a date.
-    for (const c of row.cells) header[c.col - 1] = c.kind === 'date' && /-01-01$/.test(c.text) ? c.text.slice(0, 4) : c.text;
+    const header = rowTexts(row);
+    const width = header.length;
     const names = new Map<string, number>();
     header.forEach((h, j) => { if (h.trim() && !names.has(h.trim())) names.set(h.trim(), j + 1); });
     return { row: row.row, width, header, names };
   });
   for (let k = 0; k < headers.length; k++) {
     const h = headers[k];
-    const q = questionnaireLayout(h.header, top.slice(0, k), h.row);
+    const q = questionnaireLayout(h.header, { economy: metaCell(sheet.name, top.slice(0, k), ECONOMY_LABEL) ?? cover.economy, year: metaCell(sheet.name, top.slice(0, k), YEAR_LABEL) ?? cover.year }, h.row);
     if (!q) continue;
     if ('rule' in q) return q;
     return { layout: q.layout, headerRow: h.row, width: h.width, names: h.names, fixed: q.fixed };
@@ -297,37 +307,46 @@ function findHeader(sheet: WorkbookSheet, opts: LayoutOptions): HeaderFound | He
   return { rule: 'unknown-format', message: 'no header', row: top[0]?.row };
 }
 
+/** A row's texts by column (1-based columns to the last non-empty one); a date on 1 January is its year (a year header written as a date). */
+function rowTexts(row: SheetRow): string[] {
+  const out: string[] = new Array(row.cells[row.cells.length - 1].col).fill('');
+  for (const c of row.cells) out[c.col - 1] = c.kind === 'date' && /-01-01$/.test(c.text) ? c.text.slice(0, 4) : c.text;
+  return out;
+}
+
 const norm = (s: string): string => s.trim().toLowerCase().replace(/[\s_]+/g, ' ').replace(/:$/, '').trim();
 const ECONOMY_LABEL = /^(economy|country|economy code|country code|iso code|iso3|iso 3166 code|country iso3)$/;
 const YEAR_LABEL = /^(reference year|year|data year|year of data)$/;
+
+/** A labelled header cell among some rows: "Reference year | 2023" (the value right of the label) or "Reference year: 2023". */
+function metaCell(sheet: string, rows: SheetRow[], label: RegExp): MetaCell | undefined {
+  for (const r of rows) for (let i = 0; i < r.cells.length; i++) {
+    const c = r.cells[i];
+    const m = /^([^:]+):\s*(.+)$/.exec(c.text.trim());
+    if (m && label.test(norm(m[1]))) return { text: m[2].trim(), sheet, ref: c.ref, row: r.row };
+    if (label.test(norm(c.text)) && r.cells[i + 1]) return { text: r.cells[i + 1].text, sheet, ref: r.cells[i + 1].ref, row: r.row };
+  }
+  return undefined;
+}
 
 /**
  * ITU's questionnaire layout: one row per indicator (code, name, definition, an "Answer" cell for the
  * value and a "Notes" cell), under header cells that give the economy and the one reference year of
  * the workbook ("Reference year" with the year in the cell to its right, or "Reference year: 2023").
  */
-function questionnaireLayout(header: string[], above: SheetRow[], headerRow: number):
-  { layout: CsvLayout; fixed: Map<string, string> } | HeaderProblem | undefined {
+function questionnaireLayout(header: string[], meta: Cover, headerRow: number):
+  { layout: CsvLayout; fixed: Map<string, MetaCell> } | HeaderProblem | undefined {
   const names = header.map(norm);
   const at = (...alts: string[]): number => names.findIndex((n) => alts.includes(n));
   const code = at('code', 'indicator code', 'item code'), answer = at('answer', 'response');
   if (code < 0 || answer < 0) return undefined;
   const note = at('notes', 'note', 'comments', 'remarks'), source = at('source', 'sources');
-  const meta = (label: RegExp): { text: string; ref: string; labelRef: string } | undefined => {
-    for (const r of above) for (let i = 0; i < r.cells.length; i++) {
-      const c = r.cells[i];
-      const m = /^([^:]+):\s*(.+)$/.exec(c.text.trim());
-      if (m && label.test(norm(m[1]))) return { text: m[2].trim(), ref: c.ref, labelRef: c.ref };
-      if (label.test(norm(c.text)) && r.cells[i + 1]) return { text: r.cells[i + 1].text, ref: r.cells[i + 1].ref, labelRef: c.ref };
-    }
-    return undefined;
-  };
-  const economy = meta(ECONOMY_LABEL), year = meta(YEAR_LABEL);
-  if (!year) return { rule: 'missing-column', message: 'a questionnaire sheet needs its reference year in a header cell above the table ("Reference year" with the year in the cell to its right)', row: headerRow, column: 'Reference year' };
-  if (!economy) return { rule: 'missing-column', message: 'a questionnaire sheet needs its economy in a header cell above the table ("Economy" with the ISO 3166 code in the cell to its right)', row: headerRow, column: 'Economy' };
+  const { economy, year } = meta;
+  if (!year) return { rule: 'missing-column', message: 'a questionnaire needs its reference year in a header cell, above the table or on a cover sheet ("Reference year" with the year in the cell to its right)', row: headerRow, column: 'Reference year' };
+  if (!economy) return { rule: 'missing-column', message: 'a questionnaire needs its economy in a header cell, above the table or on a cover sheet ("Economy" with the ISO 3166 code or the name in the cell to its right)', row: headerRow, column: 'Economy' };
   const col = (k: number): string => header[k].trim();
   // The economy and year findings point at their header cells, whatever row reported them.
-  const fixed = new Map([['Economy', economy.ref], ['Reference year', year.ref]]);
+  const fixed = new Map([['Economy', economy], ['Reference year', year]]);
   return {
     fixed,
     layout: {

@@ -182,6 +182,25 @@ describe('located findings in a malformed workbook', () => {
     expect(f.message).toMatch(/also given on \[A\] row 2 with value 30/);
   });
 
+  it('one economy and reference year per workbook: section sheets take them from a cover sheet; findings on them point there', async () => {
+    const section = (rows: CellInput[][]) => [['Code', 'Indicator', 'Answer', 'Notes'], ...rows];
+    const book = await workbook([
+      { name: 'Data', rows: [['economy', 'indicator', 'year', 'value'], ['KEN', 'i99H', 2019, 20]] }, // a data sheet's header is no cover
+      { name: 'Cover', rows: [['ITU short questionnaire'], [], ['Country', 'Kenya'], ['Reference year', 2023]] },
+      { name: 'Fixed', rows: section([['i112', 'Fixed-telephone subscriptions', 61_812, null]]) },
+      { name: 'Mobile', rows: section([['i271mw', 'Active mobile-broadband subscriptions', 45_007_331, 'Q4']]) },
+    ]);
+    const r = await ingest(tmp.file('cover.xlsx', book));
+    expect(r.status, JSON.stringify(r.log.sorted())).toBe('accepted');
+    expect(rows(r.table, ['economy', 'indicator', 'year', 'value'])).toEqual([
+      { economy: 'KEN', indicator: 'internet_users_pct', year: 2019, value: 20 },
+      { economy: 'KEN', indicator: 'fixed_tel_subs', year: 2023, value: 61812 }, { economy: 'KEN', indicator: 'mobile_bb_subs', year: 2023, value: 45007331 }]);
+    expect(r.sheets?.map((x) => x.layout)).toEqual(['canonical', null, 'questionnaire', 'questionnaire']);
+    const bad = await ingest(tmp.file('cover-bad.xlsx', await workbook([
+      { name: 'Cover', rows: [['Economy', 'KEN'], ['Reference year', 2031]] }, { name: 'S1', rows: section([['i112', 'x', 1, null]]) }])));
+    expect(findings(bad, 'year-out-of-range')[0]).toMatchObject({ sheet: 'Cover', cell: 'B2', line: 2, value: '2031' });
+  });
+
   it('a questionnaire without its reference year: a missing-column error naming what is needed', async () => {
     const book = await workbook([{ name: 'Q', rows: [['Economy', 'KEN'], ['Code', 'Indicator', 'Answer'], ['i99H', 'Internet', 40]] }]);
     const r = await ingest(tmp.file('q-noyear.xlsx', book));
