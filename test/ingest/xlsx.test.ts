@@ -4,7 +4,7 @@
  * Bank files where there are some); cells located in findings; merged cells, formulas, dates, numbers
  * stored as text, hidden sheets, trailing rows; hostile archives refused before exceljs parses them.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
@@ -261,6 +261,27 @@ describe('cells as a spreadsheet holds them', () => {
     expect(r.status).toBe('rejected');
     expect(findings(r, 'bad-xlsx')[0].message).toMatch(/xl\/worksheets\/data\.xml is not named xl\/worksheets\/sheetN\.xml/);
   });
+
+  it.skipIf(!existsSync(join(SHARED, 'itu-prices')))('readWorkbookSheets on ITU\'s own (Excel-written) price workbooks: the economies and numeric values the releases have', async () => {
+    // The counts are those of the issue and SOURCES.md: Dec 2025 221 economies x 45 codes, 41,853 numeric values;
+    // Mar 2024 222 economies, 29,072 numeric values; missing values are the text NA.
+    for (const [file, sheetName, economies, codes, numeric] of [['ITU_ICTPriceBaskets_2008-2025_Dec2025.xlsx', 'economies_2008-2025', 221, 45, 41_853],
+      ['ITU_ICTPriceBaskets_2008-2023_Mar2024.xlsx', 'economies_2008-2023', 222, 15, 29_072]] as const) {
+      const sheets = await readWorkbookSheets(readFileSync(join(SHARED, 'itu-prices', file)));
+      const s = sheets.find((x) => x.name === sheetName)!;
+      const head = s.rows[0].cells;
+      const years = new Set(head.filter((c) => /^\d{4}$/.test(c.text)).map((c) => c.col));
+      const col = (name: string): number => head.find((c) => c.text === name)!.col;
+      const iso = new Set<string>(), code = new Set<string>();
+      let nums = 0, other = 0;
+      for (const r of s.rows.slice(1)) for (const c of r.cells) {
+        if (c.col === col('IsoCode')) iso.add(c.text);
+        if (c.col === col('Code')) code.add(c.text);
+        if (years.has(c.col)) { if (c.kind === 'number') nums++; else if (c.text !== 'NA') other++; }
+      }
+      expect([iso.size, code.size, nums, other], file).toEqual([economies, codes, numeric, 0]);
+    }
+  }, 120_000);
 
   it('readWorkbookSheets gives each cell its reference, kind, text and italics (for readers of ITU\'s own workbooks)', async () => {
     const book = await workbook([{ name: 'S', italic: ['B2'], rows: [['a', 'b'], [1.25, 7]] }]);
