@@ -151,7 +151,7 @@ export async function ingestFile(path: string, opts: IngestOptions = {}): Promis
         opts.onProgress?.(size, size);
         try {
           const book = await readWorkbookSheets(bytes, opts.workbookLimits);
-          sheets = readWorkbookObservations(book, { file, indicator: opts.indicator, acceptValid: opts.acceptValid }, log, accept, fatal);
+          sheets = readWorkbookObservations(book, { file, indicator: opts.indicator }, log, accept, fatal);
         } catch (e) {
           if (!(e instanceof WorkbookRefused)) throw e;
           fatal(e.rule, e.message);

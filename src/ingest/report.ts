@@ -17,7 +17,8 @@ export function formatIngestReport(r: IngestResult, maxFindings = 20): string {
   ];
   if (r.sheets)
     for (const s of r.sheets)
-      lines.push(`  sheet ${JSON.stringify(s.name)}: ${s.layout ? `${s.layout}, header row ${s.headerRow}, ${n(s.observations)} observations` : s.state === 'visible' ? 'not read' : `${s.state}, not read`}`);
+      lines.push(`  sheet ${JSON.stringify(s.name)}: ${s.layout ? `${s.layout}, header row ${s.headerRow}, ${n(s.observations)} observations`
+        : s.cover ? 'cover (the economy and reference year of the questionnaire)' : s.state === 'visible' ? 'not read' : `${s.state}, not read`}`);
   if (r.accepted > 0)
     lines.push(`  economies ${n(r.economies)}; indicators ${r.indicators.join(', ')}; years ${r.years ? `${r.years[0]}-${r.years[1]}` : '-'}`);
   if (r.log.counts.size > 0) {

@@ -131,6 +131,8 @@ export interface SheetSummary {
   layout: WorkbookLayout | null;
   /** Row of the header (1-based), when a layout was found. */
   headerRow?: number;
+  /** A cover sheet: it gives the questionnaire sheets their economy and reference year. */
+  cover?: boolean;
   observations: number;
 }
 
@@ -146,7 +148,7 @@ const HEADER_SEARCH_ROWS = 30;
  * Feed every visible sheet of a workbook to `accept`, in the layout found in its header row; set the
  * log's locator so that findings name the sheet and cell. Returns what was done with each sheet.
  */
-export function readWorkbookObservations(sheets: WorkbookSheet[], opts: LayoutOptions & { acceptValid?: boolean }, log: FindingLog,
+export function readWorkbookObservations(sheets: WorkbookSheet[], opts: LayoutOptions, log: FindingLog,
   accept: (raw: RawObservation) => void, fatal: Fatal): SheetSummary[] {
   const { file } = opts;
   // Per sheet: header name -> column, and the fixed cells of a questionnaire (economy, year).
@@ -181,6 +183,8 @@ export function readWorkbookObservations(sheets: WorkbookSheet[], opts: LayoutOp
   };
   const summaries: SheetSummary[] = [];
   let firstProblem: (() => void) | undefined;
+  const skipped: Array<{ sheet: string; row?: number }> = [];
+  const coverSheets = new Set<string>();
   for (const sheet of sheets) {
     const summary: SheetSummary = { name: sheet.name, state: sheet.state, layout: null, observations: 0 };
     summaries.push(summary);
@@ -194,14 +198,14 @@ export function readWorkbookObservations(sheets: WorkbookSheet[], opts: LayoutOp
     if (!('layout' in found)) {
       const problem = found;
       if (problem.rule === 'unknown-format') {
-        log.add({ severity: 'warning', rule: 'sheet-skipped', file, sheet: sheet.name, line: problem.row,
-          message: `no header row in the first ${HEADER_SEARCH_ROWS} rows matches a supported layout: the sheet is not read` });
+        skipped.push({ sheet: sheet.name, row: problem.row });
         firstProblem ??= () => fatal('unknown-format', `no sheet has a header row that matches a supported layout; expected ${WORKBOOK_LAYOUTS}`, { sheet: sheet.name });
       } else fatal(problem.rule, problem.message, { sheet: sheet.name, line: problem.row, cell: problem.cell, column: problem.column });
       continue;
     }
     const { layout, headerRow, width, names, fixed } = found;
     columnsOf.set(sheet.index, { names, fixed });
+    for (const m of fixed.values()) if (m.sheet !== sheet.name) coverSheets.add(m.sheet);
     summary.layout = layout.format;
     summary.headerRow = headerRow;
 
@@ -259,6 +263,11 @@ export function readWorkbookObservations(sheets: WorkbookSheet[], opts: LayoutOp
     }
     summary.observations = emitted;
   }
+  for (const s of summaries) if (coverSheets.has(s.name)) s.cover = true;
+  for (const k of skipped)
+    if (!coverSheets.has(k.sheet))
+      log.add({ severity: 'warning', rule: 'sheet-skipped', file, sheet: k.sheet, line: k.row,
+        message: `no header row in the first ${HEADER_SEARCH_ROWS} rows matches a supported layout: the sheet is not read` });
   if (summaries.every((s) => s.layout === null)) {
     const visible = summaries.some((s) => s.state === 'visible');
     if (firstProblem) firstProblem();

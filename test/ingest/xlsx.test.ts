@@ -195,7 +195,8 @@ describe('located findings in a malformed workbook', () => {
     expect(rows(r.table, ['economy', 'indicator', 'year', 'value'])).toEqual([
       { economy: 'KEN', indicator: 'internet_users_pct', year: 2019, value: 20 },
       { economy: 'KEN', indicator: 'fixed_tel_subs', year: 2023, value: 61812 }, { economy: 'KEN', indicator: 'mobile_bb_subs', year: 2023, value: 45007331 }]);
-    expect(r.sheets?.map((x) => x.layout)).toEqual(['canonical', null, 'questionnaire', 'questionnaire']);
+    expect(r.sheets?.map((x) => [x.layout, x.cover ?? false])).toEqual([['canonical', false], [null, true], ['questionnaire', false], ['questionnaire', false]]);
+    expect(ruleCounts(r)).toEqual({}); // the cover sheet is no skipped sheet
     const bad = await ingest(tmp.file('cover-bad.xlsx', await workbook([
       { name: 'Cover', rows: [['Economy', 'KEN'], ['Reference year', 2031]] }, { name: 'S1', rows: section([['i112', 'x', 1, null]]) }])));
     expect(findings(bad, 'year-out-of-range')[0]).toMatchObject({ sheet: 'Cover', cell: 'B2', line: 2, value: '2031' });
