@@ -22,7 +22,8 @@ const FIXED_DATE = new Date(Date.UTC(2000, 0, 1));
  */
 export async function tablesToXlsx(tables: readonly ReportTable[], opts: WorkbookOptions = {}): Promise<Uint8Array> {
   if (tables.length === 0) throw new Error('a workbook needs at least one table');
-  const names = sheetNames(tables.map((t) => t.sheet || t.title || t.id), [CONTENTS, NOTES]);
+  // (Excel reserves "History" for its change tracking.)
+  const names = sheetNames(tables.map((t) => t.sheet || t.title || t.id), [CONTENTS, NOTES, 'History']);
   const wb = new ExcelJS.Workbook();
   wb.creator = 'ictstat';
   wb.lastModifiedBy = 'ictstat';
