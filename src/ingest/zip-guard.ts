@@ -26,7 +26,7 @@ export interface ZipLimits {
 
 export const DEFAULT_ZIP_LIMITS: ZipLimits = {
   maxEntries: 2000,
-  maxUncompressedBytes: 256 << 20,
+  maxUncompressedBytes: 128 << 20, // ITU's Dec 2025 price workbook: 9.4 MiB for 302k cells
   maxCompressionRatio: 200,
   maxSharedStrings: 1_000_000,
   maxCells: 1_000_000, // exceljs peaks at about 1.6 KB per cell: ITU's Dec 2025 price workbook, 302k cells, 480 MB
