@@ -190,7 +190,9 @@ export function checkedWorkbookParts(bytes: Uint8Array, limits: ZipLimits = DEFA
   if (!names.has('xl/workbook.xml'))
     throw new WorkbookRefused('bad-xlsx', names.has('[Content_Types].xml')
       ? 'an Office document but not an Excel workbook (no xl/workbook.xml): a Word or PowerPoint file?'
-      : 'a ZIP archive, not an Excel workbook (no xl/workbook.xml)');
+      : names.has('content.xml') && names.has('mimetype')
+        ? 'an OpenDocument file (.ods), not an Excel workbook: save it as .xlsx (Excel 2007-365)'
+        : 'a ZIP archive, not an Excel workbook (no xl/workbook.xml)');
   return inflateChecked(bytes, entries, limits);
 }
 

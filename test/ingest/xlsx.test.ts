@@ -390,6 +390,7 @@ describe('hostile workbooks are refused before exceljs parses them', () => {
 
   it('a ZIP that is not a workbook, a damaged one, a legacy .xls', async () => {
     await refused(zipSync({ 'readme.txt': strToU8('hello') }), 'bad-xlsx', /a ZIP archive, not an Excel workbook/);
+    await refused(zipSync({ mimetype: strToU8('application/vnd.oasis.opendocument.spreadsheet'), 'content.xml': strToU8('<a/>') }), 'bad-xlsx', /an OpenDocument file \(\.ods\).*save it as \.xlsx/);
     const book = await workbook([{ name: 'D', rows: [['economy', 'indicator', 'year', 'value'], ['KEN', 'i99H', 2020, 30]] }]);
     await refused(book.subarray(0, book.length - 30), 'bad-xlsx', /not a readable ZIP archive|damaged/);
     const xls = Buffer.concat([Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]), Buffer.alloc(512)]);
