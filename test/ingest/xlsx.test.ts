@@ -52,24 +52,35 @@ async function sameAsCsv(csv: string, name: string, opts: { indicator?: string; 
 }
 
 describe('CSV -> XLSX -> ingest is the identity on the observation table', () => {
-  it('canonical long (fast-check: values in full double precision, notes with quotes, commas, unicode)', async () => {
+  it('canonical long (fast-check: values in full double precision, notes with quotes, commas, unicode; numbers stored as text, title rows, blank rows)', async () => {
     const economies = loadEconomyRegistry().all().map((e) => e.iso3);
     const indicators = loadIndicatorRegistry().indicators;
     const obs = fc.record({
       economy: fc.constantFrom(...economies), ind: fc.constantFrom(...indicators), year: fc.integer({ min: 1960, max: 2026 }),
       frac: fc.double({ min: 0, max: 1, noNaN: true }),
       note: fc.option(fc.string({ unit: 'grapheme', minLength: 1, maxLength: 12 }).map((s) => s.replace(/[\x00-\x1f\x7f]/g, '').trim()).filter((s) => s.length > 0), { nil: null }),
+      asText: fc.boolean(), blankAfter: fc.boolean(),
     }).map((o) => ({ ...o, value: Math.min(o.ind.range[1], o.ind.range[0] + (o.ind.range[1] - o.ind.range[0]) * o.frac) }));
-    await fc.assert(fc.asyncProperty(fc.uniqueArray(obs, { minLength: 1, maxLength: 30, selector: (o) => `${o.economy}|${o.ind.id}|${o.year}` }), async (list) => {
+    const titles = fc.array(fc.constantFrom('Internet use, submitted by the regulator', 'Draft — do not circulate', '2024 round'), { maxLength: 3 });
+    await fc.assert(fc.asyncProperty(fc.uniqueArray(obs, { minLength: 1, maxLength: 30, selector: (o) => `${o.economy}|${o.ind.id}|${o.year}` }), titles, async (list, above) => {
       const csv = csvRow(['economy', 'indicator', 'year', 'value', 'note']) + list.map((o) => csvRow([o.economy, o.ind.id, o.year, Object.is(o.value, -0) ? 0 : o.value, o.note])).join('');
       const fromCsv = await ingest(tmp.file(`p${++n}.csv`, csv), { jumpFactor: 0 });
-      const cells: CellInput[][] = [['economy', 'indicator', 'year', 'value', 'note'], ...list.map((o) => [o.economy, o.ind.id, o.year, Object.is(o.value, -0) ? 0 : o.value, o.note])];
+      // Title rows above the header; some numbers stored as text; blank rows between the data rows.
+      const cells: CellInput[][] = [...above.map((t) => [t]), ['economy', 'indicator', 'year', 'value', 'note']];
+      const lines: number[] = [];
+      for (const o of list) {
+        const v = Object.is(o.value, -0) ? 0 : o.value;
+        cells.push([o.economy, o.ind.id, o.asText ? String(o.year) : o.year, o.asText ? String(v) : v, o.note]);
+        lines.push(cells.length);
+        if (o.blankAfter) cells.push([]);
+      }
       const fromXlsx = await ingest(tmp.file(`p${n}.xlsx`, await workbook([{ name: 'Data', rows: cells }])), { jumpFactor: 0 });
       expect(fromXlsx.status).toBe(fromCsv.status);
       const a = rows(fromCsv.table, NO_LINE), b = rows(fromXlsx.table, NO_LINE);
       expect(b).toEqual(a);
       for (let i = 0; i < a.length; i++) expect(Object.is(a[i].value, b[i].value)).toBe(true);
-      expect(rows(fromXlsx.table, ['line']).map((r) => r.line)).toEqual(list.map((_, i) => i + 2)); // the first sheet's lines are its rows
+      expect(rows(fromXlsx.table, ['line']).map((r) => r.line)).toEqual(lines); // the first sheet's lines are its rows
+      expect(fromXlsx.sheets?.[0].headerRow).toBe(above.length + 1);
     }), { numRuns: 25, seed: 20250630 });
   }, 120_000);
 
