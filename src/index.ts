@@ -18,6 +18,7 @@ export { ingestInput, type IngestInput, type InputSource, type ObservationRecord
 export type { IngestOptions, IngestResult } from './ingest/ingest.js';
 export { formatFinding, type Finding } from './ingest/findings.js';
 export { ingestReportJson, formatIngestReport } from './ingest/report.js';
+export { readWorkbookSheets, WorkbookRefused, DEFAULT_ZIP_LIMITS, type SheetCell, type SheetRow, type WorkbookSheet, type ZipLimits } from './ingest/xlsx.js';
 
 // The index
 export {
@@ -57,6 +58,7 @@ export { isCanonicalObservationTable, observationRows, OBSERVATION_COLUMNS, type
 export { observationsToCsv } from './table/io.js';
 export { observationsToParquet, parquetToObservations, readParquetFooter } from './table/parquet.js';
 export { tableToCsv, tableToHtml, tableToMarkdown, type Column, type ReportTable } from './table/report-table.js';
+export { tablesToXlsx, type WorkbookOptions } from './report/xlsx.js';
 
 // The report
 export { buildReport, defaultMethodology, type ReportOptions, type ReportResult, type ReportSummary } from './report/build.js';
