@@ -323,6 +323,15 @@ describe('cells as a spreadsheet holds them', () => {
     expect(findings(empty, 'empty-file')[0].message).toBe('every sheet of the workbook is empty');
   });
 
+  it('the limits of every format: --max-rows stops the read at the row (located), a file above the whole-file cap is refused unread', async () => {
+    const book = await workbook([{ name: 'D', rows: [['economy', 'indicator', 'year', 'value'], ['KEN', 'i99H', 2019, 20], ['KEN', 'i99H', 2020, 21], ['KEN', 'i99H', 2021, 22]] }]);
+    const r = await ingest(tmp.file('rows.xlsx', book), { maxRows: 2 });
+    expect(r.status).toBe('rejected');
+    expect(findings(r, 'too-large')[0]).toMatchObject({ sheet: 'D', line: 4 });
+    const big = await ingest(tmp.file('big.xlsx', book), { maxWholeFileBytes: 1024 });
+    expect(findings(big, 'too-large')[0].message).toMatch(/MiB limit for workbooks; submit large files as CSV$/);
+  });
+
   it('the same workbook as bytes (ingestInput) gives the same result', async () => {
     const book = await workbook([{ name: 'Data', rows: [['economy', 'indicator', 'year', 'value'], ['KEN', 'i99H', 2020, 30]] }]);
     const r = await ingestInput({ bytes: book, name: 'upload.xlsx' }, { now: NOW });
