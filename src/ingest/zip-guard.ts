@@ -113,15 +113,15 @@ export function inflateChecked(b: Uint8Array, entries: ZipEntryInfo[], limits: Z
     const data = b.subarray(start, start + e.compressedSize);
     const chunks: Uint8Array[] = [];
     let got = 0;
-    const xml = /\.(xml|rels|vml)$/i.test(e.name);
-    const isShared = /(^|\/)sharedStrings\.xml$/i.test(e.name), isSheet = /^xl\/worksheets\/[^/]+\.xml$/i.test(e.name);
+    // Every entry is scanned as text, whatever its name: exceljs picks the parts it parses by unanchored patterns
+    // (xl/worksheets/sheet1.xml.bak is parsed as a sheet), and a DTD marker in binary media is no false alarm in practice.
+    const isShared = /sharedStrings\.xml/i.test(e.name), isSheet = /xl\/worksheets\/[^/]+\.xml/i.test(e.name);
     let tail = '';
     const decoder = new TextDecoder('utf-8');
     const onData = (chunk: Uint8Array): void => {
       got += chunk.length;
       if (got > e.size) throw new WorkbookRefused('zip-bomb', `entry ${e.name} inflates beyond its declared ${e.size.toLocaleString('en')} bytes: a forged archive`);
       chunks.push(chunk);
-      if (!xml) return;
       const text = tail + decoder.decode(chunk, { stream: true });
       if (DTD.test(text)) throw new WorkbookRefused('xml-dtd', `entry ${e.name} declares a DTD or entities (<!DOCTYPE or <!ENTITY): refused, since entity expansion can exhaust memory (billion laughs); a workbook never needs one`);
       if (isShared) scan.sharedStrings += count(text, '<si>', tail) + count(text, '<si ', tail);

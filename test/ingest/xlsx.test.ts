@@ -387,6 +387,8 @@ describe('hostile workbooks are refused before exceljs parses them', () => {
     // also when the marker straddles two inflate chunks
     const padded = ' '.repeat((16 << 10) * 3 - 4) + '<!DOCTYPE x>';
     await refused(zipOf({ 'xl/sharedStrings.xml': padded }, 0), 'xml-dtd', /DTD/);
+    // and in a part whose name does not end in .xml (exceljs would still parse xl/worksheets/sheet1.xml.bak as a sheet)
+    await refused(zipOf({ 'xl/worksheets/sheet1.xml.bak': lol }), 'xml-dtd', /sheet1\.xml\.bak declares a DTD/);
   });
 
   it('a huge shared-string table: counted while inflating, refused above the cap', async () => {
