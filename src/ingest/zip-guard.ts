@@ -113,8 +113,10 @@ export function inflateChecked(b: Uint8Array, entries: ZipEntryInfo[], limits: Z
     const data = b.subarray(start, start + e.compressedSize);
     const chunks: Uint8Array[] = [];
     let got = 0;
-    // Every entry is scanned as text, whatever its name: exceljs picks the parts it parses by unanchored patterns
-    // (xl/worksheets/sheet1.xml.bak is parsed as a sheet), and a DTD marker in binary media is no false alarm in practice.
+    // Every entry but media is scanned as text, whatever its name: exceljs picks the parts it parses by unanchored
+    // patterns (xl/worksheets/sheet1.xml.bak is parsed as a sheet) and keeps xl/media/ as bytes (an SVG image there
+    // may well carry a DOCTYPE).
+    const media = /xl\/media\//.test(e.name);
     const isShared = /sharedStrings\.xml/i.test(e.name), isSheet = /xl\/worksheets\/[^/]+\.xml/i.test(e.name);
     let tail = '';
     const decoder = new TextDecoder('utf-8');
@@ -122,6 +124,7 @@ export function inflateChecked(b: Uint8Array, entries: ZipEntryInfo[], limits: Z
       got += chunk.length;
       if (got > e.size) throw new WorkbookRefused('zip-bomb', `entry ${e.name} inflates beyond its declared ${e.size.toLocaleString('en')} bytes: a forged archive`);
       chunks.push(chunk);
+      if (media) return;
       const text = tail + decoder.decode(chunk, { stream: true });
       if (DTD.test(text)) throw new WorkbookRefused('xml-dtd', `entry ${e.name} declares a DTD or entities (<!DOCTYPE or <!ENTITY): refused, since entity expansion can exhaust memory (billion laughs); a workbook never needs one`);
       if (isShared) scan.sharedStrings += count(text, '<si>', tail) + count(text, '<si ', tail);

@@ -389,6 +389,10 @@ describe('hostile workbooks are refused before exceljs parses them', () => {
     await refused(zipOf({ 'xl/sharedStrings.xml': padded }, 0), 'xml-dtd', /DTD/);
     // and in a part whose name does not end in .xml (exceljs would still parse xl/worksheets/sheet1.xml.bak as a sheet)
     await refused(zipOf({ 'xl/worksheets/sheet1.xml.bak': lol }), 'xml-dtd', /sheet1\.xml\.bak declares a DTD/);
+    // An SVG image (kept as bytes by exceljs) may have a DOCTYPE: not refused.
+    const withSvg = zipOf({ ...Object.fromEntries(Object.entries((await import('fflate')).unzipSync(await workbook([{ name: 'D', rows: [['economy', 'indicator', 'year', 'value'], ['KEN', 'i99H', 2020, 30]] }])))),
+      'xl/media/image1.svg': '<?xml version="1.0"?><!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd"><svg/>' });
+    expect((await ingest(tmp.file('svg.xlsx', withSvg))).status).toBe('accepted');
   });
 
   it('a huge shared-string table: counted while inflating, refused above the cap', async () => {
