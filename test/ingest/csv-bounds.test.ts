@@ -89,7 +89,7 @@ describe('CSV records are bounded, quoted or not (issue 13)', () => {
     await fc.assert(fc.asyncProperty(fc.uniqueArray(row, { minLength: 1, maxLength: 12, selector: (r) => `${r.e}-${r.year}` }), async (rs) => {
       const results = [];
       for (const eol of ['\n', '\r\n', '\r']) {
-        const body = rs.map((r) => `${economies[r.e]},i99H,${r.year},${r.v},${r.quoted ? `"${r.note}${eol}x"` : r.note.replace(/"/g, '')}`);
+        const body = rs.map((r) => `${economies[r.e]},i99H,${r.year},${r.v},${r.quoted ? `"${r.note}${eol}x"` : r.note.replace(/[",]/g, '')}`);
         results.push(await ingest(tmp.file(`eol-${++k}.csv`, ['economy,indicator,year,value,note', ...body].join(eol) + eol)));
       }
       const [lf, crlf, cr] = results.map((r) => ({ status: r.status, rows: rows(r.table, ['economy', 'year', 'value', 'line']) }));
