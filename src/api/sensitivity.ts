@@ -17,6 +17,7 @@ import { loadGroupings } from '../registry/groupings.js';
 import { loadIndicatorRegistry } from '../registry/indicators.js';
 import { tableToCsv } from '../table/report-table.js';
 import { UserInputError } from '../util/errors.js';
+import { isPlainDecimalText } from '../util/number-syntax.js';
 import { bool, runOfServer, year } from './computed.js';
 import type { ObservationCache } from './data.js';
 import { ApiError, apiName } from './errors.js';
@@ -37,7 +38,7 @@ const positive = (q: Query, name: string, fallback: number): number => {
   const s = single(q, name);
   if (s === undefined || s === '') return fallback;
   const x = Number(s);
-  if (!/^\d*\.?\d+$/.test(s) || !Number.isFinite(x)) throw new ApiError('invalidValue', `${name} must be a number, not "${clip(s)}"`);
+  if (!isPlainDecimalText(s) || !Number.isFinite(x)) throw new ApiError('invalidValue', `${name} must be a number, not "${clip(s)}"`);
   return x;
 };
 

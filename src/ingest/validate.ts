@@ -2,6 +2,7 @@ import type { IndicatorDef, IndicatorRegistry } from '../registry/indicators.js'
 import type { ObservationBuilder } from '../table/observations.js';
 import type { FindingLog, Finding, Rule } from './findings.js';
 import type { RawObservation } from './layouts.js';
+import { isDecimalText } from '../util/number-syntax.js';
 
 /** What validation needs of the economy registry. */
 export interface EconomyClassifier {
@@ -27,7 +28,6 @@ export interface ValidationOptions {
   onReject?: (raw: RawObservation, finding: Finding) => void;
 }
 
-const NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 const FIRST_YEAR = 1960;
 
 type EconomyVerdict = { iso3: string; finding?: Omit<Finding, 'file' | 'line' | 'value'> } | { iso3: null; finding: Omit<Finding, 'file' | 'line' | 'value'> };
@@ -79,7 +79,7 @@ export class ObservationValidator {
       log.add({ severity: 'warning', rule: 'missing-value', file, line: raw.line, column: raw.valueColumn, value: raw.value, message: 'empty value: no observation, row skipped' });
       return false;
     }
-    if (!NUMBER.test(valueText)) {
+    if (!isDecimalText(valueText)) {
       const hint = /^\d{1,3}(,\d{3})+(\.\d+)?$/.test(valueText) ? ' (thousands separators are not allowed: write 1234567.5)'
         : /^\d+,\d+$/.test(valueText) ? ' (use a decimal point, not a comma)' : '';
       return reject('not-a-number', raw.valueColumn, raw.value, `the value is not a number${hint}`);
