@@ -5,7 +5,7 @@ import cors from '@fastify/cors';
 import type { TariffTable } from '../prices/tariffs.js';
 import type { Store } from '../store/store.js';
 import { UserInputError } from '../util/errors.js';
-import { ObservationCache } from './data.js';
+import { ObservationCache, type CacheOptions } from './data.js';
 import { ApiError, apiName, errorBody, type WbErrorKind } from './errors.js';
 import { registerComputedRoutes } from './computed.js';
 import { docsPage, openApiDocument } from './openapi.js';
@@ -33,6 +33,8 @@ export interface ServerOptions {
   tariffs?: TariffTable;
   /** The MIS edition served at /report (default 2017: the classic IDI, data year 2016). */
   reportEdition?: number;
+  /** Memory budgets of the observation and answer caches (defaults: CACHE_DEFAULTS in data.ts). */
+  cache?: CacheOptions;
 }
 
 /**
@@ -98,7 +100,7 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   });
   app.decorate('ictstatRoutes', routes);
   const limits = { ...DEFAULT_SUBMISSION_LIMITS, ...opts.limits };
-  const cache = new ObservationCache(opts.store);
+  const cache = new ObservationCache(opts.store, opts.cache);
   app.decorate('ictstatCache', cache);
 
   app.setErrorHandler((err, req, reply) => {

@@ -106,3 +106,18 @@ describe('over HTTP: asof rotation by anonymous clients (issue 13)', () => {
     expect(s.app.ictstatCache.stats.builds).toBe(builds);
   });
 });
+
+describe('as-of computations per client are limited (issue 13)', () => {
+  let s: TestServer;
+  beforeAll(async () => { s = await startServer(seed, { cache: { maxIncrementalSeries: 0 } }); });
+  afterAll(() => s.close());
+
+  it('one address asking 6 uncached versions at once: 2 computed, the rest 429 with Retry-After; another address is served', async () => {
+    const ask = (k: number, ip: string) => s.app.inject({ url: `/v2/country/KEN/indicator/internet_users_pct?date=2020&format=json&asof=${day(k).toISOString().slice(0, 10)}`, remoteAddress: ip });
+    const answers = await Promise.all([1, 2, 3, 4, 5, 6].map((k) => ask(k, '10.9.9.9')));
+    const codes = answers.map((r) => r.statusCode).sort();
+    expect(codes).toEqual([200, 200, 429, 429, 429, 429]);
+    expect(Number(answers.find((r) => r.statusCode === 429)!.headers['retry-after'])).toBeGreaterThan(0);
+    expect((await ask(7, '10.9.9.10')).statusCode).toBe(200);
+  });
+});
