@@ -33,6 +33,12 @@ export interface ServerOptions {
   tariffs?: TariffTable;
   /** The MIS edition served at /report (default 2017: the classic IDI, data year 2016). */
   reportEdition?: number;
+  /**
+   * Fastify's `trustProxy`: which proxies' X-Forwarded-For to believe for the client address (true: every hop, the
+   * leftmost address; or addresses/CIDRs such as "127.0.0.1" or "10.0.0.0/8"). Unset: the socket's address, X-Forwarded-For ignored.
+   * Behind a reverse proxy it must be set, or every client shares the proxy's address (and its limits).
+   */
+  trustProxy?: boolean | string | string[];
   /** Memory budgets of the observation and answer caches (defaults: CACHE_DEFAULTS in data.ts). */
   cache?: CacheOptions;
 }
@@ -68,6 +74,7 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   const L = { ...HTTP_LIMITS, ...opts.httpLimits };
   const app = Fastify({
     logger: loggerOptions(opts.logger),
+    trustProxy: opts.trustProxy ?? false,
     requestTimeout: L.requestTimeout,
     connectionTimeout: L.connectionTimeout,
     keepAliveTimeout: L.keepAliveTimeout,

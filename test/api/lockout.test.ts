@@ -65,3 +65,12 @@ describe('behind a trusted proxy (trustProxy)', () => {
     expect((await post(ken, '198.51.100.7')).status).toBe(201);
   });
 });
+
+describe('serve --trust-proxy', () => {
+  it('refuses a value that is neither "true" nor addresses/CIDRs (exit 2, one line)', async () => {
+    const { ictstat } = await import('../cli/helpers.js');
+    const r = ictstat(['serve', '--port', '0', '--trust-proxy', '10.0.0.0/8;rm']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--trust-proxy: .* is not "true" or a comma-separated list/);
+  });
+});
