@@ -1,5 +1,6 @@
 import { strToU8, zipSync } from 'fflate';
-import { neutraliseFormula, type ReportTable } from '../table/report-table.js';
+import type { ReportTable } from '../table/report-table.js';
+import { neutraliseFormula } from '../util/csv.js';
 
 /**
  * A real Office Open XML workbook (.xlsx), written directly: one sheet per table, numbers as numbers
