@@ -4,6 +4,7 @@ import { extname, join, resolve, sep } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Store } from '../store/store.js';
 import { ApiError } from './errors.js';
+import { own } from '../util/lookup.js';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8', '.svg': 'image/svg+xml', '.csv': 'text/csv; charset=utf-8', '.md': 'text/markdown; charset=utf-8',
@@ -44,7 +45,7 @@ export function registerReportRoutes(app: FastifyInstance, store: Store, edition
     // Only files inside the build directory; no dot segments, no hidden files.
     if (!file.startsWith(dir + sep) || rel.split('/').some((p) => p.startsWith('.')) || !existsSync(file) || !statSync(file).isFile())
       throw new ApiError('endpointNotFound', `no report file ${rel.slice(0, 100)}`);
-    const type = TYPES[extname(file)] ?? 'application/octet-stream';
+    const type = own(TYPES, extname(file)) ?? 'application/octet-stream';
     if (type.startsWith('text/html')) reply.header('content-security-policy', REPORT_CSP).header('x-frame-options', 'DENY');
     return reply.type(type).send(readFileSync(file));
   });

@@ -10,6 +10,7 @@ import { arrowStream, parquetFile, sdmxCsv, sdmxJson, wbCsv, wbRecords, type Sel
 import { MEDIA, countries, dateRange, indicators, language, paging, representation, single, wholeNumber, type Query } from './params.js';
 import { send } from './send.js';
 import type { Store } from '../store/store.js';
+import { own } from '../util/lookup.js';
 
 const WB_REGIONS: Record<string, [string, string]> = {
   'East Asia & Pacific': ['EAS', 'Z4'], 'Europe & Central Asia': ['ECS', 'Z7'], 'Latin America & Caribbean': ['LCN', 'ZJ'],
@@ -34,7 +35,7 @@ function page<T>(items: readonly T[], q: Query, extra: Record<string, unknown> =
 }
 
 function countryRecord(e: Economy, lang: Language): object {
-  const region = e.wbRegion ? WB_REGIONS[e.wbRegion] : undefined, income = e.incomeGroup ? WB_INCOME[e.incomeGroup] : undefined;
+  const region = e.wbRegion ? own(WB_REGIONS, e.wbRegion) : undefined, income = e.incomeGroup ? own(WB_INCOME, e.incomeGroup) : undefined;
   return {
     id: e.iso3, iso2Code: e.iso2, name: loadEconomyRegistry().name(e.iso3, lang),
     region: { id: region?.[0] ?? '', iso2code: region?.[1] ?? '', value: e.wbRegion ?? '' },
