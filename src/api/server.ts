@@ -1,10 +1,12 @@
 /** The HTTP API: World Bank v2 and SDMX indicator series, computed results, submissions. */
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
+import { tmpdir } from 'node:os';
 import compress from '@fastify/compress';
 import cors from '@fastify/cors';
 import type { TariffTable } from '../prices/tariffs.js';
 import type { Store } from '../store/store.js';
 import { UserInputError } from '../util/errors.js';
+import { sweepOrphans } from '../util/owned-temp.js';
 import { ObservationCache, type CacheOptions } from './data.js';
 import { ApiError, apiName, errorBody, type WbErrorKind } from './errors.js';
 import { registerComputedRoutes } from './computed.js';
@@ -39,6 +41,11 @@ export interface ServerOptions {
    * Behind a reverse proxy it must be set, or every client shares the proxy's address (and its limits).
    */
   trustProxy?: boolean | string | string[];
+  /**
+   * Where the server keeps its temporary files (submission bodies while they are validated, the report build);
+   * default the system's temporary directory. At start, what a killed server left there is removed.
+   */
+  tempDir?: string;
   /** Memory budgets of the observation and answer caches (defaults: CACHE_DEFAULTS in data.ts). */
   cache?: CacheOptions;
 }
@@ -72,6 +79,8 @@ function loggerOptions(logger: ServerOptions['logger']): FastifyServerOptions['l
 
 export async function buildServer(opts: ServerOptions): Promise<FastifyInstance> {
   const L = { ...HTTP_LIMITS, ...opts.httpLimits };
+  const tempDir = opts.tempDir ?? tmpdir();
+  sweepOrphans(tempDir, ['ictstat-report-', 'ictstat-submission-']);
   const app = Fastify({
     logger: loggerOptions(opts.logger),
     trustProxy: opts.trustProxy ?? false,
@@ -167,7 +176,7 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   registerSensitivityRoutes(app, cache);
   registerSdmxRoutes(app, cache);
   // After a stored submission, the index moves to the new version at once (incrementally, a few ms), not at the next read.
-  registerSubmissionRoutes(app, opts.store, limits, () => void cache.index());
-  registerReportRoutes(app, opts.store, opts.reportEdition ?? 2017);
+  registerSubmissionRoutes(app, opts.store, limits, () => void cache.index(), tempDir);
+  registerReportRoutes(app, opts.store, opts.reportEdition ?? 2017, tempDir);
   return app;
 }

@@ -3,14 +3,14 @@
  * written to a private temp file and validated by `submitFile` (the same path as `ictstat db submit`).
  */
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Store, TokenRecord } from '../store/store.js';
 import { submitFile } from '../store/submit.js';
 import { ApiError } from './errors.js';
 import { single, type Query } from './params.js';
+import { ownedTempDir } from '../util/owned-temp.js';
 
 export interface SubmissionLimits {
   /** Largest accepted body, bytes. */
@@ -71,7 +71,10 @@ declare module 'fastify' {
   interface FastifyRequest { submitter?: TokenRecord }
 }
 
-export function registerSubmissionRoutes(app: FastifyInstance, store: Store, limits: SubmissionLimits, onStored: () => void): void {
+export function registerSubmissionRoutes(app: FastifyInstance, store: Store, limits: SubmissionLimits, onStored: () => void, tempDir: string): void {
+  // Bodies being validated; a shutdown removes whatever is left (each is also removed when its request ends).
+  const open = new Set<string>();
+  app.addHook('onClose', async () => { for (const d of open) rmSync(d, { recursive: true, force: true }); });
   const limiter = new RateLimiter(limits.ratePerToken, limits.rateWindowMs);
   const authFailures = new RateLimiter(limits.authFailuresPerIp, limits.rateWindowMs);
   const total = new RateLimiter(limits.authFailuresTotal, limits.rateWindowMs);
@@ -109,7 +112,8 @@ export function registerSubmissionRoutes(app: FastifyInstance, store: Store, lim
       const vintage = single(q, 'vintage');
       if (vintage !== undefined && !/^[\w .:+-]{1,64}$/.test(vintage)) throw new ApiError('invalidValue', 'vintage is a label of 1 to 64 letters, digits, spaces and . : + - _');
       const body = (req.body as Buffer | undefined) ?? Buffer.alloc(0);
-      const dir = mkdtempSync(join(tmpdir(), 'ictstat-submission-'));
+      const dir = ownedTempDir(tempDir, 'ictstat-submission-');
+      open.add(dir);
       try {
         const file = join(dir, 'body');
         writeFileSync(file, body, { mode: 0o600 });
@@ -135,6 +139,7 @@ export function registerSubmissionRoutes(app: FastifyInstance, store: Store, lim
         };
       } finally {
         rmSync(dir, { recursive: true, force: true });
+        open.delete(dir);
       }
     });
   });
