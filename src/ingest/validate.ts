@@ -28,6 +28,9 @@ export interface ValidationOptions {
   onReject?: (raw: RawObservation, finding: Finding) => void;
 }
 
+/** Longest note and source (characters): the bundled data's longest are 902 and 445; beyond, `text-too-long`. */
+export const TEXT_LIMITS = { note: 2_000, source: 1_000 } as const;
+
 const FIRST_YEAR = 1960;
 
 type EconomyVerdict = { iso3: string; finding?: Omit<Finding, 'file' | 'line' | 'value'> } | { iso3: null; finding: Omit<Finding, 'file' | 'line' | 'value'> };
@@ -86,6 +89,11 @@ export class ObservationValidator {
     }
     const value = Number(valueText);
     if (!Number.isFinite(value)) return reject('not-a-number', raw.valueColumn, raw.value, 'the value is not a finite number');
+    for (const column of ['note', 'source'] as const) {
+      const text = raw[column];
+      if (text !== undefined && text.length > TEXT_LIMITS[column])
+        return reject('text-too-long', column, text, `the ${column} has ${text.length.toLocaleString('en')} characters; at most ${TEXT_LIMITS[column].toLocaleString('en')}`);
+    }
     const [lo, hi] = def.range;
     if (def.kind === 'per-100' && value > hi) {
       return reject('unit-hint', raw.valueColumn, raw.value,
