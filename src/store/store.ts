@@ -142,10 +142,18 @@ export class Store {
     return (this.db.prepare("SELECT max(id) FROM submissions WHERE status = 'accepted' AND received_at <= ?").pluck().get(at) as number | null) ?? 0;
   }
 
-  /** The stored accepted submission with this content hash for this economy (null = multi-economy), if any. */
-  findByContent(sha256: string, economy: string | null): SubmissionRecord | undefined {
-    const row = this.db.prepare("SELECT * FROM submissions WHERE sha256 = ? AND economy IS ? AND status = 'accepted' ORDER BY id LIMIT 1").get(sha256, economy) as SubmissionRow | undefined;
-    return row && toRecord(row);
+  /**
+   * The stored accepted submission with this content hash for this economy (null = multi-economy) whose values
+   * are all still current, if any: storing the same content again would change nothing. Content whose values a
+   * later submission revised (A, then B, then A again) is not found: storing it again is a new revision.
+   */
+  findByContent(sha256: string, economy: string | null, opts: { evenIfRevised?: boolean } = {}): SubmissionRecord | undefined {
+    const row = this.db.prepare(`SELECT * FROM submissions WHERE sha256 = ? AND economy IS ? AND status = 'accepted' ORDER BY id ${opts.evenIfRevised ? 'ASC' : 'DESC'} LIMIT 1`).get(sha256, economy) as SubmissionRow | undefined;
+    if (!row || opts.evenIfRevised) return row && toRecord(row);
+    // Any later revision of one of its (economy, indicator, year): one primary-key probe per row of the submission.
+    const revised = this.db.prepare(`SELECT 1 FROM observations p WHERE p.submission_id = ? AND EXISTS (
+      SELECT 1 FROM observations o WHERE o.economy = p.economy AND o.indicator = p.indicator AND o.year = p.year AND o.submission_id > p.submission_id) LIMIT 1`).pluck().get(row.id);
+    return revised ? undefined : toRecord(row);
   }
 
   /**
