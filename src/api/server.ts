@@ -128,6 +128,11 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
         reply.header('retry-after', String(extra.retryAfter));
         extra = undefined;
       }
+    } else if (err instanceof UserInputError && err.code === 'store-unavailable') {
+      // The environment's fault (disk full, corrupt or read-only store): the operator's to fix; the path stays in the log.
+      req.log.error({ err: e.message }, 'store unavailable');
+      [kind, status, detail] = ['storeUnavailable', 503, 'the data store cannot be used right now (the operator has been told in the log); retry later'];
+      reply.header('retry-after', '60');
     } else if (err instanceof UserInputError) {
       detail = err.describe(apiName); // a message about the request, naming parameters as the API does
     } else if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {

@@ -51,6 +51,7 @@ export function registerServeCommand(program: Command): void {
         address = await app.listen({ port: o.port, host: o.host });
       } catch (e) {
         store.close();
+        if (e instanceof UserInputError) throw e; // the store's fault (corrupt, unreadable), found while indexing it
         throw new UserInputError(`cannot listen on ${o.host}:${o.port}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
       }
       process.stderr.write(`ictstat: serving ${store.path} at ${address} (docs: ${address}/docs)\n`);
