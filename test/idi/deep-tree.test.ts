@@ -23,6 +23,15 @@ function deep(extra: number): Record<string, unknown> {
   return doc;
 }
 
+/** The same document as JSON text, written without a recursive JSON.stringify (100,000 levels overflow it). */
+function deepText(extra: number): string {
+  const doc = JSON.parse(readFileSync(join(ROOT, 'indicators', 'methodologies', 'idi-2017.json'), 'utf8'));
+  const first = doc.components[0].components[0];
+  doc.components[0].components[0] = 'LEAF';
+  const open = Array.from({ length: extra }, (_, k) => `{"id":"n${k}","name":"level ${k}","weight":${k === extra - 1 ? first.weight : 1},"source":"test","components":[`).reverse().join('');
+  return JSON.stringify(doc).replace('"LEAF"', open + JSON.stringify({ ...first, weight: 1 }) + ']}'.repeat(extra));
+}
+
 describe('deep methodology trees (issue 13)', () => {
   it('the limit is 64 levels', () => expect(MAX_METHODOLOGY_DEPTH).toBe(64));
 
@@ -30,7 +39,7 @@ describe('deep methodology trees (issue 13)', () => {
     const doc = deep(n);
     expect(() => compileMethodology(doc, 'deep.json')).toThrow(UserInputError);
     expect(() => compileMethodology(doc, 'deep.json')).toThrow(/nests components .*levels deep; at most 64/);
-    const f = tmp.file(`deep-${n}.json`, JSON.stringify(doc));
+    const f = tmp.file(`deep-${n}.json`, deepText(n));
     expect(() => loadMethodology(f)).toThrow(/at most 64/);
     const r = ictstat(['idi', '--methodology', f, '--year', '2016']);
     expect(r.code, r.stderr).toBe(2);
