@@ -56,9 +56,9 @@ export interface ServerOptions {
  * after `keepAliveTimeout`; headers are capped at `maxHeaderSize` (431), path parameters at `maxParamLength`.
  */
 export const HTTP_LIMITS = {
-  headersTimeout: 15_000,
+  headersTimeout: 10_000,
   requestTimeout: 120_000,
-  connectionTimeout: 60_000,
+  connectionTimeout: 10_000,
   keepAliveTimeout: 10_000,
   maxHeaderSize: 16_384,
   maxParamLength: 2_000,
@@ -88,7 +88,8 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     connectionTimeout: L.connectionTimeout,
     keepAliveTimeout: L.keepAliveTimeout,
     // Node's own limits: headers beyond maxHeaderSize get 431, a request whose headers take longer than headersTimeout is dropped (slowloris).
-    http: { maxHeaderSize: L.maxHeaderSize, headersTimeout: L.headersTimeout, requestTimeout: L.requestTimeout, connectionsCheckingInterval: L.connectionsCheckingInterval },
+    // requireHostHeader false: a request without Host reaches the onRequest hook below and gets the error envelope.
+    http: { maxHeaderSize: L.maxHeaderSize, headersTimeout: L.headersTimeout, requestTimeout: L.requestTimeout, connectionsCheckingInterval: L.connectionsCheckingInterval, requireHostHeader: false },
     bodyLimit: L.bodyLimit, // the submissions route sets its own
     // Repeated query parameters arrive as arrays; params.ts rejects them.
     routerOptions: { ignoreTrailingSlash: true, caseSensitive: false, maxParamLength: L.maxParamLength },
@@ -159,9 +160,18 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     return payload;
   });
 
+  // HTTP/1.1 requires Host (RFC 9112 3.2); Node would answer a bare 400 without the envelope.
+  app.addHook('onRequest', async (req) => {
+    if (req.raw.httpVersionMajor === 1 && req.raw.httpVersionMinor >= 1 && !req.headers.host) throw new ApiError('invalidValue', 'the request has no Host header (HTTP/1.1 requires one)');
+  });
   await app.register(compress, { globalDecompression: false, threshold: 1024 }); // no request decompression: no zip bombs
-  // CORS for reads only: submissions are server-to-server with a token.
-  await app.register(cors, { origin: '*', methods: ['GET', 'HEAD'], exposedHeaders: ['ETag', 'X-Total', 'X-Page', 'X-Pages', 'X-Per-Page'] });
+  // CORS for reads only: submissions are server-to-server with a token, so /v2/submissions gets no CORS headers at
+  // all, and no route allows the Authorization header cross-origin (POST is a CORS-safelisted method: it is the
+  // headers that must be refused).
+  const readCors = { origin: '*', methods: ['GET', 'HEAD'], allowedHeaders: ['Accept', 'Accept-Language', 'If-None-Match'], exposedHeaders: ['ETag', 'X-Total', 'X-Page', 'X-Pages', 'X-Per-Page'] };
+  await app.register(cors, {
+    delegator: (req, done) => done(null, (req.url ?? '').toLowerCase().startsWith('/v2/submissions') ? { origin: false } : readCors),
+  });
 
   app.get('/healthz', async () => {
     const version = opts.store.version();
