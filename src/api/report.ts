@@ -1,6 +1,9 @@
 import { existsSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { extname, join, resolve, sep } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import type { FastifyInstance } from 'fastify';
+import { UserInputError } from '../util/errors.js';
+import { packageRoot } from '../util/paths.js';
 import type { Store } from '../store/store.js';
 import { ApiError } from './errors.js';
 import { ownedTempDir } from '../util/owned-temp.js';
@@ -10,6 +13,24 @@ const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8', '.svg': 'image/svg+xml', '.csv': 'text/csv; charset=utf-8', '.md': 'text/markdown; charset=utf-8',
   '.json': 'application/json; charset=utf-8', '.xlsx': 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
 };
+
+/** The shortest time between two builds of the report (the current build is served meanwhile). */
+export const REBUILD_INTERVAL_MS = 60_000;
+
+/** `buildReport` in a worker thread: the server's event loop keeps answering while the report is built. */
+function buildInWorker(edition: number, out: string, storePath: string): Promise<void> {
+  const script = join(packageRoot(), 'dist', 'src', 'api', 'report-worker.js');
+  return new Promise((resolve, reject) => {
+    const w = new Worker(script, { workerData: { edition, out, storePath } });
+    w.once('message', (m: { ok: boolean; userError?: boolean; message?: string; code?: string }) => {
+      void w.terminate();
+      if (m.ok) resolve();
+      else reject(m.userError ? new UserInputError(m.message ?? 'the report cannot be built', { code: m.code }) : new Error(m.message));
+    });
+    w.once('error', reject);
+    w.once('exit', (code) => { if (code !== 0) reject(new Error(`the report worker exited with code ${code}`)); });
+  });
+}
 
 /** The files a report build writes: the page, its JSON summary, the workbook, tables and charts. */
 const REPORT_PATH = /^(?:index\.html|report\.json|mis-\d{4}\.xlsx|tables\/[a-z0-9][a-z0-9-]*\.(?:csv|md|html)|charts\/[a-z0-9][a-z0-9-]*\.svg)$/;
@@ -28,14 +49,17 @@ export function registerReportRoutes(app: FastifyInstance, store: Store, edition
   let built: { version: number; dir: string } | undefined;
   let building: Promise<{ version: number; dir: string }> | undefined;
   let root: string | undefined;
+  let builtAt = 0;
   const current = async (): Promise<string> => {
     const version = store.version();
     if (built?.version === version) return built.dir;
+    // A newer store version is built at most once per interval: frequent submissions cost one build a minute.
+    if (built && Date.now() - builtAt < REBUILD_INTERVAL_MS) return built.dir;
     building ??= (async () => {
-      const { buildReport } = await import('../report/build.js');
       root ??= ownedTempDir(tempDir, 'ictstat-report-');
       const dir = join(root, `v${version}`);
-      if (!existsSync(join(dir, 'index.html'))) await buildReport({ edition, out: dir, source: { kind: 'store', path: store.path } });
+      if (!existsSync(join(dir, 'index.html'))) await buildInWorker(edition, dir, store.path);
+      builtAt = Date.now();
       // Earlier versions' builds are not served any more.
       for (const old of readdirSync(root)) if (old.startsWith('v') && old !== `v${version}`) rmSync(join(root, old), { recursive: true, force: true });
       return { version, dir };

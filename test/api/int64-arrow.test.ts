@@ -51,7 +51,7 @@ describe('int64 Arrow through every path (issue 13)', () => {
     const t = tableFromIPC(new Uint8Array(await arrow.arrayBuffer()));
     const values = t.getChild('value')!.toArray() as ArrayLike<number>;
     expect([...values].map(Number).sort()).toEqual([31, 32, 33]);
-  });
+  }, 60_000);
 
   it('the CLI: ingest --json, series --data in json and arrow, exit 0 and the values', () => {
     const f = tmp.file('int64.arrow', int64Observations());
@@ -61,7 +61,7 @@ describe('int64 Arrow through every path (issue 13)', () => {
     const series = ictstat(['series', '--data', f, '--economy', 'KEN', '--indicator', 'internet_users_pct', '--format', 'json']);
     expect(series.code, series.stderr).toBe(0);
     expect(series.stdout).toMatch(/"value": 33/);
-  });
+  }, 60_000);
 
   it('tariff plans with int64 columns (year, rank, price, validity) read as numbers, served as JSON', async () => {
     const lines = readFileSync(join(ROOT, 'test', 'fixtures', 'prices', 'hand-tariffs.csv'), 'utf8').trim().split('\n').map((l) => l.split(','));

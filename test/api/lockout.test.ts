@@ -72,5 +72,5 @@ describe('serve --trust-proxy', () => {
     const r = ictstat(['serve', '--port', '0', '--trust-proxy', '10.0.0.0/8;rm']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--trust-proxy: .* is not "true" or a comma-separated list/);
-  });
+  }, 60_000);
 });

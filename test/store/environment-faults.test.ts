@@ -39,7 +39,7 @@ describe('store faults at open (issue 13)', () => {
     const f = tmp.file('notadb.db', 'this is not a database, just text\n'.repeat(200));
     for (const args of [['series', '--store', f, '--economy', 'KEN', '--indicator', 'internet_users_pct'], ['db', 'status', '--store', f], ['serve', '--store', f, '--port', '0']])
       expectEnvironmentFault(ictstat(args), f, /not an ictstat store|not a database/);
-  });
+  }, 60_000);
 
   it('a corrupt database: exit 2 naming it, with what to do', () => {
     const f = goodStore('corrupt.db');
@@ -50,7 +50,7 @@ describe('store faults at open (issue 13)', () => {
     expect(statSync(f).size).toBeGreaterThan(8192);
     for (const args of [['series', '--store', f, '--economy', 'KEN', '--indicator', 'internet_users_pct'], ['serve', '--store', f, '--port', '0']])
       expectEnvironmentFault(ictstat(args), f, /corrupt|malformed|not a database/);
-  });
+  }, 60_000);
 
   it('a store of a future schema version refuses to open', () => {
     const f = goodStore('future.db');
@@ -60,7 +60,7 @@ describe('store faults at open (issue 13)', () => {
     expect(() => Store.open(f)).toThrow(UserInputError);
     expect(() => Store.open(f)).toThrow(/schema version 99.*newer/);
     expectEnvironmentFault(ictstat(['db', 'status', '--store', f]), f, /newer/);
-  });
+  }, 60_000);
 
   it('a store whose append-only triggers were dropped refuses to open', () => {
     const f = goodStore('triggers.db');
@@ -69,7 +69,7 @@ describe('store faults at open (issue 13)', () => {
     db.close();
     expect(() => Store.open(f)).toThrow(/append-only trigger.*observations_append_only_update/);
     expectEnvironmentFault(ictstat(['db', 'status', '--store', f]), f, /append-only/);
-  });
+  }, 60_000);
 });
 
 describe('store faults at work (issue 13)', () => {
