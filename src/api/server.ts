@@ -58,7 +58,8 @@ export interface ServerOptions {
 export const HTTP_LIMITS = {
   headersTimeout: 10_000,
   requestTimeout: 120_000,
-  connectionTimeout: 10_000,
+  // Socket inactivity, also while the server works on an answer (a report build, an analysis): not shorter.
+  connectionTimeout: 60_000,
   keepAliveTimeout: 10_000,
   maxHeaderSize: 16_384,
   maxParamLength: 2_000,
