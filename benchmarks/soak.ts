@@ -35,7 +35,8 @@ if (process.argv[2] === '--server') {
     versions.push(r.submission.receivedAt);
     await new Promise((res) => setTimeout(res, 5));
   }
-  const tokens = ['KEN', 'UGA', 'FRA', 'BRA'].map((e) => ({ economy: e, token: store.createToken(e, 'soak').token }));
+  // Eight submitters (each NSO within its 30 a minute): 4 a second in all.
+  const tokens = ['KEN', 'UGA', 'FRA', 'BRA', 'IND', 'GHA', 'DEU', 'CHN'].map((e) => ({ economy: e, token: store.createToken(e, 'soak').token }));
   const app = await buildServer({ store, logger: false, trustProxy: '127.0.0.1', reportEdition: 2017 });
   const base = await app.listen({ port: 0, host: '127.0.0.1' });
   setInterval(() => process.send!({ type: 'mem', rss: process.memoryUsage().rss, stats: app.ictstatCache.stats, cacheBytes: app.ictstatCache.bytes }), 1000).unref();
@@ -103,9 +104,13 @@ async function main(): Promise<void> {
   // One client failing logins from one address, 20 a second.
   const failing = (async () => {
     for (let n = 0; Date.now() < end; n++) {
-      const r = await fetch(`${base}/v2/submissions`, { method: 'POST', headers: { authorization: `Bearer ict_${String(n).padStart(43, 'Z')}`, 'content-type': 'text/csv', ...xff('203.0.113.66') }, body: 'economy,indicator,year,value\nKEN,i99H,2019,1\n' });
-      await r.arrayBuffer();
-      count('failed-login', r.status);
+      try {
+        const r = await fetch(`${base}/v2/submissions`, { method: 'POST', headers: { authorization: `Bearer ict_${String(n).padStart(43, 'Z')}`, 'content-type': 'text/csv', ...xff('203.0.113.66') }, body: 'economy,indicator,year,value\nKEN,i99H,2019,1\n' });
+        await r.arrayBuffer();
+        count('failed-login', r.status);
+      } catch {
+        count('failed-login', 'network-error');
+      }
       await new Promise((res) => setTimeout(res, 50));
     }
   })();
@@ -118,8 +123,9 @@ async function main(): Promise<void> {
       if (next > Date.now()) await new Promise((res) => setTimeout(res, next - Date.now()));
       const t = tokens[n % tokens.length];
       submissionsSent++;
-      pending.push(fetch(`${base}/v2/submissions?vintage=soak-${n}`, { method: 'POST', headers: { authorization: `Bearer ${t.token}`, 'content-type': 'text/csv', ...xff(`192.0.2.${(n % 4) + 1}`) }, body: `economy,indicator,year,value\n${t.economy},i99H,2023,${(n % 90) + 5 + n / 1000}\n` })
-        .then(async (r) => { const body = await r.text(); count('submission', r.status); if (r.status === 201) submissionsAccepted++; else failures.push(`submission ${n}: ${r.status} ${body.slice(0, 120)}`); }));
+      pending.push(fetch(`${base}/v2/submissions?vintage=soak-${n}`, { method: 'POST', headers: { authorization: `Bearer ${t.token}`, 'content-type': 'text/csv', ...xff(`192.0.2.${(n % 8) + 1}`) }, body: `economy,indicator,year,value\n${t.economy},i99H,2023,${(n % 90) + 5 + n / 1000}\n` })
+        .then(async (r) => { const body = await r.text(); count('submission', r.status); if (r.status === 201) submissionsAccepted++; else failures.push(`submission ${n}: ${r.status} ${body.slice(0, 120)}`); })
+        .catch((e: Error) => { count('submission', 'network-error'); failures.push(`submission ${n}: ${e.message}`); }));
     }
     await Promise.all(pending);
   })();

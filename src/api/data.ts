@@ -292,9 +292,14 @@ export interface CacheOptions {
   maxComputedBytes?: number;
   /** Beyond this many changed series, a version is built afresh instead of moved from a cached one. */
   maxIncrementalSeries?: number;
+  /**
+   * Computed answers (IDI years, sensitivity, baskets) follow the store at most this often: each answer is computed
+   * at most once per interval however many submissions arrive (series answers are always current).
+   */
+  computedRefreshMs?: number;
 }
 
-export const CACHE_DEFAULTS: Required<CacheOptions> = { maxBytes: 256 << 20, maxComputedBytes: 64 << 20, maxIncrementalSeries: MAX_INCREMENTAL_SERIES };
+export const CACHE_DEFAULTS: Required<CacheOptions> = { maxBytes: 256 << 20, maxComputedBytes: 64 << 20, maxIncrementalSeries: MAX_INCREMENTAL_SERIES, computedRefreshMs: 30_000 };
 
 /**
  * The observation index of the current store version, or of a past version (as-of), cached in an LRU bounded
@@ -400,6 +405,21 @@ export class ObservationCache {
     return p;
   }
 
+  private computedAt = 0;
+  private computedOf: number | undefined;
+  /**
+   * The index computed answers are made from: the current version, but moved on at most once per
+   * `computedRefreshMs` (so a stream of submissions does not make every anonymous IDI request a new computation).
+   */
+  computedIndex(now = Date.now()): ObservationIndex {
+    const current = this.store.version();
+    if (this.computedOf === undefined || (current !== this.computedOf && now - this.computedAt >= this.opts.computedRefreshMs)) {
+      this.computedOf = current;
+      this.computedAt = now;
+    }
+    return this.index(this.computedOf);
+  }
+
   /** True when this version needs no computation. */
   has(version: number): boolean {
     return this.cache.has(version);
@@ -450,6 +470,23 @@ export class ObservationCache {
       this.computedBytes -= e.bytes;
     }
     return value;
+  }
+
+  private readonly pendingMemo = new Map<string, Promise<unknown>>();
+  /**
+   * `memo` for a computation that runs elsewhere (a worker thread): concurrent requests for one version and key
+   * share one computation; a failure is not kept.
+   */
+  memoAsync<T>(version: number, key: string, compute: () => Promise<T>, bytesOf: (value: T) => number): Promise<T> {
+    if (version === this.computedVersion && this.computed.has(key)) return Promise.resolve(this.memo(version, key, () => undefined as T));
+    const k = `${version}|${key}`;
+    let p = this.pendingMemo.get(k) as Promise<T> | undefined;
+    if (!p) {
+      p = compute().then((value) => (version === this.computedVersion || this.computedVersion < version ? this.memo(version, key, () => value, bytesOf) : value))
+        .finally(() => this.pendingMemo.delete(k));
+      this.pendingMemo.set(k, p);
+    }
+    return p;
   }
 
   /** Bytes of computed answers held. */

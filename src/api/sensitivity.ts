@@ -91,7 +91,7 @@ export function registerSensitivityRoutes(app: FastifyInstance, cache: Observati
     const wanted = year(req.params.year, true);
     const o = options(req.query);
     const rep = representation(req.query, req.headers.accept, false);
-    const idx = cache.index();
+    const idx = cache.computedIndex();
     if (idx.version !== keptVersion) { kept.clear(); keptVersion = idx.version; }
     const key = JSON.stringify([id, wanted, o]);
     let result = kept.get(key);
