@@ -118,7 +118,7 @@ async function main(): Promise<void> {
   // 4 submissions a second with valid tokens, each new content; from the proxy's clients' own addresses.
   const submitting = (async () => {
     const pending: Array<Promise<void>> = [];
-    for (let n = 0; Date.now() < end; n++) {
+    for (let n = 0; t0 + n * 250 < end; n++) {
       const next = t0 + n * 250;
       if (next > Date.now()) await new Promise((res) => setTimeout(res, next - Date.now()));
       const t = tokens[n % tokens.length];
