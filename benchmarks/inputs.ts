@@ -108,7 +108,7 @@ export async function monteCarloInput(dir: string, draws: number): Promise<strin
   const u = Float64Array.from({ length: draws * d }, rand);
   const meta: McMeta = {
     methodology: 'idi-2017', year, economies: p.economies, draws, d, factors,
-    normalisations: ['methodology', 'minmax', 'rank'].map(normalisationCode), droppable: [...Array(L).keys()].filter((k) => p.weights[k] > 0),
+    normalisations: ['methodology', 'minmax', 'rank'].map((n) => normalisationCode(n)!), droppable: [...Array(L).keys()].filter((k) => p.weights[k] > 0),
     renormalise: true, seed: 1, concentration: 50, band: 0.25, weightMode: 'dirichlet',
   };
   writeBin(file, meta, { imputed: p.matrix.values.slice(0, L * nE), raw: p.valuesBeforeImputation, active: p.active, baseWeights: p.weights, u });

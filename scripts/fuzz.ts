@@ -10,7 +10,7 @@ const { values: flags } = parseArgs({ options: { runs: { type: 'string', default
 const total = Number(flags.runs);
 const seed = Number(flags.seed ?? Date.now() % 2 ** 31);
 const only = flags.target!;
-const WEIGHTS: Record<string, number> = { 'ingest-csv': 4, 'ingest-json': 2, 'ingest-arrow': 1, methodology: 1, basket: 1, tariffs: 1, grouping: 1, 'api-query': 3, 'api-submission': 1 };
+const WEIGHTS: Record<string, number> = { 'csv-bounds': 1, 'ingest-csv': 4, 'ingest-json': 2, 'ingest-arrow': 1, methodology: 1, basket: 1, tariffs: 1, grouping: 1, 'api-query': 3, 'api-submission': 1 };
 const targets = TARGETS.filter((t) => !only || t.name === only);
 if (targets.length === 0) {
   console.error(`no target "${only}"; targets: ${TARGETS.map((t) => t.name).join(', ')}`);

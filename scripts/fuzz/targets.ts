@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { existsSync } from 'node:fs';
 import fc from 'fast-check';
 import { zipSync } from 'fflate';
-import { tableToIPC, tableFromArrays, tableFromIPC } from 'apache-arrow';
+import { Table, Utf8, makeVector, tableToIPC, tableFromArrays, tableFromIPC, vectorFromArray } from 'apache-arrow';
 import { ingestFile } from '../../src/ingest/ingest.js';
 import { RULES } from '../../src/ingest/findings.js';
 import { compileMethodology } from '../../src/idi/methodology.js';
@@ -32,10 +32,14 @@ export interface FuzzTarget {
 const enc = new TextEncoder();
 const PER_INPUT_MS = 10_000;
 
-const econ = fc.constantFrom('KEN', 'UGA', 'ken', 'KE', '404', 'KEM', 'WLD', 'GBJ', 'ASC', '', ' KEN ', '=1+1', 'K\u0000N', 'Kénya');
-const indicator = fc.constantFrom('internet_users_pct', 'i99H', 'IT.NET.USER.ZS', 'fixed_bb_p100', 'population', 'nope', '', 'i99h ', '"quoted"');
+// Issue 13: names that are keys of Object.prototype, in every slot that names something.
+const PROTO_NAMES = ['constructor', '__proto__', 'toString', 'valueOf', 'hasOwnProperty', 'isPrototypeOf', '__defineGetter__'] as const;
+const econ = fc.constantFrom('KEN', 'UGA', 'ken', 'KE', '404', 'KEM', 'WLD', 'GBJ', 'ASC', '', ' KEN ', '=1+1', 'K\u0000N', 'Kénya', ...PROTO_NAMES);
+const indicator = fc.constantFrom('internet_users_pct', 'i99H', 'IT.NET.USER.ZS', 'fixed_bb_p100', 'population', 'nope', '', 'i99h ', '"quoted"', ...PROTO_NAMES);
 const year = fc.oneof(fc.integer({ min: 1950, max: 2040 }).map(String), fc.constantFrom('', '2020.0', '20x0', '1e3', '-1', '99999999999'));
-const value = fc.oneof(fc.double().map(String), fc.integer().map(String), fc.constantFrom('', '1,234', '6.9501e+007', 'NaN', 'Infinity', '0x10', '  7 ', '..', 'text'));
+// Issue 13 classes: long digit runs (the ReDoS of a number pattern), prototype names, int64 Arrow, deep trees, unclosed quotes.
+const digitRun = fc.tuple(fc.integer({ min: 1_000, max: 60_000 }), fc.constantFrom('x', '.', 'e', 'e+', '..1', ',5', '')).map(([n, tail]) => '9'.repeat(n) + tail);
+const value = fc.oneof(fc.double().map(String), fc.integer().map(String), fc.constantFrom('', '1,234', '6.9501e+007', 'NaN', 'Infinity', '0x10', '  7 ', '..', 'text'), digitRun);
 const cell = fc.oneof(fc.string({ maxLength: 12 }), fc.constantFrom('"', '""', ',', '\n', '\r\n', '\u00e9', '\ufeff'));
 
 /** CSV text from rows of cells, with quoting applied or (sometimes) deliberately broken. */
@@ -72,6 +76,13 @@ const submissionArrow: fc.Arbitrary<Uint8Array> = fc.oneof(
   fc.tuple(fc.array(fc.tuple(econ, indicator, fc.integer({ min: 1900, max: 2100 }), fc.double()), { minLength: 1, maxLength: 20 }), fc.constantFrom<'file' | 'stream'>('file', 'stream'))
     .map(([rows, format]) => tableToIPC(tableFromArrays({
       economy: rows.map((r) => r[0]), indicator: rows.map((r) => r[1]), year: Int32Array.from(rows, (r) => r[2]), value: Float64Array.from(rows, (r) => r[3]),
+    }), format)),
+  // What pandas and pyarrow write for whole numbers: int64 (or uint64) year and value columns.
+  fc.tuple(fc.array(fc.tuple(econ, indicator, fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }), fc.bigInt({ min: 0n, max: 2n ** 64n - 1n })), { minLength: 1, maxLength: 20 }), fc.boolean(), fc.constantFrom<'file' | 'stream'>('file', 'stream'))
+    .map(([rows, unsigned, format]) => tableToIPC(new Table({
+      economy: vectorFromArray(rows.map((r) => r[0]), new Utf8()), indicator: vectorFromArray(rows.map((r) => r[1]), new Utf8()),
+      year: makeVector(BigInt64Array.from(rows, (r) => r[2])),
+      value: makeVector(unsigned ? BigUint64Array.from(rows, (r) => r[3]) : BigInt64Array.from(rows, (r) => BigInt.asIntN(64, r[3]))),
     }), format)),
   fc.uint8Array({ maxLength: 300 }).map((b) => { const out = new Uint8Array(b.length + 8); out.set(enc.encode('ARROW1\0\0')); out.set(b, 8); return out; }),
   fc.uint8Array({ maxLength: 300 }).map((b) => { const out = new Uint8Array(b.length + 8); out.set([255, 255, 255, 255, 16, 0, 0, 0]); out.set(b, 8); return out; }),
@@ -119,14 +130,20 @@ const submissionXlsx: fc.Arbitrary<Uint8Array> = fc.oneof(
     .map(([b, flips]) => { const out = Uint8Array.from(b); for (const [i, v] of flips) out[i % out.length] = v; return out; }),
   fc.uint8Array({ maxLength: 300 }).map((b) => { const out = new Uint8Array(b.length + 4); out.set([0x50, 0x4b, 3, 4]); out.set(b, 4); return out; }),
 );
+/** A methodology whose one indicator sits under `depth` single-child nodes, written without a recursive stringify. */
+const deepTree = fc.tuple(fc.integer({ min: 1, max: 3_000 }), fc.constantFrom('internet_users_pct', ...PROTO_NAMES)).map(([depth, leaf]) => {
+  const open = Array.from({ length: depth }, (_, k) => `{"id":"${k % 7 ? `n${k}` : PROTO_NAMES[k % PROTO_NAMES.length].replace(/_/g, 'x')}","name":"n","weight":1,"source":"fuzz","components":[`).join('');
+  return enc.encode(`{"id":"m","name":"m","source":"fuzz","scale":10,"components":[${open}{"indicator":"${leaf}","weight":1,"normalise":{"method":"minmax","source":"fuzz"},"source":"fuzz"}${']}'.repeat(depth)}]}`);
+});
 
 const methodologyDoc: fc.Arbitrary<Uint8Array> = fc.oneof(
   fc.jsonValue().map((v) => enc.encode(JSON.stringify(v))),
+  deepTree,
   fc.record({
     id: fc.oneof(fc.constant('m'), fc.string()), name: fc.string(), source: fc.string(), scale: fc.oneof(fc.double(), fc.constant(10)),
     components: fc.array(fc.record({
       indicator: indicator, weight: fc.oneof(fc.double(), fc.constant(0.5)),
-      normalise: fc.record({ method: fc.constantFrom('ratio', 'log-ratio', 'goalposts', 'minmax', 'zscore', 'rank', 'odd'), reference: fc.double(), lower: fc.double(), upper: fc.double() }, { requiredKeys: ['method'] }),
+      normalise: fc.record({ method: fc.constantFrom('ratio', 'log-ratio', 'goalposts', 'minmax', 'zscore', 'rank', 'odd', ...PROTO_NAMES), reference: fc.double(), lower: fc.double(), upper: fc.double() }, { requiredKeys: ['method'] }),
     }, { requiredKeys: [] }), { maxLength: 4 }),
   }, { requiredKeys: [] }).map((v) => enc.encode(JSON.stringify(v))),
 );
@@ -177,7 +194,27 @@ async function checkIngest(file: string): Promise<void> {
   if (r.status === 'accepted' && r.table.numRows !== r.accepted) throw new Error('accepted count differs from the table');
 }
 
+/**
+ * Records that never end: an unclosed quote, a run of bytes without a line end, a CR-only file; the work is
+ * bounded by the record limit (set to 4 KiB here): the bytes read stay within the limit plus one read-ahead chunk,
+ * however long the file, and a record over the limit is `line-too-long` on the line it starts.
+ */
+const BOUND_LIMIT = 4096, READ_AHEAD = 1 << 16;
+const unboundedRecords: fc.Arbitrary<Uint8Array> = fc.tuple(
+  fc.constantFrom('"', 'x', '"a""', ' "'), fc.integer({ min: 1, max: 6_000 }), fc.constantFrom('\n', '\r', '\r\n', ''), fc.boolean(),
+).map(([open, lines, eol, close]) => enc.encode(`economy,indicator,year,value,note${eol || '\n'}KEN,i99H,2019,20,${open}${`GHA,i99H,2019,30,more${eol}`.repeat(lines)}${close ? '"' : ''}\n`));
+
+async function checkBounded(file: string): Promise<void> {
+  let read = 0;
+  const r = await ingestFile(file, { now: new Date('2026-01-01'), maxLineBytes: BOUND_LIMIT, onProgress: (n) => { read = Math.max(read, n); } });
+  const long = r.log.examples.filter((f) => f.rule === 'line-too-long');
+  if (long.length && read > BOUND_LIMIT + 2 * READ_AHEAD) throw new Error(`read ${read} bytes past a ${BOUND_LIMIT}-byte record limit`);
+  if (long.some((f) => f.line !== 2 && f.line !== 1)) throw new Error(`line-too-long on line ${long[0].line}, not where the record starts`);
+  await checkIngest(file);
+}
+
 export const TARGETS: FuzzTarget[] = [
+  fileTarget('csv-bounds', unboundedRecords, '.csv', checkBounded),
   fileTarget('ingest-csv', submissionCsv, '.csv', checkIngest),
   fileTarget('ingest-json', submissionJson, '.json', checkIngest),
   fileTarget('ingest-arrow', submissionArrow, '.arrow', checkIngest),
@@ -257,7 +294,7 @@ function fuzzApp(): Promise<{ app: import('fastify').FastifyInstance; token: str
 }
 
 const pct = (s: string): string => [...s].map((c) => (/[A-Za-z0-9._~-]/.test(c) ? c : encodeURIComponent(c))).join('');
-const oddPiece = fc.constantFrom('%00', '%2F', '%2f', '%E0%A4%A', '%C0%AE', '%', '%zz', '..', '%2e%2e', ';', ';;', '%3B', '+', '%20', '\u00e9', '%F0%9F%98%80', '*', 'all', 'ALL', '\u202e');
+const oddPiece = fc.constantFrom(...PROTO_NAMES, '%00', '%2F', '%2f', '%E0%A4%A', '%C0%AE', '%', '%zz', '..', '%2e%2e', ';', ';;', '%3B', '+', '%20', '\u00e9', '%F0%9F%98%80', '*', 'all', 'ALL', '\u202e');
 const codeArb = fc.oneof(
   fc.constantFrom('KEN', 'ken', 'KE', 'UGA', 'FRA', 'fr', 'XXX', 'WLD', '404', 'all', 'K', 'KENYA', '', 'GBJ'),
   fc.string({ maxLength: 8 }).map(pct), oddPiece);
@@ -270,12 +307,12 @@ const yearArb = fc.oneof(fc.integer({ min: 1900, max: 2200 }).map(String), fc.co
 const pathArb: fc.Arbitrary<string> = fc.oneof(
   { weight: 6, arbitrary: fc.tuple(langArb, fc.constantFrom('country', 'countries'), list(codeArb), fc.constantFrom('indicator', 'indicators'), list(indicatorArb)).map(([l, c, cs, i, is]) => `/v2${l}/${c}/${cs}/${i}/${is}`) },
   { weight: 2, arbitrary: fc.tuple(langArb, fc.constantFrom('country', 'countries', 'indicator', 'indicators'), fc.option(list(fc.oneof(codeArb, indicatorArb)), { nil: undefined })).map(([l, c, x]) => `/v2${l}/${c}${x === undefined ? '' : '/' + x}`) },
-  { weight: 1, arbitrary: fc.tuple(fc.constantFrom('idi-2017', 'IDI-2016', 'idi-2011', 'idi-2024', 'nope', '..%2F..%2Fetc', '%2e%2e'), yearArb).map(([m, y]) => `/v2/idi/${m}/${y}`) },
-  { weight: 1, arbitrary: fc.tuple(fc.constantFrom('fixed-broadband-5gb', 'mobile-data-2gb', 'ipb', 'nope', '%00'), yearArb, fc.option(codeArb, { nil: undefined })).map(([b, y, e]) => `/v2/prices/${b}/${y}${e === undefined ? '' : `/${e}/explain`}`) },
+  { weight: 1, arbitrary: fc.tuple(fc.constantFrom('idi-2017', 'IDI-2016', 'idi-2011', 'idi-2024', 'nope', '..%2F..%2Fetc', '%2e%2e', ...PROTO_NAMES), yearArb).map(([m, y]) => `/v2/idi/${m}/${y}`) },
+  { weight: 1, arbitrary: fc.tuple(fc.constantFrom('fixed-broadband-5gb', 'mobile-data-2gb', 'ipb', 'nope', '%00', ...PROTO_NAMES), yearArb, fc.option(codeArb, { nil: undefined })).map(([b, y, e]) => `/v2/prices/${b}/${y}${e === undefined ? '' : `/${e}/explain`}`) },
   { weight: 1, arbitrary: fc.constantFrom('/', '/healthz', '/docs', '/openapi.json', '/v2', '/v2/', '/v2/submissions', '/v2/submissions/1', '/nope', '//v2//country', '/v2/country/KEN/', '/V2/COUNTRY/KEN') },
   { weight: 1, arbitrary: fc.array(fc.oneof(fc.string({ maxLength: 10 }).map(pct), oddPiece), { maxLength: 5 }).map((xs) => '/' + xs.join('/')) },
 );
-const queryValue = fc.oneof(fc.constantFrom('', '0', '1', '-1', '10000', '10001', '1.5', '1e3', 'json', 'JSON', 'csv', 'xml', 'true', 'false', '2015', '2010:2020', '2020:2010', '2015:', ':', '2024-01-01', '2023-13-40', '2024-01-01T00:00:00Z', 'EAS', 'HIC', 'x'.repeat(300)),
+const queryValue = fc.oneof(fc.constantFrom(...PROTO_NAMES, '', '0', '1', '-1', '10000', '10001', '1.5', '1e3', 'json', 'JSON', 'csv', 'xml', 'true', 'false', '2015', '2010:2020', '2020:2010', '2015:', ':', '2024-01-01', '2023-13-40', '2024-01-01T00:00:00Z', 'EAS', 'HIC', 'x'.repeat(300)),
   fc.integer({ min: -5, max: 100_000 }).map(String), fc.string({ maxLength: 10 }).map(pct), oddPiece);
 const queryArb = fc.array(fc.tuple(fc.constantFrom('date', 'mrv', 'mrnev', 'page', 'per_page', 'format', 'asof', 'lang', 'region', 'incomeLevel', 'incomelevel', 'previous', 'vintage', 'source', 'x', ''), queryValue), { maxLength: 5 })
   .map((kv) => (kv.length ? '?' + kv.map(([k, v]) => `${k}=${v}`).join('&') : ''));

@@ -1,17 +1,14 @@
 /** Computed results: the IDI of a methodology and year, price baskets and their explanation. */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Table } from 'apache-arrow';
+import { tableToIPC, type Table } from 'apache-arrow';
 import { requiredIndicators } from '../idi/compute.js';
 import { bundledMethodologies, loadMethodology, type CompiledMethodology } from '../idi/methodology.js';
 import type { Groupings } from '../registry/groupings.js';
 import type { IndicatorRegistry } from '../registry/indicators.js';
 import { runOnTable, type IndexRun } from '../usecases/index-run.js';
 import { UserInputError } from '../util/errors.js';
-import { rankingTable, resultForOutput } from '../idi/tables.js';
 import { loadEconomyRegistry } from '../registry/economies.js';
-import { loadGroupings } from '../registry/groupings.js';
 import { loadIndicatorRegistry } from '../registry/indicators.js';
-import { tableToCsv } from '../table/report-table.js';
 import { loadBaskets, type Basket } from '../prices/basket.js';
 import { ConversionInputs, computeCompositeBasket, computeSimpleBasket } from '../prices/compute.js';
 import { explainEconomy } from '../prices/explain.js';
@@ -21,6 +18,7 @@ import type { ObservationCache } from './data.js';
 import { ApiError } from './errors.js';
 import { MEDIA, clip, countries, language, representation, single, type Query } from './params.js';
 import { send } from './send.js';
+import { IdiWorker } from './idi-pool.js';
 
 type Req = FastifyRequest<{ Params: Record<string, string>; Querystring: Query }>;
 
@@ -49,6 +47,8 @@ export function runOfServer(m: CompiledMethodology, year: number | 'latest', tab
 }
 
 export function registerComputedRoutes(app: FastifyInstance, cache: ObservationCache, tariffs?: TariffTable): void {
+  const idiWorker = new IdiWorker();
+  app.addHook('onClose', () => idiWorker.close());
   app.get('/v2/idi/:methodology/:year', async (req: Req, reply: FastifyReply) => {
     const id = req.params.methodology.toLowerCase();
     // Bundled ids only: a path here would read a server file.
@@ -56,17 +56,16 @@ export function registerComputedRoutes(app: FastifyInstance, cache: ObservationC
     const wanted = year(req.params.year, true);
     const previous = bool(req.query, 'previous');
     const rep = representation(req.query, req.headers.accept, false);
-    const idx = cache.index();
-    const result = cache.memo(idx.version, `idi|${id}|${wanted}|${previous}`, () => {
-      const indicators = loadIndicatorRegistry(), groupings = loadGroupings();
-      const m = loadMethodology(id, indicators);
-      const table = idx.tableOf(requiredIndicators(m, indicators)); // from memory: no store read after a submission
-      const r = runOfServer(m, wanted, table, indicators, groupings, previous).result;
-      return { ...r, methodology: { ...r.methodology, file: `${id}.json` } }; // the server's path stays on the server
-    });
-    // The serialised answer is kept with the result: a 0.5 MB JSON.stringify per request would dominate.
-    if (rep === 'wb-csv') return send(req, reply, cache.memo(idx.version, `idi-csv|${id}|${wanted}|${previous}`, () => tableToCsv(rankingTable(result as Parameters<typeof rankingTable>[0], previous))), MEDIA.csv);
-    return send(req, reply, cache.memo(idx.version, `idi-json|${id}|${wanted}|${previous}`, () => JSON.stringify(resultForOutput(result))), MEDIA.json);
+    const idx = cache.computedIndex();
+    // Computed in the worker thread (off the event loop), once per version and key; concurrent requests share it.
+    // The serialised answers are kept, not the result: a 0.5 MB JSON.stringify per request would dominate.
+    const answer = await cache.memoAsync(idx.version, `idi|${id}|${wanted}|${previous}`, () => {
+      const m = loadMethodology(id, loadIndicatorRegistry());
+      const table = idx.tableOf(requiredIndicators(m, loadIndicatorRegistry())); // from memory: no store read after a submission
+      return idiWorker.run({ id, wanted, previous, ipc: tableToIPC(table, 'stream') });
+    }, (a) => 2 * (a.json.length + a.csv.length));
+    if (rep === 'wb-csv') return send(req, reply, answer.csv, MEDIA.csv);
+    return send(req, reply, answer.json, MEDIA.json);
   });
 
   const basketOf = (id: string): { basket: Basket; all: Map<string, Basket> } => {
@@ -81,7 +80,7 @@ export function registerComputedRoutes(app: FastifyInstance, cache: ObservationC
     const y = year(req.params.year, false) as number;
     const lang = language(single(req.query, 'lang'));
     const rep = representation(req.query, req.headers.accept, false);
-    const idx = cache.index();
+    const idx = cache.computedIndex();
     const econ = loadEconomyRegistry();
     let rows: Array<Record<string, unknown>>;
     let origin: string;
@@ -123,7 +122,7 @@ export function registerComputedRoutes(app: FastifyInstance, cache: ObservationC
     if (!economy || req.params.economy.includes(';')) throw new ApiError('invalidValue', 'explain takes one economy (ISO3 or ISO2)');
     if (!tariffs) throw new ApiError('notAvailable', 'explain needs tariff plans; this server was started without them (ictstat serve --tariffs FILE)');
     if (basket.kind === 'composite') throw new ApiError('invalidValue', `explain takes a simple basket; "${basket.id}" is composite: explain each of ${basket.composite.components.join(', ')}`);
-    const idx = cache.index();
+    const idx = cache.computedIndex();
     const x = cache.memo(idx.version, `explain|${basket.id}|${y}|${economy.iso3}`, () =>
       explainEconomy(tariffs, basket, y, economy.iso3, ConversionInputs.fromTable(idx.table, new Set([economy.iso3]))));
     return send(req, reply, JSON.stringify(x), MEDIA.json);

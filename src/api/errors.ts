@@ -19,6 +19,7 @@ export const WB_ERRORS = {
   rejected: { id: '422', key: 'Submission rejected', value: 'The submission failed validation; nothing was stored', status: 422 },
   rateLimited: { id: '429', key: 'Too many requests', value: 'Too many requests for this token; retry later', status: 429 },
   busy: { id: '503', key: 'Service busy', value: 'The server has too much work queued; retry later', status: 503 },
+  storeUnavailable: { id: '503', key: 'Store unavailable', value: 'The data store cannot be used right now (see the server log); retry later', status: 503 },
   // A 4xx, not 501: the server works as configured; this one needs an input it was not started with (tariff plans).
   notAvailable: { id: '404', key: 'Not available', value: 'This endpoint is not available on this server', status: 404 },
   unexpected: { id: '199', key: 'Unexpected error', value: 'An unexpected error occurred; it has been logged', status: 500 },

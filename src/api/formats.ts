@@ -8,7 +8,6 @@ import { loadEconomyRegistry, type Language } from '../registry/economies.js';
 import type { IndicatorDef } from '../registry/indicators.js';
 import { ObservationBuilder } from '../table/observations.js';
 import { observationsToParquet } from '../table/parquet.js';
-import { neutraliseFormula } from '../table/report-table.js';
 import { csvRow } from '../util/csv.js';
 import type { ObservationIndex } from './data.js';
 import type { RequestedIndicator } from './params.js';
@@ -53,12 +52,11 @@ export function wbCsv(idx: ObservationIndex, rows: readonly Selected[], lang: La
   const out = [csvRow(WB_CSV_COLUMNS)];
   for (const r of wbRecords(idx, rows, lang) as Array<ReturnType<typeof wbRecords>[number] & Record<string, any>>) {
     out.push(csvRow([r.indicator.id, r.indicator.value, r.country.id, r.country.value, r.countryiso3code, r.date, r.value, r.unit, r.obs_status, r.decimal,
-      text(r.note), text(r.source), r.imputed, r.vintage]));
+      r.note, r.source, r.imputed, r.vintage]));
   }
   return out.join('');
 }
 
-const text = (s: string | null): string | null => (s === null ? null : neutraliseFormula(s));
 
 /** The selected rows as a view of the one SDMX structure (src/api/sdmx), series by (FREQ, REF_AREA, INDICATOR). */
 function sdmxView(idx: ObservationIndex, rows: readonly Selected[]) {

@@ -1,50 +1,89 @@
-import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { extname, join, resolve, sep } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import type { FastifyInstance } from 'fastify';
+import { UserInputError } from '../util/errors.js';
+import { packageRoot } from '../util/paths.js';
 import type { Store } from '../store/store.js';
 import { ApiError } from './errors.js';
+import { ownedTempDir } from '../util/owned-temp.js';
+import { own } from '../util/lookup.js';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8', '.svg': 'image/svg+xml', '.csv': 'text/csv; charset=utf-8', '.md': 'text/markdown; charset=utf-8',
   '.json': 'application/json; charset=utf-8', '.xlsx': 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
 };
 
+/** The shortest time between two builds of the report (the current build is served meanwhile). */
+export const REBUILD_INTERVAL_MS = 60_000;
+
+/** `buildReport` in a worker thread: the server's event loop keeps answering while the report is built. */
+function buildInWorker(edition: number, out: string, storePath: string): Promise<void> {
+  const script = join(packageRoot(), 'dist', 'src', 'api', 'report-worker.js');
+  return new Promise((resolve, reject) => {
+    const w = new Worker(script, { workerData: { edition, out, storePath } });
+    w.once('message', (m: { ok: boolean; userError?: boolean; message?: string; code?: string }) => {
+      void w.terminate();
+      if (m.ok) resolve();
+      else reject(m.userError ? new UserInputError(m.message ?? 'the report cannot be built', { code: m.code }) : new Error(m.message));
+    });
+    w.once('error', reject);
+    w.once('exit', (code) => { if (code !== 0) reject(new Error(`the report worker exited with code ${code}`)); });
+  });
+}
+
+/** The files a report build writes: the page, its JSON summary, the workbook, tables and charts. */
+const REPORT_PATH = /^(?:index\.html|report\.json|mis-\d{4}\.xlsx|tables\/[a-z0-9][a-z0-9-]*\.(?:csv|md|html)|charts\/[a-z0-9][a-z0-9-]*\.svg)$/;
+
 /** The report page allows its own inline styles and scripts (sorting, filtering) and nothing from elsewhere. */
 const REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 /**
  * `/report/`: the MIS edition regenerated from the store's current data (`ictstat report`, the same builder),
- * built on the first request and again when a submission has changed the store. Files are served from the
- * build's own directory only.
+ * built on the first request for one of its files and again when a submission has changed the store. Files are
+ * served from the build's own directory only. A path the report cannot have is a 404 without a build; only the
+ * current build is kept, in a directory this server owns and removes on shutdown (a killed server's directory is
+ * swept by the next start, see util/owned-temp.ts).
  */
-export function registerReportRoutes(app: FastifyInstance, store: Store, edition: number): void {
+export function registerReportRoutes(app: FastifyInstance, store: Store, edition: number, tempDir: string): void {
   let built: { version: number; dir: string } | undefined;
   let building: Promise<{ version: number; dir: string }> | undefined;
-  const root = mkdtempSync(join(tmpdir(), 'ictstat-report-'));
+  let root: string | undefined;
+  let builtAt = 0;
   const current = async (): Promise<string> => {
     const version = store.version();
     if (built?.version === version) return built.dir;
+    // A newer store version is built at most once per interval: frequent submissions cost one build a minute.
+    if (built && Date.now() - builtAt < REBUILD_INTERVAL_MS) return built.dir;
     building ??= (async () => {
-      const { buildReport } = await import('../report/build.js');
+      root ??= ownedTempDir(tempDir, 'ictstat-report-');
       const dir = join(root, `v${version}`);
-      if (!existsSync(join(dir, 'index.html'))) await buildReport({ edition, out: dir, source: { kind: 'store', path: store.path } });
+      if (!existsSync(join(dir, 'index.html'))) await buildInWorker(edition, dir, store.path);
+      builtAt = Date.now();
+      // Earlier versions' builds are not served any more.
+      for (const old of readdirSync(root)) if (old.startsWith('v') && old !== `v${version}`) rmSync(join(root, old), { recursive: true, force: true });
       return { version, dir };
     })().finally(() => { building = undefined; });
     built = await building;
     return built.dir;
   };
+  app.addHook('onClose', async () => {
+    await building?.catch(() => undefined);
+    if (root) rmSync(root, { recursive: true, force: true });
+  });
   // /report and /report/ are one route (trailing slashes ignored): send the browser to the page itself, so that
   // its relative links (tables, workbook) resolve under /report/.
   app.get('/report', async (_req, reply) => reply.redirect('/report/index.html'));
   app.get('/report/*', async (req, reply) => {
     const rel = (req.params as { '*': string })['*'] || 'index.html'; // already decoded by the router: not decoded twice
+    // Only the names the builder writes start a build (src/report/build.ts): anything else is a 404 at no cost.
+    if (!REPORT_PATH.test(rel)) throw new ApiError('endpointNotFound', `no report file ${rel.slice(0, 100)}`);
     const dir = await current();
     const file = resolve(dir, rel);
     // Only files inside the build directory; no dot segments, no hidden files.
     if (!file.startsWith(dir + sep) || rel.split('/').some((p) => p.startsWith('.')) || !existsSync(file) || !statSync(file).isFile())
       throw new ApiError('endpointNotFound', `no report file ${rel.slice(0, 100)}`);
-    const type = TYPES[extname(file)] ?? 'application/octet-stream';
+    const type = own(TYPES, extname(file)) ?? 'application/octet-stream';
     if (type.startsWith('text/html')) reply.header('content-security-policy', REPORT_CSP).header('x-frame-options', 'DENY');
     return reply.type(type).send(readFileSync(file));
   });

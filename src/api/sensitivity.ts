@@ -17,6 +17,7 @@ import { loadGroupings } from '../registry/groupings.js';
 import { loadIndicatorRegistry } from '../registry/indicators.js';
 import { tableToCsv } from '../table/report-table.js';
 import { UserInputError } from '../util/errors.js';
+import { isPlainDecimalText } from '../util/number-syntax.js';
 import { bool, runOfServer, year } from './computed.js';
 import type { ObservationCache } from './data.js';
 import { ApiError, apiName } from './errors.js';
@@ -37,7 +38,7 @@ const positive = (q: Query, name: string, fallback: number): number => {
   const s = single(q, name);
   if (s === undefined || s === '') return fallback;
   const x = Number(s);
-  if (!/^\d*\.?\d+$/.test(s) || !Number.isFinite(x)) throw new ApiError('invalidValue', `${name} must be a number, not "${clip(s)}"`);
+  if (!isPlainDecimalText(s) || !Number.isFinite(x)) throw new ApiError('invalidValue', `${name} must be a number, not "${clip(s)}"`);
   return x;
 };
 
@@ -90,7 +91,7 @@ export function registerSensitivityRoutes(app: FastifyInstance, cache: Observati
     const wanted = year(req.params.year, true);
     const o = options(req.query);
     const rep = representation(req.query, req.headers.accept, false);
-    const idx = cache.index();
+    const idx = cache.computedIndex();
     if (idx.version !== keptVersion) { kept.clear(); keptVersion = idx.version; }
     const key = JSON.stringify([id, wanted, o]);
     let result = kept.get(key);

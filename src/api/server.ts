@@ -1,11 +1,13 @@
 /** The HTTP API: World Bank v2 and SDMX indicator series, computed results, submissions. */
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
+import { tmpdir } from 'node:os';
 import compress from '@fastify/compress';
 import cors from '@fastify/cors';
 import type { TariffTable } from '../prices/tariffs.js';
 import type { Store } from '../store/store.js';
 import { UserInputError } from '../util/errors.js';
-import { ObservationCache } from './data.js';
+import { sweepOrphans } from '../util/owned-temp.js';
+import { ObservationCache, type CacheOptions } from './data.js';
 import { ApiError, apiName, errorBody, type WbErrorKind } from './errors.js';
 import { registerComputedRoutes } from './computed.js';
 import { docsPage, openApiDocument } from './openapi.js';
@@ -33,6 +35,19 @@ export interface ServerOptions {
   tariffs?: TariffTable;
   /** The MIS edition served at /report (default 2017: the classic IDI, data year 2016). */
   reportEdition?: number;
+  /**
+   * Fastify's `trustProxy`: which proxies' X-Forwarded-For to believe for the client address (true: every hop, the
+   * leftmost address; or addresses/CIDRs such as "127.0.0.1" or "10.0.0.0/8"). Unset: the socket's address, X-Forwarded-For ignored.
+   * Behind a reverse proxy it must be set, or every client shares the proxy's address (and its limits).
+   */
+  trustProxy?: boolean | string | string[];
+  /**
+   * Where the server keeps its temporary files (submission bodies while they are validated, the report build);
+   * default the system's temporary directory. At start, what a killed server left there is removed.
+   */
+  tempDir?: string;
+  /** Memory budgets of the observation and answer caches (defaults: CACHE_DEFAULTS in data.ts). */
+  cache?: CacheOptions;
 }
 
 /**
@@ -41,8 +56,9 @@ export interface ServerOptions {
  * after `keepAliveTimeout`; headers are capped at `maxHeaderSize` (431), path parameters at `maxParamLength`.
  */
 export const HTTP_LIMITS = {
-  headersTimeout: 15_000,
+  headersTimeout: 10_000,
   requestTimeout: 120_000,
+  // Socket inactivity, also while the server works on an answer (a report build, an analysis): not shorter.
   connectionTimeout: 60_000,
   keepAliveTimeout: 10_000,
   maxHeaderSize: 16_384,
@@ -64,13 +80,17 @@ function loggerOptions(logger: ServerOptions['logger']): FastifyServerOptions['l
 
 export async function buildServer(opts: ServerOptions): Promise<FastifyInstance> {
   const L = { ...HTTP_LIMITS, ...opts.httpLimits };
+  const tempDir = opts.tempDir ?? tmpdir();
+  sweepOrphans(tempDir, ['ictstat-report-', 'ictstat-submission-']);
   const app = Fastify({
     logger: loggerOptions(opts.logger),
+    trustProxy: opts.trustProxy ?? false,
     requestTimeout: L.requestTimeout,
     connectionTimeout: L.connectionTimeout,
     keepAliveTimeout: L.keepAliveTimeout,
     // Node's own limits: headers beyond maxHeaderSize get 431, a request whose headers take longer than headersTimeout is dropped (slowloris).
-    http: { maxHeaderSize: L.maxHeaderSize, headersTimeout: L.headersTimeout, requestTimeout: L.requestTimeout, connectionsCheckingInterval: L.connectionsCheckingInterval },
+    // requireHostHeader false: a request without Host reaches the onRequest hook below and gets the error envelope.
+    http: { maxHeaderSize: L.maxHeaderSize, headersTimeout: L.headersTimeout, requestTimeout: L.requestTimeout, connectionsCheckingInterval: L.connectionsCheckingInterval, requireHostHeader: false },
     bodyLimit: L.bodyLimit, // the submissions route sets its own
     // Repeated query parameters arrive as arrays; params.ts rejects them.
     routerOptions: { ignoreTrailingSlash: true, caseSensitive: false, maxParamLength: L.maxParamLength },
@@ -98,7 +118,7 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   });
   app.decorate('ictstatRoutes', routes);
   const limits = { ...DEFAULT_SUBMISSION_LIMITS, ...opts.limits };
-  const cache = new ObservationCache(opts.store);
+  const cache = new ObservationCache(opts.store, opts.cache);
   app.decorate('ictstatCache', cache);
 
   app.setErrorHandler((err, req, reply) => {
@@ -110,6 +130,11 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
         reply.header('retry-after', String(extra.retryAfter));
         extra = undefined;
       }
+    } else if (err instanceof UserInputError && err.code === 'store-unavailable') {
+      // The environment's fault (disk full, corrupt or read-only store): the operator's to fix; the path stays in the log.
+      req.log.error({ err: e.message }, 'store unavailable');
+      [kind, status, detail] = ['storeUnavailable', 503, 'the data store cannot be used right now (the operator has been told in the log); retry later'];
+      reply.header('retry-after', '60');
     } else if (err instanceof UserInputError) {
       detail = err.describe(apiName); // a message about the request, naming parameters as the API does
     } else if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
@@ -136,9 +161,18 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     return payload;
   });
 
+  // HTTP/1.1 requires Host (RFC 9112 3.2); Node would answer a bare 400 without the envelope.
+  app.addHook('onRequest', async (req) => {
+    if (req.raw.httpVersionMajor === 1 && req.raw.httpVersionMinor >= 1 && !req.headers.host) throw new ApiError('invalidValue', 'the request has no Host header (HTTP/1.1 requires one)');
+  });
   await app.register(compress, { globalDecompression: false, threshold: 1024 }); // no request decompression: no zip bombs
-  // CORS for reads only: submissions are server-to-server with a token.
-  await app.register(cors, { origin: '*', methods: ['GET', 'HEAD'], exposedHeaders: ['ETag', 'X-Total', 'X-Page', 'X-Pages', 'X-Per-Page'] });
+  // CORS for reads only: submissions are server-to-server with a token, so /v2/submissions gets no CORS headers at
+  // all, and no route allows the Authorization header cross-origin (POST is a CORS-safelisted method: it is the
+  // headers that must be refused).
+  const readCors = { origin: '*', methods: ['GET', 'HEAD'], allowedHeaders: ['Accept', 'Accept-Language', 'If-None-Match'], exposedHeaders: ['ETag', 'X-Total', 'X-Page', 'X-Pages', 'X-Per-Page'] };
+  await app.register(cors, {
+    delegator: (req, done) => done(null, (req.url ?? '').toLowerCase().startsWith('/v2/submissions') ? { origin: false } : readCors),
+  });
 
   app.get('/healthz', async () => {
     const version = opts.store.version();
@@ -158,7 +192,7 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   registerSensitivityRoutes(app, cache);
   registerSdmxRoutes(app, cache);
   // After a stored submission, the index moves to the new version at once (incrementally, a few ms), not at the next read.
-  registerSubmissionRoutes(app, opts.store, limits, () => void cache.index());
-  registerReportRoutes(app, opts.store, opts.reportEdition ?? 2017);
+  registerSubmissionRoutes(app, opts.store, limits, () => void cache.index(), tempDir);
+  registerReportRoutes(app, opts.store, opts.reportEdition ?? 2017, tempDir);
   return app;
 }

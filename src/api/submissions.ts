@@ -2,14 +2,15 @@
  * POST /v2/submissions: a CSV, JSON or Arrow body from a bearer token scoped to one economy. The body is
  * written to a private temp file and validated by `submitFile` (the same path as `ictstat db submit`).
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { createHash } from 'node:crypto';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Store, TokenRecord } from '../store/store.js';
 import { submitFile } from '../store/submit.js';
 import { ApiError } from './errors.js';
 import { single, type Query } from './params.js';
+import { ownedTempDir } from '../util/owned-temp.js';
 
 export interface SubmissionLimits {
   /** Largest accepted body, bytes. */
@@ -17,11 +18,16 @@ export interface SubmissionLimits {
   /** Submissions per token per window. */
   ratePerToken: number;
   rateWindowMs: number;
-  /** Failed authentications (401) per client address per window; beyond it, 429 without looking at the token. */
+  /**
+   * Failed authentications (401) per window, counted per client address and per presented token; beyond either,
+   * a failing request gets 429. A valid token is checked first and never refused by these counts.
+   */
   authFailuresPerIp: number;
+  /** Failed authentications per window from all clients together; beyond it every failing request gets 429. */
+  authFailuresTotal: number;
 }
 
-export const DEFAULT_SUBMISSION_LIMITS: SubmissionLimits = { maxBodyBytes: 32 << 20, ratePerToken: 30, rateWindowMs: 60_000, authFailuresPerIp: 20 };
+export const DEFAULT_SUBMISSION_LIMITS: SubmissionLimits = { maxBodyBytes: 32 << 20, ratePerToken: 30, rateWindowMs: 60_000, authFailuresPerIp: 20, authFailuresTotal: 2_000 };
 
 /** A fixed-window counter per key: enough to stop a runaway client; resets with the process; bounded in size. */
 export class RateLimiter {
@@ -65,30 +71,34 @@ declare module 'fastify' {
   interface FastifyRequest { submitter?: TokenRecord }
 }
 
-export function registerSubmissionRoutes(app: FastifyInstance, store: Store, limits: SubmissionLimits, onStored: () => void): void {
+export function registerSubmissionRoutes(app: FastifyInstance, store: Store, limits: SubmissionLimits, onStored: () => void, tempDir: string): void {
+  // Bodies being validated; a shutdown removes whatever is left (each is also removed when its request ends).
+  const open = new Set<string>();
+  app.addHook('onClose', async () => { for (const d of open) rmSync(d, { recursive: true, force: true }); });
   const limiter = new RateLimiter(limits.ratePerToken, limits.rateWindowMs);
   const authFailures = new RateLimiter(limits.authFailuresPerIp, limits.rateWindowMs);
+  const total = new RateLimiter(limits.authFailuresTotal, limits.rateWindowMs);
   app.register(async (scope) => {
     // The body is the file: no JSON parsing by Fastify, every content type read as bytes and sniffed by ingest.
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: limits.maxBodyBytes }, (_req, body, done) => done(null, body));
 
     // Authentication runs before the body is read: an unauthenticated upload is refused without reading it.
-    // A client address with too many failed authentications is refused before its token is even looked at.
+    // The token is verified first (a format check and one indexed lookup of its SHA-256: cheap and bounded), so a
+    // valid token is never refused because of other clients' failures. A failure counts against the client's
+    // address (X-Forwarded-For only with trustProxy) and against the presented token, so neither one client nor
+    // one token can fail without limit, whatever addresses it rotates through.
     scope.addHook('onRequest', async (req: FastifyRequest) => {
-      const ip = req.ip;
-      const blocked = authFailures.check(ip);
-      if (blocked > 0) throw new ApiError('rateLimited', `too many failed authentications from this address; retry in ${blocked} s`, { retryAfter: blocked });
       const auth = req.headers.authorization;
       const m = auth ? /^Bearer\s+(\S+)$/i.exec(auth) : null;
-      if (!m) {
-        authFailures.hit(ip);
-        throw new ApiError('unauthorized', 'send "Authorization: Bearer <token>" (create one with `ictstat token create --economy ISO3`)');
-      }
-      const token = store.verifyToken(m[1]);
+      const token = m ? store.verifyToken(m[1]) : undefined;
       if (!token) {
-        authFailures.hit(ip);
-        req.log.warn({ ip }, 'submission with an unknown or revoked token');
+        const keys: Array<string | number> = [`ip:${req.ip}`, ...(m ? [`token:${createHash('sha256').update(m[1]).digest('base64url')}`] : []), 'all'];
+        const blocked = Math.max(...keys.map((k, i) => (i === keys.length - 1 ? total : authFailures).check(k)));
+        if (blocked > 0) throw new ApiError('rateLimited', `too many failed authentications from this client or with this token; retry in ${blocked} s`, { retryAfter: blocked });
+        for (const [i, k] of keys.entries()) (i === keys.length - 1 ? total : authFailures).hit(k);
+        if (!m) throw new ApiError('unauthorized', 'send "Authorization: Bearer <token>" (create one with `ictstat token create --economy ISO3`)');
+        req.log.warn({ ip: req.ip }, 'submission with an unknown or revoked token');
         throw new ApiError('unauthorized', 'unknown or revoked token');
       }
       const wait = limiter.take(token.id);
@@ -102,7 +112,8 @@ export function registerSubmissionRoutes(app: FastifyInstance, store: Store, lim
       const vintage = single(q, 'vintage');
       if (vintage !== undefined && !/^[\w .:+-]{1,64}$/.test(vintage)) throw new ApiError('invalidValue', 'vintage is a label of 1 to 64 letters, digits, spaces and . : + - _');
       const body = (req.body as Buffer | undefined) ?? Buffer.alloc(0);
-      const dir = mkdtempSync(join(tmpdir(), 'ictstat-submission-'));
+      const dir = ownedTempDir(tempDir, 'ictstat-submission-');
+      open.add(dir);
       try {
         const file = join(dir, 'body');
         writeFileSync(file, body, { mode: 0o600 });
@@ -128,6 +139,7 @@ export function registerSubmissionRoutes(app: FastifyInstance, store: Store, lim
         };
       } finally {
         rmSync(dir, { recursive: true, force: true });
+        open.delete(dir);
       }
     });
   });

@@ -10,6 +10,7 @@ import { arrowStream, parquetFile, sdmxCsv, sdmxJson, wbCsv, wbRecords, type Sel
 import { MEDIA, countries, dateRange, indicators, language, paging, representation, single, wholeNumber, type Query } from './params.js';
 import { send } from './send.js';
 import type { Store } from '../store/store.js';
+import { own } from '../util/lookup.js';
 
 const WB_REGIONS: Record<string, [string, string]> = {
   'East Asia & Pacific': ['EAS', 'Z4'], 'Europe & Central Asia': ['ECS', 'Z7'], 'Latin America & Caribbean': ['LCN', 'ZJ'],
@@ -34,7 +35,7 @@ function page<T>(items: readonly T[], q: Query, extra: Record<string, unknown> =
 }
 
 function countryRecord(e: Economy, lang: Language): object {
-  const region = e.wbRegion ? WB_REGIONS[e.wbRegion] : undefined, income = e.incomeGroup ? WB_INCOME[e.incomeGroup] : undefined;
+  const region = e.wbRegion ? own(WB_REGIONS, e.wbRegion) : undefined, income = e.incomeGroup ? own(WB_INCOME, e.incomeGroup) : undefined;
   return {
     id: e.iso3, iso2Code: e.iso2, name: loadEconomyRegistry().name(e.iso3, lang),
     region: { id: region?.[0] ?? '', iso2code: region?.[1] ?? '', value: e.wbRegion ?? '' },
@@ -60,9 +61,14 @@ function sendList(req: Req, reply: FastifyReply, list: ReturnType<typeof page>, 
   return send(req, reply, JSON.stringify([list.meta, list.items]), MEDIA.json);
 }
 
+/** As-of versions being computed for one client at once (a cached version costs nothing and is not counted). */
+export const MAX_ASOF_IN_FLIGHT = 2;
+
 export function registerWorldBankRoutes(app: FastifyInstance, store: Store, cache: ObservationCache): void {
   /** The data of the current store version, or as of `asof` (an extension: YYYY-MM-DD or ISO date-time). */
-  const indexFor = (q: Query): ObservationIndex => {
+  // As-of computations in flight per client address: a client waits for its own before starting more.
+  const inFlight = new Map<string, number>();
+  const indexFor = async (q: Query, client: string): Promise<ObservationIndex> => {
     const asOf = single(q, 'asof');
     if (asOf === undefined || asOf === '') return cache.index();
     let version: number;
@@ -72,7 +78,17 @@ export function registerWorldBankRoutes(app: FastifyInstance, store: Store, cach
       throw e instanceof UserInputError ? new ApiError('invalidValue', e.describe(apiName)) : e;
     }
     if (version === 0) throw new ApiError('invalidValue', `nothing was in the store as of ${asOf}`);
-    return cache.index(version);
+    if (cache.has(version)) return cache.index(version);
+    const n = inFlight.get(client) ?? 0;
+    if (n >= MAX_ASOF_IN_FLIGHT) throw new ApiError('rateLimited', `at most ${MAX_ASOF_IN_FLIGHT} as-of computations at a time per client; retry in 1 s`, { retryAfter: 1 });
+    inFlight.set(client, n + 1);
+    try {
+      return await cache.indexAsync(version);
+    } finally {
+      const left = (inFlight.get(client) ?? 1) - 1;
+      if (left > 0) inFlight.set(client, left);
+      else inFlight.delete(client);
+    }
   };
 
   const countryList = async (req: Req, reply: FastifyReply) => {
@@ -113,7 +129,7 @@ export function registerWorldBankRoutes(app: FastifyInstance, store: Store, cach
     const mrv = wholeNumber(q, 'mrv', 1, 1000), mrnev = wholeNumber(q, 'mrnev', 1, 1000);
     if (mrv !== undefined && mrnev !== undefined) throw new ApiError('invalidValue', 'give mrv or mrnev, not both');
     paging(q); // validated before any work
-    const idx = indexFor(q);
+    const idx = await indexFor(q, req.ip);
     const selected: Selected[] = [];
     for (const ind of inds) {
       const byEconomy = idx.rows.get(ind.def.id);

@@ -126,8 +126,32 @@ export function loadMethodology(idOrFile: string, indicators: IndicatorRegistry 
   return compileMethodology(doc, file, indicators);
 }
 
+/** Levels of a methodology tree, the index itself and the indicators included (the IDI has 3). */
+export const MAX_METHODOLOGY_DEPTH = 64;
+
+/** The depth of a document's component tree, counted without recursion (and stopping past the limit). */
+function treeDepth(doc: unknown): number {
+  let deepest = 1;
+  const stack: Array<[unknown, number]> = [[doc, 1]];
+  while (stack.length) {
+    const [node, depth] = stack.pop()!;
+    const children = (node as { components?: unknown } | null)?.components;
+    if (!Array.isArray(children)) continue;
+    for (const c of children) {
+      if (depth + 1 > deepest) deepest = depth + 1;
+      if (deepest > MAX_METHODOLOGY_DEPTH) return deepest;
+      stack.push([c, depth + 1]);
+    }
+  }
+  return deepest;
+}
+
 /** Validate (schema, then meaning) and compile a methodology document. */
 export function compileMethodology(doc: unknown, file: string, indicators: IndicatorRegistry = loadIndicatorRegistry()): CompiledMethodology {
+  // Before anything walks the tree recursively (the schema validator, the compiler): depth is bounded.
+  const depth = treeDepth(doc);
+  if (depth > MAX_METHODOLOGY_DEPTH)
+    throw new UserInputError(`${file}: invalid methodology: it nests components more than ${MAX_METHODOLOGY_DEPTH} levels deep; at most ${MAX_METHODOLOGY_DEPTH} levels (the index, its sub-indices, ..., its indicators)`);
   const validate = schemaValidator();
   if (!validate(doc)) throw new UserInputError(`${file}: invalid methodology:\n` + schemaProblems(validate.errors ?? []).map((p) => `  ${p}`).join('\n'));
   const spec = doc as MethodologySpec;

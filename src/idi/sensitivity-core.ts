@@ -1,6 +1,7 @@
 import { gamma, logGamma, mixSeed, mulberry32 } from '../util/random.js';
 import type { CompiledMethodology } from './methodology.js';
 import { NORMALISATION_CODES, normaliseLeaves, runKernel } from './kernel.js';
+import { own } from '../util/lookup.js';
 
 /**
  * The part of the sensitivity analysis that runs the kernel: scenario -> (weights, methods, values)
@@ -35,8 +36,9 @@ export interface ScenarioSetup {
 }
 
 export const METHODOLOGY_NORMALISATION = 255;
-export const normalisationCode = (name: string): number =>
-  name === 'methodology' ? METHODOLOGY_NORMALISATION : NORMALISATION_CODES[name as keyof typeof NORMALISATION_CODES];
+/** The kernel's code of a normalisation name; undefined for any other name (prototype keys included). */
+export const normalisationCode = (name: string): number | undefined =>
+  name === 'methodology' ? METHODOLOGY_NORMALISATION : own(NORMALISATION_CODES, name);
 
 /** The children entries of each node, from the parent array. */
 export function childrenOf(m: CompiledMethodology): number[][] {

@@ -32,7 +32,7 @@ export async function streamCsvRecords(file: string, opts: CsvStreamOptions, onR
     objectMode: true,
     transform(fields: string[], _e, done) {
       const at = line;
-      for (const f of fields) for (let i = f.indexOf('\n'); i >= 0; i = f.indexOf('\n', i + 1)) line++;
+      for (const f of fields) line += lineBreaks(f);
       line++;
       if (stopped || fields.length === 0 || (fields.length === 1 && fields[0].trim() === '')) return done();
       try {
@@ -52,15 +52,24 @@ export async function streamCsvRecords(file: string, opts: CsvStreamOptions, onR
   }
 }
 
+/** Where the guard stands in the RFC 4180 grammar (as fast-csv reads it: a quote opens a field only at its start, after blanks). */
+const enum At { FieldStart, Unquoted, Quoted, QuoteInQuoted }
+
 /**
- * Decode bytes to text (UTF-8, strictly, or Latin-1), drop a byte-order mark, and stop a line longer
- * than the limit before the CSV parser buffers it.
+ * Decode bytes to text (UTF-8, strictly, or Latin-1), drop a byte-order mark, and stop a record longer
+ * than the limit before the CSV parser buffers it. The limit counts records, not lines: a quoted field
+ * that spans lines (or never closes) counts whole, so no input makes the parser buffer more than the
+ * limit or re-scan it. CR, LF and CRLF all end a line. One pass over each character: linear time.
  */
 class TextGuard extends Transform {
   private decoder: TextDecoder;
-  private sinceNewline = 0;
+  private sinceRecord = 0;
+  private at = At.FieldStart;
+  private afterCr = false;
   private bytes = 0;
+  /** The physical line being read, and the one the current record started on. */
   line = 1;
+  private recordLine = 1;
   constructor(encoding: TextEncoding, private readonly maxLine: number, private readonly onBytes: (n: number) => void,
     private readonly onChunk?: (chunk: Buffer) => void) {
     super({ readableObjectMode: false, decodeStrings: true });
@@ -76,19 +85,41 @@ class TextGuard extends Transform {
     }
     this.bytes += chunk.length;
     this.onBytes(this.bytes);
-    let from = 0;
-    for (let nl = text.indexOf('\n'); ; nl = text.indexOf('\n', from)) {
-      const end = nl < 0 ? text.length : nl;
-      if (this.sinceNewline + end - from > this.maxLine)
-        return done(new GuardError('line-too-long', `line ${this.line} is longer than ${this.maxLine} characters (a CSV file's rows are short: is it CSV?)`, this.line));
-      if (nl < 0) {
-        this.sinceNewline += end - from;
-        break;
+    let { at, sinceRecord, afterCr, line, recordLine } = this;
+    const max = this.maxLine;
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (c === 10 || c === 13) {
+        if (c === 13 || !afterCr) line++;
+        afterCr = c === 13;
+        if (at !== At.Quoted) {
+          at = At.FieldStart;
+          sinceRecord = 0;
+          recordLine = line;
+          continue;
+        }
+      } else afterCr = false;
+      if (++sinceRecord > max) {
+        const quoted = at === At.Quoted ? ': a quoted field runs past it (an unclosed quote?)' : ' (a CSV file\'s rows are short: is it CSV?)';
+        return done(new GuardError('line-too-long', `the record starting on line ${recordLine} is longer than ${max} characters${quoted}`, recordLine));
       }
-      this.line++;
-      this.sinceNewline = 0;
-      from = nl + 1;
+      switch (at) {
+        case At.FieldStart:
+          if (c === 34) at = At.Quoted;
+          else if (c !== 44 && c !== 32 && c !== 9) at = At.Unquoted;
+          break;
+        case At.Unquoted:
+          if (c === 44) at = At.FieldStart;
+          break;
+        case At.Quoted:
+          if (c === 34) at = At.QuoteInQuoted;
+          break;
+        case At.QuoteInQuoted: // `""` is a quote inside the field; anything else closes it
+          at = c === 34 ? At.Quoted : c === 44 ? At.FieldStart : At.Unquoted;
+          break;
+      }
     }
+    Object.assign(this, { at, sinceRecord, afterCr, line, recordLine });
     done(null, text);
   }
   _flush(done: TransformCallback): void {
@@ -99,6 +130,14 @@ class TextGuard extends Transform {
       done(new GuardError('encoding', 'the file ends inside a UTF-8 sequence', this.line));
     }
   }
+}
+
+/** Line ends inside a quoted field: LF, CRLF or CR alone, each counting once. */
+function lineBreaks(f: string): number {
+  let n = 0;
+  for (let i = f.indexOf('\n'); i >= 0; i = f.indexOf('\n', i + 1)) n++;
+  for (let i = f.indexOf('\r'); i >= 0; i = f.indexOf('\r', i + 1)) if (f.charCodeAt(i + 1) !== 10) n++;
+  return n;
 }
 
 class GuardError extends Error {

@@ -43,6 +43,7 @@ export const RULES = {
   'duplicate-conflict': 'the same economy, indicator and year twice with different values',
   'duplicate': 'the same economy, indicator and year twice with the same value (kept once)',
   'year-jump': 'the value changes from one year to the next by more than the jump factor',
+  'text-too-long': 'a note or source is longer than its limit (2,000 and 1,000 characters)',
   // Tariff plans and price baskets (src/prices)
   'bad-tariff-field': 'a tariff plan field is not a valid value for its column',
   'missing-vat-rate': 'a plan whose taxes are not included has no vat_rate',
@@ -64,6 +65,9 @@ export interface Finding {
   cell?: string;
 }
 
+/** Characters of a cell kept in a finding. */
+export const MAX_FINDING_VALUE = 200;
+
 export class FindingLog {
   readonly counts = new Map<Rule, { severity: Severity; count: number }>();
   readonly examples: Finding[] = [];
@@ -81,6 +85,8 @@ export class FindingLog {
   constructor(readonly examplesPerRule = 50) {}
 
   add(f: Finding): void {
+    // A finding keeps the start of the offending text only: a log of many findings stays small whatever the cells hold.
+    if (f.value !== undefined && f.value.length > MAX_FINDING_VALUE) f = { ...f, value: f.value.slice(0, MAX_FINDING_VALUE) + '…' };
     if (this.locate) this.order.set(f, this.locate(f));
     const c = this.counts.get(f.rule);
     if (c) c.count++;

@@ -6,7 +6,7 @@ import { loadIndicatorRegistry, type IndicatorRegistry } from '../registry/indic
 import { loadEconomyRegistry } from '../registry/economies.js';
 import { ObservationBuilder } from '../table/observations.js';
 import { readParquetColumns, readParquetFooter, type ParquetFooter } from '../table/parquet.js';
-import { csvRow } from '../util/csv.js';
+import { csvRow, restoreFormulaText } from '../util/csv.js';
 import { inputFileSize } from '../util/files.js';
 import { FindingLog, type Finding, type Rule } from './findings.js';
 import { EXPECTED_LAYOUTS, detectCsvLayout, type CsvFormat, type CsvLayout, type RawObservation } from './layouts.js';
@@ -274,6 +274,12 @@ async function readCsv(
 ): Promise<IngestFormat> {
   let layout: CsvLayout | undefined;
   let format: IngestFormat = 'unknown';
+  // Text a CSV writer neutralised against formula injection (ours: util/csv.ts) reads back as it was written.
+  const acceptCsv = (raw: RawObservation): void => {
+    if (raw.note !== undefined) raw.note = restoreFormulaText(raw.note.trim());
+    if (raw.source !== undefined) raw.source = restoreFormulaText(raw.source.trim());
+    accept(raw);
+  };
   await streamCsvRecords(path, { encoding, maxLineBytes: limits.maxLineBytes, onBytes: (n) => opts.onProgress?.(n, size), onChunk }, (fields, at) => {
     if (!layout) {
       const found = detectCsvLayout(fields, { file, indicator: opts.indicator });
@@ -294,7 +300,7 @@ async function readCsv(
       return opts.acceptValid ? undefined : 'stop';
     }
     try {
-      layout.read(fields, at, accept);
+      layout.read(fields, at, acceptCsv);
     } catch (e) {
       if (e instanceof StopReading) return 'stop';
       throw e;

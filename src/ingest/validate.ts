@@ -2,6 +2,7 @@ import type { IndicatorDef, IndicatorRegistry } from '../registry/indicators.js'
 import type { ObservationBuilder } from '../table/observations.js';
 import type { FindingLog, Finding, Rule } from './findings.js';
 import type { RawObservation } from './layouts.js';
+import { isDecimalText } from '../util/number-syntax.js';
 
 /** What validation needs of the economy registry. */
 export interface EconomyClassifier {
@@ -29,7 +30,9 @@ export interface ValidationOptions {
   onReject?: (raw: RawObservation, finding: Finding) => void;
 }
 
-const NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+/** Longest note and source (characters): the bundled data's longest are 902 and 445; beyond, `text-too-long`. */
+export const TEXT_LIMITS = { note: 2_000, source: 1_000 } as const;
+
 const FIRST_YEAR = 1960;
 
 type EconomyVerdict = { iso3: string; finding?: Omit<Finding, 'file' | 'line' | 'value'> } | { iso3: null; finding: Omit<Finding, 'file' | 'line' | 'value'> };
@@ -81,13 +84,18 @@ export class ObservationValidator {
       log.add({ severity: 'warning', rule: 'missing-value', file, line: raw.line, column: raw.valueColumn, value: raw.value, message: 'empty value: no observation, row skipped' });
       return false;
     }
-    if (!NUMBER.test(valueText)) {
+    if (!isDecimalText(valueText)) {
       const hint = /^\d{1,3}(,\d{3})+(\.\d+)?$/.test(valueText) ? ' (thousands separators are not allowed: write 1234567.5)'
         : /^\d+,\d+$/.test(valueText) ? ' (use a decimal point, not a comma)' : '';
       return reject('not-a-number', raw.valueColumn, raw.value, `the value is not a number${hint}`);
     }
     const value = Number(valueText);
     if (!Number.isFinite(value)) return reject('not-a-number', raw.valueColumn, raw.value, 'the value is not a finite number');
+    for (const column of ['note', 'source'] as const) {
+      const text = raw[column];
+      if (text !== undefined && text.length > TEXT_LIMITS[column])
+        return reject('text-too-long', column, text, `the ${column} has ${text.length.toLocaleString('en')} characters; at most ${TEXT_LIMITS[column].toLocaleString('en')}`);
+    }
     const [lo, hi] = def.range;
     if (def.kind === 'per-100' && value > hi) {
       return reject('unit-hint', raw.valueColumn, raw.value,

@@ -123,7 +123,7 @@ export function computeSimpleBasket(t: TariffTable, basket: SimpleBasket, year: 
     const c = convertPrice(economy, year, currency, costs.cost[i], basket, inputs);
     prices.push({
       economy, basket: basket.id, year, plan: i, operator: t.operators[t.operator[i]], planName: t.plans[t.plan[i]], currency, priceLcu: costs.cost[i],
-      ...c, status: c.warnings.length ? c.warnings.map((w) => w.replace(/:.*$/, '')).join('; ') : 'ok',
+      ...c, status: c.warnings.length ? c.warnings.map((w) => w.split(':', 1)[0]).join('; ') : 'ok',
     });
   }
   return { prices, costs };

@@ -12,6 +12,7 @@ import { loadEconomyRegistry } from '../registry/economies.js';
 import { UserInputError } from '../util/errors.js';
 import { inputFileSize } from '../util/files.js';
 import { suggest } from '../util/suggest.js';
+import { isDecimalText } from '../util/number-syntax.js';
 
 export const TARIFF_COLUMNS = [
   'economy', 'year', 'operator', 'operator_rank', 'plan', 'service', 'payment', 'currency', 'price', 'validity_days',
@@ -130,8 +131,6 @@ export class TariffBuilder {
 
 export interface TariffReadResult { table: TariffTable; log: FindingLog; format: 'csv' | 'json' | 'arrow'; rows: number }
 
-const NUMBER_RE = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
-
 /**
  * Validates one plan (cells by column index in TARIFF_COLUMNS order) into the builder.
  * Returns false (row dropped) after logging an error; every finding names line, column, value and rule.
@@ -196,7 +195,7 @@ export class TariffRowReader {
         return opts.emptyAs ?? NaN;
       }
       if (opts.unlimited && t.toLowerCase() === 'unlimited') return Infinity;
-      if (!NUMBER_RE.test(t)) {
+      if (!isDecimalText(t)) {
         err(col, t, `must be a number${opts.unlimited ? ', "unlimited"' : ''}${opts.required ? '' : ' or empty'}` + (/^\d{1,3}(,\d{3})+/.test(t) || /^\d+,\d+$/.test(t) ? ' (no thousands separators or decimal commas)' : ''));
         return NaN;
       }

@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import type { MathNode } from 'mathjs';
+import { own } from '../util/lookup.js';
 
 // mathjs's single-file bundle loads in a fraction of the time of its ESM tree (which every CLI start would pay).
 let parser: { parse(expression: string): MathNode } | undefined;
@@ -86,8 +87,9 @@ function toJs(node: MathNode, symbol: (name: string) => string): string {
     }
     case 'FunctionNode': {
       const name = n.fn?.name;
-      if (!FUNCTIONS[name]) throw new Error(`function ${name} is not allowed (allowed: ${Object.keys(FUNCTIONS).join(', ')})`);
-      return `${FUNCTIONS[name]}(${n.args.map((a: MathNode) => toJs(a, symbol)).join(', ')})`;
+      const fn = own(FUNCTIONS, name);
+      if (!fn) throw new Error(`function ${name} is not allowed (allowed: ${Object.keys(FUNCTIONS).join(', ')})`);
+      return `${fn}(${n.args.map((a: MathNode) => toJs(a, symbol)).join(', ')})`;
     }
     default:
       throw new Error(`${node.type} is not allowed in a formula`);

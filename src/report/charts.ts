@@ -52,7 +52,7 @@ export function normaliseIds(svg: string, prefix: string): string {
   for (const m of svg.matchAll(/\bid="([^"]+)"/g)) if (!map.has(m[1])) map.set(m[1], `${prefix}-${map.size + 1}`);
   if (!map.size) return svg;
   return svg.replace(/\bid="([^"]+)"/g, (_, id) => `id="${map.get(id)}"`)
-    .replace(/url\(#([^)]+)\)/g, (s, id) => (map.has(id) ? `url(#${map.get(id)})` : s))
+    .replace(/url\(#([^)#(\s"']+)\)/g, (s, id) => (map.has(id) ? `url(#${map.get(id)})` : s))
     .replace(/href="#([^"]+)"/g, (s, id) => (map.has(id) ? `href="#${map.get(id)}"` : s));
 }
 

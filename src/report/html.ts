@@ -119,8 +119,9 @@ function tableBlock(t: ReportTable, open = true): string {
 
 /** Move the notes list out of the scrolling box so that it stays visible under the table. */
 function fixNotes(html: string): string {
-  const m = /<\/table>(<ul class="notes">[\s\S]*?<\/ul>)<\/div>$/.exec(html);
-  return m ? html.slice(0, m.index) + '</table></div>' + m[1] : html;
+  // indexOf, not a lazy pattern anchored at the end (quadratic when the opening text repeats)
+  const at = html.endsWith('</ul></div>') ? html.indexOf('</table><ul class="notes">') : -1;
+  return at < 0 ? html : html.slice(0, at) + '</table></div>' + html.slice(at + '</table>'.length, html.length - '</div>'.length);
 }
 
 export function reportHtml(p: PageInputs): string {

@@ -11,6 +11,7 @@ import { loadBaskets } from '../prices/basket.js';
 import { loadTargets, meetingTarget } from '../prices/targets.js';
 import { loadIndicatorRegistry } from '../registry/indicators.js';
 import type { Column, ReportTable } from '../table/report-table.js';
+import { own } from '../util/lookup.js';
 
 export const UNIT_LABEL: Record<string, string> = { usd: 'USD', ppp: 'PPP$', gni_pct: '% GNI p.c.' };
 const cmpStr = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
@@ -131,7 +132,7 @@ export function priceTables(ctx: PriceContext, d: PriceData): ReportTable[] {
     title: `Price baskets ${P}: medians and means by group (World, ITU regions, LDC, LLDC, SIDS, income groups)`,
     columns: [{ key: 'basket', label: 'Basket', type: 'text' }, { key: 'unit', label: 'Unit', type: 'text' }, { key: 'grouping', label: 'Grouping', type: 'text' },
       { key: 'group', label: 'Group', type: 'text' }, { key: 'n', label: 'Economies', type: 'integer' }, num('median', 'Median'), num('mean', 'Mean')],
-    rows: med.map((r) => ({ basket: r.basket, unit: UNIT_LABEL[r.unit] ?? r.unit, grouping: r.grouping, group: r.group, n: r.n, median: r.value,
+    rows: med.map((r) => ({ basket: r.basket, unit: own(UNIT_LABEL, r.unit) ?? r.unit, grouping: r.grouping, group: r.group, n: r.n, median: r.value,
       mean: mean.get(`${r.basket}|${r.unit}|${r.grouping}|${r.group}`) ?? null })),
     notes: [`Unweighted medians and simple means over the economies with a value in ${P}, through the group kernel (src/stats/groups.ts). Groups: ${spec.registry.groupings.join(', ')} from the registry (current classification, not the one of ${P}); World = every economy with a value. ITU's historical medians are balanced over all years (ictstat prices aggregate --balanced); these are not.`, ...base],
   });

@@ -1,6 +1,7 @@
 import ExcelJS from 'exceljs';
 import { unzipSync, zipSync } from 'fflate';
-import { neutraliseFormula, type ReportTable } from '../table/report-table.js';
+import type { ReportTable } from '../table/report-table.js';
+import { neutraliseFormula } from '../util/csv.js';
 
 export interface WorkbookOptions {
   /** The workbook's created/modified properties (default 2000-01-01T00:00:00Z: fixed, so that output is reproducible). */

@@ -83,6 +83,26 @@ export function parseAsOf(asOf: string): string {
   throw invalidOption('asOf', asOf, (name) => `${name} must be a date YYYY-MM-DD or a date-time such as 2024-05-01T12:00:00Z, not "${asOf}"`);
 }
 
+/**
+ * An SQLite error that is the environment's (a file that is not a database, corruption, a full disk, a read-only
+ * or unreachable file), as an error for the user naming the store and what to do; undefined for anything else.
+ */
+export function storeFault(e: unknown, path: string): UserInputError | undefined {
+  const code = String((e as { code?: unknown })?.code ?? '');
+  if (!code.startsWith('SQLITE_')) return undefined;
+  const what = code.startsWith('SQLITE_NOTADB') ? ['is not an ictstat store (not a database)', 'check the path; a store is made by `ictstat db` or `ictstat serve`']
+    : code.startsWith('SQLITE_CORRUPT') ? ['is corrupt (the database is malformed)', 'restore it from a backup (SQLite\'s `.recover` may save what is still readable)']
+    : code.startsWith('SQLITE_FULL') ? ['cannot grow: the disk (or the database\'s size limit) is full', 'free space on its disk and retry; nothing of this operation was stored']
+    : code.startsWith('SQLITE_READONLY') ? ['is read-only', 'give this process write access to the file and its directory, or use a writable copy']
+    : code.startsWith('SQLITE_CANTOPEN') ? ['cannot open the file', 'check that the path and its directory exist and are accessible']
+    : code.startsWith('SQLITE_IOERR') ? ['failed with an input/output error', 'check the disk and the file system; retry']
+    : code === 'SQLITE_BUSY' || code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED') ? ['is locked by another process for too long', 'retry; if it persists, look for a process holding a write transaction']
+    : code.startsWith('SQLITE_PERM') || code.startsWith('SQLITE_AUTH') ? ['cannot be accessed (permission denied)', 'give this process access to the file and its directory']
+    : undefined;
+  if (!what) return undefined;
+  return new UserInputError(`the store ${path} ${what[0]} (${code}): ${what[1]}`, { code: 'store-unavailable', value: code });
+}
+
 export class Store {
   readonly path: string;
   private readonly db: Db;
@@ -94,21 +114,37 @@ export class Store {
 
   /** Open (creating it and its directory when missing) and migrate to the latest schema. */
   static open(path: string): Store {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    let db: Db;
+    let db: Db | undefined;
     try {
+      if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
       db = new Database(path);
+      db.pragma('journal_mode = WAL');
+      // FULL: a submission that was acknowledged survives a power loss, not only a killed process.
+      db.pragma('synchronous = FULL');
+      db.pragma('foreign_keys = ON');
+      db.pragma('busy_timeout = 5000');
+      const store = new Store(path, db);
+      store.migrate();
+      store.checkIntegrity();
+      return store;
     } catch (e) {
-      throw new UserInputError(`cannot open the store ${path}: ${(e as Error).message}`);
+      db?.close();
+      if (e instanceof UserInputError) throw e;
+      throw storeFault(e, path) ?? new UserInputError(`cannot open the store ${path}: ${(e as Error).message}`, { code: 'store-unavailable' });
     }
-    db.pragma('journal_mode = WAL');
-    // FULL: a submission that was acknowledged survives a power loss, not only a killed process.
-    db.pragma('synchronous = FULL');
-    db.pragma('foreign_keys = ON');
-    db.pragma('busy_timeout = 5000');
-    const store = new Store(path, db);
-    store.migrate();
-    return store;
+  }
+
+  /** A store of a newer schema, or one whose append-only triggers are gone, is not opened (nothing is written to it). */
+  private checkIntegrity(): void {
+    const known = Math.max(...MIGRATIONS.map((m) => m.version));
+    const version = this.schemaVersion();
+    if (version > known)
+      throw new UserInputError(`the store ${this.path} has schema version ${version}, newer than this ictstat knows (${known}): it was written by a newer ictstat; upgrade ictstat to open it`, { code: 'store-unavailable' });
+    const expected = MIGRATIONS.flatMap((m) => [...m.sql.matchAll(/CREATE TRIGGER (\w+)/g)].map((x) => x[1]));
+    const present = new Set(this.db.prepare("SELECT name FROM sqlite_master WHERE type = 'trigger'").pluck().all() as string[]);
+    const missing = expected.filter((t) => !present.has(t));
+    if (missing.length)
+      throw new UserInputError(`the store ${this.path} lacks its append-only trigger(s) ${missing.join(', ')}: it was modified outside ictstat, so its history cannot be trusted; restore it from a backup `, { code: 'store-unavailable' });
   }
 
   close(): void {
@@ -142,10 +178,18 @@ export class Store {
     return (this.db.prepare("SELECT max(id) FROM submissions WHERE status = 'accepted' AND received_at <= ?").pluck().get(at) as number | null) ?? 0;
   }
 
-  /** The stored accepted submission with this content hash for this economy (null = multi-economy), if any. */
-  findByContent(sha256: string, economy: string | null): SubmissionRecord | undefined {
-    const row = this.db.prepare("SELECT * FROM submissions WHERE sha256 = ? AND economy IS ? AND status = 'accepted' ORDER BY id LIMIT 1").get(sha256, economy) as SubmissionRow | undefined;
-    return row && toRecord(row);
+  /**
+   * The stored accepted submission with this content hash for this economy (null = multi-economy) whose values
+   * are all still current, if any: storing the same content again would change nothing. Content whose values a
+   * later submission revised (A, then B, then A again) is not found: storing it again is a new revision.
+   */
+  findByContent(sha256: string, economy: string | null, opts: { evenIfRevised?: boolean } = {}): SubmissionRecord | undefined {
+    const row = this.db.prepare(`SELECT * FROM submissions WHERE sha256 = ? AND economy IS ? AND status = 'accepted' ORDER BY id ${opts.evenIfRevised ? 'ASC' : 'DESC'} LIMIT 1`).get(sha256, economy) as SubmissionRow | undefined;
+    if (!row || opts.evenIfRevised) return row && toRecord(row);
+    // Any later revision of one of its (economy, indicator, year): one primary-key probe per row of the submission.
+    const revised = this.db.prepare(`SELECT 1 FROM observations p WHERE p.submission_id = ? AND EXISTS (
+      SELECT 1 FROM observations o WHERE o.economy = p.economy AND o.indicator = p.indicator AND o.year = p.year AND o.submission_id > p.submission_id) LIMIT 1`).pluck().get(row.id);
+    return revised ? undefined : toRecord(row);
   }
 
   /**
@@ -383,4 +427,18 @@ export function readStoreObservations(opts: { path: string; asOf?: string; indic
   } finally {
     store.close();
   }
+}
+
+// Every method: an SQLite fault of the environment becomes the user's error naming the store (exit 2, 503).
+for (const name of Object.getOwnPropertyNames(Store.prototype)) {
+  const d = Object.getOwnPropertyDescriptor(Store.prototype, name)!;
+  if (name === 'constructor' || typeof d.value !== 'function') continue;
+  const f = d.value as (...args: unknown[]) => unknown;
+  Object.defineProperty(Store.prototype, name, { ...d, value: function (this: Store, ...args: unknown[]) {
+    try {
+      return f.apply(this, args);
+    } catch (e) {
+      throw storeFault(e, this.path) ?? e;
+    }
+  } });
 }

@@ -22,7 +22,8 @@ export interface BundledLoadResult { submission: SubmissionRecord; duplicate: bo
 export async function loadBundledIntoStore(store: Store, opts: { dir?: string; submittedBy?: string } = {}): Promise<BundledLoadResult> {
   const dir = opts.dir ?? datasetsDir();
   const sha256 = bundledContentHash(dir);
-  const prior = store.findByContent(sha256, null);
+  // Loaded once, ever: a later load does not put the bundled values back over revisions made since.
+  const prior = store.findByContent(sha256, null, { evenIfRevised: true });
   if (prior) return { submission: prior, duplicate: true, sha256 };
   const table = await loadBundled({ dir });
   const r = store.recordSubmission({

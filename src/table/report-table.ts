@@ -24,10 +24,6 @@ export interface ReportTable {
   sheet?: string;
 }
 
-/** Spreadsheet formula injection: a text cell starting with = + - @ (or tab/CR) is prefixed with a quote. */
-export function neutraliseFormula(s: string): string {
-  return /^[=+\-@\t\r]/.test(s) ? `'${s}` : s;
-}
 
 function cellText(c: Column, v: string | number | null | undefined, fixed: boolean): string {
   if (v === null || v === undefined || (typeof v === 'number' && !Number.isFinite(v))) return '';
@@ -35,12 +31,12 @@ function cellText(c: Column, v: string | number | null | undefined, fixed: boole
   return v;
 }
 
-/** CSV: full-precision numbers (a CSV is data, not a print), text cells neutralised against formula injection. */
+/** CSV: full-precision numbers (a CSV is data, not a print); text neutralised by the CSV writer. */
 export function tableToCsv(t: ReportTable): string {
   const out = [csvRow(t.columns.map((c) => c.key))];
   for (const r of t.rows) out.push(csvRow(t.columns.map((c) => {
     const v = r[c.key];
-    return typeof v === 'string' ? neutraliseFormula(v) : cellText(c, v, false);
+    return typeof v === 'number' && !Number.isFinite(v) ? null : v;
   })));
   return out.join('');
 }

@@ -95,7 +95,7 @@ describe('a server that applied submissions answers as one started afresh (bundl
 
   it('POSTs apply in milliseconds, without a rebuild; series, SDMX and IDI answers equal a fresh server\'s', async () => {
     const ken = store.createToken('KEN', 'test').token, fra = store.createToken('FRA', 'test').token;
-    const app = await buildServer({ store, logger: false });
+    const app = await buildServer({ store, logger: false, cache: { computedRefreshMs: 0 } });
     await app.ready();
     const bodies: Array<[string, string]> = [
       [ken, 'economy,indicator,year,value\nKEN,population,2016,48000000\nKEN,fixed_bb_subs,2016,250000\nKEN,i99H,2016,17.5\n'],
@@ -112,7 +112,7 @@ describe('a server that applied submissions answers as one started afresh (bundl
     expect(app.ictstatCache.stats).toEqual({ builds: 1, updates: 3 });
     expect(dump(app.ictstatCache.index())).toEqual(dump(fresh(store)));
 
-    const other = await buildServer({ store, logger: false });
+    const other = await buildServer({ store, logger: false, cache: { computedRefreshMs: 0 } });
     await other.ready();
     const urls = [
       '/v2/country/all/indicator/fixed_bb_p100?per_page=10000&format=json',

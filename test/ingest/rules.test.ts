@@ -310,6 +310,12 @@ describe('structural rules', () => {
     }
   });
 
+  it('text-too-long: a note over 2,000 characters is an error naming the column; the finding keeps 200 characters', async () => {
+    const r = await ingest(csv(`KEN,i99H,2019,20,${'n'.repeat(2500)}\n`, 'economy,indicator,year,value,note\n'));
+    const f = expectFinding(r, 'text-too-long', { severity: 'error', line: 2, column: 'note' });
+    expect(f.value!.length).toBe(201);
+  });
+
   it('every rule in RULES that src/ingest emits is covered by a test above', () => {
     // RULES is shared with other readers (src/prices adds tariff rules): cover those the ingest code names.
     const src = ['ingest.ts', 'validate.ts', 'layouts.ts', 'sniff.ts'].map((f) => readFileSync(join(ROOT, 'src', 'ingest', f), 'utf8')).join('\n');

@@ -7,7 +7,6 @@
  */
 import type { Language } from '../../registry/economies.js';
 import { csvRow, formatNumber } from '../../util/csv.js';
-import { neutraliseFormula } from '../../table/report-table.js';
 import { attributeValues, codeName, type SdmxStructure } from './structure.js';
 import { dimValue, syntaxError, type SdmxView } from './data.js';
 import { clip } from '../params.js';
@@ -66,10 +65,10 @@ export function sdmxCsvMessage(s: SdmxStructure, v: SdmxView, o: CsvOptions, lan
     cells.push(keysOnly ? null : formatNumber(v.idx.value[ob.row]));
     if (withAttrs) {
       const vals = attributeValues(s, v.idx, ob.row, ob.def);
-      // Free text (footnotes, sources) could be a spreadsheet formula: neutralised as everywhere else.
+      // Free text (footnotes, sources) could be a spreadsheet formula: csvRow neutralises it, as everywhere else.
       s.attributes.forEach((a, i) => {
         const x = vals[i];
-        cells.push(a.codelist ? label(a.id, x) : x === null ? null : neutraliseFormula(x));
+        cells.push(a.codelist ? label(a.id, x) : x);
       });
     }
     out.push(csvRow(cells));

@@ -18,6 +18,7 @@ import { checkFlow, checkProvider, fromRest2, MAX_OBSERVATIONS, noResults, notIm
 import { jsonError, sdmxJson1, sdmxJson2 } from './json.js';
 import { sdmxStructure, type Codelist, type SdmxStructure } from './structure.js';
 import { errorMessage, genericData, structureMessage, structureSpecificData, structureSpecificSchema, type HeaderInfo, type StructureKind, type StructureSelection } from './xml.js';
+import { own } from '../../util/lookup.js';
 
 export const SDMX_MEDIA = {
   generic: 'application/vnd.sdmx.genericdata+xml; version=2.1; charset=utf-8',
@@ -61,7 +62,7 @@ const FORMAT_PARAM: Record<string, DataFormat> = {
 function dataFormat(q: Query, accept: string | undefined): Choice<DataFormat> {
   const f = single(q, 'format');
   if (f !== undefined) {
-    const format = FORMAT_PARAM[f.toLowerCase()];
+    const format = own(FORMAT_PARAM, f.toLowerCase()); // own keys only: format=constructor is unknown
     if (!format) throw syntaxError(`format must be one of ${Object.keys(FORMAT_PARAM).join(', ')}, not "${clip(f)}"`);
     return { format, type: SDMX_MEDIA[format], params: {} };
   }

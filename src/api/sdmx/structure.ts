@@ -63,7 +63,7 @@ const ID = /^[A-Za-z0-9_@$-]+$/;
 /** A unit text as an SDMX code: `% of individuals` -> `PCT_OF_INDIVIDUALS`, `US$ per month` -> `USD_PER_MONTH`. */
 export function unitCodeOf(unit: string): string {
   return unit.replace(/%/g, ' PCT ').replace(/US\$/g, ' USD ').replace(/\$/g, ' USD ').replace(/\+/g, ' PLUS ')
-    .replace(/[^A-Za-z0-9]+/g, '_').replace(/^_+|_+$/g, '').toUpperCase();
+    .replace(/[^A-Za-z0-9]+/g, '_').replace(/^_|_$/g, '').toUpperCase(); // runs are one '_' by now: /^_+|_+$/ would be quadratic on a run of them
 }
 
 let cached: SdmxStructure | undefined;
