@@ -447,4 +447,8 @@ export function registerWorldBankRoutes(app: FastifyInstance, store: Store, cach
 }
 
 /** For the fuzzer and tests: whether a path is one of the World Bank read routes (errors answered with 200). */
-export const isWorldBankPath = (path: string): boolean => /^\/v2\/(?:[a-z]{2}\/)?(?:countr|indicator|source|topic|region|incomelevel|lendingtype)/i.test(path);
+export function isWorldBankPath(path: string): boolean {
+  let p = path;
+  try { p = decodeURIComponent(path); } catch { /* a malformed URL: judged as sent */ }
+  return /^\/v2\/(?:[^/]{1,8}\/)?(?:countr|indicator|source|topic|region|incomelevel|lendingtype)/i.test(p);
+}
