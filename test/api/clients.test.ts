@@ -4,15 +4,14 @@
  * values are read from the bundled source files (ITU DataHub), not from our output.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tableFromIPC } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadEconomyRegistry } from '../../src/registry/economies.js';
-import { parseCsvObjects } from '../../src/util/csv-parse.js';
-import { packageRoot, sharedDataDir } from '../../src/util/paths.js';
-import { startBundledServer, type TestServer } from './helpers.js';
+import { packageRoot } from '../../src/util/paths.js';
+import { datahubInternetUsers, startBundledServer, type TestServer } from './helpers.js';
 
 let s: TestServer;
 beforeAll(async () => { s = await startBundledServer(); }, 120_000);
@@ -25,12 +24,7 @@ async function get(path: string): Promise<any> {
   return r.json();
 }
 
-/** The ITU DataHub value of i99H (individuals using the Internet) for an economy and year, from the source file. */
-function datahub(iso3: string, year: number): number | undefined {
-  const text = readFileSync(join(sharedDataDir(), 'itu-datahub/individuals_using_internet.csv'), 'utf8').replace(/^\uFEFF/, '');
-  const row = parseCsvObjects(text).rows.find((r) => r.get('seriesCode') === 'i99H' && r.get('entityIso') === iso3 && Number(r.get('dataYear')) === year);
-  return row ? Number(row.get('dataValue')) : undefined;
-}
+const datahub = datahubInternetUsers;
 const economies = loadEconomyRegistry().all().length;
 
 describe('wbgapi (tgherzog/wbgapi: __init__.fetch/_queryAPI/_responseObjects, source.py, data.py, economy.py, region/income/lending/topic.py)', () => {

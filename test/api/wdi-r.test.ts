@@ -9,9 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { loadEconomyRegistry } from '../../src/registry/economies.js';
-import { parseCsvObjects } from '../../src/util/csv-parse.js';
-import { sharedDataDir } from '../../src/util/paths.js';
-import { startBundledServer, type TestServer } from './helpers.js';
+import { datahubInternetUsers, startBundledServer, type TestServer } from './helpers.js';
 
 let s: TestServer;
 let dir: string;
@@ -45,11 +43,7 @@ out <- list(
 writeLines(jsonlite::toJSON(out, auto_unbox = TRUE, digits = NA), Sys.getenv("ICTSTAT_OUT"))
 `;
 
-function datahub(iso3: string, year: number): number | undefined {
-  const text = readFileSync(join(sharedDataDir(), 'itu-datahub/individuals_using_internet.csv'), 'utf8').replace(/^\uFEFF/, '');
-  const row = parseCsvObjects(text).rows.find((r) => r.get('seriesCode') === 'i99H' && r.get('entityIso') === iso3 && Number(r.get('dataYear')) === year);
-  return row ? Number(row.get('dataValue')) : undefined;
-}
+const datahub = datahubInternetUsers;
 
 it('R WDI: WDI() for KE and UG 2010-2023 gives 28 rows, country="all" every economy, WDIsearch finds IT.NET.USER.ZS in our catalogue', async () => {
   const r0 = spawnSync('Rscript', ['-e', 'cat(as.character(packageVersion("WDI")))'], { encoding: 'utf8' });
