@@ -56,7 +56,10 @@ describe('parameter validation', () => {
     ['/v2/country/KEN/indicator/i99H', 406, { accept: 'application/json;q=0' }],
     ['/v2/country/XXX/indicator/i99H', 200], ['/v2/country/KEN;;UGA/indicator/i99H', 200], [`/v2/country/${'KEN;'.repeat(301)}KEN/indicator/i99H`, 200],
     [`/v2/country/KEN/indicator/${'x'.repeat(65)}`, 200], ['/v2/country/KEN/indicator/nope', 200], ['/v2/xx/country/KEN', 200],
-    ['/v2/country/KEN/indicator/i99H?date=%E0%A4%A', 200], ['/v2/country?region=MARS', 200], ['/v2/idi/idi-2017/17', 400],
+    ['/v2/country/KEN/indicator/i99H?date=%E0%A4%A', 200], ['/v2/country?region=MARS', 200],
+    ['/v2/sources/99/concepts', 200], ['/v2/sources/2/nope/all', 200], ['/v2/sources/2/time/YRabc', 200], [`/v2/sources/2/search/${'q'.repeat(201)}`, 200],
+    ['/v2/region?type=mars', 200], ['/v2/incomelevel/ZZZ', 200], ['/v2/topic/99', 200], ['/v2/sources/2/series/nope/country/KEN/time/all', 200],
+    ['/v2/country/KEN/indicator/i99H?gapfill=maybe', 200], ['/v2/country/KEN/indicator/i99H?frequency=Q', 200], ['/v2/country/KEN/indicator/i99H?source=99', 200], ['/v2/idi/idi-2017/17', 400],
     ['/v2/idi/..%2F..%2Fetc%2Fpasswd/2016', 404], ['/v2/prices/nope/2020', 404], ['/v2/prices/mobile-data-2gb/2020/KEN;UGA/explain', 400],
   ];
   for (const [url, status, headers] of cases) {
