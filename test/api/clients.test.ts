@@ -204,6 +204,12 @@ describe('Arrow: format=arrow as well as Accept, a stream that opens for every r
       expect(api.schema.fields.map((f) => `${f.name}:${f.type}`)).toEqual(cli.schema.fields.map((f) => `${f.name}:${f.type}`));
       expect(empty.schema.fields.map((f) => f.name)).toEqual(cli.schema.fields.map((f) => f.name));
       expect(cli.getChild('value')!.get(0)).toBe(datahub('KEN', 2019));
+      // An empty result from the CLI is a stream with the same schema too (KEN has no 2020 value in the DataHub file).
+      const none = spawnSync(process.execPath, [join(packageRoot(), 'dist/src/cli/main.js'), 'series', '--economy', 'KEN', '--indicator', 'i99H', '--from', '2020', '--to', '2020', '--format', 'arrow'], { encoding: 'buffer', cwd: dir });
+      expect(none.status, none.stderr.toString()).toBe(0);
+      const cliEmpty = tableFromIPC(new Uint8Array(none.stdout));
+      expect(cliEmpty.numRows).toBe(0);
+      expect(cliEmpty.schema.fields.map((f) => `${f.name}:${f.type}`)).toEqual(empty.schema.fields.map((f) => `${f.name}:${f.type}`));
     } finally { rmSync(dir, { recursive: true, force: true }); }
   });
 });
