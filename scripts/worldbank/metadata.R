@@ -19,12 +19,14 @@ for (i in seq_len(nrow(cls))) {
   code <- cls$Code[i]
   w <- wdi[wdi$iso3c == code, ]
   cat <- trim(cls[["Lending category"]][i])
+  capital <- if (nrow(w)) trim(w$capital[1]) else ""
+  # Coordinates are the capital's: where the source names no capital (HKG, ISR, MAC), none are given.
   economies[[code]] <- list(
     name = trim(cls$Economy[i]),
     lendingType = if (nzchar(cat)) unname(lending[cat]) else "LNX",
-    capitalCity = if (nrow(w)) trim(w$capital[1]) else "",
-    longitude = if (nrow(w)) trim(w$longitude[1]) else "",
-    latitude = if (nrow(w)) trim(w$latitude[1]) else ""
+    capitalCity = capital,
+    longitude = if (nzchar(capital)) trim(w$longitude[1]) else "",
+    latitude = if (nzchar(capital)) trim(w$latitude[1]) else ""
   )
 }
 agg <- wdi[wdi$region == "Aggregates", ]
