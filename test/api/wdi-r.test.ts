@@ -31,6 +31,7 @@ ke_ug <- WDI::WDI(country = c("KE", "UG"), indicator = "IT.NET.USER.ZS", start =
 all <- WDI::WDI(country = "all", indicator = "IT.NET.USER.ZS", start = 2020, end = 2020)
 world <- WDI::WDI(country = "1W", indicator = "IT.NET.USER.ZS", start = 2019, end = 2020)
 found <- WDI::WDIsearch("internet", cache = WDI::WDIcache())
+latest <- WDI::WDI(country = "KE", indicator = "IT.NET.USER.ZS", latest = 1)
 out <- list(
   rows = nrow(ke_ug), iso3c = sort(unique(ke_ug$iso3c)),
   ke2019 = ke_ug$IT.NET.USER.ZS[ke_ug$iso3c == "KEN" & ke_ug$year == 2019],
@@ -38,7 +39,8 @@ out <- list(
   ug2013 = ke_ug$IT.NET.USER.ZS[ke_ug$iso3c == "UGA" & ke_ug$year == 2013],
   allRows = nrow(all), allEconomies = length(unique(all$iso3c)),
   worldRows = nrow(world), worldIso3c = unique(world$iso3c), worldAllNA = all(is.na(world$IT.NET.USER.ZS)),
-  search = found$indicator
+  search = found$indicator,
+  latestYear = latest$year, latestValue = latest$IT.NET.USER.ZS
 )
 writeLines(jsonlite::toJSON(out, auto_unbox = TRUE, digits = NA), Sys.getenv("ICTSTAT_OUT"))
 `;
@@ -74,4 +76,7 @@ it('R WDI: WDI() for KE and UG 2010-2023 gives 28 rows, country="all" every econ
   expect(res.worldRows).toBe(2);
   expect(res.worldAllNA).toBe(true);
   expect(res.search).toContain('IT.NET.USER.ZS');
+  // latest = 1 is mrnev=1: Kenya's latest value in the DataHub file is 2024's.
+  expect(res.latestYear).toBe(2024);
+  expect(res.latestValue).toBe(datahub('KEN', 2024));
 }, 180_000);
