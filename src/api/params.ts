@@ -194,6 +194,9 @@ export const P = {
   lang: { name: 'lang', in: 'path', description: `language of names: ${LANGUAGES.join(', ')} (paths without it answer in English)`, schema: { type: 'string', enum: [...LANGUAGES] },
     parse: (req) => language(req.params.lang) } as Param<Language>,
   areas: pathParam('codes', '`all`, or economy codes (ISO3, ISO2) and World Bank aggregate codes (WLD, SSF, HIC, or 1W, ZG, XD), `;`-separated', str, areas),
+  /** The same, on routes where the segment is optional (`/v2/country` and `/v2/country/{codes}`): absent = all. */
+  areasOrAll: pathParam('codes', '`all`, or economy codes (ISO3, ISO2) and World Bank aggregate codes (WLD, SSF, HIC, or 1W, ZG, XD), `;`-separated', str, (s) => (s === '' ? null : areas(s))),
+  indicatorsOrAll: pathParam('ids', 'indicator codes (World Bank, ITU or registry ids), `;`-separated, case-insensitive', str, (s) => (s === '' ? null : indicators(s))),
   indicators: pathParam('ids', 'indicator codes: World Bank codes (IT.NET.USER.ZS), ITU codes (i99H) or registry ids, `;`-separated, case-insensitive', str, indicators),
   sourceId: pathParam('source', 'a source id (`all` or `;`-separated ids; 2 = every indicator)', str, (s) => s),
   topicId: pathParam('topic', 'a topic id (`all` or `;`-separated ids)', str, (s) => s),
@@ -202,6 +205,8 @@ export const P = {
   values: pathParam('values', '`all`, or `;`-separated ids of the concept (for time: 2020 or YR2020)', str, (s) => s),
   series: pathParam('series', 'series codes, `;`-separated (as the indicators path parameter)', str, indicators),
   economyPath: pathParam('economy', 'economy codes, `;`-separated, or `all` (as the countries path parameter)', str, areas),
+  seriesOrNone: pathParam('series', 'series codes, `;`-separated', str, (s) => (s === '' ? null : indicators(s))),
+  economyOrNone: pathParam('economy', 'economy codes, `;`-separated, or `all`', str, (s) => (s === '' ? null : areas(s))),
   time: pathParam('time', '`all`, or years `;`-separated (2020 or YR2020)', str, (s) => s),
   query: pathParam('q', 'search text (case-insensitive)', str, (s) => s),
   date: queryParam('date', 'a year (2015) or a range (2010:2020): every year of it is listed, `value: null` where empty', str, dateRange),

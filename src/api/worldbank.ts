@@ -13,7 +13,7 @@ import { UserInputError } from '../util/errors.js';
 import type { ObservationCache, ObservationIndex } from './data.js';
 import { ApiError, apiName } from './errors.js';
 import { arrowStream, parquetFile, sdmxCsv, sdmxJson, wbCsv, wbRecords, type Cell, type Selected } from './formats.js';
-import { MEDIA, P, areaCode, clip, paging, representation, type Area, type Query, type RequestedIndicator } from './params.js';
+import { MEDIA, P, areaCode, areas, clip, indicators, paging, representation, type Area, type Query, type RequestedIndicator } from './params.js';
 import { registerRoutes, route, type Req, type RouteSpec } from './routes.js';
 import { send } from './send.js';
 import type { Store } from '../store/store.js';
@@ -249,10 +249,10 @@ export const WORLD_BANK_ROUTES: ReadonlyArray<RouteSpec<any, Ctx>> = [
   route({
     paths: lp([...both('country', 'countries'), ...both('country', 'countries', '/{codes}')]),
     summary: 'Economies and World Bank aggregates: World Bank fields (region, adminregion, incomeLevel, lendingType, capitalCity, longitude, latitude of the capital where a source gives them), the World Bank name as `name` (English) with the UN name (`unName`), ITU region and membership',
-    params: { lang: P.lang, region: P.region, incomeLevel: P.incomeLevel, lendingType: P.lendingType, ...paging2, format: P.format },
+    params: { lang: P.lang, codes: P.areasOrAll, region: P.region, incomeLevel: P.incomeLevel, lendingType: P.lendingType, ...paging2, format: P.format },
     responses: listResponses, worldBankErrors: true,
     handler: (_ctx: Ctx, a, req, reply) => {
-      let list = req.params.codes ? P.areas.parse(req) ?? allAreas() : allAreas();
+      let list = a.codes ?? allAreas();
       for (const [kind, code] of [['region', a.region], ['incomeLevel', a.incomeLevel], ['lendingType', a.lendingType]] as const) {
         if (code === undefined || code === '') continue;
         const members = wb().members(kind, code);
@@ -267,10 +267,10 @@ export const WORLD_BANK_ROUTES: ReadonlyArray<RouteSpec<any, Ctx>> = [
   route({
     paths: lp([...both('indicator', 'indicators'), ...both('indicator', 'indicators', '/{ids}')]),
     summary: 'The indicator catalogue, each under the code World Bank clients know (its WDI code where it has one, else its id), with its source and topics',
-    params: { lang: P.lang, source: P.source, ...paging2, format: P.format },
+    params: { lang: P.lang, ids: P.indicatorsOrAll, source: P.source, ...paging2, format: P.format },
     responses: listResponses, worldBankErrors: true,
     handler: (_ctx: Ctx, a, req, reply) => {
-      let records = req.params.ids ? P.indicators.parse(req).map((r) => indicatorRecord(r.def, r.code)) : loadIndicatorRegistry().indicators.map((d) => indicatorRecord(d));
+      let records = a.ids ? a.ids.map((r) => indicatorRecord(r.def, r.code)) : loadIndicatorRegistry().indicators.map((d) => indicatorRecord(d));
       if (a.source) {
         const held = new Set(pick(wb().sources, a.source, 'source').flatMap((s) => wb().indicatorsOf(s).map((d) => d.id)));
         records = records.filter((r) => held.has(r.registryId as string));
@@ -283,18 +283,18 @@ export const WORLD_BANK_ROUTES: ReadonlyArray<RouteSpec<any, Ctx>> = [
     summary: 'Sources (databases) in the World Bank shape: 2 holds every indicator (the World Bank clients\' default database); the others group them by publisher',
     params: { lang: P.lang, sourceId: P.sourceId, databid: P.databid, ...paging2, format: P.format },
     responses: listResponses, worldBankErrors: true,
-    handler: (ctx: Ctx, _a, req, reply) => {
+    handler: (ctx: Ctx, a, req, reply) => {
       const last = ctx.cache.index().lastUpdated;
-      return sendList(req, reply, page(pick(wb().sources, req.params.source, 'source').map((s) => sourceRecord(s, last)), req.query), ['id', 'code', 'name', 'lastupdated'], (s) => [s.id, s.code, s.name, s.lastupdated]);
+      return sendList(req, reply, page(pick(wb().sources, a.sourceId, 'source').map((s) => sourceRecord(s, last)), req.query), ['id', 'code', 'name', 'lastupdated'], (s) => [s.id, s.code, s.name, s.lastupdated]);
     },
   }),
   route({
     paths: lp([...both('source', 'sources', '/{source}/indicator'), ...both('source', 'sources', '/{source}/indicators'), ...both('topic', 'topics', '/{topic}/indicator'), ...both('topic', 'topics', '/{topic}/indicators')]),
     summary: 'The indicators of a source or a topic',
-    params: { lang: P.lang, source: P.source, ...paging2, format: P.format },
+    params: { lang: P.lang, sourceId: P.sourceId, topicId: P.topicId, source: P.source, ...paging2, format: P.format },
     responses: listResponses, worldBankErrors: true,
     handler: (_ctx: Ctx, a, req, reply) => {
-      const groups = req.params.source !== undefined ? pick(wb().sources, req.params.source, 'source') : pick(wb().topics, req.params.topic, 'topic');
+      const groups = a.sourceId !== '' ? pick(wb().sources, a.sourceId, 'source') : pick(wb().topics, a.topicId, 'topic');
       let defs = [...new Set(groups.flatMap((g) => wb().indicatorsOf(g)))];
       if (a.source) { const held = new Set(pick(wb().sources, a.source, 'source').flatMap((s) => wb().indicatorsOf(s))); defs = defs.filter((d) => held.has(d)); }
       return sendList(req, reply, page(defs.map((d) => indicatorRecord(d)), req.query), ['id', 'name', 'unit'], (d) => [d.id, d.name, d.unit]);
@@ -305,7 +305,7 @@ export const WORLD_BANK_ROUTES: ReadonlyArray<RouteSpec<any, Ctx>> = [
     summary: 'Topics in the World Bank shape (`id`, `value`, `sourceNote`)',
     params: { lang: P.lang, topicId: P.topicId, ...paging2, format: P.format },
     responses: listResponses, worldBankErrors: true,
-    handler: (_ctx: Ctx, _a, req, reply) => sendList(req, reply, page(pick(wb().topics, req.params.topic, 'topic').map((t) => ({ id: t.id, value: t.value, sourceNote: t.sourceNote })), req.query),
+    handler: (_ctx: Ctx, a, req, reply) => sendList(req, reply, page(pick(wb().topics, a.topicId, 'topic').map((t) => ({ id: t.id, value: t.value, sourceNote: t.sourceNote })), req.query),
       ['id', 'value'], (t) => [t.id, t.value]),
   }),
   route({
@@ -315,7 +315,7 @@ export const WORLD_BANK_ROUTES: ReadonlyArray<RouteSpec<any, Ctx>> = [
     responses: listResponses, worldBankErrors: true,
     handler: (_ctx: Ctx, a, req, reply) => {
       let list: readonly { code: string; iso2code: string; name: string }[] = wb().regions(a.type);
-      if (req.params.code) list = pick(list.map((r) => ({ ...r, id: r.code })), req.params.code, 'region', (r) => [r.code, r.iso2code]);
+      if (a.code) list = pick(list.map((r) => ({ ...r, id: r.code })), a.code, 'region', (r) => [r.code, r.iso2code]);
       return sendList(req, reply, page(list.map((r) => ({ id: '', code: r.code, iso2code: r.iso2code, name: r.name })), req.query), ['code', 'iso2code', 'name'], (r) => [r.code, r.iso2code, r.name]);
     },
   }),
@@ -324,7 +324,7 @@ export const WORLD_BANK_ROUTES: ReadonlyArray<RouteSpec<any, Ctx>> = [
     summary: 'World Bank income levels (`id`, `iso2code`, `value`)',
     params: { lang: P.lang, code: P.groupCode, ...paging2, format: P.format },
     responses: listResponses, worldBankErrors: true,
-    handler: (_ctx: Ctx, _a, req, reply) => sendList(req, reply, page(pick(wb().incomeLevels, req.params.code, 'income level', (l) => [l.id, l.iso2code]).map(({ id, iso2code, value }) => ({ id, iso2code, value })), req.query),
+    handler: (_ctx: Ctx, a, req, reply) => sendList(req, reply, page(pick(wb().incomeLevels, a.code, 'income level', (l) => [l.id, l.iso2code]).map(({ id, iso2code, value }) => ({ id, iso2code, value })), req.query),
       ['id', 'iso2code', 'value'], (l) => [l.id, l.iso2code, l.value]),
   }),
   route({
@@ -332,7 +332,7 @@ export const WORLD_BANK_ROUTES: ReadonlyArray<RouteSpec<any, Ctx>> = [
     summary: 'World Bank lending types (`id`, `iso2code`, `value`)',
     params: { lang: P.lang, code: P.groupCode, ...paging2, format: P.format },
     responses: listResponses, worldBankErrors: true,
-    handler: (_ctx: Ctx, _a, req, reply) => sendList(req, reply, page(pick(wb().lendingTypes, req.params.code, 'lending type', (l) => [l.id, l.iso2code]), req.query),
+    handler: (_ctx: Ctx, a, req, reply) => sendList(req, reply, page(pick(wb().lendingTypes, a.code, 'lending type', (l) => [l.id, l.iso2code]), req.query),
       ['id', 'iso2code', 'value'], (l) => [l.id, l.iso2code, l.value]),
   }),
   route({
@@ -351,8 +351,8 @@ export const WORLD_BANK_ROUTES: ReadonlyArray<RouteSpec<any, Ctx>> = [
     summary: 'The concepts (dimensions) of a source, as wbgapi reads them: Country, Series, Time',
     params: { lang: P.lang, sourceId: P.sourceId, ...paging2 },
     responses: listResponses, worldBankErrors: true,
-    handler: (_ctx: Ctx, _a, req, reply) => {
-      const src = pick(wb().sources, req.params.source, 'source')[0];
+    handler: (_ctx: Ctx, a, req, reply) => {
+      const src = pick(wb().sources, a.sourceId, 'source')[0];
       return conceptAnswer(req, reply, src, CONCEPTS.map((c) => ({ id: c.id, value: c.id })), req.query, 1);
     },
   }),
@@ -362,13 +362,13 @@ export const WORLD_BANK_ROUTES: ReadonlyArray<RouteSpec<any, Ctx>> = [
     params: { lang: P.lang, sourceId: P.sourceId, concept: P.concept, values: P.values, ...paging2 },
     responses: listResponses, worldBankErrors: true,
     handler: (ctx: Ctx, a, req, reply) => {
-      const src = pick(wb().sources, req.params.source, 'source')[0];
+      const src = pick(wb().sources, a.sourceId, 'source')[0];
       const c = concept(a.concept);
       let variable: Array<{ id: string; value: string }>;
-      if (c === 'Country') variable = (P.areas.parse({ ...req, params: { codes: a.values } } as Req) ?? allAreas()).map((x) => ({ id: areaCode(x), value: areaName(x, a.lang) }));
+      if (c === 'Country') variable = (areas(a.values) ?? allAreas()).map((x) => ({ id: areaCode(x), value: areaName(x, a.lang) }));
       else if (c === 'Series') {
         const held = new Set(wb().indicatorsOf(src));
-        const defs = a.values.toLowerCase() === 'all' ? [...held].map((d) => ({ def: d, code: publicCode(d) })) : P.series.parse({ ...req, params: { series: a.values } } as Req);
+        const defs = a.values.toLowerCase() === 'all' ? [...held].map((d) => ({ def: d, code: publicCode(d) })) : indicators(a.values);
         variable = defs.map((d) => ({ id: d.code, value: d.def.name }));
       } else variable = timeIds(a.values, ctx.cache.index()).map((y) => ({ id: `YR${y}`, value: String(y) }));
       const { page: pg, perPage } = paging(req.query);
@@ -383,8 +383,8 @@ export const WORLD_BANK_ROUTES: ReadonlyArray<RouteSpec<any, Ctx>> = [
     responses: listResponses, worldBankErrors: true,
     handler: (ctx: Ctx, a, req, reply) => {
       const idx = indexFor(ctx, a.asof);
-      const src = pick(wb().sources, req.params.source, 'source')[0];
-      const years = req.params.time === undefined || req.params.time.toLowerCase() === 'all' ? null : timeIds(req.params.time, idx).sort((x, y) => y - x);
+      const src = pick(wb().sources, a.sourceId, 'source')[0];
+      const years = a.time === '' || a.time.toLowerCase() === 'all' ? null : timeIds(a.time, idx).sort((x, y) => y - x);
       const cs = cells(idx, { areas: a.economy, inds: a.series, years: a.mrv !== undefined || a.mrnev !== undefined ? null : years, mrv: a.mrv, mrnev: a.mrnev, gapfill: a.gapfill, source: src.id, lang: a.lang });
       const p = page(cs, req.query, {}, false);
       const data = wbRecords(idx, p.items).map((r: Record<string, any>, i) => ({
@@ -397,13 +397,13 @@ export const WORLD_BANK_ROUTES: ReadonlyArray<RouteSpec<any, Ctx>> = [
   route({
     paths: lp(['/sources/{source}/series/{series}/metadata', '/sources/{source}/country/{economy}/metadata']),
     summary: 'Series or economy metadata, as wbgapi reads it (concept, variable, metatype fields)',
-    params: { lang: P.lang, sourceId: P.sourceId, ...paging2 },
+    params: { lang: P.lang, sourceId: P.sourceId, series: P.seriesOrNone, economy: P.economyOrNone, ...paging2 },
     responses: listResponses, worldBankErrors: true,
     handler: (_ctx: Ctx, a, req, reply) => {
-      const src = pick(wb().sources, req.params.source, 'source')[0];
-      const concepts = req.params.series !== undefined
-        ? [{ id: 'Series', variable: P.series.parse(req).map((r) => seriesMeta(r.def, r.code)) }]
-        : [{ id: 'Country', variable: (P.economyPath.parse(req) ?? allAreas()).map((x) => countryMeta(x, a.lang)) }];
+      const src = pick(wb().sources, a.sourceId, 'source')[0];
+      const concepts = a.series
+        ? [{ id: 'Series', variable: a.series.map((r) => seriesMeta(r.def, r.code)) }]
+        : [{ id: 'Country', variable: (a.economy ?? allAreas()).map((x) => countryMeta(x, a.lang)) }];
       return conceptAnswer(req, reply, src, concepts, req.query, concepts[0].variable.length);
     },
   }),
@@ -413,7 +413,7 @@ export const WORLD_BANK_ROUTES: ReadonlyArray<RouteSpec<any, Ctx>> = [
     params: { lang: P.lang, sourceId: P.sourceId, q: P.query, ...paging2 },
     responses: listResponses, worldBankErrors: true,
     handler: (_ctx: Ctx, a, req, reply) => {
-      const src = pick(wb().sources, req.params.source, 'source')[0];
+      const src = pick(wb().sources, a.sourceId, 'source')[0];
       const needle = a.q.trim().toLowerCase();
       if (needle === '' || needle.length > 200) throw new ApiError('invalidValue', 'the search text must be 1 to 200 characters');
       const match = (v: { metatype: Array<{ id: string; value: string }> }) => ({ ...v, metatype: v.metatype.filter((m) => m.value.toLowerCase().includes(needle)) });
