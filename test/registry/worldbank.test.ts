@@ -53,8 +53,8 @@ describe('World Bank registry (indicators/worldbank*.json, catalogue.json)', () 
     const all = loadIndicatorRegistry().indicators;
     expect(wb.indicatorsOf(wb.sources.find((s) => s.id === '2')!)).toHaveLength(all.length);
     for (const d of all) {
-      expect(wb.sourceOf(d).id, d.id).not.toBe('2');
-      expect(wb.topicsOf(d).length, d.id).toBeGreaterThanOrEqual(1);
+      expect(wb.sourceOf(d).id, `${d.id}: add its source text to a source of indicators/catalogue.json`).not.toBe('2');
+      expect(wb.topicsOf(d).length, `${d.id}: add it to a topic of indicators/catalogue.json`).toBeGreaterThanOrEqual(1);
     }
     expect(publicCode(loadIndicatorRegistry().find('i99H')!)).toBe('IT.NET.USER.ZS');
     expect(publicCode(loadIndicatorRegistry().find('ict_skills_pct')!)).toBe('ict_skills_pct');
