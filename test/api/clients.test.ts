@@ -221,6 +221,9 @@ describe('OpenAPI from the route declarations', () => {
     const missing: string[] = [];
     for (const r of routes) {
       if (r.method === 'HEAD' || r.method === 'OPTIONS') continue;
+      // The SDMX REST routes document their paths in src/api/sdmx/rest.ts (sdmxOpenApiPaths), with optional segments
+      // written their way; they are checked by the SDMX tests, not here.
+      if (r.url.startsWith('/sdmx/')) continue;
       const path = r.url.replace(/:(\w+)/g, '{$1}').replace(/\*$/, '{path}');
       const op = doc.paths[path]?.[r.method.toLowerCase()];
       if (!op) { missing.push(`${r.method} ${path}`); continue; }
