@@ -265,6 +265,9 @@ export async function fuzzTarget(t: FuzzTarget, runs: number, seed: number, save
 // API targets: generated requests through Fastify's `inject` (no sockets) on an app over a temporary store.
 // The property: every answer is a 2xx/3xx/4xx, a 4xx is the World Bank error envelope, a 2xx body is valid
 // for its content type, no answer shows a stack trace or a server path, and each comes within the time limit.
+// World Bank read routes answer as the World Bank does: a request they cannot serve gets HTTP 200 with the
+// envelope (never a 4xx other than 406, or a refusal before routing: a malformed URL, an unknown endpoint), and
+// the 200 envelope is theirs alone (our other routes keep their statuses).
 
 interface FuzzRequest { method: string; url: string; headers: Record<string, string>; body?: string; bodyBase64?: string }
 
@@ -296,7 +299,7 @@ function fuzzApp(): Promise<{ app: import('fastify').FastifyInstance; token: str
 const pct = (s: string): string => [...s].map((c) => (/[A-Za-z0-9._~-]/.test(c) ? c : encodeURIComponent(c))).join('');
 const oddPiece = fc.constantFrom(...PROTO_NAMES, '%00', '%2F', '%2f', '%E0%A4%A', '%C0%AE', '%', '%zz', '..', '%2e%2e', ';', ';;', '%3B', '+', '%20', '\u00e9', '%F0%9F%98%80', '*', 'all', 'ALL', '\u202e');
 const codeArb = fc.oneof(
-  fc.constantFrom('KEN', 'ken', 'KE', 'UGA', 'FRA', 'fr', 'XXX', 'WLD', '404', 'all', 'K', 'KENYA', '', 'GBJ'),
+  fc.constantFrom('KEN', 'ken', 'KE', 'UGA', 'FRA', 'fr', 'XXX', 'WLD', '1W', 'SSF', 'zg', '404', 'all', 'K', 'KENYA', '', 'GBJ'),
   fc.string({ maxLength: 8 }).map(pct), oddPiece);
 const indicatorArb = fc.oneof(
   fc.constantFrom('i99H', 'IT.NET.USER.ZS', 'it.net.user.zs', 'internet_users_pct', 'fixed_bb_p100', 'population', 'price_fixed-broadband-5gb_usd', 'nope', 'i99h', 'IT.NET', 'all'),
@@ -307,14 +310,18 @@ const yearArb = fc.oneof(fc.integer({ min: 1900, max: 2200 }).map(String), fc.co
 const pathArb: fc.Arbitrary<string> = fc.oneof(
   { weight: 6, arbitrary: fc.tuple(langArb, fc.constantFrom('country', 'countries'), list(codeArb), fc.constantFrom('indicator', 'indicators'), list(indicatorArb)).map(([l, c, cs, i, is]) => `/v2${l}/${c}/${cs}/${i}/${is}`) },
   { weight: 2, arbitrary: fc.tuple(langArb, fc.constantFrom('country', 'countries', 'indicator', 'indicators'), fc.option(list(fc.oneof(codeArb, indicatorArb)), { nil: undefined })).map(([l, c, x]) => `/v2${l}/${c}${x === undefined ? '' : '/' + x}`) },
+  { weight: 3, arbitrary: fc.tuple(langArb, fc.constantFrom('source', 'sources'), fc.constantFrom('2', '11', 'all', '2;12', '99', 'x', ''), fc.constantFrom('', '/concepts', '/country/all', '/series/all', '/time/all', '/time/YR2020;2019', '/economy/KEN;WLD', '/nope/all', '/indicators', '/search/internet', '/search/%00', '/country/KEN/metadata', '/series/IT.NET.USER.ZS/metadata'), fc.option(fc.tuple(list(indicatorArb), list(codeArb), fc.option(fc.constantFrom('all', 'YR2020', '2019;YR2018', 'YRx', '%00'), { nil: undefined })), { nil: undefined }))
+    .map(([l, s, id, rest, data]) => data ? `/v2${l}/${s}/${id}/series/${data[0]}/country/${data[1]}${data[2] === undefined ? '' : `/time/${data[2]}`}` : `/v2${l}/${s}/${id}${rest}`) },
+  { weight: 2, arbitrary: fc.tuple(langArb, fc.constantFrom('region', 'regions', 'incomelevel', 'incomeLevels', 'lendingtype', 'lendingTypes', 'topic', 'topics', 'topic/1/indicator', 'sources/2/indicators'), fc.option(list(fc.oneof(codeArb, fc.constantFrom('SSF', 'ZG', 'HIC', 'XD', 'IDX', '1', '5', 'NA'))), { nil: undefined }))
+    .map(([l, r, x]) => `/v2${l}/${r}${x === undefined ? '' : '/' + x}`) },
   { weight: 1, arbitrary: fc.tuple(fc.constantFrom('idi-2017', 'IDI-2016', 'idi-2011', 'idi-2024', 'nope', '..%2F..%2Fetc', '%2e%2e', ...PROTO_NAMES), yearArb).map(([m, y]) => `/v2/idi/${m}/${y}`) },
   { weight: 1, arbitrary: fc.tuple(fc.constantFrom('fixed-broadband-5gb', 'mobile-data-2gb', 'ipb', 'nope', '%00', ...PROTO_NAMES), yearArb, fc.option(codeArb, { nil: undefined })).map(([b, y, e]) => `/v2/prices/${b}/${y}${e === undefined ? '' : `/${e}/explain`}`) },
   { weight: 1, arbitrary: fc.constantFrom('/', '/healthz', '/docs', '/openapi.json', '/v2', '/v2/', '/v2/submissions', '/v2/submissions/1', '/nope', '//v2//country', '/v2/country/KEN/', '/V2/COUNTRY/KEN') },
   { weight: 1, arbitrary: fc.array(fc.oneof(fc.string({ maxLength: 10 }).map(pct), oddPiece), { maxLength: 5 }).map((xs) => '/' + xs.join('/')) },
 );
-const queryValue = fc.oneof(fc.constantFrom(...PROTO_NAMES, '', '0', '1', '-1', '10000', '10001', '1.5', '1e3', 'json', 'JSON', 'csv', 'xml', 'true', 'false', '2015', '2010:2020', '2020:2010', '2015:', ':', '2024-01-01', '2023-13-40', '2024-01-01T00:00:00Z', 'EAS', 'HIC', 'x'.repeat(300)),
+const queryValue = fc.oneof(fc.constantFrom(...PROTO_NAMES, '', '0', '1', '-1', '10000', '10001', '1.5', '1e3', 'json', 'JSON', 'csv', 'xml', 'true', 'false', '2015', '2010:2020', '2020:2010', '2015:', ':', '2024-01-01', '2023-13-40', '2024-01-01T00:00:00Z', 'EAS', 'HIC', 'Y', 'N', 'y', 'M', 'Q', 'arrow', 'YR2015', '2015M01:2016M12', 'geo', 'x'.repeat(300)),
   fc.integer({ min: -5, max: 100_000 }).map(String), fc.string({ maxLength: 10 }).map(pct), oddPiece);
-const queryArb = fc.array(fc.tuple(fc.constantFrom('date', 'mrv', 'mrnev', 'page', 'per_page', 'format', 'asof', 'lang', 'region', 'incomeLevel', 'incomelevel', 'previous', 'vintage', 'source', 'x', ''), queryValue), { maxLength: 5 })
+const queryArb = fc.array(fc.tuple(fc.constantFrom('date', 'mrv', 'mrnev', 'gapfill', 'frequency', 'page', 'per_page', 'format', 'asof', 'lang', 'region', 'incomeLevel', 'incomelevel', 'lendingType', 'type', 'databid', 'previous', 'vintage', 'source', 'x', ''), queryValue), { maxLength: 5 })
   .map((kv) => (kv.length ? '?' + kv.map(([k, v]) => `${k}=${v}`).join('&') : ''));
 const acceptArb = fc.oneof(
   fc.constantFrom('application/json', 'text/csv', '*/*', 'application/*', 'text/html', 'image/png', '', 'application/vnd.sdmx.data+csv;version=2.0.0', 'application/vnd.sdmx.data+json;version=2.0.0',
@@ -364,12 +371,16 @@ async function checkApiAnswer(bytes: Uint8Array): Promise<void> {
     return;
   }
   const type = String(res.headers['content-type'] ?? '');
+  const { isWorldBankPath } = await import('../../src/api/worldbank.js');
+  const wbRoute = (req.method === 'GET' || req.method === 'HEAD') && isWorldBankPath(req.url.split('?')[0]);
   if (res.statusCode >= 400) {
     let env: unknown;
     try { env = JSON.parse(res.body); } catch { throw new Error(`${what}: ${res.statusCode} not JSON: ${text.slice(0, 200)}`); }
     const m = (env as Array<{ message?: Array<{ id?: unknown; key?: unknown; value?: unknown }> }>)?.[0]?.message?.[0];
     if (!Array.isArray(env) || !m || typeof m.id !== 'string' || typeof m.key !== 'string' || typeof m.value !== 'string') throw new Error(`${what}: ${res.statusCode} not the World Bank envelope: ${res.body.slice(0, 200)}`);
     if (!type.startsWith('application/json')) throw new Error(`${what}: error with content type ${type}`);
+    if (wbRoute && res.statusCode !== 406 && m.id !== '160' && !/^the (URL|request) is not valid/.test(String((m as { detail?: unknown }).detail ?? '')))
+      throw new Error(`${what}: a World Bank route answered ${res.statusCode}; its errors are HTTP 200 with the envelope: ${res.body.slice(0, 200)}`);
     return;
   }
   if (res.statusCode >= 300) {
@@ -378,7 +389,13 @@ async function checkApiAnswer(bytes: Uint8Array): Promise<void> {
   }
   if (res.headers['content-encoding']) return; // compressed: the uncompressed bodies are checked on the other inputs
   if (/json/.test(type)) {
-    try { JSON.parse(res.body); } catch { throw new Error(`${what}: ${type} body is not JSON`); }
+    let parsed: unknown;
+    try { parsed = JSON.parse(res.body); } catch { throw new Error(`${what}: ${type} body is not JSON`); }
+    const m = (parsed as Array<{ message?: Array<{ id?: unknown; key?: unknown; value?: unknown }> }>)?.[0]?.message?.[0];
+    if (Array.isArray(parsed) && m !== undefined) {
+      if (!wbRoute) throw new Error(`${what}: an error envelope with HTTP 200 outside the World Bank routes`);
+      if (typeof m.id !== 'string' || typeof m.key !== 'string' || typeof m.value !== 'string') throw new Error(`${what}: 200 not the World Bank envelope: ${res.body.slice(0, 200)}`);
+    }
   } else if (type.startsWith('application/vnd.apache.arrow.stream')) {
     try { tableFromIPC(body); } catch (e) { throw new Error(`${what}: Arrow body does not parse: ${(e as Error).message}`); }
   } else if (type.startsWith('text/csv') || type.startsWith('application/vnd.sdmx.data+csv')) {

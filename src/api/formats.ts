@@ -4,7 +4,7 @@
  * table as an Arrow IPC stream or a Parquet file.
  */
 import { tableToIPC, type Table } from 'apache-arrow';
-import { loadEconomyRegistry, type Language } from '../registry/economies.js';
+import type { Language } from '../registry/economies.js';
 import type { IndicatorDef } from '../registry/indicators.js';
 import { ObservationBuilder } from '../table/observations.js';
 import { observationsToParquet } from '../table/parquet.js';
@@ -24,33 +24,52 @@ function decimals(def: IndicatorDef): number {
   return def.kind === 'count' || def.kind === 'bits-per-second' ? 0 : def.kind === 'currency' || def.kind === 'price' ? 2 : 1;
 }
 
+/**
+ * One cell of a World Bank answer: an (indicator, economy or aggregate, year), with the index row holding its
+ * value or -1 where there is none (the World Bank lists every year asked for, `value: null` where empty).
+ */
+export interface Cell {
+  ind: RequestedIndicator;
+  /** ISO3 of the economy, or the aggregate's World Bank code (WLD). */
+  code: string;
+  /** ISO2, or the aggregate's ISO2-style code (1W). */
+  iso2: string;
+  name: string;
+  year: number;
+  row: number;
+  /** gapfill: the year the value was taken from. */
+  filledFrom?: number;
+  /** Why a cell is empty where the reason is not just "not reported" (aggregates). */
+  emptyNote?: string;
+}
+
 /** World Bank v2 data records, with our fields after theirs. */
-export function wbRecords(idx: ObservationIndex, rows: readonly Selected[], lang: Language): object[] {
-  const econ = loadEconomyRegistry();
-  return rows.map(({ row, ind }) => {
-    const e = econ.find(idx.economy[row]);
+export function wbRecords(idx: ObservationIndex, cells: readonly Cell[]): Array<Record<string, unknown>> {
+  return cells.map((c) => {
+    const r = c.row;
     return {
-      indicator: { id: ind.code, value: ind.def.name },
-      country: { id: e?.iso2 ?? idx.economy[row], value: e ? econ.name(e.iso3, lang) : idx.economy[row] },
-      countryiso3code: idx.economy[row],
-      date: String(idx.year[row]),
-      value: idx.value[row],
+      indicator: { id: c.ind.code, value: c.ind.def.name },
+      country: { id: c.iso2, value: c.name },
+      countryiso3code: c.code,
+      date: String(c.year),
+      value: r < 0 ? null : idx.value[r],
       unit: '',
       obs_status: '',
-      decimal: decimals(ind.def),
-      note: idx.note[row],
-      source: idx.source[row],
-      imputed: idx.derivedFrom[row] !== null,
-      vintage: vintageOf(idx, row),
+      decimal: decimals(c.ind.def),
+      note: r < 0 ? c.emptyNote ?? null : idx.note[r],
+      source: r < 0 ? null : idx.source[r],
+      imputed: r >= 0 && idx.derivedFrom[r] !== null,
+      vintage: r < 0 ? null : vintageOf(idx, r),
+      ...(c.filledFrom !== undefined ? { gapfilledFrom: String(c.filledFrom) } : {}),
     };
   });
 }
 
 export const WB_CSV_COLUMNS = ['indicator_id', 'indicator_name', 'country_id', 'country_name', 'countryiso3code', 'date', 'value', 'unit', 'obs_status', 'decimal', 'note', 'source', 'imputed', 'vintage'];
 
-export function wbCsv(idx: ObservationIndex, rows: readonly Selected[], lang: Language): string {
+export function wbCsv(idx: ObservationIndex, cells: readonly Cell[]): string {
   const out = [csvRow(WB_CSV_COLUMNS)];
-  for (const r of wbRecords(idx, rows, lang) as Array<ReturnType<typeof wbRecords>[number] & Record<string, any>>) {
+  for (const r of wbRecords(idx, cells) as Array<Record<string, any>>) {
     out.push(csvRow([r.indicator.id, r.indicator.value, r.country.id, r.country.value, r.countryiso3code, r.date, r.value, r.unit, r.obs_status, r.decimal,
       r.note, r.source, r.imputed, r.vintage]));
   }

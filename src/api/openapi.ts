@@ -1,40 +1,40 @@
 /** The OpenAPI 3 description of the API, and a self-contained HTML page rendered from it (no external scripts). */
-import { LANGUAGES } from '../registry/economies.js';
-import { MAX_PER_PAGE, MEDIA } from './params.js';
+import { MEDIA, P } from './params.js';
+import type { Param, RouteSpec } from './routes.js';
 import { sdmxOpenApiPaths } from './sdmx/rest.js';
+import { WORLD_BANK_ROUTES } from './worldbank.js';
 
 const q = (name: string, description: string, schema: object = { type: 'string' }) => ({ name, in: 'query', required: false, description, schema });
 const p = (name: string, description: string, schema: object = { type: 'string' }) => ({ name, in: 'path', required: true, description, schema });
 const err = (description: string) => ({ description, content: { 'application/json': { schema: { $ref: '#/components/schemas/WorldBankError' } } } });
-const paging = [q('page', 'page number, from 1', { type: 'integer', minimum: 1, default: 1 }), q('per_page', `rows per page (a larger value is served at ${MAX_PER_PAGE}; the answer's per_page and pages say so)`, { type: 'integer', minimum: 1, default: 50 })];
 const format = q('format', 'json (default) or csv; SDMX and Arrow are chosen with Accept', { type: 'string', enum: ['json', 'csv'] });
-const seriesFormat = q('format', 'json (default), csv or parquet; SDMX, Arrow and Parquet are also chosen with Accept', { type: 'string', enum: ['json', 'csv', 'parquet'] });
-const lang = p('lang', `language of economy names: ${LANGUAGES.join(', ')} (the paths without it answer in English)`, { type: 'string', enum: [...LANGUAGES] });
+
+/** OpenAPI operations of declared routes: parameters from the same objects that parse them. */
+export function declaredPaths(specs: ReadonlyArray<RouteSpec<any, any>>): Record<string, { get: object }> {
+  const out: Record<string, { get: object }> = {};
+  for (const spec of specs) {
+    const declared = Object.values(spec.params as Record<string, Param<unknown>>);
+    for (const path of spec.paths) {
+      const inPath = [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
+      const params = [
+        ...inPath.map((name) => {
+          const d = declared.find((x) => x.in === 'path' && x.name === name) ?? Object.values(P).find((x) => x.in === 'path' && x.name === name);
+          return { name, in: 'path', required: true, description: d?.description ?? name, schema: d?.schema ?? { type: 'string' } };
+        }),
+        ...declared.filter((x) => x.in === 'query').map((x) => ({ name: x.name, in: 'query', required: false, description: x.description, schema: x.schema })),
+      ];
+      out[path] = { get: { summary: spec.summary, ...(spec.description ? { description: spec.description } : {}), parameters: params, responses: spec.responses } };
+    }
+  }
+  return out;
+}
 
 export function openApiDocument(): object {
-  const seriesGet = {
-    summary: 'Indicator series by country (World Bank API v2 conventions)',
-    description: 'codes: `all`, or ISO3/ISO2 codes separated by `;`. ids: indicator ids or aliases (ITU codes such as i99H, World Bank codes such as IT.NET.USER.ZS), `;`-separated, case-insensitive. JSON is `[meta, records]` as the World Bank API returns it (records `null` when there is none), with our fields note, source, imputed (derived from other indicators) and vintage. SDMX-CSV 2.0, SDMX-JSON 2.0, an Arrow IPC stream and Parquet (the canonical observation table; also `format=parquet`) by Accept (not paginated).',
-    parameters: [p('codes', 'countries'), p('ids', 'indicators'), q('date', 'a year (2015) or a range (2010:2020)'), q('mrv', 'the most recent N years of the indicator', { type: 'integer', minimum: 1 }),
-      q('mrnev', 'the N most recent non-empty values per country', { type: 'integer', minimum: 1 }), ...paging, seriesFormat,
-      q('asof', 'extension: the data as the store held it on this date (YYYY-MM-DD or ISO date-time)')],
-    responses: {
-      200: { description: 'the series', content: { [MEDIA.json]: {}, [MEDIA.csv]: {}, [MEDIA.sdmxCsv]: {}, [MEDIA.sdmxJson]: {}, [MEDIA.arrow]: {}, [MEDIA.parquet]: {} } },
-      304: { description: 'not modified (If-None-Match matched the ETag)' }, 400: err('invalid parameter'), 404: err('unknown country or indicator'), 406: err('no acceptable representation'),
-    },
-  };
-  const list = (summary: string, extra: object[] = []) => ({ summary, parameters: [...extra, ...paging, format], responses: { 200: { description: '`[meta, records]`' }, 400: err('invalid parameter'), 404: err('unknown code') } });
   return {
     openapi: '3.0.3',
-    info: { title: 'ictstat API', version: '0.1.0', description: 'ICT indicator series in World Bank API v2 and SDMX conventions, computed indices and price baskets, and submissions by national statistical offices. Every revision is kept.', license: { name: 'MIT (code); data: see datasets/README.md' } },
+    info: { title: 'ictstat API', version: '0.1.0', description: 'ICT indicator series in World Bank API v2 and SDMX conventions, computed indices and price baskets, and submissions by national statistical offices. Every revision is kept. World Bank routes answer their errors with HTTP 200 and the World Bank message envelope, as the World Bank does (its clients read the body, not the status).', license: { name: 'MIT (code); data: see datasets/README.md' } },
     paths: {
-      '/v2/country': { get: list('Economies', [q('region', 'World Bank region id (SSF, EAS, ...)'), q('incomeLevel', 'HIC, UMC, LMC, LIC')]) },
-      '/v2/country/{codes}': { get: list('Economies by code', [p('codes', 'ISO3/ISO2, `;`-separated')]) },
-      '/v2/indicator': { get: list('Indicators') },
-      '/v2/indicator/{ids}': { get: list('Indicators by id or alias', [p('ids', 'ids or aliases, `;`-separated')]) },
-      '/v2/country/{codes}/indicator/{ids}': { get: seriesGet },
-      '/v2/{lang}/country/{codes}/indicator/{ids}': { get: { ...seriesGet, parameters: [lang, ...seriesGet.parameters] } },
-      '/v2/{lang}/country': { get: list('Economies, names in a UN language', [lang]) },
+      ...declaredPaths(WORLD_BANK_ROUTES),
       '/v2/idi/{methodology}/{year}': { get: { summary: 'ICT Development Index: scores, ranks, components, imputations', parameters: [p('methodology', 'a bundled methodology id (idi-2017, ...)'), p('year', 'data year, or latest'), q('previous', 'also the previous year, with changes', { type: 'boolean' }), format], responses: { 200: { description: 'JSON: the full result; CSV: the ranking' }, 400: err('invalid parameter'), 404: err('unknown methodology, or no year with enough data') } } },
       '/v2/idi/{methodology}/{year}/sensitivity': { get: { summary: 'Uncertainty and sensitivity of the ranks (Monte Carlo over weights, normalisations, imputation, dropping one indicator): median rank, 5th-95th percentile interval, volatility, first-order and total Sobol indices per economy; for an unranked methodology (idi-2023/2024/2025) the same of the scores (score intervals), its ranks only with ranks=true. Runs on worker threads; one analysis at a time; the last 8 results are kept until the data changes.', parameters: [p('methodology', 'a bundled methodology id'), p('year', 'data year, or latest'), q('draws', 'base sample N, 2 to 10,000 (default 1,000); the kernel runs N x (factors + 2) scenarios', { type: 'integer' }), q('seed', 'random seed (default 1): same seed, same answer', { type: 'integer' }), q('weights', 'dirichlet (default) or uniform'), q('concentration', 'Dirichlet concentration (default 50)', { type: 'number' }), q('band', 'uniform band: each weight times 1 +- band (default 0.25)', { type: 'number' }), q('normalisations', 'comma-separated alternatives (default methodology,minmax,rank)'), q('imputation', 'vary imputation (default true)', { type: 'boolean' }), q('drop', 'drop one indicator at a time (default true)', { type: 'boolean' }), q('ranks', 'unranked methodology: rank intervals instead of score intervals, labelled as ours (default false)', { type: 'boolean' }), format], responses: { 200: { description: 'JSON: factors and economies; CSV: the table of `ictstat idi sensitivity`' }, 400: err('invalid parameter'), 404: err('unknown methodology, or no year with enough data') } } },
       '/v2/prices/{basket}/{year}': { get: { summary: 'Price basket per economy: computed from tariff plans when the server has them, else the published values in the store', parameters: [p('basket', 'basket id'), p('year', 'price year'), format], responses: { 200: { description: 'prices' }, 404: err('unknown basket') } } },
@@ -48,6 +48,11 @@ export function openApiDocument(): object {
       } },
       ...sdmxOpenApiPaths(),
       '/healthz': { get: { summary: 'liveness and store version', responses: { 200: { description: 'ok' } } } },
+      '/openapi.json': { get: { summary: 'this document', responses: { 200: { description: 'OpenAPI 3' } } } },
+      '/docs': { get: { summary: 'an HTML page of this document', responses: { 200: { description: 'HTML' } } } },
+      '/': { get: { summary: 'redirects to /docs', responses: { 302: { description: 'to /docs' } } } },
+      '/report': { get: { summary: 'redirects to /report/index.html', responses: { 302: { description: 'to the MIS report' } } } },
+      '/report/{path}': { get: { summary: 'the MIS report edition of `serve --report-edition`, regenerated from the store\'s current data (built on first request and after a submission changes the store)', parameters: [p('path', 'a file of the report build (index.html, ...)')], responses: { 200: { description: 'a file of the report' }, 404: err('no such file in the report build') } } },
     },
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'created with `ictstat token create --economy ISO3`' } },

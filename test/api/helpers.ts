@@ -1,10 +1,12 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildServer, type ServerOptions } from '../../src/api/server.js';
 import { Store } from '../../src/store/store.js';
 import { loadBundledIntoStore } from '../../src/store/submit.js';
+import { parseCsvObjects } from '../../src/util/csv-parse.js';
+import { sharedDataDir } from '../../src/util/paths.js';
 
 export interface TestServer { base: string; store: Store; app: FastifyInstance; close(): Promise<void> }
 
@@ -39,4 +41,11 @@ export async function expectWbError(res: Response, status: number, id?: string):
 /** A server over the bundled data in a fresh store, as `npm start` serves it. */
 export function startBundledServer(opts: Partial<ServerOptions> = {}): Promise<TestServer> {
   return startServer(async (store) => { await loadBundledIntoStore(store); }, opts);
+}
+
+/** The ITU DataHub value of i99H (individuals using the Internet) for an economy and year, read from the source file. */
+export function datahubInternetUsers(iso3: string, year: number): number | undefined {
+  const text = readFileSync(join(sharedDataDir(), 'itu-datahub/individuals_using_internet.csv'), 'utf8').replace(/^\uFEFF/, '');
+  const row = parseCsvObjects(text).rows.find((r) => r.get('seriesCode') === 'i99H' && r.get('entityIso') === iso3 && Number(r.get('dataYear')) === year);
+  return row ? Number(row.get('dataValue')) : undefined;
 }

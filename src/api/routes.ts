@@ -1,0 +1,64 @@
+/**
+ * Route declarations: each route's paths, parameters (with the parser that reads them) and answers, in one
+ * object that both registers the route on Fastify and becomes its OpenAPI operation (openapi.ts). A handler sees
+ * only what its declared parameters parsed, so the document cannot drift from what the code accepts.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { UserInputError } from '../util/errors.js';
+import { ApiError, apiName, errorBody } from './errors.js';
+import type { Query } from './params.js';
+
+export type Req = FastifyRequest<{ Params: Record<string, string | undefined>; Querystring: Query }>;
+
+export interface Param<T> {
+  name: string;
+  in: 'path' | 'query';
+  description: string;
+  schema: object;
+  parse(req: Req): T;
+}
+
+type Parsed<P> = { [K in keyof P]: P[K] extends Param<infer T> ? T : never };
+
+export interface RouteSpec<P extends Record<string, Param<unknown>> = Record<string, Param<unknown>>, C = unknown> {
+  /** OpenAPI-style paths (`/v2/country/{codes}`); `{lang}` marks the language prefix. */
+  paths: string[];
+  summary: string;
+  description?: string;
+  params: P;
+  /** OpenAPI responses. */
+  responses: Record<string, object>;
+  /**
+   * World Bank read semantics: a request the route cannot answer gets HTTP 200 with the World Bank's message
+   * envelope (what wbgapi, wbdata and R WDI read: wbgapi raises on any other status before reading the body).
+   * Content negotiation (406) and server faults keep their statuses.
+   */
+  worldBankErrors: boolean;
+  handler(ctx: C, args: Parsed<P>, req: Req, reply: FastifyReply): Promise<unknown> | unknown;
+}
+
+export function route<P extends Record<string, Param<unknown>>, C>(spec: RouteSpec<P, C>): RouteSpec<P, C> {
+  return spec;
+}
+
+/** `/v2/{lang}/country/{codes}` -> `/v2/:lang/country/:codes` */
+export const fastifyPath = (p: string): string => p.replace(/\{(\w+)\}/g, ':$1');
+
+export function registerRoutes<C>(app: FastifyInstance, specs: ReadonlyArray<RouteSpec<any, C>>, ctx: C): void {
+  for (const spec of specs) {
+    const handler = async (req: Req, reply: FastifyReply) => {
+      try {
+        const args: Record<string, unknown> = {};
+        for (const [k, p] of Object.entries(spec.params as Record<string, Param<unknown>>)) args[k] = p.parse(req);
+        return await spec.handler(ctx, args as Parsed<typeof spec.params>, req, reply);
+      } catch (e) {
+        if (!spec.worldBankErrors) throw e;
+        const err = e instanceof UserInputError ? new ApiError('invalidValue', e.describe(apiName)) : e;
+        if (!(err instanceof ApiError) || err.status === 406 || err.status >= 500) throw err;
+        return reply.code(200).type('application/json; charset=utf-8').header('cache-control', 'no-store')
+          .send(JSON.stringify(errorBody(err.kind, err.message, err.extra)));
+      }
+    };
+    for (const p of spec.paths) app.get(fastifyPath(p), handler as never);
+  }
+}
