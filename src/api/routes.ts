@@ -54,7 +54,8 @@ export function registerRoutes<C>(app: FastifyInstance, specs: ReadonlyArray<Rou
       } catch (e) {
         if (!spec.worldBankErrors) throw e;
         const err = e instanceof UserInputError ? new ApiError('invalidValue', e.describe(apiName)) : e;
-        if (!(err instanceof ApiError) || err.status === 406 || err.status >= 500) throw err;
+        // Rate limits and overload keep their 429/503 and Retry-After (a signal to wait, not an answer), as 406 and 5xx do.
+        if (!(err instanceof ApiError) || err.status === 406 || err.status === 429 || err.status >= 500) throw err;
         return reply.code(200).type('application/json; charset=utf-8').header('cache-control', 'no-store')
           .send(JSON.stringify(errorBody(err.kind, err.message, err.extra)));
       }

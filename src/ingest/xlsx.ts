@@ -331,8 +331,9 @@ const YEAR_LABEL = /^(reference year|year|data year|year of data)$/;
 function metaCell(sheet: string, rows: SheetRow[], label: RegExp): MetaCell | undefined {
   for (const r of rows) for (let i = 0; i < r.cells.length; i++) {
     const c = r.cells[i];
-    const m = /^([^:]+):\s*(.+)$/.exec(c.text.trim());
-    if (m && label.test(norm(m[1]))) return { text: m[2].trim(), sheet, ref: c.ref, row: r.row };
+    // "Label: value", split at the first colon (no regular expression: linear whatever the cell holds).
+    const t = c.text.trim(), colon = t.indexOf(':');
+    if (colon > 0 && t.slice(colon + 1).trim() && label.test(norm(t.slice(0, colon)))) return { text: t.slice(colon + 1).trim(), sheet, ref: c.ref, row: r.row };
     if (label.test(norm(c.text)) && r.cells[i + 1]) return { text: r.cells[i + 1].text, sheet, ref: r.cells[i + 1].ref, row: r.row };
   }
   return undefined;

@@ -72,10 +72,18 @@ const numberFormat = (d: number): string => (d <= 0 ? '0' : `0.${'0'.repeat(d)}`
  * (case-insensitive, the writer's own sheets reserved). A name that is too long is cut at a word boundary;
  * a collision gets " (2)", " (3)"... within the 31 characters. The full title is on the Contents sheet.
  */
+/** Leading and trailing apostrophes off (Excel refuses them in sheet names); a loop, linear whatever the text. */
+function trimQuotes(s: string): string {
+  let a = 0, b = s.length;
+  while (a < b && s.charCodeAt(a) === 39) a++;
+  while (b > a && s.charCodeAt(b - 1) === 39) b--;
+  return s.slice(a, b);
+}
+
 export function sheetNames(titles: string[], reserved: string[] = []): string[] {
   const seen = new Set(reserved.map((r) => r.toLowerCase()));
   return titles.map((t) => {
-    let base = t.replace(/[[\]:*?/\\]/g, ' ').replace(/\s+/g, ' ').replace(/^'+|'+$/g, '').trim() || 'Sheet';
+    let base = trimQuotes(t.replace(/[[\]:*?/\\]/g, ' ').replace(/\s+/g, ' ')).trim() || 'Sheet';
     if (base.length > 31) {
       const cut = base.slice(0, 31);
       const space = cut.lastIndexOf(' ');
