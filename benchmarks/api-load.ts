@@ -18,9 +18,17 @@ const arg = (name: string, fallback: number): number => {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? Number(process.argv[i + 1]) : fallback;
 };
-const seconds = arg('seconds', 10), connections = arg('connections', 50);
+const seconds = arg('seconds', 10),
+  connections = arg('connections', 50);
 
-interface Figure { scenario: string; rps: number; p50: number; p99: number; errors: number; non2xx: number }
+interface Figure {
+  scenario: string;
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  non2xx: number;
+}
 
 async function run(scenario: string, url: string, opts: Partial<autocannon.Options> = {}): Promise<Figure> {
   const r = await autocannon({ url, connections, duration: seconds, ...opts });
@@ -45,17 +53,28 @@ async function main(): Promise<void> {
     const series = `${base}/v2/country/KEN/indicator/IT.NET.USER.ZS?format=json`;
     await fetch(`${base}/v2/idi/idi-2017/2016`); // the first computation is cached per store version
     figures.push(await run('series: one country, one indicator (JSON)', series));
-    figures.push(await run('series: all countries, one indicator, mrv=1 (JSON)', `${base}/v2/country/all/indicator/fixed_bb_p100?mrv=1&per_page=500&format=json`));
-    figures.push(await run('series: one country (SDMX-CSV)', `${base}/v2/country/KEN/indicator/i99H`, { headers: { accept: 'application/vnd.sdmx.data+csv;version=2.0.0' } }));
+    figures.push(
+      await run('series: all countries, one indicator, mrv=1 (JSON)', `${base}/v2/country/all/indicator/fixed_bb_p100?mrv=1&per_page=500&format=json`),
+    );
+    figures.push(
+      await run('series: one country (SDMX-CSV)', `${base}/v2/country/KEN/indicator/i99H`, {
+        headers: { accept: 'application/vnd.sdmx.data+csv;version=2.0.0' },
+      }),
+    );
     figures.push(await run('IDI 2017 result (JSON, ~0.5 MB)', `${base}/v2/idi/idi-2017/2016`));
     figures.push(await run('series with If-None-Match (304)', series, { headers: { 'if-none-match': (await fetch(series)).headers.get('etag')! } }));
 
     // Reads while submissions are written: every submission is a new store version, so reads rebuild their index.
-    let submitted = 0, failed = 0, stop = false;
+    let submitted = 0,
+      failed = 0,
+      stop = false;
     const writer = (async () => {
       for (let i = 0; !stop; i++) {
-        const r = await fetch(`${base}/v2/submissions`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'text/csv' },
-          body: `economy,indicator,year,value\nKEN,internet_users_pct,2024,${30 + (i % 1000) / 100}\n` });
+        const r = await fetch(`${base}/v2/submissions`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'text/csv' },
+          body: `economy,indicator,year,value\nKEN,internet_users_pct,2024,${30 + (i % 1000) / 100}\n`,
+        });
         await r.arrayBuffer();
         if (r.status === 201 || r.status === 200) submitted++;
         else failed++;

@@ -20,12 +20,21 @@ const arg = (name: string, fallback: number): number => {
   return i > 0 ? Number(process.argv[i + 1]) : fallback;
 };
 
-interface Mem { rss: number; heapUsed: number; external: number; builds: number; updates: number }
+interface Mem {
+  rss: number;
+  heapUsed: number;
+  external: number;
+  builds: number;
+  updates: number;
+}
 
 // ---- server mode: a forked child that serves and answers memory probes over IPC.
 if (process.argv[2] === '--server') {
   const [{ buildServer }, { Store }, { loadBundledIntoStore }] = await Promise.all([
-    import('../src/api/server.js'), import('../src/store/store.js'), import('../src/store/submit.js')]);
+    import('../src/api/server.js'),
+    import('../src/store/store.js'),
+    import('../src/store/submit.js'),
+  ]);
   const store = Store.open(process.argv[3]);
   await loadBundledIntoStore(store);
   const tokens = ['KEN', 'UGA', 'FRA', 'BRA'].map((e) => ({ economy: e, token: store.createToken(e, 'soak').token }));
@@ -37,7 +46,10 @@ if (process.argv[2] === '--server') {
       const u = process.memoryUsage();
       process.send!({ type: 'mem', mem: { rss: u.rss, heapUsed: u.heapUsed, external: u.external, ...app.ictstatCache.stats } satisfies Mem });
     } else if (m.type === 'stop') {
-      void app.close().then(() => { store.close(); process.exit(0); });
+      void app.close().then(() => {
+        store.close();
+        process.exit(0);
+      });
     }
   });
   process.send!({ type: 'ready', base, tokens });
@@ -46,18 +58,33 @@ if (process.argv[2] === '--server') {
 }
 
 async function main(): Promise<void> {
-  const seconds = arg('seconds', 60), connections = arg('connections', 20), perSecond = arg('submissions-per-second', 4);
+  const seconds = arg('seconds', 60),
+    connections = arg('connections', 20),
+    perSecond = arg('submissions-per-second', 4);
   const dir = mkdtempSync(join(tmpdir(), 'ictstat-soak-'));
-  const child: ChildProcess = fork(process.argv[1], ['--server', join(dir, 'soak.db')], { execArgv: ['--expose-gc'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const next = <T>(type: string): Promise<T> => new Promise((resolve) => {
-    const on = (m: { type: string }) => { if (m.type === type) { child.off('message', on); resolve(m as T); } };
-    child.on('message', on);
+  const child: ChildProcess = fork(process.argv[1], ['--server', join(dir, 'soak.db')], {
+    execArgv: ['--expose-gc'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
+  const next = <T>(type: string): Promise<T> =>
+    new Promise((resolve) => {
+      const on = (m: { type: string }) => {
+        if (m.type === type) {
+          child.off('message', on);
+          resolve(m as T);
+        }
+      };
+      child.on('message', on);
+    });
   try {
     const t0 = Date.now();
     const { base, tokens } = await next<{ base: string; tokens: Array<{ economy: string; token: string }> }>('ready');
     process.stderr.write(`server ready at ${base} in ${((Date.now() - t0) / 1000).toFixed(1)} s (bundled data loaded)\n`);
-    const mem = async (): Promise<Mem> => { const p = next<{ mem: Mem }>('mem'); child.send({ type: 'mem' }); return (await p).mem; };
+    const mem = async (): Promise<Mem> => {
+      const p = next<{ mem: Mem }>('mem');
+      child.send({ type: 'mem' });
+      return (await p).mem;
+    };
 
     const reads = [
       '/v2/country/KEN/indicator/IT.NET.USER.ZS?format=json',
@@ -82,10 +109,17 @@ async function main(): Promise<void> {
       for (let i = 0; !stop; i++) {
         const started = Date.now();
         const { economy, token } = tokens[i % tokens.length];
-        const body = 'economy,indicator,year,value\n' + [2019, 2020, 2021, 2022, 2023].map((y) => `${economy},internet_users_pct,${y},${(30 + ((i * 7 + y) % 600) / 10).toFixed(1)}`).join('\n') + '\n';
+        const body =
+          'economy,indicator,year,value\n' +
+          [2019, 2020, 2021, 2022, 2023].map((y) => `${economy},internet_users_pct,${y},${(30 + ((i * 7 + y) % 600) / 10).toFixed(1)}`).join('\n') +
+          '\n';
         writes.sent++;
         try {
-          const res = await fetch(`${base}/v2/submissions?vintage=soak-${i}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'text/csv' }, body });
+          const res = await fetch(`${base}/v2/submissions?vintage=soak-${i}`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${token}`, 'content-type': 'text/csv' },
+            body,
+          });
           await res.arrayBuffer();
           if (res.status === 201 || res.status === 200) writes.stored++;
           else writes.errors++;
@@ -101,7 +135,9 @@ async function main(): Promise<void> {
       samples.push({ at: 'middle', mem: await mem() });
     })();
     const result = await autocannon({
-      url: base, connections, duration: seconds,
+      url: base,
+      connections,
+      duration: seconds,
       requests: reads.map((path, k) => ({ method: 'GET', path, ...(k === 2 ? { headers: sdmx } : {}) })),
     });
     stop = true;
@@ -115,12 +151,15 @@ async function main(): Promise<void> {
     const mb = (n: number) => (n / 2 ** 20).toFixed(0);
     const machine = `${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${process.platform}`;
     const lines = [
-      '## Sustained load (API)', '',
+      '## Sustained load (API)',
+      '',
       `Machine: ${machine}. Command: \`node dist/benchmarks/api-soak.js --seconds ${seconds} --connections ${connections} --submissions-per-second ${perSecond}\` ` +
-      `(\`npm run load-test\`). The server runs in its own process over a temporary store with the bundled data; autocannon cycles ${reads.length} GET requests ` +
-      '(series JSON/CSV/SDMX-CSV, all countries mrv=1, metadata, the IDI 2017 result) on loopback while a client posts 5-row submissions from four tokens in turn. ' +
-      'Every submission is a new store version, applied to the index incrementally; the IDI is recomputed once per version on its next request.', '',
-      '| figure | value |', '|---|---:|',
+        `(\`npm run load-test\`). The server runs in its own process over a temporary store with the bundled data; autocannon cycles ${reads.length} GET requests ` +
+        '(series JSON/CSV/SDMX-CSV, all countries mrv=1, metadata, the IDI 2017 result) on loopback while a client posts 5-row submissions from four tokens in turn. ' +
+        'Every submission is a new store version, applied to the index incrementally; the IDI is recomputed once per version on its next request.',
+      '',
+      '| figure | value |',
+      '|---|---:|',
       `| duration | ${seconds} s |`,
       `| reads | ${result.requests.total.toLocaleString('en')} (${Math.round(result.requests.average).toLocaleString('en')}/s) |`,
       `| read latency p50 / p99 / max | ${result.latency.p50} / ${result.latency.p99} / ${result.latency.max} ms |`,
@@ -151,7 +190,14 @@ async function main(): Promise<void> {
     const failed = result.non2xx + result.errors + result.timeouts + writes.errors;
     process.exitCode = failed ? 1 : 0;
   } finally {
-    if (child.exitCode === null) await new Promise((r) => { child.once('exit', r); setTimeout(() => { child.kill('SIGKILL'); r(undefined); }, 5000); });
+    if (child.exitCode === null)
+      await new Promise((r) => {
+        child.once('exit', r);
+        setTimeout(() => {
+          child.kill('SIGKILL');
+          r(undefined);
+        }, 5000);
+      });
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -43,7 +43,10 @@ export function readBin<M = Record<string, unknown>>(file: string): { meta: M; a
   const buf = readFileSync(file);
   if (buf.toString('latin1', 0, 4) !== 'ICTB') throw new Error(`${file}: not a benchmark binary`);
   const hl = buf.readUInt32LE(4);
-  const { meta, arrays } = JSON.parse(buf.toString('utf8', 8, 8 + hl)) as { meta: M; arrays: Array<{ name: string; type: TypeName; offset: number; length: number }> };
+  const { meta, arrays } = JSON.parse(buf.toString('utf8', 8, 8 + hl)) as {
+    meta: M;
+    arrays: Array<{ name: string; type: TypeName; offset: number; length: number }>;
+  };
   const base = 8 + hl;
   const out: Record<string, Typed> = {};
   for (const s of arrays) {

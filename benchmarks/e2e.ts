@@ -18,21 +18,47 @@ import { loadIndicatorRegistry } from '../src/registry/indicators.js';
 import { observationsToCsv } from '../src/table/io.js';
 import { packageRoot } from '../src/util/paths.js';
 
-export interface E2eRun { median_s: number; min_s: number; max_s: number; peak_rss_mb: number; runs: number }
-export interface E2eEntry { name: string; command: string; result: E2eRun | null; error?: string; ratios?: Record<string, number> }
-export interface E2eScenario { name: string; entries: E2eEntry[]; note?: string }
+export interface E2eRun {
+  median_s: number;
+  min_s: number;
+  max_s: number;
+  peak_rss_mb: number;
+  runs: number;
+}
+export interface E2eEntry {
+  name: string;
+  command: string;
+  result: E2eRun | null;
+  error?: string;
+  ratios?: Record<string, number>;
+}
+export interface E2eScenario {
+  name: string;
+  entries: E2eEntry[];
+  note?: string;
+}
 
 const ROOT = packageRoot();
 const CLI = join(ROOT, 'dist', 'src', 'cli', 'main.js');
 const node = process.execPath;
-const median = (xs: number[]): number => { const s = [...xs].sort((a, b) => a - b), h = s.length >> 1; return s.length % 2 ? s[h] : (s[h - 1] + s[h]) / 2; };
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b),
+    h = s.length >> 1;
+  return s.length % 2 ? s[h] : (s[h - 1] + s[h]) / 2;
+};
 
 /** Run a command `reps` times under /usr/bin/time; every run a fresh process. */
 function timeCommand(argv: string[], reps: number, opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): E2eRun {
-  const walls: number[] = [], rss: number[] = [];
+  const walls: number[] = [],
+    rss: number[] = [];
   const out = join(mkdtempSync(join(process.env.TMPDIR ?? '/tmp', 'ictstat-e2e-t-')), 'time');
   for (let i = 0; i < reps; i++) {
-    const r = spawnSync('/usr/bin/time', ['-f', '%e %M', '-o', out, ...argv], { cwd: opts.cwd ?? ROOT, env: opts.env ?? process.env, stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 64 << 20 });
+    const r = spawnSync('/usr/bin/time', ['-f', '%e %M', '-o', out, ...argv], {
+      cwd: opts.cwd ?? ROOT,
+      env: opts.env ?? process.env,
+      stdio: ['ignore', 'ignore', 'pipe'],
+      maxBuffer: 64 << 20,
+    });
     if (r.status !== 0 && r.status !== 2) throw new Error(`${argv.join(' ')} exited ${r.status}: ${String(r.stderr).slice(-400)}`);
     const [wall, kb] = readFileSync(out, 'utf8').trim().split('\n').pop()!.split(' ').map(Number);
     walls.push(wall);
@@ -63,23 +89,29 @@ function withRatios(entries: E2eEntry[], baselines: Record<string, E2eRun | null
 
 /** 1,000,000 valid canonical observations: every economy x enough indicators of the registry x the years 1960-2025, values mid-range. */
 function writeIngestCsv(file: string, rows: number): void {
-  const econ = loadEconomyRegistry().all().map((e) => e.iso3);
+  const econ = loadEconomyRegistry()
+    .all()
+    .map((e) => e.iso3);
   const inds = loadIndicatorRegistry().indicators.filter((d) => !d.derived && d.range[1] > d.range[0]);
   const years = Array.from({ length: 66 }, (_, k) => 1960 + k);
   const parts: string[] = ['economy,indicator,year,value,note,source,series_code\n'];
   let n = 0;
-  outer: for (const d of inds) for (const e of econ) for (const y of years) {
-    const v = d.range[0] + (d.range[1] - d.range[0]) * (0.4 + 0.001 * ((y * 7 + e.charCodeAt(0)) % 100));
-    parts.push(`${e},${d.id},${y},${+v.toPrecision(8)},,benchmark,\n`);
-    if (++n >= rows) break outer;
-  }
+  outer: for (const d of inds)
+    for (const e of econ)
+      for (const y of years) {
+        const v = d.range[0] + (d.range[1] - d.range[0]) * (0.4 + 0.001 * ((y * 7 + e.charCodeAt(0)) % 100));
+        parts.push(`${e},${d.id},${y},${+v.toPrecision(8)},,benchmark,\n`);
+        if (++n >= rows) break outer;
+      }
   writeFileSync(file, parts.join(''));
 }
 
 async function duckdbParquet(csv: string, parquet: string): Promise<void> {
   const { DuckDBInstance } = await import('@duckdb/node-api');
   const con = await (await DuckDBInstance.create(':memory:')).connect();
-  await con.run(`COPY (SELECT * FROM read_csv('${csv}', header = true, types = {'economy': 'VARCHAR', 'indicator': 'VARCHAR', 'year': 'SMALLINT', 'value': 'DOUBLE', 'note': 'VARCHAR', 'source': 'VARCHAR', 'series_code': 'VARCHAR'})) TO '${parquet}' (FORMAT parquet)`);
+  await con.run(
+    `COPY (SELECT * FROM read_csv('${csv}', header = true, types = {'economy': 'VARCHAR', 'indicator': 'VARCHAR', 'year': 'SMALLINT', 'value': 'DOUBLE', 'note': 'VARCHAR', 'source': 'VARCHAR', 'series_code': 'VARCHAR'})) TO '${parquet}' (FORMAT parquet)`,
+  );
 }
 
 /** Start `serve` on a loaded store and time until the first series answer; then the API load at a fixed concurrency. */
@@ -94,23 +126,47 @@ async function serverScenario(work: string, reps: number): Promise<E2eScenario> 
     const t0 = performance.now();
     const child = spawn(node, [CLI, 'serve', '--store', store, '--port', String(port), '--log-level', 'silent'], { stdio: 'ignore' });
     for (;;) {
-      try { if ((await fetch(url)).status === 200) break; } catch { /* not listening yet */ }
+      try {
+        if ((await fetch(url)).status === 200) break;
+      } catch {
+        /* not listening yet */
+      }
       await new Promise((r) => setTimeout(r, 20));
       if (performance.now() - t0 > 60_000) break;
     }
     starts.push((performance.now() - t0) / 1000);
     if (i === reps - 1) {
-      const autocannon = (await import('autocannon')).default as unknown as (o: object) => Promise<{ requests: { average: number }; latency: { p50: number; p99: number }; errors: number; non2xx: number }>;
+      const autocannon = (await import('autocannon')).default as unknown as (
+        o: object,
+      ) => Promise<{ requests: { average: number }; latency: { p50: number; p99: number }; errors: number; non2xx: number }>;
       const r = await autocannon({ url, connections: 20, duration: 10 });
-      load = { name: 'api-load', command: `autocannon -c 20 -d 10 ${url.replace(String(port), 'PORT')}`, result: null,
-        error: `reads/s ${Math.round(r.requests.average)}, p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms, errors ${r.errors}, non-2xx ${r.non2xx}` };
+      load = {
+        name: 'api-load',
+        command: `autocannon -c 20 -d 10 ${url.replace(String(port), 'PORT')}`,
+        result: null,
+        error: `reads/s ${Math.round(r.requests.average)}, p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms, errors ${r.errors}, non-2xx ${r.non2xx}`,
+      };
     }
     child.kill('SIGTERM');
     await new Promise((r) => child.once('exit', r));
   }
   return {
-    name: 'server', note: 'start of `ictstat serve` on a loaded store to its first series answer; then 10 s of series reads at 20 connections (figures in the api-load line)',
-    entries: [{ name: 'start-to-first-answer', command: `ictstat serve --store server.db`, result: { median_s: +median(starts).toFixed(3), min_s: +Math.min(...starts).toFixed(3), max_s: +Math.max(...starts).toFixed(3), peak_rss_mb: 0, runs: reps } }, ...(load ? [load] : [])],
+    name: 'server',
+    note: 'start of `ictstat serve` on a loaded store to its first series answer; then 10 s of series reads at 20 connections (figures in the api-load line)',
+    entries: [
+      {
+        name: 'start-to-first-answer',
+        command: `ictstat serve --store server.db`,
+        result: {
+          median_s: +median(starts).toFixed(3),
+          min_s: +Math.min(...starts).toFixed(3),
+          max_s: +Math.max(...starts).toFixed(3),
+          peak_rss_mb: 0,
+          runs: reps,
+        },
+      },
+      ...(load ? [load] : []),
+    ],
   };
 }
 
@@ -123,12 +179,30 @@ export async function runE2e(o: { reps: number; work: string; smoke?: boolean })
   scenarios.push({ name: 'floor', entries: [floor] });
 
   scenarios.push({ name: 'version', entries: withRatios([entry('ictstat --version', [node, CLI, '--version'], reps)], { 'node -e 0': floor.result }) });
-  scenarios.push({ name: 'series', entries: withRatios([entry('ictstat series', [node, CLI, 'series', '--economy', 'KEN', '--indicator', 'internet_users_pct'], reps)], { 'node -e 0': floor.result }) });
+  scenarios.push({
+    name: 'series',
+    entries: withRatios([entry('ictstat series', [node, CLI, 'series', '--economy', 'KEN', '--indicator', 'internet_users_pct'], reps)], {
+      'node -e 0': floor.result,
+    }),
+  });
 
   // The IDI on the bundled data, and DuckDB doing the same from a Parquet copy of the same observations.
   const m = loadMethodology('idi-2017');
-  const universe = join(work, 'universe.csv'), parquet = join(work, 'bundled.parquet'), csv = join(work, 'bundled.csv');
-  writeFileSync(universe, 'economy\n' + indexUniverse(m, loadGroupings(), loadEconomyRegistry().all().map((e) => e.iso3)).join('\n') + '\n');
+  const universe = join(work, 'universe.csv'),
+    parquet = join(work, 'bundled.parquet'),
+    csv = join(work, 'bundled.csv');
+  writeFileSync(
+    universe,
+    'economy\n' +
+      indexUniverse(
+        m,
+        loadGroupings(),
+        loadEconomyRegistry()
+          .all()
+          .map((e) => e.iso3),
+      ).join('\n') +
+      '\n',
+  );
   if (!existsSync(parquet)) {
     const snap = bundledSnapshot();
     if (!snap) throw new Error('no bundled-data snapshot: run npm run build');
@@ -137,7 +211,11 @@ export async function runE2e(o: { reps: number; work: string; smoke?: boolean })
   }
   const idi = entry('ictstat idi', [node, CLI, 'idi', '--methodology', 'idi-2017', '--year', '2016', '--format', 'csv'], reps);
   const duck = entry('duckdb idi (SQL)', [node, join(ROOT, 'dist', 'benchmarks', 'e2e', 'duckdb-idi.js'), parquet, 'idi-2017', '2016', universe], reps);
-  scenarios.push({ name: 'idi', note: 'idi-2017, data year 2016, bundled data; the DuckDB peer reads a Parquet copy of the snapshot and does no imputation', entries: withRatios([idi, duck], { 'node -e 0': floor.result, duckdb: duck.result }) });
+  scenarios.push({
+    name: 'idi',
+    note: 'idi-2017, data year 2016, bundled data; the DuckDB peer reads a Parquet copy of the snapshot and does no imputation',
+    entries: withRatios([idi, duck], { 'node -e 0': floor.result, duckdb: duck.result }),
+  });
 
   // Ingest with validation of 1 M canonical rows, against DuckDB's read_csv at one thread and fast-csv.
   const rows = o.smoke ? 20_000 : 1_000_000;
@@ -147,17 +225,38 @@ export async function runE2e(o: { reps: number; work: string; smoke?: boolean })
   const dIng = entry('duckdb read_csv (1 thread)', [node, join(ROOT, 'dist', 'benchmarks', 'e2e', 'duckdb-ingest.js'), ingestFile, '1'], reps);
   const fIng = entry('node + fast-csv', [node, join(ROOT, 'dist', 'benchmarks', 'e2e', 'fastcsv-ingest.js'), ingestFile], reps);
   const ingScenario = withRatios([ing, dIng, fIng], { duckdb: dIng.result, 'fast-csv': fIng.result });
-  scenarios.push({ name: 'ingest', note: `${rows.toLocaleString('en')} canonical observations; ictstat validates every row; observations/s = rows / median`, entries: ingScenario.map((e) => (e.result ? { ...e, error: `${Math.round(rows / e.result.median_s).toLocaleString('en')} observations/s` } : e)) });
+  scenarios.push({
+    name: 'ingest',
+    note: `${rows.toLocaleString('en')} canonical observations; ictstat validates every row; observations/s = rows / median`,
+    entries: ingScenario.map((e) => (e.result ? { ...e, error: `${Math.round(rows / e.result.median_s).toLocaleString('en')} observations/s` } : e)),
+  });
 
   // Prices on synthetic tariff plans.
   for (const plans of o.smoke ? [5_000] : [1_000_000, 3_000_000]) {
     const tariffs = join(work, `tariffs-${plans}.csv`);
-    if (!existsSync(tariffs)) spawnSync(node, [CLI, 'prices', 'synthetic', '--seed', '1', '--plans', String(plans), '--from', '2021', '--to', '2022', '--out', tariffs], { stdio: 'ignore' });
-    scenarios.push({ name: `prices-${plans}`, entries: [entry(`ictstat prices compute (${plans.toLocaleString('en')} plans)`, [node, CLI, 'prices', 'compute', '--tariffs', tariffs, '--basket', 'mobile-data-2gb', '--year', '2022'], o.smoke ? 1 : Math.min(reps, 3))] });
+    if (!existsSync(tariffs))
+      spawnSync(node, [CLI, 'prices', 'synthetic', '--seed', '1', '--plans', String(plans), '--from', '2021', '--to', '2022', '--out', tariffs], {
+        stdio: 'ignore',
+      });
+    scenarios.push({
+      name: `prices-${plans}`,
+      entries: [
+        entry(
+          `ictstat prices compute (${plans.toLocaleString('en')} plans)`,
+          [node, CLI, 'prices', 'compute', '--tariffs', tariffs, '--basket', 'mobile-data-2gb', '--year', '2022'],
+          o.smoke ? 1 : Math.min(reps, 3),
+        ),
+      ],
+    });
   }
 
   const out = join(work, 'report');
-  scenarios.push({ name: 'report', entries: withRatios([entry('ictstat report --edition 2017', [node, CLI, 'report', '--edition', '2017', '--out', out], o.smoke ? 1 : Math.min(reps, 3))], { 'node -e 0': floor.result }) });
+  scenarios.push({
+    name: 'report',
+    entries: withRatios([entry('ictstat report --edition 2017', [node, CLI, 'report', '--edition', '2017', '--out', out], o.smoke ? 1 : Math.min(reps, 3))], {
+      'node -e 0': floor.result,
+    }),
+  });
   rmSync(out, { recursive: true, force: true });
 
   scenarios.push(await serverScenario(work, o.smoke ? 1 : Math.min(reps, 3)));
@@ -167,7 +266,14 @@ export async function runE2e(o: { reps: number; work: string; smoke?: boolean })
 /** A Markdown table of the scenarios (RESULTS.md). */
 export function e2eMarkdown(scenarios: E2eScenario[]): string {
   const lines = ['| scenario | command | median s | min s | peak RSS MiB | ratios | note |', '|---|---|---:|---:|---:|---|---|'];
-  for (const s of scenarios) for (const e of s.entries)
-    lines.push(`| ${s.name} | \`${e.command}\` | ${e.result?.median_s ?? '-'} | ${e.result?.min_s ?? '-'} | ${e.result?.peak_rss_mb || '-'} | ${Object.entries(e.ratios ?? {}).map(([k, v]) => `${v}x ${k}`).join(', ')} | ${e.error ?? ''} |`);
+  for (const s of scenarios)
+    for (const e of s.entries)
+      lines.push(
+        `| ${s.name} | \`${e.command}\` | ${e.result?.median_s ?? '-'} | ${e.result?.min_s ?? '-'} | ${e.result?.peak_rss_mb || '-'} | ${Object.entries(
+          e.ratios ?? {},
+        )
+          .map(([k, v]) => `${v}x ${k}`)
+          .join(', ')} | ${e.error ?? ''} |`,
+      );
   return lines.join('\n') + '\n';
 }

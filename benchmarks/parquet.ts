@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { Table as ArrowTable, tableFromIPC, tableToIPC } from 'apache-arrow';
+import { type Table as ArrowTable, tableFromIPC, tableToIPC } from 'apache-arrow';
 import { parquetMetadata, parquetRead } from 'hyparquet';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import * as wasm from 'parquet-wasm';
@@ -48,7 +48,8 @@ async function hyparquetRead(b: Uint8Array): Promise<ArrowTable> {
   const n = Number(metadata.num_rows);
   const cols: Record<string, unknown[]> = {};
   await parquetRead({
-    file, metadata,
+    file,
+    metadata,
     onChunk: (chunk) => {
       const a = (cols[chunk.columnName] ??= new Array(n));
       for (let i = 0; i < chunk.columnData.length; i++) a[chunk.rowStart + i] = chunk.columnData[i];
@@ -78,7 +79,8 @@ function median(xs: number[]): number {
 function sameTable(a: ArrowTable, b: ArrowTable): boolean {
   if (a.numRows !== b.numRows) return false;
   for (const c of OBSERVATION_COLUMNS) {
-    const x = a.getChild(c)!, y = b.getChild(c);
+    const x = a.getChild(c)!,
+      y = b.getChild(c);
     if (!y) return false;
     for (let i = 0; i < a.numRows; i++) if ((x.get(i) ?? null) !== (y.get(i) ?? null)) return false;
   }
@@ -90,7 +92,10 @@ async function duckdbTypes(file: string): Promise<string> {
   const con = await db.connect();
   try {
     const r = await con.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet('${file.replace(/'/g, "''")}')`);
-    return r.getRowObjects().map((o) => `${o.column_name} ${o.column_type}`).join(', ');
+    return r
+      .getRowObjects()
+      .map((o) => `${o.column_name} ${o.column_type}`)
+      .join(', ');
   } finally {
     con.closeSync();
     db.closeSync();
@@ -126,15 +131,26 @@ async function main(): Promise<void> {
     for (const st of state) {
       const path = join(dir, `candidate-${rows.length}.parquet`);
       writeFileSync(path, st.bytes);
-      rows.push({ candidate: st.c.name, write_ms: median(st.writeMs), read_ms: median(st.readMs), bytes: st.bytes.byteLength, roundTrip: sameTable(table, st.back), duckdb: await duckdbTypes(path) });
+      rows.push({
+        candidate: st.c.name,
+        write_ms: median(st.writeMs),
+        read_ms: median(st.readMs),
+        bytes: st.bytes.byteLength,
+        roundTrip: sameTable(table, st.back),
+        duckdb: await duckdbTypes(path),
+      });
     }
     const base = rows[0];
     const out = {
-      command: `node dist/benchmarks/parquet.js --reps ${reps}`, loadAverage: loadavg().map((x) => +x.toFixed(2)),
-      rows: table.numRows, arrowIpcBytes: ipcBytes, loadBundledMs: Math.round(loadMs),
+      command: `node dist/benchmarks/parquet.js --reps ${reps}`,
+      loadAverage: loadavg().map((x) => +x.toFixed(2)),
+      rows: table.numRows,
+      arrowIpcBytes: ipcBytes,
+      loadBundledMs: Math.round(loadMs),
       results: rows.map((r) => ({
         ...r,
-        write_ms: Math.round(r.write_ms as number), read_ms: Math.round(r.read_ms as number),
+        write_ms: Math.round(r.write_ms as number),
+        read_ms: Math.round(r.read_ms as number),
         write_ratio: +((r.write_ms as number) / (base.write_ms as number)).toFixed(2),
         read_ratio: +((r.read_ms as number) / (base.read_ms as number)).toFixed(2),
         size_ratio: +((r.bytes as number) / (base.bytes as number)).toFixed(2),

@@ -10,8 +10,23 @@ import { performance } from 'node:perf_hooks';
 import { writeBin } from './bin.js';
 import type { Impl } from './impl/types.js';
 
-export interface PeerArgs { scenario: string; impl: string; input: string; out: string; reps: number; capMs: number; warmMs: number; minMs: number }
-export interface PeerResult { load_ms: number; first_ms: number; warmup_runs: number; times_ms: number[]; peak_rss_mb: number }
+export interface PeerArgs {
+  scenario: string;
+  impl: string;
+  input: string;
+  out: string;
+  reps: number;
+  capMs: number;
+  warmMs: number;
+  minMs: number;
+}
+export interface PeerResult {
+  load_ms: number;
+  first_ms: number;
+  warmup_runs: number;
+  times_ms: number[];
+  peak_rss_mb: number;
+}
 
 /** At most this many timed runs, however fast the peer. */
 export const MAX_TIMED_RUNS = 500;
@@ -44,7 +59,9 @@ export function peakRssMb(): number {
   try {
     const kb = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
     if (kb) return Number(kb) / 1024;
-  } catch { /* not Linux */ }
+  } catch {
+    /* not Linux */
+  }
   return process.resourceUsage().maxRSS / 1024;
 }
 
@@ -65,7 +82,7 @@ export async function runPeer(args: PeerArgs): Promise<PeerResult> {
       await impl.run(state);
       warmed += performance.now() - s;
     }
-    for (let timed = 0; (times.length < args.reps || timed < args.minMs) && times.length < MAX_TIMED_RUNS;) {
+    for (let timed = 0; (times.length < args.reps || timed < args.minMs) && times.length < MAX_TIMED_RUNS; ) {
       const s = performance.now();
       await impl.run(state);
       const ms = performance.now() - s;

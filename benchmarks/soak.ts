@@ -23,14 +23,24 @@ const arg = (name: string, fallback: number): number => {
 
 if (process.argv[2] === '--server') {
   const [{ buildServer }, { Store }, { loadBundledIntoStore }, { ObservationBuilder }] = await Promise.all([
-    import('../src/api/server.js'), import('../src/store/store.js'), import('../src/store/submit.js'), import('../src/table/observations.js')]);
+    import('../src/api/server.js'),
+    import('../src/store/store.js'),
+    import('../src/store/submit.js'),
+    import('../src/table/observations.js'),
+  ]);
   const store = Store.open(process.argv[3]);
   await loadBundledIntoStore(store);
   // Ten earlier versions, each revising one economy's series: what `asof` rotates over.
   const versions: string[] = [];
   for (let k = 0; k < 10; k++) {
     const b = new ObservationBuilder();
-    for (let y = 2010; y <= 2022; y++) b.append({ economy: ['KEN', 'GHA', 'FRA', 'BRA', 'IND', 'CHN', 'USA', 'DEU', 'NGA', 'ZAF'][k], indicator: 'internet_users_pct', year: y, value: 30 + k + (y - 2010) });
+    for (let y = 2010; y <= 2022; y++)
+      b.append({
+        economy: ['KEN', 'GHA', 'FRA', 'BRA', 'IND', 'CHN', 'USA', 'DEU', 'NGA', 'ZAF'][k],
+        indicator: 'internet_users_pct',
+        year: y,
+        value: 30 + k + (y - 2010),
+      });
     const r = store.recordSubmission({ economy: null, submittedBy: 'soak', sha256: `soak-version-${k}`, findings: null, table: b.toTable() });
     versions.push(r.submission.receivedAt);
     await new Promise((res) => setTimeout(res, 5));
@@ -39,16 +49,27 @@ if (process.argv[2] === '--server') {
   const tokens = ['KEN', 'UGA', 'FRA', 'BRA', 'IND', 'GHA', 'DEU', 'CHN'].map((e) => ({ economy: e, token: store.createToken(e, 'soak').token }));
   const app = await buildServer({ store, logger: false, trustProxy: '127.0.0.1', reportEdition: 2017 });
   const base = await app.listen({ port: 0, host: '127.0.0.1' });
-  setInterval(() => process.send!({ type: 'mem', rss: process.memoryUsage().rss, stats: app.ictstatCache.stats, cacheBytes: app.ictstatCache.bytes }), 1000).unref();
+  setInterval(
+    () => process.send!({ type: 'mem', rss: process.memoryUsage().rss, stats: app.ictstatCache.stats, cacheBytes: app.ictstatCache.bytes }),
+    1000,
+  ).unref();
   process.on('message', (m: { type: string }) => {
-    if (m.type === 'stop') void app.close().then(() => { store.close(); process.exit(0); });
+    if (m.type === 'stop')
+      void app.close().then(() => {
+        store.close();
+        process.exit(0);
+      });
   });
   process.send!({ type: 'ready', base, tokens, versions });
 } else {
   await main();
 }
 
-interface Ready { base: string; tokens: Array<{ economy: string; token: string }>; versions: string[] }
+interface Ready {
+  base: string;
+  tokens: Array<{ economy: string; token: string }>;
+  versions: string[];
+}
 
 function percentile(xs: number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -61,21 +82,30 @@ async function main(): Promise<void> {
   const child = fork(fileURLToPath(import.meta.url), ['--server', join(dir, 'soak.db')], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const rss: Array<{ t: number; rss: number }> = [];
   let stats: unknown;
-  const ready = await new Promise<Ready>((resolve) => child.on('message', (m: { type: string } & Ready & { rss: number; stats: unknown }) => {
-    if (m.type === 'ready') resolve(m);
-    if (m.type === 'mem') { rss.push({ t: Date.now(), rss: m.rss }); stats = m.stats; }
-  }));
+  const ready = await new Promise<Ready>((resolve) =>
+    child.on('message', (m: { type: string } & Ready & { rss: number; stats: unknown }) => {
+      if (m.type === 'ready') resolve(m);
+      if (m.type === 'mem') {
+        rss.push({ t: Date.now(), rss: m.rss });
+        stats = m.stats;
+      }
+    }),
+  );
   const { base, tokens, versions } = ready;
   const xff = (client: string) => ({ 'x-forwarded-for': client });
   // Warm what a deployment warms once: the report's first build and one IDI year (not part of the measurement).
   await fetch(`${base}/report/index.html`);
   await fetch(`${base}/v2/idi/idi-2017/2016`);
 
-  const t0 = Date.now(), end = t0 + seconds * 1000;
+  const t0 = Date.now(),
+    end = t0 + seconds * 1000;
   const counts: Record<string, Record<string, number>> = {};
-  const count = (kind: string, status: number | string) => { (counts[kind] ??= {})[status] = (counts[kind][status] ?? 0) + 1; };
+  const count = (kind: string, status: number | string) => {
+    (counts[kind] ??= {})[status] = (counts[kind][status] ?? 0) + 1;
+  };
   const readLatency: number[] = [];
-  let submissionsSent = 0, submissionsAccepted = 0;
+  let submissionsSent = 0,
+    submissionsAccepted = 0;
   const failures: string[] = [];
 
   // 20 anonymous clients, one request at a time each.
@@ -85,17 +115,21 @@ async function main(): Promise<void> {
     let i = c;
     while (Date.now() < end) {
       const k = i++ % 4;
-      const url = k === 0 ? `/v2/country/${['KEN', 'GHA', 'FRA', 'BRA', 'IND'][i % 5]}/indicator/internet_users_pct?format=json&asof=${encodeURIComponent(versions[i % versions.length])}`
-        : k === 1 ? `/v2/idi/idi-2017/2016/sensitivity?draws=50&seed=${i % 3}`
-        : k === 2 ? `/v2/idi/idi-2017/${years[i % years.length]}`
-        : `/report/${reportPaths[i % reportPaths.length]}`;
+      const url =
+        k === 0
+          ? `/v2/country/${['KEN', 'GHA', 'FRA', 'BRA', 'IND'][i % 5]}/indicator/internet_users_pct?format=json&asof=${encodeURIComponent(versions[i % versions.length])}`
+          : k === 1
+            ? `/v2/idi/idi-2017/2016/sensitivity?draws=50&seed=${i % 3}`
+            : k === 2
+              ? `/v2/idi/idi-2017/${years[i % years.length]}`
+              : `/report/${reportPaths[i % reportPaths.length]}`;
       const kind = ['asof', 'sensitivity', 'idi-year', 'report'][k];
       try {
         const r = await fetch(base + url, { headers: xff(`198.51.100.${c + 1}`) });
         await r.arrayBuffer();
         count(kind, r.status);
         if (r.status >= 500 && r.status !== 503) failures.push(`${url}: ${r.status}`);
-      } catch (e) {
+      } catch (_e) {
         count(kind, 'network-error');
       }
     }
@@ -105,7 +139,11 @@ async function main(): Promise<void> {
   const failing = (async () => {
     for (let n = 0; Date.now() < end; n++) {
       try {
-        const r = await fetch(`${base}/v2/submissions`, { method: 'POST', headers: { authorization: `Bearer ict_${String(n).padStart(43, 'Z')}`, 'content-type': 'text/csv', ...xff('203.0.113.66') }, body: 'economy,indicator,year,value\nKEN,i99H,2019,1\n' });
+        const r = await fetch(`${base}/v2/submissions`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ict_${String(n).padStart(43, 'Z')}`, 'content-type': 'text/csv', ...xff('203.0.113.66') },
+          body: 'economy,indicator,year,value\nKEN,i99H,2019,1\n',
+        });
         await r.arrayBuffer();
         count('failed-login', r.status);
       } catch {
@@ -123,9 +161,23 @@ async function main(): Promise<void> {
       if (next > Date.now()) await new Promise((res) => setTimeout(res, next - Date.now()));
       const t = tokens[n % tokens.length];
       submissionsSent++;
-      pending.push(fetch(`${base}/v2/submissions?vintage=soak-${n}`, { method: 'POST', headers: { authorization: `Bearer ${t.token}`, 'content-type': 'text/csv', ...xff(`192.0.2.${(n % 8) + 1}`) }, body: `economy,indicator,year,value\n${t.economy},i99H,2023,${(n % 90) + 5 + n / 1000}\n` })
-        .then(async (r) => { const body = await r.text(); count('submission', r.status); if (r.status === 201) submissionsAccepted++; else failures.push(`submission ${n}: ${r.status} ${body.slice(0, 120)}`); })
-        .catch((e: Error) => { count('submission', 'network-error'); failures.push(`submission ${n}: ${e.message}`); }));
+      pending.push(
+        fetch(`${base}/v2/submissions?vintage=soak-${n}`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${t.token}`, 'content-type': 'text/csv', ...xff(`192.0.2.${(n % 8) + 1}`) },
+          body: `economy,indicator,year,value\n${t.economy},i99H,2023,${(n % 90) + 5 + n / 1000}\n`,
+        })
+          .then(async (r) => {
+            const body = await r.text();
+            count('submission', r.status);
+            if (r.status === 201) submissionsAccepted++;
+            else failures.push(`submission ${n}: ${r.status} ${body.slice(0, 120)}`);
+          })
+          .catch((e: Error) => {
+            count('submission', 'network-error');
+            failures.push(`submission ${n}: ${e.message}`);
+          }),
+      );
     }
     await Promise.all(pending);
   })();
@@ -137,17 +189,21 @@ async function main(): Promise<void> {
       const at = t0 + n * 5;
       if (at >= end) break;
       if (at > Date.now()) await new Promise((res) => setTimeout(res, at - Date.now()));
-      pending.push((async () => {
-        const start = performance.now();
-        try {
-          const r = await fetch(`${base}/v2/country/${['KEN', 'UGA', 'FRA', 'IND'][n % 4]}/indicator/internet_users_pct?format=json&date=2015:2022`, { headers: xff(`100.64.0.${(n % 200) + 1}`) });
-          await r.arrayBuffer();
-          readLatency.push(performance.now() - start);
-          count('series-read', r.status);
-        } catch {
-          count('series-read', 'network-error');
-        }
-      })());
+      pending.push(
+        (async () => {
+          const start = performance.now();
+          try {
+            const r = await fetch(`${base}/v2/country/${['KEN', 'UGA', 'FRA', 'IND'][n % 4]}/indicator/internet_users_pct?format=json&date=2015:2022`, {
+              headers: xff(`100.64.0.${(n % 200) + 1}`),
+            });
+            await r.arrayBuffer();
+            readLatency.push(performance.now() - start);
+            count('series-read', r.status);
+          } catch {
+            count('series-read', 'network-error');
+          }
+        })(),
+      );
     }
     await Promise.all(pending);
   })();
@@ -162,19 +218,41 @@ async function main(): Promise<void> {
   const after10 = rss.find((r) => r.t >= t0 + 10_000)?.rss ?? rss[0]?.rss ?? 0;
   const last = rss.at(-1)?.rss ?? 0;
   const growth = (last - after10) / after10;
-  const p50 = percentile(readLatency, 50), p99 = percentile(readLatency, 99);
+  const p50 = percentile(readLatency, 50),
+    p99 = percentile(readLatency, 99);
   const checks = {
     'read p99 < 50 ms': p99 < 50,
     'every valid submission accepted': submissionsAccepted === submissionsSent && submissionsSent > 0,
     'RSS growth after 10 s < 10 %': growth < 0.1,
     'no 5xx but 503 (busy)': failures.filter((f) => !f.startsWith('submission')).length === 0,
   };
-  console.log(JSON.stringify({
-    seconds: +elapsed.toFixed(1), cores: cpus().length,
-    seriesReads: { count: readLatency.length, perSecond: +(readLatency.length / elapsed).toFixed(1), p50Ms: +p50.toFixed(1), p99Ms: +p99.toFixed(1), maxMs: +Math.max(...readLatency).toFixed(1) },
-    submissions: { sent: submissionsSent, accepted: submissionsAccepted },
-    rssMiB: { start: +((rss[0]?.rss ?? 0) / 2 ** 20).toFixed(0), after10s: +(after10 / 2 ** 20).toFixed(0), end: +(last / 2 ** 20).toFixed(0), growthPct: +(growth * 100).toFixed(1) },
-    answers: counts, cache: stats, failures: failures.slice(0, 10), checks,
-  }, null, 2));
+  console.log(
+    JSON.stringify(
+      {
+        seconds: +elapsed.toFixed(1),
+        cores: cpus().length,
+        seriesReads: {
+          count: readLatency.length,
+          perSecond: +(readLatency.length / elapsed).toFixed(1),
+          p50Ms: +p50.toFixed(1),
+          p99Ms: +p99.toFixed(1),
+          maxMs: +Math.max(...readLatency).toFixed(1),
+        },
+        submissions: { sent: submissionsSent, accepted: submissionsAccepted },
+        rssMiB: {
+          start: +((rss[0]?.rss ?? 0) / 2 ** 20).toFixed(0),
+          after10s: +(after10 / 2 ** 20).toFixed(0),
+          end: +(last / 2 ** 20).toFixed(0),
+          growthPct: +(growth * 100).toFixed(1),
+        },
+        answers: counts,
+        cache: stats,
+        failures: failures.slice(0, 10),
+        checks,
+      },
+      null,
+      2,
+    ),
+  );
   process.exit(Object.values(checks).every(Boolean) ? 0 : 1);
 }

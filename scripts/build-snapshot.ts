@@ -19,4 +19,6 @@ const indicators = [...new Set(table.getChild('indicator')!.toArray() as string[
 writeFileSync(meta + '.tmp', JSON.stringify({ contentHash: bundledContentHash(), rows: table.numRows, indicators }, null, 2) + '\n');
 renameSync(arrow + '.tmp', arrow);
 renameSync(meta + '.tmp', meta);
-process.stdout.write(`snapshot: ${table.numRows.toLocaleString('en')} observations of ${indicators.length} indicators in ${arrow} (${((Date.now() - started) / 1000).toFixed(1)} s)\n`);
+process.stdout.write(
+  `snapshot: ${table.numRows.toLocaleString('en')} observations of ${indicators.length} indicators in ${arrow} (${((Date.now() - started) / 1000).toFixed(1)} s)\n`,
+);

@@ -13,7 +13,16 @@
  */
 
 // Data sources and ingest
-export { BUNDLED, describeSource, loadObservations, readInputs, sourceFingerprint, sourceVintage, type DataInput, type DataSource } from './usecases/data-source.js';
+export {
+  BUNDLED,
+  describeSource,
+  loadObservations,
+  readInputs,
+  sourceFingerprint,
+  sourceVintage,
+  type DataInput,
+  type DataSource,
+} from './usecases/data-source.js';
 export { ingestInput, type IngestInput, type InputSource, type ObservationRecord } from './ingest/inputs.js';
 export type { IngestOptions, IngestResult } from './ingest/ingest.js';
 export { formatFinding, type Finding } from './ingest/findings.js';
@@ -22,8 +31,20 @@ export { readWorkbookSheets, WorkbookRefused, DEFAULT_ZIP_LIMITS, type SheetCell
 
 // The index
 export {
-  compare, recipeFromJson, regen, runIndex, runOnTable, runToJson, sensitivityOfRun, spearman,
-  type IndexRecipe, type IndexRun, type RunComparison, type RunContext, type RunLogEntry, type Stage,
+  compare,
+  recipeFromJson,
+  regen,
+  runIndex,
+  runOnTable,
+  runToJson,
+  sensitivityOfRun,
+  spearman,
+  type IndexRecipe,
+  type IndexRun,
+  type RunComparison,
+  type RunContext,
+  type RunLogEntry,
+  type Stage,
 } from './usecases/index-run.js';
 export { bundledMethodologies, compileMethodology, loadMethodology, type CompiledMethodology, type MethodologySpec } from './idi/methodology.js';
 export type { EconomyResult, IndexResult, IndicatorCell } from './idi/compute.js';
@@ -33,7 +54,16 @@ export { NORMALISATIONS, normalisationNames } from './idi/normalisations/index.j
 export { IMPUTATIONS } from './idi/imputation/index.js';
 
 // Prices
-export { aggregatePrices, explainBasketPrice, loadConversionInputs, loadTariffs, priceBasket, type BasketPriceRequest, type TariffInput, type TariffRecord } from './usecases/prices.js';
+export {
+  aggregatePrices,
+  explainBasketPrice,
+  loadConversionInputs,
+  loadTariffs,
+  priceBasket,
+  type BasketPriceRequest,
+  type TariffInput,
+  type TariffRecord,
+} from './usecases/prices.js';
 export { loadBaskets, type Basket, type CompositeBasket, type SimpleBasket } from './prices/basket.js';
 export type { EconomyPrice } from './prices/compute.js';
 export { formatExplanation, type Explanation } from './prices/explain.js';
@@ -42,7 +72,14 @@ export { readAggregateInput } from './prices/aggregate-input.js';
 export type { AggregateRow, BasketPanel, GroupSpec } from './prices/aggregate.js';
 
 // World, regional and income-group estimates (ITU Facts and Figures)
-export { aggregatesForCode, estimateAggregates, worldBankAggregate, type EstimatesDeps, type EstimatesRequest, type EstimatesResult } from './usecases/estimates.js';
+export {
+  aggregatesForCode,
+  estimateAggregates,
+  worldBankAggregate,
+  type EstimatesDeps,
+  type EstimatesRequest,
+  type EstimatesResult,
+} from './usecases/estimates.js';
 export { KIND_NAMES as ESTIMATE_KINDS, loadEstimatesConfig, type EstimatesConfig, type GroupEstimates, type IndicatorEstimateSpec } from './estimates/index.js';
 
 // Series

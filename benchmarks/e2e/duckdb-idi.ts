@@ -11,11 +11,15 @@ import { normalisationByCode } from '../../src/idi/normalisations/index.js';
 
 const [parquet, methodologyId, yearText, universeFile] = process.argv.slice(2);
 const m = loadMethodology(methodologyId);
-const year = Number(yearText), back = m.spec.coverage?.latestWithin ?? 0;
-const L = m.firstNode, N = m.parent.length;
+const year = Number(yearText),
+  back = m.spec.coverage?.latestWithin ?? 0;
+const L = m.firstNode,
+  N = m.parent.length;
 const q = (s: string): string => `'${s.replace(/'/g, "''")}'`;
 const leafExpr = (k: number): string => {
-  const name = normalisationByCode(m.method[k]).name, p1 = m.p1[k], p2 = m.p2[k];
+  const name = normalisationByCode(m.method[k]).name,
+    p1 = m.p1[k],
+    p2 = m.p2[k];
   const clamp = (e: string): string => `least(greatest(${e}, 0), 1)`;
   if (name === 'ratio') return clamp(`value / ${p1}`);
   if (name === 'log-ratio') return `CASE WHEN value <= 1 THEN 0 ELSE ${clamp(`log10(value) / ${p1}`)} END`;
@@ -36,7 +40,8 @@ ctes.push(`e0 AS (SELECT economy, ${[...Array(L).keys()].map((k) => `max(CASE WH
 let prev = 'e0';
 for (let e = L; e < N; e++) {
   const kids = [...Array(e).keys()].filter((c) => m.parent[c] === e);
-  const num = kids.map((c) => `coalesce(${m.weight[c]} * s${c}, 0)`).join(' + '), den = kids.map((c) => `(CASE WHEN s${c} IS NULL THEN 0 ELSE ${m.weight[c]} END)`).join(' + ');
+  const num = kids.map((c) => `coalesce(${m.weight[c]} * s${c}, 0)`).join(' + '),
+    den = kids.map((c) => `(CASE WHEN s${c} IS NULL THEN 0 ELSE ${m.weight[c]} END)`).join(' + ');
   ctes.push(`e${e} AS (SELECT *, CASE WHEN (${den}) = 0 THEN NULL ELSE (${num}) / (${den}) END AS s${e} FROM ${prev})`);
   prev = `e${e}`;
 }
@@ -47,6 +52,10 @@ WHERE reported >= ${minIndicators} - ${'$dropped'} AND s${N - 1} IS NOT NULL ORD
 const db = await DuckDBInstance.create(':memory:', { threads: '1' });
 const con = await db.connect();
 // Leaves with no value for any economy are dropped, and the coverage rule lowered by as many (as the engine does).
-const present = (await con.runAndReadAll(`SELECT count(DISTINCT indicator) FROM read_parquet(${q(parquet)}) WHERE indicator IN (${m.indicators.map(q).join(', ')}) AND year BETWEEN ${year - back} AND ${year}`)).getRows()[0][0];
+const present = (
+  await con.runAndReadAll(
+    `SELECT count(DISTINCT indicator) FROM read_parquet(${q(parquet)}) WHERE indicator IN (${m.indicators.map(q).join(', ')}) AND year BETWEEN ${year - back} AND ${year}`,
+  )
+).getRows()[0][0];
 const rows = (await con.runAndReadAll(sql.replace('$dropped', String(L - Number(present))))).getRows();
 process.stdout.write('economy,score,rank\n' + rows.map((r) => `${String(r[0])},${String(r[1])},${String(r[2])}`).join('\n') + '\n');

@@ -5,8 +5,12 @@ import { parse } from 'fast-csv';
 const [file] = process.argv.slice(2);
 let n = 0;
 await new Promise<void>((resolve, reject) => {
-  createReadStream(file).pipe(parse({ headers: true }))
-    .on('data', (row: Record<string, string>) => { if (row.economy && Number.isFinite(Number(row.value))) n++; })
-    .on('error', reject).on('end', () => resolve());
+  createReadStream(file)
+    .pipe(parse({ headers: true }))
+    .on('data', (row: Record<string, string>) => {
+      if (row.economy && Number.isFinite(Number(row.value))) n++;
+    })
+    .on('error', reject)
+    .on('end', () => resolve());
 });
 process.stdout.write(`${n}\n`);

@@ -13,14 +13,30 @@ import { readBin } from '../bin.js';
 import type { BasketsMeta } from '../inputs.js';
 import type { Impl } from './types.js';
 
-interface Input { meta: BasketsMeta; t: TariffTable; basket: SimpleBasket }
+interface Input {
+  meta: BasketsMeta;
+  t: TariffTable;
+  basket: SimpleBasket;
+}
 
 function load(file: string): Input {
   const { meta, arrays } = readBin<BasketsMeta>(file);
   const n = meta.plans;
   const t = {
-    ...arrays, length: n, file: meta.csv, economies: meta.economies, operators: [], plans: [], currencies: [], notes: [],
-    operator: new Int32Array(n), plan: new Int32Array(n), currency: new Int32Array(n), note: new Int32Array(n), line: new Int32Array(n), commitmentMonths: new Float64Array(n),
+    ...arrays,
+    length: n,
+    file: meta.csv,
+    economies: meta.economies,
+    operators: [],
+    plans: [],
+    currencies: [],
+    notes: [],
+    operator: new Int32Array(n),
+    plan: new Int32Array(n),
+    currency: new Int32Array(n),
+    note: new Int32Array(n),
+    line: new Int32Array(n),
+    commitmentMonths: new Float64Array(n),
   } as unknown as TariffTable;
   return { meta, t, basket: resolveBasket(meta.basket).basket as SimpleBasket };
 }
@@ -31,13 +47,20 @@ const output = (meta: BasketsMeta): { plan: Int32Array; cost: Float64Array } => 
 };
 
 export const engine: Impl<Input> = {
-  async prepare(file) { return load(file); },
+  async prepare(file) {
+    return load(file);
+  },
   run({ meta, t, basket }) {
-    const out = output(meta), nE = meta.economies.length;
+    const out = output(meta),
+      nE = meta.economies.length;
     meta.years.forEach((year, yi) => {
       const costs = basketCosts(t, basket, year);
       const best = cheapestPerEconomy(t, costs);
-      for (let e = 0; e < nE; e++) if (best[e] >= 0) { out.plan[yi * nE + e] = best[e]; out.cost[yi * nE + e] = costs.cost[best[e]]; }
+      for (let e = 0; e < nE; e++)
+        if (best[e] >= 0) {
+          out.plan[yi * nE + e] = best[e];
+          out.cost[yi * nE + e] = costs.cost[best[e]];
+        }
     });
     return out;
   },
@@ -45,11 +68,33 @@ export const engine: Impl<Input> = {
 
 // ---------------------------------------------------------------- naive JavaScript: plans as row objects
 interface Plan {
-  i: number; economy: number; year: number; operatorRank: number; service: string; payment: string; technology: string; price: number; validityDays: number;
-  dataMb: number; voiceMin: number; sms: number; speedKbps: number; extraMbPrice: number; extraMinPrice: number; extraSmsPrice: number;
-  addonMb: number; addonPrice: number; promotional: boolean; taxesIncluded: boolean; vatRate: number;
+  i: number;
+  economy: number;
+  year: number;
+  operatorRank: number;
+  service: string;
+  payment: string;
+  technology: string;
+  price: number;
+  validityDays: number;
+  dataMb: number;
+  voiceMin: number;
+  sms: number;
+  speedKbps: number;
+  extraMbPrice: number;
+  extraMinPrice: number;
+  extraSmsPrice: number;
+  addonMb: number;
+  addonPrice: number;
+  promotional: boolean;
+  taxesIncluded: boolean;
+  vatRate: number;
 }
-interface NaiveState { plans: Plan[]; meta: BasketsMeta; basket: SimpleBasket }
+interface NaiveState {
+  plans: Plan[];
+  meta: BasketsMeta;
+  basket: SimpleBasket;
+}
 
 export const naive: Impl<NaiveState> = {
   async prepare(file) {
@@ -57,15 +102,34 @@ export const naive: Impl<NaiveState> = {
     const plans: Plan[] = [];
     for (let i = 0; i < t.length; i++)
       plans.push({
-        i, economy: t.economy[i], year: t.year[i], operatorRank: t.operatorRank[i], service: SERVICES[t.service[i]], payment: PAYMENTS[t.payment[i]],
-        technology: PLAN_TECHNOLOGIES[t.technology[i]], price: t.price[i], validityDays: t.validityDays[i], dataMb: t.dataMb[i], voiceMin: t.voiceMin[i],
-        sms: t.sms[i], speedKbps: t.speedKbps[i], extraMbPrice: t.extraMbPrice[i], extraMinPrice: t.extraMinPrice[i], extraSmsPrice: t.extraSmsPrice[i],
-        addonMb: t.addonMb[i], addonPrice: t.addonPrice[i], promotional: t.promotional[i] === 1, taxesIncluded: t.taxesIncluded[i] === 1, vatRate: t.vatRate[i],
+        i,
+        economy: t.economy[i],
+        year: t.year[i],
+        operatorRank: t.operatorRank[i],
+        service: SERVICES[t.service[i]],
+        payment: PAYMENTS[t.payment[i]],
+        technology: PLAN_TECHNOLOGIES[t.technology[i]],
+        price: t.price[i],
+        validityDays: t.validityDays[i],
+        dataMb: t.dataMb[i],
+        voiceMin: t.voiceMin[i],
+        sms: t.sms[i],
+        speedKbps: t.speedKbps[i],
+        extraMbPrice: t.extraMbPrice[i],
+        extraMinPrice: t.extraMinPrice[i],
+        extraSmsPrice: t.extraSmsPrice[i],
+        addonMb: t.addonMb[i],
+        addonPrice: t.addonPrice[i],
+        promotional: t.promotional[i] === 1,
+        taxesIncluded: t.taxesIncluded[i] === 1,
+        vatRate: t.vatRate[i],
       });
     return { plans, meta, basket };
   },
   run({ plans, meta, basket: b }) {
-    const out = output(meta), nE = meta.economies.length, month = b.month_days;
+    const out = output(meta),
+      nE = meta.economies.length,
+      month = b.month_days;
     meta.years.forEach((year, yi) => {
       const allow = allowancesIn(b, year);
       const ofYear = plans.filter((p) => p.year === year);
@@ -80,53 +144,114 @@ export const naive: Impl<NaiveState> = {
         if (b.operator_rule === 'largest' && p.operatorRank !== minRank.get(p.economy)) continue;
         const k = p.validityDays < month ? Math.ceil(month / p.validityDays) : b.longer_validity === 'prorate' ? month / p.validityDays : 1;
         const base = p.price * k;
-        const dataShort = Math.max(0, allow.data_mb - p.dataMb * k), voiceShort = Math.max(0, allow.voice_min - p.voiceMin * k), smsShort = Math.max(0, allow.sms - p.sms * k);
+        const dataShort = Math.max(0, allow.data_mb - p.dataMb * k),
+          voiceShort = Math.max(0, allow.voice_min - p.voiceMin * k),
+          smsShort = Math.max(0, allow.sms - p.sms * k);
         let dataCost = 0;
         if (dataShort > 0) {
-          const viaAddon = Math.ceil(dataShort / p.addonMb) * p.addonPrice, viaExtra = dataShort * p.extraMbPrice;
+          const viaAddon = Math.ceil(dataShort / p.addonMb) * p.addonPrice,
+            viaExtra = dataShort * p.extraMbPrice;
           if (viaAddon <= viaExtra || (!Number.isNaN(viaAddon) && Number.isNaN(viaExtra))) dataCost = viaAddon;
           else if (!Number.isNaN(viaExtra)) dataCost = viaExtra;
           else continue;
         }
-        const voiceCost = voiceShort > 0 ? voiceShort * p.extraMinPrice : 0, smsCost = smsShort > 0 ? smsShort * p.extraSmsPrice : 0;
+        const voiceCost = voiceShort > 0 ? voiceShort * p.extraMinPrice : 0,
+          smsCost = smsShort > 0 ? smsShort * p.extraSmsPrice : 0;
         if (Number.isNaN(voiceCost) || Number.isNaN(smsCost)) continue;
         const cost = (base + dataCost + voiceCost + smsCost) * (p.taxesIncluded ? 1 : 1 + p.vatRate / 100);
         const cur = best.get(p.economy);
         if (!cur || cost < cur.cost || (cost === cur.cost && p.operatorRank < cur.p.operatorRank)) best.set(p.economy, { p, cost });
       }
-      for (const [e, { p, cost }] of best) { out.plan[yi * nE + e] = p.i; out.cost[yi * nE + e] = cost; }
+      for (const [e, { p, cost }] of best) {
+        out.plan[yi * nE + e] = p.i;
+        out.cost[yi * nE + e] = cost;
+      }
     });
     return out;
   },
 };
 
 // ---------------------------------------------------------------- arquero: columns, verbs and a per-group pick
-interface AqState { t: aq.ColumnTable; meta: BasketsMeta; basket: SimpleBasket }
+interface AqState {
+  t: aq.ColumnTable;
+  meta: BasketsMeta;
+  basket: SimpleBasket;
+}
 
 export const arquero: Impl<AqState> = {
   async prepare(file) {
     const { meta, t, basket } = load(file);
     const cols: Record<string, ArrayLike<number>> = { i: Int32Array.from({ length: t.length }, (_, i) => i) };
-    for (const c of ['economy', 'year', 'operatorRank', 'service', 'payment', 'technology', 'price', 'validityDays', 'dataMb', 'voiceMin', 'sms', 'speedKbps',
-      'extraMbPrice', 'extraMinPrice', 'extraSmsPrice', 'addonMb', 'addonPrice', 'promotional', 'taxesIncluded', 'vatRate'] as const) cols[c] = t[c];
+    for (const c of [
+      'economy',
+      'year',
+      'operatorRank',
+      'service',
+      'payment',
+      'technology',
+      'price',
+      'validityDays',
+      'dataMb',
+      'voiceMin',
+      'sms',
+      'speedKbps',
+      'extraMbPrice',
+      'extraMinPrice',
+      'extraSmsPrice',
+      'addonMb',
+      'addonPrice',
+      'promotional',
+      'taxesIncluded',
+      'vatRate',
+    ] as const)
+      cols[c] = t[c];
     return { t: aq.table(cols), meta, basket };
   },
   run({ t, meta, basket: b }) {
-    const out = output(meta), nE = meta.economies.length;
+    const out = output(meta),
+      nE = meta.economies.length;
     const years = meta.years;
     const allow = years.map((y) => allowancesIn(b, y));
     const techs = b.technologies.map((x) => PLAN_TECHNOLOGIES.indexOf(x));
     const params = {
-      service: SERVICES.indexOf(b.service), years, dataMb: allow.map((a) => a.data_mb), voice: allow.map((a) => a.voice_min), sms: allow.map((a) => a.sms),
-      techs, minSpeed: b.min_speed_kbps ?? 0, payment: b.payment_rule === 'cheapest' ? -1 : PAYMENTS.indexOf(b.payment_rule), month: b.month_days,
-      prorate: b.longer_validity === 'prorate', noPromo: b.exclude_promotions, largest: b.operator_rule === 'largest',
+      service: SERVICES.indexOf(b.service),
+      years,
+      dataMb: allow.map((a) => a.data_mb),
+      voice: allow.map((a) => a.voice_min),
+      sms: allow.map((a) => a.sms),
+      techs,
+      minSpeed: b.min_speed_kbps ?? 0,
+      payment: b.payment_rule === 'cheapest' ? -1 : PAYMENTS.indexOf(b.payment_rule),
+      month: b.month_days,
+      prorate: b.longer_validity === 'prorate',
+      noPromo: b.exclude_promotions,
+      largest: b.operator_rule === 'largest',
     };
-    const largest = t.params(params).filter((d: R, $: R) => op.includes($.years, d.year) && d.service === $.service)
-      .groupby('economy', 'year').rollup({ minRank: (d: R) => op.min(d.operatorRank) });
-    const picked = t.params(params)
-      .filter((d: R, $: R) => op.includes($.years, d.year) && d.service === $.service && !($.noPromo && d.promotional) && op.includes($.techs, d.technology)
-        && !($.minSpeed > 0 && op.is_nan(d.speedKbps)) && !(d.speedKbps < $.minSpeed) && ($.payment < 0 || d.payment === $.payment))
-      .join(largest, [['economy', 'year'], ['economy', 'year']], [aq.all(), ['minRank']])
+    const largest = t
+      .params(params)
+      .filter((d: R, $: R) => op.includes($.years, d.year) && d.service === $.service)
+      .groupby('economy', 'year')
+      .rollup({ minRank: (d: R) => op.min(d.operatorRank) });
+    const picked = t
+      .params(params)
+      .filter(
+        (d: R, $: R) =>
+          op.includes($.years, d.year) &&
+          d.service === $.service &&
+          !($.noPromo && d.promotional) &&
+          op.includes($.techs, d.technology) &&
+          !($.minSpeed > 0 && op.is_nan(d.speedKbps)) &&
+          !(d.speedKbps < $.minSpeed) &&
+          ($.payment < 0 || d.payment === $.payment),
+      )
+      .join(
+        largest,
+        [
+          ['economy', 'year'],
+          ['economy', 'year'],
+        ],
+        [aq.all(), ['minRank']],
+      )
       .filter((d: R, $: R) => !$.largest || d.operatorRank === d.minRank)
       .derive({ yi: (d: R, $: R) => op.indexof($.years, d.year) })
       .derive({ k: (d: R, $: R) => (d.validityDays < $.month ? op.ceil($.month / d.validityDays) : $.prorate ? $.month / d.validityDays : 1) })
@@ -144,9 +269,17 @@ export const arquero: Impl<AqState> = {
       })
       .filter((d: R) => !op.is_nan(d.dataCost) && !op.is_nan(d.voiceCost) && !op.is_nan(d.smsCost))
       .derive({ cost: (d: R) => (d.base + d.dataCost + d.voiceCost + d.smsCost) * (d.taxesIncluded ? 1 : 1 + d.vatRate / 100) })
-      .groupby('economy', 'yi').orderby('cost', 'operatorRank', 'i').filter(() => op.row_number() === 1);
-    const e = picked.array('economy'), yi = picked.array('yi'), i = picked.array('i'), cost = picked.array('cost');
-    for (let r = 0; r < e.length; r++) { out.plan[(yi[r] as number) * nE + (e[r] as number)] = i[r] as number; out.cost[(yi[r] as number) * nE + (e[r] as number)] = cost[r] as number; }
+      .groupby('economy', 'yi')
+      .orderby('cost', 'operatorRank', 'i')
+      .filter(() => op.row_number() === 1);
+    const e = picked.array('economy'),
+      yi = picked.array('yi'),
+      i = picked.array('i'),
+      cost = picked.array('cost');
+    for (let r = 0; r < e.length; r++) {
+      out.plan[(yi[r] as number) * nE + (e[r] as number)] = i[r] as number;
+      out.cost[(yi[r] as number) * nE + (e[r] as number)] = cost[r] as number;
+    }
     return out;
   },
 };
@@ -155,7 +288,12 @@ const op = aq.op;
 type R = any;
 
 // ---------------------------------------------------------------- DuckDB: read_csv into a table, then one query
-interface DuckState { db: DuckDBInstance; con: DuckDBConnection; sql: string; meta: BasketsMeta }
+interface DuckState {
+  db: DuckDBInstance;
+  con: DuckDBConnection;
+  sql: string;
+  meta: BasketsMeta;
+}
 const num = (c: string): string => `CASE WHEN ${c} = 'unlimited' THEN 'inf'::DOUBLE ELSE TRY_CAST(nullif(${c}, '') AS DOUBLE) END`;
 
 export const duckdb: Impl<DuckState> = {
@@ -170,8 +308,10 @@ export const duckdb: Impl<DuckState> = {
       promotional = 'true' AS promotional, taxes_included = 'true' AS taxes_included
       FROM read_csv('${meta.csv}', header = true, all_varchar = true)`);
     const allow = meta.years.map((y) => ({ y, a: allowancesIn(b, y) }));
-    const yearly = (f: (a: { data_mb: number; voice_min: number; sms: number }) => number): string => `CASE year ${allow.map(({ y, a }) => `WHEN ${y} THEN ${f(a)}`).join(' ')} END`;
-    const month = b.month_days, minSpeed = b.min_speed_kbps ?? 0;
+    const yearly = (f: (a: { data_mb: number; voice_min: number; sms: number }) => number): string =>
+      `CASE year ${allow.map(({ y, a }) => `WHEN ${y} THEN ${f(a)}`).join(' ')} END`;
+    const month = b.month_days,
+      minSpeed = b.min_speed_kbps ?? 0;
     const sql = `
 WITH largest AS (SELECT economy, year, min(operator_rank) AS min_rank FROM plans WHERE service = '${b.service}' GROUP BY economy, year),
 eligible AS (
@@ -198,7 +338,8 @@ GROUP BY economy, year`;
     return { db, con, sql, meta };
   },
   async run({ con, sql, meta }) {
-    const out = output(meta), nE = meta.economies.length;
+    const out = output(meta),
+      nE = meta.economies.length;
     const index = new Map(meta.economies.map((e, k) => [e, k]));
     const reader = await con.runAndReadAll(sql);
     const [es, ys, is, cs] = reader.getColumns() as unknown as [string[], number[], Array<number | bigint>, number[]];
@@ -209,5 +350,8 @@ GROUP BY economy, year`;
     }
     return out;
   },
-  close({ con, db }) { con.closeSync(); db.closeSync(); },
+  close({ con, db }) {
+    con.closeSync();
+    db.closeSync();
+  },
 };

@@ -8,11 +8,26 @@ import { buildEconomies, economiesFiles } from './economies.js';
 import { observationsCsv, sha256, type Observation, type SourceOutput } from './long-format.js';
 import { parseCsv } from '../../src/util/csv-parse.js';
 import {
-  convertCoreHousehold, convertItuPrices2024, convertItuPrices2025Workbook, CORE_HOUSEHOLD_FILE, CORE_HOUSEHOLD_SOURCE, PRICES_2024_03_FILE, PRICES_2025_12_FILE,
+  convertCoreHousehold,
+  convertItuPrices2024,
+  convertItuPrices2025Workbook,
+  CORE_HOUSEHOLD_FILE,
+  CORE_HOUSEHOLD_SOURCE,
+  PRICES_2024_03_FILE,
+  PRICES_2025_12_FILE,
 } from './workbooks.js';
 import {
-  convertItuDatahub, convertItuIdi2024Annex2, convertItuPrices2022, convertItuPrices2025, convertUndp, convertWdi, IDI_2024_ANNEX2_FILE, IDI_2024_ANNEX2_SOURCE,
-  PRICES_2025_SOURCE, UNDP_SOURCE, WDI_SOURCE,
+  convertItuDatahub,
+  convertItuIdi2024Annex2,
+  convertItuPrices2022,
+  convertItuPrices2025,
+  convertUndp,
+  convertWdi,
+  IDI_2024_ANNEX2_FILE,
+  IDI_2024_ANNEX2_SOURCE,
+  PRICES_2025_SOURCE,
+  UNDP_SOURCE,
+  WDI_SOURCE,
   type Registries,
 } from './sources.js';
 
@@ -22,7 +37,16 @@ import {
  * figure; an earlier release stays in its own folder to reproduce what was published from it. ITU's own
  * December 2025 workbook comes before the third-party republication of the same release (`itu-prices-2025`).
  */
-export const PRECEDENCE = ['itu-datahub', 'itu-core-household', 'itu-prices-2025-12', 'itu-prices-2025', 'itu-prices-2024-03', 'itu-prices-2022', 'undp', 'wdi'] as const;
+export const PRECEDENCE = [
+  'itu-datahub',
+  'itu-core-household',
+  'itu-prices-2025-12',
+  'itu-prices-2025',
+  'itu-prices-2024-03',
+  'itu-prices-2022',
+  'undp',
+  'wdi',
+] as const;
 
 /**
  * Sources bundled but outside the precedence: read only when named (`{ kind: 'bundled', sources: [...] }`,
@@ -33,20 +57,65 @@ export const NAMED_ONLY = ['itu-idi-2024-annex2'] as const;
 
 const ITU_LICENCE = 'ITU terms: CC BY-NC-SA 3.0 IGO; cite "ITU" and the release';
 export const SOURCES = [
-  { id: 'itu-datahub', publisher: 'ITU', licence: ITU_LICENCE, citation: 'ITU, World Telecommunication/ICT Indicators Database, DataHub export (rows cite their national source)', origin: ['itu-datahub/*.csv'] },
+  {
+    id: 'itu-datahub',
+    publisher: 'ITU',
+    licence: ITU_LICENCE,
+    citation: 'ITU, World Telecommunication/ICT Indicators Database, DataHub export (rows cite their national source)',
+    origin: ['itu-datahub/*.csv'],
+  },
   { id: 'itu-core-household', publisher: 'ITU', licence: ITU_LICENCE, citation: CORE_HOUSEHOLD_SOURCE, origin: [CORE_HOUSEHOLD_FILE] },
-  { id: 'itu-prices-2025-12', publisher: 'ITU', licence: ITU_LICENCE, citation: 'ITU ICT Price Baskets, historical data series, Dec 2025 release', origin: [PRICES_2025_12_FILE] },
+  {
+    id: 'itu-prices-2025-12',
+    publisher: 'ITU',
+    licence: ITU_LICENCE,
+    citation: 'ITU ICT Price Baskets, historical data series, Dec 2025 release',
+    origin: [PRICES_2025_12_FILE],
+  },
   { id: 'itu-prices-2025', publisher: 'ITU', licence: ITU_LICENCE, citation: PRICES_2025_SOURCE, origin: ['itu-prices/itu_affordability_2024-2025.csv'] },
-  { id: 'itu-prices-2024-03', publisher: 'ITU (2020-2022 prices with A4AI)', licence: ITU_LICENCE, citation: 'ITU ICT Price Baskets, historical data series, Mar 2024 release', origin: [PRICES_2024_03_FILE] },
-  { id: 'itu-prices-2022', publisher: 'ITU (2020-2021 prices with A4AI)', licence: ITU_LICENCE, citation: 'ITU ICT Price Baskets, historical data series, March 2022 release', origin: ['itu-prices/ITU_ICTPriceBaskets_2008-2021_March2022.csv'] },
-  { id: 'undp', publisher: 'UNDP Human Development Report Office', licence: 'attribution required', citation: UNDP_SOURCE, origin: ['undp/HDR23-24_Composite_indices_complete_time_series.csv'] },
+  {
+    id: 'itu-prices-2024-03',
+    publisher: 'ITU (2020-2022 prices with A4AI)',
+    licence: ITU_LICENCE,
+    citation: 'ITU ICT Price Baskets, historical data series, Mar 2024 release',
+    origin: [PRICES_2024_03_FILE],
+  },
+  {
+    id: 'itu-prices-2022',
+    publisher: 'ITU (2020-2021 prices with A4AI)',
+    licence: ITU_LICENCE,
+    citation: 'ITU ICT Price Baskets, historical data series, March 2022 release',
+    origin: ['itu-prices/ITU_ICTPriceBaskets_2008-2021_March2022.csv'],
+  },
+  {
+    id: 'undp',
+    publisher: 'UNDP Human Development Report Office',
+    licence: 'attribution required',
+    citation: UNDP_SOURCE,
+    origin: ['undp/HDR23-24_Composite_indices_complete_time_series.csv'],
+  },
   { id: 'wdi', publisher: 'World Bank', licence: 'CC BY 4.0', citation: WDI_SOURCE, origin: ['wdi/*.csv'] },
-  { id: 'itu-idi-2024-annex2', publisher: 'ITU', licence: ITU_LICENCE, citation: `${IDI_2024_ANNEX2_SOURCE}: ITU, Measuring digital development: The ICT Development Index 2024 (ISBN 978-92-61-39191-1), the indicator values of reference year 2022 as ITU used them; read only when named`, origin: [IDI_2024_ANNEX2_FILE] },
+  {
+    id: 'itu-idi-2024-annex2',
+    publisher: 'ITU',
+    licence: ITU_LICENCE,
+    citation: `${IDI_2024_ANNEX2_SOURCE}: ITU, Measuring digital development: The ICT Development Index 2024 (ISBN 978-92-61-39191-1), the indicator values of reference year 2022 as ITU used them; read only when named`,
+    origin: [IDI_2024_ANNEX2_FILE],
+  },
 ];
 
-export const CONVERTERS: Record<(typeof PRECEDENCE)[number] | (typeof NAMED_ONLY)[number], (sharedDir: string, reg: Registries) => SourceOutput | Promise<SourceOutput>> = {
-  'itu-datahub': convertItuDatahub, 'itu-core-household': convertCoreHousehold, 'itu-prices-2025-12': convertItuPrices2025Workbook,
-  'itu-prices-2025': convertItuPrices2025, 'itu-prices-2024-03': convertItuPrices2024, 'itu-prices-2022': convertItuPrices2022, undp: convertUndp, wdi: convertWdi,
+export const CONVERTERS: Record<
+  (typeof PRECEDENCE)[number] | (typeof NAMED_ONLY)[number],
+  (sharedDir: string, reg: Registries) => SourceOutput | Promise<SourceOutput>
+> = {
+  'itu-datahub': convertItuDatahub,
+  'itu-core-household': convertCoreHousehold,
+  'itu-prices-2025-12': convertItuPrices2025Workbook,
+  'itu-prices-2025': convertItuPrices2025,
+  'itu-prices-2024-03': convertItuPrices2024,
+  'itu-prices-2022': convertItuPrices2022,
+  undp: convertUndp,
+  wdi: convertWdi,
   'itu-idi-2024-annex2': convertItuIdi2024Annex2,
 };
 
@@ -71,7 +140,8 @@ export function sourceFiles(out: SourceOutput): Map<string, string> {
 
 /** The same (economy, indicator, year) twice in one source would make a file ambiguous. */
 function duplicateKeys(out: SourceOutput): string[] {
-  const seen = new Set<string>(), dups: string[] = [];
+  const seen = new Set<string>(),
+    dups: string[] = [];
   for (const o of out.observations) {
     const k = `${o.economy}|${o.indicator}|${o.year}`;
     if (seen.has(k)) dups.push(k);
@@ -94,7 +164,8 @@ export async function buildAllFiles(sharedDir: string): Promise<{ files: Map<str
     for (const o of out.observations) {
       const [min, max] = reg.indicators.get(o.indicator).range;
       // Kept, not dropped: the value is what the publisher released; ingest flags it.
-      if (o.value < min || o.value > max) outOfRange.push({ source: out.id, indicator: o.indicator, economy: o.economy, year: o.year, value: o.value, range: [min, max] });
+      if (o.value < min || o.value > max)
+        outOfRange.push({ source: out.id, indicator: o.indicator, economy: o.economy, year: o.year, value: o.value, range: [min, max] });
     }
     for (const [path, content] of sourceFiles(out)) {
       files.set(path, content);
@@ -102,7 +173,9 @@ export async function buildAllFiles(sharedDir: string): Promise<{ files: Map<str
       const indicator = out.extraFiles?.has(name) ? null : name.slice(0, -4);
       const rows = indicator ? out.observations.filter((o) => o.indicator === indicator) : [];
       manifestFiles.push({
-        path: path.slice('datasets/'.length), source: out.id, indicator,
+        path: path.slice('datasets/'.length),
+        source: out.id,
+        indicator,
         // Records, not lines: notes may hold line breaks.
         rows: indicator ? rows.length : parseCsv(content).length - 1,
         economies: indicator ? new Set(rows.map((o) => o.economy)).size : null,
@@ -141,7 +214,8 @@ function compareReleases(outputs: SourceOutput[]): Array<Record<string, unknown>
   const out: Array<Record<string, unknown>> = [];
   for (let i = 0; i < prices.length; i++)
     for (let j = i + 1; j < prices.length; j++) {
-      const a = index.get(prices[i].id)!, b = index.get(prices[j].id)!;
+      const a = index.get(prices[i].id)!,
+        b = index.get(prices[j].id)!;
       let same = 0;
       const differ: string[] = [];
       for (const [k, v] of a) {
@@ -156,7 +230,11 @@ function compareReleases(outputs: SourceOutput[]): Array<Record<string, unknown>
 }
 
 function sortKeys(dropped: Record<string, Record<string, number>>): Record<string, Record<string, number>> {
-  return Object.fromEntries(Object.keys(dropped).sort().map((reason) => [reason, Object.fromEntries(Object.entries(dropped[reason]).sort(([a], [b]) => (a < b ? -1 : 1)))]));
+  return Object.fromEntries(
+    Object.keys(dropped)
+      .sort()
+      .map((reason) => [reason, Object.fromEntries(Object.entries(dropped[reason]).sort(([a], [b]) => (a < b ? -1 : 1)))]),
+  );
 }
 
 /** The hand-written README (scripts/datasets/datasets-readme.md) followed by a generated table of counts. */
@@ -166,8 +244,12 @@ function datasetsReadme(outputs: SourceOutput[], outOfRange: number): string {
   const template = readFileSync(join(here.replace(/[\\/]dist([\\/]scripts[\\/]datasets)$/, '$1'), 'datasets-readme.md'), 'utf8');
   const lines = ['', '## Counts (generated)', '', '| source | rows | indicators | economies | dropped rows |', '|---|---:|---:|---:|---:|'];
   for (const o of outputs) {
-    const dropped = Object.values(o.dropped).flatMap((x) => Object.values(x)).reduce((a, b) => a + b, 0);
-    lines.push(`| ${o.id} | ${o.observations.length} | ${new Set(o.observations.map((x) => x.indicator)).size} | ${new Set(o.observations.map((x) => x.economy)).size} | ${dropped} |`);
+    const dropped = Object.values(o.dropped)
+      .flatMap((x) => Object.values(x))
+      .reduce((a, b) => a + b, 0);
+    lines.push(
+      `| ${o.id} | ${o.observations.length} | ${new Set(o.observations.map((x) => x.indicator)).size} | ${new Set(o.observations.map((x) => x.economy)).size} | ${dropped} |`,
+    );
   }
   lines.push('', `Values outside the indicator registry's valid range (kept, listed in manifest.json \`outOfRange\`): ${outOfRange}.`, '');
   return template.trimEnd() + '\n' + lines.join('\n');

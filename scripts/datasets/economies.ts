@@ -3,8 +3,16 @@
  * economy columns of the ITU and World Bank data files. Pure: reads the shared folder, returns data.
  */
 import {
-  LANGUAGES, ITU_REGIONS, INCOME_GROUPS,
-  type Economy, type EntitiesFile, type ItuRegion, type IncomeGroup, type Language, type NonIsoEntity, type AggregateEntity,
+  LANGUAGES,
+  ITU_REGIONS,
+  INCOME_GROUPS,
+  type Economy,
+  type EntitiesFile,
+  type ItuRegion,
+  type IncomeGroup,
+  type Language,
+  type NonIsoEntity,
+  type AggregateEntity,
 } from '../../src/registry/economies.js';
 import { csvRow } from '../../src/util/csv.js';
 import { readdirSync } from 'node:fs';
@@ -39,10 +47,19 @@ const PRICES_2022_NON_ISO: Record<string, string> = { WBG: 'PSE' };
 
 /** ITU BDT region labels as written in the price files → the six region names. */
 const ITU_REGION_LABELS: Record<string, ItuRegion | null> = {
-  Africa: 'Africa', 'The Americas': 'Americas', Americas: 'Americas', 'Arab States': 'Arab States',
-  'Asia & Pacific': 'Asia & Pacific', 'CIS countries': 'CIS', CIS: 'CIS', 'Europe countries': 'Europe', Europe: 'Europe',
+  Africa: 'Africa',
+  'The Americas': 'Americas',
+  Americas: 'Americas',
+  'Arab States': 'Arab States',
+  'Asia & Pacific': 'Asia & Pacific',
+  'CIS countries': 'CIS',
+  CIS: 'CIS',
+  'Europe countries': 'Europe',
+  Europe: 'Europe',
   // Non-members of ITU (territories) are grouped as "Other Economies": no ITU region.
-  'Other Economies': null, NA: null, '': null,
+  'Other Economies': null,
+  NA: null,
+  '': null,
 };
 
 export function normaliseItuRegion(label: string): ItuRegion | null {
@@ -90,7 +107,10 @@ export function buildEconomies(sharedDir: string): EconomiesBuild {
   // CLASS: header, the economies, a blank row, then the aggregates.
   const blank = classRecords.findIndex((r, k) => k > 0 && r.fields.every((f) => f.trim() === ''));
   const classEconomies = classRecords.slice(1, blank).map((r) => ({ name: r.fields[0], code: r.fields[1], region: r.fields[2], income: r.fields[3] }));
-  const classAggregates = classRecords.slice(blank + 1).filter((r) => r.fields[1]?.trim()).map((r) => ({ name: r.fields[0], code: r.fields[1] }));
+  const classAggregates = classRecords
+    .slice(blank + 1)
+    .filter((r) => r.fields[1]?.trim())
+    .map((r) => ({ name: r.fields[0], code: r.fields[1] }));
   const classBy = new Map(classEconomies.map((c) => [c.code, c]));
 
   // Every name a code is given in the data files (for aliases) and every code seen.
@@ -102,7 +122,9 @@ export function buildEconomies(sharedDir: string): EconomiesBuild {
     if (clean(name) && clean(name) !== 'NA') seenNames.get(c)!.add(clean(name)); // 'NA' = missing in the price files
   };
   for (const c of classEconomies) see(c.code, c.name);
-  const datahubFiles = readdirSync(join(sharedDir, 'itu-datahub')).filter((f) => f.endsWith('.csv')).sort();
+  const datahubFiles = readdirSync(join(sharedDir, 'itu-datahub'))
+    .filter((f) => f.endsWith('.csv'))
+    .sort();
   const datahubCodes = new Map<string, string>();
   for (const f of datahubFiles)
     for (const r of readSharedCsv(sharedDir, `itu-datahub/${f}`).rows) {
@@ -110,7 +132,9 @@ export function buildEconomies(sharedDir: string): EconomiesBuild {
       datahubCodes.set(r.get('entityIso'), r.get('entityName'));
     }
   const wdiNames = new Map<string, string>();
-  for (const f of readdirSync(join(sharedDir, 'wdi')).filter((f) => f.endsWith('.csv')).sort())
+  for (const f of readdirSync(join(sharedDir, 'wdi'))
+    .filter((f) => f.endsWith('.csv'))
+    .sort())
     for (const r of readSharedCsv(sharedDir, `wdi/${f}`).rows) {
       wdiNames.set(r.get('Country Code'), r.get('Country Name'));
       if (isIsoEconomy(r.get('Country Code'))) see(r.get('Country Code'), r.get('Country Name'));
@@ -118,7 +142,8 @@ export function buildEconomies(sharedDir: string): EconomiesBuild {
   const region2021 = new Map<string, ItuRegion | null>();
   const pricesNames = new Map<string, string>();
   // ITU's own LDC / LLDC / SIDS classification as each release gives it: memberships dated by release.
-  const itu2021 = new Map<string, ItuClasses>(), itu2025 = new Map<string, ItuClasses>();
+  const itu2021 = new Map<string, ItuClasses>(),
+    itu2025 = new Map<string, ItuClasses>();
   for (const r of pricesEconomyRows(sharedDir)) {
     const iso3 = PRICES_2022_NON_ISO[r.iso3] ?? r.iso3;
     see(iso3, r.name);
@@ -166,8 +191,13 @@ export function buildEconomies(sharedDir: string): EconomiesBuild {
     if (income && !INCOME_GROUPS.includes(income as IncomeGroup)) throw new Error(`${iso3}: unknown income group "${income}"`);
     const flag = (col: string): boolean => get(cc, col) === 'x';
     const aliasCandidates = [
-      names.en, get(cc, 'CLDR display name'), get(cc, 'official_name_en'), get(hx, 'Preferred Term'),
-      get(hx, 'English Short'), get(m, 'name'), ...(seenNames.get(iso3) ?? []),
+      names.en,
+      get(cc, 'CLDR display name'),
+      get(cc, 'official_name_en'),
+      get(hx, 'Preferred Term'),
+      get(hx, 'English Short'),
+      get(m, 'name'),
+      ...(seenNames.get(iso3) ?? []),
     ];
     const economy: Economy = {
       iso3,
@@ -198,16 +228,21 @@ export function buildEconomies(sharedDir: string): EconomiesBuild {
   const nonIsoEntities: NonIsoEntity[] = Object.entries(DATAHUB_NON_ISO)
     .filter(([code]) => datahubCodes.has(code))
     .map(([code, iso3]) => ({ code, name: datahubCodes.get(code)!, iso3, source: 'ITU DataHub' }))
-    .concat(Object.entries(PRICES_2022_NON_ISO).filter(([code]) => pricesNames.has(code))
-      .map(([code, iso3]) => ({ code, name: pricesNames.get(code)!, iso3, source: 'ITU ICT Price Baskets, March 2022 release' })))
+    .concat(
+      Object.entries(PRICES_2022_NON_ISO)
+        .filter(([code]) => pricesNames.has(code))
+        .map(([code, iso3]) => ({ code, name: pricesNames.get(code)!, iso3, source: 'ITU ICT Price Baskets, March 2022 release' })),
+    )
     .sort((a, b) => a.code.localeCompare(b.code));
   const unexpected = [...datahubCodes.keys()].filter((c) => !isIsoEconomy(c) && !(c in DATAHUB_NON_ISO));
   if (unexpected.length) throw new Error(`ITU DataHub codes neither ISO nor known non-ISO: ${unexpected.join(', ')}`);
 
   const aggregates = new Map<string, AggregateEntity>();
   for (const a of classAggregates) aggregates.set(a.code, { code: a.code, name: a.name, source: 'World Bank CLASS FY2024' });
-  for (const code of WB_COMPOSITE_ECONOMIES) aggregates.set(code, { code, name: classBy.get(code)?.name ?? wdiNames.get(code) ?? code, source: 'World Bank CLASS FY2024' });
-  for (const [code, name] of [...wdiNames].sort()) if (!isIsoEconomy(code) && !aggregates.has(code)) aggregates.set(code, { code, name, source: 'World Bank WDI' });
+  for (const code of WB_COMPOSITE_ECONOMIES)
+    aggregates.set(code, { code, name: classBy.get(code)?.name ?? wdiNames.get(code) ?? code, source: 'World Bank CLASS FY2024' });
+  for (const [code, name] of [...wdiNames].sort())
+    if (!isIsoEconomy(code) && !aggregates.has(code)) aggregates.set(code, { code, name, source: 'World Bank WDI' });
 
   return {
     economies,
@@ -217,16 +252,21 @@ export function buildEconomies(sharedDir: string): EconomiesBuild {
 }
 
 /** ITU's LDC, LLDC and SIDS flags of one economy in one release. */
-interface ItuClasses { ldc: boolean; lldc: boolean; sids: boolean }
+interface ItuClasses {
+  ldc: boolean;
+  lldc: boolean;
+  sids: boolean;
+}
 
 /** Aliases are for lookup: keep one spelling per case-insensitive key, and drop any two economies share. */
 function dropAmbiguousAliases(economies: Economy[]): void {
   const owners = new Map<string, Set<string>>();
-  for (const e of economies) for (const a of e.aliases) {
-    const k = a.toLowerCase();
-    if (!owners.has(k)) owners.set(k, new Set());
-    owners.get(k)!.add(e.iso3);
-  }
+  for (const e of economies)
+    for (const a of e.aliases) {
+      const k = a.toLowerCase();
+      if (!owners.has(k)) owners.set(k, new Set());
+      owners.get(k)!.add(e.iso3);
+    }
   const codes = new Set(economies.flatMap((e) => [e.iso3.toLowerCase(), e.iso2.toLowerCase()]));
   for (const e of economies) {
     const kept = new Map<string, string>();
@@ -239,16 +279,25 @@ function dropAmbiguousAliases(economies: Economy[]): void {
 }
 
 /** The per-economy rows of the 2022 price workbook dump: the section whose header starts "IsoCode,Economy". */
-export function pricesEconomyRows(sharedDir: string): Array<{ iso3: string; name: string; region: string; line: number; classes: { LDC: string; LLDC: string; SIDS: string } }> {
+export function pricesEconomyRows(
+  sharedDir: string,
+): Array<{ iso3: string; name: string; region: string; line: number; classes: { LDC: string; LLDC: string; SIDS: string } }> {
   // The one parser of the release file (src/prices/release.ts); the section ends at the first non-economy row.
   return readPriceRelease(join(sharedDir, PRICES_2022_FILE)).economies.map((r) => ({
-    iso3: r.iso3, name: r.name, region: r.columns.ITURegion, line: r.line, classes: { LDC: r.columns.LDC, LLDC: r.columns.LLDC, SIDS: r.columns.SIDS },
+    iso3: r.iso3,
+    name: r.name,
+    region: r.columns.ITURegion,
+    line: r.line,
+    classes: { LDC: r.columns.LDC, LLDC: r.columns.LLDC, SIDS: r.columns.SIDS },
   }));
 }
 
 function buildGroupings(economies: Economy[], itu: Record<'2021' | '2025', Map<string, ItuClasses>>): GroupingFile[] {
   const grouping = (id: string, name: string, source: string, groupOf: (e: Economy) => string | null): GroupingFile => ({
-    id, name, source, file: `${id}.csv`,
+    id,
+    name,
+    source,
+    file: `${id}.csv`,
     assignments: economies.flatMap((e): Array<[string, string]> => {
       const g = groupOf(e);
       return g ? [[e.iso3, g]] : [];
@@ -285,14 +334,17 @@ function buildGroupings(economies: Economy[], itu: Record<'2021' | '2025', Map<s
 export function economiesFiles(build: EconomiesBuild): Map<string, string> {
   const files = new Map<string, string>();
   const json = (x: unknown): string => JSON.stringify(x, null, 2) + '\n';
-  files.set('indicators/economies.json', json({
-    description: 'Economies (ITU Member States and territories) keyed on ISO3, generated by `npm run datasets` from ../shared/data/countries and the ITU and World Bank data files. Do not edit by hand.',
-    regions: ITU_REGIONS,
-    economies: build.economies,
-  }));
+  files.set(
+    'indicators/economies.json',
+    json({
+      description:
+        'Economies (ITU Member States and territories) keyed on ISO3, generated by `npm run datasets` from ../shared/data/countries and the ITU and World Bank data files. Do not edit by hand.',
+      regions: ITU_REGIONS,
+      economies: build.economies,
+    }),
+  );
   files.set('indicators/entities.json', json(build.entities));
   files.set('indicators/groupings/index.json', json(build.groupings.map(({ id, name, source, file }) => ({ id, name, source, file }))));
-  for (const g of build.groupings)
-    files.set(`indicators/groupings/${g.file}`, csvRow(['economy', 'group']) + g.assignments.map((a) => csvRow(a)).join(''));
+  for (const g of build.groupings) files.set(`indicators/groupings/${g.file}`, csvRow(['economy', 'group']) + g.assignments.map((a) => csvRow(a)).join(''));
   return files;
 }

@@ -64,12 +64,17 @@ export function indicatorFor(indicators: IndicatorRegistry, code: string): Indic
   return def;
 }
 
-export const joinNotes = (...notes: string[]): string => notes.map((n) => n.trim()).filter(Boolean).join('; ');
+export const joinNotes = (...notes: string[]): string =>
+  notes
+    .map((n) => n.trim())
+    .filter(Boolean)
+    .join('; ');
 
 /** One indicator's observations as CSV, sorted by economy then year (then series code, for determinism). */
 export function observationsCsv(rows: readonly Observation[]): string {
   const sorted = [...rows].sort((a, b) =>
-    a.economy < b.economy ? -1 : a.economy > b.economy ? 1 : a.year - b.year || (a.series_code < b.series_code ? -1 : a.series_code > b.series_code ? 1 : 0));
+    a.economy < b.economy ? -1 : a.economy > b.economy ? 1 : a.year - b.year || (a.series_code < b.series_code ? -1 : a.series_code > b.series_code ? 1 : 0),
+  );
   return csvRow(LONG_HEADER) + sorted.map((o) => csvRow(LONG_HEADER.map((k) => o[k]))).join('');
 }
 

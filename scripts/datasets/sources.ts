@@ -6,19 +6,23 @@ import type { IndicatorRegistry } from '../../src/registry/indicators.js';
 import { csvRow } from '../../src/util/csv.js';
 import { readPriceRelease, type BasketPeriod, type PriceRelease } from '../../src/prices/release.js';
 import { normaliseItuRegion, PRICES_2022_FILE, PRICES_2025_FILE } from './economies.js';
-import {
-  countDrop, economyFor, indicatorFor, joinNotes, type DropCounts, type Observation, type SourceOutput,
-} from './long-format.js';
+import { countDrop, economyFor, indicatorFor, joinNotes, type DropCounts, type Observation, type SourceOutput } from './long-format.js';
 import { parseSourceNumber, readSharedCsv } from './read.js';
 
-export interface Registries { economies: EconomyRegistry; indicators: IndicatorRegistry }
+export interface Registries {
+  economies: EconomyRegistry;
+  indicators: IndicatorRegistry;
+}
 
 const DATAHUB_SOURCE = 'ITU, World Telecommunication/ICT Indicators Database (DataHub)';
 export const WDI_SOURCE = 'World Bank, World Development Indicators';
 export const UNDP_SOURCE = 'UNDP, Human Development Report 2023/2024, composite indices time series';
 export const PRICES_2025_SOURCE = 'ITU, ICT price baskets, December 2025 release';
 
-const csvFiles = (sharedDir: string, dir: string): string[] => readdirSync(join(sharedDir, dir)).filter((f) => f.endsWith('.csv')).sort();
+const csvFiles = (sharedDir: string, dir: string): string[] =>
+  readdirSync(join(sharedDir, dir))
+    .filter((f) => f.endsWith('.csv'))
+    .sort();
 
 /** ITU DataHub exports: one row per (series, entity, year), with the row's own note and national source. */
 export function convertItuDatahub(sharedDir: string, reg: Registries): SourceOutput {
@@ -27,13 +31,19 @@ export function convertItuDatahub(sharedDir: string, reg: Registries): SourceOut
   for (const f of csvFiles(sharedDir, 'itu-datahub'))
     for (const r of readSharedCsv(sharedDir, `itu-datahub/${f}`).rows) {
       const value = parseSourceNumber(r.get('dataValue'));
-      if (value === null) { countDrop(dropped, 'missing value', r.get('seriesCode')); continue; }
+      if (value === null) {
+        countDrop(dropped, 'missing value', r.get('seriesCode'));
+        continue;
+      }
       const economy = economyFor(reg.economies, r.get('entityIso'), dropped);
       if (!economy) continue;
       // seriesCode, not seriesUnits: the units column is wrong for count and price series.
       const def = indicatorFor(reg.indicators, r.get('seriesCode'));
       observations.push({
-        economy: economy.iso3, indicator: def.id, year: Number(r.get('dataYear')), value,
+        economy: economy.iso3,
+        indicator: def.id,
+        year: Number(r.get('dataYear')),
+        value,
         note: joinNotes(r.get('dataNote'), economy.viaCode ? `source entity code ${economy.viaCode}` : ''),
         source: r.get('dataSource').trim() || DATAHUB_SOURCE,
         series_code: r.get('seriesCode'),
@@ -60,10 +70,21 @@ export function convertWdi(sharedDir: string, reg: Registries): SourceOutput {
     const def = indicatorFor(reg.indicators, seriesCode);
     for (const r of rows) {
       const value = parseSourceNumber(r.get('Value'));
-      if (value === null) { countDrop(dropped, 'missing value', seriesCode); continue; }
+      if (value === null) {
+        countDrop(dropped, 'missing value', seriesCode);
+        continue;
+      }
       const economy = economyFor(reg.economies, r.get('Country Code'), dropped);
       if (!economy) continue;
-      observations.push({ economy: economy.iso3, indicator: def.id, year: Number(r.get('Year')), value, note: '', source: WDI_SOURCE, series_code: seriesCode });
+      observations.push({
+        economy: economy.iso3,
+        indicator: def.id,
+        year: Number(r.get('Year')),
+        value,
+        note: '',
+        source: WDI_SOURCE,
+        series_code: seriesCode,
+      });
     }
   }
   return { id: 'wdi', observations, dropped, checks: { seriesNotInRegistrySkipped: notInRegistry } };
@@ -81,7 +102,10 @@ export function convertUndp(sharedDir: string, reg: Registries): SourceOutput {
     if (!economy) continue;
     for (const col of yearColumns) {
       const value = parseSourceNumber(r.get(col));
-      if (value === null) { countDrop(dropped, 'missing value', 'mys'); continue; }
+      if (value === null) {
+        countDrop(dropped, 'missing value', 'mys');
+        continue;
+      }
       observations.push({ economy: economy.iso3, indicator: def.id, year: Number(col.slice(4)), value, note: '', source: UNDP_SOURCE, series_code: 'mys' });
     }
   }
@@ -122,7 +146,8 @@ export function convertItuPrices2022(sharedDir: string, reg: Registries): Source
   const source = prices2022Citation(sharedDir);
   const release = prices2022Release(sharedDir);
   for (const row of release.economies) {
-    const current = row.basketCurrent, unit = row.unit;
+    const current = row.basketCurrent,
+      unit = row.unit;
     const currentId = indicatorFor(reg.indicators, `${current}/${unit}`).id;
     const periods = history.filter((p) => reg.indicators.find(`${p.latest}/${unit}`)?.id === currentId);
     if (periods.length === 0) throw new Error(`${PRICES_2022_FILE}:${row.line}: basket "${current}" is in no BasketHistory row`);
@@ -132,13 +157,23 @@ export function convertItuPrices2022(sharedDir: string, reg: Registries): Source
       const value = row.values[k];
       if (Number.isNaN(value)) return; // 'NA': no price collected
       const period = periods.find((p) => p.from <= year && year <= p.to);
-      if (!period) { countDrop(dropped, 'no basket in force that year (BasketHistory)', `${current}/${year}`); return; }
+      if (!period) {
+        countDrop(dropped, 'no basket in force that year (BasketHistory)', `${current}/${year}`);
+        return;
+      }
       const seriesCode = `${period.historical}/${unit}`;
       const def = indicatorFor(reg.indicators, seriesCode);
       observations.push({
-        economy: economy.iso3, indicator: def.id, year, value,
-        note: joinNotes(def.id === currentId ? '' : `historical basket, from the combined series "${current}"`, economy.viaCode ? `source entity code ${economy.viaCode}` : ''),
-        source, series_code: seriesCode,
+        economy: economy.iso3,
+        indicator: def.id,
+        year,
+        value,
+        note: joinNotes(
+          def.id === currentId ? '' : `historical basket, from the combined series "${current}"`,
+          economy.viaCode ? `source entity code ${economy.viaCode}` : '',
+        ),
+        source,
+        series_code: seriesCode,
       });
     });
   }
@@ -151,7 +186,7 @@ function prices2022Medians(release: PriceRelease): string {
   const out = [csvRow(['unit', 'basket', 'basket_name', 'n_economies', 'grouping', 'group', 'year', 'value'])];
   for (const m of release.medians) {
     // Region labels made the same as the itu-region-2021 grouping, so medians can be recomputed from it.
-    const groupName = m.grouping === 'ITU BDT Regions' ? normaliseItuRegion(m.group) ?? m.group : m.group;
+    const groupName = m.grouping === 'ITU BDT Regions' ? (normaliseItuRegion(m.group) ?? m.group) : m.group;
     release.mediansYears.forEach((year, k) => {
       const value = m.values[k];
       if (!Number.isNaN(value)) out.push(csvRow([m.unit, m.basketCombined, m.basketLatest, m.nWorld, m.grouping, groupName, year, value]));
@@ -185,7 +220,15 @@ export function convertItuPrices2025(sharedDir: string, reg: Registries): Source
       const value = parseSourceNumber(r.get(c.column));
       if (value === null) continue;
       const def = indicatorFor(reg.indicators, c.series);
-      observations.push({ economy: economy.iso3, indicator: def.id, year: c.year, value, note: c.experimental ? 'experimental' : '', source: PRICES_2025_SOURCE, series_code: c.series });
+      observations.push({
+        economy: economy.iso3,
+        indicator: def.id,
+        year: c.year,
+        value,
+        note: c.experimental ? 'experimental' : '',
+        source: PRICES_2025_SOURCE,
+        series_code: c.series,
+      });
     }
     for (const l of latestCols) {
       const latest = parseSourceNumber(r.get(l.column));
@@ -193,7 +236,10 @@ export function convertItuPrices2025(sharedDir: string, reg: Registries): Source
       if (latest === null) continue;
       const year = Number(yearText);
       const same = valueCols.find((c) => c.series === `${l.basket}_pct_gni` && c.year === year);
-      if (!same) { unverifiable.push({ economy: economy.iso3, column: l.column, value: latest, latestYear: year }); continue; }
+      if (!same) {
+        unverifiable.push({ economy: economy.iso3, column: l.column, value: latest, latestYear: year });
+        continue;
+      }
       const yearValue = parseSourceNumber(r.get(same.column));
       if (yearValue !== latest) disagreements.push({ economy: economy.iso3, column: l.column, value: latest, yearColumn: same.column, yearValue });
     }
@@ -205,8 +251,16 @@ export const IDI_2024_ANNEX2_FILE = 'idi-2024/annex2-economies.csv';
 export const IDI_2024_ANNEX2_SOURCE = 'ITU IDI 2024, Annex 2';
 /** Annex 2 value columns: registry indicator (by ITU's DataHub code, an alias) for each. */
 const ANNEX2_COLUMNS: Array<[column: string, seriesCode: string]> = [
-  ['iu', 'i99H'], ['hh', 'xHH6_IDI'], ['mbb', 'i911mw_IDI'], ['cov3g', 'i271G_IDI'], ['cov4g', 'i271GA_IDI'],
-  ['mbtraffic', 'i136mwi_subs_IDI'], ['fbtraffic', 'i135tfb_subs_IDI'], ['mobbasket', 'i271mb_high_ts_GNI_IDI'], ['fbbasket', 'i154_FBB_ts_GNI_IDI'], ['own', 'xHH18_IDI'],
+  ['iu', 'i99H'],
+  ['hh', 'xHH6_IDI'],
+  ['mbb', 'i911mw_IDI'],
+  ['cov3g', 'i271G_IDI'],
+  ['cov4g', 'i271GA_IDI'],
+  ['mbtraffic', 'i136mwi_subs_IDI'],
+  ['fbtraffic', 'i135tfb_subs_IDI'],
+  ['mobbasket', 'i271mb_high_ts_GNI_IDI'],
+  ['fbbasket', 'i154_FBB_ts_GNI_IDI'],
+  ['own', 'xHH18_IDI'],
 ];
 
 /**
@@ -226,15 +280,20 @@ export function convertItuIdi2024Annex2(sharedDir: string, reg: Registries): Sou
       const flag = r.get(`${column}_flag`).trim();
       const value = parseSourceNumber(r.get(column));
       if (flag === 'n.a.' || value === null) {
-        if (flag !== 'n.a.' || value !== null) throw new Error(`${IDI_2024_ANNEX2_FILE}: ${r.get('iso3')} ${column}: value "${r.get(column)}" with flag "${flag}"`);
+        if (flag !== 'n.a.' || value !== null)
+          throw new Error(`${IDI_2024_ANNEX2_FILE}: ${r.get('iso3')} ${column}: value "${r.get(column)}" with flag "${flag}"`);
         countDrop(dropped, 'n.a. (imputed by ITU, not published)', seriesCode);
         continue;
       }
       if (flag !== '' && flag !== 'est' && flag !== '2021') throw new Error(`${IDI_2024_ANNEX2_FILE}: ${r.get('iso3')} ${column}: unknown flag "${flag}"`);
       observations.push({
-        economy: economy.iso3, indicator: indicatorFor(reg.indicators, seriesCode).id, year: flag === '2021' ? 2021 : 2022, value,
+        economy: economy.iso3,
+        indicator: indicatorFor(reg.indicators, seriesCode).id,
+        year: flag === '2021' ? 2021 : 2022,
+        value,
         note: flag === 'est' ? 'ITU estimate' : flag === '2021' ? 'lagged value: 2021 used for reference year 2022' : '',
-        source: IDI_2024_ANNEX2_SOURCE, series_code: seriesCode,
+        source: IDI_2024_ANNEX2_SOURCE,
+        series_code: seriesCode,
       });
     }
   }

@@ -72,7 +72,8 @@ function numberCell(cell: ExcelJS.Cell, file: string, sheetName: string): number
 
 /** The header row's cells: text by column number, and the columns whose header is a year. */
 function headerOf(row: ExcelJS.Row): { names: Map<number, string>; years: Array<{ col: number; year: number }> } {
-  const names = new Map<number, string>(), years: Array<{ col: number; year: number }> = [];
+  const names = new Map<number, string>(),
+    years: Array<{ col: number; year: number }> = [];
   row.eachCell({ includeEmpty: false }, (cell, col) => {
     const v = cellValue(cell);
     if (typeof v === 'number' && Number.isInteger(v) && v >= 1900 && v <= 2100) years.push({ col, year: v });
@@ -99,10 +100,16 @@ function citation(wb: ExcelJS.Workbook, file: string): string {
   return found;
 }
 
-const snake = (s: string): string => s.replace(/\(([^)]*)\)/g, '$1').trim().replace(/[^A-Za-z0-9]+/g, '_').replace(/^_|_$/g, '').toLowerCase();
+const snake = (s: string): string =>
+  s
+    .replace(/\(([^)]*)\)/g, '$1')
+    .trim()
+    .replace(/[^A-Za-z0-9]+/g, '_')
+    .replace(/^_|_$/g, '')
+    .toLowerCase();
 
 /** ITU region labels made the same as the itu-region groupings, so medians can be recomputed from them. */
-const groupName = (grouping: string, group: string): string => (/^ITU ?Region$/i.test(grouping) ? normaliseItuRegion(group) ?? group : group);
+const groupName = (grouping: string, group: string): string => (/^ITU ?Region$/i.test(grouping) ? (normaliseItuRegion(group) ?? group) : group);
 
 /** A sheet of medians, long: its own label columns, then year and value (windows told apart by `window`). */
 function mediansLong(ws: ExcelJS.Worksheet, file: string, headerRow: number, windowOf: (col: number) => string | null): string {
@@ -126,7 +133,12 @@ function mediansLong(ws: ExcelJS.Worksheet, file: string, headerRow: number, win
 }
 
 /** A small table sheet as CSV with its own columns (header row given), blank rows and trailing notes skipped. */
-function tableCsv(ws: ExcelJS.Worksheet, headerRow: number, keep: (row: ExcelJS.Row) => boolean, extra?: { name: string; value: (row: ExcelJS.Row) => string }): string {
+function tableCsv(
+  ws: ExcelJS.Worksheet,
+  headerRow: number,
+  keep: (row: ExcelJS.Row) => boolean,
+  extra?: { name: string; value: (row: ExcelJS.Row) => string },
+): string {
   const { names } = headerOf(ws.getRow(headerRow));
   const cols = [...names.entries()].sort(([a], [b]) => a - b);
   // A sheet column named like the added one keeps its text under `<name>_name` (the ISO3 takes `economy`).
@@ -159,7 +171,9 @@ export async function convertItuPrices2024(sharedDir: string, reg: Registries): 
 
   const history = sheet(wb, file, 'BasketHistory');
   const hh = headerOf(history.getRow(4)).names;
-  const [cHistorical, cYears, cLatest, cCodes] = ['Historical baskets', '(data collection years)', 'Latest basket (2022)', 'Codes (time series)'].map((n) => column(hh, n, file, 'BasketHistory'));
+  const [cHistorical, cYears, cLatest, cCodes] = ['Historical baskets', '(data collection years)', 'Latest basket (2022)', 'Codes (time series)'].map((n) =>
+    column(hh, n, file, 'BasketHistory'),
+  );
   const periods: Array<{ prefix: string; historical: string; latest: string; from: number; to: number }> = [];
   history.eachRow((row, r) => {
     if (r <= 4) return;
@@ -167,7 +181,13 @@ export async function convertItuPrices2024(sharedDir: string, reg: Registries): 
     if (!codes.endsWith('*')) return;
     const m = /^(\d{4})-(\d{4})?$/.exec(text(row.getCell(cYears)));
     if (!m) throw new Error(`${file}, BasketHistory, row ${r}: years "${text(row.getCell(cYears))}" are not "YYYY-" or "YYYY-YYYY"`);
-    periods.push({ prefix: codes.replace(/_?\*$/, ''), historical: text(row.getCell(cHistorical)), latest: text(row.getCell(cLatest)), from: Number(m[1]), to: m[2] ? Number(m[2]) : 9999 });
+    periods.push({
+      prefix: codes.replace(/_?\*$/, ''),
+      historical: text(row.getCell(cHistorical)),
+      latest: text(row.getCell(cLatest)),
+      from: Number(m[1]),
+      to: m[2] ? Number(m[2]) : 9999,
+    });
   });
 
   const ws = sheet(wb, file, 'economies_2008-2023');
@@ -177,7 +197,8 @@ export async function convertItuPrices2024(sharedDir: string, reg: Registries): 
   ws.eachRow((row, r) => {
     if (r === 1) return;
     listed.add(text(row.getCell(cIso)));
-    const code = text(row.getCell(cCode)), unit = text(row.getCell(cUnit));
+    const code = text(row.getCell(cCode)),
+      unit = text(row.getCell(cUnit));
     const current = indicatorFor(reg.indicators, code);
     const mine = periods.filter((p) => code.replace(/(_GNI|_PPP|\$)$/, '') === p.prefix);
     if (mine.length === 0) throw new Error(`${file}, ${ws.name}, row ${r}: code ${code} is in no BasketHistory row`);
@@ -187,12 +208,22 @@ export async function convertItuPrices2024(sharedDir: string, reg: Registries): 
       const value = numberCell(row.getCell(col), file, ws.name);
       if (value === null) continue;
       const period = mine.find((p) => p.from <= year && year <= p.to);
-      if (!period) { countDrop(dropped, 'no basket in force that year (BasketHistory)', `${code}/${year}`); continue; }
+      if (!period) {
+        countDrop(dropped, 'no basket in force that year (BasketHistory)', `${code}/${year}`);
+        continue;
+      }
       const def = indicatorFor(reg.indicators, `${period.historical}/${unit}`);
       observations.push({
-        economy: economy.iso3, indicator: def.id, year, value,
-        note: joinNotes(def.id === current.id ? '' : `historical basket "${period.historical}" (BasketHistory), from the time series ${code}`, economy.viaCode ? `source entity code ${economy.viaCode}` : ''),
-        source, series_code: code,
+        economy: economy.iso3,
+        indicator: def.id,
+        year,
+        value,
+        note: joinNotes(
+          def.id === current.id ? '' : `historical basket "${period.historical}" (BasketHistory), from the time series ${code}`,
+          economy.viaCode ? `source entity code ${economy.viaCode}` : '',
+        ),
+        source,
+        series_code: code,
       });
     }
   });
@@ -208,14 +239,29 @@ export async function convertItuPrices2024(sharedDir: string, reg: Registries): 
     if (!economy) return;
     for (const { col, year } of eh.years) {
       const value = numberCell(row.getCell(col), file, exp.name);
-      if (value !== null) observations.push({ economy: economy.iso3, indicator: def.id, year, value, note: joinNotes('experimental', economy.viaCode ? `source entity code ${economy.viaCode}` : ''), source, series_code: seriesCode });
+      if (value !== null)
+        observations.push({
+          economy: economy.iso3,
+          indicator: def.id,
+          year,
+          value,
+          note: joinNotes('experimental', economy.viaCode ? `source entity code ${economy.viaCode}` : ''),
+          source,
+          series_code: seriesCode,
+        });
     }
   });
 
   const extraFiles = new Map<string, string>();
-  extraFiles.set('basket_history.csv', tableCsv(history, 4, (row) => text(row.getCell(cCodes)).endsWith('*')));
+  extraFiles.set(
+    'basket_history.csv',
+    tableCsv(history, 4, (row) => text(row.getCell(cCodes)).endsWith('*')),
+  );
   for (const ms of wb.worksheets.filter((w) => w.name.startsWith('medians_')))
-    extraFiles.set(`${ms.name}.csv`, mediansLong(ms, file, 1, () => null));
+    extraFiles.set(
+      `${ms.name}.csv`,
+      mediansLong(ms, file, 1, () => null),
+    );
   return { id: 'itu-prices-2024-03', observations, dropped, extraFiles, checks: { economiesListedWithoutAnyValue: withoutValues(listed, observations, reg) } };
 }
 
@@ -258,7 +304,8 @@ export async function convertItuPrices2025Workbook(sharedDir: string, reg: Regis
   const ws = sheet(wb, file, 'economies_2008-2025');
   const { names, years } = headerOf(ws.getRow(1));
   const [cIso, cEconomy, cCode] = ['IsoCode', 'Economy', 'Code'].map((n) => column(names, n, file, ws.name));
-  const isoByName = new Map<string, string>(), listed = new Set<string>();
+  const isoByName = new Map<string, string>(),
+    listed = new Set<string>();
   const unmarked: Record<string, number> = {}; // values kept (with a note) in a year BasketHistory does not mark
   ws.eachRow((row, r) => {
     if (r === 1) return;
@@ -277,9 +324,16 @@ export async function convertItuPrices2025Workbook(sharedDir: string, reg: Regis
       const mark = marks.get(year);
       if (!mark) unmarked[`${prefix}/${year}`] = (unmarked[`${prefix}/${year}`] ?? 0) + 1;
       observations.push({
-        economy: economy.iso3, indicator: def.id, year, value,
-        note: joinNotes(mark === 'exp' ? 'experimental' : mark ? '' : `${year} is not marked for ${prefix}* in BasketHistory`, economy.viaCode ? `source entity code ${economy.viaCode}` : ''),
-        source, series_code: code,
+        economy: economy.iso3,
+        indicator: def.id,
+        year,
+        value,
+        note: joinNotes(
+          mark === 'exp' ? 'experimental' : mark ? '' : `${year} is not marked for ${prefix}* in BasketHistory`,
+          economy.viaCode ? `source entity code ${economy.viaCode}` : '',
+        ),
+        source,
+        series_code: code,
       });
     }
   });
@@ -298,21 +352,33 @@ export async function convertItuPrices2025Workbook(sharedDir: string, reg: Regis
     const ys = mh.filter((y) => w.cols.has(y.col)).map((y) => y.year);
     w.label = i === 0 ? 'annual' : `${Math.min(...ys)}-${Math.max(...ys)}`;
   }
-  extraFiles.set('medians.csv', mediansLong(medians, file, 3, (col) => windows.find((w) => w.cols.has(col))!.label));
+  extraFiles.set(
+    'medians.csv',
+    mediansLong(medians, file, 3, (col) => windows.find((w) => w.cols.has(col))!.label),
+  );
   // GNI per capita actually used as the denominator, by economy name: the ISO3 comes from the economies sheet.
   const gni = sheet(wb, file, 'GNI_denominator');
   const economyName = (row: ExcelJS.Row): string => text(row.getCell(1)).replace(/\*+$/, '').trim(); // "Palestine*": a footnote mark
-  extraFiles.set('gni_denominator.csv', tableCsv(gni, 2, (row) => typeof cellValue(row.getCell(2)) === 'number', {
-    name: 'economy',
-    value: (row) => {
-      const iso = isoByName.get(economyName(row)) ?? reg.economies.find(economyName(row))?.iso3;
-      if (!iso) throw new Error(`${file}, GNI_denominator, row ${row.number}: economy "${economyName(row)}" is not in the economies sheet or the registry`);
-      const e = economyFor(reg.economies, iso, {});
-      if (!e) throw new Error(`${file}, GNI_denominator, row ${row.number}: "${iso}" is not an economy`);
-      return e.iso3;
-    },
-  }));
-  return { id: 'itu-prices-2025-12', observations, dropped, extraFiles, checks: { valuesInYearsNotMarkedInBasketHistory: unmarked, economiesListedWithoutAnyValue: withoutValues(listed, observations, reg) } };
+  extraFiles.set(
+    'gni_denominator.csv',
+    tableCsv(gni, 2, (row) => typeof cellValue(row.getCell(2)) === 'number', {
+      name: 'economy',
+      value: (row) => {
+        const iso = isoByName.get(economyName(row)) ?? reg.economies.find(economyName(row))?.iso3;
+        if (!iso) throw new Error(`${file}, GNI_denominator, row ${row.number}: economy "${economyName(row)}" is not in the economies sheet or the registry`);
+        const e = economyFor(reg.economies, iso, {});
+        if (!e) throw new Error(`${file}, GNI_denominator, row ${row.number}: "${iso}" is not an economy`);
+        return e.iso3;
+      },
+    }),
+  );
+  return {
+    id: 'itu-prices-2025-12',
+    observations,
+    dropped,
+    extraFiles,
+    checks: { valuesInYearsNotMarkedInBasketHistory: unmarked, economiesListedWithoutAnyValue: withoutValues(listed, observations, reg) },
+  };
 }
 
 /**
@@ -360,11 +426,20 @@ export async function convertCoreHousehold(sharedDir: string, reg: Registries): 
     for (const b of blocks) {
       const cell = row.getCell(b.valueCol);
       const raw = text(cell);
-      if (raw === '-') { countDrop(dropped, '"-": zero or less than the unit shown', b.code); continue; }
+      if (raw === '-') {
+        countDrop(dropped, '"-": zero or less than the unit shown', b.code);
+        continue;
+      }
       const value = numberCell(cell, file, ws.name);
-      if (value === null) { countDrop(dropped, 'not available (...)', b.code); continue; }
+      if (value === null) {
+        countDrop(dropped, 'not available (...)', b.code);
+        continue;
+      }
       const year = cellValue(row.getCell(b.yearCol));
-      if (typeof year !== 'number') { countDrop(dropped, 'value without a year of data', b.code); continue; }
+      if (typeof year !== 'number') {
+        countDrop(dropped, 'value without a year of data', b.code);
+        continue;
+      }
       const mark = text(row.getCell(b.noteCol));
       const footnote = mark ? footnotes.get(mark) : '';
       if (mark && footnote === undefined) throw new Error(`${file}, cell ${row.getCell(b.noteCol).address}: footnote ${mark} is not under the table`);
@@ -372,9 +447,13 @@ export async function convertCoreHousehold(sharedDir: string, reg: Registries): 
       if (italic) italicCounts[b.code] = (italicCounts[b.code] ?? 0) + 1;
       const def = indicatorFor(reg.indicators, b.code);
       observations.push({
-        economy: economy.iso3, indicator: def.id, year, value,
+        economy: economy.iso3,
+        indicator: def.id,
+        year,
+        value,
         note: joinNotes(italic ? ITU_ESTIMATE_NOTE : '', mark ? `(${mark}) ${footnote}` : ''),
-        source: CORE_HOUSEHOLD_SOURCE, series_code: b.code,
+        source: CORE_HOUSEHOLD_SOURCE,
+        series_code: b.code,
       });
     }
   });

@@ -16,8 +16,10 @@ const dir = mkdtempSync(join(tmpdir(), 'ictstat-crash-test-'));
 const t0 = Date.now();
 try {
   const r = await runCrashCampaign({ dir, seed, cliKills: Math.ceil(kills / 2), serverKills: Math.floor(kills / 2), log: (l) => console.log(l) });
-  console.log(`seed ${seed}: ${r.kills} kills, ${r.restarts} server restarts, ${r.sent} submissions sent, ${r.acknowledged} acknowledged, ${r.stored} stored ` +
-    `(${r.storedUnacknowledged} stored but killed before the answer), in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+  console.log(
+    `seed ${seed}: ${r.kills} kills, ${r.restarts} server restarts, ${r.sent} submissions sent, ${r.acknowledged} acknowledged, ${r.stored} stored ` +
+      `(${r.storedUnacknowledged} stored but killed before the answer), in ${((Date.now() - t0) / 1000).toFixed(0)} s`,
+  );
   for (const p of r.problems) console.log(`PROBLEM: ${p}`);
   console.log(`crash-test: ${r.problems.length ? 0 : 1} passed, ${r.problems.length ? 1 : 0} failed`);
   process.exitCode = r.problems.length ? 1 : 0;

@@ -18,7 +18,16 @@ import { packageRoot } from '../../src/util/paths.js';
 import { mulberry32 } from '../../src/util/random.js';
 
 const BIN = (): string => join(packageRoot(), 'dist', 'src', 'cli', 'main.js');
-const INDICATORS = ['hh_computer_pct', 'hh_internet_pct', 'internet_users_pct', 'mobile_owners_pct', 'pop_cov_2g_pct', 'pop_cov_3g_pct', 'pop_cov_4g_pct', 'ict_skills_pct'];
+const INDICATORS = [
+  'hh_computer_pct',
+  'hh_internet_pct',
+  'internet_users_pct',
+  'mobile_owners_pct',
+  'pop_cov_2g_pct',
+  'pop_cov_3g_pct',
+  'pop_cov_4g_pct',
+  'ict_skills_pct',
+];
 
 export interface CrashOptions {
   dir: string;
@@ -43,24 +52,34 @@ export interface CrashReport {
   problems: string[];
 }
 
-interface Sent { sha256: string; digest: string; rows: number }
+interface Sent {
+  sha256: string;
+  digest: string;
+  rows: number;
+}
 
 /** A canonical CSV of distinct (economy, indicator, year) rows with seeded values; returns its digest as the store would compute it. */
 function makeFile(path: string, economies: readonly string[], rows: number, rnd: () => number): Sent {
   const lines = ['economy,indicator,year,value'];
   const digestLines: string[] = [];
   const years = Math.max(1, Math.ceil(rows / (economies.length * INDICATORS.length)));
-  outer: for (const e of economies) for (const ind of INDICATORS) for (let k = 0; k < years; k++) {
-    if (lines.length > rows) break outer;
-    const year = 2025 - k;
-    const value = Math.round(1000 + rnd() * 8000) / 100;
-    lines.push(`${e},${ind},${year},${value}`);
-    digestLines.push(`${e}|${ind}|${year}|${value}`);
-  }
+  outer: for (const e of economies)
+    for (const ind of INDICATORS)
+      for (let k = 0; k < years; k++) {
+        if (lines.length > rows) break outer;
+        const year = 2025 - k;
+        const value = Math.round(1000 + rnd() * 8000) / 100;
+        lines.push(`${e},${ind},${year},${value}`);
+        digestLines.push(`${e}|${ind}|${year}|${value}`);
+      }
   const text = lines.join('\n') + '\n';
   writeFileSync(path, text);
   digestLines.sort();
-  return { sha256: createHash('sha256').update(text).digest('hex'), digest: createHash('sha256').update(digestLines.join('\n')).digest('hex'), rows: digestLines.length };
+  return {
+    sha256: createHash('sha256').update(text).digest('hex'),
+    digest: createHash('sha256').update(digestLines.join('\n')).digest('hex'),
+    rows: digestLines.length,
+  };
 }
 
 function exited(p: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
@@ -92,7 +111,10 @@ export async function runCrashCampaign(o: CrashOptions): Promise<CrashReport> {
   const sent = new Map<string, Sent>();
   const acked = new Set<string>();
   const report: CrashReport = { kills: 0, acknowledged: 0, sent: 0, stored: 0, storedUnacknowledged: 0, restarts: 0, problems: [] };
-  const economies = loadEconomyRegistry().all().filter((e) => e.ituMember).map((e) => e.iso3);
+  const economies = loadEconomyRegistry()
+    .all()
+    .filter((e) => e.ituMember)
+    .map((e) => e.iso3);
 
   const check = (when: string): void => {
     const { problems, submissions } = inspectStore(db);
@@ -103,8 +125,12 @@ export async function runCrashCampaign(o: CrashOptions): Promise<CrashReport> {
     }
     for (const [sha, s] of submissions) {
       const f = sent.get(sha);
-      if (!f) { report.problems.push(`${when}: stored submission #${s.id} was never sent`); continue; }
-      if (s.digest !== f.digest || s.rows !== f.rows) report.problems.push(`${when}: submission #${s.id} differs from what was sent (${s.rows} rows, ${f.rows} sent)`);
+      if (!f) {
+        report.problems.push(`${when}: stored submission #${s.id} was never sent`);
+        continue;
+      }
+      if (s.digest !== f.digest || s.rows !== f.rows)
+        report.problems.push(`${when}: submission #${s.id} differs from what was sent (${s.rows} rows, ${f.rows} sent)`);
     }
     report.stored = submissions.size;
     report.storedUnacknowledged = [...submissions.keys()].filter((sha) => !acked.has(sha)).length;
@@ -125,14 +151,19 @@ export async function runCrashCampaign(o: CrashOptions): Promise<CrashReport> {
     const t0 = Date.now();
     const p = spawn(process.execPath, [BIN(), 'db', 'submit', file, '--by', 'crash-test'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
-    p.stderr!.on('data', (d) => { stderr += d; });
+    p.stderr!.on('data', (d) => {
+      stderr += d;
+    });
     // Run 0 is not killed: it measures how long a whole run takes, so the kills fall inside later runs.
     const delay = k === 0 ? Infinity : Math.round(fullRunMs * (0.1 + 0.8 * rnd()));
     const timer = Number.isFinite(delay) ? setTimeout(() => p.kill('SIGKILL'), delay) : undefined;
     const r = await exited(p);
     clearTimeout(timer);
     if (k === 0) fullRunMs = Date.now() - t0;
-    if (r.signal === 'SIGKILL') { report.kills++; cliKills++; }
+    if (r.signal === 'SIGKILL') {
+      report.kills++;
+      cliKills++;
+    }
     if (r.code === 0 && /stored as submission #\d+/.test(stderr)) {
       acked.add(f.sha256);
       report.acknowledged++;
@@ -148,16 +179,25 @@ export async function runCrashCampaign(o: CrashOptions): Promise<CrashReport> {
   const kenRows = INDICATORS.length * 60;
   for (let k = 0; k < o.serverKills + 1; k++) {
     const t0 = Date.now();
-    const server = spawn(process.execPath, [BIN(), 'serve', '--port', '0', '--no-load', '--log-level', 'silent', '--submissions-per-minute', '100000'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    const server = spawn(process.execPath, [BIN(), 'serve', '--port', '0', '--no-load', '--log-level', 'silent', '--submissions-per-minute', '100000'], {
+      env,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
     const base = await new Promise<string>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`server did not start within 30 s: ${stderr}`)), 30_000);
       server.stderr!.on('data', (d) => {
         stderr += d;
         const m = / at (http:\/\/127\.0\.0\.1:\d+)/.exec(stderr);
-        if (m) { clearTimeout(timer); resolve(m[1]); }
+        if (m) {
+          clearTimeout(timer);
+          resolve(m[1]);
+        }
       });
-      server.once('exit', (code) => { clearTimeout(timer); reject(new Error(`server exited (${code}) before serving: ${stderr}`)); });
+      server.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`server exited (${code}) before serving: ${stderr}`));
+      });
     });
     if (k > 0) report.restarts++;
     const health = await fetch(`${base}/healthz`);
@@ -177,10 +217,16 @@ export async function runCrashCampaign(o: CrashOptions): Promise<CrashReport> {
         sent.set(f.sha256, f);
         report.sent++;
         try {
-          const res = await fetch(`${base}/v2/submissions`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'text/csv' }, body: (await import('node:fs')).readFileSync(file) });
+          const res = await fetch(`${base}/v2/submissions`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${token}`, 'content-type': 'text/csv' },
+            body: (await import('node:fs')).readFileSync(file),
+          });
           const body = await res.text();
-          if (res.status === 201) { acked.add(f.sha256); report.acknowledged++; }
-          else report.problems.push(`server ${k}: POST ${res.status}: ${body.slice(0, 200)}`);
+          if (res.status === 201) {
+            acked.add(f.sha256);
+            report.acknowledged++;
+          } else report.problems.push(`server ${k}: POST ${res.status}: ${body.slice(0, 200)}`);
         } catch {
           return; // the server was killed mid-request: not acknowledged
         }

@@ -24,7 +24,8 @@ type Req = FastifyRequest<{ Params: Record<string, string>; Querystring: Query }
 
 export const year = (s: string, allowLatest: boolean): number | 'latest' => {
   if (allowLatest && s === 'latest') return 'latest';
-  if (!/^\d{4}$/.test(s) || Number(s) < 1960 || Number(s) > 2100) throw new ApiError('invalidValue', `year must be a year from 1960 to 2100${allowLatest ? ' or "latest"' : ''}, not "${clip(s)}"`);
+  if (!/^\d{4}$/.test(s) || Number(s) < 1960 || Number(s) > 2100)
+    throw new ApiError('invalidValue', `year must be a year from 1960 to 2100${allowLatest ? ' or "latest"' : ''}, not "${clip(s)}"`);
   return Number(s);
 };
 export const bool = (q: Query, name: string, fallback = false): boolean => {
@@ -37,9 +38,19 @@ export const bool = (q: Query, name: string, fallback = false): boolean => {
 const num = (x: number): number | null => (Number.isFinite(x) ? x : null);
 
 /** An index run over the server's in-memory observations; a year without enough data is a 404. */
-export function runOfServer(m: CompiledMethodology, year: number | 'latest', table: Table, indicators: IndicatorRegistry, groupings: Groupings, previous = false): IndexRun {
+export function runOfServer(
+  m: CompiledMethodology,
+  year: number | 'latest',
+  table: Table,
+  indicators: IndicatorRegistry,
+  groupings: Groupings,
+  previous = false,
+): IndexRun {
   try {
-    return runOnTable({ methodology: m, year, previous, source: { kind: 'observations', table, label: 'the server\'s current data' } }, m, table, { indicators, groupings });
+    return runOnTable({ methodology: m, year, previous, source: { kind: 'observations', table, label: "the server's current data" } }, m, table, {
+      indicators,
+      groupings,
+    });
   } catch (e) {
     if (e instanceof UserInputError && e.code === 'no-year') throw new ApiError('notFound', `no year has enough data for ${m.spec.id}`);
     throw e;
@@ -52,18 +63,24 @@ export function registerComputedRoutes(app: FastifyInstance, cache: ObservationC
   app.get('/v2/idi/:methodology/:year', async (req: Req, reply: FastifyReply) => {
     const id = req.params.methodology.toLowerCase();
     // Bundled ids only: a path here would read a server file.
-    if (!bundledMethodologies().includes(id)) throw new ApiError('notFound', `unknown methodology "${clip(req.params.methodology)}"; methodologies: ${bundledMethodologies().join(', ')}`);
+    if (!bundledMethodologies().includes(id))
+      throw new ApiError('notFound', `unknown methodology "${clip(req.params.methodology)}"; methodologies: ${bundledMethodologies().join(', ')}`);
     const wanted = year(req.params.year, true);
     const previous = bool(req.query, 'previous');
     const rep = representation(req.query, req.headers.accept, false);
     const idx = cache.computedIndex();
     // Computed in the worker thread (off the event loop), once per version and key; concurrent requests share it.
     // The serialised answers are kept, not the result: a 0.5 MB JSON.stringify per request would dominate.
-    const answer = await cache.memoAsync(idx.version, `idi|${id}|${wanted}|${previous}`, () => {
-      const m = loadMethodology(id, loadIndicatorRegistry());
-      const table = idx.tableOf(requiredIndicators(m, loadIndicatorRegistry())); // from memory: no store read after a submission
-      return idiWorker.run({ id, wanted, previous, ipc: tableToIPC(table, 'stream') });
-    }, (a) => 2 * (a.json.length + a.csv.length));
+    const answer = await cache.memoAsync(
+      idx.version,
+      `idi|${id}|${wanted}|${previous}`,
+      () => {
+        const m = loadMethodology(id, loadIndicatorRegistry());
+        const table = idx.tableOf(requiredIndicators(m, loadIndicatorRegistry())); // from memory: no store read after a submission
+        return idiWorker.run({ id, wanted, previous, ipc: tableToIPC(table, 'stream') });
+      },
+      (a) => 2 * (a.json.length + a.csv.length),
+    );
     if (rep === 'wb-csv') return send(req, reply, answer.csv, MEDIA.csv);
     return send(req, reply, answer.json, MEDIA.json);
   });
@@ -89,8 +106,20 @@ export function registerComputedRoutes(app: FastifyInstance, cache: ObservationC
       rows = cache.memo(idx.version, `prices|${basket.id}|${y}`, () => {
         const inputs = ConversionInputs.fromTable(idx.table, new Set(tariffs.economies));
         const r = basket.kind === 'composite' ? computeCompositeBasket(tariffs, basket, all, y, inputs) : computeSimpleBasket(tariffs, basket, y, inputs);
-        return r.prices.map((p) => ({ economy: p.economy, basket: p.basket, year: p.year, operator: p.operator || null, plan: p.planName || null, currency: p.currency || null,
-          price_lcu: num(p.priceLcu), price_usd: num(p.priceUsd), price_ppp: num(p.pricePpp), pct_gni: num(p.pctGni), status: p.status, warnings: p.warnings }));
+        return r.prices.map((p) => ({
+          economy: p.economy,
+          basket: p.basket,
+          year: p.year,
+          operator: p.operator || null,
+          plan: p.planName || null,
+          currency: p.currency || null,
+          price_lcu: num(p.priceLcu),
+          price_usd: num(p.priceUsd),
+          price_ppp: num(p.pricePpp),
+          pct_gni: num(p.pctGni),
+          status: p.status,
+          warnings: p.warnings,
+        }));
       });
     } else {
       // Published values (price_<basket>_{usd,ppp,gni_pct}) from the store.
@@ -101,7 +130,16 @@ export function registerComputedRoutes(app: FastifyInstance, cache: ObservationC
         for (const [economy, list] of idx.rows.get(d.id) ?? []) {
           const row = list.find((r) => idx.year[r] === y);
           if (row === undefined) continue;
-          const rec = byEconomy.get(economy) ?? { economy, name: econ.find(economy) ? econ.name(economy, lang) : economy, basket: basket.id, year: y, price_usd: null, price_ppp: null, pct_gni: null, source: idx.source[row] };
+          const rec = byEconomy.get(economy) ?? {
+            economy,
+            name: econ.find(economy) ? econ.name(economy, lang) : economy,
+            basket: basket.id,
+            year: y,
+            price_usd: null,
+            price_ppp: null,
+            pct_gni: null,
+            source: idx.source[row],
+          };
           rec[d.basketUnit === 'gni_pct' ? 'pct_gni' : `price_${d.basketUnit}`] = idx.value[row];
           byEconomy.set(economy, rec);
         }
@@ -121,10 +159,15 @@ export function registerComputedRoutes(app: FastifyInstance, cache: ObservationC
     const economy = countries(req.params.economy)?.[0];
     if (!economy || req.params.economy.includes(';')) throw new ApiError('invalidValue', 'explain takes one economy (ISO3 or ISO2)');
     if (!tariffs) throw new ApiError('notAvailable', 'explain needs tariff plans; this server was started without them (ictstat serve --tariffs FILE)');
-    if (basket.kind === 'composite') throw new ApiError('invalidValue', `explain takes a simple basket; "${basket.id}" is composite: explain each of ${basket.composite.components.join(', ')}`);
+    if (basket.kind === 'composite')
+      throw new ApiError(
+        'invalidValue',
+        `explain takes a simple basket; "${basket.id}" is composite: explain each of ${basket.composite.components.join(', ')}`,
+      );
     const idx = cache.computedIndex();
     const x = cache.memo(idx.version, `explain|${basket.id}|${y}|${economy.iso3}`, () =>
-      explainEconomy(tariffs, basket, y, economy.iso3, ConversionInputs.fromTable(idx.table, new Set([economy.iso3]))));
+      explainEconomy(tariffs, basket, y, economy.iso3, ConversionInputs.fromTable(idx.table, new Set([economy.iso3]))),
+    );
     return send(req, reply, JSON.stringify(x), MEDIA.json);
   });
 }

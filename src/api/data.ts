@@ -47,7 +47,10 @@ const ENTRY_BYTES = 64;
 /** Each derived indicator computed from its inputs (rows only where every input is reported). */
 export function derivedTables(table: Table): Table[] {
   const registry = loadIndicatorRegistry();
-  return registry.indicators.filter((d) => d.derived).map((d) => deriveIndicator(table, d.id, registry.derived(d.id)!.formula)).filter((t) => t.numRows > 0);
+  return registry.indicators
+    .filter((d) => d.derived)
+    .map((d) => deriveIndicator(table, d.id, registry.derived(d.id)!.formula))
+    .filter((t) => t.numRows > 0);
 }
 
 /**
@@ -75,7 +78,17 @@ class RowStore {
     this.submission = new Int32Array(capacity);
     this.stored = new Uint8Array(capacity);
   }
-  push(economy: string, indicator: string, year: number, value: number, note: string | null, source: string | null, derivedFrom: string | null, submission: number, stored: boolean): number {
+  push(
+    economy: string,
+    indicator: string,
+    year: number,
+    value: number,
+    note: string | null,
+    source: string | null,
+    derivedFrom: string | null,
+    submission: number,
+    stored: boolean,
+  ): number {
     if (this.length === this.year.length) {
       const cap = this.year.length * 2;
       const grow = <T extends Int16Array | Int32Array | Float64Array | Uint8Array>(a: T): T => {
@@ -83,11 +96,21 @@ class RowStore {
         b.set(a);
         return b;
       };
-      this.year = grow(this.year); this.value = grow(this.value); this.submission = grow(this.submission); this.stored = grow(this.stored);
+      this.year = grow(this.year);
+      this.value = grow(this.value);
+      this.submission = grow(this.submission);
+      this.stored = grow(this.stored);
     }
     const r = this.length++;
-    this.economy.push(economy); this.indicator.push(indicator); this.note.push(note); this.source.push(source); this.derivedFrom.push(derivedFrom);
-    this.year[r] = year; this.value[r] = value; this.submission[r] = submission; this.stored[r] = stored ? 1 : 0;
+    this.economy.push(economy);
+    this.indicator.push(indicator);
+    this.note.push(note);
+    this.source.push(source);
+    this.derivedFrom.push(derivedFrom);
+    this.year[r] = year;
+    this.value[r] = value;
+    this.submission[r] = submission;
+    this.stored[r] = stored ? 1 : 0;
     return r;
   }
   /** Append the rows of one (indicator, economy) series: `base` rows, then `derived` rows for years not reported; latest year first. */
@@ -95,17 +118,37 @@ class RowStore {
     for (const [k, t] of [base, derived].entries()) {
       if (!t) continue;
       const c = (name: string) => t.getChild(name);
-      const e = c('economy')!, ind = c('indicator')!, y = c('year')!, v = c('value')!, n = c('note'), src = c('source'), df = c('derived_from'), sub = c('submission_id');
+      const e = c('economy')!,
+        ind = c('indicator')!,
+        y = c('year')!,
+        v = c('value')!,
+        n = c('note'),
+        src = c('source'),
+        df = c('derived_from'),
+        sub = c('submission_id');
       for (let i = 0; i < t.numRows; i++) {
-        const ie = e.get(i) as string, ii = ind.get(i) as string, iy = y.get(i) as number;
+        const ie = e.get(i) as string,
+          ii = ind.get(i) as string,
+          iy = y.get(i) as number;
         let byEconomy = lists.get(ii);
         if (!byEconomy) lists.set(ii, (byEconomy = new Map()));
         let list = byEconomy.get(ie);
         if (!list) byEconomy.set(ie, (list = []));
         if (k > 0 && list.some((r) => this.year[r] === iy)) continue; // reported: the derived value is not used
         const sid = sub?.get(i) as string | null;
-        list.push(this.push(ie, ii, iy, v.get(i) as number, (n?.get(i) as string | null) ?? null, (src?.get(i) as string | null) ?? null,
-          (df?.get(i) as string | null) ?? null, sid ? Number(sid) : 0, k === 0));
+        list.push(
+          this.push(
+            ie,
+            ii,
+            iy,
+            v.get(i) as number,
+            (n?.get(i) as string | null) ?? null,
+            (src?.get(i) as string | null) ?? null,
+            (df?.get(i) as string | null) ?? null,
+            sid ? Number(sid) : 0,
+            k === 0,
+          ),
+        );
       }
     }
   }
@@ -115,15 +158,38 @@ function sortLists(lists: Iterable<Map<string, number[]>>, year: Int16Array): vo
   for (const byEconomy of lists) for (const list of byEconomy.values()) list.sort((a, b) => year[b] - year[a]);
 }
 
-function makeIndex(rs: RowStore, version: number, rows: Map<string, Map<string, number[]>>, vintages: ObservationIndex['vintages'], lastUpdated: string, table: () => Table, bytes: number, ownRows = true): ObservationIndex {
+function makeIndex(
+  rs: RowStore,
+  version: number,
+  rows: Map<string, Map<string, number[]>>,
+  vintages: ObservationIndex['vintages'],
+  lastUpdated: string,
+  table: () => Table,
+  bytes: number,
+  ownRows = true,
+): ObservationIndex {
   let t: Table | undefined;
   const subsets = new Map<string, Table>();
   const idx = {
-    version, economy: rs.economy, indicator: rs.indicator, year: rs.year, value: rs.value, note: rs.note, source: rs.source, derivedFrom: rs.derivedFrom,
-    submission: rs.submission, rows, vintages, lastUpdated, bytes,
-    get table(): Table { return (t ??= table()); },
+    version,
+    economy: rs.economy,
+    indicator: rs.indicator,
+    year: rs.year,
+    value: rs.value,
+    note: rs.note,
+    source: rs.source,
+    derivedFrom: rs.derivedFrom,
+    submission: rs.submission,
+    rows,
+    vintages,
+    lastUpdated,
+    bytes,
+    get table(): Table {
+      return (t ??= table());
+    },
     tableOf(indicators: readonly string[]): Table {
-      const ids = [...new Set(indicators)].sort(), key = ids.join('|');
+      const ids = [...new Set(indicators)].sort(),
+        key = ids.join('|');
       let sub = subsets.get(key);
       if (!sub) subsets.set(key, (sub = storedRows(rs, rows, ids)));
       return sub;
@@ -139,7 +205,17 @@ function storedRows(rs: RowStore, rows: Map<string, Map<string, number[]>>, indi
   for (const id of indicators)
     for (const list of rows.get(id)?.values() ?? [])
       for (const r of list)
-        if (rs.stored[r] === 1) b.append({ economy: rs.economy[r], indicator: id, year: rs.year[r], value: rs.value[r], note: rs.note[r], source: rs.source[r], derived_from: rs.derivedFrom[r], submission_id: rs.submission[r] ? String(rs.submission[r]) : null });
+        if (rs.stored[r] === 1)
+          b.append({
+            economy: rs.economy[r],
+            indicator: id,
+            year: rs.year[r],
+            value: rs.value[r],
+            note: rs.note[r],
+            source: rs.source[r],
+            derived_from: rs.derivedFrom[r],
+            submission_id: rs.submission[r] ? String(rs.submission[r]) : null,
+          });
   return b.toTable();
 }
 const rowStoreOf = (idx: ObservationIndex): RowStore | undefined => (idx as unknown as { rowStore?: RowStore }).rowStore;
@@ -186,11 +262,17 @@ const MAX_INCREMENTAL_SERIES = 5_000;
  * as of `version` (one small query per economy) and replace their previous lists. Undefined when too much changed.
  * This is what makes an as-of request cost the difference between two versions rather than a rebuild.
  */
-export function advanceIndex(prev: ObservationIndex, version: number, store: Store, opts: { compactAt?: number; maxSeries?: number } = {}): ObservationIndex | undefined {
+export function advanceIndex(
+  prev: ObservationIndex,
+  version: number,
+  store: Store,
+  opts: { compactAt?: number; maxSeries?: number } = {},
+): ObservationIndex | undefined {
   const rs = rowStoreOf(prev);
   if (!rs || version === prev.version) return rs ? prev : undefined;
   const forward = version > prev.version;
-  const lo = Math.min(prev.version, version), hi = Math.max(prev.version, version);
+  const lo = Math.min(prev.version, version),
+    hi = Math.max(prev.version, version);
   const changed = store.changedSeries(lo, hi, opts.maxSeries ?? MAX_INCREMENTAL_SERIES);
   if (!changed) return undefined;
   const rowsBefore = rs.length;
@@ -226,12 +308,12 @@ export function advanceIndex(prev: ObservationIndex, version: number, store: Sto
       let inner = rows.get(id);
       if (!cloned.has(id) || !inner) {
         // Copy on write: the previous version keeps its own inner map.
-        inner = new Map(cloned.has(id) ? [] : inner ?? []);
+        inner = new Map(cloned.has(id) ? [] : (inner ?? []));
         cloned.add(id);
         clonedEntries += inner.size;
         rows.set(id, inner);
       }
-      if (list && list.length) inner.set(economy, list);
+      if (list?.length) inner.set(economy, list);
       else inner.delete(economy);
       if (inner.size === 0) rows.delete(id);
     }
@@ -278,7 +360,22 @@ export function compact(idx: ObservationIndex): ObservationIndex {
   for (const [id, inner] of idx.rows) {
     const m = new Map<string, number[]>();
     for (const [economy, list] of inner)
-      m.set(economy, list.map((r) => rs.push(old.economy[r], old.indicator[r], old.year[r], old.value[r], old.note[r], old.source[r], old.derivedFrom[r], old.submission[r], old.stored[r] === 1)));
+      m.set(
+        economy,
+        list.map((r) =>
+          rs.push(
+            old.economy[r],
+            old.indicator[r],
+            old.year[r],
+            old.value[r],
+            old.note[r],
+            old.source[r],
+            old.derivedFrom[r],
+            old.submission[r],
+            old.stored[r] === 1,
+          ),
+        ),
+      );
     rows.set(id, m);
   }
   const t = idx;
@@ -299,7 +396,12 @@ export interface CacheOptions {
   computedRefreshMs?: number;
 }
 
-export const CACHE_DEFAULTS: Required<CacheOptions> = { maxBytes: 256 << 20, maxComputedBytes: 64 << 20, maxIncrementalSeries: MAX_INCREMENTAL_SERIES, computedRefreshMs: 30_000 };
+export const CACHE_DEFAULTS: Required<CacheOptions> = {
+  maxBytes: 256 << 20,
+  maxComputedBytes: 64 << 20,
+  maxIncrementalSeries: MAX_INCREMENTAL_SERIES,
+  computedRefreshMs: 30_000,
+};
 
 /**
  * The observation index of the current store version, or of a past version (as-of), cached in an LRU bounded
@@ -320,7 +422,10 @@ export class ObservationCache {
   /** Versions dropped to keep the budget. */
   evictions = 0;
   bytes = 0;
-  constructor(private readonly store: Store, opts: CacheOptions = {}) {
+  constructor(
+    private readonly store: Store,
+    opts: CacheOptions = {},
+  ) {
     this.opts = { ...CACHE_DEFAULTS, ...opts };
   }
 
@@ -482,7 +587,8 @@ export class ObservationCache {
     const k = `${version}|${key}`;
     let p = this.pendingMemo.get(k) as Promise<T> | undefined;
     if (!p) {
-      p = compute().then((value) => (version === this.computedVersion || this.computedVersion < version ? this.memo(version, key, () => value, bytesOf) : value))
+      p = compute()
+        .then((value) => (version === this.computedVersion || this.computedVersion < version ? this.memo(version, key, () => value, bytesOf) : value))
         .finally(() => this.pendingMemo.delete(k));
       this.pendingMemo.set(k, p);
     }

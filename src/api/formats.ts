@@ -17,7 +17,10 @@ import { sdmxJson2 } from './sdmx/json.js';
 import { sdmxStructure, vintageOf } from './sdmx/structure.js';
 
 /** One selected observation: a row of the index, and the indicator code the client asked for. */
-export interface Selected { row: number; ind: RequestedIndicator }
+export interface Selected {
+  row: number;
+  ind: RequestedIndicator;
+}
 
 /** World Bank's `decimal`: display precision of the indicator. */
 function decimals(def: IndicatorDef): number {
@@ -56,7 +59,7 @@ export function wbRecords(idx: ObservationIndex, cells: readonly Cell[]): Array<
       unit: '',
       obs_status: '',
       decimal: decimals(c.ind.def),
-      note: r < 0 ? c.emptyNote ?? null : idx.note[r],
+      note: r < 0 ? (c.emptyNote ?? null) : idx.note[r],
       source: r < 0 ? null : idx.source[r],
       imputed: r >= 0 && idx.derivedFrom[r] !== null,
       vintage: r < 0 ? null : vintageOf(idx, r),
@@ -65,22 +68,60 @@ export function wbRecords(idx: ObservationIndex, cells: readonly Cell[]): Array<
   });
 }
 
-export const WB_CSV_COLUMNS = ['indicator_id', 'indicator_name', 'country_id', 'country_name', 'countryiso3code', 'date', 'value', 'unit', 'obs_status', 'decimal', 'note', 'source', 'imputed', 'vintage'];
+export const WB_CSV_COLUMNS = [
+  'indicator_id',
+  'indicator_name',
+  'country_id',
+  'country_name',
+  'countryiso3code',
+  'date',
+  'value',
+  'unit',
+  'obs_status',
+  'decimal',
+  'note',
+  'source',
+  'imputed',
+  'vintage',
+];
 
 export function wbCsv(idx: ObservationIndex, cells: readonly Cell[]): string {
   const out = [csvRow(WB_CSV_COLUMNS)];
+  // biome-ignore lint/suspicious/noExplicitAny: World Bank records are heterogeneous JSON objects; their fields are read by name
   for (const r of wbRecords(idx, cells) as Array<Record<string, any>>) {
-    out.push(csvRow([r.indicator.id, r.indicator.value, r.country.id, r.country.value, r.countryiso3code, r.date, r.value, r.unit, r.obs_status, r.decimal,
-      r.note, r.source, r.imputed, r.vintage]));
+    out.push(
+      csvRow([
+        r.indicator.id,
+        r.indicator.value,
+        r.country.id,
+        r.country.value,
+        r.countryiso3code,
+        r.date,
+        r.value,
+        r.unit,
+        r.obs_status,
+        r.decimal,
+        r.note,
+        r.source,
+        r.imputed,
+        r.vintage,
+      ]),
+    );
   }
   return out.join('');
 }
 
-
 /** The selected rows as a view of the one SDMX structure (src/api/sdmx), series by (FREQ, REF_AREA, INDICATOR). */
 function sdmxView(idx: ObservationIndex, rows: readonly Selected[]) {
   const s = sdmxStructure();
-  return { s, view: makeView(s, idx, rows.map(({ row, ind }) => ({ row, def: ind.def }))) };
+  return {
+    s,
+    view: makeView(
+      s,
+      idx,
+      rows.map(({ row, ind }) => ({ row, def: ind.def })),
+    ),
+  };
 }
 
 /**
@@ -108,8 +149,16 @@ export function sdmxJson(idx: ObservationIndex, rows: readonly Selected[], lang:
 function selectedTable(idx: ObservationIndex, rows: readonly Selected[]): Table {
   const b = new ObservationBuilder(Math.max(16, rows.length));
   for (const { row } of rows) {
-    b.append({ economy: idx.economy[row], indicator: idx.indicator[row], year: idx.year[row], value: idx.value[row], note: idx.note[row], source: idx.source[row],
-      derived_from: idx.derivedFrom[row], submission_id: idx.submission[row] ? String(idx.submission[row]) : null });
+    b.append({
+      economy: idx.economy[row],
+      indicator: idx.indicator[row],
+      year: idx.year[row],
+      value: idx.value[row],
+      note: idx.note[row],
+      source: idx.source[row],
+      derived_from: idx.derivedFrom[row],
+      submission_id: idx.submission[row] ? String(idx.submission[row]) : null,
+    });
   }
   return b.toTable();
 }

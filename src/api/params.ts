@@ -41,10 +41,12 @@ export function paging(q: Query): { page: number; perPage: number } {
 export function dateRange(q: Query): { from: number; to: number } | undefined {
   const s = single(q, 'date');
   if (s === undefined || s === '') return undefined;
-  if (/^\d{4}[MQ]\d{1,2}(:\d{4}[MQ]\d{1,2})?$/.test(s.trim())) throw new ApiError('invalidValue', `date ${clip(s)}: the data is annual; give years (2010:2020)`);
+  if (/^\d{4}[MQ]\d{1,2}(:\d{4}[MQ]\d{1,2})?$/.test(s.trim()))
+    throw new ApiError('invalidValue', `date ${clip(s)}: the data is annual; give years (2010:2020)`);
   const m = /^(?:YR)?(\d{4})(?::(?:YR)?(\d{4}))?$/i.exec(s.trim());
   if (!m) throw new ApiError('invalidValue', `date must be a year (2015) or a range of years (2010:2020), not "${clip(s)}"`);
-  const from = Number(m[1]), to = Number(m[2] ?? m[1]);
+  const from = Number(m[1]),
+    to = Number(m[2] ?? m[1]);
   if (from > to) throw new ApiError('invalidValue', `date ${s}: the first year is after the last`);
   return { from, to };
 }
@@ -52,14 +54,16 @@ export function dateRange(q: Query): { from: number; to: number } | undefined {
 export function language(lang: string | undefined): Language {
   if (lang === undefined) return 'en';
   const l = lang.toLowerCase();
-  if (!(LANGUAGES as readonly string[]).includes(l)) throw new ApiError('languageNotSupported', `language "${clip(lang)}" is not one of ${LANGUAGES.join(', ')}`);
+  if (!(LANGUAGES as readonly string[]).includes(l))
+    throw new ApiError('languageNotSupported', `language "${clip(lang)}" is not one of ${LANGUAGES.join(', ')}`);
   return l as Language;
 }
 
 function list(codes: string, what: string): string[] {
   const items = codes.split(';').map((s) => s.trim());
   if (items.length > MAX_LIST) throw new ApiError('invalidValue', `at most ${MAX_LIST} ${what} codes in one request`);
-  if (items.some((s) => s === '' || s.length > MAX_CODE)) throw new ApiError('invalidValue', `${what} codes are separated by ";" and none may be empty or longer than ${MAX_CODE} characters`);
+  if (items.some((s) => s === '' || s.length > MAX_CODE))
+    throw new ApiError('invalidValue', `${what} codes are separated by ";" and none may be empty or longer than ${MAX_CODE} characters`);
   return items;
 }
 
@@ -72,7 +76,10 @@ export function countries(codes: string): Economy[] | null {
     const e = /^[A-Za-z]{2,3}$/.test(code) ? reg.find(code) : undefined;
     if (!e) {
       const near = reg.suggest(code);
-      throw new ApiError('countryNotFound', `unknown country code "${clip(code)}" (ISO3 or ISO2)` + (near.length ? `; did you mean ${near.join(' or ')}?` : ''));
+      throw new ApiError(
+        'countryNotFound',
+        `unknown country code "${clip(code)}" (ISO3 or ISO2)` + (near.length ? `; did you mean ${near.join(' or ')}?` : ''),
+      );
     }
     if (!out.includes(e)) out.push(e);
   }
@@ -124,17 +131,24 @@ export function representation(q: Query, accept: string | undefined, sdmx: boole
     if (f === 'csv') return 'wb-csv';
     if (sdmx && f === 'arrow') return 'arrow';
     if (sdmx && f === 'parquet') return 'parquet';
-    throw new ApiError('invalidValue', `format must be json${sdmx ? ', csv, arrow or parquet' : ' or csv'}, not "${clip(format)}"` + (sdmx ? ' (SDMX is chosen with the Accept header)' : ''));
+    throw new ApiError(
+      'invalidValue',
+      `format must be json${sdmx ? ', csv, arrow or parquet' : ' or csv'}, not "${clip(format)}"` + (sdmx ? ' (SDMX is chosen with the Accept header)' : ''),
+    );
   }
   if (!accept) return 'wb-json';
   if (accept.length > 1024) throw new ApiError('invalidValue', 'the Accept header is too long');
-  const ranges = accept.split(',').map((part, order) => {
-    const [type, ...params] = part.split(';').map((s) => s.trim().toLowerCase());
-    const qp = params.find((p) => p.startsWith('q='));
-    const quality = qp ? Number(qp.slice(2)) : 1;
-    const version = params.find((p) => p.startsWith('version='))?.slice(8);
-    return { type, quality: Number.isFinite(quality) ? quality : 0, version, order };
-  }).filter((r) => r.quality > 0).sort((a, b) => b.quality - a.quality || a.order - b.order);
+  const ranges = accept
+    .split(',')
+    .map((part, order) => {
+      const [type, ...params] = part.split(';').map((s) => s.trim().toLowerCase());
+      const qp = params.find((p) => p.startsWith('q='));
+      const quality = qp ? Number(qp.slice(2)) : 1;
+      const version = params.find((p) => p.startsWith('version='))?.slice(8);
+      return { type, quality: Number.isFinite(quality) ? quality : 0, version, order };
+    })
+    .filter((r) => r.quality > 0)
+    .sort((a, b) => b.quality - a.quality || a.order - b.order);
   for (const r of ranges) {
     if (sdmx && r.type === 'application/vnd.sdmx.data+csv' && (!r.version || r.version.startsWith('2'))) return 'sdmx-csv';
     if (sdmx && r.type === 'application/vnd.sdmx.data+json' && (!r.version || r.version.startsWith('2'))) return 'sdmx-json';
@@ -143,8 +157,11 @@ export function representation(q: Query, accept: string | undefined, sdmx: boole
     if (r.type === 'text/csv') return 'wb-csv';
     if (r.type === 'application/json' || r.type === 'application/*' || r.type === '*/*') return 'wb-json';
   }
-  throw new ApiError('notAcceptable', `cannot produce any of "${clip(accept, 200)}"; this endpoint serves application/json, text/csv` +
-    (sdmx ? `, ${MEDIA.sdmxCsv.split(';').slice(0, 2).join(';')}, ${MEDIA.sdmxJson.split(';').slice(0, 2).join(';')}, ${MEDIA.arrow}, ${MEDIA.parquet}` : ''));
+  throw new ApiError(
+    'notAcceptable',
+    `cannot produce any of "${clip(accept, 200)}"; this endpoint serves application/json, text/csv` +
+      (sdmx ? `, ${MEDIA.sdmxCsv.split(';').slice(0, 2).join(';')}, ${MEDIA.sdmxJson.split(';').slice(0, 2).join(';')}, ${MEDIA.arrow}, ${MEDIA.parquet}` : ''),
+  );
 }
 
 /** Echo user input in messages only clipped (and never as markup: answers are JSON or text). */
@@ -158,14 +175,19 @@ export type Area = { kind: 'economy'; economy: Economy } | { kind: 'aggregate'; 
 /** `all`, or `;`-separated economy (ISO3/ISO2) and aggregate codes; null = all economies. */
 export function areas(codes: string): Area[] | null {
   if (codes.toLowerCase() === 'all') return null;
-  const reg = loadEconomyRegistry(), wb = loadWorldBankRegistry();
+  const reg = loadEconomyRegistry(),
+    wb = loadWorldBankRegistry();
   const out: Area[] = [];
   for (const code of list(codes, 'country')) {
     const e = /^[A-Za-z]{2,3}$/.test(code) ? reg.find(code) : undefined;
     const a = e ? undefined : /^[A-Za-z0-9]{2,3}$/.test(code) ? wb.aggregate(code) : undefined;
     if (!e && !a) {
       const near = reg.suggest(code);
-      throw new ApiError('countryNotFound', `unknown country code "${clip(code)}" (ISO3 or ISO2, or a World Bank aggregate such as WLD)` + (near.length ? `; did you mean ${near.join(' or ')}?` : ''));
+      throw new ApiError(
+        'countryNotFound',
+        `unknown country code "${clip(code)}" (ISO3 or ISO2, or a World Bank aggregate such as WLD)` +
+          (near.length ? `; did you mean ${near.join(' or ')}?` : ''),
+      );
     }
     const area: Area = e ? { kind: 'economy', economy: e } : { kind: 'aggregate', aggregate: a! };
     if (!out.some((x) => areaCode(x) === areaCode(area))) out.push(area);
@@ -175,10 +197,20 @@ export function areas(codes: string): Area[] | null {
 export const areaCode = (a: Area): string => (a.kind === 'economy' ? a.economy.iso3 : a.aggregate.code);
 
 // Parameter declarations: what a route lists in its RouteSpec, documented and parsed by the same object.
-const queryParam = <T>(name: string, description: string, schema: object, parse: (q: Query) => T): Param<T> =>
-  ({ name, in: 'query', description, schema, parse: (req) => parse(req.query) });
-const pathParam = <T>(name: string, description: string, schema: object, parse: (s: string) => T): Param<T> =>
-  ({ name, in: 'path', description, schema, parse: (req) => parse(req.params[name] ?? '') });
+const queryParam = <T>(name: string, description: string, schema: object, parse: (q: Query) => T): Param<T> => ({
+  name,
+  in: 'query',
+  description,
+  schema,
+  parse: (req) => parse(req.query),
+});
+const pathParam = <T>(name: string, description: string, schema: object, parse: (s: string) => T): Param<T> => ({
+  name,
+  in: 'path',
+  description,
+  schema,
+  parse: (req) => parse(req.params[name] ?? ''),
+});
 const str = { type: 'string' };
 
 /** A Y/N flag as the World Bank writes it (also true/false, 1/0). */
@@ -191,13 +223,30 @@ function flag(q: Query, name: string): boolean {
 }
 
 export const P = {
-  lang: { name: 'lang', in: 'path', description: `language of names: ${LANGUAGES.join(', ')} (paths without it answer in English)`, schema: { type: 'string', enum: [...LANGUAGES] },
-    parse: (req) => language(req.params.lang) } as Param<Language>,
+  lang: {
+    name: 'lang',
+    in: 'path',
+    description: `language of names: ${LANGUAGES.join(', ')} (paths without it answer in English)`,
+    schema: { type: 'string', enum: [...LANGUAGES] },
+    parse: (req) => language(req.params.lang),
+  } as Param<Language>,
   areas: pathParam('codes', '`all`, or economy codes (ISO3, ISO2) and World Bank aggregate codes (WLD, SSF, HIC, or 1W, ZG, XD), `;`-separated', str, areas),
   /** The same, on routes where the segment is optional (`/v2/country` and `/v2/country/{codes}`): absent = all. */
-  areasOrAll: pathParam('codes', '`all`, or economy codes (ISO3, ISO2) and World Bank aggregate codes (WLD, SSF, HIC, or 1W, ZG, XD), `;`-separated', str, (s) => (s === '' ? null : areas(s))),
-  indicatorsOrAll: pathParam('ids', 'indicator codes (World Bank, ITU or registry ids), `;`-separated, case-insensitive', str, (s) => (s === '' ? null : indicators(s))),
-  indicators: pathParam('ids', 'indicator codes: World Bank codes (IT.NET.USER.ZS), ITU codes (i99H) or registry ids, `;`-separated, case-insensitive', str, indicators),
+  areasOrAll: pathParam(
+    'codes',
+    '`all`, or economy codes (ISO3, ISO2) and World Bank aggregate codes (WLD, SSF, HIC, or 1W, ZG, XD), `;`-separated',
+    str,
+    (s) => (s === '' ? null : areas(s)),
+  ),
+  indicatorsOrAll: pathParam('ids', 'indicator codes (World Bank, ITU or registry ids), `;`-separated, case-insensitive', str, (s) =>
+    s === '' ? null : indicators(s),
+  ),
+  indicators: pathParam(
+    'ids',
+    'indicator codes: World Bank codes (IT.NET.USER.ZS), ITU codes (i99H) or registry ids, `;`-separated, case-insensitive',
+    str,
+    indicators,
+  ),
   sourceId: pathParam('source', 'a source id (`all` or `;`-separated ids; 2 = every indicator)', str, (s) => s),
   topicId: pathParam('topic', 'a topic id (`all` or `;`-separated ids)', str, (s) => s),
   groupCode: pathParam('code', 'a code (`all` or `;`-separated codes; the ISO2-style code also works)', str, (s) => s),
@@ -210,9 +259,21 @@ export const P = {
   time: pathParam('time', '`all`, or years `;`-separated (2020 or YR2020)', str, (s) => s),
   query: pathParam('q', 'search text (case-insensitive)', str, (s) => s),
   date: queryParam('date', 'a year (2015) or a range (2010:2020): every year of it is listed, `value: null` where empty', str, dateRange),
-  mrv: queryParam('mrv', 'the N latest years of the indicator\'s coverage, one row per economy and year (null where that economy has none)', { type: 'integer', minimum: 1, maximum: 1000 }, (q) => wholeNumber(q, 'mrv', 1, 1000)),
-  mrnev: queryParam('mrnev', 'each economy\'s N latest non-empty values', { type: 'integer', minimum: 1, maximum: 1000 }, (q) => wholeNumber(q, 'mrnev', 1, 1000)),
-  gapfill: queryParam('gapfill', 'Y: with mrv, an empty year takes the latest earlier value, going back at most mrv years (`gapfilledFrom` says from which year)', { type: 'string', enum: ['Y', 'N'] }, (q) => flag(q, 'gapfill')),
+  mrv: queryParam(
+    'mrv',
+    "the N latest years of the indicator's coverage, one row per economy and year (null where that economy has none)",
+    { type: 'integer', minimum: 1, maximum: 1000 },
+    (q) => wholeNumber(q, 'mrv', 1, 1000),
+  ),
+  mrnev: queryParam('mrnev', "each economy's N latest non-empty values", { type: 'integer', minimum: 1, maximum: 1000 }, (q) =>
+    wholeNumber(q, 'mrnev', 1, 1000),
+  ),
+  gapfill: queryParam(
+    'gapfill',
+    'Y: with mrv, an empty year takes the latest earlier value, going back at most mrv years (`gapfilledFrom` says from which year)',
+    { type: 'string', enum: ['Y', 'N'] },
+    (q) => flag(q, 'gapfill'),
+  ),
   frequency: queryParam('frequency', 'Y (annual: the only frequency of this data; Q and M are refused)', { type: 'string', enum: ['Y'] }, (q) => {
     const f = single(q, 'frequency');
     if (f !== undefined && f !== '' && !/^(y|a)$/i.test(f)) throw new ApiError('invalidValue', `frequency ${clip(f)}: the data is annual (frequency=Y)`);
@@ -220,13 +281,35 @@ export const P = {
   }),
   source: queryParam('source', 'a source id (see /v2/sources): only its indicators', str, (q) => single(q, 'source')),
   page: queryParam('page', 'page number, from 1', { type: 'integer', minimum: 1, default: 1 }, (q) => paging(q).page),
-  perPage: queryParam('per_page', `rows per page (default 50; a larger value than ${MAX_PER_PAGE.toLocaleString('en')} is served at ${MAX_PER_PAGE.toLocaleString('en')}; the answer's per_page and pages say so)`, { type: 'integer', minimum: 1, default: 50 }, (q) => paging(q).perPage),
+  perPage: queryParam(
+    'per_page',
+    `rows per page (default 50; a larger value than ${MAX_PER_PAGE.toLocaleString('en')} is served at ${MAX_PER_PAGE.toLocaleString('en')}; the answer's per_page and pages say so)`,
+    { type: 'integer', minimum: 1, default: 50 },
+    (q) => paging(q).perPage,
+  ),
   format: queryParam('format', 'json (default) or csv', { type: 'string', enum: ['json', 'csv'] }, (q) => single(q, 'format')),
-  dataFormat: queryParam('format', 'json (default), csv, arrow (an Arrow IPC stream) or parquet; SDMX-CSV 2.0 and SDMX-JSON 2.0 by Accept', { type: 'string', enum: ['json', 'csv', 'arrow', 'parquet'] }, (q) => single(q, 'format')),
+  dataFormat: queryParam(
+    'format',
+    'json (default), csv, arrow (an Arrow IPC stream) or parquet; SDMX-CSV 2.0 and SDMX-JSON 2.0 by Accept',
+    { type: 'string', enum: ['json', 'csv', 'arrow', 'parquet'] },
+    (q) => single(q, 'format'),
+  ),
   asof: queryParam('asof', 'extension: the data as the store held it on this date (YYYY-MM-DD or ISO date-time)', str, (q) => single(q, 'asof')),
   region: queryParam('region', 'World Bank region code (SSF, EAS, ...; administrative regions SSA, EAP, ...)', str, (q) => single(q, 'region')),
-  incomeLevel: queryParam('incomeLevel', 'World Bank income level (HIC, UMC, LMC, LIC, MIC, LMY, INX); `incomelevel` also works', str, (q) => single(q, 'incomeLevel') ?? single(q, 'incomelevel')),
-  lendingType: queryParam('lendingType', 'World Bank lending type (IBD, IDB, IDX, LNX); `lendingtype` also works', str, (q) => single(q, 'lendingType') ?? single(q, 'lendingtype')),
+  incomeLevel: queryParam(
+    'incomeLevel',
+    'World Bank income level (HIC, UMC, LMC, LIC, MIC, LMY, INX); `incomelevel` also works',
+    str,
+    (q) => single(q, 'incomeLevel') ?? single(q, 'incomelevel'),
+  ),
+  lendingType: queryParam(
+    'lendingType',
+    'World Bank lending type (IBD, IDB, IDX, LNX); `lendingtype` also works',
+    str,
+    (q) => single(q, 'lendingType') ?? single(q, 'lendingtype'),
+  ),
   regionType: queryParam('type', 'region group: geo, admin, demodividend or smallstates', str, (q) => single(q, 'type')),
-  databid: queryParam('databid', 'Y: accepted as wbgapi sends it (sources always carry their data and metadata availability)', { type: 'string' }, (q) => flag(q, 'databid')),
+  databid: queryParam('databid', 'Y: accepted as wbgapi sends it (sources always carry their data and metadata availability)', { type: 'string' }, (q) =>
+    flag(q, 'databid'),
+  ),
 } satisfies Record<string, Param<unknown>>;

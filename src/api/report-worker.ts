@@ -9,4 +9,6 @@ import { UserInputError } from '../util/errors.js';
 const { edition, out, storePath } = workerData as { edition: number; out: string; storePath: string };
 buildReport({ edition, out, source: { kind: 'store', path: storePath } })
   .then(() => parentPort!.postMessage({ ok: true }))
-  .catch((e: unknown) => parentPort!.postMessage({ ok: false, userError: e instanceof UserInputError, message: (e as Error).message, code: (e as UserInputError).code }));
+  .catch((e: unknown) =>
+    parentPort!.postMessage({ ok: false, userError: e instanceof UserInputError, message: (e as Error).message, code: (e as UserInputError).code }),
+  );

@@ -10,8 +10,12 @@ import { ownedTempDir } from '../util/owned-temp.js';
 import { own } from '../util/lookup.js';
 
 const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8', '.svg': 'image/svg+xml', '.csv': 'text/csv; charset=utf-8', '.md': 'text/markdown; charset=utf-8',
-  '.json': 'application/json; charset=utf-8', '.xlsx': 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+  '.html': 'text/html; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.csv': 'text/csv; charset=utf-8',
+  '.md': 'text/markdown; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.xlsx': 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
 };
 
 /** The shortest time between two builds of the report (the current build is served meanwhile). */
@@ -28,7 +32,9 @@ function buildInWorker(edition: number, out: string, storePath: string): Promise
       else reject(m.userError ? new UserInputError(m.message ?? 'the report cannot be built', { code: m.code }) : new Error(m.message));
     });
     w.once('error', reject);
-    w.once('exit', (code) => { if (code !== 0) reject(new Error(`the report worker exited with code ${code}`)); });
+    w.once('exit', (code) => {
+      if (code !== 0) reject(new Error(`the report worker exited with code ${code}`));
+    });
   });
 }
 
@@ -36,7 +42,8 @@ function buildInWorker(edition: number, out: string, storePath: string): Promise
 const REPORT_PATH = /^(?:index\.html|report\.json|mis-\d{4}\.xlsx|tables\/[a-z0-9][a-z0-9-]*\.(?:csv|md|html)|charts\/[a-z0-9][a-z0-9-]*\.svg)$/;
 
 /** The report page allows its own inline styles and scripts (sorting, filtering) and nothing from elsewhere. */
-const REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+const REPORT_CSP =
+  "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 /**
  * `/report/`: the MIS edition regenerated from the store's current data (`ictstat report`, the same builder),
@@ -63,7 +70,9 @@ export function registerReportRoutes(app: FastifyInstance, store: Store, edition
       // Earlier versions' builds are not served any more.
       for (const old of readdirSync(root)) if (old.startsWith('v') && old !== `v${version}`) rmSync(join(root, old), { recursive: true, force: true });
       return { version, dir };
-    })().finally(() => { building = undefined; });
+    })().finally(() => {
+      building = undefined;
+    });
     built = await building;
     return built.dir;
   };

@@ -44,6 +44,7 @@ export function route<P extends Record<string, Param<unknown>>, C>(spec: RouteSp
 /** `/v2/{lang}/country/{codes}` -> `/v2/:lang/country/:codes` */
 export const fastifyPath = (p: string): string => p.replace(/\{(\w+)\}/g, ':$1');
 
+// biome-ignore lint/suspicious/noExplicitAny: route specs differ in their parameter types; the list holds any of them
 export function registerRoutes<C>(app: FastifyInstance, specs: ReadonlyArray<RouteSpec<any, C>>, ctx: C): void {
   for (const spec of specs) {
     const handler = async (req: Req, reply: FastifyReply) => {
@@ -56,7 +57,10 @@ export function registerRoutes<C>(app: FastifyInstance, specs: ReadonlyArray<Rou
         const err = e instanceof UserInputError ? new ApiError('invalidValue', e.describe(apiName)) : e;
         // Rate limits and overload keep their 429/503 and Retry-After (a signal to wait, not an answer), as 406 and 5xx do.
         if (!(err instanceof ApiError) || err.status === 406 || err.status === 429 || err.status >= 500) throw err;
-        return reply.code(200).type('application/json; charset=utf-8').header('cache-control', 'no-store')
+        return reply
+          .code(200)
+          .type('application/json; charset=utf-8')
+          .header('cache-control', 'no-store')
           .send(JSON.stringify(errorBody(err.kind, err.message, err.extra)));
       }
     };

@@ -10,6 +10,6 @@ export function send(req: FastifyRequest, reply: FastifyReply, body: string | Bu
   const etag = `"${createHash('sha1').update(body).digest('base64url')}"`;
   reply.header('etag', etag).header('vary', 'Accept, Accept-Encoding').header('cache-control', 'public, max-age=60');
   const inm = req.headers['if-none-match'];
-  if (inm && inm.split(',').some((t) => t.trim().replace(/^W\//, '') === etag || t.trim() === '*')) return reply.code(304).send();
+  if (inm?.split(',').some((t) => t.trim().replace(/^W\//, '') === etag || t.trim() === '*')) return reply.code(304).send();
   return reply.type(type).send(body);
 }

@@ -80,43 +80,61 @@ export function registerSensitivityRoutes(app: FastifyInstance, cache: Observati
     const p = pool ? await pool : undefined;
     if (p?.usable) return p;
     pool = ScenarioPool.start(threads);
-    pool.catch(() => { pool = undefined; });
+    pool.catch(() => {
+      pool = undefined;
+    });
     return pool;
   };
-  app.addHook('onClose', async () => { if (pool) await (await pool.catch(() => undefined))?.close(); });
+  app.addHook('onClose', async () => {
+    if (pool) await (await pool.catch(() => undefined))?.close();
+  });
 
   app.get('/v2/idi/:methodology/:year/sensitivity', async (req: Req, reply: FastifyReply) => {
     const id = req.params.methodology.toLowerCase();
-    if (!bundledMethodologies().includes(id)) throw new ApiError('notFound', `unknown methodology "${clip(req.params.methodology)}"; methodologies: ${bundledMethodologies().join(', ')}`);
+    if (!bundledMethodologies().includes(id))
+      throw new ApiError('notFound', `unknown methodology "${clip(req.params.methodology)}"; methodologies: ${bundledMethodologies().join(', ')}`);
     const wanted = year(req.params.year, true);
     const o = options(req.query);
     const rep = representation(req.query, req.headers.accept, false);
     const idx = cache.computedIndex();
-    if (idx.version !== keptVersion) { kept.clear(); keptVersion = idx.version; }
+    if (idx.version !== keptVersion) {
+      kept.clear();
+      keptVersion = idx.version;
+    }
     const key = JSON.stringify([id, wanted, o]);
     let result = kept.get(key);
     if (!result) {
-      if (pending > MAX_WAITING) throw new ApiError('busy', `${pending} sensitivity analyses are running or waiting; retry in a few seconds`, { retryAfter: 5 });
+      if (pending > MAX_WAITING)
+        throw new ApiError('busy', `${pending} sensitivity analyses are running or waiting; retry in a few seconds`, { retryAfter: 5 });
       pending++;
       // One analysis at a time: each takes both cores while it runs.
       const run = queue.then(async () => {
-        const indicators = loadIndicatorRegistry(), groupings = loadGroupings();
+        const indicators = loadIndicatorRegistry(),
+          groupings = loadGroupings();
         const m = loadMethodology(id, indicators);
         const table = idx.tableOf(requiredIndicators(m, indicators));
         const r = await sensitivityOfRun(runOfServer(m, wanted, table, indicators, groupings), { ...o, pool: await poolFor() });
         const { names, ...rest } = r;
         return {
-          methodology: id, ...rest,
+          methodology: id,
+          ...rest,
           economies: rest.economies.map(({ economy, ...e }) => ({ economy, name: names.get(economy) ?? economy, ...e })),
           csv: tableToCsv(sensitivityTable({ methodology: id, ...r })),
         } as Record<string, unknown>;
       });
-      queue = run.catch(() => undefined).finally(() => { pending--; });
+      queue = run
+        .catch(() => undefined)
+        .finally(() => {
+          pending--;
+        });
       result = run;
       kept.set(key, result);
-      result.catch(() => { if (kept.get(key) === result) kept.delete(key); }); // an error is answered, not kept
+      result.catch(() => {
+        if (kept.get(key) === result) kept.delete(key);
+      }); // an error is answered, not kept
       while (kept.size > KEEP) kept.delete(kept.keys().next().value!);
-    } else { // most recently used last
+    } else {
+      // most recently used last
       kept.delete(key);
       kept.set(key, result);
     }

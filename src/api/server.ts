@@ -74,7 +74,7 @@ export const LOG_REDACT = ['req.headers.authorization', 'headers.authorization',
 
 function loggerOptions(logger: ServerOptions['logger']): FastifyServerOptions['logger'] {
   if (!logger) return false;
-  const base = logger === true ? {} : logger as Record<string, unknown>;
+  const base = logger === true ? {} : (logger as Record<string, unknown>);
   return { ...base, redact: { paths: LOG_REDACT, censor: '[redacted]' } } as FastifyServerOptions['logger'];
 }
 
@@ -90,25 +90,39 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     keepAliveTimeout: L.keepAliveTimeout,
     // Node's own limits: headers beyond maxHeaderSize get 431, a request whose headers take longer than headersTimeout is dropped (slowloris).
     // requireHostHeader false: a request without Host reaches the onRequest hook below and gets the error envelope.
-    http: { maxHeaderSize: L.maxHeaderSize, headersTimeout: L.headersTimeout, requestTimeout: L.requestTimeout, connectionsCheckingInterval: L.connectionsCheckingInterval, requireHostHeader: false },
+    http: {
+      maxHeaderSize: L.maxHeaderSize,
+      headersTimeout: L.headersTimeout,
+      requestTimeout: L.requestTimeout,
+      connectionsCheckingInterval: L.connectionsCheckingInterval,
+      requireHostHeader: false,
+    },
     bodyLimit: L.bodyLimit, // the submissions route sets its own
     // Repeated query parameters arrive as arrays; params.ts rejects them.
     routerOptions: { ignoreTrailingSlash: true, caseSensitive: false, maxParamLength: L.maxParamLength },
     // Errors Fastify meets before routing (a bad percent-encoding, a malformed content type): the same envelope.
     frameworkErrors: (err, _req, reply: FastifyReply) => {
       const bad = (err as { code?: string }).code === 'FST_ERR_BAD_URL';
-      reply.code(400).type('application/json; charset=utf-8').send(JSON.stringify(errorBody('invalidValue', bad ? 'the URL is not valid (bad percent-encoding)' : 'the request is not valid')));
+      reply
+        .code(400)
+        .type('application/json; charset=utf-8')
+        .send(JSON.stringify(errorBody('invalidValue', bad ? 'the URL is not valid (bad percent-encoding)' : 'the request is not valid')));
     },
     // Errors of the HTTP parser (headers too large, a malformed request line, a timeout): the envelope, then close.
     clientErrorHandler: (err, socket) => {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'ECONNRESET' || !socket.writable) return void socket.destroy();
-      const [status, text, detail] = code === 'HPE_HEADER_OVERFLOW' ? [431, 'Request Header Fields Too Large', `the request headers are larger than ${L.maxHeaderSize} bytes`]
-        : code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'Request Timeout', 'the request took too long to arrive']
-        : [400, 'Bad Request', 'the request is not valid HTTP'];
+      const [status, text, detail] =
+        code === 'HPE_HEADER_OVERFLOW'
+          ? [431, 'Request Header Fields Too Large', `the request headers are larger than ${L.maxHeaderSize} bytes`]
+          : code === 'ERR_HTTP_REQUEST_TIMEOUT'
+            ? [408, 'Request Timeout', 'the request took too long to arrive']
+            : [400, 'Bad Request', 'the request is not valid HTTP'];
       const body = JSON.stringify(errorBody('invalidValue', detail));
-      socket.end(`HTTP/1.1 ${status} ${text}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
-        `X-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n${body}`);
+      socket.end(
+        `HTTP/1.1 ${status} ${text}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+          `X-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n${body}`,
+      );
     },
   });
   // Every route, as registered (the test checks that the only write route is the token-guarded submission one).
@@ -123,7 +137,10 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
 
   app.setErrorHandler((err, req, reply) => {
     const e = err as Error & { code?: string; statusCode?: number };
-    let kind: WbErrorKind = 'invalidValue', status = 400, detail: string | undefined = e.message, extra: Record<string, unknown> | undefined;
+    let kind: WbErrorKind = 'invalidValue',
+      status = 400,
+      detail: string | undefined = e.message,
+      extra: Record<string, unknown> | undefined;
     if (err instanceof ApiError) {
       ({ kind, extra, status } = err);
       if ((kind === 'rateLimited' || kind === 'busy') && extra?.retryAfter) {
@@ -147,15 +164,24 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
       req.log.error({ err }, 'unexpected error');
       [kind, status, detail] = ['unexpected', 500, undefined];
     }
-    reply.code(status).type('application/json; charset=utf-8').send(JSON.stringify(errorBody(kind, detail, extra)));
+    reply
+      .code(status)
+      .type('application/json; charset=utf-8')
+      .send(JSON.stringify(errorBody(kind, detail, extra)));
   });
   app.setNotFoundHandler((req, reply) => {
-    reply.code(404).type('application/json; charset=utf-8').send(JSON.stringify(errorBody('endpointNotFound', `no endpoint ${req.method} ${req.url.split('?')[0].slice(0, 200)}; see /openapi.json`)));
+    reply
+      .code(404)
+      .type('application/json; charset=utf-8')
+      .send(JSON.stringify(errorBody('endpointNotFound', `no endpoint ${req.method} ${req.url.split('?')[0].slice(0, 200)}; see /openapi.json`)));
   });
 
   // Security headers on every answer (the API serves data, never active content).
   app.addHook('onSend', async (_req, reply, payload) => {
-    reply.header('x-content-type-options', 'nosniff').header('referrer-policy', 'no-referrer').header('x-frame-options', 'DENY')
+    reply
+      .header('x-content-type-options', 'nosniff')
+      .header('referrer-policy', 'no-referrer')
+      .header('x-frame-options', 'DENY')
       .header('cross-origin-opener-policy', 'same-origin');
     if (!reply.hasHeader('content-security-policy')) reply.header('content-security-policy', "default-src 'none'; frame-ancestors 'none'");
     return payload;
@@ -163,13 +189,19 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
 
   // HTTP/1.1 requires Host (RFC 9112 3.2); Node would answer a bare 400 without the envelope.
   app.addHook('onRequest', async (req) => {
-    if (req.raw.httpVersionMajor === 1 && req.raw.httpVersionMinor >= 1 && !req.headers.host) throw new ApiError('invalidValue', 'the request has no Host header (HTTP/1.1 requires one)');
+    if (req.raw.httpVersionMajor === 1 && req.raw.httpVersionMinor >= 1 && !req.headers.host)
+      throw new ApiError('invalidValue', 'the request has no Host header (HTTP/1.1 requires one)');
   });
   await app.register(compress, { globalDecompression: false, threshold: 1024 }); // no request decompression: no zip bombs
   // CORS for reads only: submissions are server-to-server with a token, so /v2/submissions gets no CORS headers at
   // all, and no route allows the Authorization header cross-origin (POST is a CORS-safelisted method: it is the
   // headers that must be refused).
-  const readCors = { origin: '*', methods: ['GET', 'HEAD'], allowedHeaders: ['Accept', 'Accept-Language', 'If-None-Match'], exposedHeaders: ['ETag', 'X-Total', 'X-Page', 'X-Pages', 'X-Per-Page'] };
+  const readCors = {
+    origin: '*',
+    methods: ['GET', 'HEAD'],
+    allowedHeaders: ['Accept', 'Accept-Language', 'If-None-Match'],
+    exposedHeaders: ['ETag', 'X-Total', 'X-Page', 'X-Pages', 'X-Per-Page'],
+  };
   await app.register(cors, {
     delegator: (req, done) => done(null, (req.url ?? '').toLowerCase().startsWith('/v2/submissions') ? { origin: false } : readCors),
   });
@@ -179,8 +211,12 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     return { status: 'ok', storeVersion: version, schemaVersion: opts.store.schemaVersion() };
   });
   app.get('/openapi.json', async (_req, reply) => reply.type('application/json; charset=utf-8').send(JSON.stringify(openApiDocument())));
-  app.get('/docs', async (_req, reply) => reply.type('text/html; charset=utf-8')
-    .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'").send(docsPage()));
+  app.get('/docs', async (_req, reply) =>
+    reply
+      .type('text/html; charset=utf-8')
+      .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+      .send(docsPage()),
+  );
   app.get('/', async (_req, reply) => reply.redirect('/docs'));
 
   // Build the observation index before the first request, not during it.

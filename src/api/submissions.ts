@@ -27,12 +27,22 @@ export interface SubmissionLimits {
   authFailuresTotal: number;
 }
 
-export const DEFAULT_SUBMISSION_LIMITS: SubmissionLimits = { maxBodyBytes: 32 << 20, ratePerToken: 30, rateWindowMs: 60_000, authFailuresPerIp: 20, authFailuresTotal: 2_000 };
+export const DEFAULT_SUBMISSION_LIMITS: SubmissionLimits = {
+  maxBodyBytes: 32 << 20,
+  ratePerToken: 30,
+  rateWindowMs: 60_000,
+  authFailuresPerIp: 20,
+  authFailuresTotal: 2_000,
+};
 
 /** A fixed-window counter per key: enough to stop a runaway client; resets with the process; bounded in size. */
 export class RateLimiter {
   private readonly windows = new Map<string | number, { start: number; count: number }>();
-  constructor(private readonly limit: number, private readonly windowMs: number, private readonly maxKeys = 100_000) {}
+  constructor(
+    private readonly limit: number,
+    private readonly windowMs: number,
+    private readonly maxKeys = 100_000,
+  ) {}
   /** Seconds to wait, or 0 when the request may proceed (and is counted). */
   take(key: string | number, now = Date.now()): number {
     const wait = this.check(key, now);
@@ -68,13 +78,17 @@ export class RateLimiter {
 }
 
 declare module 'fastify' {
-  interface FastifyRequest { submitter?: TokenRecord }
+  interface FastifyRequest {
+    submitter?: TokenRecord;
+  }
 }
 
 export function registerSubmissionRoutes(app: FastifyInstance, store: Store, limits: SubmissionLimits, onStored: () => void, tempDir: string): void {
   // Bodies being validated; a shutdown removes whatever is left (each is also removed when its request ends).
   const open = new Set<string>();
-  app.addHook('onClose', async () => { for (const d of open) rmSync(d, { recursive: true, force: true }); });
+  app.addHook('onClose', async () => {
+    for (const d of open) rmSync(d, { recursive: true, force: true });
+  });
   const limiter = new RateLimiter(limits.ratePerToken, limits.rateWindowMs);
   const authFailures = new RateLimiter(limits.authFailuresPerIp, limits.rateWindowMs);
   const total = new RateLimiter(limits.authFailuresTotal, limits.rateWindowMs);
@@ -95,14 +109,20 @@ export function registerSubmissionRoutes(app: FastifyInstance, store: Store, lim
       if (!token) {
         const keys: Array<string | number> = [`ip:${req.ip}`, ...(m ? [`token:${createHash('sha256').update(m[1]).digest('base64url')}`] : []), 'all'];
         const blocked = Math.max(...keys.map((k, i) => (i === keys.length - 1 ? total : authFailures).check(k)));
-        if (blocked > 0) throw new ApiError('rateLimited', `too many failed authentications from this client or with this token; retry in ${blocked} s`, { retryAfter: blocked });
+        if (blocked > 0)
+          throw new ApiError('rateLimited', `too many failed authentications from this client or with this token; retry in ${blocked} s`, {
+            retryAfter: blocked,
+          });
         for (const [i, k] of keys.entries()) (i === keys.length - 1 ? total : authFailures).hit(k);
         if (!m) throw new ApiError('unauthorized', 'send "Authorization: Bearer <token>" (create one with `ictstat token create --economy ISO3`)');
         req.log.warn({ ip: req.ip }, 'submission with an unknown or revoked token');
         throw new ApiError('unauthorized', 'unknown or revoked token');
       }
       const wait = limiter.take(token.id);
-      if (wait > 0) throw new ApiError('rateLimited', `at most ${limits.ratePerToken} submissions per ${limits.rateWindowMs / 1000} s per token; retry in ${wait} s`, { retryAfter: wait });
+      if (wait > 0)
+        throw new ApiError('rateLimited', `at most ${limits.ratePerToken} submissions per ${limits.rateWindowMs / 1000} s per token; retry in ${wait} s`, {
+          retryAfter: wait,
+        });
       req.submitter = token;
     });
 
@@ -110,7 +130,8 @@ export function registerSubmissionRoutes(app: FastifyInstance, store: Store, lim
       const token = req.submitter!;
       const q = req.query as Query;
       const vintage = single(q, 'vintage');
-      if (vintage !== undefined && !/^[\w .:+-]{1,64}$/.test(vintage)) throw new ApiError('invalidValue', 'vintage is a label of 1 to 64 letters, digits, spaces and . : + - _');
+      if (vintage !== undefined && !/^[\w .:+-]{1,64}$/.test(vintage))
+        throw new ApiError('invalidValue', 'vintage is a label of 1 to 64 letters, digits, spaces and . : + - _');
       const body = (req.body as Buffer | undefined) ?? Buffer.alloc(0);
       const dir = ownedTempDir(tempDir, 'ictstat-submission-');
       open.add(dir);
@@ -124,11 +145,17 @@ export function registerSubmissionRoutes(app: FastifyInstance, store: Store, lim
         }
         if (r.outcome === 'forbidden') {
           req.log.warn({ token: token.id, economy: token.economy, others: r.otherEconomies!.slice(0, 10) }, 'submission forbidden (recorded)');
-          throw new ApiError('forbidden', `this token may submit data for ${token.economy} only; the body has rows for ${r.otherEconomies!.slice(0, 10).join(', ')}${r.otherEconomies!.length > 10 ? ', …' : ''}; nothing was stored`);
+          throw new ApiError(
+            'forbidden',
+            `this token may submit data for ${token.economy} only; the body has rows for ${r.otherEconomies!.slice(0, 10).join(', ')}${r.otherEconomies!.length > 10 ? ', …' : ''}; nothing was stored`,
+          );
         }
         const s = r.submission!;
         if (r.outcome === 'accepted') onStored();
-        req.log.info({ token: token.id, economy: token.economy, submission: s.id, observations: s.observations, duplicate: r.outcome === 'duplicate' }, 'submission stored');
+        req.log.info(
+          { token: token.id, economy: token.economy, submission: s.id, observations: s.observations, duplicate: r.outcome === 'duplicate' },
+          'submission stored',
+        );
         reply.code(r.outcome === 'accepted' ? 201 : 200);
         if (r.outcome === 'accepted') reply.header('location', `/v2/submissions/${s.id}`);
         return {

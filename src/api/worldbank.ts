@@ -19,7 +19,11 @@ import { send } from './send.js';
 import type { Store } from '../store/store.js';
 import type { FastifyInstance } from 'fastify';
 
-interface Ctx { store: Store; cache: ObservationCache; inFlight: Map<string, number> }
+interface Ctx {
+  store: Store;
+  cache: ObservationCache;
+  inFlight: Map<string, number>;
+}
 
 /** As-of versions being computed for one client at once (a cached version costs nothing and is not counted). */
 export const MAX_ASOF_IN_FLIGHT = 2;
@@ -49,35 +53,85 @@ function page<T>(items: readonly T[], q: Query, extra: Record<string, unknown> =
 
 function countryRecord(a: Area, lang: Language): Record<string, unknown> {
   if (a.kind === 'aggregate')
-    return { id: a.aggregate.code, iso2Code: a.aggregate.iso2code, name: a.aggregate.name, region: AGGREGATE_REF, adminregion: { id: '', iso2code: '', value: '' },
-      incomeLevel: AGGREGATE_REF, lendingType: AGGREGATE_REF, capitalCity: '', longitude: '', latitude: '', aggregate: true };
-  const e = a.economy, r = wb();
+    return {
+      id: a.aggregate.code,
+      iso2Code: a.aggregate.iso2code,
+      name: a.aggregate.name,
+      region: AGGREGATE_REF,
+      adminregion: { id: '', iso2code: '', value: '' },
+      incomeLevel: AGGREGATE_REF,
+      lendingType: AGGREGATE_REF,
+      capitalCity: '',
+      longitude: '',
+      latitude: '',
+      aggregate: true,
+    };
+  const e = a.economy,
+    r = wb();
   return {
-    id: e.iso3, iso2Code: e.iso2, name: economyName(e, lang),
-    region: r.region(e), adminregion: r.adminRegion(e), incomeLevel: r.incomeLevel(e), lendingType: r.lendingType(e),
+    id: e.iso3,
+    iso2Code: e.iso2,
+    name: economyName(e, lang),
+    region: r.region(e),
+    adminregion: r.adminRegion(e),
+    incomeLevel: r.incomeLevel(e),
+    lendingType: r.lendingType(e),
     ...r.capital(e),
-    unName: loadEconomyRegistry().name(e.iso3, lang), wbName: r.name(e) ?? null,
-    ituRegion: e.ituRegion2025, ituMember: e.ituMember, m49: e.m49, ldc: e.ldc, lldc: e.lldc, sids: e.sids, aggregate: false,
+    unName: loadEconomyRegistry().name(e.iso3, lang),
+    wbName: r.name(e) ?? null,
+    ituRegion: e.ituRegion2025,
+    ituMember: e.ituMember,
+    m49: e.m49,
+    ldc: e.ldc,
+    lldc: e.lldc,
+    sids: e.sids,
+    aggregate: false,
   };
 }
 
 /** Every economy and aggregate, by code (the World Bank's /v2/country order). */
 function allAreas(): Area[] {
-  const list: Area[] = [...loadEconomyRegistry().all().map((economy): Area => ({ kind: 'economy', economy })),
-    ...wb().aggregates.filter((a) => !loadEconomyRegistry().find(a.code)).map((aggregate): Area => ({ kind: 'aggregate', aggregate }))];
+  const list: Area[] = [
+    ...loadEconomyRegistry()
+      .all()
+      .map((economy): Area => ({ kind: 'economy', economy })),
+    ...wb()
+      .aggregates.filter((a) => !loadEconomyRegistry().find(a.code))
+      .map((aggregate): Area => ({ kind: 'aggregate', aggregate })),
+  ];
   return list.sort((x, y) => areaCode(x).localeCompare(areaCode(y)));
 }
 
 function sourceRecord(s: WbSource, lastupdated: string): Record<string, unknown> {
-  return { id: s.id, lastupdated, name: s.name, code: s.code, description: s.description, url: s.url, dataavailability: 'Y', metadataavailability: 'Y', concepts: '3' };
+  return {
+    id: s.id,
+    lastupdated,
+    name: s.name,
+    code: s.code,
+    description: s.description,
+    url: s.url,
+    dataavailability: 'Y',
+    metadataavailability: 'Y',
+    concepts: '3',
+  };
 }
 
 function indicatorRecord(def: IndicatorDef, code = publicCode(def)): Record<string, unknown> {
-  const r = wb(), src = r.sourceOf(def);
+  const r = wb(),
+    src = r.sourceOf(def);
   return {
-    id: code, name: def.name, unit: def.unit, source: { id: src.id, value: src.name }, sourceNote: def.definition, sourceOrganization: def.source,
+    id: code,
+    name: def.name,
+    unit: def.unit,
+    source: { id: src.id, value: src.name },
+    sourceNote: def.definition,
+    sourceOrganization: def.source,
     topics: r.topicsOf(def).map((t) => ({ id: t.id, value: t.value })),
-    registryId: def.id, aliases: [def.id, ...def.aliases].filter((a) => a !== code), kind: def.kind, range: def.range, sdg: def.sdg ?? null,
+    registryId: def.id,
+    aliases: [def.id, ...def.aliases].filter((a) => a !== code),
+    kind: def.kind,
+    range: def.range,
+    sdg: def.sdg ?? null,
     ...(def.derived ? { formula: def.derived.formula } : {}),
   };
 }
@@ -93,7 +147,15 @@ function pick<T extends { id: string }>(items: readonly T[], ids: string | undef
 }
 
 /** JSON or CSV for the metadata endpoints (no SDMX: that is for data). */
-function sendList(req: Req, reply: FastifyReply, list: ReturnType<typeof page<Record<string, any>>>, csvColumns: string[], csvCells: (x: Record<string, any>) => unknown[]) {
+function sendList(
+  req: Req,
+  reply: FastifyReply,
+  // biome-ignore lint/suspicious/noExplicitAny: World Bank records are heterogeneous JSON objects; their fields are read by name
+  list: ReturnType<typeof page<Record<string, any>>>,
+  csvColumns: string[],
+  // biome-ignore lint/suspicious/noExplicitAny: World Bank records are heterogeneous JSON objects; their fields are read by name
+  csvCells: (x: Record<string, any>) => unknown[],
+) {
   const rep = representation(req.query, req.headers.accept, false);
   if (rep === 'wb-csv') return send(req, reply, [csvRow(csvColumns), ...list.items.map((x) => csvRow(csvCells(x)))].join(''), MEDIA.csv);
   return send(req, reply, JSON.stringify([list.meta, list.items]), MEDIA.json);
@@ -114,7 +176,8 @@ async function indexFor(ctx: Ctx, asOf: string | undefined, client: string): Pro
   if (version === 0) throw new ApiError('invalidValue', `nothing was in the store as of ${asOf}`);
   if (ctx.cache.has(version)) return ctx.cache.index(version);
   const n = ctx.inFlight.get(client) ?? 0;
-  if (n >= MAX_ASOF_IN_FLIGHT) throw new ApiError('rateLimited', `at most ${MAX_ASOF_IN_FLIGHT} as-of computations at a time per client; retry in 1 s`, { retryAfter: 1 });
+  if (n >= MAX_ASOF_IN_FLIGHT)
+    throw new ApiError('rateLimited', `at most ${MAX_ASOF_IN_FLIGHT} as-of computations at a time per client; retry in 1 s`, { retryAfter: 1 });
   ctx.inFlight.set(client, n + 1);
   try {
     return await ctx.cache.indexAsync(version);
@@ -131,12 +194,20 @@ function coverage(idx: ObservationIndex, indicator: string | null): [number, num
   let m = coverageCache.get(idx);
   if (!m) {
     m = new Map();
-    let lo = Infinity, hi = -Infinity;
+    let lo = Infinity,
+      hi = -Infinity;
     for (const [id, byEconomy] of idx.rows) {
-      let a = Infinity, b = -Infinity;
-      for (const rows of byEconomy.values()) for (const r of rows) { const y = idx.year[r]; if (y < a) a = y; if (y > b) b = y; }
+      let a = Infinity,
+        b = -Infinity;
+      for (const rows of byEconomy.values())
+        for (const r of rows) {
+          const y = idx.year[r];
+          if (y < a) a = y;
+          if (y > b) b = y;
+        }
       if (a <= b) m.set(id, [a, b]);
-      lo = Math.min(lo, a); hi = Math.max(hi, b);
+      lo = Math.min(lo, a);
+      hi = Math.max(hi, b);
     }
     if (lo <= hi) m.set('', [lo, hi]);
     coverageCache.set(idx, m);
@@ -145,8 +216,15 @@ function coverage(idx: ObservationIndex, indicator: string | null): [number, num
 }
 
 interface SeriesArgs {
-  areas: Area[] | null; inds: RequestedIndicator[]; years: number[] | null; range?: { from: number; to: number };
-  mrv?: number; mrnev?: number; gapfill: boolean; source?: string; lang: Language;
+  areas: Area[] | null;
+  inds: RequestedIndicator[];
+  years: number[] | null;
+  range?: { from: number; to: number };
+  mrv?: number;
+  mrnev?: number;
+  gapfill: boolean;
+  source?: string;
+  lang: Language;
 }
 
 /**
@@ -158,10 +236,18 @@ function cells(idx: ObservationIndex, a: SeriesArgs): Cell[] {
   if (a.gapfill && a.mrv === undefined) throw new ApiError('invalidValue', 'gapfill works with mrv (gapfill=Y&mrv=5)');
   if (a.source !== undefined && a.source !== '') {
     const src = pick(wb().sources, a.source, 'source')[0];
-    const held = new Set(wb().indicatorsOf(src).map((d) => d.id));
+    const held = new Set(
+      wb()
+        .indicatorsOf(src)
+        .map((d) => d.id),
+    );
     for (const i of a.inds) if (!held.has(i.def.id)) throw new ApiError('indicatorNotFound', `${i.code} is not in source ${src.id} (${src.name})`);
   }
-  const areas = a.areas ?? loadEconomyRegistry().all().map((economy): Area => ({ kind: 'economy', economy }));
+  const areas =
+    a.areas ??
+    loadEconomyRegistry()
+      .all()
+      .map((economy): Area => ({ kind: 'economy', economy }));
   const all = coverage(idx, null);
   const out: Cell[] = [];
   for (const ind of a.inds) {
@@ -170,7 +256,8 @@ function cells(idx: ObservationIndex, a: SeriesArgs): Cell[] {
     let years: number[];
     if (a.years) years = a.years;
     else {
-      const lo = Math.max(a.range?.from ?? cov?.[0] ?? Infinity, all?.[0] ?? Infinity), hi = Math.min(a.range?.to ?? cov?.[1] ?? -Infinity, all?.[1] ?? -Infinity);
+      const lo = Math.max(a.range?.from ?? cov?.[0] ?? Infinity, all?.[0] ?? Infinity),
+        hi = Math.min(a.range?.to ?? cov?.[1] ?? -Infinity, all?.[1] ?? -Infinity);
       years = [];
       if (a.mrv !== undefined) {
         const last = Math.min(hi, cov?.[1] ?? -Infinity);
@@ -178,8 +265,9 @@ function cells(idx: ObservationIndex, a: SeriesArgs): Cell[] {
       } else for (let y = hi; y >= lo; y--) years.push(y);
     }
     for (const area of areas) {
-      const code = areaCode(area), base = { ind, code, iso2: areaIso2(area), name: areaName(area, a.lang) };
-      const rows = area.kind === 'economy' ? byEconomy?.get(code) ?? [] : [];
+      const code = areaCode(area),
+        base = { ind, code, iso2: areaIso2(area), name: areaName(area, a.lang) };
+      const rows = area.kind === 'economy' ? (byEconomy?.get(code) ?? []) : [];
       if (a.mrnev !== undefined) {
         const inRange = a.range ? rows.filter((r) => idx.year[r] >= a.range!.from && idx.year[r] <= a.range!.to) : rows;
         for (const r of inRange.slice(0, a.mrnev)) out.push({ ...base, year: idx.year[r], row: r });
@@ -189,7 +277,10 @@ function cells(idx: ObservationIndex, a: SeriesArgs): Cell[] {
         const r = rows.find((x) => idx.year[x] === y) ?? -1;
         if (r < 0 && a.gapfill) {
           const f = rows.find((x) => idx.year[x] < y && idx.year[x] >= y - a.mrv!);
-          if (f !== undefined) { out.push({ ...base, year: y, row: f, filledFrom: idx.year[f] }); continue; }
+          if (f !== undefined) {
+            out.push({ ...base, year: y, row: f, filledFrom: idx.year[f] });
+            continue;
+          }
         }
         out.push({ ...base, year: y, row: r, ...(area.kind === 'aggregate' ? { emptyNote: AGGREGATE_NOTE } : {}) });
       }
@@ -204,14 +295,24 @@ const observed = (cs: readonly Cell[]): Selected[] => cs.filter((c) => c.row >= 
 function sendSeries(req: Req, reply: FastifyReply, idx: ObservationIndex, cs: Cell[], lang: Language, q: Query, sourceid: string) {
   const rep = representation(q, req.headers.accept, true);
   switch (rep) {
-    case 'sdmx-csv': return send(req, reply, sdmxCsv(idx, observed(cs)), MEDIA.sdmxCsv);
-    case 'sdmx-json': return send(req, reply, JSON.stringify(sdmxJson(idx, observed(cs), lang, idx.lastUpdated ? `${idx.lastUpdated}T00:00:00Z` : new Date(0).toISOString())), MEDIA.sdmxJson);
-    case 'arrow': return send(req, reply, Buffer.from(arrowStream(idx, observed(cs))), MEDIA.arrow);
-    case 'parquet': return send(req, reply, Buffer.from(parquetFile(idx, observed(cs))), MEDIA.parquet);
+    case 'sdmx-csv':
+      return send(req, reply, sdmxCsv(idx, observed(cs)), MEDIA.sdmxCsv);
+    case 'sdmx-json':
+      return send(
+        req,
+        reply,
+        JSON.stringify(sdmxJson(idx, observed(cs), lang, idx.lastUpdated ? `${idx.lastUpdated}T00:00:00Z` : new Date(0).toISOString())),
+        MEDIA.sdmxJson,
+      );
+    case 'arrow':
+      return send(req, reply, Buffer.from(arrowStream(idx, observed(cs))), MEDIA.arrow);
+    case 'parquet':
+      return send(req, reply, Buffer.from(parquetFile(idx, observed(cs))), MEDIA.parquet);
     default: {
       const p = page(cs, q, { sourceid, lastupdated: idx.lastUpdated }, false);
       if (rep === 'wb-csv') {
-        for (const [k, v] of Object.entries({ 'x-page': p.meta.page, 'x-pages': p.meta.pages, 'x-per-page': p.meta.per_page, 'x-total': p.meta.total })) reply.header(k, String(v));
+        for (const [k, v] of Object.entries({ 'x-page': p.meta.page, 'x-pages': p.meta.pages, 'x-per-page': p.meta.per_page, 'x-total': p.meta.total }))
+          reply.header(k, String(v));
         return send(req, reply, wbCsv(idx, p.items), MEDIA.csv);
       }
       return send(req, reply, JSON.stringify([p.meta, wbRecords(idx, p.items)]), MEDIA.json);
@@ -221,7 +322,9 @@ function sendSeries(req: Req, reply: FastifyReply, idx: ObservationIndex, cs: Ce
 
 /** A concept of a source as wbgapi names it (its `concepts` answer); the path segment may be any known spelling. */
 const CONCEPTS: Array<{ id: string; keys: string[] }> = [
-  { id: 'Country', keys: ['country', 'economy'] }, { id: 'Series', keys: ['series', 'indicator'] }, { id: 'Time', keys: ['time', 'year'] },
+  { id: 'Country', keys: ['country', 'economy'] },
+  { id: 'Series', keys: ['series', 'indicator'] },
+  { id: 'Time', keys: ['time', 'year'] },
 ];
 function concept(segment: string): string {
   const c = CONCEPTS.find((x) => x.keys.includes(segment.toLowerCase()));
@@ -232,7 +335,18 @@ function concept(segment: string): string {
 /** The source/concept answer shape wbgapi reads: `{page, pages, per_page, total, source: [{id, name, concept: [...]}]}`. */
 function conceptAnswer(req: Req, reply: FastifyReply, src: WbSource, concepts: object[], q: Query, total: number) {
   const { page: pg, perPage } = paging(q);
-  return send(req, reply, JSON.stringify({ page: pg, pages: Math.max(1, Math.ceil(total / perPage)), per_page: String(perPage), total, source: [{ id: src.id, name: src.name, concept: concepts }] }), MEDIA.json);
+  return send(
+    req,
+    reply,
+    JSON.stringify({
+      page: pg,
+      pages: Math.max(1, Math.ceil(total / perPage)),
+      per_page: String(perPage),
+      total,
+      source: [{ id: src.id, name: src.name, concept: concepts }],
+    }),
+    MEDIA.json,
+  );
 }
 
 function timeIds(values: string, idx: ObservationIndex): number[] {
@@ -254,111 +368,254 @@ const both = (singular: string, plural: string, rest = ''): string[] => [`/${sin
 
 const listResponses = { 200: { description: '`[meta, records]` (an error: HTTP 200 with the World Bank message envelope)' } };
 const dataResponses = {
-  200: { description: 'the series (an error: HTTP 200 with the World Bank message envelope)', content: { [MEDIA.json]: {}, [MEDIA.csv]: {}, [MEDIA.sdmxCsv]: {}, [MEDIA.sdmxJson]: {}, [MEDIA.arrow]: {}, [MEDIA.parquet]: {} } },
-  304: { description: 'not modified (If-None-Match matched the ETag)' }, 406: { description: 'no acceptable representation' },
+  200: {
+    description: 'the series (an error: HTTP 200 with the World Bank message envelope)',
+    content: { [MEDIA.json]: {}, [MEDIA.csv]: {}, [MEDIA.sdmxCsv]: {}, [MEDIA.sdmxJson]: {}, [MEDIA.arrow]: {}, [MEDIA.parquet]: {} },
+  },
+  304: { description: 'not modified (If-None-Match matched the ETag)' },
+  406: { description: 'no acceptable representation' },
 };
 const paging2 = { page: P.page, perPage: P.perPage };
 
-const seriesParams = { lang: P.lang, areas: P.areas, inds: P.indicators, date: P.date, mrv: P.mrv, mrnev: P.mrnev, gapfill: P.gapfill, frequency: P.frequency, source: P.source, ...paging2, format: P.dataFormat, asof: P.asof };
+const seriesParams = {
+  lang: P.lang,
+  areas: P.areas,
+  inds: P.indicators,
+  date: P.date,
+  mrv: P.mrv,
+  mrnev: P.mrnev,
+  gapfill: P.gapfill,
+  frequency: P.frequency,
+  source: P.source,
+  ...paging2,
+  format: P.dataFormat,
+  asof: P.asof,
+};
 
+// biome-ignore lint/suspicious/noExplicitAny: route specs differ in their parameter types; the list holds any of them
 export const WORLD_BANK_ROUTES: ReadonlyArray<RouteSpec<any, Ctx>> = [
   route({
     paths: lp([...both('country', 'countries'), ...both('country', 'countries', '/{codes}')]),
-    summary: 'Economies and World Bank aggregates: World Bank fields (region, adminregion, incomeLevel, lendingType, capitalCity, longitude, latitude of the capital where a source gives them), the World Bank name as `name` (English) with the UN name (`unName`), ITU region and membership',
+    summary:
+      'Economies and World Bank aggregates: World Bank fields (region, adminregion, incomeLevel, lendingType, capitalCity, longitude, latitude of the capital where a source gives them), the World Bank name as `name` (English) with the UN name (`unName`), ITU region and membership',
     params: { lang: P.lang, codes: P.areasOrAll, region: P.region, incomeLevel: P.incomeLevel, lendingType: P.lendingType, ...paging2, format: P.format },
-    responses: listResponses, worldBankErrors: true,
+    responses: listResponses,
+    worldBankErrors: true,
     handler: (_ctx: Ctx, a, req, reply) => {
       let list = a.codes ?? allAreas();
-      for (const [kind, code] of [['region', a.region], ['incomeLevel', a.incomeLevel], ['lendingType', a.lendingType]] as const) {
+      for (const [kind, code] of [
+        ['region', a.region],
+        ['incomeLevel', a.incomeLevel],
+        ['lendingType', a.lendingType],
+      ] as const) {
         if (code === undefined || code === '') continue;
         const members = wb().members(kind, code);
-        if (!members) throw new ApiError('invalidValue', `${kind} "${clip(code)}" is not a World Bank ${kind === 'region' ? 'region (see /v2/region)' : kind === 'incomeLevel' ? 'income level (see /v2/incomelevel)' : 'lending type (see /v2/lendingtype)'}`);
+        if (!members)
+          throw new ApiError(
+            'invalidValue',
+            `${kind} "${clip(code)}" is not a World Bank ${kind === 'region' ? 'region (see /v2/region)' : kind === 'incomeLevel' ? 'income level (see /v2/incomelevel)' : 'lending type (see /v2/lendingtype)'}`,
+          );
         const set = new Set(members.map((e) => e.iso3));
         list = list.filter((x) => x.kind === 'economy' && set.has(x.economy.iso3));
       }
-      return sendList(req, reply, page(list.map((x) => countryRecord(x, a.lang)), req.query), ['id', 'iso2Code', 'name', 'region', 'incomeLevel', 'lendingType', 'capitalCity', 'ituRegion'],
-        (c) => [c.id, c.iso2Code, c.name, c.region.id, c.incomeLevel.id, c.lendingType.id, c.capitalCity, c.ituRegion ?? '']);
+      return sendList(
+        req,
+        reply,
+        page(
+          list.map((x) => countryRecord(x, a.lang)),
+          req.query,
+        ),
+        ['id', 'iso2Code', 'name', 'region', 'incomeLevel', 'lendingType', 'capitalCity', 'ituRegion'],
+        (c) => [c.id, c.iso2Code, c.name, c.region.id, c.incomeLevel.id, c.lendingType.id, c.capitalCity, c.ituRegion ?? ''],
+      );
     },
   }),
   route({
     paths: lp([...both('indicator', 'indicators'), ...both('indicator', 'indicators', '/{ids}')]),
     summary: 'The indicator catalogue, each under the code World Bank clients know (its WDI code where it has one, else its id), with its source and topics',
     params: { lang: P.lang, ids: P.indicatorsOrAll, source: P.source, ...paging2, format: P.format },
-    responses: listResponses, worldBankErrors: true,
+    responses: listResponses,
+    worldBankErrors: true,
     handler: (_ctx: Ctx, a, req, reply) => {
       let records = a.ids ? a.ids.map((r) => indicatorRecord(r.def, r.code)) : loadIndicatorRegistry().indicators.map((d) => indicatorRecord(d));
       if (a.source) {
-        const held = new Set(pick(wb().sources, a.source, 'source').flatMap((s) => wb().indicatorsOf(s).map((d) => d.id)));
+        const held = new Set(
+          pick(wb().sources, a.source, 'source').flatMap((s) =>
+            wb()
+              .indicatorsOf(s)
+              .map((d) => d.id),
+          ),
+        );
         records = records.filter((r) => held.has(r.registryId as string));
       }
-      return sendList(req, reply, page(records, req.query), ['id', 'name', 'unit', 'source', 'sourceOrganization', 'aliases'], (d) => [d.id, d.name, d.unit, d.source.id, d.sourceOrganization, d.aliases.join(' ')]);
+      return sendList(req, reply, page(records, req.query), ['id', 'name', 'unit', 'source', 'sourceOrganization', 'aliases'], (d) => [
+        d.id,
+        d.name,
+        d.unit,
+        d.source.id,
+        d.sourceOrganization,
+        d.aliases.join(' '),
+      ]);
     },
   }),
   route({
     paths: lp([...both('source', 'sources'), ...both('source', 'sources', '/{source}')]),
-    summary: 'Sources (databases) in the World Bank shape: 2 holds every indicator (the World Bank clients\' default database); the others group them by publisher',
+    summary:
+      "Sources (databases) in the World Bank shape: 2 holds every indicator (the World Bank clients' default database); the others group them by publisher",
     params: { lang: P.lang, sourceId: P.sourceId, databid: P.databid, ...paging2, format: P.format },
-    responses: listResponses, worldBankErrors: true,
+    responses: listResponses,
+    worldBankErrors: true,
     handler: (ctx: Ctx, a, req, reply) => {
       const last = ctx.cache.index().lastUpdated;
-      return sendList(req, reply, page(pick(wb().sources, a.sourceId, 'source').map((s) => sourceRecord(s, last)), req.query), ['id', 'code', 'name', 'lastupdated'], (s) => [s.id, s.code, s.name, s.lastupdated]);
+      return sendList(
+        req,
+        reply,
+        page(
+          pick(wb().sources, a.sourceId, 'source').map((s) => sourceRecord(s, last)),
+          req.query,
+        ),
+        ['id', 'code', 'name', 'lastupdated'],
+        (s) => [s.id, s.code, s.name, s.lastupdated],
+      );
     },
   }),
   route({
-    paths: lp([...both('source', 'sources', '/{source}/indicator'), ...both('source', 'sources', '/{source}/indicators'), ...both('topic', 'topics', '/{topic}/indicator'), ...both('topic', 'topics', '/{topic}/indicators')]),
+    paths: lp([
+      ...both('source', 'sources', '/{source}/indicator'),
+      ...both('source', 'sources', '/{source}/indicators'),
+      ...both('topic', 'topics', '/{topic}/indicator'),
+      ...both('topic', 'topics', '/{topic}/indicators'),
+    ]),
     summary: 'The indicators of a source or a topic',
     params: { lang: P.lang, sourceId: P.sourceId, topicId: P.topicId, source: P.source, ...paging2, format: P.format },
-    responses: listResponses, worldBankErrors: true,
+    responses: listResponses,
+    worldBankErrors: true,
     handler: (_ctx: Ctx, a, req, reply) => {
       const groups = a.sourceId !== '' ? pick(wb().sources, a.sourceId, 'source') : pick(wb().topics, a.topicId, 'topic');
       let defs = [...new Set(groups.flatMap((g) => wb().indicatorsOf(g)))];
-      if (a.source) { const held = new Set(pick(wb().sources, a.source, 'source').flatMap((s) => wb().indicatorsOf(s))); defs = defs.filter((d) => held.has(d)); }
-      return sendList(req, reply, page(defs.map((d) => indicatorRecord(d)), req.query), ['id', 'name', 'unit'], (d) => [d.id, d.name, d.unit]);
+      if (a.source) {
+        const held = new Set(pick(wb().sources, a.source, 'source').flatMap((s) => wb().indicatorsOf(s)));
+        defs = defs.filter((d) => held.has(d));
+      }
+      return sendList(
+        req,
+        reply,
+        page(
+          defs.map((d) => indicatorRecord(d)),
+          req.query,
+        ),
+        ['id', 'name', 'unit'],
+        (d) => [d.id, d.name, d.unit],
+      );
     },
   }),
   route({
     paths: lp([...both('topic', 'topics'), ...both('topic', 'topics', '/{topic}')]),
     summary: 'Topics in the World Bank shape (`id`, `value`, `sourceNote`)',
     params: { lang: P.lang, topicId: P.topicId, ...paging2, format: P.format },
-    responses: listResponses, worldBankErrors: true,
-    handler: (_ctx: Ctx, a, req, reply) => sendList(req, reply, page(pick(wb().topics, a.topicId, 'topic').map((t) => ({ id: t.id, value: t.value, sourceNote: t.sourceNote })), req.query),
-      ['id', 'value'], (t) => [t.id, t.value]),
+    responses: listResponses,
+    worldBankErrors: true,
+    handler: (_ctx: Ctx, a, req, reply) =>
+      sendList(
+        req,
+        reply,
+        page(
+          pick(wb().topics, a.topicId, 'topic').map((t) => ({ id: t.id, value: t.value, sourceNote: t.sourceNote })),
+          req.query,
+        ),
+        ['id', 'value'],
+        (t) => [t.id, t.value],
+      ),
   }),
   route({
     paths: lp([...both('region', 'regions'), ...both('region', 'regions', '/{code}')]),
     summary: 'World Bank regions and other groups of economies (`code`, `iso2code`, `name`; `type=geo|admin|demodividend|smallstates`)',
     params: { lang: P.lang, code: P.groupCode, type: P.regionType, ...paging2, format: P.format },
-    responses: listResponses, worldBankErrors: true,
+    responses: listResponses,
+    worldBankErrors: true,
     handler: (_ctx: Ctx, a, req, reply) => {
       let list: readonly { code: string; iso2code: string; name: string }[] = wb().regions(a.type);
-      if (a.code) list = pick(list.map((r) => ({ ...r, id: r.code })), a.code, 'region', (r) => [r.code, r.iso2code]);
-      return sendList(req, reply, page(list.map((r) => ({ id: '', code: r.code, iso2code: r.iso2code, name: r.name })), req.query), ['code', 'iso2code', 'name'], (r) => [r.code, r.iso2code, r.name]);
+      if (a.code)
+        list = pick(
+          list.map((r) => ({ ...r, id: r.code })),
+          a.code,
+          'region',
+          (r) => [r.code, r.iso2code],
+        );
+      return sendList(
+        req,
+        reply,
+        page(
+          list.map((r) => ({ id: '', code: r.code, iso2code: r.iso2code, name: r.name })),
+          req.query,
+        ),
+        ['code', 'iso2code', 'name'],
+        (r) => [r.code, r.iso2code, r.name],
+      );
     },
   }),
   route({
     paths: lp(['incomelevel', 'incomelevels'].flatMap((s) => [`/${s}`, `/${s}/{code}`])),
     summary: 'World Bank income levels (`id`, `iso2code`, `value`)',
     params: { lang: P.lang, code: P.groupCode, ...paging2, format: P.format },
-    responses: listResponses, worldBankErrors: true,
-    handler: (_ctx: Ctx, a, req, reply) => sendList(req, reply, page(pick(wb().incomeLevels, a.code, 'income level', (l) => [l.id, l.iso2code]).map(({ id, iso2code, value }) => ({ id, iso2code, value })), req.query),
-      ['id', 'iso2code', 'value'], (l) => [l.id, l.iso2code, l.value]),
+    responses: listResponses,
+    worldBankErrors: true,
+    handler: (_ctx: Ctx, a, req, reply) =>
+      sendList(
+        req,
+        reply,
+        page(
+          pick(wb().incomeLevels, a.code, 'income level', (l) => [l.id, l.iso2code]).map(({ id, iso2code, value }) => ({ id, iso2code, value })),
+          req.query,
+        ),
+        ['id', 'iso2code', 'value'],
+        (l) => [l.id, l.iso2code, l.value],
+      ),
   }),
   route({
     paths: lp(['lendingtype', 'lendingtypes'].flatMap((s) => [`/${s}`, `/${s}/{code}`])),
     summary: 'World Bank lending types (`id`, `iso2code`, `value`)',
     params: { lang: P.lang, code: P.groupCode, ...paging2, format: P.format },
-    responses: listResponses, worldBankErrors: true,
-    handler: (_ctx: Ctx, a, req, reply) => sendList(req, reply, page(pick(wb().lendingTypes, a.code, 'lending type', (l) => [l.id, l.iso2code]), req.query),
-      ['id', 'iso2code', 'value'], (l) => [l.id, l.iso2code, l.value]),
+    responses: listResponses,
+    worldBankErrors: true,
+    handler: (_ctx: Ctx, a, req, reply) =>
+      sendList(
+        req,
+        reply,
+        page(
+          pick(wb().lendingTypes, a.code, 'lending type', (l) => [l.id, l.iso2code]),
+          req.query,
+        ),
+        ['id', 'iso2code', 'value'],
+        (l) => [l.id, l.iso2code, l.value],
+      ),
   }),
   route({
-    paths: lp(['/country/{codes}/indicator/{ids}', '/countries/{codes}/indicators/{ids}', '/country/{codes}/indicators/{ids}', '/countries/{codes}/indicator/{ids}']),
+    paths: lp([
+      '/country/{codes}/indicator/{ids}',
+      '/countries/{codes}/indicators/{ids}',
+      '/country/{codes}/indicators/{ids}',
+      '/countries/{codes}/indicator/{ids}',
+    ]),
     summary: 'Indicator series by economy, as the World Bank answers: every year of the range listed (`value: null` where empty)',
-    description: 'JSON is `[meta, records]` with records {indicator {id, value}, country {id, value}, countryiso3code, date, value, unit, obs_status, decimal} and our fields note, source, imputed (derived from other indicators), vintage (and gapfilledFrom). Without `date`, the years of the indicator\'s data. Aggregates (WLD, SSF, ...) are listed with empty values and a note until world and regional estimates exist; `all` means every economy. SDMX-CSV 2.0, SDMX-JSON 2.0, an Arrow IPC stream and Parquet (by Accept, or format=arrow|parquet) carry the observations only and are not paginated.',
-    params: seriesParams, responses: dataResponses, worldBankErrors: true,
+    description:
+      "JSON is `[meta, records]` with records {indicator {id, value}, country {id, value}, countryiso3code, date, value, unit, obs_status, decimal} and our fields note, source, imputed (derived from other indicators), vintage (and gapfilledFrom). Without `date`, the years of the indicator's data. Aggregates (WLD, SSF, ...) are listed with empty values and a note until world and regional estimates exist; `all` means every economy. SDMX-CSV 2.0, SDMX-JSON 2.0, an Arrow IPC stream and Parquet (by Accept, or format=arrow|parquet) carry the observations only and are not paginated.",
+    params: seriesParams,
+    responses: dataResponses,
+    worldBankErrors: true,
     handler: async (ctx: Ctx, a, req, reply) => {
       const idx = await indexFor(ctx, a.asof, req.ip);
-      const cs = cells(idx, { areas: a.areas, inds: a.inds, years: null, range: a.date, mrv: a.mrv, mrnev: a.mrnev, gapfill: a.gapfill, source: a.source, lang: a.lang });
+      const cs = cells(idx, {
+        areas: a.areas,
+        inds: a.inds,
+        years: null,
+        range: a.date,
+        mrv: a.mrv,
+        mrnev: a.mrnev,
+        gapfill: a.gapfill,
+        source: a.source,
+        lang: a.lang,
+      });
       return sendSeries(req, reply, idx, cs, a.lang, req.query, a.source || '2');
     },
   }),
@@ -366,17 +623,26 @@ export const WORLD_BANK_ROUTES: ReadonlyArray<RouteSpec<any, Ctx>> = [
     paths: lp(['/sources/{source}/concepts', '/source/{source}/concepts']),
     summary: 'The concepts (dimensions) of a source, as wbgapi reads them: Country, Series, Time',
     params: { lang: P.lang, sourceId: P.sourceId, ...paging2 },
-    responses: listResponses, worldBankErrors: true,
+    responses: listResponses,
+    worldBankErrors: true,
     handler: (_ctx: Ctx, a, req, reply) => {
       const src = pick(wb().sources, a.sourceId, 'source')[0];
-      return conceptAnswer(req, reply, src, CONCEPTS.map((c) => ({ id: c.id, value: c.id })), req.query, 1);
+      return conceptAnswer(
+        req,
+        reply,
+        src,
+        CONCEPTS.map((c) => ({ id: c.id, value: c.id })),
+        req.query,
+        1,
+      );
     },
   }),
   route({
     paths: lp(['/sources/{source}/{concept}/{values}', '/source/{source}/{concept}/{values}']),
     summary: 'The values of a concept of a source (economies and aggregates, series, years YR2020), as wbgapi reads them',
     params: { lang: P.lang, sourceId: P.sourceId, concept: P.concept, values: P.values, ...paging2 },
-    responses: listResponses, worldBankErrors: true,
+    responses: listResponses,
+    worldBankErrors: true,
     handler: (ctx: Ctx, a, req, reply) => {
       const src = pick(wb().sources, a.sourceId, 'source')[0];
       const c = concept(a.concept);
@@ -392,20 +658,55 @@ export const WORLD_BANK_ROUTES: ReadonlyArray<RouteSpec<any, Ctx>> = [
     },
   }),
   route({
-    paths: lp(['/sources/{source}/series/{series}/country/{economy}/time/{time}', '/sources/{source}/series/{series}/country/{economy}',
-      '/sources/{source}/country/{economy}/series/{series}/time/{time}', '/sources/{source}/country/{economy}/series/{series}']),
-    summary: 'Data by source, series, economy and time, as wbgapi reads it: `{page, pages, per_page, total, lastupdated, source: {id, name, data: [{variable: [{concept, id, value}], value}]}}`',
-    params: { lang: P.lang, sourceId: P.sourceId, series: P.series, economy: P.economyPath, time: P.time, mrv: P.mrv, mrnev: P.mrnev, gapfill: P.gapfill, frequency: P.frequency, ...paging2, asof: P.asof },
-    responses: listResponses, worldBankErrors: true,
+    paths: lp([
+      '/sources/{source}/series/{series}/country/{economy}/time/{time}',
+      '/sources/{source}/series/{series}/country/{economy}',
+      '/sources/{source}/country/{economy}/series/{series}/time/{time}',
+      '/sources/{source}/country/{economy}/series/{series}',
+    ]),
+    summary:
+      'Data by source, series, economy and time, as wbgapi reads it: `{page, pages, per_page, total, lastupdated, source: {id, name, data: [{variable: [{concept, id, value}], value}]}}`',
+    params: {
+      lang: P.lang,
+      sourceId: P.sourceId,
+      series: P.series,
+      economy: P.economyPath,
+      time: P.time,
+      mrv: P.mrv,
+      mrnev: P.mrnev,
+      gapfill: P.gapfill,
+      frequency: P.frequency,
+      ...paging2,
+      asof: P.asof,
+    },
+    responses: listResponses,
+    worldBankErrors: true,
     handler: async (ctx: Ctx, a, req, reply) => {
       const idx = await indexFor(ctx, a.asof, req.ip);
       const src = pick(wb().sources, a.sourceId, 'source')[0];
       const years = a.time === '' || a.time.toLowerCase() === 'all' ? null : timeIds(a.time, idx).sort((x, y) => y - x);
-      const cs = cells(idx, { areas: a.economy, inds: a.series, years: a.mrv !== undefined || a.mrnev !== undefined ? null : years, mrv: a.mrv, mrnev: a.mrnev, gapfill: a.gapfill, source: src.id, lang: a.lang });
+      const cs = cells(idx, {
+        areas: a.economy,
+        inds: a.series,
+        years: a.mrv !== undefined || a.mrnev !== undefined ? null : years,
+        mrv: a.mrv,
+        mrnev: a.mrnev,
+        gapfill: a.gapfill,
+        source: src.id,
+        lang: a.lang,
+      });
       const p = page(cs, req.query, {}, false);
+      // biome-ignore lint/suspicious/noExplicitAny: World Bank records are heterogeneous JSON objects; their fields are read by name
       const data = wbRecords(idx, p.items).map((r: Record<string, any>, i) => ({
-        variable: [{ concept: 'Country', id: p.items[i].code, value: r.country.value }, { concept: 'Series', id: r.indicator.id, value: r.indicator.value }, { concept: 'Time', id: `YR${r.date}`, value: r.date }],
-        value: r.value, note: r.note, imputed: r.imputed, vintage: r.vintage,
+        variable: [
+          { concept: 'Country', id: p.items[i].code, value: r.country.value },
+          { concept: 'Series', id: r.indicator.id, value: r.indicator.value },
+          { concept: 'Time', id: `YR${r.date}`, value: r.date },
+        ],
+        value: r.value,
+        note: r.note,
+        imputed: r.imputed,
+        vintage: r.vintage,
       }));
       return send(req, reply, JSON.stringify({ ...p.meta, lastupdated: idx.lastUpdated, source: { id: src.id, name: src.name, data } }), MEDIA.json);
     },
@@ -414,7 +715,8 @@ export const WORLD_BANK_ROUTES: ReadonlyArray<RouteSpec<any, Ctx>> = [
     paths: lp(['/sources/{source}/series/{series}/metadata', '/sources/{source}/country/{economy}/metadata']),
     summary: 'Series or economy metadata, as wbgapi reads it (concept, variable, metatype fields)',
     params: { lang: P.lang, sourceId: P.sourceId, series: P.seriesOrNone, economy: P.economyOrNone, ...paging2 },
-    responses: listResponses, worldBankErrors: true,
+    responses: listResponses,
+    worldBankErrors: true,
     handler: (_ctx: Ctx, a, req, reply) => {
       const src = pick(wb().sources, a.sourceId, 'source')[0];
       const concepts = a.series
@@ -425,16 +727,25 @@ export const WORLD_BANK_ROUTES: ReadonlyArray<RouteSpec<any, Ctx>> = [
   }),
   route({
     paths: lp(['/sources/{source}/search/{q}']),
-    summary: 'Search a source\'s series and economy metadata (case-insensitive text), as wbgapi\'s search reads it: only the matching fields',
+    summary: "Search a source's series and economy metadata (case-insensitive text), as wbgapi's search reads it: only the matching fields",
     params: { lang: P.lang, sourceId: P.sourceId, q: P.query, ...paging2 },
-    responses: listResponses, worldBankErrors: true,
+    responses: listResponses,
+    worldBankErrors: true,
     handler: (_ctx: Ctx, a, req, reply) => {
       const src = pick(wb().sources, a.sourceId, 'source')[0];
       const needle = a.q.trim().toLowerCase();
       if (needle === '' || needle.length > 200) throw new ApiError('invalidValue', 'the search text must be 1 to 200 characters');
-      const match = (v: { metatype: Array<{ id: string; value: string }> }) => ({ ...v, metatype: v.metatype.filter((m) => m.value.toLowerCase().includes(needle)) });
-      const series = wb().indicatorsOf(src).map((d) => match(seriesMeta(d, publicCode(d)))).filter((v) => v.metatype.length);
-      const countries = allAreas().map((x) => match(countryMeta(x, a.lang))).filter((v) => v.metatype.length);
+      const match = (v: { metatype: Array<{ id: string; value: string }> }) => ({
+        ...v,
+        metatype: v.metatype.filter((m) => m.value.toLowerCase().includes(needle)),
+      });
+      const series = wb()
+        .indicatorsOf(src)
+        .map((d) => match(seriesMeta(d, publicCode(d))))
+        .filter((v) => v.metatype.length);
+      const countries = allAreas()
+        .map((x) => match(countryMeta(x, a.lang)))
+        .filter((v) => v.metatype.length);
       const concepts = [...(series.length ? [{ id: 'Series', variable: series }] : []), ...(countries.length ? [{ id: 'Country', variable: countries }] : [])];
       return conceptAnswer(req, reply, src, concepts, req.query, concepts.length);
     },
@@ -442,20 +753,42 @@ export const WORLD_BANK_ROUTES: ReadonlyArray<RouteSpec<any, Ctx>> = [
 ];
 
 function seriesMeta(d: IndicatorDef, code: string) {
-  return { id: code, name: d.name, metatype: [
-    { id: 'IndicatorName', value: d.name }, { id: 'Longdefinition', value: d.definition }, { id: 'Unitofmeasure', value: d.unit },
-    { id: 'Source', value: d.source }, { id: 'Topic', value: wb().topicsOf(d).map((t) => t.value).join('; ') },
-    { id: 'Aliases', value: [d.id, ...d.aliases].filter((x) => x !== code).join('; ') },
-  ].filter((m) => m.value !== '') };
+  return {
+    id: code,
+    name: d.name,
+    metatype: [
+      { id: 'IndicatorName', value: d.name },
+      { id: 'Longdefinition', value: d.definition },
+      { id: 'Unitofmeasure', value: d.unit },
+      { id: 'Source', value: d.source },
+      {
+        id: 'Topic',
+        value: wb()
+          .topicsOf(d)
+          .map((t) => t.value)
+          .join('; '),
+      },
+      { id: 'Aliases', value: [d.id, ...d.aliases].filter((x) => x !== code).join('; ') },
+    ].filter((m) => m.value !== ''),
+  };
 }
 
 function countryMeta(x: Area, lang: Language) {
+  // biome-ignore lint/suspicious/noExplicitAny: World Bank records are heterogeneous JSON objects; their fields are read by name
   const r = countryRecord(x, lang) as Record<string, any>;
-  return { id: areaCode(x), name: r.name as string, metatype: [
-    { id: 'TableName', value: r.name }, { id: 'ShortName', value: r.unName ?? r.name }, { id: '2-alphacode', value: r.iso2Code },
-    { id: 'Region', value: r.region.value }, { id: 'IncomeGroup', value: r.incomeLevel.value }, { id: 'LendingCategory', value: r.lendingType.value },
-    { id: 'ITURegion', value: r.ituRegion ?? '' },
-  ].filter((m) => m.value !== '' && m.value !== undefined) };
+  return {
+    id: areaCode(x),
+    name: r.name as string,
+    metatype: [
+      { id: 'TableName', value: r.name },
+      { id: 'ShortName', value: r.unName ?? r.name },
+      { id: '2-alphacode', value: r.iso2Code },
+      { id: 'Region', value: r.region.value },
+      { id: 'IncomeGroup', value: r.incomeLevel.value },
+      { id: 'LendingCategory', value: r.lendingType.value },
+      { id: 'ITURegion', value: r.ituRegion ?? '' },
+    ].filter((m) => m.value !== '' && m.value !== undefined),
+  };
 }
 
 export function registerWorldBankRoutes(app: FastifyInstance, store: Store, cache: ObservationCache): void {
@@ -465,6 +798,10 @@ export function registerWorldBankRoutes(app: FastifyInstance, store: Store, cach
 /** For the fuzzer and tests: whether a path is one of the World Bank read routes (errors answered with 200). */
 export function isWorldBankPath(path: string): boolean {
   let p = path;
-  try { p = decodeURIComponent(path); } catch { /* a malformed URL: judged as sent */ }
+  try {
+    p = decodeURIComponent(path);
+  } catch {
+    /* a malformed URL: judged as sent */
+  }
   return /^\/v2\/(?:[^/]{1,8}\/)?(?:countr|indicator|source|topic|region|incomelevel|lendingtype)/i.test(p);
 }

@@ -30,20 +30,35 @@ export function serverStorePath(flag?: string): string {
 export function dataSourceFromFlags(o: DataFlags, opts: { quiet?: boolean } = {}): DataSource {
   const store = namedStore(o.store);
   let source: DataSource;
-  if (o.source?.length && (o.data?.length || store)) throw new UserInputError(`--source names bundled sources; it cannot be combined with ${o.data?.length ? '--data' : '--store (or ICTSTAT_DB)'}`, { code: 'conflicting-options', field: 'source' });
+  if (o.source?.length && (o.data?.length || store))
+    throw new UserInputError(`--source names bundled sources; it cannot be combined with ${o.data?.length ? '--data' : '--store (or ICTSTAT_DB)'}`, {
+      code: 'conflicting-options',
+      field: 'source',
+    });
   if (o.data?.length) {
     if (o.asOf) throw new UserInputError('--as-of reads a store; it cannot be combined with --data', { code: 'conflicting-options', field: 'asOf' });
-    if (o.extraData?.length) throw new UserInputError('--data replaces the base data and --extra-data adds to it: give one of them', { code: 'conflicting-options', field: 'extraData' });
+    if (o.extraData?.length)
+      throw new UserInputError('--data replaces the base data and --extra-data adds to it: give one of them', {
+        code: 'conflicting-options',
+        field: 'extraData',
+      });
     source = { kind: 'inputs', inputs: o.data };
   } else if (store) source = { kind: 'store', path: store, asOf: o.asOf, extra: o.extraData };
   else {
-    if (o.asOf) throw new UserInputError('--as-of reads a store: name it with --store FILE (or ICTSTAT_DB); the bundled data has no revisions', { code: 'no-store', field: 'asOf' });
+    if (o.asOf)
+      throw new UserInputError('--as-of reads a store: name it with --store FILE (or ICTSTAT_DB); the bundled data has no revisions', {
+        code: 'no-store',
+        field: 'asOf',
+      });
     source = { kind: 'bundled', ...(o.source?.length ? { sources: o.source } : {}), extra: o.extraData };
   }
   if (!opts.quiet) process.stderr.write(`note: data from ${describeSource(source)}\n`);
   return source;
 }
 
-export const SOURCE_FLAG = ['--source <ids>', 'read only these bundled sources (comma-separated manifest ids, the first winning), e.g. itu-idi-2024-annex2: ITU\'s IDI 2024 inputs, which the default data leaves out'] as const;
+export const SOURCE_FLAG = [
+  '--source <ids>',
+  "read only these bundled sources (comma-separated manifest ids, the first winning), e.g. itu-idi-2024-annex2: ITU's IDI 2024 inputs, which the default data leaves out",
+] as const;
 
 export const STORE_FLAG = ['--store <file>', 'read this ictstat store instead of the bundled data (default: ICTSTAT_DB when set)'] as const;

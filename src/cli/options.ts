@@ -6,7 +6,8 @@ import { InvalidArgumentError } from 'commander';
 export function integer(name: string, min = -Infinity, max = Infinity) {
   return (v: string): number => {
     const n = Number(v);
-    if (!/^-?\d+$/.test(v.trim()) || n < min || n > max) throw new InvalidArgumentError(`${name} must be a whole number${Number.isFinite(min) ? ` from ${min}` : ''}${Number.isFinite(max) ? ` to ${max}` : ''}`);
+    if (!/^-?\d+$/.test(v.trim()) || n < min || n > max)
+      throw new InvalidArgumentError(`${name} must be a whole number${Number.isFinite(min) ? ` from ${min}` : ''}${Number.isFinite(max) ? ` to ${max}` : ''}`);
     return n;
   };
 }
@@ -27,4 +28,10 @@ export const year = (v: string): number => {
 export const repeatable = (v: string, prev: string[] = []): string[] => [...prev, v];
 
 /** A list option: comma-separated and repeatable (`--groups itu-region,income`). */
-export const commaList = (v: string, prev: string[] = []): string[] => [...prev, ...v.split(',').map((s) => s.trim()).filter(Boolean)];
+export const commaList = (v: string, prev: string[] = []): string[] => [
+  ...prev,
+  ...v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean),
+];

@@ -23,11 +23,15 @@ const out = (s: string): void => {
 export function registerPricesCommands(program: Command): void {
   const prices = program.command('prices').description('ICT price baskets: basket costs from tariff plans, conversions, affordability, group medians, audits');
 
-  prices.command('aggregate')
+  prices
+    .command('aggregate')
     .description('group figures (world, ITU regions, income groups, LDC, LLDC, SIDS) of price-basket series')
-    .requiredOption('--input <path>', 'an ITU price release file (groups from its own columns), a dataset directory (datasets/itu-prices-2022) or an observation file')
+    .requiredOption(
+      '--input <path>',
+      'an ITU price release file (groups from its own columns), a dataset directory (datasets/itu-prices-2022) or an observation file',
+    )
     .addOption(new Option('--stat <stat>', 'statistic').choices(['median', 'mean']).default('median'))
-    .option('--balanced', 'only economies with a value in every year in which the series has any value (ITU\'s rule)')
+    .option('--balanced', "only economies with a value in every year in which the series has any value (ITU's rule)")
     .addOption(new Option('--format <format>', 'output format').choices(['csv', 'json']).default('csv'))
     .action(async (o) => {
       assertStat(o.stat);
@@ -40,7 +44,8 @@ export function registerPricesCommands(program: Command): void {
 
   registerPricesComputeCommands(prices);
 
-  prices.command('audit')
+  prices
+    .command('audit')
     .description('implied GNI p.c. of each published basket value (US$ price and % of GNI) vs World Bank GNI p.c. of the same and previous year')
     .option('--input <path>', 'a dataset directory or observation file with price_<basket>_{usd,gni_pct} values (default: the bundled data)')
     .option('--data <file>', 'GNI p.c. (gni_pc_atlas_usd, canonical long format) instead of the bundled WDI (repeatable)', repeatable)
@@ -52,19 +57,67 @@ export function registerPricesCommands(program: Command): void {
       let panels;
       if (o.input) panels = (await readAggregateInput(o.input)).panels;
       else {
-        const ids = loadIndicatorRegistry().indicators.filter((d) => d.basketUnit === 'gni_pct' || d.basketUnit === 'usd').map((d) => d.id);
+        const ids = loadIndicatorRegistry()
+          .indicators.filter((d) => d.basketUnit === 'gni_pct' || d.basketUnit === 'usd')
+          .map((d) => d.id);
         panels = panelsFromObservations(await loadBundled({ indicators: ids }));
       }
       const gni = await loadConversionInputs(new Set(panels.flatMap((p) => p.economies)), dataSourceFromFlags(o));
       const r = auditPublished(panels, gni, o.threshold);
-      process.stderr.write(`ictstat: audit: ${r.compared} published values compared; implied GNI p.c. closer to the same year's WB GNI in ${r.closerSame}, to the previous year's in ${r.closerPrevious}; ${r.withinThresholdEither} within ${o.threshold}% of either; ${r.rows.length} listed\n`);
-      if (o.format === 'json') return out(JSON.stringify({ threshold_pct: o.threshold, compared: r.compared, closer_same: r.closerSame, closer_previous: r.closerPrevious, within: r.withinThresholdEither, departures: r.rows }, null, 2) + '\n');
-      out(csvRow(['economy', 'basket', 'year', 'price_usd', 'pct_gni', 'implied_gni_pc', 'wb_gni_pc_same_year', 'departure_same_pct', 'wb_gni_pc_previous_year', 'departure_previous_pct', 'closer']));
+      process.stderr.write(
+        `ictstat: audit: ${r.compared} published values compared; implied GNI p.c. closer to the same year's WB GNI in ${r.closerSame}, to the previous year's in ${r.closerPrevious}; ${r.withinThresholdEither} within ${o.threshold}% of either; ${r.rows.length} listed\n`,
+      );
+      if (o.format === 'json')
+        return out(
+          JSON.stringify(
+            {
+              threshold_pct: o.threshold,
+              compared: r.compared,
+              closer_same: r.closerSame,
+              closer_previous: r.closerPrevious,
+              within: r.withinThresholdEither,
+              departures: r.rows,
+            },
+            null,
+            2,
+          ) + '\n',
+        );
+      out(
+        csvRow([
+          'economy',
+          'basket',
+          'year',
+          'price_usd',
+          'pct_gni',
+          'implied_gni_pc',
+          'wb_gni_pc_same_year',
+          'departure_same_pct',
+          'wb_gni_pc_previous_year',
+          'departure_previous_pct',
+          'closer',
+        ]),
+      );
       const r2 = (x: number): number => Math.round(x * 100) / 100;
-      for (const a of r.rows) out(csvRow([a.economy, a.basket, a.year, a.priceUsd, a.pctGni, r2(a.impliedGni), a.gniSame, r2(a.departureSamePct), a.gniPrevious, r2(a.departurePreviousPct), a.closer]));
+      for (const a of r.rows)
+        out(
+          csvRow([
+            a.economy,
+            a.basket,
+            a.year,
+            a.priceUsd,
+            a.pctGni,
+            r2(a.impliedGni),
+            a.gniSame,
+            r2(a.departureSamePct),
+            a.gniPrevious,
+            r2(a.departurePreviousPct),
+            a.closer,
+          ]),
+        );
     });
 
-  prices.command('synthetic')
+  prices
+    .command('synthetic')
     .description('write SYNTHETIC tariff plans (never real: currency XTS, note "synthetic") for tests and benchmarks')
     .requiredOption('--seed <n>', 'PRNG seed', integer('--seed', 0))
     .requiredOption('--out <file>', 'CSV file to write')
@@ -75,10 +128,13 @@ export function registerPricesCommands(program: Command): void {
       if (o.from > o.to) throw new UserInputError(`--from ${o.from} is after --to ${o.to}`);
       const t0 = Date.now();
       const n = writeSyntheticTariffs(o.out, { seed: o.seed, plans: o.plans, from: o.from, to: o.to });
-      process.stderr.write(`ictstat: wrote ${n.toLocaleString('en')} SYNTHETIC plans (seed ${o.seed}, ${o.from}-${o.to}) to ${o.out} in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+      process.stderr.write(
+        `ictstat: wrote ${n.toLocaleString('en')} SYNTHETIC plans (seed ${o.seed}, ${o.from}-${o.to}) to ${o.out} in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`,
+      );
     });
 
-  prices.command('targets')
+  prices
+    .command('targets')
     .description('affordability targets (indicators/targets.json) and the economies that meet each, from published % of GNI p.c. values')
     .option('--input <path>', 'a dataset directory or observation file with price_<basket>_gni_pct values (default: the bundled data)')
     .option('--year <year>', 'only this year (repeatable)', (v: string, prev: number[] = []) => [...prev, year(v)])
@@ -88,25 +144,35 @@ export function registerPricesCommands(program: Command): void {
       let targets = loadTargets();
       if (o.target) {
         targets = targets.filter((t) => t.id === o.target);
-        if (!targets.length) throw new UserInputError(`unknown target "${o.target}"; targets: ${loadTargets().map((t) => t.id).join(', ')}`);
+        if (!targets.length)
+          throw new UserInputError(
+            `unknown target "${o.target}"; targets: ${loadTargets()
+              .map((t) => t.id)
+              .join(', ')}`,
+          );
       }
       let panels;
       if (o.input) panels = (await readAggregateInput(o.input)).panels;
       else {
-        const ids = loadIndicatorRegistry().indicators.filter((d) => d.basketUnit === 'gni_pct').map((d) => d.id);
+        const ids = loadIndicatorRegistry()
+          .indicators.filter((d) => d.basketUnit === 'gni_pct')
+          .map((d) => d.id);
         panels = panelsFromObservations(await loadBundled({ indicators: ids }));
       }
-      const rows = meetingTarget(targets, panels.filter((p) => p.unit === 'gni_pct' || p.unit === 'GNIpc'), o.year ? new Set(o.year as number[]) : undefined);
+      const rows = meetingTarget(
+        targets,
+        panels.filter((p) => p.unit === 'gni_pct' || p.unit === 'GNIpc'),
+        o.year ? new Set(o.year as number[]) : undefined,
+      );
       if (o.format === 'json') return out(JSON.stringify({ targets, results: rows }, null, 2) + '\n');
       out(csvRow(['target', 'basket', 'year', 'economies_evaluated', 'economies_meeting', 'meeting']));
       for (const r of rows) out(csvRow([r.target, r.basket, r.year, r.evaluated, r.meeting.length, r.meeting.join(' ')]));
     });
 }
 
-
-
 export function registerPricesComputeCommands(prices: Command): void {
-  prices.command('compute')
+  prices
+    .command('compute')
     .description('basket price per economy from tariff plans: cheapest eligible plan, in local currency, US$, PPP$ and % of GNI p.c.')
     .requiredOption('--tariffs <file>', 'tariff plans (CSV, JSON or Arrow; columns as in the README)')
     .requiredOption('--basket <id|file>', 'a basket id (indicators/baskets) or a basket JSON file')
@@ -121,17 +187,38 @@ export function registerPricesComputeCommands(prices: Command): void {
       for (const p of r.prices) for (const w of p.warnings) process.stderr.write(`ictstat: warning: ${w} [missing-conversion]\n`);
       if (r.prices.length === 0) process.stderr.write(`ictstat: warning: no plans in ${o.tariffs} for ${o.year}\n`);
       if (o.format === 'json') {
-        out(JSON.stringify({ basket: basket.id, year: o.year, prices: r.prices.map((p) => ({
-          economy: p.economy, basket: p.basket, year: p.year, operator: p.operator || null, plan: p.planName || null, currency: p.currency || null,
-          price_lcu: num(p.priceLcu), price_usd: num(p.priceUsd), price_ppp: num(p.pricePpp), pct_gni: num(p.pctGni), status: p.status, warnings: p.warnings,
-        })) }, null, 2) + '\n');
+        out(
+          JSON.stringify(
+            {
+              basket: basket.id,
+              year: o.year,
+              prices: r.prices.map((p) => ({
+                economy: p.economy,
+                basket: p.basket,
+                year: p.year,
+                operator: p.operator || null,
+                plan: p.planName || null,
+                currency: p.currency || null,
+                price_lcu: num(p.priceLcu),
+                price_usd: num(p.priceUsd),
+                price_ppp: num(p.pricePpp),
+                pct_gni: num(p.pctGni),
+                status: p.status,
+                warnings: p.warnings,
+              })),
+            },
+            null,
+            2,
+          ) + '\n',
+        );
         return;
       }
       out(csvRow(COMPUTE_COLUMNS));
       for (const p of r.prices) out(csvRow([p.economy, p.basket, p.year, p.operator, p.planName, p.priceLcu, p.priceUsd, p.pricePpp, p.pctGni, p.status]));
     });
 
-  prices.command('explain')
+  prices
+    .command('explain')
     .description('every plan considered, the chosen plan, each conversion input (source, year) and each arithmetic step, for one economy')
     .requiredOption('--tariffs <file>', 'tariff plans (CSV, JSON or Arrow)')
     .requiredOption('--basket <id|file>', 'a basket id or basket JSON file')

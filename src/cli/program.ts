@@ -26,7 +26,6 @@ const out = (s: string): void => {
   process.stdout.write(s);
 };
 
-
 export function buildProgram(): Command {
   const program = new Command('ictstat')
     .description('ICT indicators and price-basket statistics engine (ITU IDI, ICT price baskets, MIS tables)')
@@ -36,7 +35,8 @@ export function buildProgram(): Command {
     .enablePositionalOptions()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
-  program.command('ingest')
+  program
+    .command('ingest')
     .description('read and validate submission files (CSV variants, JSON, Arrow IPC, Parquet, Excel workbooks) into the canonical Arrow table')
     .argument('<file...>', 'submission files; the format is detected from the content')
     .option('--indicator <id>', 'indicator of a file without an indicator column (World Bank long CSV); default: from the file name')
@@ -54,7 +54,14 @@ export function buildProgram(): Command {
       const reports: object[] = [];
       for (const file of files) {
         const bar = progressBar(file);
-        const r = await ingestFile(file, { indicator, acceptValid: o.acceptValid, rejectsFile: o.rejects, jumpFactor: o.jumpFactor, maxRows: o.maxRows, onProgress: bar });
+        const r = await ingestFile(file, {
+          indicator,
+          acceptValid: o.acceptValid,
+          rejectsFile: o.rejects,
+          jumpFactor: o.jumpFactor,
+          maxRows: o.maxRows,
+          onProgress: bar,
+        });
         bar.finish();
         if (o.json) reports.push(ingestReportJson(r));
         else out(formatIngestReport(r) + '\n');
@@ -70,22 +77,33 @@ export function buildProgram(): Command {
       process.exitCode = worst;
     });
 
-  program.command('series')
+  program
+    .command('series')
     .description('print one indicator series of one economy, from the bundled data or from --data files')
     .requiredOption('--economy <code>', 'ISO3, ISO2 or M49 code (case-insensitive)')
     .requiredOption('--indicator <id>', 'indicator id or alias (ITU or World Bank code)')
     .option('--from <year>', 'first year', integer('--from', 1900, 2200))
     .option('--to <year>', 'last year', integer('--to', 1900, 2200))
     .option('--data <file>', 'read this file instead of the bundled data (repeatable; any ingest format)', repeatable)
-    .option('--all-sources', 'show every source\'s value, not only the preferred one')
+    .option('--all-sources', "show every source's value, not only the preferred one")
     .option(...STORE_FLAG)
     .option('--as-of <date>', 'what the store held on this date (YYYY-MM-DD or an ISO date-time): reproduces an earlier publication')
-    .addOption(new Option('--format <format>', 'output format (arrow: an IPC stream; parquet: a Parquet file of the canonical table)').choices(['csv', 'json', 'arrow', 'parquet']).default('csv'))
+    .addOption(
+      new Option('--format <format>', 'output format (arrow: an IPC stream; parquet: a Parquet file of the canonical table)')
+        .choices(['csv', 'json', 'arrow', 'parquet'])
+        .default('csv'),
+    )
     .action(async (o) => {
       if (o.from !== undefined && o.to !== undefined && o.from > o.to) throw new UserInputError(`--from ${o.from} is after --to ${o.to}`);
-      const { economy, indicator: def, table } = await getSeries({ economy: o.economy, indicator: o.indicator, from: o.from, to: o.to, source: dataSourceFromFlags(o), allSources: o.allSources });
+      const {
+        economy,
+        indicator: def,
+        table,
+      } = await getSeries({ economy: o.economy, indicator: o.indicator, from: o.from, to: o.to, source: dataSourceFromFlags(o), allSources: o.allSources });
       if (table.numRows === 0)
-        process.stderr.write(`no ${def.id} observations for ${economy.iso3}${o.from || o.to ? ` in ${o.from ?? '...'}-${o.to ?? '...'}` : ''}${o.data ? ' in the given files' : ' in the bundled data'}\n`);
+        process.stderr.write(
+          `no ${def.id} observations for ${economy.iso3}${o.from || o.to ? ` in ${o.from ?? '...'}-${o.to ?? '...'}` : ''}${o.data ? ' in the given files' : ' in the bundled data'}\n`,
+        );
       if (o.format === 'csv') out(observationsToCsv(table, ['year', 'value', 'note', 'source']));
       else if (o.format === 'json') {
         const rows = [];
@@ -93,9 +111,16 @@ export function buildProgram(): Command {
           const g = (c: string) => table.getChild(c)!.get(i);
           rows.push({ year: g('year'), value: g('value'), note: g('note'), source: g('source'), derived_from: g('derived_from') });
         }
-        out(JSON.stringify({ economy: economy.iso3, economyName: economy.names.en, indicator: def.id, name: def.name, unit: def.unit, observations: rows }, null, 2) + '\n');
+        out(
+          JSON.stringify(
+            { economy: economy.iso3, economyName: economy.names.en, indicator: def.id, name: def.name, unit: def.unit, observations: rows },
+            null,
+            2,
+          ) + '\n',
+        );
       } else {
-        if (process.stdout.isTTY) throw new UserInputError(`--format ${o.format} writes binary ${o.format === 'arrow' ? 'Arrow IPC' : 'Parquet'}: redirect it to a file or a pipe`);
+        if (process.stdout.isTTY)
+          throw new UserInputError(`--format ${o.format} writes binary ${o.format === 'arrow' ? 'Arrow IPC' : 'Parquet'}: redirect it to a file or a pipe`);
         process.stdout.write(o.format === 'arrow' ? tableToIPC(table, 'stream') : observationsToParquet(table));
       }
     });
@@ -103,7 +128,8 @@ export function buildProgram(): Command {
   registerIdiCommand(program);
   registerEstimatesCommand(program);
 
-  program.command('indicators')
+  program
+    .command('indicators')
     .description('list the indicator registry (ids, units, aliases, SDG indicators)')
     .option('--json', 'the full registry as JSON')
     .action((o) => {
@@ -113,7 +139,8 @@ export function buildProgram(): Command {
       for (const d of reg.indicators) out(csvRow([d.id, d.name, d.unit, d.kind, d.sdg ?? '', d.aliases.join(' '), d.derived?.formula ?? '']));
     });
 
-  program.command('economies')
+  program
+    .command('economies')
     .description('list the economies: ITU Member States and the territories in ITU data')
     .addOption(new Option('--lang <lang>', 'UN language of the names').choices([...LANGUAGES]).default('en'))
     .option('--members-only', 'only ITU Member States')
@@ -130,10 +157,24 @@ export function buildProgram(): Command {
       if (o.json) return out(JSON.stringify(list, null, 2) + '\n');
       out(csvRow(['iso3', 'iso2', 'm49', 'name', 'kind', 'itu_region', 'income_group', 'ldc', 'lldc', 'sids']));
       for (const e of list)
-        out(csvRow([e.iso3, e.iso2, e.m49, reg.name(e.iso3, o.lang as Language), e.kind, e.ituRegion2025 ?? '', e.incomeGroup ?? '', e.ldc ? 'Y' : 'N', e.lldc ? 'Y' : 'N', e.sids ? 'Y' : 'N']));
+        out(
+          csvRow([
+            e.iso3,
+            e.iso2,
+            e.m49,
+            reg.name(e.iso3, o.lang as Language),
+            e.kind,
+            e.ituRegion2025 ?? '',
+            e.incomeGroup ?? '',
+            e.ldc ? 'Y' : 'N',
+            e.lldc ? 'Y' : 'N',
+            e.sids ? 'Y' : 'N',
+          ]),
+        );
     });
 
-  program.command('groupings')
+  program
+    .command('groupings')
     .description('list the groupings of economies (ITU regions, income groups, LDC/LLDC/SIDS, ...), or the members of one')
     .argument('[id]', 'a grouping id: print its economies and groups')
     .option('--file <csv>', 'read a user grouping from a CSV with header economy,group (validated), instead of a bundled one')
@@ -179,7 +220,9 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`ictstat: ${e.describe(cliName)}\n`);
       return e.exitCode;
     }
-    process.stderr.write(`ictstat: internal error: ${(e as Error).message}\n(this is a bug; please report it with the command you ran${process.env.ICTSTAT_DEBUG ? '' : '; ICTSTAT_DEBUG=1 shows the stack'})\n`);
+    process.stderr.write(
+      `ictstat: internal error: ${(e as Error).message}\n(this is a bug; please report it with the command you ran${process.env.ICTSTAT_DEBUG ? '' : '; ICTSTAT_DEBUG=1 shows the stack'})\n`,
+    );
     if (process.env.ICTSTAT_DEBUG) process.stderr.write(String((e as Error).stack) + '\n');
     return 70;
   }

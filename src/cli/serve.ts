@@ -5,18 +5,21 @@ import { UserInputError } from '../util/errors.js';
 import { formatFinding } from '../ingest/findings.js';
 import { integer, year } from './options.js';
 
-
 /** `--trust-proxy`: "true", or a comma-separated list of addresses/CIDRs (Fastify's trustProxy). */
 function trustProxy(v: string): boolean | string[] {
   if (v === 'true') return true;
-  const list = v.split(',').map((s) => s.trim()).filter(Boolean);
+  const list = v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (!list.length || list.some((a) => !/^[0-9A-Fa-f.:]{2,45}(?:\/\d{1,3})?$|^(?:loopback|linklocal|uniquelocal)$/.test(a)))
     throw new UserInputError(`--trust-proxy: "${v.slice(0, 80)}" is not "true" or a comma-separated list of addresses or CIDRs (e.g. 127.0.0.1,10.0.0.0/8)`);
   return list;
 }
 
 export function registerServeCommand(program: Command): void {
-  program.command('serve')
+  program
+    .command('serve')
     .description('serve the API (World Bank v2 and SDMX series, IDI, price baskets, submissions) from the store')
     .option('--port <n>', 'TCP port (0: any free port)', integer('--port', 0, 65535), 8080)
     .option('--host <address>', 'address to listen on', '127.0.0.1')
@@ -24,12 +27,24 @@ export function registerServeCommand(program: Command): void {
     .option('--store <file>', 'the store (default: ICTSTAT_DB, else ./data/ictstat.db)')
     .option('--no-load', 'do not load the bundled data into an empty store')
     .option('--report-edition <year>', 'the MIS edition served at /report/ (built on the first request, rebuilt after submissions)', year, 2017)
-    .addOption(new Option('--log-level <level>', 'log level of the JSON logs on standard output').choices(['fatal', 'error', 'warn', 'info', 'debug', 'silent']).default('info'))
+    .addOption(
+      new Option('--log-level <level>', 'log level of the JSON logs on standard output')
+        .choices(['fatal', 'error', 'warn', 'info', 'debug', 'silent'])
+        .default('info'),
+    )
     .option('--max-body <bytes>', 'largest submission body', integer('--max-body', 1))
-    .option('--trust-proxy <addresses>', 'behind a reverse proxy: the proxy addresses or CIDRs (comma-separated) whose X-Forwarded-For gives the client address, or "true" for any (default: X-Forwarded-For ignored)', trustProxy)
+    .option(
+      '--trust-proxy <addresses>',
+      'behind a reverse proxy: the proxy addresses or CIDRs (comma-separated) whose X-Forwarded-For gives the client address, or "true" for any (default: X-Forwarded-For ignored)',
+      trustProxy,
+    )
     .option('--submissions-per-minute <n>', 'submissions each token may make per minute (default 30)', integer('--submissions-per-minute', 1))
     .action(async (o) => {
-      const [{ Store }, { loadBundledIntoStore }, { buildServer }] = await Promise.all([import('../store/store.js'), import('../store/submit.js'), import('../api/server.js')]);
+      const [{ Store }, { loadBundledIntoStore }, { buildServer }] = await Promise.all([
+        import('../store/store.js'),
+        import('../store/submit.js'),
+        import('../api/server.js'),
+      ]);
       const store = Store.open(serverStorePath(o.store));
       if (o.load && store.version() === 0) {
         process.stderr.write(`ictstat: the store ${store.path} is empty: loading the bundled data (once)...\n`);
@@ -40,12 +55,29 @@ export function registerServeCommand(program: Command): void {
       if (o.tariffs) {
         const { readTariffs } = await import('../prices/tariffs.js');
         const r = await readTariffs(o.tariffs);
-        if (r.log.errors > 0) throw new UserInputError(`${o.tariffs}: rejected by validation:\n` + r.log.sorted().filter((f) => f.severity === 'error').slice(0, 10).map(formatFinding).join('\n'));
+        if (r.log.errors > 0)
+          throw new UserInputError(
+            `${o.tariffs}: rejected by validation:\n` +
+              r.log
+                .sorted()
+                .filter((f) => f.severity === 'error')
+                .slice(0, 10)
+                .map(formatFinding)
+                .join('\n'),
+          );
         tariffs = r.table;
       }
-      const app = await buildServer({ store, tariffs, reportEdition: o.reportEdition, trustProxy: o.trustProxy, logger: { level: o.logLevel }, limits: {
-        ...(o.maxBody ? { maxBodyBytes: o.maxBody } : {}), ...(o.submissionsPerMinute ? { ratePerToken: o.submissionsPerMinute, rateWindowMs: 60_000 } : {}),
-      } });
+      const app = await buildServer({
+        store,
+        tariffs,
+        reportEdition: o.reportEdition,
+        trustProxy: o.trustProxy,
+        logger: { level: o.logLevel },
+        limits: {
+          ...(o.maxBody ? { maxBodyBytes: o.maxBody } : {}),
+          ...(o.submissionsPerMinute ? { ratePerToken: o.submissionsPerMinute, rateWindowMs: 60_000 } : {}),
+        },
+      });
       let address: string;
       try {
         address = await app.listen({ port: o.port, host: o.host });

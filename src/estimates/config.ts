@@ -24,7 +24,11 @@ export interface IndicatorEstimateSpec {
   imputation: ImputationStep[];
 }
 
-export interface WorldBankCode { grouping: string; group: string; note?: string }
+export interface WorldBankCode {
+  grouping: string;
+  group: string;
+  note?: string;
+}
 
 export interface EstimatesConfig {
   source: string;
@@ -51,16 +55,22 @@ export function loadEstimatesConfig(registry: IndicatorRegistry): EstimatesConfi
 
 /** Every method registered with its required parameters and a source; every series a known indicator. */
 export function checkEstimatesConfig(c: EstimatesConfig, registry: IndicatorRegistry, file: string): EstimatesConfig {
-  const fail = (where: string, rule: string): never => { throw new UserInputError(`${file}: ${where}: ${rule}`, { code: 'invalid-estimates-file', field: where }); };
-  const known = (where: string, id: unknown): void => { if (typeof id !== 'string' || !registry.find(id)) fail(where, `${JSON.stringify(id)} is not an indicator of the registry`); };
+  const fail = (where: string, rule: string): never => {
+    throw new UserInputError(`${file}: ${where}: ${rule}`, { code: 'invalid-estimates-file', field: where });
+  };
+  const known = (where: string, id: unknown): void => {
+    if (typeof id !== 'string' || !registry.find(id)) fail(where, `${JSON.stringify(id)} is not an indicator of the registry`);
+  };
   for (const k of ['lookAhead', 'auxiliaryLatestWithin'] as const)
     if (!Number.isInteger(c[k]?.value) || c[k].value < 0 || c[k].value > 20) fail(k, 'must be a whole number of years from 0 to 20');
   if (!(c.nowcast?.minInputShare >= 0 && c.nowcast.minInputShare <= 1)) fail('nowcast.minInputShare', 'must be a share from 0 to 1');
-  if (!(c.population10plus?.under10ShareOf0to14 >= 0 && c.population10plus.under10ShareOf0to14 <= 1)) fail('population10plus.under10ShareOf0to14', 'must be a share from 0 to 1');
+  if (!(c.population10plus?.under10ShareOf0to14 >= 0 && c.population10plus.under10ShareOf0to14 <= 1))
+    fail('population10plus.under10ShareOf0to14', 'must be a share from 0 to 1');
   if (!c.ituEstimate?.prefixes?.length) fail('ituEstimate.prefixes', 'must list at least one prefix');
   for (const [id, spec] of Object.entries(c.indicators)) {
     known(`indicators.${id}`, id);
-    if (spec.denominator !== 'population' && spec.denominator !== 'population10plus') fail(`indicators.${id}.denominator`, 'must be "population" or "population10plus"');
+    if (spec.denominator !== 'population' && spec.denominator !== 'population10plus')
+      fail(`indicators.${id}.denominator`, 'must be "population" or "population10plus"');
     for (const f of spec.estimateFlagFrom ?? []) known(`indicators.${id}.estimateFlagFrom`, f);
     spec.imputation.forEach((step, n) => {
       const where = `indicators.${id}.imputation[${n}]`;
@@ -78,6 +88,10 @@ export function checkEstimatesConfig(c: EstimatesConfig, registry: IndicatorRegi
 export function indicatorSpec(c: EstimatesConfig, id: string): IndicatorEstimateSpec {
   const s = c.indicators[id];
   if (!s || !Object.hasOwn(c.indicators, id))
-    throw new UserInputError(`no estimation method for "${id}"; the estimates file covers ${Object.keys(c.indicators).join(', ')}`, { code: 'unknown-indicator', field: 'indicator', value: id });
+    throw new UserInputError(`no estimation method for "${id}"; the estimates file covers ${Object.keys(c.indicators).join(', ')}`, {
+      code: 'unknown-indicator',
+      field: 'indicator',
+      value: id,
+    });
   return s;
 }

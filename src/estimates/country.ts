@@ -6,7 +6,15 @@
  */
 import type { Table } from 'apache-arrow';
 import {
-  CELL, buildPanel, imputationByName, impute, panelIndex, yearMatrix, type ImputationContext, type ImputationRecord, type ImputationStep,
+  CELL,
+  buildPanel,
+  imputationByName,
+  impute,
+  panelIndex,
+  yearMatrix,
+  type ImputationContext,
+  type ImputationRecord,
+  type ImputationStep,
 } from '../idi/imputation/index.js';
 import type { Groupings } from '../registry/groupings.js';
 import type { IndicatorRegistry } from '../registry/indicators.js';
@@ -61,9 +69,17 @@ export function estimateCountries(o: CountryEstimateOptions): CountryEstimates {
   const rows = [o.indicator, ...aux, ...flagFrom];
   const reach = Math.max(o.auxiliaryLatestWithin, ...o.steps.map((s) => imputationByName(s.method)!.reach(s)));
   const panel = buildPanel(o.table, o.economies, rows, o.firstYear - reach, o.lastYear + o.lookAhead);
-  const marks = ituEstimateMask(o.table, panel, o.marker, [o.indicator, ...(o.estimateFlagFrom ?? [])].map((from) => ({ from, to: 0 })));
-  const nE = o.economies.length, nY = o.lastYear - o.firstYear + 1;
-  const values = new Float64Array(nE * nY).fill(NaN), kind = new Uint8Array(nE * nY).fill(KIND.missing), method = new Uint8Array(nE * nY).fill(CELL.missing);
+  const marks = ituEstimateMask(
+    o.table,
+    panel,
+    o.marker,
+    [o.indicator, ...(o.estimateFlagFrom ?? [])].map((from) => ({ from, to: 0 })),
+  );
+  const nE = o.economies.length,
+    nY = o.lastYear - o.firstYear + 1;
+  const values = new Float64Array(nE * nY).fill(NaN),
+    kind = new Uint8Array(nE * nY).fill(KIND.missing),
+    method = new Uint8Array(nE * nY).fill(CELL.missing);
   const records = new Map<number, ImputationRecord>();
   const all = new Uint8Array(nE).fill(1);
   const auxRows = aux.map((_, k) => k + 1);
@@ -73,11 +89,19 @@ export function estimateCountries(o: CountryEstimateOptions): CountryEstimates {
     const m = yearMatrix(panel, year, 0);
     // Predictors and similarity measures: the data year's, else the latest earlier one (never a later one).
     if (auxRows.length && o.auxiliaryLatestWithin > 0)
-      impute(m, [{ method: 'nearest-year', window: o.auxiliaryLatestWithin }], { panel, groupings: o.groupings, targets: auxRows, active: all, range, lookAhead: 0 });
+      impute(m, [{ method: 'nearest-year', window: o.auxiliaryLatestWithin }], {
+        panel,
+        groupings: o.groupings,
+        targets: auxRows,
+        active: all,
+        range,
+        lookAhead: 0,
+      });
     const ctx: ImputationContext = { panel, groupings: o.groupings, targets: [0], active: all, range, lookAhead: o.lookAhead };
     impute(m, o.steps, ctx);
     for (let e = 0; e < nE; e++) {
-      const st = m.status[e], out = e * nY + y; // row 0 is the indicator
+      const st = m.status[e],
+        out = e * nY + y; // row 0 is the indicator
       if (st === CELL.missing) continue;
       values[out] = m.values[e];
       method[out] = st;

@@ -5,7 +5,10 @@
 import type { Table, Vector } from 'apache-arrow';
 import { panelIndex, type Panel } from '../idi/imputation/index.js';
 
-export interface EstimateMarker { prefixes: readonly string[]; columns: readonly ('source' | 'note')[] }
+export interface EstimateMarker {
+  prefixes: readonly string[];
+  columns: readonly ('source' | 'note')[];
+}
 
 /** Whether a source or note text marks an ITU estimate (case-insensitive prefix). */
 export function marksItuEstimate(text: string | null | undefined, prefixes: readonly string[]): boolean {
@@ -24,18 +27,29 @@ export function ituEstimateMask(table: Table, panel: Panel, marker: EstimateMark
   const econIndex = new Map(panel.economies.map((e, k) => [e, k]));
   const target = new Map<string, number[]>();
   for (const r of rows) target.set(r.from, [...(target.get(r.from) ?? []), r.to]);
-  const econ = table.getChild('economy'), ind = table.getChild('indicator'), year = table.getChild('year');
+  const econ = table.getChild('economy'),
+    ind = table.getChild('indicator'),
+    year = table.getChild('year');
   const texts = marker.columns.map((c) => table.getChild(c)).filter((c): c is Vector => c !== null);
   if (!econ || !ind || !year) return mask;
   for (let b = 0; b < econ.data.length; b++) {
-    const ed = econ.data[b], id = ind.data[b], yd = year.data[b];
+    const ed = econ.data[b],
+      id = ind.data[b],
+      yd = year.data[b];
     const eMap = Int32Array.from(strings(ed), (s) => econIndex.get(s) ?? -1);
     const iTargets = strings(id).map((s) => target.get(s));
-    const marked = texts.map((c) => { const d = c.data[b]; return { d, hit: Uint8Array.from(strings(d), (s) => (marksItuEstimate(s, marker.prefixes) ? 1 : 0)) }; });
-    const eCodes = codes(ed), iCodes = codes(id), years = (yd.values as Int16Array).subarray(yd.offset, yd.offset + yd.length);
+    const marked = texts.map((c) => {
+      const d = c.data[b];
+      return { d, hit: Uint8Array.from(strings(d), (s) => (marksItuEstimate(s, marker.prefixes) ? 1 : 0)) };
+    });
+    const eCodes = codes(ed),
+      iCodes = codes(id),
+      years = (yd.values as Int16Array).subarray(yd.offset, yd.offset + yd.length);
     const tCodes = marked.map((m) => codes(m.d));
     for (let r = 0; r < ed.length; r++) {
-      const to = iTargets[iCodes[r]], e = eMap[eCodes[r]], y = years[r];
+      const to = iTargets[iCodes[r]],
+        e = eMap[eCodes[r]],
+        y = years[r];
       if (!to || e < 0 || y < panel.firstYear || y > last) continue;
       let hit = 0;
       for (let t = 0; t < marked.length && !hit; t++) if (valid(marked[t].d, r)) hit = marked[t].hit[tCodes[t][r]];

@@ -64,14 +64,29 @@ export function computeEstimates(i: EstimatesInput): Estimates {
   const lookAhead = i.lookAhead ?? i.config.lookAhead.value;
   const first = i.from - 1;
   const countries = estimateCountries({
-    table: i.table, indicator: i.indicator, economies: i.economies, firstYear: first, lastYear: i.to, steps: spec.imputation, lookAhead,
-    auxiliaryLatestWithin: i.config.auxiliaryLatestWithin.value, marker: i.config.ituEstimate, estimateFlagFrom: spec.estimateFlagFrom,
-    groupings: i.allGroupings, registry: i.registry,
+    table: i.table,
+    indicator: i.indicator,
+    economies: i.economies,
+    firstYear: first,
+    lastYear: i.to,
+    steps: spec.imputation,
+    lookAhead,
+    auxiliaryLatestWithin: i.config.auxiliaryLatestWithin.value,
+    marker: i.config.ituEstimate,
+    estimateFlagFrom: spec.estimateFlagFrom,
+    groupings: i.allGroupings,
+    registry: i.registry,
   });
   const denominator = denominatorPanel(i.table, i.economies, first, i.to, spec.denominator, i.config.population10plus.under10ShareOf0to14);
-  const all = aggregateEstimates(countries, denominator, i.groupings.map((g) => assignGroups(g, i.economies, i.config.groupings.world)), {
-    scale: spec.scale ?? 100, minInputShare: i.config.nowcast.minInputShare,
-  });
+  const all = aggregateEstimates(
+    countries,
+    denominator,
+    i.groupings.map((g) => assignGroups(g, i.economies, i.config.groupings.world)),
+    {
+      scale: spec.scale ?? 100,
+      minInputShare: i.config.nowcast.minInputShare,
+    },
+  );
   return { spec, lookAhead, countries, denominator, groups: dropFirstYear(all, first) };
 }
 
@@ -88,17 +103,47 @@ function dropFirstYear(g: GroupEstimates, first: number): GroupEstimates {
 
 /** The columns of the group figures, in the order every output uses (CSV, JSON, Arrow, the report). */
 export const GROUP_COLUMNS = [
-  ['grouping', 'text'], ['group', 'text'], ['year', 'integer'], ['value', 'number'], ['count', 'number'], ['complement', 'number'],
-  ['growth_pct', 'number'], ['population', 'number'], ['covered_population', 'number'], ['economies', 'integer'],
-  ['reported_share', 'number'], ['itu_estimate_share', 'number'], ['our_estimate_share', 'number'], ['estimated_share', 'number'],
-  ['missing_share', 'number'], ['nowcast', 'text'], ['unweighted_mean', 'number'], ['min', 'number'], ['max', 'number'],
+  ['grouping', 'text'],
+  ['group', 'text'],
+  ['year', 'integer'],
+  ['value', 'number'],
+  ['count', 'number'],
+  ['complement', 'number'],
+  ['growth_pct', 'number'],
+  ['population', 'number'],
+  ['covered_population', 'number'],
+  ['economies', 'integer'],
+  ['reported_share', 'number'],
+  ['itu_estimate_share', 'number'],
+  ['our_estimate_share', 'number'],
+  ['estimated_share', 'number'],
+  ['missing_share', 'number'],
+  ['nowcast', 'text'],
+  ['unweighted_mean', 'number'],
+  ['min', 'number'],
+  ['max', 'number'],
 ] as const;
 
 const FIELD: Record<string, keyof GroupEstimates> = {
-  grouping: 'grouping', group: 'group', year: 'year', value: 'value', count: 'count', complement: 'complement', growth_pct: 'growthPct',
-  population: 'population', covered_population: 'coveredPopulation', economies: 'economies', reported_share: 'reportedShare',
-  itu_estimate_share: 'ituEstimateShare', our_estimate_share: 'ourEstimateShare', estimated_share: 'estimatedShare', missing_share: 'missingShare',
-  nowcast: 'nowcast', unweighted_mean: 'unweightedMean', min: 'min', max: 'max',
+  grouping: 'grouping',
+  group: 'group',
+  year: 'year',
+  value: 'value',
+  count: 'count',
+  complement: 'complement',
+  growth_pct: 'growthPct',
+  population: 'population',
+  covered_population: 'coveredPopulation',
+  economies: 'economies',
+  reported_share: 'reportedShare',
+  itu_estimate_share: 'ituEstimateShare',
+  our_estimate_share: 'ourEstimateShare',
+  estimated_share: 'estimatedShare',
+  missing_share: 'missingShare',
+  nowcast: 'nowcast',
+  unweighted_mean: 'unweightedMean',
+  min: 'min',
+  max: 'max',
 };
 
 /** The group figures as a report table (one row per grouping, group and year). */
@@ -114,9 +159,25 @@ export function groupEstimatesTable(e: Estimates, indicator: { id: string; name:
   });
   const label: Record<string, string> = { value: `${indicator.name} (${indicator.unit})`, count: e.spec.count, complement: e.spec.complement ?? 'complement' };
   return {
-    id: `estimates-${indicator.id}`, title: `${indicator.name}: world, regional and group estimates`, sheet: 'estimates',
-    columns: GROUP_COLUMNS.map(([key, type]) => ({ key, label: label[key] ?? key.replace(/_/g, ' '), type, ...(type === 'number' ? { decimals: key.endsWith('share') ? 3 : key === 'value' || key === 'unweighted_mean' || key === 'min' || key === 'max' || key === 'growth_pct' ? 1 : 0 } : {}) })),
-    rows, notes,
+    id: `estimates-${indicator.id}`,
+    title: `${indicator.name}: world, regional and group estimates`,
+    sheet: 'estimates',
+    columns: GROUP_COLUMNS.map(([key, type]) => ({
+      key,
+      label: label[key] ?? key.replace(/_/g, ' '),
+      type,
+      ...(type === 'number'
+        ? {
+            decimals: key.endsWith('share')
+              ? 3
+              : key === 'value' || key === 'unweighted_mean' || key === 'min' || key === 'max' || key === 'growth_pct'
+                ? 1
+                : 0,
+          }
+        : {}),
+    })),
+    rows,
+    notes,
   };
 }
 
@@ -126,23 +187,36 @@ export function groupEstimatesArrow(e: Estimates): Table {
   const cols: Record<string, Vector> = {};
   for (const [key] of GROUP_COLUMNS) {
     const v = g[FIELD[key]];
-    cols[key] = key === 'nowcast' ? makeVector(Uint8Array.from(v as Uint8Array)) : Array.isArray(v) ? vectorFromArray(v, new Utf8()) : makeVector(v as Float64Array);
+    cols[key] =
+      key === 'nowcast' ? makeVector(Uint8Array.from(v as Uint8Array)) : Array.isArray(v) ? vectorFromArray(v, new Utf8()) : makeVector(v as Float64Array);
   }
   return new Table(cols);
 }
 
 /** One row per economy and year: value, kind (reported / ITU estimate / our estimate / missing), method, its sentence and inputs (JSON). */
-export function countryEstimateRows(e: Estimates, from: number): Array<{ economy: string; year: number; value: number | null; kind: string; method: string; detail: string; inputs: string; denominator: number | null }> {
-  const c = e.countries, out = [];
-  for (let k = 0; k < c.economies.length; k++) for (let y = 0; y < c.nYears; y++) {
-    const cell = k * c.nYears + y, year = c.firstYear + y;
-    if (year < from) continue;
-    const v = c.values[cell], d = e.denominator[cell];
-    out.push({
-      economy: c.economies[k], year, value: Number.isNaN(v) ? null : v, kind: KIND_NAMES[c.kind[cell]],
-      method: c.kind[cell] === 2 ? CELL_NAMES[c.method[cell]] : '', detail: c.records.get(cell)?.detail ?? '',
-      inputs: c.records.has(cell) ? JSON.stringify(c.records.get(cell)!.inputs) : '', denominator: Number.isFinite(d) ? d : null,
-    });
-  }
+export function countryEstimateRows(
+  e: Estimates,
+  from: number,
+): Array<{ economy: string; year: number; value: number | null; kind: string; method: string; detail: string; inputs: string; denominator: number | null }> {
+  const c = e.countries,
+    out = [];
+  for (let k = 0; k < c.economies.length; k++)
+    for (let y = 0; y < c.nYears; y++) {
+      const cell = k * c.nYears + y,
+        year = c.firstYear + y;
+      if (year < from) continue;
+      const v = c.values[cell],
+        d = e.denominator[cell];
+      out.push({
+        economy: c.economies[k],
+        year,
+        value: Number.isNaN(v) ? null : v,
+        kind: KIND_NAMES[c.kind[cell]],
+        method: c.kind[cell] === 2 ? CELL_NAMES[c.method[cell]] : '',
+        detail: c.records.get(cell)?.detail ?? '',
+        inputs: c.records.has(cell) ? JSON.stringify(c.records.get(cell)!.inputs) : '',
+        denominator: Number.isFinite(d) ? d : null,
+      });
+    }
   return out;
 }

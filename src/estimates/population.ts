@@ -8,12 +8,21 @@ import type { Denominator } from './config.js';
 
 export const DENOMINATOR_SERIES: Record<Denominator, string[]> = { population: ['population'], population10plus: ['population', 'pop_0014_pct'] };
 
-export function denominatorPanel(table: Table, economies: readonly string[], firstYear: number, lastYear: number, kind: Denominator, under10ShareOf0to14: number): Float64Array {
+export function denominatorPanel(
+  table: Table,
+  economies: readonly string[],
+  firstYear: number,
+  lastYear: number,
+  kind: Denominator,
+  under10ShareOf0to14: number,
+): Float64Array {
   const p = buildPanel(table, economies, DENOMINATOR_SERIES[kind], firstYear, lastYear);
-  const nE = economies.length, nY = lastYear - firstYear + 1;
+  const nE = economies.length,
+    nY = lastYear - firstYear + 1;
   const out = new Float64Array(nE * nY);
   for (let y = 0; y < nY; y++) {
-    const total = panelIndex(p, 0, firstYear + y, 0), young = kind === 'population10plus' ? panelIndex(p, 1, firstYear + y, 0) : -1;
+    const total = panelIndex(p, 0, firstYear + y, 0),
+      young = kind === 'population10plus' ? panelIndex(p, 1, firstYear + y, 0) : -1;
     for (let e = 0; e < nE; e++) {
       const n = p.values[total + e];
       out[e * nY + y] = young < 0 ? n : n * (1 - (under10ShareOf0to14 * p.values[young + e]) / 100);

@@ -52,9 +52,16 @@ export interface IndicatorCoverage {
 }
 
 export interface IndexResult {
-  methodology: { id: string; name: string; source: string; scale: number; file: string; unverified: Array<{ path: string; reason: string }>;
+  methodology: {
+    id: string;
+    name: string;
+    source: string;
+    scale: number;
+    file: string;
+    unverified: Array<{ path: string; reason: string }>;
     /** false: scores only, no ranks (the economies are in descending order of score). */
-    ranked: boolean };
+    ranked: boolean;
+  };
   year: number;
   /** Where this computation departs from the published method, in words. */
   departures: string[];
@@ -102,10 +109,21 @@ function auxiliaryIndicators(m: CompiledMethodology): string[] {
  * economies in one year is observed in that very year for that share (the look-back window does not count): "the
  * latest year with enough data". Undefined when no year qualifies.
  */
-export function latestYearWithData(m: CompiledMethodology, table: Table, share = 0.5, opts: { indicators?: IndicatorRegistry; groupings?: Groupings } = {}): number | undefined {
+export function latestYearWithData(
+  m: CompiledMethodology,
+  table: Table,
+  share = 0.5,
+  opts: { indicators?: IndicatorRegistry; groupings?: Groupings } = {},
+): number | undefined {
   const registry = opts.indicators ?? loadIndicatorRegistry();
   const groupings = opts.groupings ?? loadGroupings();
-  const economies = indexUniverse(m, groupings, loadEconomyRegistry().all().map((e) => e.iso3));
+  const economies = indexUniverse(
+    m,
+    groupings,
+    loadEconomyRegistry()
+      .all()
+      .map((e) => e.iso3),
+  );
   const years = table.getChild('year')!;
   let last = 1960;
   for (let i = 0; i < table.numRows; i++) if ((years.get(i) as number) > last) last = years.get(i) as number;
@@ -116,11 +134,12 @@ export function latestYearWithData(m: CompiledMethodology, table: Table, share =
   // such as bandwidth, or one latest value per economy, such as ITU's core household snapshot) cannot count against a year.
   const nY = last - 1960 + 1;
   const counts = new Int32Array(m.firstNode * nY);
-  for (let k = 0; k < m.firstNode; k++) for (let y = 1960; y <= last; y++) {
-    let n = 0;
-    for (let e = 0; e < nE; e++) if (!Number.isNaN(panel.values[panelIndex(panel, k, y, e)])) n++;
-    counts[k * nY + y - 1960] = n;
-  }
+  for (let k = 0; k < m.firstNode; k++)
+    for (let y = 1960; y <= last; y++) {
+      let n = 0;
+      for (let e = 0; e < nE; e++) if (!Number.isNaN(panel.values[panelIndex(panel, k, y, e)])) n++;
+      counts[k * nY + y - 1960] = n;
+    }
   const inSeries = Uint8Array.from(m.indicators, (_, k) => (counts.subarray(k * nY, (k + 1) * nY).some((n) => n >= share * nE) ? 1 : 0));
   if (!inSeries.some((x) => x)) return undefined;
   for (let y = last; y >= 1960; y--) {
@@ -146,7 +165,8 @@ export function withPrevious(result: IndexResult, prev: IndexResult): IndexResul
   const ranks = result.methodology.ranked;
   for (const e of result.economies) {
     const p = prevBy.get(e.economy);
-    const score = p?.ranked ? p.score : null, rank = p?.ranked ? p.rank ?? null : null;
+    const score = p?.ranked ? p.score : null,
+      rank = p?.ranked ? (p.rank ?? null) : null;
     const scoreChange = e.ranked && score !== null && e.score !== null ? e.score - score : null;
     e.previous = ranks ? { score, rank, scoreChange, rankChange: e.ranked && rank !== null && e.rank != null ? rank - e.rank : null } : { score, scoreChange };
   }
@@ -175,7 +195,15 @@ export function prepareYear(opts: IndexOptions, year: number): PreparedYear {
   const m = opts.methodology;
   const registry = opts.indicators ?? loadIndicatorRegistry();
   const groupings = opts.groupings ?? loadGroupings();
-  const economies = opts.economies ? [...opts.economies] : indexUniverse(m, groupings, loadEconomyRegistry().all().map((e) => e.iso3));
+  const economies = opts.economies
+    ? [...opts.economies]
+    : indexUniverse(
+        m,
+        groupings,
+        loadEconomyRegistry()
+          .all()
+          .map((e) => e.iso3),
+      );
   const cov = m.spec.coverage ?? {};
   const latestWithin = cov.latestWithin ?? 0;
   const reach = Math.max(latestWithin, ...(m.spec.imputation ?? []).map((s) => imputationByName(s.method)!.reach(s)));
@@ -183,7 +211,9 @@ export function prepareYear(opts: IndexOptions, year: number): PreparedYear {
   const panel: Panel = buildPanel(opts.table, economies, requiredIndicators(m, registry), year - reach, year + reach, cov.notOfficialNote);
   for (const d of derivations) fillDerived(panel, d!.def.id, d!.formula);
   const matrix = yearMatrix(panel, year, latestWithin);
-  const nE = economies.length, L = m.firstNode, N = m.parent.length;
+  const nE = economies.length,
+    L = m.firstNode,
+    N = m.parent.length;
 
   // Leaves with no reported value for any economy are dropped; their parents renormalise.
   const dropped = new Uint8Array(L);
@@ -196,22 +226,27 @@ export function prepareYear(opts: IndexOptions, year: number): PreparedYear {
   const minIndicators = Math.max(0, (cov.minIndicators ?? 0) - nDropped);
   // Official values only count for inclusion (an estimate enters the score but does not admit an economy).
   const reported = new Int32Array(nE);
-  for (let k = 0; k < L; k++) if (!dropped[k]) for (let e = 0; e < nE; e++) {
-    const cell = k * nE + e;
-    if (matrix.status[cell] <= CELL.earlier && !panel.estimated[panelIndex(panel, k, matrix.yearUsed[cell], e)]) reported[e]++;
-  }
+  for (let k = 0; k < L; k++)
+    if (!dropped[k])
+      for (let e = 0; e < nE; e++) {
+        const cell = k * nE + e;
+        if (matrix.status[cell] <= CELL.earlier && !panel.estimated[panelIndex(panel, k, matrix.yearUsed[cell], e)]) reported[e]++;
+      }
   const active = Uint8Array.from(reported, (n) => (n >= Math.max(1, minIndicators) ? 1 : 0));
 
   const valuesBeforeImputation = matrix.values.slice(0, L * nE);
   impute(matrix, m.spec.imputation ?? [], {
-    panel, groupings, active,
+    panel,
+    groupings,
+    active,
     targets: [...Array(L).keys()].filter((k) => !dropped[k]),
     range: (id) => registry.get(id).range,
   });
 
   const weights = Float64Array.from(m.weight);
   for (let k = 0; k < L; k++) if (dropped[k]) weights[k] = 0;
-  for (let e = L; e < N; e++) { // a node left with no weighted child drops out too
+  for (let e = L; e < N; e++) {
+    // a node left with no weighted child drops out too
     let any = false;
     for (let c = 0; c < e; c++) if (m.parent[c] === e && weights[c] > 0) any = true;
     if (!any) weights[e] = 0;
@@ -224,7 +259,10 @@ function computeYear(opts: IndexOptions, year: number): IndexResult {
 }
 
 /** The kernel's output for a prepared year: every entry's score (leaves normalised, nodes aggregated; 0..1) and the node ranks. */
-export interface KernelStages { scores: Float64Array; ranks: Int32Array }
+export interface KernelStages {
+  scores: Float64Array;
+  ranks: Int32Array;
+}
 
 /** Normalise, aggregate and rank a prepared year, and describe the result per economy. */
 export function computePrepared(opts: Omit<IndexOptions, 'year'>, prepared: PreparedYear): { result: IndexResult; stages: KernelStages } {
@@ -233,23 +271,34 @@ export function computePrepared(opts: Omit<IndexOptions, 'year'>, prepared: Prep
   const economiesReg = loadEconomyRegistry();
   const cov = m.spec.coverage ?? {};
   const { year, economies, panel, matrix, dropped, reported, active, minIndicators, latestWithin, weights } = prepared;
-  const nE = economies.length, L = m.firstNode, N = m.parent.length;
+  const nE = economies.length,
+    L = m.firstNode,
+    N = m.parent.length;
   const nDropped = dropped.reduce((a, b) => a + b, 0);
   const ranks0 = isRanked(m);
   const { scores, ranks } = runKernel({
-    m, values: matrix.values.subarray(0, L * nE), columns: nE, sliceLength: nE, include: active, weights,
+    m,
+    values: matrix.values.subarray(0, L * nE),
+    columns: nE,
+    sliceLength: nE,
+    include: active,
+    weights,
     renormalise: (cov.missingIndicator ?? 'renormalise') === 'renormalise',
   });
 
   const root = N - 1;
   // Sub-indices first, then deeper nodes (the compiled order is post-order: a child node precedes its parent).
   const depth = (e: number): number => (m.parent[e] < 0 ? 0 : 1 + depth(m.parent[e]));
-  const componentIds = [...Array(N - 1 - L).keys()].map((j) => L + j).sort((a, b) => depth(a) - depth(b) || a - b).map((e) => m.ids[e]);
+  const componentIds = [...Array(N - 1 - L).keys()]
+    .map((j) => L + j)
+    .sort((a, b) => depth(a) - depth(b) || a - b)
+    .map((e) => m.ids[e]);
   const out: EconomyResult[] = [];
   for (let e = 0; e < nE; e++) {
     const score = scores[root * nE + e];
     const ranked = active[e] === 1 && Number.isFinite(score);
-    const components: Record<string, number | null> = {}, componentRanks: Record<string, number | null> = {};
+    const components: Record<string, number | null> = {},
+      componentRanks: Record<string, number | null> = {};
     for (let j = L; j < N - 1; j++) {
       const s = scores[j * nE + e];
       components[m.ids[j]] = Number.isFinite(s) && active[e] ? s * m.spec.scale : null;
@@ -259,7 +308,8 @@ export function computePrepared(opts: Omit<IndexOptions, 'year'>, prepared: Prep
     const indicators: Record<string, IndicatorCell> = {};
     let imputed = 0;
     for (let k = 0; k < L; k++) {
-      const cell = k * nE + e, st = matrix.status[cell];
+      const cell = k * nE + e,
+        st = matrix.status[cell];
       if (isImputed(st)) imputed++;
       indicators[m.ids[k]] = {
         value: st === CELL.missing ? null : matrix.values[cell],
@@ -273,11 +323,23 @@ export function computePrepared(opts: Omit<IndexOptions, 'year'>, prepared: Prep
     }
     const renormalised = active[e] ? renormalisedNodes(m, weights, scores, e, nE) : [];
     out.push({
-      economy: economies[e], name: economiesReg.name(economies[e]), ranked,
-      ...(ranked ? {} : { reason: active[e] ? 'no index value after imputation' : `${reported[e]} of ${L - nDropped} indicators ${official} within ${latestWithin} year(s) of ${year}; the methodology needs ${minIndicators}` }),
+      economy: economies[e],
+      name: economiesReg.name(economies[e]),
+      ranked,
+      ...(ranked
+        ? {}
+        : {
+            reason: active[e]
+              ? 'no index value after imputation'
+              : `${reported[e]} of ${L - nDropped} indicators ${official} within ${latestWithin} year(s) of ${year}; the methodology needs ${minIndicators}`,
+          }),
       score: ranked ? score * m.spec.scale : null,
       ...(ranks0 ? { rank: ranked ? ranks[(root - L) * nE + e] : null } : {}),
-      components, ...(ranks0 ? { componentRanks } : {}), indicators, imputed, renormalised,
+      components,
+      ...(ranks0 ? { componentRanks } : {}),
+      indicators,
+      imputed,
+      renormalised,
     });
   }
   // Ranked: by rank; unranked: by descending unrounded score (ties and unscored by code).
@@ -286,7 +348,9 @@ export function computePrepared(opts: Omit<IndexOptions, 'year'>, prepared: Prep
 
   const result: IndexResult = {
     methodology: { id: m.spec.id, name: m.spec.name, source: m.spec.source, scale: m.spec.scale, file: m.file, unverified: m.unverified, ranked: ranks0 },
-    year, componentIds, economies: out,
+    year,
+    componentIds,
+    economies: out,
     departures: departures(m, dropped, latestWithin, year, out),
     coverage: {
       ranked: out.filter((e) => e.ranked).length,
@@ -320,15 +384,22 @@ function coverageOf(matrix: YearMatrix, k: number, active: Uint8Array, dropped: 
 
 function departures(m: CompiledMethodology, dropped: Uint8Array, latestWithin: number, year: number, out: EconomyResult[]): string[] {
   const d: string[] = [];
-  for (let k = 0; k < dropped.length; k++) if (dropped[k]) {
-    const parent = m.ids[m.parent[k]];
-    d.push(`${m.ids[k]}: no value for any economy within ${latestWithin} year(s) of ${year}; dropped, and the weights of "${parent}" renormalised over its other components (the published method uses it; supply it with --data or --extra-data)`);
-  }
+  for (let k = 0; k < dropped.length; k++)
+    if (dropped[k]) {
+      const parent = m.ids[m.parent[k]];
+      d.push(
+        `${m.ids[k]}: no value for any economy within ${latestWithin} year(s) of ${year}; dropped, and the weights of "${parent}" renormalised over its other components (the published method uses it; supply it with --data or --extra-data)`,
+      );
+    }
   const renorm = out.filter((e) => e.ranked && e.renormalised.length > 0).length;
   if (renorm > 0) d.push(`${renorm} ranked economies lack an input that no imputation method could fill; their nodes were averaged over the inputs they have`);
-  if (m.unverified.length) d.push(`${m.unverified.length} methodology value(s) are unverified (not in our sources): ${m.unverified.map((u) => u.path).join(', ')}`);
-  if ((m.spec.imputation ?? []).length) d.push(isRanked(m)
-    ? 'imputation follows the methods MIS Annex 1 names, with parameters of ours (the methodology file gives each method and its source)'
-    : 'imputation: the publisher\'s algorithm is not in our sources; the methodology file\'s methods (each with its source) fill the missing cells, each marked');
+  if (m.unverified.length)
+    d.push(`${m.unverified.length} methodology value(s) are unverified (not in our sources): ${m.unverified.map((u) => u.path).join(', ')}`);
+  if ((m.spec.imputation ?? []).length)
+    d.push(
+      isRanked(m)
+        ? 'imputation follows the methods MIS Annex 1 names, with parameters of ours (the methodology file gives each method and its source)'
+        : "imputation: the publisher's algorithm is not in our sources; the methodology file's methods (each with its source) fill the missing cells, each marked",
+    );
   return d;
 }

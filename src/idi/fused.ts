@@ -28,8 +28,20 @@ import { isFixedNormalisation, normalisationByCode, transformFlags, type FixedNo
  *   keep 'root':  out[outBase + i] = index score
  *   keep 'all':   out[outBase + e * outStride + i] = score of entry e: every node, the index, and the inline leaves
  */
-export type AggregateColumns = (r: Float64Array | undefined, rBase: number, rStride: number, x: Float64Array | undefined, xBase: number, xStride: number,
-  w: Float64Array, wBase: number, out: Float64Array, outBase: number, outStride: number, n: number) => void;
+export type AggregateColumns = (
+  r: Float64Array | undefined,
+  rBase: number,
+  rStride: number,
+  x: Float64Array | undefined,
+  xBase: number,
+  xStride: number,
+  w: Float64Array,
+  wBase: number,
+  out: Float64Array,
+  outBase: number,
+  outStride: number,
+  n: number,
+) => void;
 
 export { isFixedNormalisation };
 
@@ -47,7 +59,9 @@ export function aggregateColumns(m: CompiledMethodology, renormalise: boolean, k
 }
 
 function generate(m: CompiledMethodology, renormalise: boolean, keepAll: boolean, inline?: Uint8Array): AggregateColumns {
-  const L = m.firstNode, N = m.parent.length, root = N - 1;
+  const L = m.firstNode,
+    N = m.parent.length,
+    root = N - 1;
   const int = (x: number): string => {
     if (!Number.isSafeInteger(x)) throw new Error(`aggregateColumns: ${x} is not an entry index`);
     return String(x);
@@ -56,7 +70,10 @@ function generate(m: CompiledMethodology, renormalise: boolean, keepAll: boolean
   for (let e = 0; e < N; e++) if (m.parent[e] >= 0) head.push(`const w${int(e)} = w[wBase + ${int(e)}];`);
   const isInline = (k: number): boolean => inline?.[k] === 1;
   for (let k = 0; k < L; k++) {
-    if (!isInline(k)) { head.push(`const x${int(k)} = xBase + ${int(k)} * xStride;`); continue; }
+    if (!isInline(k)) {
+      head.push(`const x${int(k)} = xBase + ${int(k)} * xStride;`);
+      continue;
+    }
     if (!isFixedNormalisation(m.method[k])) throw new Error(`aggregateColumns: leaf ${k} cannot be normalised inline`);
     head.push(`const x${int(k)} = rBase + ${int(k)} * rStride, p${int(k)} = P1[${int(k)}], q${int(k)} = P2[${int(k)}] - P1[${int(k)}];`);
     if (keepAll) head.push(`const o${int(k)} = outBase + ${int(k)} * outStride;`);
@@ -72,7 +89,9 @@ function generate(m: CompiledMethodology, renormalise: boolean, keepAll: boolean
     else if (e < L) {
       // The method's own statements, the same the kernel's leaf loop is generated from.
       body.push(`v = r[x${e} + i];`);
-      body.push((normalisationByCode(m.method[e]) as FixedNormalisation).statements({ ...transformFlags(m.logScale[e]), direction: m.direction[e] }, `p${e}`, `q${e}`));
+      body.push(
+        (normalisationByCode(m.method[e]) as FixedNormalisation).statements({ ...transformFlags(m.logScale[e]), direction: m.direction[e] }, `p${e}`, `q${e}`),
+      );
       if (keepAll) body.push(`out[o${e} + i] = v;`);
     } else {
       const mean = `s${e} === 0${renormalise ? '' : ` || m${e} === 1`} ? NaN : a${e} / s${e}`;
@@ -82,7 +101,8 @@ function generate(m: CompiledMethodology, renormalise: boolean, keepAll: boolean
     }
     const p = m.parent[e];
     if (p < 0) continue;
-    const q = int(p), term = m.geometric[p] === 1 ? `w${e} * Math.log(v)` : `w${e} * v`;
+    const q = int(p),
+      term = m.geometric[p] === 1 ? `w${e} * Math.log(v)` : `w${e} * v`;
     body.push(`if (w${e} !== 0) { if (v === v) { a${q} += ${term}; s${q} += w${e}; }${renormalise ? '' : ` else m${q} = 1;`} }`);
   }
   const source = `"use strict";

@@ -8,7 +8,12 @@ import { suggest } from '../util/suggest.js';
 import { UserInputError } from '../util/errors.js';
 
 /** A methodology file as written (see indicators/methodologies/methodology.schema.json). */
-export interface Provenance { source?: string; unverified?: boolean; reason?: string; recalled?: boolean }
+export interface Provenance {
+  source?: string;
+  unverified?: boolean;
+  reason?: string;
+  recalled?: boolean;
+}
 /** A leaf's normalisation: a registered method's name (`src/idi/normalisations/`) and its parameters. */
 export interface Normalise extends Provenance {
   method: string;
@@ -21,8 +26,18 @@ export interface Normalise extends Provenance {
   /** Goalposts on ln(x + 1) of the value and of both bounds. */
   transform?: 'ln1p';
 }
-export interface LeafSpec extends Provenance { indicator: string; weight: number; normalise: Normalise }
-export interface NodeSpec extends Provenance { id: string; name: string; weight: number; aggregation?: 'arithmetic' | 'geometric'; components: ComponentSpec[] }
+export interface LeafSpec extends Provenance {
+  indicator: string;
+  weight: number;
+  normalise: Normalise;
+}
+export interface NodeSpec extends Provenance {
+  id: string;
+  name: string;
+  weight: number;
+  aggregation?: 'arithmetic' | 'geometric';
+  components: ComponentSpec[];
+}
 export type ComponentSpec = LeafSpec | NodeSpec;
 /** A step of the imputation list: a registered method (`src/idi/imputation/`) and its parameters. */
 export type ImputationSpec = ImputationStep;
@@ -115,7 +130,10 @@ export function loadMethodology(idOrFile: string, indicators: IndicatorRegistry 
   const file = /[\\/]|\.json$/i.test(idOrFile) ? idOrFile : bundledPath;
   if (!existsSync(file)) {
     const near = suggest(idOrFile, bundledMethodologies());
-    throw new UserInputError(`unknown methodology "${idOrFile}": not a bundled id (${bundledMethodologies().join(', ')}) nor a file` + (near.length ? `; did you mean ${near.join(' or ')}?` : ''));
+    throw new UserInputError(
+      `unknown methodology "${idOrFile}": not a bundled id (${bundledMethodologies().join(', ')}) nor a file` +
+        (near.length ? `; did you mean ${near.join(' or ')}?` : ''),
+    );
   }
   let doc: unknown;
   try {
@@ -151,9 +169,17 @@ export function compileMethodology(doc: unknown, file: string, indicators: Indic
   // Before anything walks the tree recursively (the schema validator, the compiler): depth is bounded.
   const depth = treeDepth(doc);
   if (depth > MAX_METHODOLOGY_DEPTH)
-    throw new UserInputError(`${file}: invalid methodology: it nests components more than ${MAX_METHODOLOGY_DEPTH} levels deep; at most ${MAX_METHODOLOGY_DEPTH} levels (the index, its sub-indices, ..., its indicators)`);
+    throw new UserInputError(
+      `${file}: invalid methodology: it nests components more than ${MAX_METHODOLOGY_DEPTH} levels deep; at most ${MAX_METHODOLOGY_DEPTH} levels (the index, its sub-indices, ..., its indicators)`,
+    );
   const validate = schemaValidator();
-  if (!validate(doc)) throw new UserInputError(`${file}: invalid methodology:\n` + schemaProblems(validate.errors ?? []).map((p) => `  ${p}`).join('\n'));
+  if (!validate(doc))
+    throw new UserInputError(
+      `${file}: invalid methodology:\n` +
+        schemaProblems(validate.errors ?? [])
+          .map((p) => `  ${p}`)
+          .join('\n'),
+    );
   const spec = doc as MethodologySpec;
   const problems: string[] = [];
   const unverified: CompiledMethodology['unverified'] = [];
@@ -204,10 +230,18 @@ export function compileMethodology(doc: unknown, file: string, indicators: Indic
   nodes.push({ spec: null, path: '', children: top });
   if (problems.length) throw new UserInputError(`${file}: invalid methodology:\n` + problems.map((p) => `  ${p}`).join('\n'));
 
-  const L = leaves.length, N = L + nodes.length;
-  const parent = new Int32Array(N).fill(-1), weight = new Float64Array(N), geometric = new Uint8Array(N);
-  const ids: string[] = [], names: string[] = [];
-  const method = new Uint8Array(L), p1 = new Float64Array(L), p2 = new Float64Array(L), direction = new Int8Array(L).fill(1), logScale = new Uint8Array(L);
+  const L = leaves.length,
+    N = L + nodes.length;
+  const parent = new Int32Array(N).fill(-1),
+    weight = new Float64Array(N),
+    geometric = new Uint8Array(N);
+  const ids: string[] = [],
+    names: string[] = [];
+  const method = new Uint8Array(L),
+    p1 = new Float64Array(L),
+    p2 = new Float64Array(L),
+    direction = new Int8Array(L).fill(1),
+    logScale = new Uint8Array(L);
   leaves.forEach((l, k) => {
     const n = l.spec.normalise;
     ids.push(l.id);
@@ -230,7 +264,23 @@ export function compileMethodology(doc: unknown, file: string, indicators: Indic
       weight[child] = c.weight;
     }
   });
-  return { spec, file, indicators: leaves.map((l) => l.id), method, p1, p2, direction, logScale, parent, weight, geometric, ids, names, firstNode: L, unverified };
+  return {
+    spec,
+    file,
+    indicators: leaves.map((l) => l.id),
+    method,
+    p1,
+    p2,
+    direction,
+    logScale,
+    parent,
+    weight,
+    geometric,
+    ids,
+    names,
+    firstNode: L,
+    unverified,
+  };
 }
 
 const didYouMean = (s: string[]): string => (s.length ? `; did you mean ${s.map((x) => `"${x}"`).join(' or ')}?` : '');

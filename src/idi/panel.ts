@@ -27,31 +27,53 @@ export function panelIndex(p: Panel, indicator: number, year: number, economy: n
  * `estimateNote`: observations whose note starts with it (case-insensitive; e.g. "ITU estimate") are marked in
  * `estimated` (an inclusion rule may count official values only).
  */
-export function buildPanel(table: Table, economies: readonly string[], indicators: readonly string[], firstYear: number, lastYear: number, estimateNote?: string): Panel {
-  const nE = economies.length, nI = indicators.length, nY = lastYear - firstYear + 1;
+export function buildPanel(
+  table: Table,
+  economies: readonly string[],
+  indicators: readonly string[],
+  firstYear: number,
+  lastYear: number,
+  estimateNote?: string,
+): Panel {
+  const nE = economies.length,
+    nI = indicators.length,
+    nY = lastYear - firstYear + 1;
   const values = new Float64Array(nI * nY * nE).fill(NaN);
   const estimated = new Uint8Array(values.length);
-  const noteCol = estimateNote ? table.getChild('note') : null, prefix = estimateNote?.toLowerCase();
+  const noteCol = estimateNote ? table.getChild('note') : null,
+    prefix = estimateNote?.toLowerCase();
   const econIndex = new Map(economies.map((e, k) => [e, k]));
   const indIndex = new Map(indicators.map((id, k) => [id, k]));
-  const econCol = table.getChild('economy'), indCol = table.getChild('indicator'), yearCol = table.getChild('year'), valueCol = table.getChild('value');
+  const econCol = table.getChild('economy'),
+    indCol = table.getChild('indicator'),
+    yearCol = table.getChild('year'),
+    valueCol = table.getChild('value');
   if (!econCol || !indCol || !yearCol || !valueCol) throw new Error('not an observation table');
   // The loop reads dictionary codes and typed arrays directly: any other layout would read as all missing.
-  if (!isCanonicalObservationTable(table)) throw new Error('buildPanel needs the canonical observation table (dictionary-encoded economy and indicator, int16 year, float64 value): ingest other tables first');
+  if (!isCanonicalObservationTable(table))
+    throw new Error(
+      'buildPanel needs the canonical observation table (dictionary-encoded economy and indicator, int16 year, float64 value): ingest other tables first',
+    );
   // Walk the record batches: dictionary codes are mapped to panel indices once per batch's dictionary.
   for (let b = 0; b < econCol.data.length; b++) {
-    const ed = econCol.data[b], id = indCol.data[b];
+    const ed = econCol.data[b],
+      id = indCol.data[b];
     const n = ed.length;
-    const eCodes = dictionaryCodes(ed), iCodes = dictionaryCodes(id);
+    const eCodes = dictionaryCodes(ed),
+      iCodes = dictionaryCodes(id);
     const eMap = Int32Array.from(dictionaryStrings(ed), (s) => econIndex.get(s) ?? -1);
     const iMap = Int32Array.from(dictionaryStrings(id), (s) => indIndex.get(s) ?? -1);
-    const years = columnValues(yearCol.data[b]) as Int16Array, vals = columnValues(valueCol.data[b]) as Float64Array;
+    const years = columnValues(yearCol.data[b]) as Int16Array,
+      vals = columnValues(valueCol.data[b]) as Float64Array;
     // Notes are a dictionary too: the estimate test runs once per distinct note, then per row on its code (-1 = null).
     const nd = noteCol?.data[b];
-    const nCodes = nd ? dictionaryCodes(nd) : undefined, nValid = nd?.nullBitmap && nd.nullCount > 0 ? nd : undefined;
-    const isEstimate = nd ? Uint8Array.from(dictionaryStrings(nd), (s) => (s && s.toLowerCase().startsWith(prefix!) ? 1 : 0)) : undefined;
+    const nCodes = nd ? dictionaryCodes(nd) : undefined,
+      nValid = nd?.nullBitmap && nd.nullCount > 0 ? nd : undefined;
+    const isEstimate = nd ? Uint8Array.from(dictionaryStrings(nd), (s) => (s?.toLowerCase().startsWith(prefix!) ? 1 : 0)) : undefined;
     for (let r = 0; r < n; r++) {
-      const e = eMap[eCodes[r]], i = iMap[iCodes[r]], y = years[r] - firstYear;
+      const e = eMap[eCodes[r]],
+        i = iMap[iCodes[r]],
+        y = years[r] - firstYear;
       if (e < 0 || i < 0 || y < 0 || y >= nY) continue;
       const at = (i * nY + y) * nE + e;
       values[at] = vals[r];
@@ -85,7 +107,10 @@ export function fillDerived(p: Panel, indicator: string, formula: CompiledFormul
   const out = new Float64Array(nE);
   let filled = 0;
   for (let y = 0; y < p.nYears; y++) {
-    formula.kernel(inputs.map((i) => p.values.subarray((i * p.nYears + y) * nE, (i * p.nYears + y + 1) * nE)), out);
+    formula.kernel(
+      inputs.map((i) => p.values.subarray((i * p.nYears + y) * nE, (i * p.nYears + y + 1) * nE)),
+      out,
+    );
     const base = (k * p.nYears + y) * nE;
     for (let e = 0; e < nE; e++) {
       if (!Number.isNaN(p.values[base + e]) || !Number.isFinite(out[e])) continue;

@@ -37,13 +37,14 @@ export interface ScenarioSetup {
 
 export const METHODOLOGY_NORMALISATION = 255;
 /** The kernel's code of a normalisation name; undefined for any other name (prototype keys included). */
-export const normalisationCode = (name: string): number | undefined =>
-  name === 'methodology' ? METHODOLOGY_NORMALISATION : own(NORMALISATION_CODES, name);
+export const normalisationCode = (name: string): number | undefined => (name === 'methodology' ? METHODOLOGY_NORMALISATION : own(NORMALISATION_CODES, name));
 
 /** The children entries of each node, from the parent array. */
 export function childrenOf(m: CompiledMethodology): number[][] {
   const out: number[][] = m.parent.length ? Array.from({ length: m.parent.length }, () => []) : [];
-  m.parent.forEach((p, c) => { if (p >= 0) out[p].push(c); });
+  m.parent.forEach((p, c) => {
+    if (p >= 0) out[p].push(c);
+  });
   return out;
 }
 
@@ -53,15 +54,26 @@ export function childrenOf(m: CompiledMethodology): number[][] {
  * alternative), not on the weights or the dropped indicator, so each combination is normalised once and every
  * scenario reads its combination in place.
  */
-export interface PreparedScenarios { setup: ScenarioSetup; children: number[][]; alternatives: number[]; bank: Float64Array }
+export interface PreparedScenarios {
+  setup: ScenarioSetup;
+  children: number[][];
+  alternatives: number[];
+  bank: Float64Array;
+}
 
 export function prepareScenarios(setup: ScenarioSetup): PreparedScenarios {
-  const { m, economies: nE } = setup, L = m.firstNode;
+  const { m, economies: nE } = setup,
+    L = m.firstNode;
   const alternatives = [METHODOLOGY_NORMALISATION, ...setup.normalisations.filter((c) => c !== METHODOLOGY_NORMALISATION)];
   const bank = new Float64Array(2 * alternatives.length * L * nE);
-  [setup.imputed, setup.raw].forEach((source, i) => alternatives.forEach((code, j) => bank.set(
-    normaliseLeaves(m, source, nE, setup.active, code === METHODOLOGY_NORMALISATION ? m.method : new Uint8Array(L).fill(code)),
-    (i * alternatives.length + j) * L * nE)));
+  [setup.imputed, setup.raw].forEach((source, i) =>
+    alternatives.forEach((code, j) =>
+      bank.set(
+        normaliseLeaves(m, source, nE, setup.active, code === METHODOLOGY_NORMALISATION ? m.method : new Uint8Array(L).fill(code)),
+        (i * alternatives.length + j) * L * nE,
+      ),
+    ),
+  );
   return { setup, children: childrenOf(m), alternatives, bank };
 }
 
@@ -70,8 +82,15 @@ export function prepareScenarios(setup: ScenarioSetup): PreparedScenarios {
  * (scenarios x factors, in [0, 1)). Writes ranks[(s - from) * economies + e] (0 = not ranked) into `out`
  * from `outBase` (a new array by default) and returns it.
  */
-export function scenarioRanks(input: ScenarioSetup | PreparedScenarios, u: Float64Array, from: number, to: number,
-  out?: Int32Array, outBase = 0, batch = 512): Int32Array {
+export function scenarioRanks(
+  input: ScenarioSetup | PreparedScenarios,
+  u: Float64Array,
+  from: number,
+  to: number,
+  out?: Int32Array,
+  outBase = 0,
+  batch = 512,
+): Int32Array {
   const nE = 'bank' in input ? input.setup.economies : input.economies;
   const o = out ?? new Int32Array((to - from) * nE);
   runScenarios(input, u, from, to, batch, (_scores, ranks, at) => o.set(ranks, outBase + at));
@@ -82,8 +101,15 @@ export function scenarioRanks(input: ScenarioSetup | PreparedScenarios, u: Float
  * Index scores (0..1, before the scale; NaN = no score) for scenarios [from, to): like scenarioRanks, for an
  * unranked index whose uncertainty is reported as score intervals. scores[(s - from) * economies + e].
  */
-export function scenarioScores(input: ScenarioSetup | PreparedScenarios, u: Float64Array, from: number, to: number,
-  out?: Float64Array, outBase = 0, batch = 512): Float64Array {
+export function scenarioScores(
+  input: ScenarioSetup | PreparedScenarios,
+  u: Float64Array,
+  from: number,
+  to: number,
+  out?: Float64Array,
+  outBase = 0,
+  batch = 512,
+): Float64Array {
   const nE = 'bank' in input ? input.setup.economies : input.economies;
   const o = out ?? new Float64Array((to - from) * nE);
   runScenarios(input, u, from, to, batch, (scores, _ranks, at) => o.set(scores, outBase + at));
@@ -91,23 +117,34 @@ export function scenarioScores(input: ScenarioSetup | PreparedScenarios, u: Floa
 }
 
 /** The scenario loop: each batch's index scores and ranks go to `sink` (at = offset of the batch's first scenario row, in values). */
-function runScenarios(input: ScenarioSetup | PreparedScenarios, u: Float64Array, from: number, to: number, batch: number,
-  sink: (scores: Float64Array, ranks: Int32Array, at: number) => void): void {
+function runScenarios(
+  input: ScenarioSetup | PreparedScenarios,
+  u: Float64Array,
+  from: number,
+  to: number,
+  batch: number,
+  sink: (scores: Float64Array, ranks: Int32Array, at: number) => void,
+): void {
   const prepared = 'bank' in input ? input : prepareScenarios(input);
   const { setup, children, alternatives, bank } = prepared;
   const { m, economies: nE, factors } = setup;
-  const L = m.firstNode, N = m.parent.length, d = factors.length;
+  const L = m.firstNode,
+    N = m.parent.length,
+    d = factors.length;
   for (let b0 = from; b0 < to; b0 += batch) {
-    const b1 = Math.min(to, b0 + batch), K = b1 - b0;
+    const b1 = Math.min(to, b0 + batch),
+      K = b1 - b0;
     const sliceOffset = new Int32Array(K);
     const sliceWeights = new Float64Array(K * N);
     for (let s = 0; s < K; s++) {
       const row = (b0 + s) * d;
       const w = sliceWeights.subarray(s * N, (s + 1) * N);
       w.set(setup.baseWeights);
-      let source = 0, alternative = 0;
+      let source = 0,
+        alternative = 0;
       for (let f = 0; f < d; f++) {
-        const x = u[row + f], fac = factors[f];
+        const x = u[row + f],
+          fac = factors[f];
         if (fac.kind === 'weights') drawWeights(setup, children[fac.node!], w, x, f);
         else if (fac.kind === 'normalisation') {
           const code = setup.normalisations[Math.min(setup.normalisations.length - 1, Math.floor(x * setup.normalisations.length))];
@@ -123,7 +160,17 @@ function runScenarios(input: ScenarioSetup | PreparedScenarios, u: Float64Array,
       for (let e = L; e < N; e++) if (w[e] > 0 && children[e].every((c) => w[c] === 0)) w[e] = 0;
       sliceOffset[s] = (source * alternatives.length + alternative) * L * nE;
     }
-    const { scores, ranks } = runKernel({ m, prenormalised: { bank, sliceOffset }, columns: K * nE, sliceLength: nE, include: setup.active, sliceWeights, renormalise: setup.renormalise, rank: 'root', keep: 'root' });
+    const { scores, ranks } = runKernel({
+      m,
+      prenormalised: { bank, sliceOffset },
+      columns: K * nE,
+      sliceLength: nE,
+      include: setup.active,
+      sliceWeights,
+      renormalise: setup.renormalise,
+      rank: 'root',
+      keep: 'root',
+    });
     sink(scores, ranks, (b0 - from) * nE);
   }
 }
@@ -146,10 +193,14 @@ export function drawWeights(setup: ScenarioSetup, kids: readonly number[], w: { 
   if (!(total > 0 && Number.isFinite(total))) {
     // A very small concentration: every gamma variate underflowed to 0. The same draw (same seed, same random
     // numbers) in logarithms, normalised by the largest: the weights of a Dirichlet with tiny alphas.
-    const again = mulberry32(seed), logs = live.map((c) => logGamma(setup.concentration * setup.baseWeights[c] / total0, again));
+    const again = mulberry32(seed),
+      logs = live.map((c) => logGamma((setup.concentration * setup.baseWeights[c]) / total0, again));
     const top = Math.max(...logs);
     total = 0;
-    live.forEach((c, k) => { w[c] = Math.exp(logs[k] - top); total += w[c]; });
+    live.forEach((c, k) => {
+      w[c] = Math.exp(logs[k] - top);
+      total += w[c];
+    });
   }
   for (const c of live) w[c] = (w[c] / total) * total0;
 }

@@ -16,7 +16,11 @@ import type { ScenarioSetup } from './sensitivity-core.js';
  * Failure is final: a worker that dies or throws fails the analysis under way, and the pool refuses new ones
  * (its owner starts another). Closing the pool fails the analysis under way.
  */
-interface Job { id: number; onDone: (from: number, to: number, worker: Worker) => void; onError: (e: Error) => void }
+interface Job {
+  id: number;
+  onDone: (from: number, to: number, worker: Worker) => void;
+  onError: (e: Error) => void;
+}
 
 export class ScenarioPool {
   private job: Job | null = null;
@@ -28,9 +32,13 @@ export class ScenarioPool {
 
   private constructor(private readonly workers: Worker[]) {
     for (const w of workers) {
-      w.on('message', (m: { job: number; from: number; to: number }) => { if (this.job && m.job === this.job.id) this.job.onDone(m.from, m.to, w); });
+      w.on('message', (m: { job: number; from: number; to: number }) => {
+        if (this.job && m.job === this.job.id) this.job.onDone(m.from, m.to, w);
+      });
       w.on('error', (e) => this.fail(e));
-      w.on('exit', (code) => { if (!this.closed) this.fail(new Error(`a sensitivity worker exited with code ${code}`)); });
+      w.on('exit', (code) => {
+        if (!this.closed) this.fail(new Error(`a sensitivity worker exited with code ${code}`));
+      });
     }
   }
 
@@ -40,14 +48,23 @@ export class ScenarioPool {
     const workers = Array.from({ length: Math.max(1, Math.floor(threads)) }, () => new Worker(script));
     const cleanups: Array<() => void> = [];
     try {
-      await Promise.all(workers.map((w) => new Promise<void>((resolve, reject) => {
-        const ready = (): void => resolve();
-        const exited = (code: number): void => reject(new Error(`a sensitivity worker exited with code ${code} while starting`));
-        w.once('message', ready);
-        w.once('error', reject);
-        w.once('exit', exited);
-        cleanups.push(() => { w.off('message', ready); w.off('error', reject); w.off('exit', exited); });
-      })));
+      await Promise.all(
+        workers.map(
+          (w) =>
+            new Promise<void>((resolve, reject) => {
+              const ready = (): void => resolve();
+              const exited = (code: number): void => reject(new Error(`a sensitivity worker exited with code ${code} while starting`));
+              w.once('message', ready);
+              w.once('error', reject);
+              w.once('exit', exited);
+              cleanups.push(() => {
+                w.off('message', ready);
+                w.off('error', reject);
+                w.off('exit', exited);
+              });
+            }),
+        ),
+      );
     } catch (e) {
       await Promise.all(workers.map((w) => w.terminate()));
       throw e;
@@ -57,9 +74,13 @@ export class ScenarioPool {
     return new ScenarioPool(workers);
   }
 
-  get size(): number { return this.workers.length; }
+  get size(): number {
+    return this.workers.length;
+  }
   /** False once closed or failed: start another. */
-  get usable(): boolean { return !this.closed && !this.failure; }
+  get usable(): boolean {
+    return !this.closed && !this.failure;
+  }
 
   /** Ranks of scenarios [0, S) of `u` (S x factors) under `setup`: ranks[s * economies + e], 0 = not ranked. */
   ranks(setup: ScenarioSetup, u: Float64Array, S: number, onProgress?: (done: number, total: number) => void): Promise<Int32Array> {
@@ -71,18 +92,21 @@ export class ScenarioPool {
     if (S === 0) return Promise.resolve(out);
     const shared = new Float64Array(new SharedArrayBuffer(u.byteLength));
     shared.set(u);
-    if (setup !== this.setupSent) { // each worker prepares it once; messages to a worker arrive in order
+    if (setup !== this.setupSent) {
+      // each worker prepares it once; messages to a worker arrive in order
       this.setups++;
       for (const w of this.workers) w.postMessage({ setup, setupId: this.setups });
       this.setupSent = setup;
     }
     const id = ++this.jobs;
     const chunkOf = (left: number): number => Math.min(left, Math.max(64, Math.ceil(left / (this.workers.length * 4))));
-    let next = 0, done = 0;
+    let next = 0,
+      done = 0;
     return new Promise<Int32Array>((resolve, reject) => {
       const feed = (w: Worker): void => {
         if (next >= S) return;
-        const from = next, to = next + chunkOf(S - next);
+        const from = next,
+          to = next + chunkOf(S - next);
         next = to;
         w.postMessage({ job: id, setupId: this.setups, u: shared, out, from, to });
       };
@@ -97,9 +121,15 @@ export class ScenarioPool {
             reject(e as Error);
             return;
           }
-          if (done === S) { this.job = null; resolve(out); } else feed(w);
+          if (done === S) {
+            this.job = null;
+            resolve(out);
+          } else feed(w);
         },
-        onError: (e) => { this.job = null; reject(e); },
+        onError: (e) => {
+          this.job = null;
+          reject(e);
+        },
       };
       for (const w of this.workers) feed(w);
     });

@@ -5,7 +5,8 @@ import { prepareScenarios, scenarioRanks, type PreparedScenarios, type ScenarioS
  * A worker of the scenario pool: says it is ready; prepares each setup it is sent (kept until the next one);
  * ranks each range of scenarios it is sent into the shared output, and answers with the job and the range.
  */
-let prepared: PreparedScenarios | undefined, preparedId = -1;
+let prepared: PreparedScenarios | undefined,
+  preparedId = -1;
 type Message = { setup: ScenarioSetup; setupId: number } | { job: number; setupId: number; u: Float64Array; out: Int32Array; from: number; to: number };
 parentPort!.on('message', (m: Message) => {
   if ('setup' in m) {

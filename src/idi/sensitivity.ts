@@ -68,25 +68,36 @@ interface SensitivityBase {
   scenarios: number;
   factors: Array<{ name: string; kind: Factor['kind']; meanFirstOrder: number; meanTotal: number }>;
 }
-export type SensitivityResult = SensitivityBase & (
-  | { measure: 'rank'; economies: EconomySensitivity[]; /** Ranks of an index its publisher does not rank: ours, not the publisher's. */ ranksAreOurs?: true }
-  | { measure: 'score'; economies: EconomyScoreSensitivity[] }
-);
+export type SensitivityResult = SensitivityBase &
+  (
+    | { measure: 'rank'; economies: EconomySensitivity[] /** Ranks of an index its publisher does not rank: ours, not the publisher's. */; ranksAreOurs?: true }
+    | { measure: 'score'; economies: EconomyScoreSensitivity[] }
+  );
 
 /** The measure of an analysis: the one asked for, else the methodology's (ranks, or scores for an unranked index). */
-export const sensitivityMeasure = (m: CompiledMethodology, o: Pick<SensitivityOptions, 'measure'>): 'rank' | 'score' => o.measure ?? (m.spec.ranked === false ? 'score' : 'rank');
+export const sensitivityMeasure = (m: CompiledMethodology, o: Pick<SensitivityOptions, 'measure'>): 'rank' | 'score' =>
+  o.measure ?? (m.spec.ranked === false ? 'score' : 'rank');
 
 /** `reference`: per economy the published rank (measure 'rank') or score (measure 'score'). */
-export async function runSensitivity(m: CompiledMethodology, prepared: PreparedYear, reference: Map<string, number | null>, o: SensitivityOptions): Promise<SensitivityResult> {
+export async function runSensitivity(
+  m: CompiledMethodology,
+  prepared: PreparedYear,
+  reference: Map<string, number | null>,
+  o: SensitivityOptions,
+): Promise<SensitivityResult> {
   const measure = sensitivityMeasure(m, o);
   if (!(o.draws >= 2)) throw invalidOption('draws', o.draws, (n) => `${n} must be at least 2`);
-  const L = m.firstNode, N = m.parent.length, nE = prepared.economies.length;
+  const L = m.firstNode,
+    N = m.parent.length,
+    nE = prepared.economies.length;
   const children = childrenOf(m);
   const factors: Factor[] = [];
-  for (let e = L; e < N; e++) if (children[e].filter((c) => prepared.weights[c] > 0).length >= 2) factors.push({ kind: 'weights', name: `weights:${m.ids[e]}`, node: e });
+  for (let e = L; e < N; e++)
+    if (children[e].filter((c) => prepared.weights[c] > 0).length >= 2) factors.push({ kind: 'weights', name: `weights:${m.ids[e]}`, node: e });
   const normalisations = o.normalisations.map((n) => {
     const code = normalisationCode(n);
-    if (code === undefined) throw invalidOption('normalisations', n, (name) => `${name}: unknown normalisation "${n}" (methodology, ${normalisationNames().join(', ')})`);
+    if (code === undefined)
+      throw invalidOption('normalisations', n, (name) => `${name}: unknown normalisation "${n}" (methodology, ${normalisationNames().join(', ')})`);
     return code;
   });
   if (normalisations.length > 1) factors.push({ kind: 'normalisation', name: 'normalisation' });
@@ -94,16 +105,25 @@ export async function runSensitivity(m: CompiledMethodology, prepared: PreparedY
   const droppable = [...Array(L).keys()].filter((k) => prepared.weights[k] > 0);
   if (o.dropOne) factors.push({ kind: 'drop', name: 'drop-one-indicator' });
   if (factors.length === 0) throw new UserInputError('no uncertain input: every factor is switched off');
-  const d = factors.length, Nd = o.draws;
+  const d = factors.length,
+    Nd = o.draws;
 
   // Sampling matrices A and B (N x d) from the seed; scenario rows: A, B, then AB_i for each factor.
   const rand = mulberry32(o.seed);
-  const A = Float64Array.from({ length: Nd * d }, rand), B = Float64Array.from({ length: Nd * d }, rand);
+  const A = Float64Array.from({ length: Nd * d }, rand),
+    B = Float64Array.from({ length: Nd * d }, rand);
   const S = Nd * (d + 2);
   // The ranks of every scenario are held at once (the estimators need them all).
   const width = measure === 'score' ? Float64Array.BYTES_PER_ELEMENT : Int32Array.BYTES_PER_ELEMENT;
-  const bytes = S * nE * width, MAX_BYTES = 2 ** 31;
-  if (bytes > MAX_BYTES) throw invalidOption('draws', Nd, (name) => `${name} ${Nd.toLocaleString('en')}: ${S.toLocaleString('en')} scenarios x ${nE} economies need ${(bytes / 2 ** 30).toFixed(1)} GiB of ${measure}s; at most 2 GiB, i.e. draws up to ${Math.floor(MAX_BYTES / ((d + 2) * nE * width)).toLocaleString('en')} here`);
+  const bytes = S * nE * width,
+    MAX_BYTES = 2 ** 31;
+  if (bytes > MAX_BYTES)
+    throw invalidOption(
+      'draws',
+      Nd,
+      (name) =>
+        `${name} ${Nd.toLocaleString('en')}: ${S.toLocaleString('en')} scenarios x ${nE} economies need ${(bytes / 2 ** 30).toFixed(1)} GiB of ${measure}s; at most 2 GiB, i.e. draws up to ${Math.floor(MAX_BYTES / ((d + 2) * nE * width)).toLocaleString('en')} here`,
+    );
   const u = new Float64Array(S * d);
   u.set(A, 0);
   u.set(B, Nd * d);
@@ -113,16 +133,39 @@ export async function runSensitivity(m: CompiledMethodology, prepared: PreparedY
     for (let r = 0; r < Nd; r++) block[r * d + i] = B[r * d + i];
   }
   const setup: ScenarioSetup = {
-    m, economies: nE, imputed: prepared.matrix.values.slice(0, L * nE), raw: prepared.valuesBeforeImputation, active: prepared.active,
-    baseWeights: prepared.weights, factors, weightMode: o.weightMode, concentration: o.concentration, band: o.band, normalisations, droppable,
-    renormalise: (m.spec.coverage?.missingIndicator ?? 'renormalise') === 'renormalise', seed: o.seed,
+    m,
+    economies: nE,
+    imputed: prepared.matrix.values.slice(0, L * nE),
+    raw: prepared.valuesBeforeImputation,
+    active: prepared.active,
+    baseWeights: prepared.weights,
+    factors,
+    weightMode: o.weightMode,
+    concentration: o.concentration,
+    band: o.band,
+    normalisations,
+    droppable,
+    renormalise: (m.spec.coverage?.missingIndicator ?? 'renormalise') === 'renormalise',
+    seed: o.seed,
   };
-  const summary = (f: Factor, i: number, firstSum: Float64Array, totalSum: Float64Array, counted: number) =>
-    ({ name: f.name, kind: f.kind, meanFirstOrder: counted ? firstSum[i] / counted : 0, meanTotal: counted ? totalSum[i] / counted : 0 });
+  const summary = (f: Factor, i: number, firstSum: Float64Array, totalSum: Float64Array, counted: number) => ({
+    name: f.name,
+    kind: f.kind,
+    meanFirstOrder: counted ? firstSum[i] / counted : 0,
+    meanTotal: counted ? totalSum[i] / counted : 0,
+  });
   if (measure === 'score') {
     const scores = scoreScenarios(setup, u, S, o.onProgress);
     const { economies, firstSum, totalSum, counted } = scoreEstimates(scores, prepared, factors, Nd, m.spec.scale, reference);
-    return { year: prepared.year, draws: Nd, seed: o.seed, scenarios: S, measure, factors: factors.map((f, i) => summary(f, i, firstSum, totalSum, counted)), economies };
+    return {
+      year: prepared.year,
+      draws: Nd,
+      seed: o.seed,
+      scenarios: S,
+      measure,
+      factors: factors.map((f, i) => summary(f, i, firstSum, totalSum, counted)),
+      economies,
+    };
   }
   const ranks = await rankScenarios(setup, u, S, { workers: Math.max(1, Math.floor(o.workers)), pool: o.pool, onProgress: o.onProgress });
 
@@ -131,23 +174,31 @@ export async function runSensitivity(m: CompiledMethodology, prepared: PreparedY
   // economies at a time instead of one economy's column across the whole array (a cache miss per value).
   // Every sum adds its terms in scenario order, as the definitions below write them.
   const economies: EconomySensitivity[] = [];
-  const firstSum = new Float64Array(d), totalSum = new Float64Array(d);
+  const firstSum = new Float64Array(d),
+    totalSum = new Float64Array(d);
   let counted = 0;
-  const GROUP = 32, twoN = 2 * Nd;
-  const sample = new Float64Array(GROUP * twoN), s1 = new Float64Array(GROUP * d), st = new Float64Array(GROUP * d);
+  const GROUP = 32,
+    twoN = 2 * Nd;
+  const sample = new Float64Array(GROUP * twoN),
+    s1 = new Float64Array(GROUP * d),
+    st = new Float64Array(GROUP * d);
   const counts = new Int32Array(nE + 1); // ranks are whole numbers 1..nE: a counting sort gives the quantiles
   for (let e0 = 0; e0 < nE; e0 += GROUP) {
     const G = Math.min(GROUP, nE - e0);
     // Each economy's A and B sample (mean, variance, quantiles): sample[g * 2N + r].
     for (let r = 0; r < twoN; r++) for (let g = 0; g < G; g++) sample[g * twoN + r] = ranks[r * nE + e0 + g] || nE;
     // Saltelli (2010) first-order and Jansen (1999) total sums: over r of f_B (f_ABi - f_A) and (f_A - f_ABi)^2.
-    s1.fill(0); st.fill(0);
+    s1.fill(0);
+    st.fill(0);
     for (let r = 0; r < Nd; r++) {
-      const a0 = r * nE + e0, b0 = (Nd + r) * nE + e0;
+      const a0 = r * nE + e0,
+        b0 = (Nd + r) * nE + e0;
       for (let i = 0; i < d; i++) {
         const ab0 = ((2 + i) * Nd + r) * nE + e0;
         for (let g = 0; g < G; g++) {
-          const fa = ranks[a0 + g] || nE, fb = ranks[b0 + g] || nE, fab = ranks[ab0 + g] || nE;
+          const fa = ranks[a0 + g] || nE,
+            fb = ranks[b0 + g] || nE,
+            fab = ranks[ab0 + g] || nE;
           s1[g * d + i] += fb * (fab - fa);
           st[g * d + i] += (fa - fab) ** 2;
         }
@@ -162,26 +213,43 @@ export async function runSensitivity(m: CompiledMethodology, prepared: PreparedY
       const mean = sum / twoN;
       let squares = 0;
       counts.fill(0);
-      for (let r = 0; r < twoN; r++) { const x = sample[base + r]; squares += (x - mean) ** 2; counts[x]++; }
+      for (let r = 0; r < twoN; r++) {
+        const x = sample[base + r];
+        squares += (x - mean) ** 2;
+        counts[x]++;
+      }
       const variance = squares / (twoN - 1);
       const q = (p: number): number => quantileOfCounts(counts, twoN, p);
-      const firstOrder: Record<string, number> = {}, total: Record<string, number> = {};
+      const firstOrder: Record<string, number> = {},
+        total: Record<string, number> = {};
       for (let i = 0; i < d; i++) {
         firstOrder[factors[i].name] = variance > 0 ? s1[g * d + i] / Nd / variance : 0;
         total[factors[i].name] = variance > 0 ? st[g * d + i] / (2 * Nd) / variance : 0;
-        if (variance > 0) { firstSum[i] += firstOrder[factors[i].name]; totalSum[i] += total[factors[i].name]; }
+        if (variance > 0) {
+          firstSum[i] += firstOrder[factors[i].name];
+          totalSum[i] += total[factors[i].name];
+        }
       }
       if (variance > 0) counted++;
       economies.push({
-        economy: prepared.economies[e], rank: reference.get(prepared.economies[e]) ?? null,
-        medianRank: q(0.5), p05: q(0.05), p95: q(0.95), volatility: Math.sqrt(variance),
-        firstOrder, total,
+        economy: prepared.economies[e],
+        rank: reference.get(prepared.economies[e]) ?? null,
+        medianRank: q(0.5),
+        p05: q(0.05),
+        p95: q(0.95),
+        volatility: Math.sqrt(variance),
+        firstOrder,
+        total,
       });
     }
   }
   economies.sort((a, b) => (a.rank ?? Infinity) - (b.rank ?? Infinity) || a.medianRank - b.medianRank);
   return {
-    year: prepared.year, draws: Nd, seed: o.seed, scenarios: S, measure,
+    year: prepared.year,
+    draws: Nd,
+    seed: o.seed,
+    scenarios: S,
+    measure,
     ...(m.spec.ranked === false ? { ranksAreOurs: true as const } : {}),
     factors: factors.map((f, i) => summary(f, i, firstSum, totalSum, counted)),
     economies,
@@ -190,7 +258,8 @@ export async function runSensitivity(m: CompiledMethodology, prepared: PreparedY
 
 /** The index scores of every scenario on this thread: scores[s * economies + e] (0..1, NaN = no score). */
 function scoreScenarios(setup: ScenarioSetup, u: Float64Array, S: number, onProgress?: (done: number, total: number) => void): Float64Array {
-  const nE = setup.economies, prepared = prepareScenarios(setup);
+  const nE = setup.economies,
+    prepared = prepareScenarios(setup);
   const out = new Float64Array(S * nE);
   const step = Math.max(512, Math.ceil(S / 50));
   for (let from = 0; from < S; from += step) {
@@ -206,11 +275,23 @@ function scoreScenarios(setup: ScenarioSetup, u: Float64Array, S: number, onProg
  * (type 7) over the A and B samples, standard deviation, and the Saltelli (2010) first-order and Jansen (1999)
  * total indices on the score, with the sums of the rank analysis. A scenario without a score counts as 0.
  */
-function scoreEstimates(scores: Float64Array, prepared: PreparedYear, factors: Factor[], Nd: number, scale: number, reference: Map<string, number | null>):
-  { economies: EconomyScoreSensitivity[]; firstSum: Float64Array; totalSum: Float64Array; counted: number } {
-  const nE = prepared.economies.length, d = factors.length, twoN = 2 * Nd;
-  const at = (i: number): number => { const x = scores[i]; return x === x ? x * scale : 0; };
-  const firstSum = new Float64Array(d), totalSum = new Float64Array(d);
+function scoreEstimates(
+  scores: Float64Array,
+  prepared: PreparedYear,
+  factors: Factor[],
+  Nd: number,
+  scale: number,
+  reference: Map<string, number | null>,
+): { economies: EconomyScoreSensitivity[]; firstSum: Float64Array; totalSum: Float64Array; counted: number } {
+  const nE = prepared.economies.length,
+    d = factors.length,
+    twoN = 2 * Nd;
+  const at = (i: number): number => {
+    const x = scores[i];
+    return x === x ? x * scale : 0;
+  };
+  const firstSum = new Float64Array(d),
+    totalSum = new Float64Array(d);
   let counted = 0;
   const economies: EconomyScoreSensitivity[] = [];
   const sample = new Float64Array(twoN);
@@ -223,24 +304,39 @@ function scoreEstimates(scores: Float64Array, prepared: PreparedYear, factors: F
     let squares = 0;
     for (let r = 0; r < twoN; r++) squares += (sample[r] - mean) ** 2;
     const variance = squares / (twoN - 1);
-    const s1 = new Float64Array(d), st = new Float64Array(d);
+    const s1 = new Float64Array(d),
+      st = new Float64Array(d);
     for (let r = 0; r < Nd; r++) {
-      const fa = at(r * nE + e), fb = at((Nd + r) * nE + e);
+      const fa = at(r * nE + e),
+        fb = at((Nd + r) * nE + e);
       for (let i = 0; i < d; i++) {
         const fab = at(((2 + i) * Nd + r) * nE + e);
         s1[i] += fb * (fab - fa);
         st[i] += (fa - fab) ** 2;
       }
     }
-    const firstOrder: Record<string, number> = {}, total: Record<string, number> = {};
+    const firstOrder: Record<string, number> = {},
+      total: Record<string, number> = {};
     for (let i = 0; i < d; i++) {
       firstOrder[factors[i].name] = variance > 0 ? s1[i] / Nd / variance : 0;
       total[factors[i].name] = variance > 0 ? st[i] / (2 * Nd) / variance : 0;
-      if (variance > 0) { firstSum[i] += firstOrder[factors[i].name]; totalSum[i] += total[factors[i].name]; }
+      if (variance > 0) {
+        firstSum[i] += firstOrder[factors[i].name];
+        totalSum[i] += total[factors[i].name];
+      }
     }
     if (variance > 0) counted++;
     sample.sort();
-    economies.push({ economy: prepared.economies[e], score: reference.get(prepared.economies[e]) ?? null, medianScore: quantile(sample, 0.5), p05: quantile(sample, 0.05), p95: quantile(sample, 0.95), sd: Math.sqrt(variance), firstOrder, total });
+    economies.push({
+      economy: prepared.economies[e],
+      score: reference.get(prepared.economies[e]) ?? null,
+      medianScore: quantile(sample, 0.5),
+      p05: quantile(sample, 0.05),
+      p95: quantile(sample, 0.95),
+      sd: Math.sqrt(variance),
+      firstOrder,
+      total,
+    });
   }
   economies.sort((a, b) => (b.score ?? -Infinity) - (a.score ?? -Infinity) || (a.economy < b.economy ? -1 : 1));
   return { economies, firstSum, totalSum, counted };
@@ -248,24 +344,39 @@ function scoreEstimates(scores: Float64Array, prepared: PreparedYear, factors: F
 
 /** The defaults of every front end (CLI, API, report): the MIS annex's factors at a Dirichlet concentration of 50. */
 export const SENSITIVITY_DEFAULTS: Omit<SensitivityOptions, 'onProgress'> = {
-  draws: 10000, seed: 1, workers: 1, weightMode: 'dirichlet', concentration: 50, band: 0.25,
-  normalisations: ['methodology', 'minmax', 'rank'], imputation: true, dropOne: true,
+  draws: 10000,
+  seed: 1,
+  workers: 1,
+  weightMode: 'dirichlet',
+  concentration: 50,
+  band: 0.25,
+  normalisations: ['methodology', 'minmax', 'rank'],
+  imputation: true,
+  dropOne: true,
 };
 
 /** Check the options a user gave; an error names the option by its library name (`field`), each surface renders it its own way. */
 export function checkSensitivityOptions(o: Omit<SensitivityOptions, 'onProgress'>): void {
   if (!(Number.isInteger(o.draws) && o.draws >= 2)) throw invalidOption('draws', o.draws, (n) => `${n} must be an integer of at least 2, not ${o.draws}`);
-  if (!(Number.isInteger(o.seed) && o.seed >= 0 && o.seed < 2 ** 32)) throw invalidOption('seed', o.seed, (n) => `${n} must be an integer from 0 to 2^32 - 1, not ${o.seed}`);
-  if (!(o.concentration > 0 && Number.isFinite(o.concentration))) throw invalidOption('concentration', o.concentration, (n) => `${n} must be a number above 0, not ${o.concentration}`);
+  if (!(Number.isInteger(o.seed) && o.seed >= 0 && o.seed < 2 ** 32))
+    throw invalidOption('seed', o.seed, (n) => `${n} must be an integer from 0 to 2^32 - 1, not ${o.seed}`);
+  if (!(o.concentration > 0 && Number.isFinite(o.concentration)))
+    throw invalidOption('concentration', o.concentration, (n) => `${n} must be a number above 0, not ${o.concentration}`);
   if (!(o.band >= 0 && o.band < 1)) throw invalidOption('band', o.band, (n) => `${n} must be within [0, 1), not ${o.band}`);
-  if (o.weightMode !== 'dirichlet' && o.weightMode !== 'uniform') throw invalidOption('weightMode', o.weightMode, (n) => `${n} must be dirichlet or uniform, not "${String(o.weightMode)}"`);
+  if (o.weightMode !== 'dirichlet' && o.weightMode !== 'uniform')
+    throw invalidOption('weightMode', o.weightMode, (n) => `${n} must be dirichlet or uniform, not "${String(o.weightMode)}"`);
 }
 
 /** The type-7 quantile of a sample of whole numbers given by its counts (counts[v] = how many equal v): what quantile() gives on the sorted sample. */
 export function quantileOfCounts(counts: Int32Array, n: number, q: number): number {
-  const h = (n - 1) * q, lo = Math.floor(h);
-  const at = (k: number): number => { // the k-th smallest value (0-based)
-    for (let v = 0, seen = 0; v < counts.length; v++) { seen += counts[v]; if (seen > k) return v; }
+  const h = (n - 1) * q,
+    lo = Math.floor(h);
+  const at = (k: number): number => {
+    // the k-th smallest value (0-based)
+    for (let v = 0, seen = 0; v < counts.length; v++) {
+      seen += counts[v];
+      if (seen > k) return v;
+    }
     return NaN;
   };
   const x = at(lo);
@@ -274,12 +385,18 @@ export function quantileOfCounts(counts: Int32Array, n: number, q: number): numb
 
 /** Type-7 (linear) quantile of a sorted sample. */
 export function quantile(sorted: Float64Array, q: number): number {
-  const h = (sorted.length - 1) * q, lo = Math.floor(h);
+  const h = (sorted.length - 1) * q,
+    lo = Math.floor(h);
   return lo + 1 < sorted.length ? sorted[lo] + (h - lo) * (sorted[lo + 1] - sorted[lo]) : sorted[lo];
 }
 
 /** Scenario ranks on this thread, on the caller's pool, or on `workers` threads started for the call (identical results). */
-export async function rankScenarios(setup: ScenarioSetup, u: Float64Array, S: number, o: Pick<SensitivityOptions, 'workers' | 'pool' | 'onProgress'>): Promise<Int32Array> {
+export async function rankScenarios(
+  setup: ScenarioSetup,
+  u: Float64Array,
+  S: number,
+  o: Pick<SensitivityOptions, 'workers' | 'pool' | 'onProgress'>,
+): Promise<Int32Array> {
   const nE = setup.economies;
   if (o.pool) return o.pool.ranks(setup, u, S, o.onProgress);
   if (o.workers <= 1) {

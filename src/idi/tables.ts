@@ -18,27 +18,35 @@ export function rankingTable(r: IndexResult, previous: boolean): ReportTable {
     ...r.componentIds.map((id): Column => ({ key: id, label: id, type: 'number', decimals: 2 })),
     { key: 'imputed', label: 'imputed', type: 'integer' },
   ];
-  if (previous) columns.push(
-    { key: 'score_prev', label: 'score_prev', type: 'number', decimals: 2 },
-    ...(ranks ? [{ key: 'rank_prev', label: 'rank_prev', type: 'integer' } as Column] : []),
-    { key: 'score_change', label: 'score_change', type: 'number', decimals: 2 },
-    ...(ranks ? [{ key: 'rank_change', label: 'rank_change', type: 'integer' } as Column] : []),
-  );
+  if (previous)
+    columns.push(
+      { key: 'score_prev', label: 'score_prev', type: 'number', decimals: 2 },
+      ...(ranks ? [{ key: 'rank_prev', label: 'rank_prev', type: 'integer' } as Column] : []),
+      { key: 'score_change', label: 'score_change', type: 'number', decimals: 2 },
+      ...(ranks ? [{ key: 'rank_change', label: 'rank_change', type: 'integer' } as Column] : []),
+    );
   columns.push({ key: 'note', label: 'note', type: 'text' });
   const dropped = r.coverage.indicators.filter((c) => c.dropped).map((c) => c.indicator);
   const rows = r.economies.map((e) => {
     const notes: string[] = [];
     if (!e.ranked) notes.push(`${ranks ? 'not ranked' : 'no score'}: ${e.reason}`);
     if (!ranks && e.ranked) {
-      const est = Object.entries(e.indicators).filter(([, c]) => c.estimate).map(([id]) => id);
-      const imp = Object.entries(e.indicators).filter(([, c]) => c.imputation).map(([id, c]) => `${id} (${c.imputation!.method})`);
+      const est = Object.entries(e.indicators)
+        .filter(([, c]) => c.estimate)
+        .map(([id]) => id);
+      const imp = Object.entries(e.indicators)
+        .filter(([, c]) => c.imputation)
+        .map(([id, c]) => `${id} (${c.imputation!.method})`);
       if (est.length) notes.push(`estimated: ${est.join(', ')}`);
       if (imp.length) notes.push(`imputed: ${imp.join(', ')}`);
     }
     if (dropped.length && e.ranked) notes.push(`departs from the published method: ${dropped.join(', ')} not available`);
     if (e.renormalised.length && e.ranked) notes.push(`averaged over the inputs available in ${e.renormalised.join(', ')}`);
     return {
-      economy: e.economy, name: e.name, score: e.score, ...(ranks ? { rank: e.rank ?? null } : {}),
+      economy: e.economy,
+      name: e.name,
+      score: e.score,
+      ...(ranks ? { rank: e.rank ?? null } : {}),
       ...Object.fromEntries(r.componentIds.map((id) => [id, e.components[id]])),
       imputed: e.imputed,
       ...(previous ? { score_prev: e.previous?.score ?? null, score_change: e.previous?.scoreChange ?? null } : {}),
@@ -49,12 +57,19 @@ export function rankingTable(r: IndexResult, previous: boolean): ReportTable {
   return {
     id: `${r.methodology.id}-${r.year}`,
     title: `${r.methodology.name}, data year ${r.year}`,
-    columns, rows,
+    columns,
+    rows,
     notes: ranks
-      ? [`Methodology: ${r.methodology.id} (${r.methodology.source}); scores on a 0-${r.methodology.scale} scale; ranks from unrounded scores, ties share the better rank.`,
-        `Ranked: ${r.coverage.ranked}; not ranked: ${r.coverage.notRanked}.`, ...r.departures.map((d) => `Departure: ${d}`)]
-      : [`Methodology: ${r.methodology.id} (${r.methodology.source}); scores on a 0-${r.methodology.scale} scale, in descending order of the unrounded score; the methodology reports scores only, economies are not ranked.`,
-        `With a score: ${r.coverage.ranked}; without (too little official data): ${r.coverage.notRanked}.`, ...r.departures.map((d) => `Departure: ${d}`)],
+      ? [
+          `Methodology: ${r.methodology.id} (${r.methodology.source}); scores on a 0-${r.methodology.scale} scale; ranks from unrounded scores, ties share the better rank.`,
+          `Ranked: ${r.coverage.ranked}; not ranked: ${r.coverage.notRanked}.`,
+          ...r.departures.map((d) => `Departure: ${d}`),
+        ]
+      : [
+          `Methodology: ${r.methodology.id} (${r.methodology.source}); scores on a 0-${r.methodology.scale} scale, in descending order of the unrounded score; the methodology reports scores only, economies are not ranked.`,
+          `With a score: ${r.coverage.ranked}; without (too little official data): ${r.coverage.notRanked}.`,
+          ...r.departures.map((d) => `Departure: ${d}`),
+        ],
   };
 }
 
@@ -65,7 +80,12 @@ export function rankingTable(r: IndexResult, previous: boolean): ReportTable {
  */
 export function resultForOutput<T extends IndexResult>(r: T): unknown {
   if (r.methodology.ranked) return r;
-  const { coverage: { ranked: scored, notRanked: notScored, ...coverage }, economies, methodology: { ranked: _ranked, ...methodology }, ...rest } = r;
+  const {
+    coverage: { ranked: scored, notRanked: notScored, ...coverage },
+    economies,
+    methodology: { ranked: _ranked, ...methodology },
+    ...rest
+  } = r;
   void _ranked;
   return {
     ...rest,
@@ -92,8 +112,14 @@ const GROUP_COLUMNS: Record<string, GroupStat> = { n: 'count', mean: 'mean', med
  * e.g. ITU's unweighted min, mean, max, median). `world` is every ranked economy. Balanced (with a previous
  * year): only economies ranked in both years, in both (for editions: the economies common to both).
  */
-export function groupTable(r: IndexResult, groupingIds: readonly string[], groupings: Groupings, population: Map<string, number>, balancedWith?: IndexResult,
-  statistics: readonly GroupStat[] = ['count', 'mean', 'median', 'weighted-mean', 'min', 'max']): ReportTable {
+export function groupTable(
+  r: IndexResult,
+  groupingIds: readonly string[],
+  groupings: Groupings,
+  population: Map<string, number>,
+  balancedWith?: IndexResult,
+  statistics: readonly GroupStat[] = ['count', 'mean', 'median', 'weighted-mean', 'min', 'max'],
+): ReportTable {
   const ranked = r.economies.filter((e) => e.ranked && (!balancedWith || balancedWith.economies.some((p) => p.economy === e.economy && p.ranked)));
   const measures = [r.methodology.id, ...r.componentIds];
   const wanted = Object.entries(GROUP_COLUMNS).filter(([key, stat]) => key === 'n' || statistics.includes(stat));
@@ -116,44 +142,99 @@ export function groupTable(r: IndexResult, groupingIds: readonly string[], group
   return {
     id: `${r.methodology.id}-${r.year}-groups`,
     title: `${r.methodology.name}, data year ${r.year}: group aggregates`,
-    columns: [{ key: 'measure', label: 'measure', type: 'text' }, { key: 'grouping', label: 'grouping', type: 'text' }, { key: 'group', label: 'group', type: 'text' },
-      ...wanted.map(([key]): Column => (key === 'n' ? { key, label: key, type: 'integer' } : num(key)))],
+    columns: [
+      { key: 'measure', label: 'measure', type: 'text' },
+      { key: 'grouping', label: 'grouping', type: 'text' },
+      { key: 'group', label: 'group', type: 'text' },
+      ...wanted.map(([key]): Column => (key === 'n' ? { key, label: key, type: 'integer' } : num(key))),
+    ],
     rows,
-    notes: [`Over ${who}${balancedWith ? ` with a value in both ${balancedWith.year} and ${r.year} (balanced: the economies common to both)` : ''}` +
-      (statistics.includes('weighted-mean') ? '; population-weighted means use the population of the data year (or the latest earlier).' : '; unweighted (simple) statistics of the economies\' scores.')],
+    notes: [
+      `Over ${who}${balancedWith ? ` with a value in both ${balancedWith.year} and ${r.year} (balanced: the economies common to both)` : ''}` +
+        (statistics.includes('weighted-mean')
+          ? '; population-weighted means use the population of the data year (or the latest earlier).'
+          : "; unweighted (simple) statistics of the economies' scores."),
+    ],
   };
 }
 
 function scoreSensitivityTable(r: SensitivityTableInput & { measure: 'score' }): ReportTable {
   const num = (key: string, label: string, decimals: number): Column => ({ key, label, type: 'number', decimals });
   const columns: Column[] = [
-    { key: 'economy', label: 'economy', type: 'text' }, { key: 'name', label: 'name', type: 'text' },
-    num('score', 'score', 2), num('median_score', 'median score', 2), num('p05_score', 'p05 score', 2), num('p95_score', 'p95 score', 2), num('sd', 'sd', 2),
+    { key: 'economy', label: 'economy', type: 'text' },
+    { key: 'name', label: 'name', type: 'text' },
+    num('score', 'score', 2),
+    num('median_score', 'median score', 2),
+    num('p05_score', 'p05 score', 2),
+    num('p95_score', 'p95 score', 2),
+    num('sd', 'sd', 2),
     ...r.factors.flatMap((f): Column[] => [num(`S_${f.name}`, `S ${f.name}`, 3), num(`ST_${f.name}`, `ST ${f.name}`, 3)]),
   ];
   const rows = r.economies.map((e) => ({
-    economy: e.economy, name: r.names.get(e.economy) ?? e.economy, score: e.score, median_score: e.medianScore, p05_score: e.p05, p95_score: e.p95, sd: e.sd,
-    ...Object.fromEntries(r.factors.flatMap((f) => [[`S_${f.name}`, e.firstOrder[f.name]], [`ST_${f.name}`, e.total[f.name]]])),
+    economy: e.economy,
+    name: r.names.get(e.economy) ?? e.economy,
+    score: e.score,
+    median_score: e.medianScore,
+    p05_score: e.p05,
+    p95_score: e.p95,
+    sd: e.sd,
+    ...Object.fromEntries(
+      r.factors.flatMap((f) => [
+        [`S_${f.name}`, e.firstOrder[f.name]],
+        [`ST_${f.name}`, e.total[f.name]],
+      ]),
+    ),
   }));
   return {
     id: `${r.methodology}-${r.year}-sensitivity`,
     title: `Sensitivity of the scores, ${r.methodology}, data year ${r.year}`,
     sheet: 'Sensitivity of the scores',
-    columns, rows,
-    notes: [`Monte Carlo over ${r.factors.map((f) => f.name).join(', ')}: base sample N = ${r.draws}, ${r.scenarios} scenarios (Saltelli's radial scheme), seed ${r.seed}. ` +
-      'Median score and 5th-95th percentile interval over the A and B samples; sd = standard deviation of the score; S = first-order Sobol index (Saltelli 2010), ST = total index (Jansen 1999), on the score. The index reports scores only; rank intervals are given only on request (idi sensitivity --ranks) and are then ours.'],
+    columns,
+    rows,
+    notes: [
+      `Monte Carlo over ${r.factors.map((f) => f.name).join(', ')}: base sample N = ${r.draws}, ${r.scenarios} scenarios (Saltelli's radial scheme), seed ${r.seed}. ` +
+        'Median score and 5th-95th percentile interval over the A and B samples; sd = standard deviation of the score; S = first-order Sobol index (Saltelli 2010), ST = total index (Jansen 1999), on the score. The index reports scores only; rank intervals are given only on request (idi sensitivity --ranks) and are then ours.',
+    ],
   };
 }
 
 /** What sensitivityTable needs of a sensitivity result (SensitivityResult and the economies' names). */
 export type SensitivityTableInput = {
   methodology: string;
-  year: number; draws: number; seed: number; scenarios: number;
+  year: number;
+  draws: number;
+  seed: number;
+  scenarios: number;
   factors: Array<{ name: string }>;
   names: Map<string, string>;
 } & (
-  | { measure?: 'rank'; ranksAreOurs?: true; economies: Array<{ economy: string; rank: number | null; medianRank: number; p05: number; p95: number; volatility: number; firstOrder: Record<string, number>; total: Record<string, number> }> }
-  | { measure: 'score'; economies: Array<{ economy: string; score: number | null; medianScore: number; p05: number; p95: number; sd: number; firstOrder: Record<string, number>; total: Record<string, number> }> }
+  | {
+      measure?: 'rank';
+      ranksAreOurs?: true;
+      economies: Array<{
+        economy: string;
+        rank: number | null;
+        medianRank: number;
+        p05: number;
+        p95: number;
+        volatility: number;
+        firstOrder: Record<string, number>;
+        total: Record<string, number>;
+      }>;
+    }
+  | {
+      measure: 'score';
+      economies: Array<{
+        economy: string;
+        score: number | null;
+        medianScore: number;
+        p05: number;
+        p95: number;
+        sd: number;
+        firstOrder: Record<string, number>;
+        total: Record<string, number>;
+      }>;
+    }
 );
 
 /**
@@ -176,15 +257,34 @@ export function sensitivityTable(r: SensitivityTableInput): ReportTable {
     ]),
   ];
   const rows = r.economies.map((e) => ({
-    economy: e.economy, name: r.names.get(e.economy) ?? e.economy, rank: e.rank, median_rank: e.medianRank, p05_rank: e.p05, p95_rank: e.p95, volatility: e.volatility,
-    ...Object.fromEntries(r.factors.flatMap((f) => [[`S_${f.name}`, e.firstOrder[f.name]], [`ST_${f.name}`, e.total[f.name]]])),
+    economy: e.economy,
+    name: r.names.get(e.economy) ?? e.economy,
+    rank: e.rank,
+    median_rank: e.medianRank,
+    p05_rank: e.p05,
+    p95_rank: e.p95,
+    volatility: e.volatility,
+    ...Object.fromEntries(
+      r.factors.flatMap((f) => [
+        [`S_${f.name}`, e.firstOrder[f.name]],
+        [`ST_${f.name}`, e.total[f.name]],
+      ]),
+    ),
   }));
   return {
     id: `${r.methodology}-${r.year}-sensitivity`,
     title: `Sensitivity of the ranks, ${r.methodology}, data year ${r.year}`,
     sheet: 'Sensitivity of the ranks',
-    columns, rows,
-    notes: [...(r.ranksAreOurs ? [`The publisher does not rank economies on ${r.methodology}: these ranks (of the unrounded scores, ties sharing the better rank) and their intervals are ours, not the publisher's.`] : []),`Monte Carlo over ${r.factors.map((f) => f.name).join(', ')}: base sample N = ${r.draws}, ${r.scenarios} scenarios (Saltelli's radial scheme), seed ${r.seed}. ` +
-      'Median rank and 5th-95th percentile interval over the A and B samples; volatility = standard deviation of the rank; S = first-order Sobol index (Saltelli 2010), ST = total index (Jansen 1999), on the rank. An economy not ranked in a scenario counts as last.'],
+    columns,
+    rows,
+    notes: [
+      ...(r.ranksAreOurs
+        ? [
+            `The publisher does not rank economies on ${r.methodology}: these ranks (of the unrounded scores, ties sharing the better rank) and their intervals are ours, not the publisher's.`,
+          ]
+        : []),
+      `Monte Carlo over ${r.factors.map((f) => f.name).join(', ')}: base sample N = ${r.draws}, ${r.scenarios} scenarios (Saltelli's radial scheme), seed ${r.seed}. ` +
+        'Median rank and 5th-95th percentile interval over the A and B samples; volatility = standard deviation of the rank; S = first-order Sobol index (Saltelli 2010), ST = total index (Jansen 1999), on the rank. An economy not ranked in a scenario counts as last.',
+    ],
   };
 }

@@ -42,11 +42,14 @@ export interface LoadOptions {
 export function bundledSources(manifest: DatasetManifest, sources?: readonly string[]): string[] {
   if (!sources) return [...manifest.precedence];
   const known = [...manifest.precedence, ...(manifest.namedOnly ?? [])];
-  for (const s of sources) if (!known.includes(s)) {
-    const near = suggest(s, known);
-    throw new UserInputError(`unknown bundled source "${s}": the bundled sources are ${known.join(', ')}` + (near.length ? `; did you mean ${near.join(' or ')}?` : ''),
-      { code: 'unknown-source', field: 'source', value: s });
-  }
+  for (const s of sources)
+    if (!known.includes(s)) {
+      const near = suggest(s, known);
+      throw new UserInputError(
+        `unknown bundled source "${s}": the bundled sources are ${known.join(', ')}` + (near.length ? `; did you mean ${near.join(' or ')}?` : ''),
+        { code: 'unknown-source', field: 'source', value: s },
+      );
+    }
   return [...new Set(sources)];
 }
 

@@ -15,7 +15,7 @@ export interface CsvStreamOptions {
 }
 
 /** Return 'stop' to end the read early (the reason is already a finding). */
-export type CsvRecordHandler = (fields: string[], line: number) => void | 'stop';
+export type CsvRecordHandler = (fields: string[], line: number) => undefined | 'stop';
 
 /**
  * Every CSV file of the project is read here: streamed through fast-csv in bounded memory, decoded
@@ -23,8 +23,12 @@ export type CsvRecordHandler = (fields: string[], line: number) => void | 'stop'
  * given with the line it starts on (records may span lines inside quotes). Problems of the stream
  * (encoding, an over-long line, a stray quote) end as findings through `fatal`.
  */
-export async function streamCsvRecords(file: string, opts: CsvStreamOptions, onRecord: CsvRecordHandler,
-  fatal: (rule: Rule, message: string, where?: Partial<Finding>) => void): Promise<void> {
+export async function streamCsvRecords(
+  file: string,
+  opts: CsvStreamOptions,
+  onRecord: CsvRecordHandler,
+  fatal: (rule: Rule, message: string, where?: Partial<Finding>) => void,
+): Promise<void> {
   let line = 1;
   let stopped = false;
   const guard = new TextGuard(opts.encoding, opts.maxLineBytes, (n) => opts.onBytes?.(n), opts.onChunk);
@@ -53,7 +57,12 @@ export async function streamCsvRecords(file: string, opts: CsvStreamOptions, onR
 }
 
 /** Where the guard stands in the RFC 4180 grammar (as fast-csv reads it: a quote opens a field only at its start, after blanks). */
-const enum At { FieldStart, Unquoted, Quoted, QuoteInQuoted }
+enum At {
+  FieldStart,
+  Unquoted,
+  Quoted,
+  QuoteInQuoted,
+}
 
 /**
  * Decode bytes to text (UTF-8, strictly, or Latin-1), drop a byte-order mark, and stop a record longer
@@ -70,8 +79,12 @@ class TextGuard extends Transform {
   /** The physical line being read, and the one the current record started on. */
   line = 1;
   private recordLine = 1;
-  constructor(encoding: TextEncoding, private readonly maxLine: number, private readonly onBytes: (n: number) => void,
-    private readonly onChunk?: (chunk: Buffer) => void) {
+  constructor(
+    encoding: TextEncoding,
+    private readonly maxLine: number,
+    private readonly onBytes: (n: number) => void,
+    private readonly onChunk?: (chunk: Buffer) => void,
+  ) {
     super({ readableObjectMode: false, decodeStrings: true });
     this.decoder = new TextDecoder(encoding === 'utf-8' ? 'utf-8' : 'windows-1252', { fatal: encoding === 'utf-8' });
   }
@@ -81,7 +94,14 @@ class TextGuard extends Transform {
     try {
       text = this.decoder.decode(chunk, { stream: true });
     } catch {
-      return done(new GuardError('encoding', `invalid UTF-8 in the bytes ${this.bytes}..${this.bytes + chunk.length} (near line ${this.line}): the file mixes encodings; save it as UTF-8`, this.line));
+      done(
+        new GuardError(
+          'encoding',
+          `invalid UTF-8 in the bytes ${this.bytes}..${this.bytes + chunk.length} (near line ${this.line}): the file mixes encodings; save it as UTF-8`,
+          this.line,
+        ),
+      );
+      return;
     }
     this.bytes += chunk.length;
     this.onBytes(this.bytes);
@@ -100,8 +120,9 @@ class TextGuard extends Transform {
         }
       } else afterCr = false;
       if (++sinceRecord > max) {
-        const quoted = at === At.Quoted ? ': a quoted field runs past it (an unclosed quote?)' : ' (a CSV file\'s rows are short: is it CSV?)';
-        return done(new GuardError('line-too-long', `the record starting on line ${recordLine} is longer than ${max} characters${quoted}`, recordLine));
+        const quoted = at === At.Quoted ? ': a quoted field runs past it (an unclosed quote?)' : " (a CSV file's rows are short: is it CSV?)";
+        done(new GuardError('line-too-long', `the record starting on line ${recordLine} is longer than ${max} characters${quoted}`, recordLine));
+        return;
       }
       switch (at) {
         case At.FieldStart:
@@ -141,8 +162,11 @@ function lineBreaks(f: string): number {
 }
 
 class GuardError extends Error {
-  constructor(readonly rule: Rule, message: string, readonly line: number) {
+  constructor(
+    readonly rule: Rule,
+    message: string,
+    readonly line: number,
+  ) {
     super(message);
   }
 }
-

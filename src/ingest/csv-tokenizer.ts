@@ -11,15 +11,24 @@
  * most maxRecordChars / chunk size times before the limit stops it).
  */
 
-export type RecordHandler = (fields: string[], line: number) => void | 'stop';
+export type RecordHandler = (fields: string[], line: number) => undefined | 'stop';
 
 export class CsvSyntaxError extends Error {
-  constructor(readonly rule: 'malformed-row' | 'line-too-long', message: string, readonly line: number) {
+  constructor(
+    readonly rule: 'malformed-row' | 'line-too-long',
+    message: string,
+    readonly line: number,
+  ) {
     super(message);
   }
 }
 
-const COMMA = 44, QUOTE = 34, LF = 10, CR = 13, SPACE = 32, TAB = 9;
+const COMMA = 44,
+  QUOTE = 34,
+  LF = 10,
+  CR = 13,
+  SPACE = 32,
+  TAB = 9;
 
 /** Line breaks inside a field's text: LF, CRLF or CR alone, each counting once. */
 function lineBreaks(f: string, from: number, to: number): number {
@@ -40,7 +49,10 @@ export class CsvTokenizer {
   /** Characters scanned (tests count work with it: a bound on time that cannot flake). */
   scanned = 0;
 
-  constructor(private readonly maxRecordChars: number, private readonly onRecord: RecordHandler) {}
+  constructor(
+    private readonly maxRecordChars: number,
+    private readonly onRecord: RecordHandler,
+  ) {}
 
   get done(): boolean {
     return this.stopped;
@@ -67,7 +79,7 @@ export class CsvTokenizer {
   }
 
   private tooLong(quoted: boolean): never {
-    const why = quoted ? ': a quoted field runs past it (an unclosed quote?)' : ' (a CSV file\'s rows are short: is it CSV?)';
+    const why = quoted ? ': a quoted field runs past it (an unclosed quote?)' : " (a CSV file's rows are short: is it CSV?)";
     throw new CsvSyntaxError('line-too-long', `the record starting on line ${this.line} is longer than ${this.maxRecordChars} characters${why}`, this.line);
   }
 
@@ -76,7 +88,8 @@ export class CsvTokenizer {
    * left). With `final`, the end of the text ends the last record.
    */
   private parse(text: string, final: boolean): number {
-    const n = text.length, max = this.maxRecordChars;
+    const n = text.length,
+      max = this.maxRecordChars;
     let i = 0;
     while (i < n) {
       const recordStart = i;
@@ -88,18 +101,29 @@ export class CsvTokenizer {
         while (j < n && (text.charCodeAt(j) === SPACE || text.charCodeAt(j) === TAB)) j++;
         if (j < n && text.charCodeAt(j) === QUOTE) {
           // Quoted: find the closing quote, `""` being a quote.
-          let value = '', seg = j + 1, k = seg;
+          let value = '',
+            seg = j + 1,
+            k = seg;
           for (;;) {
             const q = text.indexOf('"', k);
             if (q < 0 || q + 1 >= n) {
               if (!final || q < 0) {
                 this.scanned += n - recordStart;
-                if (final) throw new CsvSyntaxError('malformed-row', 'CSV syntax: a quoted field is not closed before the end of the file (a stray or unclosed quote)', this.line);
+                if (final)
+                  throw new CsvSyntaxError(
+                    'malformed-row',
+                    'CSV syntax: a quoted field is not closed before the end of the file (a stray or unclosed quote)',
+                    this.line,
+                  );
                 if (n - recordStart > max) this.tooLong(true);
                 return recordStart;
               }
             }
-            if (q + 1 < n && text.charCodeAt(q + 1) === QUOTE) { value += text.slice(seg, q + 1); k = seg = q + 2; continue; }
+            if (q + 1 < n && text.charCodeAt(q + 1) === QUOTE) {
+              value += text.slice(seg, q + 1);
+              k = seg = q + 2;
+              continue;
+            }
             value += text.slice(seg, q);
             breaks += lineBreaks(text, j + 1, q);
             i = q + 1;
@@ -110,7 +134,11 @@ export class CsvTokenizer {
           if (i < n) {
             const c = text.charCodeAt(i);
             if (c !== COMMA && c !== LF && c !== CR)
-              throw new CsvSyntaxError('malformed-row', `CSV syntax: "${text.slice(i, i + 1)}" after a closing quote where a comma or a line end was expected (a stray or unclosed quote)`, this.line + breaks);
+              throw new CsvSyntaxError(
+                'malformed-row',
+                `CSV syntax: "${text.slice(i, i + 1)}" after a closing quote where a comma or a line end was expected (a stray or unclosed quote)`,
+                this.line + breaks,
+              );
           }
           fields.push(value);
         } else if (fields.length === 0 && j > i && j < n && text.charCodeAt(j) === COMMA) {
@@ -135,9 +163,15 @@ export class CsvTokenizer {
           return -1;
         }
         const c = text.charCodeAt(i);
-        if (c === COMMA) { i++; continue; }
+        if (c === COMMA) {
+          i++;
+          continue;
+        }
         // A line end: CRLF is one (a CR at the very end of a chunk waits for the next chunk's LF).
-        if (c === CR && i + 1 >= n && !final) { this.scanned += n - recordStart; return recordStart; }
+        if (c === CR && i + 1 >= n && !final) {
+          this.scanned += n - recordStart;
+          return recordStart;
+        }
         i += c === CR && text.charCodeAt(i + 1) === LF ? 2 : 1;
         this.scanned += i - recordStart;
         this.emit(fields, breaks, 1);

@@ -11,37 +11,37 @@ export const RULES = {
   'binary-file': 'the file is not text, JSON, Arrow or Parquet',
   'unknown-format': 'the header matches no supported layout',
   'missing-column': 'a required column is missing',
-  'malformed-row': 'a row does not have the header\'s number of fields',
+  'malformed-row': "a row does not have the header's number of fields",
   'line-too-long': 'a line is longer than the limit',
   'bad-json': 'the JSON cannot be parsed or is not a list of records',
   'bad-arrow': 'the Arrow data cannot be read or lacks a column',
   'bad-parquet': 'the Parquet file cannot be read or lacks a column',
-  'encoding': 'the file is not UTF-8',
+  encoding: 'the file is not UTF-8',
   'too-large': 'the file exceeds a size limit',
   'too-many-errors': 'reading stopped after too many errors',
   // Workbooks (.xlsx)
   'bad-xlsx': 'the workbook cannot be read (damaged, encrypted, or not an Excel workbook)',
-  'zip-bomb': 'the workbook\'s archive inflates beyond the size, ratio or entry limits',
+  'zip-bomb': "the workbook's archive inflates beyond the size, ratio or entry limits",
   'xml-dtd': 'a part of the workbook declares a DTD or entities (entity expansion refused)',
   'too-many-strings': 'the workbook has more shared strings than the limit',
   'hidden-sheet': 'a hidden sheet (not read)',
   'sheet-skipped': 'a sheet whose header matches no layout (not read)',
-  'merged-header': 'merged cells in a sheet\'s header row',
+  'merged-header': "merged cells in a sheet's header row",
   'merged-cell': 'cells of a data row merged across columns',
   'formula-without-value': 'a formula cell without a cached value (read as empty)',
-  'cell-outside-table': 'a value right of the header\'s last column (not read)',
+  'cell-outside-table': "a value right of the header's last column (not read)",
   'unknown-economy': 'the economy code is not in the economy registry',
   'non-iso-entity': 'a non-ISO entity code (recoded to ISO 3166 where one exists, else skipped)',
-  'aggregate': 'a regional or income aggregate, not an economy (skipped)',
+  aggregate: 'a regional or income aggregate, not an economy (skipped)',
   'unknown-indicator': 'the indicator is not in the indicator registry',
   'missing-value': 'the value is empty (row skipped)',
   'not-a-number': 'the value is not a number',
-  'out-of-range': 'the value is outside the indicator\'s valid range',
+  'out-of-range': "the value is outside the indicator's valid range",
   'unit-hint': 'the value looks like it is in another unit',
   'bad-year': 'the year is not a whole number',
   'year-out-of-range': 'the year is outside 1960..next year',
   'duplicate-conflict': 'the same economy, indicator and year twice with different values',
-  'duplicate': 'the same economy, indicator and year twice with the same value (kept once)',
+  duplicate: 'the same economy, indicator and year twice with the same value (kept once)',
   'year-jump': 'the value changes from one year to the next by more than the jump factor',
   'text-too-long': 'a note or source is longer than its limit (2,000 and 1,000 characters)',
   // Tariff plans and price baskets (src/prices)
@@ -119,8 +119,7 @@ export class FindingLog {
 export function formatFinding(f: Finding): string {
   const book = f.sheet !== undefined ? `${f.file}[${f.sheet}]` : f.file;
   const where = f.cell !== undefined && f.sheet !== undefined ? `${book}!${f.cell}` : f.line !== undefined ? `${book}:${f.line}` : book;
-  const cell = [f.column !== undefined ? `column "${f.column}"` : '', f.value !== undefined ? `value "${truncate(f.value)}"` : '']
-    .filter(Boolean).join(', ');
+  const cell = [f.column !== undefined ? `column "${f.column}"` : '', f.value !== undefined ? `value "${truncate(f.value)}"` : ''].filter(Boolean).join(', ');
   return `${where}: ${f.severity}: ${cell ? cell + ': ' : ''}${f.message} [${f.rule}]`;
 }
 

@@ -13,7 +13,15 @@ import { EXPECTED_LAYOUTS, detectCsvLayout, type CsvFormat, type CsvLayout, type
 import { sniffFile, type TextEncoding } from './sniff.js';
 import { streamCsvRecords } from './csv-stream.js';
 import { ObservationValidator, checkSubmission, type EconomyClassifier } from './validate.js';
-import { SHEET_LINE_SPAN, WORKBOOK_STRUCTURAL_RULES, WorkbookRefused, readWorkbookObservations, readWorkbookSheets, type SheetSummary, type ZipLimits } from './xlsx.js';
+import {
+  SHEET_LINE_SPAN,
+  WORKBOOK_STRUCTURAL_RULES,
+  WorkbookRefused,
+  readWorkbookObservations,
+  readWorkbookSheets,
+  type SheetSummary,
+  type ZipLimits,
+} from './xlsx.js';
 
 export interface IngestOptions {
   /** Indicator of a file that has no indicator column (World Bank long CSV); default: from the file name. */
@@ -90,7 +98,8 @@ export async function ingestFile(path: string, opts: IngestOptions = {}): Promis
   const economies = opts.economies ?? loadEconomyRegistry();
   const builder = new ObservationBuilder(Math.min(1 << 20, Math.max(1024, Math.ceil(size / 40))));
   let rejectsFd: number | undefined;
-  let rejectedRows = 0, conflictRows = 0;
+  let rejectedRows = 0,
+    conflictRows = 0;
   const rejectsPath = opts.acceptValid ? (opts.rejectsFile ?? `${path}.rejects.csv`) : undefined;
   const writeReject = (cells: Array<string | number | undefined>, f: Finding): void => {
     rejectedRows++;
@@ -114,20 +123,36 @@ export async function ingestFile(path: string, opts: IngestOptions = {}): Promis
     hash.update(chunk);
     hashedBytes += chunk.length;
   };
-  const validator = new ObservationValidator({
-    file, indicators, economies, log, now: opts.now, jumpFactor: opts.jumpFactor,
-    onReject: (raw, f) => writeReject([raw.economy, raw.indicator, raw.year, raw.value, raw.note, raw.source], f),
-  }, builder);
+  const validator = new ObservationValidator(
+    {
+      file,
+      indicators,
+      economies,
+      log,
+      now: opts.now,
+      jumpFactor: opts.jumpFactor,
+      onReject: (raw, f) => writeReject([raw.economy, raw.indicator, raw.year, raw.value, raw.note, raw.source], f),
+    },
+    builder,
+  );
   const fatal = (rule: Rule, message: string, where: Partial<Finding> = {}): void => log.add({ severity: 'error', rule, file, message, ...where });
   const accept = (raw: RawObservation): void => {
     observationsRead++;
     validator.accept(raw);
     if (builder.length > limits.maxRows) {
-      fatal('too-large', `more than ${limits.maxRows.toLocaleString('en')} observations; reading stopped (the limit is the maxRows option, --max-rows on the command line)`, { line: raw.line });
+      fatal(
+        'too-large',
+        `more than ${limits.maxRows.toLocaleString('en')} observations; reading stopped (the limit is the maxRows option, --max-rows on the command line)`,
+        { line: raw.line },
+      );
       throw new StopReading();
     }
     if (!opts.acceptValid && log.errors >= limits.maxErrors) {
-      fatal('too-many-errors', `${log.errors} errors; reading stopped at this line (fix them, or accept the valid rows only: --accept-valid on the command line)`, { line: raw.line });
+      fatal(
+        'too-many-errors',
+        `${log.errors} errors; reading stopped at this line (fix them, or accept the valid rows only: --accept-valid on the command line)`,
+        { line: raw.line },
+      );
       throw new StopReading();
     }
   };
@@ -141,9 +166,14 @@ export async function ingestFile(path: string, opts: IngestOptions = {}): Promis
         fatal('empty-file', size === 0 ? 'the file is empty' : 'the file holds only white space');
         break;
       case 'binary':
-        fatal('binary-file', sniffed.utf16 ? 'the file is UTF-16 text; save it as UTF-8 (or Latin-1) CSV'
-          : sniffed.compoundFile ? 'a legacy Excel .xls workbook or a password-protected one: save it as .xlsx (Excel Workbook) without a password'
-            : 'the file is binary (not CSV, JSON, Arrow IPC, Parquet or an Excel workbook): it holds NUL or control bytes');
+        fatal(
+          'binary-file',
+          sniffed.utf16
+            ? 'the file is UTF-16 text; save it as UTF-8 (or Latin-1) CSV'
+            : sniffed.compoundFile
+              ? 'a legacy Excel .xls workbook or a password-protected one: save it as .xlsx (Excel Workbook) without a password'
+              : 'the file is binary (not CSV, JSON, Arrow IPC, Parquet or an Excel workbook): it holds NUL or control bytes',
+        );
         break;
       case 'xlsx': {
         format = 'xlsx';
@@ -169,7 +199,11 @@ export async function ingestFile(path: string, opts: IngestOptions = {}): Promis
         break;
       case 'json':
         format = 'json';
-        readJson(hashed(readWhole(path, size, limits.maxWholeFileBytes, fatal), hashChunk).toString(sniffed.encoding === 'utf-8' ? 'utf8' : 'latin1'), accept, fatal);
+        readJson(
+          hashed(readWhole(path, size, limits.maxWholeFileBytes, fatal), hashChunk).toString(sniffed.encoding === 'utf-8' ? 'utf8' : 'latin1'),
+          accept,
+          fatal,
+        );
         break;
       case 'text': {
         if (sniffed.encoding === 'latin1')
@@ -188,10 +222,11 @@ export async function ingestFile(path: string, opts: IngestOptions = {}): Promis
   const valueColumn = { 'itu-datahub': 'dataValue', 'wb-long': 'Value', wide: '(year column)' }[format as string] ?? 'value';
   const sha256 = hashedBytes === size ? hash.digest('hex') : await hashFile(path);
   const submissionId = opts.submissionId ?? `${basename(file)}@${sha256.slice(0, 12)}`;
-  const lineName = format === 'xlsx' && sheets
-    ? (line: number): string => `[${sheets![Math.floor(line / SHEET_LINE_SPAN)]?.name}] row ${line % SHEET_LINE_SPAN}` : undefined;
+  const lineName =
+    format === 'xlsx' && sheets ? (line: number): string => `[${sheets![Math.floor(line / SHEET_LINE_SPAN)]?.name}] row ${line % SHEET_LINE_SPAN}` : undefined;
   const keep = checkSubmission(builder, { file, indicators, economies, log, jumpFactor: opts.jumpFactor, valueColumn, lineName }, (row, f) => {
-    const ec = builder.column('economy')[row], ic = builder.column('indicator')[row];
+    const ec = builder.column('economy')[row],
+      ic = builder.column('indicator')[row];
     conflictRows++;
     writeReject([builder.dictionary('economy')[ec], builder.dictionary('indicator')[ic], builder.column('year')[row], builder.column('value')[row]], f);
   });
@@ -205,26 +240,55 @@ export async function ingestFile(path: string, opts: IngestOptions = {}): Promis
   if (status === 'rejected') keep.fill(0);
   const summary = summarise(builder, keep);
   return {
-    file, submissionId, sha256, format, encoding: sniffed.encoding, status, table: builder.toTable(keep, { submission_id: submissionId }), log,
-    observationsRead, accepted: summary.rows, rejected: rejectedRows,
+    file,
+    submissionId,
+    sha256,
+    format,
+    encoding: sniffed.encoding,
+    status,
+    table: builder.toTable(keep, { submission_id: submissionId }),
+    log,
+    observationsRead,
+    accepted: summary.rows,
+    rejected: rejectedRows,
     // Rows neither accepted nor rejected: aggregates, non-ISO entities, empty values, repeated identical rows;
     // in a rejected submission the valid rows are not skipped, they are `valid`.
     skipped: Math.max(0, observationsRead - builder.length - (rejectedRows - conflictRows)) + log.count('duplicate'),
     valid: builder.length - conflictRows - log.count('duplicate'),
-    economies: summary.economies, indicators: summary.indicators, years: summary.years,
+    economies: summary.economies,
+    indicators: summary.indicators,
+    years: summary.years,
     rejectsFile: rejectedRows > 0 ? rejectsPath : undefined,
     ...(sheets ? { sheets } : {}),
   };
 }
 
 /** Findings that make a file unusable as a whole, whatever --accept-valid says. */
-const STRUCTURAL_RULES: Rule[] = ['empty-file', 'binary-file', 'unknown-format', 'missing-column', 'malformed-row',
-  'line-too-long', 'bad-json', 'bad-arrow', 'bad-parquet', 'too-large', 'too-many-errors', 'no-data-rows', ...WORKBOOK_STRUCTURAL_RULES];
+const STRUCTURAL_RULES: Rule[] = [
+  'empty-file',
+  'binary-file',
+  'unknown-format',
+  'missing-column',
+  'malformed-row',
+  'line-too-long',
+  'bad-json',
+  'bad-arrow',
+  'bad-parquet',
+  'too-large',
+  'too-many-errors',
+  'no-data-rows',
+  ...WORKBOOK_STRUCTURAL_RULES,
+];
 
 function summarise(builder: ObservationBuilder, keep: Uint8Array): { rows: number; economies: number; indicators: string[]; years: [number, number] | null } {
-  const econ = builder.column('economy'), ind = builder.column('indicator'), year = builder.column('year');
-  const seenEcon = new Uint8Array(builder.dictionary('economy').length), seenInd = new Uint8Array(builder.dictionary('indicator').length);
-  let rows = 0, lo = Infinity, hi = -Infinity;
+  const econ = builder.column('economy'),
+    ind = builder.column('indicator'),
+    year = builder.column('year');
+  const seenEcon = new Uint8Array(builder.dictionary('economy').length),
+    seenInd = new Uint8Array(builder.dictionary('indicator').length);
+  let rows = 0,
+    lo = Infinity,
+    hi = -Infinity;
   for (let i = 0; i < keep.length; i++) {
     if (!keep[i]) continue;
     rows++;
@@ -269,8 +333,15 @@ function readWhole(file: string, size: number, max: number, fatal: Fatal, what =
 }
 
 async function readCsv(
-  path: string, file: string, size: number, encoding: TextEncoding, opts: IngestOptions, limits: typeof DEFAULT_LIMITS,
-  accept: (raw: RawObservation) => void, fatal: Fatal, onChunk: (chunk: Buffer) => void,
+  path: string,
+  file: string,
+  size: number,
+  encoding: TextEncoding,
+  opts: IngestOptions,
+  limits: typeof DEFAULT_LIMITS,
+  accept: (raw: RawObservation) => void,
+  fatal: Fatal,
+  onChunk: (chunk: Buffer) => void,
 ): Promise<IngestFormat> {
   let layout: CsvLayout | undefined;
   let format: IngestFormat = 'unknown';
@@ -280,32 +351,37 @@ async function readCsv(
     if (raw.source !== undefined) raw.source = restoreFormulaText(raw.source.trim());
     accept(raw);
   };
-  await streamCsvRecords(path, { encoding, maxLineBytes: limits.maxLineBytes, onBytes: (n) => opts.onProgress?.(n, size), onChunk }, (fields, at) => {
-    if (!layout) {
-      const found = detectCsvLayout(fields, { file, indicator: opts.indicator });
-      if (!found) {
-        fatal('unknown-format', `the header matches no supported layout; expected ${EXPECTED_LAYOUTS}`, { line: at, value: fields.join(',').slice(0, 120) });
-        return 'stop';
+  await streamCsvRecords(
+    path,
+    { encoding, maxLineBytes: limits.maxLineBytes, onBytes: (n) => opts.onProgress?.(n, size), onChunk },
+    (fields, at) => {
+      if (!layout) {
+        const found = detectCsvLayout(fields, { file, indicator: opts.indicator });
+        if (!found) {
+          fatal('unknown-format', `the header matches no supported layout; expected ${EXPECTED_LAYOUTS}`, { line: at, value: fields.join(',').slice(0, 120) });
+          return 'stop';
+        }
+        if ('missing' in found) {
+          fatal('missing-column', `a ${found.format} file needs the column(s) ${found.missing.join(', ')}`, { line: at, column: found.missing.join(', ') });
+          return 'stop';
+        }
+        layout = found;
+        format = found.format as CsvFormat; // detectCsvLayout finds CSV layouts only
+        return;
       }
-      if ('missing' in found) {
-        fatal('missing-column', `a ${found.format} file needs the column(s) ${found.missing.join(', ')}`, { line: at, column: found.missing.join(', ') });
-        return 'stop';
+      if (fields.length !== layout.width) {
+        fatal('malformed-row', `${fields.length} fields where the header has ${layout.width}`, { line: at, value: fields.join(',').slice(0, 120) });
+        return opts.acceptValid ? undefined : 'stop';
       }
-      layout = found;
-      format = found.format as CsvFormat; // detectCsvLayout finds CSV layouts only
-      return;
-    }
-    if (fields.length !== layout.width) {
-      fatal('malformed-row', `${fields.length} fields where the header has ${layout.width}`, { line: at, value: fields.join(',').slice(0, 120) });
-      return opts.acceptValid ? undefined : 'stop';
-    }
-    try {
-      layout.read(fields, at, acceptCsv);
-    } catch (e) {
-      if (e instanceof StopReading) return 'stop';
-      throw e;
-    }
-  }, fatal);
+      try {
+        layout.read(fields, at, acceptCsv);
+      } catch (e) {
+        if (e instanceof StopReading) return 'stop';
+        throw e;
+      }
+    },
+    fatal,
+  );
   return format;
 }
 
@@ -341,9 +417,18 @@ function readJson(text: string, accept: (raw: RawObservation) => void, fatal: Fa
       continue;
     }
     accept({
-      line, economy: text_(rec.economy), indicator: text_(rec.indicator), year: text_(rec.year), value: text_(rec.value),
-      note: optional(rec.note), source: optional(rec.source), seriesCode: optional(rec.series_code),
-      economyColumn: 'economy', indicatorColumn: 'indicator', yearColumn: 'year', valueColumn: 'value',
+      line,
+      economy: text_(rec.economy),
+      indicator: text_(rec.indicator),
+      year: text_(rec.year),
+      value: text_(rec.value),
+      note: optional(rec.note),
+      source: optional(rec.source),
+      seriesCode: optional(rec.series_code),
+      economyColumn: 'economy',
+      indicatorColumn: 'indicator',
+      yearColumn: 'year',
+      valueColumn: 'value',
     });
   }
 }
@@ -365,7 +450,13 @@ const optional = (v: unknown): string | undefined => (v === null || v === undefi
  */
 function recordLines(text: string): number[] {
   const out: number[] = [];
-  let line = 1, depth = 0, inString = false, target = -1, stringStart = 0, key = '', expectRecord = false;
+  let line = 1,
+    depth = 0,
+    inString = false,
+    target = -1,
+    stringStart = 0,
+    key = '',
+    expectRecord = false;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c === 10) line++;
@@ -397,8 +488,13 @@ function recordLines(text: string): number[] {
 }
 
 function lineColumnAt(text: string, pos: number): { line: number; column: number } {
-  let line = 1, last = -1;
-  for (let i = 0; i < pos && i < text.length; i++) if (text.charCodeAt(i) === 10) { line++; last = i; }
+  let line = 1,
+    last = -1;
+  for (let i = 0; i < pos && i < text.length; i++)
+    if (text.charCodeAt(i) === 10) {
+      line++;
+      last = i;
+    }
   return { line, column: pos - last };
 }
 
@@ -411,7 +507,15 @@ function readArrow(bytes: Buffer, file: string, accept: (raw: RawObservation) =>
     fatal('bad-arrow', `cannot read Arrow IPC: ${(e as Error).message}`);
     return;
   }
-  acceptColumns(table.schema.fields.map((f) => f.name), table.numRows, (name) => table.getChild(name), 'bad-arrow', 'Arrow table', accept, fatal);
+  acceptColumns(
+    table.schema.fields.map((f) => f.name),
+    table.numRows,
+    (name) => table.getChild(name),
+    'bad-arrow',
+    'Arrow table',
+    accept,
+    fatal,
+  );
   void file;
 }
 
@@ -430,12 +534,18 @@ async function readParquet(bytes: Buffer, limits: typeof DEFAULT_LIMITS, accept:
   }
   const decoded = footer.rowGroups.reduce((a, g) => a + g.bytes, 0);
   if (footer.rows > limits.maxRows) {
-    fatal('too-large', `the Parquet footer gives ${footer.rows.toLocaleString('en')} rows, above the ${limits.maxRows.toLocaleString('en')} limit (raise it with --max-rows)`);
+    fatal(
+      'too-large',
+      `the Parquet footer gives ${footer.rows.toLocaleString('en')} rows, above the ${limits.maxRows.toLocaleString('en')} limit (raise it with --max-rows)`,
+    );
     return;
   }
   if (decoded > limits.maxWholeFileBytes) {
     const big = footer.rowGroups.reduce((k, g, i) => (g.bytes > footer.rowGroups[k].bytes ? i : k), 0);
-    fatal('too-large', `the Parquet row groups hold ${(decoded / 2 ** 20).toFixed(1)} MiB uncompressed (row group ${big + 1}: ${(footer.rowGroups[big].bytes / 2 ** 20).toFixed(1)} MiB), above the ${limits.maxWholeFileBytes / 2 ** 20} MiB limit; submit large files as CSV`);
+    fatal(
+      'too-large',
+      `the Parquet row groups hold ${(decoded / 2 ** 20).toFixed(1)} MiB uncompressed (row group ${big + 1}: ${(footer.rowGroups[big].bytes / 2 ** 20).toFixed(1)} MiB), above the ${limits.maxWholeFileBytes / 2 ** 20} MiB limit; submit large files as CSV`,
+    );
     return;
   }
   const names = footer.columns.map((c) => c.name);
@@ -452,10 +562,18 @@ async function readParquet(bytes: Buffer, limits: typeof DEFAULT_LIMITS, accept:
     return;
   }
   const data = cols.data;
-  acceptColumns([...data.keys()], cols.rows, (name) => {
-    const v = data.get(name);
-    return v && { get: (r: number) => v[r] };
-  }, 'bad-parquet', 'Parquet file', accept, fatal);
+  acceptColumns(
+    [...data.keys()],
+    cols.rows,
+    (name) => {
+      const v = data.get(name);
+      return v && { get: (r: number) => v[r] };
+    },
+    'bad-parquet',
+    'Parquet file',
+    accept,
+    fatal,
+  );
 }
 
 const PARQUET_READ_COLUMNS = ['economy', 'indicator', 'year', 'value', 'note', 'source', 'series_code'];
@@ -463,8 +581,13 @@ const message = (e: unknown): string => String((e as Error)?.message ?? e);
 
 /** Rows of decoded columns with the canonical names (Arrow or Parquet); the line of a row is its row number. */
 function acceptColumns(
-  names: readonly string[], numRows: number, column: (name: string) => { get(row: number): unknown } | null | undefined,
-  rule: 'bad-arrow' | 'bad-parquet', what: string, accept: (raw: RawObservation) => void, fatal: Fatal,
+  names: readonly string[],
+  numRows: number,
+  column: (name: string) => { get(row: number): unknown } | null | undefined,
+  rule: 'bad-arrow' | 'bad-parquet',
+  what: string,
+  accept: (raw: RawObservation) => void,
+  fatal: Fatal,
 ): void {
   const col = (name: string) => column(name) ?? undefined;
   const missing = ['economy', 'indicator', 'year', 'value'].filter((c) => !col(c));
@@ -475,9 +598,18 @@ function acceptColumns(
   const [e, i, y, v, n, s, sc] = ['economy', 'indicator', 'year', 'value', 'note', 'source', 'series_code'].map(col);
   for (let r = 0; r < numRows; r++) {
     accept({
-      line: r + 1, economy: text_(e!.get(r)), indicator: text_(i!.get(r)), year: text_(y!.get(r)), value: text_(v!.get(r)),
-      note: n ? optional(n.get(r)) : undefined, source: s ? optional(s.get(r)) : undefined, seriesCode: sc ? optional(sc.get(r)) : undefined,
-      economyColumn: 'economy', indicatorColumn: 'indicator', yearColumn: 'year', valueColumn: 'value',
+      line: r + 1,
+      economy: text_(e!.get(r)),
+      indicator: text_(i!.get(r)),
+      year: text_(y!.get(r)),
+      value: text_(v!.get(r)),
+      note: n ? optional(n.get(r)) : undefined,
+      source: s ? optional(s.get(r)) : undefined,
+      seriesCode: sc ? optional(sc.get(r)) : undefined,
+      economyColumn: 'economy',
+      indicatorColumn: 'indicator',
+      yearColumn: 'year',
+      valueColumn: 'value',
     });
   }
 }

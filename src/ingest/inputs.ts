@@ -53,7 +53,11 @@ export async function withInputFile<T, R = object>(input: InputSource<R>, read: 
   try {
     const path = join(dir, 'input');
     if ('bytes' in input) writeFileSync(path, input.bytes);
-    else if ('records' in input) writeFileSync(path, JSON.stringify(input.records, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)));
+    else if ('records' in input)
+      writeFileSync(
+        path,
+        JSON.stringify(input.records, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)),
+      );
     else if ('table' in input) writeFileSync(path, tableToIPC(input.table, 'stream'));
     else await pipeline(input.stream instanceof Readable ? input.stream : Readable.from(input.stream as AsyncIterable<Uint8Array>), createWriteStream(path));
     return await read(path, name);

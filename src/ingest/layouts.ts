@@ -36,7 +36,11 @@ export interface LayoutOptions {
   file: string;
 }
 
-const norm = (s: string): string => s.trim().toLowerCase().replace(/[\s_]+/g, ' ');
+const norm = (s: string): string =>
+  s
+    .trim()
+    .toLowerCase()
+    .replace(/[\s_]+/g, ' ');
 
 /** Find the layout from the header row; `undefined` when none matches (the caller says what was expected). */
 export function detectCsvLayout(header: string[], opts: LayoutOptions): CsvLayout | { missing: string[]; format: CsvFormat } | undefined {
@@ -53,17 +57,39 @@ export function detectCsvLayout(header: string[], opts: LayoutOptions): CsvLayou
 
   // ITU DataHub export: seriesCode, entityIso, dataValue, dataYear (+ note and source).
   if (at('entityIso') >= 0 || at('seriesCode') >= 0) {
-    const e = at('entityIso'), s = at('seriesCode'), y = at('dataYear'), v = at('dataValue');
-    const missing = [['entityIso', e], ['seriesCode', s], ['dataYear', y], ['dataValue', v]].filter(([, k]) => k === -1).map(([n]) => n as string);
+    const e = at('entityIso'),
+      s = at('seriesCode'),
+      y = at('dataYear'),
+      v = at('dataValue');
+    const missing = [
+      ['entityIso', e],
+      ['seriesCode', s],
+      ['dataYear', y],
+      ['dataValue', v],
+    ]
+      .filter(([, k]) => k === -1)
+      .map(([n]) => n as string);
     if (missing.length) return { missing, format: 'itu-datahub' };
-    const n = at('dataNote'), src = at('dataSource');
+    const n = at('dataNote'),
+      src = at('dataSource');
     return {
-      format: 'itu-datahub', description: 'ITU DataHub export', width,
+      format: 'itu-datahub',
+      description: 'ITU DataHub export',
+      width,
       read(f, line, emit) {
         emit({
-          line, economy: f[e], indicator: f[s], year: f[y], value: f[v],
-          note: n >= 0 ? f[n] : undefined, source: src >= 0 ? f[src] : undefined, seriesCode: f[s],
-          economyColumn: col(e), indicatorColumn: col(s), yearColumn: col(y), valueColumn: col(v),
+          line,
+          economy: f[e],
+          indicator: f[s],
+          year: f[y],
+          value: f[v],
+          note: n >= 0 ? f[n] : undefined,
+          source: src >= 0 ? f[src] : undefined,
+          seriesCode: f[s],
+          economyColumn: col(e),
+          indicatorColumn: col(s),
+          yearColumn: col(y),
+          valueColumn: col(v),
         });
       },
     };
@@ -76,18 +102,30 @@ export function detectCsvLayout(header: string[], opts: LayoutOptions): CsvLayou
   // Wide: one column per year.
   if (yearColumns.length > 0 && econ >= 0) {
     const fixed = ind >= 0 ? undefined : indicatorFromName(opts);
-    const n = at('note'), src = at('source');
+    const n = at('note'),
+      src = at('source');
     return {
-      format: 'wide', description: `wide CSV (${yearColumns.length} year columns)`, width,
+      format: 'wide',
+      description: `wide CSV (${yearColumns.length} year columns)`,
+      width,
       read(f, line, emit) {
         const indicator = ind >= 0 ? f[ind] : fixed!;
         for (const [y, k] of yearColumns) {
           const v = f[k]?.trim();
           if (v === undefined || v === '' || v === '..') continue; // empty cells and World Bank '..' are no observation
           emit({
-            line, economy: f[econ], indicator, year: String(y), value: v,
-            note: n >= 0 ? f[n] : undefined, source: src >= 0 ? f[src] : undefined, seriesCode: ind >= 0 ? f[ind] : fixed,
-            economyColumn: col(econ), indicatorColumn: ind >= 0 ? col(ind) : '(file name or --indicator)', yearColumn: col(k), valueColumn: col(k),
+            line,
+            economy: f[econ],
+            indicator,
+            year: String(y),
+            value: v,
+            note: n >= 0 ? f[n] : undefined,
+            source: src >= 0 ? f[src] : undefined,
+            seriesCode: ind >= 0 ? f[ind] : fixed,
+            economyColumn: col(econ),
+            indicatorColumn: ind >= 0 ? col(ind) : '(file name or --indicator)',
+            yearColumn: col(k),
+            valueColumn: col(k),
           });
         }
       },
@@ -96,17 +134,38 @@ export function detectCsvLayout(header: string[], opts: LayoutOptions): CsvLayou
 
   // Canonical long: economy, indicator, year, value [, note] [, source] [, series_code].
   if (at('economy') >= 0 && at('indicator') >= 0) {
-    const e = at('economy'), i = at('indicator'), y = at('year'), v = at('value');
-    const missing = [['year', y], ['value', v]].filter(([, k]) => k === -1).map(([nm]) => nm as string);
+    const e = at('economy'),
+      i = at('indicator'),
+      y = at('year'),
+      v = at('value');
+    const missing = [
+      ['year', y],
+      ['value', v],
+    ]
+      .filter(([, k]) => k === -1)
+      .map(([nm]) => nm as string);
     if (missing.length) return { missing, format: 'canonical' };
-    const n = at('note'), src = at('source'), sc = at('series code', 'series_code');
+    const n = at('note'),
+      src = at('source'),
+      sc = at('series code', 'series_code');
     return {
-      format: 'canonical', description: 'canonical long CSV', width,
+      format: 'canonical',
+      description: 'canonical long CSV',
+      width,
       read(f, line, emit) {
         emit({
-          line, economy: f[e], indicator: f[i], year: f[y], value: f[v],
-          note: n >= 0 ? f[n] : undefined, source: src >= 0 ? f[src] : undefined, seriesCode: sc >= 0 ? f[sc] : undefined,
-          economyColumn: col(e), indicatorColumn: col(i), yearColumn: col(y), valueColumn: col(v),
+          line,
+          economy: f[e],
+          indicator: f[i],
+          year: f[y],
+          value: f[v],
+          note: n >= 0 ? f[n] : undefined,
+          source: src >= 0 ? f[src] : undefined,
+          seriesCode: sc >= 0 ? f[sc] : undefined,
+          economyColumn: col(e),
+          indicatorColumn: col(i),
+          yearColumn: col(y),
+          valueColumn: col(v),
         });
       },
     };
@@ -114,15 +173,27 @@ export function detectCsvLayout(header: string[], opts: LayoutOptions): CsvLayou
 
   // World Bank long: Country Name, Country Code, Year, Value; the indicator from --indicator or the file name.
   if (at('country code') >= 0 && at('year') >= 0) {
-    const e = at('country code'), y = at('year'), v = at('value');
+    const e = at('country code'),
+      y = at('year'),
+      v = at('value');
     if (v < 0) return { missing: ['Value'], format: 'wb-long' };
     const indicator = indicatorFromName(opts);
     return {
-      format: 'wb-long', description: 'World Bank long CSV', width,
+      format: 'wb-long',
+      description: 'World Bank long CSV',
+      width,
       read(f, line, emit) {
         emit({
-          line, economy: f[e], indicator, year: f[y], value: f[v], seriesCode: indicator,
-          economyColumn: col(e), indicatorColumn: '(file name or --indicator)', yearColumn: col(y), valueColumn: col(v),
+          line,
+          economy: f[e],
+          indicator,
+          year: f[y],
+          value: f[v],
+          seriesCode: indicator,
+          economyColumn: col(e),
+          indicatorColumn: '(file name or --indicator)',
+          yearColumn: col(y),
+          valueColumn: col(v),
         });
       },
     };

@@ -2,8 +2,16 @@ import type { IngestResult } from './ingest.js';
 import { RULES, formatFinding } from './findings.js';
 
 const FORMAT_NAMES: Record<IngestResult['format'], string> = {
-  canonical: 'canonical long CSV', 'itu-datahub': 'ITU DataHub export CSV', 'wb-long': 'World Bank long CSV', wide: 'wide CSV',
-  json: 'JSON records', 'arrow-file': 'Arrow IPC file', 'arrow-stream': 'Arrow IPC stream', parquet: 'Parquet', xlsx: 'Excel workbook', unknown: 'unrecognised',
+  canonical: 'canonical long CSV',
+  'itu-datahub': 'ITU DataHub export CSV',
+  'wb-long': 'World Bank long CSV',
+  wide: 'wide CSV',
+  json: 'JSON records',
+  'arrow-file': 'Arrow IPC file',
+  'arrow-stream': 'Arrow IPC stream',
+  parquet: 'Parquet',
+  xlsx: 'Excel workbook',
+  unknown: 'unrecognised',
 };
 
 /** The validation report of one submission, as a statistician reads it in a terminal. */
@@ -17,18 +25,30 @@ export function formatIngestReport(r: IngestResult, maxFindings = 20): string {
   ];
   if (r.sheets)
     for (const s of r.sheets)
-      lines.push(`  sheet ${JSON.stringify(s.name)}: ${s.layout ? `${s.layout}, header row ${s.headerRow}, ${n(s.observations)} observations`
-        : s.cover ? 'cover (the economy and reference year of the questionnaire)' : s.state === 'visible' ? 'not read' : `${s.state}, not read`}`);
+      lines.push(
+        `  sheet ${JSON.stringify(s.name)}: ${
+          s.layout
+            ? `${s.layout}, header row ${s.headerRow}, ${n(s.observations)} observations`
+            : s.cover
+              ? 'cover (the economy and reference year of the questionnaire)'
+              : s.state === 'visible'
+                ? 'not read'
+                : `${s.state}, not read`
+        }`,
+      );
   if (r.accepted > 0)
     lines.push(`  economies ${n(r.economies)}; indicators ${r.indicators.join(', ')}; years ${r.years ? `${r.years[0]}-${r.years[1]}` : '-'}`);
   if (r.log.counts.size > 0) {
     lines.push('  findings:');
-    for (const [rule, c] of [...r.log.counts.entries()].sort((a, b) => (a[1].severity === b[1].severity ? b[1].count - a[1].count : a[1].severity === 'error' ? -1 : 1)))
+    for (const [rule, c] of [...r.log.counts.entries()].sort((a, b) =>
+      a[1].severity === b[1].severity ? b[1].count - a[1].count : a[1].severity === 'error' ? -1 : 1,
+    ))
       lines.push(`    ${String(c.count).padStart(7)} ${c.severity.padEnd(7)} ${rule}: ${RULES[rule]}`);
     // A few examples of each rule, errors first, so one noisy rule does not hide the others.
     const perRule = new Map<string, number>();
     const rank = { error: 0, warning: 1, info: 2 };
-    const shown = r.log.sorted()
+    const shown = r.log
+      .sorted()
       .filter((f) => {
         const k = perRule.get(f.rule) ?? 0;
         perRule.set(f.rule, k + 1);
@@ -46,9 +66,21 @@ export function formatIngestReport(r: IngestResult, maxFindings = 20): string {
 /** The same report as JSON (for scripts and the API). */
 export function ingestReportJson(r: IngestResult): object {
   return {
-    file: r.file, submissionId: r.submissionId, sha256: r.sha256, status: r.status, format: r.format, encoding: r.encoding,
-    observationsRead: r.observationsRead, accepted: r.accepted, valid: r.valid, rejected: r.rejected, skipped: r.skipped,
-    economies: r.economies, indicators: r.indicators, years: r.years, rejectsFile: r.rejectsFile ?? null,
+    file: r.file,
+    submissionId: r.submissionId,
+    sha256: r.sha256,
+    status: r.status,
+    format: r.format,
+    encoding: r.encoding,
+    observationsRead: r.observationsRead,
+    accepted: r.accepted,
+    valid: r.valid,
+    rejected: r.rejected,
+    skipped: r.skipped,
+    economies: r.economies,
+    indicators: r.indicators,
+    years: r.years,
+    rejectsFile: r.rejectsFile ?? null,
     ...(r.sheets ? { sheets: r.sheets } : {}),
     findingCounts: Object.fromEntries([...r.log.counts.entries()].map(([k, v]) => [k, v])),
     findings: r.log.sorted(),

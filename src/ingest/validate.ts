@@ -6,7 +6,9 @@ import { isDecimalText } from '../util/number-syntax.js';
 
 /** What validation needs of the economy registry. */
 export interface EconomyClassifier {
-  classify(code: string):
+  classify(
+    code: string,
+  ):
     | { kind: 'economy'; economy: { iso3: string } }
     | { kind: 'non-iso'; code: string; name: string; iso3: string | null }
     | { kind: 'aggregate'; code: string; name: string }
@@ -47,7 +49,10 @@ export class ObservationValidator {
   private readonly economyCache = new Map<string, EconomyVerdict>();
   private readonly indicatorCache = new Map<string, IndicatorVerdict>();
 
-  constructor(private readonly opts: ValidationOptions, private readonly builder: ObservationBuilder) {
+  constructor(
+    private readonly opts: ValidationOptions,
+    private readonly builder: ObservationBuilder,
+  ) {
     this.lastYear = (opts.now ?? new Date()).getUTCFullYear() + 1;
   }
 
@@ -81,12 +86,23 @@ export class ObservationValidator {
 
     const valueText = raw.value.trim();
     if (valueText === '') {
-      log.add({ severity: 'warning', rule: 'missing-value', file, line: raw.line, column: raw.valueColumn, value: raw.value, message: 'empty value: no observation, row skipped' });
+      log.add({
+        severity: 'warning',
+        rule: 'missing-value',
+        file,
+        line: raw.line,
+        column: raw.valueColumn,
+        value: raw.value,
+        message: 'empty value: no observation, row skipped',
+      });
       return false;
     }
     if (!isDecimalText(valueText)) {
-      const hint = /^\d{1,3}(,\d{3})+(\.\d+)?$/.test(valueText) ? ' (thousands separators are not allowed: write 1234567.5)'
-        : /^\d+,\d+$/.test(valueText) ? ' (use a decimal point, not a comma)' : '';
+      const hint = /^\d{1,3}(,\d{3})+(\.\d+)?$/.test(valueText)
+        ? ' (thousands separators are not allowed: write 1234567.5)'
+        : /^\d+,\d+$/.test(valueText)
+          ? ' (use a decimal point, not a comma)'
+          : '';
       return reject('not-a-number', raw.valueColumn, raw.value, `the value is not a number${hint}`);
     }
     const value = Number(valueText);
@@ -94,20 +110,33 @@ export class ObservationValidator {
     for (const column of ['note', 'source'] as const) {
       const text = raw[column];
       if (text !== undefined && text.length > TEXT_LIMITS[column])
-        return reject('text-too-long', column, text, `the ${column} has ${text.length.toLocaleString('en')} characters; at most ${TEXT_LIMITS[column].toLocaleString('en')}`);
+        return reject(
+          'text-too-long',
+          column,
+          text,
+          `the ${column} has ${text.length.toLocaleString('en')} characters; at most ${TEXT_LIMITS[column].toLocaleString('en')}`,
+        );
     }
     const [lo, hi] = def.range;
     if (def.kind === 'per-100' && value > hi) {
-      return reject('unit-hint', raw.valueColumn, raw.value,
-        `${def.id} is per 100 inhabitants; ${value} looks like a count (submit counts under the count indicator, e.g. ${countSibling(def)})`);
+      return reject(
+        'unit-hint',
+        raw.valueColumn,
+        raw.value,
+        `${def.id} is per 100 inhabitants; ${value} looks like a count (submit counts under the count indicator, e.g. ${countSibling(def)})`,
+      );
     }
-    if (value < lo || value > hi)
-      return reject('out-of-range', raw.valueColumn, raw.value, `${def.id} must be within ${lo}..${hi} (${def.unit})`);
+    if (value < lo || value > hi) return reject('out-of-range', raw.valueColumn, raw.value, `${def.id} must be within ${lo}..${hi} (${def.unit})`);
 
     this.builder.append({
-      economy: ev.iso3, indicator: def.id, year, value,
-      note: raw.note?.trim() || null, source: raw.source?.trim() || null,
-      series_code: raw.seriesCode?.trim() || null, line: raw.line, // the submission id is the same for every row: set on the table
+      economy: ev.iso3,
+      indicator: def.id,
+      year,
+      value,
+      note: raw.note?.trim() || null,
+      source: raw.source?.trim() || null,
+      series_code: raw.seriesCode?.trim() || null,
+      line: raw.line, // the submission id is the same for every row: set on the table
     });
     return true;
   }
@@ -122,15 +151,34 @@ export class ObservationValidator {
         break;
       case 'non-iso':
         v = c.iso3
-          ? { iso3: c.iso3, finding: { severity: 'warning', rule: 'non-iso-entity', column, message: `${code} (${c.name}) is not an ISO 3166 code; recoded to ${c.iso3}` } }
-          : { iso3: null, finding: { severity: 'warning', rule: 'non-iso-entity', column, message: `${code} (${c.name}) is not an ISO 3166 economy; row skipped` } };
+          ? {
+              iso3: c.iso3,
+              finding: { severity: 'warning', rule: 'non-iso-entity', column, message: `${code} (${c.name}) is not an ISO 3166 code; recoded to ${c.iso3}` },
+            }
+          : {
+              iso3: null,
+              finding: { severity: 'warning', rule: 'non-iso-entity', column, message: `${code} (${c.name}) is not an ISO 3166 economy; row skipped` },
+            };
         break;
       case 'aggregate':
-        v = { iso3: null, finding: { severity: 'warning', rule: 'aggregate', column, message: `${code} (${c.name}) is an aggregate, not an economy; row skipped` } };
+        v = {
+          iso3: null,
+          finding: { severity: 'warning', rule: 'aggregate', column, message: `${code} (${c.name}) is an aggregate, not an economy; row skipped` },
+        };
         break;
       default:
-        v = { iso3: null, finding: { severity: 'error', rule: 'unknown-economy', column,
-          message: code === '' ? 'the economy code is empty' : `unknown economy code "${code}"` + (c.suggestions.length ? `; did you mean ${c.suggestions.join(' or ')}?` : '') } };
+        v = {
+          iso3: null,
+          finding: {
+            severity: 'error',
+            rule: 'unknown-economy',
+            column,
+            message:
+              code === ''
+                ? 'the economy code is empty'
+                : `unknown economy code "${code}"` + (c.suggestions.length ? `; did you mean ${c.suggestions.join(' or ')}?` : ''),
+          },
+        };
     }
     this.economyCache.set(code, v);
     return v;
@@ -143,8 +191,17 @@ export class ObservationValidator {
     if (def) v = { def };
     else {
       const near = this.opts.indicators.suggest(code);
-      v = { def: null, finding: { severity: 'error', rule: 'unknown-indicator', column,
-        message: (code === '' ? 'the indicator is empty' : `unknown indicator "${code}"`) + (near.length ? `; did you mean ${near.map((s) => `"${s}"`).join(' or ')}?` : '') } };
+      v = {
+        def: null,
+        finding: {
+          severity: 'error',
+          rule: 'unknown-indicator',
+          column,
+          message:
+            (code === '' ? 'the indicator is empty' : `unknown indicator "${code}"`) +
+            (near.length ? `; did you mean ${near.map((s) => `"${s}"`).join(' or ')}?` : ''),
+        },
+      };
     }
     this.indicatorCache.set(code, v);
     return v;
@@ -165,9 +222,13 @@ export function checkSubmission(builder: ObservationBuilder, opts: ValidationOpt
   const n = builder.length;
   const keep = new Uint8Array(n).fill(1);
   if (n === 0) return keep;
-  const econ = builder.column('economy'), ind = builder.column('indicator'), year = builder.column('year');
-  const value = builder.column('value'), line = builder.column('line');
-  const econs = builder.dictionary('economy'), inds = builder.dictionary('indicator');
+  const econ = builder.column('economy'),
+    ind = builder.column('indicator'),
+    year = builder.column('year');
+  const value = builder.column('value'),
+    line = builder.column('line');
+  const econs = builder.dictionary('economy'),
+    inds = builder.dictionary('indicator');
   const nInd = inds.length;
   const order = sortBySeriesAndYear(econ, ind, year, nInd);
   const { log, file } = opts;
@@ -176,19 +237,44 @@ export function checkSubmission(builder: ObservationBuilder, opts: ValidationOpt
   const lineName = opts.lineName ?? ((l: number): string => `line ${l}`);
 
   for (let k = 1; k < n; k++) {
-    const a = order[k - 1], b = order[k];
+    const a = order[k - 1],
+      b = order[k];
     const sameSeries = econ[a] === econ[b] && ind[a] === ind[b];
     if (!sameSeries) continue;
     if (year[a] === year[b]) {
       const what = `${econs[econ[b]]} ${inds[ind[b]]} ${year[b]}`;
       if (value[a] === value[b]) {
         keep[b] = 0;
-        log.add({ severity: 'warning', rule: 'duplicate', file, line: line[b], column, value: String(value[b]), message: `${what} repeats ${lineName(line[a])}; kept once` });
+        log.add({
+          severity: 'warning',
+          rule: 'duplicate',
+          file,
+          line: line[b],
+          column,
+          value: String(value[b]),
+          message: `${what} repeats ${lineName(line[a])}; kept once`,
+        });
       } else {
-        const f: Finding = { severity: 'error', rule: 'duplicate-conflict', file, line: line[b], column, value: String(value[b]),
-          message: `${what} is also given on ${lineName(line[a])} with value ${value[a]}` };
+        const f: Finding = {
+          severity: 'error',
+          rule: 'duplicate-conflict',
+          file,
+          line: line[b],
+          column,
+          value: String(value[b]),
+          message: `${what} is also given on ${lineName(line[a])} with value ${value[a]}`,
+        };
         log.add(f);
-        if (keep[a]) onConflict?.(a, { severity: f.severity, rule: f.rule, file, column, line: line[a], value: String(value[a]), message: `${what} is also given on ${lineName(line[b])} with value ${value[b]}` });
+        if (keep[a])
+          onConflict?.(a, {
+            severity: f.severity,
+            rule: f.rule,
+            file,
+            column,
+            line: line[a],
+            value: String(value[a]),
+            message: `${what} is also given on ${lineName(line[b])} with value ${value[b]}`,
+          });
         onConflict?.(b, f);
         keep[a] = 0;
         keep[b] = 0;
@@ -196,13 +282,22 @@ export function checkSubmission(builder: ObservationBuilder, opts: ValidationOpt
     } else if (jump > 0 && value[a] > 0 && value[b] > 0 && keep[a] && keep[b]) {
       const ratio = value[b] > value[a] ? value[b] / value[a] : value[a] / value[b];
       if (ratio > jump)
-        log.add({ severity: 'warning', rule: 'year-jump', file, line: line[b], column, value: String(value[b]),
-          message: `${econs[econ[b]]} ${inds[ind[b]]}: ${value[a]} in ${year[a]} to ${value[b]} in ${year[b]} (x${ratio.toPrecision(3)}, beyond the jump factor ${jump})` });
+        log.add({
+          severity: 'warning',
+          rule: 'year-jump',
+          file,
+          line: line[b],
+          column,
+          value: String(value[b]),
+          message: `${econs[econ[b]]} ${inds[ind[b]]}: ${value[a]} in ${year[a]} to ${value[b]} in ${year[b]} (x${ratio.toPrecision(3)}, beyond the jump factor ${jump})`,
+        });
     }
   }
 
   // Percentages given as fractions: every value of a percent indicator within 0..1.
-  const maxByInd = new Float64Array(nInd).fill(-Infinity), countByInd = new Uint32Array(nInd), firstLine = new Int32Array(nInd);
+  const maxByInd = new Float64Array(nInd).fill(-Infinity),
+    countByInd = new Uint32Array(nInd),
+    firstLine = new Int32Array(nInd);
   for (let i = 0; i < n; i++) {
     if (value[i] > maxByInd[ind[i]]) maxByInd[ind[i]] = value[i];
     if (countByInd[ind[i]]++ === 0) firstLine[ind[i]] = line[i];
@@ -210,8 +305,15 @@ export function checkSubmission(builder: ObservationBuilder, opts: ValidationOpt
   for (let j = 0; j < nInd; j++) {
     const def = opts.indicators.find(inds[j]);
     if (def?.kind === 'percent' && countByInd[j] >= 3 && maxByInd[j] > 0 && maxByInd[j] <= 1)
-      log.add({ severity: 'warning', rule: 'unit-hint', file, line: firstLine[j], column, value: String(maxByInd[j]),
-        message: `every ${def.id} value is within 0..1: percentages look like fractions (submit 45.2 for 45.2%)` });
+      log.add({
+        severity: 'warning',
+        rule: 'unit-hint',
+        file,
+        line: firstLine[j],
+        column,
+        value: String(maxByInd[j]),
+        message: `every ${def.id} value is within 0..1: percentages look like fractions (submit 45.2 for 45.2%)`,
+      });
   }
   return keep;
 }

@@ -53,7 +53,10 @@ export async function readWorkbookSheets(bytes: Uint8Array, limits: Partial<ZipL
   // exceljs finds worksheets by their part name (xl/worksheets/sheetN.xml) and would skip others silently.
   for (const name of parts.keys())
     if (/^\/?xl\/worksheets\/[^/]+\.xml$/i.test(name) && !/^\/?xl\/worksheets\/sheet\d+\.xml$/.test(name))
-      throw new WorkbookRefused('bad-xlsx', `the worksheet part ${name} is not named xl/worksheets/sheetN.xml, so its sheet cannot be read; open the workbook in Excel or LibreOffice and save it again`);
+      throw new WorkbookRefused(
+        'bad-xlsx',
+        `the worksheet part ${name} is not named xl/worksheets/sheetN.xml, so its sheet cannot be read; open the workbook in Excel or LibreOffice and save it again`,
+      );
   const wb = new ExcelJS.Workbook();
   try {
     await wb.xlsx.load(Buffer.from(repackStored(parts)) as unknown as ExcelJS.Buffer);
@@ -87,7 +90,8 @@ function toCell(cell: ExcelJS.Cell, col: number): SheetCell | undefined {
       formula = true;
       v = o.result;
     } else if ('richText' in o) v = (o.richText as Array<{ text: string }>).map((r) => r.text).join('');
-    else if ('hyperlink' in o) v = typeof o.text === 'string' ? o.text : (o.text as { richText?: Array<{ text: string }> })?.richText?.map((r) => r.text).join('') ?? '';
+    else if ('hyperlink' in o)
+      v = typeof o.text === 'string' ? o.text : ((o.text as { richText?: Array<{ text: string }> })?.richText?.map((r) => r.text).join('') ?? '');
   }
   if (v !== null && typeof v === 'object' && !(v instanceof Date) && 'error' in (v as object)) {
     const err = String((v as { error: string }).error);
@@ -148,8 +152,13 @@ const HEADER_SEARCH_ROWS = 30;
  * Feed every visible sheet of a workbook to `accept`, in the layout found in its header row; set the
  * log's locator so that findings name the sheet and cell. Returns what was done with each sheet.
  */
-export function readWorkbookObservations(sheets: WorkbookSheet[], opts: LayoutOptions, log: FindingLog,
-  accept: (raw: RawObservation) => void, fatal: Fatal): SheetSummary[] {
+export function readWorkbookObservations(
+  sheets: WorkbookSheet[],
+  opts: LayoutOptions,
+  log: FindingLog,
+  accept: (raw: RawObservation) => void,
+  fatal: Fatal,
+): SheetSummary[] {
   const { file } = opts;
   // Per sheet: header name -> column, and the fixed cells of a questionnaire (economy, year).
   const columnsOf = new Map<number, { names: Map<string, number>; fixed: Map<string, MetaCell> }>();
@@ -158,7 +167,8 @@ export function readWorkbookObservations(sheets: WorkbookSheet[], opts: LayoutOp
     if (f.sheet !== undefined) return (indexOf.get(f.sheet) ?? 0) * SHEET_LINE_SPAN + (f.line ?? 0);
     if (f.line === undefined) return 0;
     const key = f.line;
-    const index = Math.floor(f.line / SHEET_LINE_SPAN), row = f.line % SHEET_LINE_SPAN;
+    const index = Math.floor(f.line / SHEET_LINE_SPAN),
+      row = f.line % SHEET_LINE_SPAN;
     const s = sheets[index];
     if (!s) return key;
     f.sheet = s.name;
@@ -175,8 +185,9 @@ export function readWorkbookObservations(sheets: WorkbookSheet[], opts: LayoutOp
   // One economy and reference year per workbook: a questionnaire sheet without its own header cells takes
   // them from the first sheet that has them (a cover sheet).
   // (A data sheet's header row, "economy | indicator | year", is no such cell.)
-  const visibleTops = sheets.filter((s) => s.state === 'visible').map((s) => ({ sheet: s.name,
-    rows: s.rows.slice(0, HEADER_SEARCH_ROWS).filter((r) => !detectCsvLayout(rowTexts(r), opts)) }));
+  const visibleTops = sheets
+    .filter((s) => s.state === 'visible')
+    .map((s) => ({ sheet: s.name, rows: s.rows.slice(0, HEADER_SEARCH_ROWS).filter((r) => !detectCsvLayout(rowTexts(r), opts)) }));
   const cover = {
     economy: visibleTops.map((t) => metaCell(t.sheet, t.rows, ECONOMY_LABEL)).find(Boolean),
     year: visibleTops.map((t) => metaCell(t.sheet, t.rows, YEAR_LABEL)).find(Boolean),
@@ -190,7 +201,13 @@ export function readWorkbookObservations(sheets: WorkbookSheet[], opts: LayoutOp
     summaries.push(summary);
     const at = (row: number): number => sheet.index * SHEET_LINE_SPAN + row;
     if (sheet.state !== 'visible') {
-      log.add({ severity: 'info', rule: 'hidden-sheet', file, sheet: sheet.name, message: `the ${sheet.state === 'veryHidden' ? 'very hidden' : 'hidden'} sheet "${sheet.name}" is not read (unhide it to submit its data)` });
+      log.add({
+        severity: 'info',
+        rule: 'hidden-sheet',
+        file,
+        sheet: sheet.name,
+        message: `the ${sheet.state === 'veryHidden' ? 'very hidden' : 'hidden'} sheet "${sheet.name}" is not read (unhide it to submit its data)`,
+      });
       continue;
     }
     if (sheet.rows.length === 0) continue;
@@ -199,7 +216,8 @@ export function readWorkbookObservations(sheets: WorkbookSheet[], opts: LayoutOp
       const problem = found;
       if (problem.rule === 'unknown-format') {
         skipped.push({ sheet: sheet.name, row: problem.row });
-        firstProblem ??= () => fatal('unknown-format', `no sheet has a header row that matches a supported layout; expected ${WORKBOOK_LAYOUTS}`, { sheet: sheet.name });
+        firstProblem ??= () =>
+          fatal('unknown-format', `no sheet has a header row that matches a supported layout; expected ${WORKBOOK_LAYOUTS}`, { sheet: sheet.name });
       } else fatal(problem.rule, problem.message, { sheet: sheet.name, line: problem.row, cell: problem.cell, column: problem.column });
       continue;
     }
@@ -218,7 +236,12 @@ export function readWorkbookObservations(sheets: WorkbookSheet[], opts: LayoutOp
       const r = parseRange(m);
       if (!r || r.bottom < headerRow) continue; // titles above the header
       if (r.top <= headerRow) {
-        fatal('merged-header', `merged header cells ${m}: unmerge them and give each column its own name`, { sheet: sheet.name, line: headerRow, cell: `${columnLetters(r.left)}${headerRow}`, value: m });
+        fatal('merged-header', `merged header cells ${m}: unmerge them and give each column its own name`, {
+          sheet: sheet.name,
+          line: headerRow,
+          cell: `${columnLetters(r.left)}${headerRow}`,
+          value: m,
+        });
         headerMerged = true;
       } else if (r.right > r.left) {
         for (let row = r.top; row <= r.bottom; row++) if (!mergeRows.has(row)) mergeRows.set(row, m);
@@ -236,8 +259,16 @@ export function readWorkbookObservations(sheets: WorkbookSheet[], opts: LayoutOp
       const merge = mergeRows.get(row.row);
       if (merge) {
         const r = parseRange(merge)!;
-        log.add({ severity: 'error', rule: 'merged-cell', file, sheet: sheet.name, line: row.row, cell: `${columnLetters(r.left)}${row.row}`, value: merge,
-          message: `cells merged across columns (${merge}): the value would be read into every column; unmerge them` });
+        log.add({
+          severity: 'error',
+          rule: 'merged-cell',
+          file,
+          sheet: sheet.name,
+          line: row.row,
+          cell: `${columnLetters(r.left)}${row.row}`,
+          value: merge,
+          message: `cells merged across columns (${merge}): the value would be read into every column; unmerge them`,
+        });
         continue;
       }
       const fields: string[] = new Array(width).fill('');
@@ -246,18 +277,42 @@ export function readWorkbookObservations(sheets: WorkbookSheet[], opts: LayoutOp
         if (c.col <= width) fields[c.col - 1] = c.text;
         else outside ??= c;
         if (c.kind === 'formula-without-value' && c.col <= width)
-          log.add({ severity: 'warning', rule: 'formula-without-value', file, sheet: sheet.name, line: row.row, cell: c.ref,
-            message: 'a formula without a cached value (the workbook was saved without calculating): read as empty; open it in Excel or LibreOffice and save it again' });
+          log.add({
+            severity: 'warning',
+            rule: 'formula-without-value',
+            file,
+            sheet: sheet.name,
+            line: row.row,
+            cell: c.ref,
+            message:
+              'a formula without a cached value (the workbook was saved without calculating): read as empty; open it in Excel or LibreOffice and save it again',
+          });
         // 45.3% typed into a percentage cell is stored as 0.453: the stored value is read, not the one shown.
         if (c.kind === 'number' && c.col <= width && c.numFmt?.includes('%')) {
           const shown = +((c.value as number) * 100).toPrecision(12);
-          log.add({ severity: 'warning', rule: 'unit-hint', file, sheet: sheet.name, line: row.row, cell: c.ref, value: c.text,
-            message: `the cell is formatted as a percentage: its value is ${c.text} (shown as ${shown}%); percentages are submitted as numbers such as ${shown}` });
+          log.add({
+            severity: 'warning',
+            rule: 'unit-hint',
+            file,
+            sheet: sheet.name,
+            line: row.row,
+            cell: c.ref,
+            value: c.text,
+            message: `the cell is formatted as a percentage: its value is ${c.text} (shown as ${shown}%); percentages are submitted as numbers such as ${shown}`,
+          });
         }
       }
       if (outside)
-        log.add({ severity: 'warning', rule: 'cell-outside-table', file, sheet: sheet.name, line: row.row, cell: outside.ref, value: outside.text,
-          message: 'a value right of the header\'s last column is not read' });
+        log.add({
+          severity: 'warning',
+          rule: 'cell-outside-table',
+          file,
+          sheet: sheet.name,
+          line: row.row,
+          cell: outside.ref,
+          value: outside.text,
+          message: "a value right of the header's last column is not read",
+        });
       if (fields.every((f) => f.trim() === '')) continue;
       layout.read(fields, at(row.row), count);
     }
@@ -266,17 +321,25 @@ export function readWorkbookObservations(sheets: WorkbookSheet[], opts: LayoutOp
   for (const s of summaries) if (coverSheets.has(s.name)) s.cover = true;
   for (const k of skipped)
     if (!coverSheets.has(k.sheet))
-      log.add({ severity: 'warning', rule: 'sheet-skipped', file, sheet: k.sheet, line: k.row,
-        message: `no header row in the first ${HEADER_SEARCH_ROWS} rows matches a supported layout: the sheet is not read` });
+      log.add({
+        severity: 'warning',
+        rule: 'sheet-skipped',
+        file,
+        sheet: k.sheet,
+        line: k.row,
+        message: `no header row in the first ${HEADER_SEARCH_ROWS} rows matches a supported layout: the sheet is not read`,
+      });
   if (summaries.every((s) => s.layout === null)) {
     const visible = summaries.some((s) => s.state === 'visible');
     if (firstProblem) firstProblem();
-    else if (log.errors === 0) fatal(visible ? 'empty-file' : 'no-data-rows', visible ? 'every sheet of the workbook is empty' : 'the workbook has no visible sheet');
+    else if (log.errors === 0)
+      fatal(visible ? 'empty-file' : 'no-data-rows', visible ? 'every sheet of the workbook is empty' : 'the workbook has no visible sheet');
   }
   return summaries;
 }
 
-export const WORKBOOK_LAYOUTS = 'canonical long, ITU DataHub export, World Bank long or wide (as in CSV, header row within the first 30 rows), ' +
+export const WORKBOOK_LAYOUTS =
+  'canonical long, ITU DataHub export, World Bank long or wide (as in CSV, header row within the first 30 rows), ' +
   'or the questionnaire layout (a header row with "Code" and "Answer" columns, the economy and the reference year in header cells above it)';
 
 type HeaderFound = { layout: CsvLayout; headerRow: number; width: number; names: Map<string, number>; fixed: Map<string, MetaCell> };
@@ -296,12 +359,18 @@ function findHeader(sheet: WorkbookSheet, opts: LayoutOptions, cover: Cover): He
     const header = rowTexts(row);
     const width = header.length;
     const names = new Map<string, number>();
-    header.forEach((h, j) => { if (h.trim() && !names.has(h.trim())) names.set(h.trim(), j + 1); });
+    header.forEach((h, j) => {
+      if (h.trim() && !names.has(h.trim())) names.set(h.trim(), j + 1);
+    });
     return { row: row.row, width, header, names };
   });
   for (let k = 0; k < headers.length; k++) {
     const h = headers[k];
-    const q = questionnaireLayout(h.header, { economy: metaCell(sheet.name, top.slice(0, k), ECONOMY_LABEL) ?? cover.economy, year: metaCell(sheet.name, top.slice(0, k), YEAR_LABEL) ?? cover.year }, h.row);
+    const q = questionnaireLayout(
+      h.header,
+      { economy: metaCell(sheet.name, top.slice(0, k), ECONOMY_LABEL) ?? cover.economy, year: metaCell(sheet.name, top.slice(0, k), YEAR_LABEL) ?? cover.year },
+      h.row,
+    );
     if (!q) continue;
     if ('rule' in q) return q;
     return { layout: q.layout, headerRow: h.row, width: h.width, names: h.names, fixed: q.fixed };
@@ -310,7 +379,12 @@ function findHeader(sheet: WorkbookSheet, opts: LayoutOptions, cover: Cover): He
     const found = detectCsvLayout(h.header, opts);
     if (!found) continue;
     if ('missing' in found)
-      return { rule: 'missing-column', message: `a ${found.format} sheet needs the column(s) ${found.missing.join(', ')}`, row: h.row, column: found.missing.join(', ') };
+      return {
+        rule: 'missing-column',
+        message: `a ${found.format} sheet needs the column(s) ${found.missing.join(', ')}`,
+        row: h.row,
+        column: found.missing.join(', '),
+      };
     return { layout: found, headerRow: h.row, width: h.width, names: h.names, fixed: new Map() };
   }
   return { rule: 'unknown-format', message: 'no header', row: top[0]?.row };
@@ -323,19 +397,28 @@ function rowTexts(row: SheetRow): string[] {
   return out;
 }
 
-const norm = (s: string): string => s.trim().toLowerCase().replace(/[\s_]+/g, ' ').replace(/:$/, '').trim();
+const norm = (s: string): string =>
+  s
+    .trim()
+    .toLowerCase()
+    .replace(/[\s_]+/g, ' ')
+    .replace(/:$/, '')
+    .trim();
 const ECONOMY_LABEL = /^(economy|country|economy code|country code|iso code|iso3|iso 3166 code|country iso3)$/;
 const YEAR_LABEL = /^(reference year|year|data year|year of data)$/;
 
 /** A labelled header cell among some rows: "Reference year | 2023" (the value right of the label) or "Reference year: 2023". */
 function metaCell(sheet: string, rows: SheetRow[], label: RegExp): MetaCell | undefined {
-  for (const r of rows) for (let i = 0; i < r.cells.length; i++) {
-    const c = r.cells[i];
-    // "Label: value", split at the first colon (no regular expression: linear whatever the cell holds).
-    const t = c.text.trim(), colon = t.indexOf(':');
-    if (colon > 0 && t.slice(colon + 1).trim() && label.test(norm(t.slice(0, colon)))) return { text: t.slice(colon + 1).trim(), sheet, ref: c.ref, row: r.row };
-    if (label.test(norm(c.text)) && r.cells[i + 1]) return { text: r.cells[i + 1].text, sheet, ref: r.cells[i + 1].ref, row: r.row };
-  }
+  for (const r of rows)
+    for (let i = 0; i < r.cells.length; i++) {
+      const c = r.cells[i];
+      // "Label: value", split at the first colon (no regular expression: linear whatever the cell holds).
+      const t = c.text.trim(),
+        colon = t.indexOf(':');
+      if (colon > 0 && t.slice(colon + 1).trim() && label.test(norm(t.slice(0, colon))))
+        return { text: t.slice(colon + 1).trim(), sheet, ref: c.ref, row: r.row };
+      if (label.test(norm(c.text)) && r.cells[i + 1]) return { text: r.cells[i + 1].text, sheet, ref: r.cells[i + 1].ref, row: r.row };
+    }
   return undefined;
 }
 
@@ -344,31 +427,65 @@ function metaCell(sheet: string, rows: SheetRow[], label: RegExp): MetaCell | un
  * value and a "Notes" cell), under header cells that give the economy and the one reference year of
  * the workbook ("Reference year" with the year in the cell to its right, or "Reference year: 2023").
  */
-function questionnaireLayout(header: string[], meta: Cover, headerRow: number):
-  { layout: CsvLayout; fixed: Map<string, MetaCell> } | HeaderProblem | undefined {
+function questionnaireLayout(
+  header: string[],
+  meta: Cover,
+  headerRow: number,
+): { layout: CsvLayout; fixed: Map<string, MetaCell> } | HeaderProblem | undefined {
   const names = header.map(norm);
   const at = (...alts: string[]): number => names.findIndex((n) => alts.includes(n));
-  const code = at('code', 'indicator code', 'item code'), answer = at('answer', 'response');
+  const code = at('code', 'indicator code', 'item code'),
+    answer = at('answer', 'response');
   if (code < 0 || answer < 0) return undefined;
-  const note = at('notes', 'note', 'comments', 'remarks'), source = at('source', 'sources');
+  const note = at('notes', 'note', 'comments', 'remarks'),
+    source = at('source', 'sources');
   const { economy, year } = meta;
-  if (!year) return { rule: 'missing-column', message: 'a questionnaire needs its reference year in a header cell, above the table or on a cover sheet ("Reference year" with the year in the cell to its right)', row: headerRow, column: 'Reference year' };
-  if (!economy) return { rule: 'missing-column', message: 'a questionnaire needs its economy in a header cell, above the table or on a cover sheet ("Economy" with the ISO 3166 code or the name in the cell to its right)', row: headerRow, column: 'Economy' };
+  if (!year)
+    return {
+      rule: 'missing-column',
+      message:
+        'a questionnaire needs its reference year in a header cell, above the table or on a cover sheet ("Reference year" with the year in the cell to its right)',
+      row: headerRow,
+      column: 'Reference year',
+    };
+  if (!economy)
+    return {
+      rule: 'missing-column',
+      message:
+        'a questionnaire needs its economy in a header cell, above the table or on a cover sheet ("Economy" with the ISO 3166 code or the name in the cell to its right)',
+      row: headerRow,
+      column: 'Economy',
+    };
   const col = (k: number): string => header[k].trim();
   // The economy and year findings point at their header cells, whatever row reported them.
-  const fixed = new Map([['Economy', economy], ['Reference year', year]]);
+  const fixed = new Map([
+    ['Economy', economy],
+    ['Reference year', year],
+  ]);
   return {
     fixed,
     layout: {
-      format: 'questionnaire', description: 'ITU questionnaire', width: header.length,
+      format: 'questionnaire',
+      description: 'ITU questionnaire',
+      width: header.length,
       read(f, line, emit) {
-        const value = f[answer].trim(), indicator = f[code].trim();
+        const value = f[answer].trim(),
+          indicator = f[code].trim();
         if (value === '' && indicator === '') return; // a section title
         if (value === '') return; // not answered: no observation (as an empty cell of a wide sheet)
         emit({
-          line, economy: economy.text, indicator, year: year.text, value,
-          note: note >= 0 ? f[note] : undefined, source: source >= 0 ? f[source] : undefined, seriesCode: indicator,
-          economyColumn: 'Economy', indicatorColumn: col(code), yearColumn: 'Reference year', valueColumn: col(answer),
+          line,
+          economy: economy.text,
+          indicator,
+          year: year.text,
+          value,
+          note: note >= 0 ? f[note] : undefined,
+          source: source >= 0 ? f[source] : undefined,
+          seriesCode: indicator,
+          economyColumn: 'Economy',
+          indicatorColumn: col(code),
+          yearColumn: 'Reference year',
+          valueColumn: col(answer),
         });
       },
     },

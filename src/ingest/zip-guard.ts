@@ -34,7 +34,10 @@ export const DEFAULT_ZIP_LIMITS: ZipLimits = {
 
 /** A workbook refused before it was parsed: the rule and a message for the statistician. */
 export class WorkbookRefused extends Error {
-  constructor(readonly rule: Rule, message: string) {
+  constructor(
+    readonly rule: Rule,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -53,14 +56,20 @@ const MiB = (n: number): string => `${(n / 2 ** 20).toFixed(n < 2 ** 20 ? 2 : 0)
 /** The central directory of a ZIP archive, read by hand (no inflation). Throws WorkbookRefused. */
 export function readCentralDirectory(b: Uint8Array, limits: ZipLimits): ZipEntryInfo[] {
   const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  const u16 = (o: number): number => view.getUint16(o, true), u32 = (o: number): number => view.getUint32(o, true);
+  const u16 = (o: number): number => view.getUint16(o, true),
+    u32 = (o: number): number => view.getUint32(o, true);
   // End of central directory: 22 bytes + a comment of at most 65535 bytes, at the end of the file.
   let eocd = -1;
   for (let o = b.length - 22; o >= Math.max(0, b.length - 22 - 65535); o--) {
-    if (u32(o) === 0x06054b50) { eocd = o; break; }
+    if (u32(o) === 0x06054b50) {
+      eocd = o;
+      break;
+    }
   }
   if (eocd < 0) throw new WorkbookRefused('bad-xlsx', 'not a readable ZIP archive (no end of central directory): the workbook is truncated or damaged');
-  const count = u16(eocd + 10), cdSize = u32(eocd + 12), cdOffset = u32(eocd + 16);
+  const count = u16(eocd + 10),
+    cdSize = u32(eocd + 12),
+    cdOffset = u32(eocd + 16);
   if (count === 0xffff || cdOffset === 0xffffffff) throw new WorkbookRefused('bad-xlsx', 'a ZIP64 archive: workbooks that large are not accepted');
   if (count > limits.maxEntries) throw new WorkbookRefused('zip-bomb', `${count} entries in the archive, above the limit of ${limits.maxEntries}`);
   if (cdOffset + cdSize > eocd) throw new WorkbookRefused('bad-xlsx', 'the ZIP central directory lies outside the file: the workbook is damaged');
@@ -69,29 +78,43 @@ export function readCentralDirectory(b: Uint8Array, limits: ZipLimits): ZipEntry
   let total = 0;
   for (let k = 0, o = cdOffset; k < count; k++) {
     if (o + 46 > eocd || u32(o) !== 0x02014b50) throw new WorkbookRefused('bad-xlsx', `ZIP central directory entry ${k + 1} is damaged`);
-    const nameLen = u16(o + 28), extraLen = u16(o + 30), commentLen = u16(o + 32);
+    const nameLen = u16(o + 28),
+      extraLen = u16(o + 30),
+      commentLen = u16(o + 32);
     const e: ZipEntryInfo = {
-      flags: u16(o + 8), method: u16(o + 10), compressedSize: u32(o + 20), size: u32(o + 24), localOffset: u32(o + 42),
+      flags: u16(o + 8),
+      method: u16(o + 10),
+      compressedSize: u32(o + 20),
+      size: u32(o + 24),
+      localOffset: u32(o + 42),
       name: new TextDecoder('utf-8', { fatal: false }).decode(b.subarray(o + 46, o + 46 + nameLen)),
     };
     o += 46 + nameLen + extraLen + commentLen;
     if (e.size === 0xffffffff || e.compressedSize === 0xffffffff) throw new WorkbookRefused('bad-xlsx', `entry ${e.name}: ZIP64 sizes are not accepted`);
     if (e.flags & 1) throw new WorkbookRefused('bad-xlsx', `entry ${e.name} is encrypted: remove the password and save again`);
-    if (e.method !== 0 && e.method !== 8) throw new WorkbookRefused('bad-xlsx', `entry ${e.name} uses ZIP compression method ${e.method} (only stored and deflate are read)`);
+    if (e.method !== 0 && e.method !== 8)
+      throw new WorkbookRefused('bad-xlsx', `entry ${e.name} uses ZIP compression method ${e.method} (only stored and deflate are read)`);
     if (names.has(e.name)) throw new WorkbookRefused('bad-xlsx', `entry ${e.name} appears twice in the archive`);
     names.add(e.name);
     total += e.size;
     if (total > limits.maxUncompressedBytes)
       throw new WorkbookRefused('zip-bomb', `the archive inflates to more than ${MiB(limits.maxUncompressedBytes)} (declared sizes; at ${e.name})`);
     if (e.size > 1 << 20 && e.size > limits.maxCompressionRatio * Math.max(1, e.compressedSize))
-      throw new WorkbookRefused('zip-bomb', `entry ${e.name} inflates ${Math.round(e.size / Math.max(1, e.compressedSize))}-fold (${MiB(e.compressedSize)} to ${MiB(e.size)}), above the ratio limit of ${limits.maxCompressionRatio}`);
+      throw new WorkbookRefused(
+        'zip-bomb',
+        `entry ${e.name} inflates ${Math.round(e.size / Math.max(1, e.compressedSize))}-fold (${MiB(e.compressedSize)} to ${MiB(e.size)}), above the ratio limit of ${limits.maxCompressionRatio}`,
+      );
     out.push(e);
   }
   return out;
 }
 
 /** Counters of the XML scan, over all entries. */
-interface Scan { cells: number; sharedStrings: number; mergedCells: number }
+interface Scan {
+  cells: number;
+  sharedStrings: number;
+  mergedCells: number;
+}
 
 const DTD = /<!(?:DOCTYPE|ENTITY)/i;
 const STEP = 16 << 10; // compressed bytes per inflate step: at most ~16 MiB of output before the next size check
@@ -117,28 +140,43 @@ export function inflateChecked(b: Uint8Array, entries: ZipEntryInfo[], limits: Z
     // patterns (xl/worksheets/sheet1.xml.bak is parsed as a sheet) and keeps xl/media/ as bytes (an SVG image there
     // may well carry a DOCTYPE).
     const media = /xl\/media\//.test(e.name);
-    const isShared = /sharedStrings\.xml/i.test(e.name), isSheet = /xl\/worksheets\/[^/]+\.xml/i.test(e.name);
+    const isShared = /sharedStrings\.xml/i.test(e.name),
+      isSheet = /xl\/worksheets\/[^/]+\.xml/i.test(e.name);
     let tail = '';
     const decoder = new TextDecoder('utf-8');
     const onData = (chunk: Uint8Array): void => {
       got += chunk.length;
-      if (got > e.size) throw new WorkbookRefused('zip-bomb', `entry ${e.name} inflates beyond its declared ${e.size.toLocaleString('en')} bytes: a forged archive`);
+      if (got > e.size)
+        throw new WorkbookRefused('zip-bomb', `entry ${e.name} inflates beyond its declared ${e.size.toLocaleString('en')} bytes: a forged archive`);
       chunks.push(chunk);
       if (media) return;
       const text = tail + decoder.decode(chunk, { stream: true });
-      if (DTD.test(text)) throw new WorkbookRefused('xml-dtd', `entry ${e.name} declares a DTD or entities (<!DOCTYPE or <!ENTITY): refused, since entity expansion can exhaust memory (billion laughs); a workbook never needs one`);
+      if (DTD.test(text))
+        throw new WorkbookRefused(
+          'xml-dtd',
+          `entry ${e.name} declares a DTD or entities (<!DOCTYPE or <!ENTITY): refused, since entity expansion can exhaust memory (billion laughs); a workbook never needs one`,
+        );
       if (isShared) scan.sharedStrings += count(text, '<si>', tail) + count(text, '<si ', tail);
       if (isSheet) {
         scan.cells += count(text, '<c ', tail) + count(text, '<c>', tail);
         // exceljs creates every cell of a merged range: A1:XFD1048576 would be 17 billion objects.
         for (const m of text.matchAll(MERGE)) if (m.index + m[0].length > tail.length) scan.mergedCells += rangeArea(m[1]);
         if (scan.mergedCells > limits.maxCells)
-          throw new WorkbookRefused('too-large', `merged ranges cover more than ${limits.maxCells.toLocaleString('en')} cells (at ${e.name}): refused before they are expanded`);
+          throw new WorkbookRefused(
+            'too-large',
+            `merged ranges cover more than ${limits.maxCells.toLocaleString('en')} cells (at ${e.name}): refused before they are expanded`,
+          );
       }
       if (scan.sharedStrings > limits.maxSharedStrings)
-        throw new WorkbookRefused('too-many-strings', `more than ${limits.maxSharedStrings.toLocaleString('en')} shared strings in ${e.name}: the workbook is refused before it is parsed`);
+        throw new WorkbookRefused(
+          'too-many-strings',
+          `more than ${limits.maxSharedStrings.toLocaleString('en')} shared strings in ${e.name}: the workbook is refused before it is parsed`,
+        );
       if (scan.cells > limits.maxCells)
-        throw new WorkbookRefused('too-large', `more than ${limits.maxCells.toLocaleString('en')} cells in the workbook (at ${e.name}): split it, or submit CSV`);
+        throw new WorkbookRefused(
+          'too-large',
+          `more than ${limits.maxCells.toLocaleString('en')} cells in the workbook (at ${e.name}): split it, or submit CSV`,
+        );
       tail = text.slice(-80);
     };
     if (e.method === 0) {
@@ -179,7 +217,10 @@ function concat(chunks: Uint8Array[], length: number): Uint8Array {
   if (chunks.length === 1) return chunks[0];
   const out = new Uint8Array(length);
   let o = 0;
-  for (const c of chunks) { out.set(c, o); o += c.length; }
+  for (const c of chunks) {
+    out.set(c, o);
+    o += c.length;
+  }
   return out;
 }
 
@@ -191,11 +232,14 @@ export function checkedWorkbookParts(bytes: Uint8Array, limits: ZipLimits = DEFA
   const entries = readCentralDirectory(bytes, limits);
   const names = new Set(entries.map((e) => e.name.replace(/^\//, '')));
   if (!names.has('xl/workbook.xml'))
-    throw new WorkbookRefused('bad-xlsx', names.has('[Content_Types].xml')
-      ? 'an Office document but not an Excel workbook (no xl/workbook.xml): a Word or PowerPoint file?'
-      : names.has('content.xml') && names.has('mimetype')
-        ? 'an OpenDocument file (.ods), not an Excel workbook: save it as .xlsx (Excel 2007-365)'
-        : 'a ZIP archive, not an Excel workbook (no xl/workbook.xml)');
+    throw new WorkbookRefused(
+      'bad-xlsx',
+      names.has('[Content_Types].xml')
+        ? 'an Office document but not an Excel workbook (no xl/workbook.xml): a Word or PowerPoint file?'
+        : names.has('content.xml') && names.has('mimetype')
+          ? 'an OpenDocument file (.ods), not an Excel workbook: save it as .xlsx (Excel 2007-365)'
+          : 'a ZIP archive, not an Excel workbook (no xl/workbook.xml)',
+    );
   return inflateChecked(bytes, entries, limits);
 }
 

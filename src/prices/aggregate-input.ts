@@ -16,7 +16,11 @@ import { indicatorsDir } from '../util/paths.js';
 import type { BasketPanel, GroupSpec } from './aggregate.js';
 import { looksLikePriceRelease, parsePriceRelease, releasePanels, type PriceRelease } from './release.js';
 
-interface ReleaseGroupDef { group: string; values?: string[]; all?: boolean }
+interface ReleaseGroupDef {
+  group: string;
+  values?: string[];
+  all?: boolean;
+}
 export interface AggregationSpec {
   id: string;
   source: string;
@@ -74,7 +78,10 @@ export function registryGroupSpecs(economies: Iterable<string>, spec: Aggregatio
 export function panelsFromObservations(table: Table): BasketPanel[] {
   const reg = loadIndicatorRegistry();
   const n = table.numRows;
-  const ind = table.getChild('indicator')!, eco = table.getChild('economy')!, yr = table.getChild('year')!, val = table.getChild('value')!;
+  const ind = table.getChild('indicator')!,
+    eco = table.getChild('economy')!,
+    yr = table.getChild('year')!,
+    val = table.getChild('value')!;
   const indicatorIds = ind.toArray() as unknown as ArrayLike<string>;
   const econ = eco.toArray() as unknown as ArrayLike<string>;
   const years = yr.toArray() as Int16Array;
@@ -95,8 +102,12 @@ export function panelsFromObservations(table: Table): BasketPanel[] {
     const def = reg.get(id);
     const ecoList = [...new Set(rows.map((i) => econ[i]))].sort();
     const ecoIndex = new Map(ecoList.map((e, k) => [e, k]));
-    let y0 = Infinity, y1 = -Infinity;
-    for (const i of rows) { if (years[i] < y0) y0 = years[i]; if (years[i] > y1) y1 = years[i]; }
+    let y0 = Infinity,
+      y1 = -Infinity;
+    for (const i of rows) {
+      if (years[i] < y0) y0 = years[i];
+      if (years[i] > y1) y1 = years[i];
+    }
     const nY = y1 - y0 + 1;
     const panel = new Float64Array(ecoList.length * nY).fill(NaN);
     for (const i of rows) panel[ecoIndex.get(econ[i])! * nY + (years[i] - y0)] = values[i];
@@ -108,11 +119,23 @@ export function panelsFromObservations(table: Table): BasketPanel[] {
 async function ingestStrict(file: string): Promise<Table> {
   const r = await ingestFile(file, { jumpFactor: 0 });
   if (r.status === 'rejected')
-    throw new UserInputError(`${file}: rejected by validation:\n` + r.log.sorted().filter((f) => f.severity === 'error').slice(0, 10).map(formatFinding).join('\n'));
+    throw new UserInputError(
+      `${file}: rejected by validation:\n` +
+        r.log
+          .sorted()
+          .filter((f) => f.severity === 'error')
+          .slice(0, 10)
+          .map(formatFinding)
+          .join('\n'),
+    );
   return r.table;
 }
 
-export interface AggregateInput { panels: BasketPanel[]; groupings: GroupSpec[]; kind: 'release' | 'dataset' }
+export interface AggregateInput {
+  panels: BasketPanel[];
+  groupings: GroupSpec[];
+  kind: 'release' | 'dataset';
+}
 
 /** `--input`: an ITU release file, a dataset directory, or an observation file in any ingest format. */
 export async function readAggregateInput(input: string, spec: AggregationSpec = loadAggregationSpec()): Promise<AggregateInput> {
@@ -126,8 +149,11 @@ export async function readAggregateInput(input: string, spec: AggregationSpec = 
   if (st.isDirectory()) {
     const reg = loadIndicatorRegistry();
     // A dataset directory: the files named after a price indicator (medians.csv and the like are not observations).
-    const files = readdirSync(input).filter((f) => f.endsWith('.csv') && reg.find(basename(f, '.csv'))?.basket).sort();
-    if (files.length === 0) throw new UserInputError(`${input}: no price-basket files (<indicator id>.csv with a registry price indicator id) in this directory`);
+    const files = readdirSync(input)
+      .filter((f) => f.endsWith('.csv') && reg.find(basename(f, '.csv'))?.basket)
+      .sort();
+    if (files.length === 0)
+      throw new UserInputError(`${input}: no price-basket files (<indicator id>.csv with a registry price indicator id) in this directory`);
     tables = [];
     for (const f of files) tables.push(await ingestStrict(join(input, f)));
   } else {

@@ -45,7 +45,8 @@ export function aggregatePanels(panels: readonly BasketPanel[], groupings: reado
   const rows: AggregateRow[] = [];
   const stats: GroupStat[] = [opts.stat, 'count'];
   for (const p of panels) {
-    const nE = p.economies.length, nY = p.years.length;
+    const nE = p.economies.length,
+      nY = p.years.length;
     for (const spec of groupings) {
       // Overlapping groups are split into partitions of the kernel: one call per group keeps it simple and exact.
       for (const { group, members } of spec.groups) {
@@ -55,7 +56,8 @@ export function aggregatePanels(panels: readonly BasketPanel[], groupings: reado
         const balancedSet = opts.balanced ? balancedEconomies(p) : null;
         if (balancedSet) for (let e = 0; e < nE; e++) if (!balancedSet[e]) groupIndex[e] = -1;
         const agg = aggregateByGroup({ values: p.values, nEconomies: nE, nYears: nY }, { group: groupIndex, nGroups: 1, stats });
-        const value = agg.stats[opts.stat]!, count = agg.stats.count!;
+        const value = agg.stats[opts.stat]!,
+          count = agg.stats.count!;
         for (let y = 0; y < nY; y++) {
           if (count[y] === 0) continue;
           rows.push({ basket: p.basket, unit: p.unit, grouping: spec.grouping, group, year: p.years[y], value: value[y], n: count[y] });
@@ -68,13 +70,18 @@ export function aggregatePanels(panels: readonly BasketPanel[], groupings: reado
 
 /** Economies (1) with a value in every year in which any economy of the panel has one. */
 export function balancedEconomies(p: BasketPanel): Uint8Array {
-  const nE = p.economies.length, nY = p.years.length;
+  const nE = p.economies.length,
+    nY = p.years.length;
   const yearHasData = new Uint8Array(nY);
   for (let i = 0; i < p.values.length; i++) if (!Number.isNaN(p.values[i])) yearHasData[i % nY] = 1;
   const keep = new Uint8Array(nE);
   for (let e = 0; e < nE; e++) {
     let ok = 1;
-    for (let y = 0; y < nY; y++) if (yearHasData[y] && Number.isNaN(p.values[e * nY + y])) { ok = 0; break; }
+    for (let y = 0; y < nY; y++)
+      if (yearHasData[y] && Number.isNaN(p.values[e * nY + y])) {
+        ok = 0;
+        break;
+      }
     keep[e] = ok;
   }
   return keep;

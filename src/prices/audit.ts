@@ -21,11 +21,20 @@ export interface AuditRow {
   closer: 'same' | 'previous' | '';
 }
 
-export interface AuditResult { rows: AuditRow[]; compared: number; closerSame: number; closerPrevious: number; withinThresholdEither: number }
+export interface AuditResult {
+  rows: AuditRow[];
+  compared: number;
+  closerSame: number;
+  closerPrevious: number;
+  withinThresholdEither: number;
+}
 
 export function auditPublished(panels: readonly BasketPanel[], gni: ConversionInputs, thresholdPct: number): AuditResult {
   const rows: AuditRow[] = [];
-  let compared = 0, closerSame = 0, closerPrevious = 0, within = 0;
+  let compared = 0,
+    closerSame = 0,
+    closerPrevious = 0,
+    within = 0;
   const byBasket = new Map<string, { usd?: BasketPanel; gni?: BasketPanel }>();
   for (const p of panels) {
     const unit = p.unit === 'USD' ? 'usd' : p.unit === 'GNIpc' ? 'gni_pct' : p.unit;
@@ -46,20 +55,38 @@ export function auditPublished(panels: readonly BasketPanel[], gni: ConversionIn
         const year = usd.years[y];
         const py = yearIndex.get(year);
         if (py === undefined) continue;
-        const priceUsd = usd.values[e * usd.years.length + y], pctGni = pct.values[pe * pct.years.length + py];
+        const priceUsd = usd.values[e * usd.years.length + y],
+          pctGni = pct.values[pe * pct.years.length + py];
         if (!(priceUsd > 0) || !(pctGni > 0)) continue;
         const impliedGni = (priceUsd * 12) / (pctGni / 100);
         const same = gni.get(CONVERSION_INDICATORS.gni, economy, year)?.value ?? NaN;
         const prev = gni.get(CONVERSION_INDICATORS.gni, economy, year - 1)?.value ?? NaN;
         if (Number.isNaN(same) && Number.isNaN(prev)) continue;
         compared++;
-        const dSame = (impliedGni / same - 1) * 100, dPrev = (impliedGni / prev - 1) * 100;
-        const aSame = Number.isNaN(dSame) ? Infinity : Math.abs(dSame), aPrev = Number.isNaN(dPrev) ? Infinity : Math.abs(dPrev);
+        const dSame = (impliedGni / same - 1) * 100,
+          dPrev = (impliedGni / prev - 1) * 100;
+        const aSame = Number.isNaN(dSame) ? Infinity : Math.abs(dSame),
+          aPrev = Number.isNaN(dPrev) ? Infinity : Math.abs(dPrev);
         const closer = aSame < aPrev ? 'same' : aPrev < aSame ? 'previous' : '';
         if (closer === 'same') closerSame++;
         else if (closer === 'previous') closerPrevious++;
-        if (Math.min(aSame, aPrev) <= thresholdPct) { within++; continue; }
-        rows.push({ economy, basket, year, priceUsd, pctGni, impliedGni, gniSame: same, departureSamePct: dSame, gniPrevious: prev, departurePreviousPct: dPrev, closer });
+        if (Math.min(aSame, aPrev) <= thresholdPct) {
+          within++;
+          continue;
+        }
+        rows.push({
+          economy,
+          basket,
+          year,
+          priceUsd,
+          pctGni,
+          impliedGni,
+          gniSame: same,
+          departureSamePct: dSame,
+          gniPrevious: prev,
+          departurePreviousPct: dPrev,
+          closer,
+        });
       }
     }
   }

@@ -16,7 +16,11 @@ export const PAYMENT_RULES = ['prepaid', 'postpaid', 'cheapest'] as const;
 export const GNI_YEAR_RULES = ['same', 'previous', 'latest'] as const;
 export type GniYearRule = (typeof GNI_YEAR_RULES)[number];
 
-export interface Allowances { data_mb: number; voice_min: number; sms: number }
+export interface Allowances {
+  data_mb: number;
+  voice_min: number;
+  sms: number;
+}
 
 export interface SimpleBasket {
   kind: 'simple';
@@ -78,14 +82,18 @@ export function parseBasket(doc: unknown, file: string): Basket {
   if (!y || !Number.isInteger(y.from) || !(y.to === null || Number.isInteger(y.to)) || (y.to !== null && (y.to as number) < (y.from as number)))
     fail('years_in_force', y, 'must be {"from": YEAR, "to": YEAR or null}, from <= to');
   const years = { from: y!.from as number, to: y!.to as number | null };
-  if (d.unverified !== undefined && (typeof d.unverified !== 'object' || d.unverified === null || Object.values(d.unverified).some((v) => typeof v !== 'string' || !v)))
+  if (
+    d.unverified !== undefined &&
+    (typeof d.unverified !== 'object' || d.unverified === null || Object.values(d.unverified).some((v) => typeof v !== 'string' || !v))
+  )
     fail('unverified', d.unverified, 'must map each unverified field to the reason it is unverified');
   const unverified = d.unverified as Record<string, string> | undefined;
   if (d.composite !== undefined) {
     const c = d.composite as Record<string, unknown>;
     if (!Array.isArray(c.components) || c.components.length === 0 || c.components.some((x) => typeof x !== 'string'))
       fail('composite.components', c.components, 'must be a list of basket ids');
-    if (!(c.cap_pct_gni === null || (typeof c.cap_pct_gni === 'number' && c.cap_pct_gni > 0))) fail('composite.cap_pct_gni', c.cap_pct_gni, 'must be a number > 0 or null');
+    if (!(c.cap_pct_gni === null || (typeof c.cap_pct_gni === 'number' && c.cap_pct_gni > 0)))
+      fail('composite.cap_pct_gni', c.cap_pct_gni, 'must be a number > 0 or null');
     if (c.combine !== 'mean') fail('composite.combine', c.combine, 'must be "mean"');
     return { kind: 'composite', id, name, composite: c as CompositeBasket['composite'], years_in_force: years, source, unverified, file };
   }
@@ -93,15 +101,18 @@ export function parseBasket(doc: unknown, file: string): Basket {
   if (service !== 'mobile' && service !== 'fixed') fail('service', service, 'must be "mobile" or "fixed"');
   const a = d.allowances as Record<string, unknown> | undefined;
   if (!a || typeof a !== 'object') fail('allowances', a, 'must be {"data_mb", "voice_min", "sms"}');
-  for (const k of ['data_mb', 'voice_min', 'sms']) if (typeof a![k] !== 'number' || !((a![k] as number) >= 0)) fail(`allowances.${k}`, a![k], 'must be a number >= 0');
+  for (const k of ['data_mb', 'voice_min', 'sms'])
+    if (typeof a![k] !== 'number' || !((a![k] as number) >= 0)) fail(`allowances.${k}`, a![k], 'must be a number >= 0');
   if (a!.data_mb === 0 && a!.voice_min === 0 && a!.sms === 0) fail('allowances', a, 'a basket must ask for some data, voice or SMS');
-  if (d.allowances_by_year !== undefined && !Array.isArray(d.allowances_by_year)) fail('allowances_by_year', d.allowances_by_year, 'must be a list of {from, to, data_mb?, voice_min?, sms?}');
+  if (d.allowances_by_year !== undefined && !Array.isArray(d.allowances_by_year))
+    fail('allowances_by_year', d.allowances_by_year, 'must be a list of {from, to, data_mb?, voice_min?, sms?}');
   if (!(d.min_speed_kbps === null || d.min_speed_kbps === undefined || (typeof d.min_speed_kbps === 'number' && d.min_speed_kbps >= 0)))
     fail('min_speed_kbps', d.min_speed_kbps, 'must be a number >= 0 or null');
   const tech = d.technologies;
   if (!Array.isArray(tech) || tech.length === 0) fail('technologies', tech, `must be a non-empty list of ${TECHNOLOGIES.join('|')}`);
   for (const t of tech as unknown[]) if (!TECHNOLOGIES.includes(t as Technology)) fail('technologies', t, `must be one of ${TECHNOLOGIES.join('|')}`);
-  const oneOf = <T extends string>(f: string, allowed: readonly T[]): T => (allowed.includes(d[f] as T) ? (d[f] as T) : fail(f, d[f], `must be one of ${allowed.join('|')}`));
+  const oneOf = <T extends string>(f: string, allowed: readonly T[]): T =>
+    allowed.includes(d[f] as T) ? (d[f] as T) : fail(f, d[f], `must be one of ${allowed.join('|')}`);
   const operator_rule = oneOf('operator_rule', OPERATOR_RULES);
   const payment_rule = oneOf('payment_rule', PAYMENT_RULES);
   const gni_year_rule = oneOf('gni_year_rule', GNI_YEAR_RULES);
@@ -109,11 +120,26 @@ export function parseBasket(doc: unknown, file: string): Basket {
   if (!(typeof d.month_days === 'number' && d.month_days > 0)) fail('month_days', d.month_days, 'must be a number of days > 0 (30)');
   if (typeof d.exclude_promotions !== 'boolean') fail('exclude_promotions', d.exclude_promotions, 'must be true or false');
   return {
-    kind: 'simple', id, name, indicator_prefix: d.indicator_prefix as string | undefined, service: service as 'mobile' | 'fixed',
-    allowances: a as unknown as Allowances, allowances_by_year: d.allowances_by_year as SimpleBasket['allowances_by_year'], voice_mix: d.voice_mix,
-    min_speed_kbps: (d.min_speed_kbps as number | null | undefined) ?? null, technologies: tech as Technology[],
-    operator_rule, payment_rule, month_days: d.month_days as number, exclude_promotions: d.exclude_promotions as boolean, longer_validity,
-    gni_year_rule, years_in_force: years, source, unverified, file,
+    kind: 'simple',
+    id,
+    name,
+    indicator_prefix: d.indicator_prefix as string | undefined,
+    service: service as 'mobile' | 'fixed',
+    allowances: a as unknown as Allowances,
+    allowances_by_year: d.allowances_by_year as SimpleBasket['allowances_by_year'],
+    voice_mix: d.voice_mix,
+    min_speed_kbps: (d.min_speed_kbps as number | null | undefined) ?? null,
+    technologies: tech as Technology[],
+    operator_rule,
+    payment_rule,
+    month_days: d.month_days as number,
+    exclude_promotions: d.exclude_promotions as boolean,
+    longer_validity,
+    gni_year_rule,
+    years_in_force: years,
+    source,
+    unverified,
+    file,
   };
 }
 
@@ -138,13 +164,17 @@ export function readBasketFile(path: string): Basket {
 /** The shipped baskets, by id. */
 export function loadBaskets(dir = basketsDir()): Map<string, Basket> {
   const out = new Map<string, Basket>();
-  for (const f of readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) {
+  for (const f of readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort()) {
     const b = readBasketFile(join(dir, f));
     if (`${b.id}.json` !== f) throw new UserInputError(`${join(dir, f)}: field "id", value "${b.id}": must match the file name [bad-basket]`);
     out.set(b.id, b);
   }
   for (const b of out.values())
-    if (b.kind === 'composite') for (const c of b.composite.components) if (!out.has(c)) throw new UserInputError(`${b.file}: field "composite.components", value "${c}": no basket with this id [bad-basket]`);
+    if (b.kind === 'composite')
+      for (const c of b.composite.components)
+        if (!out.has(c)) throw new UserInputError(`${b.file}: field "composite.components", value "${c}": no basket with this id [bad-basket]`);
   return out;
 }
 
@@ -155,10 +185,14 @@ export function resolveBasket(idOrFile: string): { basket: Basket; all: Map<stri
   if (byId) return { basket: byId, all };
   if (idOrFile.endsWith('.json') || existsSync(idOrFile)) {
     const b = readBasketFile(idOrFile);
-    if (b.kind === 'composite') for (const c of b.composite.components) if (!all.has(c)) throw new UserInputError(`${idOrFile}: field "composite.components", value "${c}": no basket with this id [bad-basket]`);
+    if (b.kind === 'composite')
+      for (const c of b.composite.components)
+        if (!all.has(c)) throw new UserInputError(`${idOrFile}: field "composite.components", value "${c}": no basket with this id [bad-basket]`);
     all.set(b.id, b);
     return { basket: b, all };
   }
   const near = suggest(idOrFile, all.keys());
-  throw new UserInputError(`unknown basket "${idOrFile}"` + (near.length ? `; did you mean ${near.join(' or ')}?` : `; baskets: ${[...all.keys()].join(', ')}`));
+  throw new UserInputError(
+    `unknown basket "${idOrFile}"` + (near.length ? `; did you mean ${near.join(' or ')}?` : `; baskets: ${[...all.keys()].join(', ')}`),
+  );
 }

@@ -17,7 +17,12 @@ export const CONVERSION_INDICATORS = {
   gni: 'gni_pc_atlas_usd',
 } as const;
 
-export interface ConversionValue { value: number; year: number; source: string; indicator: string }
+export interface ConversionValue {
+  value: number;
+  year: number;
+  source: string;
+  indicator: string;
+}
 
 /** Conversion inputs by indicator, economy and year (only the economies asked for). */
 export class ConversionInputs {
@@ -26,7 +31,11 @@ export class ConversionInputs {
   static fromTable(table: Table, economies: ReadonlySet<string>): ConversionInputs {
     const c = new ConversionInputs();
     const wanted = new Set<string>(Object.values(CONVERSION_INDICATORS));
-    const eco = table.getChild('economy')!, ind = table.getChild('indicator')!, yr = table.getChild('year')!, val = table.getChild('value')!, src = table.getChild('source');
+    const eco = table.getChild('economy')!,
+      ind = table.getChild('indicator')!,
+      yr = table.getChild('year')!,
+      val = table.getChild('value')!,
+      src = table.getChild('source');
     for (let i = 0; i < table.numRows; i++) {
       const indicator = ind.get(i) as string;
       if (!wanted.has(indicator)) continue;
@@ -73,22 +82,36 @@ export interface EconomyPrice {
   inputs: { exchangeRate?: ConversionValue; ppp?: ConversionValue; gni?: ConversionValue };
 }
 
-export interface BasketResult { prices: EconomyPrice[]; costs?: BasketCosts }
+export interface BasketResult {
+  prices: EconomyPrice[];
+  costs?: BasketCosts;
+}
 
 /** Why an economy has no eligible plan: counts of each reason. */
 function reasonSummary(t: TariffTable, costs: BasketCosts, economyCode: number): string {
   const counts = new Map<number, number>();
   let total = 0;
-  for (let i = 0; i < t.length; i++) if (costs.considered[i] && t.economy[i] === economyCode) {
-    total++;
-    counts.set(costs.reason[i], (counts.get(costs.reason[i]) ?? 0) + 1);
-  }
+  for (let i = 0; i < t.length; i++)
+    if (costs.considered[i] && t.economy[i] === economyCode) {
+      total++;
+      counts.set(costs.reason[i], (counts.get(costs.reason[i]) ?? 0) + 1);
+    }
   return `no eligible plan (${total} plan${total === 1 ? '' : 's'}: ${[...counts].map(([r, k]) => `${k} ${INELIGIBLE_REASONS[r]}`).join('; ')})`;
 }
 
-export function convertPrice(economy: string, year: number, currency: string, priceLcu: number, basket: SimpleBasket, inputs: ConversionInputs): Pick<EconomyPrice, 'priceUsd' | 'pricePpp' | 'pctGni' | 'warnings' | 'inputs'> {
+export function convertPrice(
+  economy: string,
+  year: number,
+  currency: string,
+  priceLcu: number,
+  basket: SimpleBasket,
+  inputs: ConversionInputs,
+): Pick<EconomyPrice, 'priceUsd' | 'pricePpp' | 'pctGni' | 'warnings' | 'inputs'> {
   const warnings: string[] = [];
-  const rate = currency === 'USD' ? { value: 1, year, source: 'the plan is priced in US$', indicator: CONVERSION_INDICATORS.exchangeRate } : inputs.get(CONVERSION_INDICATORS.exchangeRate, economy, year);
+  const rate =
+    currency === 'USD'
+      ? { value: 1, year, source: 'the plan is priced in US$', indicator: CONVERSION_INDICATORS.exchangeRate }
+      : inputs.get(CONVERSION_INDICATORS.exchangeRate, economy, year);
   const ppp = inputs.get(CONVERSION_INDICATORS.ppp, economy, year);
   let gni = inputs.gni(economy, year, basket.gni_year_rule);
   if (!gni && basket.gni_year_rule === 'previous') {
@@ -103,11 +126,17 @@ export function convertPrice(economy: string, year: number, currency: string, pr
   // A plan priced in US$ needs the exchange rate to reach local currency for PPP.
   const localForPpp = currency === 'USD' ? (inputs.get(CONVERSION_INDICATORS.exchangeRate, economy, year)?.value ?? NaN) * priceLcu : priceLcu;
   const pricePpp = ppp ? localForPpp / ppp.value : NaN;
-  const pctGni = gni && rate ? (priceUsd * 12) / gni.value * 100 : NaN;
+  const pctGni = gni && rate ? ((priceUsd * 12) / gni.value) * 100 : NaN;
   return { priceUsd, pricePpp, pctGni, warnings, inputs: { exchangeRate: rate, ppp, gni } };
 }
 
-export function computeSimpleBasket(t: TariffTable, basket: SimpleBasket, year: number, inputs: ConversionInputs, opts: { steps?: boolean } = {}): BasketResult {
+export function computeSimpleBasket(
+  t: TariffTable,
+  basket: SimpleBasket,
+  year: number,
+  inputs: ConversionInputs,
+  opts: { steps?: boolean } = {},
+): BasketResult {
   const costs = basketCosts(t, basket, year, opts);
   const best = cheapestPerEconomy(t, costs);
   const prices: EconomyPrice[] = [];
@@ -116,21 +145,50 @@ export function computeSimpleBasket(t: TariffTable, basket: SimpleBasket, year: 
     const i = best[e];
     if (i === -2) continue; // no plans in the year
     if (i === -1) {
-      prices.push({ economy, basket: basket.id, year, plan: -1, operator: '', planName: '', currency: '', priceLcu: NaN, priceUsd: NaN, pricePpp: NaN, pctGni: NaN, status: reasonSummary(t, costs, e), warnings: [], inputs: {} });
+      prices.push({
+        economy,
+        basket: basket.id,
+        year,
+        plan: -1,
+        operator: '',
+        planName: '',
+        currency: '',
+        priceLcu: NaN,
+        priceUsd: NaN,
+        pricePpp: NaN,
+        pctGni: NaN,
+        status: reasonSummary(t, costs, e),
+        warnings: [],
+        inputs: {},
+      });
       continue;
     }
     const currency = t.currencies[t.currency[i]];
     const c = convertPrice(economy, year, currency, costs.cost[i], basket, inputs);
     prices.push({
-      economy, basket: basket.id, year, plan: i, operator: t.operators[t.operator[i]], planName: t.plans[t.plan[i]], currency, priceLcu: costs.cost[i],
-      ...c, status: c.warnings.length ? c.warnings.map((w) => w.split(':', 1)[0]).join('; ') : 'ok',
+      economy,
+      basket: basket.id,
+      year,
+      plan: i,
+      operator: t.operators[t.operator[i]],
+      planName: t.plans[t.plan[i]],
+      currency,
+      priceLcu: costs.cost[i],
+      ...c,
+      status: c.warnings.length ? c.warnings.map((w) => w.split(':', 1)[0]).join('; ') : 'ok',
     });
   }
   return { prices, costs };
 }
 
 /** The composite IPB: each sub-basket's % of GNI p.c. capped, then their mean; empty when a sub-basket is. */
-export function computeCompositeBasket(t: TariffTable, basket: CompositeBasket, all: Map<string, Basket>, year: number, inputs: ConversionInputs): BasketResult {
+export function computeCompositeBasket(
+  t: TariffTable,
+  basket: CompositeBasket,
+  all: Map<string, Basket>,
+  year: number,
+  inputs: ConversionInputs,
+): BasketResult {
   const parts = basket.composite.components.map((id) => {
     const b = all.get(id)!;
     if (b.kind !== 'simple') throw new UserInputError(`${basket.file}: component "${id}" is itself composite [bad-basket]`);
@@ -144,9 +202,20 @@ export function computeCompositeBasket(t: TariffTable, basket: CompositeBasket, 
       const missing = vals.filter((v) => !v.r || Number.isNaN(v.r.pctGni)).map((v) => v.id);
       const pct = missing.length ? NaN : vals.reduce((s, v) => s + Math.min(cap, v.r!.pctGni), 0) / vals.length;
       return {
-        economy, basket: basket.id, year, plan: -1, operator: '', planName: vals.map((v) => `${v.id}=${v.r && !Number.isNaN(v.r.pctGni) ? +v.r.pctGni.toFixed(4) : ''}`).join(' '),
-        currency: '', priceLcu: NaN, priceUsd: NaN, pricePpp: NaN, pctGni: pct,
-        status: missing.length ? `no % of GNI p.c. for ${missing.join(', ')}` : 'ok', warnings: [], inputs: {},
+        economy,
+        basket: basket.id,
+        year,
+        plan: -1,
+        operator: '',
+        planName: vals.map((v) => `${v.id}=${v.r && !Number.isNaN(v.r.pctGni) ? +v.r.pctGni.toFixed(4) : ''}`).join(' '),
+        currency: '',
+        priceLcu: NaN,
+        priceUsd: NaN,
+        pricePpp: NaN,
+        pctGni: pct,
+        status: missing.length ? `no % of GNI p.c. for ${missing.join(', ')}` : 'ok',
+        warnings: [],
+        inputs: {},
       };
     }),
   };

@@ -16,13 +16,17 @@ import { allowancesIn, type SimpleBasket } from './basket.js';
 import { ELIGIBILITY_RULES, INELIGIBLE_REASONS, RULE_CODES, costReasonCode } from './eligibility/index.js';
 import type { TariffTable } from './tariffs.js';
 
-const DATA_SHORTFALL = costReasonCode(0), VOICE_SHORTFALL = costReasonCode(1), SMS_SHORTFALL = costReasonCode(2);
+const DATA_SHORTFALL = costReasonCode(0),
+  VOICE_SHORTFALL = costReasonCode(1),
+  SMS_SHORTFALL = costReasonCode(2);
 
 /** Reasons by code (0 = eligible): the eligibility rules' (src/prices/eligibility/, in order), then the cost reasons. */
 export { INELIGIBLE_REASONS };
 export const ELIGIBLE = 0;
 
-export const TOP_UP_NONE = 0, TOP_UP_ADDON = 1, TOP_UP_EXTRA_MB = 2;
+export const TOP_UP_NONE = 0,
+  TOP_UP_ADDON = 1,
+  TOP_UP_EXTRA_MB = 2;
 
 export interface BasketCosts {
   /** Plans of the year (1) or other years (0): only these are considered. */
@@ -51,16 +55,28 @@ export interface BasketCosts {
  * and `cost` are written, which is all that choosing the cheapest plan needs (the step arrays are empty).
  */
 export function basketCosts(t: TariffTable, basket: SimpleBasket, year: number, opts: { steps?: boolean } = {}): BasketCosts {
-  const n = t.length, ns = opts.steps ? n : 0; // writes past the end of an empty typed array are no-ops
+  const n = t.length,
+    ns = opts.steps ? n : 0; // writes past the end of an empty typed array are no-ops
   const allow = allowancesIn(basket, year);
   const month = basket.month_days;
   const prorate = basket.longer_validity === 'prorate';
 
   const out: BasketCosts = {
-    considered: new Uint8Array(n), reason: new Uint8Array(n), cost: new Float64Array(n).fill(NaN),
-    purchases: new Float64Array(ns), base: new Float64Array(ns), dataShortfallMb: new Float64Array(ns), dataTopUp: new Float64Array(ns),
-    topUpMethod: new Uint8Array(ns), addonPacks: new Float64Array(ns), voiceShortfall: new Float64Array(ns), voiceTopUp: new Float64Array(ns),
-    smsShortfall: new Float64Array(ns), smsTopUp: new Float64Array(ns), preTax: new Float64Array(ns), vatFactor: new Float64Array(ns),
+    considered: new Uint8Array(n),
+    reason: new Uint8Array(n),
+    cost: new Float64Array(n).fill(NaN),
+    purchases: new Float64Array(ns),
+    base: new Float64Array(ns),
+    dataShortfallMb: new Float64Array(ns),
+    dataTopUp: new Float64Array(ns),
+    topUpMethod: new Uint8Array(ns),
+    addonPacks: new Float64Array(ns),
+    voiceShortfall: new Float64Array(ns),
+    voiceTopUp: new Float64Array(ns),
+    smsShortfall: new Float64Array(ns),
+    smsTopUp: new Float64Array(ns),
+    preTax: new Float64Array(ns),
+    vatFactor: new Float64Array(ns),
   };
   const { considered, reason, cost } = out;
   for (let i = 0; i < n; i++) if (t.year[i] === year) considered[i] = 1;

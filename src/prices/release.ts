@@ -123,8 +123,14 @@ export function parsePriceRelease(text: string, file: string): PriceRelease {
     const values = new Float64Array(years.length);
     for (let y = 0; y < yearCols.length; y++) values[y] = releaseNumber(f[yearCols[y][1]], file, r.line, yearCols[y][0]);
     economies.push({
-      line: r.line, iso3: f[0], name: f[1], basketCombined: f[cCombined], basketCurrent: f[cCurrent], unit: f[cUnit],
-      columns: Object.fromEntries(memberCols.map(([c, j]) => [c, (f[j] ?? '').trim()])), values,
+      line: r.line,
+      iso3: f[0],
+      name: f[1],
+      basketCombined: f[cCombined],
+      basketCurrent: f[cCurrent],
+      unit: f[cUnit],
+      columns: Object.fromEntries(memberCols.map(([c, j]) => [c, (f[j] ?? '').trim()])),
+      values,
     });
   }
   if (economies.length === 0) throw new UserInputError(`${file}:${records[eStart].line}: the per-economy table has no rows [no-data-rows]`);
@@ -150,7 +156,17 @@ export function parsePriceRelease(text: string, file: string): PriceRelease {
 
 /** Word set of a basket name: "Mobile-cellular low-usage basket" and "Mobile-cellular basket – low usage" agree. */
 export function basketNameKey(name: string): string {
-  return [...new Set(name.toLowerCase().replace(/[-–—]/g, ' ').split(/\s+/).filter((w) => w && w !== 'basket'))].sort().join(' ');
+  return [
+    ...new Set(
+      name
+        .toLowerCase()
+        .replace(/[-–—]/g, ' ')
+        .split(/\s+/)
+        .filter((w) => w && w !== 'basket'),
+    ),
+  ]
+    .sort()
+    .join(' ');
 }
 
 /**
@@ -175,12 +191,21 @@ export function releasePanels(release: PriceRelease): Array<import('./aggregate.
     const seen = new Map<string, number>();
     for (const r of rows) {
       const prior = seen.get(r.iso3);
-      if (prior !== undefined) throw new UserInputError(`${release.file}:${r.line}: column "IsoCode", value "${r.iso3}": economy already has a "${r.basketCombined}" ${r.unit} row (line ${prior}) [duplicate-conflict]`);
+      if (prior !== undefined)
+        throw new UserInputError(
+          `${release.file}:${r.line}: column "IsoCode", value "${r.iso3}": economy already has a "${r.basketCombined}" ${r.unit} row (line ${prior}) [duplicate-conflict]`,
+        );
       seen.set(r.iso3, r.line);
     }
     const values = new Float64Array(rows.length * nY);
     rows.forEach((r, e) => values.set(r.values, e * nY));
-    panels.push({ basket: canonical.get(basketNameKey(rows[0].basketCombined)) ?? rows[0].basketCombined, unit: rows[0].unit, economies: rows.map((r) => r.iso3), years: release.years, values });
+    panels.push({
+      basket: canonical.get(basketNameKey(rows[0].basketCombined)) ?? rows[0].basketCombined,
+      unit: rows[0].unit,
+      economies: rows.map((r) => r.iso3),
+      years: release.years,
+      values,
+    });
   }
   return panels;
 }

@@ -22,8 +22,13 @@ import { csvRow } from '../util/csv.js';
 import { TARIFF_COLUMNS } from './tariffs.js';
 import { mulberry32 } from '../util/random.js';
 
-
-export interface SyntheticOptions { seed: number; plans: number; from: number; to: number; economies?: string[] }
+export interface SyntheticOptions {
+  seed: number;
+  plans: number;
+  from: number;
+  to: number;
+  economies?: string[];
+}
 
 const pick = <T>(rnd: () => number, xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)];
 const round2 = (x: number): number => Math.round(x * 100) / 100;
@@ -32,12 +37,19 @@ const round2 = (x: number): number => Math.round(x * 100) / 100;
 export function generateSyntheticTariffs(opts: SyntheticOptions, row: (cells: Array<string | number>) => void): number {
   const rnd = mulberry32(opts.seed);
   const normal = (): number => Math.sqrt(-2 * Math.log(1 - rnd())) * Math.cos(2 * Math.PI * rnd());
-  const economies = opts.economies ?? loadEconomyRegistry().memberStates().map((e) => e.iso3).sort();
+  const economies =
+    opts.economies ??
+    loadEconomyRegistry()
+      .memberStates()
+      .map((e) => e.iso3)
+      .sort();
   const years: number[] = [];
   for (let y = opts.from; y <= opts.to; y++) years.push(y);
   const ops = economies.map((iso3) => ({
-    iso3, level: Math.exp(Math.log(10) + 0.8 * normal()),
-    mobile: 1 + Math.floor(rnd() * 4), fixed: 1 + Math.floor(rnd() * 2),
+    iso3,
+    level: Math.exp(Math.log(10) + 0.8 * normal()),
+    mobile: 1 + Math.floor(rnd() * 4),
+    fixed: 1 + Math.floor(rnd() * 2),
   }));
   const slots = ops.reduce((s, o) => s + o.mobile + o.fixed, 0) * years.length;
   const perSlot = Math.max(1, Math.ceil(opts.plans / slots));
@@ -49,7 +61,8 @@ export function generateSyntheticTariffs(opts: SyntheticOptions, row: (cells: Ar
         const rank = fixed ? op - o.mobile + 1 : op + 1;
         const operator = `${fixed ? 'Fixed' : 'Mobile'} operator ${rank} (synthetic)`;
         for (let k = 0; k < perSlot && written < opts.plans; k++, written++) {
-          const promotional = rnd() < 0.1, taxesIncluded = rnd() >= 0.15;
+          const promotional = rnd() < 0.1,
+            taxesIncluded = rnd() >= 0.15;
           const vat = taxesIncluded ? '' : 5 + Math.floor(rnd() * 21);
           if (!fixed) {
             const validity = pick(rnd, [1, 7, 30, 30, 30, 90]);
@@ -60,19 +73,65 @@ export function generateSyntheticTariffs(opts: SyntheticOptions, row: (cells: Ar
             const tech = rnd() < 0.05 ? '2G' : rnd() < 0.21 ? '3G' : rnd() < 0.885 ? '4G' : '5G';
             const gb = Number.isFinite(data) ? data / 1000 : 30;
             const v = Number.isFinite(voice) ? voice : 1000;
-            const price = round2(o.level * (Math.pow(gb, 0.7) + v / 200 + 0.3) * (validity / 30) * (1 + 0.15 * rank) * Math.exp(0.25 * normal()));
+            const price = round2(o.level * (gb ** 0.7 + v / 200 + 0.3) * (validity / 30) * (1 + 0.15 * rank) * Math.exp(0.25 * normal()));
             const addon = rnd() < 0.4;
-            row([o.iso3, year, operator, rank, `Mobile plan ${k + 1}`, 'mobile', rnd() < 0.7 ? 'prepaid' : 'postpaid', 'XTS', price, validity,
-              unlimited ? 'unlimited' : data || '', Number.isFinite(voice) ? voice || '' : 'unlimited', Number.isFinite(sms) ? sms || '' : 'unlimited', '', tech,
-              rnd() < 0.6 ? round2(o.level / 1000 * 2 * Math.exp(0.3 * normal())) : '', rnd() < 0.7 ? round2(o.level / 50) : '', rnd() < 0.7 ? round2(o.level / 100) : '',
-              addon ? pick(rnd, [100, 500, 1000]) : '', addon ? round2(o.level * 0.8 * Math.exp(0.2 * normal())) : '',
-              promotional ? 'true' : 'false', taxesIncluded ? 'true' : 'false', vat, '', 'synthetic']);
+            row([
+              o.iso3,
+              year,
+              operator,
+              rank,
+              `Mobile plan ${k + 1}`,
+              'mobile',
+              rnd() < 0.7 ? 'prepaid' : 'postpaid',
+              'XTS',
+              price,
+              validity,
+              unlimited ? 'unlimited' : data || '',
+              Number.isFinite(voice) ? voice || '' : 'unlimited',
+              Number.isFinite(sms) ? sms || '' : 'unlimited',
+              '',
+              tech,
+              rnd() < 0.6 ? round2((o.level / 1000) * 2 * Math.exp(0.3 * normal())) : '',
+              rnd() < 0.7 ? round2(o.level / 50) : '',
+              rnd() < 0.7 ? round2(o.level / 100) : '',
+              addon ? pick(rnd, [100, 500, 1000]) : '',
+              addon ? round2(o.level * 0.8 * Math.exp(0.2 * normal())) : '',
+              promotional ? 'true' : 'false',
+              taxesIncluded ? 'true' : 'false',
+              vat,
+              '',
+              'synthetic',
+            ]);
           } else {
             const speed = pick(rnd, [128, 512, 2048, 10240, 51200, 102400]);
             const price = round2(3 * o.level * (1 + Math.log2(speed / 256) / 4 + 0.5) * Math.exp(0.3 * normal()));
-            row([o.iso3, year, operator, rank, `Fixed plan ${k + 1}`, 'fixed', 'postpaid', 'XTS', price, 30,
-              rnd() < 0.7 ? 'unlimited' : pick(rnd, [5000, 20000, 100000]), '', '', speed, 'fixed', '', '', '', '', '',
-              promotional ? 'true' : 'false', taxesIncluded ? 'true' : 'false', vat, rnd() < 0.5 ? 12 : '', 'synthetic']);
+            row([
+              o.iso3,
+              year,
+              operator,
+              rank,
+              `Fixed plan ${k + 1}`,
+              'fixed',
+              'postpaid',
+              'XTS',
+              price,
+              30,
+              rnd() < 0.7 ? 'unlimited' : pick(rnd, [5000, 20000, 100000]),
+              '',
+              '',
+              speed,
+              'fixed',
+              '',
+              '',
+              '',
+              '',
+              '',
+              promotional ? 'true' : 'false',
+              taxesIncluded ? 'true' : 'false',
+              vat,
+              rnd() < 0.5 ? 12 : '',
+              'synthetic',
+            ]);
           }
         }
       }

@@ -32,15 +32,23 @@ export function loadTargets(path = join(indicatorsDir(), 'targets.json')): Affor
   doc.targets.forEach((t, k) => {
     const where = `${path}: targets[${k}]${t?.id ? ` (${t.id})` : ''}`;
     if (!t || typeof t.id !== 'string') throw new UserInputError(`${where}: field "id": must be a string [bad-target]`);
-    if (!(typeof t.threshold_pct_gni === 'number' && t.threshold_pct_gni > 0)) throw new UserInputError(`${where}: field "threshold_pct_gni", value ${JSON.stringify(t.threshold_pct_gni)}: must be a number > 0 [bad-target]`);
-    if (t.comparison !== '<' && t.comparison !== '<=') throw new UserInputError(`${where}: field "comparison", value ${JSON.stringify(t.comparison)}: must be "<" or "<=" [bad-target]`);
+    if (!(typeof t.threshold_pct_gni === 'number' && t.threshold_pct_gni > 0))
+      throw new UserInputError(`${where}: field "threshold_pct_gni", value ${JSON.stringify(t.threshold_pct_gni)}: must be a number > 0 [bad-target]`);
+    if (t.comparison !== '<' && t.comparison !== '<=')
+      throw new UserInputError(`${where}: field "comparison", value ${JSON.stringify(t.comparison)}: must be "<" or "<=" [bad-target]`);
     if (!Array.isArray(t.baskets) || t.baskets.length === 0) throw new UserInputError(`${where}: field "baskets": must list basket ids [bad-target]`);
     if (typeof t.source !== 'string' || !t.source) throw new UserInputError(`${where}: field "source": every target needs a source [bad-target]`);
   });
   return doc.targets;
 }
 
-export interface TargetResult { target: string; basket: string; year: number; evaluated: number; meeting: string[] }
+export interface TargetResult {
+  target: string;
+  basket: string;
+  year: number;
+  evaluated: number;
+  meeting: string[];
+}
 
 /** For each target, applicable basket (% of GNI p.c. panels) and year in the target's range: the economies meeting it. */
 export function meetingTarget(targets: readonly AffordabilityTarget[], gniPanels: readonly BasketPanel[], years?: ReadonlySet<number>): TargetResult[] {

@@ -15,9 +15,31 @@ import { suggest } from '../util/suggest.js';
 import { isDecimalText } from '../util/number-syntax.js';
 
 export const TARIFF_COLUMNS = [
-  'economy', 'year', 'operator', 'operator_rank', 'plan', 'service', 'payment', 'currency', 'price', 'validity_days',
-  'data_mb', 'voice_min', 'sms', 'speed_kbps', 'technology', 'extra_mb_price', 'extra_min_price', 'extra_sms_price',
-  'addon_mb', 'addon_price', 'promotional', 'taxes_included', 'vat_rate', 'commitment_months', 'note',
+  'economy',
+  'year',
+  'operator',
+  'operator_rank',
+  'plan',
+  'service',
+  'payment',
+  'currency',
+  'price',
+  'validity_days',
+  'data_mb',
+  'voice_min',
+  'sms',
+  'speed_kbps',
+  'technology',
+  'extra_mb_price',
+  'extra_min_price',
+  'extra_sms_price',
+  'addon_mb',
+  'addon_price',
+  'promotional',
+  'taxes_included',
+  'vat_rate',
+  'commitment_months',
+  'note',
 ] as const;
 export type TariffColumn = (typeof TARIFF_COLUMNS)[number];
 
@@ -31,19 +53,36 @@ export const PLAN_TECHNOLOGIES = ['2G', '3G', '4G', '5G', 'fixed'] as const;
  */
 export interface TariffTable {
   length: number;
-  economy: Int32Array; economies: string[];
+  economy: Int32Array;
+  economies: string[];
   year: Int16Array;
-  operator: Int32Array; operators: string[];
+  operator: Int32Array;
+  operators: string[];
   operatorRank: Int32Array;
-  plan: Int32Array; plans: string[];
-  service: Uint8Array; payment: Uint8Array; technology: Uint8Array;
-  currency: Int32Array; currencies: string[];
-  price: Float64Array; validityDays: Float64Array;
-  dataMb: Float64Array; voiceMin: Float64Array; sms: Float64Array; speedKbps: Float64Array;
-  extraMbPrice: Float64Array; extraMinPrice: Float64Array; extraSmsPrice: Float64Array;
-  addonMb: Float64Array; addonPrice: Float64Array;
-  promotional: Uint8Array; taxesIncluded: Uint8Array; vatRate: Float64Array; commitmentMonths: Float64Array;
-  note: Int32Array; notes: string[];
+  plan: Int32Array;
+  plans: string[];
+  service: Uint8Array;
+  payment: Uint8Array;
+  technology: Uint8Array;
+  currency: Int32Array;
+  currencies: string[];
+  price: Float64Array;
+  validityDays: Float64Array;
+  dataMb: Float64Array;
+  voiceMin: Float64Array;
+  sms: Float64Array;
+  speedKbps: Float64Array;
+  extraMbPrice: Float64Array;
+  extraMinPrice: Float64Array;
+  extraSmsPrice: Float64Array;
+  addonMb: Float64Array;
+  addonPrice: Float64Array;
+  promotional: Uint8Array;
+  taxesIncluded: Uint8Array;
+  vatRate: Float64Array;
+  commitmentMonths: Float64Array;
+  note: Int32Array;
+  notes: string[];
   /** The row's line in its file (record number for JSON and Arrow). */
   line: Int32Array;
   file: string;
@@ -59,7 +98,21 @@ class Dict {
   }
 }
 
-const NUMERIC = ['price', 'validityDays', 'dataMb', 'voiceMin', 'sms', 'speedKbps', 'extraMbPrice', 'extraMinPrice', 'extraSmsPrice', 'addonMb', 'addonPrice', 'vatRate', 'commitmentMonths'] as const;
+const NUMERIC = [
+  'price',
+  'validityDays',
+  'dataMb',
+  'voiceMin',
+  'sms',
+  'speedKbps',
+  'extraMbPrice',
+  'extraMinPrice',
+  'extraSmsPrice',
+  'addonMb',
+  'addonPrice',
+  'vatRate',
+  'commitmentMonths',
+] as const;
 const INTS = ['economy', 'operator', 'operatorRank', 'plan', 'currency', 'note', 'line'] as const;
 const BYTES = ['service', 'payment', 'technology', 'promotional', 'taxesIncluded'] as const;
 
@@ -110,26 +163,49 @@ export class TariffBuilder {
     const i = (a: Int32Array): Int32Array => a.slice(0, n);
     const u = (a: Uint8Array): Uint8Array => a.slice(0, n);
     return {
-      length: n, file,
-      economy: i(this.i32.economy), economies: this.dicts.economy.values,
+      length: n,
+      file,
+      economy: i(this.i32.economy),
+      economies: this.dicts.economy.values,
       year: this.year.slice(0, n),
-      operator: i(this.i32.operator), operators: this.dicts.operator.values,
+      operator: i(this.i32.operator),
+      operators: this.dicts.operator.values,
       operatorRank: i(this.i32.operatorRank),
-      plan: i(this.i32.plan), plans: this.dicts.plan.values,
-      service: u(this.u8.service), payment: u(this.u8.payment), technology: u(this.u8.technology),
-      currency: i(this.i32.currency), currencies: this.dicts.currency.values,
-      price: f(this.f64.price), validityDays: f(this.f64.validityDays),
-      dataMb: f(this.f64.dataMb), voiceMin: f(this.f64.voiceMin), sms: f(this.f64.sms), speedKbps: f(this.f64.speedKbps),
-      extraMbPrice: f(this.f64.extraMbPrice), extraMinPrice: f(this.f64.extraMinPrice), extraSmsPrice: f(this.f64.extraSmsPrice),
-      addonMb: f(this.f64.addonMb), addonPrice: f(this.f64.addonPrice),
-      promotional: u(this.u8.promotional), taxesIncluded: u(this.u8.taxesIncluded), vatRate: f(this.f64.vatRate), commitmentMonths: f(this.f64.commitmentMonths),
-      note: i(this.i32.note), notes: this.dicts.note.values,
+      plan: i(this.i32.plan),
+      plans: this.dicts.plan.values,
+      service: u(this.u8.service),
+      payment: u(this.u8.payment),
+      technology: u(this.u8.technology),
+      currency: i(this.i32.currency),
+      currencies: this.dicts.currency.values,
+      price: f(this.f64.price),
+      validityDays: f(this.f64.validityDays),
+      dataMb: f(this.f64.dataMb),
+      voiceMin: f(this.f64.voiceMin),
+      sms: f(this.f64.sms),
+      speedKbps: f(this.f64.speedKbps),
+      extraMbPrice: f(this.f64.extraMbPrice),
+      extraMinPrice: f(this.f64.extraMinPrice),
+      extraSmsPrice: f(this.f64.extraSmsPrice),
+      addonMb: f(this.f64.addonMb),
+      addonPrice: f(this.f64.addonPrice),
+      promotional: u(this.u8.promotional),
+      taxesIncluded: u(this.u8.taxesIncluded),
+      vatRate: f(this.f64.vatRate),
+      commitmentMonths: f(this.f64.commitmentMonths),
+      note: i(this.i32.note),
+      notes: this.dicts.note.values,
       line: i(this.i32.line),
     };
   }
 }
 
-export interface TariffReadResult { table: TariffTable; log: FindingLog; format: 'csv' | 'json' | 'arrow'; rows: number }
+export interface TariffReadResult {
+  table: TariffTable;
+  log: FindingLog;
+  format: 'csv' | 'json' | 'arrow';
+  rows: number;
+}
 
 /**
  * Validates one plan (cells by column index in TARIFF_COLUMNS order) into the builder.
@@ -140,10 +216,15 @@ export class TariffRowReader {
   private readonly economies = loadEconomyRegistry();
   private readonly maxYear = new Date().getUTCFullYear() + 1;
 
-  constructor(private readonly file: string, private readonly b: TariffBuilder, private readonly log: FindingLog) {}
+  constructor(
+    private readonly file: string,
+    private readonly b: TariffBuilder,
+    private readonly log: FindingLog,
+  ) {}
 
   read(cells: readonly string[], line: number): boolean {
-    const b = this.b, file = this.file;
+    const b = this.b,
+      file = this.file;
     const r = b.push();
     let ok = true;
     const err = (column: TariffColumn, value: string, message: string, rule: Rule = 'bad-tariff-field'): void => {
@@ -161,7 +242,17 @@ export class TariffRowReader {
     }
     if (iso3 === null) {
       const c = this.economies.classify(code);
-      err('economy', code, 'not in the economy registry' + (c.kind === 'unknown' && c.suggestions.length ? `; did you mean ${c.suggestions.join(' or ')}?` : c.kind === 'aggregate' ? ' (an aggregate, not an economy)' : ''), 'unknown-economy');
+      err(
+        'economy',
+        code,
+        'not in the economy registry' +
+          (c.kind === 'unknown' && c.suggestions.length
+            ? `; did you mean ${c.suggestions.join(' or ')}?`
+            : c.kind === 'aggregate'
+              ? ' (an aggregate, not an economy)'
+              : ''),
+        'unknown-economy',
+      );
     } else b.i32.economy[r] = b.dicts.economy.code(iso3);
     // year
     const yearText = cell(1);
@@ -188,7 +279,11 @@ export class TariffRowReader {
     const currency = cell(7).toUpperCase();
     if (!/^[A-Z]{3}$/.test(currency)) err('currency', cell(7), 'must be a 3-letter ISO 4217 code');
     else b.i32.currency[r] = b.dicts.currency.code(currency);
-    const num = (c: number, col: TariffColumn, opts: { required?: boolean; unlimited?: boolean; positive?: boolean; max?: number; emptyAs?: number }): number => {
+    const num = (
+      c: number,
+      col: TariffColumn,
+      opts: { required?: boolean; unlimited?: boolean; positive?: boolean; max?: number; emptyAs?: number },
+    ): number => {
       const t = cell(c);
       if (t === '') {
         if (opts.required) err(col, t, 'must not be empty');
@@ -196,7 +291,12 @@ export class TariffRowReader {
       }
       if (opts.unlimited && t.toLowerCase() === 'unlimited') return Infinity;
       if (!isDecimalText(t)) {
-        err(col, t, `must be a number${opts.unlimited ? ', "unlimited"' : ''}${opts.required ? '' : ' or empty'}` + (/^\d{1,3}(,\d{3})+/.test(t) || /^\d+,\d+$/.test(t) ? ' (no thousands separators or decimal commas)' : ''));
+        err(
+          col,
+          t,
+          `must be a number${opts.unlimited ? ', "unlimited"' : ''}${opts.required ? '' : ' or empty'}` +
+            (/^\d{1,3}(,\d{3})+/.test(t) || /^\d+,\d+$/.test(t) ? ' (no thousands separators or decimal commas)' : ''),
+        );
         return NaN;
       }
       const x = Number(t);
@@ -220,7 +320,11 @@ export class TariffRowReader {
     const addonMb = (b.f64.addonMb[r] = num(18, 'addon_mb', { positive: true }));
     const addonPrice = (b.f64.addonPrice[r] = num(19, 'addon_price', {}));
     if (Number.isNaN(addonMb) !== Number.isNaN(addonPrice) && ok)
-      err(Number.isNaN(addonMb) ? 'addon_mb' : 'addon_price', Number.isNaN(addonMb) ? cell(18) : cell(19), 'addon_mb and addon_price go together: give both or neither');
+      err(
+        Number.isNaN(addonMb) ? 'addon_mb' : 'addon_price',
+        Number.isNaN(addonMb) ? cell(18) : cell(19),
+        'addon_mb and addon_price go together: give both or neither',
+      );
     const bool = (c: number, col: TariffColumn): number => {
       const t = cell(c).toLowerCase();
       if (t !== 'true' && t !== 'false') err(col, cell(c), 'must be true or false');
@@ -246,12 +350,27 @@ function mapHeader(header: readonly string[], file: string, log: FindingLog, lin
   for (const [k, h] of names.entries())
     if (!(TARIFF_COLUMNS as readonly string[]).includes(h)) {
       const near = suggest(h, TARIFF_COLUMNS);
-      log.add({ severity: 'error', rule: 'unknown-column', file, line, column: h, value: h, message: `column ${k + 1} is not a tariff column` + (near.length ? `; did you mean "${near[0]}"?` : '') });
+      log.add({
+        severity: 'error',
+        rule: 'unknown-column',
+        file,
+        line,
+        column: h,
+        value: h,
+        message: `column ${k + 1} is not a tariff column` + (near.length ? `; did you mean "${near[0]}"?` : ''),
+      });
       ok = false;
     }
   const missing = TARIFF_COLUMNS.filter((c) => !names.includes(c));
   if (missing.length) {
-    log.add({ severity: 'error', rule: 'missing-column', file, line, column: missing.join(', '), message: `a tariff file needs the columns ${TARIFF_COLUMNS.join(',')}` });
+    log.add({
+      severity: 'error',
+      rule: 'missing-column',
+      file,
+      line,
+      column: missing.join(', '),
+      message: `a tariff file needs the columns ${TARIFF_COLUMNS.join(',')}`,
+    });
     ok = false;
   }
   return ok ? TARIFF_COLUMNS.map((c) => names.indexOf(c)) : null;
@@ -296,7 +415,11 @@ export async function readTariffs(path: string, displayName?: string): Promise<T
         const index = mapHeader(names, file, log);
         if (index) {
           const cols = index.map((k) => t.getChildAt(k)!);
-          for (let i = 0; i < t.numRows; i++) readCells(cols.map((c) => cellText(c.get(i))), i + 1);
+          for (let i = 0; i < t.numRows; i++)
+            readCells(
+              cols.map((c) => cellText(c.get(i))),
+              i + 1,
+            );
         }
       }
     } else if (sniffed.kind === 'json') {
@@ -313,11 +436,22 @@ export async function readTariffs(path: string, displayName?: string): Promise<T
         const keys = new Set<string>();
         for (const r of records) if (r && typeof r === 'object') for (const k of Object.keys(r)) keys.add(k);
         // Absent keys in some records are empty cells; the key set must still be the format's.
-        const index = mapHeader([...TARIFF_COLUMNS.filter((c) => keys.has(c) || c === 'note'), ...[...keys].filter((k) => !(TARIFF_COLUMNS as readonly string[]).includes(k))], file, log);
-        if (index) records.forEach((r, k) => {
-          if (!r || typeof r !== 'object') { fatal('bad-json', `record ${k + 1} is not an object`, { line: k + 1 }); return; }
-          readCells(TARIFF_COLUMNS.map((c) => cellText((r as Record<string, unknown>)[c])), k + 1);
-        });
+        const index = mapHeader(
+          [...TARIFF_COLUMNS.filter((c) => keys.has(c) || c === 'note'), ...[...keys].filter((k) => !(TARIFF_COLUMNS as readonly string[]).includes(k))],
+          file,
+          log,
+        );
+        if (index)
+          records.forEach((r, k) => {
+            if (!r || typeof r !== 'object') {
+              fatal('bad-json', `record ${k + 1} is not an object`, { line: k + 1 });
+              return;
+            }
+            readCells(
+              TARIFF_COLUMNS.map((c) => cellText((r as Record<string, unknown>)[c])),
+              k + 1,
+            );
+          });
       }
     } else await readTariffCsv(path, file, sniffed.encoding, log, readCells);
   } catch (e) {
@@ -325,8 +459,14 @@ export async function readTariffs(path: string, displayName?: string): Promise<T
   }
   if (log.errors === 0 && builder.length === 0) fatal('no-data-rows', 'the tariff file has a header but no plans');
   if (log.errors > 0) {
-    const shown = log.sorted().filter((f) => f.severity === 'error').slice(0, 20).map(formatFinding);
-    throw new UserInputError(`${file}: tariff file rejected: ${log.errors} error(s)\n${shown.join('\n')}${log.errors > shown.length ? `\n... and ${log.errors - shown.length} more` : ''}`);
+    const shown = log
+      .sorted()
+      .filter((f) => f.severity === 'error')
+      .slice(0, 20)
+      .map(formatFinding);
+    throw new UserInputError(
+      `${file}: tariff file rejected: ${log.errors} error(s)\n${shown.join('\n')}${log.errors > shown.length ? `\n... and ${log.errors - shown.length} more` : ''}`,
+    );
   }
   return { table: builder.toTable(file), log, format, rows };
 }
@@ -338,22 +478,43 @@ function cellText(v: unknown): string {
   return String(v);
 }
 
-async function readTariffCsv(path: string, file: string, encoding: TextEncoding, log: FindingLog, readCells: (cells: string[], line: number) => void): Promise<void> {
+async function readTariffCsv(
+  path: string,
+  file: string,
+  encoding: TextEncoding,
+  log: FindingLog,
+  readCells: (cells: string[], line: number) => void,
+): Promise<void> {
   let index: number[] | null | undefined;
-  await streamCsvRecords(path, { encoding, maxLineBytes: 1 << 20 }, (fields, at) => {
-    if (index === undefined) {
-      index = mapHeader(fields, file, log, at);
-      return index ? undefined : 'stop';
-    }
-    if (fields.length !== index!.length) {
-      log.add({ severity: 'error', rule: 'malformed-row', file, line: at, value: fields.join(',').slice(0, 120), message: `${fields.length} fields where the header has ${index!.length}` });
-      return;
-    }
-    try {
-      readCells(index!.map((k) => fields[k]), at);
-    } catch (e) {
-      if (e instanceof Stop) return 'stop';
-      throw e;
-    }
-  }, (rule, message, where) => log.add({ severity: 'error', rule, file, message, ...where }));
+  await streamCsvRecords(
+    path,
+    { encoding, maxLineBytes: 1 << 20 },
+    (fields, at) => {
+      if (index === undefined) {
+        index = mapHeader(fields, file, log, at);
+        return index ? undefined : 'stop';
+      }
+      if (fields.length !== index!.length) {
+        log.add({
+          severity: 'error',
+          rule: 'malformed-row',
+          file,
+          line: at,
+          value: fields.join(',').slice(0, 120),
+          message: `${fields.length} fields where the header has ${index!.length}`,
+        });
+        return;
+      }
+      try {
+        readCells(
+          index!.map((k) => fields[k]),
+          at,
+        );
+      } catch (e) {
+        if (e instanceof Stop) return 'stop';
+        throw e;
+      }
+    },
+    (rule, message, where) => log.add({ severity: 'error', rule, file, message, ...where }),
+  );
 }

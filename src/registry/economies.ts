@@ -40,9 +40,21 @@ export interface Economy {
   aliases: string[];
 }
 
-export interface NonIsoEntity { code: string; name: string; iso3: string | null; source: string }
-export interface AggregateEntity { code: string; name: string; source: string }
-export interface EntitiesFile { nonIsoEntities: NonIsoEntity[]; aggregates: AggregateEntity[] }
+export interface NonIsoEntity {
+  code: string;
+  name: string;
+  iso3: string | null;
+  source: string;
+}
+export interface AggregateEntity {
+  code: string;
+  name: string;
+  source: string;
+}
+export interface EntitiesFile {
+  nonIsoEntities: NonIsoEntity[];
+  aggregates: AggregateEntity[];
+}
 
 export type Classification =
   | { kind: 'economy'; economy: Economy }
@@ -64,8 +76,7 @@ export class EconomyRegistry {
     for (const e of this.economies) this.byKey.set(e.iso3.toLowerCase(), e);
     for (const e of this.economies) if (!this.byKey.has(e.iso2.toLowerCase())) this.byKey.set(e.iso2.toLowerCase(), e);
     for (const e of this.economies) if (e.m49) this.byKey.set(String(Number(e.m49)), e);
-    for (const e of this.economies)
-      for (const a of e.aliases) if (!this.byKey.has(a.toLowerCase())) this.byKey.set(a.toLowerCase(), e);
+    for (const e of this.economies) for (const a of e.aliases) if (!this.byKey.has(a.toLowerCase())) this.byKey.set(a.toLowerCase(), e);
     for (const x of entities.nonIsoEntities) this.nonIso.set(x.code.toUpperCase(), x);
     for (const x of entities.aggregates) this.aggregates.set(x.code.toUpperCase(), x);
   }
@@ -95,7 +106,10 @@ export class EconomyRegistry {
   }
 
   suggest(code: string): string[] {
-    return suggest(code, this.economies.map((e) => e.iso3));
+    return suggest(
+      code,
+      this.economies.map((e) => e.iso3),
+    );
   }
 
   /** What a code found in a data file stands for: an economy, a non-ISO code, an aggregate, or nothing known. */

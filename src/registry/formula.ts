@@ -27,8 +27,17 @@ export interface CompiledFormula {
 }
 
 const FUNCTIONS: Record<string, string> = {
-  log10: 'Math.log10', log: 'Math.log', ln: 'Math.log', exp: 'Math.exp', sqrt: 'Math.sqrt', abs: 'Math.abs',
-  min: 'Math.min', max: 'Math.max', floor: 'Math.floor', ceil: 'Math.ceil', round: 'Math.round',
+  log10: 'Math.log10',
+  log: 'Math.log',
+  ln: 'Math.log',
+  exp: 'Math.exp',
+  sqrt: 'Math.sqrt',
+  abs: 'Math.abs',
+  min: 'Math.min',
+  max: 'Math.max',
+  floor: 'Math.floor',
+  ceil: 'Math.ceil',
+  round: 'Math.round',
 };
 const OPERATORS = new Set(['+', '-', '*', '/', '^']);
 
@@ -48,8 +57,7 @@ export function compileFormula(expression: string): CompiledFormula {
     return `c${k}[i]`;
   });
   const args = inputs.map((_, k) => `c${k}`);
-  const body = `const [${args.join(', ')}] = columns; const n = out.length;\n` +
-    `for (let i = 0; i < n; i++) out[i] = ${js};`;
+  const body = `const [${args.join(', ')}] = columns; const n = out.length;\n` + `for (let i = 0; i < n; i++) out[i] = ${js};`;
   const kernel = new Function('columns', 'out', body) as CompiledFormula['kernel'];
   const scalar = new Function('v', `return ${toJs(node, (name) => `v[${JSON.stringify(name)}]`)};`) as (v: Record<string, number>) => number;
   return {
@@ -68,6 +76,7 @@ export function compileFormula(expression: string): CompiledFormula {
 
 /** mathjs AST to a JavaScript expression; only arithmetic, constants, symbols and a few Math functions. */
 function toJs(node: MathNode, symbol: (name: string) => string): string {
+  // biome-ignore lint/suspicious/noExplicitAny: mathjs node subclasses carry their fields (value, name, fn, args) untyped on the base type
   const n = node as any;
   switch (node.type) {
     case 'ConstantNode':

@@ -15,7 +15,12 @@ export interface Grouping {
   groups: ReadonlyMap<string, string>;
 }
 
-export interface GroupingIndexEntry { id: string; name: string; source: string; file: string }
+export interface GroupingIndexEntry {
+  id: string;
+  name: string;
+  source: string;
+  file: string;
+}
 
 export class Groupings {
   private readonly byId: Map<string, Grouping>;
@@ -32,7 +37,9 @@ export class Groupings {
     const g = this.byId.get(id);
     if (g) return g;
     const near = suggest(id, this.byId.keys());
-    throw new UserInputError(`unknown grouping "${id}"` + (near.length ? `; did you mean ${near.join(' or ')}?` : `; groupings: ${[...this.byId.keys()].join(', ')}`));
+    throw new UserInputError(
+      `unknown grouping "${id}"` + (near.length ? `; did you mean ${near.join(' or ')}?` : `; groupings: ${[...this.byId.keys()].join(', ')}`),
+    );
   }
 
   /** The group of an economy (ISO3) in a grouping, or undefined when the grouping leaves it out. */
@@ -43,10 +50,15 @@ export class Groupings {
   /** ISO3 codes of the economies in one group, sorted. */
   members(grouping: string, group: string): string[] {
     const g = this.get(grouping);
-    const out = [...g.groups].filter(([, x]) => x === group).map(([iso3]) => iso3).sort();
+    const out = [...g.groups]
+      .filter(([, x]) => x === group)
+      .map(([iso3]) => iso3)
+      .sort();
     if (out.length === 0 && ![...g.groups.values()].includes(group)) {
       const near = suggest(group, new Set(g.groups.values()));
-      throw new UserInputError(`grouping "${grouping}" has no group "${group}"` + (near.length ? `; did you mean ${near.map((s) => `"${s}"`).join(' or ')}?` : ''));
+      throw new UserInputError(
+        `grouping "${grouping}" has no group "${group}"` + (near.length ? `; did you mean ${near.map((s) => `"${s}"`).join(' or ')}?` : ''),
+      );
     }
     return out;
   }
@@ -87,7 +99,7 @@ export function loadGroupingCsv(
     throw new UserInputError(`${path}:${line}: column "${column}": ${JSON.stringify(value)}: ${rule}`);
   };
   const [header, ...rows] = records;
-  if (!header || header.fields.join(',') !== 'economy,group')
+  if (header?.fields.join(',') !== 'economy,group')
     fail(header?.line ?? 1, 'header', header?.fields.join(',') ?? '', 'the header must be exactly "economy,group"');
   const groups = new Map<string, string>();
   const firstLine = new Map<string, number>();
@@ -98,14 +110,17 @@ export function loadGroupingCsv(
     const c = economies.classify(code);
     if (c.kind !== 'economy') {
       const rule =
-        c.kind === 'aggregate' ? `${c.code} is an aggregate (${c.name}), not an economy` :
-        c.kind === 'non-iso' ? `${c.code} is not an ISO 3166 code` + (c.iso3 ? `; use ${c.iso3}` : '') :
-        'must be an economy code (ISO3, ISO2 or M49) or name' + (c.suggestions.length ? `; did you mean ${c.suggestions.join(' or ')}?` : '');
+        c.kind === 'aggregate'
+          ? `${c.code} is an aggregate (${c.name}), not an economy`
+          : c.kind === 'non-iso'
+            ? `${c.code} is not an ISO 3166 code` + (c.iso3 ? `; use ${c.iso3}` : '')
+            : 'must be an economy code (ISO3, ISO2 or M49) or name' + (c.suggestions.length ? `; did you mean ${c.suggestions.join(' or ')}?` : '');
       fail(r.line, 'economy', code, rule);
     }
     const iso3 = (c as { economy: { iso3: string } }).economy.iso3;
     if (group.trim() === '') fail(r.line, 'group', group, 'the group must not be blank');
-    if (groups.has(iso3)) fail(r.line, 'economy', code, `${iso3} is already in group "${groups.get(iso3)}" (line ${firstLine.get(iso3)}); an economy belongs to one group`);
+    if (groups.has(iso3))
+      fail(r.line, 'economy', code, `${iso3} is already in group "${groups.get(iso3)}" (line ${firstLine.get(iso3)}); an economy belongs to one group`);
     groups.set(iso3, group.trim());
     firstLine.set(iso3, r.line);
   }

@@ -50,8 +50,7 @@ export class IndicatorRegistry {
       for (const f of ['name', 'definition', 'unit', 'agency', 'source'] as const)
         if (typeof d[f] !== 'string' || d[f].length === 0) problems.push(`${where}: missing ${f}`);
       if (!INDICATOR_KINDS.includes(d.kind)) problems.push(`${where}: kind "${d.kind}" is not one of ${INDICATOR_KINDS.join(', ')}`);
-      if (!Array.isArray(d.range) || d.range.length !== 2 || !(d.range[0] <= d.range[1]))
-        problems.push(`${where}: range must be [min, max] with min <= max`);
+      if (!Array.isArray(d.range) || d.range.length !== 2 || !(d.range[0] <= d.range[1])) problems.push(`${where}: range must be [min, max] with min <= max`);
       if (!Array.isArray(d.aliases)) problems.push(`${where}: aliases must be a list`);
       for (const key of [d.id, ...(d.aliases ?? [])]) {
         const k = key.toLowerCase();
@@ -65,8 +64,9 @@ export class IndicatorRegistry {
       if (!d?.derived) continue;
       try {
         const f = compileFormula(d.derived.formula);
-        for (const input of f.inputs) if (!this.byKey.has(input.toLowerCase()) || this.byKey.get(input.toLowerCase())!.id !== input)
-          problems.push(`${origin}: ${d.id}: formula input "${input}" is not an indicator id`);
+        for (const input of f.inputs)
+          if (!this.byKey.has(input.toLowerCase()) || this.byKey.get(input.toLowerCase())!.id !== input)
+            problems.push(`${origin}: ${d.id}: formula input "${input}" is not an indicator id`);
         if (f.inputs.includes(d.id)) problems.push(`${origin}: ${d.id}: formula refers to itself`);
       } catch (e) {
         problems.push(`${origin}: ${d.id}: formula "${d.derived.formula}": ${(e as Error).message}`);
@@ -85,11 +85,16 @@ export class IndicatorRegistry {
     const def = this.find(key);
     if (def) return def;
     const near = this.suggest(key);
-    throw new UserInputError(`unknown indicator "${key}"` + (near.length ? `; did you mean ${near.map((s) => `"${s}"`).join(' or ')}?` : '; `ictstat indicators` lists them'));
+    throw new UserInputError(
+      `unknown indicator "${key}"` + (near.length ? `; did you mean ${near.map((s) => `"${s}"`).join(' or ')}?` : '; `ictstat indicators` lists them'),
+    );
   }
 
   suggest(key: string): string[] {
-    return suggest(key, this.indicators.flatMap((d) => [d.id, ...d.aliases]));
+    return suggest(
+      key,
+      this.indicators.flatMap((d) => [d.id, ...d.aliases]),
+    );
   }
 
   get(id: string): IndicatorDef {

@@ -10,14 +10,50 @@ import { UserInputError } from '../util/errors.js';
 import { loadEconomyRegistry, type Economy } from './economies.js';
 import { loadIndicatorRegistry, type IndicatorDef } from './indicators.js';
 
-export interface WbRef { id: string; iso2code: string; value: string }
-export interface WbEconomyMeta { name: string; lendingType: string; capitalCity: string; longitude: string; latitude: string }
-export interface WbAggregate { code: string; iso2code: string; name: string }
-export interface WbIncomeLevel { id: string; iso2code: string; value: string; groups: string[] }
-export interface WbSource { id: string; code: string; name: string; description: string; url: string; indicators?: 'all'; registrySources?: string[] }
-export interface WbTopic { id: string; value: string; sourceNote: string; indicators?: string[]; registrySources?: string[] }
+export interface WbRef {
+  id: string;
+  iso2code: string;
+  value: string;
+}
+export interface WbEconomyMeta {
+  name: string;
+  lendingType: string;
+  capitalCity: string;
+  longitude: string;
+  latitude: string;
+}
+export interface WbAggregate {
+  code: string;
+  iso2code: string;
+  name: string;
+}
+export interface WbIncomeLevel {
+  id: string;
+  iso2code: string;
+  value: string;
+  groups: string[];
+}
+export interface WbSource {
+  id: string;
+  code: string;
+  name: string;
+  description: string;
+  url: string;
+  indicators?: 'all';
+  registrySources?: string[];
+}
+export interface WbTopic {
+  id: string;
+  value: string;
+  sourceNote: string;
+  indicators?: string[];
+  registrySources?: string[];
+}
 
-interface MetaFile { economies: Record<string, WbEconomyMeta>; aggregates: Record<string, { iso2code: string; name: string }> }
+interface MetaFile {
+  economies: Record<string, WbEconomyMeta>;
+  aggregates: Record<string, { iso2code: string; name: string }>;
+}
 interface GroupsFile {
   geoRegions: Record<string, string>;
   adminRegionOf: Record<string, string>;
@@ -25,7 +61,10 @@ interface GroupsFile {
   incomeLevels: WbIncomeLevel[];
   lendingTypes: Array<{ id: string; iso2code: string; value: string }>;
 }
-interface CatalogueFile { sources: WbSource[]; topics: WbTopic[] }
+interface CatalogueFile {
+  sources: WbSource[];
+  topics: WbTopic[];
+}
 
 const EMPTY: WbRef = { id: '', iso2code: '', value: '' };
 
@@ -37,7 +76,11 @@ export class WorldBankRegistry {
   readonly sources: readonly WbSource[];
   readonly topics: readonly WbTopic[];
 
-  constructor(private readonly meta: MetaFile, private readonly groups: GroupsFile, catalogue: CatalogueFile) {
+  constructor(
+    private readonly meta: MetaFile,
+    private readonly groups: GroupsFile,
+    catalogue: CatalogueFile,
+  ) {
     this.aggregates = Object.entries(meta.aggregates).map(([code, a]) => ({ code, iso2code: a.iso2code, name: a.name }));
     for (const a of this.aggregates) {
       this.aggBy.set(a.code.toUpperCase(), a);

@@ -65,7 +65,13 @@ export interface ReportSummary {
   departures: string[];
   /** The sensitivity analysis of the ranks (null when switched off): sample, seed, scenarios, mean Sobol indices per factor. */
   /** measure: the analysis is of the ranks, or of the scores (an unranked index). */
-  sensitivity: { measure: 'rank' | 'score'; draws: number; seed: number; scenarios: number; factors: Array<{ name: string; meanFirstOrder: number; meanTotal: number }> } | null;
+  sensitivity: {
+    measure: 'rank' | 'score';
+    draws: number;
+    seed: number;
+    scenarios: number;
+    factors: Array<{ name: string; meanFirstOrder: number; meanTotal: number }>;
+  } | null;
   /** Wall time of the build (not written to any file). */
   seconds: number;
 }
@@ -77,7 +83,18 @@ export interface ReportResult {
   summary: ReportSummary;
 }
 
-const STEPS = ['methodology', 'observations', 'index', 'sensitivity', 'IDI tables', 'price tables', 'charts', 'tables (CSV, Markdown, HTML)', 'workbook', 'index.html'];
+const STEPS = [
+  'methodology',
+  'observations',
+  'index',
+  'sensitivity',
+  'IDI tables',
+  'price tables',
+  'charts',
+  'tables (CSV, Markdown, HTML)',
+  'workbook',
+  'index.html',
+];
 
 /** The methodology of an edition: the bundled one of that edition, else the latest bundled one before it. */
 export function defaultMethodology(edition: number): string {
@@ -88,7 +105,12 @@ export function defaultMethodology(edition: number): string {
     if (e === undefined || e > edition) continue;
     if (!best || e > best.edition) best = { id, edition: e };
   }
-  if (!best) throw new UserInputError(`no bundled methodology for edition ${edition} or earlier (bundled: ${bundledMethodologies().join(', ')}); give a methodology`, { code: 'no-methodology', field: 'methodology', value: edition });
+  if (!best)
+    throw new UserInputError(`no bundled methodology for edition ${edition} or earlier (bundled: ${bundledMethodologies().join(', ')}); give a methodology`, {
+      code: 'no-methodology',
+      field: 'methodology',
+      value: edition,
+    });
   return best.id;
 }
 
@@ -96,8 +118,8 @@ const sha = (b: Uint8Array | string): string => createHash('sha256').update(b).d
 
 /** What the data is: the bundled datasets (their manifest's hash), the store (as of a date) or the --data files (their hashes). */
 function describeVintage(source: DataSource): { vintage: string; sources: Array<{ citation: string; licence: string }> } {
-  const inputs = (list: readonly DataInput[] | undefined): string => (list ?? [])
-    .map((f) => (typeof f === 'string' ? `${basename(f)} (sha256 ${sha(readFileSync(f)).slice(0, 12)})` : f.name ?? 'in-memory data')).join(', ');
+  const inputs = (list: readonly DataInput[] | undefined): string =>
+    (list ?? []).map((f) => (typeof f === 'string' ? `${basename(f)} (sha256 ${sha(readFileSync(f)).slice(0, 12)})` : (f.name ?? 'in-memory data'))).join(', ');
   if (source.kind === 'inputs') return { vintage: `files given with --data: ${inputs(source.inputs)}`, sources: [] };
   if (source.kind === 'observations') return { vintage: source.label ?? 'observations in memory', sources: [] };
   let base: string;
@@ -123,7 +145,8 @@ export async function buildReport(o: ReportOptions): Promise<ReportResult> {
   const m: CompiledMethodology = loadMethodology(o.methodology ?? defaultMethodology(E), registry);
   // The data year of an edition: the methodology's own lag (MIS: edition - 1; the IDI from 2023: edition - 2).
   const lag = m.spec.edition !== undefined && m.spec.defaultDataYear !== undefined ? m.spec.edition - m.spec.defaultDataYear : 1;
-  const dataYear = E - lag, prevYear = dataYear - 1;
+  const dataYear = E - lag,
+    prevYear = dataYear - 1;
   const ranks = isRanked(m);
   const groupings = loadGroupings();
   const economies = loadEconomyRegistry();
@@ -143,8 +166,10 @@ export async function buildReport(o: ReportOptions): Promise<ReportResult> {
   const previous: IndexResult = run.previous!;
 
   progress(3);
-  const draws = o.sensitivityDraws ?? 1000, seed = o.sensitivitySeed ?? 1;
-  if (draws !== 0 && !(Number.isInteger(draws) && draws >= 2 && draws <= 20_000)) throw invalidOption('sensitivityDraws', draws, (n) => `${n} must be 0 (no sensitivity analysis) or a whole number from 2 to 20,000, not ${draws}`);
+  const draws = o.sensitivityDraws ?? 1000,
+    seed = o.sensitivitySeed ?? 1;
+  if (draws !== 0 && !(Number.isInteger(draws) && draws >= 2 && draws <= 20_000))
+    throw invalidOption('sensitivityDraws', draws, (n) => `${n} must be 0 (no sensitivity analysis) or a whole number from 2 to 20,000, not ${draws}`);
   // An unranked index (ITU's IDI from 2023): score intervals, not rank intervals (the measure follows the methodology).
   const sensitivity = draws > 0 ? await sensitivityOfRun(run, { ...SENSITIVITY_DEFAULTS, draws, seed, workers: 1 }) : undefined;
 
@@ -153,31 +178,67 @@ export async function buildReport(o: ReportOptions): Promise<ReportResult> {
   const vintageNote = `Data vintage: ${vintage}. Regenerated by ictstat report --edition ${E} --methodology ${m.spec.id}.`;
   const notes = [vintageNote, ...sourceNote];
   const components = topComponents(result, m.spec);
-  const idi = ranks ? idiTables({ result, previous, edition: E, name, lang, groupings, notes }, components)
+  const idi = ranks
+    ? idiTables({ result, previous, edition: E, name, lang, groupings, notes }, components)
     : idiScoreTables({ result, previous, edition: E, name, lang, groupings, notes }, components, m.spec.groups);
 
   progress(5);
   const pd = priceData({ table, year: dataYear, name, lang, notes });
   const prices = priceTables({ table, year: dataYear, name, lang, notes }, pd);
-  const sensitivityTables = sensitivity ? [{ ...sensitivityTable({ methodology: m.spec.id, ...sensitivity, names: new Map([...sensitivity.names].map(([code]) => [code, name(code)])) }), id: 'idi-sensitivity' }].map((t) => ({ ...t, notes: [...t.notes, ...notes] })) : [];
+  const sensitivityTables = sensitivity
+    ? [
+        {
+          ...sensitivityTable({ methodology: m.spec.id, ...sensitivity, names: new Map([...sensitivity.names].map(([code]) => [code, name(code)])) }),
+          id: 'idi-sensitivity',
+        },
+      ].map((t) => ({ ...t, notes: [...t.notes, ...notes] }))
+    : [];
   const facts = await factsAndFigures({ source, dataYear, notes });
   const tables: ReportTable[] = [...idi, ...sensitivityTables, ...prices, ...facts.tables];
 
   progress(6);
   const regionGrouping = GROUPING_ALIASES['itu-region'](dataYear);
-  const ranked = result.economies.filter((e) => e.ranked && e.score !== null)
-    .map((e) => ({ code: e.economy, name: name(e.economy), m49: economies.find(e.economy)?.m49 ?? null, region: groupings.groupOf(regionGrouping, e.economy) ?? null, score: e.score! }));
+  const ranked = result.economies
+    .filter((e) => e.ranked && e.score !== null)
+    .map((e) => ({
+      code: e.economy,
+      name: name(e.economy),
+      m49: economies.find(e.economy)?.m49 ?? null,
+      region: groupings.groupOf(regionGrouping, e.economy) ?? null,
+      score: e.score!,
+    }));
   const fbb = pd.baskets.find((b) => /fixed-broadband/.test(b) && pd.panels.some((p) => p.basket === b && p.unit === 'gni_pct'));
-  const affordability = fbb ? { basket: fbb, basketName: pd.basketName(fbb), values: new Map(ranked.map((e) => [e.code, pd.value(fbb, 'gni_pct', e.code, dataYear)]).filter((x): x is [string, number] => x[1] !== null)) } : undefined;
+  const affordability = fbb
+    ? {
+        basket: fbb,
+        basketName: pd.basketName(fbb),
+        values: new Map(ranked.map((e) => [e.code, pd.value(fbb, 'gni_pct', e.code, dataYear)]).filter((x): x is [string, number] => x[1] !== null)),
+      }
+    : undefined;
   const indexLabel = m.spec.id.startsWith('idi') ? 'IDI' : 'Index';
   const charts: Chart[] = await buildCharts({
-    edition: E, dataYear, indexLabel, scale: result.methodology.scale, ranked, unranked: !ranks, affordability, basketName: pd.basketName,
+    edition: E,
+    dataYear,
+    indexLabel,
+    scale: result.methodology.scale,
+    ranked,
+    unranked: !ranks,
+    affordability,
+    basketName: pd.basketName,
     medians: pd.mediansOverTime.map((r) => ({ basket: r.basket, group: r.group, year: r.year, value: r.value })),
     internetUse: facts.series,
-    rankIntervals: sensitivity?.measure === 'rank' ? {
-      draws: sensitivity.draws, scenarios: sensitivity.scenarios, seed: sensitivity.seed, factors: sensitivity.factors.map((f) => f.name),
-      rows: sensitivity.economies.filter((e) => e.rank !== null).map((e) => ({ code: e.economy, name: name(e.economy), rank: e.rank!, median: e.medianRank, p05: e.p05, p95: e.p95 })),
-    } : undefined,
+    rankIntervals:
+      sensitivity?.measure === 'rank'
+        ? {
+            draws: sensitivity.draws,
+            scenarios: sensitivity.scenarios,
+            seed: sensitivity.seed,
+            factors: sensitivity.factors.map((f) => f.name),
+            rows: sensitivity.economies
+              .filter((e) => e.rank !== null)
+              .map((e) => ({ code: e.economy, name: name(e.economy), rank: e.rank!, median: e.medianRank, p05: e.p05, p95: e.p95 })),
+          }
+        : undefined,
   });
 
   // Write: remove what an earlier build of this directory wrote, so the directory holds exactly this build.
@@ -195,13 +256,48 @@ export async function buildReport(o: ReportOptions): Promise<ReportResult> {
 
   progress(9);
   const summary: ReportSummary = {
-    edition: E, methodology: m.spec.id, dataYear, previousYear: prevYear, priceYear: dataYear, lang, vintage,
-    tables: tables.map((t) => t.id), charts: charts.map((c) => c.id),
-    economiesRanked: result.coverage.ranked, economiesRankedPrevious: previous.coverage.ranked, notRanked: result.coverage.notRanked, ranked: ranks,
-    baskets: pd.baskets, departures: result.departures, seconds: 0,
-    sensitivity: sensitivity ? { measure: sensitivity.measure, draws: sensitivity.draws, seed: sensitivity.seed, scenarios: sensitivity.scenarios, factors: sensitivity.factors.map(({ name: f, meanFirstOrder, meanTotal }) => ({ name: f, meanFirstOrder, meanTotal })) } : null,
+    edition: E,
+    methodology: m.spec.id,
+    dataYear,
+    previousYear: prevYear,
+    priceYear: dataYear,
+    lang,
+    vintage,
+    tables: tables.map((t) => t.id),
+    charts: charts.map((c) => c.id),
+    economiesRanked: result.coverage.ranked,
+    economiesRankedPrevious: previous.coverage.ranked,
+    notRanked: result.coverage.notRanked,
+    ranked: ranks,
+    baskets: pd.baskets,
+    departures: result.departures,
+    seconds: 0,
+    sensitivity: sensitivity
+      ? {
+          measure: sensitivity.measure,
+          draws: sensitivity.draws,
+          seed: sensitivity.seed,
+          scenarios: sensitivity.scenarios,
+          factors: sensitivity.factors.map(({ name: f, meanFirstOrder, meanTotal }) => ({ name: f, meanFirstOrder, meanTotal })),
+        }
+      : null,
   };
-  written.set('index.html', reportHtml({ summary, tables, charts, methodology: m, result, sources, vintage, workbook, lang, name, priceBaskets: pd.baskets.map((b) => ({ id: b, name: pd.basketName(b) })) }));
+  written.set(
+    'index.html',
+    reportHtml({
+      summary,
+      tables,
+      charts,
+      methodology: m,
+      result,
+      sources,
+      vintage,
+      workbook,
+      lang,
+      name,
+      priceBaskets: pd.baskets.map((b) => ({ id: b, name: pd.basketName(b) })),
+    }),
+  );
   const { seconds: _omit, ...stable } = summary;
   void _omit;
   const files = [...written.keys(), 'report.json'].sort();
@@ -212,7 +308,9 @@ export async function buildReport(o: ReportOptions): Promise<ReportResult> {
     try {
       const old = JSON.parse(readFileSync(manifestPath, 'utf8')) as { files?: string[] };
       for (const f of old.files ?? []) if (!written.has(f) && !f.includes('..')) rmSync(join(dir, f), { force: true });
-    } catch { /* not ours: leave it */ }
+    } catch {
+      /* not ours: leave it */
+    }
   }
   for (const [f, content] of written) {
     const path = join(dir, f);
@@ -227,7 +325,9 @@ export async function buildReport(o: ReportOptions): Promise<ReportResult> {
 /** One table as a small standalone HTML file (the page carries them all). */
 function standaloneTableHtml(t: ReportTable): string {
   const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-  return `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>${esc(t.title)}</title>` +
+  return (
+    `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>${esc(t.title)}</title>` +
     `<style>body{font-family:Helvetica,Arial,sans-serif;margin:1.5rem}table{border-collapse:collapse}th,td{border-bottom:1px solid #ddd;padding:.25rem .5rem}td.num{text-align:right;font-variant-numeric:tabular-nums}caption{text-align:left;font-weight:bold;margin-bottom:.5rem}.notes{color:#555;font-size:.9em}</style>` +
-    `</head><body>\n${tableToHtml(t)}\n</body></html>\n`;
+    `</head><body>\n${tableToHtml(t)}\n</body></html>\n`
+  );
 }

@@ -51,7 +51,8 @@ export function normaliseIds(svg: string, prefix: string): string {
   const map = new Map<string, string>();
   for (const m of svg.matchAll(/\bid="([^"]+)"/g)) if (!map.has(m[1])) map.set(m[1], `${prefix}-${map.size + 1}`);
   if (!map.size) return svg;
-  return svg.replace(/\bid="([^"]+)"/g, (_, id) => `id="${map.get(id)}"`)
+  return svg
+    .replace(/\bid="([^"]+)"/g, (_, id) => `id="${map.get(id)}"`)
     .replace(/url\(#([^)#(\s"']+)\)/g, (s, id) => (map.has(id) ? `url(#${map.get(id)})` : s))
     .replace(/href="#([^"]+)"/g, (s, id) => (map.has(id) ? `href="#${map.get(id)}"` : s));
 }
@@ -74,10 +75,19 @@ export interface ChartInputs {
   /** World and ITU-region estimates of Internet use (Facts and Figures), with the estimated share of each. */
   internetUse?: Array<{ group: string; year: number; value: number; estimatedShare: number; nowcast: boolean }>;
   /** The sensitivity analysis of the ranks (undefined when switched off): per ranked economy, its rank, median rank and 5th-95th percentile interval. */
-  rankIntervals?: { draws: number; scenarios: number; seed: number; factors: string[]; rows: Array<{ code: string; name: string; rank: number; median: number; p05: number; p95: number }> };
+  rankIntervals?: {
+    draws: number;
+    scenarios: number;
+    seed: number;
+    factors: string[];
+    rows: Array<{ code: string; name: string; rank: number; median: number; p05: number; p95: number }>;
+  };
 }
 
-const REGION_COLORS = { domain: ['Africa', 'Americas', 'Arab States', 'Asia & Pacific', 'CIS', 'Europe', 'World'], range: ['#e15759', '#4e79a7', '#f28e2b', '#59a14f', '#b07aa1', '#76b7b2', '#333333'] };
+const REGION_COLORS = {
+  domain: ['Africa', 'Americas', 'Arab States', 'Asia & Pacific', 'CIS', 'Europe', 'World'],
+  range: ['#e15759', '#4e79a7', '#f28e2b', '#59a14f', '#b07aa1', '#76b7b2', '#333333'],
+};
 /** A basket's name up to its first colon or comma ("Fixed-broadband sub-basket (IPB): entry-level plan, ..." -> "Fixed-broadband sub-basket (IPB)"). */
 const shortName = (name: string): string => {
   const s = name.split(/[:,]/)[0].trim();
@@ -92,33 +102,60 @@ export async function buildCharts(c: ChartInputs): Promise<Chart[]> {
 
   const byRegion: TopLevelSpec = {
     title: `${L} ${c.edition} by ITU region`,
-    width: 560, height: 230,
+    width: 560,
+    height: 230,
     data: { values: withRegion.map((e) => ({ region: e.region, score: r3(e.score), economy: e.name })) },
     layer: [
-      { mark: { type: 'boxplot', extent: 'min-max', size: 18, median: { color: 'black' } },
-        encoding: { y: { field: 'region', type: 'nominal', title: null, sort: REGION_COLORS.domain }, x: { field: 'score', type: 'quantitative', title: `${L} ${c.edition} (data year ${c.dataYear})`, scale: { domain: [0, c.scale] } },
-          color: { field: 'region', type: 'nominal', scale: REGION_COLORS, legend: null } } },
-      { mark: { type: 'tick', color: 'black', thickness: 2, size: 22 },
-        encoding: { y: { field: 'region', type: 'nominal', sort: REGION_COLORS.domain }, x: { aggregate: 'mean', field: 'score', type: 'quantitative' } } },
+      {
+        mark: { type: 'boxplot', extent: 'min-max', size: 18, median: { color: 'black' } },
+        encoding: {
+          y: { field: 'region', type: 'nominal', title: null, sort: REGION_COLORS.domain },
+          x: { field: 'score', type: 'quantitative', title: `${L} ${c.edition} (data year ${c.dataYear})`, scale: { domain: [0, c.scale] } },
+          color: { field: 'region', type: 'nominal', scale: REGION_COLORS, legend: null },
+        },
+      },
+      {
+        mark: { type: 'tick', color: 'black', thickness: 2, size: 22 },
+        encoding: { y: { field: 'region', type: 'nominal', sort: REGION_COLORS.domain }, x: { aggregate: 'mean', field: 'score', type: 'quantitative' } },
+      },
     ],
   };
-  charts.push({ id: 'idi-by-region', title: `${L} by ITU region`, caption: `Distribution of the ${L} ${c.edition} of the ${withRegion.length} ${c.unranked ? 'economies with a score' : 'ranked economies'} in each ITU region: box from the first to the third quartile, whiskers to the minimum and maximum, black tick = regional average.`, spec: byRegion, svg: '' });
+  charts.push({
+    id: 'idi-by-region',
+    title: `${L} by ITU region`,
+    caption: `Distribution of the ${L} ${c.edition} of the ${withRegion.length} ${c.unranked ? 'economies with a score' : 'ranked economies'} in each ITU region: box from the first to the third quartile, whiskers to the minimum and maximum, black tick = regional average.`,
+    spec: byRegion,
+    svg: '',
+  });
 
-  if (c.affordability && c.affordability.values.size) {
-    const pts = c.ranked.filter((e) => c.affordability!.values.has(e.code) && c.affordability!.values.get(e.code)! > 0)
+  if (c.affordability?.values.size) {
+    const pts = c.ranked
+      .filter((e) => c.affordability!.values.has(e.code) && c.affordability!.values.get(e.code)! > 0)
       .map((e) => ({ economy: e.name, code: e.code, region: e.region ?? 'Other', score: r3(e.score), gni_pct: r3(c.affordability!.values.get(e.code)!) }));
     const scatter: TopLevelSpec = {
       title: `${L} ${c.edition} and fixed-broadband affordability, ${c.dataYear}`,
-      width: 560, height: 320,
+      width: 560,
+      height: 320,
       data: { values: pts },
       mark: { type: 'circle', size: 36, opacity: 0.8 },
       encoding: {
         x: { field: 'gni_pct', type: 'quantitative', scale: { type: 'log' }, title: `${c.affordability.basketName}: % of monthly GNI p.c. (log scale)` },
         y: { field: 'score', type: 'quantitative', title: `${L} ${c.edition}`, scale: { domain: [0, c.scale] } },
-        color: { field: 'region', type: 'nominal', scale: { domain: REGION_COLORS.domain.slice(0, 6), range: REGION_COLORS.range.slice(0, 6) }, title: 'ITU region' },
+        color: {
+          field: 'region',
+          type: 'nominal',
+          scale: { domain: REGION_COLORS.domain.slice(0, 6), range: REGION_COLORS.range.slice(0, 6) },
+          title: 'ITU region',
+        },
       },
     };
-    charts.push({ id: 'idi-vs-affordability', title: `${L} against fixed-broadband affordability`, caption: `${pts.length} economies with both an ${L} ${c.edition} and a ${c.dataYear} value of the basket ${c.affordability.basket}; lower = more affordable.`, spec: scatter, svg: '' });
+    charts.push({
+      id: 'idi-vs-affordability',
+      title: `${L} against fixed-broadband affordability`,
+      caption: `${pts.length} economies with both an ${L} ${c.edition} and a ${c.dataYear} value of the basket ${c.affordability.basket}; lower = more affordable.`,
+      spec: scatter,
+      svg: '',
+    });
   }
 
   if (c.medians.length) {
@@ -126,10 +163,17 @@ export async function buildCharts(c: ChartInputs): Promise<Chart[]> {
     const lines: TopLevelSpec = {
       title: `Price basket medians over time by group (% of monthly GNI p.c.)`,
       data: { values: c.medians.map((m) => ({ basket: shortName(c.basketName(m.basket)), group: m.group, year: m.year, value: r3(m.value) })) },
-      facet: { field: 'basket', type: 'nominal', title: null, sort: baskets.map((b) => shortName(c.basketName(b))), header: { labelLimit: 0, labelFontSize: 12, labelFontWeight: 'bold' } },
+      facet: {
+        field: 'basket',
+        type: 'nominal',
+        title: null,
+        sort: baskets.map((b) => shortName(c.basketName(b))),
+        header: { labelLimit: 0, labelFontSize: 12, labelFontWeight: 'bold' },
+      },
       columns: 3,
       spec: {
-        width: 230, height: 150,
+        width: 230,
+        height: 150,
         mark: { type: 'line', point: { size: 18 } },
         encoding: {
           x: { field: 'year', type: 'ordinal', title: null },
@@ -140,60 +184,134 @@ export async function buildCharts(c: ChartInputs): Promise<Chart[]> {
       },
       resolve: { scale: { x: 'independent', y: 'independent' } },
     };
-    charts.push({ id: 'price-medians', title: 'Price basket medians over time', caption: `Unweighted medians of % of monthly GNI p.c. of each basket in force in ${c.dataYear}, World and ITU regions, balanced over the years the basket has values (ITU's rule for its historical medians).`, spec: lines, svg: '' });
+    charts.push({
+      id: 'price-medians',
+      title: 'Price basket medians over time',
+      caption: `Unweighted medians of % of monthly GNI p.c. of each basket in force in ${c.dataYear}, World and ITU regions, balanced over the years the basket has values (ITU's rule for its historical medians).`,
+      spec: lines,
+      svg: '',
+    });
   }
 
   if (c.internetUse?.length) {
     const years = [...new Set(c.internetUse.map((x) => x.year))];
     const lines: TopLevelSpec = {
       title: `Individuals using the Internet, World and ITU regions, ${years[0]}-${years[years.length - 1]} (%)`,
-      width: 560, height: 260,
-      data: { values: c.internetUse.map((x) => ({ group: x.group, year: x.year, value: r3(x.value), estimated: r3(x.estimatedShare * 100), nowcast: x.nowcast ? 'nowcast' : 'estimate' })) },
+      width: 560,
+      height: 260,
+      data: {
+        values: c.internetUse.map((x) => ({
+          group: x.group,
+          year: x.year,
+          value: r3(x.value),
+          estimated: r3(x.estimatedShare * 100),
+          nowcast: x.nowcast ? 'nowcast' : 'estimate',
+        })),
+      },
       layer: [
-        { mark: { type: 'line' },
-          encoding: { x: { field: 'year', type: 'ordinal', title: null }, y: { field: 'value', type: 'quantitative', title: '% of the population', scale: { domain: [0, 100] } },
-            color: { field: 'group', type: 'nominal', scale: REGION_COLORS, title: 'Group' }, strokeWidth: { condition: { test: "datum.group === 'World'", value: 3 }, value: 1.5 } } },
-        { mark: { type: 'point', filled: true, size: 30 },
-          encoding: { x: { field: 'year', type: 'ordinal' }, y: { field: 'value', type: 'quantitative' }, color: { field: 'group', type: 'nominal', scale: REGION_COLORS, legend: null },
-            shape: { field: 'nowcast', type: 'nominal', scale: { domain: ['estimate', 'nowcast'], range: ['circle', 'triangle-up'] }, title: null } } },
+        {
+          mark: { type: 'line' },
+          encoding: {
+            x: { field: 'year', type: 'ordinal', title: null },
+            y: { field: 'value', type: 'quantitative', title: '% of the population', scale: { domain: [0, 100] } },
+            color: { field: 'group', type: 'nominal', scale: REGION_COLORS, title: 'Group' },
+            strokeWidth: { condition: { test: "datum.group === 'World'", value: 3 }, value: 1.5 },
+          },
+        },
+        {
+          mark: { type: 'point', filled: true, size: 30 },
+          encoding: {
+            x: { field: 'year', type: 'ordinal' },
+            y: { field: 'value', type: 'quantitative' },
+            color: { field: 'group', type: 'nominal', scale: REGION_COLORS, legend: null },
+            shape: { field: 'nowcast', type: 'nominal', scale: { domain: ['estimate', 'nowcast'], range: ['circle', 'triangle-up'] }, title: null },
+          },
+        },
       ],
     };
-    charts.push({ id: 'internet-use-estimates', title: 'Internet use, World and ITU regions (Facts and Figures)', caption: `Population-weighted estimates as ITU computes them: every economy of the group, the missing ones estimated first (interpolation, trend, hot-deck on GNI per capita, regression). Triangles: nowcasts (less than half of the group's population has reported). The table facts-internet-use gives the share of each figure that rests on estimated values.`, spec: lines, svg: '' });
+    charts.push({
+      id: 'internet-use-estimates',
+      title: 'Internet use, World and ITU regions (Facts and Figures)',
+      caption: `Population-weighted estimates as ITU computes them: every economy of the group, the missing ones estimated first (interpolation, trend, hot-deck on GNI per capita, regression). Triangles: nowcasts (less than half of the group's population has reported). The table facts-internet-use gives the share of each figure that rests on estimated values.`,
+      spec: lines,
+      svg: '',
+    });
   }
 
   if (c.rankIntervals?.rows.length) {
-    const ri = c.rankIntervals, n = ri.rows.length;
+    const ri = c.rankIntervals,
+      n = ri.rows.length;
     const intervals: TopLevelSpec = {
       title: `${L} ${c.edition}: rank intervals under uncertainty`,
-      width: 760, height: 320,
+      width: 760,
+      height: 320,
       data: { values: ri.rows.map((r) => ({ economy: r.name, code: r.code, rank: r.rank, median: r.median, p05: r.p05, p95: r.p95 })) },
       layer: [
-        { mark: { type: 'rule', color: '#9db7d5', strokeWidth: 2 },
-          encoding: { x: { field: 'rank', type: 'quantitative', title: `published rank (1 = highest ${L})`, scale: { domain: [0, n + 1], nice: false } },
-            y: { field: 'p05', type: 'quantitative', title: 'rank: median and 5th-95th percentile', scale: { reverse: true, domain: [1, Math.max(n, ...ri.rows.map((r) => r.p95))], nice: false } }, y2: { field: 'p95' } } },
-        { mark: { type: 'point', filled: true, size: 14, color: '#1f4e79' }, encoding: { x: { field: 'rank', type: 'quantitative' }, y: { field: 'median', type: 'quantitative' } } },
-        { mark: { type: 'line', color: '#e15759', strokeDash: [4, 3], strokeWidth: 1 },
-          data: { values: [{ rank: 1, diagonal: 1 }, { rank: n, diagonal: n }] }, encoding: { x: { field: 'rank', type: 'quantitative' }, y: { field: 'diagonal', type: 'quantitative' } } },
+        {
+          mark: { type: 'rule', color: '#9db7d5', strokeWidth: 2 },
+          encoding: {
+            x: { field: 'rank', type: 'quantitative', title: `published rank (1 = highest ${L})`, scale: { domain: [0, n + 1], nice: false } },
+            y: {
+              field: 'p05',
+              type: 'quantitative',
+              title: 'rank: median and 5th-95th percentile',
+              scale: { reverse: true, domain: [1, Math.max(n, ...ri.rows.map((r) => r.p95))], nice: false },
+            },
+            y2: { field: 'p95' },
+          },
+        },
+        {
+          mark: { type: 'point', filled: true, size: 14, color: '#1f4e79' },
+          encoding: { x: { field: 'rank', type: 'quantitative' }, y: { field: 'median', type: 'quantitative' } },
+        },
+        {
+          mark: { type: 'line', color: '#e15759', strokeDash: [4, 3], strokeWidth: 1 },
+          data: {
+            values: [
+              { rank: 1, diagonal: 1 },
+              { rank: n, diagonal: n },
+            ],
+          },
+          encoding: { x: { field: 'rank', type: 'quantitative' }, y: { field: 'diagonal', type: 'quantitative' } },
+        },
       ],
     };
-    charts.push({ id: 'idi-rank-intervals', title: `${L} rank intervals`, caption: `Each of the ${n} ranked economies at its published rank: the median (dot) and the 5th-95th percentile interval (bar) of its rank over a Monte Carlo of ${ri.draws.toLocaleString('en')} x 2 scenarios (${ri.scenarios.toLocaleString('en')} in all for the Sobol indices, seed ${ri.seed}) varying ${ri.factors.join(', ')}. On the dashed line the median equals the published rank.`, spec: intervals, svg: '' });
+    charts.push({
+      id: 'idi-rank-intervals',
+      title: `${L} rank intervals`,
+      caption: `Each of the ${n} ranked economies at its published rank: the median (dot) and the 5th-95th percentile interval (bar) of its rank over a Monte Carlo of ${ri.draws.toLocaleString('en')} x 2 scenarios (${ri.scenarios.toLocaleString('en')} in all for the Sobol indices, seed ${ri.seed}) varying ${ri.factors.join(', ')}. On the dashed line the median equals the published rank.`,
+      spec: intervals,
+      svg: '',
+    });
   }
 
   const scores = c.ranked.filter((e) => e.m49).map((e) => ({ m49: e.m49, economy: e.name, score: r3(e.score) }));
   const map: TopLevelSpec = {
     title: `${L} ${c.edition}: world map`,
-    width: 760, height: 380,
+    width: 760,
+    height: 380,
     projection: { type: 'equalEarth' },
     layer: [
-      { data: { values: worldAtlas() as never, format: { type: 'topojson', feature: 'countries' } }, transform: [{ filter: "datum.id !== '010'" }],
-        mark: { type: 'geoshape', fill: '#dddddd', stroke: 'white', strokeWidth: 0.4 } },
-      { data: { values: worldAtlas() as never, format: { type: 'topojson', feature: 'countries' } },
+      {
+        data: { values: worldAtlas() as never, format: { type: 'topojson', feature: 'countries' } },
+        transform: [{ filter: "datum.id !== '010'" }],
+        mark: { type: 'geoshape', fill: '#dddddd', stroke: 'white', strokeWidth: 0.4 },
+      },
+      {
+        data: { values: worldAtlas() as never, format: { type: 'topojson', feature: 'countries' } },
         transform: [{ lookup: 'id', from: { data: { values: scores }, key: 'm49', fields: ['score', 'economy'] } }, { filter: 'isValid(datum.score)' }],
         mark: { type: 'geoshape', stroke: 'white', strokeWidth: 0.4 },
-        encoding: { color: { field: 'score', type: 'quantitative', title: `${L} ${c.edition}`, scale: { scheme: 'blues', domain: [0, c.scale] } } } },
+        encoding: { color: { field: 'score', type: 'quantitative', title: `${L} ${c.edition}`, scale: { scheme: 'blues', domain: [0, c.scale] } } },
+      },
     ],
   };
-  charts.push({ id: 'idi-map', title: `${L} world map`, caption: `${L} ${c.edition} by economy (Natural Earth 1:110m boundaries from the world-atlas package, joined on the UN M49 code); grey = ${c.unranked ? 'no score' : 'not ranked'} or not in the map's 177 shapes.`, spec: map, svg: '' });
+  charts.push({
+    id: 'idi-map',
+    title: `${L} world map`,
+    caption: `${L} ${c.edition} by economy (Natural Earth 1:110m boundaries from the world-atlas package, joined on the UN M49 code); grey = ${c.unranked ? 'no score' : 'not ranked'} or not in the map's 177 shapes.`,
+    spec: map,
+    svg: '',
+  });
 
   for (const ch of charts) ch.svg = await renderSvg(ch.spec, ch.id);
   return charts;

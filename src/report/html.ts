@@ -109,11 +109,13 @@ const JS = `
 `;
 
 function tableBlock(t: ReportTable, open = true): string {
-  const inner = `<div class="tools"><input type="search" placeholder="Filter rows…" aria-label="Filter ${h(t.title)}" data-filter="${h(t.id)}">` +
+  const inner =
+    `<div class="tools"><input type="search" placeholder="Filter rows…" aria-label="Filter ${h(t.title)}" data-filter="${h(t.id)}">` +
     `<span id="${h(t.id)}-count">${t.rows.length} rows</span>` +
     `<a href="tables/${h(t.id)}.csv">CSV</a><a href="tables/${h(t.id)}.md">Markdown</a></div>` +
     `<div class="scroll">${tableToHtml(t)}</div>`;
-  return open ? `<div class="block" id="block-${h(t.id)}"><h3>${h(t.title)}</h3>${fixNotes(inner)}</div>`
+  return open
+    ? `<div class="block" id="block-${h(t.id)}"><h3>${h(t.title)}</h3>${fixNotes(inner)}</div>`
     : `<details class="block" id="block-${h(t.id)}"><summary>${h(t.title)} (${t.rows.length} rows)</summary>${fixNotes(inner)}</details>`;
 }
 
@@ -128,33 +130,52 @@ export function reportHtml(p: PageInputs): string {
   const s = p.summary;
   const L = p.methodology.spec.id.startsWith('idi') ? 'IDI' : 'Index';
   const ranks = p.result.methodology.ranked;
-  const top = p.result.economies.filter((e) => e.ranked && e.rank != null).sort((a, b) => a.rank! - b.rank!).slice(0, 3);
+  const top = p.result.economies
+    .filter((e) => e.ranked && e.rank != null)
+    .sort((a, b) => a.rank! - b.rank!)
+    .slice(0, 3);
   // An unranked index: no "top three"; the world's unweighted average and median instead (scores only).
-  const world = p.result.economies.filter((e) => e.ranked && e.score !== null).map((e) => e.score!).sort((a, b) => a - b);
+  const world = p.result.economies
+    .filter((e) => e.ranked && e.score !== null)
+    .map((e) => e.score!)
+    .sort((a, b) => a - b);
   const worldMedian = world.length ? (world.length % 2 ? world[(world.length - 1) / 2] : (world[world.length / 2 - 1] + world[world.length / 2]) / 2) : NaN;
   const worldMean = world.reduce((a, b) => a + b, 0) / world.length;
   const idiTables = p.tables.filter((t) => t.id.startsWith('idi-'));
   const priceTables = p.tables.filter((t) => t.id.startsWith('prices-'));
   const factsTables = p.tables.filter((t) => t.id.startsWith('facts-'));
-  const cards = ranks ? [
-    [String(s.economiesRanked), `economies ranked in ${L} ${s.edition} (data year ${s.dataYear})`],
-    [String(s.economiesRankedPrevious), `economies ranked in ${L} ${s.edition - 1} (data year ${s.previousYear})`],
-    [top.map((e) => e.economy).join(' · '), `top three: ${top.map((e) => `${p.name(e.economy)} ${e.score!.toFixed(2)}`).join(', ')}`],
-  ] : [
-    [String(s.economiesRanked), `economies with a score in ${L} ${s.edition} (reference year ${s.dataYear})`],
-    [String(s.economiesRankedPrevious), `economies with a score in ${L} ${s.edition - 1} (reference year ${s.previousYear})`],
-    [`${worldMean.toFixed(1)} · ${worldMedian.toFixed(1)}`, `world average and median ${L} ${s.edition} (unweighted; scores only, economies are not ranked)`],
-  ];
+  const cards = ranks
+    ? [
+        [String(s.economiesRanked), `economies ranked in ${L} ${s.edition} (data year ${s.dataYear})`],
+        [String(s.economiesRankedPrevious), `economies ranked in ${L} ${s.edition - 1} (data year ${s.previousYear})`],
+        [top.map((e) => e.economy).join(' · '), `top three: ${top.map((e) => `${p.name(e.economy)} ${e.score!.toFixed(2)}`).join(', ')}`],
+      ]
+    : [
+        [String(s.economiesRanked), `economies with a score in ${L} ${s.edition} (reference year ${s.dataYear})`],
+        [String(s.economiesRankedPrevious), `economies with a score in ${L} ${s.edition - 1} (reference year ${s.previousYear})`],
+        [
+          `${worldMean.toFixed(1)} · ${worldMedian.toFixed(1)}`,
+          `world average and median ${L} ${s.edition} (unweighted; scores only, economies are not ranked)`,
+        ],
+      ];
   cards.push(
     [String(s.baskets.length), `price baskets with ${s.priceYear} values`],
     [String(p.tables.length), `tables (CSV, Markdown, HTML and the workbook ${p.workbook})`],
   );
   const unverified = p.methodology.unverified ?? [];
   const dropped = p.result.coverage.indicators.filter((c) => c.dropped).map((c) => c.indicator);
-  const coverageRows = p.result.coverage.indicators.map((c) => `<tr><td>${h(c.indicator)}</td><td class="num">${c.observed}</td><td class="num">${c.earlier}</td><td class="num">${Object.values(c.imputed).reduce((a, b) => a + b, 0)}</td><td class="num">${c.missing}</td><td>${c.dropped ? 'dropped: no data in our sources' : ''}</td></tr>`).join('');
+  const coverageRows = p.result.coverage.indicators
+    .map(
+      (c) =>
+        `<tr><td>${h(c.indicator)}</td><td class="num">${c.observed}</td><td class="num">${c.earlier}</td><td class="num">${Object.values(c.imputed).reduce((a, b) => a + b, 0)}</td><td class="num">${c.missing}</td><td>${c.dropped ? 'dropped: no data in our sources' : ''}</td></tr>`,
+    )
+    .join('');
   const sections = [
     `<section id="summary"><h2>Key figures</h2><div class="cards">${cards.map(([v, k]) => `<div class="card"><div class="v">${h(v)}</div><div class="k">${h(k)}</div></div>`).join('')}</div>` +
-      (s.departures.length ? `<p class="warn"><strong>Departs from the published method:</strong> ${h(dropped.length ? `${dropped.join(' and ')} have no data in our sources; their sub-index is averaged over its other indicators.` : s.departures.join(' '))} See <a href="#methodology">Methodology</a>.</p>` : '') + `</section>`,
+      (s.departures.length
+        ? `<p class="warn"><strong>Departs from the published method:</strong> ${h(dropped.length ? `${dropped.join(' and ')} have no data in our sources; their sub-index is averaged over its other indicators.` : s.departures.join(' '))} See <a href="#methodology">Methodology</a>.</p>`
+        : '') +
+      `</section>`,
     `<section id="charts"><h2>Charts</h2><div class="charts">${p.charts.map((c) => `<figure id="chart-${h(c.id)}" data-chart="${h(c.id)}">${c.svg}<figcaption>${h(c.caption)}</figcaption></figure>`).join('')}</div></section>`,
     `<section id="idi"><h2>ICT Development Index ${s.edition}</h2>${idiTables.map((t, k) => tableBlock(t, k === 0 || t.id === 'idi-summary')).join('')}</section>`,
     `<section id="prices"><h2>ICT prices ${s.priceYear}</h2><p>Baskets with ${s.priceYear} values: ${p.priceBaskets.map((b) => `${h(b.name)} (<code>${h(b.id)}</code>)`).join('; ') || 'none'}.</p>${priceTables.map((t) => tableBlock(t, t.id === 'prices-groups' || t.id === 'prices-targets')).join('')}</section>`,
@@ -162,24 +183,47 @@ export function reportHtml(p: PageInputs): string {
     `<section id="methodology"><h2>Methodology notes</h2>` +
       `<p><strong>${h(p.methodology.spec.name)}</strong> (<code>${h(p.methodology.spec.id)}</code>; ${h(p.methodology.spec.source)}). ${h(p.methodology.spec.description ?? '')}</p>` +
       `<p>Edition ${s.edition} uses data year ${s.dataYear} and recomputes ${s.previousYear} with the same methodology and the same data vintage (as each MIS edition recomputed the previous year), so changes compare like with like. ${ranks ? 'Ranks come from unrounded scores; ties share the better rank.' : 'Scores only: the methodology does not rank economies (ITU, Resolution 131); tables show one decimal, rounded half up from the unrounded values, and changes are over the economies common to both editions. Estimated and imputed inputs are listed per economy in the scores table.'} Inputs older than the data year within the methodology's look-back window are used, and missing inputs are imputed by the methods the methodology lists (each imputed value is recorded in <code>ictstat idi --format json</code>).</p>` +
-      (s.sensitivity ? `<h3>Uncertainty and sensitivity of the ${s.sensitivity.measure}s</h3><p>A Monte Carlo of ${s.sensitivity.scenarios.toLocaleString('en')} scenarios (base sample N = ${s.sensitivity.draws.toLocaleString('en')}, seed ${s.sensitivity.seed}; Saltelli's radial scheme) varies ${h(s.sensitivity.factors.map((f) => f.name).join(', '))}. Mean total Sobol index on the ${s.sensitivity.measure}s (the share of ${s.sensitivity.measure} variance each input is involved in): ${h([...s.sensitivity.factors].sort((a, b) => b.meanTotal - a.meanTotal).map((f) => `${f.name} ${f.meanTotal.toFixed(2)}`).join(', '))}. Per economy: the table <code>idi-sensitivity</code>${s.sensitivity.measure === 'rank' ? ' and the rank-interval chart' : ' (score intervals: the index reports scores only)'}; <code>ictstat idi sensitivity</code> and <code>/v2/idi/{methodology}/{year}/sensitivity</code> run it with other options.</p>` : '') +
+      (s.sensitivity
+        ? `<h3>Uncertainty and sensitivity of the ${s.sensitivity.measure}s</h3><p>A Monte Carlo of ${s.sensitivity.scenarios.toLocaleString('en')} scenarios (base sample N = ${s.sensitivity.draws.toLocaleString('en')}, seed ${s.sensitivity.seed}; Saltelli's radial scheme) varies ${h(s.sensitivity.factors.map((f) => f.name).join(', '))}. Mean total Sobol index on the ${s.sensitivity.measure}s (the share of ${s.sensitivity.measure} variance each input is involved in): ${h(
+            [...s.sensitivity.factors]
+              .sort((a, b) => b.meanTotal - a.meanTotal)
+              .map((f) => `${f.name} ${f.meanTotal.toFixed(2)}`)
+              .join(', '),
+          )}. Per economy: the table <code>idi-sensitivity</code>${s.sensitivity.measure === 'rank' ? ' and the rank-interval chart' : ' (score intervals: the index reports scores only)'}; <code>ictstat idi sensitivity</code> and <code>/v2/idi/{methodology}/{year}/sensitivity</code> run it with other options.</p>`
+        : '') +
       `<h3>Departures from the published method</h3><ul>${s.departures.map((d) => `<li>${h(d)}</li>`).join('') || '<li>none</li>'}</ul>` +
-      (dropped.length ? `<p class="warn">Our sources have no series for ${h(dropped.join(', '))} (international Internet bandwidth per user and households with a computer in the classic IDI), so the access sub-index is the mean of its other indicators and scores are not comparable one-to-one with ITU's published IDI. Supply them with <code>ictstat report --extra-data FILE</code>.</p>` : '') +
-      (unverified.length ? `<h3>Methodology values not in our sources (unverified)</h3><ul>${unverified.map((u) => `<li><code>${h(u.path)}</code>: ${h(u.reason)}</li>`).join('')}</ul>` : '') +
+      (dropped.length
+        ? `<p class="warn">Our sources have no series for ${h(dropped.join(', '))} (international Internet bandwidth per user and households with a computer in the classic IDI), so the access sub-index is the mean of its other indicators and scores are not comparable one-to-one with ITU's published IDI. Supply them with <code>ictstat report --extra-data FILE</code>.</p>`
+        : '') +
+      (unverified.length
+        ? `<h3>Methodology values not in our sources (unverified)</h3><ul>${unverified.map((u) => `<li><code>${h(u.path)}</code>: ${h(u.reason)}</li>`).join('')}</ul>`
+        : '') +
       `<h3>Inputs by indicator, data year ${s.dataYear} (${ranks ? 'ranked and not ranked' : 'scored and not scored'} economies of the universe)</h3><div class="scroll"><table class="report-table" id="coverage"><thead><tr><th data-type="text">indicator</th><th data-type="integer">observed</th><th data-type="integer">earlier year</th><th data-type="integer">imputed</th><th data-type="integer">missing</th><th data-type="text">note</th></tr></thead><tbody>${coverageRows}</tbody></table></div>` +
       `<h3>Prices</h3><p>Per-economy values are the published ITU basket values in US$, PPP$ and % of monthly GNI per capita. Group figures are unweighted medians and simple means through the shared group kernel; the medians over time are balanced (only economies with a value in every year), as in ITU's historical series. Affordability targets are data (<code>indicators/targets.json</code>); economies are ranked by % of GNI p.c., 1 = most affordable.</p></section>`,
     `<section id="sources"><h2>Data sources and licences</h2><p>Data vintage: ${h(p.vintage)}.</p>` +
-      (p.sources.length ? `<table class="report-table" id="sources-table"><thead><tr><th data-type="text">source</th><th data-type="text">licence</th></tr></thead><tbody>${p.sources.map((x) => `<tr><td>${h(x.citation)}</td><td>${h(x.licence)}</td></tr>`).join('')}</tbody></table>` : '<p>User files given with --data: see their own terms.</p>') +
+      (p.sources.length
+        ? `<table class="report-table" id="sources-table"><thead><tr><th data-type="text">source</th><th data-type="text">licence</th></tr></thead><tbody>${p.sources.map((x) => `<tr><td>${h(x.citation)}</td><td>${h(x.licence)}</td></tr>`).join('')}</tbody></table>`
+        : '<p>User files given with --data: see their own terms.</p>') +
       `<p>Economy names: UN names in the six official languages (indicators/economies.json, from datasets/country-codes, PDDL); groupings: ITU regions from ITU's price releases, World Bank income classification FY2024 (CC BY 4.0), UN LDC/LLDC/SIDS lists. Map boundaries: Natural Earth (public domain) via the world-atlas package (ISC). ITU data are licensed CC BY-NC-SA 3.0 IGO: non-commercial use; cite "ITU" and the release.</p>` +
       `<p>Downloads: <a href="${h(p.workbook)}">${h(p.workbook)}</a> (one sheet per table, then Contents and Notes) and each table as CSV, Markdown and HTML in <code>tables/</code>; charts as SVG in <code>charts/</code>.</p></section>`,
   ];
-  const nav = [['summary', 'Key figures'], ['charts', 'Charts'], ['idi', L], ['prices', 'Prices'], ['facts', 'Facts and Figures'], ['methodology', 'Methodology'], ['sources', 'Sources']];
-  return `<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<meta name="viewport" content="width=device-width, initial-scale=1">\n` +
+  const nav = [
+    ['summary', 'Key figures'],
+    ['charts', 'Charts'],
+    ['idi', L],
+    ['prices', 'Prices'],
+    ['facts', 'Facts and Figures'],
+    ['methodology', 'Methodology'],
+    ['sources', 'Sources'],
+  ];
+  return (
+    `<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<meta name="viewport" content="width=device-width, initial-scale=1">\n` +
     `<title>Measuring the Information Society ${s.edition}: tables and charts</title>\n<style>${CSS}</style>\n</head>\n<body>\n` +
     `<header><h1>Measuring the Information Society ${s.edition}: tables and charts</h1>` +
     `<p>${h(p.methodology.spec.name)} (${L} ${s.edition}, data year ${s.dataYear}; ${L} ${s.edition - 1}, data year ${s.previousYear}) and ICT prices ${s.priceYear}. Economy names: ${h(p.lang)}.</p>` +
     `<p>Data vintage: ${h(p.vintage)}</p></header>\n` +
     `<nav>${nav.map(([id, label]) => `<a href="#${id}">${h(label)}</a>`).join('')}</nav>\n<main>\n${sections.join('\n')}\n</main>\n` +
     `<footer>Regenerated by <code>ictstat report --edition ${s.edition} --methodology ${h(s.methodology)}${s.lang !== 'en' ? ` --lang ${h(s.lang)}` : ''}</code>. Same inputs, same files. Works offline: everything is in this file.</footer>\n` +
-    `<script>${JS}</script>\n</body>\n</html>\n`;
+    `<script>${JS}</script>\n</body>\n</html>\n`
+  );
 }

@@ -25,13 +25,15 @@ export interface IdiTableContext {
 
 /** Top-level components (sub-indices or pillars): id and name, in the methodology's order. */
 export function topComponents(r: IndexResult, spec: { components: readonly object[] }): Array<{ id: string; name: string }> {
-  return (spec.components as Array<{ id?: unknown; name?: unknown }>).filter((c) => typeof c.id === 'string' && r.componentIds.includes(c.id))
+  return (spec.components as Array<{ id?: unknown; name?: unknown }>)
+    .filter((c) => typeof c.id === 'string' && r.componentIds.includes(c.id))
     .map((c) => ({ id: c.id as string, name: typeof c.name === 'string' ? c.name : (c.id as string) }));
 }
 
 const cmpStr = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 /** Ranked economies in rank order (ties by code). */
-const byRank = (r: IndexResult): EconomyResult[] => r.economies.filter((e) => e.ranked && e.rank !== null).sort((a, b) => a.rank! - b.rank! || cmpStr(a.economy, b.economy));
+const byRank = (r: IndexResult): EconomyResult[] =>
+  r.economies.filter((e) => e.ranked && e.rank !== null).sort((a, b) => a.rank! - b.rank! || cmpStr(a.economy, b.economy));
 
 /** Ranks of values, descending, ties share the better rank (the IDI rule), from unrounded values. */
 export function ranksDescending(values: readonly number[]): number[] {
@@ -57,40 +59,76 @@ export function idiTables(ctx: IdiTableContext, components: Array<{ id: string; 
   const ranked = byRank(r);
   const notRanked = r.economies.filter((e) => !e.ranked);
   const global: ReportTable = {
-    id: 'idi-ranking', sheet: `${short} ${E} ranking`,
+    id: 'idi-ranking',
+    sheet: `${short} ${E} ranking`,
     title: `${short} ${E}: global ranking (data year ${r.year}) and ${short} ${E - 1} (data year ${p.year})`,
-    columns: [code, economy, { key: 'rank', label: `Rank ${E}`, type: 'integer' }, { key: 'score', label: `${short} ${E}`, type: 'number', decimals: 2 },
-      { key: 'rank_prev', label: `Rank ${E - 1}`, type: 'integer' }, { key: 'score_prev', label: `${short} ${E - 1}`, type: 'number', decimals: 2 },
-      { key: 'rank_change', label: 'Rank change', type: 'integer' }, { key: 'imputed', label: 'Imputed inputs', type: 'integer' }],
+    columns: [
+      code,
+      economy,
+      { key: 'rank', label: `Rank ${E}`, type: 'integer' },
+      { key: 'score', label: `${short} ${E}`, type: 'number', decimals: 2 },
+      { key: 'rank_prev', label: `Rank ${E - 1}`, type: 'integer' },
+      { key: 'score_prev', label: `${short} ${E - 1}`, type: 'number', decimals: 2 },
+      { key: 'rank_change', label: 'Rank change', type: 'integer' },
+      { key: 'imputed', label: 'Imputed inputs', type: 'integer' },
+    ],
     rows: ranked.map((e) => {
       const row = rankingRows.get(e.economy)!;
-      return { code: e.economy, economy: ctx.name(e.economy), rank: row.rank, score: row.score, rank_prev: row.rank_prev, score_prev: row.score_prev, rank_change: row.rank_change, imputed: row.imputed };
+      return {
+        code: e.economy,
+        economy: ctx.name(e.economy),
+        rank: row.rank,
+        score: row.score,
+        rank_prev: row.rank_prev,
+        score_prev: row.score_prev,
+        rank_change: row.rank_change,
+        imputed: row.imputed,
+      };
     }),
-    notes: [...base, `Ranked: ${r.coverage.ranked} economies in ${r.year}, ${p.coverage.ranked} in ${p.year}. Rank change: positive = moved up; empty = not ranked in ${p.year}.`,
+    notes: [
+      ...base,
+      `Ranked: ${r.coverage.ranked} economies in ${r.year}, ${p.coverage.ranked} in ${p.year}. Rank change: positive = moved up; empty = not ranked in ${p.year}.`,
       ...(notRanked.length ? [`Not ranked in ${r.year} (too little data): ${notRanked.map((e) => `${ctx.name(e.economy)} (${e.economy})`).join(', ')}.`] : []),
-      ...(dropped.length ? [`Indicators without data in our sources (dropped, their sub-index averaged over the others): ${dropped.join(', ')}.`] : [])],
+      ...(dropped.length ? [`Indicators without data in our sources (dropped, their sub-index averaged over the others): ${dropped.join(', ')}.`] : []),
+    ],
   };
 
   // One table per sub-index (pillar): its rank and value in both years.
   const subTables: ReportTable[] = components.map((c) => ({
-    id: `idi-subindex-${c.id}`, sheet: `${c.name}`.slice(0, 31),
+    id: `idi-subindex-${c.id}`,
+    sheet: `${c.name}`.slice(0, 31),
     title: `${c.name} ${E} (data year ${r.year}) and ${E - 1}`,
-    columns: [code, economy, { key: 'rank', label: `Rank ${E}`, type: 'integer' }, { key: 'value', label: `${E}`, type: 'number', decimals: 2 },
-      { key: 'rank_prev', label: `Rank ${E - 1}`, type: 'integer' }, { key: 'value_prev', label: `${E - 1}`, type: 'number', decimals: 2 },
-      { key: 'change', label: 'Change', type: 'number', decimals: 2 }],
-    rows: ranked.filter((e) => e.componentRanks?.[c.id] !== null && e.componentRanks?.[c.id] !== undefined)
+    columns: [
+      code,
+      economy,
+      { key: 'rank', label: `Rank ${E}`, type: 'integer' },
+      { key: 'value', label: `${E}`, type: 'number', decimals: 2 },
+      { key: 'rank_prev', label: `Rank ${E - 1}`, type: 'integer' },
+      { key: 'value_prev', label: `${E - 1}`, type: 'number', decimals: 2 },
+      { key: 'change', label: 'Change', type: 'number', decimals: 2 },
+    ],
+    rows: ranked
+      .filter((e) => e.componentRanks?.[c.id] !== null && e.componentRanks?.[c.id] !== undefined)
       .sort((a, b) => a.componentRanks![c.id]! - b.componentRanks![c.id]! || cmpStr(a.economy, b.economy))
       .map((e) => {
         const q = prevBy.get(e.economy);
-        const v = e.components[c.id], vp = q?.ranked ? q.components[c.id] : null;
-        return { code: e.economy, economy: ctx.name(e.economy), rank: e.componentRanks?.[c.id], value: v, rank_prev: q?.ranked ? q.componentRanks?.[c.id] : null, value_prev: vp,
-          change: v !== null && vp !== null && vp !== undefined ? v - vp : null };
+        const v = e.components[c.id],
+          vp = q?.ranked ? q.components[c.id] : null;
+        return {
+          code: e.economy,
+          economy: ctx.name(e.economy),
+          rank: e.componentRanks?.[c.id],
+          value: v,
+          rank_prev: q?.ranked ? q.componentRanks?.[c.id] : null,
+          value_prev: vp,
+          change: v !== null && vp !== null && vp !== undefined ? v - vp : null,
+        };
       }),
     notes: [`${c.name}: on the 0-${scale} scale, ranked among the economies ranked on the index.`, ...base],
   }));
 
   // One table per ITU region: regional rank, global rank, score, regional average.
-  const regionGrouping = (GROUPING_ALIASES['itu-region'])(r.year);
+  const regionGrouping = GROUPING_ALIASES['itu-region'](r.year);
   const regionTables: ReportTable[] = [];
   for (const region of ITU_REGIONS) {
     const members = ranked.filter((e) => ctx.groupings.groupOf(regionGrouping, e.economy) === region);
@@ -99,14 +137,31 @@ export function idiTables(ctx: IdiTableContext, components: Array<{ id: string; 
     const regional = ranksDescending(scores);
     const avg = scores.reduce((a, b) => a + b, 0) / scores.length;
     regionTables.push({
-      id: `idi-region-${region.toLowerCase().replace(/[^a-z]+/g, '-')}`, sheet: `${short} ${E} ${region}`,
+      id: `idi-region-${region.toLowerCase().replace(/[^a-z]+/g, '-')}`,
+      sheet: `${short} ${E} ${region}`,
       title: `${short} ${E}: ${region} (data year ${r.year})`,
-      columns: [code, economy, { key: 'regional_rank', label: 'Regional rank', type: 'integer' }, { key: 'global_rank', label: 'Global rank', type: 'integer' },
-        { key: 'score', label: `${short} ${E}`, type: 'number', decimals: 2 }, { key: 'regional_average', label: 'Regional average', type: 'number', decimals: 2 },
-        { key: 'above_average', label: 'Above average', type: 'text' }],
-      rows: members.map((e, k) => ({ code: e.economy, economy: ctx.name(e.economy), regional_rank: regional[k], global_rank: e.rank, score: e.score, regional_average: avg,
-        above_average: e.score! > avg ? 'yes' : 'no' })),
-      notes: [`${region}: ${members.length} ranked economies (ITU regions: grouping ${regionGrouping}); regional average = simple mean of their ${short} values (${avg.toFixed(2)}).`, ...base],
+      columns: [
+        code,
+        economy,
+        { key: 'regional_rank', label: 'Regional rank', type: 'integer' },
+        { key: 'global_rank', label: 'Global rank', type: 'integer' },
+        { key: 'score', label: `${short} ${E}`, type: 'number', decimals: 2 },
+        { key: 'regional_average', label: 'Regional average', type: 'number', decimals: 2 },
+        { key: 'above_average', label: 'Above average', type: 'text' },
+      ],
+      rows: members.map((e, k) => ({
+        code: e.economy,
+        economy: ctx.name(e.economy),
+        regional_rank: regional[k],
+        global_rank: e.rank,
+        score: e.score,
+        regional_average: avg,
+        above_average: e.score! > avg ? 'yes' : 'no',
+      })),
+      notes: [
+        `${region}: ${members.length} ranked economies (ITU regions: grouping ${regionGrouping}); regional average = simple mean of their ${short} values (${avg.toFixed(2)}).`,
+        ...base,
+      ],
     });
   }
 
@@ -121,21 +176,48 @@ export function idiTables(ctx: IdiTableContext, components: Array<{ id: string; 
       values[k * 2] = (m.id === r.methodology.id ? e.score : e.components[m.id]) ?? NaN;
       values[k * 2 + 1] = (m.id === r.methodology.id ? q.score : q.components[m.id]) ?? NaN;
     });
-    const { stats } = aggregateByGroup({ values, nEconomies: both.length, nYears: 2 }, { group: new Int32Array(both.length), nGroups: 1, stats: ['count', 'mean', 'min', 'max'] });
+    const { stats } = aggregateByGroup(
+      { values, nEconomies: both.length, nYears: 2 },
+      { group: new Int32Array(both.length), nGroups: 1, stats: ['count', 'mean', 'min', 'max'] },
+    );
     const [mean, mean0] = [stats.mean![0], stats.mean![1]];
-    summaryRows.push({ measure: m.name, n: stats.count![0], mean, min: stats.min![0], max: stats.max![0], range: stats.max![0] - stats.min![0],
-      mean_prev: mean0, min_prev: stats.min![1], max_prev: stats.max![1], range_prev: stats.max![1] - stats.min![1], mean_change: mean - mean0 });
+    summaryRows.push({
+      measure: m.name,
+      n: stats.count![0],
+      mean,
+      min: stats.min![0],
+      max: stats.max![0],
+      range: stats.max![0] - stats.min![0],
+      mean_prev: mean0,
+      min_prev: stats.min![1],
+      max_prev: stats.max![1],
+      range_prev: stats.max![1] - stats.min![1],
+      mean_change: mean - mean0,
+    });
   }
   const num = (key: string, label: string): Column => ({ key, label, type: 'number', decimals: 2 });
   const summary: ReportTable = {
-    id: 'idi-summary', sheet: `${short} ${E} summary`,
+    id: 'idi-summary',
+    sheet: `${short} ${E} summary`,
     title: `${short} ${E} and ${E - 1}: summary statistics of the index and sub-indices`,
-    columns: [{ key: 'measure', label: 'Measure', type: 'text' }, { key: 'n', label: 'Economies', type: 'integer' },
-      num('mean', `Average ${E}`), num('min', `Min ${E}`), num('max', `Max ${E}`), num('range', `Range ${E}`),
-      num('mean_prev', `Average ${E - 1}`), num('min_prev', `Min ${E - 1}`), num('max_prev', `Max ${E - 1}`), num('range_prev', `Range ${E - 1}`),
-      num('mean_change', 'Change of the average')],
+    columns: [
+      { key: 'measure', label: 'Measure', type: 'text' },
+      { key: 'n', label: 'Economies', type: 'integer' },
+      num('mean', `Average ${E}`),
+      num('min', `Min ${E}`),
+      num('max', `Max ${E}`),
+      num('range', `Range ${E}`),
+      num('mean_prev', `Average ${E - 1}`),
+      num('min_prev', `Min ${E - 1}`),
+      num('max_prev', `Max ${E - 1}`),
+      num('range_prev', `Range ${E - 1}`),
+      num('mean_change', 'Change of the average'),
+    ],
     rows: summaryRows,
-    notes: [`Over the ${both.length} economies ranked in both ${r.year} and ${p.year} (simple averages), so that the change compares the same economies.`, ...base],
+    notes: [
+      `Over the ${both.length} economies ranked in both ${r.year} and ${p.year} (simple averages), so that the change compares the same economies.`,
+      ...base,
+    ],
   };
 
   // Most dynamic economies: the ten largest rank gains and value gains (ties at the tenth place included).
@@ -146,19 +228,48 @@ export function idiTables(ctx: IdiTableContext, components: Array<{ id: string; 
     const cut = key(sorted[9]);
     return sorted.filter((e, k) => k < 10 || key(e) === cut);
   };
-  const dynColumns: Column[] = [code, economy, { key: 'rank_change', label: 'Rank change', type: 'integer' }, { key: 'rank', label: `Rank ${E}`, type: 'integer' },
-    { key: 'rank_prev', label: `Rank ${E - 1}`, type: 'integer' }, num('score_change', `${short} change`), num('score', `${short} ${E}`), num('score_prev', `${short} ${E - 1}`)];
-  const dynRow = (e: EconomyResult) => ({ code: e.economy, economy: ctx.name(e.economy), rank_change: e.previous!.rankChange, rank: e.rank, rank_prev: e.previous!.rank,
-    score_change: e.previous!.scoreChange, score: e.score, score_prev: e.previous!.score });
+  const dynColumns: Column[] = [
+    code,
+    economy,
+    { key: 'rank_change', label: 'Rank change', type: 'integer' },
+    { key: 'rank', label: `Rank ${E}`, type: 'integer' },
+    { key: 'rank_prev', label: `Rank ${E - 1}`, type: 'integer' },
+    num('score_change', `${short} change`),
+    num('score', `${short} ${E}`),
+    num('score_prev', `${short} ${E - 1}`),
+  ];
+  const dynRow = (e: EconomyResult) => ({
+    code: e.economy,
+    economy: ctx.name(e.economy),
+    rank_change: e.previous!.rankChange,
+    rank: e.rank,
+    rank_prev: e.previous!.rank,
+    score_change: e.previous!.scoreChange,
+    score: e.score,
+    score_prev: e.previous!.score,
+  });
   const dynRank: ReportTable = {
-    id: 'idi-dynamic-rank', sheet: 'Most dynamic (rank)', title: `Most dynamic economies ${E - 1}-${E}: by rank change`,
-    columns: dynColumns, rows: top((e) => e.previous!.rankChange!).map(dynRow),
+    id: 'idi-dynamic-rank',
+    sheet: 'Most dynamic (rank)',
+    title: `Most dynamic economies ${E - 1}-${E}: by rank change`,
+    columns: dynColumns,
+    rows: top((e) => e.previous!.rankChange!).map(dynRow),
     notes: [`The ten largest rank gains among the ${withPrev.length} economies ranked in both years (ties at the tenth place included).`, ...base],
   };
   const dynValue: ReportTable = {
-    id: 'idi-dynamic-value', sheet: 'Most dynamic (value)', title: `Most dynamic economies ${E - 1}-${E}: by ${short} value change`,
-    columns: [code, economy, num('score_change', `${short} change`), num('score', `${short} ${E}`), num('score_prev', `${short} ${E - 1}`),
-      { key: 'rank', label: `Rank ${E}`, type: 'integer' }, { key: 'rank_prev', label: `Rank ${E - 1}`, type: 'integer' }, { key: 'rank_change', label: 'Rank change', type: 'integer' }],
+    id: 'idi-dynamic-value',
+    sheet: 'Most dynamic (value)',
+    title: `Most dynamic economies ${E - 1}-${E}: by ${short} value change`,
+    columns: [
+      code,
+      economy,
+      num('score_change', `${short} change`),
+      num('score', `${short} ${E}`),
+      num('score_prev', `${short} ${E - 1}`),
+      { key: 'rank', label: `Rank ${E}`, type: 'integer' },
+      { key: 'rank_prev', label: `Rank ${E - 1}`, type: 'integer' },
+      { key: 'rank_change', label: 'Rank change', type: 'integer' },
+    ],
     rows: top((e) => e.previous!.scoreChange!).map(dynRow),
     notes: [`The ten largest ${short} value gains among the ${withPrev.length} economies ranked in both years (ties at the tenth place included).`, ...base],
   };
@@ -176,52 +287,108 @@ export function idiTables(ctx: IdiTableContext, components: Array<{ id: string; 
  * Report tables show one decimal (the published precision, rounded half up from the unrounded values);
  * the CSV files keep full precision.
  */
-export function idiScoreTables(ctx: IdiTableContext, components: Array<{ id: string; name: string }>, groups: { groupings: string[]; statistics: GroupStat[] } | undefined): ReportTable[] {
+export function idiScoreTables(
+  ctx: IdiTableContext,
+  components: Array<{ id: string; name: string }>,
+  groups: { groupings: string[]; statistics: GroupStat[] } | undefined,
+): ReportTable[] {
   const { result: r, previous: p, edition: E } = ctx;
   const short = r.methodology.id.startsWith('idi') ? 'IDI' : 'Index';
   const one = (key: string, label: string): Column => ({ key, label, type: 'number', decimals: 1 });
   const prevBy = new Map(p.economies.map((e) => [e.economy, e]));
   const scored = r.economies.filter((e) => e.ranked && e.score !== null);
   const notScored = r.economies.filter((e) => !e.ranked);
-  const base = [`${r.methodology.name} (${r.methodology.id}; ${r.methodology.source}): ${short} ${E} uses reference year ${r.year}, ${short} ${E - 1} reference year ${p.year}, both computed with the same methodology and data vintage; 0-${r.methodology.scale} scale. Scores only: the methodology does not rank economies. One decimal, rounded half up from the unrounded values (the CSV files keep full precision).`,
-    ...r.departures.map((d) => `Departure from the published method: ${d}`), ...ctx.notes];
+  const base = [
+    `${r.methodology.name} (${r.methodology.id}; ${r.methodology.source}): ${short} ${E} uses reference year ${r.year}, ${short} ${E - 1} reference year ${p.year}, both computed with the same methodology and data vintage; 0-${r.methodology.scale} scale. Scores only: the methodology does not rank economies. One decimal, rounded half up from the unrounded values (the CSV files keep full precision).`,
+    ...r.departures.map((d) => `Departure from the published method: ${d}`),
+    ...ctx.notes,
+  ];
   const cells = (e: EconomyResult, pick: (c: EconomyResult['indicators'][string]) => boolean): string =>
-    Object.entries(e.indicators).filter(([, c]) => pick(c)).map(([id, c]) => (c.imputation ? `${id} (${c.imputation.method})` : id)).join(', ');
+    Object.entries(e.indicators)
+      .filter(([, c]) => pick(c))
+      .map(([id, c]) => (c.imputation ? `${id} (${c.imputation.method})` : id))
+      .join(', ');
   const common = scored.filter((e) => prevBy.get(e.economy)?.ranked);
   const scores: ReportTable = {
-    id: 'idi-scores', sheet: `${short} ${E} scores`,
+    id: 'idi-scores',
+    sheet: `${short} ${E} scores`,
     title: `${short} ${E}: scores (reference year ${r.year}) and ${short} ${E - 1} (reference year ${p.year})`,
-    columns: [{ key: 'code', label: 'Code', type: 'text' }, { key: 'economy', label: 'Economy', type: 'text', lang: ctx.lang }, one('score', `${short} ${E}`),
-      ...components.map((c) => one(c.id, c.name)), one('score_prev', `${short} ${E - 1}`), one('change', 'Change'),
-      { key: 'estimated', label: 'Estimated inputs', type: 'text' }, { key: 'imputed', label: 'Imputed inputs', type: 'text' }],
+    columns: [
+      { key: 'code', label: 'Code', type: 'text' },
+      { key: 'economy', label: 'Economy', type: 'text', lang: ctx.lang },
+      one('score', `${short} ${E}`),
+      ...components.map((c) => one(c.id, c.name)),
+      one('score_prev', `${short} ${E - 1}`),
+      one('change', 'Change'),
+      { key: 'estimated', label: 'Estimated inputs', type: 'text' },
+      { key: 'imputed', label: 'Imputed inputs', type: 'text' },
+    ],
     rows: scored.map((e) => {
       const q = prevBy.get(e.economy);
       const prev = q?.ranked ? q.score : null;
-      return { code: e.economy, economy: ctx.name(e.economy), score: e.score, ...Object.fromEntries(components.map((c) => [c.id, e.components[c.id]])),
-        score_prev: prev, change: prev !== null && prev !== undefined ? e.score! - prev : null,
-        estimated: cells(e, (c) => c.estimate === true), imputed: cells(e, (c) => c.imputation !== undefined) };
+      return {
+        code: e.economy,
+        economy: ctx.name(e.economy),
+        score: e.score,
+        ...Object.fromEntries(components.map((c) => [c.id, e.components[c.id]])),
+        score_prev: prev,
+        change: prev !== null && prev !== undefined ? e.score! - prev : null,
+        estimated: cells(e, (c) => c.estimate === true),
+        imputed: cells(e, (c) => c.imputation !== undefined),
+      };
     }),
-    notes: [...base, `${scored.length} economies with a score in ${r.year}, ${p.coverage.ranked} in ${p.year}; ${common.length} in both (the change is given for those).`,
-      'Estimated inputs: values the data marks as estimates (they enter the score but do not count for inclusion). Imputed inputs: cells missing in the data, filled by the methodology\'s imputation methods (never an average over the inputs present).',
-      ...(notScored.length ? [`No score in ${r.year} (too little official data): ${notScored.map((e) => `${ctx.name(e.economy)} (${e.economy})`).join(', ')}.`] : [])],
+    notes: [
+      ...base,
+      `${scored.length} economies with a score in ${r.year}, ${p.coverage.ranked} in ${p.year}; ${common.length} in both (the change is given for those).`,
+      "Estimated inputs: values the data marks as estimates (they enter the score but do not count for inclusion). Imputed inputs: cells missing in the data, filled by the methodology's imputation methods (never an average over the inputs present).",
+      ...(notScored.length
+        ? [`No score in ${r.year} (too little official data): ${notScored.map((e) => `${ctx.name(e.economy)} (${e.economy})`).join(', ')}.`]
+        : []),
+    ],
   };
   const out: ReportTable[] = [scores];
   if (groups) {
     const g = groupTable(r, groups.groupings, ctx.groupings, new Map(), undefined, groups.statistics);
-    out.push({ ...g, id: 'idi-groups', sheet: `${short} ${E} groups`, title: `${short} ${E} and pillars by group (reference year ${r.year})`,
-      columns: g.columns.map((c) => (c.type === 'number' ? { ...c, decimals: 1 } : c)), notes: [...g.notes, ...base] });
+    out.push({
+      ...g,
+      id: 'idi-groups',
+      sheet: `${short} ${E} groups`,
+      title: `${short} ${E} and pillars by group (reference year ${r.year})`,
+      columns: g.columns.map((c) => (c.type === 'number' ? { ...c, decimals: 1 } : c)),
+      notes: [...g.notes, ...base],
+    });
     const both = groupTable(r, ['world'], ctx.groupings, new Map(), p, groups.statistics);
     const before = groupTable(p, ['world'], ctx.groupings, new Map(), r, groups.statistics);
     const prevRow = new Map(before.rows.map((x) => [x.measure === p.methodology.id ? r.methodology.id : x.measure, x]));
     out.push({
-      id: 'idi-change', sheet: `${short} ${E - 1}-${E} change`, title: `${short} ${E - 1} to ${E} over the ${common.length} economies common to both`,
-      columns: [{ key: 'measure', label: 'Measure', type: 'text' }, { key: 'n', label: 'Economies', type: 'integer' }, one('mean', `Average ${E}`), one('mean_prev', `Average ${E - 1}`),
-        one('change', 'Change of the average'), one('median', `Median ${E}`), one('median_prev', `Median ${E - 1}`)],
+      id: 'idi-change',
+      sheet: `${short} ${E - 1}-${E} change`,
+      title: `${short} ${E - 1} to ${E} over the ${common.length} economies common to both`,
+      columns: [
+        { key: 'measure', label: 'Measure', type: 'text' },
+        { key: 'n', label: 'Economies', type: 'integer' },
+        one('mean', `Average ${E}`),
+        one('mean_prev', `Average ${E - 1}`),
+        one('change', 'Change of the average'),
+        one('median', `Median ${E}`),
+        one('median_prev', `Median ${E - 1}`),
+      ],
       rows: both.rows.map((x) => {
         const y = prevRow.get(x.measure as string);
-        return { measure: x.measure, n: x.n, mean: x.mean, mean_prev: y?.mean, change: (x.mean as number) - (y?.mean as number), median: x.median, median_prev: y?.median };
+        return {
+          measure: x.measure,
+          n: x.n,
+          mean: x.mean,
+          mean_prev: y?.mean,
+          change: (x.mean as number) - (y?.mean as number),
+          median: x.median,
+          median_prev: y?.median,
+        };
       }),
-      notes: [`Over the ${common.length} economies with a score in both ${p.year} and ${r.year} (simple averages), so that the change compares the same economies.`, ...base],
+      notes: [
+        `Over the ${common.length} economies with a score in both ${p.year} and ${r.year} (simple averages), so that the change compares the same economies.`,
+        ...base,
+      ],
     });
   }
   return out;

@@ -48,26 +48,34 @@ export function priceData(ctx: PriceContext): PriceData {
   // Observation notes of the price indicators (e.g. "experimental", a footnote of a --data file).
   const notes = new Map<string, string>();
   const wanted = new Set(idOf.values());
-  const ind = ctx.table.getChild('indicator')!, eco = ctx.table.getChild('economy')!, yr = ctx.table.getChild('year')!, nt = ctx.table.getChild('note');
-  if (nt) for (let i = 0; i < ctx.table.numRows; i++) {
-    const id = ind.get(i) as string;
-    if (!wanted.has(id)) continue;
-    const n = nt.get(i) as string | null;
-    if (n) notes.set(`${id}|${eco.get(i)}|${yr.get(i)}`, n);
-  }
+  const ind = ctx.table.getChild('indicator')!,
+    eco = ctx.table.getChild('economy')!,
+    yr = ctx.table.getChild('year')!,
+    nt = ctx.table.getChild('note');
+  if (nt)
+    for (let i = 0; i < ctx.table.numRows; i++) {
+      const id = ind.get(i) as string;
+      if (!wanted.has(id)) continue;
+      const n = nt.get(i) as string | null;
+      if (n) notes.set(`${id}|${eco.get(i)}|${yr.get(i)}`, n);
+    }
   const value = (basket: string, unit: string, iso3: string, year: number): number | null => {
     const p = byKey.get(`${basket}|${unit}`);
     if (!p) return null;
-    const e = p.economies.indexOf(iso3), y = p.years.indexOf(year);
+    const e = p.economies.indexOf(iso3),
+      y = p.years.indexOf(year);
     if (e < 0 || y < 0) return null;
     const v = p.values[e * p.years.length + y];
     return Number.isNaN(v) ? null : v;
   };
   const spec = loadAggregationSpec();
   const gni = panels.filter((p) => p.unit === 'gni_pct' && baskets.includes(p.basket));
-  const groups = registryGroupSpecs(new Set(gni.flatMap((p) => p.economies)), spec).filter((g) => g.grouping === 'World' || g.grouping.startsWith('itu-region'));
+  const groups = registryGroupSpecs(new Set(gni.flatMap((p) => p.economies)), spec).filter(
+    (g) => g.grouping === 'World' || g.grouping.startsWith('itu-region'),
+  );
   return {
-    panels, baskets,
+    panels,
+    baskets,
     basketName: (id) => all.get(id)?.name ?? id,
     note: (basket, unit, iso3, year) => notes.get(`${idOf.get(`${basket}|${unit}`)}|${iso3}|${year}`) ?? '',
     value,
@@ -95,7 +103,10 @@ export function priceTables(ctx: PriceContext, d: PriceData): ReportTable[] {
   const code: Column = { key: 'code', label: 'Code', type: 'text' };
   const economy: Column = { key: 'economy', label: 'Economy', type: 'text', lang: ctx.lang };
   const num = (key: string, label: string, decimals = 2): Column => ({ key, label, type: 'number', decimals });
-  const base = [`Published basket values (ITU ICT price baskets) as in the data: US$, PPP$ and % of monthly GNI per capita; each basket definition only in the years it was in force.`, ...ctx.notes];
+  const base = [
+    `Published basket values (ITU ICT price baskets) as in the data: US$, PPP$ and % of monthly GNI per capita; each basket definition only in the years it was in force.`,
+    ...ctx.notes,
+  ];
   const tables: ReportTable[] = [];
 
   // Per basket: every economy with a value in the price year, ranked by affordability (% GNI p.c., lowest first).
@@ -105,36 +116,81 @@ export function priceTables(ctx: PriceContext, d: PriceData): ReportTable[] {
       const p = d.panels.find((q) => q.basket === b && q.unit === u);
       if (p) for (const e of p.economies) if (d.value(b, u, e, P) !== null) econs.add(e);
     }
-    const rows = [...econs].map((e) => ({ code: e, economy: ctx.name(e), usd: d.value(b, 'usd', e, P), ppp: d.value(b, 'ppp', e, P), gni_pct: d.value(b, 'gni_pct', e, P),
-      note: [...new Set(['gni_pct', 'usd', 'ppp'].map((u) => d.note(b, u, e, P)).filter(Boolean))].join('; ') }));
-    const gniSorted = rows.map((r) => r.gni_pct).filter((v): v is number => v !== null).sort((x, y) => x - y);
-    const ranked = rows.map((r) => ({ ...r, rank: r.gni_pct === null ? null : gniSorted.indexOf(r.gni_pct) + 1 }))
+    const rows = [...econs].map((e) => ({
+      code: e,
+      economy: ctx.name(e),
+      usd: d.value(b, 'usd', e, P),
+      ppp: d.value(b, 'ppp', e, P),
+      gni_pct: d.value(b, 'gni_pct', e, P),
+      note: [...new Set(['gni_pct', 'usd', 'ppp'].map((u) => d.note(b, u, e, P)).filter(Boolean))].join('; '),
+    }));
+    const gniSorted = rows
+      .map((r) => r.gni_pct)
+      .filter((v): v is number => v !== null)
+      .sort((x, y) => x - y);
+    const ranked = rows
+      .map((r) => ({ ...r, rank: r.gni_pct === null ? null : gniSorted.indexOf(r.gni_pct) + 1 }))
       .sort((x, y) => (x.rank ?? Infinity) - (y.rank ?? Infinity) || cmpStr(x.code, y.code));
     tables.push({
-      id: `prices-${b}`, sheet: b, // basket ids fit in a sheet name (31 characters); the title has the year
+      id: `prices-${b}`,
+      sheet: b, // basket ids fit in a sheet name (31 characters); the title has the year
       title: `${d.basketName(b)}, ${P}`,
-      columns: [code, economy, num('usd', 'USD'), num('ppp', 'PPP$'), num('gni_pct', '% GNI p.c.'), { key: 'rank', label: 'Rank', type: 'integer' }, { key: 'note', label: 'Note', type: 'text' }],
+      columns: [
+        code,
+        economy,
+        num('usd', 'USD'),
+        num('ppp', 'PPP$'),
+        num('gni_pct', '% GNI p.c.'),
+        { key: 'rank', label: 'Rank', type: 'integer' },
+        { key: 'note', label: 'Note', type: 'text' },
+      ],
       rows: ranked,
-      notes: [`Basket ${b}: ${ranked.length} economies with a value in ${P}; rank by % of GNI p.c. (1 = most affordable; ties share the better rank; economies without a % GNI value are not ranked).`, ...base],
+      notes: [
+        `Basket ${b}: ${ranked.length} economies with a value in ${P}; rank by % of GNI p.c. (1 = most affordable; ties share the better rank; economies without a % GNI value are not ranked).`,
+        ...base,
+      ],
     });
   }
 
   // Group medians and means in the price year (every economy with a value that year: not balanced).
   const spec = loadAggregationSpec();
-  const yearPanels = d.panels.filter((p) => d.baskets.includes(p.basket)).map((p) => sliceYear(p, P)).filter((p): p is BasketPanel => p !== undefined);
+  const yearPanels = d.panels
+    .filter((p) => d.baskets.includes(p.basket))
+    .map((p) => sliceYear(p, P))
+    .filter((p): p is BasketPanel => p !== undefined);
   const groups = registryGroupSpecs(new Set(yearPanels.flatMap((p) => p.economies)), spec);
   const med = aggregatePanels(yearPanels, groups, { stat: 'median', balanced: false });
-  const mean = new Map(aggregatePanels(yearPanels, groups, { stat: 'mean', balanced: false }).map((r) => [`${r.basket}|${r.unit}|${r.grouping}|${r.group}`, r.value]));
+  const mean = new Map(
+    aggregatePanels(yearPanels, groups, { stat: 'mean', balanced: false }).map((r) => [`${r.basket}|${r.unit}|${r.grouping}|${r.group}`, r.value]),
+  );
   const unitOrder = ['usd', 'ppp', 'gni_pct'];
   med.sort((x, y) => d.baskets.indexOf(x.basket) - d.baskets.indexOf(y.basket) || unitOrder.indexOf(x.unit) - unitOrder.indexOf(y.unit));
   tables.push({
-    id: 'prices-groups', sheet: `Price groups ${P}`,
+    id: 'prices-groups',
+    sheet: `Price groups ${P}`,
     title: `Price baskets ${P}: medians and means by group (World, ITU regions, LDC, LLDC, SIDS, income groups)`,
-    columns: [{ key: 'basket', label: 'Basket', type: 'text' }, { key: 'unit', label: 'Unit', type: 'text' }, { key: 'grouping', label: 'Grouping', type: 'text' },
-      { key: 'group', label: 'Group', type: 'text' }, { key: 'n', label: 'Economies', type: 'integer' }, num('median', 'Median'), num('mean', 'Mean')],
-    rows: med.map((r) => ({ basket: r.basket, unit: own(UNIT_LABEL, r.unit) ?? r.unit, grouping: r.grouping, group: r.group, n: r.n, median: r.value,
-      mean: mean.get(`${r.basket}|${r.unit}|${r.grouping}|${r.group}`) ?? null })),
-    notes: [`Unweighted medians and simple means over the economies with a value in ${P}, through the group kernel (src/stats/groups.ts). Groups: ${spec.registry.groupings.join(', ')} from the registry (current classification, not the one of ${P}); World = every economy with a value. ITU's historical medians are balanced over all years (ictstat prices aggregate --balanced); these are not.`, ...base],
+    columns: [
+      { key: 'basket', label: 'Basket', type: 'text' },
+      { key: 'unit', label: 'Unit', type: 'text' },
+      { key: 'grouping', label: 'Grouping', type: 'text' },
+      { key: 'group', label: 'Group', type: 'text' },
+      { key: 'n', label: 'Economies', type: 'integer' },
+      num('median', 'Median'),
+      num('mean', 'Mean'),
+    ],
+    rows: med.map((r) => ({
+      basket: r.basket,
+      unit: own(UNIT_LABEL, r.unit) ?? r.unit,
+      grouping: r.grouping,
+      group: r.group,
+      n: r.n,
+      median: r.value,
+      mean: mean.get(`${r.basket}|${r.unit}|${r.grouping}|${r.group}`) ?? null,
+    })),
+    notes: [
+      `Unweighted medians and simple means over the economies with a value in ${P}, through the group kernel (src/stats/groups.ts). Groups: ${spec.registry.groupings.join(', ')} from the registry (current classification, not the one of ${P}); World = every economy with a value. ITU's historical medians are balanced over all years (ictstat prices aggregate --balanced); these are not.`,
+      ...base,
+    ],
   });
 
   // Affordability targets in force in the price year.
@@ -143,21 +199,41 @@ export function priceTables(ctx: PriceContext, d: PriceData): ReportTable[] {
   const met = meetingTarget(targets, gniPanels, new Set([P]));
   const tName = new Map(targets.map((t) => [t.id, t]));
   tables.push({
-    id: 'prices-targets', sheet: `Targets ${P}`,
+    id: 'prices-targets',
+    sheet: `Targets ${P}`,
     title: `Affordability targets, ${P}: economies meeting each target`,
-    columns: [{ key: 'target', label: 'Target', type: 'text' }, { key: 'threshold', label: 'Threshold (% GNI p.c.)', type: 'text' }, { key: 'basket', label: 'Basket', type: 'text' },
-      { key: 'evaluated', label: 'Economies evaluated', type: 'integer' }, { key: 'meeting', label: 'Economies meeting', type: 'integer' }, num('share', 'Share meeting (%)', 1)],
-    rows: met.map((m) => ({ target: m.target, threshold: `${tName.get(m.target)!.comparison} ${tName.get(m.target)!.threshold_pct_gni}`, basket: m.basket, evaluated: m.evaluated,
-      meeting: m.meeting.length, share: (100 * m.meeting.length) / m.evaluated })),
-    notes: [...targets.map((t) => `${t.id}: ${t.name} (${t.source})${t.unverified ? `; unverified: ${Object.values(t.unverified).join('; ')}` : ''}`),
-      ...(met.length ? [] : [`No target applies to the baskets with values in ${P}.`]), ...base],
+    columns: [
+      { key: 'target', label: 'Target', type: 'text' },
+      { key: 'threshold', label: 'Threshold (% GNI p.c.)', type: 'text' },
+      { key: 'basket', label: 'Basket', type: 'text' },
+      { key: 'evaluated', label: 'Economies evaluated', type: 'integer' },
+      { key: 'meeting', label: 'Economies meeting', type: 'integer' },
+      num('share', 'Share meeting (%)', 1),
+    ],
+    rows: met.map((m) => ({
+      target: m.target,
+      threshold: `${tName.get(m.target)!.comparison} ${tName.get(m.target)!.threshold_pct_gni}`,
+      basket: m.basket,
+      evaluated: m.evaluated,
+      meeting: m.meeting.length,
+      share: (100 * m.meeting.length) / m.evaluated,
+    })),
+    notes: [
+      ...targets.map((t) => `${t.id}: ${t.name} (${t.source})${t.unverified ? `; unverified: ${Object.values(t.unverified).join('; ')}` : ''}`),
+      ...(met.length ? [] : [`No target applies to the baskets with values in ${P}.`]),
+      ...base,
+    ],
   });
   tables.push({
-    id: 'prices-targets-economies', sheet: `Targets ${P} economies`,
+    id: 'prices-targets-economies',
+    sheet: `Targets ${P} economies`,
     title: `Affordability targets, ${P}: the economies meeting them`,
     columns: [{ key: 'target', label: 'Target', type: 'text' }, { key: 'basket', label: 'Basket', type: 'text' }, code, economy, num('gni_pct', '% GNI p.c.')],
-    rows: met.flatMap((m) => m.meeting.map((e) => ({ target: m.target, basket: m.basket, code: e, economy: ctx.name(e), gni_pct: d.value(m.basket, 'gni_pct', e, P) }))
-      .sort((x, y) => (x.gni_pct ?? 0) - (y.gni_pct ?? 0) || cmpStr(x.code, y.code))),
+    rows: met.flatMap((m) =>
+      m.meeting
+        .map((e) => ({ target: m.target, basket: m.basket, code: e, economy: ctx.name(e), gni_pct: d.value(m.basket, 'gni_pct', e, P) }))
+        .sort((x, y) => (x.gni_pct ?? 0) - (y.gni_pct ?? 0) || cmpStr(x.code, y.code)),
+    ),
     notes: [`Per target and basket, the economies whose ${P} value meets the threshold, most affordable first.`, ...base],
   });
 
@@ -169,23 +245,50 @@ export function priceTables(ctx: PriceContext, d: PriceData): ReportTable[] {
     for (const u of ['usd', 'gni_pct']) for (const e of d.panels.find((q) => q.basket === b && q.unit === u)?.economies ?? []) econs.add(e);
     let n = 0;
     for (const e of [...econs].sort()) {
-      const u0 = d.value(b, 'usd', e, P - 1), u1 = d.value(b, 'usd', e, P), g0 = d.value(b, 'gni_pct', e, P - 1), g1 = d.value(b, 'gni_pct', e, P);
+      const u0 = d.value(b, 'usd', e, P - 1),
+        u1 = d.value(b, 'usd', e, P),
+        g0 = d.value(b, 'gni_pct', e, P - 1),
+        g1 = d.value(b, 'gni_pct', e, P);
       if ((u0 === null || u1 === null) && (g0 === null || g1 === null)) continue;
       n++;
       const rel = (a: number | null, c: number | null): number | null => (a !== null && c !== null && a !== 0 ? (100 * (c - a)) / a : null);
-      changeRows.push({ basket: b, code: e, economy: ctx.name(e), usd_prev: u0, usd: u1, usd_change_pct: rel(u0, u1), gni_prev: g0, gni: g1,
-        gni_change: g0 !== null && g1 !== null ? g1 - g0 : null, gni_change_pct: rel(g0, g1) });
+      changeRows.push({
+        basket: b,
+        code: e,
+        economy: ctx.name(e),
+        usd_prev: u0,
+        usd: u1,
+        usd_change_pct: rel(u0, u1),
+        gni_prev: g0,
+        gni: g1,
+        gni_change: g0 !== null && g1 !== null ? g1 - g0 : null,
+        gni_change_pct: rel(g0, g1),
+      });
     }
     if (!n) noPrev.push(b);
   }
   tables.push({
-    id: 'prices-change', sheet: `Price change ${P - 1}-${P}`,
+    id: 'prices-change',
+    sheet: `Price change ${P - 1}-${P}`,
     title: `Price baskets: change ${P - 1} to ${P}`,
-    columns: [{ key: 'basket', label: 'Basket', type: 'text' }, code, economy, num('usd_prev', `USD ${P - 1}`), num('usd', `USD ${P}`), num('usd_change_pct', 'USD change (%)', 1),
-      num('gni_prev', `% GNI ${P - 1}`), num('gni', `% GNI ${P}`), num('gni_change', 'Change (% points)'), num('gni_change_pct', '% GNI change (%)', 1)],
+    columns: [
+      { key: 'basket', label: 'Basket', type: 'text' },
+      code,
+      economy,
+      num('usd_prev', `USD ${P - 1}`),
+      num('usd', `USD ${P}`),
+      num('usd_change_pct', 'USD change (%)', 1),
+      num('gni_prev', `% GNI ${P - 1}`),
+      num('gni', `% GNI ${P}`),
+      num('gni_change', 'Change (% points)'),
+      num('gni_change_pct', '% GNI change (%)', 1),
+    ],
     rows: changeRows,
-    notes: [`Economies with a value in both ${P - 1} and ${P} under the same basket definition; relative change = (${P} - ${P - 1}) / ${P - 1} x 100. Values come from one release each; revisions between releases are not changes.`,
-      ...(noPrev.length ? [`No ${P - 1} value under the same definition (the basket started in ${P} or has no earlier data): ${noPrev.join(', ')}.`] : []), ...base],
+    notes: [
+      `Economies with a value in both ${P - 1} and ${P} under the same basket definition; relative change = (${P} - ${P - 1}) / ${P - 1} x 100. Values come from one release each; revisions between releases are not changes.`,
+      ...(noPrev.length ? [`No ${P - 1} value under the same definition (the basket started in ${P} or has no earlier data): ${noPrev.join(', ')}.`] : []),
+      ...base,
+    ],
   });
   return tables;
 }

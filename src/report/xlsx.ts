@@ -9,7 +9,8 @@ export interface WorkbookOptions {
 }
 
 /** Sheets the writer adds after the tables. */
-const CONTENTS = 'Contents', NOTES = 'Notes';
+const CONTENTS = 'Contents',
+  NOTES = 'Notes';
 const FIXED_DATE = new Date(Date.UTC(2000, 0, 1));
 
 /**
@@ -24,7 +25,10 @@ const FIXED_DATE = new Date(Date.UTC(2000, 0, 1));
 export async function tablesToXlsx(tables: readonly ReportTable[], opts: WorkbookOptions = {}): Promise<Uint8Array> {
   if (tables.length === 0) throw new Error('a workbook needs at least one table');
   // (Excel reserves "History" for its change tracking.)
-  const names = sheetNames(tables.map((t) => t.sheet || t.title || t.id), [CONTENTS, NOTES, 'History']);
+  const names = sheetNames(
+    tables.map((t) => t.sheet || t.title || t.id),
+    [CONTENTS, NOTES, 'History'],
+  );
   const wb = new ExcelJS.Workbook();
   wb.creator = 'ictstat';
   wb.lastModifiedBy = 'ictstat';
@@ -33,30 +37,44 @@ export async function tablesToXlsx(tables: readonly ReportTable[], opts: Workboo
   tables.forEach((t, i) => {
     const ws = wb.addWorksheet(names[i], { views: [{ state: 'frozen', ySplit: 1 }] });
     ws.columns = t.columns.map((c) => ({
-      key: c.key, header: c.label,
+      key: c.key,
+      header: c.label,
       width: Math.min(60, Math.max(c.label.length, ...t.rows.slice(0, 200).map((r) => String(r[c.key] ?? '').length)) + 2),
       style: c.type === 'integer' ? { numFmt: '0' } : c.type === 'number' ? { numFmt: numberFormat(c.decimals ?? 2) } : {},
     }));
     ws.getRow(1).font = { bold: true };
     for (const r of t.rows) {
-      ws.addRow(t.columns.map((c) => {
-        const v = r[c.key];
-        if (v === null || v === undefined || (typeof v === 'number' && !Number.isFinite(v))) return null;
-        if (typeof v === 'number') return v;
-        return neutraliseFormula(String(v));
-      }));
+      ws.addRow(
+        t.columns.map((c) => {
+          const v = r[c.key];
+          if (v === null || v === undefined || (typeof v === 'number' && !Number.isFinite(v))) return null;
+          if (typeof v === 'number') return v;
+          return neutraliseFormula(String(v));
+        }),
+      );
     }
   });
 
   const contents = wb.addWorksheet(CONTENTS, { views: [{ state: 'frozen', ySplit: 1 }] });
-  contents.columns = [{ header: 'Sheet', width: 34 }, { header: 'Title', width: 90 }, { header: 'Table', width: 30 }, { header: 'Rows', width: 8, style: { numFmt: '0' } }, { header: 'Notes', width: 8, style: { numFmt: '0' } }];
+  contents.columns = [
+    { header: 'Sheet', width: 34 },
+    { header: 'Title', width: 90 },
+    { header: 'Table', width: 30 },
+    { header: 'Rows', width: 8, style: { numFmt: '0' } },
+    { header: 'Notes', width: 8, style: { numFmt: '0' } },
+  ];
   contents.getRow(1).font = { bold: true };
   tables.forEach((t, i) => contents.addRow([neutraliseFormula(names[i]), neutraliseFormula(t.title), neutraliseFormula(t.id), t.rows.length, t.notes.length]));
 
   const notes = wb.addWorksheet(NOTES, { views: [{ state: 'frozen', ySplit: 1 }] });
-  notes.columns = [{ header: 'Sheet', width: 34 }, { header: 'Note', width: 140 }];
+  notes.columns = [
+    { header: 'Sheet', width: 34 },
+    { header: 'Note', width: 140 },
+  ];
   notes.getRow(1).font = { bold: true };
-  tables.forEach((t, i) => { for (const n of t.notes) notes.addRow([neutraliseFormula(names[i]), neutraliseFormula(n)]); });
+  tables.forEach((t, i) => {
+    for (const n of t.notes) notes.addRow([neutraliseFormula(names[i]), neutraliseFormula(n)]);
+  });
 
   // exceljs stores (its zip library would stamp the time), then the entries are deflated again in the same
   // order with a fixed time. The Date is built from local fields: ZIP times are local, so any zone gives the same bytes.
@@ -74,7 +92,8 @@ const numberFormat = (d: number): string => (d <= 0 ? '0' : `0.${'0'.repeat(d)}`
  */
 /** Leading and trailing apostrophes off (Excel refuses them in sheet names); a loop, linear whatever the text. */
 function trimQuotes(s: string): string {
-  let a = 0, b = s.length;
+  let a = 0,
+    b = s.length;
   while (a < b && s.charCodeAt(a) === 39) a++;
   while (b > a && s.charCodeAt(b - 1) === 39) b--;
   return s.slice(a, b);

@@ -39,7 +39,7 @@ export function aggregateByGroup(panel: PanelValues, opts: GroupAggregateOptions
   const { group, nGroups: nG, weights } = opts;
   if (values.length !== nE * nY) throw new Error(`panel has ${values.length} cells, expected ${nE} x ${nY}`);
   if (group.length !== nE) throw new Error(`group has ${group.length} entries, expected ${nE}`);
-  if (weights && weights.length !== values.length) throw new Error('weights must have the panel\'s shape');
+  if (weights && weights.length !== values.length) throw new Error("weights must have the panel's shape");
 
   const included = new Uint8Array(nE);
   for (let e = 0; e < nE; e++) included[e] = group[e] >= 0 && group[e] < nG ? 1 : 0;
@@ -48,14 +48,21 @@ export function aggregateByGroup(panel: PanelValues, opts: GroupAggregateOptions
     for (let e = 0; e < nE; e++) for (let y = 0; y < nY; y++) if (!Number.isNaN(values[e * nY + y])) yearHasData[y] = 1;
     for (let e = 0; e < nE; e++) {
       if (!included[e]) continue;
-      for (let y = 0; y < nY; y++) if (yearHasData[y] && Number.isNaN(values[e * nY + y])) { included[e] = 0; break; }
+      for (let y = 0; y < nY; y++)
+        if (yearHasData[y] && Number.isNaN(values[e * nY + y])) {
+          included[e] = 0;
+          break;
+        }
     }
   }
 
   const cells = nG * nY;
-  const count = new Float64Array(cells), sum = new Float64Array(cells);
-  const min = new Float64Array(cells).fill(Infinity), max = new Float64Array(cells).fill(-Infinity);
-  const wsum = new Float64Array(cells), wxsum = new Float64Array(cells);
+  const count = new Float64Array(cells),
+    sum = new Float64Array(cells);
+  const min = new Float64Array(cells).fill(Infinity),
+    max = new Float64Array(cells).fill(-Infinity);
+  const wsum = new Float64Array(cells),
+    wxsum = new Float64Array(cells);
   for (let e = 0; e < nE; e++) {
     if (!included[e]) continue;
     const g = group[e];
@@ -84,16 +91,28 @@ export function aggregateByGroup(panel: PanelValues, opts: GroupAggregateOptions
   };
   for (const s of opts.stats) {
     switch (s) {
-      case 'count': out.count = count; break;
-      case 'sum': out.sum = empty(sum.slice()); break;
-      case 'mean': out.mean = empty(sum.map((v, c) => v / count[c])); break;
-      case 'min': out.min = empty(min); break;
-      case 'max': out.max = empty(max); break;
+      case 'count':
+        out.count = count;
+        break;
+      case 'sum':
+        out.sum = empty(sum.slice());
+        break;
+      case 'mean':
+        out.mean = empty(sum.map((v, c) => v / count[c]));
+        break;
+      case 'min':
+        out.min = empty(min);
+        break;
+      case 'max':
+        out.max = empty(max);
+        break;
       case 'weighted-mean':
         if (!weights) throw new Error('weighted-mean needs weights');
         out['weighted-mean'] = wxsum.map((v, c) => (wsum[c] > 0 ? v / wsum[c] : NaN));
         break;
-      case 'median': out.median = groupMedians(panel, group, nG, included, count); break;
+      case 'median':
+        out.median = groupMedians(panel, group, nG, included, count);
+        break;
     }
   }
   return { stats: out, included };

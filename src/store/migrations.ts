@@ -2,7 +2,11 @@
  * Schema migrations, applied in order, each in its own transaction, recorded in `schema_migrations`.
  * Never edit a released migration: add the next one.
  */
-export interface Migration { version: number; name: string; sql: string }
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
 
 export const MIGRATIONS: readonly Migration[] = [
   {

@@ -14,7 +14,6 @@ import { MIGRATIONS } from './migrations.js';
 
 type Db = Database.Database;
 
-
 export interface SubmissionRecord {
   id: number;
   economy: string | null;
@@ -64,11 +63,23 @@ export interface StoreStatus {
 }
 
 export interface AttemptRecord {
-  id: number; economy: string | null; submittedBy: string; receivedAt: string; sha256: string; bytes: number;
-  outcome: 'rejected' | 'forbidden'; detail: unknown;
+  id: number;
+  economy: string | null;
+  submittedBy: string;
+  receivedAt: string;
+  sha256: string;
+  bytes: number;
+  outcome: 'rejected' | 'forbidden';
+  detail: unknown;
 }
 
-export interface TokenRecord { id: number; economy: string; label: string | null; createdAt: string; revokedAt: string | null }
+export interface TokenRecord {
+  id: number;
+  economy: string;
+  label: string | null;
+  createdAt: string;
+  revokedAt: string | null;
+}
 
 /** Parse an as-of argument: `YYYY-MM-DD` (the end of that day, UTC) or an ISO 8601 date-time. */
 export function parseAsOf(asOf: string): string {
@@ -90,15 +101,23 @@ export function parseAsOf(asOf: string): string {
 export function storeFault(e: unknown, path: string): UserInputError | undefined {
   const code = String((e as { code?: unknown })?.code ?? '');
   if (!code.startsWith('SQLITE_')) return undefined;
-  const what = code.startsWith('SQLITE_NOTADB') ? ['is not an ictstat store (not a database)', 'check the path; a store is made by `ictstat db` or `ictstat serve`']
-    : code.startsWith('SQLITE_CORRUPT') ? ['is corrupt (the database is malformed)', 'restore it from a backup (SQLite\'s `.recover` may save what is still readable)']
-    : code.startsWith('SQLITE_FULL') ? ['cannot grow: the disk (or the database\'s size limit) is full', 'free space on its disk and retry; nothing of this operation was stored']
-    : code.startsWith('SQLITE_READONLY') ? ['is read-only', 'give this process write access to the file and its directory, or use a writable copy']
-    : code.startsWith('SQLITE_CANTOPEN') ? ['cannot open the file', 'check that the path and its directory exist and are accessible']
-    : code.startsWith('SQLITE_IOERR') ? ['failed with an input/output error', 'check the disk and the file system; retry']
-    : code === 'SQLITE_BUSY' || code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED') ? ['is locked by another process for too long', 'retry; if it persists, look for a process holding a write transaction']
-    : code.startsWith('SQLITE_PERM') || code.startsWith('SQLITE_AUTH') ? ['cannot be accessed (permission denied)', 'give this process access to the file and its directory']
-    : undefined;
+  const what = code.startsWith('SQLITE_NOTADB')
+    ? ['is not an ictstat store (not a database)', 'check the path; a store is made by `ictstat db` or `ictstat serve`']
+    : code.startsWith('SQLITE_CORRUPT')
+      ? ['is corrupt (the database is malformed)', "restore it from a backup (SQLite's `.recover` may save what is still readable)"]
+      : code.startsWith('SQLITE_FULL')
+        ? ["cannot grow: the disk (or the database's size limit) is full", 'free space on its disk and retry; nothing of this operation was stored']
+        : code.startsWith('SQLITE_READONLY')
+          ? ['is read-only', 'give this process write access to the file and its directory, or use a writable copy']
+          : code.startsWith('SQLITE_CANTOPEN')
+            ? ['cannot open the file', 'check that the path and its directory exist and are accessible']
+            : code.startsWith('SQLITE_IOERR')
+              ? ['failed with an input/output error', 'check the disk and the file system; retry']
+              : code === 'SQLITE_BUSY' || code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')
+                ? ['is locked by another process for too long', 'retry; if it persists, look for a process holding a write transaction']
+                : code.startsWith('SQLITE_PERM') || code.startsWith('SQLITE_AUTH')
+                  ? ['cannot be accessed (permission denied)', 'give this process access to the file and its directory']
+                  : undefined;
   if (!what) return undefined;
   return new UserInputError(`the store ${path} ${what[0]} (${code}): ${what[1]}`, { code: 'store-unavailable', value: code });
 }
@@ -139,12 +158,18 @@ export class Store {
     const known = Math.max(...MIGRATIONS.map((m) => m.version));
     const version = this.schemaVersion();
     if (version > known)
-      throw new UserInputError(`the store ${this.path} has schema version ${version}, newer than this ictstat knows (${known}): it was written by a newer ictstat; upgrade ictstat to open it`, { code: 'store-unavailable' });
+      throw new UserInputError(
+        `the store ${this.path} has schema version ${version}, newer than this ictstat knows (${known}): it was written by a newer ictstat; upgrade ictstat to open it`,
+        { code: 'store-unavailable' },
+      );
     const expected = MIGRATIONS.flatMap((m) => [...m.sql.matchAll(/CREATE TRIGGER (\w+)/g)].map((x) => x[1]));
     const present = new Set(this.db.prepare("SELECT name FROM sqlite_master WHERE type = 'trigger'").pluck().all() as string[]);
     const missing = expected.filter((t) => !present.has(t));
     if (missing.length)
-      throw new UserInputError(`the store ${this.path} lacks its append-only trigger(s) ${missing.join(', ')}: it was modified outside ictstat, so its history cannot be trusted; restore it from a backup `, { code: 'store-unavailable' });
+      throw new UserInputError(
+        `the store ${this.path} lacks its append-only trigger(s) ${missing.join(', ')}: it was modified outside ictstat, so its history cannot be trusted; restore it from a backup `,
+        { code: 'store-unavailable' },
+      );
   }
 
   close(): void {
@@ -156,10 +181,12 @@ export class Store {
     const applied = new Set(this.db.prepare('SELECT version FROM schema_migrations').pluck().all() as number[]);
     for (const m of MIGRATIONS) {
       if (applied.has(m.version)) continue;
-      this.db.transaction(() => {
-        this.db.exec(m.sql);
-        this.db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, new Date().toISOString());
-      }).immediate();
+      this.db
+        .transaction(() => {
+          this.db.exec(m.sql);
+          this.db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, new Date().toISOString());
+        })
+        .immediate();
     }
   }
 
@@ -184,11 +211,16 @@ export class Store {
    * later submission revised (A, then B, then A again) is not found: storing it again is a new revision.
    */
   findByContent(sha256: string, economy: string | null, opts: { evenIfRevised?: boolean } = {}): SubmissionRecord | undefined {
-    const row = this.db.prepare(`SELECT * FROM submissions WHERE sha256 = ? AND economy IS ? AND status = 'accepted' ORDER BY id ${opts.evenIfRevised ? 'ASC' : 'DESC'} LIMIT 1`).get(sha256, economy) as SubmissionRow | undefined;
+    const row = this.db
+      .prepare(`SELECT * FROM submissions WHERE sha256 = ? AND economy IS ? AND status = 'accepted' ORDER BY id ${opts.evenIfRevised ? 'ASC' : 'DESC'} LIMIT 1`)
+      .get(sha256, economy) as SubmissionRow | undefined;
     if (!row || opts.evenIfRevised) return row && toRecord(row);
     // Any later revision of one of its (economy, indicator, year): one primary-key probe per row of the submission.
-    const revised = this.db.prepare(`SELECT 1 FROM observations p WHERE p.submission_id = ? AND EXISTS (
-      SELECT 1 FROM observations o WHERE o.economy = p.economy AND o.indicator = p.indicator AND o.year = p.year AND o.submission_id > p.submission_id) LIMIT 1`).pluck().get(row.id);
+    const revised = this.db
+      .prepare(`SELECT 1 FROM observations p WHERE p.submission_id = ? AND EXISTS (
+      SELECT 1 FROM observations o WHERE o.economy = p.economy AND o.indicator = p.indicator AND o.year = p.year AND o.submission_id > p.submission_id) LIMIT 1`)
+      .pluck()
+      .get(row.id);
     return revised ? undefined : toRecord(row);
   }
 
@@ -198,11 +230,18 @@ export class Store {
    * (same sha256) is not stored again.
    */
   recordSubmission(s: NewSubmission): RecordResult {
-    const economies = s.table.getChild('economy'), indicators = s.table.getChild('indicator'), years = s.table.getChild('year'), values = s.table.getChild('value');
-    const notes = s.table.getChild('note'), sources = s.table.getChild('source'), codes = s.table.getChild('series_code'), lines = s.table.getChild('line');
+    const economies = s.table.getChild('economy'),
+      indicators = s.table.getChild('indicator'),
+      years = s.table.getChild('year'),
+      values = s.table.getChild('value');
+    const notes = s.table.getChild('note'),
+      sources = s.table.getChild('source'),
+      codes = s.table.getChild('series_code'),
+      lines = s.table.getChild('line');
     if (!economies || !indicators || !years || !values) throw new Error('recordSubmission: not a canonical observation table');
     const insertObservation = this.db.prepare(
-      'INSERT INTO observations (submission_id, economy, indicator, year, value, note, source, series_code, line) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
+      'INSERT INTO observations (submission_id, economy, indicator, year, value, note, source, series_code, line) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    );
     const run = this.db.transaction((): RecordResult => {
       const prior = this.findByContent(s.sha256, s.economy);
       if (prior) return { submission: prior, duplicate: true };
@@ -212,12 +251,23 @@ export class Store {
         if (s.receivedAt) throw new Error(`receivedAt ${receivedAt} precedes the latest stored submission (${last})`);
         receivedAt = last; // the clock went back: keep receipt order = id order, which as-of relies on
       }
-      const info = this.db.prepare(`INSERT INTO submissions (economy, submitted_by, received_at, sha256, status, vintage, source_name, observations, findings)
-        VALUES (?, ?, ?, ?, 'accepted', ?, ?, ?, ?)`).run(s.economy, s.submittedBy, receivedAt, s.sha256, s.vintage ?? null, s.sourceName ?? null, s.table.numRows, JSON.stringify(s.findings ?? null));
+      const info = this.db
+        .prepare(`INSERT INTO submissions (economy, submitted_by, received_at, sha256, status, vintage, source_name, observations, findings)
+        VALUES (?, ?, ?, ?, 'accepted', ?, ?, ?, ?)`)
+        .run(s.economy, s.submittedBy, receivedAt, s.sha256, s.vintage ?? null, s.sourceName ?? null, s.table.numRows, JSON.stringify(s.findings ?? null));
       const id = Number(info.lastInsertRowid);
       for (let i = 0; i < s.table.numRows; i++) {
-        insertObservation.run(id, economies.get(i), indicators.get(i), years.get(i), values.get(i),
-          notes?.get(i) ?? null, sources?.get(i) ?? null, codes?.get(i) ?? null, lines?.get(i) ?? null);
+        insertObservation.run(
+          id,
+          economies.get(i),
+          indicators.get(i),
+          years.get(i),
+          values.get(i),
+          notes?.get(i) ?? null,
+          sources?.get(i) ?? null,
+          codes?.get(i) ?? null,
+          lines?.get(i) ?? null,
+        );
       }
       return { submission: toRecord(this.db.prepare('SELECT * FROM submissions WHERE id = ?').get(id) as SubmissionRow), duplicate: false };
     });
@@ -247,8 +297,21 @@ export class Store {
     const sql = `SELECT economy, indicator, year, max(submission_id) AS submission_id, value, note, source, series_code, line
       FROM observations ${where.length ? 'WHERE ' + where.join(' AND ') : ''} GROUP BY economy, indicator, year ORDER BY economy, indicator, year`;
     const builder = new ObservationBuilder(1024);
-    for (const r of this.db.prepare(sql).raw().iterate(...params) as IterableIterator<[string, string, number, number, number, string | null, string | null, string | null, number | null]>) {
-      builder.append({ economy: r[0], indicator: r[1], year: r[2], submission_id: String(r[3]), value: r[4], note: r[5], source: r[6], series_code: r[7], line: r[8] ?? 0 });
+    for (const r of this.db
+      .prepare(sql)
+      .raw()
+      .iterate(...params) as IterableIterator<[string, string, number, number, number, string | null, string | null, string | null, number | null]>) {
+      builder.append({
+        economy: r[0],
+        indicator: r[1],
+        year: r[2],
+        submission_id: String(r[3]),
+        value: r[4],
+        note: r[5],
+        source: r[6],
+        series_code: r[7],
+        line: r[8] ?? 0,
+      });
     }
     return builder.toTable();
   }
@@ -258,7 +321,8 @@ export class Store {
    * than `max` of them (the caller rebuilds instead).
    */
   changedSeries(after: number, upTo: number, max: number): Array<{ economy: string; indicator: string }> | undefined {
-    const rows = this.db.prepare('SELECT DISTINCT economy, indicator FROM observations WHERE submission_id > ? AND submission_id <= ? LIMIT ?')
+    const rows = this.db
+      .prepare('SELECT DISTINCT economy, indicator FROM observations WHERE submission_id > ? AND submission_id <= ? LIMIT ?')
       .all(after, upTo, max + 1) as Array<{ economy: string; indicator: string }>;
     return rows.length > max ? undefined : rows;
   }
@@ -270,15 +334,21 @@ export class Store {
 
   /** Record a refused submission (rejected by validation, or forbidden: another economy's rows). Its data is not stored. */
   recordAttempt(a: { economy: string | null; submittedBy: string; sha256: string; bytes: number; outcome: 'rejected' | 'forbidden'; detail: unknown }): number {
-    const info = this.db.prepare('INSERT INTO submission_attempts (economy, submitted_by, received_at, sha256, bytes, outcome, detail) VALUES (?, ?, ?, ?, ?, ?, ?)')
+    const info = this.db
+      .prepare('INSERT INTO submission_attempts (economy, submitted_by, received_at, sha256, bytes, outcome, detail) VALUES (?, ?, ?, ?, ?, ?, ?)')
       .run(a.economy, a.submittedBy, new Date().toISOString(), a.sha256, a.bytes, a.outcome, JSON.stringify(a.detail ?? null));
     return Number(info.lastInsertRowid);
   }
 
   /** The latest refused submissions, newest first. */
   attempts(limit = 100): AttemptRecord[] {
-    return (this.db.prepare('SELECT id, economy, submitted_by AS submittedBy, received_at AS receivedAt, sha256, bytes, outcome, detail FROM submission_attempts ORDER BY id DESC LIMIT ?')
-      .all(limit) as Array<AttemptRecord & { detail: string }>).map((r) => ({ ...r, detail: JSON.parse(r.detail) }));
+    return (
+      this.db
+        .prepare(
+          'SELECT id, economy, submitted_by AS submittedBy, received_at AS receivedAt, sha256, bytes, outcome, detail FROM submission_attempts ORDER BY id DESC LIMIT ?',
+        )
+        .all(limit) as Array<AttemptRecord & { detail: string }>
+    ).map((r) => ({ ...r, detail: JSON.parse(r.detail) }));
   }
 
   /**
@@ -289,8 +359,10 @@ export class Store {
     const problems: string[] = [];
     const ic = this.db.prepare('PRAGMA integrity_check').pluck().all() as string[];
     if (ic.join() !== 'ok') problems.push(`integrity_check: ${ic.slice(0, 5).join('; ')}`);
-    for (const r of this.db.prepare(`SELECT s.id, s.observations, (SELECT count(*) FROM observations o WHERE o.submission_id = s.id) AS n
-      FROM submissions s`).all() as Array<{ id: number; observations: number; n: number }>)
+    for (const r of this.db
+      .prepare(`SELECT s.id, s.observations, (SELECT count(*) FROM observations o WHERE o.submission_id = s.id) AS n
+      FROM submissions s`)
+      .all() as Array<{ id: number; observations: number; n: number }>)
       if (r.n !== r.observations) problems.push(`submission ${r.id} declares ${r.observations} observations and has ${r.n}`);
     const orphans = this.db.prepare('SELECT count(*) FROM observations WHERE submission_id NOT IN (SELECT id FROM submissions)').pluck().get() as number;
     if (orphans) problems.push(`${orphans} observations without a submission`);
@@ -299,16 +371,22 @@ export class Store {
 
   /** A SHA-256 over one submission's observations (`economy|indicator|year|value` lines, sorted): what was stored, whole. */
   submissionDigest(id: number): string {
-    const lines = (this.db.prepare('SELECT economy, indicator, year, value FROM observations WHERE submission_id = ?').raw().all(id) as Array<[string, string, number, number]>)
-      .map((r) => `${r[0]}|${r[1]}|${r[2]}|${r[3]}`).sort();
+    const lines = (
+      this.db.prepare('SELECT economy, indicator, year, value FROM observations WHERE submission_id = ?').raw().all(id) as Array<
+        [string, string, number, number]
+      >
+    )
+      .map((r) => `${r[0]}|${r[1]}|${r[2]}|${r[3]}`)
+      .sort();
     return createHash('sha256').update(lines.join('\n')).digest('hex');
   }
 
   /** Every stored revision of one series, oldest first (for audits and tests). */
   revisions(economy: string, indicator: string, year: number): Array<{ submissionId: number; value: number; receivedAt: string }> {
-    return (this.db.prepare(`SELECT o.submission_id AS submissionId, o.value, s.received_at AS receivedAt FROM observations o
+    return this.db
+      .prepare(`SELECT o.submission_id AS submissionId, o.value, s.received_at AS receivedAt FROM observations o
       JOIN submissions s ON s.id = o.submission_id WHERE o.economy = ? AND o.indicator = ? AND o.year = ? ORDER BY o.submission_id`)
-      .all(economy, indicator, year) as Array<{ submissionId: number; value: number; receivedAt: string }>);
+      .all(economy, indicator, year) as Array<{ submissionId: number; value: number; receivedAt: string }>;
   }
 
   submission(id: number): SubmissionRecord | undefined {
@@ -361,7 +439,8 @@ export class Store {
 
   createToken(economy: string, label?: string): { id: number; token: string } {
     const token = 'ict_' + randomBytes(32).toString('base64url');
-    const info = this.db.prepare('INSERT INTO tokens (token_sha256, economy, label, created_at) VALUES (?, ?, ?, ?)')
+    const info = this.db
+      .prepare('INSERT INTO tokens (token_sha256, economy, label, created_at) VALUES (?, ?, ?, ?)')
       .run(tokenHash(token), economy, label ?? null, new Date().toISOString());
     return { id: Number(info.lastInsertRowid), token };
   }
@@ -370,7 +449,9 @@ export class Store {
   verifyToken(token: string): TokenRecord | undefined {
     if (!/^ict_[A-Za-z0-9_-]{43}$/.test(token)) return undefined;
     const hash = tokenHash(token);
-    const row = this.db.prepare('SELECT id, economy, label, created_at AS createdAt, revoked_at AS revokedAt, token_sha256 FROM tokens WHERE token_sha256 = ?').get(hash) as (TokenRecord & { token_sha256: string }) | undefined;
+    const row = this.db
+      .prepare('SELECT id, economy, label, created_at AS createdAt, revoked_at AS revokedAt, token_sha256 FROM tokens WHERE token_sha256 = ?')
+      .get(hash) as (TokenRecord & { token_sha256: string }) | undefined;
     if (!row || row.revokedAt) return undefined;
     // The lookup is by hash already; the constant-time compare keeps it honest should the lookup change.
     if (!timingSafeEqual(Buffer.from(row.token_sha256, 'hex'), Buffer.from(hash, 'hex'))) return undefined;
@@ -392,14 +473,30 @@ export class Store {
 const tokenHash = (token: string): string => createHash('sha256').update(token).digest('hex');
 
 interface SubmissionRow {
-  id: number; economy: string | null; submitted_by: string; received_at: string; sha256: string; status: 'accepted';
-  vintage: string | null; source_name: string | null; observations: number; findings: string;
+  id: number;
+  economy: string | null;
+  submitted_by: string;
+  received_at: string;
+  sha256: string;
+  status: 'accepted';
+  vintage: string | null;
+  source_name: string | null;
+  observations: number;
+  findings: string;
 }
 
 function toRecord(r: SubmissionRow): SubmissionRecord {
   return {
-    id: r.id, economy: r.economy, submittedBy: r.submitted_by, receivedAt: r.received_at, sha256: r.sha256, status: r.status,
-    vintage: r.vintage, sourceName: r.source_name, observations: r.observations, findings: JSON.parse(r.findings),
+    id: r.id,
+    economy: r.economy,
+    submittedBy: r.submitted_by,
+    receivedAt: r.received_at,
+    sha256: r.sha256,
+    status: r.status,
+    vintage: r.vintage,
+    sourceName: r.source_name,
+    observations: r.observations,
+    findings: JSON.parse(r.findings),
   };
 }
 
@@ -410,17 +507,24 @@ function toRecord(r: SubmissionRow): SubmissionRecord {
 export function readStoreObservations(opts: { path: string; asOf?: string; indicators?: readonly string[] }): Table {
   const path = opts.path;
   if (!existsSync(path))
-    throw new UserInputError(`there is no store at ${path}: run \`ictstat db load --store ${path}\` first, or read the bundled data (no --store)`, { code: 'no-store', value: path });
+    throw new UserInputError(`there is no store at ${path}: run \`ictstat db load --store ${path}\` first, or read the bundled data (no --store)`, {
+      code: 'no-store',
+      value: path,
+    });
   const store = Store.open(path);
   try {
     const current = store.version();
-    if (current === 0 && !opts.asOf) throw new UserInputError(`the store ${path} is empty: run \`ictstat db load --store ${path}\` first`, { code: 'empty-store', value: path });
+    if (current === 0 && !opts.asOf)
+      throw new UserInputError(`the store ${path} is empty: run \`ictstat db load --store ${path}\` first`, { code: 'empty-store', value: path });
     let version = current;
     if (opts.asOf) {
       version = store.versionAsOf(opts.asOf);
       if (version === 0) {
         const first = store.submission(store.firstSubmissionId());
-        throw new UserInputError(`nothing was in the store as of ${opts.asOf}` + (first ? `: the first submission was received ${first.receivedAt}` : ': it is empty'), { code: 'no-data-as-of', field: 'asOf', value: opts.asOf });
+        throw new UserInputError(
+          `nothing was in the store as of ${opts.asOf}` + (first ? `: the first submission was received ${first.receivedAt}` : ': it is empty'),
+          { code: 'no-data-as-of', field: 'asOf', value: opts.asOf },
+        );
       }
     }
     return store.observationTable({ version, indicators: opts.indicators });
@@ -434,11 +538,14 @@ for (const name of Object.getOwnPropertyNames(Store.prototype)) {
   const d = Object.getOwnPropertyDescriptor(Store.prototype, name)!;
   if (name === 'constructor' || typeof d.value !== 'function') continue;
   const f = d.value as (...args: unknown[]) => unknown;
-  Object.defineProperty(Store.prototype, name, { ...d, value: function (this: Store, ...args: unknown[]) {
-    try {
-      return f.apply(this, args);
-    } catch (e) {
-      throw storeFault(e, this.path) ?? e;
-    }
-  } });
+  Object.defineProperty(Store.prototype, name, {
+    ...d,
+    value: function (this: Store, ...args: unknown[]) {
+      try {
+        return f.apply(this, args);
+      } catch (e) {
+        throw storeFault(e, this.path) ?? e;
+      }
+    },
+  });
 }

@@ -13,7 +13,11 @@ import { ingestReportJson } from '../ingest/report.js';
 import { datasetsDir } from '../util/paths.js';
 import type { Store, SubmissionRecord } from './store.js';
 
-export interface BundledLoadResult { submission: SubmissionRecord; duplicate: boolean; sha256: string }
+export interface BundledLoadResult {
+  submission: SubmissionRecord;
+  duplicate: boolean;
+  sha256: string;
+}
 
 /**
  * Load the bundled datasets (merged by the manifest's precedence) as one multi-economy submission.
@@ -27,8 +31,13 @@ export async function loadBundledIntoStore(store: Store, opts: { dir?: string; s
   if (prior) return { submission: prior, duplicate: true, sha256 };
   const table = await loadBundled({ dir });
   const r = store.recordSubmission({
-    economy: null, submittedBy: opts.submittedBy ?? 'ictstat db load', sha256, vintage: `bundled-${sha256.slice(0, 12)}`,
-    sourceName: 'datasets/manifest.json', findings: { bundled: true, files: readManifest(dir).files.length }, table,
+    economy: null,
+    submittedBy: opts.submittedBy ?? 'ictstat db load',
+    sha256,
+    vintage: `bundled-${sha256.slice(0, 12)}`,
+    sourceName: 'datasets/manifest.json',
+    findings: { bundled: true, files: readManifest(dir).files.length },
+    table,
   });
   return { ...r, sha256 };
 }
@@ -96,8 +105,14 @@ export async function submitFile(store: Store, file: string, opts: SubmitOptions
   for (let i = 0; i < ingest.table.numRows; i++) seen.add(econ.get(i) as string);
   const scope = opts.economy ?? (seen.size === 1 ? [...seen][0] : null);
   const r = store.recordSubmission({
-    economy: scope, submittedBy: opts.submittedBy, sha256: ingest.sha256, vintage: opts.vintage ?? null,
-    sourceName: opts.displayName ?? file, findings: report, table: ingest.table, receivedAt: opts.receivedAt,
+    economy: scope,
+    submittedBy: opts.submittedBy,
+    sha256: ingest.sha256,
+    vintage: opts.vintage ?? null,
+    sourceName: opts.displayName ?? file,
+    findings: report,
+    table: ingest.table,
+    receivedAt: opts.receivedAt,
   });
   return { outcome: r.duplicate ? 'duplicate' : 'accepted', ingest, report, submission: r.submission };
 }
@@ -106,7 +121,9 @@ export async function submitFile(store: Store, file: string, opts: SubmitOptions
 function reportFor(r: IngestResult, displayName: string): Record<string, unknown> {
   const json = ingestReportJson(r) as Record<string, unknown> & { findings: Array<{ file: string; message: string }> };
   return {
-    ...json, file: displayName, submissionId: displayName === r.file ? json.submissionId : `${displayName}@${r.sha256.slice(0, 12)}`,
+    ...json,
+    file: displayName,
+    submissionId: displayName === r.file ? json.submissionId : `${displayName}@${r.sha256.slice(0, 12)}`,
     findings: json.findings.map((f) => ({ ...f, file: displayName, message: f.message.split(r.file).join(displayName) })),
   };
 }

@@ -34,7 +34,10 @@ export function mergeByPrecedence(tables: readonly Table[], dedupe = true): Tabl
  * runs once over them. Each derived row records its formula and inputs in `derived_from`.
  */
 export function deriveIndicator(table: Table, id: string, formula: CompiledFormula): Table {
-  const econ = table.getChild('economy')!, ind = table.getChild('indicator')!, year = table.getChild('year')!, value = table.getChild('value')!;
+  const econ = table.getChild('economy')!,
+    ind = table.getChild('indicator')!,
+    year = table.getChild('year')!,
+    value = table.getChild('value')!;
   const econIndex = new Map<string, number>();
   const econNames: string[] = [];
   const inputs = formula.inputs;
@@ -61,10 +64,14 @@ export function deriveIndicator(table: Table, id: string, formula: CompiledFormu
     if (!Number.isFinite(out[r])) continue;
     const key = keys[r];
     b.append({
-      economy: econNames[Math.floor(key / YEAR_SPAN)], indicator: id, year: key % YEAR_SPAN, value: out[r],
+      economy: econNames[Math.floor(key / YEAR_SPAN)],
+      indicator: id,
+      year: key % YEAR_SPAN,
+      value: out[r],
       note: `derived: ${id} = ${formula.expression}`,
       source: inputs.map((inp, k) => `${inp}: ${sources[k].get(key) ?? 'no source given'}`).join('; '),
-      derived_from: inputs.join(','), line: 0,
+      derived_from: inputs.join(','),
+      line: 0,
     });
   }
   return b.toTable();
@@ -79,9 +86,13 @@ export interface SeriesQuery {
 
 /** The rows that match a query, ordered by economy, indicator and year. */
 export function selectObservations(table: Table, q: SeriesQuery): Table {
-  const econ = table.getChild('economy')!, ind = table.getChild('indicator')!, year = table.getChild('year')!;
-  const econs = q.economies ? new Set(q.economies) : undefined, inds = q.indicators ? new Set(q.indicators) : undefined;
-  const from = q.from ?? -Infinity, to = q.to ?? Infinity;
+  const econ = table.getChild('economy')!,
+    ind = table.getChild('indicator')!,
+    year = table.getChild('year')!;
+  const econs = q.economies ? new Set(q.economies) : undefined,
+    inds = q.indicators ? new Set(q.indicators) : undefined;
+  const from = q.from ?? -Infinity,
+    to = q.to ?? Infinity;
   const rows: number[] = [];
   for (let i = 0; i < table.numRows; i++) {
     const y = year.get(i) as number;
@@ -90,7 +101,9 @@ export function selectObservations(table: Table, q: SeriesQuery): Table {
     if (inds && !inds.has(ind.get(i))) continue;
     rows.push(i);
   }
-  const e = rows.map((i) => econ.get(i) as string), k = rows.map((i) => ind.get(i) as string), yr = rows.map((i) => year.get(i) as number);
+  const e = rows.map((i) => econ.get(i) as string),
+    k = rows.map((i) => ind.get(i) as string),
+    yr = rows.map((i) => year.get(i) as number);
   const order = rows.map((_, j) => j).sort((a, b) => (e[a] < e[b] ? -1 : e[a] > e[b] ? 1 : k[a] < k[b] ? -1 : k[a] > k[b] ? 1 : yr[a] - yr[b]));
   const cols = OBSERVATION_COLUMNS.map((c) => table.getChild(c));
   const out = new ObservationBuilder(rows.length);

@@ -4,7 +4,10 @@ import { csvRow } from '../util/csv.js';
 import { OBSERVATION_COLUMNS } from './observations.js';
 
 /** The canonical long CSV (or a chosen subset of its columns) of an observation table. */
-export function observationsToCsv(table: Table, columns: readonly string[] = ['economy', 'indicator', 'year', 'value', 'note', 'source', 'series_code']): string {
+export function observationsToCsv(
+  table: Table,
+  columns: readonly string[] = ['economy', 'indicator', 'year', 'value', 'note', 'source', 'series_code'],
+): string {
   const vectors = columns.map((c) => {
     if (!(OBSERVATION_COLUMNS as readonly string[]).includes(c)) throw new Error(`no column ${c}`);
     return table.getChild(c)!;

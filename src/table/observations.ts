@@ -1,6 +1,16 @@
 import {
-  DataType, Dictionary, Int32, Precision, Table, Utf8, makeData, makeVector, vectorFromArray,
-  type Float64, type Int16, type Vector,
+  DataType,
+  Dictionary,
+  Int32,
+  Precision,
+  Table,
+  Utf8,
+  makeData,
+  makeVector,
+  vectorFromArray,
+  type Float64,
+  type Int16,
+  type Vector,
 } from 'apache-arrow';
 
 /**
@@ -10,9 +20,7 @@ import {
  *   economy, indicator, note, source, series_code, derived_from, submission_id: dictionary<utf8>
  *   year: int16, value: float64, line: int32 (the row's line in its file; 0 when computed)
  */
-export const OBSERVATION_COLUMNS = [
-  'economy', 'indicator', 'year', 'value', 'note', 'source', 'series_code', 'derived_from', 'submission_id', 'line',
-] as const;
+export const OBSERVATION_COLUMNS = ['economy', 'indicator', 'year', 'value', 'note', 'source', 'series_code', 'derived_from', 'submission_id', 'line'] as const;
 
 const STRING_COLUMNS = ['economy', 'indicator', 'note', 'source', 'series_code', 'derived_from', 'submission_id'] as const;
 type StringColumn = (typeof STRING_COLUMNS)[number];
@@ -158,14 +166,16 @@ export function dictionaryVector(codes: Int32Array, dictionary: readonly string[
       else data[i] = 0;
     }
   }
-  return makeVector(makeData({
-    type: new Dictionary(new Utf8(), new Int32()),
-    length: codes.length,
-    nullCount,
-    nullBitmap,
-    data,
-    dictionary: vectorFromArray([...dictionary], new Utf8()),
-  }));
+  return makeVector(
+    makeData({
+      type: new Dictionary(new Utf8(), new Int32()),
+      length: codes.length,
+      nullCount,
+      nullBitmap,
+      data,
+      dictionary: vectorFromArray([...dictionary], new Utf8()),
+    }),
+  );
 }
 
 /** An empty observation table with the canonical schema. */
@@ -196,9 +206,12 @@ export function isCanonicalObservationTable(table: Table): boolean {
     return f !== undefined && test(f.type as unknown as { typeId: number; dictionary?: { typeId: number } });
   };
   const dictUtf8 = (t: { typeId: number; dictionary?: { typeId: number } }): boolean => DataType.isDictionary(t) && DataType.isUtf8(t.dictionary);
-  return is('economy', dictUtf8) && is('indicator', dictUtf8)
-    && is('year', (t) => DataType.isInt(t) && (t as unknown as Int16).bitWidth === 16)
-    && is('value', (t) => DataType.isFloat(t) && (t as unknown as Float64).precision === Precision.DOUBLE);
+  return (
+    is('economy', dictUtf8) &&
+    is('indicator', dictUtf8) &&
+    is('year', (t) => DataType.isInt(t) && (t as unknown as Int16).bitWidth === 16) &&
+    is('value', (t) => DataType.isFloat(t) && (t as unknown as Float64).precision === Precision.DOUBLE)
+  );
 }
 
 /**
@@ -212,7 +225,8 @@ export function takeRows(table: Table, rows: Int32Array): Table {
     const col = table.getChild(name);
     if (!col) continue;
     const data = col.data[0];
-    const valid = (i: number): boolean => data.nullCount === 0 || !data.nullBitmap || ((data.nullBitmap[(data.offset + i) >> 3] >> ((data.offset + i) & 7)) & 1) === 1;
+    const valid = (i: number): boolean =>
+      data.nullCount === 0 || !data.nullBitmap || ((data.nullBitmap[(data.offset + i) >> 3] >> ((data.offset + i) & 7)) & 1) === 1;
     if (DataType.isDictionary(col.type)) {
       const codes = (data.values as Int32Array).subarray(data.offset, data.offset + data.length);
       const out = new Int32Array(rows.length);

@@ -128,13 +128,17 @@ export interface ParquetColumns {
  */
 export async function readParquetColumns(bytes: Uint8Array, footer: ParquetFooter, maxPageBytes: number, only?: readonly string[]): Promise<ParquetColumns> {
   const unsupported = footer.codecs.filter((c) => !(PARQUET_CODECS as readonly string[]).includes(c));
-  if (unsupported.length) throw new Error(`compression ${unsupported.join(', ')} is not read; write the file with snappy (the default of pandas, pyarrow and DuckDB), gzip or none`);
+  if (unsupported.length)
+    throw new Error(`compression ${unsupported.join(', ')} is not read; write the file with snappy (the default of pandas, pyarrow and DuckDB), gzip or none`);
   const wanted = footer.columns.filter((c) => !only || only.includes(c.name));
   const nested = wanted.filter((c) => c.nested).map((c) => c.name);
   if (nested.length) throw new Error(`column(s) ${nested.join(', ')} are nested (lists or structs); observations are flat columns`);
   const data = new Map<string, unknown[]>(wanted.map((c) => [c.name, new Array(footer.rows).fill(null)]));
   await parquetRead({
-    file: arrayBufferOf(bytes), metadata: footer.metadata, columns: wanted.map((c) => c.name), compressors: boundedCompressors(maxPageBytes),
+    file: arrayBufferOf(bytes),
+    metadata: footer.metadata,
+    columns: wanted.map((c) => c.name),
+    compressors: boundedCompressors(maxPageBytes),
     onChunk: (chunk) => {
       const out = data.get(chunk.columnName);
       if (!out) return;

@@ -39,8 +39,16 @@ export async function readInputs(inputs: readonly IngestInput[]): Promise<Table[
     const r = await ingestInput(input, { jumpFactor: 0 });
     if (r.status === 'rejected') {
       const errors = r.log.sorted().filter((f) => f.severity === 'error');
-      throw invalidInput('data', r.file, `${r.file}: rejected by validation (${r.log.errors} error(s)); \`ictstat ingest ${r.file}\` gives the full report:\n` +
-        errors.slice(0, 10).map((f) => '  ' + formatFinding(f)).join('\n') + (r.log.errors > 10 ? `\n  ... and ${r.log.errors - 10} more` : ''));
+      throw invalidInput(
+        'data',
+        r.file,
+        `${r.file}: rejected by validation (${r.log.errors} error(s)); \`ictstat ingest ${r.file}\` gives the full report:\n` +
+          errors
+            .slice(0, 10)
+            .map((f) => '  ' + formatFinding(f))
+            .join('\n') +
+          (r.log.errors > 10 ? `\n  ... and ${r.log.errors - 10} more` : ''),
+      );
     }
     tables.push(r.table);
   }
@@ -51,10 +59,13 @@ export async function readInputs(inputs: readonly IngestInput[]): Promise<Table[
 export async function loadObservations(source: DataSource, indicators: readonly string[]): Promise<Table> {
   if (source.kind === 'inputs') return mergeByPrecedence(await readInputs(source.inputs));
   if (source.kind === 'observations')
-    return isCanonicalObservationTable(source.table) ? source.table : mergeByPrecedence(await readInputs([{ table: source.table, name: source.label ?? 'table' }]));
-  const base = source.kind === 'store'
-    ? await storeObservations(source.path, source.asOf, indicators)
-    : await loadBundled({ indicators, dir: source.dir, sources: source.sources });
+    return isCanonicalObservationTable(source.table)
+      ? source.table
+      : mergeByPrecedence(await readInputs([{ table: source.table, name: source.label ?? 'table' }]));
+  const base =
+    source.kind === 'store'
+      ? await storeObservations(source.path, source.asOf, indicators)
+      : await loadBundled({ indicators, dir: source.dir, sources: source.sources });
   if (!source.extra?.length) return base;
   return mergeByPrecedence([...(await readInputs(source.extra)), base]);
 }
@@ -71,20 +82,28 @@ const inputName = (i: IngestInput): string => (typeof i === 'string' ? i : 'name
 export function describeSource(source: DataSource): string {
   const extra = 'extra' in source && source.extra?.length ? `, with ${source.extra.map(inputName).join(', ')} on top` : '';
   switch (source.kind) {
-    case 'bundled': return `the bundled datasets${source.dir ? ` in ${source.dir}` : ''}${source.sources ? ` (source${source.sources.length > 1 ? 's' : ''} ${source.sources.join(', ')} only)` : ''}${extra}`;
-    case 'store': return `the store ${source.path}${source.asOf ? ` as known on ${source.asOf}` : ' (latest accepted revisions)'}${extra}`;
-    case 'inputs': return source.inputs.map(inputName).join(', ');
-    case 'observations': return source.label ?? 'an observation table in memory';
+    case 'bundled':
+      return `the bundled datasets${source.dir ? ` in ${source.dir}` : ''}${source.sources ? ` (source${source.sources.length > 1 ? 's' : ''} ${source.sources.join(', ')} only)` : ''}${extra}`;
+    case 'store':
+      return `the store ${source.path}${source.asOf ? ` as known on ${source.asOf}` : ' (latest accepted revisions)'}${extra}`;
+    case 'inputs':
+      return source.inputs.map(inputName).join(', ');
+    case 'observations':
+      return source.label ?? 'an observation table in memory';
   }
 }
 
 /** The data vintage a result rests on: the bundled content hash, the store's as-of date, or the inputs. */
 export function sourceVintage(source: DataSource): string {
   switch (source.kind) {
-    case 'bundled': return `bundled datasets ${bundledContentHash(source.dir).slice(0, 12)} (${readManifest(source.dir).files.length} files${source.sources ? `; sources ${source.sources.join(', ')}` : ''})`;
-    case 'store': return source.asOf ? `store as of ${source.asOf}` : 'store, current values';
-    case 'inputs': return `inputs: ${source.inputs.map(inputName).join(', ')}`;
-    case 'observations': return source.label ?? 'observations in memory';
+    case 'bundled':
+      return `bundled datasets ${bundledContentHash(source.dir).slice(0, 12)} (${readManifest(source.dir).files.length} files${source.sources ? `; sources ${source.sources.join(', ')}` : ''})`;
+    case 'store':
+      return source.asOf ? `store as of ${source.asOf}` : 'store, current values';
+    case 'inputs':
+      return `inputs: ${source.inputs.map(inputName).join(', ')}`;
+    case 'observations':
+      return source.label ?? 'observations in memory';
   }
 }
 
@@ -94,13 +113,28 @@ export function sourceVintage(source: DataSource): string {
  */
 export function sourceFingerprint(source: DataSource): string {
   const sha = (b: string | Uint8Array): string => createHash('sha256').update(b).digest('hex').slice(0, 16);
-  const inputs = (list: readonly IngestInput[] = []): string[] => list.map((i) =>
-    typeof i === 'string' ? `file:${sha(readFileSync(i))}` : 'path' in i ? `file:${sha(readFileSync(i.path))}` : 'bytes' in i ? `bytes:${sha(i.bytes)}`
-      : 'records' in i ? `records:${sha(JSON.stringify(i.records))}` : 'table' in i ? `table:${i.table.numRows}` : 'stream');
+  const inputs = (list: readonly IngestInput[] = []): string[] =>
+    list.map((i) =>
+      typeof i === 'string'
+        ? `file:${sha(readFileSync(i))}`
+        : 'path' in i
+          ? `file:${sha(readFileSync(i.path))}`
+          : 'bytes' in i
+            ? `bytes:${sha(i.bytes)}`
+            : 'records' in i
+              ? `records:${sha(JSON.stringify(i.records))}`
+              : 'table' in i
+                ? `table:${i.table.numRows}`
+                : 'stream',
+    );
   switch (source.kind) {
-    case 'bundled': return ['bundled:' + bundledContentHash(source.dir).slice(0, 16), ...inputs(source.extra)].join(' ');
-    case 'store': return [`store:${source.path}@${source.asOf ?? 'current'}`, ...inputs(source.extra)].join(' ');
-    case 'inputs': return inputs(source.inputs).join(' ');
-    case 'observations': return `observations:${source.table.numRows}`;
+    case 'bundled':
+      return ['bundled:' + bundledContentHash(source.dir).slice(0, 16), ...inputs(source.extra)].join(' ');
+    case 'store':
+      return [`store:${source.path}@${source.asOf ?? 'current'}`, ...inputs(source.extra)].join(' ');
+    case 'inputs':
+      return inputs(source.inputs).join(' ');
+    case 'observations':
+      return `observations:${source.table.numRows}`;
   }
 }

@@ -3,8 +3,16 @@
  * library (`estimateAggregates`) and the API (`aggregatesForCode`, under World Bank aggregate codes) call.
  */
 import {
-  auxiliarySeries, computeEstimates, countryEstimateRows, groupEstimatesArrow, groupEstimatesTable, indicatorSpec, loadEstimatesConfig,
-  seriesNeeded, type Estimates, type EstimatesConfig,
+  auxiliarySeries,
+  computeEstimates,
+  countryEstimateRows,
+  groupEstimatesArrow,
+  groupEstimatesTable,
+  indicatorSpec,
+  loadEstimatesConfig,
+  seriesNeeded,
+  type Estimates,
+  type EstimatesConfig,
 } from '../estimates/index.js';
 import { loadEconomyRegistry } from '../registry/economies.js';
 import { loadGroupings, type Grouping, type Groupings } from '../registry/groupings.js';
@@ -48,7 +56,11 @@ export interface EstimatesResult {
   countries(): ReturnType<typeof countryEstimateRows>;
 }
 
-export interface EstimatesDeps { registry?: IndicatorRegistry; groupings?: Groupings; config?: EstimatesConfig }
+export interface EstimatesDeps {
+  registry?: IndicatorRegistry;
+  groupings?: Groupings;
+  config?: EstimatesConfig;
+}
 
 export async function estimateAggregates(r: EstimatesRequest, deps: EstimatesDeps = {}): Promise<EstimatesResult> {
   const registry = deps.registry ?? loadIndicatorRegistry();
@@ -56,21 +68,31 @@ export async function estimateAggregates(r: EstimatesRequest, deps: EstimatesDep
   const config = deps.config ?? loadEstimatesConfig(registry);
   const def = registry.resolve(r.indicator);
   const spec = indicatorSpec(config, def.id);
-  const from = r.from ?? r.year, to = r.to ?? r.year ?? r.from;
+  const from = r.from ?? r.year,
+    to = r.to ?? r.year ?? r.from;
   if (from === undefined || to === undefined) throw new UserInputError('give a year, or a range with from and to', { code: 'missing-option', field: 'year' });
   if (from > to) throw invalidOption('from', from, (n) => `${n} ${from} is after the last year ${to}`);
   if (to - from > 60) throw invalidOption('to', to, (n) => `${n}: at most 60 years at once`);
-  if (r.lookAhead !== undefined && !(Number.isInteger(r.lookAhead) && r.lookAhead >= 0 && r.lookAhead <= 20)) throw invalidOption('lookAhead', r.lookAhead, (n) => `${n} must be a whole number of years from 0 to 20`);
+  if (r.lookAhead !== undefined && !(Number.isInteger(r.lookAhead) && r.lookAhead >= 0 && r.lookAhead <= 20))
+    throw invalidOption('lookAhead', r.lookAhead, (n) => `${n} must be a whole number of years from 0 to 20`);
   const ids = [...(r.groupings ?? config.groupings.default)];
-  const groupings = [...ids.map((id) => (id.toLowerCase() === 'world' ? 'world' as const : allGroupings.get(id))), ...(r.userGroupings ?? [])];
+  const groupings = [...ids.map((id) => (id.toLowerCase() === 'world' ? ('world' as const) : allGroupings.get(id))), ...(r.userGroupings ?? [])];
   const source = r.source ?? BUNDLED;
   const table = await loadObservations(source, seriesNeeded(config, def.id, auxiliarySeries(def.id, spec.imputation)));
-  const economies = loadEconomyRegistry().all().map((e) => e.iso3);
+  const economies = loadEconomyRegistry()
+    .all()
+    .map((e) => e.iso3);
   const estimates = computeEstimates({ table, indicator: def.id, from, to, economies, groupings, config, registry, allGroupings, lookAhead: r.lookAhead });
   const vintage = sourceVintage(source);
   const notes = estimateNotes(config, estimates, def, vintage);
   return {
-    indicator: def, from, to, estimates, source: describeSource(source), vintage, notes,
+    indicator: def,
+    from,
+    to,
+    estimates,
+    source: describeSource(source),
+    vintage,
+    notes,
     table: groupEstimatesTable(estimates, def, notes),
     arrow: () => groupEstimatesArrow(estimates),
     countries: () => countryEstimateRows(estimates, from),
@@ -91,10 +113,18 @@ function estimateNotes(c: EstimatesConfig, e: Estimates, def: IndicatorDef, vint
 }
 
 /** A World Bank aggregate code (WLD, HIC, SSF, ...) as the estimates file maps it to a grouping and group. */
-export function worldBankAggregate(code: string, config: EstimatesConfig = loadEstimatesConfig(loadIndicatorRegistry())): { grouping: string; group: string; note?: string } {
+export function worldBankAggregate(
+  code: string,
+  config: EstimatesConfig = loadEstimatesConfig(loadIndicatorRegistry()),
+): { grouping: string; group: string; note?: string } {
   const key = code.toUpperCase();
   const hit = Object.hasOwn(config.worldBankCodes.codes, key) ? config.worldBankCodes.codes[key] : undefined;
-  if (!hit) throw new UserInputError(`no estimates for the aggregate code "${code}"; codes: ${Object.keys(config.worldBankCodes.codes).join(', ')}`, { code: 'unknown-aggregate', field: 'code', value: code });
+  if (!hit)
+    throw new UserInputError(`no estimates for the aggregate code "${code}"; codes: ${Object.keys(config.worldBankCodes.codes).join(', ')}`, {
+      code: 'unknown-aggregate',
+      field: 'code',
+      value: code,
+    });
   return hit;
 }
 

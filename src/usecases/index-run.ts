@@ -12,7 +12,14 @@ import { computePrepared, latestYearWithData, prepareYear, requiredIndicators, w
 import { CELL_NAMES, isImputed } from '../idi/impute.js';
 import { compileMethodology, loadMethodology, type CompiledMethodology, type MethodologySpec } from '../idi/methodology.js';
 import { normalisationByCode } from '../idi/normalisations/index.js';
-import { runSensitivity, SENSITIVITY_DEFAULTS, checkSensitivityOptions, sensitivityMeasure, type SensitivityOptions, type SensitivityResult } from '../idi/sensitivity.js';
+import {
+  runSensitivity,
+  SENSITIVITY_DEFAULTS,
+  checkSensitivityOptions,
+  sensitivityMeasure,
+  type SensitivityOptions,
+  type SensitivityResult,
+} from '../idi/sensitivity.js';
 import { loadEconomyRegistry } from '../registry/economies.js';
 import { loadGroupings, type Groupings } from '../registry/groupings.js';
 import { loadIndicatorRegistry, type IndicatorRegistry } from '../registry/indicators.js';
@@ -45,7 +52,10 @@ export interface Stage {
   values: Float64Array;
 }
 
-export interface RunLogEntry { step: string; detail: string }
+export interface RunLogEntry {
+  step: string;
+  detail: string;
+}
 
 export interface IndexRun {
   recipe: IndexRecipe;
@@ -77,7 +87,10 @@ export interface IndexRun {
 }
 
 /** The registries a run uses (loaded once; pass them to share between runs). */
-export interface RunContext { indicators?: IndicatorRegistry; groupings?: Groupings }
+export interface RunContext {
+  indicators?: IndicatorRegistry;
+  groupings?: Groupings;
+}
 
 function methodologyOf(recipe: IndexRecipe, indicators: IndicatorRegistry): CompiledMethodology {
   const m = recipe.methodology;
@@ -100,10 +113,20 @@ export function runOnTable(recipe: IndexRecipe, m: CompiledMethodology, table: T
   const { indicators, groupings } = ctx;
   const source = recipe.source ?? BUNDLED;
   const log: RunLogEntry[] = [];
-  log.push({ step: 'methodology', detail: `${m.spec.id}: ${m.indicators.length} indicators, ${m.parent.length - m.indicators.length} nodes${m.unverified.length ? `, ${m.unverified.length} unverified value(s)` : ''}` });
-  log.push({ step: 'load', detail: `${table.numRows.toLocaleString('en')} observations of ${requiredIndicators(m, indicators).length} series from ${describeSource(source)}` });
+  log.push({
+    step: 'methodology',
+    detail: `${m.spec.id}: ${m.indicators.length} indicators, ${m.parent.length - m.indicators.length} nodes${m.unverified.length ? `, ${m.unverified.length} unverified value(s)` : ''}`,
+  });
+  log.push({
+    step: 'load',
+    detail: `${table.numRows.toLocaleString('en')} observations of ${requiredIndicators(m, indicators).length} series from ${describeSource(source)}`,
+  });
   if (recipe.universe !== undefined && recipe.universe !== 'all' && recipe.universe !== 'methodology')
-    throw invalidOption('universe', recipe.universe, (name) => `${name} takes "all" (the default is the methodology's universe), not "${String(recipe.universe)}"`);
+    throw invalidOption(
+      'universe',
+      recipe.universe,
+      (name) => `${name} takes "all" (the default is the methodology's universe), not "${String(recipe.universe)}"`,
+    );
   let year: number;
   if (recipe.year === 'latest') {
     const y = latestYearWithData(m, table, 0.5, { indicators, groupings });
@@ -111,19 +134,35 @@ export function runOnTable(recipe: IndexRecipe, m: CompiledMethodology, table: T
     year = y;
     log.push({ step: 'year', detail: `latest year with enough data: ${year}` });
   } else {
-    if (!Number.isInteger(recipe.year)) throw invalidOption('year', recipe.year, (name) => `${name} must be a whole year or "latest", not ${String(recipe.year)}`);
+    if (!Number.isInteger(recipe.year))
+      throw invalidOption('year', recipe.year, (name) => `${name} must be a whole year or "latest", not ${String(recipe.year)}`);
     year = recipe.year;
   }
-  const economies = recipe.universe === 'all' ? loadEconomyRegistry().all().map((e) => e.iso3) : undefined;
+  const economies =
+    recipe.universe === 'all'
+      ? loadEconomyRegistry()
+          .all()
+          .map((e) => e.iso3)
+      : undefined;
   const opts = { methodology: m, table, indicators, groupings, economies };
   const prepared = prepareYear({ ...opts, year }, year);
   logPrepared(log, m, prepared);
   const { result, stages } = computePrepared(opts, prepared);
   log.push({ step: 'normalise', detail: m.indicators.map((id, k) => `${id}: ${normalisationByCode(m.method[k]).name}`).join('; ') });
-  log.push({ step: 'aggregate', detail: `${m.parent.length - m.firstNode} nodes, ${m.spec.coverage?.missingIndicator ?? 'renormalise'} where an input is missing; scale ${m.spec.scale}` });
-  log.push(result.methodology.ranked ? { step: 'rank', detail: `${result.coverage.ranked} economies ranked, ${result.coverage.notRanked} not` }
-    : { step: 'scores', detail: `${result.coverage.ranked} economies with a score, ${result.coverage.notRanked} without (scores only: the methodology does not rank)` });
-  let final: IndexResult = result, previous: IndexResult | undefined;
+  log.push({
+    step: 'aggregate',
+    detail: `${m.parent.length - m.firstNode} nodes, ${m.spec.coverage?.missingIndicator ?? 'renormalise'} where an input is missing; scale ${m.spec.scale}`,
+  });
+  log.push(
+    result.methodology.ranked
+      ? { step: 'rank', detail: `${result.coverage.ranked} economies ranked, ${result.coverage.notRanked} not` }
+      : {
+          step: 'scores',
+          detail: `${result.coverage.ranked} economies with a score, ${result.coverage.notRanked} without (scores only: the methodology does not rank)`,
+        },
+  );
+  let final: IndexResult = result,
+    previous: IndexResult | undefined;
   if (recipe.previous) {
     const prev = computePrepared(opts, prepareYear({ ...opts, year: year - 1 }, year - 1)).result;
     const { previousResult, ...withChanges } = withPrevious(result, prev);
@@ -131,10 +170,15 @@ export function runOnTable(recipe: IndexRecipe, m: CompiledMethodology, table: T
     previous = previousResult;
     log.push({ step: 'previous', detail: `${year - 1} recomputed with the same methodology and data: ${prev.coverage.ranked} ranked` });
   }
-  const L = m.firstNode, N = m.parent.length, nE = prepared.economies.length;
+  const L = m.firstNode,
+    N = m.parent.length,
+    nE = prepared.economies.length;
   const ids = m.ids;
   return {
-    recipe, methodology: m, year, observations: table,
+    recipe,
+    methodology: m,
+    year,
+    observations: table,
     source: { description: describeSource(source), fingerprint: sourceFingerprint(source) },
     stages: {
       raw: { rows: ids.slice(0, L), economies: prepared.economies, values: prepared.valuesBeforeImputation },
@@ -144,23 +188,36 @@ export function runOnTable(recipe: IndexRecipe, m: CompiledMethodology, table: T
       aggregated: { rows: ids.slice(L, N), economies: prepared.economies, values: stages.scores.slice(L * nE, N * nE) },
       ranks: { rows: ids.slice(L, N), economies: prepared.economies, values: stages.ranks },
     },
-    result: final, previous, log, prepared,
+    result: final,
+    previous,
+    log,
+    prepared,
   };
 }
 
 function logPrepared(log: RunLogEntry[], m: CompiledMethodology, p: PreparedYear): void {
-  const nE = p.economies.length, L = m.firstNode;
-  let observed = 0, earlier = 0;
+  const nE = p.economies.length,
+    L = m.firstNode;
+  let observed = 0,
+    earlier = 0;
   const imputed = new Map<string, number>();
-  for (let k = 0; k < L; k++) for (let e = 0; e < nE; e++) {
-    const st = p.matrix.status[k * nE + e];
-    if (st === 0) observed++;
-    else if (st === 1) earlier++;
-    else if (isImputed(st)) imputed.set(CELL_NAMES[st], (imputed.get(CELL_NAMES[st]) ?? 0) + 1);
-  }
-  log.push({ step: 'data-year matrix', detail: `${nE} economies x ${L} indicators for ${p.year}: ${observed} cells observed, ${earlier} from up to ${p.latestWithin} year(s) earlier` });
+  for (let k = 0; k < L; k++)
+    for (let e = 0; e < nE; e++) {
+      const st = p.matrix.status[k * nE + e];
+      if (st === 0) observed++;
+      else if (st === 1) earlier++;
+      else if (isImputed(st)) imputed.set(CELL_NAMES[st], (imputed.get(CELL_NAMES[st]) ?? 0) + 1);
+    }
+  log.push({
+    step: 'data-year matrix',
+    detail: `${nE} economies x ${L} indicators for ${p.year}: ${observed} cells observed, ${earlier} from up to ${p.latestWithin} year(s) earlier`,
+  });
   const dropped = m.indicators.filter((_, k) => p.dropped[k]);
-  if (dropped.length) log.push({ step: 'drop', detail: `no value for any economy: ${dropped.join(', ')} (parents renormalised; minimum indicators lowered to ${p.minIndicators})` });
+  if (dropped.length)
+    log.push({
+      step: 'drop',
+      detail: `no value for any economy: ${dropped.join(', ')} (parents renormalised; minimum indicators lowered to ${p.minIndicators})`,
+    });
   log.push({ step: 'coverage', detail: `${p.active.reduce((a, b) => a + b, 0)} of ${nE} economies report at least ${p.minIndicators} indicators` });
   log.push({ step: 'impute', detail: imputed.size ? [...imputed].map(([k, n]) => `${k} ${n}`).join(', ') : 'nothing to impute' });
 }
@@ -184,24 +241,42 @@ export interface RunComparison {
 
 /** Two runs side by side: per economy the scores and ranks of each and the difference (b - a); summary statistics over the economies both score. */
 export function compare(a: IndexRun | IndexResult, b: IndexRun | IndexResult, largest = 10): RunComparison {
-  const ra = 'result' in a ? a.result : a, rb = 'result' in b ? b.result : b;
+  const ra = 'result' in a ? a.result : a,
+    rb = 'result' in b ? b.result : b;
   const byB = new Map(rb.economies.map((e) => [e.economy, e]));
   const byA = new Map(ra.economies.map((e) => [e.economy, e]));
   const rows: RunComparison['economies'] = [];
   for (const ea of ra.economies) {
     const eb = byB.get(ea.economy);
-    const sa = ea.score, sb = eb?.score ?? null;
-    rows.push({ economy: ea.economy, scoreA: sa, scoreB: sb, difference: sa !== null && sb !== null ? sb - sa : null, rankA: ea.rank ?? null, rankB: eb?.rank ?? null });
+    const sa = ea.score,
+      sb = eb?.score ?? null;
+    rows.push({
+      economy: ea.economy,
+      scoreA: sa,
+      scoreB: sb,
+      difference: sa !== null && sb !== null ? sb - sa : null,
+      rankA: ea.rank ?? null,
+      rankB: eb?.rank ?? null,
+    });
   }
-  for (const eb of rb.economies) if (!byA.has(eb.economy)) rows.push({ economy: eb.economy, scoreA: null, scoreB: eb.score, difference: null, rankA: null, rankB: eb.rank ?? null });
+  for (const eb of rb.economies)
+    if (!byA.has(eb.economy)) rows.push({ economy: eb.economy, scoreA: null, scoreB: eb.score, difference: null, rankA: null, rankB: eb.rank ?? null });
   const both = rows.filter((r) => r.difference !== null) as Array<RunComparison['economies'][number] & { scoreA: number; scoreB: number; difference: number }>;
   return {
     common: both.length,
     onlyInA: rows.filter((r) => r.scoreA !== null && r.scoreB === null).map((r) => r.economy),
     onlyInB: rows.filter((r) => r.scoreB !== null && r.scoreA === null).map((r) => r.economy),
-    spearman: both.length > 1 ? spearman(both.map((r) => r.scoreA), both.map((r) => r.scoreB)) : null,
+    spearman:
+      both.length > 1
+        ? spearman(
+            both.map((r) => r.scoreA),
+            both.map((r) => r.scoreB),
+          )
+        : null,
     meanAbsoluteDifference: both.length ? both.reduce((s, r) => s + Math.abs(r.difference), 0) / both.length : null,
-    largest: [...both].sort((x, y) => Math.abs(y.difference) - Math.abs(x.difference) || x.economy.localeCompare(y.economy)).slice(0, largest)
+    largest: [...both]
+      .sort((x, y) => Math.abs(y.difference) - Math.abs(x.difference) || x.economy.localeCompare(y.economy))
+      .slice(0, largest)
       .map((r) => ({ economy: r.economy, a: r.scoreA, b: r.scoreB, difference: r.difference })),
     economies: rows,
   };
@@ -209,17 +284,26 @@ export function compare(a: IndexRun | IndexResult, b: IndexRun | IndexResult, la
 
 /** Spearman's rho: Pearson's correlation of the average ranks (ties share their average rank). */
 export function spearman(x: readonly number[], y: readonly number[]): number {
-  const rx = averageRanks(x), ry = averageRanks(y);
-  const n = x.length, mx = rx.reduce((a, b) => a + b, 0) / n, my = ry.reduce((a, b) => a + b, 0) / n;
-  let sxy = 0, sxx = 0, syy = 0;
-  for (let i = 0; i < n; i++) { sxy += (rx[i] - mx) * (ry[i] - my); sxx += (rx[i] - mx) ** 2; syy += (ry[i] - my) ** 2; }
+  const rx = averageRanks(x),
+    ry = averageRanks(y);
+  const n = x.length,
+    mx = rx.reduce((a, b) => a + b, 0) / n,
+    my = ry.reduce((a, b) => a + b, 0) / n;
+  let sxy = 0,
+    sxx = 0,
+    syy = 0;
+  for (let i = 0; i < n; i++) {
+    sxy += (rx[i] - mx) * (ry[i] - my);
+    sxx += (rx[i] - mx) ** 2;
+    syy += (ry[i] - my) ** 2;
+  }
   return sxy / Math.sqrt(sxx * syy);
 }
 
 function averageRanks(v: readonly number[]): number[] {
   const order = v.map((x, i) => [x, i] as const).sort((a, b) => a[0] - b[0]);
   const r = new Array<number>(v.length);
-  for (let a = 0; a < order.length;) {
+  for (let a = 0; a < order.length; ) {
     let b = a;
     while (b + 1 < order.length && order[b + 1][0] === order[a][0]) b++;
     for (let j = a; j <= b; j++) r[order[j][1]] = (a + b) / 2 + 1;
@@ -236,7 +320,7 @@ export async function sensitivityOfRun(run: IndexRun, o: Partial<SensitivityOpti
   const options = { ...SENSITIVITY_DEFAULTS, ...o };
   checkSensitivityOptions(options);
   const measure = sensitivityMeasure(run.methodology, options);
-  const reference = new Map(run.result.economies.map((e) => [e.economy, measure === 'score' ? e.score : e.rank ?? null]));
+  const reference = new Map(run.result.economies.map((e) => [e.economy, measure === 'score' ? e.score : (e.rank ?? null)]));
   if (measure === 'rank' && !run.result.methodology.ranked) {
     // An unranked result has no ranks: competition ranks of its unrounded scores (ties share the better rank), ours.
     const scored = run.result.economies.filter((e) => e.score !== null).sort((a, b) => b.score! - a.score!);
@@ -255,13 +339,22 @@ export function runToJson(run: IndexRun): object {
   const ranks = run.result.methodology.ranked;
   const stage = (s: Stage): object => ({ rows: s.rows, economies: s.economies, values: Array.from(s.values, (x) => (Number.isFinite(x) ? x : null)) });
   return {
-    format: 'ictstat-index-run', version: 1,
+    format: 'ictstat-index-run',
+    version: 1,
     recipe: { ...recipeToJson(run.recipe, run.observations), methodology: run.methodology.spec, methodologyFile: run.methodology.file, year: run.recipe.year },
     year: run.year,
     source: run.source,
     stages: {
-      raw: stage(run.stages.raw), imputed: stage(run.stages.imputed), normalised: stage(run.stages.normalised), aggregated: stage(run.stages.aggregated),
-      status: { rows: run.stages.status.rows, economies: run.stages.status.economies, codes: Array.from(run.stages.status.codes), names: run.stages.status.names },
+      raw: stage(run.stages.raw),
+      imputed: stage(run.stages.imputed),
+      normalised: stage(run.stages.normalised),
+      aggregated: stage(run.stages.aggregated),
+      status: {
+        rows: run.stages.status.rows,
+        economies: run.stages.status.economies,
+        codes: Array.from(run.stages.status.codes),
+        names: run.stages.status.names,
+      },
       ...(ranks ? { ranks: { rows: run.stages.ranks.rows, economies: run.stages.ranks.economies, values: Array.from(run.stages.ranks.values) } } : {}),
     },
     result: resultForOutput(run.result),
@@ -273,8 +366,26 @@ export function runToJson(run: IndexRun): object {
 /** The recipe with a source that JSON can carry: in-memory inputs become the observations they were read as. */
 function recipeToJson(recipe: IndexRecipe, observations: Table): IndexRecipe {
   const source = recipe.source ?? BUNDLED;
-  const asRecords = (name: string): IndexRecipe => ({ ...recipe, source: { kind: 'inputs', inputs: [{ name, records: observationRows(observations)
-    .map((r) => ({ economy: r.economy, indicator: r.indicator, year: r.year, value: r.value, note: r.note, source: r.source, series_code: r.series_code })) }] } });
+  const asRecords = (name: string): IndexRecipe => ({
+    ...recipe,
+    source: {
+      kind: 'inputs',
+      inputs: [
+        {
+          name,
+          records: observationRows(observations).map((r) => ({
+            economy: r.economy,
+            indicator: r.indicator,
+            year: r.year,
+            value: r.value,
+            note: r.note,
+            source: r.source,
+            series_code: r.series_code,
+          })),
+        },
+      ],
+    },
+  });
   if (source.kind === 'inputs' && source.inputs.some((i) => typeof i !== 'string' && !('path' in i))) return asRecords('observations of the run');
   if (source.kind === 'observations') return asRecords(source.label ?? 'observations');
   return { ...recipe, source };
@@ -283,6 +394,7 @@ function recipeToJson(recipe: IndexRecipe, observations: Table): IndexRecipe {
 /** The recipe of a serialised run: `runIndex(recipeFromJson(json))` recomputes it. */
 export function recipeFromJson(json: unknown): IndexRecipe {
   const doc = json as { format?: string; recipe?: IndexRecipe };
-  if (doc?.format !== 'ictstat-index-run' || !doc.recipe) throw new UserInputError('not a serialised index run (format "ictstat-index-run")', { code: 'bad-run' });
+  if (doc?.format !== 'ictstat-index-run' || !doc.recipe)
+    throw new UserInputError('not a serialised index run (format "ictstat-index-run")', { code: 'bad-run' });
   return doc.recipe;
 }

@@ -49,20 +49,30 @@ export async function priceBasket(r: BasketPriceRequest): Promise<{ basket: Bask
   const { basket, all } = basketOf(r.basket);
   const tariffs = await loadTariffs(r.tariffs);
   const inputs = await loadConversionInputs(new Set(tariffs.economies), r.source);
-  const result = basket.kind === 'composite' ? computeCompositeBasket(tariffs, basket, all, r.year, inputs) : computeSimpleBasket(tariffs, basket, r.year, inputs);
+  const result =
+    basket.kind === 'composite' ? computeCompositeBasket(tariffs, basket, all, r.year, inputs) : computeSimpleBasket(tariffs, basket, r.year, inputs);
   return { basket, year: r.year, tariffs, prices: result.prices };
 }
 
 /** Every plan of one economy considered, the chosen one, each conversion input with its source and year, each step. */
 export async function explainBasketPrice(r: BasketPriceRequest & { economy: string }): Promise<Explanation> {
   const { basket } = basketOf(r.basket);
-  if (basket.kind === 'composite') throw new UserInputError(`explain takes a simple basket; "${basket.id}" is composite: explain each of ${basket.composite.components.join(', ')}`, { code: 'composite-basket', field: 'basket', value: basket.id });
+  if (basket.kind === 'composite')
+    throw new UserInputError(`explain takes a simple basket; "${basket.id}" is composite: explain each of ${basket.composite.components.join(', ')}`, {
+      code: 'composite-basket',
+      field: 'basket',
+      value: basket.id,
+    });
   const tariffs = await loadTariffs(r.tariffs);
   const inputs = await loadConversionInputs(new Set(tariffs.economies), r.source);
   return explainEconomy(tariffs, basket, r.year, r.economy, inputs);
 }
 
 /** Group figures (median or mean, balanced or not) of basket panels: ITU's published medians are these. */
-export function aggregatePrices(panels: readonly BasketPanel[], groupings: readonly GroupSpec[], o: { stat?: 'median' | 'mean'; balanced?: boolean } = {}): AggregateRow[] {
+export function aggregatePrices(
+  panels: readonly BasketPanel[],
+  groupings: readonly GroupSpec[],
+  o: { stat?: 'median' | 'mean'; balanced?: boolean } = {},
+): AggregateRow[] {
   return aggregatePanels(panels, groupings, { stat: o.stat ?? 'median', balanced: o.balanced ?? false });
 }

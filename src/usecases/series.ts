@@ -19,7 +19,11 @@ export interface SeriesRequest {
   allSources?: boolean;
 }
 
-export interface Series { economy: Economy; indicator: IndicatorDef; table: Table }
+export interface Series {
+  economy: Economy;
+  indicator: IndicatorDef;
+  table: Table;
+}
 
 export async function getSeries(r: SeriesRequest): Promise<Series> {
   const indicators = loadIndicatorRegistry();
@@ -32,7 +36,11 @@ export async function getSeries(r: SeriesRequest): Promise<Series> {
   let table: Table;
   if (source.kind === 'inputs') table = mergeByPrecedence(await readInputs(source.inputs), !r.allSources);
   else if (r.allSources) {
-    if (source.kind !== 'bundled') throw new UserInputError('every source\'s value is kept only in the bundled data and in inputs; a store keeps the preferred value', { code: 'conflicting-options', field: 'allSources' });
+    if (source.kind !== 'bundled')
+      throw new UserInputError("every source's value is kept only in the bundled data and in inputs; a store keeps the preferred value", {
+        code: 'conflicting-options',
+        field: 'allSources',
+      });
     table = await loadBundled({ indicators: wanted, allSources: true, dir: source.dir });
   } else table = await loadObservations(source, wanted);
   table = selectObservations(table, { economies: [economy.iso3], indicators: wanted });

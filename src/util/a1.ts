@@ -19,7 +19,8 @@ export function parseCellRef(ref: string): { row: number; col: number } | undefi
 /** "B1:D3" (either corner first, or one cell) -> its bounds; undefined when it is no range. */
 export function parseRange(range: string): { top: number; left: number; bottom: number; right: number } | undefined {
   const [a, b = a, extra] = range.split(':');
-  const p = parseCellRef(a), q = parseCellRef(b);
+  const p = parseCellRef(a),
+    q = parseCellRef(b);
   if (!p || !q || extra !== undefined) return undefined;
   return { top: Math.min(p.row, q.row), left: Math.min(p.col, q.col), bottom: Math.max(p.row, q.row), right: Math.max(p.col, q.col) };
 }

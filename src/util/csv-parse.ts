@@ -24,7 +24,11 @@ export function parseCsv(text: string): CsvRecord[] {
           if (i >= n) throw new Error(`CSV: unterminated quoted field starting on line ${startLine}`);
           const c = text[i];
           if (c === '"') {
-            if (text[i + 1] === '"') { field += '"'; i += 2; continue; }
+            if (text[i + 1] === '"') {
+              field += '"';
+              i += 2;
+              continue;
+            }
             i++;
             break;
           }
@@ -40,7 +44,10 @@ export function parseCsv(text: string): CsvRecord[] {
         field = text.slice(start, i);
       }
       fields.push(field);
-      if (i < n && text[i] === ',') { i++; continue; }
+      if (i < n && text[i] === ',') {
+        i++;
+        continue;
+      }
       break;
     }
     if (text[i] === '\r') i++;

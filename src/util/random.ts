@@ -41,8 +41,9 @@ export function logGamma(shape: number, rand: () => number): number {
 
 /** Gamma(shape, 1) variate (Marsaglia and Tsang; shape < 1 by the boost u^(1/shape)). */
 export function gamma(shape: number, rand: () => number): number {
-  if (shape < 1) return gamma(shape + 1, rand) * Math.pow(rand() || Number.MIN_VALUE, 1 / shape);
-  const d = (3 * shape - 1) / 3, c = 1 / Math.sqrt(9 * d); // Marsaglia-Tsang: d is the shape less a third
+  if (shape < 1) return gamma(shape + 1, rand) * (rand() || Number.MIN_VALUE) ** (1 / shape);
+  const d = (3 * shape - 1) / 3,
+    c = 1 / Math.sqrt(9 * d); // Marsaglia-Tsang: d is the shape less a third
   for (;;) {
     let x: number, v: number;
     do {

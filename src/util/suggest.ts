@@ -2,10 +2,12 @@
 
 export function editDistance(a: string, b: string): number {
   if (a === b) return 0;
-  const m = a.length, n = b.length;
+  const m = a.length,
+    n = b.length;
   if (m === 0) return n;
   if (n === 0) return m;
-  let prev = new Uint32Array(n + 1), cur = new Uint32Array(n + 1);
+  let prev = new Uint32Array(n + 1),
+    cur = new Uint32Array(n + 1);
   for (let j = 0; j <= n; j++) prev[j] = j;
   for (let i = 1; i <= m; i++) {
     cur[0] = i;

@@ -22,11 +22,12 @@ const day = (k: number): Date => new Date(Date.UTC(2020, 0, 1 + k, 12));
 /** Version 1: a base (several indicators, derived inputs included); versions 2..11: one economy's series each. */
 function seed(store: Store): void {
   const b = new ObservationBuilder();
-  for (const e of ECONOMIES) for (let y = 2010; y <= 2022; y++) {
-    b.append({ economy: e, indicator: 'internet_users_pct', year: y, value: 10 + y - 2010 });
-    b.append({ economy: e, indicator: 'mobile_cell_subs', year: y, value: 1e6 * (y - 2000) });
-    b.append({ economy: e, indicator: 'population', year: y, value: 5e7 });
-  }
+  for (const e of ECONOMIES)
+    for (let y = 2010; y <= 2022; y++) {
+      b.append({ economy: e, indicator: 'internet_users_pct', year: y, value: 10 + y - 2010 });
+      b.append({ economy: e, indicator: 'mobile_cell_subs', year: y, value: 1e6 * (y - 2000) });
+      b.append({ economy: e, indicator: 'population', year: y, value: 5e7 });
+    }
   store.recordSubmission({ economy: null, submittedBy: 'seed', sha256: 'base', findings: null, table: b.toTable(), receivedAt: day(0) });
   for (let k = 1; k <= 10; k++) {
     const c = new ObservationBuilder();
@@ -40,7 +41,14 @@ function dump(idx: ObservationIndex): unknown {
   const series: unknown[] = [];
   for (const id of [...idx.rows.keys()].sort())
     for (const e of [...idx.rows.get(id)!.keys()].sort())
-      series.push([id, e, idx.rows.get(id)!.get(e)!.map((r) => [idx.year[r], idx.value[r], idx.note[r], idx.source[r], idx.derivedFrom[r], idx.submission[r]])]);
+      series.push([
+        id,
+        e,
+        idx.rows
+          .get(id)!
+          .get(e)!
+          .map((r) => [idx.year[r], idx.value[r], idx.note[r], idx.source[r], idx.derivedFrom[r], idx.submission[r]]),
+      ]);
   return { version: idx.version, series, vintages: [...idx.vintages.entries()].sort((a, b) => a[0] - b[0]), lastUpdated: idx.lastUpdated };
 }
 const fresh = (store: Store, version: number): ObservationIndex => {
@@ -72,10 +80,11 @@ describe('as-of indexes cost a delta, not a rebuild (issue 13)', () => {
     expect(one).toBeGreaterThan(0);
     const cache = new ObservationCache(store, { maxBytes: one * 2.5 });
     await cache.indexAsync();
-    for (let round = 0; round < 3; round++) for (let v = 1; v <= 11; v++) {
-      const idx = await cache.indexAsync(v);
-      expect(cache.bytes).toBeLessThanOrEqual(one * 2.5 + idx.bytes);
-    }
+    for (let round = 0; round < 3; round++)
+      for (let v = 1; v <= 11; v++) {
+        const idx = await cache.indexAsync(v);
+        expect(cache.bytes).toBeLessThanOrEqual(one * 2.5 + idx.bytes);
+      }
     expect(cache.size).toBeLessThan(11);
     for (const v of [1, 6, 11]) expect(dump(await cache.indexAsync(v))).toEqual(dump(fresh(store, v)));
   });
@@ -92,14 +101,19 @@ describe('as-of indexes cost a delta, not a rebuild (issue 13)', () => {
 
 describe('over HTTP: asof rotation by anonymous clients (issue 13)', () => {
   let s: TestServer;
-  beforeAll(async () => { s = await startServer(seed); });
+  beforeAll(async () => {
+    s = await startServer(seed);
+  });
   afterAll(() => s.close());
 
   it('200 requests rotating asof over 11 dates: no full build beyond the start, the values of each date', async () => {
     const builds = s.app.ictstatCache.stats.builds;
     for (let i = 0; i < 200; i++) {
       const k = (i * 7) % 11;
-      const r = await s.app.inject({ url: `/v2/country/KEN/indicator/internet_users_pct?date=2020&format=json&asof=${day(k).toISOString().slice(0, 10)}`, remoteAddress: `10.0.0.${i % 20}` });
+      const r = await s.app.inject({
+        url: `/v2/country/KEN/indicator/internet_users_pct?date=2020&format=json&asof=${day(k).toISOString().slice(0, 10)}`,
+        remoteAddress: `10.0.0.${i % 20}`,
+      });
       expect(r.statusCode, r.body).toBe(200);
       expect(JSON.parse(r.body)[1][0].value).toBe(k >= 1 ? 51 : 20);
     }
@@ -109,11 +123,14 @@ describe('over HTTP: asof rotation by anonymous clients (issue 13)', () => {
 
 describe('as-of computations per client are limited (issue 13)', () => {
   let s: TestServer;
-  beforeAll(async () => { s = await startServer(seed, { cache: { maxIncrementalSeries: 0 } }); });
+  beforeAll(async () => {
+    s = await startServer(seed, { cache: { maxIncrementalSeries: 0 } });
+  });
   afterAll(() => s.close());
 
   it('one address asking 6 uncached versions at once: 2 computed, the rest 429 with Retry-After; another address is served', async () => {
-    const ask = (k: number, ip: string) => s.app.inject({ url: `/v2/country/KEN/indicator/internet_users_pct?date=2020&format=json&asof=${day(k).toISOString().slice(0, 10)}`, remoteAddress: ip });
+    const ask = (k: number, ip: string) =>
+      s.app.inject({ url: `/v2/country/KEN/indicator/internet_users_pct?date=2020&format=json&asof=${day(k).toISOString().slice(0, 10)}`, remoteAddress: ip });
     const answers = await Promise.all([1, 2, 3, 4, 5, 6].map((k) => ask(k, '10.9.9.9')));
     const codes = answers.map((r) => r.statusCode).sort();
     expect(codes).toEqual([200, 200, 429, 429, 429, 429]);

@@ -14,7 +14,9 @@ import { packageRoot } from '../../src/util/paths.js';
 import { datahubInternetUsers, startBundledServer, type TestServer } from './helpers.js';
 
 let s: TestServer;
-beforeAll(async () => { s = await startBundledServer(); }, 120_000);
+beforeAll(async () => {
+  s = await startBundledServer();
+}, 120_000);
 afterAll(() => s?.close());
 
 /** A GET as the clients send it: the status must be 200 (wbgapi raises on anything else before reading the body). */
@@ -61,8 +63,10 @@ describe('wbgapi (tgherzog/wbgapi: __init__.fetch/_queryAPI/_responseObjects, so
 
   it('data.fetch: /v2/en/sources/2/series/{s}/country/{e}/time/{t}: source.data[].variable [{concept, id, value}] and value', async () => {
     const d = await get('/v2/en/sources/2/series/IT.NET.USER.ZS/country/KEN;UGA/time/YR2019;YR2020?per_page=1000&page=1&format=json');
-    const rows = d.source.data.map((x: { variable: Array<{ concept: string; id: string; value: string }>; value: number | null }) =>
-      [Object.fromEntries(x.variable.map((v) => [v.concept.toLowerCase(), v.id])), x.value]);
+    const rows = d.source.data.map((x: { variable: Array<{ concept: string; id: string; value: string }>; value: number | null }) => [
+      Object.fromEntries(x.variable.map((v) => [v.concept.toLowerCase(), v.id])),
+      x.value,
+    ]);
     expect(Number(d.total)).toBe(4);
     expect(rows).toContainEqual([{ country: 'KEN', series: 'IT.NET.USER.ZS', time: 'YR2019' }, datahub('KEN', 2019)]);
     expect(rows).toContainEqual([{ country: 'UGA', series: 'IT.NET.USER.ZS', time: 'YR2020' }, datahub('UGA', 2020)]);
@@ -87,7 +91,15 @@ describe('wbgapi (tgherzog/wbgapi: __init__.fetch/_queryAPI/_responseObjects, so
     // Aggregates: region.id 'NA' (wbgapi's test), their ISO2-style codes.
     expect(by.WLD).toMatchObject({ iso2Code: '1W', name: 'World', region: { id: 'NA' } });
     // Kenya in CLASS FY2024: Sub-Saharan Africa, lower middle income, Blend; capital and its coordinates from the World Bank API.
-    expect(by.KEN).toMatchObject({ iso2Code: 'KE', name: 'Kenya', region: { id: 'SSF' }, adminregion: { id: 'SSA' }, incomeLevel: { id: 'LMC' }, lendingType: { id: 'IDB' }, capitalCity: 'Nairobi' });
+    expect(by.KEN).toMatchObject({
+      iso2Code: 'KE',
+      name: 'Kenya',
+      region: { id: 'SSF' },
+      adminregion: { id: 'SSA' },
+      incomeLevel: { id: 'LMC' },
+      lendingType: { id: 'IDB' },
+      capitalCity: 'Nairobi',
+    });
     for (const c of countries) {
       expect(typeof c.capitalCity).toBe('string');
       for (const k of ['longitude', 'latitude']) expect(c[k] === '' || Number.isFinite(parseFloat(c[k])), `${c.id} ${k}`).toBe(true);
@@ -142,23 +154,39 @@ describe('wbdata (OliverSherouse/wbdata: client.py, fetcher.py)', () => {
   /** fetcher.fetch: per_page=1000, pages until `page == pages` (ints), rows = response[1]. */
   async function fetchAll(path: string, params: Record<string, string> = {}): Promise<{ rows: any[]; lastUpdated?: string }> {
     const rows: any[] = [];
-    let page = -1, pages = -2, last: string | undefined;
+    let page = -1,
+      pages = -2,
+      last: string | undefined;
     const q = new URLSearchParams({ ...params, format: 'json', per_page: '1000' });
     for (let guard = 0; pages !== page; guard++) {
       if (guard > 50) throw new Error('wbdata would loop forever');
       const body = await get(`${path}?${q}`);
       if (!Array.isArray(body[1])) throw new Error(`wbdata: Got error ${JSON.stringify(body[0])}`); // rows.extend(None) fails
       rows.push(...body[1]);
-      page = Number(body[0].page); pages = Number(body[0].pages); last = body[0].lastupdated;
+      page = Number(body[0].page);
+      pages = Number(body[0].pages);
+      last = body[0].lastupdated;
       q.set('page', String(page + 1));
     }
     return { rows, lastUpdated: last };
   }
 
   it('get_countries, get_indicators, get_sources, get_topics, get_incomelevels, get_lendingtypes: rows with id and name or value', async () => {
-    for (const [path, key] of [['/v2/countries', 'name'], ['/v2/countries/KEN', 'name'], ['/v2/indicators', 'name'], ['/v2/indicators/IT.NET.USER.ZS', 'name'],
-      ['/v2/sources', 'name'], ['/v2/sources/2', 'name'], ['/v2/sources/2/indicators', 'name'], ['/v2/topics', 'value'], ['/v2/topics/1/indicators', 'name'],
-      ['/v2/incomeLevels', 'value'], ['/v2/incomeLevels/LMC', 'value'], ['/v2/lendingTypes', 'value'], ['/v2/lendingTypes/IDX', 'value']] as const) {
+    for (const [path, key] of [
+      ['/v2/countries', 'name'],
+      ['/v2/countries/KEN', 'name'],
+      ['/v2/indicators', 'name'],
+      ['/v2/indicators/IT.NET.USER.ZS', 'name'],
+      ['/v2/sources', 'name'],
+      ['/v2/sources/2', 'name'],
+      ['/v2/sources/2/indicators', 'name'],
+      ['/v2/topics', 'value'],
+      ['/v2/topics/1/indicators', 'name'],
+      ['/v2/incomeLevels', 'value'],
+      ['/v2/incomeLevels/LMC', 'value'],
+      ['/v2/lendingTypes', 'value'],
+      ['/v2/lendingTypes/IDX', 'value'],
+    ] as const) {
       const { rows } = await fetchAll(path);
       expect(rows.length, path).toBeGreaterThan(0);
       for (const r of rows) expect(typeof r.id === 'string' && typeof r[key] === 'string', `${path} ${JSON.stringify(r).slice(0, 80)}`).toBe(true);
@@ -189,28 +217,70 @@ describe('wbdata (OliverSherouse/wbdata: client.py, fetcher.py)', () => {
   });
 });
 
-describe('Arrow: format=arrow as well as Accept, a stream that opens for every result, the CLI\'s columns', () => {
+describe("Arrow: format=arrow as well as Accept, a stream that opens for every result, the CLI's columns", () => {
   it('the same columns from the API and `ictstat series --format arrow`, empty results included', async () => {
     const api = tableFromIPC(new Uint8Array(await (await fetch(s.base + '/v2/country/KEN/indicator/IT.NET.USER.ZS?format=arrow&date=2019')).arrayBuffer()));
     expect(api.numRows).toBe(1);
     expect(api.getChild('value')!.get(0)).toBe(datahub('KEN', 2019));
-    const empty = tableFromIPC(new Uint8Array(await (await fetch(s.base + '/v2/country/KEN/indicator/IT.NET.USER.ZS?date=2020', { headers: { accept: 'application/vnd.apache.arrow.stream' } })).arrayBuffer()));
+    const empty = tableFromIPC(
+      new Uint8Array(
+        await (
+          await fetch(s.base + '/v2/country/KEN/indicator/IT.NET.USER.ZS?date=2020', { headers: { accept: 'application/vnd.apache.arrow.stream' } })
+        ).arrayBuffer(),
+      ),
+    );
     expect(empty.numRows).toBe(0);
     const dir = mkdtempSync(join(tmpdir(), 'ictstat-arrow-'));
     try {
-      const r = spawnSync(process.execPath, [join(packageRoot(), 'dist/src/cli/main.js'), 'series', '--economy', 'KEN', '--indicator', 'i99H', '--from', '2019', '--to', '2019', '--format', 'arrow'], { encoding: 'buffer', cwd: dir });
+      const r = spawnSync(
+        process.execPath,
+        [
+          join(packageRoot(), 'dist/src/cli/main.js'),
+          'series',
+          '--economy',
+          'KEN',
+          '--indicator',
+          'i99H',
+          '--from',
+          '2019',
+          '--to',
+          '2019',
+          '--format',
+          'arrow',
+        ],
+        { encoding: 'buffer', cwd: dir },
+      );
       expect(r.status, r.stderr.toString()).toBe(0);
       const cli = tableFromIPC(new Uint8Array(r.stdout));
       expect(api.schema.fields.map((f) => `${f.name}:${f.type}`)).toEqual(cli.schema.fields.map((f) => `${f.name}:${f.type}`));
       expect(empty.schema.fields.map((f) => f.name)).toEqual(cli.schema.fields.map((f) => f.name));
       expect(cli.getChild('value')!.get(0)).toBe(datahub('KEN', 2019));
       // An empty result from the CLI is a stream with the same schema too (KEN has no 2020 value in the DataHub file).
-      const none = spawnSync(process.execPath, [join(packageRoot(), 'dist/src/cli/main.js'), 'series', '--economy', 'KEN', '--indicator', 'i99H', '--from', '2020', '--to', '2020', '--format', 'arrow'], { encoding: 'buffer', cwd: dir });
+      const none = spawnSync(
+        process.execPath,
+        [
+          join(packageRoot(), 'dist/src/cli/main.js'),
+          'series',
+          '--economy',
+          'KEN',
+          '--indicator',
+          'i99H',
+          '--from',
+          '2020',
+          '--to',
+          '2020',
+          '--format',
+          'arrow',
+        ],
+        { encoding: 'buffer', cwd: dir },
+      );
       expect(none.status, none.stderr.toString()).toBe(0);
       const cliEmpty = tableFromIPC(new Uint8Array(none.stdout));
       expect(cliEmpty.numRows).toBe(0);
       expect(cliEmpty.schema.fields.map((f) => `${f.name}:${f.type}`)).toEqual(empty.schema.fields.map((f) => `${f.name}:${f.type}`));
-    } finally { rmSync(dir, { recursive: true, force: true }); }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
@@ -226,15 +296,23 @@ describe('OpenAPI from the route declarations', () => {
       if (r.url.startsWith('/sdmx/')) continue;
       const path = r.url.replace(/:(\w+)/g, '{$1}').replace(/\*$/, '{path}');
       const op = doc.paths[path]?.[r.method.toLowerCase()];
-      if (!op) { missing.push(`${r.method} ${path}`); continue; }
+      if (!op) {
+        missing.push(`${r.method} ${path}`);
+        continue;
+      }
       for (const name of [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]))
-        expect(op.parameters?.some((p: { name: string; in: string }) => p.name === name && p.in === 'path'), `${path} {${name}}`).toBe(true);
+        expect(
+          op.parameters?.some((p: { name: string; in: string }) => p.name === name && p.in === 'path'),
+          `${path} {${name}}`,
+        ).toBe(true);
     }
     expect(missing).toEqual([]);
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/report', '/v2/{lang}/indicator', '/v2/sources/{source}/concepts']));
     // The parameters a route parses are the ones documented: mrv, gapfill and format=arrow on the series.
     const series = doc.paths['/v2/country/{codes}/indicator/{ids}'].get.parameters.map((p: { name: string }) => p.name);
-    expect(series).toEqual(expect.arrayContaining(['codes', 'ids', 'date', 'mrv', 'mrnev', 'gapfill', 'frequency', 'source', 'page', 'per_page', 'format', 'asof']));
+    expect(series).toEqual(
+      expect.arrayContaining(['codes', 'ids', 'date', 'mrv', 'mrnev', 'gapfill', 'frequency', 'source', 'page', 'per_page', 'format', 'asof']),
+    );
   });
 });
 

@@ -3,7 +3,9 @@ import { expectWbError, startBundledServer, type TestServer } from './helpers.js
 
 // The bundled data in a store, as `npm start` serves it.
 let s: TestServer;
-beforeAll(async () => { s = await startBundledServer(); });
+beforeAll(async () => {
+  s = await startBundledServer();
+});
 afterAll(() => s.close());
 const get = (path: string): Promise<Response> => fetch(s.base + path);
 
@@ -14,7 +16,10 @@ describe('computed endpoints over the bundled data', () => {
     const r = await res.json();
     expect(r.year).toBe(2016);
     expect(r.methodology.file).toBe('idi-2017.json');
-    const top = r.economies.filter((e: { ranked: boolean }) => e.ranked).sort((a: { rank: number }, b: { rank: number }) => a.rank - b.rank).slice(0, 3);
+    const top = r.economies
+      .filter((e: { ranked: boolean }) => e.ranked)
+      .sort((a: { rank: number }, b: { rank: number }) => a.rank - b.rank)
+      .slice(0, 3);
     // With households with a computer (HH4) from the Core Household Indicators; 'KOR, ISL, CHE' and 9.15 while HH4 was dropped
     expect(top.map((e: { economy: string }) => e.economy)).toEqual(['KOR', 'ISL', 'NLD']);
     expect(top[0].score).toBeCloseTo(8.91, 2);
@@ -25,7 +30,8 @@ describe('computed endpoints over the bundled data', () => {
 
   it('IDI 2024 (unranked): scores only, in descending order, no key and no CSV column naming a rank', async () => {
     const r = await (await get('/v2/idi/idi-2024/2022?previous=true')).json();
-    const keys = (x: unknown): string[] => (Array.isArray(x) ? x.flatMap(keys) : x && typeof x === 'object' ? Object.entries(x).flatMap(([k, v]) => [k, ...keys(v)]) : []);
+    const keys = (x: unknown): string[] =>
+      Array.isArray(x) ? x.flatMap(keys) : x && typeof x === 'object' ? Object.entries(x).flatMap(([k, v]) => [k, ...keys(v)]) : [];
     expect(keys(r).filter((k) => /rank/i.test(k))).toEqual([]);
     expect(r.methodology.scoresOnly).toBe(true);
     const scores = r.economies.filter((e: { scored: boolean }) => e.scored).map((e: { score: number }) => e.score);

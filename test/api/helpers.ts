@@ -8,7 +8,12 @@ import { loadBundledIntoStore } from '../../src/store/submit.js';
 import { parseCsvObjects } from '../../src/util/csv-parse.js';
 import { sharedDataDir } from '../../src/util/paths.js';
 
-export interface TestServer { base: string; store: Store; app: FastifyInstance; close(): Promise<void> }
+export interface TestServer {
+  base: string;
+  store: Store;
+  app: FastifyInstance;
+  close(): Promise<void>;
+}
 
 /** A real HTTP server on an ephemeral loopback port over a fresh store; `seed` fills the store first. */
 export async function startServer(seed: (store: Store) => void | Promise<void>, opts: Partial<ServerOptions> = {}): Promise<TestServer> {
@@ -18,7 +23,9 @@ export async function startServer(seed: (store: Store) => void | Promise<void>, 
   const app = await buildServer({ store, logger: false, ...opts });
   const address = await app.listen({ port: 0, host: '127.0.0.1' });
   return {
-    base: address, store, app,
+    base: address,
+    store,
+    app,
     async close() {
       await app.close();
       store.close();
@@ -29,9 +36,10 @@ export async function startServer(seed: (store: Store) => void | Promise<void>, 
 
 /** The World Bank error envelope, checked for shape; returns the detail. */
 export async function expectWbError(res: Response, status: number, id?: string): Promise<string> {
-  const body = await res.json() as Array<{ message: Array<{ id: string; key: string; value: string; detail?: string }> }>;
+  const body = (await res.json()) as Array<{ message: Array<{ id: string; key: string; value: string; detail?: string }> }>;
   if (res.status !== status) throw new Error(`status ${res.status}, expected ${status}: ${JSON.stringify(body)}`);
-  if (!Array.isArray(body) || !Array.isArray(body[0]?.message) || typeof body[0].message[0].key !== 'string') throw new Error(`not the WB envelope: ${JSON.stringify(body)}`);
+  if (!Array.isArray(body) || !Array.isArray(body[0]?.message) || typeof body[0].message[0].key !== 'string')
+    throw new Error(`not the WB envelope: ${JSON.stringify(body)}`);
   if (id !== undefined && body[0].message[0].id !== id) throw new Error(`error id ${body[0].message[0].id}, expected ${id}`);
   const text = JSON.stringify(body);
   if (/\n\s+at |node_modules|\/src\/|\/tmp\//.test(text)) throw new Error(`internals leak in ${text}`);
@@ -40,7 +48,9 @@ export async function expectWbError(res: Response, status: number, id?: string):
 
 /** A server over the bundled data in a fresh store, as `npm start` serves it. */
 export function startBundledServer(opts: Partial<ServerOptions> = {}): Promise<TestServer> {
-  return startServer(async (store) => { await loadBundledIntoStore(store); }, opts);
+  return startServer(async (store) => {
+    await loadBundledIntoStore(store);
+  }, opts);
 }
 
 /** The ITU DataHub value of i99H (individuals using the Internet) for an economy and year, read from the source file. */

@@ -10,7 +10,12 @@ import { startServer, type TestServer } from './helpers.js';
 
 let s: TestServer;
 beforeAll(async () => {
-  s = await startServer((store) => { store.createToken('KEN'); }, { httpLimits: { connectionTimeout: 60_000, headersTimeout: 300, connectionsCheckingInterval: 100 } });
+  s = await startServer(
+    (store) => {
+      store.createToken('KEN');
+    },
+    { httpLimits: { connectionTimeout: 60_000, headersTimeout: 300, connectionsCheckingInterval: 100 } },
+  );
 });
 afterAll(() => s.close());
 
@@ -20,9 +25,17 @@ function raw(bytes: string, waitMs = 2000): Promise<{ text: string; closed: bool
   return new Promise((resolve) => {
     const sock = connect(Number(url.port), url.hostname);
     let text = '';
-    const timer = setTimeout(() => { sock.destroy(); resolve({ text, closed: false }); }, waitMs);
-    sock.on('data', (d) => { text += d; });
-    sock.on('close', () => { clearTimeout(timer); resolve({ text, closed: true }); });
+    const timer = setTimeout(() => {
+      sock.destroy();
+      resolve({ text, closed: false });
+    }, waitMs);
+    sock.on('data', (d) => {
+      text += d;
+    });
+    sock.on('close', () => {
+      clearTimeout(timer);
+      resolve({ text, closed: true });
+    });
     sock.on('error', () => undefined);
     if (bytes) sock.write(bytes);
   });
@@ -30,14 +43,27 @@ function raw(bytes: string, waitMs = 2000): Promise<{ text: string; closed: bool
 
 describe('CORS (issue 13)', () => {
   it('a preflight for a cross-origin POST with Authorization is not allowed; GET is', async () => {
-    const pre = await s.app.inject({ method: 'OPTIONS', url: '/v2/submissions', headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' } });
+    const pre = await s.app.inject({
+      method: 'OPTIONS',
+      url: '/v2/submissions',
+      headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' },
+    });
     expect(pre.headers['access-control-allow-origin']).toBeUndefined();
     expect(String(pre.headers['access-control-allow-headers'] ?? '')).not.toMatch(/authorization/i);
-    const post = await s.app.inject({ method: 'POST', url: '/v2/submissions', headers: { origin: 'https://evil.example', authorization: 'Bearer x', 'content-type': 'text/csv' }, payload: 'a' });
+    const post = await s.app.inject({
+      method: 'POST',
+      url: '/v2/submissions',
+      headers: { origin: 'https://evil.example', authorization: 'Bearer x', 'content-type': 'text/csv' },
+      payload: 'a',
+    });
     expect(post.headers['access-control-allow-origin']).toBeUndefined();
     const get = await s.app.inject({ url: '/healthz', headers: { origin: 'https://any.example' } });
     expect(get.headers['access-control-allow-origin']).toBe('*');
-    const preGet = await s.app.inject({ method: 'OPTIONS', url: '/v2/country', headers: { origin: 'https://any.example', 'access-control-request-method': 'GET' } });
+    const preGet = await s.app.inject({
+      method: 'OPTIONS',
+      url: '/v2/country',
+      headers: { origin: 'https://any.example', 'access-control-request-method': 'GET' },
+    });
     expect(preGet.headers['access-control-allow-origin']).toBe('*');
     expect(String(preGet.headers['access-control-allow-methods'])).toBe('GET, HEAD');
   });

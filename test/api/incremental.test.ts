@@ -25,41 +25,72 @@ function dump(idx: ObservationIndex): unknown {
   const series: unknown[] = [];
   for (const id of [...idx.rows.keys()].sort())
     for (const e of [...idx.rows.get(id)!.keys()].sort())
-      series.push([id, e, idx.rows.get(id)!.get(e)!.map((r) => [idx.economy[r], idx.indicator[r], idx.year[r], idx.value[r], idx.note[r], idx.source[r], idx.derivedFrom[r], idx.submission[r]])]);
+      series.push([
+        id,
+        e,
+        idx.rows
+          .get(id)!
+          .get(e)!
+          .map((r) => [idx.economy[r], idx.indicator[r], idx.year[r], idx.value[r], idx.note[r], idx.source[r], idx.derivedFrom[r], idx.submission[r]]),
+      ]);
   return { version: idx.version, series, vintages: [...idx.vintages.entries()].sort((a, b) => a[0] - b[0]), lastUpdated: idx.lastUpdated };
 }
 /** The rows of a table as sorted tuples of the fields the index keeps (optionally only some indicators). */
-const canonical = (t: Table, indicators?: string[]): string[] => observationRows(t)
-  .filter((r) => !indicators || indicators.includes(r.indicator))
-  .map((r) => JSON.stringify([r.economy, r.indicator, r.year, r.value, r.note ?? null, r.source ?? null, r.derived_from ?? null, r.submission_id ?? null]))
-  .sort();
+const canonical = (t: Table, indicators?: string[]): string[] =>
+  observationRows(t)
+    .filter((r) => !indicators || indicators.includes(r.indicator))
+    .map((r) => JSON.stringify([r.economy, r.indicator, r.year, r.value, r.note ?? null, r.source ?? null, r.derived_from ?? null, r.submission_id ?? null]))
+    .sort();
 const fresh = (store: Store, version = store.version()): ObservationIndex => {
   const t = store.observationTable({ version });
   return buildIndex(t, derivedTables(t), version, store);
 };
 
 // Indicators chosen so that submissions touch derived series (fixed_bb_p100, intl_bw_per_user, ...) through their inputs.
-const INDICATORS = ['population', 'fixed_bb_subs', 'fixed_bb_p100', 'internet_users_pct', 'intl_bw_bps', 'mobile_cell_subs', 'mobile_cell_p100', 'hh_internet_pct'];
+const INDICATORS = [
+  'population',
+  'fixed_bb_subs',
+  'fixed_bb_p100',
+  'internet_users_pct',
+  'intl_bw_bps',
+  'mobile_cell_subs',
+  'mobile_cell_p100',
+  'hh_internet_pct',
+];
 const ECONOMIES = ['KEN', 'UGA', 'TZA', 'RWA', 'FRA', 'BRA'];
 
 describe('incremental index = fresh build', () => {
   it('after each of 40 seeded random submissions (single and multi-economy, revisions, derived inputs); compaction too', () => {
     const store = Store.open(join(dir, 'random.db'));
     const rnd = mulberry32(8);
-    const pick = <T,>(a: readonly T[]): T => a[Math.floor(rnd() * a.length)];
-    const valueFor = (ind: string): number => ind === 'population' ? 1e6 + Math.round(rnd() * 1e8) : ind.endsWith('_subs') || ind === 'intl_bw_bps' ? Math.round(rnd() * 1e7) : Math.round(rnd() * 10000) / 100;
+    const pick = <T>(a: readonly T[]): T => a[Math.floor(rnd() * a.length)];
+    const valueFor = (ind: string): number =>
+      ind === 'population'
+        ? 1e6 + Math.round(rnd() * 1e8)
+        : ind.endsWith('_subs') || ind === 'intl_bw_bps'
+          ? Math.round(rnd() * 1e7)
+          : Math.round(rnd() * 10000) / 100;
     const submit = (k: number): void => {
       const b = new ObservationBuilder();
       const single = rnd() < 0.6 ? pick(ECONOMIES) : undefined;
       const seen = new Set<string>();
       for (let i = 0, n = 1 + Math.floor(rnd() * 25); i < n; i++) {
-        const economy = single ?? pick(ECONOMIES), indicator = pick(INDICATORS), year = 2010 + Math.floor(rnd() * 12);
+        const economy = single ?? pick(ECONOMIES),
+          indicator = pick(INDICATORS),
+          year = 2010 + Math.floor(rnd() * 12);
         const key = `${economy}|${indicator}|${year}`;
         if (seen.has(key)) continue;
         seen.add(key);
         b.append({ economy, indicator, year, value: valueFor(indicator), source: rnd() < 0.5 ? `src${k}` : null, note: rnd() < 0.2 ? `note ${k}` : null });
       }
-      store.recordSubmission({ economy: single ?? null, submittedBy: 'test', sha256: `s${k}`, vintage: rnd() < 0.5 ? `v${k}` : null, findings: null, table: b.toTable() });
+      store.recordSubmission({
+        economy: single ?? null,
+        submittedBy: 'test',
+        sha256: `s${k}`,
+        vintage: rnd() < 0.5 ? `v${k}` : null,
+        findings: null,
+        table: b.toTable(),
+      });
     };
     for (let k = 0; k < 5; k++) submit(k);
     const cache = new ObservationCache(store);
@@ -93,8 +124,9 @@ describe('a server that applied submissions answers as one started afresh (bundl
   });
   afterAll(() => store.close());
 
-  it('POSTs apply in milliseconds, without a rebuild; series, SDMX and IDI answers equal a fresh server\'s', async () => {
-    const ken = store.createToken('KEN', 'test').token, fra = store.createToken('FRA', 'test').token;
+  it("POSTs apply in milliseconds, without a rebuild; series, SDMX and IDI answers equal a fresh server's", async () => {
+    const ken = store.createToken('KEN', 'test').token,
+      fra = store.createToken('FRA', 'test').token;
     const app = await buildServer({ store, logger: false, cache: { computedRefreshMs: 0 } });
     await app.ready();
     const bodies: Array<[string, string]> = [
@@ -104,7 +136,12 @@ describe('a server that applied submissions answers as one started afresh (bundl
     ];
     for (const [token, body] of bodies) {
       const t0 = performance.now();
-      const res = await app.inject({ method: 'POST', url: '/v2/submissions', headers: { authorization: `Bearer ${token}`, 'content-type': 'text/csv' }, payload: body });
+      const res = await app.inject({
+        method: 'POST',
+        url: '/v2/submissions',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'text/csv' },
+        payload: body,
+      });
       const ms = performance.now() - t0;
       expect(res.statusCode, res.body).toBe(201);
       expect(ms, 'a submission (validation, store, index update)').toBeLessThan(1000);
@@ -123,16 +160,20 @@ describe('a server that applied submissions answers as one started afresh (bundl
       '/v2/prices/fixed-broadband-5gb/2022',
     ];
     for (const url of urls) {
-      const a = await app.inject({ url }), b = await other.inject({ url });
+      const a = await app.inject({ url }),
+        b = await other.inject({ url });
       expect(a.statusCode, url).toBe(200);
       expect(a.body, url).toBe(b.body);
     }
     // The IDI answered from the in-memory index's table equals the IDI over the store's whole table.
     const direct = computeIndex({ methodology: loadMethodology('idi-2017'), year: 2016, table: store.observationTable({ version: store.version() }) });
-    expect(JSON.parse((await app.inject({ url: '/v2/idi/idi-2017/2016' })).body)).toEqual(JSON.parse(JSON.stringify({ ...direct, methodology: { ...direct.methodology, file: 'idi-2017.json' } })));
+    expect(JSON.parse((await app.inject({ url: '/v2/idi/idi-2017/2016' })).body)).toEqual(
+      JSON.parse(JSON.stringify({ ...direct, methodology: { ...direct.methodology, file: 'idi-2017.json' } })),
+    );
     const sdmx = { accept: 'application/vnd.sdmx.data+csv;version=2.0.0' };
-    expect((await app.inject({ url: '/v2/country/KEN/indicator/fixed_bb_p100', headers: sdmx })).body)
-      .toBe((await other.inject({ url: '/v2/country/KEN/indicator/fixed_bb_p100', headers: sdmx })).body);
+    expect((await app.inject({ url: '/v2/country/KEN/indicator/fixed_bb_p100', headers: sdmx })).body).toBe(
+      (await other.inject({ url: '/v2/country/KEN/indicator/fixed_bb_p100', headers: sdmx })).body,
+    );
     await app.close();
     await other.close();
   });

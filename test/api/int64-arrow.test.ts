@@ -14,31 +14,47 @@ import { startServer, type TestServer } from './helpers.js';
 /** economy, indicator as Utf8; year Int64; value Int64 or Uint64: the pandas default for whole numbers. */
 function int64Observations(unsigned = false): Uint8Array {
   const years = [2019n, 2020n, 2021n];
-  return tableToIPC(new Table({
-    economy: vectorFromArray(['KEN', 'KEN', 'KEN'], new Utf8()),
-    indicator: vectorFromArray(['internet_users_pct', 'internet_users_pct', 'internet_users_pct'], new Utf8()),
-    year: makeVector(new BigInt64Array(years)),
-    value: makeVector(unsigned ? new BigUint64Array([31n, 32n, 33n]) : new BigInt64Array([31n, 32n, 33n])),
-  }), 'file');
+  return tableToIPC(
+    new Table({
+      economy: vectorFromArray(['KEN', 'KEN', 'KEN'], new Utf8()),
+      indicator: vectorFromArray(['internet_users_pct', 'internet_users_pct', 'internet_users_pct'], new Utf8()),
+      year: makeVector(new BigInt64Array(years)),
+      value: makeVector(unsigned ? new BigUint64Array([31n, 32n, 33n]) : new BigInt64Array([31n, 32n, 33n])),
+    }),
+    'file',
+  );
 }
 
 const tmp = tempDir('ictstat-int64-');
 let s: TestServer;
 let token: string;
 beforeAll(async () => {
-  s = await startServer((store) => { token = store.createToken('KEN', 'int64').token; });
+  s = await startServer((store) => {
+    token = store.createToken('KEN', 'int64').token;
+  });
 });
-afterAll(async () => { await s.close(); tmp.cleanup(); });
+afterAll(async () => {
+  await s.close();
+  tmp.cleanup();
+});
 
 describe('int64 Arrow through every path (issue 13)', () => {
   it('POST an int64 Arrow submission: 201, then the series in JSON, CSV, SDMX-JSON, SDMX-CSV and Arrow hold 31, 32, 33', async () => {
     for (const [k, body] of [int64Observations(false), int64Observations(true)].entries()) {
-      const r = await fetch(`${s.base}/v2/submissions?vintage=int64-${k}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/vnd.apache.arrow.file' }, body: Buffer.from(body) });
+      const r = await fetch(`${s.base}/v2/submissions?vintage=int64-${k}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/vnd.apache.arrow.file' },
+        body: Buffer.from(body),
+      });
       expect([200, 201], await r.clone().text()).toContain(r.status);
     }
     const url = `${s.base}/v2/country/KEN/indicator/internet_users_pct?date=2019:2021`;
-    const json = await (await fetch(`${url}&format=json`)).json() as [unknown, Array<{ date: string; value: number }>];
-    expect(json[1].map((o) => [o.date, o.value]).sort()).toEqual([['2019', 31], ['2020', 32], ['2021', 33]]);
+    const json = (await (await fetch(`${url}&format=json`)).json()) as [unknown, Array<{ date: string; value: number }>];
+    expect(json[1].map((o) => [o.date, o.value]).sort()).toEqual([
+      ['2019', 31],
+      ['2020', 32],
+      ['2021', 33],
+    ]);
     const csv = await (await fetch(`${url}&format=csv`)).text();
     expect(csv).toMatch(/31/);
     for (const accept of ['application/vnd.sdmx.data+json; version=2.0.0', 'application/vnd.sdmx.data+csv; version=2.0.0']) {
@@ -64,12 +80,20 @@ describe('int64 Arrow through every path (issue 13)', () => {
   }, 60_000);
 
   it('tariff plans with int64 columns (year, rank, price, validity) read as numbers, served as JSON', async () => {
-    const lines = readFileSync(join(ROOT, 'test', 'fixtures', 'prices', 'hand-tariffs.csv'), 'utf8').trim().split('\n').map((l) => l.split(','));
+    const lines = readFileSync(join(ROOT, 'test', 'fixtures', 'prices', 'hand-tariffs.csv'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => l.split(','));
     const [head, ...rows] = lines;
     const cols: Record<string, ReturnType<typeof makeVector>> = {};
     head.forEach((h, k) => {
       const vals = rows.map((r) => r[k]);
-      cols[h] = vals.every((v) => /^\d+$/.test(v)) ? makeVector(new BigInt64Array(vals.map((v) => BigInt(v)))) : vectorFromArray(vals.map((v) => (v === '' ? null : v)), new Utf8());
+      cols[h] = vals.every((v) => /^\d+$/.test(v))
+        ? makeVector(new BigInt64Array(vals.map((v) => BigInt(v))))
+        : vectorFromArray(
+            vals.map((v) => (v === '' ? null : v)),
+            new Utf8(),
+          );
     });
     const table = new Table(cols);
     expect(String(table.schema.fields.find((f) => f.name === 'price')!.type)).toBe('Int64');

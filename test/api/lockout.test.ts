@@ -15,11 +15,22 @@ describe('authentication limits (issue 13)', () => {
   let s: TestServer;
   let ken: string;
   beforeAll(async () => {
-    s = await startServer((store) => { ken = store.createToken('KEN', 'lockout').token; }, { limits: { authFailuresPerIp: 5, ratePerToken: 1000, rateWindowMs: 60_000 } });
+    s = await startServer(
+      (store) => {
+        ken = store.createToken('KEN', 'lockout').token;
+      },
+      { limits: { authFailuresPerIp: 5, ratePerToken: 1000, rateWindowMs: 60_000 } },
+    );
   });
   afterAll(() => s.close());
   const post = (token: string, ip: string, body = CSV, headers: Record<string, string> = {}) =>
-    s.app.inject({ url: '/v2/submissions', method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'text/csv', ...headers }, payload: body, remoteAddress: ip });
+    s.app.inject({
+      url: '/v2/submissions',
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'text/csv', ...headers },
+      payload: body,
+      remoteAddress: ip,
+    });
 
   it('an address over its failure limit gets 429, yet a valid token from that same address is accepted', async () => {
     for (let i = 0; i < 5; i++) expect((await post(BAD, '10.2.0.1')).statusCode).toBe(401);
@@ -52,11 +63,20 @@ describe('behind a trusted proxy (trustProxy)', () => {
   let s: TestServer;
   let ken: string;
   beforeAll(async () => {
-    s = await startServer((store) => { ken = store.createToken('KEN', 'proxy').token; }, { trustProxy: '127.0.0.1', limits: { authFailuresPerIp: 5, ratePerToken: 1000, rateWindowMs: 60_000 } });
+    s = await startServer(
+      (store) => {
+        ken = store.createToken('KEN', 'proxy').token;
+      },
+      { trustProxy: '127.0.0.1', limits: { authFailuresPerIp: 5, ratePerToken: 1000, rateWindowMs: 60_000 } },
+    );
   });
   afterAll(() => s.close());
   const post = (token: string, xff: string, body = CSV) =>
-    fetch(`${s.base}/v2/submissions`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'text/csv', 'x-forwarded-for': xff }, body });
+    fetch(`${s.base}/v2/submissions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'text/csv', 'x-forwarded-for': xff },
+      body,
+    });
 
   it('the client address is X-Forwarded-For: one client failing is limited, another client behind the same proxy is not', async () => {
     for (let i = 0; i < 5; i++) expect((await post('ict_' + String(i).padStart(43, 'E'), '198.51.100.7')).status).toBe(401);

@@ -4,8 +4,12 @@ import { expectWbError, startBundledServer, type TestServer } from './helpers.js
 /** `ictstat serve` serves the regenerated MIS edition at /report (issue 5, point 3). */
 describe('/report', () => {
   let s: TestServer;
-  beforeAll(async () => { s = await startBundledServer({ reportEdition: 2017 }); }, 120_000);
-  afterAll(async () => { await s?.close(); });
+  beforeAll(async () => {
+    s = await startBundledServer({ reportEdition: 2017 });
+  }, 120_000);
+  afterAll(async () => {
+    await s?.close();
+  });
   const get = (path: string) => fetch(s.base + path, { redirect: 'manual' });
 
   it('sends /report and /report/ to the page, built from the data on the first request', async () => {
@@ -36,7 +40,14 @@ describe('/report', () => {
   });
 
   it('serves nothing outside the build: dot segments, encoded or not, and unknown files are 404s in the World Bank envelope', async () => {
-    for (const p of ['/report/../../etc/passwd', '/report/%2e%2e/%2e%2e/etc/passwd', '/report/..%2f..%2fetc%2fpasswd', '/report/.hidden', '/report/nope.html', '/report/tables'])
+    for (const p of [
+      '/report/../../etc/passwd',
+      '/report/%2e%2e/%2e%2e/etc/passwd',
+      '/report/..%2f..%2fetc%2fpasswd',
+      '/report/.hidden',
+      '/report/nope.html',
+      '/report/tables',
+    ])
       await expectWbError(await get(p), 404);
   });
 });

@@ -5,7 +5,9 @@ import { expectWbError, startBundledServer, type TestServer } from './helpers.js
 
 // The bundled data in a store, as `npm start` serves it.
 let s: TestServer;
-beforeAll(async () => { s = await startBundledServer(); });
+beforeAll(async () => {
+  s = await startBundledServer();
+});
 afterAll(() => s.close());
 const get = (path: string): Promise<Response> => fetch(s.base + path);
 
@@ -69,7 +71,11 @@ describe('/v2/idi/{methodology}/{year}/sensitivity', () => {
 
   it('the Monte Carlo runs on worker threads: the server answers other requests meanwhile', async () => {
     const order: string[] = [];
-    const big = get('/v2/idi/idi-2017/2016/sensitivity?draws=8000&seed=3').then(async (r) => { await r.arrayBuffer(); order.push('sensitivity'); return r.status; });
+    const big = get('/v2/idi/idi-2017/2016/sensitivity?draws=8000&seed=3').then(async (r) => {
+      await r.arrayBuffer();
+      order.push('sensitivity');
+      return r.status;
+    });
     await new Promise((r) => setTimeout(r, 400)); // past the preparation on the main thread, into the Monte Carlo
     const series = await get('/v2/country/KEN/indicator/IT.NET.USER.ZS?date=2024');
     order.push('series');

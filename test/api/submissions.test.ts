@@ -6,15 +6,22 @@ import { observationsToParquet } from '../../src/table/parquet.js';
 let s: TestServer;
 let ken: string, uga: string;
 beforeAll(async () => {
-  s = await startServer((store) => {
-    ken = store.createToken('KEN', 'test').token;
-    uga = store.createToken('UGA', 'test').token;
-  }, { limits: { maxBodyBytes: 4096, ratePerToken: 8, rateWindowMs: 60_000 } });
+  s = await startServer(
+    (store) => {
+      ken = store.createToken('KEN', 'test').token;
+      uga = store.createToken('UGA', 'test').token;
+    },
+    { limits: { maxBodyBytes: 4096, ratePerToken: 8, rateWindowMs: 60_000 } },
+  );
 });
 afterAll(() => s.close());
 
 const post = (body: string | Buffer, token?: string, type = 'text/csv', query = ''): Promise<Response> =>
-  fetch(`${s.base}/v2/submissions${query}`, { method: 'POST', body, headers: { 'content-type': type, ...(token ? { authorization: `Bearer ${token}` } : {}) } });
+  fetch(`${s.base}/v2/submissions${query}`, {
+    method: 'POST',
+    body,
+    headers: { 'content-type': type, ...(token ? { authorization: `Bearer ${token}` } : {}) },
+  });
 const csv = (...rows: string[]): string => ['economy,indicator,year,value', ...rows].join('\n') + '\n';
 
 describe('POST /v2/submissions', () => {
@@ -31,7 +38,11 @@ describe('POST /v2/submissions', () => {
     const res = await post(csv('KEN,IT.NET.USER.ZS,2023,40.5', 'KEN,i99H,2022,38'), ken, 'text/csv', '?vintage=2025-Q1');
     expect(res.status).toBe(201);
     const body = await res.json();
-    expect(body).toMatchObject({ status: 'accepted', submission: { economy: 'KEN', vintage: '2025-Q1', observations: 2 }, report: { status: 'accepted', format: 'canonical', accepted: 2, file: 'body' } });
+    expect(body).toMatchObject({
+      status: 'accepted',
+      submission: { economy: 'KEN', vintage: '2025-Q1', observations: 2 },
+      report: { status: 'accepted', format: 'canonical', accepted: 2, file: 'body' },
+    });
     expect(JSON.stringify(body)).not.toMatch(/\/tmp\/|ictstat-submission/);
     const [, data] = await (await fetch(`${s.base}/v2/country/KEN/indicator/i99H?date=2023`)).json();
     expect(data[0]).toMatchObject({ value: 40.5, vintage: '2025-Q1' });
@@ -56,7 +67,7 @@ describe('POST /v2/submissions', () => {
     expect(data[0]).toMatchObject({ value: 11.5, note: 'Côte — é' });
   });
 
-  it('403 for another economy\'s rows; the store is unchanged', async () => {
+  it("403 for another economy's rows; the store is unchanged", async () => {
     const before = s.store.checksum();
     const detail = await expectWbError(await post(csv('KEN,i99H,2021,30', 'UGA,i99H,2021,11'), ken), 403, '403');
     expect(detail).toMatch(/KEN only.*UGA/);
@@ -70,10 +81,12 @@ describe('POST /v2/submissions', () => {
     const body = await res.json();
     expect(body[0].message[0]).toMatchObject({ id: '422', key: 'Submission rejected' });
     const findings = body[0].report.findings as Array<{ file: string; line: number; rule: string; column: string }>;
-    expect(findings).toEqual(expect.arrayContaining([
-      expect.objectContaining({ file: 'body', line: 3, rule: 'not-a-number', column: 'value' }),
-      expect.objectContaining({ file: 'body', line: 4, rule: 'out-of-range' }),
-    ]));
+    expect(findings).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ file: 'body', line: 3, rule: 'not-a-number', column: 'value' }),
+        expect.objectContaining({ file: 'body', line: 4, rule: 'out-of-range' }),
+      ]),
+    );
     expect(JSON.stringify(body)).not.toMatch(/\/tmp\//);
     await expectWbError(await post('', ken), 422);
     await expectWbError(await post(Buffer.from([0, 1, 2, 3, 255, 0]), ken, 'application/octet-stream'), 422);

@@ -43,9 +43,15 @@ describe('temporary files (issue 13)', () => {
     const dir = join(root, 'submissions');
     mkdirSync(dir);
     let token = '';
-    const s = await startServer((store) => { token = store.createToken('KEN').token; }, { tempDir: dir });
+    const s = await startServer(
+      (store) => {
+        token = store.createToken('KEN').token;
+      },
+      { tempDir: dir },
+    );
     try {
-      const post = (body: string) => s.app.inject({ url: '/v2/submissions', method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'text/csv' }, payload: body });
+      const post = (body: string) =>
+        s.app.inject({ url: '/v2/submissions', method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'text/csv' }, payload: body });
       expect((await post('economy,indicator,year,value\nKEN,i99H,2019,20\n')).statusCode).toBe(201);
       expect((await post('economy,indicator,year,value\nKEN,i99H,2019,twenty\n')).statusCode).toBe(422);
       expect(entries(dir, 'ictstat-submission-')).toEqual([]);

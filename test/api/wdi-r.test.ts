@@ -22,7 +22,7 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-const SCRIPT = String.raw`
+const SCRIPT = `
 base <- Sys.getenv("ICTSTAT_BASE")
 redirect <- function(f) { body(f) <- parse(text = gsub("https://api.worldbank.org", base, deparse(body(f)), fixed = TRUE))[[1]]; f }
 assignInNamespace("wdi.query", redirect(WDI:::wdi.query), ns = "WDI")
@@ -50,13 +50,16 @@ const datahub = datahubInternetUsers;
 it('R WDI: WDI() for KE and UG 2010-2023 gives 28 rows, country="all" every economy, WDIsearch finds IT.NET.USER.ZS in our catalogue', async () => {
   const r0 = spawnSync('Rscript', ['-e', 'cat(as.character(packageVersion("WDI")))'], { encoding: 'utf8' });
   if (r0.error || r0.status !== 0) throw new Error('this test needs R with the WDI package: apt-get install r-base-core r-cran-wdi (.ci/run installs them)');
-  const script = join(dir, 'wdi.R'), out = join(dir, 'out.json');
+  const script = join(dir, 'wdi.R'),
+    out = join(dir, 'out.json');
   writeFileSync(script, SCRIPT);
   // Asynchronous: the server answers in this process while R runs.
   const code = await new Promise<number>((resolve, reject) => {
     const p = spawn('Rscript', [script], { env: { ...process.env, ICTSTAT_BASE: s.base, ICTSTAT_OUT: out }, stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
-    p.stderr.on('data', (d) => { err += d; });
+    p.stderr.on('data', (d) => {
+      err += d;
+    });
     p.on('error', reject);
     p.on('close', (c) => (c === 0 ? resolve(0) : reject(new Error(`Rscript exited ${c}: ${err.slice(-2000)}`))));
   });

@@ -11,17 +11,38 @@ const rows = (): ObservationBuilder => new ObservationBuilder();
 beforeAll(async () => {
   s = await startServer((store) => {
     const v1 = rows();
-    for (const [y, v] of [[2019, 22.5], [2020, 25], [2021, 28]] as const) v1.append({ economy: 'KEN', indicator: 'internet_users_pct', year: y, value: v, source: 'KNBS' });
+    for (const [y, v] of [
+      [2019, 22.5],
+      [2020, 25],
+      [2021, 28],
+    ] as const)
+      v1.append({ economy: 'KEN', indicator: 'internet_users_pct', year: y, value: v, source: 'KNBS' });
     v1.append({ economy: 'UGA', indicator: 'internet_users_pct', year: 2021, value: 10.1, note: '=cmd|note' });
     v1.append({ economy: 'KEN', indicator: 'fixed_bb_subs', year: 2021, value: 540000 });
     v1.append({ economy: 'KEN', indicator: 'population', year: 2021, value: 54000000 });
     // A gap for gapfill: KEN 2019 only, UGA 2021 (the indicator's latest year).
     v1.append({ economy: 'KEN', indicator: 'hh_computer_pct', year: 2019, value: 11.5 });
     v1.append({ economy: 'UGA', indicator: 'hh_computer_pct', year: 2021, value: 4.2 });
-    store.recordSubmission({ economy: null, submittedBy: 'test', sha256: 'v1', vintage: '2024-Q1', findings: null, table: v1.toTable(), receivedAt: new Date('2024-01-15T00:00:00Z') });
+    store.recordSubmission({
+      economy: null,
+      submittedBy: 'test',
+      sha256: 'v1',
+      vintage: '2024-Q1',
+      findings: null,
+      table: v1.toTable(),
+      receivedAt: new Date('2024-01-15T00:00:00Z'),
+    });
     const v2 = rows();
     v2.append({ economy: 'KEN', indicator: 'internet_users_pct', year: 2021, value: 29.5, source: 'KNBS revised' });
-    store.recordSubmission({ economy: 'KEN', submittedBy: 'test', sha256: 'v2', vintage: '2024-Q3', findings: null, table: v2.toTable(), receivedAt: new Date('2024-07-01T00:00:00Z') });
+    store.recordSubmission({
+      economy: 'KEN',
+      submittedBy: 'test',
+      sha256: 'v2',
+      vintage: '2024-Q3',
+      findings: null,
+      table: v2.toTable(),
+      receivedAt: new Date('2024-07-01T00:00:00Z'),
+    });
   });
 });
 afterAll(() => s.close());
@@ -36,8 +57,18 @@ describe('World Bank v2 endpoints', () => {
     expect(meta).toEqual({ page: 1, pages: 1, per_page: 50, total: 3, sourceid: '2', lastupdated: '2024-07-01' });
     expect(data.map((r: { date: string }) => r.date)).toEqual(['2021', '2020', '2019']);
     expect(data[0]).toEqual({
-      indicator: { id: 'IT.NET.USER.ZS', value: 'Individuals using the Internet' }, country: { id: 'KE', value: 'Kenya' }, countryiso3code: 'KEN',
-      date: '2021', value: 29.5, unit: '', obs_status: '', decimal: 1, note: null, source: 'KNBS revised', imputed: false, vintage: '2024-Q3',
+      indicator: { id: 'IT.NET.USER.ZS', value: 'Individuals using the Internet' },
+      country: { id: 'KE', value: 'Kenya' },
+      countryiso3code: 'KEN',
+      date: '2021',
+      value: 29.5,
+      unit: '',
+      obs_status: '',
+      decimal: 1,
+      note: null,
+      source: 'KNBS revised',
+      imputed: false,
+      vintage: '2024-Q3',
     });
   });
 
@@ -51,8 +82,10 @@ describe('World Bank v2 endpoints', () => {
 
   it('every year of the range listed (null where empty), mrv = the latest years of the indicator, mrnev per economy, paging', async () => {
     // Seeded: KEN 2019 22.5, 2020 25, 2021 29.5 (revised); UGA 2021 10.1. The data's years are 2019-2021.
-    const cells = async (q: string) => (await (await get(`/v2/country/KEN;UGA/indicator/internet_users_pct?${q}`)).json())[1]
-      .map((r: { countryiso3code: string; date: string; value: number | null }) => `${r.countryiso3code}${r.date}=${r.value}`);
+    const cells = async (q: string) =>
+      (await (await get(`/v2/country/KEN;UGA/indicator/internet_users_pct?${q}`)).json())[1].map(
+        (r: { countryiso3code: string; date: string; value: number | null }) => `${r.countryiso3code}${r.date}=${r.value}`,
+      );
     expect(await cells('date=2019:2020')).toEqual(['KEN2020=25', 'KEN2019=22.5', 'UGA2020=null', 'UGA2019=null']);
     expect(await cells('date=2021')).toEqual(['KEN2021=29.5', 'UGA2021=10.1']);
     expect(await cells('date=1990:1995')).toEqual([]); // outside the data's years: nothing, and never `null` for the list
@@ -61,8 +94,12 @@ describe('World Bank v2 endpoints', () => {
     expect(await cells('mrnev=2&date=2019:2020')).toEqual(['KEN2020=25', 'KEN2019=22.5']);
     // gapfill (with mrv): an empty year takes the latest earlier value, at most mrv years back.
     const [, gf] = await (await get('/v2/country/UGA;KEN/indicator/internet_users_pct?mrv=2&gapfill=Y&date=2019:2020')).json();
-    expect(gf.map((r: { countryiso3code: string; date: string; value: number | null; gapfilledFrom?: string }) => `${r.countryiso3code}${r.date}=${r.value}<${r.gapfilledFrom ?? ''}`))
-      .toEqual(['UGA2020=null<', 'UGA2019=null<', 'KEN2020=25<', 'KEN2019=22.5<']);
+    expect(
+      gf.map(
+        (r: { countryiso3code: string; date: string; value: number | null; gapfilledFrom?: string }) =>
+          `${r.countryiso3code}${r.date}=${r.value}<${r.gapfilledFrom ?? ''}`,
+      ),
+    ).toEqual(['UGA2020=null<', 'UGA2019=null<', 'KEN2020=25<', 'KEN2019=22.5<']);
     const [, gf2] = await (await get('/v2/country/KEN/indicator/internet_users_pct?mrv=1&gapfill=Y&date=2019:2019')).json();
     expect(gf2.map((r: { date: string; value: number }) => `${r.date}=${r.value}`)).toEqual(['2019=22.5']);
     expect(await expectWbError(await get('/v2/country/KEN/indicator/i99H?gapfill=Y'), 200)).toMatch(/gapfill works with mrv/);
@@ -81,8 +118,11 @@ describe('World Bank v2 endpoints', () => {
   });
 
   it('gapfill fills an empty year of the mrv window from an earlier year, at most mrv years back', async () => {
-    const cells = async (q: string) => (await (await get(`/v2/country/KEN;UGA/indicator/hh_computer_pct?${q}`)).json())[1]
-      .map((r: { countryiso3code: string; date: string; value: number | null; gapfilledFrom?: string }) => `${r.countryiso3code}${r.date}=${r.value}${r.gapfilledFrom ? `<${r.gapfilledFrom}` : ''}`);
+    const cells = async (q: string) =>
+      (await (await get(`/v2/country/KEN;UGA/indicator/hh_computer_pct?${q}`)).json())[1].map(
+        (r: { countryiso3code: string; date: string; value: number | null; gapfilledFrom?: string }) =>
+          `${r.countryiso3code}${r.date}=${r.value}${r.gapfilledFrom ? `<${r.gapfilledFrom}` : ''}`,
+      );
     expect(await cells('mrv=2')).toEqual(['KEN2021=null', 'KEN2020=null', 'UGA2021=4.2', 'UGA2020=null']);
     // 2021 and 2020 reach back to 2019 (2 years); UGA has nothing before 2021.
     expect(await cells('mrv=2&gapfill=Y')).toEqual(['KEN2021=11.5<2019', 'KEN2020=11.5<2019', 'UGA2021=4.2', 'UGA2020=null']);
@@ -110,7 +150,9 @@ describe('World Bank v2 endpoints', () => {
     expect(res.headers.get('content-type')).toMatch(/^text\/csv/);
     expect(res.headers.get('x-total')).toBe('3'); // 2019-2021, two of them empty
     const text = await res.text();
-    expect(text.split('\n')[0]).toBe('indicator_id,indicator_name,country_id,country_name,countryiso3code,date,value,unit,obs_status,decimal,note,source,imputed,vintage');
+    expect(text.split('\n')[0]).toBe(
+      'indicator_id,indicator_name,country_id,country_name,countryiso3code,date,value,unit,obs_status,decimal,note,source,imputed,vintage',
+    );
     expect(text).toContain(`UG,Uganda,UGA,2021,10.1,,,1,'=cmd|note,`);
   });
 
@@ -119,10 +161,14 @@ describe('World Bank v2 endpoints', () => {
     expect(csv.headers.get('content-type')).toMatch(/^application\/vnd\.sdmx\.data\+csv; version=2\.0\.0/);
     const lines = (await csv.text()).trim().split('\n');
     // The one SDMX structure (src/api/sdmx): UNIT_MEASURE is a CL_UNIT code, ESTIMATE the estimate flag; series in time order.
-    expect(lines[0]).toBe('STRUCTURE,STRUCTURE_ID,ACTION,FREQ,REF_AREA,INDICATOR,TIME_PERIOD,OBS_VALUE,UNIT_MEASURE,OBS_STATUS,ESTIMATE,COMMENT_OBS,DATA_SOURCE,VINTAGE');
-    expect(lines.slice(1)).toEqual(['dataflow,ITU:ICT_INDICATORS(1.0.0),I,A,KEN,internet_users_pct,2019,22.5,PCT_OF_INDIVIDUALS,A,,,KNBS,2024-Q1',
+    expect(lines[0]).toBe(
+      'STRUCTURE,STRUCTURE_ID,ACTION,FREQ,REF_AREA,INDICATOR,TIME_PERIOD,OBS_VALUE,UNIT_MEASURE,OBS_STATUS,ESTIMATE,COMMENT_OBS,DATA_SOURCE,VINTAGE',
+    );
+    expect(lines.slice(1)).toEqual([
+      'dataflow,ITU:ICT_INDICATORS(1.0.0),I,A,KEN,internet_users_pct,2019,22.5,PCT_OF_INDIVIDUALS,A,,,KNBS,2024-Q1',
       'dataflow,ITU:ICT_INDICATORS(1.0.0),I,A,KEN,internet_users_pct,2020,25,PCT_OF_INDIVIDUALS,A,,,KNBS,2024-Q1',
-      'dataflow,ITU:ICT_INDICATORS(1.0.0),I,A,KEN,internet_users_pct,2021,29.5,PCT_OF_INDIVIDUALS,A,,,KNBS revised,2024-Q3']);
+      'dataflow,ITU:ICT_INDICATORS(1.0.0),I,A,KEN,internet_users_pct,2021,29.5,PCT_OF_INDIVIDUALS,A,,,KNBS revised,2024-Q3',
+    ]);
 
     const json = await (await get('/v2/country/KEN/indicator/internet_users_pct', { accept: 'application/vnd.sdmx.data+json;version=2.0.0' })).json();
     const st = json.data.structures[0];
@@ -138,7 +184,10 @@ describe('World Bank v2 endpoints', () => {
     expect(t.schema.fields.map((f) => f.name).slice(0, 4)).toEqual(['economy', 'indicator', 'year', 'value']);
 
     // Parquet: the same table (same schema) by Accept or by format=parquet
-    for (const res of [await get('/v2/country/KEN;UGA/indicator/i99H', { accept: 'application/vnd.apache.parquet' }), await get('/v2/country/KEN;UGA/indicator/i99H?format=parquet')]) {
+    for (const res of [
+      await get('/v2/country/KEN;UGA/indicator/i99H', { accept: 'application/vnd.apache.parquet' }),
+      await get('/v2/country/KEN;UGA/indicator/i99H?format=parquet'),
+    ]) {
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toBe('application/vnd.apache.parquet');
       const p = await parquetToObservations(new Uint8Array(await res.arrayBuffer()));
@@ -153,7 +202,12 @@ describe('World Bank v2 endpoints', () => {
   it('country and indicator metadata, language prefix', async () => {
     const [meta, list] = await (await get('/v2/country?per_page=500')).json();
     expect(meta).toMatchObject({ page: 1, per_page: '500', total: list.length });
-    expect(list.find((c: { id: string }) => c.id === 'KEN')).toMatchObject({ iso2Code: 'KE', name: 'Kenya', region: { id: 'SSF' }, incomeLevel: { id: 'LMC' } });
+    expect(list.find((c: { id: string }) => c.id === 'KEN')).toMatchObject({
+      iso2Code: 'KE',
+      name: 'Kenya',
+      region: { id: 'SSF' },
+      incomeLevel: { id: 'LMC' },
+    });
     const [, fr] = await (await get('/v2/fr/country/CIV')).json();
     expect(fr[0].name).toMatch(/Côte d.Ivoire/);
     const [, zh] = await (await get('/v2/zh/country/KEN/indicator/i99H?date=2021')).json();
@@ -164,7 +218,17 @@ describe('World Bank v2 endpoints', () => {
   });
 
   it('bad input: the World Bank error envelope with HTTP 200 as the World Bank answers (its clients read the body), never a 500', async () => {
-    for (const q of ['per_page=0', 'per_page=1e3', 'page=-1', 'date=2020:2010', 'date=2020M01', 'mrv=abc', 'mrv=1&mrnev=1', 'format=xml', 'per_page=1&per_page=2'])
+    for (const q of [
+      'per_page=0',
+      'per_page=1e3',
+      'page=-1',
+      'date=2020:2010',
+      'date=2020M01',
+      'mrv=abc',
+      'mrv=1&mrnev=1',
+      'format=xml',
+      'per_page=1&per_page=2',
+    ])
       await expectWbError(await get(`/v2/country/KEN/indicator/i99H?${q}`), 200, '120');
     expect(await expectWbError(await get('/v2/country/KEM/indicator/i99H'), 200, '120')).toMatch(/did you mean KEN/);
     expect(await expectWbError(await get('/v2/country/KEN/indicator/IT.NET.USR.ZS'), 200, '175')).toMatch(/IT.NET.USER.ZS/);
@@ -188,7 +252,10 @@ describe('World Bank v2 endpoints', () => {
     // fetch decompresses; the raw encoding header shows the compression.
     const big = await get('/v2/country?per_page=500', { 'accept-encoding': 'gzip' });
     expect(big.headers.get('content-encoding')).toBe('gzip');
-    const preflight = await fetch(s.base + '/v2/submissions', { method: 'OPTIONS', headers: { origin: 'https://example.org', 'access-control-request-method': 'POST' } });
+    const preflight = await fetch(s.base + '/v2/submissions', {
+      method: 'OPTIONS',
+      headers: { origin: 'https://example.org', 'access-control-request-method': 'POST' },
+    });
     expect(preflight.headers.get('access-control-allow-methods') ?? '').not.toContain('POST');
   });
 

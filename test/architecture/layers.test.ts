@@ -8,27 +8,32 @@ import { describe, expect, it } from 'vitest';
  */
 const LAYERS: Record<string, number> = {
   util: 0,
-  registry: 1, stats: 1,
+  registry: 1,
+  stats: 1,
   table: 2,
   ingest: 3,
   store: 4,
-  idi: 5, prices: 5, estimates: 5,
+  idi: 5,
+  prices: 5,
+  estimates: 5,
   usecases: 6,
   report: 7,
   'index.ts': 8, // the public library entry: the use-case layer and the report, re-exported
   api: 9,
   cli: 10, // the command line; `serve` starts the API
 
-  benchmarks: 11, scripts: 11,
+  benchmarks: 11,
+  scripts: 11,
 };
 /** Library code: never the working directory, the environment or stderr on its own. */
 const LIBRARY = new Set(['util', 'registry', 'stats', 'table', 'ingest', 'store', 'idi', 'prices', 'estimates', 'usecases', 'report', 'index.ts']);
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
-const files = (dir: string): string[] => readdirSync(dir).flatMap((f) => {
-  const p = join(dir, f);
-  return statSync(p).isDirectory() ? files(p) : p.endsWith('.ts') ? [p] : [];
-});
+const files = (dir: string): string[] =>
+  readdirSync(dir).flatMap((f) => {
+    const p = join(dir, f);
+    return statSync(p).isDirectory() ? files(p) : p.endsWith('.ts') ? [p] : [];
+  });
 const sources = [...files(join(ROOT, 'src')), ...files(join(ROOT, 'benchmarks')), ...files(join(ROOT, 'scripts'))];
 
 /** The layer folder of a file: src/<folder>/..., or benchmarks/scripts; src/index.ts is its own. */
@@ -68,8 +73,7 @@ for (const f of sources) {
 /** Imports that do not go to a strictly lower layer. */
 function against(graph: Map<string, Map<string, string[]>>): string[] {
   const out: string[] = [];
-  for (const [from, tos] of graph) for (const [to, via] of tos)
-    if (!(LAYERS[to] < LAYERS[from])) out.push(`${from} -> ${to} (${via.slice(0, 3).join(', ')})`);
+  for (const [from, tos] of graph) for (const [to, via] of tos) if (!(LAYERS[to] < LAYERS[from])) out.push(`${from} -> ${to} (${via.slice(0, 3).join(', ')})`);
   return out;
 }
 
@@ -87,7 +91,10 @@ describe('layers', () => {
     const state = new Map<string, number>();
     const cycle: string[] = [];
     const visit = (n: string, path: string[]): boolean => {
-      if (state.get(n) === 1) { cycle.push([...path, n].join(' -> ')); return true; }
+      if (state.get(n) === 1) {
+        cycle.push([...path, n].join(' -> '));
+        return true;
+      }
       if (state.get(n) === 2) return false;
       state.set(n, 1);
       for (const m of edges.get(n)?.keys() ?? []) if (visit(m, [...path, n])) return true;
@@ -105,7 +112,8 @@ describe('layers', () => {
       const text = readFileSync(f, 'utf8').split('\n');
       text.forEach((line, k) => {
         if (/^\s*(\/\/|\*)/.test(line)) return; // comments
-        if (/process\.env|process\.cwd\(|process\.stderr|process\.stdout|console\.(log|error|warn)/.test(line)) found.push(`${relative(ROOT, f)}:${k + 1}: ${line.trim()}`);
+        if (/process\.env|process\.cwd\(|process\.stderr|process\.stdout|console\.(log|error|warn)/.test(line))
+          found.push(`${relative(ROOT, f)}:${k + 1}: ${line.trim()}`);
       });
     }
     expect(found).toEqual([]);
@@ -113,12 +121,27 @@ describe('layers', () => {
 
   it('the check catches an import against the order (the graph before issue 12 had several)', () => {
     const before = new Map([
-      ['store', new Map([['cli', ['src/store/submit.ts']], ['ingest', ['src/store/submit.ts']]])],
+      [
+        'store',
+        new Map([
+          ['cli', ['src/store/submit.ts']],
+          ['ingest', ['src/store/submit.ts']],
+        ]),
+      ],
       ['idi', new Map([['report', ['src/index/tables.ts']]])],
-      ['table', new Map([['ingest', ['src/table/bundled.ts']], ['store', ['src/table/load.ts']]])],
+      [
+        'table',
+        new Map([
+          ['ingest', ['src/table/bundled.ts']],
+          ['store', ['src/table/load.ts']],
+        ]),
+      ],
     ]);
     expect(against(before)).toEqual([
-      'store -> cli (src/store/submit.ts)', 'idi -> report (src/index/tables.ts)', 'table -> ingest (src/table/bundled.ts)', 'table -> store (src/table/load.ts)',
+      'store -> cli (src/store/submit.ts)',
+      'idi -> report (src/index/tables.ts)',
+      'table -> ingest (src/table/bundled.ts)',
+      'table -> store (src/table/load.ts)',
     ]);
   });
 });

@@ -14,7 +14,11 @@ const run = join(root, 'dist', 'benchmarks', 'run.js');
 let work: string;
 
 beforeAll(() => {
-  const newest = (dir: string): number => readdirSync(dir, { withFileTypes: true }).reduce((m, e) => Math.max(m, e.isDirectory() ? newest(join(dir, e.name)) : statSync(join(dir, e.name)).mtimeMs), 0);
+  const newest = (dir: string): number =>
+    readdirSync(dir, { withFileTypes: true }).reduce(
+      (m, e) => Math.max(m, e.isDirectory() ? newest(join(dir, e.name)) : statSync(join(dir, e.name)).mtimeMs),
+      0,
+    );
   if (!existsSync(run) || statSync(run).mtimeMs < newest(join(root, 'benchmarks')))
     execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'tsconfig.json')], { stdio: 'inherit' });
   work = mkdtempSync(join(tmpdir(), 'ictstat-bench-smoke-'));
@@ -23,7 +27,11 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 describe('benchmarks smoke (--smoke --json)', () => {
   it('runs every scenario at a tiny size; every peer agrees with the engine; JSON only on stdout', () => {
-    const stdout = execFileSync(process.execPath, [run, '--smoke', '--json', '--work', work], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 });
+    const stdout = execFileSync(process.execPath, [run, '--smoke', '--json', '--work', work], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: 120_000,
+    });
     const report = JSON.parse(stdout) as {
       machine: { nproc: number; cpu: string; node: string };
       scenarios: Array<{ name: string; size: Record<string, unknown>; results: Array<Record<string, unknown>> }>;
@@ -41,7 +49,8 @@ describe('benchmarks smoke (--smoke --json)', () => {
     for (const s of report.scenarios)
       for (const r of s.results) {
         expect(r, `${s.name} ${r.impl}`).toMatchObject({ agrees: true, runs: 1 });
-        for (const k of ['median_ms', 'min_ms', 'max_ms', 'first_ms', 'warmup_runs', 'peak_rss_mb', 'ratio_to_engine']) expect(typeof r[k], `${s.name} ${r.impl} ${k}`).toBe('number');
+        for (const k of ['median_ms', 'min_ms', 'max_ms', 'first_ms', 'warmup_runs', 'peak_rss_mb', 'ratio_to_engine'])
+          expect(typeof r[k], `${s.name} ${r.impl} ${k}`).toBe('number');
       }
   }, 120_000);
 });

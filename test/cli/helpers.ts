@@ -4,7 +4,11 @@ import { join } from 'node:path';
 export const ROOT = join(import.meta.dirname, '..', '..');
 const BIN = join(ROOT, 'dist', 'src', 'cli', 'main.js');
 
-export interface Run { code: number; stdout: string; stderr: string }
+export interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
 
 /** Run the built `ictstat` command (test/global-setup.ts builds dist/ when sources changed). */
 export function ictstat(args: string[], opts: { cwd?: string; input?: string } = {}): Run {

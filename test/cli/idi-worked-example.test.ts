@@ -14,8 +14,17 @@ describe('MIS 2011 worked example (Korea, 2010 data)', () => {
   it('reproduces every printed normalised value to 2 decimals', () => {
     expect(r.code).toBe(0);
     const printed: Record<string, number> = {
-      fixed_tel_p100: 0.99, mobile_cell_p100: 0.62, intl_bw_per_user: 0.75, hh_computer_pct: 0.82, hh_internet_pct: 0.97,
-      internet_users_pct: 0.84, fixed_bb_p100: 0.61, mobile_bb_p100: 0.91, adult_literacy_pct: 0.98, gross_enrol_secondary: 1.0, gross_enrol_tertiary: 0.99,
+      fixed_tel_p100: 0.99,
+      mobile_cell_p100: 0.62,
+      intl_bw_per_user: 0.75,
+      hh_computer_pct: 0.82,
+      hh_internet_pct: 0.97,
+      internet_users_pct: 0.84,
+      fixed_bb_p100: 0.61,
+      mobile_bb_p100: 0.91,
+      adult_literacy_pct: 0.98,
+      gross_enrol_secondary: 1.0,
+      gross_enrol_tertiary: 0.99,
     };
     for (const [id, value] of Object.entries(printed)) expect(Number(kor.indicators[id].normalised.toFixed(2)), id).toBe(value);
   });

@@ -10,7 +10,11 @@ describe('prices compute --as-of', () => {
   const dir = mkdtempSync(join(tmpdir(), 'ictstat-prices-asof-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const run = (args: string[]) => {
-    const r = spawnSync(process.execPath, [join(ROOT, 'dist/src/cli/main.js'), ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, ICTSTAT_DB: join(dir, 's.db') } });
+    const r = spawnSync(process.execPath, [join(ROOT, 'dist/src/cli/main.js'), ...args], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, ICTSTAT_DB: join(dir, 's.db') },
+    });
     return { code: r.status, stdout: r.stdout, stderr: r.stderr };
   };
   const compute = ['prices', 'compute', '--tariffs', 'test/fixtures/prices/hand-tariffs.csv', '--basket', 'mobile-data-2gb', '--year', '2021'];

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { ROOT, expectNoStackTrace, ictstat } from './helpers.js';
 
 describe('ictstat series', () => {
-  it('prints Kenya\'s Internet use from the bundled data, the same by id, ITU code and World Bank code', () => {
+  it("prints Kenya's Internet use from the bundled data, the same by id, ITU code and World Bank code", () => {
     const byId = ictstat(['series', '--economy', 'KEN', '--indicator', 'internet_users_pct', '--format', 'csv']);
     expect(byId.code).toBe(0);
     const lines = byId.stdout.trim().split('\n');
@@ -34,7 +34,11 @@ describe('ictstat series', () => {
   });
 
   it('writes an Arrow IPC stream that reads back', () => {
-    const r = spawnSync(process.execPath, [join(ROOT, 'dist/src/cli/main.js'), 'series', '--economy', 'KEN', '--indicator', 'population', '--format', 'arrow'], { cwd: ROOT });
+    const r = spawnSync(
+      process.execPath,
+      [join(ROOT, 'dist/src/cli/main.js'), 'series', '--economy', 'KEN', '--indicator', 'population', '--format', 'arrow'],
+      { cwd: ROOT },
+    );
     expect(r.status).toBe(0);
     const t = tableFromIPC(r.stdout);
     expect(t.numRows).toBeGreaterThan(60);
@@ -49,7 +53,11 @@ describe('ictstat series', () => {
     const all = ictstat(['series', '--economy', 'DEU', '--indicator', 'fixed_bb_p100', '--from', '2015', '--to', '2015', '--all-sources', '--format', 'json']);
     expect(JSON.parse(one.stdout).observations).toHaveLength(1);
     const values = JSON.parse(all.stdout).observations as Array<{ value: number; source: string; derived_from: string | null }>;
-    expect(values.map((v) => v.source)).toEqual([expect.stringMatching(/DataHub/), expect.stringMatching(/World Development Indicators/), expect.stringMatching(/^fixed_bb_subs: .*; population: /)]);
+    expect(values.map((v) => v.source)).toEqual([
+      expect.stringMatching(/DataHub/),
+      expect.stringMatching(/World Development Indicators/),
+      expect.stringMatching(/^fixed_bb_subs: .*; population: /),
+    ]);
     expect(values[2].derived_from).toBe('fixed_bb_subs,population');
     expect(JSON.parse(one.stdout).observations[0].value).toBe(values[0].value);
   });
@@ -104,7 +112,8 @@ describe('ictstat indicators, economies, groupings', () => {
 
   it('validates a user grouping', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ictstat-groupings-'));
-    const good = join(dir, 'g.csv'), bad = join(dir, 'b.csv');
+    const good = join(dir, 'g.csv'),
+      bad = join(dir, 'b.csv');
     writeFileSync(good, 'economy,group\nKEN,East\nug,East\n288,Africa West\n');
     writeFileSync(bad, 'economy,group\nKEN,East\nKEM,East\n');
     const g = ictstat(['groupings', '--file', good]);

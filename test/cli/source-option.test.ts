@@ -18,7 +18,9 @@ describe('--source: bundled sources by name (a DataSource option)', () => {
     const r = runs.unknown;
     expectNoStackTrace(r);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/unknown bundled source "itu-idi-2024-anex2": the bundled sources are itu-datahub, .*itu-idi-2024-annex2; did you mean itu-idi-2024-annex2\?/);
+    expect(r.stderr).toMatch(
+      /unknown bundled source "itu-idi-2024-anex2": the bundled sources are itu-datahub, .*itu-idi-2024-annex2; did you mean itu-idi-2024-annex2\?/,
+    );
   });
 
   it('--source with --data is refused (it names bundled sources)', () => {

@@ -67,13 +67,17 @@ describe.skipIf(!existsSync(sharedDataDir()))(`converters on ${sharedDataDir()} 
       .map((r) => r.fields)
       .find((f) => f[1] === 'i99H' && f[6] === 'KEN' && f[9] === '2019');
     expect(raw?.[6]).toBe('KEN');
-    const row = parseCsv(committed('itu-datahub/internet_users_pct.csv')).map((r) => r.fields).find((f) => f[0] === 'KEN' && f[2] === '2019');
+    const row = parseCsv(committed('itu-datahub/internet_users_pct.csv'))
+      .map((r) => r.fields)
+      .find((f) => f[0] === 'KEN' && f[2] === '2019');
     expect(Number(row![3])).toBe(Number(raw![8]));
     expect(row![5]).toBe(raw![11]); // the row's national source
   });
 
   it('files historical basket years under the basket in force (Aruba fixed broadband)', () => {
-    const obs = convertItuPrices2022(shared, reg).observations.filter((o) => o.economy === 'ABW' && o.series_code.endsWith('/USD') && o.indicator.includes('fixed_broadband'));
+    const obs = convertItuPrices2022(shared, reg).observations.filter(
+      (o) => o.economy === 'ABW' && o.series_code.endsWith('/USD') && o.indicator.includes('fixed_broadband'),
+    );
     const byYear = new Map(obs.map((o) => [o.year, o]));
     expect(byYear.get(2016)).toMatchObject({ indicator: 'price_ipb_fixed_broadband_1gb_usd', value: 57.24, series_code: 'Fixed broadband basket (1GB)/USD' });
     expect(byYear.get(2018)).toMatchObject({ indicator: 'price_fixed_broadband_5gb_usd', value: 57.24, series_code: 'Fixed broadband basket (5GB)/USD' });
@@ -84,7 +88,9 @@ describe.skipIf(!existsSync(sharedDataDir()))(`converters on ${sharedDataDir()} 
     for (const [path, text] of sourceFiles(out)) expect(text, path).toBe(committed(path.slice('datasets/'.length)));
     const at = (economy: string, indicator: string) => out.observations.filter((o) => o.economy === economy && o.indicator === indicator);
     // From the CSV's rows: AFG cov3g 58.0 flagged 2021; ALB ownership 88.2 flagged est; AFG internet users n.a.
-    expect(at('AFG', 'pop_cov_3g_pct')).toMatchObject([{ year: 2021, value: 58, note: 'lagged value: 2021 used for reference year 2022', series_code: 'i271G_IDI' }]);
+    expect(at('AFG', 'pop_cov_3g_pct')).toMatchObject([
+      { year: 2021, value: 58, note: 'lagged value: 2021 used for reference year 2022', series_code: 'i271G_IDI' },
+    ]);
     expect(at('ALB', 'mobile_owners_pct')).toMatchObject([{ year: 2022, value: 88.2, note: 'ITU estimate', source: 'ITU IDI 2024, Annex 2' }]);
     expect(at('AFG', 'internet_users_pct')).toEqual([]);
     expect(out.observations.length).toBe(170 * 10 - 102); // 102 n.a. cells in the CSV

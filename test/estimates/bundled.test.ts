@@ -18,48 +18,63 @@ function csv2023(file: string): Map<string, { value: number; source: string }> {
     if (r.get('year') === '2023') out.set(r.get('economy'), { value: Number(r.get('value')), source: r.get('source') });
   return out;
 }
-const economies = new Set(loadEconomyRegistry().all().map((e) => e.iso3));
-const users = csv2023('itu-datahub/internet_users_pct.csv'), pop = csv2023('wdi/population.csv');
-let P = 0, Pin = 0, Pitu = 0, wx = 0;
+const economies = new Set(
+  loadEconomyRegistry()
+    .all()
+    .map((e) => e.iso3),
+);
+const users = csv2023('itu-datahub/internet_users_pct.csv'),
+  pop = csv2023('wdi/population.csv');
+let P = 0,
+  Pin = 0,
+  Pitu = 0,
+  wx = 0;
 for (const [e, p] of pop) {
   if (!economies.has(e)) continue;
   P += p.value;
   const u = users.get(e);
   if (!u) continue;
-  Pin += p.value; wx += p.value * u.value;
+  Pin += p.value;
+  wx += p.value * u.value;
   if (/^itu estimate/i.test(u.source)) Pitu += p.value;
 }
 const tmp = mkdtempSync(join(tmpdir(), 'ictstat-estimates-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 describe('estimates on the bundled data (world, 2023, Internet use)', () => {
-  it('the inputs cover 77 % of the world population and ITU\'s own estimates are kept apart (counted from the CSVs)', async () => {
+  it("the inputs cover 77 % of the world population and ITU's own estimates are kept apart (counted from the CSVs)", async () => {
     const r = await estimateAggregates({ indicator: 'internet_users_pct', year: 2023, groupings: ['world'] });
     const w = r.table.rows[0];
     expect(Pin / P).toBeGreaterThan(0.76); // the issue: reporters cover 77 % of the world's population
     expect(Pin / P).toBeLessThan(0.78);
     expect(w.population).toBeCloseTo(P, 0);
-    expect(w.reported_share as number + (w.itu_estimate_share as number)).toBeCloseTo(Pin / P, 9);
+    expect((w.reported_share as number) + (w.itu_estimate_share as number)).toBeCloseTo(Pin / P, 9);
     expect(w.itu_estimate_share).toBeCloseTo(Pitu / P, 9);
     expect(w.missing_share).toBeLessThan(0.001);
     expect(r.vintage).toMatch(/^bundled datasets [0-9a-f]{12}/);
   });
-  it('with no estimation method the figure is the reporters\' population-weighted mean (74 %, as the issue found)', async () => {
-    const registry = loadIndicatorRegistry(), base = loadEstimatesConfig(registry);
+  it("with no estimation method the figure is the reporters' population-weighted mean (74 %, as the issue found)", async () => {
+    const registry = loadIndicatorRegistry(),
+      base = loadEstimatesConfig(registry);
     const config = { ...base, indicators: { ...base.indicators, internet_users_pct: { ...base.indicators.internet_users_pct, imputation: [] } } };
     const r = await estimateAggregates({ indicator: 'internet_users_pct', year: 2023, groupings: ['world'] }, { config });
     expect(r.table.rows[0].value).toBeCloseTo(wx / Pin, 9);
     expect(Math.round(wx / Pin)).toBe(74);
   });
-  it('a World Bank aggregate code gives that group\'s rows (what the API serves)', async () => {
+  it("a World Bank aggregate code gives that group's rows (what the API serves)", async () => {
     const r = await aggregatesForCode('lic', { indicator: 'internet_users_pct', from: 2022, to: 2023 });
-    expect(r.rows.map((x) => [x.group, x.year])).toEqual([['Low income', 2022], ['Low income', 2023]]);
-    await expect(aggregatesForCode('XYZ', { indicator: 'internet_users_pct', from: 2022, to: 2023 })).rejects.toThrow(/no estimates for the aggregate code "XYZ"/);
+    expect(r.rows.map((x) => [x.group, x.year])).toEqual([
+      ['Low income', 2022],
+      ['Low income', 2023],
+    ]);
+    await expect(aggregatesForCode('XYZ', { indicator: 'internet_users_pct', from: 2022, to: 2023 })).rejects.toThrow(
+      /no estimates for the aggregate code "XYZ"/,
+    );
   });
 });
 
 describe('ictstat estimates', () => {
-  it('a user grouping: the figure is the countries\' values weighted by population, as --countries prints them', () => {
+  it("a user grouping: the figure is the countries' values weighted by population, as --countries prints them", () => {
     const file = join(tmp, 'north-america.csv');
     writeFileSync(file, 'economy,group\nUSA,North America\nCAN,North America\nMEX,Mexico\n');
     const g = ictstat(['estimates', '--indicator', 'i99H', '--year', '2023', '--grouping-file', file, '--format', 'json']);
@@ -67,7 +82,9 @@ describe('ictstat estimates', () => {
     const rows = JSON.parse(g.stdout).rows as Array<Record<string, number | string>>;
     expect(rows.map((x) => x.group)).toEqual(['Mexico', 'North America']);
     const c = ictstat(['estimates', '--indicator', 'internet_users_pct', '--year', '2023', '--countries', '--format', 'json']);
-    const countries = (JSON.parse(c.stdout).rows as Array<{ economy: string; value: number; denominator: number; kind: string }>).filter((x) => x.economy === 'USA' || x.economy === 'CAN');
+    const countries = (JSON.parse(c.stdout).rows as Array<{ economy: string; value: number; denominator: number; kind: string }>).filter(
+      (x) => x.economy === 'USA' || x.economy === 'CAN',
+    );
     expect(countries).toHaveLength(2);
     const expected = countries.reduce((s, x) => s + x.value * x.denominator, 0) / countries.reduce((s, x) => s + x.denominator, 0);
     expect(rows[1].value).toBeCloseTo(expected, 9);
@@ -79,12 +96,19 @@ describe('ictstat estimates', () => {
     const rows = JSON.parse(r.stdout).rows as Array<Record<string, number | string>>;
     expect(new Set(rows.map((x) => x.grouping))).toEqual(new Set(['world', 'itu-region-2025', 'wb-income-fy2024', 'ldc', 'lldc', 'sids', 'wb-region']));
     for (const x of rows) {
-      expect((x.reported_share as number) + (x.itu_estimate_share as number) + (x.our_estimate_share as number) + (x.missing_share as number)).toBeCloseTo(1, 9);
+      expect((x.reported_share as number) + (x.itu_estimate_share as number) + (x.our_estimate_share as number) + (x.missing_share as number)).toBeCloseTo(
+        1,
+        9,
+      );
       expect(x.value as number).toBeGreaterThanOrEqual((x.min as number) - 1e-9);
       expect(x.value as number).toBeLessThanOrEqual((x.max as number) + 1e-9);
     }
     expect(JSON.parse(r.stdout).notes.join(' ')).toMatch(/population aged 10 and over.*assumption/s);
-    const a = spawnSync(process.execPath, [join(ROOT, 'dist/src/cli/main.js'), 'estimates', '--indicator', 'mobile_owners_pct', '--from', '2022', '--to', '2023', '--format', 'arrow'], { maxBuffer: 64 << 20 });
+    const a = spawnSync(
+      process.execPath,
+      [join(ROOT, 'dist/src/cli/main.js'), 'estimates', '--indicator', 'mobile_owners_pct', '--from', '2022', '--to', '2023', '--format', 'arrow'],
+      { maxBuffer: 64 << 20 },
+    );
     const t = tableFromIPC(a.stdout);
     expect(t.numRows).toBe(rows.length);
     expect(t.getChild('value')!.get(0)).toBeCloseTo(rows[0].value as number, 12);

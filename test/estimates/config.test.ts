@@ -10,7 +10,8 @@ describe('the estimates file', () => {
   it('is valid: registered methods with their required parameters, every step and setting with a source', () => {
     const c = loadEstimatesConfig(registry);
     for (const s of Object.values(c.indicators).flatMap((i) => i.imputation)) expect(s.source).toBeTruthy();
-    for (const k of ['lookAhead', 'auxiliaryLatestWithin', 'ituEstimate', 'nowcast', 'population10plus', 'groupings', 'worldBankCodes'] as const) expect(c[k].source).toBeTruthy();
+    for (const k of ['lookAhead', 'auxiliaryLatestWithin', 'ituEstimate', 'nowcast', 'population10plus', 'groupings', 'worldBankCodes'] as const)
+      expect(c[k].source).toBeTruthy();
     expect(c.population10plus.assumption).toMatch(/assumed/);
   });
   it('a bad step is an error naming the file, the place and the rule', () => {

@@ -11,7 +11,13 @@ export function obs(rows: Array<[string, string, number, number, string?]>) {
 
 /** A small estimates file: the given steps for each indicator, lookAhead as given, the rest as in the bundled file. */
 export function config(steps: ImputationStep[], o: { lookAhead?: number; indicators?: Record<string, Partial<IndicatorEstimateSpec>> } = {}): EstimatesConfig {
-  const spec = (x: Partial<IndicatorEstimateSpec>): IndicatorEstimateSpec => ({ denominator: 'population', count: 'people', complement: 'others', imputation: steps, ...x });
+  const spec = (x: Partial<IndicatorEstimateSpec>): IndicatorEstimateSpec => ({
+    denominator: 'population',
+    count: 'people',
+    complement: 'others',
+    imputation: steps,
+    ...x,
+  });
   return {
     source: 'test',
     lookAhead: { value: o.lookAhead ?? 0, source: 'test' },

@@ -14,21 +14,35 @@ import { compile, ictstatAsync, leaf, node, table } from './helpers.js';
 type Row = [string, string, number, number];
 
 /** access = fixed_tel/60 and hh_internet/100; use = internet users/100 and fixed broadband/60; 0-10; 3 of 4 needed. */
-const small = (coverage: { minIndicators?: number; latestWithin?: number; missingIndicator?: 'renormalise' | 'exclude' } = { minIndicators: 3, latestWithin: 0 }, scale = 10) => compile([
-  node('access', 0.5, [leaf('fixed_tel_p100', { method: 'ratio', reference: 60 }, 0.5), leaf('hh_internet_pct', { method: 'ratio', reference: 100 }, 0.5)]),
-  node('use', 0.5, [leaf('internet_users_pct', { method: 'ratio', reference: 100 }, 0.5), leaf('fixed_bb_p100', { method: 'ratio', reference: 60 }, 0.5)]),
-], { coverage, scale });
+const small = (
+  coverage: { minIndicators?: number; latestWithin?: number; missingIndicator?: 'renormalise' | 'exclude' } = { minIndicators: 3, latestWithin: 0 },
+  scale = 10,
+) =>
+  compile(
+    [
+      node('access', 0.5, [leaf('fixed_tel_p100', { method: 'ratio', reference: 60 }, 0.5), leaf('hh_internet_pct', { method: 'ratio', reference: 100 }, 0.5)]),
+      node('use', 0.5, [leaf('internet_users_pct', { method: 'ratio', reference: 100 }, 0.5), leaf('fixed_bb_p100', { method: 'ratio', reference: 60 }, 0.5)]),
+    ],
+    { coverage, scale },
+  );
 
 const byEconomy = (r: IndexResult) => new Map(r.economies.map((e) => [e.economy, e]));
-const full = (e: string, year: number, tel: number, hh: number, users: number, bb: number): Row[] =>
-  [[e, 'fixed_tel_p100', year, tel], [e, 'hh_internet_pct', year, hh], [e, 'internet_users_pct', year, users], [e, 'fixed_bb_p100', year, bb]];
+const full = (e: string, year: number, tel: number, hh: number, users: number, bb: number): Row[] => [
+  [e, 'fixed_tel_p100', year, tel],
+  [e, 'hh_internet_pct', year, hh],
+  [e, 'internet_users_pct', year, users],
+  [e, 'fixed_bb_p100', year, bb],
+];
 
 describe('computeIndex on small synthetic tables', () => {
   it('applies the coverage rule: an economy below minIndicators is not ranked, and the result says why', () => {
     const rows: Row[] = [
       ...full('KOR', 2016, 30, 80, 90, 30),
-      ['JPN', 'fixed_tel_p100', 2016, 60], ['JPN', 'hh_internet_pct', 2016, 60], ['JPN', 'internet_users_pct', 2016, 80],
-      ['FRA', 'fixed_tel_p100', 2016, 60], ['FRA', 'internet_users_pct', 2016, 80],
+      ['JPN', 'fixed_tel_p100', 2016, 60],
+      ['JPN', 'hh_internet_pct', 2016, 60],
+      ['JPN', 'internet_users_pct', 2016, 80],
+      ['FRA', 'fixed_tel_p100', 2016, 60],
+      ['FRA', 'internet_users_pct', 2016, 80],
     ];
     const r = computeIndex({ methodology: small(), year: 2016, table: table(rows), economies: ['KOR', 'JPN', 'FRA'] });
     const by = byEconomy(r);
@@ -38,7 +52,12 @@ describe('computeIndex on small synthetic tables', () => {
     expect(by.get('KOR')!.components.access).toBeCloseTo(6.5, 12);
     expect(by.get('JPN')).toMatchObject({ ranked: true, rank: 1, renormalised: ['use'] });
     expect(by.get('JPN')!.score).toBeCloseTo(8, 12);
-    expect(by.get('FRA')).toMatchObject({ ranked: false, score: null, rank: null, reason: '2 of 4 indicators reported within 0 year(s) of 2016; the methodology needs 3' });
+    expect(by.get('FRA')).toMatchObject({
+      ranked: false,
+      score: null,
+      rank: null,
+      reason: '2 of 4 indicators reported within 0 year(s) of 2016; the methodology needs 3',
+    });
     expect(r.coverage).toMatchObject({ ranked: 2, notRanked: 1 });
     expect(r.economies.map((e) => e.economy)).toEqual(['JPN', 'KOR', 'FRA']);
     expect(r.departures.some((d) => /1 ranked economies lack an input/.test(d))).toBe(true);
@@ -46,8 +65,11 @@ describe('computeIndex on small synthetic tables', () => {
 
   it('drops a wholly missing indicator with a departure, renormalises its parent and lowers the coverage threshold', () => {
     const rows: Row[] = [
-      ['KOR', 'fixed_tel_p100', 2016, 30], ['KOR', 'internet_users_pct', 2016, 90], ['KOR', 'fixed_bb_p100', 2016, 30],
-      ['JPN', 'fixed_tel_p100', 2016, 45], ['JPN', 'internet_users_pct', 2016, 80], // 2 of the 3 left: enough once the threshold drops to 2
+      ['KOR', 'fixed_tel_p100', 2016, 30],
+      ['KOR', 'internet_users_pct', 2016, 90],
+      ['KOR', 'fixed_bb_p100', 2016, 30],
+      ['JPN', 'fixed_tel_p100', 2016, 45],
+      ['JPN', 'internet_users_pct', 2016, 80], // 2 of the 3 left: enough once the threshold drops to 2
       ['FRA', 'internet_users_pct', 2016, 80],
     ];
     const r = computeIndex({ methodology: small(), year: 2016, table: table(rows), economies: ['KOR', 'JPN', 'FRA'] });
@@ -56,7 +78,7 @@ describe('computeIndex on small synthetic tables', () => {
     expect(r.coverage.indicators.filter((c) => c.dropped)).toHaveLength(1);
     const by = byEconomy(r);
     expect(by.get('KOR')!.components.access).toBeCloseTo(5, 12); // fixed_tel alone: 30 / 60
-    expect(by.get('KOR')!.score).toBeCloseTo((0.5 + 0.7) / 2 * 10, 12);
+    expect(by.get('KOR')!.score).toBeCloseTo(((0.5 + 0.7) / 2) * 10, 12);
     expect(by.get('KOR')!.renormalised).toEqual([]); // a dropped input is a departure for everyone, not a gap of KOR's
     expect(by.get('KOR')!.indicators.hh_internet_pct).toMatchObject({ status: 'dropped', value: null });
     expect(by.get('JPN')!.ranked).toBe(true);
@@ -64,8 +86,18 @@ describe('computeIndex on small synthetic tables', () => {
   });
 
   it('missingIndicator "exclude" leaves an economy with a gap unscored instead of renormalising', () => {
-    const rows: Row[] = [...full('KOR', 2016, 30, 80, 90, 30), ['JPN', 'fixed_tel_p100', 2016, 60], ['JPN', 'hh_internet_pct', 2016, 60], ['JPN', 'internet_users_pct', 2016, 80]];
-    const r = computeIndex({ methodology: small({ minIndicators: 3, missingIndicator: 'exclude' }), year: 2016, table: table(rows), economies: ['KOR', 'JPN'] });
+    const rows: Row[] = [
+      ...full('KOR', 2016, 30, 80, 90, 30),
+      ['JPN', 'fixed_tel_p100', 2016, 60],
+      ['JPN', 'hh_internet_pct', 2016, 60],
+      ['JPN', 'internet_users_pct', 2016, 80],
+    ];
+    const r = computeIndex({
+      methodology: small({ minIndicators: 3, missingIndicator: 'exclude' }),
+      year: 2016,
+      table: table(rows),
+      economies: ['KOR', 'JPN'],
+    });
     const by = byEconomy(r);
     expect(by.get('KOR')!.rank).toBe(1);
     expect(by.get('JPN')).toMatchObject({ ranked: false, reason: 'no index value after imputation', score: null });
@@ -73,10 +105,14 @@ describe('computeIndex on small synthetic tables', () => {
     expect(by.get('JPN')!.components.access).toBeCloseTo(8, 12);
   });
 
-  it('--previous adds the previous year\'s score and rank, with rank_change = previous rank - rank', () => {
+  it("--previous adds the previous year's score and rank, with rank_change = previous rank - rank", () => {
     const rows: Row[] = [
-      ...full('KOR', 2015, 30, 60, 60, 30), ...full('JPN', 2015, 60, 90, 90, 30), ...full('DEU', 2015, 30, 50, 50, 10),
-      ...full('KOR', 2016, 60, 90, 90, 40), ...full('JPN', 2016, 50, 80, 80, 30), ...full('DEU', 2016, 30, 60, 60, 20),
+      ...full('KOR', 2015, 30, 60, 60, 30),
+      ...full('JPN', 2015, 60, 90, 90, 30),
+      ...full('DEU', 2015, 30, 50, 50, 10),
+      ...full('KOR', 2016, 60, 90, 90, 40),
+      ...full('JPN', 2016, 50, 80, 80, 30),
+      ...full('DEU', 2016, 30, 60, 60, 20),
       ...full('FRA', 2016, 30, 50, 50, 30), // new in 2016
     ];
     const r = computeIndex({ methodology: small(), year: 2016, table: table(rows), economies: ['KOR', 'JPN', 'DEU', 'FRA'], previous: true });
@@ -90,16 +126,20 @@ describe('computeIndex on small synthetic tables', () => {
     expect(by.get('KOR')!.previous).toMatchObject({ rank: 2, rankChange: 1 });
     expect(by.get('KOR')!.rank).toBe(1);
     expect(by.get('JPN')!.previous).toMatchObject({ rank: 1, rankChange: -1 });
-    expect(by.get('KOR')!.previous!.score).toBeCloseTo(((0.5 + 0.6) / 2 + (0.6 + 0.5) / 2) / 2 * 10, 12);
+    expect(by.get('KOR')!.previous!.score).toBeCloseTo((((0.5 + 0.6) / 2 + (0.6 + 0.5) / 2) / 2) * 10, 12);
     expect(by.get('FRA')!.previous).toEqual({ score: null, rank: null, scoreChange: null, rankChange: null });
   });
 
   it('fills a derived leaf (fixed_bb_p100 = fixed_bb_subs / population * 100) and flags it, without overriding a reported value', () => {
     const rows: Row[] = [
-      ['KOR', 'fixed_tel_p100', 2016, 30], ['KOR', 'hh_internet_pct', 2016, 80], ['KOR', 'internet_users_pct', 2016, 90],
-      ['KOR', 'fixed_bb_subs', 2016, 1_000_000], ['KOR', 'population', 2016, 50_000_000],
+      ['KOR', 'fixed_tel_p100', 2016, 30],
+      ['KOR', 'hh_internet_pct', 2016, 80],
+      ['KOR', 'internet_users_pct', 2016, 90],
+      ['KOR', 'fixed_bb_subs', 2016, 1_000_000],
+      ['KOR', 'population', 2016, 50_000_000],
       ...full('JPN', 2016, 60, 60, 80, 30),
-      ['JPN', 'fixed_bb_subs', 2016, 1_000_000], ['JPN', 'population', 2016, 100_000_000], // would give 1: the reported 30 stands
+      ['JPN', 'fixed_bb_subs', 2016, 1_000_000],
+      ['JPN', 'population', 2016, 100_000_000], // would give 1: the reported 30 stands
     ];
     const r = computeIndex({ methodology: small(), year: 2016, table: table(rows), economies: ['KOR', 'JPN'] });
     const by = byEconomy(r);
@@ -113,14 +153,31 @@ describe('computeIndex on small synthetic tables', () => {
   it('scores and component scores stay within [0, scale] (property)', () => {
     const econ = ['KOR', 'JPN', 'DEU', 'FRA', 'KEN'];
     const ids = ['fixed_tel_p100', 'hh_internet_pct', 'internet_users_pct', 'fixed_bb_p100'];
-    const rowArb = fc.tuple(fc.constantFrom(...econ), fc.constantFrom(...ids), fc.constantFrom(2015, 2016), fc.double({ min: 0, max: 250, noNaN: true })).map((r) => r as Row);
-    fc.assert(fc.property(fc.array(rowArb, { minLength: 5, maxLength: 40 }), fc.constantFrom(1, 10, 100), fc.integer({ min: 0, max: 4 }), (rows, scale, minIndicators) => {
-      const r = computeIndex({ methodology: small({ minIndicators, latestWithin: 1 }, scale), year: 2016, table: table(rows), economies: econ });
-      for (const e of r.economies) {
-        if (e.ranked) { expect(e.score).toBeGreaterThanOrEqual(0); expect(e.score).toBeLessThanOrEqual(scale); }
-        for (const v of Object.values(e.components)) if (v !== null) { expect(v).toBeGreaterThanOrEqual(0); expect(v).toBeLessThanOrEqual(scale); }
-      }
-    }), { seed: 17, numRuns: 40 });
+    const rowArb = fc
+      .tuple(fc.constantFrom(...econ), fc.constantFrom(...ids), fc.constantFrom(2015, 2016), fc.double({ min: 0, max: 250, noNaN: true }))
+      .map((r) => r as Row);
+    fc.assert(
+      fc.property(
+        fc.array(rowArb, { minLength: 5, maxLength: 40 }),
+        fc.constantFrom(1, 10, 100),
+        fc.integer({ min: 0, max: 4 }),
+        (rows, scale, minIndicators) => {
+          const r = computeIndex({ methodology: small({ minIndicators, latestWithin: 1 }, scale), year: 2016, table: table(rows), economies: econ });
+          for (const e of r.economies) {
+            if (e.ranked) {
+              expect(e.score).toBeGreaterThanOrEqual(0);
+              expect(e.score).toBeLessThanOrEqual(scale);
+            }
+            for (const v of Object.values(e.components))
+              if (v !== null) {
+                expect(v).toBeGreaterThanOrEqual(0);
+                expect(v).toBeLessThanOrEqual(scale);
+              }
+          }
+        },
+      ),
+      { seed: 17, numRuns: 40 },
+    );
   });
 });
 
@@ -132,8 +189,17 @@ describe('the MIS 2011 worked example (Korea, 2010 data, Annex Box 1.2)', () => 
     const r = computeIndex({ methodology: loadMethodology('idi-2011'), year: 2010, table: ingested.table, economies: ['KOR'] });
     const kor = r.economies[0];
     const printed: Record<string, number> = {
-      fixed_tel_p100: 0.99, mobile_cell_p100: 0.62, intl_bw_per_user: 0.75, hh_computer_pct: 0.82, hh_internet_pct: 0.97,
-      internet_users_pct: 0.84, fixed_bb_p100: 0.61, mobile_bb_p100: 0.91, adult_literacy_pct: 0.98, gross_enrol_secondary: 1.0, gross_enrol_tertiary: 0.99,
+      fixed_tel_p100: 0.99,
+      mobile_cell_p100: 0.62,
+      intl_bw_per_user: 0.75,
+      hh_computer_pct: 0.82,
+      hh_internet_pct: 0.97,
+      internet_users_pct: 0.84,
+      fixed_bb_p100: 0.61,
+      mobile_bb_p100: 0.91,
+      adult_literacy_pct: 0.98,
+      gross_enrol_secondary: 1.0,
+      gross_enrol_tertiary: 0.99,
     };
     for (const [id, v] of Object.entries(printed)) expect(kor.indicators[id].normalised!.toFixed(2), id).toBe(v.toFixed(2));
     // The box prints access 0.82; the mean of its own five printed values is 0.83 (0.829 unrounded): 0.82 is 0.829 cut, not rounded.
@@ -163,9 +229,17 @@ describe('idi-2017 on the bundled data, data year 2016', () => {
   });
 
   it('names the missing bandwidth series as a departure; households with a computer come from the Core Household Indicators', () => {
-    const dropped = r.departures.filter((d) => /dropped/.test(d)).map((d) => d.split(':')[0]).sort();
+    const dropped = r.departures
+      .filter((d) => /dropped/.test(d))
+      .map((d) => d.split(':')[0])
+      .sort();
     expect(dropped).toEqual(['intl_bw_per_user']);
-    expect(r.coverage.indicators.filter((c) => c.dropped).map((c) => c.indicator).sort()).toEqual(['intl_bw_per_user']);
+    expect(
+      r.coverage.indicators
+        .filter((c) => c.dropped)
+        .map((c) => c.indicator)
+        .sort(),
+    ).toEqual(['intl_bw_per_user']);
     // HH4 in the June 2019 workbook: Korea 72.4 % (2018), carried to 2016 by nearest-year imputation
     expect(r.economies.find((e) => e.economy === 'KOR')!.indicators.hh_computer_pct.value).toBe(72.4);
   });
@@ -173,7 +247,11 @@ describe('idi-2017 on the bundled data, data year 2016', () => {
   it('has no score or component outside [0, 10]; ranks are competition ranks of the unrounded scores; unranked economies say why', () => {
     const ranked = r.economies.filter((e) => e.ranked);
     for (const e of r.economies) {
-      for (const v of [e.score, ...Object.values(e.components)]) if (v !== null) { expect(v).toBeGreaterThanOrEqual(0); expect(v).toBeLessThanOrEqual(10); }
+      for (const v of [e.score, ...Object.values(e.components)])
+        if (v !== null) {
+          expect(v).toBeGreaterThanOrEqual(0);
+          expect(v).toBeLessThanOrEqual(10);
+        }
       if (!e.ranked) expect(e.reason).toMatch(/indicators reported|no index value/);
     }
     for (const e of ranked) expect(e.rank).toBe(1 + ranked.filter((d) => d.score! > e.score!).length);
@@ -190,10 +268,18 @@ describe('`ictstat idi` outputs', () => {
   const SMALL = out('small.csv');
   const ECON = ['KOR', 'JPN', 'DEU', 'FRA', 'KEN', 'BRA', 'IND', 'EGY'];
   const LEAVES = loadMethodology('idi-2017').indicators;
-  writeFileSync(SMALL, 'economy,indicator,year,value\n' + ECON.flatMap((e, i) => [
-    ...LEAVES.filter((id) => id !== 'intl_bw_per_user').map((id) => `${e},${id},2016,${((id === 'mean_years_schooling' ? 14 : 90) - (id === 'mean_years_schooling' ? 1 : 9) * i).toFixed(1)}`),
-    `${e},intl_bw_per_user,2016,${1000 * (i + 1)}`, `${e},population,2016,${(i + 1) * 1e7}`,
-  ]).join('\n') + '\n');
+  writeFileSync(
+    SMALL,
+    'economy,indicator,year,value\n' +
+      ECON.flatMap((e, i) => [
+        ...LEAVES.filter((id) => id !== 'intl_bw_per_user').map(
+          (id) => `${e},${id},2016,${((id === 'mean_years_schooling' ? 14 : 90) - (id === 'mean_years_schooling' ? 1 : 9) * i).toFixed(1)}`,
+        ),
+        `${e},intl_bw_per_user,2016,${1000 * (i + 1)}`,
+        `${e},population,2016,${(i + 1) * 1e7}`,
+      ]).join('\n') +
+      '\n',
+  );
 
   let runs: Record<string, Run>;
   beforeAll(async () => {
@@ -223,7 +309,10 @@ describe('`ictstat idi` outputs', () => {
     expect(new Set(idiRows.map((g) => g.grouping))).toEqual(new Set(['itu-region-2025', 'wb-income-fy2024', 'world']));
     const world = idiRows.find((g) => g.grouping === 'world')!;
     expect(world.n).toBe(j.coverage.ranked);
-    const scores = j.economies.filter((e: { ranked: boolean }) => e.ranked).map((e: { score: number }) => e.score).sort((a: number, b: number) => a - b);
+    const scores = j.economies
+      .filter((e: { ranked: boolean }) => e.ranked)
+      .map((e: { score: number }) => e.score)
+      .sort((a: number, b: number) => a - b);
     expect(world.mean).toBeCloseTo(scores.reduce((a: number, b: number) => a + b, 0) / scores.length, 9);
     const mid = scores.length / 2;
     expect(world.median).toBeCloseTo(scores.length % 2 ? scores[Math.floor(mid)] : (scores[mid - 1] + scores[mid]) / 2, 9);
@@ -284,7 +373,9 @@ describe('`ictstat idi` outputs', () => {
     const sheets = await readWorkbookSheets(readFileSync(out('idi.xlsx')));
     expect(sheets.map((s) => s.name).slice(-2)).toEqual(['Contents', 'Notes']);
     const [ranking] = sheets;
-    expect(ranking.rows[0].cells.map((c) => c.text)).toEqual(expect.arrayContaining(['economy', 'name', 'score', 'rank', 'access', 'use', 'skills', 'imputed']));
+    expect(ranking.rows[0].cells.map((c) => c.text)).toEqual(
+      expect.arrayContaining(['economy', 'name', 'score', 'rank', 'access', 'use', 'skills', 'imputed']),
+    );
     const numbers = ranking.rows.slice(1).flatMap((r) => r.cells.filter((c) => c.kind === 'number'));
     expect(numbers.length).toBeGreaterThan(ECON.length);
     expect(numbers.every((c) => Number.isFinite(c.value))).toBe(true);

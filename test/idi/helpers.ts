@@ -1,19 +1,40 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import type { Table } from 'apache-arrow';
-import { compileMethodology, type CompiledMethodology, type ComponentSpec, type LeafSpec, type MethodologySpec, type NodeSpec, type Normalise } from '../../src/idi/methodology.js';
+import {
+  compileMethodology,
+  type CompiledMethodology,
+  type ComponentSpec,
+  type LeafSpec,
+  type MethodologySpec,
+  type NodeSpec,
+  type Normalise,
+} from '../../src/idi/methodology.js';
 import { ObservationBuilder } from '../../src/table/observations.js';
 import { ROOT, type Run } from '../cli/helpers.js';
 
 /** Real registry ids the generated methodologies use as leaves (the registry must know them). */
 export const IDS = [
-  'internet_users_pct', 'hh_internet_pct', 'hh_computer_pct', 'fixed_tel_p100', 'mobile_cell_p100',
-  'fixed_bb_p100', 'mobile_bb_p100', 'mean_years_schooling', 'gross_enrol_secondary', 'gross_enrol_tertiary',
+  'internet_users_pct',
+  'hh_internet_pct',
+  'hh_computer_pct',
+  'fixed_tel_p100',
+  'mobile_cell_p100',
+  'fixed_bb_p100',
+  'mobile_bb_p100',
+  'mean_years_schooling',
+  'gross_enrol_secondary',
+  'gross_enrol_tertiary',
 ] as const;
 
 export const leaf = (indicator: string, normalise: Normalise, weight: number): LeafSpec => ({ indicator, weight, normalise });
-export const node = (id: string, weight: number, components: ComponentSpec[], aggregation?: 'geometric' | 'arithmetic'): NodeSpec =>
-  ({ id, name: id, weight, components, ...(aggregation ? { aggregation } : {}) });
+export const node = (id: string, weight: number, components: ComponentSpec[], aggregation?: 'geometric' | 'arithmetic'): NodeSpec => ({
+  id,
+  name: id,
+  weight,
+  components,
+  ...(aggregation ? { aggregation } : {}),
+});
 
 export function spec(components: ComponentSpec[], extra: Partial<MethodologySpec> = {}): MethodologySpec {
   return { id: 'test-index', name: 'Test index', source: 'test', scale: 10, components, ...extra };
@@ -40,7 +61,8 @@ export function table(rows: Array<[string, string, number, number]>): Table {
 export function ictstatAsync(args: string[]): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [join(ROOT, 'dist', 'src', 'cli', 'main.js'), ...args], { cwd: ROOT });
-    const out: Buffer[] = [], err: Buffer[] = [];
+    const out: Buffer[] = [],
+      err: Buffer[] = [];
     child.stdout.on('data', (b: Buffer) => out.push(b));
     child.stderr.on('data', (b: Buffer) => err.push(b));
     child.on('error', reject);

@@ -5,9 +5,16 @@ import { table } from './helpers.js';
 
 /** Box A1.1 of the IDI 2024 report (printed p. 20): a fictional economy's ten values. */
 const BOX_A1_1: Array<[string, number]> = [
-  ['internet_users_pct', 87.4], ['hh_internet_pct', 89.3], ['mobile_bb_p100', 105.7],
-  ['pop_cov_3g_pct', 99.2], ['pop_cov_4g_pct', 98.5], ['mbb_traffic_per_sub_gb', 123.3], ['fbb_traffic_per_sub_gb', 2908.6],
-  ['price_mobile_high_consumption_gni_pct', 1.0], ['price_fixed_broadband_5gb_gni_pct', 1.4], ['mobile_owners_pct', 93.8],
+  ['internet_users_pct', 87.4],
+  ['hh_internet_pct', 89.3],
+  ['mobile_bb_p100', 105.7],
+  ['pop_cov_3g_pct', 99.2],
+  ['pop_cov_4g_pct', 98.5],
+  ['mbb_traffic_per_sub_gb', 123.3],
+  ['fbb_traffic_per_sub_gb', 2908.6],
+  ['price_mobile_high_consumption_gni_pct', 1.0],
+  ['price_fixed_broadband_5gb_gni_pct', 1.4],
+  ['mobile_owners_pct', 93.8],
 ];
 
 describe('IDI 2023-2025 methodologies', () => {
@@ -32,7 +39,11 @@ describe('IDI 2023-2025 methodologies', () => {
     expect(loadMethodology('idi-2025').unverified.map((u) => u.path)).toContain('/groups');
     const at = (id: string): number => m.indicators.indexOf(id);
     // Prices: threshold (score 0) 21.33 and 33.30, goalpost 1 %, reversed.
-    expect([m.p1[at('price_mobile_high_consumption_gni_pct')], m.p2[at('price_mobile_high_consumption_gni_pct')], m.direction[at('price_mobile_high_consumption_gni_pct')]]).toEqual([1, 21.33, -1]);
+    expect([
+      m.p1[at('price_mobile_high_consumption_gni_pct')],
+      m.p2[at('price_mobile_high_consumption_gni_pct')],
+      m.direction[at('price_mobile_high_consumption_gni_pct')],
+    ]).toEqual([1, 21.33, -1]);
     expect([m.p1[at('price_fixed_broadband_5gb_gni_pct')], m.p2[at('price_fixed_broadband_5gb_gni_pct')]]).toEqual([1, 33.3]);
     // Traffic: ln(x + 1) on the bounds too.
     expect(m.p2[at('mbb_traffic_per_sub_gb')]).toBe(Math.log(501));
@@ -40,7 +51,7 @@ describe('IDI 2023-2025 methodologies', () => {
     const walk = (c: { components?: unknown[]; source?: string; normalise?: { source?: string } }): void => {
       expect(c.source, JSON.stringify(c).slice(0, 80)).toBeTruthy();
       if (c.normalise) expect(c.normalise.source).toBeTruthy();
-      for (const k of (c.components ?? []) as typeof c[]) walk(k);
+      for (const k of (c.components ?? []) as (typeof c)[]) walk(k);
     };
     for (const c of m.spec.components) walk(c);
   });
@@ -51,9 +62,10 @@ describe('IDI 2023-2025 methodologies', () => {
     const r = computeIndex({ methodology: m, year: 2022, table: t, economies: ['KOR'] });
     const e = r.economies[0];
     // By hand: U = (87.4/95 + 89.3/95 + 105.7/150) / 3 x 100.
-    const u = (87.4 / 95 + 89.3 / 95 + 105.7 / 150) / 3 * 100;
+    const u = ((87.4 / 95 + 89.3 / 95 + 105.7 / 150) / 3) * 100;
     const cov = 0.4 * 99.2 + 0.6 * 98.5;
-    const mm = (cov + Math.log(124.3) / Math.log(501) * 100 + Math.log(2909.6) / Math.log(10001) * 100 + 100 + (33.3 - 1.4) / 32.3 * 100 + 93.8 / 95 * 100) / 6;
+    const mm =
+      (cov + (Math.log(124.3) / Math.log(501)) * 100 + (Math.log(2909.6) / Math.log(10001)) * 100 + 100 + ((33.3 - 1.4) / 32.3) * 100 + (93.8 / 95) * 100) / 6;
     expect(e.components.universal).toBeCloseTo(u, 10);
     expect(e.components.meaningful).toBeCloseTo(mm, 10);
     expect(e.components.universal).toBeCloseTo(85.489, 3);

@@ -7,13 +7,19 @@ import { Groupings } from '../../src/registry/groupings.js';
 import { loadIndicatorRegistry } from '../../src/registry/indicators.js';
 import { table } from './helpers.js';
 
-const USERS = 'internet_users_pct', HH = 'hh_internet_pct', GNI = 'gni_pc_atlas_usd';
+const USERS = 'internet_users_pct',
+  HH = 'hh_internet_pct',
+  GNI = 'gni_pc_atlas_usd';
 const INDICATORS = [USERS, HH, GNI];
 const registry = loadIndicatorRegistry();
 
 type Row = [string, string, number, number];
 
-function setup(economies: string[], rows: Row[], opts: { first?: number; last?: number; latestWithin?: number; year?: number; groupings?: Groupings; active?: number[] } = {}) {
+function setup(
+  economies: string[],
+  rows: Row[],
+  opts: { first?: number; last?: number; latestWithin?: number; year?: number; groupings?: Groupings; active?: number[] } = {},
+) {
   const panel: Panel = buildPanel(table(rows), economies, INDICATORS, opts.first ?? 2010, opts.last ?? 2022);
   const m = yearMatrix(panel, opts.year ?? 2016, opts.latestWithin ?? 0);
   const ctx: ImputationContext = {
@@ -31,12 +37,18 @@ const grouping = (id: string, members: Record<string, string>) => ({ id, name: i
 
 describe('yearMatrix: the data year, or the latest available within N years', () => {
   it('takes the data year when reported, else the latest earlier year within the window, recording the year used', () => {
-    const { m, cell } = setup(['AAA', 'BBB', 'CCC', 'DDD'], [
-      ['AAA', USERS, 2016, 50], ['AAA', USERS, 2015, 45],
-      ['BBB', USERS, 2015, 40], ['BBB', USERS, 2014, 38],
-      ['CCC', USERS, 2013, 30], // 3 years back: outside a window of 2
-      ['DDD', USERS, 2017, 60], // later years are not "latest available"
-    ], { latestWithin: 2 });
+    const { m, cell } = setup(
+      ['AAA', 'BBB', 'CCC', 'DDD'],
+      [
+        ['AAA', USERS, 2016, 50],
+        ['AAA', USERS, 2015, 45],
+        ['BBB', USERS, 2015, 40],
+        ['BBB', USERS, 2014, 38],
+        ['CCC', USERS, 2013, 30], // 3 years back: outside a window of 2
+        ['DDD', USERS, 2017, 60], // later years are not "latest available"
+      ],
+      { latestWithin: 2 },
+    );
     expect([m.values[cell(USERS, 'AAA')], m.status[cell(USERS, 'AAA')], m.yearUsed[cell(USERS, 'AAA')]]).toEqual([50, CELL.observed, 2016]);
     expect([m.values[cell(USERS, 'BBB')], m.status[cell(USERS, 'BBB')], m.yearUsed[cell(USERS, 'BBB')]]).toEqual([40, CELL.earlier, 2015]);
     expect(m.status[cell(USERS, 'CCC')]).toBe(CELL.missing);
@@ -48,14 +60,23 @@ describe('yearMatrix: the data year, or the latest available within N years', ()
 
 describe('nearest-year', () => {
   it('takes the nearest year within the window, the earlier one on a tie, and records the year and value', () => {
-    const { m, ctx, cell } = setup(['AAA', 'BBB', 'CCC'], [
-      ['AAA', USERS, 2014, 20], ['AAA', USERS, 2018, 80], // tie at distance 2: 2014
-      ['BBB', USERS, 2013, 10], ['BBB', USERS, 2018, 70], // 2018 is nearer
-      ['CCC', USERS, 2020, 90], // distance 4: outside a window of 3
-    ]);
+    const { m, ctx, cell } = setup(
+      ['AAA', 'BBB', 'CCC'],
+      [
+        ['AAA', USERS, 2014, 20],
+        ['AAA', USERS, 2018, 80], // tie at distance 2: 2014
+        ['BBB', USERS, 2013, 10],
+        ['BBB', USERS, 2018, 70], // 2018 is nearer
+        ['CCC', USERS, 2020, 90], // distance 4: outside a window of 3
+      ],
+    );
     impute(m, [{ method: 'nearest-year', window: 3 }], ctx);
     expect([m.values[cell(USERS, 'AAA')], m.yearUsed[cell(USERS, 'AAA')], m.status[cell(USERS, 'AAA')]]).toEqual([20, 2014, CELL['nearest-year']]);
-    expect(m.records.get(cell(USERS, 'AAA'))).toEqual({ method: 'nearest-year', detail: 'value of 2014 (nearest year within 3)', inputs: { year: 2014, value: 20 } });
+    expect(m.records.get(cell(USERS, 'AAA'))).toEqual({
+      method: 'nearest-year',
+      detail: 'value of 2014 (nearest year within 3)',
+      inputs: { year: 2014, value: 20 },
+    });
     expect([m.values[cell(USERS, 'BBB')], m.yearUsed[cell(USERS, 'BBB')]]).toEqual([70, 2018]);
     expect(m.status[cell(USERS, 'CCC')]).toBe(CELL.missing);
     expect(m.records.has(cell(USERS, 'CCC'))).toBe(false);
@@ -64,8 +85,11 @@ describe('nearest-year', () => {
 
 describe('interpolation', () => {
   const rows: Row[] = [
-    ['AAA', USERS, 2013, 10], ['AAA', USERS, 2019, 40], // 6 years apart
-    ['BBB', USERS, 2015, 30], ['BBB', USERS, 2018, 60], ['BBB', USERS, 2012, 0], // nearest on each side: 2015 and 2018
+    ['AAA', USERS, 2013, 10],
+    ['AAA', USERS, 2019, 40], // 6 years apart
+    ['BBB', USERS, 2015, 30],
+    ['BBB', USERS, 2018, 60],
+    ['BBB', USERS, 2012, 0], // nearest on each side: 2015 and 2018
     ['CCC', USERS, 2014, 30], // nothing after
   ];
   it('is linear between the nearest observed years on each side', () => {
@@ -92,7 +116,15 @@ describe('regression', () => {
   it('fits OLS of the target on the predictor over the economies reporting both, and says so', () => {
     // x = 10, 20, 30, 40; y = 12, 18, 33, 37: mean 25 and 25, Sxy = 450, Sxx = 500 -> slope 0.9, intercept 2.5
     const econ = ['A1', 'A2', 'A3', 'A4', 'MIS', 'NOX'];
-    const rows: Row[] = [[10, 12], [20, 18], [30, 33], [40, 37]].flatMap(([x, y], i): Row[] => [[econ[i], USERS, 2016, x], [econ[i], HH, 2016, y]]);
+    const rows: Row[] = [
+      [10, 12],
+      [20, 18],
+      [30, 33],
+      [40, 37],
+    ].flatMap(([x, y], i): Row[] => [
+      [econ[i], USERS, 2016, x],
+      [econ[i], HH, 2016, y],
+    ]);
     rows.push(['MIS', USERS, 2016, 50]);
     const { m, ctx, cell } = setup(econ, rows);
     impute(m, [{ method: 'regression', target: HH, predictor: USERS, minObservations: 4 }], ctx);
@@ -110,21 +142,41 @@ describe('regression', () => {
   });
 
   it('does not fit with fewer than minObservations reporting economies', () => {
-    const rows: Row[] = [['A1', USERS, 2016, 10], ['A1', HH, 2016, 12], ['A2', USERS, 2016, 20], ['A2', HH, 2016, 18], ['MIS', USERS, 2016, 50]];
+    const rows: Row[] = [
+      ['A1', USERS, 2016, 10],
+      ['A1', HH, 2016, 12],
+      ['A2', USERS, 2016, 20],
+      ['A2', HH, 2016, 18],
+      ['MIS', USERS, 2016, 50],
+    ];
     const { m, ctx, cell } = setup(['A1', 'A2', 'MIS'], rows);
     impute(m, [{ method: 'regression', target: HH, predictor: USERS, minObservations: 3 }], ctx);
     expect(m.status[cell(HH, 'MIS')]).toBe(CELL.missing);
   });
 
-  it('clamps the estimate to the target indicator\'s valid range', () => {
+  it("clamps the estimate to the target indicator's valid range", () => {
     // y = 2x: x = 90 -> 180, clamped to 100; y = 3x - 60: x = 5 -> -45, clamped to 0
     const econ = ['A1', 'A2', 'A3', 'HI'];
-    const rows: Row[] = [[10, 20], [20, 40], [40, 80]].flatMap(([x, y], i): Row[] => [[econ[i], USERS, 2016, x], [econ[i], HH, 2016, y]]);
+    const rows: Row[] = [
+      [10, 20],
+      [20, 40],
+      [40, 80],
+    ].flatMap(([x, y], i): Row[] => [
+      [econ[i], USERS, 2016, x],
+      [econ[i], HH, 2016, y],
+    ]);
     rows.push(['HI', USERS, 2016, 90]);
     const hi = setup(econ, rows);
     impute(hi.m, [{ method: 'regression', target: HH, predictor: USERS, minObservations: 3 }], hi.ctx);
     expect(hi.m.values[hi.cell(HH, 'HI')]).toBe(100);
-    const rowsLo: Row[] = [[30, 30], [40, 60], [50, 90]].flatMap(([x, y], i): Row[] => [[econ[i], USERS, 2016, x], [econ[i], HH, 2016, y]]);
+    const rowsLo: Row[] = [
+      [30, 30],
+      [40, 60],
+      [50, 90],
+    ].flatMap(([x, y], i): Row[] => [
+      [econ[i], USERS, 2016, x],
+      [econ[i], HH, 2016, y],
+    ]);
     rowsLo.push(['HI', USERS, 2016, 5]);
     const lo = setup(econ, rowsLo);
     impute(lo.m, [{ method: 'regression', target: HH, predictor: USERS, minObservations: 3 }], lo.ctx);
@@ -135,12 +187,25 @@ describe('regression', () => {
     // A3's target is filled by nearest-year first (value 1000-ish would wreck the fit); the fit must ignore it
     const econ = ['A1', 'A2', 'A3', 'A4', 'MIS'];
     const rows: Row[] = [
-      ['A1', USERS, 2016, 10], ['A1', HH, 2016, 10], ['A2', USERS, 2016, 20], ['A2', HH, 2016, 20], ['A4', USERS, 2016, 40], ['A4', HH, 2016, 40],
-      ['A3', USERS, 2016, 30], ['A3', HH, 2017, 99],
+      ['A1', USERS, 2016, 10],
+      ['A1', HH, 2016, 10],
+      ['A2', USERS, 2016, 20],
+      ['A2', HH, 2016, 20],
+      ['A4', USERS, 2016, 40],
+      ['A4', HH, 2016, 40],
+      ['A3', USERS, 2016, 30],
+      ['A3', HH, 2017, 99],
       ['MIS', USERS, 2016, 50],
     ];
     const { m, ctx, cell } = setup(econ, rows);
-    impute(m, [{ method: 'nearest-year', window: 1 }, { method: 'regression', target: HH, predictor: USERS, minObservations: 3 }], ctx);
+    impute(
+      m,
+      [
+        { method: 'nearest-year', window: 1 },
+        { method: 'regression', target: HH, predictor: USERS, minObservations: 3 },
+      ],
+      ctx,
+    );
     expect(m.status[cell(HH, 'A3')]).toBe(CELL['nearest-year']);
     expect(m.records.get(cell(HH, 'MIS'))!.inputs.n).toBe(3);
     expect(m.values[cell(HH, 'MIS')]).toBeCloseTo(50, 10);
@@ -154,8 +219,13 @@ describe('group-median', () => {
   ]);
   const econ = ['R1A', 'R1B', 'R1C', 'R1D', 'R1X', 'R2A', 'R2B', 'R2C', 'R2X', 'NOR'];
   const rows: Row[] = [
-    ['R1A', USERS, 2016, 10], ['R1B', USERS, 2016, 20], ['R1C', USERS, 2016, 60], ['R1D', USERS, 2016, 5],
-    ['R2A', USERS, 2016, 70], ['R2B', USERS, 2016, 30], ['R2C', USERS, 2016, 50],
+    ['R1A', USERS, 2016, 10],
+    ['R1B', USERS, 2016, 20],
+    ['R1C', USERS, 2016, 60],
+    ['R1D', USERS, 2016, 5],
+    ['R2A', USERS, 2016, 70],
+    ['R2B', USERS, 2016, 30],
+    ['R2C', USERS, 2016, 50],
   ];
 
   it('uses the median of the same cell of the cross-classification (region x income)', () => {
@@ -164,7 +234,9 @@ describe('group-median', () => {
     // R1 x H reports 10, 20, 60 (R1D is L): median 20, not the region's 15
     expect(m.values[cell(USERS, 'R1X')]).toBe(20);
     expect(m.records.get(cell(USERS, 'R1X'))).toEqual({
-      method: 'group-median', detail: 'median of 3 economies in R1 x H (region x income)', inputs: { group: 'R1 x H', n: 3, median: 20 },
+      method: 'group-median',
+      detail: 'median of 3 economies in R1 x H (region x income)',
+      inputs: { group: 'R1 x H', n: 3, median: 20 },
     });
   });
 
@@ -188,8 +260,13 @@ describe('hot-deck', () => {
   const groupings = new Groupings([grouping('region', { REC: 'R1', LOG: 'R1', LIN: 'R1', FAR: 'R2' })]);
   // Recipient GNI 1000. LOG: 1900 (|ln| 0.642, linear gap 900); LIN: 500 (|ln| 0.693, linear gap 500); FAR: 1000 exactly, other region.
   const rows: Row[] = [
-    ['REC', GNI, 2016, 1000], ['LOG', GNI, 2016, 1900], ['LIN', GNI, 2016, 500], ['FAR', GNI, 2016, 1000],
-    ['LOG', USERS, 2016, 33], ['LIN', USERS, 2016, 44], ['FAR', USERS, 2016, 99],
+    ['REC', GNI, 2016, 1000],
+    ['LOG', GNI, 2016, 1900],
+    ['LIN', GNI, 2016, 500],
+    ['FAR', GNI, 2016, 1000],
+    ['LOG', USERS, 2016, 33],
+    ['LIN', USERS, 2016, 44],
+    ['FAR', USERS, 2016, 99],
   ];
 
   it('takes the value of the economy with the nearest log GNI in the same group', () => {
@@ -198,7 +275,9 @@ describe('hot-deck', () => {
     expect(m.values[cell(USERS, 'REC')]).toBe(33);
     expect(m.status[cell(USERS, 'REC')]).toBe(CELL['hot-deck']);
     expect(m.records.get(cell(USERS, 'REC'))).toEqual({
-      method: 'hot-deck', detail: `value of LOG (${GNI} 1900 vs 1000, both in R1)`, inputs: { donor: 'LOG', donorSimilarity: 1900, similarity: 1000 },
+      method: 'hot-deck',
+      detail: `value of LOG (${GNI} 1900 vs 1000, both in R1)`,
+      inputs: { donor: 'LOG', donorSimilarity: 1900, similarity: 1000 },
     });
   });
 
@@ -208,7 +287,7 @@ describe('hot-deck', () => {
     expect(m.values[cell(USERS, 'REC')]).toBe(99);
   });
 
-  it('needs the recipient\'s own similarity value', () => {
+  it("needs the recipient's own similarity value", () => {
     const { m, ctx, cell } = setup(['REC', 'LOG', 'LIN', 'FAR'], rows.slice(1), { groupings });
     impute(m, [{ method: 'hot-deck', similarity: GNI, sameGroup: 'region' }], ctx);
     expect(m.status[cell(USERS, 'REC')]).toBe(CELL.missing);
@@ -225,35 +304,48 @@ describe('every method', () => {
     { method: 'hot-deck', similarity: GNI, sameGroup: 'region' },
     { method: 'group-median', groupings: ['region'], minGroupSize: 2 },
   ];
-  const rowArb = fc.tuple(fc.constantFrom(...econ), fc.constantFrom(...INDICATORS), fc.integer({ min: 2013, max: 2019 }), fc.double({ min: 1, max: 100, noNaN: true }))
+  const rowArb = fc
+    .tuple(fc.constantFrom(...econ), fc.constantFrom(...INDICATORS), fc.integer({ min: 2013, max: 2019 }), fc.double({ min: 1, max: 100, noNaN: true }))
     .map((r): Row => r as Row);
   const snapshot = (m: YearMatrix) => ({ values: Float64Array.from(m.values), status: Uint8Array.from(m.status), yearUsed: Int16Array.from(m.yearUsed) });
 
   it('never overwrites a known cell, gives every imputed cell a record (method, detail, inputs), and leaves inactive economies alone', () => {
-    fc.assert(fc.property(fc.array(rowArb, { minLength: 30, maxLength: 120 }), fc.shuffledSubarray(ALL, { minLength: 1 }), fc.array(fc.oneof(fc.constant(true), fc.constant(true), fc.constant(false)), { minLength: econ.length, maxLength: econ.length }), fc.integer({ min: 0, max: 2 }),
-      (rows, methods, activeFlags, latestWithin) => {
-        const { m, ctx } = setup(econ, rows, { groupings, latestWithin, active: activeFlags.map(Number) });
-        const before = snapshot(m);
-        impute(m, methods, ctx);
-        const nE = econ.length;
-        for (let cell = 0; cell < m.values.length; cell++) {
-          const st = m.status[cell], e = cell % nE;
-          if (before.status[cell] !== CELL.missing || !ctx.active[e] || !ctx.targets.includes(Math.floor(cell / nE))) {
-            expect(st).toBe(before.status[cell]);
-            expect(Object.is(m.values[cell], before.values[cell])).toBe(true);
-            expect(m.yearUsed[cell]).toBe(before.yearUsed[cell]);
-            expect(m.records.has(cell)).toBe(false);
-            continue;
+    fc.assert(
+      fc.property(
+        fc.array(rowArb, { minLength: 30, maxLength: 120 }),
+        fc.shuffledSubarray(ALL, { minLength: 1 }),
+        fc.array(fc.oneof(fc.constant(true), fc.constant(true), fc.constant(false)), { minLength: econ.length, maxLength: econ.length }),
+        fc.integer({ min: 0, max: 2 }),
+        (rows, methods, activeFlags, latestWithin) => {
+          const { m, ctx } = setup(econ, rows, { groupings, latestWithin, active: activeFlags.map(Number) });
+          const before = snapshot(m);
+          impute(m, methods, ctx);
+          const nE = econ.length;
+          for (let cell = 0; cell < m.values.length; cell++) {
+            const st = m.status[cell],
+              e = cell % nE;
+            if (before.status[cell] !== CELL.missing || !ctx.active[e] || !ctx.targets.includes(Math.floor(cell / nE))) {
+              expect(st).toBe(before.status[cell]);
+              expect(Object.is(m.values[cell], before.values[cell])).toBe(true);
+              expect(m.yearUsed[cell]).toBe(before.yearUsed[cell]);
+              expect(m.records.has(cell)).toBe(false);
+              continue;
+            }
+            if (st === CELL.missing) {
+              expect(m.records.has(cell)).toBe(false);
+              continue;
+            }
+            const rec = m.records.get(cell);
+            expect(rec?.method).toBe(CELL_NAMES[st]);
+            expect(methods.map((s) => s.method)).toContain(rec!.method);
+            expect(rec!.detail.length).toBeGreaterThan(10);
+            expect(Object.keys(rec!.inputs).length).toBeGreaterThan(0);
+            expect(Number.isFinite(m.values[cell])).toBe(true);
           }
-          if (st === CELL.missing) { expect(m.records.has(cell)).toBe(false); continue; }
-          const rec = m.records.get(cell);
-          expect(rec?.method).toBe(CELL_NAMES[st]);
-          expect(methods.map((s) => s.method)).toContain(rec!.method);
-          expect(rec!.detail.length).toBeGreaterThan(10);
-          expect(Object.keys(rec!.inputs).length).toBeGreaterThan(0);
-          expect(Number.isFinite(m.values[cell])).toBe(true);
-        }
-      }), { seed: 2016, numRuns: 200 });
+        },
+      ),
+      { seed: 2016, numRuns: 200 },
+    );
   });
 
   it('an inactive economy is not imputed by any method, even when every method could fill it', () => {

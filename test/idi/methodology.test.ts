@@ -14,7 +14,7 @@ describe('bundled methodologies', () => {
     expect(bundledMethodologies()).toEqual(BUNDLED);
   });
 
-  it.each(BUNDLED)('%s loads, and every node\'s weights sum to 1 in the compiled arrays', (id) => {
+  it.each(BUNDLED)("%s loads, and every node's weights sum to 1 in the compiled arrays", (id) => {
     const m = loadMethodology(id);
     const N = m.parent.length;
     expect(m.spec.id).toBe(id);
@@ -23,8 +23,13 @@ describe('bundled methodologies', () => {
     expect(m.parent[N - 1]).toBe(-1);
     for (let e = 0; e < N - 1; e++) expect(m.parent[e]).toBeGreaterThan(e); // children before parents: one pass aggregates the tree
     for (let e = m.firstNode; e < N; e++) {
-      let sum = 0, children = 0;
-      for (let c = 0; c < N; c++) if (m.parent[c] === e) { sum += m.weight[c]; children++; }
+      let sum = 0,
+        children = 0;
+      for (let c = 0; c < N; c++)
+        if (m.parent[c] === e) {
+          sum += m.weight[c];
+          children++;
+        }
       expect(children, `${m.ids[e]} has children`).toBeGreaterThan(0);
       expect(sum, `weights under ${m.ids[e]}`).toBeCloseTo(1, 6);
     }
@@ -42,12 +47,16 @@ describe('bundled methodologies', () => {
     expect(m.spec.scale).toBe(10);
   });
 
-  it.each([['idi-2015', 5.98], ['idi-2016', 5.99], ['idi-2017', 6.33]])('%s: bandwidth log reference %s', (id, log) => {
+  it.each([
+    ['idi-2015', 5.98],
+    ['idi-2016', 5.99],
+    ['idi-2017', 6.33],
+  ])('%s: bandwidth log reference %s', (id, log) => {
     const m = loadMethodology(id as string);
     expect(m.p1[m.indicators.indexOf('intl_bw_per_user')]).toBeCloseTo(log as number, 2);
   });
 
-  it('idi-2011 uses adult literacy and the worked example\'s mobile reference of 170', () => {
+  it("idi-2011 uses adult literacy and the worked example's mobile reference of 170", () => {
     const m = loadMethodology('idi-2011');
     expect(m.indicators).toContain('adult_literacy_pct');
     expect(m.indicators).not.toContain('mean_years_schooling');
@@ -70,15 +79,21 @@ describe('bundled methodologies', () => {
 
 /** A small valid methodology; each bad case mutates a fresh copy. */
 const base = (): MethodologySpec => ({
-  id: 'tiny', name: 'Tiny', source: 'test', scale: 10,
+  id: 'tiny',
+  name: 'Tiny',
+  source: 'test',
+  scale: 10,
   components: [
-    { id: 'access', name: 'Access', weight: 0.5, components: [
-      { indicator: 'internet_users_pct', weight: 0.5, normalise: { method: 'ratio', reference: 100 } },
-      { indicator: 'intl_bw_per_user', weight: 0.5, normalise: { method: 'log-ratio', reference: 2158212 } },
-    ] },
-    { id: 'use', name: 'Use', weight: 0.5, components: [
-      { indicator: 'fixed_bb_p100', weight: 1, normalise: { method: 'goalposts', lower: 0, upper: 60 } },
-    ] },
+    {
+      id: 'access',
+      name: 'Access',
+      weight: 0.5,
+      components: [
+        { indicator: 'internet_users_pct', weight: 0.5, normalise: { method: 'ratio', reference: 100 } },
+        { indicator: 'intl_bw_per_user', weight: 0.5, normalise: { method: 'log-ratio', reference: 2158212 } },
+      ],
+    },
+    { id: 'use', name: 'Use', weight: 0.5, components: [{ indicator: 'fixed_bb_p100', weight: 1, normalise: { method: 'goalposts', lower: 0, upper: 60 } }] },
   ],
 });
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -87,24 +102,150 @@ const leafAt = (d: Doc, i: number, j: number): Doc => d.components[i].components
 
 /** [name, mutation, JSON path the error must name, what the error must say] */
 const BAD: Array<[string, (d: Doc) => void, string, RegExp]> = [
-  ['unknown indicator (with did-you-mean)', (d) => { leafAt(d, 0, 0).indicator = 'internet_user_pct'; }, '/components/0/components/0/indicator', /unknown indicator "internet_user_pct"; did you mean "internet_users_pct"/],
-  ['weights of a node not summing to 1', (d) => { leafAt(d, 0, 0).weight = 0.6; }, '/components/0/components', /weights .* sum to 1\.1, not 1/],
-  ['top-level weights not summing to 1', (d) => { d.components[1].weight = 0.25; }, '/components', /sum to 0\.75, not 1/],
-  ['ratio without reference', (d) => { delete leafAt(d, 0, 0).normalise.reference; }, '/components/0/components/0/normalise', /missing "reference"/],
-  ['log-ratio without reference', (d) => { delete leafAt(d, 0, 1).normalise.reference; }, '/components/0/components/1/normalise', /reference.*log10Reference/],
-  ['goalposts without upper', (d) => { delete leafAt(d, 1, 0).normalise.upper; }, '/components/1/components/0/normalise', /missing "upper"/],
-  ['goalposts with lower >= upper', (d) => { leafAt(d, 1, 0).normalise.lower = 60; }, '/components/1/components/0/normalise', /lower < upper \(got 60 and 60\)/],
-  ['goalposts on ln(x + 1) with lower <= -1', (d) => { Object.assign(leafAt(d, 1, 0).normalise, { transform: 'ln1p', lower: -1 }); }, '/components/1/components/0/normalise', /ln\(x \+ 1\) goalposts need lower > -1/],
-  ['goalposts with both log and transform', (d) => { Object.assign(leafAt(d, 1, 0).normalise, { transform: 'ln1p', log: true, lower: 1 }); }, '/components/1/components/0/normalise', /give "log" \(log10\) or "transform", not both/],
-  ['an unknown transform', (d) => { Object.assign(leafAt(d, 1, 0).normalise, { transform: 'sqrt' }); }, '/components/1/components/0/normalise/transform', /must be one of "ln1p"/],
-  ['duplicate component ids', (d) => { d.components[1].id = 'access'; }, '/components/1/id', /duplicate component id "access" \(also at \/components\/0\)/],
-  ['duplicate indicator', (d) => { leafAt(d, 1, 0).indicator = 'internet_users_pct'; }, '/components/1/components/0/indicator', /internet_users_pct is already used at \/components\/0\/components\/0/],
-  ['duplicate indicator through an alias', (d) => { leafAt(d, 1, 0).indicator = 'INTERNET_USERS_PCT'; }, '/components/1/components/0/indicator', /already used/],
-  ['unknown property', (d) => { leafAt(d, 0, 0).normalise.refrence = 100; }, '/components/0/components/0/normalise', /unknown property "refrence"/],
-  ['unknown property of a node', (d) => { d.components[0].wieght = 0.5; }, '/components/0', /unknown property "wieght"/],
-  ['weight as a string', (d) => { leafAt(d, 0, 0).weight = '0.5'; }, '/components/0/components/0/weight', /must be number/],
-  ['unknown normalisation method', (d) => { leafAt(d, 0, 0).normalise.method = 'ratios'; }, '/components/0/components/0/normalise/method', /must be one of "ratio", "log-ratio"/],
-  ['a direction the method ignores (ratio with direction -1)', (d) => { leafAt(d, 0, 0).normalise.direction = -1; }, '/components/0/components/0/normalise/direction', /ratio has no direction/],
+  [
+    'unknown indicator (with did-you-mean)',
+    (d) => {
+      leafAt(d, 0, 0).indicator = 'internet_user_pct';
+    },
+    '/components/0/components/0/indicator',
+    /unknown indicator "internet_user_pct"; did you mean "internet_users_pct"/,
+  ],
+  [
+    'weights of a node not summing to 1',
+    (d) => {
+      leafAt(d, 0, 0).weight = 0.6;
+    },
+    '/components/0/components',
+    /weights .* sum to 1\.1, not 1/,
+  ],
+  [
+    'top-level weights not summing to 1',
+    (d) => {
+      d.components[1].weight = 0.25;
+    },
+    '/components',
+    /sum to 0\.75, not 1/,
+  ],
+  [
+    'ratio without reference',
+    (d) => {
+      delete leafAt(d, 0, 0).normalise.reference;
+    },
+    '/components/0/components/0/normalise',
+    /missing "reference"/,
+  ],
+  [
+    'log-ratio without reference',
+    (d) => {
+      delete leafAt(d, 0, 1).normalise.reference;
+    },
+    '/components/0/components/1/normalise',
+    /reference.*log10Reference/,
+  ],
+  [
+    'goalposts without upper',
+    (d) => {
+      delete leafAt(d, 1, 0).normalise.upper;
+    },
+    '/components/1/components/0/normalise',
+    /missing "upper"/,
+  ],
+  [
+    'goalposts with lower >= upper',
+    (d) => {
+      leafAt(d, 1, 0).normalise.lower = 60;
+    },
+    '/components/1/components/0/normalise',
+    /lower < upper \(got 60 and 60\)/,
+  ],
+  [
+    'goalposts on ln(x + 1) with lower <= -1',
+    (d) => {
+      Object.assign(leafAt(d, 1, 0).normalise, { transform: 'ln1p', lower: -1 });
+    },
+    '/components/1/components/0/normalise',
+    /ln\(x \+ 1\) goalposts need lower > -1/,
+  ],
+  [
+    'goalposts with both log and transform',
+    (d) => {
+      Object.assign(leafAt(d, 1, 0).normalise, { transform: 'ln1p', log: true, lower: 1 });
+    },
+    '/components/1/components/0/normalise',
+    /give "log" \(log10\) or "transform", not both/,
+  ],
+  [
+    'an unknown transform',
+    (d) => {
+      Object.assign(leafAt(d, 1, 0).normalise, { transform: 'sqrt' });
+    },
+    '/components/1/components/0/normalise/transform',
+    /must be one of "ln1p"/,
+  ],
+  [
+    'duplicate component ids',
+    (d) => {
+      d.components[1].id = 'access';
+    },
+    '/components/1/id',
+    /duplicate component id "access" \(also at \/components\/0\)/,
+  ],
+  [
+    'duplicate indicator',
+    (d) => {
+      leafAt(d, 1, 0).indicator = 'internet_users_pct';
+    },
+    '/components/1/components/0/indicator',
+    /internet_users_pct is already used at \/components\/0\/components\/0/,
+  ],
+  [
+    'duplicate indicator through an alias',
+    (d) => {
+      leafAt(d, 1, 0).indicator = 'INTERNET_USERS_PCT';
+    },
+    '/components/1/components/0/indicator',
+    /already used/,
+  ],
+  [
+    'unknown property',
+    (d) => {
+      leafAt(d, 0, 0).normalise.refrence = 100;
+    },
+    '/components/0/components/0/normalise',
+    /unknown property "refrence"/,
+  ],
+  [
+    'unknown property of a node',
+    (d) => {
+      d.components[0].wieght = 0.5;
+    },
+    '/components/0',
+    /unknown property "wieght"/,
+  ],
+  [
+    'weight as a string',
+    (d) => {
+      leafAt(d, 0, 0).weight = '0.5';
+    },
+    '/components/0/components/0/weight',
+    /must be number/,
+  ],
+  [
+    'unknown normalisation method',
+    (d) => {
+      leafAt(d, 0, 0).normalise.method = 'ratios';
+    },
+    '/components/0/components/0/normalise/method',
+    /must be one of "ratio", "log-ratio"/,
+  ],
+  [
+    'a direction the method ignores (ratio with direction -1)',
+    (d) => {
+      leafAt(d, 0, 0).normalise.direction = -1;
+    },
+    '/components/0/components/0/normalise/direction',
+    /ratio has no direction/,
+  ],
 ];
 
 describe('bad methodology files: one clear error each, naming the JSON path and the problem', () => {
@@ -112,7 +253,11 @@ describe('bad methodology files: one clear error each, naming the JSON path and 
     const d = base();
     mutate(d);
     let err: unknown;
-    try { compileMethodology(d, 'bad.json'); } catch (e) { err = e; }
+    try {
+      compileMethodology(d, 'bad.json');
+    } catch (e) {
+      err = e;
+    }
     expect(err).toBeInstanceOf(UserInputError);
     const lines = (err as Error).message.split('\n');
     expect(lines[0]).toBe('bad.json: invalid methodology:');
@@ -155,8 +300,12 @@ describe('bad methodology files through `ictstat idi`: exit code 2, the error, n
       mutate(d);
       return [name, cli(write(`${name.replace(/\W+/g, '-')}.json`, JSON.stringify(d, null, 2)))];
     });
-    jobs.push(['broken', cli(files.broken)], ['missing', cli(files.missing)], ['unknown id', cli('idi2017')],
-      ['idi-2024', ictstatAsync(['idi', '--methodology', 'idi-2024', '--year', '2022', '--data', files.data])]);
+    jobs.push(
+      ['broken', cli(files.broken)],
+      ['missing', cli(files.missing)],
+      ['unknown id', cli('idi2017')],
+      ['idi-2024', ictstatAsync(['idi', '--methodology', 'idi-2024', '--year', '2022', '--data', files.data])],
+    );
     runs = Object.fromEntries(await Promise.all(jobs.map(async ([k, p]) => [k, await p] as const)));
   });
 
@@ -198,7 +347,7 @@ describe('bad methodology files through `ictstat idi`: exit code 2, the error, n
     expect(r.code).toBe(0);
     const warnings = r.stderr.split('\n').filter((l) => /^warning: idi-2024\/.* is unverified: /.test(l));
     expect(warnings.length).toBe(loadMethodology('idi-2024').unverified.length);
-    expect(r.stderr).toContain('warning: idi-2024/imputation/0 is unverified: ITU\'s imputation algorithm is not published in our sources');
+    expect(r.stderr).toContain("warning: idi-2024/imputation/0 is unverified: ITU's imputation algorithm is not published in our sources");
     expect(r.stdout.split('\n')[0]).toBe('economy,name,score,universal,meaningful,coverage,imputed,note');
   });
 });

@@ -17,7 +17,11 @@ const RANK_KEY = /rank/i;
 /** Every key of a JSON value, recursively (except the `ranked` flag's replacement `scored`, which is not a rank). */
 function keys(x: unknown, out: string[] = []): string[] {
   if (Array.isArray(x)) for (const v of x) keys(v, out);
-  else if (x && typeof x === 'object') for (const [k, v] of Object.entries(x)) { out.push(k); keys(v, out); }
+  else if (x && typeof x === 'object')
+    for (const [k, v] of Object.entries(x)) {
+      out.push(k);
+      keys(v, out);
+    }
   return out;
 }
 
@@ -27,8 +31,10 @@ describe('an unranked methodology (idi-2024) has no rank in any output', () => {
   let runs: Record<string, Run>;
   beforeAll(async () => {
     const jobs: Array<[string, Promise<Run>]> = [
-      ['csv', ictstatAsync(args)], ['json', ictstatAsync([...args, '--format', 'json', '--groups', 'methodology'])],
-      ['md', ictstatAsync([...args, '--format', 'md', '--groups', 'methodology'])], ['xlsx', ictstatAsync([...args, '--format', 'xlsx', '--groups', 'methodology', '--out', join(dir, 'idi.xlsx')])],
+      ['csv', ictstatAsync(args)],
+      ['json', ictstatAsync([...args, '--format', 'json', '--groups', 'methodology'])],
+      ['md', ictstatAsync([...args, '--format', 'md', '--groups', 'methodology'])],
+      ['xlsx', ictstatAsync([...args, '--format', 'xlsx', '--groups', 'methodology', '--out', join(dir, 'idi.xlsx')])],
       ['groups', ictstatAsync([...args, '--groups', 'methodology'])],
     ];
     runs = Object.fromEntries(await Promise.all(jobs.map(async ([k, p]) => [k, await p] as const)));
@@ -61,7 +67,10 @@ describe('an unranked methodology (idi-2024) has no rank in any output', () => {
     for (const h of headers) expect(h).not.toMatch(RANK_KEY);
     expect(runs.xlsx.code).toBe(0);
     const files = unzipSync(readFileSync(join(dir, 'idi.xlsx')));
-    const text = Object.entries(files).filter(([n]) => n.endsWith('.xml')).map(([, b]) => strFromU8(b)).join('\n');
+    const text = Object.entries(files)
+      .filter(([n]) => n.endsWith('.xml'))
+      .map(([, b]) => strFromU8(b))
+      .join('\n');
     expect(text).not.toMatch(/>(rank|rank_prev|rank_change|componentRanks)</i);
     expect(text).toMatch(/>score_change</);
   });
@@ -82,7 +91,9 @@ describe('an unranked methodology (idi-2024) has no rank in any output', () => {
     expect(idi.filter((f) => f.endsWith('.csv')).sort()).toEqual(['idi-change.csv', 'idi-groups.csv', 'idi-scores.csv', 'idi-sensitivity.csv']);
     for (const f of idi.filter((x) => x.endsWith('.csv'))) expect(readFileSync(join(out, 'tables', f), 'utf8').split('\n')[0], f).not.toMatch(RANK_KEY);
     const md = readFileSync(join(out, 'tables', 'idi-scores.md'), 'utf8');
-    expect(md.split('\n')[2]).toBe('| Code | Economy | IDI 2024 | Universal connectivity | Meaningful connectivity | IDI 2023 | Change | Estimated inputs | Imputed inputs |');
+    expect(md.split('\n')[2]).toBe(
+      '| Code | Economy | IDI 2024 | Universal connectivity | Meaningful connectivity | IDI 2023 | Change | Estimated inputs | Imputed inputs |',
+    );
     // Published precision: one decimal, half up from the unrounded value (Kuwait 99.948 -> 99.9; CSV keeps it whole).
     expect(md).toContain('| KWT | Kuwait | 99.9 | 100.0 | 99.9 |');
     expect(readFileSync(join(out, 'tables', 'idi-scores.csv'), 'utf8')).toContain('KWT,Kuwait,99.9484004127967');

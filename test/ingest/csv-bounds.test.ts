@@ -28,7 +28,12 @@ function unclosedQuote(name: string, lines: number): string {
 
 async function readWithBytes(file: string, opts: Parameters<typeof ingest>[1] = {}) {
   let bytesRead = 0;
-  const r = await ingest(file, { ...opts, onProgress: (n) => { bytesRead = Math.max(bytesRead, n); } });
+  const r = await ingest(file, {
+    ...opts,
+    onProgress: (n) => {
+      bytesRead = Math.max(bytesRead, n);
+    },
+  });
   return { r, bytesRead };
 }
 
@@ -64,7 +69,9 @@ describe('CSV records are bounded, quoted or not (issue 13)', () => {
   });
 
   it('a CR-only CSV over 1 MiB is read line by line: every row accepted, a bad row named by its line', async () => {
-    const economies = loadEconomyRegistry().all().map((e) => e.iso3);
+    const economies = loadEconomyRegistry()
+      .all()
+      .map((e) => e.iso3);
     const lines = ['economy,indicator,year,value,note'];
     const note = 'n'.repeat(180);
     for (const e of economies) for (let y = 1995; y <= 2024; y++) lines.push(`${e},i99H,${y},${(y - 1990) * 2},${note}`);
@@ -83,19 +90,31 @@ describe('CSV records are bounded, quoted or not (issue 13)', () => {
 
   it('CR-only, LF and CRLF line ends give the same rows and lines, quoted fields with newlines included (property)', async () => {
     const economies = ['KEN', 'GHA', 'FRA', 'BRA', 'IND'];
-    const note = fc.oneof(fc.constantFrom('', 'plain', 'with, comma', 'say ""hi""'), fc.string({ maxLength: 8 }).map((s) => s.replace(/[\r\n",]/g, '')));
-    const row = fc.record({ e: fc.integer({ min: 0, max: 4 }), year: fc.integer({ min: 2000, max: 2024 }), v: fc.integer({ min: 0, max: 100 }), note, quoted: fc.boolean() });
+    const note = fc.oneof(
+      fc.constantFrom('', 'plain', 'with, comma', 'say ""hi""'),
+      fc.string({ maxLength: 8 }).map((s) => s.replace(/[\r\n",]/g, '')),
+    );
+    const row = fc.record({
+      e: fc.integer({ min: 0, max: 4 }),
+      year: fc.integer({ min: 2000, max: 2024 }),
+      v: fc.integer({ min: 0, max: 100 }),
+      note,
+      quoted: fc.boolean(),
+    });
     let k = 0;
-    await fc.assert(fc.asyncProperty(fc.uniqueArray(row, { minLength: 1, maxLength: 12, selector: (r) => `${r.e}-${r.year}` }), async (rs) => {
-      const results = [];
-      for (const eol of ['\n', '\r\n', '\r']) {
-        const body = rs.map((r) => `${economies[r.e]},i99H,${r.year},${r.v},${r.quoted ? `"${r.note}${eol}x"` : r.note.replace(/[",]/g, '')}`);
-        results.push(await ingest(tmp.file(`eol-${++k}.csv`, ['economy,indicator,year,value,note', ...body].join(eol) + eol)));
-      }
-      const [lf, crlf, cr] = results.map((r) => ({ status: r.status, rows: rows(r.table, ['economy', 'year', 'value', 'line']) }));
-      expect(lf.status).toBe('accepted');
-      expect(crlf).toEqual(lf);
-      expect(cr).toEqual(lf);
-    }), { numRuns: 40, seed: 13 });
+    await fc.assert(
+      fc.asyncProperty(fc.uniqueArray(row, { minLength: 1, maxLength: 12, selector: (r) => `${r.e}-${r.year}` }), async (rs) => {
+        const results = [];
+        for (const eol of ['\n', '\r\n', '\r']) {
+          const body = rs.map((r) => `${economies[r.e]},i99H,${r.year},${r.v},${r.quoted ? `"${r.note}${eol}x"` : r.note.replace(/[",]/g, '')}`);
+          results.push(await ingest(tmp.file(`eol-${++k}.csv`, ['economy,indicator,year,value,note', ...body].join(eol) + eol)));
+        }
+        const [lf, crlf, cr] = results.map((r) => ({ status: r.status, rows: rows(r.table, ['economy', 'year', 'value', 'line']) }));
+        expect(lf.status).toBe('accepted');
+        expect(crlf).toEqual(lf);
+        expect(cr).toEqual(lf);
+      }),
+      { numRuns: 40, seed: 13 },
+    );
   });
 });

@@ -16,8 +16,12 @@ function oracle(text: string): Promise<string[][] | 'error'> {
 
 /** The tokenizer fed in chunks of the given sizes. */
 function tokenize(text: string, chunks: number[], max = 1 << 20): { records: string[][]; lines: number[] } | 'error' {
-  const records: string[][] = [], lines: number[] = [];
-  const t = new CsvTokenizer(max, (f, line) => { records.push(f); lines.push(line); });
+  const records: string[][] = [],
+    lines: number[] = [];
+  const t = new CsvTokenizer(max, (f, line) => {
+    records.push(f);
+    lines.push(line);
+  });
   try {
     let at = 0;
     for (let k = 0; at < text.length; k++) {
@@ -38,15 +42,18 @@ const csvText = fc.array(token, { maxLength: 40 }).map((t) => t.join(''));
 
 describe('the CSV tokenizer', () => {
   it('reads what fast-csv reads, whatever the chunking (records, or a syntax error)', async () => {
-    await fc.assert(fc.asyncProperty(csvText, fc.array(fc.integer({ min: 1, max: 7 }), { maxLength: 5 }), async (text, chunks) => {
-      const expected = await oracle(text);
-      const got = tokenize(text, chunks);
-      if (expected === 'error') expect(got).toBe('error');
-      else {
-        expect(got).not.toBe('error');
-        expect((got as { records: string[][] }).records).toEqual(expected);
-      }
-    }), { numRuns: 3000 });
+    await fc.assert(
+      fc.asyncProperty(csvText, fc.array(fc.integer({ min: 1, max: 7 }), { maxLength: 5 }), async (text, chunks) => {
+        const expected = await oracle(text);
+        const got = tokenize(text, chunks);
+        if (expected === 'error') expect(got).toBe('error');
+        else {
+          expect(got).not.toBe('error');
+          expect((got as { records: string[][] }).records).toEqual(expected);
+        }
+      }),
+      { numRuns: 3000 },
+    );
   });
 
   it('gives each record the line it starts on (LF, CRLF and CR each end one line; breaks inside quotes count)', () => {
@@ -61,7 +68,9 @@ describe('the CSV tokenizer', () => {
       try {
         for (let i = 0; i < text.length; i += 64) t.push(text.slice(i, i + 64));
         t.end();
-      } catch (e) { err = e; }
+      } catch (e) {
+        err = e;
+      }
       expect(err).toBeInstanceOf(CsvSyntaxError);
       expect((err as CsvSyntaxError).rule).toBe('line-too-long');
       expect((err as CsvSyntaxError).line).toBe(1);
@@ -69,12 +78,16 @@ describe('the CSV tokenizer', () => {
   });
 
   it('does linear work: an unclosed quote over 1 MiB costs a bounded multiple of its length (counted, not timed)', () => {
-    const max = 1 << 20, chunk = 1 << 16;
+    const max = 1 << 20,
+      chunk = 1 << 16;
     const t = new CsvTokenizer(max, () => undefined);
     const piece = '"' + 'x'.repeat(chunk - 1);
     let pushed = 0;
     try {
-      for (let k = 0; k < 64; k++) { t.push(k === 0 ? piece : 'x'.repeat(chunk)); pushed += chunk; }
+      for (let k = 0; k < 64; k++) {
+        t.push(k === 0 ? piece : 'x'.repeat(chunk));
+        pushed += chunk;
+      }
     } catch (e) {
       expect((e as CsvSyntaxError).rule).toBe('line-too-long');
     }
@@ -85,7 +98,10 @@ describe('the CSV tokenizer', () => {
 
   it('a handler that says stop ends the read', () => {
     const seen: string[][] = [];
-    const t = new CsvTokenizer(100, (f) => { seen.push(f); return 'stop'; });
+    const t = new CsvTokenizer(100, (f) => {
+      seen.push(f);
+      return 'stop';
+    });
     t.push('a\nb\nc\n');
     t.end();
     expect(seen).toEqual([['a']]);

@@ -41,23 +41,75 @@ describe('canonical long CSV', () => {
     const f = tmp.file('codes.csv', 'Economy,INDICATOR, Year ,Value\nke,internet_users_pct,2019,1\n404,internet_users_pct,2020,2\n');
     const r = await ingest(f);
     expect(r.status).toBe('accepted');
-    expect(rows(r.table, ['economy', 'year'])).toEqual([{ economy: 'KEN', year: 2019 }, { economy: 'KEN', year: 2020 }]);
+    expect(rows(r.table, ['economy', 'year'])).toEqual([
+      { economy: 'KEN', year: 2019 },
+      { economy: 'KEN', year: 2020 },
+    ]);
   });
 });
 
 describe('many short rows (more rows than file size / 40)', () => {
   it('keeps every row: years and values of row 3000 are right', async () => {
-    const econs = ['KEN', 'GHA', 'TZA', 'UGA', 'NGA', 'ZAF', 'EGY', 'MAR', 'FRA', 'DEU', 'USA', 'CHN', 'IND', 'BRA', 'MEX', 'CAN', 'AUS', 'JPN', 'KOR', 'ITA', 'ESP', 'GBR', 'RUS', 'TUR', 'IRN', 'PAK', 'BGD', 'IDN', 'PHL', 'VNM', 'THA', 'ETH', 'COD', 'DZA', 'SDN', 'AGO', 'MOZ', 'MDG', 'CMR', 'PER', 'CHL', 'ARG', 'COL', 'VEN', 'ECU', 'BOL'];
+    const econs = [
+      'KEN',
+      'GHA',
+      'TZA',
+      'UGA',
+      'NGA',
+      'ZAF',
+      'EGY',
+      'MAR',
+      'FRA',
+      'DEU',
+      'USA',
+      'CHN',
+      'IND',
+      'BRA',
+      'MEX',
+      'CAN',
+      'AUS',
+      'JPN',
+      'KOR',
+      'ITA',
+      'ESP',
+      'GBR',
+      'RUS',
+      'TUR',
+      'IRN',
+      'PAK',
+      'BGD',
+      'IDN',
+      'PHL',
+      'VNM',
+      'THA',
+      'ETH',
+      'COD',
+      'DZA',
+      'SDN',
+      'AGO',
+      'MOZ',
+      'MDG',
+      'CMR',
+      'PER',
+      'CHL',
+      'ARG',
+      'COL',
+      'VEN',
+      'ECU',
+      'BOL',
+    ];
     const lines: string[] = [];
     for (const e of econs) for (let y = 1960; y <= 2025; y++) lines.push(`${e},i99H,${y},${(y - 1950) / 2}\n`);
     const r = await ingest(tmp.file('short-rows.csv', 'economy,indicator,year,value\n' + lines.join('')));
     expect(r.status).toBe('accepted');
     expect(r.log.counts.size).toBe(0);
     expect(r.table.numRows).toBe(lines.length);
-    const years = r.table.getChild('year')!.toArray() as Int16Array, values = r.table.getChild('value')!.toArray() as Float64Array;
+    const years = r.table.getChild('year')!.toArray() as Int16Array,
+      values = r.table.getChild('value')!.toArray() as Float64Array;
     for (let i = 0; i < lines.length; i++) {
       const [, , y, v] = lines[i].trim().split(',');
-      if (years[i] !== Number(y) || values[i] !== Number(v)) expect({ row: i, year: years[i], value: values[i] }).toEqual({ row: i, year: Number(y), value: Number(v) });
+      if (years[i] !== Number(y) || values[i] !== Number(v))
+        expect({ row: i, year: years[i], value: values[i] }).toEqual({ row: i, year: Number(y), value: Number(v) });
     }
     expect(r.table.getChild('economy')!.get(lines.length - 1)).toBe('BOL');
   });
@@ -73,8 +125,15 @@ describe('ITU DataHub export', () => {
     expect(t).toEqual([
       { economy: 'ABW', indicator: 'mobile_bb_subs', year: 2010, value: 0, note: null, source: 'ITU estimate.', line: 2 },
       { economy: 'ABW', indicator: 'mobile_bb_subs', year: 2012, value: 21000, note: null, source: 'ITU estimate based on GSMA', line: 3 },
-      { economy: 'FRA', indicator: 'mobile_bb_subs', year: 2022, value: 69_501_000, note: 'Correction',
-        source: 'Autorité de Régulation des Communications électroniques, des postes et de la distribution de la presse', line: 4 },
+      {
+        economy: 'FRA',
+        indicator: 'mobile_bb_subs',
+        year: 2022,
+        value: 69_501_000,
+        note: 'Correction',
+        source: 'Autorité de Régulation des Communications électroniques, des postes et de la distribution de la presse',
+        line: 4,
+      },
     ]);
     expect(r.table.getChild('series_code')!.get(2)).toBe('i271mw');
   });
@@ -98,8 +157,10 @@ describe('World Bank long CSV', () => {
     ]);
     const agg = findings(r, 'aggregate');
     expect(agg.map((f) => [f.severity, f.line, f.value, f.column])).toEqual([
-      ['warning', 2, 'HIC', 'Country Code'], ['warning', 3, 'HIC', 'Country Code'],
-      ['warning', 6, 'WLD', 'Country Code'], ['warning', 7, 'WLD', 'Country Code'],
+      ['warning', 2, 'HIC', 'Country Code'],
+      ['warning', 3, 'HIC', 'Country Code'],
+      ['warning', 6, 'WLD', 'Country Code'],
+      ['warning', 7, 'WLD', 'Country Code'],
     ]);
     expect(r.log.errors).toBe(0);
     expect(r.skipped).toBe(4);
@@ -136,8 +197,10 @@ describe('wide CSV', () => {
     const r = await ingest(f, { indicator: 'internet_users_pct', acceptValid: true, rejectsFile: join(tmp.dir, 'wide.rejects.csv') });
     expect(r.format).toBe('wide');
     expect(rows(r.table, ['economy', 'year', 'value'])).toEqual([
-      { economy: 'KEN', year: 2018, value: 10 }, { economy: 'KEN', year: 2020, value: 12 },
-      { economy: 'GHA', year: 2018, value: 20 }, { economy: 'GHA', year: 2020, value: 22 },
+      { economy: 'KEN', year: 2018, value: 10 },
+      { economy: 'KEN', year: 2020, value: 12 },
+      { economy: 'GHA', year: 2018, value: 20 },
+      { economy: 'GHA', year: 2020, value: 22 },
     ]);
     expect(findings(r, 'not-a-number')[0]).toMatchObject({ line: 3, column: '2019', value: '2x' });
   });
@@ -160,7 +223,11 @@ describe('JSON', () => {
   });
 
   it('reads {"observations": [...]} pretty-printed, with the line of each record right', async () => {
-    const text = JSON.stringify({ meta: { by: ['x', { y: 1 }] }, observations: [...recs, { economy: 'KEM', indicator: 'i99H', year: 2019, value: 1 }] }, null, 2);
+    const text = JSON.stringify(
+      { meta: { by: ['x', { y: 1 }] }, observations: [...recs, { economy: 'KEM', indicator: 'i99H', year: 2019, value: 1 }] },
+      null,
+      2,
+    );
     const r = await ingest(tmp.file('b.json', text), { acceptValid: true }); // KEM is an error: keep the valid rows
     expect(r.format).toBe('json');
     const lines = text.split('\n');
@@ -198,11 +265,15 @@ describe('text details: BOM, CRLF, quoted fields, Latin-1', () => {
   it('BOM + CRLF line endings', async () => {
     const r = await ingest(tmp.file('crlf.csv', '\ufeffeconomy,indicator,year,value\r\nKEN,i99H,2019,1.5\r\nGHA,i99H,2019,2.5\r\n'));
     expect(r.status).toBe('accepted');
-    expect(rows(r.table, ['economy', 'value', 'line'])).toEqual([{ economy: 'KEN', value: 1.5, line: 2 }, { economy: 'GHA', value: 2.5, line: 3 }]);
+    expect(rows(r.table, ['economy', 'value', 'line'])).toEqual([
+      { economy: 'KEN', value: 1.5, line: 2 },
+      { economy: 'GHA', value: 2.5, line: 3 },
+    ]);
   });
 
-  it('quoted fields with commas and newlines keep later rows\' line numbers right', async () => {
-    const text = 'economy,indicator,year,value,note\n' +
+  it("quoted fields with commas and newlines keep later rows' line numbers right", async () => {
+    const text =
+      'economy,indicator,year,value,note\n' +
       'KEN,i99H,2019,1,"line one\nline two, with comma\nline three"\n' + // lines 2-4
       'GHA,i99H,2019,2,"he said ""hi"""\n' + // line 5
       'XXQ,i99H,2019,3,\n'; // line 6
@@ -222,7 +293,7 @@ describe('text details: BOM, CRLF, quoted fields, Latin-1', () => {
   });
 
   it('Latin-1: detected, said as an encoding warning, decoded right', async () => {
-    const text = 'economy,indicator,year,value,note\nCIV,i99H,2019,36.5,Côte d\'Ivoire — estimation ITU\n';
+    const text = "economy,indicator,year,value,note\nCIV,i99H,2019,36.5,Côte d'Ivoire — estimation ITU\n";
     const r = await ingest(tmp.file('latin1.csv', Buffer.from(text.replace('—', '-'), 'latin1')));
     expect(r.encoding).toBe('latin1');
     expect(r.status).toBe('accepted');
@@ -230,14 +301,14 @@ describe('text details: BOM, CRLF, quoted fields, Latin-1', () => {
     expect(enc).toHaveLength(1);
     expect(enc[0].severity).toBe('warning');
     expect(enc[0].message).toMatch(/Latin-1/);
-    expect(rows(r.table, ['economy', 'note'])).toEqual([{ economy: 'CIV', note: 'Côte d\'Ivoire - estimation ITU' }]);
+    expect(rows(r.table, ['economy', 'note'])).toEqual([{ economy: 'CIV', note: "Côte d'Ivoire - estimation ITU" }]);
   });
 
   it('UTF-8 with accents is UTF-8 (no encoding finding)', async () => {
-    const r = await ingest(tmp.file('utf8.csv', 'economy,indicator,year,value,note\nCIV,i99H,2019,36.5,Côte d\'Ivoire\n'));
+    const r = await ingest(tmp.file('utf8.csv', "economy,indicator,year,value,note\nCIV,i99H,2019,36.5,Côte d'Ivoire\n"));
     expect(r.encoding).toBe('utf-8');
     expect(ruleCounts(r)).toEqual({});
-    expect(rows(r.table, ['note'])).toEqual([{ note: 'Côte d\'Ivoire' }]);
+    expect(rows(r.table, ['note'])).toEqual([{ note: "Côte d'Ivoire" }]);
   });
 });
 

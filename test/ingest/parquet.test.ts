@@ -18,22 +18,40 @@ afterAll(() => tmp.cleanup());
 const SEED = 20261201;
 let n = 0;
 
-const economies = loadEconomyRegistry().all().map((e) => e.iso3);
+const economies = loadEconomyRegistry()
+  .all()
+  .map((e) => e.iso3);
 const indicators = loadIndicatorRegistry().indicators;
 
 /** Text with quoting trouble and arbitrary unicode (no C0 controls but tab/LF/CR, trimmed, as readers keep notes). */
 const textArb = fc.option(
-  fc.array(fc.oneof(fc.constantFrom(',', '"', '\n', ' ', 'é', 'Côte d\'Ivoire', '—', '😀', '中文', '\t'), fc.string({ unit: 'grapheme', maxLength: 6 })), { minLength: 1, maxLength: 6 })
-    .map((p) => p.join('').replace(/[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/g, '').trim())
+  fc
+    .array(fc.oneof(fc.constantFrom(',', '"', '\n', ' ', 'é', "Côte d'Ivoire", '—', '😀', '中文', '\t'), fc.string({ unit: 'grapheme', maxLength: 6 })), {
+      minLength: 1,
+      maxLength: 6,
+    })
+    .map((p) =>
+      p
+        .join('')
+        .replace(/[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/g, '')
+        .trim(),
+    )
     .filter((s) => s.length > 0),
   { nil: null },
 );
 
 /** Any observation table: every column, nulls in every string column, any double (NaN and -0 too), any int16 year. */
 const anyRowArb = fc.record({
-  economy: fc.string({ unit: 'grapheme', minLength: 1, maxLength: 5 }), indicator: fc.string({ unit: 'grapheme', minLength: 1, maxLength: 8 }),
-  year: fc.integer({ min: -32768, max: 32767 }), value: fc.double(),
-  note: textArb, source: textArb, series_code: textArb, derived_from: textArb, submission_id: textArb, line: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+  economy: fc.string({ unit: 'grapheme', minLength: 1, maxLength: 5 }),
+  indicator: fc.string({ unit: 'grapheme', minLength: 1, maxLength: 8 }),
+  year: fc.integer({ min: -32768, max: 32767 }),
+  value: fc.double(),
+  note: textArb,
+  source: textArb,
+  series_code: textArb,
+  derived_from: textArb,
+  submission_id: textArb,
+  line: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
 });
 
 function tableOf(rs: ObservationRow[]): Table {
@@ -46,16 +64,20 @@ const typesOf = (t: Table): string[] => t.schema.fields.map((f) => `${f.name}:${
 
 describe('Parquet out and in (parquet-wasm)', () => {
   it('Arrow -> Parquet -> Arrow keeps the canonical schema and every value, null and bit (fast-check)', async () => {
-    await fc.assert(fc.asyncProperty(fc.array(anyRowArb, { maxLength: 60 }), async (rs) => {
-      const t = tableOf(rs);
-      const back = await parquetToObservations(observationsToParquet(t));
-      expect(typesOf(back)).toEqual(typesOf(t));
-      expect(back.numRows).toBe(t.numRows);
-      for (const c of OBSERVATION_COLUMNS) {
-        const x = t.getChild(c)!, y = back.getChild(c)!;
-        for (let i = 0; i < t.numRows; i++) expect(Object.is(x.get(i), y.get(i)), `${c}[${i}]: ${x.get(i)} vs ${y.get(i)}`).toBe(true);
-      }
-    }), { numRuns: 150, seed: SEED });
+    await fc.assert(
+      fc.asyncProperty(fc.array(anyRowArb, { maxLength: 60 }), async (rs) => {
+        const t = tableOf(rs);
+        const back = await parquetToObservations(observationsToParquet(t));
+        expect(typesOf(back)).toEqual(typesOf(t));
+        expect(back.numRows).toBe(t.numRows);
+        for (const c of OBSERVATION_COLUMNS) {
+          const x = t.getChild(c)!,
+            y = back.getChild(c)!;
+          for (let i = 0; i < t.numRows; i++) expect(Object.is(x.get(i), y.get(i)), `${c}[${i}]: ${x.get(i)} vs ${y.get(i)}`).toBe(true);
+        }
+      }),
+      { numRuns: 150, seed: SEED },
+    );
   }, 30_000);
 
   it('the file carries the canonical Arrow schema, exactly (read back by arrow-rs from the footer)', () => {
@@ -64,43 +86,73 @@ describe('Parquet out and in (parquet-wasm)', () => {
     expect(readParquetFooter(bytes).metadata.key_value_metadata?.map((k) => k.key)).toContain('ARROW:schema');
     expect(readParquetFooter(bytes).codecs).toEqual(['SNAPPY']);
     expect(typesOf(tableFromIPC(wasm.readParquet(bytes).intoIPCStream()))).toEqual([
-      'economy:Dictionary<Int32, Utf8>', 'indicator:Dictionary<Int32, Utf8>', 'year:Int16', 'value:Float64', 'note:Dictionary<Int32, Utf8>',
-      'source:Dictionary<Int32, Utf8>', 'series_code:Dictionary<Int32, Utf8>', 'derived_from:Dictionary<Int32, Utf8>', 'submission_id:Dictionary<Int32, Utf8>', 'line:Int32',
+      'economy:Dictionary<Int32, Utf8>',
+      'indicator:Dictionary<Int32, Utf8>',
+      'year:Int16',
+      'value:Float64',
+      'note:Dictionary<Int32, Utf8>',
+      'source:Dictionary<Int32, Utf8>',
+      'series_code:Dictionary<Int32, Utf8>',
+      'derived_from:Dictionary<Int32, Utf8>',
+      'submission_id:Dictionary<Int32, Utf8>',
+      'line:Int32',
     ]);
   });
 
   it('the same table gives the same bytes (deterministic writer)', () => {
-    const t = tableOf([{ economy: 'KEN', indicator: 'i99H', year: 2021, value: 1.5, note: 'é' }, { economy: 'UGA', indicator: 'i99H', year: 2020, value: 2 }]);
+    const t = tableOf([
+      { economy: 'KEN', indicator: 'i99H', year: 2021, value: 1.5, note: 'é' },
+      { economy: 'UGA', indicator: 'i99H', year: 2020, value: 2 },
+    ]);
     expect(Buffer.from(observationsToParquet(t)).equals(Buffer.from(observationsToParquet(t)))).toBe(true);
   });
 });
 
 /** Valid submissions: registry economies and indicators, values in range, unique keys. */
-const obsArb = fc.record({
-  economy: fc.constantFrom(...economies), ind: fc.constantFrom(...indicators), year: fc.integer({ min: 1960, max: 2026 }),
-  frac: fc.double({ min: 0, max: 1, noNaN: true }), note: textArb, source: textArb, series: textArb,
-}).map((o) => {
-  const [lo, hi] = o.ind.range;
-  const value = Math.min(hi, Math.max(lo, lo + (hi - lo) * o.frac));
-  return { economy: o.economy, indicator: o.ind.id, year: o.year, value: Object.is(value, -0) ? 0 : value, note: o.note, source: o.source, series_code: o.series };
-});
+const obsArb = fc
+  .record({
+    economy: fc.constantFrom(...economies),
+    ind: fc.constantFrom(...indicators),
+    year: fc.integer({ min: 1960, max: 2026 }),
+    frac: fc.double({ min: 0, max: 1, noNaN: true }),
+    note: textArb,
+    source: textArb,
+    series: textArb,
+  })
+  .map((o) => {
+    const [lo, hi] = o.ind.range;
+    const value = Math.min(hi, Math.max(lo, lo + (hi - lo) * o.frac));
+    return {
+      economy: o.economy,
+      indicator: o.ind.id,
+      year: o.year,
+      value: Object.is(value, -0) ? 0 : value,
+      note: o.note,
+      source: o.source,
+      series_code: o.series,
+    };
+  });
 const submissionArb = fc.uniqueArray(obsArb, { minLength: 1, maxLength: 40, selector: (o) => `${o.economy}|${o.indicator}|${o.year}` });
 const COLS = ['economy', 'indicator', 'year', 'value', 'note', 'source', 'series_code'];
 
 describe('Parquet ingest', () => {
   it('Arrow -> Parquet -> ingest is the identity on the observation table (fast-check)', async () => {
-    await fc.assert(fc.asyncProperty(submissionArb, async (obs) => {
-      const text = csvRow(COLS) + obs.map((o) => csvRow(COLS.map((c) => (o as Record<string, unknown>)[c] as string))).join('');
-      const r1 = await ingest(tmp.file(`p${++n}.csv`, text), { jumpFactor: 0 });
-      expect(r1.status, JSON.stringify(r1.log.sorted().slice(0, 2))).toBe('accepted');
-      const r2 = await ingest(tmp.file(`p${++n}.parquet`, observationsToParquet(r1.table)), { jumpFactor: 0 });
-      expect(r2.format).toBe('parquet');
-      expect(r2.status, JSON.stringify(r2.log.sorted().slice(0, 2))).toBe('accepted');
-      const a = rows(r1.table, COLS), b = rows(r2.table, COLS);
-      expect(b).toEqual(a);
-      for (let i = 0; i < a.length; i++) expect(Object.is(a[i].value, b[i].value)).toBe(true);
-      expect(rows(r2.table, ['line']).map((r) => r.line)).toEqual(obs.map((_, i) => i + 1)); // lines are row numbers, as for Arrow
-    }), { numRuns: 80, seed: SEED });
+    await fc.assert(
+      fc.asyncProperty(submissionArb, async (obs) => {
+        const text = csvRow(COLS) + obs.map((o) => csvRow(COLS.map((c) => (o as Record<string, unknown>)[c] as string))).join('');
+        const r1 = await ingest(tmp.file(`p${++n}.csv`, text), { jumpFactor: 0 });
+        expect(r1.status, JSON.stringify(r1.log.sorted().slice(0, 2))).toBe('accepted');
+        const r2 = await ingest(tmp.file(`p${++n}.parquet`, observationsToParquet(r1.table)), { jumpFactor: 0 });
+        expect(r2.format).toBe('parquet');
+        expect(r2.status, JSON.stringify(r2.log.sorted().slice(0, 2))).toBe('accepted');
+        const a = rows(r1.table, COLS),
+          b = rows(r2.table, COLS);
+        expect(b).toEqual(a);
+        for (let i = 0; i < a.length; i++) expect(Object.is(a[i].value, b[i].value)).toBe(true);
+        expect(rows(r2.table, ['line']).map((r) => r.line)).toEqual(obs.map((_, i) => i + 1)); // lines are row numbers, as for Arrow
+      }),
+      { numRuns: 80, seed: SEED },
+    );
   }, 60_000);
 
   it('is detected from the content (PAR1), whatever the file is called', async () => {
@@ -133,7 +185,11 @@ describe('Parquet ingest', () => {
 
   it('a truncated or corrupt file: bad-parquet, no exception', async () => {
     const good = observationsToParquet(tableOf([{ economy: 'KEN', indicator: 'i99H', year: 2021, value: 1 }]));
-    for (const bytes of [good.subarray(0, good.length - 1), good.subarray(0, 40), Buffer.concat([Buffer.from('PAR1'), Buffer.alloc(20, 0xff), Buffer.from('PAR1')])]) {
+    for (const bytes of [
+      good.subarray(0, good.length - 1),
+      good.subarray(0, 40),
+      Buffer.concat([Buffer.from('PAR1'), Buffer.alloc(20, 0xff), Buffer.from('PAR1')]),
+    ]) {
       const r = await ingest(tmp.file(`c${++n}.parquet`, bytes));
       expect(r.status).toBe('rejected');
       expect(findings(r, 'bad-parquet')).toHaveLength(1);
@@ -163,8 +219,17 @@ describe('Parquet ingest', () => {
 });
 
 describe('Parquet from other writers, and hostile files', () => {
-  const t = tableOf(Array.from({ length: 50 }, (_, i) => ({ economy: ['KEN', 'UGA'][i % 2], indicator: 'internet_users_pct', year: 1990 + Math.floor(i / 2), value: i / 2, note: i % 5 ? null : `n${i}` })));
-  const withCodec = (c: wasm.Compression) => wasm.writeParquet(wasm.Table.fromIPCStream(tableToIPC(t, 'stream')), new wasm.WriterPropertiesBuilder().setCompression(c).build());
+  const t = tableOf(
+    Array.from({ length: 50 }, (_, i) => ({
+      economy: ['KEN', 'UGA'][i % 2],
+      indicator: 'internet_users_pct',
+      year: 1990 + Math.floor(i / 2),
+      value: i / 2,
+      note: i % 5 ? null : `n${i}`,
+    })),
+  );
+  const withCodec = (c: wasm.Compression) =>
+    wasm.writeParquet(wasm.Table.fromIPCStream(tableToIPC(t, 'stream')), new wasm.WriterPropertiesBuilder().setCompression(c).build());
 
   it('reads GZIP and uncompressed files; refuses ZSTD with a clear message', async () => {
     for (const c of [wasm.Compression.GZIP, wasm.Compression.UNCOMPRESSED]) {
@@ -185,9 +250,12 @@ describe('Parquet from other writers, and hostile files', () => {
   it('reads what DuckDB writes (BIGINT years, VARCHAR codes, a DOUBLE value), and refuses a nested column', async () => {
     const db = await DuckDBInstance.create(':memory:');
     const con = await db.connect();
-    const flat = join(tmp.dir, 'duckdb-flat.parquet'), nested = join(tmp.dir, 'duckdb-nested.parquet');
+    const flat = join(tmp.dir, 'duckdb-flat.parquet'),
+      nested = join(tmp.dir, 'duckdb-nested.parquet');
     try {
-      await con.run(`COPY (SELECT * FROM (VALUES ('KEN', 'i99H', 2020::BIGINT, 25.5, 'ITU estimate'), ('UGA', 'i99H', 2021::BIGINT, 10.0, NULL)) v(economy, indicator, year, value, note)) TO '${flat}' (FORMAT parquet)`);
+      await con.run(
+        `COPY (SELECT * FROM (VALUES ('KEN', 'i99H', 2020::BIGINT, 25.5, 'ITU estimate'), ('UGA', 'i99H', 2021::BIGINT, 10.0, NULL)) v(economy, indicator, year, value, note)) TO '${flat}' (FORMAT parquet)`,
+      );
       await con.run(`COPY (SELECT ['KEN'] AS economy, 'i99H' AS indicator, 2020 AS year, 1.0 AS value) TO '${nested}' (FORMAT parquet)`);
     } finally {
       con.closeSync();
@@ -206,13 +274,20 @@ describe('Parquet from other writers, and hostile files', () => {
 
   it('never throws and never breaks the reader on mutated files (fast-check); a good file reads afterwards', async () => {
     const good = observationsToParquet(t);
-    await fc.assert(fc.asyncProperty(fc.array(fc.tuple(fc.nat(good.length - 1), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 12 }), fc.nat(good.length), async (flips, cut) => {
-      const x = Uint8Array.from(good);
-      for (const [at, b] of flips) x[at] = b;
-      const r = await ingest(tmp.file(`f${++n}.parquet`, cut > good.length - 8 ? x : x.subarray(0, Math.max(4, cut))), { jumpFactor: 0 });
-      expect(['accepted', 'rejected']).toContain(r.status);
-      if (r.status === 'rejected') expect(r.log.errors).toBeGreaterThan(0);
-    }), { numRuns: 300, seed: SEED });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.tuple(fc.nat(good.length - 1), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 12 }),
+        fc.nat(good.length),
+        async (flips, cut) => {
+          const x = Uint8Array.from(good);
+          for (const [at, b] of flips) x[at] = b;
+          const r = await ingest(tmp.file(`f${++n}.parquet`, cut > good.length - 8 ? x : x.subarray(0, Math.max(4, cut))), { jumpFactor: 0 });
+          expect(['accepted', 'rejected']).toContain(r.status);
+          if (r.status === 'rejected') expect(r.log.errors).toBeGreaterThan(0);
+        },
+      ),
+      { numRuns: 300, seed: SEED },
+    );
     const again = await ingest(tmp.file(`f${++n}.parquet`, good), { jumpFactor: 0 });
     expect(again.accepted).toBe(50);
   }, 60_000);
@@ -220,7 +295,7 @@ describe('Parquet from other writers, and hostile files', () => {
 
 describe('readers we did not write', () => {
   const t = tableOf([
-    { economy: 'KEN', indicator: 'internet_users_pct', year: 2021, value: 29.5, note: 'Côte d\'Ivoire — 😀', source: 'KNBS' },
+    { economy: 'KEN', indicator: 'internet_users_pct', year: 2021, value: 29.5, note: "Côte d'Ivoire — 😀", source: 'KNBS' },
     { economy: 'UGA', indicator: 'internet_users_pct', year: 2020, value: 10.25, note: null, source: null },
   ]);
 
@@ -230,10 +305,23 @@ describe('readers we did not write', () => {
     const con = await db.connect();
     try {
       const types = (await con.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet('${file}')`)).getRowObjects().map((o) => `${o.column_name} ${o.column_type}`);
-      expect(types).toEqual(['economy VARCHAR', 'indicator VARCHAR', 'year SMALLINT', 'value DOUBLE', 'note VARCHAR', 'source VARCHAR',
-        'series_code VARCHAR', 'derived_from VARCHAR', 'submission_id VARCHAR', 'line INTEGER']);
+      expect(types).toEqual([
+        'economy VARCHAR',
+        'indicator VARCHAR',
+        'year SMALLINT',
+        'value DOUBLE',
+        'note VARCHAR',
+        'source VARCHAR',
+        'series_code VARCHAR',
+        'derived_from VARCHAR',
+        'submission_id VARCHAR',
+        'line INTEGER',
+      ]);
       const got = (await con.runAndReadAll(`SELECT economy, year, value, note FROM read_parquet('${file}') ORDER BY economy`)).getRowObjects();
-      expect(got).toEqual([{ economy: 'KEN', year: 2021, value: 29.5, note: 'Côte d\'Ivoire — 😀' }, { economy: 'UGA', year: 2020, value: 10.25, note: null }]);
+      expect(got).toEqual([
+        { economy: 'KEN', year: 2021, value: 29.5, note: "Côte d'Ivoire — 😀" },
+        { economy: 'UGA', year: 2020, value: 10.25, note: null },
+      ]);
     } finally {
       con.closeSync();
       db.closeSync();
@@ -254,24 +342,36 @@ describe('readers we did not write', () => {
     const r = spawnSync('python3', ['-c', script, file], { encoding: 'utf8' });
     expect(r.status, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout);
-    expect(out.schema).toEqual(['economy:dictionary<values=string, indices=int32, ordered=0>', 'indicator:dictionary<values=string, indices=int32, ordered=0>',
-      'year:int16', 'value:double', 'note:dictionary<values=string, indices=int32, ordered=0>', 'source:dictionary<values=string, indices=int32, ordered=0>',
-      'series_code:dictionary<values=string, indices=int32, ordered=0>', 'derived_from:dictionary<values=string, indices=int32, ordered=0>',
-      'submission_id:dictionary<values=string, indices=int32, ordered=0>', 'line:int32']);
+    expect(out.schema).toEqual([
+      'economy:dictionary<values=string, indices=int32, ordered=0>',
+      'indicator:dictionary<values=string, indices=int32, ordered=0>',
+      'year:int16',
+      'value:double',
+      'note:dictionary<values=string, indices=int32, ordered=0>',
+      'source:dictionary<values=string, indices=int32, ordered=0>',
+      'series_code:dictionary<values=string, indices=int32, ordered=0>',
+      'derived_from:dictionary<values=string, indices=int32, ordered=0>',
+      'submission_id:dictionary<values=string, indices=int32, ordered=0>',
+      'line:int32',
+    ]);
     expect(out.dtypes).toEqual(['category', 'category', 'int16', 'float64', 'category', 'category', 'category', 'category', 'category', 'int32']);
     expect(out.values).toEqual([29.5, 10.25]);
     expect(out.years).toEqual([2021, 2020]);
-    expect(out.note).toBe('Côte d\'Ivoire — 😀');
+    expect(out.note).toBe("Côte d'Ivoire — 😀");
   });
 
   it.skipIf(!havePyarrow)('ingest reads what pandas writes (int64 years, object strings, snappy)', async () => {
     const file = join(tmp.dir, 'pandas.parquet');
-    const script = 'import sys, pandas as pd\npd.DataFrame({"economy": ["KEN", "UGA"], "indicator": ["i99H", "i99H"], "year": [2020, 2021], "value": [25.5, 10.0], "note": ["é", None]}).to_parquet(sys.argv[1])';
+    const script =
+      'import sys, pandas as pd\npd.DataFrame({"economy": ["KEN", "UGA"], "indicator": ["i99H", "i99H"], "year": [2020, 2021], "value": [25.5, 10.0], "note": ["é", None]}).to_parquet(sys.argv[1])';
     const w = spawnSync('python3', ['-c', script, file], { encoding: 'utf8' });
     expect(w.status, w.stderr).toBe(0);
     const r = await ingest(file, { jumpFactor: 0 });
     expect(r.status, JSON.stringify(r.log.sorted().slice(0, 2))).toBe('accepted');
-    expect(rows(r.table, ['economy', 'year', 'value', 'note'])).toEqual([{ economy: 'KEN', year: 2020, value: 25.5, note: 'é' }, { economy: 'UGA', year: 2021, value: 10, note: null }]);
+    expect(rows(r.table, ['economy', 'year', 'value', 'note'])).toEqual([
+      { economy: 'KEN', year: 2020, value: 25.5, note: 'é' },
+      { economy: 'UGA', year: 2021, value: 10, note: null },
+    ]);
   });
 });
 
@@ -287,10 +387,16 @@ describe('CLI', () => {
       { economy: 'KEN', indicator: 'internet_users_pct', year: 2020, value: 25, note: 'a, b' },
       { economy: 'KEN', indicator: 'internet_users_pct', year: 2021, value: 29.5, note: null },
     ]);
-    const s = spawnSync(process.execPath, [BIN, 'series', '--economy', 'KEN', '--indicator', 'i99H', '--data', out, '--format', 'parquet'], { cwd: ROOT, maxBuffer: 64 << 20 });
+    const s = spawnSync(process.execPath, [BIN, 'series', '--economy', 'KEN', '--indicator', 'i99H', '--data', out, '--format', 'parquet'], {
+      cwd: ROOT,
+      maxBuffer: 64 << 20,
+    });
     expect(s.status, s.stderr.toString()).toBe(0);
     const series = await parquetToObservations(new Uint8Array(s.stdout));
-    expect(rows(series, ['year', 'value'])).toEqual([{ year: 2020, value: 25 }, { year: 2021, value: 29.5 }]);
+    expect(rows(series, ['year', 'value'])).toEqual([
+      { year: 2020, value: 25 },
+      { year: 2021, value: 29.5 },
+    ]);
     expect(tableToIPC(series).byteLength).toBeGreaterThan(0);
   });
 });

@@ -61,11 +61,16 @@ describe('row rules', () => {
   });
 
   it('not-a-number: text, thousands separators and decimal commas, each with its hint', async () => {
-    const r = await ingest(csv('KEN,mobile_bb_subs,2019,n/a\nKEN,mobile_bb_subs,2020,"1,234,567.5"\nKEN,mobile_bb_subs,2021,"12,5"\n'), { acceptValid: true, rejectsFile: join(tmp.dir, 'nan.rejects.csv') });
+    const r = await ingest(csv('KEN,mobile_bb_subs,2019,n/a\nKEN,mobile_bb_subs,2020,"1,234,567.5"\nKEN,mobile_bb_subs,2021,"12,5"\n'), {
+      acceptValid: true,
+      rejectsFile: join(tmp.dir, 'nan.rejects.csv'),
+    });
     const fs = findings(r, 'not-a-number');
     covered.add('not-a-number');
     expect(fs.map((f) => [f.severity, f.line, f.column, f.value])).toEqual([
-      ['error', 2, 'value', 'n/a'], ['error', 3, 'value', '1,234,567.5'], ['error', 4, 'value', '12,5'],
+      ['error', 2, 'value', 'n/a'],
+      ['error', 3, 'value', '1,234,567.5'],
+      ['error', 4, 'value', '12,5'],
     ]);
     expect(fs[0].message).not.toMatch(/thousands|decimal/);
     expect(fs[1].message).toMatch(/thousands separators are not allowed/);
@@ -73,15 +78,24 @@ describe('row rules', () => {
   });
 
   it('out-of-range: a percentage above 100 and a negative count', async () => {
-    const r = await ingest(csv('KEN,internet_users_pct,2019,100.5\nKEN,mobile_bb_subs,2019,-1\nKEN,internet_users_pct,2020,100\n'), { acceptValid: true, rejectsFile: join(tmp.dir, 'oor.rejects.csv') });
+    const r = await ingest(csv('KEN,internet_users_pct,2019,100.5\nKEN,mobile_bb_subs,2019,-1\nKEN,internet_users_pct,2020,100\n'), {
+      acceptValid: true,
+      rejectsFile: join(tmp.dir, 'oor.rejects.csv'),
+    });
     covered.add('out-of-range');
-    expect(findings(r, 'out-of-range').map((f) => [f.severity, f.line, f.column, f.value])).toEqual([['error', 2, 'value', '100.5'], ['error', 3, 'value', '-1']]);
+    expect(findings(r, 'out-of-range').map((f) => [f.severity, f.line, f.column, f.value])).toEqual([
+      ['error', 2, 'value', '100.5'],
+      ['error', 3, 'value', '-1'],
+    ]);
     expect(findings(r, 'out-of-range')[0].message).toMatch(/0\.\.100/);
     expect(rows(r.table, ['year', 'value'])).toEqual([{ year: 2020, value: 100 }]); // the bound itself is valid
   });
 
   it('unit-hint: a per-100 value above 1000 looks like a count (error naming the count indicator)', async () => {
-    const r = await ingest(csv('KEN,mobile_cell_p100,2019,1000\nKEN,mobile_cell_p100,2020,54000000\n'), { acceptValid: true, rejectsFile: join(tmp.dir, 'uh.rejects.csv') });
+    const r = await ingest(csv('KEN,mobile_cell_p100,2019,1000\nKEN,mobile_cell_p100,2020,54000000\n'), {
+      acceptValid: true,
+      rejectsFile: join(tmp.dir, 'uh.rejects.csv'),
+    });
     const f = expectFinding(r, 'unit-hint', { severity: 'error', line: 3, column: 'value', value: '54000000' });
     expect(f.message).toMatch(/looks like a count.*mobile_cell_subs/);
     expect(findings(r, 'out-of-range')).toEqual([]);
@@ -99,16 +113,28 @@ describe('row rules', () => {
   });
 
   it('bad-year: not a whole number', async () => {
-    const r = await ingest(csv('KEN,i99H,2019.5,20\nKEN,i99H,FY2019,20\nKEN,i99H,2018.0,20\n'), { acceptValid: true, rejectsFile: join(tmp.dir, 'by.rejects.csv') });
+    const r = await ingest(csv('KEN,i99H,2019.5,20\nKEN,i99H,FY2019,20\nKEN,i99H,2018.0,20\n'), {
+      acceptValid: true,
+      rejectsFile: join(tmp.dir, 'by.rejects.csv'),
+    });
     covered.add('bad-year');
-    expect(findings(r, 'bad-year').map((f) => [f.severity, f.line, f.column, f.value])).toEqual([['error', 2, 'year', '2019.5'], ['error', 3, 'year', 'FY2019']]);
+    expect(findings(r, 'bad-year').map((f) => [f.severity, f.line, f.column, f.value])).toEqual([
+      ['error', 2, 'year', '2019.5'],
+      ['error', 3, 'year', 'FY2019'],
+    ]);
     expect(rows(r.table, ['year'])).toEqual([{ year: 2018 }]);
   });
 
   it('year-out-of-range: 1960..now+1 (now = 2025-06-30)', async () => {
-    const r = await ingest(csv('KEN,i99H,1959,20\nKEN,i99H,2027,20\nKEN,i99H,1960,20\nKEN,i99H,2026,20\n'), { acceptValid: true, rejectsFile: join(tmp.dir, 'yr.rejects.csv') });
+    const r = await ingest(csv('KEN,i99H,1959,20\nKEN,i99H,2027,20\nKEN,i99H,1960,20\nKEN,i99H,2026,20\n'), {
+      acceptValid: true,
+      rejectsFile: join(tmp.dir, 'yr.rejects.csv'),
+    });
     covered.add('year-out-of-range');
-    expect(findings(r, 'year-out-of-range').map((f) => [f.severity, f.line, f.column, f.value])).toEqual([['error', 2, 'year', '1959'], ['error', 3, 'year', '2027']]);
+    expect(findings(r, 'year-out-of-range').map((f) => [f.severity, f.line, f.column, f.value])).toEqual([
+      ['error', 2, 'year', '1959'],
+      ['error', 3, 'year', '2027'],
+    ]);
     expect(findings(r, 'year-out-of-range')[0].message).toMatch(/1960\.\.2026/);
     expect(rows(r.table, ['year'])).toEqual([{ year: 1960 }, { year: 2026 }]);
     // a later clock moves the limit
@@ -130,7 +156,10 @@ describe('table rules', () => {
     const f = expectFinding(r, 'duplicate', { severity: 'warning', line: 4, column: 'value', value: '20' });
     expect(f.message).toMatch(/repeats line 2/);
     expect(r.status).toBe('accepted');
-    expect(rows(r.table, ['economy', 'line'])).toEqual([{ economy: 'KEN', line: 2 }, { economy: 'GHA', line: 3 }]);
+    expect(rows(r.table, ['economy', 'line'])).toEqual([
+      { economy: 'KEN', line: 2 },
+      { economy: 'GHA', line: 3 },
+    ]);
   });
 
   it('duplicate-conflict: same key, other value is an error naming both lines; both rows rejected', async () => {
@@ -139,11 +168,15 @@ describe('table rules', () => {
     expect(f.message).toMatch(/line 2/);
     expect(f.message).toMatch(/value 20/);
     expect(r.status).toBe('rejected');
-    const lenient = await ingest(csv('KEN,i99H,2019,20\nGHA,i99H,2019,30\nKEN,i99H,2019,21\n'), { acceptValid: true, rejectsFile: join(tmp.dir, 'dc.rejects.csv') });
+    const lenient = await ingest(csv('KEN,i99H,2019,20\nGHA,i99H,2019,30\nKEN,i99H,2019,21\n'), {
+      acceptValid: true,
+      rejectsFile: join(tmp.dir, 'dc.rejects.csv'),
+    });
     expect(rows(lenient.table, ['economy'])).toEqual([{ economy: 'GHA' }]);
     const rej = parseCsv(readFileSync(join(tmp.dir, 'dc.rejects.csv'), 'utf8')).map((x) => x.fields);
     expect(rej.slice(1).map((x) => [x[0], x[1], x[3], x[5], x[6]])).toEqual([
-      ['2', 'duplicate-conflict', 'KEN', '2019', '20'], ['4', 'duplicate-conflict', 'KEN', '2019', '21'],
+      ['2', 'duplicate-conflict', 'KEN', '2019', '20'],
+      ['4', 'duplicate-conflict', 'KEN', '2019', '21'],
     ]);
     expect(rej[1][2]).toMatch(/line 4/);
   });
@@ -212,7 +245,10 @@ describe('structural rules', () => {
   it('missing-column: canonical without value; JSON record without year', async () => {
     const r = await ingest(csv('KEN,i99H,2019\n', 'economy,indicator,year\n'));
     expectFinding(r, 'missing-column', { severity: 'error', line: 1, column: 'value' });
-    const j = await ingest(tmp.file('mc.json', '[\n{"economy":"KEN","indicator":"i99H","year":2019,"value":1},\n{"economy":"KEN","indicator":"i99H","value":1}\n]'), { acceptValid: true });
+    const j = await ingest(
+      tmp.file('mc.json', '[\n{"economy":"KEN","indicator":"i99H","year":2019,"value":1},\n{"economy":"KEN","indicator":"i99H","value":1}\n]'),
+      { acceptValid: true },
+    );
     expect(findings(j, 'missing-column')[0]).toMatchObject({ line: 3, column: 'year' });
     expect(j.status).toBe('rejected');
   });
@@ -250,10 +286,15 @@ describe('structural rules', () => {
     expectFinding(r, 'too-large', { severity: 'error', line: 4 });
     expect(r.status).toBe('rejected');
     expect(r.table.numRows).toBe(0);
-    const j = await ingest(tmp.file('big.json', JSON.stringify([{ economy: 'KEN', indicator: 'i99H', year: 2019, value: 1, note: 'x'.repeat(2000) }])), { maxWholeFileBytes: 1000 });
+    const j = await ingest(tmp.file('big.json', JSON.stringify([{ economy: 'KEN', indicator: 'i99H', year: 2019, value: 1, note: 'x'.repeat(2000) }])), {
+      maxWholeFileBytes: 1000,
+    });
     expect(findings(j, 'too-large')[0].message).toMatch(/limit for JSON, Arrow and Parquet/);
     expect(j.status).toBe('rejected');
-    const a = await ingest(tmp.file('big.arrow', tableToIPC(tableFromArrays({ economy: ['KEN'], indicator: ['i99H'], year: [2019], value: [1], note: ['x'.repeat(2000)] }), 'file')), { maxWholeFileBytes: 1000 });
+    const a = await ingest(
+      tmp.file('big.arrow', tableToIPC(tableFromArrays({ economy: ['KEN'], indicator: ['i99H'], year: [2019], value: [1], note: ['x'.repeat(2000)] }), 'file')),
+      { maxWholeFileBytes: 1000 },
+    );
     expect(findings(a, 'too-large')).toHaveLength(1);
   });
 
@@ -264,7 +305,10 @@ describe('structural rules', () => {
     expect(r.status).toBe('rejected');
     const notList = await ingest(tmp.file('obj.json', '{"data": []}'));
     expect(findings(notList, 'bad-json')[0].message).toMatch(/list of records/);
-    const notRecord = await ingest(tmp.file('nr.json', '[\n{"economy":"KEN","indicator":"i99H","year":2019,"value":1},\n42,\n{"economy":"KEM","indicator":"i99H","year":2019,"value":1}\n]'), { acceptValid: true });
+    const notRecord = await ingest(
+      tmp.file('nr.json', '[\n{"economy":"KEN","indicator":"i99H","year":2019,"value":1},\n42,\n{"economy":"KEM","indicator":"i99H","year":2019,"value":1}\n]'),
+      { acceptValid: true },
+    );
     expect(findings(notRecord, 'bad-json')[0]).toMatchObject({ line: 3 });
     expect(findings(notRecord, 'unknown-economy')[0]).toMatchObject({ line: 4 }); // a scalar element does not shift later lines
   });
@@ -284,7 +328,9 @@ describe('structural rules', () => {
     const f = expectFinding(r, 'bad-parquet', { severity: 'error', column: 'value' });
     expect(f.message).toMatch(/it has economy, indicator, year/);
     expect(r.status).toBe('rejected');
-    const g = await ingest(tmp.file('garbage.parquet', Buffer.concat([Buffer.from('PAR1'), Buffer.alloc(64, 7), Buffer.from([8, 0, 0, 0]), Buffer.from('PAR1')])));
+    const g = await ingest(
+      tmp.file('garbage.parquet', Buffer.concat([Buffer.from('PAR1'), Buffer.alloc(64, 7), Buffer.from([8, 0, 0, 0]), Buffer.from('PAR1')])),
+    );
     expect(findings(g, 'bad-parquet')).toHaveLength(1);
     expect(g.status).toBe('rejected');
   });
@@ -297,7 +343,12 @@ describe('structural rules', () => {
     const econs = ['KEN', 'GHA', 'TZA', 'UGA', 'NGA', 'ZAF', 'EGY', 'MAR', 'FRA', 'DEU', 'USA', 'CHN', 'IND', 'BRA', 'MEX', 'CAN', 'AUS', 'JPN', 'KOR', 'ITA'];
     const lines: string[] = [];
     for (const e of econs) for (let y = 1960; y <= 2025; y++) lines.push(`${e},mobile_bb_subs,${y},${y},a note that pads the line to sixty bytes\n`);
-    const bytes = Buffer.concat([Buffer.from(HEAD.replace('value', 'value,note') + lines.join('')), Buffer.from('GHA,i99H,2019,5,C'), Buffer.from([0xf4]), Buffer.from('te\n')]);
+    const bytes = Buffer.concat([
+      Buffer.from(HEAD.replace('value', 'value,note') + lines.join('')),
+      Buffer.from('GHA,i99H,2019,5,C'),
+      Buffer.from([0xf4]),
+      Buffer.from('te\n'),
+    ]);
     expect(bytes.length).toBeGreaterThan(70_000);
     for (const acceptValid of [false, true]) {
       const r = await ingest(tmp.file(`mixed-${acceptValid}.csv`, bytes), { acceptValid, jumpFactor: 0 });
@@ -343,7 +394,8 @@ describe('strict vs acceptValid', () => {
     const r = await ingest(csv(body), { acceptValid: true, rejectsFile });
     expect(r.status).toBe('accepted');
     expect(rows(r.table, ['economy', 'year', 'value', 'line'])).toEqual([
-      { economy: 'KEN', year: 2019, value: 20, line: 2 }, { economy: 'TZA', year: 2019, value: 30, line: 7 },
+      { economy: 'KEN', year: 2019, value: 20, line: 2 },
+      { economy: 'TZA', year: 2019, value: 30, line: 7 },
     ]);
     expect([r.observationsRead, r.accepted, r.rejected, r.skipped]).toEqual([6, 2, 3, 1]);
     expect(r.rejectsFile).toBe(rejectsFile);

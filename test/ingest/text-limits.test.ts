@@ -21,13 +21,21 @@ describe('note and source length limits (issue 13)', () => {
   it('a note of 2,000 characters is accepted; 2,001 is a text-too-long error on its line, column note; the finding keeps 200', async () => {
     const ok = await ingest(tmp.file('ok.csv', `${HEAD}KEN,i99H,2019,20,${'n'.repeat(2000)},${'s'.repeat(1000)}\n`));
     expect(ok.status).toBe('accepted');
-    const bad = await ingest(tmp.file('bad.csv', `${HEAD}KEN,i99H,2019,20,ok,ok\nKEN,i99H,2020,21,${'n'.repeat(2001)},ok\nKEN,i99H,2021,22,ok,${'s'.repeat(1001)}\n`));
+    const bad = await ingest(
+      tmp.file('bad.csv', `${HEAD}KEN,i99H,2019,20,ok,ok\nKEN,i99H,2020,21,${'n'.repeat(2001)},ok\nKEN,i99H,2021,22,ok,${'s'.repeat(1001)}\n`),
+    );
     expect(bad.status).toBe('rejected');
     const f = findings(bad, 'text-too-long');
-    expect(f.map((x) => [x.line, x.column])).toEqual([[3, 'note'], [4, 'source']]);
+    expect(f.map((x) => [x.line, x.column])).toEqual([
+      [3, 'note'],
+      [4, 'source'],
+    ]);
     expect(f[0].message).toMatch(/2,001 characters.*at most 2,000/);
     expect(String(f[0].value).length).toBeLessThanOrEqual(201);
-    const kept = await ingest(tmp.file('bad2.csv', `${HEAD}KEN,i99H,2019,20,ok,ok\nKEN,i99H,2020,21,${'n'.repeat(500_000)},ok\n`), { acceptValid: true, rejectsFile: join(tmp.dir, 'rejects.csv') });
+    const kept = await ingest(tmp.file('bad2.csv', `${HEAD}KEN,i99H,2019,20,ok,ok\nKEN,i99H,2020,21,${'n'.repeat(500_000)},ok\n`), {
+      acceptValid: true,
+      rejectsFile: join(tmp.dir, 'rejects.csv'),
+    });
     expect(kept.status).toBe('accepted');
     expect(kept.accepted).toBe(1);
   });
@@ -35,7 +43,12 @@ describe('note and source length limits (issue 13)', () => {
   it('the same rule for JSON and Arrow submissions', async () => {
     const json = await ingest(tmp.file('long.json', JSON.stringify([{ economy: 'KEN', indicator: 'i99H', year: 2019, value: 20, note: 'n'.repeat(5000) }])));
     expect(findings(json, 'text-too-long').map((x) => x.column)).toEqual(['note']);
-    const arrow = await ingest(tmp.file('long.arrow', tableToIPC(tableFromArrays({ economy: ['KEN'], indicator: ['i99H'], year: [2019], value: [20], source: ['s'.repeat(5000)] }), 'file')));
+    const arrow = await ingest(
+      tmp.file(
+        'long.arrow',
+        tableToIPC(tableFromArrays({ economy: ['KEN'], indicator: ['i99H'], year: [2019], value: [20], source: ['s'.repeat(5000)] }), 'file'),
+      ),
+    );
     expect(findings(arrow, 'text-too-long').map((x) => x.column)).toEqual(['source']);
   });
 });
@@ -47,7 +60,11 @@ describe('the computed-answer cache is bounded by bytes (issue 13)', () => {
     try {
       const cache = new ObservationCache(store, { maxComputedBytes: 1 << 20 });
       let computes = 0;
-      const answer = (k: number) => cache.memo(1, `idi|${k}`, () => { computes++; return String(k).padEnd(50_000, 'x'); });
+      const answer = (k: number) =>
+        cache.memo(1, `idi|${k}`, () => {
+          computes++;
+          return String(k).padEnd(50_000, 'x');
+        });
       for (let k = 0; k < 100; k++) answer(k);
       expect(cache.memoBytes).toBeLessThanOrEqual((1 << 20) + 100_100);
       expect(computes).toBe(100);

@@ -1,7 +1,15 @@
 import ExcelJS from 'exceljs';
 import { parseCsv } from '../../src/util/csv-parse.js';
 
-export type CellInput = string | number | boolean | Date | null | undefined | { formula: string; result?: number | string } | { richText: Array<{ text: string }> };
+export type CellInput =
+  | string
+  | number
+  | boolean
+  | Date
+  | null
+  | undefined
+  | { formula: string; result?: number | string }
+  | { richText: Array<{ text: string }> };
 
 export interface SheetSpec {
   name: string;
@@ -37,5 +45,7 @@ export async function workbook(sheets: SheetSpec[]): Promise<Buffer> {
 
 /** A CSV file's records as sheet rows: numeric fields become number cells, as a spreadsheet program reads them. */
 export function csvToRows(text: string): CellInput[][] {
-  return parseCsv(text).map((r) => r.fields.map((f) => (f !== '' && /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(f) && Number.isFinite(Number(f)) ? Number(f) : f === '' ? null : f)));
+  return parseCsv(text).map((r) =>
+    r.fields.map((f) => (f !== '' && /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(f) && Number.isFinite(Number(f)) ? Number(f) : f === '' ? null : f)),
+  );
 }

@@ -10,10 +10,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
  * types (a TypeScript file compiled against them), and the README's library examples run there as written.
  */
 const ROOT = resolve(import.meta.dirname, '..', '..');
-const npm = (args: string[], cwd: string): string => execFileSync('npm', args, { cwd, encoding: 'utf8', env: { ...process.env, npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false' } });
+const npm = (args: string[], cwd: string): string =>
+  execFileSync('npm', args, {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false' },
+  });
 
 /** The README's library examples: each ```js block right after a `<!-- example: NAME -->` line. */
-export function readmeExamples(readme: string): Array<{ name: string; code: string }> {
+function readmeExamples(readme: string): Array<{ name: string; code: string }> {
   return [...readme.matchAll(/<!-- example: ([a-z0-9-]+) -->\s*```js\n([\s\S]*?)```/g)].map((m) => ({ name: m[1], code: m[2] }));
 }
 
@@ -24,14 +29,21 @@ describe('the packed package', () => {
     const packed = npm(['pack', '--ignore-scripts', '--pack-destination', project, '--json'], ROOT);
     const tarball = join(project, (JSON.parse(packed) as Array<{ filename: string }>)[0].filename);
     const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
-    writeFileSync(join(project, 'package.json'), JSON.stringify({
-      name: 'uses-ictstat', private: true, type: 'module',
-      overrides: pkg.overrides,
-      dependencies: { ictstat: `file:${tarball}`, arquero: pkg.devDependencies.arquero, 'apache-arrow': pkg.dependencies['apache-arrow'] },
-    }));
+    writeFileSync(
+      join(project, 'package.json'),
+      JSON.stringify({
+        name: 'uses-ictstat',
+        private: true,
+        type: 'module',
+        overrides: pkg.overrides,
+        dependencies: { ictstat: `file:${tarball}`, arquero: pkg.devDependencies.arquero, 'apache-arrow': pkg.dependencies['apache-arrow'] },
+      }),
+    );
     npm(['install', '--prefer-offline', '--ignore-scripts', '--no-package-lock'], project);
   }, 300_000);
-  afterAll(() => { if (project) rmSync(project, { recursive: true, force: true }); });
+  afterAll(() => {
+    if (project) rmSync(project, { recursive: true, force: true });
+  });
 
   it('installs with its indicators and datasets, and no test or source files', () => {
     const installed = join(project, 'node_modules', 'ictstat');
@@ -41,8 +53,16 @@ describe('the packed package', () => {
   });
 
   it('is imported by name with its types: a TypeScript program compiles against them and runs the IDI and a basket from in-memory data', () => {
-    writeFileSync(join(project, 'tsconfig.json'), JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, outDir: 'out', skipLibCheck: true, types: [] }, include: ['check.ts'] }));
-    writeFileSync(join(project, 'check.ts'), `
+    writeFileSync(
+      join(project, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, outDir: 'out', skipLibCheck: true, types: [] },
+        include: ['check.ts'],
+      }),
+    );
+    writeFileSync(
+      join(project, 'check.ts'),
+      `
 import { runIndex, priceBasket, UserInputError, type IndexRun, type MethodologySpec, type EconomyPrice } from 'ictstat';
 const methodology: MethodologySpec = {
   id: 'pack', name: 'pack test', source: 'test', scale: 100,
@@ -61,12 +81,20 @@ const prices: EconomyPrice[] = (await priceBasket({ tariffs: { records: [plan] }
 let refused = '';
 try { await runIndex({ methodology, year: 2023, universe: 'some' as 'all' }); } catch (e) { if (e instanceof UserInputError) refused = e.field ?? ''; }
 console.log(JSON.stringify({ scores, usd: prices[0].priceUsd, refused }));
-`);
+`,
+    );
     const tsc = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', project], { encoding: 'utf8' });
     expect(tsc.stdout + tsc.stderr).toBe('');
     const out = JSON.parse(execFileSync(process.execPath, [join(project, 'out', 'check.js')], { cwd: project, encoding: 'utf8' }));
     // By hand: 35 / 100 x 100 = 35, 10 / 100 x 100 = 10; 37,000 UGX / 3,700 UGX per US$ = 10 US$.
-    expect(out).toEqual({ scores: [['KEN', 35], ['UGA', 10]], usd: 10, refused: 'universe' });
+    expect(out).toEqual({
+      scores: [
+        ['KEN', 35],
+        ['UGA', 10],
+      ],
+      usd: 10,
+      refused: 'universe',
+    });
   }, 120_000);
 
   const examples = readmeExamples(readFileSync(join(ROOT, 'README.md'), 'utf8'));

@@ -17,7 +17,8 @@ function publishedMedians(): { values: Map<string, number>; nWorld: Map<string, 
   const records = parseCsv(readFileSync(RELEASE, 'utf8'));
   const start = records.findIndex((r) => r.fields[0] === 'unit' && r.fields[1] === 'Baskets_combined_simplified');
   const header = records[start].fields;
-  const values = new Map<string, number>(), nWorld = new Map<string, number>();
+  const values = new Map<string, number>(),
+    nWorld = new Map<string, number>();
   for (const r of records.slice(start + 1)) {
     const [unit, basket, , n, grouping, group] = r.fields;
     if (!['GNIpc', 'PPP', 'USD'].includes(unit)) break;
@@ -43,17 +44,21 @@ describe.skipIf(!existsSync(RELEASE))('prices aggregate reproduces ITU "Medians 
     let maxDiff = 0;
     for (const [key, published] of values) {
       const mine = got.get(key);
-      if (!mine) { mismatches.push(`${key}: missing`); continue; }
+      if (!mine) {
+        mismatches.push(`${key}: missing`);
+        continue;
+      }
       const d = Math.abs(mine.v - published);
       maxDiff = Math.max(maxDiff, d);
       if (d > 0.01) mismatches.push(`${key}: published ${published}, computed ${mine.v} (n ${mine.n})`);
     }
     for (const key of got.keys()) if (!values.has(key)) mismatches.push(`${key}: not in the published sheet`);
     // N (world): the balanced set of economies of each basket and unit.
-    for (const [key, { n }] of got) if (key.includes('|World|World|')) {
-      const series = key.split('|').slice(0, 2).join('|');
-      if (n !== nWorld.get(series)) mismatches.push(`${key}: n ${n}, published N (world) ${nWorld.get(series)}`);
-    }
+    for (const [key, { n }] of got)
+      if (key.includes('|World|World|')) {
+        const series = key.split('|').slice(0, 2).join('|');
+        if (n !== nWorld.get(series)) mismatches.push(`${key}: n ${n}, published N (world) ${nWorld.get(series)}`);
+      }
     expect(mismatches).toEqual([]);
     expect(got.size).toBe(values.size);
     // The published values are rounded to 2 decimals: the measured difference is that rounding, nothing else.
@@ -64,8 +69,11 @@ describe.skipIf(!existsSync(RELEASE))('prices aggregate reproduces ITU "Medians 
     const run = ictstat(['prices', 'aggregate', '--input', RELEASE, '--stat', 'median', '--format', 'csv']);
     expect(run.code).toBe(0);
     const { values } = publishedMedians();
-    const differing = parseCsv(run.stdout).slice(1)
-      .filter(({ fields: [b, u, gr, g, y, v] }) => values.has(`${b}|${u}|${gr}|${g}|${y}`) && Math.abs(values.get(`${b}|${u}|${gr}|${g}|${y}`)! - Number(v)) > 0.01);
+    const differing = parseCsv(run.stdout)
+      .slice(1)
+      .filter(
+        ({ fields: [b, u, gr, g, y, v] }) => values.has(`${b}|${u}|${gr}|${g}|${y}`) && Math.abs(values.get(`${b}|${u}|${gr}|${g}|${y}`)! - Number(v)) > 0.01,
+      );
     expect(differing.length).toBeGreaterThan(100);
   });
 });

@@ -21,7 +21,7 @@ function compute(basket: string, extra: string[] = []): { rows: Map<string, Reco
 describe('prices compute: hand-worked cases (mobile-data-2gb, 2021)', () => {
   const { rows, stderr, code } = compute('mobile-data-2gb');
 
-  it('exits 0 with the issue\'s columns, one row per economy with plans that year', () => {
+  it("exits 0 with the issue's columns, one row per economy with plans that year", () => {
     expect(code).toBe(0);
     expect([...rows.keys()]).toEqual(['KEN', 'RWA', 'TZA', 'UGA']);
   });
@@ -60,7 +60,7 @@ describe('prices compute: hand-worked cases (mobile-data-2gb, 2021)', () => {
     const r = compute(join(FIX, 'operator-all-2gb.json'));
     expect(r.rows.get('KEN')!.plan).toBe('Monthly 2GB');
     expect(r.rows.get('KEN')!.operator).toBe('Airtel');
-    expect(Number(r.rows.get('KEN')!.pct_gni)).toBeCloseTo(200 / 100 * 12 / 2500 * 100, 10); // same-year GNI rule
+    expect(Number(r.rows.get('KEN')!.pct_gni)).toBeCloseTo((((200 / 100) * 12) / 2500) * 100, 10); // same-year GNI rule
   });
 });
 
@@ -97,7 +97,22 @@ describe('prices explain', () => {
   });
 
   it('JSON has the same content', () => {
-    const r = ictstat(['prices', 'explain', '--tariffs', TARIFFS, '--basket', 'mobile-data-2gb', '--year', '2021', '--economy', 'UGA', '--data', DATA, '--format', 'json']);
+    const r = ictstat([
+      'prices',
+      'explain',
+      '--tariffs',
+      TARIFFS,
+      '--basket',
+      'mobile-data-2gb',
+      '--year',
+      '2021',
+      '--economy',
+      'UGA',
+      '--data',
+      DATA,
+      '--format',
+      'json',
+    ]);
     const x = JSON.parse(r.stdout);
     expect(x.chosen.plan).toBe('Monthly 1GB');
     expect(x.result.price_usd).toBeNull();

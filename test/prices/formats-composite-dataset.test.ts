@@ -26,12 +26,40 @@ describe('composite ipb (JSON tariffs)', () => {
   it('mean of the three sub-baskets as % of GNI p.c., each capped at 100', () => {
     // telephone 500 + 90 min x 2 = 680 KES = 6.8 USD -> 6.8 x 12 / 1000 x 100 = 8.16 %
     // broadband 20000 KES = 200 USD -> 240 % -> capped at 100; mobile 100 KES (60 min >= 50.87, 100 SMS) -> 1.2 %
-    const r = ictstat(['prices', 'compute', '--tariffs', join(FIX, 'ipb-2015.json'), '--basket', 'ipb', '--year', '2015', '--data', join(FIX, 'ipb-2015-conversions.csv'), '--format', 'json']);
+    const r = ictstat([
+      'prices',
+      'compute',
+      '--tariffs',
+      join(FIX, 'ipb-2015.json'),
+      '--basket',
+      'ipb',
+      '--year',
+      '2015',
+      '--data',
+      join(FIX, 'ipb-2015-conversions.csv'),
+      '--format',
+      'json',
+    ]);
     expect(r.code).toBe(0);
     const [ken] = JSON.parse(r.stdout).prices;
     expect(ken.pct_gni).toBeCloseTo((8.16 + 100 + 1.2) / 3, 10);
     expect(ken.price_usd).toBeNull();
-    const tel = JSON.parse(ictstat(['prices', 'compute', '--tariffs', join(FIX, 'ipb-2015.json'), '--basket', 'ipb-fixed-telephone', '--year', '2015', '--data', join(FIX, 'ipb-2015-conversions.csv'), '--format', 'json']).stdout).prices[0];
+    const tel = JSON.parse(
+      ictstat([
+        'prices',
+        'compute',
+        '--tariffs',
+        join(FIX, 'ipb-2015.json'),
+        '--basket',
+        'ipb-fixed-telephone',
+        '--year',
+        '2015',
+        '--data',
+        join(FIX, 'ipb-2015-conversions.csv'),
+        '--format',
+        'json',
+      ]).stdout,
+    ).prices[0];
     expect(tel.price_lcu).toBe(680);
     expect(tel.pct_gni).toBeCloseTo(8.16, 10);
   });
@@ -41,18 +69,25 @@ describe('aggregate on a dataset (registry groupings)', () => {
   it('the World median of a bundled basket series is the median over its balanced economies', () => {
     const r = ictstat(['prices', 'aggregate', '--input', 'datasets/itu-prices-2022', '--balanced']);
     expect(r.code).toBe(0);
-    const rows = parseCsv(r.stdout).slice(1).map((x) => x.fields);
+    const rows = parseCsv(r.stdout)
+      .slice(1)
+      .map((x) => x.fields);
     const world = rows.filter(([b, u, g, , y]) => b === 'fixed-broadband-5gb' && u === 'gni_pct' && g === 'World' && y === '2021')[0];
     // Recompute from the dataset file itself.
     const [, ...obs] = parseCsv(readFileSync('datasets/itu-prices-2022/price_fixed_broadband_5gb_gni_pct.csv', 'utf8'));
     const byEconomy = new Map<string, Map<number, number>>();
-    for (const { fields: [e, , y, v] } of obs) {
+    for (const {
+      fields: [e, , y, v],
+    } of obs) {
       if (!e) continue;
       if (!byEconomy.has(e)) byEconomy.set(e, new Map());
       byEconomy.get(e)!.set(Number(y), Number(v));
     }
     const years = [...new Set(obs.filter((o) => o.fields[0]).map((o) => Number(o.fields[2])))];
-    const balanced = [...byEconomy.values()].filter((m) => years.every((y) => m.has(y))).map((m) => m.get(2021)!).sort((a, b) => a - b);
+    const balanced = [...byEconomy.values()]
+      .filter((m) => years.every((y) => m.has(y)))
+      .map((m) => m.get(2021)!)
+      .sort((a, b) => a - b);
     const n = balanced.length;
     const median = n % 2 ? balanced[(n - 1) / 2] : (balanced[n / 2 - 1] + balanced[n / 2]) / 2;
     expect(Number(world[6])).toBe(n);

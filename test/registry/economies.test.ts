@@ -33,8 +33,7 @@ describe('economy registry (indicators/economies.json)', () => {
   });
 
   it('names economies in the six UN languages, including CIV and TUR (blank in country-codes.csv)', () => {
-    for (const iso3 of ['CIV', 'TUR', 'KEN', 'FRA', 'CHN'])
-      for (const lang of LANGUAGES) expect(reg.name(iso3, lang), `${iso3} ${lang}`).not.toBe('');
+    for (const iso3 of ['CIV', 'TUR', 'KEN', 'FRA', 'CHN']) for (const lang of LANGUAGES) expect(reg.name(iso3, lang), `${iso3} ${lang}`).not.toBe('');
     expect(reg.name('CHN', 'zh')).toBe('中国');
     expect(reg.name('FRA', 'fr')).toMatch(/^France/);
     expect(reg.name('CIV')).toBe("Côte d'Ivoire");

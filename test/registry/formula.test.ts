@@ -25,11 +25,14 @@ describe('compileFormula', () => {
 
   it('kernel and scalar evaluation agree (property)', () => {
     const f = compileFormula('x / (y / 100 * z)');
-    fc.assert(fc.property(fc.array(fc.tuple(fc.double({ noNaN: true }), fc.double({ noNaN: true }), fc.double({ noNaN: true })), { maxLength: 50 }), (rows) => {
-      const cols = [0, 1, 2].map((k) => Float64Array.from(rows, (r) => r[k]));
-      const out = new Float64Array(rows.length);
-      f.kernel(cols, out);
-      rows.forEach((r, i) => expect(Object.is(out[i], f.evaluate({ x: r[0], y: r[1], z: r[2] }))).toBe(true));
-    }), { seed: 42, numRuns: 200 });
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.double({ noNaN: true }), fc.double({ noNaN: true }), fc.double({ noNaN: true })), { maxLength: 50 }), (rows) => {
+        const cols = [0, 1, 2].map((k) => Float64Array.from(rows, (r) => r[k]));
+        const out = new Float64Array(rows.length);
+        f.kernel(cols, out);
+        rows.forEach((r, i) => expect(Object.is(out[i], f.evaluate({ x: r[0], y: r[1], z: r[2] }))).toBe(true));
+      }),
+      { seed: 42, numRuns: 200 },
+    );
   });
 });

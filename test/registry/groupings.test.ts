@@ -27,7 +27,12 @@ describe('bundled groupings', () => {
     expect(g.groupOf('itu-region-2025', 'ken')).toBe('Africa');
     expect(g.groupOf('itu-region-2021', 'ABW')).toBeUndefined();
     expect(g.groupOf('wb-income-fy2024', 'NOR')).toBe('High income');
-    expect(g.members('ldc', 'LDC')).toEqual(reg.all().filter((e) => e.ldc).map((e) => e.iso3));
+    expect(g.members('ldc', 'LDC')).toEqual(
+      reg
+        .all()
+        .filter((e) => e.ldc)
+        .map((e) => e.iso3),
+    );
     expect(() => g.members('itu-region-2021', 'Europe countries')).toThrow(/has no group "Europe countries"/);
     expect(() => g.members('itu-region-2021', 'Europ')).toThrow(/did you mean "Europe"/);
     expect(() => g.get('itu-region-2020')).toThrow(/did you mean/);
@@ -38,12 +43,19 @@ describe('loadGroupingCsv (user groupings)', () => {
   it('loads ISO3, ISO2 and M49 codes as ISO3', () => {
     const p = write('ok.csv', 'economy,group\nKEN,East\nug,East\n834,East\r\nNGA,West\n');
     const g = loadGroupingCsv(p, { id: 'mine', name: 'Mine' });
-    expect([...g.groups]).toEqual([['KEN', 'East'], ['UGA', 'East'], ['TZA', 'East'], ['NGA', 'West']]);
+    expect([...g.groups]).toEqual([
+      ['KEN', 'East'],
+      ['UGA', 'East'],
+      ['TZA', 'East'],
+      ['NGA', 'West'],
+    ]);
   });
   it('names file, line, column, value and rule for an unknown code, with did-you-mean', () => {
     const p = write('bad.csv', 'economy,group\nKEN,East\nKEM,East\n');
     expect(() => loadGroupingCsv(p, { id: 'bad', name: 'Bad' })).toThrowError(UserInputError);
-    expect(() => loadGroupingCsv(p, { id: 'bad', name: 'Bad' })).toThrow(`${p}:3: column "economy": "KEM": must be an economy code (ISO3, ISO2 or M49) or name; did you mean KEN`);
+    expect(() => loadGroupingCsv(p, { id: 'bad', name: 'Bad' })).toThrow(
+      `${p}:3: column "economy": "KEM": must be an economy code (ISO3, ISO2 or M49) or name; did you mean KEN`,
+    );
   });
   it('rejects a wrong header, aggregates and duplicates', () => {
     expect(() => loadGroupingCsv(write('h.csv', 'iso3,group\nKEN,A\n'), { id: 'h', name: 'h' })).toThrow(/:1: .*header must be exactly "economy,group"/);

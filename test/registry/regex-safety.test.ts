@@ -15,10 +15,20 @@ import { ROOT } from '../ingest/helpers.js';
  */
 process.env.RECHECK_SYNC_BACKEND = 'pure';
 const { checkSync } = createRequire(import.meta.url)('recheck') as {
-  checkSync: (source: string, flags: string, params?: Record<string, unknown>) => { status: 'safe' | 'vulnerable' | 'unknown'; complexity?: { summary: string }; attack?: { pattern: string }; error?: { kind: string } };
+  checkSync: (
+    source: string,
+    flags: string,
+    params?: Record<string, unknown>,
+  ) => { status: 'safe' | 'vulnerable' | 'unknown'; complexity?: { summary: string }; attack?: { pattern: string }; error?: { kind: string } };
 };
 
-interface Found { file: string; line: number; pattern?: string; flags?: string; dynamic?: string }
+interface Found {
+  file: string;
+  line: number;
+  pattern?: string;
+  flags?: string;
+  dynamic?: string;
+}
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
@@ -27,15 +37,24 @@ function sourceFiles(dir: string): string[] {
   });
 }
 
-export function regexesIn(file: string): Found[] {
+function regexesIn(file: string): Found[] {
   const text = readFileSync(file, 'utf8');
   const lineOf = (pos: number): number => text.slice(0, pos).split('\n').length;
   const out: Found[] = [];
   const rel = relative(ROOT, file);
   const walk = (n: unknown): void => {
-    if (Array.isArray(n)) return n.forEach(walk);
+    if (Array.isArray(n)) {
+      for (const x of n) walk(x);
+      return;
+    }
     if (!n || typeof n !== 'object') return;
-    const node = n as { type?: string; regex?: { pattern: string; flags: string }; start: number; callee?: { type: string; name?: string }; arguments?: Array<{ type: string; value?: unknown; start: number; end: number }> };
+    const node = n as {
+      type?: string;
+      regex?: { pattern: string; flags: string };
+      start: number;
+      callee?: { type: string; name?: string };
+      arguments?: Array<{ type: string; value?: unknown; start: number; end: number }>;
+    };
     if (node.type === 'Literal' && node.regex) out.push({ file: rel, line: lineOf(node.start), ...node.regex });
     if ((node.type === 'NewExpression' || node.type === 'CallExpression') && node.callee?.type === 'Identifier' && node.callee.name === 'RegExp') {
       const [src, flags] = node.arguments ?? [];

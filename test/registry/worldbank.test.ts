@@ -8,13 +8,15 @@ import { parseCsvObjects } from '../../src/util/csv-parse.js';
 import { sharedDataDir } from '../../src/util/paths.js';
 
 /** World Bank CLASS FY2024, the source of the World Bank names, regions and lending categories. */
-const CLASS = parseCsvObjects(readFileSync(join(sharedDataDir(), 'countries/wb_income_groups_CLASS_fy2024.csv'), 'utf8').replace(/^\uFEFF/, ''))
-  .rows.filter((r) => r.get('Code') && r.get('Region'));
+const CLASS = parseCsvObjects(readFileSync(join(sharedDataDir(), 'countries/wb_income_groups_CLASS_fy2024.csv'), 'utf8').replace(/^\uFEFF/, '')).rows.filter(
+  (r) => r.get('Code') && r.get('Region'),
+);
 
 describe('World Bank registry (indicators/worldbank*.json, catalogue.json)', () => {
-  const wb = loadWorldBankRegistry(), econ = loadEconomyRegistry();
+  const wb = loadWorldBankRegistry(),
+    econ = loadEconomyRegistry();
 
-  it('World Bank names and lending types are CLASS FY2024\'s, for every economy CLASS lists', () => {
+  it("World Bank names and lending types are CLASS FY2024's, for every economy CLASS lists", () => {
     const lending: Record<string, string> = { IBRD: 'IBD', Blend: 'IDB', IDA: 'IDX', '': 'LNX' };
     let checked = 0;
     for (const r of CLASS) {
@@ -28,13 +30,25 @@ describe('World Bank registry (indicators/worldbank*.json, catalogue.json)', () 
     expect(wb.name(econ.find('BHS')!)).toBe('Bahamas, The');
   });
 
-  it('region members are CLASS\'s: Sub-Saharan Africa (SSF) and its low- and middle-income part (SSA)', () => {
+  it("region members are CLASS's: Sub-Saharan Africa (SSF) and its low- and middle-income part (SSA)", () => {
     const ssf = CLASS.filter((r) => r.get('Region') === 'Sub-Saharan Africa' && econ.find(r.get('Code'))?.iso3 === r.get('Code'));
-    expect(wb.members('region', 'SSF')!.map((e) => e.iso3).sort()).toEqual(ssf.map((r) => r.get('Code')).sort());
+    expect(
+      wb
+        .members('region', 'SSF')!
+        .map((e) => e.iso3)
+        .sort(),
+    ).toEqual(ssf.map((r) => r.get('Code')).sort());
     expect(wb.members('region', 'ZG')!.length).toBe(ssf.length); // the ISO2-style code
     const ssa = ssf.filter((r) => r.get('Income group') !== 'High income');
-    expect(wb.members('region', 'SSA')!.map((e) => e.iso3).sort()).toEqual(ssa.map((r) => r.get('Code')).sort());
-    const lmy = CLASS.filter((r) => ['Low income', 'Lower middle income', 'Upper middle income'].includes(r.get('Income group')) && econ.find(r.get('Code'))?.iso3 === r.get('Code'));
+    expect(
+      wb
+        .members('region', 'SSA')!
+        .map((e) => e.iso3)
+        .sort(),
+    ).toEqual(ssa.map((r) => r.get('Code')).sort());
+    const lmy = CLASS.filter(
+      (r) => ['Low income', 'Lower middle income', 'Upper middle income'].includes(r.get('Income group')) && econ.find(r.get('Code'))?.iso3 === r.get('Code'),
+    );
     expect(wb.members('incomeLevel', 'LMY')!.length).toBe(lmy.length);
     expect(wb.members('region', 'MARS')).toBeUndefined();
   });

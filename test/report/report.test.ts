@@ -23,12 +23,16 @@ let cli: ReturnType<typeof ictstat>;
 /** The sheets of a workbook, read with our own reader (exceljs behind the ZIP gate): rows of cells by column letter. */
 async function book(xlsx: Uint8Array): Promise<Map<string, Array<Record<string, string | number>>>> {
   const sheets = await readWorkbookSheets(xlsx);
-  return new Map(sheets.map((s) => [s.name, s.rows.map((r) => Object.fromEntries(r.cells.map((c) => [c.ref.replace(/\d+$/, ''), c.value as string | number])))]));
+  return new Map(
+    sheets.map((s) => [s.name, s.rows.map((r) => Object.fromEntries(r.cells.map((c) => [c.ref.replace(/\d+$/, ''), c.value as string | number])))]),
+  );
 }
 const readCsv = (file: string): string[][] => parseCsv(readFileSync(file, 'utf8')).map((r) => r.fields);
 
 function listFiles(dir: string, prefix = ''): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? listFiles(join(dir, e.name), `${prefix}${e.name}/`) : [`${prefix}${e.name}`])).sort();
+  return readdirSync(dir, { withFileTypes: true })
+    .flatMap((e) => (e.isDirectory() ? listFiles(join(dir, e.name), `${prefix}${e.name}/`) : [`${prefix}${e.name}`]))
+    .sort();
 }
 
 beforeAll(() => {
@@ -50,13 +54,31 @@ describe('ictstat report --edition 2017 on the bundled data', () => {
     expect(report.files).toEqual(listFiles(full));
     expect(report.methodology).toBe('idi-2017');
     expect([report.dataYear, report.previousYear, report.priceYear]).toEqual([2016, 2015, 2016]);
-    for (const id of ['idi-ranking', 'idi-subindex-access', 'idi-subindex-use', 'idi-subindex-skills', 'idi-region-africa', 'idi-region-americas', 'idi-region-arab-states',
-      'idi-region-asia-pacific', 'idi-region-cis', 'idi-region-europe', 'idi-summary', 'idi-dynamic-rank', 'idi-dynamic-value', 'prices-ipb-fixed-broadband-1gb', 'prices-groups',
-      'prices-targets', 'prices-targets-economies', 'prices-change']) {
+    for (const id of [
+      'idi-ranking',
+      'idi-subindex-access',
+      'idi-subindex-use',
+      'idi-subindex-skills',
+      'idi-region-africa',
+      'idi-region-americas',
+      'idi-region-arab-states',
+      'idi-region-asia-pacific',
+      'idi-region-cis',
+      'idi-region-europe',
+      'idi-summary',
+      'idi-dynamic-rank',
+      'idi-dynamic-value',
+      'prices-ipb-fixed-broadband-1gb',
+      'prices-groups',
+      'prices-targets',
+      'prices-targets-economies',
+      'prices-change',
+    ]) {
       expect(report.tables).toContain(id);
       for (const ext of ['csv', 'md', 'html']) expect(existsSync(join(full, 'tables', `${id}.${ext}`)), `${id}.${ext}`).toBe(true);
     }
-    for (const c of ['idi-by-region', 'idi-vs-affordability', 'price-medians', 'idi-rank-intervals', 'idi-map']) expect(readFileSync(join(full, 'charts', `${c}.svg`), 'utf8')).toMatch(/^<svg[\s\S]*<path[\s\S]*<\/svg>$/);
+    for (const c of ['idi-by-region', 'idi-vs-affordability', 'price-medians', 'idi-rank-intervals', 'idi-map'])
+      expect(readFileSync(join(full, 'charts', `${c}.svg`), 'utf8')).toMatch(/^<svg[\s\S]*<path[\s\S]*<\/svg>$/);
     const html = readFileSync(join(full, 'index.html'), 'utf8');
     expect(html).not.toMatch(/<(script|link|img)[^>]+(src|href)="https?:/); // offline: nothing fetched
     expect(html).toMatch(/no value for any economy/); // the departures are on the page
@@ -86,7 +108,16 @@ describe('ictstat report --edition 2017 on the bundled data', () => {
   it('the workbook ranking sheet equals `ictstat idi --format json` (scores, ranks, previous year)', async () => {
     const idi = ictstat(['idi', '--methodology', 'idi-2017', '--year', '2016', '--previous', '--format', 'json']);
     expect(idi.code, idi.stderr).toBe(0);
-    const json = JSON.parse(idi.stdout) as { economies: Array<{ economy: string; ranked: boolean; score: number; rank: number; components: Record<string, number>; previous: { score: number | null; rank: number | null; rankChange: number | null } }> };
+    const json = JSON.parse(idi.stdout) as {
+      economies: Array<{
+        economy: string;
+        ranked: boolean;
+        score: number;
+        rank: number;
+        components: Record<string, number>;
+        previous: { score: number | null; rank: number | null; rankChange: number | null };
+      }>;
+    };
     const sheets = await book(readFileSync(join(full, 'mis-2017.xlsx')));
     expect([...sheets.keys()][0]).toBe('IDI 2017 ranking');
     const rows = sheets.get('IDI 2017 ranking')!;
@@ -109,7 +140,11 @@ describe('ictstat report --edition 2017 on the bundled data', () => {
     expect([...sheets.keys()].slice(-2)).toEqual(['Contents', 'Notes']);
     expect(sheets.get('Contents')![0]).toEqual({ A: 'Sheet', B: 'Title', C: 'Table', D: 'Rows', E: 'Notes' });
     expect(sheets.get('Contents')!.find((r) => r.A === 'IDI 2017 ranking')).toMatchObject({ C: 'idi-ranking', D: ranked.length });
-    const notes = sheets.get('Notes')!.filter((r) => r.A === 'IDI 2017 ranking').map((r) => r.B).join('\n');
+    const notes = sheets
+      .get('Notes')!
+      .filter((r) => r.A === 'IDI 2017 ranking')
+      .map((r) => r.B)
+      .join('\n');
     expect(notes).toMatch(/Data vintage: the bundled datasets/);
     expect(notes).toMatch(/World Bank, World Development Indicators \(CC BY 4\.0\)/);
     // The access sub-index sheet: its values are the components of the JSON.
@@ -120,8 +155,15 @@ describe('ictstat report --edition 2017 on the bundled data', () => {
   it('the price tables equal `ictstat prices targets` and `prices aggregate` for 2016', () => {
     const t = ictstat(['prices', 'targets', '--year', '2016']);
     expect(t.code, t.stderr).toBe(0);
-    const expected = t.stdout.trim().split('\n').slice(1).map((l) => l.split(',')).map(([target, basket, year, evaluated, meeting]) => [target, basket, year, evaluated, meeting].join('|'));
-    const ours = readCsv(join(full, 'tables', 'prices-targets.csv')).slice(1).map((r) => [r[0], r[2], '2016', r[3], r[4]].join('|'));
+    const expected = t.stdout
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((l) => l.split(','))
+      .map(([target, basket, year, evaluated, meeting]) => [target, basket, year, evaluated, meeting].join('|'));
+    const ours = readCsv(join(full, 'tables', 'prices-targets.csv'))
+      .slice(1)
+      .map((r) => [r[0], r[2], '2016', r[3], r[4]].join('|'));
     expect(ours.sort()).toEqual(expected.sort());
     expect(ours.length).toBeGreaterThan(0);
 
@@ -129,10 +171,15 @@ describe('ictstat report --edition 2017 on the bundled data', () => {
     // the March 2022 release): the same merge, as an observation file, is what `prices aggregate` gets here.
     const seen = new Set<string>();
     const merged = [csvRow(['economy', 'indicator', 'year', 'value'])];
-    const manifest = JSON.parse(readFileSync(join(ROOT, 'datasets', 'manifest.json'), 'utf8')) as { precedence: string[]; files: Array<{ path: string; source: string; indicator: string | null }> };
+    const manifest = JSON.parse(readFileSync(join(ROOT, 'datasets', 'manifest.json'), 'utf8')) as {
+      precedence: string[];
+      files: Array<{ path: string; source: string; indicator: string | null }>;
+    };
     for (const src of manifest.precedence)
       for (const f of manifest.files.filter((x) => x.source === src && x.indicator?.startsWith('price_')))
-        for (const [economy, indicator, year, value] of parseCsv(readFileSync(join(ROOT, 'datasets', f.path), 'utf8')).slice(1).map((x) => x.fields)) {
+        for (const [economy, indicator, year, value] of parseCsv(readFileSync(join(ROOT, 'datasets', f.path), 'utf8'))
+          .slice(1)
+          .map((x) => x.fields)) {
           if (year !== '2016' || seen.has(`${economy}|${indicator}`)) continue;
           seen.add(`${economy}|${indicator}`);
           merged.push(csvRow([economy, indicator, year, value]));
@@ -140,8 +187,11 @@ describe('ictstat report --edition 2017 on the bundled data', () => {
     writeFileSync(join(tmp, 'prices-2016.csv'), merged.join(''));
     const agg = ictstat(['prices', 'aggregate', '--input', join(tmp, 'prices-2016.csv'), '--stat', 'median', '--format', 'json']);
     expect(agg.code, agg.stderr).toBe(0);
-    const medians = new Map((JSON.parse(agg.stdout).rows as Array<{ basket: string; unit: string; grouping: string; group: string; year: number; value: number; n: number }>)
-      .filter((r) => r.year === 2016).map((r) => [`${r.basket}|${r.unit}|${r.grouping}|${r.group}`, r]));
+    const medians = new Map(
+      (JSON.parse(agg.stdout).rows as Array<{ basket: string; unit: string; grouping: string; group: string; year: number; value: number; n: number }>)
+        .filter((r) => r.year === 2016)
+        .map((r) => [`${r.basket}|${r.unit}|${r.grouping}|${r.group}`, r]),
+    );
     const units: Record<string, string> = { USD: 'usd', PPP$: 'ppp', '% GNI p.c.': 'gni_pct' };
     const groups = readCsv(join(full, 'tables', 'prices-groups.csv'));
     const [head, ...body] = groups;
@@ -170,7 +220,10 @@ describe('ictstat report --data: crafted notes and --lang', () => {
   let run: ReturnType<typeof ictstat>;
   beforeAll(() => {
     // A small --data file from the bundled datasets (first source by the manifest's precedence wins) with crafted notes.
-    const manifest = JSON.parse(readFileSync(join(ROOT, 'datasets', 'manifest.json'), 'utf8')) as { precedence: string[]; files: Array<{ path: string; source: string }> };
+    const manifest = JSON.parse(readFileSync(join(ROOT, 'datasets', 'manifest.json'), 'utf8')) as {
+      precedence: string[];
+      files: Array<{ path: string; source: string }>;
+    };
     const seen = new Set<string>();
     const out = [csvRow(['economy', 'indicator', 'year', 'value', 'note', 'source'])];
     for (const src of manifest.precedence)
@@ -201,7 +254,10 @@ describe('ictstat report --data: crafted notes and --lang', () => {
     expect(csv).toContain(`'@SUM(A1:A2)`);
     expect(csv).not.toMatch(/(^|,)"?[=@+-]/m);
     const xlsx = readFileSync(join(small, 'mis-2017.xlsx'));
-    const cells = (await book(xlsx)).get('ipb-fixed-broadband-1gb')!.flatMap((r) => Object.values(r)).filter((v): v is string => typeof v === 'string');
+    const cells = (await book(xlsx))
+      .get('ipb-fixed-broadband-1gb')!
+      .flatMap((r) => Object.values(r))
+      .filter((v): v is string => typeof v === 'string');
     expect(cells).toContain(`'=HYPERLINK("http://evil.example","click")`);
     expect(cells.some((c) => /^[=@+-]/.test(c))).toBe(false);
     for (const f of Object.keys(unzipSync(xlsx))) expect(strFromU8(unzipSync(xlsx)[f])).not.toMatch(/<f>/); // never a formula
@@ -216,7 +272,7 @@ describe('ictstat report --data: crafted notes and --lang', () => {
     }
   });
 
-  it('writes economy names in the --lang language (the registry\'s UN names)', () => {
+  it("writes economy names in the --lang language (the registry's UN names)", () => {
     const reg = loadEconomyRegistry();
     const ranking = readCsv(join(small, 'tables', 'idi-ranking.csv'));
     expect(ranking.length - 1).toBe(economies.length);
@@ -247,15 +303,27 @@ describe('the report page in a real browser', () => {
     const { chromium: pw } = await import('playwright-core');
     const ranked = JSON.parse(readFileSync(join(full, 'report.json'), 'utf8')).economiesRanked as number;
     const ctx = await pw.launchPersistentContext(mkdtempSync(join(tmpdir(), 'ictstat-chromium-')), {
-      executablePath: chromium, headless: true, viewport: { width: 1280, height: 900 },
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      executablePath: chromium,
+      headless: true,
+      viewport: { width: 1280, height: 900 },
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
     try {
       const page = await ctx.newPage();
       const errors: string[] = [];
       const requests: string[] = [];
       page.on('pageerror', (e) => errors.push(e.message));
-      page.on('request', (r) => { if (!r.url().startsWith('file://')) requests.push(r.url()); });
+      page.on('request', (r) => {
+        if (!r.url().startsWith('file://')) requests.push(r.url());
+      });
       await page.goto(`file://${join(full, 'index.html')}`);
       const rows = page.locator('#idi-ranking tbody tr');
       expect(await rows.count()).toBe(ranked);

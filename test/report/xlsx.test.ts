@@ -23,10 +23,18 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 /** Hand-made tables: every cell type, decimals 0..4, nulls, formula-like text, names that collide when cut at 31. */
 const TABLES: ReportTable[] = [
   {
-    id: 'ranking', title: 'IDI 2017 ranking (test)', sheet: 'Ranking',
-    columns: [{ key: 'code', label: 'Code', type: 'text' }, { key: 'name', label: 'Economy', type: 'text' }, { key: 'score', label: 'IDI', type: 'number', decimals: 2 },
-      { key: 'rank', label: 'Rank', type: 'integer' }, { key: 'share', label: 'Share (%)', type: 'number', decimals: 1 }, { key: 'ratio', label: 'Ratio', type: 'number', decimals: 4 },
-      { key: 'note', label: 'Note', type: 'text' }],
+    id: 'ranking',
+    title: 'IDI 2017 ranking (test)',
+    sheet: 'Ranking',
+    columns: [
+      { key: 'code', label: 'Code', type: 'text' },
+      { key: 'name', label: 'Economy', type: 'text' },
+      { key: 'score', label: 'IDI', type: 'number', decimals: 2 },
+      { key: 'rank', label: 'Rank', type: 'integer' },
+      { key: 'share', label: 'Share (%)', type: 'number', decimals: 1 },
+      { key: 'ratio', label: 'Ratio', type: 'number', decimals: 4 },
+      { key: 'note', label: 'Note', type: 'text' },
+    ],
     rows: [
       { code: 'KOR', name: 'Korea (Rep. of)', score: 9.151829478869288, rank: 1, share: 12.34, ratio: 0.123456789, note: '=SUM(A1:A2)' },
       { code: 'CIV', name: "Côte d'Ivoire", score: 3, rank: 2, share: null, ratio: -0.00005, note: '中文 — العربية' },
@@ -34,9 +42,28 @@ const TABLES: ReportTable[] = [
     ],
     notes: ['Method: test method.', '@note that looks like a formula'],
   },
-  { id: 'long-1', title: 'Mobile-broadband basket, postpaid computer-based (1 GB), 2016', columns: [{ key: 'n', label: 'Economies', type: 'integer' }], rows: [{ n: 190 }], notes: [] },
-  { id: 'long-2', title: 'Mobile-broadband basket, postpaid computer-based (1 GB), 2017', columns: [{ key: 'n', label: 'Economies', type: 'integer' }], rows: [{ n: 191 }], notes: ['n'] },
-  { id: 'notes', title: 'A table called Notes', sheet: 'Notes', columns: [{ key: 'x', label: 'x', type: 'number', decimals: 0 }], rows: [{ x: 2.5 }, { x: 1e-3 }], notes: [] },
+  {
+    id: 'long-1',
+    title: 'Mobile-broadband basket, postpaid computer-based (1 GB), 2016',
+    columns: [{ key: 'n', label: 'Economies', type: 'integer' }],
+    rows: [{ n: 190 }],
+    notes: [],
+  },
+  {
+    id: 'long-2',
+    title: 'Mobile-broadband basket, postpaid computer-based (1 GB), 2017',
+    columns: [{ key: 'n', label: 'Economies', type: 'integer' }],
+    rows: [{ n: 191 }],
+    notes: ['n'],
+  },
+  {
+    id: 'notes',
+    title: 'A table called Notes',
+    sheet: 'Notes',
+    columns: [{ key: 'x', label: 'x', type: 'number', decimals: 0 }],
+    rows: [{ x: 2.5 }, { x: 1e-3 }],
+    notes: [],
+  },
 ];
 const NAMES = ['Ranking', 'Mobile-broadband basket,', 'Mobile-broadband basket, (2)', 'Notes (2)', 'Contents', 'Notes'];
 
@@ -75,9 +102,15 @@ describe('tablesToXlsx', () => {
     } finally {
       vi.useRealTimers();
     }
-    const child = spawnSync(process.execPath, ['--input-type=module', '-e',
-      `import { tablesToXlsx } from ${JSON.stringify(join(ROOT, 'dist', 'src', 'report', 'xlsx.js'))}; process.stdout.write(Buffer.from(await tablesToXlsx(${JSON.stringify(TABLES)})).toString('base64'));`],
-    { env: { ...process.env, TZ: 'Pacific/Kiritimati' }, encoding: 'utf8' });
+    const child = spawnSync(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `import { tablesToXlsx } from ${JSON.stringify(join(ROOT, 'dist', 'src', 'report', 'xlsx.js'))}; process.stdout.write(Buffer.from(await tablesToXlsx(${JSON.stringify(TABLES)})).toString('base64'));`,
+      ],
+      { env: { ...process.env, TZ: 'Pacific/Kiritimati' }, encoding: 'utf8' },
+    );
     expect(child.status, child.stderr).toBe(0);
     expect(Buffer.from(child.stdout, 'base64').equals(readFileSync(synthetic))).toBe(true);
   });
@@ -100,8 +133,14 @@ describe('tablesToXlsx', () => {
       ['Ranking', 'IDI 2017 ranking (test)', 'ranking', 3, 2],
       ['Mobile-broadband basket,', 'Mobile-broadband basket, postpaid computer-based (1 GB), 2016', 'long-1', 1, 0],
       ['Mobile-broadband basket, (2)', 'Mobile-broadband basket, postpaid computer-based (1 GB), 2017', 'long-2', 1, 1],
-      ['Notes (2)', 'A table called Notes', 'notes', 2, 0]]);
-    expect(sheets[5].rows.map((x) => x.cells.map((c) => c.value))).toEqual([['Sheet', 'Note'], ['Ranking', 'Method: test method.'], ['Ranking', "'@note that looks like a formula"], ['Mobile-broadband basket, (2)', 'n']]);
+      ['Notes (2)', 'A table called Notes', 'notes', 2, 0],
+    ]);
+    expect(sheets[5].rows.map((x) => x.cells.map((c) => c.value))).toEqual([
+      ['Sheet', 'Note'],
+      ['Ranking', 'Method: test method.'],
+      ['Ranking', "'@note that looks like a formula"],
+      ['Mobile-broadband basket, (2)', 'n'],
+    ]);
   });
 });
 
@@ -118,7 +157,8 @@ function probe(cmd: string, args: string[]): boolean {
  * `.ci/run`'s pip install failed, its checks skip with this message, in CI too.
  */
 function reader(name: string, present: boolean, install: string, fromPip = false): boolean {
-  if (!present && (fromPip || !process.env.CI)) console.warn(`SKIPPED: the ${name} checks of our workbooks (${name} is not installed here; ${install}).${fromPip ? '' : ' In CI they fail instead.'}`);
+  if (!present && (fromPip || !process.env.CI))
+    console.warn(`SKIPPED: the ${name} checks of our workbooks (${name} is not installed here; ${install}).${fromPip ? '' : ' In CI they fail instead.'}`);
   return present || (!fromPip && !!process.env.CI);
 }
 const HAS = {
@@ -178,22 +218,39 @@ function readxl(file: string): Sheets {
 function libreoffice(file: string): Map<string, string[][]> {
   const out = mkdtempSync(join(tmp, 'lo-'));
   const profile = mkdtempSync(join(tmp, 'lo-profile-')); // a private profile: another soffice running on the machine is not reused
-  const r = spawnSync('soffice', [`-env:UserInstallation=file://${profile}`, '--headless', '--convert-to',
-    'csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,true,false,false,-1', '--outdir', out, file], { encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync(
+    'soffice',
+    [
+      `-env:UserInstallation=file://${profile}`,
+      '--headless',
+      '--convert-to',
+      'csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,true,false,false,-1',
+      '--outdir',
+      out,
+      file,
+    ],
+    { encoding: 'utf8', timeout: 120_000 },
+  );
   expect(r.status, r.stderr + r.stdout).toBe(0);
   const base = file.replace(/^.*\//, '').replace(/\.xlsx$/, '');
   const sheets = new Map<string, string[][]>();
-  for (const f of readdirSync(out)) sheets.set(f.slice(base.length + 1, -4), parseCsv(readFileSync(join(out, f), 'utf8')).map((x) => x.fields));
+  for (const f of readdirSync(out))
+    sheets.set(
+      f.slice(base.length + 1, -4),
+      parseCsv(readFileSync(join(out, f), 'utf8')).map((x) => x.fields),
+    );
   return sheets;
 }
 
 /** The synthetic tables as a reader should see them: labels, then each row's cells (text neutralised). */
 function expectedRows(t: ReportTable): Array<Array<string | number | null>> {
-  return t.rows.map((r) => t.columns.map((c) => {
-    const v = r[c.key];
-    if (v === null || v === undefined) return null;
-    return typeof v === 'string' && /^[=+\-@]/.test(v) ? `'${v}` : v;
-  }));
+  return t.rows.map((r) =>
+    t.columns.map((c) => {
+      const v = r[c.key];
+      if (v === null || v === undefined) return null;
+      return typeof v === 'string' && /^[=+\-@]/.test(v) ? `'${v}` : v;
+    }),
+  );
 }
 
 describe.runIf(RUN.pandas)('Python pandas.read_excel and openpyxl, default arguments', () => {
@@ -216,15 +273,19 @@ describe.runIf(RUN.pandas)('Python pandas.read_excel and openpyxl, default argum
     expect(ranking.rows).toHaveLength(report.ranked);
     expect(ranking.types[ranking.columns.indexOf('Rank 2017')]).toBe('int64');
     for (const [sheet, id] of report.sheetToTable) {
-      const csv = parseCsv(readFileSync(join(report.dir, 'tables', `${id}.csv`), 'utf8')).slice(1).map((x) => x.fields);
+      const csv = parseCsv(readFileSync(join(report.dir, 'tables', `${id}.csv`), 'utf8'))
+        .slice(1)
+        .map((x) => x.fields);
       const rows = got[sheet].rows;
       expect(rows.length, sheet).toBe(csv.length);
-      rows.forEach((row, i) => row.forEach((v, j) => {
-        const want = csv[i][j];
-        if (v === null) expect(want, `${sheet} ${i} ${j}`).toBe('');
-        else if (typeof v === 'number') expect(v, `${sheet} ${i} ${j}`).toBe(Number(want));
-        else expect(v, `${sheet} ${i} ${j}`).toBe(want);
-      }));
+      rows.forEach((row, i) =>
+        row.forEach((v, j) => {
+          const want = csv[i][j];
+          if (v === null) expect(want, `${sheet} ${i} ${j}`).toBe('');
+          else if (typeof v === 'number') expect(v, `${sheet} ${i} ${j}`).toBe(Number(want));
+          else expect(v, `${sheet} ${i} ${j}`).toBe(want);
+        }),
+      );
     }
   }, 60_000);
 });
@@ -240,15 +301,19 @@ describe.runIf(RUN.readxl)('R readxl::read_excel, default arguments', () => {
     expect(got['Notes (2)'].rows).toEqual([[2.5], [0.001]]);
   });
 
-  it('the MIS 2017 report workbook: one row per ranked economy in the ranking, every sheet\'s numbers equal to its CSV', () => {
+  it("the MIS 2017 report workbook: one row per ranked economy in the ranking, every sheet's numbers equal to its CSV", () => {
     const got = readxl(report.xlsx);
     expect(got['IDI 2017 ranking'].rows).toHaveLength(report.ranked);
     for (const [sheet, id] of report.sheetToTable) {
-      const csv = parseCsv(readFileSync(join(report.dir, 'tables', `${id}.csv`), 'utf8')).slice(1).map((x) => x.fields);
+      const csv = parseCsv(readFileSync(join(report.dir, 'tables', `${id}.csv`), 'utf8'))
+        .slice(1)
+        .map((x) => x.fields);
       expect(got[sheet].rows.length, sheet).toBe(csv.length);
-      got[sheet].rows.forEach((row, i) => row.forEach((v, j) => {
-        if (typeof v === 'number') expect(v, `${sheet} ${i} ${j}`).toBe(Number(csv[i][j]));
-      }));
+      got[sheet].rows.forEach((row, i) =>
+        row.forEach((v, j) => {
+          if (typeof v === 'number') expect(v, `${sheet} ${i} ${j}`).toBe(Number(csv[i][j]));
+        }),
+      );
     }
   }, 60_000);
 });
@@ -277,15 +342,19 @@ describe.runIf(RUN.soffice)('LibreOffice headless, every sheet to CSV as display
     const got = libreoffice(report.xlsx);
     expect(got.get('IDI 2017 ranking')![1][3]).toMatch(/^\d\.\d\d$/);
     for (const [sheet, id] of report.sheetToTable) {
-      const csv = parseCsv(readFileSync(join(report.dir, 'tables', `${id}.csv`), 'utf8')).slice(1).map((x) => x.fields);
+      const csv = parseCsv(readFileSync(join(report.dir, 'tables', `${id}.csv`), 'utf8'))
+        .slice(1)
+        .map((x) => x.fields);
       const rows = got.get(sheet)!.slice(1);
       expect(rows.length, sheet).toBe(csv.length);
-      rows.forEach((row, i) => row.forEach((shown, j) => {
-        const want = csv[i][j];
-        if (want !== '' && /^-?[\d.]+(e[+-]?\d+)?$/i.test(want)) expect(withinShown(shown, Number(want)), `${sheet} row ${i + 2} col ${j + 1}: ${shown} vs ${want}`).toBe(true);
-        else expect(shown, `${sheet} row ${i + 2} col ${j + 1}`).toBe(want);
-      }));
+      rows.forEach((row, i) =>
+        row.forEach((shown, j) => {
+          const want = csv[i][j];
+          if (want !== '' && /^-?[\d.]+(e[+-]?\d+)?$/i.test(want))
+            expect(withinShown(shown, Number(want)), `${sheet} row ${i + 2} col ${j + 1}: ${shown} vs ${want}`).toBe(true);
+          else expect(shown, `${sheet} row ${i + 2} col ${j + 1}`).toBe(want);
+        }),
+      );
     }
   }, 180_000);
 });
-

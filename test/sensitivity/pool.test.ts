@@ -11,25 +11,50 @@ function setupOf(seed: number): ScenarioSetup {
     node('a', 0.5, [leaf('internet_users_pct', { method: 'ratio', reference: 100 }, 0.5), leaf('hh_internet_pct', { method: 'ratio', reference: 100 }, 0.5)]),
     node('b', 0.5, [leaf('fixed_tel_p100', { method: 'ratio', reference: 60 }, 1)]),
   ]);
-  const rand = mulberry32(seed), nE = 40, L = m.firstNode;
+  const rand = mulberry32(seed),
+    nE = 40,
+    L = m.firstNode;
   const imputed = Float64Array.from({ length: L * nE }, () => rand() * 100);
   return {
-    m, economies: nE, imputed, raw: imputed.map((x) => (rand() < 0.1 ? NaN : x)), active: new Uint8Array(nE).fill(1), baseWeights: Float64Array.from(m.weight),
-    factors: [{ kind: 'weights', name: 'weights:a', node: m.ids.indexOf('a') }, { kind: 'weights', name: 'weights:root', node: m.parent.length - 1 }, { kind: 'imputation', name: 'imputation' }, { kind: 'drop', name: 'drop' }],
-    weightMode: 'dirichlet', concentration: 20, band: 0.25, normalisations: [255], droppable: [0, 1, 2], renormalise: true, seed,
+    m,
+    economies: nE,
+    imputed,
+    raw: imputed.map((x) => (rand() < 0.1 ? NaN : x)),
+    active: new Uint8Array(nE).fill(1),
+    baseWeights: Float64Array.from(m.weight),
+    factors: [
+      { kind: 'weights', name: 'weights:a', node: m.ids.indexOf('a') },
+      { kind: 'weights', name: 'weights:root', node: m.parent.length - 1 },
+      { kind: 'imputation', name: 'imputation' },
+      { kind: 'drop', name: 'drop' },
+    ],
+    weightMode: 'dirichlet',
+    concentration: 20,
+    band: 0.25,
+    normalisations: [255],
+    droppable: [0, 1, 2],
+    renormalise: true,
+    seed,
   };
 }
-const uOf = (S: number, d: number, seed: number): Float64Array => { const r = mulberry32(seed); return Float64Array.from({ length: S * d }, r); };
+const uOf = (S: number, d: number, seed: number): Float64Array => {
+  const r = mulberry32(seed);
+  return Float64Array.from({ length: S * d }, r);
+};
 const workersOf = (p: ScenarioPool): Worker[] => (p as unknown as { workers: Worker[] }).workers;
 
 let pool: ScenarioPool | undefined;
-afterEach(async () => { await pool?.close(); pool = undefined; });
+afterEach(async () => {
+  await pool?.close();
+  pool = undefined;
+});
 
 describe('the scenario pool', () => {
   it('runs analyses of different setups one after the other on the same warm workers, each identical to one thread', async () => {
     pool = await ScenarioPool.start(2);
     for (const seed of [1, 2, 1]) {
-      const setup = setupOf(seed), u = uOf(3000, 4, seed);
+      const setup = setupOf(seed),
+        u = uOf(3000, 4, seed);
       expect(Array.from(await pool.ranks(setup, u, 3000))).toEqual(Array.from(scenarioRanks(setup, u, 0, 3000)));
     }
   });
@@ -55,15 +80,20 @@ describe('the scenario pool', () => {
 
   it('a progress callback that throws fails its analysis only: late answers of the old job are ignored by the next', async () => {
     pool = await ScenarioPool.start(2);
-    const setup = setupOf(5), u = uOf(20_000, 4, 5);
-    await expect(pool.ranks(setup, u, 20_000, () => { throw new Error('progress bar broke'); })).rejects.toThrow(/progress bar broke/);
+    const setup = setupOf(5),
+      u = uOf(20_000, 4, 5);
+    await expect(
+      pool.ranks(setup, u, 20_000, () => {
+        throw new Error('progress bar broke');
+      }),
+    ).rejects.toThrow(/progress bar broke/);
     expect(pool.usable).toBe(true);
     expect(Array.from(await pool.ranks(setup, u, 20_000))).toEqual(Array.from(scenarioRanks(setup, u, 0, 20_000)));
   });
 });
 
 describe('Dirichlet weights', () => {
-  it('a concentration so small that every gamma variate underflows still gives finite weights with the node\'s total', () => {
+  it("a concentration so small that every gamma variate underflows still gives finite weights with the node's total", () => {
     const setup = { ...setupOf(6), concentration: 1e-9 };
     const kids = [0, 1];
     for (const x of [0.1, 0.5, 0.9]) {
@@ -74,7 +104,8 @@ describe('Dirichlet weights', () => {
       expect(Math.max(w[0], w[1])).toBeCloseTo(1, 6); // all the weight on one child: the Dirichlet's limit
     }
     // An ordinary concentration does not take that path: the same draw as before (gamma variates, then their share).
-    const w = Float64Array.from(setup.baseWeights), w2 = Float64Array.from(setup.baseWeights);
+    const w = Float64Array.from(setup.baseWeights),
+      w2 = Float64Array.from(setup.baseWeights);
     drawWeights({ ...setup, concentration: 50 }, kids, w, 0.3, 0);
     drawWeights({ ...setup, concentration: 50 }, kids, w2, 0.3, 0);
     expect(Array.from(w)).toEqual(Array.from(w2));

@@ -43,13 +43,19 @@ describe('aggregateByGroup', () => {
   });
 
   it('agrees with a direct computation on random panels (property)', () => {
-    fc.assert(fc.property(fc.array(fc.option(fc.double({ min: -1e6, max: 1e6, noNaN: true }), { nil: undefined }), { minLength: 1, maxLength: 40 }), (cells) => {
-      const values = Float64Array.from(cells, (c) => (c === undefined ? NaN : c));
-      const { stats } = aggregateByGroup({ values, nEconomies: values.length, nYears: 1 }, { group: new Int32Array(values.length), nGroups: 1, stats: ['median', 'mean'] });
-      const xs = cells.filter((c): c is number => c !== undefined).sort((a, b) => a - b);
-      const median = xs.length === 0 ? NaN : xs.length % 2 ? xs[(xs.length - 1) / 2] : (xs[xs.length / 2 - 1] + xs[xs.length / 2]) / 2;
-      expect(stats.median![0]).toBe(median);
-      if (xs.length) expect(stats.mean![0]).toBeCloseTo(xs.reduce((a, b) => a + b, 0) / xs.length, 6);
-    }), { seed: 7, numRuns: 300 });
+    fc.assert(
+      fc.property(fc.array(fc.option(fc.double({ min: -1e6, max: 1e6, noNaN: true }), { nil: undefined }), { minLength: 1, maxLength: 40 }), (cells) => {
+        const values = Float64Array.from(cells, (c) => (c === undefined ? NaN : c));
+        const { stats } = aggregateByGroup(
+          { values, nEconomies: values.length, nYears: 1 },
+          { group: new Int32Array(values.length), nGroups: 1, stats: ['median', 'mean'] },
+        );
+        const xs = cells.filter((c): c is number => c !== undefined).sort((a, b) => a - b);
+        const median = xs.length === 0 ? NaN : xs.length % 2 ? xs[(xs.length - 1) / 2] : (xs[xs.length / 2 - 1] + xs[xs.length / 2]) / 2;
+        expect(stats.median![0]).toBe(median);
+        if (xs.length) expect(stats.mean![0]).toBeCloseTo(xs.reduce((a, b) => a + b, 0) / xs.length, 6);
+      }),
+      { seed: 7, numRuns: 300 },
+    );
   });
 });

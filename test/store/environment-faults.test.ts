@@ -37,7 +37,11 @@ function expectEnvironmentFault(r: { code: number; stderr: string }, file: strin
 describe('store faults at open (issue 13)', () => {
   it('a file that is not a database: exit 2 naming it (series, db status, serve)', () => {
     const f = tmp.file('notadb.db', 'this is not a database, just text\n'.repeat(200));
-    for (const args of [['series', '--store', f, '--economy', 'KEN', '--indicator', 'internet_users_pct'], ['db', 'status', '--store', f], ['serve', '--store', f, '--port', '0']])
+    for (const args of [
+      ['series', '--store', f, '--economy', 'KEN', '--indicator', 'internet_users_pct'],
+      ['db', 'status', '--store', f],
+      ['serve', '--store', f, '--port', '0'],
+    ])
       expectEnvironmentFault(ictstat(args), f, /not an ictstat store|not a database/);
   }, 60_000);
 
@@ -48,7 +52,10 @@ describe('store faults at open (issue 13)', () => {
     writeSync(fd, junk, 0, junk.length, 4096);
     closeSync(fd);
     expect(statSync(f).size).toBeGreaterThan(8192);
-    for (const args of [['series', '--store', f, '--economy', 'KEN', '--indicator', 'internet_users_pct'], ['serve', '--store', f, '--port', '0']])
+    for (const args of [
+      ['series', '--store', f, '--economy', 'KEN', '--indicator', 'internet_users_pct'],
+      ['serve', '--store', f, '--port', '0'],
+    ])
       expectEnvironmentFault(ictstat(args), f, /corrupt|malformed|not a database/);
   }, 60_000);
 
@@ -77,9 +84,12 @@ describe('store faults at work (issue 13)', () => {
     const f = goodStore('full.db');
     const s = Store.open(f);
     const before = s.version();
-    (s as unknown as { db: Database.Database }).db.pragma(`max_page_count = ${(s as unknown as { db: Database.Database }).db.pragma('page_count', { simple: true })}`);
+    (s as unknown as { db: Database.Database }).db.pragma(
+      `max_page_count = ${(s as unknown as { db: Database.Database }).db.pragma('page_count', { simple: true })}`,
+    );
     const b = new ObservationBuilder();
-    for (let i = 0; i < 5000; i++) b.append({ economy: 'GHA', indicator: 'internet_users_pct', year: 1960 + (i % 60), value: i, note: `n${i}`.padEnd(300, 'y') });
+    for (let i = 0; i < 5000; i++)
+      b.append({ economy: 'GHA', indicator: 'internet_users_pct', year: 1960 + (i % 60), value: i, note: `n${i}`.padEnd(300, 'y') });
     let err: unknown;
     try {
       s.recordSubmission({ economy: null, submittedBy: 'test', sha256: 'big', findings: null, table: b.toTable() });
@@ -95,7 +105,14 @@ describe('store faults at work (issue 13)', () => {
   });
 
   it('read-only and I/O faults are named too (the classification of SQLite codes)', () => {
-    for (const [code, what] of [['SQLITE_READONLY', /read-only/], ['SQLITE_IOERR_WRITE', /input\/output/], ['SQLITE_CANTOPEN', /cannot open/], ['SQLITE_FULL', /full/], ['SQLITE_CORRUPT', /corrupt/], ['SQLITE_NOTADB', /not a database/]] as const) {
+    for (const [code, what] of [
+      ['SQLITE_READONLY', /read-only/],
+      ['SQLITE_IOERR_WRITE', /input\/output/],
+      ['SQLITE_CANTOPEN', /cannot open/],
+      ['SQLITE_FULL', /full/],
+      ['SQLITE_CORRUPT', /corrupt/],
+      ['SQLITE_NOTADB', /not a database/],
+    ] as const) {
       const e = storeFault(Object.assign(new Error('x'), { code }), '/data/s.db');
       expect(e, code).toBeInstanceOf(UserInputError);
       expect(e!.message).toContain('/data/s.db');
@@ -106,12 +123,24 @@ describe('store faults at work (issue 13)', () => {
 
   it('the API answers 503 naming no path when the store is full, and keeps serving reads', async () => {
     let token = '';
-    const s = await startServer((store) => { token = store.createToken('KEN').token; });
+    const s = await startServer((store) => {
+      token = store.createToken('KEN').token;
+    });
     try {
       const db = (s.store as unknown as { db: Database.Database }).db;
       db.pragma(`max_page_count = ${db.pragma('page_count', { simple: true })}`);
-      const body = 'economy,indicator,year,value,note\n' + Array.from({ length: 3000 }, (_, i) => `KEN,i99H,${1960 + (i % 60)},${i % 100},${'n'.repeat(400)}${i}`).filter((_, i) => i < 60).join('\n') + '\n';
-      const r = await s.app.inject({ url: '/v2/submissions', method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'text/csv' }, payload: body.repeat(1) });
+      const body =
+        'economy,indicator,year,value,note\n' +
+        Array.from({ length: 3000 }, (_, i) => `KEN,i99H,${1960 + (i % 60)},${i % 100},${'n'.repeat(400)}${i}`)
+          .filter((_, i) => i < 60)
+          .join('\n') +
+        '\n';
+      const r = await s.app.inject({
+        url: '/v2/submissions',
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'text/csv' },
+        payload: body.repeat(1),
+      });
       expect(r.statusCode, r.body).toBe(503);
       expect(r.body).not.toMatch(/\/tmp\/|sqlite/i);
       expect(JSON.parse(r.body)[0].message[0].key).toBeTruthy();

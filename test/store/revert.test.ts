@@ -8,15 +8,20 @@ import { startServer, type TestServer } from '../api/helpers.js';
 
 let s: TestServer;
 let token = '';
-beforeAll(async () => { s = await startServer((store) => { token = store.createToken('KEN', 'revert').token; }); });
+beforeAll(async () => {
+  s = await startServer((store) => {
+    token = store.createToken('KEN', 'revert').token;
+  });
+});
 afterAll(() => s.close());
 
 const A = 'economy,indicator,year,value\nKEN,i99H,2019,10\n';
 const B = 'economy,indicator,year,value\nKEN,i99H,2019,20\n';
-const post = (body: string) => fetch(`${s.base}/v2/submissions`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'text/csv' }, body });
+const post = (body: string) =>
+  fetch(`${s.base}/v2/submissions`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'text/csv' }, body });
 const value = async (asof?: string): Promise<number> => {
   const r = await fetch(`${s.base}/v2/country/KEN/indicator/i99H?date=2019&format=json${asof ? `&asof=${encodeURIComponent(asof)}` : ''}`);
-  const body = await r.json() as [unknown, Array<{ value: number }>];
+  const body = (await r.json()) as [unknown, Array<{ value: number }>];
   return body[1][0].value;
 };
 const pause = () => new Promise((r) => setTimeout(r, 5)); // receipt times strictly apart, for asof

@@ -37,11 +37,17 @@ describe('store', () => {
   });
 
   it('keeps every revision; the current value is the latest, as-of reproduces the earlier one', async () => {
-    const r1 = await submitFile(store, csv('v1.csv', ['KEN,internet_users_pct,2022,30', 'KEN,internet_users_pct,2021,28']),
-      { economy: 'KEN', submittedBy: 'test', receivedAt: new Date('2024-01-10T09:00:00Z') });
+    const r1 = await submitFile(store, csv('v1.csv', ['KEN,internet_users_pct,2022,30', 'KEN,internet_users_pct,2021,28']), {
+      economy: 'KEN',
+      submittedBy: 'test',
+      receivedAt: new Date('2024-01-10T09:00:00Z'),
+    });
     expect(r1.outcome).toBe('accepted');
-    const r2 = await submitFile(store, csv('v2.csv', ['KEN,internet_users_pct,2022,32.5']),
-      { economy: 'KEN', submittedBy: 'test', receivedAt: new Date('2024-03-01T09:00:00Z') });
+    const r2 = await submitFile(store, csv('v2.csv', ['KEN,internet_users_pct,2022,32.5']), {
+      economy: 'KEN',
+      submittedBy: 'test',
+      receivedAt: new Date('2024-03-01T09:00:00Z'),
+    });
     expect(r2.outcome).toBe('accepted');
     expect(store.revisions('KEN', 'internet_users_pct', 2022).map((r) => r.value)).toEqual([30, 32.5]);
 
@@ -61,16 +67,22 @@ describe('store', () => {
     await submitFile(store, csv('ok.csv', ['KEN,internet_users_pct,2022,30']), { economy: 'KEN', submittedBy: 'test' });
     const before = store.checksum();
     // One good row and one out of range: strict validation rejects the whole submission.
-    const r = await submitFile(store, csv('bad.csv', ['KEN,internet_users_pct,2023,31', 'KEN,internet_users_pct,2024,250']), { economy: 'KEN', submittedBy: 'test' });
+    const r = await submitFile(store, csv('bad.csv', ['KEN,internet_users_pct,2023,31', 'KEN,internet_users_pct,2024,250']), {
+      economy: 'KEN',
+      submittedBy: 'test',
+    });
     expect(r.outcome).toBe('rejected');
     expect((r.report.findings as Array<{ rule: string; line: number }>).some((f) => f.rule === 'out-of-range' && f.line === 3)).toBe(true);
     expect(store.checksum()).toEqual(before);
     expect(before.rows.observations).toBe(1);
   });
 
-  it('a file with another economy\'s rows is forbidden for a scoped submitter and stores nothing', async () => {
+  it("a file with another economy's rows is forbidden for a scoped submitter and stores nothing", async () => {
     const before = store.checksum();
-    const r = await submitFile(store, csv('mixed.csv', ['KEN,internet_users_pct,2022,30', 'UGA,internet_users_pct,2022,20']), { economy: 'KEN', submittedBy: 'test' });
+    const r = await submitFile(store, csv('mixed.csv', ['KEN,internet_users_pct,2022,30', 'UGA,internet_users_pct,2022,20']), {
+      economy: 'KEN',
+      submittedBy: 'test',
+    });
     expect(r.outcome).toBe('forbidden');
     expect(r.otherEconomies).toEqual(['UGA']);
     expect(store.checksum()).toEqual(before);
@@ -128,9 +140,15 @@ describe('store', () => {
     for (const bad of ['2023-02-29', '2024-13-01', 'yesterday', '2024-01-01 12:00', '']) expect(() => parseAsOf(bad)).toThrow(/asOf must be a date/);
     // A structured error: each surface names the option its own way (--as-of on the command line, asof in the API).
     let err: unknown;
-    try { parseAsOf('yesterday'); } catch (e) { err = e; }
+    try {
+      parseAsOf('yesterday');
+    } catch (e) {
+      err = e;
+    }
     expect(err).toMatchObject({ code: 'invalid-option', field: 'asOf', value: 'yesterday' });
-    expect((err as UserInputError).describe((f) => (f === 'asOf' ? '--as-of' : f))).toBe('--as-of must be a date YYYY-MM-DD or a date-time such as 2024-05-01T12:00:00Z, not "yesterday"');
+    expect((err as UserInputError).describe((f) => (f === 'asOf' ? '--as-of' : f))).toBe(
+      '--as-of must be a date YYYY-MM-DD or a date-time such as 2024-05-01T12:00:00Z, not "yesterday"',
+    );
   });
 
   it('readStoreObservations reads the named store only: a missing one is an error saying how to fill it (never a silent switch to the bundled data)', () => {

@@ -14,7 +14,10 @@ function table(rows: Array<[string, string, number, number, string?]>, source = 
 
 describe('observation table', () => {
   it('has the canonical schema, dictionary-encoded codes and nulls where a note is missing', () => {
-    const t = table([['KEN', 'population', 2020, 5e7, 'census'], ['UGA', 'population', 2020, 4.5e7]]);
+    const t = table([
+      ['KEN', 'population', 2020, 5e7, 'census'],
+      ['UGA', 'population', 2020, 4.5e7],
+    ]);
     expect(t.schema.fields.map((f) => f.name)).toEqual([...OBSERVATION_COLUMNS]);
     expect(String(t.schema.fields[0].type)).toBe('Dictionary<Int32, Utf8>');
     expect(String(t.getChild('year')!.type)).toBe('Int16');
@@ -51,23 +54,42 @@ describe('observation table', () => {
 });
 
 describe('merge, select, derive', () => {
-  it('keeps the first source\'s value for each economy, indicator and year', () => {
+  it("keeps the first source's value for each economy, indicator and year", () => {
     const a = table([['KEN', 'population', 2020, 1]], 'first');
-    const b = table([['KEN', 'population', 2020, 2], ['KEN', 'population', 2021, 3]], 'second');
+    const b = table(
+      [
+        ['KEN', 'population', 2020, 2],
+        ['KEN', 'population', 2021, 3],
+      ],
+      'second',
+    );
     const merged = observationRows(mergeByPrecedence([a, b]));
-    expect(merged.map((r) => [r.year, r.value, r.source])).toEqual([[2020, 1, 'first'], [2021, 3, 'second']]);
+    expect(merged.map((r) => [r.year, r.value, r.source])).toEqual([
+      [2020, 1, 'first'],
+      [2021, 3, 'second'],
+    ]);
     expect(mergeByPrecedence([a, b], false).numRows).toBe(3);
   });
 
   it('selects and orders by economy, indicator and year', () => {
-    const t = table([['UGA', 'population', 2021, 1], ['KEN', 'population', 2021, 2], ['KEN', 'population', 2019, 3], ['KEN', 'mobile_bb_p100', 2020, 4]]);
+    const t = table([
+      ['UGA', 'population', 2021, 1],
+      ['KEN', 'population', 2021, 2],
+      ['KEN', 'population', 2019, 3],
+      ['KEN', 'mobile_bb_p100', 2020, 4],
+    ]);
     const s = observationRows(selectObservations(t, { economies: ['KEN'], indicators: ['population'], from: 2019, to: 2021 }));
     expect(s.map((r) => r.year)).toEqual([2019, 2021]);
     expect(observationRows(selectObservations(t, {})).map((r) => r.value)).toEqual([4, 3, 2, 1]);
   });
 
   it('derives where every input exists, with provenance', () => {
-    const t = table([['KEN', 'fixed_bb_subs', 2020, 500], ['KEN', 'population', 2020, 1000], ['KEN', 'fixed_bb_subs', 2021, 700], ['UGA', 'population', 2021, 10]]);
+    const t = table([
+      ['KEN', 'fixed_bb_subs', 2020, 500],
+      ['KEN', 'population', 2020, 1000],
+      ['KEN', 'fixed_bb_subs', 2021, 700],
+      ['UGA', 'population', 2021, 10],
+    ]);
     const d = observationRows(deriveIndicator(t, 'fixed_bb_p100', compileFormula('fixed_bb_subs / population * 100')));
     expect(d).toHaveLength(1);
     expect(d[0]).toMatchObject({ economy: 'KEN', indicator: 'fixed_bb_p100', year: 2020, value: 50, derived_from: 'fixed_bb_subs,population', line: 0 });

@@ -13,7 +13,10 @@ const sameNumbers = (a: IndexRun, b: IndexRun): void => {
 };
 
 const methodology = {
-  id: 'mini', name: 'two indicators', source: 'test', scale: 10,
+  id: 'mini',
+  name: 'two indicators',
+  source: 'test',
+  scale: 10,
   components: [
     { indicator: 'internet_users_pct', weight: 0.5, normalise: { method: 'ratio', reference: 100 } },
     { indicator: 'mobile_cell_p100', weight: 0.5, normalise: { method: 'goalposts', lower: 0, upper: 120 } },
@@ -30,7 +33,8 @@ const records = [
 describe('an index run', () => {
   it('holds every stage, hand-checked: raw, imputed, normalised, aggregated, ranks, and a log', async () => {
     const run = await runIndex({ methodology, year: 2022, source: { kind: 'inputs', inputs: [{ records }] } });
-    const e = run.stages.raw.economies, at = (iso3: string): number => e.indexOf(iso3);
+    const e = run.stages.raw.economies,
+      at = (iso3: string): number => e.indexOf(iso3);
     const nE = e.length;
     expect(run.stages.raw.rows).toEqual(['internet_users_pct', 'mobile_cell_p100']);
     expect(run.stages.raw.values[at('KEN')]).toBe(40);
@@ -89,10 +93,19 @@ describe('an index run', () => {
 describe('an Arrow table from elsewhere', () => {
   it('a plain-Utf8 table with int64 years (as pandas/pyarrow write it) gives the same run as the dictionary-encoded one', async () => {
     const plain = new Table({
-      economy: vectorFromArray(records.map((r) => r.economy), new Utf8()),
-      indicator: vectorFromArray(records.map((r) => r.indicator), new Utf8()),
+      economy: vectorFromArray(
+        records.map((r) => r.economy),
+        new Utf8(),
+      ),
+      indicator: vectorFromArray(
+        records.map((r) => r.indicator),
+        new Utf8(),
+      ),
       year: makeVector(BigInt64Array.from(records, (r) => BigInt(r.year))),
-      value: vectorFromArray(records.map((r) => r.value), new Float64()),
+      value: vectorFromArray(
+        records.map((r) => r.value),
+        new Float64(),
+      ),
     });
     expect(plain.schema.fields.find((f) => f.name === 'year')!.type).toBeInstanceOf(Int64);
     expect(isCanonicalObservationTable(plain)).toBe(false);

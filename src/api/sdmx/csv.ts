@@ -11,7 +11,12 @@ import { attributeValues, codeName, type SdmxStructure } from './structure.js';
 import { dimValue, syntaxError, type SdmxView } from './data.js';
 import { clip } from '../params.js';
 
-export interface CsvOptions { version: 1 | 2; labels: 'id' | 'both' | 'name'; timeFormat: 'original' | 'normalized'; keys: 'none' | 'obs' | 'series' | 'both' }
+export interface CsvOptions {
+  version: 1 | 2;
+  labels: 'id' | 'both' | 'name';
+  timeFormat: 'original' | 'normalized';
+  keys: 'none' | 'obs' | 'series' | 'both';
+}
 
 const CHOICES = { labels: ['id', 'both', 'name'], timeFormat: ['original', 'normalized'], keys: ['none', 'obs', 'series', 'both'] } as const;
 
@@ -36,17 +41,22 @@ export function sdmxCsvMessage(s: SdmxStructure, v: SdmxView, o: CsvOptions, lan
   const concept = (id: string) => s.conceptScheme.concepts.find((c) => c.id === id)?.name ?? id;
   const head = (id: string) => (o.labels === 'id' ? id : o.labels === 'both' ? `${id}: ${concept(id)}` : concept(id));
   const dims = [...s.dimensions.map((d) => d.id), s.timeDimension];
-  const codelistOf = new Map<string, string>([...s.dimensions.map((d) => [d.id, d.codelist] as [string, string]),
-    ...s.attributes.filter((a) => a.codelist).map((a) => [a.id, a.codelist!] as [string, string])]);
+  const codelistOf = new Map<string, string>([
+    ...s.dimensions.map((d) => [d.id, d.codelist] as [string, string]),
+    ...s.attributes.filter((a) => a.codelist).map((a) => [a.id, a.codelist!] as [string, string]),
+  ]);
   const label = (id: string, code: string | null): string | null => {
     if (code === null || o.labels === 'id') return code;
-    const cl = codelistOf.get(id), c = cl ? s.codelist(cl).byId.get(code) : undefined;
+    const cl = codelistOf.get(id),
+      c = cl ? s.codelist(cl).byId.get(code) : undefined;
     if (!c) return code;
     return o.labels === 'both' ? `${code}: ${codeName(c, lang)}` : codeName(c, lang);
   };
   const time = (y: string) => (o.timeFormat === 'normalized' ? `${y}-01-01T00:00:00` : y);
-  const withSeriesKey = o.keys === 'series' || o.keys === 'both', withObsKey = o.keys === 'obs' || o.keys === 'both';
-  const lead = o.version === 1 ? ['DATAFLOW'] : ['STRUCTURE', 'STRUCTURE_ID', 'ACTION', ...(withSeriesKey ? ['SERIES_KEY'] : []), ...(withObsKey ? ['OBS_KEY'] : [])];
+  const withSeriesKey = o.keys === 'series' || o.keys === 'both',
+    withObsKey = o.keys === 'obs' || o.keys === 'both';
+  const lead =
+    o.version === 1 ? ['DATAFLOW'] : ['STRUCTURE', 'STRUCTURE_ID', 'ACTION', ...(withSeriesKey ? ['SERIES_KEY'] : []), ...(withObsKey ? ['OBS_KEY'] : [])];
   const withAttrs = v.detail === 'full';
   const out = [csvRow([...lead, ...dims.map(head), head(s.primaryMeasure), ...(withAttrs ? s.attributes.map((a) => head(a.id)) : [])])];
   const flow = s.dataflowRef;

@@ -12,7 +12,11 @@ import { attributeValues, type SdmxStructure } from './structure.js';
 
 /** An SDMX web-service error: its SDMX code (100 no results, 140 syntax, 501 not implemented, 510 too large) and HTTP status. */
 export class SdmxError extends Error {
-  constructor(readonly code: number, readonly status: number, message: string) {
+  constructor(
+    readonly code: number,
+    readonly status: number,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -29,7 +33,10 @@ export const MAX_OBSERVATIONS = 100_000;
 export type Detail = 'full' | 'dataonly' | 'serieskeysonly' | 'nodata';
 export const DETAILS: readonly Detail[] = ['full', 'dataonly', 'serieskeysonly', 'nodata'];
 
-export interface Obs { row: number; def: IndicatorDef }
+export interface Obs {
+  row: number;
+  def: IndicatorDef;
+}
 
 export interface SdmxView {
   idx: ObservationIndex;
@@ -50,10 +57,14 @@ export interface SdmxView {
 /** The value of a dimension for one observation. */
 export function dimValue(s: SdmxStructure, v: SdmxView, o: Obs, dim: string): string {
   switch (dim) {
-    case 'FREQ': return 'A'; // every observation of the store is annual
-    case 'REF_AREA': return v.idx.economy[o.row];
-    case 'INDICATOR': return o.def.id;
-    default: return dim === s.timeDimension ? String(v.idx.year[o.row]) : '';
+    case 'FREQ':
+      return 'A'; // every observation of the store is annual
+    case 'REF_AREA':
+      return v.idx.economy[o.row];
+    case 'INDICATOR':
+      return o.def.id;
+    default:
+      return dim === s.timeDimension ? String(v.idx.year[o.row]) : '';
   }
 }
 
@@ -94,8 +105,11 @@ export function checkFlow(s: SdmxStructure, flow: string): void {
   if (parts.length > 3) throw syntaxError(`the flow "${clip(flow)}" is not AGENCY,ID,VERSION`);
   const [agency, id, version] = parts.length === 1 ? ['all', parts[0], 'latest'] : parts.length === 2 ? [parts[0], parts[1], 'latest'] : parts;
   const any = (x: string) => ['all', '*', ''].includes(x.toLowerCase());
-  if (!(any(agency) || agency.toUpperCase() === s.agency) || id.toUpperCase() !== s.dataflow.id.toUpperCase() ||
-      !(any(version) || ['latest', '+', '~'].includes(version.toLowerCase()) || version === s.version))
+  if (
+    !(any(agency) || agency.toUpperCase() === s.agency) ||
+    id.toUpperCase() !== s.dataflow.id.toUpperCase() ||
+    !(any(version) || ['latest', '+', '~'].includes(version.toLowerCase()) || version === s.version)
+  )
     throw noResults(`no dataflow ${clip(flow)}; this service has ${s.dataflowRef}`);
 }
 
@@ -106,7 +120,11 @@ export function checkProvider(s: SdmxStructure, provider: string | undefined): v
   if (id.toUpperCase() !== s.agency) throw noResults(`no data provider ${clip(provider)}; this service has ${s.agency}`);
 }
 
-interface KeyFilter { freq: boolean; areas: string[] | null; indicators: IndicatorDef[] | null }
+interface KeyFilter {
+  freq: boolean;
+  areas: string[] | null;
+  indicators: IndicatorDef[] | null;
+}
 
 /** The key FREQ.REF_AREA.INDICATOR: each part empty (any) or codes joined by `+`; `all` for everything. */
 export function parseKey(s: SdmxStructure, key: string | undefined): KeyFilter {
@@ -114,8 +132,12 @@ export function parseKey(s: SdmxStructure, key: string | undefined): KeyFilter {
   if (key === undefined || key === '' || key.toLowerCase() === 'all') return out;
   const parts = key.split('.');
   const dims = s.dimensions.map((d) => d.id);
-  if (parts.length !== dims.length) throw syntaxError(`the key "${clip(key, 80)}" has ${parts.length} part${parts.length === 1 ? '' : 's'}; it is ${dims.join('.')} (a part may be empty, or codes joined by +)`);
-  const econ = loadEconomyRegistry(), inds = loadIndicatorRegistry();
+  if (parts.length !== dims.length)
+    throw syntaxError(
+      `the key "${clip(key, 80)}" has ${parts.length} part${parts.length === 1 ? '' : 's'}; it is ${dims.join('.')} (a part may be empty, or codes joined by +)`,
+    );
+  const econ = loadEconomyRegistry(),
+    inds = loadIndicatorRegistry();
   const unknown: string[] = [];
   parts.forEach((part, i) => {
     if (part === '') return;
@@ -133,8 +155,13 @@ export function parseKey(s: SdmxStructure, key: string | undefined): KeyFilter {
       out.indicators = found;
     }
   });
-  if ((out.areas?.length === 0 || out.indicators?.length === 0 || !out.freq))
-    throw noResults(`nothing matches the key ${clip(key, 80)}` + (unknown.length ? `: ${unknown.slice(0, 5).join(', ')} ${unknown.length === 1 ? 'is' : 'are'} not in the codelists (GET /sdmx/rest/codelist/${s.agency})` : ''));
+  if (out.areas?.length === 0 || out.indicators?.length === 0 || !out.freq)
+    throw noResults(
+      `nothing matches the key ${clip(key, 80)}` +
+        (unknown.length
+          ? `: ${unknown.slice(0, 5).join(', ')} ${unknown.length === 1 ? 'is' : 'are'} not in the codelists (GET /sdmx/rest/codelist/${s.agency})`
+          : ''),
+    );
   return out;
 }
 
@@ -154,20 +181,44 @@ function count(q: Query, name: string): number | undefined {
   return Number(v);
 }
 
-export const DATA_PARAMS = ['startPeriod', 'endPeriod', 'firstNObservations', 'lastNObservations', 'dimensionAtObservation', 'detail', 'includeHistory', 'updatedAfter', 'format', 'labels', 'timeFormat', 'keys'];
+export const DATA_PARAMS = [
+  'startPeriod',
+  'endPeriod',
+  'firstNObservations',
+  'lastNObservations',
+  'dimensionAtObservation',
+  'detail',
+  'includeHistory',
+  'updatedAfter',
+  'format',
+  'labels',
+  'timeFormat',
+  'keys',
+];
 
-export interface DataQuery { key: KeyFilter; from: number; to: number; firstN?: number; lastN?: number; dimAtObs: string; detail: Detail }
+export interface DataQuery {
+  key: KeyFilter;
+  from: number;
+  to: number;
+  firstN?: number;
+  lastN?: number;
+  dimAtObs: string;
+  detail: Detail;
+}
 
 /** The query parameters of a data query, each validated. */
 export function parseDataQuery(s: SdmxStructure, key: string | undefined, q: Query): DataQuery {
   for (const k of Object.keys(q)) if (!DATA_PARAMS.includes(k)) throw syntaxError(`unknown parameter ${clip(k)}; a data query takes ${DATA_PARAMS.join(', ')}`);
   const history = single(q, 'includeHistory');
   if (history !== undefined && !['true', 'false'].includes(history)) throw syntaxError(`includeHistory must be true or false, not "${clip(history)}"`);
-  if (history === 'true') throw notImplemented('includeHistory=true is not implemented: the store keeps past vintages, but SDMX history is not served (use /v2/... with asof=DATE)');
+  if (history === 'true')
+    throw notImplemented('includeHistory=true is not implemented: the store keeps past vintages, but SDMX history is not served (use /v2/... with asof=DATE)');
   if (single(q, 'updatedAfter') !== undefined) throw notImplemented('updatedAfter is not implemented');
-  const from = periodYear(q, 'startPeriod') ?? -Infinity, to = periodYear(q, 'endPeriod') ?? Infinity;
+  const from = periodYear(q, 'startPeriod') ?? -Infinity,
+    to = periodYear(q, 'endPeriod') ?? Infinity;
   if (from > to) throw syntaxError(`startPeriod (${from}) is after endPeriod (${to})`);
-  const firstN = count(q, 'firstNObservations'), lastN = count(q, 'lastNObservations');
+  const firstN = count(q, 'firstNObservations'),
+    lastN = count(q, 'lastNObservations');
   const detail = (single(q, 'detail') ?? 'full') as Detail;
   if (!DETAILS.includes(detail)) throw syntaxError(`detail must be one of ${DETAILS.join(', ')}, not "${clip(detail)}"`);
   const dims = [...s.dimensions.map((d) => d.id), s.timeDimension, 'AllDimensions'];
@@ -188,16 +239,30 @@ export function fromRest2(s: SdmxStructure, key: string | undefined, q: Query): 
   let parts = key === undefined || key === '' || key === '*' ? dims.map(() => '') : key.split('.').map((p) => (p === '*' ? '' : p.replace(/,/g, '+')));
   const out: Query = {};
   let from: number | undefined, to: number | undefined;
-  const keep = ['firstNObservations', 'lastNObservations', 'dimensionAtObservation', 'updatedAfter', 'includeHistory', 'format', 'labels', 'timeFormat', 'keys'];
+  const keep = [
+    'firstNObservations',
+    'lastNObservations',
+    'dimensionAtObservation',
+    'updatedAfter',
+    'includeHistory',
+    'format',
+    'labels',
+    'timeFormat',
+    'keys',
+  ];
   for (const name of Object.keys(q)) {
     const v = single(q, name) ?? '';
-    if (keep.includes(name)) { out[name] = v; continue; }
+    if (keep.includes(name)) {
+      out[name] = v;
+      continue;
+    }
     const m = /^c\[([A-Za-z][A-Za-z0-9_-]*)\]$/.exec(name);
     if (m && m[1] === s.timeDimension) {
       for (const term of v.split(/[+ ]/).filter((t) => t !== '')) {
         const t = /^(?:(ge|gt|le|lt|eq):)?(\d{4})(?:-[\dQSTMWAD][\d-]*)?$/.exec(term);
         if (!t) throw syntaxError(`c[${s.timeDimension}] takes ge:, gt:, le:, lt: or eq: and a period, not "${clip(term)}"`);
-        const y = Number(t[2]), op = t[1] ?? 'eq';
+        const y = Number(t[2]),
+          op = t[1] ?? 'eq';
         if (op === 'ge' || op === 'eq') from = Math.max(from ?? -Infinity, y);
         if (op === 'gt') from = Math.max(from ?? -Infinity, y + 1);
         if (op === 'le' || op === 'eq') to = Math.min(to ?? Infinity, y);
@@ -212,11 +277,16 @@ export function fromRest2(s: SdmxStructure, key: string | undefined, q: Query): 
       if (!narrowed.length) throw noResults(`the key and c[${m[1]}] select no ${m[1]} together`);
       parts = parts.map((p, k) => (k === i ? narrowed.join('+') : p));
     } else if (name === 'attributes' || name === 'measures') {
-      if (!['all', 'none', 'dsd', 'msd', 'dataset', 'series', 'obs'].includes(v) && name === 'attributes') throw syntaxError(`attributes must be all, none, dsd, dataset, series or obs, not "${clip(v)}"`);
+      if (!['all', 'none', 'dsd', 'msd', 'dataset', 'series', 'obs'].includes(v) && name === 'attributes')
+        throw syntaxError(`attributes must be all, none, dsd, dataset, series or obs, not "${clip(v)}"`);
       if (!['all', 'none'].includes(v) && name === 'measures') throw syntaxError(`measures must be all or none, not "${clip(v)}"`);
-    } else throw syntaxError(`unknown parameter ${clip(name)}; an SDMX REST 2.0 data query takes c[DIMENSION], ${[...keep.slice(0, 5), 'attributes', 'measures'].join(', ')}`);
+    } else
+      throw syntaxError(
+        `unknown parameter ${clip(name)}; an SDMX REST 2.0 data query takes c[DIMENSION], ${[...keep.slice(0, 5), 'attributes', 'measures'].join(', ')}`,
+      );
   }
-  const attributes = single(q, 'attributes') ?? 'dsd', measures = single(q, 'measures') ?? 'all';
+  const attributes = single(q, 'attributes') ?? 'dsd',
+    measures = single(q, 'measures') ?? 'all';
   out.detail = measures === 'none' ? (attributes === 'none' ? 'serieskeysonly' : 'nodata') : attributes === 'none' ? 'dataonly' : 'full';
   if (from !== undefined) out.startPeriod = String(from);
   if (to !== undefined) out.endPeriod = String(to);
@@ -229,25 +299,30 @@ export function selectData(s: SdmxStructure, idx: ObservationIndex, dq: DataQuer
   const obs: Obs[] = [];
   const defs = dq.key.indicators ?? loadIndicatorRegistry().indicators;
   let series = 0;
-  if (dq.key.freq) for (const def of defs) {
-    const byEconomy = idx.rows.get(def.id);
-    if (!byEconomy) continue;
-    for (const area of dq.key.areas ?? byEconomy.keys()) {
-      let rows = byEconomy.get(area);
-      if (!rows) continue;
-      // Rows are latest year first: lastN takes from the front, firstN from the back.
-      if (dq.from !== -Infinity || dq.to !== Infinity) rows = rows.filter((r) => idx.year[r] >= dq.from && idx.year[r] <= dq.to);
-      if (dq.lastN !== undefined) rows = rows.slice(0, dq.lastN);
-      if (dq.firstN !== undefined) rows = rows.slice(Math.max(0, rows.length - dq.firstN));
-      if (rows.length) series++;
-      for (const row of rows) obs.push({ row, def });
+  if (dq.key.freq)
+    for (const def of defs) {
+      const byEconomy = idx.rows.get(def.id);
+      if (!byEconomy) continue;
+      for (const area of dq.key.areas ?? byEconomy.keys()) {
+        let rows = byEconomy.get(area);
+        if (!rows) continue;
+        // Rows are latest year first: lastN takes from the front, firstN from the back.
+        if (dq.from !== -Infinity || dq.to !== Infinity) rows = rows.filter((r) => idx.year[r] >= dq.from && idx.year[r] <= dq.to);
+        if (dq.lastN !== undefined) rows = rows.slice(0, dq.lastN);
+        if (dq.firstN !== undefined) rows = rows.slice(Math.max(0, rows.length - dq.firstN));
+        if (rows.length) series++;
+        for (const row of rows) obs.push({ row, def });
+      }
+      const size = dq.detail === 'serieskeysonly' || dq.detail === 'nodata' ? series : obs.length;
+      if (size > max) {
+        throw new SdmxError(
+          510,
+          413,
+          `the answer would hold more than ${max.toLocaleString('en')} ${size === series ? 'series' : 'observations'} (the limit of one answer); ` +
+            'narrow the key (REF_AREA, INDICATOR) or the period (startPeriod, endPeriod, lastNObservations)',
+        );
+      }
     }
-    const size = dq.detail === 'serieskeysonly' || dq.detail === 'nodata' ? series : obs.length;
-    if (size > max) {
-      throw new SdmxError(510, 413, `the answer would hold more than ${max.toLocaleString('en')} ${size === series ? 'series' : 'observations'} (the limit of one answer); ` +
-        'narrow the key (REF_AREA, INDICATOR) or the period (startPeriod, endPeriod, lastNObservations)');
-    }
-  }
   if (obs.length === 0) throw noResults('no observations match the query');
   return makeView(s, idx, obs, dq.dimAtObs, dq.detail);
 }

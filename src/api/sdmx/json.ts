@@ -9,7 +9,14 @@ import { attributeValues, codeName, type SdmxStructure } from './structure.js';
 import { dimValue, type SdmxView, type Obs } from './data.js';
 import type { HeaderInfo } from './xml.js';
 
-interface Value { id?: string; name?: string; names?: Record<string, string>; value?: string; start?: string; end?: string }
+interface Value {
+  id?: string;
+  name?: string;
+  names?: Record<string, string>;
+  value?: string;
+  start?: string;
+  end?: string;
+}
 
 /** Values of one component, in order of first appearance. */
 class Values {
@@ -37,7 +44,9 @@ function build(s: SdmxStructure, v: SdmxView, lang: Language, version: 1 | 2) {
     const code = dimValue(s, v, o, d);
     if (d === s.timeDimension) {
       const y = code;
-      return version === 2 ? { value: y, start: `${y}-01-01T00:00:00Z`, end: `${y}-12-31T23:59:59Z` } : { id: y, name: y, start: `${y}-01-01T00:00:00Z`, end: `${y}-12-31T23:59:59Z` };
+      return version === 2
+        ? { value: y, start: `${y}-01-01T00:00:00Z`, end: `${y}-12-31T23:59:59Z` }
+        : { id: y, name: y, start: `${y}-01-01T00:00:00Z`, end: `${y}-12-31T23:59:59Z` };
     }
     const c = s.codelist(s.dimensions.find((x) => x.id === d)!.codelist).byId.get(code);
     const name = c ? codeName(c, lang) : code;
@@ -79,13 +88,16 @@ function build(s: SdmxStructure, v: SdmxView, lang: Language, version: 1 | 2) {
   // Attributes no selected observation has are left out, of the structure and of every observation and series
   // array (sdmx1 drops an attribute without values and would then read the later indices against the wrong one).
   const used = (which: number[]) => which.map((i, k) => [i, k] as const).filter(([i]) => attrVals[i].list.length > 0);
-  const obsUsed = used(v.obsAttrs), seriesUsed = used(v.seriesAttrs);
+  const obsUsed = used(v.obsAttrs),
+    seriesUsed = used(v.seriesAttrs);
   const squeeze = (arr: unknown[], offset: number, keep: ReadonlyArray<readonly [number, number]>, n: number) => {
     if (keep.length === n) return arr;
     return [...arr.slice(0, offset), ...keep.map(([, k]) => arr[offset + k])];
   };
   if (obsUsed.length < v.obsAttrs.length || seriesUsed.length < v.seriesAttrs.length) {
-    const fixObs = (obs: Record<string, unknown[]>) => { for (const k of Object.keys(obs)) if (obs[k].length > 1) obs[k] = squeeze(obs[k], 1, obsUsed, v.obsAttrs.length); };
+    const fixObs = (obs: Record<string, unknown[]>) => {
+      for (const k of Object.keys(obs)) if (obs[k].length > 1) obs[k] = squeeze(obs[k], 1, obsUsed, v.obsAttrs.length);
+    };
     if (dataSet.observations) fixObs(dataSet.observations as Record<string, unknown[]>);
     for (const ser of Object.values((dataSet.series ?? {}) as Record<string, { attributes?: unknown[]; observations?: Record<string, unknown[]> }>)) {
       if (ser.attributes) ser.attributes = squeeze(ser.attributes, 0, seriesUsed, v.seriesAttrs.length);
@@ -93,14 +105,24 @@ function build(s: SdmxStructure, v: SdmxView, lang: Language, version: 1 | 2) {
     }
   }
   const dimension = (d: string) => {
-    const name = conceptName(s, d), values = dimVals.get(d)!.list;
+    const name = conceptName(s, d),
+      values = dimVals.get(d)!.list;
     return { id: d, name, ...(version === 2 ? { names: { en: name } } : {}), keyPosition: dims.indexOf(d), roles: [d], values };
   };
   const attribute = (i: number) => {
-    const a = s.attributes[i], name = conceptName(s, a.id), values = attrVals[i].list;
+    const a = s.attributes[i],
+      name = conceptName(s, a.id),
+      values = attrVals[i].list;
     const relationship = a.relatedTo === 'observation' ? { observation: {} } : { dimensions: a.relatedTo };
-    return { id: a.id, name, ...(version === 2 ? { names: { en: name } } : {}), roles: [a.id], ...(version === 2 ? { isMandatory: a.assignment === 'Mandatory' } : {}), relationship,
-      values };
+    return {
+      id: a.id,
+      name,
+      ...(version === 2 ? { names: { en: name } } : {}),
+      roles: [a.id],
+      ...(version === 2 ? { isMandatory: a.assignment === 'Mandatory' } : {}),
+      relationship,
+      values,
+    };
   };
   const withAttrs = v.detail === 'full' || v.detail === 'nodata';
   const structure = {
@@ -123,15 +145,31 @@ export function sdmxJson2(s: SdmxStructure, v: SdmxView, h: HeaderInfo, lang: La
   return {
     meta: {
       schema: 'https://raw.githubusercontent.com/sdmx-twg/sdmx-json/v2.0.0/data-message/tools/schemas/2.0.0/sdmx-json-data-schema.json',
-      id: h.id, test: false, prepared: h.prepared, contentLanguages: [lang], sender: { id: s.agency, name: s.agencyName, names: { en: s.agencyName } },
+      id: h.id,
+      test: false,
+      prepared: h.prepared,
+      contentLanguages: [lang],
+      sender: { id: s.agency, name: s.agencyName, names: { en: s.agencyName } },
     },
     data: {
-      structures: [{
-        links: [{ urn: flowUrn, rel: 'dataflow' }, { urn: dsdUrn, rel: 'datastructure' }],
-        name: s.dataflow.name, names: { en: s.dataflow.name }, dimensions: structure.dimensions,
-        measures: { observation: [{ id: s.primaryMeasure, name: conceptName(s, s.primaryMeasure), names: { en: conceptName(s, s.primaryMeasure) }, roles: [s.primaryMeasure] }] },
-        attributes: structure.attributes, dataSets: [0],
-      }],
+      structures: [
+        {
+          links: [
+            { urn: flowUrn, rel: 'dataflow' },
+            { urn: dsdUrn, rel: 'datastructure' },
+          ],
+          name: s.dataflow.name,
+          names: { en: s.dataflow.name },
+          dimensions: structure.dimensions,
+          measures: {
+            observation: [
+              { id: s.primaryMeasure, name: conceptName(s, s.primaryMeasure), names: { en: conceptName(s, s.primaryMeasure) }, roles: [s.primaryMeasure] },
+            ],
+          },
+          attributes: structure.attributes,
+          dataSets: [0],
+        },
+      ],
       dataSets: [{ structure: 0, links: [{ urn: flowUrn, rel: 'dataflow' }], ...dataSet }],
     },
   };
@@ -145,7 +183,9 @@ export function sdmxJson1(s: SdmxStructure, v: SdmxView, h: HeaderInfo, lang: La
     dataSets: [dataSet],
     structure: {
       links: [{ href: `urn:sdmx:org.sdmx.infomodel.datastructure.Dataflow=${s.dataflowRef}`, rel: 'dataflow' }],
-      name: s.dataflow.name, dimensions: structure.dimensions, attributes: structure.attributes,
+      name: s.dataflow.name,
+      dimensions: structure.dimensions,
+      attributes: structure.attributes,
     },
   };
 }

@@ -12,10 +12,27 @@ import { indicatorsDir } from '../../util/paths.js';
 import { UserInputError } from '../../util/errors.js';
 import type { ObservationIndex } from '../data.js';
 
-export interface Code { id: string; names: Partial<Record<Language, string>>; description?: string }
-export interface Codelist { id: string; name: string; codes: Code[]; byId: Map<string, Code> }
-export interface Concept { id: string; name: string; description: string }
-export interface DimensionDef { id: string; codelist: string; position: number }
+export interface Code {
+  id: string;
+  names: Partial<Record<Language, string>>;
+  description?: string;
+}
+export interface Codelist {
+  id: string;
+  name: string;
+  codes: Code[];
+  byId: Map<string, Code>;
+}
+export interface Concept {
+  id: string;
+  name: string;
+  description: string;
+}
+export interface DimensionDef {
+  id: string;
+  codelist: string;
+  position: number;
+}
 export interface AttributeDef {
   id: string;
   codelist?: string;
@@ -47,11 +64,16 @@ export interface SdmxStructure {
 }
 
 interface ConfigFile {
-  agency: string; agencyName: string; version: string;
-  dataflow: { id: string; name: string }; dataStructure: { id: string; name: string }; conceptScheme: { id: string; name: string };
+  agency: string;
+  agencyName: string;
+  version: string;
+  dataflow: { id: string; name: string };
+  dataStructure: { id: string; name: string };
+  conceptScheme: { id: string; name: string };
   concepts: Concept[];
   dimensions: Array<{ id: string; codelist: string }>;
-  timeDimension: string; primaryMeasure: string;
+  timeDimension: string;
+  primaryMeasure: string;
   attributes: AttributeDef[];
   codelists: Array<{ id: string; name: string; codes?: Array<{ id: string; name: string }>; from?: 'economies' | 'indicators' | 'units' }>;
   ituEstimateText: string;
@@ -62,8 +84,14 @@ const ID = /^[A-Za-z0-9_@$-]+$/;
 
 /** A unit text as an SDMX code: `% of individuals` -> `PCT_OF_INDIVIDUALS`, `US$ per month` -> `USD_PER_MONTH`. */
 export function unitCodeOf(unit: string): string {
-  return unit.replace(/%/g, ' PCT ').replace(/US\$/g, ' USD ').replace(/\$/g, ' USD ').replace(/\+/g, ' PLUS ')
-    .replace(/[^A-Za-z0-9]+/g, '_').replace(/^_|_$/g, '').toUpperCase(); // runs are one '_' by now: /^_+|_+$/ would be quadratic on a run of them
+  return unit
+    .replace(/%/g, ' PCT ')
+    .replace(/US\$/g, ' USD ')
+    .replace(/\$/g, ' USD ')
+    .replace(/\+/g, ' PLUS ')
+    .replace(/[^A-Za-z0-9]+/g, '_')
+    .replace(/^_|_$/g, '')
+    .toUpperCase(); // runs are one '_' by now: /^_+|_+$/ would be quadratic on a run of them
 }
 
 let cached: SdmxStructure | undefined;
@@ -72,18 +100,21 @@ let cached: SdmxStructure | undefined;
 export function sdmxStructure(): SdmxStructure {
   if (cached) return cached;
   const cfg = JSON.parse(readFileSync(join(indicatorsDir(), 'sdmx.json'), 'utf8')) as ConfigFile;
-  const econ = loadEconomyRegistry(), inds = loadIndicatorRegistry();
+  const econ = loadEconomyRegistry(),
+    inds = loadIndicatorRegistry();
   const units = new Map<string, string>(); // code -> unit text
   const unitCodes = new Map<string, string>(); // unit text -> code (looked up per observation)
   for (const d of inds.indicators) {
-    const code = unitCodeOf(d.unit), prior = units.get(code);
+    const code = unitCodeOf(d.unit),
+      prior = units.get(code);
     if (prior !== undefined && prior !== d.unit) throw new UserInputError(`indicators/sdmx.json: units "${prior}" and "${d.unit}" give the same code ${code}`);
     units.set(code, d.unit);
     unitCodes.set(d.unit, code);
   }
   const codelists: Codelist[] = cfg.codelists.map((cl) => {
     let codes: Code[];
-    if (cl.from === 'economies') codes = econ.all().map((e) => ({ id: e.iso3, names: Object.fromEntries(LANGUAGES.filter((l) => e.names[l]).map((l) => [l, e.names[l]])) }));
+    if (cl.from === 'economies')
+      codes = econ.all().map((e) => ({ id: e.iso3, names: Object.fromEntries(LANGUAGES.filter((l) => e.names[l]).map((l) => [l, e.names[l]])) }));
     else if (cl.from === 'indicators') codes = inds.indicators.map((d) => ({ id: d.id, names: { en: d.name }, description: d.definition }));
     else if (cl.from === 'units') codes = [...units].sort(([a], [b]) => a.localeCompare(b)).map(([id, text]) => ({ id, names: { en: text } }));
     else codes = (cl.codes ?? []).map((c) => ({ id: c.id, names: { en: c.name } }));
@@ -94,13 +125,20 @@ export function sdmxStructure(): SdmxStructure {
   const concepts = new Set(cfg.concepts.map((c) => c.id));
   for (const c of [...cfg.dimensions.map((d) => d.id), cfg.timeDimension, cfg.primaryMeasure, ...cfg.attributes.map((a) => a.id)])
     if (!concepts.has(c)) throw new UserInputError(`indicators/sdmx.json: component ${c} has no concept`);
-  for (const c of [...cfg.dimensions, ...cfg.attributes]) if ('codelist' in c && c.codelist && !byId.has(c.codelist))
-    throw new UserInputError(`indicators/sdmx.json: component ${c.id}: no codelist ${c.codelist}`);
+  for (const c of [...cfg.dimensions, ...cfg.attributes])
+    if ('codelist' in c && c.codelist && !byId.has(c.codelist)) throw new UserInputError(`indicators/sdmx.json: component ${c.id}: no codelist ${c.codelist}`);
   cached = {
-    agency: cfg.agency, agencyName: cfg.agencyName, version: cfg.version, dataflow: cfg.dataflow, dataStructure: cfg.dataStructure,
+    agency: cfg.agency,
+    agencyName: cfg.agencyName,
+    version: cfg.version,
+    dataflow: cfg.dataflow,
+    dataStructure: cfg.dataStructure,
     conceptScheme: { ...cfg.conceptScheme, concepts: cfg.concepts },
     dimensions: cfg.dimensions.map((d, i) => ({ ...d, position: i + 1 })),
-    timeDimension: cfg.timeDimension, primaryMeasure: cfg.primaryMeasure, attributes: cfg.attributes, codelists,
+    timeDimension: cfg.timeDimension,
+    primaryMeasure: cfg.primaryMeasure,
+    attributes: cfg.attributes,
+    codelists,
     codelist: (id) => byId.get(id)!,
     dataflowRef: `${cfg.agency}:${cfg.dataflow.id}(${cfg.version})`,
     unitCode: (def) => unitCodes.get(def.unit) ?? unitCodeOf(def.unit),
@@ -138,13 +176,20 @@ export function attributeValues(s: SdmxStructure, idx: ObservationIndex, row: nu
   const est = estimateOf(s, idx, row);
   return s.attributes.map((a) => {
     switch (a.id) {
-      case 'UNIT_MEASURE': return s.unitCode(def);
-      case 'OBS_STATUS': return est ? 'E' : 'A';
-      case 'ESTIMATE': return est;
-      case 'COMMENT_OBS': return idx.note[row];
-      case 'DATA_SOURCE': return idx.source[row];
-      case 'VINTAGE': return vintageOf(idx, row);
-      default: return null;
+      case 'UNIT_MEASURE':
+        return s.unitCode(def);
+      case 'OBS_STATUS':
+        return est ? 'E' : 'A';
+      case 'ESTIMATE':
+        return est;
+      case 'COMMENT_OBS':
+        return idx.note[row];
+      case 'DATA_SOURCE':
+        return idx.source[row];
+      case 'VINTAGE':
+        return vintageOf(idx, row);
+      default:
+        return null;
     }
   });
 }

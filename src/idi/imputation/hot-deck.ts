@@ -9,30 +9,36 @@ export const hotDeck: ImputationMethod = {
   inputs: (s) => [s.similarity as string],
   reach: () => 0,
   apply(m, ctx, step, code) {
-    const similarity = step.similarity as string, sameGroup = step.sameGroup as string | undefined;
+    const similarity = step.similarity as string,
+      sameGroup = step.sameGroup as string | undefined;
     const nE = m.economies.length;
     const s = m.indicators.indexOf(similarity);
     if (s < 0) return;
     const group = sameGroup ? m.economies.map((iso3) => ctx.groupings.groupOf(sameGroup, iso3)) : undefined;
-    for (const k of ctx.targets) forEachMissing(m, ctx, k, (e, cell) => {
-      const se = m.values[s * nE + e];
-      if (!(se > 0) || (group && group[e] === undefined)) return;
-      let best = -1, bestGap = Infinity;
-      for (let d = 0; d < nE; d++) {
-        if (d === e || !isReported(m.status[k * nE + d]) || (group && group[d] !== group[e])) continue;
-        const sd = m.values[s * nE + d];
-        if (!(sd > 0)) continue;
-        const gap = Math.abs(Math.log(sd) - Math.log(se));
-        if (gap < bestGap) { bestGap = gap; best = d; }
-      }
-      if (best < 0) return;
-      const donor = m.economies[best];
-      const x = m.values[k * nE + best];
-      setCell(m, cell, x, code, m.year, {
-        method: 'hot-deck',
-        detail: `value of ${donor} (${similarity} ${m.values[s * nE + best]} vs ${se}${group ? `, both in ${group[e]}` : ''})`,
-        inputs: { donor, donorSimilarity: m.values[s * nE + best], similarity: se },
+    for (const k of ctx.targets)
+      forEachMissing(m, ctx, k, (e, cell) => {
+        const se = m.values[s * nE + e];
+        if (!(se > 0) || (group && group[e] === undefined)) return;
+        let best = -1,
+          bestGap = Infinity;
+        for (let d = 0; d < nE; d++) {
+          if (d === e || !isReported(m.status[k * nE + d]) || (group && group[d] !== group[e])) continue;
+          const sd = m.values[s * nE + d];
+          if (!(sd > 0)) continue;
+          const gap = Math.abs(Math.log(sd) - Math.log(se));
+          if (gap < bestGap) {
+            bestGap = gap;
+            best = d;
+          }
+        }
+        if (best < 0) return;
+        const donor = m.economies[best];
+        const x = m.values[k * nE + best];
+        setCell(m, cell, x, code, m.year, {
+          method: 'hot-deck',
+          detail: `value of ${donor} (${similarity} ${m.values[s * nE + best]} vs ${se}${group ? `, both in ${group[e]}` : ''})`,
+          inputs: { donor, donorSimilarity: m.values[s * nE + best], similarity: se },
+        });
       });
-    });
   },
 };

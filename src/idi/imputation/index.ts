@@ -28,8 +28,14 @@ export const imputationByName = (name: string): ImputationMethod | undefined => 
 export const imputationCode = (name: string): number => FIRST_CODE + byName.get(name)!;
 
 /** Status codes by name: observed, earlier, every method, missing. */
-export const CELL: Readonly<Record<string, number>> = Object.freeze(Object.assign(Object.create(null) as Record<string, number>,
-  { observed: OBSERVED, earlier: EARLIER }, Object.fromEntries(IMPUTATIONS.map((m, k) => [m.name, FIRST_CODE + k])), { missing: MISSING }));
+export const CELL: Readonly<Record<string, number>> = Object.freeze(
+  Object.assign(
+    Object.create(null) as Record<string, number>,
+    { observed: OBSERVED, earlier: EARLIER },
+    Object.fromEntries(IMPUTATIONS.map((m, k) => [m.name, FIRST_CODE + k])),
+    { missing: MISSING },
+  ),
+);
 export const CELL_NAMES: Readonly<Record<number, string>> = Object.fromEntries(Object.entries(CELL).map(([k, v]) => [v, k]));
 
 /** Cells filled by an imputation method (not reported, not missing). */
@@ -40,7 +46,10 @@ export function imputationSchema(base: { properties: Record<string, object>; [k:
   return {
     ...base,
     properties: { ...base.properties, method: { enum: IMPUTATIONS.map((m) => m.name) } },
-    allOf: IMPUTATIONS.map((m) => ({ if: { properties: { method: { const: m.name } } }, then: { ...(m.schema.required?.length ? { required: m.schema.required } : {}), properties: m.schema.properties } })),
+    allOf: IMPUTATIONS.map((m) => ({
+      if: { properties: { method: { const: m.name } } },
+      then: { ...(m.schema.required?.length ? { required: m.schema.required } : {}), properties: m.schema.properties },
+    })),
   };
 }
 

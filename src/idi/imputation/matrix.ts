@@ -8,8 +8,11 @@ import { EARLIER, MISSING, OBSERVED, type ImputationContext, type ImputationStep
 
 /** The data year's observations, or the latest earlier year within `latestWithin` years (its year recorded). */
 export function yearMatrix(panel: Panel, year: number, latestWithin: number): YearMatrix {
-  const nE = panel.economies.length, nK = panel.indicators.length;
-  const values = new Float64Array(nK * nE).fill(NaN), status = new Uint8Array(nK * nE).fill(MISSING), yearUsed = new Int16Array(nK * nE);
+  const nE = panel.economies.length,
+    nK = panel.indicators.length;
+  const values = new Float64Array(nK * nE).fill(NaN),
+    status = new Uint8Array(nK * nE).fill(MISSING),
+    yearUsed = new Int16Array(nK * nE);
   for (let k = 0; k < nK; k++) {
     for (let d = 0; d <= latestWithin; d++) {
       const y = year - d;

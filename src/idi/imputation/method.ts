@@ -24,7 +24,9 @@ export interface ImputationRecord {
 }
 
 /** Status of a cell: reported in the data year, reported earlier within the look-back, imputed (a method's code), missing. */
-export const OBSERVED = 0, EARLIER = 1, MISSING = 255;
+export const OBSERVED = 0,
+  EARLIER = 1,
+  MISSING = 255;
 
 /** The values of one data year, indicator-major (values[k * nE + e]), with how each cell was obtained. */
 export interface YearMatrix {

@@ -9,15 +9,18 @@ export const nearestYear: ImputationMethod = {
   inputs: () => [],
   reach: (s) => s.window as number,
   apply(m, ctx, step, code) {
-    const window = step.window as number, last = lastReadableYear(m, ctx);
-    for (const k of ctx.targets) forEachMissing(m, ctx, k, (e, cell) => {
-      for (let d = 1; d <= window; d++) for (const y of [m.year - d, m.year + d]) {
-        if (y > last) continue;
-        const x = panelValue(ctx.panel, k, y, e);
-        if (Number.isNaN(x)) continue;
-        setCell(m, cell, x, code, y, { method: 'nearest-year', detail: `value of ${y} (nearest year within ${window})`, inputs: { year: y, value: x } });
-        return;
-      }
-    });
+    const window = step.window as number,
+      last = lastReadableYear(m, ctx);
+    for (const k of ctx.targets)
+      forEachMissing(m, ctx, k, (e, cell) => {
+        for (let d = 1; d <= window; d++)
+          for (const y of [m.year - d, m.year + d]) {
+            if (y > last) continue;
+            const x = panelValue(ctx.panel, k, y, e);
+            if (Number.isNaN(x)) continue;
+            setCell(m, cell, x, code, y, { method: 'nearest-year', detail: `value of ${y} (nearest year within ${window})`, inputs: { year: y, value: x } });
+            return;
+          }
+      });
   },
 };

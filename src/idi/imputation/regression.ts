@@ -4,20 +4,37 @@ import { OBSERVED, forEachMissing, isKnown, round4, setCell, type ImputationMeth
 export const regression: ImputationMethod = {
   name: 'regression',
   description: 'OLS of target on predictor over the economies that report both in the data year, clamped to the valid range',
-  schema: { properties: { target: { type: 'string' }, predictor: { type: 'string' }, minObservations: { type: 'integer', minimum: 3 } }, required: ['target', 'predictor'] },
+  schema: {
+    properties: { target: { type: 'string' }, predictor: { type: 'string' }, minObservations: { type: 'integer', minimum: 3 } },
+    required: ['target', 'predictor'],
+  },
   indicatorFields: ['target', 'predictor'],
   inputs: (s) => [s.predictor as string],
   reach: () => 0,
   apply(m, ctx, step, code) {
-    const target = step.target as string, predictor = step.predictor as string, minObservations = (step.minObservations as number | undefined) ?? 10;
+    const target = step.target as string,
+      predictor = step.predictor as string,
+      minObservations = (step.minObservations as number | undefined) ?? 10;
     const nE = m.economies.length;
-    const t = m.indicators.indexOf(target), x = m.indicators.indexOf(predictor);
+    const t = m.indicators.indexOf(target),
+      x = m.indicators.indexOf(predictor);
     if (t < 0 || x < 0 || !ctx.targets.includes(t)) return;
-    let n = 0, sx = 0, sy = 0, sxx = 0, sxy = 0, syy = 0;
+    let n = 0,
+      sx = 0,
+      sy = 0,
+      sxx = 0,
+      sxy = 0,
+      syy = 0;
     for (let e = 0; e < nE; e++) {
       if (m.status[t * nE + e] !== OBSERVED || m.status[x * nE + e] !== OBSERVED) continue;
-      const a = m.values[x * nE + e], b = m.values[t * nE + e];
-      n++; sx += a; sy += b; sxx += a * a; sxy += a * b; syy += b * b;
+      const a = m.values[x * nE + e],
+        b = m.values[t * nE + e];
+      n++;
+      sx += a;
+      sy += b;
+      sxx += a * a;
+      sxy += a * b;
+      syy += b * b;
     }
     if (n < minObservations) return;
     const slope = (n * sxy - sx * sy) / (n * sxx - sx * sx);

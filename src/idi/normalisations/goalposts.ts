@@ -8,10 +8,15 @@ import { CLAMP01, type FixedNormalisation } from './method.js';
 export const goalposts: FixedNormalisation = {
   name: 'goalposts',
   kind: 'fixed',
-  description: '(value - lower) / (upper - lower), within [0, 1] (log: on log10 values; transform "ln1p": on ln(x + 1) of value and bounds; direction -1: lower is better)',
-  schema: { properties: { lower: { type: 'number' }, upper: { type: 'number' }, log: { type: 'boolean' }, transform: { enum: ['ln1p'] } }, then: { required: ['lower', 'upper'] } },
+  description:
+    '(value - lower) / (upper - lower), within [0, 1] (log: on log10 values; transform "ln1p": on ln(x + 1) of value and bounds; direction -1: lower is better)',
+  schema: {
+    properties: { lower: { type: 'number' }, upper: { type: 'number' }, log: { type: 'boolean' }, transform: { enum: ['ln1p'] } },
+    then: { required: ['lower', 'upper'] },
+  },
   check(n, at) {
-    const lower = n.lower as number | undefined, upper = n.upper as number | undefined;
+    const lower = n.lower as number | undefined,
+      upper = n.upper as number | undefined;
     const problems: string[] = [];
     if (lower !== undefined && upper !== undefined && !(lower < upper)) problems.push(`${at}: goalposts need lower < upper (got ${lower} and ${upper})`);
     if (n.log && !((lower ?? 0) > 0)) problems.push(`${at}: log goalposts need lower > 0`);
@@ -20,7 +25,10 @@ export const goalposts: FixedNormalisation = {
     return problems;
   },
   parameters(n) {
-    const log = n.log === true, ln1p = n.transform === 'ln1p', lower = n.lower as number, upper = n.upper as number;
+    const log = n.log === true,
+      ln1p = n.transform === 'ln1p',
+      lower = n.lower as number,
+      upper = n.upper as number;
     const t = (x: number): number => (log ? Math.log10(x) : ln1p ? Math.log1p(x) : x);
     return { p1: t(lower), p2: t(upper), direction: n.direction ?? 1, log, ln1p };
   },

@@ -38,7 +38,8 @@ export function normaliseSchema(base: { properties: Record<string, object>; [k: 
   const properties: Record<string, object> = { ...base.properties, method: { enum: normalisationNames() } };
   for (const m of NORMALISATIONS) Object.assign(properties, m.schema.properties);
   return {
-    ...base, properties,
+    ...base,
+    properties,
     allOf: NORMALISATIONS.filter((m) => m.schema.then).map((m) => ({ if: { properties: { method: { const: m.name } } }, then: m.schema.then })),
   };
 }

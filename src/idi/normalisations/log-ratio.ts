@@ -11,8 +11,12 @@ export const logRatio: FixedNormalisation = {
   },
   check(n, at) {
     const problems: string[] = [];
-    if (((n.log10Reference as number | undefined) ?? Math.log10((n.reference as number | undefined) ?? 10)) <= 0) problems.push(`${at}: a log-ratio reference must be above 1`);
-    if (n.direction === -1) problems.push(`${at}/direction: log-ratio has no direction (it would be ignored); use goalposts, minmax, zscore or rank with direction -1 for an indicator where lower is better`);
+    if (((n.log10Reference as number | undefined) ?? Math.log10((n.reference as number | undefined) ?? 10)) <= 0)
+      problems.push(`${at}: a log-ratio reference must be above 1`);
+    if (n.direction === -1)
+      problems.push(
+        `${at}/direction: log-ratio has no direction (it would be ignored); use goalposts, minmax, zscore or rank with direction -1 for an indicator where lower is better`,
+      );
     return problems;
   },
   parameters: (n) => ({ p1: (n.log10Reference as number | undefined) ?? Math.log10(n.reference as number), p2: 0, direction: 1, log: false }),

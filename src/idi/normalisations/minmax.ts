@@ -9,7 +9,8 @@ export const minmax: SliceNormalisation = {
   check: () => [],
   parameters: (n) => ({ p1: 0, p2: 0, direction: n.direction ?? 1, log: false }),
   slice(direction, values, vbase, out, obase, col0, S, include) {
-    let lo = Infinity, hi = -Infinity;
+    let lo = Infinity,
+      hi = -Infinity;
     for (let i = 0; i < S; i++) {
       const x = values[vbase + i];
       if (x !== x || !include[col0 + i]) continue;
@@ -25,4 +26,4 @@ export const minmax: SliceNormalisation = {
   },
 };
 
-const clamp01 = (x: number): number => (x < 0 ? 0 : x > 1 ? 1 : x);
+const clamp01 = (x: number): number => (x < 0 ? 0 : Math.min(x, 1));

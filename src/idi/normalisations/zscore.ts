@@ -9,16 +9,21 @@ export const zscore: SliceNormalisation = {
   check: () => [],
   parameters: (n) => ({ p1: 0, p2: 0, direction: n.direction ?? 1, log: false }),
   slice(direction, values, vbase, out, obase, col0, S, include) {
-    let n = 0, sum = 0, sum2 = 0;
+    let n = 0,
+      sum = 0,
+      sum2 = 0;
     for (let i = 0; i < S; i++) {
       const x = values[vbase + i];
       if (x !== x || !include[col0 + i]) continue;
-      n++; sum += x; sum2 += x * x;
+      n++;
+      sum += x;
+      sum2 += x * x;
     }
-    const mean = sum / n, sd = Math.sqrt(Math.max(0, sum2 / n - mean * mean));
+    const mean = sum / n,
+      sd = Math.sqrt(Math.max(0, sum2 / n - mean * mean));
     for (let i = 0; i < S; i++) {
       const x = values[vbase + i];
-      out[obase + i] = x !== x || !include[col0 + i] ? NaN : sd > 0 ? direction * (x - mean) / sd : 0;
+      out[obase + i] = x !== x || !include[col0 + i] ? NaN : sd > 0 ? (direction * (x - mean)) / sd : 0;
     }
   },
 };

@@ -10,7 +10,14 @@ import { sharedDataDir } from '../../../src/util/paths.js';
 export const SPECS = join(sharedDataDir(), '..', 'specs');
 export const XSD_DIR = join(SPECS, 'sdmx-ml', '2.1');
 
-export interface El { uri: string; local: string; prefix: string; attrs: Record<string, string>; children: El[]; text: string }
+export interface El {
+  uri: string;
+  local: string;
+  prefix: string;
+  attrs: Record<string, string>;
+  children: El[];
+  text: string;
+}
 
 /** The XML document as a tree (namespaces resolved); a well-formedness error throws. */
 export function parseXml(xml: string): El {
@@ -25,9 +32,15 @@ export function parseXml(xml: string): El {
     else root = el;
     stack.push(el);
   });
-  p.on('text', (s) => { if (stack.length) stack[stack.length - 1].text += s; });
-  p.on('closetag', () => { stack.pop(); });
-  p.on('error', (e) => { throw e; });
+  p.on('text', (s) => {
+    if (stack.length) stack[stack.length - 1].text += s;
+  });
+  p.on('closetag', () => {
+    stack.pop();
+  });
+  p.on('error', (e) => {
+    throw e;
+  });
   p.write(xml).close();
   return root!;
 }
@@ -62,21 +75,37 @@ export function xmllintStructureSpecific(xml: string, generatedXsd: string, name
   const dir = mkdtempSync(join(tmpdir(), 'ictstat-ss-'));
   try {
     writeFileSync(join(dir, 'dsd.xsd'), generatedXsd);
-    writeFileSync(join(dir, 'wrap.xsd'), `<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" targetNamespace="urn:ictstat:test">` +
-      `<xs:import namespace="http://www.sdmx.org/resources/sdmxml/schemas/v2_1/message" schemaLocation="${join(XSD_DIR, 'SDMXMessage.xsd')}"/>` +
-      `<xs:import namespace="${namespace}" schemaLocation="${join(dir, 'dsd.xsd')}"/></xs:schema>`);
+    writeFileSync(
+      join(dir, 'wrap.xsd'),
+      `<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" targetNamespace="urn:ictstat:test">` +
+        `<xs:import namespace="http://www.sdmx.org/resources/sdmxml/schemas/v2_1/message" schemaLocation="${join(XSD_DIR, 'SDMXMessage.xsd')}"/>` +
+        `<xs:import namespace="${namespace}" schemaLocation="${join(dir, 'dsd.xsd')}"/></xs:schema>`,
+    );
     return xmllint(xml, join(dir, 'wrap.xsd'));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-export interface SourceObs { economy: string; year: number; value: number; source: string; note: string }
+export interface SourceObs {
+  economy: string;
+  year: number;
+  value: number;
+  source: string;
+  note: string;
+}
 
 /** One series of an ITU DataHub export in ../shared/data/itu-datahub (the bundled data's source). */
 export function datahub(file: string, seriesCode: string, economies: string[]): SourceObs[] {
   const { rows } = parseCsvObjects(readFileSync(join(sharedDataDir(), 'itu-datahub', file), 'utf8'));
-  return rows.filter((r) => r.get('seriesCode') === seriesCode && economies.includes(r.get('entityIso')))
-    .map((r) => ({ economy: r.get('entityIso'), year: Number(r.get('dataYear')), value: Number(r.get('dataValue')), source: r.get('dataSource'), note: r.get('dataNote') }))
+  return rows
+    .filter((r) => r.get('seriesCode') === seriesCode && economies.includes(r.get('entityIso')))
+    .map((r) => ({
+      economy: r.get('entityIso'),
+      year: Number(r.get('dataYear')),
+      value: Number(r.get('dataValue')),
+      source: r.get('dataSource'),
+      note: r.get('dataNote'),
+    }))
     .sort((a, b) => a.economy.localeCompare(b.economy) || a.year - b.year);
 }

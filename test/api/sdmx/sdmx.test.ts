@@ -17,7 +17,9 @@ import { startBundledServer, type TestServer } from '../helpers.js';
 import { datahub, find, parseXml, SPECS, walk, XSD_DIR, xmllint, xmllintStructureSpecific, type El } from './helpers.js';
 
 let srv: TestServer;
-beforeAll(async () => { srv = await startBundledServer(); });
+beforeAll(async () => {
+  srv = await startBundledServer();
+});
 afterAll(() => srv.close());
 
 const get = (path: string, accept?: string): Promise<Response> => fetch(srv.base + '/sdmx/rest' + path, { headers: accept ? { accept } : {} });
@@ -32,13 +34,23 @@ const SS = 'application/vnd.sdmx.structurespecificdata+xml;version=2.1';
 
 // The source: Individuals using the Internet (i99H, registry id internet_users_pct) for Kenya and Uganda.
 const SOURCE = datahub('individuals_using_internet.csv', 'i99H', ['KEN', 'UGA']);
-const economies = (JSON.parse(readFileSync(join(indicatorsDir(), 'economies.json'), 'utf8')) as { economies: Array<{ iso3: string; names: Record<string, string> }> }).economies;
-const indicatorDefs = (JSON.parse(readFileSync(join(indicatorsDir(), 'indicators.json'), 'utf8')) as { indicators: Array<{ id: string; name: string; unit: string }> }).indicators;
+const economies = (
+  JSON.parse(readFileSync(join(indicatorsDir(), 'economies.json'), 'utf8')) as { economies: Array<{ iso3: string; names: Record<string, string> }> }
+).economies;
+const indicatorDefs = (
+  JSON.parse(readFileSync(join(indicatorsDir(), 'indicators.json'), 'utf8')) as { indicators: Array<{ id: string; name: string; unit: string }> }
+).indicators;
 /** ITU marks its own estimates in the data source column ("ITU estimate.", "ITU estimate based on ...") or the note. */
 const ituEstimate = (o: { source: string; note: string }) => /ITU estimate/i.test(o.source) || /ITU estimate/i.test(o.note);
 const key = (o: { economy: string; year: number }) => `${o.economy} ${o.year}`;
 
-interface ReadObs { economy: string; indicator: string; year: number; value: number; attrs: Record<string, string> }
+interface ReadObs {
+  economy: string;
+  indicator: string;
+  year: number;
+  value: number;
+  attrs: Record<string, string>;
+}
 
 /** Observations of a generic data message, read as sdmx1's reader does (SeriesKey + ObsDimension, or ObsKey). */
 function readGeneric(xml: string): ReadObs[] {
@@ -48,7 +60,13 @@ function readGeneric(xml: string): ReadObs[] {
   const out: ReadObs[] = [];
   const push = (k: Record<string, string>, obs: El) => {
     const val = obs.children.find((c) => c.local === 'ObsValue');
-    out.push({ economy: k.REF_AREA, indicator: k.INDICATOR, year: Number(k.TIME_PERIOD), value: Number(val?.attrs.value), attrs: values(obs.children.find((c) => c.local === 'Attributes')) });
+    out.push({
+      economy: k.REF_AREA,
+      indicator: k.INDICATOR,
+      year: Number(k.TIME_PERIOD),
+      value: Number(val?.attrs.value),
+      attrs: values(obs.children.find((c) => c.local === 'Attributes')),
+    });
   };
   for (const s of find(root, 'Series')) {
     const sk = values(s.children.find((c) => c.local === 'SeriesKey'));
@@ -128,14 +146,23 @@ describe('SDMX-ML 2.1 generic data', () => {
 describe('SDMX-ML 2.1 structure-specific data', () => {
   for (const dao of ['TIME_PERIOD', 'AllDimensions', 'REF_AREA']) {
     it(`valid against the schema generated from the DSD (dimensionAtObservation=${dao}), and it constrains`, async () => {
-      const xsd = (await text(`/schema/dataflow/ITU/ICT_INDICATORS/1.0.0?dimensionAtObservation=${dao}`)).replaceAll('https://raw.githubusercontent.com/sdmx-twg/sdmx-ml/v2.1/schemas', XSD_DIR);
+      const xsd = (await text(`/schema/dataflow/ITU/ICT_INDICATORS/1.0.0?dimensionAtObservation=${dao}`)).replaceAll(
+        'https://raw.githubusercontent.com/sdmx-twg/sdmx-ml/v2.1/schemas',
+        XSD_DIR,
+      );
       const ns = `urn:sdmx:org.sdmx.infomodel.datastructure.DataStructure=ITU:DSD_ICT_INDICATORS(1.0.0):ObsLevelDim:${dao}`;
       const xml = await text(`/data/ICT_INDICATORS/A.KEN+UGA.i99H?dimensionAtObservation=${dao}`, SS);
       expect(xmllintStructureSpecific(xml, xsd, ns)).toBe('');
       // The observations: attributes of Series and Obs (as sdmx1's _obs_ss and _series_ss read them).
       const root = parseXml(xml);
       const read: ReadObs[] = [];
-      const obsOf = (a: Record<string, string>) => ({ economy: a.REF_AREA, indicator: a.INDICATOR, year: Number(a.TIME_PERIOD), value: Number(a.OBS_VALUE), attrs: a });
+      const obsOf = (a: Record<string, string>) => ({
+        economy: a.REF_AREA,
+        indicator: a.INDICATOR,
+        year: Number(a.TIME_PERIOD),
+        value: Number(a.OBS_VALUE),
+        attrs: a,
+      });
       const series = find(root, 'Series');
       if (dao === 'AllDimensions') for (const o of find(root, 'Obs')) read.push(obsOf(o.attrs));
       else for (const s of series) for (const o of s.children) read.push(obsOf({ ...s.attrs, ...o.attrs }));
@@ -179,11 +206,17 @@ describe('SDMX-ML 2.1 structures', () => {
     const codes = (id: string) => lists[id].children.filter((c) => c.local === 'Code');
     expect(codes('CL_AREA').map((c) => c.attrs.id)).toEqual(economies.map((e) => e.iso3).sort());
     const ken = codes('CL_AREA').find((c) => c.attrs.id === 'KEN')!;
-    const kenNames = Object.fromEntries(ken.children.filter((c) => c.local === 'Name').map((n) => [n.attrs['{http://www.w3.org/XML/1998/namespace}lang'], n.text]));
+    const kenNames = Object.fromEntries(
+      ken.children.filter((c) => c.local === 'Name').map((n) => [n.attrs['{http://www.w3.org/XML/1998/namespace}lang'], n.text]),
+    );
     expect(kenNames).toEqual(economies.find((e) => e.iso3 === 'KEN')!.names);
     expect(codes('CL_INDICATOR').map((c) => [c.attrs.id, c.children.find((n) => n.local === 'Name')!.text])).toEqual(indicatorDefs.map((d) => [d.id, d.name]));
     // One unit code per distinct unit of the registry.
-    expect(codes('CL_UNIT').map((c) => c.children[0].text).sort()).toEqual([...new Set(indicatorDefs.map((d) => d.unit))].sort());
+    expect(
+      codes('CL_UNIT')
+        .map((c) => c.children[0].text)
+        .sort(),
+    ).toEqual([...new Set(indicatorDefs.map((d) => d.unit))].sort());
     expect(codes('CL_OBS_STATUS').map((c) => c.attrs.id)).toEqual(['A', 'E']);
     // Item queries.
     const two = parseXml(await text('/codelist/ITU/CL_AREA/1.0.0/KEN+UGA'));
@@ -193,7 +226,12 @@ describe('SDMX-ML 2.1 structures', () => {
   it('the DSD: FREQ, REF_AREA, INDICATOR, TIME_PERIOD; UNIT_MEASURE by indicator, OBS_STATUS, ESTIMATE and the notes by observation', async () => {
     const root = parseXml(await text('/datastructure/ITU/DSD_ICT_INDICATORS/1.0.0'));
     const dims = [...find(root, 'Dimension').filter((d) => d.attrs.position), ...find(root, 'TimeDimension')];
-    expect(dims.map((d) => [d.attrs.id, d.attrs.position])).toEqual([['FREQ', '1'], ['REF_AREA', '2'], ['INDICATOR', '3'], ['TIME_PERIOD', '4']]);
+    expect(dims.map((d) => [d.attrs.id, d.attrs.position])).toEqual([
+      ['FREQ', '1'],
+      ['REF_AREA', '2'],
+      ['INDICATOR', '3'],
+      ['TIME_PERIOD', '4'],
+    ]);
     const attrs = find(root, 'Attribute');
     expect(attrs.map((a) => a.attrs.id)).toEqual(['UNIT_MEASURE', 'OBS_STATUS', 'ESTIMATE', 'COMMENT_OBS', 'DATA_SOURCE', 'VINTAGE']);
     const rel = (a: El) => find(a, 'AttributeRelationship')[0].children.map((c) => `${c.local}:${c.children[0].attrs.id}`);
@@ -208,7 +246,8 @@ describe('SDMX-ML 2.1 structures', () => {
  * (from its @start/@end registrations). Prefixes: mes message, com common, str structure, gen generic data,
  * '' unqualified (Ref, and the Series/Obs of structure-specific data).
  */
-const SDMX1_ELEMENTS = new Set(`
+const SDMX1_ELEMENTS = new Set(
+  `
 com:Annotations com:Footer footer:Message gen:ObsDimension gen:ObsValue gen:Value str:Categorisations str:CategorySchemes str:Codelists
 str:Concepts str:ConstraintAttachment str:Constraints str:CustomTypes str:Dataflows str:DataStructureComponents str:DataStructures
 str:HierarchicalCodelists str:Metadataflows str:MetadataStructures str:OrganisationSchemes str:ProvisionAgreements str:StructureSets :Ref :URN
@@ -220,17 +259,25 @@ str:Enumeration com:Annotation str:Agency str:Code str:Category str:Concept str:
 str:CategoryScheme str:EnumerationFormat str:TextFormat str:CoreRepresentation str:LocalRepresentation str:Attribute str:Dimension
 str:GroupDimension str:MeasureDimension str:PrimaryMeasure str:TimeDimension str:AttributeList str:DimensionList str:Group str:MeasureList
 str:None str:AttributeRelationship str:DataStructure str:Dataflow gen:Attributes gen:ObsKey gen:GroupKey gen:SeriesKey gen:Series :Series
-gen:Group :Group gen:Obs :Obs mes:DataSet`.trim().split(/\s+/));
+gen:Group :Group gen:Obs :Obs mes:DataSet`
+    .trim()
+    .split(/\s+/),
+);
 const PREFIX: Record<string, string> = {
-  'http://www.sdmx.org/resources/sdmxml/schemas/v2_1/message': 'mes', 'http://www.sdmx.org/resources/sdmxml/schemas/v2_1/common': 'com',
-  'http://www.sdmx.org/resources/sdmxml/schemas/v2_1/structure': 'str', 'http://www.sdmx.org/resources/sdmxml/schemas/v2_1/data/generic': 'gen', '': '',
+  'http://www.sdmx.org/resources/sdmxml/schemas/v2_1/message': 'mes',
+  'http://www.sdmx.org/resources/sdmxml/schemas/v2_1/common': 'com',
+  'http://www.sdmx.org/resources/sdmxml/schemas/v2_1/structure': 'str',
+  'http://www.sdmx.org/resources/sdmxml/schemas/v2_1/data/generic': 'gen',
+  '': '',
 };
 
 describe('contract with sdmx1 (its readers, read from its source)', () => {
   it('SDMX-ML: every element is one sdmx1 parses; the header gives structureID and a DSD reference; data sets name it', async () => {
     const docs = [
-      await text('/data/ICT_INDICATORS/A.KEN+UGA.i99H'), await text('/data/ICT_INDICATORS/A.KEN.i99H?dimensionAtObservation=AllDimensions'),
-      await text('/data/ICT_INDICATORS/A.KEN+UGA.i99H', SS), await text('/dataflow/ITU/ICT_INDICATORS/1.0.0?references=all'),
+      await text('/data/ICT_INDICATORS/A.KEN+UGA.i99H'),
+      await text('/data/ICT_INDICATORS/A.KEN.i99H?dimensionAtObservation=AllDimensions'),
+      await text('/data/ICT_INDICATORS/A.KEN+UGA.i99H', SS),
+      await text('/dataflow/ITU/ICT_INDICATORS/1.0.0?references=all'),
     ];
     for (const xml of docs) {
       const root = parseXml(xml);
@@ -243,30 +290,47 @@ describe('contract with sdmx1 (its readers, read from its source)', () => {
       expect(hs.children.map((c) => c.local)).toEqual(['Structure']);
       // _ds_start: structureRef (generic) or data:structureRef (structure-specific) names that structureID.
       const ds = find(root, 'DataSet')[0];
-      expect(ds.attrs.structureRef ?? ds.attrs['{http://www.sdmx.org/resources/sdmxml/schemas/v2_1/data/structurespecific}structureRef']).toBe(hs.attrs.structureID);
+      expect(ds.attrs.structureRef ?? ds.attrs['{http://www.sdmx.org/resources/sdmxml/schemas/v2_1/data/structurespecific}structureRef']).toBe(
+        hs.attrs.structureID,
+      );
     }
     // Structures: _component reads position; _facet maps textType to FacetValueType (String, Double, ObservationalTimePeriod);
     // Reference reads class/package on <Ref> to find the target class.
     const str = parseXml(docs[3]);
     for (const tf of find(str, 'TextFormat')) expect(['String', 'Double', 'ObservationalTimePeriod']).toContain(tf.attrs.textType);
-    for (const ref of find(str, 'Enumeration').map((e) => e.children[0])) expect(ref.attrs).toMatchObject({ class: 'Codelist', package: 'codelist', agencyID: 'ITU' });
-    for (const ref of find(str, 'ConceptIdentity').map((e) => e.children[0])) expect(ref.attrs).toMatchObject({ class: 'Concept', package: 'conceptscheme', maintainableParentID: 'CS_ICT_INDICATORS' });
+    for (const ref of find(str, 'Enumeration').map((e) => e.children[0]))
+      expect(ref.attrs).toMatchObject({ class: 'Codelist', package: 'codelist', agencyID: 'ITU' });
+    for (const ref of find(str, 'ConceptIdentity').map((e) => e.children[0]))
+      expect(ref.attrs).toMatchObject({ class: 'Concept', package: 'conceptscheme', maintainableParentID: 'CS_ICT_INDICATORS' });
   });
 
-  it('content types: each is one of sdmx1\'s MEDIA_TYPES (sdmx/format/__init__.py), which pick its reader by type', async () => {
-    const SDMX1_TYPES = ['application/vnd.sdmx.genericdata+xml', 'application/vnd.sdmx.structurespecificdata+xml', 'application/vnd.sdmx.structure+xml',
-      'application/xml', 'text/xml', 'application/vnd.sdmx.data+json', 'application/vnd.sdmx.data+csv'];
-    const cases: Array<[string, string | undefined]> = [['/data/ICT_INDICATORS/A.KEN.i99H', undefined], ['/data/ICT_INDICATORS/A.KEN.i99H', 'application/vnd.sdmx.genericdata+xml;version=2.1'],
-      ['/data/ICT_INDICATORS/A.KEN.i99H', SS], ['/data/ICT_INDICATORS/A.KEN.i99H', 'application/vnd.sdmx.data+json;version=1.0.0'],
-      ['/data/ICT_INDICATORS/A.KEN.i99H', 'application/vnd.sdmx.data+csv;version=1.0.0'], ['/dataflow', undefined], ['/dataflow', 'application/vnd.sdmx.structure+xml;version=2.1'],
-      ['/data/ICT_INDICATORS/A.XKX1.i99H', undefined]];
+  it("content types: each is one of sdmx1's MEDIA_TYPES (sdmx/format/__init__.py), which pick its reader by type", async () => {
+    const SDMX1_TYPES = [
+      'application/vnd.sdmx.genericdata+xml',
+      'application/vnd.sdmx.structurespecificdata+xml',
+      'application/vnd.sdmx.structure+xml',
+      'application/xml',
+      'text/xml',
+      'application/vnd.sdmx.data+json',
+      'application/vnd.sdmx.data+csv',
+    ];
+    const cases: Array<[string, string | undefined]> = [
+      ['/data/ICT_INDICATORS/A.KEN.i99H', undefined],
+      ['/data/ICT_INDICATORS/A.KEN.i99H', 'application/vnd.sdmx.genericdata+xml;version=2.1'],
+      ['/data/ICT_INDICATORS/A.KEN.i99H', SS],
+      ['/data/ICT_INDICATORS/A.KEN.i99H', 'application/vnd.sdmx.data+json;version=1.0.0'],
+      ['/data/ICT_INDICATORS/A.KEN.i99H', 'application/vnd.sdmx.data+csv;version=1.0.0'],
+      ['/dataflow', undefined],
+      ['/dataflow', 'application/vnd.sdmx.structure+xml;version=2.1'],
+      ['/data/ICT_INDICATORS/A.XKX1.i99H', undefined],
+    ];
     for (const [path, accept] of cases) {
       const type = (await get(path, accept)).headers.get('content-type')!.split(';')[0];
       expect(SDMX1_TYPES, `${path} ${accept}`).toContain(type);
     }
   });
 
-  it('SDMX-JSON 1.0 as sdmx1\'s JSON reader (sdmx/reader/json.py) rebuilds it: the source values', async () => {
+  it("SDMX-JSON 1.0 as sdmx1's JSON reader (sdmx/reader/json.py) rebuilds it: the source values", async () => {
     const res = await get('/data/ICT_INDICATORS/A.KEN+UGA.i99H', 'application/vnd.sdmx.data+json;version=1.0.0');
     expect(res.headers.get('content-type')).toMatch(/^application\/vnd\.sdmx\.data\+json; version=1\.0\.0/);
     const tree = await res.json();
@@ -276,10 +340,14 @@ describe('contract with sdmx1 (its readers, read from its source)', () => {
     expect(Number.isNaN(Date.parse(tree.header.prepared))).toBe(false);
     // Dimensions by level, each with values[].id; attributes with values (one without values is dropped by sdmx1).
     const dimLevel = new Map<string, { level: string; values: string[]; order: number }>();
-    for (const [level, list] of Object.entries(tree.structure.dimensions as Record<string, Array<{ id: string; keyPosition: number; values: Array<{ id: string }> }>>))
+    for (const [level, list] of Object.entries(
+      tree.structure.dimensions as Record<string, Array<{ id: string; keyPosition: number; values: Array<{ id: string }> }>>,
+    ))
       for (const d of list) dimLevel.set(d.id, { level, values: d.values.map((v) => v.id), order: d.keyPosition });
     const attrs: Array<{ id: string; level: string; values: Array<{ id?: string; name: string }> }> = [];
-    for (const [level, list] of Object.entries(tree.structure.attributes as Record<string, Array<{ id: string; name: string; values: Array<{ id?: string; name: string }> }>>))
+    for (const [level, list] of Object.entries(
+      tree.structure.attributes as Record<string, Array<{ id: string; name: string; values: Array<{ id?: string; name: string }> }>>,
+    ))
       for (const a of list) {
         expect(typeof a.name).toBe('string'); // Concept(name=attr["name"])
         expect(a.values.length).toBeGreaterThan(0);
@@ -291,13 +359,28 @@ describe('contract with sdmx1 (its readers, read from its source)', () => {
       expect(['information', 'append', 'replace', 'delete']).toContain(ds.action.toLowerCase()); // ActionType[root["action"].lower()]
       for (const [sk, series] of Object.entries(ds.series as Record<string, { observations: Record<string, Array<number | null>> }>)) {
         const k: Record<string, string> = {};
-        sk.split(':').map(Number).forEach((i, n) => { const [id, d] = dims('series')[n]; k[id] = d.values[i]; });
+        sk.split(':')
+          .map(Number)
+          .forEach((i, n) => {
+            const [id, d] = dims('series')[n];
+            k[id] = d.values[i];
+          });
         for (const [ok, arr] of Object.entries(series.observations)) {
-          ok.split(':').map(Number).forEach((i, n) => { const [id, d] = dims('observation')[n]; k[id] = d.values[i]; });
+          ok.split(':')
+            .map(Number)
+            .forEach((i, n) => {
+              const [id, d] = dims('observation')[n];
+              k[id] = d.values[i];
+            });
           const [value, ...idx] = arr;
           const obsAttrs = attrs.filter((a) => a.level === 'observation');
           const a: Record<string, string> = {};
-          idx.forEach((i, n) => { if (i !== null) { const v = obsAttrs[n].values[i]; a[obsAttrs[n].id] = v.id ?? v.name; } });
+          idx.forEach((i, n) => {
+            if (i !== null) {
+              const v = obsAttrs[n].values[i];
+              a[obsAttrs[n].id] = v.id ?? v.name;
+            }
+          });
           read.push({ economy: k.REF_AREA, indicator: k.INDICATOR, year: Number(k.TIME_PERIOD), value: value as number, attrs: a });
         }
       }
@@ -312,7 +395,7 @@ describe('SDMX-JSON 2.0.0 against the official schema', () => {
   // Draft-04 style ("id", "$schema": ".../schema#"): compiled with the draft-07 rules, which this schema also satisfies.
   delete schema.$schema;
   delete schema.id;
-  const ajv = new Ajv({ strict: false, allErrors: true, unicodeRegExp: false }) // the schema escapes "-" in patterns, which the u flag refuses;
+  const ajv = new Ajv({ strict: false, allErrors: true, unicodeRegExp: false }); // the schema escapes "-" in patterns, which the u flag refuses;
   addFormats(ajv);
   const validate = ajv.compile(schema);
   const check = (doc: unknown, what: string) => {
@@ -330,12 +413,15 @@ describe('SDMX-JSON 2.0.0 against the official schema', () => {
     const times = st.dimensions.observation[0].values.map((v: { value: string }) => v.value);
     const areas = st.dimensions.series[1].values.map((v: { id: string }) => v.id);
     const read = Object.entries(doc.data.dataSets[0].series as Record<string, { observations: Record<string, number[]> }>).flatMap(([sk, s]) =>
-      Object.entries(s.observations).map(([t, o]) => [`${areas[Number(sk.split(':')[1])]} ${times[Number(t)]}`, o[0]]));
+      Object.entries(s.observations).map(([t, o]) => [`${areas[Number(sk.split(':')[1])]} ${times[Number(t)]}`, o[0]]),
+    );
     expect(read.sort()).toEqual(SOURCE.map((o) => [key(o), o.value]).sort());
 
     const wb = await fetch(`${srv.base}/v2/country/KEN;UGA/indicator/i99H`, { headers: { accept: 'application/vnd.sdmx.data+json;version=2.0.0' } });
     check(await wb.json(), '/v2 series');
-    const empty = await fetch(`${srv.base}/v2/country/KEN/indicator/i99H?date=1960:1961`, { headers: { accept: 'application/vnd.sdmx.data+json;version=2.0.0' } });
+    const empty = await fetch(`${srv.base}/v2/country/KEN/indicator/i99H?date=1960:1961`, {
+      headers: { accept: 'application/vnd.sdmx.data+json;version=2.0.0' },
+    });
     expect(empty.status).toBe(200);
     check(await empty.json(), '/v2 empty');
     const err = await get('/data/ICT_INDICATORS/A.KEN.i99H?startPeriod=1960&endPeriod=1961', 'application/vnd.sdmx.data+json;version=2.0.0');
@@ -353,15 +439,20 @@ describe('SDMX REST 2.0 (SDMX 3.0) data path: /v2/data/{context}/{agency}/{id}/{
     const st = doc.data.structures[0];
     const times = st.dimensions.observation[0].values.map((v: { value: string }) => v.value);
     const areas = st.dimensions.series[1].values.map((v: { id: string }) => v.id);
-    return Object.entries(doc.data.dataSets[0].series as Record<string, { attributes?: unknown[]; observations: Record<string, unknown[]> }>).flatMap(([sk, ser]) =>
-      Object.entries(ser.observations).map(([t, o]) => [`${areas[Number(sk.split(':')[1])]} ${times[Number(t)]}`, o[0], o.length])).sort();
+    return Object.entries(doc.data.dataSets[0].series as Record<string, { attributes?: unknown[]; observations: Record<string, unknown[]> }>)
+      .flatMap(([sk, ser]) => Object.entries(ser.observations).map(([t, o]) => [`${areas[Number(sk.split(':')[1])]} ${times[Number(t)]}`, o[0], o.length]))
+      .sort();
   };
   it('the key with "," and "*", c[] filters on dimensions and time, attributes/measures; the source values', async () => {
     const all = SOURCE.map((o) => [key(o), o.value]).sort();
     expect((await values(await v2('dataflow/ITU/ICT_INDICATORS/1.0.0/A.KEN,UGA.i99H'))).map((x) => x.slice(0, 2))).toEqual(all);
     expect((await values(await v2('dataflow/*/ICT_INDICATORS/~/*.*.i99H?c[REF_AREA]=KEN,UGA'))).map((x) => x.slice(0, 2))).toEqual(all);
-    const range = SOURCE.filter((o) => o.year >= 2010 && o.year < 2016).map((o) => [key(o), o.value]).sort();
-    expect((await values(await v2('dataflow/ITU/ICT_INDICATORS/1.0.0/A.KEN,UGA.i99H?c[TIME_PERIOD]=ge:2010%2Blt:2016'))).map((x) => x.slice(0, 2))).toEqual(range);
+    const range = SOURCE.filter((o) => o.year >= 2010 && o.year < 2016)
+      .map((o) => [key(o), o.value])
+      .sort();
+    expect((await values(await v2('dataflow/ITU/ICT_INDICATORS/1.0.0/A.KEN,UGA.i99H?c[TIME_PERIOD]=ge:2010%2Blt:2016'))).map((x) => x.slice(0, 2))).toEqual(
+      range,
+    );
     const dataOnly = await values(await v2('dataflow/ITU/ICT_INDICATORS/1.0.0/A.KEN.i99H?attributes=none&measures=all'));
     expect(new Set(dataOnly.map((x) => x[2]))).toEqual(new Set([1])); // the value only, no attribute indices
     expect(xmllint(await text('/v2/data/dataflow/ITU/ICT_INDICATORS/1.0.0/A.KEN.i99H', 'application/xml'), MESSAGE_XSD)).toBe('');
@@ -377,23 +468,46 @@ describe('SDMX-CSV: labels, timeFormat, keys; 1.0 and 2.0', () => {
   it('2.0 by default for text/csv: the source values, codes', async () => {
     const csv = await text('/data/ICT_INDICATORS/A.KEN+UGA.i99H', 'application/vnd.sdmx.data+csv;version=2.0.0');
     const [head, ...rows] = csv.trim().split('\n');
-    expect(head).toBe('STRUCTURE,STRUCTURE_ID,ACTION,FREQ,REF_AREA,INDICATOR,TIME_PERIOD,OBS_VALUE,UNIT_MEASURE,OBS_STATUS,ESTIMATE,COMMENT_OBS,DATA_SOURCE,VINTAGE');
-    expect(rows.map((r) => { const f = r.split(','); return [`${f[4]} ${f[6]}`, Number(f[7])]; })).toEqual(SOURCE.map((o) => [key(o), o.value]));
+    expect(head).toBe(
+      'STRUCTURE,STRUCTURE_ID,ACTION,FREQ,REF_AREA,INDICATOR,TIME_PERIOD,OBS_VALUE,UNIT_MEASURE,OBS_STATUS,ESTIMATE,COMMENT_OBS,DATA_SOURCE,VINTAGE',
+    );
+    expect(
+      rows.map((r) => {
+        const f = r.split(',');
+        return [`${f[4]} ${f[6]}`, Number(f[7])];
+      }),
+    ).toEqual(SOURCE.map((o) => [key(o), o.value]));
   });
 
   it('labels=both and name, timeFormat=normalized, keys=both (query or media type parameters); 1.0 has DATAFLOW', async () => {
     const k2019 = SOURCE.find((o) => o.economy === 'KEN' && o.year === 2019)!;
-    const both = (await text('/data/ICT_INDICATORS/A.KEN.i99H?startPeriod=2019&endPeriod=2019&labels=both&timeFormat=normalized&keys=both', 'text/csv')).trim().split('\n');
-    expect(both[0]).toBe('STRUCTURE,STRUCTURE_ID,ACTION,SERIES_KEY,OBS_KEY,FREQ: Frequency,REF_AREA: Reference area,INDICATOR: Indicator,TIME_PERIOD: Time period,' +
-      'OBS_VALUE: Observation value,UNIT_MEASURE: Unit of measure,OBS_STATUS: Observation status,ESTIMATE: Estimate,COMMENT_OBS: Observation comment,DATA_SOURCE: Data source,VINTAGE: Vintage');
-    expect(both[1]).toMatch(new RegExp(`^dataflow,ITU:ICT_INDICATORS\\(1\\.0\\.0\\),I,A\\.KEN\\.internet_users_pct,A\\.KEN\\.internet_users_pct\\.2019,A: Annual,KEN: Kenya,` +
-      `internet_users_pct: Individuals using the Internet,2019-01-01T00:00:00,${k2019.value},PCT_OF_INDIVIDUALS: % of individuals,A: Normal value,,`));
-    const name = (await text('/data/ICT_INDICATORS/A.KEN.i99H?startPeriod=2019&endPeriod=2019', 'application/vnd.sdmx.data+csv;version=2.0.0;labels=name')).trim().split('\n');
+    const both = (await text('/data/ICT_INDICATORS/A.KEN.i99H?startPeriod=2019&endPeriod=2019&labels=both&timeFormat=normalized&keys=both', 'text/csv'))
+      .trim()
+      .split('\n');
+    expect(both[0]).toBe(
+      'STRUCTURE,STRUCTURE_ID,ACTION,SERIES_KEY,OBS_KEY,FREQ: Frequency,REF_AREA: Reference area,INDICATOR: Indicator,TIME_PERIOD: Time period,' +
+        'OBS_VALUE: Observation value,UNIT_MEASURE: Unit of measure,OBS_STATUS: Observation status,ESTIMATE: Estimate,COMMENT_OBS: Observation comment,DATA_SOURCE: Data source,VINTAGE: Vintage',
+    );
+    expect(both[1]).toMatch(
+      new RegExp(
+        `^dataflow,ITU:ICT_INDICATORS\\(1\\.0\\.0\\),I,A\\.KEN\\.internet_users_pct,A\\.KEN\\.internet_users_pct\\.2019,A: Annual,KEN: Kenya,` +
+          `internet_users_pct: Individuals using the Internet,2019-01-01T00:00:00,${k2019.value},PCT_OF_INDIVIDUALS: % of individuals,A: Normal value,,`,
+      ),
+    );
+    const name = (await text('/data/ICT_INDICATORS/A.KEN.i99H?startPeriod=2019&endPeriod=2019', 'application/vnd.sdmx.data+csv;version=2.0.0;labels=name'))
+      .trim()
+      .split('\n');
     expect(name[0]).toMatch(/^STRUCTURE,STRUCTURE_ID,ACTION,Frequency,Reference area,Indicator,Time period,Observation value,/);
-    expect(name[1]).toMatch(new RegExp(`^dataflow,ITU:ICT_INDICATORS\\(1\\.0\\.0\\),I,Annual,Kenya,Individuals using the Internet,2019,${k2019.value},% of individuals,`));
-    const v1 = (await text('/data/ICT_INDICATORS/A.KEN.i99H?startPeriod=2019&endPeriod=2019', 'application/vnd.sdmx.data+csv;version=1.0.0;labels=both')).trim().split('\n');
+    expect(name[1]).toMatch(
+      new RegExp(`^dataflow,ITU:ICT_INDICATORS\\(1\\.0\\.0\\),I,Annual,Kenya,Individuals using the Internet,2019,${k2019.value},% of individuals,`),
+    );
+    const v1 = (await text('/data/ICT_INDICATORS/A.KEN.i99H?startPeriod=2019&endPeriod=2019', 'application/vnd.sdmx.data+csv;version=1.0.0;labels=both'))
+      .trim()
+      .split('\n');
     expect(v1[0]).toMatch(/^DATAFLOW,FREQ: Frequency,REF_AREA: Reference area,/);
-    expect(v1[1]).toMatch(new RegExp(`^ITU:ICT_INDICATORS\\(1\\.0\\.0\\),A: Annual,KEN: Kenya,internet_users_pct: Individuals using the Internet,2019,${k2019.value},`));
+    expect(v1[1]).toMatch(
+      new RegExp(`^ITU:ICT_INDICATORS\\(1\\.0\\.0\\),A: Annual,KEN: Kenya,internet_users_pct: Individuals using the Internet,2019,${k2019.value},`),
+    );
     expect((await get('/data/ICT_INDICATORS/A.KEN.i99H?labels=upside', 'text/csv')).status).toBe(400);
     expect((await get('/data/ICT_INDICATORS/A.KEN.i99H?keys=both', 'application/vnd.sdmx.data+csv;version=1.0.0')).status).toBe(400);
   });
@@ -443,40 +557,131 @@ describe('SDMX errors: SDMX-ML Error messages with SDMX REST status codes', () =
 describe('generated SDMX REST requests (fast-check, through Fastify inject)', () => {
   it('no 5xx; every 4xx/5xx an SDMX error message (XML, or JSON when JSON was asked for); every 200 well-formed', async () => {
     const code = fc.constantFrom('', 'A', 'Q', 'KEN', 'ken+UGA', 'i99H', 'fixed_bb_p100', 'XKX1', '+', 'all', '*', '%20', '<x>', 'IT');
-    const key = fc.oneof(fc.constant('all'), fc.tuple(code, code, code).map((p) => p.join('.')), fc.array(code, { maxLength: 5 }).map((p) => p.join('.')));
-    const param = fc.tuple(fc.constantFrom('startPeriod', 'endPeriod', 'lastNObservations', 'firstNObservations', 'dimensionAtObservation', 'detail', 'format', 'labels',
-      'timeFormat', 'keys', 'references', 'includeHistory', 'updatedAfter', 'x'), fc.constantFrom('2015', '2020-Q1', '2019-13', '1', '0', '99999999', 'AllDimensions', 'REF_AREA',
-      'serieskeysonly', 'nodata', 'csv', 'jsondata', 'structurespecificdata', 'both', 'name', 'normalized', 'children', 'all', 'true', '&', '')).map(([k, v]) => `${k}=${encodeURIComponent(v)}`);
+    const key = fc.oneof(
+      fc.constant('all'),
+      fc.tuple(code, code, code).map((p) => p.join('.')),
+      fc.array(code, { maxLength: 5 }).map((p) => p.join('.')),
+    );
+    const param = fc
+      .tuple(
+        fc.constantFrom(
+          'startPeriod',
+          'endPeriod',
+          'lastNObservations',
+          'firstNObservations',
+          'dimensionAtObservation',
+          'detail',
+          'format',
+          'labels',
+          'timeFormat',
+          'keys',
+          'references',
+          'includeHistory',
+          'updatedAfter',
+          'x',
+        ),
+        fc.constantFrom(
+          '2015',
+          '2020-Q1',
+          '2019-13',
+          '1',
+          '0',
+          '99999999',
+          'AllDimensions',
+          'REF_AREA',
+          'serieskeysonly',
+          'nodata',
+          'csv',
+          'jsondata',
+          'structurespecificdata',
+          'both',
+          'name',
+          'normalized',
+          'children',
+          'all',
+          'true',
+          '&',
+          '',
+        ),
+      )
+      .map(([k, v]) => `${k}=${encodeURIComponent(v)}`);
     const path = fc.oneof(
-      fc.tuple(fc.constantFrom('ICT_INDICATORS', 'ITU,ICT_INDICATORS', 'ITU,ICT_INDICATORS,1.0.0', 'ITU,ICT_INDICATORS,2.0', 'X,Y,Z,W', 'all'), key, fc.constantFrom('', '/ITU', '/all', '/WB'))
+      fc
+        .tuple(
+          fc.constantFrom('ICT_INDICATORS', 'ITU,ICT_INDICATORS', 'ITU,ICT_INDICATORS,1.0.0', 'ITU,ICT_INDICATORS,2.0', 'X,Y,Z,W', 'all'),
+          key,
+          fc.constantFrom('', '/ITU', '/all', '/WB'),
+        )
         .map(([f, k, p]) => `/data/${f}/${k}${p}`),
-      fc.tuple(fc.constantFrom('dataflow/ITU/ICT_INDICATORS/1.0.0', 'dataflow/*/*/~', 'datastructure/ITU/DSD_ICT_INDICATORS/latest', 'provisionagreement/ITU/X/1.0', 'foo/ITU/ICT_INDICATORS/1.0.0'),
-        fc.constantFrom('', '/*', '/A.KEN,UGA.i99H', '/*.*.i99H', '/A.*', '/A.KEN.i99H?c[REF_AREA]=UGA', '/A..i99H?c[TIME_PERIOD]=ge:2019%2Ble:2020', '/*?c[X]=1', '/*.*.i99H?c[REF_AREA]=ge:K'))
+      fc
+        .tuple(
+          fc.constantFrom(
+            'dataflow/ITU/ICT_INDICATORS/1.0.0',
+            'dataflow/*/*/~',
+            'datastructure/ITU/DSD_ICT_INDICATORS/latest',
+            'provisionagreement/ITU/X/1.0',
+            'foo/ITU/ICT_INDICATORS/1.0.0',
+          ),
+          fc.constantFrom(
+            '',
+            '/*',
+            '/A.KEN,UGA.i99H',
+            '/*.*.i99H',
+            '/A.*',
+            '/A.KEN.i99H?c[REF_AREA]=UGA',
+            '/A..i99H?c[TIME_PERIOD]=ge:2019%2Ble:2020',
+            '/*?c[X]=1',
+            '/*.*.i99H?c[REF_AREA]=ge:K',
+          ),
+        )
         .map(([a, b]) => `/v2/data/${a}${b}`),
-      fc.tuple(fc.constantFrom('dataflow', 'datastructure', 'codelist', 'conceptscheme', 'categoryscheme', 'schema/dataflow'), fc.constantFrom('', '/ITU', '/all', '/ITU/CL_AREA', '/ITU/ICT_INDICATORS/1.0.0', '/ITU/CS_ICT_INDICATORS/latest/FREQ+X'))
-        .map(([r, rest]) => `/${r}${rest}`));
-    const accept = fc.constantFrom(undefined, 'application/xml', 'text/csv', 'application/json', SS, 'application/vnd.sdmx.data+json;version=1.0.0',
-      'application/vnd.sdmx.data+csv;version=1.0.0;labels=name', 'application/vnd.sdmx.structure+json', 'image/png', '*/*;q=0', 'text/html;q=0.5, application/xml;q=0.9');
-    await fc.assert(fc.asyncProperty(path, fc.array(param, { maxLength: 4 }), accept, async (p, params, acc) => {
-      const url = `/sdmx/rest${p}${params.length ? `${p.includes('?') ? '&' : '?'}${params.join('&')}` : ''}`;
-      const res = await srv.app.inject({ method: 'GET', url, headers: acc ? { accept: acc } : {} });
-      const what = `${url} (${acc}): ${res.statusCode} ${res.body.slice(0, 300)}`;
-      expect(res.statusCode < 500 || res.statusCode === 501, what).toBe(true); // 501: a resource SDMX has and we do not
-      expect(res.body, what).not.toMatch(/\n\s+at |node_modules|\/src\//);
-      const type = String(res.headers['content-type']);
-      if (res.statusCode >= 400) {
-        if (/json/.test(type)) expect(JSON.parse(res.body).errors[0].code, what).toBeTypeOf('number');
-        else expect(find(parseXml(res.body), 'ErrorMessage')[0]?.attrs.code, what).toMatch(/^\d+$/);
-      } else if (/xml/.test(type)) parseXml(res.body);
-      else if (/json/.test(type)) JSON.parse(res.body);
-    }), { numRuns: 150, seed: 21 });
+      fc
+        .tuple(
+          fc.constantFrom('dataflow', 'datastructure', 'codelist', 'conceptscheme', 'categoryscheme', 'schema/dataflow'),
+          fc.constantFrom('', '/ITU', '/all', '/ITU/CL_AREA', '/ITU/ICT_INDICATORS/1.0.0', '/ITU/CS_ICT_INDICATORS/latest/FREQ+X'),
+        )
+        .map(([r, rest]) => `/${r}${rest}`),
+    );
+    const accept = fc.constantFrom(
+      undefined,
+      'application/xml',
+      'text/csv',
+      'application/json',
+      SS,
+      'application/vnd.sdmx.data+json;version=1.0.0',
+      'application/vnd.sdmx.data+csv;version=1.0.0;labels=name',
+      'application/vnd.sdmx.structure+json',
+      'image/png',
+      '*/*;q=0',
+      'text/html;q=0.5, application/xml;q=0.9',
+    );
+    await fc.assert(
+      fc.asyncProperty(path, fc.array(param, { maxLength: 4 }), accept, async (p, params, acc) => {
+        const url = `/sdmx/rest${p}${params.length ? `${p.includes('?') ? '&' : '?'}${params.join('&')}` : ''}`;
+        const res = await srv.app.inject({ method: 'GET', url, headers: acc ? { accept: acc } : {} });
+        const what = `${url} (${acc}): ${res.statusCode} ${res.body.slice(0, 300)}`;
+        expect(res.statusCode < 500 || res.statusCode === 501, what).toBe(true); // 501: a resource SDMX has and we do not
+        expect(res.body, what).not.toMatch(/\n\s+at |node_modules|\/src\//);
+        const type = String(res.headers['content-type']);
+        if (res.statusCode >= 400) {
+          if (/json/.test(type)) expect(JSON.parse(res.body).errors[0].code, what).toBeTypeOf('number');
+          else expect(find(parseXml(res.body), 'ErrorMessage')[0]?.attrs.code, what).toMatch(/^\d+$/);
+        } else if (/xml/.test(type)) parseXml(res.body);
+        else if (/json/.test(type)) JSON.parse(res.body);
+      }),
+      { numRuns: 150, seed: 21 },
+    );
   });
 });
 
 describe('R rsdmx reads data and structures', () => {
   it('readSDMX on the data URL (generic and structure-specific) and on the structure URLs', async () => {
     // Asynchronously: the server answering R runs in this process.
-    const { stdout } = await promisify(execFile)('Rscript', [join(import.meta.dirname, 'rsdmx-read.R'), `${srv.base}/sdmx/rest`], { encoding: 'utf8', timeout: 120_000, maxBuffer: 64 << 20 });
+    const { stdout } = await promisify(execFile)('Rscript', [join(import.meta.dirname, 'rsdmx-read.R'), `${srv.base}/sdmx/rest`], {
+      encoding: 'utf8',
+      timeout: 120_000,
+      maxBuffer: 64 << 20,
+    });
     const out = JSON.parse(stdout);
     expect(out.generic_class).toBe('SDMXGenericData');
     const rows = (df: Array<Record<string, string | number>>, time: string, value: string) =>
@@ -492,19 +697,49 @@ describe('R rsdmx reads data and structures', () => {
     expect(rows(out.ss, 'TIME_PERIOD', 'OBS_VALUE')).toEqual(expected);
 
     expect(out.dataflow_class).toBe('SDMXDataFlows');
-    expect(out.dataflows).toEqual([expect.objectContaining({ id: 'ICT_INDICATORS', agencyID: 'ITU', version: '1.0.0', dsdRef: 'DSD_ICT_INDICATORS', 'Name.en': 'ICT indicators' })]);
+    expect(out.dataflows).toEqual([
+      expect.objectContaining({ id: 'ICT_INDICATORS', agencyID: 'ITU', version: '1.0.0', dsdRef: 'DSD_ICT_INDICATORS', 'Name.en': 'ICT indicators' }),
+    ]);
     expect(out.dsd_class).toBe('SDMXDataStructureDefinition');
     expect(out.dsd_codelists).toEqual(['CL_FREQ', 'CL_AREA', 'CL_INDICATOR', 'CL_UNIT', 'CL_OBS_STATUS', 'CL_ESTIMATE']);
     expect(out.dsd_area.map((c: { id: string }) => c.id)).toEqual(economies.map((e) => e.iso3).sort());
-    expect(out.dsd_area.find((c: { id: string }) => c.id === 'KEN')).toMatchObject({ 'name.en': 'Kenya', 'name.fr': economies.find((e) => e.iso3 === 'KEN')!.names.fr });
+    expect(out.dsd_area.find((c: { id: string }) => c.id === 'KEN')).toMatchObject({
+      'name.en': 'Kenya',
+      'name.fr': economies.find((e) => e.iso3 === 'KEN')!.names.fr,
+    });
     expect(out.dsd_components.map((c: { component: string; conceptRef: string; codelist: string | null }) => [c.component, c.conceptRef, c.codelist])).toEqual([
-      ['Dimension', 'FREQ', 'CL_FREQ'], ['Dimension', 'REF_AREA', 'CL_AREA'], ['Dimension', 'INDICATOR', 'CL_INDICATOR'], ['TimeDimension', 'TIME_PERIOD', null],
-      ['PrimaryMeasure', 'OBS_VALUE', null], ['Attribute', 'UNIT_MEASURE', 'CL_UNIT'], ['Attribute', 'OBS_STATUS', 'CL_OBS_STATUS'], ['Attribute', 'ESTIMATE', 'CL_ESTIMATE'],
-      ['Attribute', 'COMMENT_OBS', null], ['Attribute', 'DATA_SOURCE', null], ['Attribute', 'VINTAGE', null]]);
-    expect(out.dsd_concepts.map((c: { id: string }) => c.id)).toEqual(['FREQ', 'REF_AREA', 'INDICATOR', 'TIME_PERIOD', 'OBS_VALUE', 'UNIT_MEASURE', 'OBS_STATUS', 'ESTIMATE', 'COMMENT_OBS', 'DATA_SOURCE', 'VINTAGE']);
+      ['Dimension', 'FREQ', 'CL_FREQ'],
+      ['Dimension', 'REF_AREA', 'CL_AREA'],
+      ['Dimension', 'INDICATOR', 'CL_INDICATOR'],
+      ['TimeDimension', 'TIME_PERIOD', null],
+      ['PrimaryMeasure', 'OBS_VALUE', null],
+      ['Attribute', 'UNIT_MEASURE', 'CL_UNIT'],
+      ['Attribute', 'OBS_STATUS', 'CL_OBS_STATUS'],
+      ['Attribute', 'ESTIMATE', 'CL_ESTIMATE'],
+      ['Attribute', 'COMMENT_OBS', null],
+      ['Attribute', 'DATA_SOURCE', null],
+      ['Attribute', 'VINTAGE', null],
+    ]);
+    expect(out.dsd_concepts.map((c: { id: string }) => c.id)).toEqual([
+      'FREQ',
+      'REF_AREA',
+      'INDICATOR',
+      'TIME_PERIOD',
+      'OBS_VALUE',
+      'UNIT_MEASURE',
+      'OBS_STATUS',
+      'ESTIMATE',
+      'COMMENT_OBS',
+      'DATA_SOURCE',
+      'VINTAGE',
+    ]);
     expect(out.codelist_class).toBe('SDMXCodelists');
     expect(out.codelist.map((c: { id: string }) => c.id)).toEqual(indicatorDefs.map((d) => d.id));
     expect(out.concepts_class).toBe('SDMXConcepts');
-    expect(out.concepts.map((c: { id: string; 'Name.en': string }) => [c.id, c['Name.en']]).slice(0, 3)).toEqual([['FREQ', 'Frequency'], ['REF_AREA', 'Reference area'], ['INDICATOR', 'Indicator']]);
+    expect(out.concepts.map((c: { id: string; 'Name.en': string }) => [c.id, c['Name.en']]).slice(0, 3)).toEqual([
+      ['FREQ', 'Frequency'],
+      ['REF_AREA', 'Reference area'],
+      ['INDICATOR', 'Indicator'],
+    ]);
   });
 });
