@@ -1,27 +1,18 @@
 import { createHash } from 'node:crypto';
-import { closeSync, createReadStream, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, createReadStream, openSync, readSync, writeSync } from 'node:fs';
 import { basename } from 'node:path';
-import { tableFromIPC, type Table } from 'apache-arrow';
+import type { Table } from 'apache-arrow';
 import { loadIndicatorRegistry, type IndicatorRegistry } from '../registry/indicators.js';
 import { loadEconomyRegistry } from '../registry/economies.js';
 import { ObservationBuilder } from '../table/observations.js';
-import { readParquetColumns, readParquetFooter, type ParquetFooter } from '../table/parquet.js';
-import { csvRow, restoreFormulaText } from '../util/csv.js';
+import { csvRow } from '../util/csv.js';
 import { inputFileSize } from '../util/files.js';
 import { FindingLog, type Finding, type Rule } from './findings.js';
-import { EXPECTED_LAYOUTS, detectCsvLayout, type CsvFormat, type CsvLayout, type RawObservation } from './layouts.js';
-import { sniffFile, type TextEncoding } from './sniff.js';
-import { streamCsvRecords } from './csv-stream.js';
+import { INPUT_FORMATS, StopReading, type InputFormat, type ReadContext, type ReadOutcome } from './formats/index.js';
+import type { RawObservation } from './layouts.js';
+import { SNIFF_BYTES, sniffBytes, type TextEncoding } from './sniff.js';
 import { ObservationValidator, checkSubmission, type EconomyClassifier } from './validate.js';
-import {
-  SHEET_LINE_SPAN,
-  WORKBOOK_STRUCTURAL_RULES,
-  WorkbookRefused,
-  readWorkbookObservations,
-  readWorkbookSheets,
-  type SheetSummary,
-  type ZipLimits,
-} from './xlsx.js';
+import type { SheetSummary, ZipLimits } from './xlsx.js';
 
 export interface IngestOptions {
   /** Indicator of a file that has no indicator column (World Bank long CSV); default: from the file name. */
@@ -45,9 +36,23 @@ export interface IngestOptions {
   economies?: EconomyClassifier;
   /** Workbooks: caps checked on the ZIP archive before it is parsed (see DEFAULT_ZIP_LIMITS). */
   workbookLimits?: Partial<ZipLimits>;
+  /** The input formats tried, in order (default: the registry, `formats/index.ts`). */
+  formats?: readonly InputFormat[];
 }
 
-export type IngestFormat = 'canonical' | 'itu-datahub' | 'wb-long' | 'wide' | 'json' | 'arrow-file' | 'arrow-stream' | 'parquet' | 'xlsx' | 'unknown';
+/** The format a result reports: the registry's (CSV files report their layout), or a caller's own format's name. */
+export type IngestFormat =
+  | 'canonical'
+  | 'itu-datahub'
+  | 'wb-long'
+  | 'wide'
+  | 'json'
+  | 'arrow-file'
+  | 'arrow-stream'
+  | 'parquet'
+  | 'xlsx'
+  | 'unknown'
+  | (string & {});
 
 export interface IngestResult {
   file: string;
@@ -81,9 +86,6 @@ export const DEFAULT_LIMITS = {
   maxWholeFileBytes: 64 << 20, // JSON.parse of a file needs several times its size in memory; also Parquet's uncompressed row groups (and a workbook is read whole)
 };
 
-/** Stops the reading when a limit is hit; the finding that says why is already logged. */
-class StopReading extends Error {}
-
 /**
  * Read one submission file into the canonical Arrow observation table and validate it.
  * The file's format and encoding are detected from its content. Problems in the content are findings in
@@ -106,7 +108,7 @@ export async function ingestFile(path: string, opts: IngestOptions = {}): Promis
     if (!rejectsPath) return;
     // A workbook's rejects name the sheet and cell too (line is then the row).
     if (f.sheet === undefined) log.locate?.(f);
-    const book = format === 'xlsx';
+    const book = reader?.cells === true;
     if (rejectsFd === undefined) {
       rejectsFd = openSync(rejectsPath, 'w');
       writeSync(rejectsFd, csvRow(['line', 'rule', 'message', 'economy', 'indicator', 'year', 'value', 'note', 'source', ...(book ? ['sheet', 'cell'] : [])]));
@@ -157,73 +159,40 @@ export async function ingestFile(path: string, opts: IngestOptions = {}): Promis
     }
   };
 
-  const sniffed = sniffFile(path);
-  let format: IngestFormat = 'unknown';
-  let sheets: SheetSummary[] | undefined;
+  const head = readHead(path);
+  const sniffed = sniffBytes(head, head.length < SNIFF_BYTES);
+  const reader = (opts.formats ?? INPUT_FORMATS).find((f) => f.recognises(sniffed, head));
+  let outcome: ReadOutcome = { format: reader ? reader.stoppedAs(sniffed) : 'unknown' };
+  const format = (): string => outcome.format;
+  const ctx: ReadContext = {
+    path,
+    file,
+    size,
+    sniffed,
+    limits,
+    log,
+    indicator: opts.indicator,
+    acceptValid: opts.acceptValid === true,
+    workbookLimits: opts.workbookLimits,
+    indicators,
+    onProgress: opts.onProgress,
+    accept,
+    fatal,
+    onChunk: hashChunk,
+  };
   try {
-    switch (sniffed.kind) {
-      case 'empty':
-        fatal('empty-file', size === 0 ? 'the file is empty' : 'the file holds only white space');
-        break;
-      case 'binary':
-        fatal(
-          'binary-file',
-          sniffed.utf16
-            ? 'the file is UTF-16 text; save it as UTF-8 (or Latin-1) CSV'
-            : sniffed.compoundFile
-              ? 'a legacy Excel .xls workbook or a password-protected one: save it as .xlsx (Excel Workbook) without a password'
-              : 'the file is binary (not CSV, JSON, Arrow IPC, Parquet or an Excel workbook): it holds NUL or control bytes',
-        );
-        break;
-      case 'xlsx': {
-        format = 'xlsx';
-        const bytes = hashed(readWhole(path, size, limits.maxWholeFileBytes, fatal, 'workbooks'), hashChunk);
-        opts.onProgress?.(size, size);
-        try {
-          const book = await readWorkbookSheets(bytes, opts.workbookLimits);
-          sheets = readWorkbookObservations(book, { file, indicator: opts.indicator }, log, accept, fatal);
-        } catch (e) {
-          if (!(e instanceof WorkbookRefused)) throw e;
-          fatal(e.rule, e.message);
-        }
-        break;
-      }
-      case 'arrow-file':
-      case 'arrow-stream':
-        format = sniffed.kind;
-        readArrow(hashed(readWhole(path, size, limits.maxWholeFileBytes, fatal), hashChunk), file, accept, fatal);
-        break;
-      case 'parquet':
-        format = 'parquet';
-        await readParquet(hashed(readWhole(path, size, limits.maxWholeFileBytes, fatal), hashChunk), limits, accept, fatal);
-        break;
-      case 'json':
-        format = 'json';
-        readJson(
-          hashed(readWhole(path, size, limits.maxWholeFileBytes, fatal), hashChunk).toString(sniffed.encoding === 'utf-8' ? 'utf8' : 'latin1'),
-          accept,
-          fatal,
-        );
-        break;
-      case 'text': {
-        if (sniffed.encoding === 'latin1')
-          log.add({ severity: 'warning', rule: 'encoding', file, message: `not valid UTF-8 (byte ${sniffed.invalidUtf8At}); read as Latin-1 (Windows-1252)` });
-        format = await readCsv(path, file, size, sniffed.encoding, opts, limits, accept, fatal, hashChunk);
-        // Only blank lines (form feeds, repeated byte-order marks...): no header was found, and nothing said why.
-        if (format === 'unknown' && log.errors === 0) fatal('empty-file', 'the file holds no header row, only blank lines or white space');
-        break;
-      }
-    }
+    if (reader) outcome = await reader.read(ctx);
+    else fatal('unknown-format', 'no input format reads this file');
   } catch (e) {
     if (!(e instanceof StopReading)) throw e;
   }
+  const sheets = outcome.sheets;
 
   // Table-level rules once every row is in.
-  const valueColumn = { 'itu-datahub': 'dataValue', 'wb-long': 'Value', wide: '(year column)' }[format as string] ?? 'value';
+  const valueColumn = outcome.valueColumn ?? 'value';
   const sha256 = hashedBytes === size ? hash.digest('hex') : await hashFile(path);
   const submissionId = opts.submissionId ?? `${basename(file)}@${sha256.slice(0, 12)}`;
-  const lineName =
-    format === 'xlsx' && sheets ? (line: number): string => `[${sheets![Math.floor(line / SHEET_LINE_SPAN)]?.name}] row ${line % SHEET_LINE_SPAN}` : undefined;
+  const lineName = outcome.lineName;
   const keep = checkSubmission(builder, { file, indicators, economies, log, jumpFactor: opts.jumpFactor, valueColumn, lineName }, (row, f) => {
     const ec = builder.column('economy')[row],
       ic = builder.column('indicator')[row];
@@ -232,10 +201,11 @@ export async function ingestFile(path: string, opts: IngestOptions = {}): Promis
   });
   if (rejectsFd !== undefined) closeSync(rejectsFd);
 
-  if (builder.length === 0 && log.errors === 0 && format !== 'unknown')
+  if (builder.length === 0 && log.errors === 0 && format() !== 'unknown')
     fatal('no-data-rows', observationsRead === 0 ? 'the file has a header but no data rows' : 'no row holds an observation that can be used');
   // A mid-file UTF-8 failure stops the reading (an error); the Latin-1 warning from the sniffer does not.
-  const structural = STRUCTURAL_RULES.some((r) => log.count(r) > 0) || log.counts.get('encoding')?.severity === 'error';
+  const structural =
+    [...STRUCTURAL_RULES, ...(reader?.structuralRules ?? [])].some((r) => log.count(r) > 0) || log.counts.get('encoding')?.severity === 'error';
   const status: IngestResult['status'] = structural || (!opts.acceptValid && log.errors > 0) ? 'rejected' : 'accepted';
   if (status === 'rejected') keep.fill(0);
   const summary = summarise(builder, keep);
@@ -243,7 +213,7 @@ export async function ingestFile(path: string, opts: IngestOptions = {}): Promis
     file,
     submissionId,
     sha256,
-    format,
+    format: format(),
     encoding: sniffed.encoding,
     status,
     table: builder.toTable(keep, { submission_id: submissionId }),
@@ -277,7 +247,6 @@ const STRUCTURAL_RULES: Rule[] = [
   'too-large',
   'too-many-errors',
   'no-data-rows',
-  ...WORKBOOK_STRUCTURAL_RULES,
 ];
 
 function summarise(builder: ObservationBuilder, keep: Uint8Array): { rows: number; economies: number; indicators: string[]; years: [number, number] | null } {
@@ -305,11 +274,6 @@ function summarise(builder: ObservationBuilder, keep: Uint8Array): { rows: numbe
   };
 }
 
-const hashed = (bytes: Buffer, onChunk: (b: Buffer) => void): Buffer => {
-  onChunk(bytes);
-  return bytes;
-};
-
 function definedOnly<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
@@ -321,295 +285,13 @@ export async function hashFile(file: string): Promise<string> {
   return hash.digest('hex');
 }
 
-type Fatal = (rule: Rule, message: string, where?: Partial<Finding>) => void;
-
-/** JSON, Arrow, Parquet and workbooks are read whole, so their size is capped (CSV streams in bounded memory at any size). */
-function readWhole(file: string, size: number, max: number, fatal: Fatal, what = 'JSON, Arrow and Parquet files'): Buffer {
-  if (size > max) {
-    fatal('too-large', `${(size / 2 ** 20).toFixed(0)} MiB is above the ${max / 2 ** 20} MiB limit for ${what}; submit large files as CSV`);
-    throw new StopReading();
-  }
-  return readFileSync(file);
-}
-
-async function readCsv(
-  path: string,
-  file: string,
-  size: number,
-  encoding: TextEncoding,
-  opts: IngestOptions,
-  limits: typeof DEFAULT_LIMITS,
-  accept: (raw: RawObservation) => void,
-  fatal: Fatal,
-  onChunk: (chunk: Buffer) => void,
-): Promise<IngestFormat> {
-  let layout: CsvLayout | undefined;
-  let format: IngestFormat = 'unknown';
-  // Text a CSV writer neutralised against formula injection (ours: util/csv.ts) reads back as it was written.
-  const acceptCsv = (raw: RawObservation): void => {
-    if (raw.note !== undefined) raw.note = restoreFormulaText(raw.note.trim());
-    if (raw.source !== undefined) raw.source = restoreFormulaText(raw.source.trim());
-    accept(raw);
-  };
-  await streamCsvRecords(
-    path,
-    { encoding, maxLineBytes: limits.maxLineBytes, onBytes: (n) => opts.onProgress?.(n, size), onChunk },
-    (fields, at) => {
-      if (!layout) {
-        const found = detectCsvLayout(fields, { file, indicator: opts.indicator });
-        if (!found) {
-          fatal('unknown-format', `the header matches no supported layout; expected ${EXPECTED_LAYOUTS}`, { line: at, value: fields.join(',').slice(0, 120) });
-          return 'stop';
-        }
-        if ('missing' in found) {
-          fatal('missing-column', `a ${found.format} file needs the column(s) ${found.missing.join(', ')}`, { line: at, column: found.missing.join(', ') });
-          return 'stop';
-        }
-        layout = found;
-        format = found.format as CsvFormat; // detectCsvLayout finds CSV layouts only
-        return;
-      }
-      if (fields.length !== layout.width) {
-        fatal('malformed-row', `${fields.length} fields where the header has ${layout.width}`, { line: at, value: fields.join(',').slice(0, 120) });
-        return opts.acceptValid ? undefined : 'stop';
-      }
-      try {
-        layout.read(fields, at, acceptCsv);
-      } catch (e) {
-        if (e instanceof StopReading) return 'stop';
-        throw e;
-      }
-    },
-    fatal,
-  );
-  return format;
-}
-
-/** A JSON array of records {economy, indicator, year, value[, note][, source]} (or {"observations": [...]}). */
-function readJson(text: string, accept: (raw: RawObservation) => void, fatal: Fatal): void {
-  let doc: unknown;
+/** The first bytes of a file, from which its format is recognised. */
+function readHead(path: string): Buffer {
+  const fd = openSync(path, 'r');
   try {
-    doc = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
-  } catch (e) {
-    const msg = (e as Error).message;
-    const pos = /position (\d+)/.exec(msg);
-    const where = pos ? lineColumnAt(text, Number(pos[1])) : undefined;
-    fatal('bad-json', `not valid JSON: ${msg}`, where ? { line: where.line, column: `character ${where.column}` } : {});
-    return;
-  }
-  const records = Array.isArray(doc) ? doc : (doc as { observations?: unknown })?.observations;
-  if (!Array.isArray(records)) {
-    fatal('bad-json', 'expected a list of records [{"economy": ..., "indicator": ..., "year": ..., "value": ...}, ...] or {"observations": [...]}');
-    return;
-  }
-  const lines = recordLines(text);
-  for (let k = 0; k < records.length; k++) {
-    const r = records[k];
-    const line = lines[k] ?? 0;
-    if (r === null || typeof r !== 'object' || Array.isArray(r)) {
-      fatal('bad-json', `record ${k + 1} is not an object`, { line });
-      continue;
-    }
-    const rec = r as Record<string, unknown>;
-    const missing = ['economy', 'indicator', 'year', 'value'].filter((f) => !(f in rec));
-    if (missing.length) {
-      fatal('missing-column', `record ${k + 1} lacks ${missing.join(', ')}`, { line, column: missing.join(', ') });
-      continue;
-    }
-    accept({
-      line,
-      economy: text_(rec.economy),
-      indicator: text_(rec.indicator),
-      year: text_(rec.year),
-      value: text_(rec.value),
-      note: optional(rec.note),
-      source: optional(rec.source),
-      seriesCode: optional(rec.series_code),
-      economyColumn: 'economy',
-      indicatorColumn: 'indicator',
-      yearColumn: 'year',
-      valueColumn: 'value',
-    });
-  }
-}
-
-/** JSON values as the text a CSV cell would hold, so one validator serves every format. */
-function text_(v: unknown): string {
-  if (v === null || v === undefined) return '';
-  if (typeof v === 'number') return Number.isFinite(v) ? String(v) : 'NaN';
-  // int64/uint64 Arrow columns (pandas and pyarrow write them by default) come back as BigInt.
-  if (typeof v === 'bigint') return v.toString();
-  return typeof v === 'string' ? v : JSON.stringify(v);
-}
-const optional = (v: unknown): string | undefined => (v === null || v === undefined ? undefined : text_(v));
-
-/**
- * The line on which each record starts (one pass, strings skipped): the records are the top-level array,
- * or the array under the top-level key "observations" (not whatever array comes first). Every element
- * counts, scalars too, so that a bad element does not shift the lines of the records after it.
- */
-function recordLines(text: string): number[] {
-  const out: number[] = [];
-  let line = 1,
-    depth = 0,
-    inString = false,
-    target = -1,
-    stringStart = 0,
-    key = '',
-    expectRecord = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 10) line++;
-    if (inString) {
-      if (c === 92) i++;
-      else if (c === 34) {
-        inString = false;
-        if (depth === 1) key = text.slice(stringStart, i); // the last string before a '[' at depth 1 is its key
-      }
-      continue;
-    }
-    if (expectRecord && depth === target - 1 && c !== 32 && c !== 9 && c !== 10 && c !== 13 && c !== 93) {
-      out.push(line);
-      expectRecord = false;
-    }
-    if (c === 34) {
-      inString = true;
-      stringStart = i + 1;
-    } else if (c === 91 || c === 123) {
-      depth++;
-      if (target < 0 && c === 91 && (depth === 1 || (depth === 2 && key === 'observations'))) {
-        target = depth + 1; // records sit one level inside
-        expectRecord = true;
-      }
-    } else if (c === 93 || c === 125) depth--;
-    else if (c === 44 && depth === target - 1) expectRecord = true;
-  }
-  return out;
-}
-
-function lineColumnAt(text: string, pos: number): { line: number; column: number } {
-  let line = 1,
-    last = -1;
-  for (let i = 0; i < pos && i < text.length; i++)
-    if (text.charCodeAt(i) === 10) {
-      line++;
-      last = i;
-    }
-  return { line, column: pos - last };
-}
-
-/** Arrow IPC (file or stream) with the canonical columns; the line of a row is its row number. */
-function readArrow(bytes: Buffer, file: string, accept: (raw: RawObservation) => void, fatal: Fatal): void {
-  let table: Table;
-  try {
-    table = tableFromIPC(bytes);
-  } catch (e) {
-    fatal('bad-arrow', `cannot read Arrow IPC: ${(e as Error).message}`);
-    return;
-  }
-  acceptColumns(
-    table.schema.fields.map((f) => f.name),
-    table.numRows,
-    (name) => table.getChild(name),
-    'bad-arrow',
-    'Arrow table',
-    accept,
-    fatal,
-  );
-  void file;
-}
-
-/**
- * Parquet: the footer is parsed and checked against the limits first (rows, and the row groups' uncompressed
- * bytes, which is what decoding allocates), then the columns are decoded (each page capped at the same size)
- * and read as an Arrow table's would be.
- */
-async function readParquet(bytes: Buffer, limits: typeof DEFAULT_LIMITS, accept: (raw: RawObservation) => void, fatal: Fatal): Promise<void> {
-  let footer: ParquetFooter;
-  try {
-    footer = readParquetFooter(bytes);
-  } catch (e) {
-    fatal('bad-parquet', `cannot read the Parquet footer: ${message(e)}`);
-    return;
-  }
-  const decoded = footer.rowGroups.reduce((a, g) => a + g.bytes, 0);
-  if (footer.rows > limits.maxRows) {
-    fatal(
-      'too-large',
-      `the Parquet footer gives ${footer.rows.toLocaleString('en')} rows, above the ${limits.maxRows.toLocaleString('en')} limit (raise it with --max-rows)`,
-    );
-    return;
-  }
-  if (decoded > limits.maxWholeFileBytes) {
-    const big = footer.rowGroups.reduce((k, g, i) => (g.bytes > footer.rowGroups[k].bytes ? i : k), 0);
-    fatal(
-      'too-large',
-      `the Parquet row groups hold ${(decoded / 2 ** 20).toFixed(1)} MiB uncompressed (row group ${big + 1}: ${(footer.rowGroups[big].bytes / 2 ** 20).toFixed(1)} MiB), above the ${limits.maxWholeFileBytes / 2 ** 20} MiB limit; submit large files as CSV`,
-    );
-    return;
-  }
-  const names = footer.columns.map((c) => c.name);
-  const missing = ['economy', 'indicator', 'year', 'value'].filter((c) => !names.includes(c));
-  if (missing.length) {
-    fatal('bad-parquet', `the Parquet file lacks the column(s) ${missing.join(', ')} (it has ${names.join(', ') || 'none'})`, { column: missing.join(', ') });
-    return;
-  }
-  let cols;
-  try {
-    cols = await readParquetColumns(bytes, footer, limits.maxWholeFileBytes, PARQUET_READ_COLUMNS);
-  } catch (e) {
-    fatal('bad-parquet', `cannot read Parquet: ${message(e)}`);
-    return;
-  }
-  const data = cols.data;
-  acceptColumns(
-    [...data.keys()],
-    cols.rows,
-    (name) => {
-      const v = data.get(name);
-      return v && { get: (r: number) => v[r] };
-    },
-    'bad-parquet',
-    'Parquet file',
-    accept,
-    fatal,
-  );
-}
-
-const PARQUET_READ_COLUMNS = ['economy', 'indicator', 'year', 'value', 'note', 'source', 'series_code'];
-const message = (e: unknown): string => String((e as Error)?.message ?? e);
-
-/** Rows of decoded columns with the canonical names (Arrow or Parquet); the line of a row is its row number. */
-function acceptColumns(
-  names: readonly string[],
-  numRows: number,
-  column: (name: string) => { get(row: number): unknown } | null | undefined,
-  rule: 'bad-arrow' | 'bad-parquet',
-  what: string,
-  accept: (raw: RawObservation) => void,
-  fatal: Fatal,
-): void {
-  const col = (name: string) => column(name) ?? undefined;
-  const missing = ['economy', 'indicator', 'year', 'value'].filter((c) => !col(c));
-  if (missing.length) {
-    fatal(rule, `the ${what} lacks the column(s) ${missing.join(', ')} (it has ${names.join(', ') || 'none'})`, { column: missing.join(', ') });
-    return;
-  }
-  const [e, i, y, v, n, s, sc] = ['economy', 'indicator', 'year', 'value', 'note', 'source', 'series_code'].map(col);
-  for (let r = 0; r < numRows; r++) {
-    accept({
-      line: r + 1,
-      economy: text_(e!.get(r)),
-      indicator: text_(i!.get(r)),
-      year: text_(y!.get(r)),
-      value: text_(v!.get(r)),
-      note: n ? optional(n.get(r)) : undefined,
-      source: s ? optional(s.get(r)) : undefined,
-      seriesCode: sc ? optional(sc.get(r)) : undefined,
-      economyColumn: 'economy',
-      indicatorColumn: 'indicator',
-      yearColumn: 'year',
-      valueColumn: 'value',
-    });
+    const buf = Buffer.alloc(SNIFF_BYTES);
+    return buf.subarray(0, readSync(fd, buf, 0, SNIFF_BYTES, 0));
+  } finally {
+    closeSync(fd);
   }
 }

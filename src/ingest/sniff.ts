@@ -14,7 +14,7 @@ export interface Sniffed {
   compoundFile?: boolean;
 }
 
-const SNIFF_BYTES = 64 * 1024;
+export const SNIFF_BYTES = 64 * 1024;
 
 /** Detect a file's kind and text encoding from its first 64 KiB (never from its name). */
 export function sniffFile(path: string): Sniffed {

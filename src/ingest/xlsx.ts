@@ -141,8 +141,6 @@ export interface SheetSummary {
 }
 
 /** Workbook findings that make the submission unusable as a whole (with those of every format). */
-export const WORKBOOK_STRUCTURAL_RULES: Rule[] = ['bad-xlsx', 'zip-bomb', 'xml-dtd', 'too-many-strings', 'merged-header'];
-
 type Fatal = (rule: Rule, message: string, where?: Partial<Finding>) => void;
 
 /** How many rows from the top of a sheet may precede its header (titles, a questionnaire's economy and year). */
