@@ -25,6 +25,7 @@ export {
 } from './usecases/data-source.js';
 export { ingestInput, type IngestInput, type InputSource, type ObservationRecord } from './ingest/inputs.js';
 export type { IngestOptions, IngestResult } from './ingest/ingest.js';
+export { INPUT_FORMATS, type InputFormat, type ReadContext, type ReadOutcome } from './ingest/formats/index.js';
 export { formatFinding, type Finding } from './ingest/findings.js';
 export { ingestReportJson, formatIngestReport } from './ingest/report.js';
 export { readWorkbookSheets, WorkbookRefused, DEFAULT_ZIP_LIMITS, type SheetCell, type SheetRow, type WorkbookSheet, type ZipLimits } from './ingest/xlsx.js';
