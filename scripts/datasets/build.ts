@@ -3,9 +3,9 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EconomyRegistry } from '../../src/registry/economies.js';
-import { loadIndicatorRegistry } from '../../src/registry/indicators.js';
+import { isPriceIndicator, loadIndicatorRegistry, type IndicatorRegistry } from '../../src/registry/indicators.js';
 import { buildEconomies, economiesFiles } from './economies.js';
-import { observationsCsv, sha256, type Observation, type SourceOutput } from './long-format.js';
+import { countDrop, observationsCsv, sha256, type Observation, type SourceOutput } from './long-format.js';
 import { parseCsv } from '../../src/util/csv-parse.js';
 import {
   convertCoreHousehold,
@@ -138,6 +138,20 @@ export function sourceFiles(out: SourceOutput): Map<string, string> {
   return files;
 }
 
+/**
+ * A published price of exactly 0 is ITU's placeholder for "not priced" (42 economies' fixed-broadband basket in the
+ * DataHub 2022 series, in US$, PPP$ and % GNI alike), not a free service: it is not bundled, and counted in
+ * `dropped` under `zero price`. Ingest drops such a row from any other file with its `zero-price` finding.
+ */
+export function dropZeroPrices(out: SourceOutput, indicators: IndicatorRegistry): SourceOutput {
+  const observations = out.observations.filter((o) => {
+    if (o.value !== 0 || !isPriceIndicator(indicators.get(o.indicator))) return true;
+    countDrop(out.dropped, 'zero price', o.series_code || o.indicator);
+    return false;
+  });
+  return { ...out, observations };
+}
+
 /** The same (economy, indicator, year) twice in one source would make a file ambiguous. */
 function duplicateKeys(out: SourceOutput): string[] {
   const seen = new Set<string>(),
@@ -154,7 +168,7 @@ export async function buildAllFiles(sharedDir: string): Promise<{ files: Map<str
   const reg = buildRegistries(sharedDir);
   const files = new Map(reg.economyFiles);
   const outputs: SourceOutput[] = [];
-  for (const id of [...PRECEDENCE, ...NAMED_ONLY]) outputs.push(await CONVERTERS[id](sharedDir, reg));
+  for (const id of [...PRECEDENCE, ...NAMED_ONLY]) outputs.push(dropZeroPrices(await CONVERTERS[id](sharedDir, reg), reg.indicators));
   const manifestFiles: Array<Record<string, unknown>> = [];
   const outOfRange: Array<Record<string, unknown>> = [];
   const report: string[] = [];

@@ -35,6 +35,7 @@ export const RULES = {
   aggregate: 'a regional or income aggregate, not an economy (skipped)',
   'unknown-indicator': 'the indicator is not in the indicator registry',
   'missing-value': 'the value is empty (row skipped)',
+  'zero-price': 'a price of exactly 0: a placeholder for "no data", not a free service (row skipped)',
   'not-a-number': 'the value is not a number',
   'out-of-range': "the value is outside the indicator's valid range",
   'unit-hint': 'the value looks like it is in another unit',

@@ -1,4 +1,4 @@
-import type { IndicatorDef, IndicatorRegistry } from '../registry/indicators.js';
+import { isPriceIndicator, type IndicatorDef, type IndicatorRegistry } from '../registry/indicators.js';
 import type { ObservationBuilder } from '../table/observations.js';
 import type { FindingLog, Finding, Rule } from './findings.js';
 import type { RawObservation } from './layouts.js';
@@ -127,6 +127,19 @@ export class ObservationValidator {
       );
     }
     if (value < lo || value > hi) return reject('out-of-range', raw.valueColumn, raw.value, `${def.id} must be within ${lo}..${hi} (${def.unit})`);
+    // ITU's exports carry 0 where a basket was not priced (DataHub 2022 fixed broadband: 0 in US$, PPP$ and % GNI alike).
+    if (value === 0 && isPriceIndicator(def)) {
+      log.add({
+        severity: 'warning',
+        rule: 'zero-price',
+        file,
+        line: raw.line,
+        column: raw.valueColumn,
+        value: raw.value,
+        message: `${def.id} is a price; 0 is a placeholder for no data, not an observation: row skipped`,
+      });
+      return false;
+    }
 
     this.builder.append({
       economy: ev.iso3,

@@ -28,6 +28,11 @@ export interface IndicatorDef {
   yearsInForce?: string;
 }
 
+/** A price: in a currency (kind `price`) or as a share of GNI per capita (a basket's affordability). */
+export function isPriceIndicator(def: Pick<IndicatorDef, 'kind' | 'unit' | 'basketUnit'>): boolean {
+  return def.kind === 'price' || def.basketUnit !== undefined || /GNI per capita/i.test(def.unit);
+}
+
 export interface DerivedIndicator {
   def: IndicatorDef;
   formula: CompiledFormula;

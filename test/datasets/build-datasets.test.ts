@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { datasetsDir, packageRoot, sharedDataDir } from '../../src/util/paths.js';
 import { parseCsv } from '../../src/util/csv-parse.js';
 import { loadEconomyRegistry } from '../../src/registry/economies.js';
-import { buildRegistries, sourceFiles } from '../../scripts/datasets/build.js';
+import { buildRegistries, dropZeroPrices, sourceFiles } from '../../scripts/datasets/build.js';
+import { isPriceIndicator, loadIndicatorRegistry } from '../../src/registry/indicators.js';
 import { sha256 } from '../../scripts/datasets/long-format.js';
 import { convertItuIdi2024Annex2, convertItuPrices2022, convertItuPrices2025, convertUndp } from '../../scripts/datasets/sources.js';
 
@@ -40,6 +41,44 @@ describe('committed datasets (no ../shared needed)', () => {
       }
       expect(problems.slice(0, 5), f.path).toEqual([]);
     }
+  });
+});
+
+describe('placeholder zeros', () => {
+  const reg = loadIndicatorRegistry();
+  it('no bundled price is exactly 0; the DataHub 2022 fixed-broadband zeros are counted as dropped', () => {
+    const m = manifest as unknown as { dropped: Record<string, Record<string, Record<string, number>>> };
+    const zeros: string[] = [];
+    for (const f of manifest.files.filter((x) => x.indicator && isPriceIndicator(reg.get(x.indicator))))
+      for (const r of parseCsv(committed(f.path)).slice(1)) if (Number(r.fields[3]) === 0) zeros.push(`${f.path}:${r.fields[0]}`);
+    expect(zeros).toEqual([]);
+    // Counted in the shared DataHub export: 42 % GNI, 47 PPP$ and 28 US$ values of exactly 0, all of 2022.
+    expect(m.dropped['itu-datahub']['zero price']).toEqual({ i154_FBB5$: 28, i154_FBB5_GNI: 42, i154_FBB5_PPP: 47 });
+  });
+
+  it('dropZeroPrices drops a 0 price in any unit, keeps a 0 that is not a price and a small positive price', () => {
+    const o = (indicator: string, value: number) => ({ economy: 'CAF', indicator, year: 2022, value, note: '', source: 'ITU', series_code: indicator });
+    const out = dropZeroPrices(
+      {
+        id: 't',
+        dropped: {},
+        observations: [
+          o('price_fixed_broadband_5gb_usd', 0),
+          o('price_fixed_broadband_5gb_gni_pct', 0),
+          o('price_mobile_data_1gb_ppp', 0),
+          o('price_fixed_broadband_5gb_ppp', 0.01),
+          o('pop_cov_4g_pct', 0),
+        ],
+      },
+      reg,
+    );
+    expect(out.observations.map((x) => [x.indicator, x.value])).toEqual([
+      ['price_fixed_broadband_5gb_ppp', 0.01],
+      ['pop_cov_4g_pct', 0],
+    ]);
+    expect(out.dropped).toEqual({
+      'zero price': { price_fixed_broadband_5gb_usd: 1, price_fixed_broadband_5gb_gni_pct: 1, price_mobile_data_1gb_ppp: 1 },
+    });
   });
 });
 

@@ -148,6 +148,24 @@ describe('row rules', () => {
     expect(r.status).toBe('accepted');
     expect([r.accepted, r.skipped]).toEqual([1, 1]);
   });
+
+  it('zero-price: a price of exactly 0 (US$, PPP$ or % GNI) is a located warning and the row is dropped; 0 elsewhere is data', async () => {
+    // The DataHub 2022 export gives the Central African Republic 0 for the fixed-broadband basket in all three units.
+    const r = await ingest(csv('CAF,i154_FBB5$,2022,0\nCAF,i154_FBB5_PPP,2022,0.0\nCAF,i154_FBB5_GNI,2022,0\nCAF,i154_FBB5_GNI,2021,18.3\nCAF,i99H,2022,0\n'));
+    const f = expectFinding(r, 'zero-price', { severity: 'warning', line: 2, column: 'value', value: '0' });
+    expect(f.message).toMatch(/price_fixed_broadband_5gb_usd .*placeholder/);
+    expect(findings(r, 'zero-price').map((x) => [x.line, x.value])).toEqual([
+      [2, '0'],
+      [3, '0.0'],
+      [4, '0'],
+    ]);
+    expect(r.status).toBe('accepted');
+    expect([r.accepted, r.skipped]).toEqual([2, 3]);
+    expect(rows(r.table, ['indicator', 'year', 'value'])).toEqual([
+      { indicator: 'price_fixed_broadband_5gb_gni_pct', year: 2021, value: 18.3 },
+      { indicator: 'internet_users_pct', year: 2022, value: 0 },
+    ]);
+  });
 });
 
 describe('table rules', () => {
