@@ -155,8 +155,11 @@ export class ObservationBuilder {
     if (keep) {
       n = 0;
       for (let i = 0; i < this.length; i++) n += keep[i];
-      idx = new Int32Array(n);
-      for (let i = 0, k = 0; i < this.length; i++) if (keep[i]) idx[k++] = i;
+      // Every row kept (the usual submission): the columns are copied whole, not gathered.
+      if (n < this.length) {
+        idx = new Int32Array(n);
+        for (let i = 0, k = 0; i < this.length; i++) if (keep[i]) idx[k++] = i;
+      }
     }
     const pick = <T extends Int16Array | Int32Array | Float64Array>(a: T): T => {
       if (!idx) return a.slice(0, this.length) as T;
