@@ -56,6 +56,10 @@ export class ObservationValidator {
   private readonly economyCache = new Map<string, EconomyVerdict>();
   private readonly indicatorCache = new Map<string, IndicatorVerdict>();
   private readonly yearCache = new Map<string, YearVerdict>();
+  private lastEconomyCell: string | undefined;
+  private lastEconomy!: EconomyVerdict;
+  private lastIndicatorCell: string | undefined;
+  private lastIndicator!: IndicatorVerdict;
 
   constructor(
     private readonly opts: ValidationOptions,
@@ -74,14 +78,26 @@ export class ObservationValidator {
   /** Validate one observation; returns true if it was appended. */
   accept(raw: RawObservation): boolean {
     const { log, file } = this.opts;
-    const ev = this.economyCache.get(raw.economy) ?? this.economy(raw.economy, raw.economyColumn);
+    // Rows of a file come in runs of one economy and indicator: the last verdict is tried first (a string compare,
+    // cheaper than hashing the cell for the map).
+    let ev = this.lastEconomy;
+    if (raw.economy !== this.lastEconomyCell) {
+      ev = this.economyCache.get(raw.economy) ?? this.economy(raw.economy, raw.economyColumn);
+      this.lastEconomyCell = raw.economy;
+      this.lastEconomy = ev;
+    }
     if (ev.finding) {
       log.add({ ...ev.finding, file, line: raw.line, value: raw.economy });
       if (ev.finding.severity === 'error') this.opts.onReject?.(raw, { ...ev.finding, file, line: raw.line, value: raw.economy });
     }
     if (ev.iso3 === null) return false;
 
-    const iv = this.indicatorCache.get(raw.indicator) ?? this.indicator(raw.indicator, raw.indicatorColumn);
+    let iv = this.lastIndicator;
+    if (raw.indicator !== this.lastIndicatorCell) {
+      iv = this.indicatorCache.get(raw.indicator) ?? this.indicator(raw.indicator, raw.indicatorColumn);
+      this.lastIndicatorCell = raw.indicator;
+      this.lastIndicator = iv;
+    }
     if (iv.def === null) return this.reject(raw, iv.finding.rule, raw.indicatorColumn, raw.indicator, iv.finding.message);
     const def = iv.def;
 
