@@ -8,6 +8,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { bundledSnapshot } from '../src/ingest/bundled.js';
 import { indexUniverse } from '../src/idi/compute.js';
@@ -20,6 +21,8 @@ import { packageRoot } from '../src/util/paths.js';
 
 export interface E2eRun {
   median_s: number;
+  /** Median CPU seconds (user + system) of the process: on a shared machine, the figure that load disturbs least. */
+  cpu_s?: number;
   min_s: number;
   max_s: number;
   peak_rss_mb: number;
@@ -36,11 +39,14 @@ export interface E2eScenario {
   name: string;
   entries: E2eEntry[];
   note?: string;
+  /** One-minute load average when the scenario started (the machine is shared: ratios within a run are what count). */
+  load1?: number;
 }
 
 const ROOT = packageRoot();
 const CLI = join(ROOT, 'dist', 'src', 'cli', 'main.js');
 const node = process.execPath;
+const load1 = (): number => +loadavg()[0].toFixed(2);
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b),
     h = s.length >> 1;
@@ -50,21 +56,30 @@ const median = (xs: number[]): number => {
 /** Run a command `reps` times under /usr/bin/time; every run a fresh process. */
 function timeCommand(argv: string[], reps: number, opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): E2eRun {
   const walls: number[] = [],
+    cpus: number[] = [],
     rss: number[] = [];
   const out = join(mkdtempSync(join(process.env.TMPDIR ?? '/tmp', 'ictstat-e2e-t-')), 'time');
   for (let i = 0; i < reps; i++) {
-    const r = spawnSync('/usr/bin/time', ['-f', '%e %M', '-o', out, ...argv], {
+    const r = spawnSync('/usr/bin/time', ['-f', '%e %M %U %S', '-o', out, ...argv], {
       cwd: opts.cwd ?? ROOT,
       env: opts.env ?? process.env,
       stdio: ['ignore', 'ignore', 'pipe'],
       maxBuffer: 64 << 20,
     });
     if (r.status !== 0 && r.status !== 2) throw new Error(`${argv.join(' ')} exited ${r.status}: ${String(r.stderr).slice(-400)}`);
-    const [wall, kb] = readFileSync(out, 'utf8').trim().split('\n').pop()!.split(' ').map(Number);
+    const [wall, kb, user, sys] = readFileSync(out, 'utf8').trim().split('\n').pop()!.split(' ').map(Number);
     walls.push(wall);
+    cpus.push(user + sys);
     rss.push(kb / 1024);
   }
-  return { median_s: median(walls), min_s: Math.min(...walls), max_s: Math.max(...walls), peak_rss_mb: +Math.max(...rss).toFixed(1), runs: reps };
+  return {
+    median_s: median(walls),
+    cpu_s: +median(cpus).toFixed(2),
+    min_s: Math.min(...walls),
+    max_s: Math.max(...walls),
+    peak_rss_mb: +Math.max(...rss).toFixed(1),
+    runs: reps,
+  };
 }
 
 function entry(name: string, argv: string[], reps: number, opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): E2eEntry {
@@ -176,11 +191,16 @@ export async function runE2e(o: { reps: number; work: string; smoke?: boolean })
   const reps = o.smoke ? 1 : o.reps;
   const scenarios: E2eScenario[] = [];
   const floor = entry('node -e 0', [node, '-e', '0'], reps);
-  scenarios.push({ name: 'floor', entries: [floor] });
+  scenarios.push({ name: 'floor', load1: load1(), entries: [floor] });
 
-  scenarios.push({ name: 'version', entries: withRatios([entry('ictstat --version', [node, CLI, '--version'], reps)], { 'node -e 0': floor.result }) });
+  scenarios.push({
+    name: 'version',
+    load1: load1(),
+    entries: withRatios([entry('ictstat --version', [node, CLI, '--version'], reps)], { 'node -e 0': floor.result }),
+  });
   scenarios.push({
     name: 'series',
+    load1: load1(),
     entries: withRatios([entry('ictstat series', [node, CLI, 'series', '--economy', 'KEN', '--indicator', 'internet_users_pct'], reps)], {
       'node -e 0': floor.result,
     }),
@@ -213,6 +233,7 @@ export async function runE2e(o: { reps: number; work: string; smoke?: boolean })
   const duck = entry('duckdb idi (SQL)', [node, join(ROOT, 'dist', 'benchmarks', 'e2e', 'duckdb-idi.js'), parquet, 'idi-2017', '2016', universe], reps);
   scenarios.push({
     name: 'idi',
+    load1: load1(),
     note: 'idi-2017, data year 2016, bundled data; the DuckDB peer reads a Parquet copy of the snapshot and does no imputation',
     entries: withRatios([idi, duck], { 'node -e 0': floor.result, duckdb: duck.result }),
   });
@@ -227,8 +248,23 @@ export async function runE2e(o: { reps: number; work: string; smoke?: boolean })
   const ingScenario = withRatios([ing, dIng, fIng], { duckdb: dIng.result, 'fast-csv': fIng.result });
   scenarios.push({
     name: 'ingest',
+    load1: load1(),
     note: `${rows.toLocaleString('en')} canonical observations; ictstat validates every row; observations/s = rows / median`,
     entries: ingScenario.map((e) => (e.result ? { ...e, error: `${Math.round(rows / e.result.median_s).toLocaleString('en')} observations/s` } : e)),
+  });
+
+  // The CSV parser candidates on the same file, parse only (benchmarks/e2e/csv-candidates.ts): the one wired into
+  // ingest (ours) is the fastest that passes the tokenizer property test, the fuzz corpus and the CSV-bounds tests.
+  const parsers = ['ours', 'udsv', 'papaparse', 'csv-parse', 'd3-dsv', 'fast-csv'].map((p) =>
+    entry(`parse: ${p}`, [node, join(ROOT, 'dist', 'benchmarks', 'e2e', 'csv-candidates.js'), p, ingestFile], reps),
+  );
+  scenarios.push({
+    name: 'csv-parsers',
+    load1: load1(),
+    note: `the ${rows.toLocaleString('en')}-row ingest file, every record's fields as strings, no validation; records/s = rows / median`,
+    entries: withRatios(parsers, { ours: parsers[0].result }).map((e) =>
+      e.result ? { ...e, error: `${Math.round(rows / e.result.median_s).toLocaleString('en')} records/s` } : e,
+    ),
   });
 
   // Prices on synthetic tariff plans.
@@ -240,6 +276,7 @@ export async function runE2e(o: { reps: number; work: string; smoke?: boolean })
       });
     scenarios.push({
       name: `prices-${plans}`,
+      load1: load1(),
       entries: [
         entry(
           `ictstat prices compute (${plans.toLocaleString('en')} plans)`,
@@ -253,23 +290,25 @@ export async function runE2e(o: { reps: number; work: string; smoke?: boolean })
   const out = join(work, 'report');
   scenarios.push({
     name: 'report',
+    load1: load1(),
     entries: withRatios([entry('ictstat report --edition 2017', [node, CLI, 'report', '--edition', '2017', '--out', out], o.smoke ? 1 : Math.min(reps, 3))], {
       'node -e 0': floor.result,
     }),
   });
   rmSync(out, { recursive: true, force: true });
 
-  scenarios.push(await serverScenario(work, o.smoke ? 1 : Math.min(reps, 3)));
+  const serverLoad = load1();
+  scenarios.push({ ...(await serverScenario(work, o.smoke ? 1 : Math.min(reps, 3))), load1: serverLoad });
   return scenarios;
 }
 
 /** A Markdown table of the scenarios (RESULTS.md). */
 export function e2eMarkdown(scenarios: E2eScenario[]): string {
-  const lines = ['| scenario | command | median s | min s | peak RSS MiB | ratios | note |', '|---|---|---:|---:|---:|---|---|'];
+  const lines = ['| scenario (load) | command | median s | min s | CPU s | peak RSS MiB | ratios | note |', '|---|---|---:|---:|---:|---:|---|---|'];
   for (const s of scenarios)
     for (const e of s.entries)
       lines.push(
-        `| ${s.name} | \`${e.command}\` | ${e.result?.median_s ?? '-'} | ${e.result?.min_s ?? '-'} | ${e.result?.peak_rss_mb || '-'} | ${Object.entries(
+        `| ${s.name}${s.load1 === undefined ? '' : ` (${s.load1})`} | \`${e.command}\` | ${e.result?.median_s ?? '-'} | ${e.result?.min_s ?? '-'} | ${e.result?.cpu_s ?? '-'} | ${e.result?.peak_rss_mb || '-'} | ${Object.entries(
           e.ratios ?? {},
         )
           .map(([k, v]) => `${v}x ${k}`)

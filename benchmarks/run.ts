@@ -425,8 +425,10 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1] && pro
   // Whole processes (issue 14): benchmarks/e2e.ts.
   const o = parseArgs(process.argv.slice(2).filter((a, i, all) => !(a === '--scenario' || (all[i - 1] === '--scenario' && a === 'e2e'))));
   const { e2eMarkdown, runE2e } = await import('./e2e.js');
+  const startLoad = loadavg().map((x) => +x.toFixed(2));
   const scenarios = await runE2e(o);
   const m = machine();
+  m.loadavg_at_start = startLoad;
   m.loadavg_at_end = loadavg().map((x) => +x.toFixed(2));
   if (o.json) process.stdout.write(JSON.stringify({ machine: m, command: `npm run bench -- ${process.argv.slice(2).join(' ')}`, scenarios }) + '\n');
   else

@@ -4,7 +4,7 @@
  * `serve` and `db` work on a store by nature, at `--store`, `ICTSTAT_DB` or ./data/ictstat.db.
  */
 import { resolve } from 'node:path';
-import { describeSource, type DataSource } from '../usecases/data-source.js';
+import type { DataSource } from '../usecases/data-source.js';
 import { UserInputError } from '../util/errors.js';
 
 export interface DataFlags {
@@ -27,7 +27,7 @@ export function serverStorePath(flag?: string): string {
   return namedStore(flag) ?? resolve('data/ictstat.db');
 }
 
-export function dataSourceFromFlags(o: DataFlags, opts: { quiet?: boolean } = {}): DataSource {
+export async function dataSourceFromFlags(o: DataFlags, opts: { quiet?: boolean } = {}): Promise<DataSource> {
   const store = namedStore(o.store);
   let source: DataSource;
   if (o.source?.length && (o.data?.length || store))
@@ -52,7 +52,11 @@ export function dataSourceFromFlags(o: DataFlags, opts: { quiet?: boolean } = {}
       });
     source = { kind: 'bundled', ...(o.source?.length ? { sources: o.source } : {}), extra: o.extraData };
   }
-  if (!opts.quiet) process.stderr.write(`note: data from ${describeSource(source)}\n`);
+  if (!opts.quiet) {
+    // The use-case layer (and Arrow under it) loads when a command reads data, not when the command table is built.
+    const { describeSource } = await import('../usecases/data-source.js');
+    process.stderr.write(`note: data from ${describeSource(source)}\n`);
+  }
   return source;
 }
 

@@ -1,11 +1,9 @@
 /** `ictstat db ...` and `ictstat token ...`: the embedded store and the API's submission tokens. */
 import { Option, type Command } from 'commander';
 import { loadEconomyRegistry } from '../registry/economies.js';
+import type { Store } from '../store/store.js';
 import { UserInputError } from '../util/errors.js';
 import { serverStorePath } from './data-source.js';
-import { Store } from '../store/store.js';
-import { loadBundledIntoStore, submitFile } from '../store/submit.js';
-import { formatIngestReport } from '../ingest/report.js';
 
 const out = (s: string): void => {
   process.stdout.write(s);
@@ -13,11 +11,15 @@ const out = (s: string): void => {
 
 const STORE_OPTION = ['--store <file>', 'the store (default: ICTSTAT_DB, else ./data/ictstat.db)'] as const;
 
-function withStore<T>(flag: string | undefined, fn: (store: Store) => Promise<T> | T): Promise<T> {
+/** The store (SQLite, and the ingest under submissions) loads when a db command runs, not when the command table is built. */
+async function withStore<T>(flag: string | undefined, fn: (store: Store) => Promise<T> | T): Promise<T> {
+  const { Store } = await import('../store/store.js');
   const store = Store.open(serverStorePath(flag));
-  return Promise.resolve()
-    .then(() => fn(store))
-    .finally(() => store.close());
+  try {
+    return await fn(store);
+  } finally {
+    store.close();
+  }
 }
 
 export function registerDbCommands(program: Command): void {
@@ -30,7 +32,7 @@ export function registerDbCommands(program: Command): void {
     .action((o) =>
       withStore(o.store, async (store) => {
         const t0 = Date.now();
-        const r = await loadBundledIntoStore(store);
+        const r = await (await import('../store/submit.js')).loadBundledIntoStore(store);
         const s = r.submission;
         if (o.json) return out(JSON.stringify({ path: store.path, duplicate: r.duplicate, submission: { ...s, findings: undefined } }, null, 2) + '\n');
         if (r.duplicate)
@@ -70,7 +72,11 @@ export function registerDbCommands(program: Command): void {
     .action((file: string, o) =>
       withStore(o.store, async (store) => {
         const economy = o.economy ? loadEconomyRegistry().resolve(o.economy).iso3 : undefined;
-        const r = await submitFile(store, file, { economy, vintage: o.vintage, submittedBy: o.by ?? `cli:${process.env.USER ?? 'unknown'}` });
+        const r = await (await import('../store/submit.js')).submitFile(store, file, {
+          economy,
+          vintage: o.vintage,
+          submittedBy: o.by ?? `cli:${process.env.USER ?? 'unknown'}`,
+        });
         if (o.json)
           out(
             JSON.stringify(
@@ -84,7 +90,7 @@ export function registerDbCommands(program: Command): void {
               2,
             ) + '\n',
           );
-        else out(formatIngestReport(r.ingest) + '\n');
+        else out((await import('../ingest/report.js')).formatIngestReport(r.ingest) + '\n');
         switch (r.outcome) {
           case 'rejected':
             process.stderr.write('ictstat: rejected: the store is unchanged\n');

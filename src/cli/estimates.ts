@@ -1,10 +1,6 @@
-import { writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { tableToIPC } from 'apache-arrow';
 import { Option, type Command } from 'commander';
-import { loadGroupingCsv } from '../registry/groupings.js';
-import { tableToCsv, tableToMarkdown, type ReportTable } from '../table/report-table.js';
-import { estimateAggregates } from '../usecases/estimates.js';
+import type { ReportTable } from '../table/report-table.js';
 import { UserInputError } from '../util/errors.js';
 import { STORE_FLAG, dataSourceFromFlags } from './data-source.js';
 import { commaList, integer, repeatable } from './options.js';
@@ -37,6 +33,13 @@ export function registerEstimatesCommand(program: Command): void {
       if (o.year !== undefined && (o.from !== undefined || o.to !== undefined)) throw new UserInputError('give --year, or --from and --to, not both');
       if (o.year === undefined && o.from === undefined && o.to === undefined)
         throw new UserInputError('give --year YYYY or --from YYYY --to YYYY (ictstat estimates --help)');
+      const [{ writeFileSync }, { tableToIPC }, { loadGroupingCsv }, { tableToCsv, tableToMarkdown }, { estimateAggregates }] = await Promise.all([
+        import('node:fs'),
+        import('apache-arrow'),
+        import('../registry/groupings.js'),
+        import('../table/report-table.js'),
+        import('../usecases/estimates.js'),
+      ]);
       const userGroupings = ((o.groupingFile ?? []) as string[]).map((f) => loadGroupingCsv(f, { id: basename(f).replace(/\.csv$/i, ''), name: f }));
       const r = await estimateAggregates({
         indicator: o.indicator,
@@ -46,7 +49,7 @@ export function registerEstimatesCommand(program: Command): void {
         groupings: o.groups ?? (userGroupings.length ? [] : undefined),
         userGroupings,
         lookAhead: o.lookAhead,
-        source: dataSourceFromFlags(o),
+        source: await dataSourceFromFlags(o),
       });
       process.stderr.write(`note: ${r.vintage}\n`);
       if (r.table.rows.every((x) => typeof x.value !== 'number' || !Number.isFinite(x.value)))

@@ -1,18 +1,34 @@
-import { writeFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import type { Table } from 'apache-arrow';
-import { SENSITIVITY_DEFAULTS, checkSensitivityOptions } from '../idi/sensitivity.js';
-import { runIndex, sensitivityOfRun } from '../usecases/index-run.js';
-import { progressBar } from './progress.js';
-import { bundledMethodologies, loadMethodology } from '../idi/methodology.js';
-import { groupTable, rankingTable, resultForOutput, sensitivityTable } from '../idi/tables.js';
-import { loadIndicatorRegistry } from '../registry/indicators.js';
-import { loadGroupings } from '../registry/groupings.js';
-import { tableToCsv, tableToMarkdown, type ReportTable } from '../table/report-table.js';
-import { tablesToXlsx } from '../report/xlsx.js';
+import type { ReportTable } from '../table/report-table.js';
 import { UserInputError } from '../util/errors.js';
 import { SOURCE_FLAG, STORE_FLAG, dataSourceFromFlags } from './data-source.js';
 import { commaList, integer, repeatable } from './options.js';
+
+/** What the idi commands need when they run (loaded then: the command table stays light). */
+async function idiModules() {
+  const [fs, sensitivity, indexRun, progress, methodology, tables, indicators, groupings, reportTable] = await Promise.all([
+    import('node:fs'),
+    import('../idi/sensitivity.js'),
+    import('../usecases/index-run.js'),
+    import('./progress.js'),
+    import('../idi/methodology.js'),
+    import('../idi/tables.js'),
+    import('../registry/indicators.js'),
+    import('../registry/groupings.js'),
+    import('../table/report-table.js'),
+  ]);
+  return { ...fs, ...sensitivity, ...indexRun, ...progress, ...methodology, ...tables, ...indicators, ...groupings, ...reportTable };
+}
+
+const METHODOLOGY_HELP = (ids: string): string => `(required) bundled id (${ids}) or a methodology JSON file`;
+
+/** The idi command's help lists the bundled methodologies: filled in once the command is chosen (before its help or action). */
+export async function describeIdiMethodologies(idi: Command): Promise<void> {
+  const { bundledMethodologies } = await import('../idi/methodology.js');
+  const opt = idi.options.find((o) => o.long === '--methodology');
+  if (opt) opt.description = METHODOLOGY_HELP(bundledMethodologies().join(', '));
+}
 
 export function registerIdiCommand(program: Command): void {
   const idi = program.command('idi').passThroughOptions();
@@ -20,7 +36,8 @@ export function registerIdiCommand(program: Command): void {
   idi
     .description('compute a composite index (the ICT Development Index) for a data year: scores, ranks, components, imputations')
     // Plain options checked in the action: commander demands a parent's required options of its subcommands too.
-    .option('--methodology <id|file>', `(required) bundled id (${bundledMethodologies().join(', ')}) or a methodology JSON file`)
+    // The bundled ids are filled in when the idi command is dispatched (main's preSubcommand hook): listing them loads the methodology module.
+    .option('--methodology <id|file>', METHODOLOGY_HELP('...'))
     .option(
       '--year <year>',
       '(required) the data year (IDI 2017 = data year 2016), or "latest": the latest year in which every indicator with data is observed for at least half of the economies',
@@ -46,6 +63,18 @@ export function registerIdiCommand(program: Command): void {
     .addOption(new Option('--format <format>', 'output format').choices(['csv', 'json', 'md', 'xlsx']).default('csv'))
     .option('--out <file>', 'write to a file instead of standard output')
     .action(async (o) => {
+      const {
+        writeFileSync,
+        loadIndicatorRegistry,
+        loadMethodology,
+        loadGroupings,
+        runIndex,
+        rankingTable,
+        groupTable,
+        resultForOutput,
+        tableToMarkdown,
+        tableToCsv,
+      } = await idiModules();
       for (const flag of ['methodology', 'year'] as const)
         if (o[flag] === undefined) throw new UserInputError(`required option '--${flag}' not specified (ictstat idi --help)`);
       const registry = loadIndicatorRegistry();
@@ -62,7 +91,7 @@ export function registerIdiCommand(program: Command): void {
       if (own) o.groups = [...new Set((o.groups as string[]).flatMap((g) => (g === 'methodology' ? own.groupings : [g])))];
       if (o.groups) for (const g of o.groups as string[]) if (!['itu-region', 'income', 'wb-income', 'world'].includes(g.toLowerCase())) groupings.get(g);
       const run = await runIndex(
-        { methodology: m, year: o.year, source: dataSourceFromFlags(o), previous: o.previous, universe: o.universe },
+        { methodology: m, year: o.year, source: await dataSourceFromFlags(o), previous: o.previous, universe: o.universe },
         { indicators: registry, groupings },
       );
       if (o.year === 'latest') process.stderr.write(`note: latest year with enough data: ${run.year}\n`);
@@ -97,7 +126,7 @@ export function registerIdiCommand(program: Command): void {
           output = tables.map(tableToMarkdown).join('\n');
           break;
         case 'xlsx':
-          output = await tablesToXlsx(tables);
+          output = await (await import('../report/xlsx.js')).tablesToXlsx(tables);
           break;
         default:
           output = tableToCsv(main);
@@ -156,6 +185,19 @@ function registerSensitivityCommand(idi: Command): void {
     .addOption(new Option('--format <format>', 'output format').choices(['csv', 'json']).default('csv'))
     .option('--out <file>', 'write to a file instead of standard output')
     .action(async (o) => {
+      const {
+        writeFileSync,
+        loadIndicatorRegistry,
+        loadMethodology,
+        loadGroupings,
+        runIndex,
+        sensitivityOfRun,
+        progressBar,
+        SENSITIVITY_DEFAULTS,
+        checkSensitivityOptions,
+        sensitivityTable,
+        tableToCsv,
+      } = await idiModules();
       const registry = loadIndicatorRegistry();
       const m = loadMethodology(o.methodology, registry);
       const options = {
@@ -174,7 +216,7 @@ function registerSensitivityCommand(idi: Command): void {
       if (options.measure === 'score' && o.workers > 1) process.stderr.write('note: score intervals run on one thread (--workers applies to rank intervals)\n');
       if (o.ranks && m.spec.ranked === false)
         process.stderr.write(`note: ${m.spec.id} reports scores only; these rank intervals are ours, not the publisher's\n`);
-      const run = await runIndex({ methodology: m, year: o.year, source: dataSourceFromFlags(o) }, { indicators: registry, groupings: loadGroupings() });
+      const run = await runIndex({ methodology: m, year: o.year, source: await dataSourceFromFlags(o) }, { indicators: registry, groupings: loadGroupings() });
       const bar = progressBar(`sensitivity ${m.spec.id} ${run.year}`, 0);
       const started = Date.now();
       const result = await sensitivityOfRun(run, { ...options, onProgress: (done, total) => bar(done, total) });

@@ -2,19 +2,35 @@
 import { Option, type Command } from 'commander';
 import { csvRow } from '../util/csv.js';
 import { loadEconomyRegistry } from '../registry/economies.js';
-import { COMPUTE_COLUMNS } from '../prices/compute.js';
-import { explainBasketPrice, loadConversionInputs, priceBasket } from '../usecases/prices.js';
 import { STORE_FLAG, dataSourceFromFlags } from './data-source.js';
-import { formatExplanation } from '../prices/explain.js';
 import { UserInputError } from '../util/errors.js';
-import { aggregatePanels, aggregatesToCsv, assertStat } from '../prices/aggregate.js';
-import { panelsFromObservations, readAggregateInput } from '../prices/aggregate-input.js';
-import { loadTargets, meetingTarget } from '../prices/targets.js';
-import { writeSyntheticTariffs } from '../prices/synthetic.js';
-import { auditPublished } from '../prices/audit.js';
-import { loadIndicatorRegistry } from '../registry/indicators.js';
-import { loadBundled } from '../ingest/bundled.js';
 import { integer, positiveNumber, repeatable, year } from './options.js';
+
+/** What the prices commands need when they run (loaded then: the command table stays light). */
+async function pricesModules() {
+  const mods = await Promise.all([
+    import('../prices/compute.js'),
+    import('../usecases/prices.js'),
+    import('../prices/explain.js'),
+    import('../prices/aggregate.js'),
+    import('../prices/aggregate-input.js'),
+    import('../prices/targets.js'),
+    import('../prices/synthetic.js'),
+    import('../prices/audit.js'),
+    import('../registry/indicators.js'),
+    import('../ingest/bundled.js'),
+  ]);
+  return Object.assign({}, ...mods) as (typeof mods)[0] &
+    (typeof mods)[1] &
+    (typeof mods)[2] &
+    (typeof mods)[3] &
+    (typeof mods)[4] &
+    (typeof mods)[5] &
+    (typeof mods)[6] &
+    (typeof mods)[7] &
+    (typeof mods)[8] &
+    (typeof mods)[9];
+}
 
 const out = (s: string): void => {
   process.stdout.write(s);
@@ -34,12 +50,14 @@ export function registerPricesCommands(program: Command): void {
     .option('--balanced', "only economies with a value in every year in which the series has any value (ITU's rule)")
     .addOption(new Option('--format <format>', 'output format').choices(['csv', 'json']).default('csv'))
     .action(async (o) => {
+      const m = await pricesModules();
+      const assertStat: typeof m.assertStat = m.assertStat;
       assertStat(o.stat);
-      const input = await readAggregateInput(o.input);
-      const rows = aggregatePanels(input.panels, input.groupings, { stat: o.stat, balanced: !!o.balanced });
+      const input = await m.readAggregateInput(o.input);
+      const rows = m.aggregatePanels(input.panels, input.groupings, { stat: o.stat, balanced: !!o.balanced });
       if (rows.length === 0) throw new UserInputError(`${o.input}: no group figures (no economy in any group has values)`);
       if (o.format === 'json') out(JSON.stringify({ input: o.input, kind: input.kind, stat: o.stat, balanced: !!o.balanced, rows }, null, 2) + '\n');
-      else out(aggregatesToCsv(rows));
+      else out(m.aggregatesToCsv(rows));
     });
 
   registerPricesComputeCommands(prices);
@@ -54,16 +72,18 @@ export function registerPricesCommands(program: Command): void {
     .option('--threshold <pct>', 'list values whose implied GNI departs from both years by more than this percentage', positiveNumber, 5)
     .addOption(new Option('--format <format>', 'output format').choices(['csv', 'json']).default('csv'))
     .action(async (o) => {
+      const m = await pricesModules();
       let panels;
-      if (o.input) panels = (await readAggregateInput(o.input)).panels;
+      if (o.input) panels = (await m.readAggregateInput(o.input)).panels;
       else {
-        const ids = loadIndicatorRegistry()
+        const ids = m
+          .loadIndicatorRegistry()
           .indicators.filter((d) => d.basketUnit === 'gni_pct' || d.basketUnit === 'usd')
           .map((d) => d.id);
-        panels = panelsFromObservations(await loadBundled({ indicators: ids }));
+        panels = m.panelsFromObservations(await m.loadBundled({ indicators: ids }));
       }
-      const gni = await loadConversionInputs(new Set(panels.flatMap((p) => p.economies)), dataSourceFromFlags(o));
-      const r = auditPublished(panels, gni, o.threshold);
+      const gni = await m.loadConversionInputs(new Set(panels.flatMap((p) => p.economies)), await dataSourceFromFlags(o));
+      const r = m.auditPublished(panels, gni, o.threshold);
       process.stderr.write(
         `ictstat: audit: ${r.compared} published values compared; implied GNI p.c. closer to the same year's WB GNI in ${r.closerSame}, to the previous year's in ${r.closerPrevious}; ${r.withinThresholdEither} within ${o.threshold}% of either; ${r.rows.length} listed\n`,
       );
@@ -124,10 +144,11 @@ export function registerPricesCommands(program: Command): void {
     .option('--plans <n>', 'number of plans', integer('--plans', 1), 10_000)
     .option('--from <year>', 'first year', year, 2018)
     .option('--to <year>', 'last year', year, 2025)
-    .action((o) => {
+    .action(async (o) => {
+      const m = await pricesModules();
       if (o.from > o.to) throw new UserInputError(`--from ${o.from} is after --to ${o.to}`);
       const t0 = Date.now();
-      const n = writeSyntheticTariffs(o.out, { seed: o.seed, plans: o.plans, from: o.from, to: o.to });
+      const n = m.writeSyntheticTariffs(o.out, { seed: o.seed, plans: o.plans, from: o.from, to: o.to });
       process.stderr.write(
         `ictstat: wrote ${n.toLocaleString('en')} SYNTHETIC plans (seed ${o.seed}, ${o.from}-${o.to}) to ${o.out} in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`,
       );
@@ -141,25 +162,28 @@ export function registerPricesCommands(program: Command): void {
     .option('--target <id>', 'only this target')
     .addOption(new Option('--format <format>', 'output format').choices(['csv', 'json']).default('csv'))
     .action(async (o) => {
-      let targets = loadTargets();
+      const m = await pricesModules();
+      let targets = m.loadTargets();
       if (o.target) {
         targets = targets.filter((t) => t.id === o.target);
         if (!targets.length)
           throw new UserInputError(
-            `unknown target "${o.target}"; targets: ${loadTargets()
+            `unknown target "${o.target}"; targets: ${m
+              .loadTargets()
               .map((t) => t.id)
               .join(', ')}`,
           );
       }
       let panels;
-      if (o.input) panels = (await readAggregateInput(o.input)).panels;
+      if (o.input) panels = (await m.readAggregateInput(o.input)).panels;
       else {
-        const ids = loadIndicatorRegistry()
+        const ids = m
+          .loadIndicatorRegistry()
           .indicators.filter((d) => d.basketUnit === 'gni_pct')
           .map((d) => d.id);
-        panels = panelsFromObservations(await loadBundled({ indicators: ids }));
+        panels = m.panelsFromObservations(await m.loadBundled({ indicators: ids }));
       }
-      const rows = meetingTarget(
+      const rows = m.meetingTarget(
         targets,
         panels.filter((p) => p.unit === 'gni_pct' || p.unit === 'GNIpc'),
         o.year ? new Set(o.year as number[]) : undefined,
@@ -182,7 +206,8 @@ export function registerPricesComputeCommands(prices: Command): void {
     .option('--as-of <date>', 'conversion inputs as the store knew them on this date (YYYY-MM-DD)')
     .addOption(new Option('--format <format>', 'output format').choices(['csv', 'json']).default('csv'))
     .action(async (o) => {
-      const r = await priceBasket({ tariffs: o.tariffs, basket: o.basket, year: o.year, source: dataSourceFromFlags(o) });
+      const m = await pricesModules();
+      const r = await m.priceBasket({ tariffs: o.tariffs, basket: o.basket, year: o.year, source: await dataSourceFromFlags(o) });
       const basket = r.basket;
       for (const p of r.prices) for (const w of p.warnings) process.stderr.write(`ictstat: warning: ${w} [missing-conversion]\n`);
       if (r.prices.length === 0) process.stderr.write(`ictstat: warning: no plans in ${o.tariffs} for ${o.year}\n`);
@@ -213,7 +238,7 @@ export function registerPricesComputeCommands(prices: Command): void {
         );
         return;
       }
-      out(csvRow(COMPUTE_COLUMNS));
+      out(csvRow(m.COMPUTE_COLUMNS));
       for (const p of r.prices) out(csvRow([p.economy, p.basket, p.year, p.operator, p.planName, p.priceLcu, p.priceUsd, p.pricePpp, p.pctGni, p.status]));
     });
 
@@ -229,9 +254,10 @@ export function registerPricesComputeCommands(prices: Command): void {
     .option('--as-of <date>', 'conversion inputs as the store knew them on this date (YYYY-MM-DD)')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .action(async (o) => {
+      const m = await pricesModules();
       const economy = loadEconomyRegistry().resolve(o.economy).iso3;
-      const x = await explainBasketPrice({ tariffs: o.tariffs, basket: o.basket, year: o.year, economy, source: dataSourceFromFlags(o) });
-      out(o.format === 'json' ? JSON.stringify(x, null, 2) + '\n' : formatExplanation(x));
+      const x = await m.explainBasketPrice({ tariffs: o.tariffs, basket: o.basket, year: o.year, economy, source: await dataSourceFromFlags(o) });
+      out(o.format === 'json' ? JSON.stringify(x, null, 2) + '\n' : m.formatExplanation(x));
     });
 }
 

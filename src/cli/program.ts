@@ -1,21 +1,15 @@
-import { writeFileSync } from 'node:fs';
+/**
+ * The command table: every command's options and help, and its action, which imports what the command needs
+ * when it runs (`await import(...)`): `--version`, `--help` and a command's start load commander and this table,
+ * not Arrow, mathjs, fastify, vega or the workbook and Parquet readers (test/cli/lazy-imports.test.ts).
+ */
 import { Command, CommanderError, Option } from 'commander';
-import { tableToIPC } from 'apache-arrow';
-import { ingestFile } from '../ingest/ingest.js';
-import { loadIndicatorRegistry } from '../registry/indicators.js';
-import { loadEconomyRegistry, LANGUAGES, type Language } from '../registry/economies.js';
-import { loadGroupingCsv, loadGroupings } from '../registry/groupings.js';
-import { observationsToCsv, writeArrowFile } from '../table/io.js';
-import { observationsToParquet, writeParquetFile } from '../table/parquet.js';
+import { LANGUAGES, type Language } from '../registry/economies.js';
 import { UserInputError } from '../util/errors.js';
-import { csvRow } from '../util/csv.js';
-import { formatIngestReport, ingestReportJson } from '../ingest/report.js';
-import { progressBar } from './progress.js';
 import { cliName } from './names.js';
-import { registerIdiCommand } from './idi.js';
+import { describeIdiMethodologies, registerIdiCommand } from './idi.js';
 import { registerEstimatesCommand } from './estimates.js';
 import { registerPricesCommands } from './prices.js';
-import { getSeries } from '../usecases/series.js';
 import { STORE_FLAG, dataSourceFromFlags } from './data-source.js';
 import { registerDbCommands } from './db.js';
 import { registerServeCommand } from './serve.js';
@@ -33,7 +27,10 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .enablePositionalOptions()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) })
+    .hook('preSubcommand', async (_program, sub) => {
+      if (sub.name() === 'idi') await describeIdiMethodologies(sub);
+    });
 
   program
     .command('ingest')
@@ -49,6 +46,13 @@ export function buildProgram(): Command {
     .action(async (files: string[], o) => {
       if (o.out && files.length > 1) throw new UserInputError('--out takes one input file at a time');
       if (o.rejects && files.length > 1) throw new UserInputError('--rejects takes one input file at a time');
+      const [{ writeFileSync }, { ingestFile }, { loadIndicatorRegistry }, { formatIngestReport, ingestReportJson }, { progressBar }] = await Promise.all([
+        import('node:fs'),
+        import('../ingest/ingest.js'),
+        import('../registry/indicators.js'),
+        import('../ingest/report.js'),
+        import('./progress.js'),
+      ]);
       const indicator = o.indicator ? loadIndicatorRegistry().resolve(o.indicator).id : undefined;
       let worst = 0;
       const reports: object[] = [];
@@ -67,9 +71,9 @@ export function buildProgram(): Command {
         else out(formatIngestReport(r) + '\n');
         if (r.status === 'rejected') worst = 2;
         else if (o.out) {
-          if (o.out.endsWith('.csv')) writeFileSync(o.out, observationsToCsv(r.table));
-          else if (o.out.endsWith('.parquet')) writeParquetFile(r.table, o.out);
-          else writeArrowFile(r.table, o.out);
+          if (o.out.endsWith('.csv')) writeFileSync(o.out, (await import('../table/io.js')).observationsToCsv(r.table));
+          else if (o.out.endsWith('.parquet')) (await import('../table/parquet.js')).writeParquetFile(r.table, o.out);
+          else (await import('../table/io.js')).writeArrowFile(r.table, o.out);
           if (!o.json) out(`  accepted observations written to ${o.out}\n`);
         }
       }
@@ -95,11 +99,19 @@ export function buildProgram(): Command {
     )
     .action(async (o) => {
       if (o.from !== undefined && o.to !== undefined && o.from > o.to) throw new UserInputError(`--from ${o.from} is after --to ${o.to}`);
+      const [{ getSeries }, { observationsToCsv }] = await Promise.all([import('../usecases/series.js'), import('../table/io.js')]);
       const {
         economy,
         indicator: def,
         table,
-      } = await getSeries({ economy: o.economy, indicator: o.indicator, from: o.from, to: o.to, source: dataSourceFromFlags(o), allSources: o.allSources });
+      } = await getSeries({
+        economy: o.economy,
+        indicator: o.indicator,
+        from: o.from,
+        to: o.to,
+        source: await dataSourceFromFlags(o),
+        allSources: o.allSources,
+      });
       if (table.numRows === 0)
         process.stderr.write(
           `no ${def.id} observations for ${economy.iso3}${o.from || o.to ? ` in ${o.from ?? '...'}-${o.to ?? '...'}` : ''}${o.data ? ' in the given files' : ' in the bundled data'}\n`,
@@ -121,7 +133,11 @@ export function buildProgram(): Command {
       } else {
         if (process.stdout.isTTY)
           throw new UserInputError(`--format ${o.format} writes binary ${o.format === 'arrow' ? 'Arrow IPC' : 'Parquet'}: redirect it to a file or a pipe`);
-        process.stdout.write(o.format === 'arrow' ? tableToIPC(table, 'stream') : observationsToParquet(table));
+        process.stdout.write(
+          o.format === 'arrow'
+            ? (await import('apache-arrow')).tableToIPC(table, 'stream')
+            : (await import('../table/parquet.js')).observationsToParquet(table),
+        );
       }
     });
 
@@ -132,7 +148,8 @@ export function buildProgram(): Command {
     .command('indicators')
     .description('list the indicator registry (ids, units, aliases, SDG indicators)')
     .option('--json', 'the full registry as JSON')
-    .action((o) => {
+    .action(async (o) => {
+      const [{ loadIndicatorRegistry }, { csvRow }] = await Promise.all([import('../registry/indicators.js'), import('../util/csv.js')]);
       const reg = loadIndicatorRegistry();
       if (o.json) return out(JSON.stringify(reg.indicators, null, 2) + '\n');
       out(csvRow(['id', 'name', 'unit', 'kind', 'sdg', 'aliases', 'derived']));
@@ -148,7 +165,8 @@ export function buildProgram(): Command {
     // --as-of means a store vintage everywhere else; kept here, hidden, for scripts written before --members-on.
     .addOption(new Option('--as-of <date>').hideHelp())
     .option('--json', 'full records as JSON')
-    .action((o) => {
+    .action(async (o) => {
+      const [{ loadEconomyRegistry }, { csvRow }] = await Promise.all([import('../registry/economies.js'), import('../util/csv.js')]);
       const reg = loadEconomyRegistry();
       const on: string | undefined = o.membersOn ?? o.asOf;
       if (o.asOf && !o.membersOn) process.stderr.write('note: economies --as-of is now --members-on (--as-of names a store vintage in every other command)\n');
@@ -178,7 +196,8 @@ export function buildProgram(): Command {
     .description('list the groupings of economies (ITU regions, income groups, LDC/LLDC/SIDS, ...), or the members of one')
     .argument('[id]', 'a grouping id: print its economies and groups')
     .option('--file <csv>', 'read a user grouping from a CSV with header economy,group (validated), instead of a bundled one')
-    .action((id: string | undefined, o) => {
+    .action(async (id: string | undefined, o) => {
+      const [{ loadGroupingCsv, loadGroupings }, { csvRow }] = await Promise.all([import('../registry/groupings.js'), import('../util/csv.js')]);
       if (o.file) {
         const g = loadGroupingCsv(o.file, { id: id ?? 'user', name: o.file });
         out(csvRow(['economy', 'group']));

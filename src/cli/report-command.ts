@@ -1,8 +1,6 @@
 /** `ictstat report`: regenerate a Measuring the Information Society edition (src/report/build.ts). */
 import { Option, type Command } from 'commander';
 import { LANGUAGES } from '../registry/economies.js';
-import { buildReport } from '../report/build.js';
-import { progressBar } from './progress.js';
 import { commaList, integer, repeatable } from './options.js';
 import { SOURCE_FLAG, STORE_FLAG, dataSourceFromFlags } from './data-source.js';
 
@@ -32,13 +30,14 @@ export function registerReportCommand(program: Command): void {
     .option('--seed <n>', 'seed of the sensitivity analysis', integer('--seed', 0, 2 ** 32 - 1), 1)
     .option('--json', 'print the summary as JSON')
     .action(async (o) => {
+      const [{ buildReport }, { progressBar }] = await Promise.all([import('../report/build.js'), import('./progress.js')]);
       let step = '';
       const bar = progressBar(`report ${o.edition}`, 0, (done, total) => `${done}/${total} ${step}`);
       const result = await buildReport({
         edition: o.edition,
         methodology: o.methodology,
         out: o.out,
-        source: dataSourceFromFlags(o),
+        source: await dataSourceFromFlags(o),
         lang: o.lang,
         sensitivityDraws: o.sensitivityDraws,
         sensitivitySeed: o.seed,

@@ -53,7 +53,9 @@ export function detectCsvLayout(header: string[], opts: LayoutOptions): CsvLayou
     return -1;
   };
   const width = header.length;
-  const col = (k: number): string => header[k].trim();
+  // Column names for findings, trimmed once (not per row).
+  const trimmed = header.map((h) => h.trim());
+  const col = (k: number): string => trimmed[k];
 
   // ITU DataHub export: seriesCode, entityIso, dataValue, dataYear (+ note and source).
   if (at('entityIso') >= 0 || at('seriesCode') >= 0) {

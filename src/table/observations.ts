@@ -103,6 +103,32 @@ export class ObservationBuilder {
     return i;
   }
 
+  /** The dictionary code of a string in a column (-1: null or empty), for callers that resolve each distinct value once. */
+  code(column: StringColumn, s: string | null | undefined): number {
+    return this.dicts[column].intern(s);
+  }
+
+  /**
+   * Append one row whose string columns are given as codes (from `code`); derived_from and submission_id are null.
+   * No object per row: the ingest validator's path for millions of rows.
+   */
+  appendCodes(economy: number, indicator: number, year: number, value: number, note: number, source: number, seriesCode: number, line: number): number {
+    if (this.length === this.capacity) this.grow();
+    const i = this.length++;
+    this.year[i] = year;
+    this.value[i] = value;
+    this.line[i] = line;
+    const c = this.codes;
+    c.economy[i] = economy;
+    c.indicator[i] = indicator;
+    c.note[i] = note;
+    c.source[i] = source;
+    c.series_code[i] = seriesCode;
+    c.derived_from[i] = -1;
+    c.submission_id[i] = -1;
+    return i;
+  }
+
   /** Read-only views used by table-level checks before the table is built. */
   column(name: 'year'): Int16Array;
   column(name: 'value'): Float64Array;
@@ -129,8 +155,11 @@ export class ObservationBuilder {
     if (keep) {
       n = 0;
       for (let i = 0; i < this.length; i++) n += keep[i];
-      idx = new Int32Array(n);
-      for (let i = 0, k = 0; i < this.length; i++) if (keep[i]) idx[k++] = i;
+      // Every row kept (the usual submission): the columns are copied whole, not gathered.
+      if (n < this.length) {
+        idx = new Int32Array(n);
+        for (let i = 0, k = 0; i < this.length; i++) if (keep[i]) idx[k++] = i;
+      }
     }
     const pick = <T extends Int16Array | Int32Array | Float64Array>(a: T): T => {
       if (!idx) return a.slice(0, this.length) as T;

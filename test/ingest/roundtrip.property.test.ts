@@ -58,7 +58,7 @@ const obsArb = fc
     const code = o.useAlias && o.ind.aliases.length ? o.ind.aliases[0] : o.ind.id;
     return { economy: o.economy, code, indicator: o.ind.id, year: o.year, value, note: o.note, source: o.source, price: isPriceIndicator(o.ind) };
   })
-  // a price of exactly 0 is a placeholder, dropped at ingest (rule zero-price): not an observation to round-trip
+  // A price of exactly 0 is a placeholder, dropped at ingest (issue 17 item 1, its own rule and test): not an observation to round-trip.
   .filter((o) => !(o.price && o.value === 0))
   .map(({ price: _price, ...o }) => o);
 

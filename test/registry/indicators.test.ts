@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { IndicatorRegistry, loadIndicatorRegistry, type IndicatorDef } from '../../src/registry/indicators.js';
+import { join } from 'node:path';
+import { indicatorsDir } from '../../src/util/paths.js';
 
 const reg = loadIndicatorRegistry();
 
@@ -95,6 +97,16 @@ describe('indicator registry', () => {
     expect(reg.derived('fixed_bb_p100')).toBe(d);
     expect(reg.derived('population')).toBeUndefined();
     expect(reg.derived('intl_bw_per_user')!.formula.evaluate({ intl_bw_bps: 1e9, internet_users_pct: 50, population: 2e6 })).toBeCloseTo(1000, 9);
+  });
+
+  it("the bundled registry's formulas all parse and read known ids only (checked here: loading it does not compile them)", () => {
+    const derived = reg.indicators.filter((d) => d.derived);
+    expect(derived.length).toBeGreaterThan(3);
+    expect(derived.flatMap((d) => reg.formulaProblems(d))).toEqual([]);
+    // The check finds what it should: a formula reading an unknown id.
+    expect(reg.formulaProblems({ ...derived[0], derived: { formula: 'nope / population' } })).toEqual([
+      `${join(indicatorsDir(), 'indicators.json')}: ${derived[0].id}: formula input "nope" is not an indicator id`,
+    ]);
   });
 
   it('rejects a malformed registry with one message per problem', () => {
