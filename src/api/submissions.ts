@@ -83,7 +83,7 @@ declare module 'fastify' {
   }
 }
 
-export function registerSubmissionRoutes(app: FastifyInstance, store: Store, limits: SubmissionLimits, onStored: () => void, tempDir: string): void {
+export function registerSubmissionRoutes(app: FastifyInstance, store: Store, limits: SubmissionLimits, onStored: () => Promise<void>, tempDir: string): void {
   // Bodies being validated; a shutdown removes whatever is left (each is also removed when its request ends).
   const open = new Set<string>();
   app.addHook('onClose', async () => {
@@ -151,7 +151,7 @@ export function registerSubmissionRoutes(app: FastifyInstance, store: Store, lim
           );
         }
         const s = r.submission!;
-        if (r.outcome === 'accepted') onStored();
+        if (r.outcome === 'accepted') await onStored(); // reads after the 201 see the submission
         req.log.info(
           { token: token.id, economy: token.economy, submission: s.id, observations: s.observations, duplicate: r.outcome === 'duplicate' },
           'submission stored',
