@@ -12,7 +12,7 @@
  */
 import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -50,7 +50,16 @@ if (process.argv[2] === '--server') {
   const app = await buildServer({ store, logger: false, trustProxy: '127.0.0.1', reportEdition: 2017 });
   const base = await app.listen({ port: 0, host: '127.0.0.1' });
   setInterval(
-    () => process.send!({ type: 'mem', rss: process.memoryUsage().rss, stats: app.ictstatCache.stats, cacheBytes: app.ictstatCache.bytes }),
+    () =>
+      process.send!({
+        type: 'mem',
+        rss: process.memoryUsage().rss,
+        stats: {
+          index: { ...app.ictstatCache.stats, versions: app.ictstatCache.size, bytes: app.ictstatCache.bytes, computedBytes: app.ictstatCache.memoBytes },
+          answers: { ...app.ictstatAnswers.stats, held: app.ictstatAnswers.size, bytes: app.ictstatAnswers.bytes },
+          workers: { data: app.ictstatWorkers.data.stats.jobs, sensitivity: app.ictstatWorkers.sensitivity.stats.jobs },
+        },
+      }),
     1000,
   ).unref();
   process.on('message', (m: { type: string }) => {
@@ -99,6 +108,9 @@ async function main(): Promise<void> {
 
   const t0 = Date.now(),
     end = t0 + seconds * 1000;
+  // The machine is shared: the 1-minute load average, sampled every 5 s, says how much of it the run had.
+  const load: number[] = [loadavg()[0]];
+  const sampler = setInterval(() => load.push(loadavg()[0]), 5000);
   const counts: Record<string, Record<string, number>> = {};
   const count = (kind: string, status: number | string) => {
     (counts[kind] ??= {})[status] = (counts[kind][status] ?? 0) + 1;
@@ -210,6 +222,8 @@ async function main(): Promise<void> {
 
   await Promise.all([...anonymous, failing, submitting, reads]);
   const elapsed = (Date.now() - t0) / 1000;
+  clearInterval(sampler);
+  load.push(loadavg()[0]);
   await new Promise((res) => setTimeout(res, 1200));
   child.send({ type: 'stop' });
   await new Promise((res) => child.once('exit', res));
@@ -231,6 +245,7 @@ async function main(): Promise<void> {
       {
         seconds: +elapsed.toFixed(1),
         cores: cpus().length,
+        loadAverage1min: { start: load[0], max: Math.max(...load), end: load.at(-1) },
         seriesReads: {
           count: readLatency.length,
           perSecond: +(readLatency.length / elapsed).toFixed(1),

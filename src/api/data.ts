@@ -780,6 +780,7 @@ export class ObservationCache {
    * (`stale: true`: the caller must not let it be held as the current version's answer).
    */
   memoLatest<T>(version: number, key: string, compute: () => Promise<T>, bytesOf: (value: T) => number): Promise<{ value: T; stale: boolean }> {
+    if (version > this.computedVersion) this.moveComputed(version);
     const fresh = this.memoAsync(version, key, compute, bytesOf);
     const old = version === this.computedVersion && !this.computed.has(key) && !this.failed.has(key) ? this.previous.get(key) : undefined;
     if (!old) return fresh.then((value) => ({ value, stale: false }));

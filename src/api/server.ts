@@ -223,7 +223,8 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     if (path.startsWith('/v2/submissions') || !(path.startsWith('/v2/') || path.startsWith('/sdmx/') || path === '/openapi.json')) return undefined;
     let s: string, c: string | undefined;
     try {
-      s = `s${store.version()}`;
+      // The version of the index that answers (the newest held while a full build of the current one runs).
+      s = `s${cache.index().version}`;
       c = path.startsWith('/v2/idi/') || path.startsWith('/v2/prices/') ? `c${cache.computedIndex().version}` : undefined;
     } catch {
       return undefined; // the store cannot be read: the route answers (503)
