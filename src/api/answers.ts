@@ -7,7 +7,8 @@
  * moves the version, and the answers of earlier versions are dropped.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { brotliCompress, constants, gzip } from 'node:zlib';
+import { brotliCompress, gzip } from 'node:zlib';
+import { brotliParams, notModified, pickEncoding } from './send.js';
 
 export interface CachedAnswer {
   /** Headers of the first answer (type, ETag, Cache-Control, Vary, CORS and security headers), without length or encoding. */
@@ -109,17 +110,7 @@ export class AnswerCache {
       this.evict();
     };
     gzip(e.body, add('gzip'));
-    brotliCompress(
-      e.body,
-      {
-        params: {
-          [constants.BROTLI_PARAM_QUALITY]: 5,
-          [constants.BROTLI_PARAM_SIZE_HINT]: e.body.length,
-          [constants.BROTLI_PARAM_MODE]: constants.BROTLI_MODE_TEXT,
-        },
-      },
-      add('br'),
-    );
+    brotliCompress(e.body, brotliParams(e.body.length), add('br'));
   }
 }
 
@@ -127,21 +118,6 @@ function answerBytes(key: string, e: Omit<CachedAnswer, 'bytes'>): number {
   let h = 0;
   for (const [k, v] of Object.entries(e.headers)) h += k.length + v.length;
   return 2 * key.length + 2 * h + e.body.length + (e.gzip?.length ?? 0) + (e.br?.length ?? 0) + 200;
-}
-
-/** The best encoding the client accepts of those held: br, then gzip, else none (RFC 9110 12.5.3; q=0 refuses). */
-export function pickEncoding(accept: string | undefined, e: CachedAnswer): 'br' | 'gzip' | undefined {
-  if (!accept || (!e.br && !e.gzip)) return undefined;
-  let br = false,
-    gz = false;
-  for (const part of accept.toLowerCase().split(',')) {
-    const [coding, ...params] = part.split(';').map((s) => s.trim());
-    if (params.some((p) => /^q=0(?:\.0{0,3})?$/.test(p))) continue;
-    if (coding === 'br') br = true;
-    else if (coding === 'gzip' || coding === 'x-gzip') gz = true;
-    else if (coding === '*') br = gz = true;
-  }
-  return br && e.br ? 'br' : gz && e.gzip ? 'gzip' : undefined;
 }
 
 const NO_STORE = Symbol('ictstat.noStore');
@@ -175,8 +151,7 @@ export function registerAnswerCache(app: FastifyInstance, answers: AnswerCache, 
     answers.stats.hits++;
     req[HIT] = true;
     reply.headers(e.headers);
-    const inm = req.headers['if-none-match'];
-    if (e.etag && inm?.split(',').some((t) => t.trim().replace(/^W\//, '') === e.etag || t.trim() === '*')) {
+    if (notModified(req.headers['if-none-match'], e.etag)) {
       reply.code(304).send();
       return;
     }

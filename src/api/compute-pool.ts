@@ -2,7 +2,8 @@
  * A worker thread for the server's computations (compute-worker.ts), started on the first job and kept (warm)
  * until the server closes; jobs queue in it, at most `maxQueued` (beyond: 503 with Retry-After). A worker that
  * dies fails its jobs (a 500 for those requests) and is started again on the next one. The server keeps one for
- * IDI answers, one for sensitivity analyses and one for full index builds, so none waits behind another.
+ * IDI answers and full index builds, one for sensitivity analyses and one for submissions, so that none waits
+ * behind another.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,9 +12,14 @@ import { UserInputError } from '../util/errors.js';
 import { packageRoot } from '../util/paths.js';
 import type { ComputeAnswer, ComputeJob } from './compute-worker.js';
 import { ApiError, type WbErrorKind } from './errors.js';
+import { encodedFrom } from './send.js';
 
 type Job = ComputeJob extends infer J ? (J extends { job: number } ? Omit<J, 'job'> : never) : never;
-type Answer<K> = K extends 'index' ? Extract<ComputeAnswer, { index: unknown }> : Extract<ComputeAnswer, { json: string }>;
+type Answer<K> = K extends 'index'
+  ? Extract<ComputeAnswer, { index: unknown }>
+  : K extends 'submit'
+    ? Extract<ComputeAnswer, { submit: unknown }>
+    : Extract<ComputeAnswer, { json: unknown }>;
 
 export class ComputeWorker {
   private worker: Worker | undefined;
@@ -70,6 +76,7 @@ export class ComputeWorker {
       if (!p) return;
       this.waiting.delete(a.job);
       this.stats.lastThreadId = a.threadId;
+      if ('json' in a) return p.resolve({ ...a, json: encodedFrom(a.json), csv: encodedFrom(a.csv) });
       if (!('error' in a)) return p.resolve(a);
       const e = a.error;
       p.reject(e.api ? new ApiError(e.kind as WbErrorKind, e.message) : e.user ? new UserInputError(e.message, { code: e.code }) : new Error(e.message));

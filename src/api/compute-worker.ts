@@ -2,8 +2,10 @@
  * The server's computations that take more than a few milliseconds, in a worker thread so that they never stall
  * the event loop: IDI answers (`/v2/idi/{m}/{y}`), sensitivity analyses (preparation here, the Monte Carlo on a
  * pool of scenario threads this worker keeps) and full builds of the observation index. The worker reads the
- * observations of the version asked from the store through its own connection (nothing is prepared on the event
- * loop); answers leave as serialised bodies, or for an index as typed arrays (transferred, not copied). Jobs run
+ * observations of the version asked from the store through its own connection, and validates and stores
+ * submissions through it too (the parse and SQLite's synchronous write with its fsync never block the server); (nothing is prepared on the event
+ * loop); answers leave as serialised bodies with their ETag and gzip/brotli encodings (the event loop neither
+ * hashes nor compresses them), or for an index as typed arrays (transferred, not copied). Jobs run
  * one at a time, in the order they came.
  */
 import { parentPort, threadId } from 'node:worker_threads';
@@ -15,13 +17,15 @@ import type { SensitivityOptions } from '../idi/sensitivity.js';
 import { rankingTable, resultForOutput, sensitivityTable } from '../idi/tables.js';
 import { loadGroupings } from '../registry/groupings.js';
 import { loadIndicatorRegistry } from '../registry/indicators.js';
-import { Store } from '../store/store.js';
+import { Store, type SubmissionRecord } from '../store/store.js';
+import { submitFile, type SubmitOptions, type SubmitResult } from '../store/submit.js';
 import { tableToCsv } from '../table/report-table.js';
 import { sensitivityOfRun } from '../usecases/index-run.js';
 import { UserInputError } from '../util/errors.js';
 import { runOfServer } from './computed.js';
 import { buildIndex, derivedTables, packIndex, type PackedIndex } from './data.js';
 import { ApiError } from './errors.js';
+import { encodeNow, type Encoded } from './send.js';
 
 export type ComputeJob =
   | { kind: 'idi'; job: number; storePath: string; version: number; id: string; wanted: number | 'latest'; previous: boolean }
@@ -35,11 +39,22 @@ export type ComputeJob =
       options: Omit<SensitivityOptions, 'onProgress' | 'pool'>;
       threads: number;
     }
-  | { kind: 'index'; job: number; storePath: string; version: number };
+  | { kind: 'index'; job: number; storePath: string; version: number }
+  | { kind: 'submit'; job: number; storePath: string; file: string; options: SubmitOptions };
+
+/** What the submission route needs of `submitFile`'s result (plain data: it crosses the thread boundary). */
+export interface SubmitAnswer {
+  outcome: SubmitResult['outcome'];
+  report: Record<string, unknown>;
+  errors: number;
+  otherEconomies?: string[];
+  submission?: SubmissionRecord;
+}
 
 export type ComputeAnswer =
-  | { job: number; threadId: number; json: string; csv: string }
+  | { job: number; threadId: number; json: Encoded; csv: Encoded }
   | { job: number; threadId: number; index: PackedIndex }
+  | { job: number; threadId: number; submit: SubmitAnswer }
   | { job: number; threadId: number; error: { api: boolean; kind?: string; user: boolean; code?: string; message: string } };
 
 let pool: Promise<ScenarioPool> | undefined;
@@ -73,6 +88,14 @@ function observationsOf(path: string, version: number, ids: readonly string[]): 
 }
 
 async function answer(m: ComputeJob): Promise<ComputeAnswer> {
+  if (m.kind === 'submit') {
+    const r = await submitFile(storeAt(m.storePath), m.file, m.options);
+    return {
+      job: m.job,
+      threadId,
+      submit: { outcome: r.outcome, report: r.report, errors: r.ingest.log.errors, otherEconomies: r.otherEconomies, submission: r.submission },
+    };
+  }
   if (m.kind === 'index') {
     const s = storeAt(m.storePath);
     const table = s.observationTable({ version: m.version });
@@ -88,8 +111,8 @@ async function answer(m: ComputeJob): Promise<ComputeAnswer> {
     return {
       job: m.job,
       threadId,
-      json: JSON.stringify(resultForOutput(result)),
-      csv: tableToCsv(rankingTable(result as Parameters<typeof rankingTable>[0], m.previous)),
+      json: encodeNow(JSON.stringify(resultForOutput(result))),
+      csv: encodeNow(tableToCsv(rankingTable(result as Parameters<typeof rankingTable>[0], m.previous))),
     };
   }
   const run = runOfServer(methodology, m.wanted, table, indicators, groupings);
@@ -100,7 +123,7 @@ async function answer(m: ComputeJob): Promise<ComputeAnswer> {
     ...rest,
     economies: rest.economies.map(({ economy, ...e }) => ({ economy, name: names.get(economy) ?? economy, ...e })),
   };
-  return { job: m.job, threadId, json: JSON.stringify(body), csv: tableToCsv(sensitivityTable({ methodology: m.id, ...r })) };
+  return { job: m.job, threadId, json: encodeNow(JSON.stringify(body)), csv: encodeNow(tableToCsv(sensitivityTable({ methodology: m.id, ...r }))) };
 }
 
 let queue: Promise<void> = Promise.resolve();

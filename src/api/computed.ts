@@ -16,7 +16,7 @@ import { csvRow } from '../util/csv.js';
 import type { ObservationCache } from './data.js';
 import { ApiError } from './errors.js';
 import { MEDIA, clip, countries, language, representation, single, type Query } from './params.js';
-import { send } from './send.js';
+import { encodedBytes, send, sendEncoded } from './send.js';
 import type { ComputeWorker } from './compute-pool.js';
 import { dontHold } from './answers.js';
 import type { Store } from '../store/store.js';
@@ -78,11 +78,10 @@ export function registerComputedRoutes(app: FastifyInstance, cache: ObservationC
       idx.version,
       `idi|${id}|${wanted}|${previous}`,
       () => worker.run({ kind: 'idi', storePath: store.path, version: idx.version, id, wanted, previous }),
-      (a) => 2 * (a.json.length + a.csv.length),
+      (a) => encodedBytes(a.json) + encodedBytes(a.csv),
     );
     if (stale) dontHold(reply);
-    if (rep === 'wb-csv') return send(req, reply, answer.csv, MEDIA.csv);
-    return send(req, reply, answer.json, MEDIA.json);
+    return rep === 'wb-csv' ? sendEncoded(req, reply, answer.csv, MEDIA.csv) : sendEncoded(req, reply, answer.json, MEDIA.json);
   });
 
   const basketOf = (id: string): { basket: Basket; all: Map<string, Basket> } => {

@@ -52,7 +52,7 @@ const REPORT_CSP =
  * current build is kept, in a directory this server owns and removes on shutdown (a killed server's directory is
  * swept by the next start, see util/owned-temp.ts).
  */
-export function registerReportRoutes(app: FastifyInstance, store: Store, edition: number, tempDir: string): void {
+export function registerReportRoutes(app: FastifyInstance, store: Store, edition: number, tempDir: string): () => string | undefined {
   let built: { version: number; dir: string } | undefined;
   let building: Promise<{ version: number; dir: string }> | undefined;
   let root: string | undefined;
@@ -96,4 +96,6 @@ export function registerReportRoutes(app: FastifyInstance, store: Store, edition
     if (type.startsWith('text/html')) reply.header('content-security-policy', REPORT_CSP).header('x-frame-options', 'DENY');
     return reply.type(type).send(readFileSync(file));
   });
+  // The data version of what /report/ serves now (its answers are held under it), or undefined while a build is due.
+  return () => (built && !building && (built.version === store.version() || Date.now() - builtAt < REBUILD_INTERVAL_MS) ? `r${built.version}` : undefined);
 }

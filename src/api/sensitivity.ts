@@ -18,7 +18,7 @@ import { bool, year } from './computed.js';
 import type { ObservationCache } from './data.js';
 import { ApiError, apiName } from './errors.js';
 import { MEDIA, clip, representation, single, wholeNumber, type Query } from './params.js';
-import { send } from './send.js';
+import { encodedBytes, sendEncoded } from './send.js';
 
 type Req = FastifyRequest<{ Params: Record<string, string>; Querystring: Query }>;
 
@@ -79,9 +79,9 @@ export function registerSensitivityRoutes(app: FastifyInstance, cache: Observati
       idx.version,
       `sensitivity|${JSON.stringify([id, wanted, o])}`,
       () => worker.run({ kind: 'sensitivity', storePath: store.path, version: idx.version, id, wanted, options: o, threads }),
-      (a) => 2 * (a.json.length + a.csv.length),
+      (a) => encodedBytes(a.json) + encodedBytes(a.csv),
     );
     if (stale) dontHold(reply);
-    return rep === 'wb-csv' ? send(req, reply, value.csv, MEDIA.csv) : send(req, reply, value.json, MEDIA.json);
+    return rep === 'wb-csv' ? sendEncoded(req, reply, value.csv, MEDIA.csv) : sendEncoded(req, reply, value.json, MEDIA.json);
   });
 }

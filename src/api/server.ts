@@ -14,7 +14,7 @@ import { MAX_IDI_QUEUED, registerComputedRoutes } from './computed.js';
 import { MAX_WAITING, registerSensitivityRoutes } from './sensitivity.js';
 import { ApiError, apiName, errorBody, type WbErrorKind } from './errors.js';
 import { docsPage, openApiDocument } from './openapi.js';
-import { DEFAULT_SUBMISSION_LIMITS, registerSubmissionRoutes, type SubmissionLimits } from './submissions.js';
+import { DEFAULT_SUBMISSION_LIMITS, MAX_SUBMISSIONS_QUEUED, registerSubmissionRoutes, type SubmissionLimits } from './submissions.js';
 import { registerWorldBankRoutes } from './worldbank.js';
 import { registerReportRoutes } from './report.js';
 import { registerSdmxRoutes } from './sdmx/rest.js';
@@ -25,7 +25,7 @@ declare module 'fastify' {
     ictstatCache: ObservationCache;
     ictstatAnswers: AnswerCache;
     /** The worker threads of the server's computations (IDI answers and full index builds; sensitivity analyses). */
-    ictstatWorkers: { data: ComputeWorker; sensitivity: ComputeWorker };
+    ictstatWorkers: { data: ComputeWorker; sensitivity: ComputeWorker; submission: ComputeWorker };
   }
 }
 
@@ -143,10 +143,11 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   const workers = {
     data: new ComputeWorker('IDI', MAX_IDI_QUEUED),
     sensitivity: new ComputeWorker('sensitivity analysis', MAX_WAITING + 1),
+    submission: new ComputeWorker('submission', MAX_SUBMISSIONS_QUEUED, 1),
   };
   app.decorate('ictstatWorkers', workers);
   app.addHook('onClose', async () => {
-    await Promise.all([workers.data.close(), workers.sensitivity.close()]);
+    await Promise.all([workers.data.close(), workers.sensitivity.close(), workers.submission.close()]);
   });
   // Full builds of the observation index (at start, after a very large change) in the data worker.
   const cache = new ObservationCache(store, {
@@ -218,8 +219,18 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   // Computed answers follow the computed version, every other read the store's version; answers of versions that
   // are not current any more are dropped as soon as a request sees the new version.
   let curS = '',
-    curC = '';
+    curC = '',
+    curR = '';
+  let reportTag: () => string | undefined = () => undefined;
   registerAnswerCache(app, answers, (path) => {
+    if (path.startsWith('/report/')) {
+      const r = reportTag();
+      if (r !== undefined && r !== curR) {
+        curR = r;
+        answers.retain((t) => t === curS || t === curC || t === curR);
+      }
+      return r;
+    }
     if (path.startsWith('/v2/submissions') || !(path.startsWith('/v2/') || path.startsWith('/sdmx/') || path === '/openapi.json')) return undefined;
     let s: string, c: string | undefined;
     try {
@@ -231,7 +242,7 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     }
     if (s !== curS || (c !== undefined && c !== curC)) {
       [curS, curC] = [s, c ?? curC];
-      answers.retain((t) => t === curS || t === curC);
+      answers.retain((t) => t === curS || t === curC || t === curR);
     }
     return c ?? s;
   });
@@ -279,9 +290,11 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     async () => {
       const idx = await cache.indexAsync();
       answers.retain((t) => !t.startsWith('s') || t === `s${idx.version}`);
+      curS = `s${idx.version}`;
     },
     tempDir,
+    workers.submission,
   );
-  registerReportRoutes(app, opts.store, opts.reportEdition ?? 2017, tempDir);
+  reportTag = registerReportRoutes(app, opts.store, opts.reportEdition ?? 2017, tempDir);
   return app;
 }

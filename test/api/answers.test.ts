@@ -6,7 +6,8 @@
 import { gunzipSync } from 'node:zlib';
 import { threadId } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AnswerCache, pickEncoding } from '../../src/api/answers.js';
+import { AnswerCache } from '../../src/api/answers.js';
+import { pickEncoding } from '../../src/api/send.js';
 import { buildIndex, derivedTables, packIndex, unpackIndex, type ObservationIndex } from '../../src/api/data.js';
 import { ObservationBuilder } from '../../src/table/observations.js';
 import { startBundledServer, startServer, type TestServer } from './helpers.js';
