@@ -19,7 +19,9 @@ type Answer<K> = K extends 'index'
   ? Extract<ComputeAnswer, { index: unknown }>
   : K extends 'submit'
     ? Extract<ComputeAnswer, { submit: unknown }>
-    : Extract<ComputeAnswer, { json: unknown }>;
+    : K extends 'warm'
+      ? Extract<ComputeAnswer, { warm: true }>
+      : Extract<ComputeAnswer, { json: unknown }>;
 
 export class ComputeWorker {
   private worker: Worker | undefined;

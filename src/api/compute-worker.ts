@@ -40,7 +40,8 @@ export type ComputeJob =
       threads: number;
     }
   | { kind: 'index'; job: number; storePath: string; version: number }
-  | { kind: 'submit'; job: number; storePath: string; file: string; options: SubmitOptions };
+  | { kind: 'submit'; job: number; storePath: string; file: string; options: SubmitOptions }
+  | { kind: 'warm'; job: number; storePath: string };
 
 /** What the submission route needs of `submitFile`'s result (plain data: it crosses the thread boundary). */
 export interface SubmitAnswer {
@@ -55,6 +56,7 @@ export type ComputeAnswer =
   | { job: number; threadId: number; json: Encoded; csv: Encoded }
   | { job: number; threadId: number; index: PackedIndex }
   | { job: number; threadId: number; submit: SubmitAnswer }
+  | { job: number; threadId: number; warm: true }
   | { job: number; threadId: number; error: { api: boolean; kind?: string; user: boolean; code?: string; message: string } };
 
 let pool: Promise<ScenarioPool> | undefined;
@@ -88,6 +90,10 @@ function observationsOf(path: string, version: number, ids: readonly string[]): 
 }
 
 async function answer(m: ComputeJob): Promise<ComputeAnswer> {
+  if (m.kind === 'warm') {
+    storeAt(m.storePath);
+    return { job: m.job, threadId, warm: true };
+  }
   if (m.kind === 'submit') {
     const r = await submitFile(storeAt(m.storePath), m.file, m.options);
     return {

@@ -105,6 +105,8 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
       requireHostHeader: false,
     },
     bodyLimit: L.bodyLimit, // the submissions route sets its own
+    // The start builds the observation index in the data worker (seconds on a loaded machine): not a plugin's 10 s.
+    pluginTimeout: 300_000,
     // Repeated query parameters arrive as arrays; params.ts rejects them.
     routerOptions: { ignoreTrailingSlash: true, caseSensitive: false, maxParamLength: L.maxParamLength },
     // Errors Fastify meets before routing (a bad percent-encoding, a malformed content type): the same envelope.
@@ -274,8 +276,10 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   app.get('/', async (_req, reply) => reply.redirect('/docs'));
 
   // Build the observation index before the first request, not during it (in the data worker).
+  // The submission worker is started too (its modules loaded, its store connection open): the first submission
+  // does not wait for it.
   app.addHook('onReady', async () => {
-    await cache.indexAsync();
+    await Promise.all([cache.indexAsync(), workers.submission.run({ kind: 'warm', storePath: store.path }, { bounded: false })]);
   });
   registerWorldBankRoutes(app, opts.store, cache);
   registerComputedRoutes(app, cache, store, workers.data, opts.tariffs);
