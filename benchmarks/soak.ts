@@ -54,6 +54,7 @@ if (process.argv[2] === '--server') {
       process.send!({
         type: 'mem',
         rss: process.memoryUsage().rss,
+        cpu: process.cpuUsage(),
         stats: {
           index: { ...app.ictstatCache.stats, versions: app.ictstatCache.size, bytes: app.ictstatCache.bytes, computedBytes: app.ictstatCache.memoBytes },
           answers: { ...app.ictstatAnswers.stats, held: app.ictstatAnswers.size, bytes: app.ictstatAnswers.bytes },
@@ -91,12 +92,14 @@ async function main(): Promise<void> {
   const child = fork(fileURLToPath(import.meta.url), ['--server', join(dir, 'soak.db')], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const rss: Array<{ t: number; rss: number }> = [];
   let stats: unknown;
+  let serverCpu = { user: 0, system: 0 };
   const ready = await new Promise<Ready>((resolve) =>
-    child.on('message', (m: { type: string } & Ready & { rss: number; stats: unknown }) => {
+    child.on('message', (m: { type: string } & Ready & { rss: number; stats: unknown; cpu: { user: number; system: number } }) => {
       if (m.type === 'ready') resolve(m);
       if (m.type === 'mem') {
         rss.push({ t: Date.now(), rss: m.rss });
         stats = m.stats;
+        serverCpu = m.cpu;
       }
     }),
   );
@@ -108,6 +111,7 @@ async function main(): Promise<void> {
 
   const t0 = Date.now(),
     end = t0 + seconds * 1000;
+  const cpu0 = { server: serverCpu, driver: process.cpuUsage() };
   // The machine is shared: the 1-minute load average, sampled every 5 s, says how much of it the run had.
   const load: number[] = [loadavg()[0]];
   const sampler = setInterval(() => load.push(loadavg()[0]), 5000);
@@ -224,6 +228,9 @@ async function main(): Promise<void> {
   const elapsed = (Date.now() - t0) / 1000;
   clearInterval(sampler);
   load.push(loadavg()[0]);
+  // CPU seconds used during the run by the server (all its threads) and by this load generator.
+  const cpuS = (a: { user: number; system: number }, b: { user: number; system: number }) => +((a.user + a.system - b.user - b.system) / 1e6).toFixed(1);
+  const cpu = { server: cpuS(serverCpu, cpu0.server), driver: cpuS(process.cpuUsage(), cpu0.driver) };
   await new Promise((res) => setTimeout(res, 1200));
   child.send({ type: 'stop' });
   await new Promise((res) => child.once('exit', res));
@@ -246,6 +253,7 @@ async function main(): Promise<void> {
         seconds: +elapsed.toFixed(1),
         cores: cpus().length,
         loadAverage1min: { start: load[0], max: Math.max(...load), end: load.at(-1) },
+        cpuSeconds: cpu,
         seriesReads: {
           count: readLatency.length,
           perSecond: +(readLatency.length / elapsed).toFixed(1),

@@ -509,7 +509,7 @@ export interface CacheOptions {
 }
 
 export const CACHE_DEFAULTS: Required<Omit<CacheOptions, 'builder'>> = {
-  maxBytes: 96 << 20,
+  maxBytes: 48 << 20,
   maxComputedBytes: 32 << 20,
   maxIncrementalSeries: MAX_INCREMENTAL_SERIES,
   computedRefreshMs: 10_000,

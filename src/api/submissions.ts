@@ -28,7 +28,7 @@ export interface SubmissionLimits {
 }
 
 /** Submissions being validated or waiting in the submission worker at most (beyond: 503 with Retry-After: 1). */
-export const MAX_SUBMISSIONS_QUEUED = 16;
+export const MAX_SUBMISSIONS_QUEUED = 32;
 
 export const DEFAULT_SUBMISSION_LIMITS: SubmissionLimits = {
   maxBodyBytes: 32 << 20,
