@@ -22,11 +22,12 @@ const arg = (name: string, fallback: number): number => {
 };
 
 if (process.argv[2] === '--server') {
-  const [{ buildServer }, { Store }, { loadBundledIntoStore }, { ObservationBuilder }] = await Promise.all([
+  const [{ buildServer }, { Store }, { loadBundledIntoStore }, { ObservationBuilder }, { reportStats }] = await Promise.all([
     import('../src/api/server.js'),
     import('../src/store/store.js'),
     import('../src/store/submit.js'),
     import('../src/table/observations.js'),
+    import('../src/api/report.js'),
   ]);
   const store = Store.open(process.argv[3]);
   await loadBundledIntoStore(store);
@@ -58,7 +59,12 @@ if (process.argv[2] === '--server') {
         stats: {
           index: { ...app.ictstatCache.stats, versions: app.ictstatCache.size, bytes: app.ictstatCache.bytes, computedBytes: app.ictstatCache.memoBytes },
           answers: { ...app.ictstatAnswers.stats, held: app.ictstatAnswers.size, bytes: app.ictstatAnswers.bytes },
-          workers: { data: app.ictstatWorkers.data.stats.jobs, sensitivity: app.ictstatWorkers.sensitivity.stats.jobs },
+          workers: {
+            data: app.ictstatWorkers.data.stats.jobs,
+            sensitivity: app.ictstatWorkers.sensitivity.stats.jobs,
+            submission: app.ictstatWorkers.submission.stats.jobs,
+          },
+          reportBuilds: reportStats.builds,
         },
       }),
     1000,
@@ -267,6 +273,7 @@ async function main(): Promise<void> {
           after10s: +(after10 / 2 ** 20).toFixed(0),
           end: +(last / 2 ** 20).toFixed(0),
           growthPct: +(growth * 100).toFixed(1),
+          every5s: rss.filter((_, k) => k % 5 === 0).map((r) => Math.round(r.rss / 2 ** 20)),
         },
         answers: counts,
         cache: stats,
