@@ -1,25 +1,26 @@
 /**
- * Load figures for the API (a script, not a test): autocannon on loopback against a Fastify hello-world and
- * the ictstat server (bundled data in a temporary store) in the same run, then reads while submissions are
- * written. Prints requests/s and p99 latency per scenario.
+ * Load figures for the API (a script, not a test): autocannon on loopback against the server in its own process
+ * (so that on two cores the server has one and the load generator the other), first a Fastify hello-world as the
+ * floor, then the ictstat server over a temporary store holding the bundled data: series reads (one URL, and a
+ * rotation over economies and indicators; compressed as clients ask), the IDI result, and series and IDI reads
+ * while submissions are written (4 a second: each one a new store version). Prints requests/s and p50/p99 latency
+ * per scenario, the load average of the machine, and the server's answer-cache counters.
  *
- *   npm run build && node dist/benchmarks/api-load.js [--seconds 10] [--connections 50]
+ *   npm run build && node dist/benchmarks/api-load.js [--seconds 10] [--connections 16]
+ *
+ * Targets (issue 14): at least 5,000 series reads/s with p99 <= 20 ms; IDI reads after a submission p99 <= 50 ms.
  */
+import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import Fastify from 'fastify';
-import { buildServer } from '../src/api/server.js';
-import { Store } from '../src/store/store.js';
-import { loadBundledIntoStore } from '../src/store/submit.js';
 
 const arg = (name: string, fallback: number): number => {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? Number(process.argv[i + 1]) : fallback;
 };
-const seconds = arg('seconds', 10),
-  connections = arg('connections', 50);
 
 interface Figure {
   scenario: string;
@@ -30,73 +31,122 @@ interface Figure {
   non2xx: number;
 }
 
+if (process.argv[2] === '--server') await server(process.argv[3]);
+else await main();
+
+/** The server side: `hello` (Fastify's floor) or the ictstat server over a store at the path given. */
+async function server(what: string): Promise<void> {
+  if (what === 'hello') {
+    const { default: Fastify } = await import('fastify');
+    const hello = Fastify();
+    hello.get('/', async () => ({ hello: 'world' }));
+    process.send!({ base: await hello.listen({ port: 0, host: '127.0.0.1' }) });
+    return;
+  }
+  const [{ buildServer }, { Store }, { loadBundledIntoStore }] = await Promise.all([
+    import('../src/api/server.js'),
+    import('../src/store/store.js'),
+    import('../src/store/submit.js'),
+  ]);
+  const store = Store.open(what);
+  await loadBundledIntoStore(store);
+  const token = store.createToken('KEN', 'benchmark').token;
+  const app = await buildServer({ store, logger: false, limits: { ratePerToken: 1_000_000 } });
+  const base = await app.listen({ port: 0, host: '127.0.0.1' });
+  process.on('message', (m: string) => {
+    if (m === 'stats') process.send!({ answers: app.ictstatAnswers.stats, cache: app.ictstatCache.stats, rss: process.memoryUsage().rss });
+  });
+  process.send!({ base, token });
+}
+
+async function start(what: string): Promise<{ child: ChildProcess; base: string; token?: string }> {
+  const child = fork(fileURLToPath(import.meta.url), ['--server', what], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const m = await new Promise<{ base: string; token?: string }>((resolve) => child.once('message', resolve as never));
+  return { child, ...m };
+}
+
 async function run(scenario: string, url: string, opts: Partial<autocannon.Options> = {}): Promise<Figure> {
-  const r = await autocannon({ url, connections, duration: seconds, ...opts });
+  const r = await autocannon({ url, connections: arg('connections', 16), duration: arg('seconds', 10), ...opts });
   return { scenario, rps: Math.round(r.requests.average), p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.timeouts, non2xx: r.non2xx };
+}
+
+/** Submissions at `perSecond` while `during` runs (each one new content, so each one a new store version). */
+async function withSubmissions<T>(
+  base: string,
+  token: string,
+  perSecond: number,
+  during: () => Promise<T>,
+): Promise<{ result: T; stored: number; failed: number }> {
+  let stored = 0,
+    failed = 0,
+    stop = false;
+  const writer = (async () => {
+    for (let i = 0; !stop; i++) {
+      const r = await fetch(`${base}/v2/submissions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'text/csv' },
+        body: `economy,indicator,year,value\nKEN,internet_users_pct,2024,${30 + (i % 1000) / 100}\n`,
+      });
+      await r.arrayBuffer();
+      if (r.status === 201 || r.status === 200) stored++;
+      else failed++;
+      await new Promise((res) => setTimeout(res, 1000 / perSecond));
+    }
+  })();
+  const result = await during();
+  stop = true;
+  await writer;
+  return { result, stored, failed };
 }
 
 async function main(): Promise<void> {
   const figures: Figure[] = [];
-  const hello = Fastify();
-  hello.get('/', async () => ({ hello: 'world' }));
-  const helloUrl = await hello.listen({ port: 0, host: '127.0.0.1' });
-  figures.push(await run('fastify hello-world', helloUrl));
-  await hello.close();
+  const load = [loadavg()[0]];
+  const hello = await start('hello');
+  figures.push(await run('fastify hello-world (floor)', hello.base));
+  hello.child.kill();
 
   const dir = mkdtempSync(join(tmpdir(), 'ictstat-bench-'));
-  const store = Store.open(join(dir, 'bench.db'));
+  const s = await start(join(dir, 'bench.db'));
   try {
-    await loadBundledIntoStore(store);
-    const token = store.createToken('KEN', 'benchmark').token;
-    const app = await buildServer({ store, logger: false, limits: { ratePerToken: 1_000_000 } });
-    const base = await app.listen({ port: 0, host: '127.0.0.1' });
+    const { base, token } = s;
+    const gzip = { 'accept-encoding': 'gzip' };
     const series = `${base}/v2/country/KEN/indicator/IT.NET.USER.ZS?format=json`;
-    await fetch(`${base}/v2/idi/idi-2017/2016`); // the first computation is cached per store version
-    figures.push(await run('series: one country, one indicator (JSON)', series));
-    figures.push(
-      await run('series: all countries, one indicator, mrv=1 (JSON)', `${base}/v2/country/all/indicator/fixed_bb_p100?mrv=1&per_page=500&format=json`),
+    const rotation = ['KEN', 'UGA', 'FRA', 'IND', 'BRA', 'CHN', 'USA', 'DEU'].flatMap((e) =>
+      ['internet_users_pct', 'mobile_cell_p100', 'fixed_bb_p100'].map((i) => ({ path: `/v2/country/${e}/indicator/${i}?format=json&date=2015:2022` })),
     );
-    figures.push(
-      await run('series: one country (SDMX-CSV)', `${base}/v2/country/KEN/indicator/i99H`, {
-        headers: { accept: 'application/vnd.sdmx.data+csv;version=2.0.0' },
+    for (const r of rotation) await (await fetch(base + r.path)).arrayBuffer(); // the first answer of each is made once per version
+    await (await fetch(`${base}/v2/idi/idi-2017/2016`)).arrayBuffer();
+    load.push(loadavg()[0]);
+    figures.push(await run('series: one country, one indicator (JSON)', series));
+    figures.push(await run('series: one country, one indicator (JSON, gzip)', series, { headers: gzip }));
+    figures.push(await run('series: 24 economy x indicator URLs in turn (JSON, gzip)', base, { headers: gzip, requests: rotation }));
+    figures.push(await run('series with If-None-Match (304)', series, { headers: { 'if-none-match': (await fetch(series)).headers.get('etag')! } }));
+    figures.push(await run('IDI 2017 result (JSON ~0.5 MB, gzip)', `${base}/v2/idi/idi-2017/2016`, { headers: gzip }));
+    load.push(loadavg()[0]);
+    const mixed = await withSubmissions(base, token!, 4, () =>
+      run('series while 4 submissions/s are written (gzip)', base, { headers: gzip, requests: rotation }),
+    );
+    figures.push({ ...mixed.result, scenario: `${mixed.result.scenario}: ${mixed.stored} stored, ${mixed.failed} failed` });
+    const idi = await withSubmissions(base, token!, 4, () =>
+      run('IDI years while 4 submissions/s are written (gzip)', base, {
+        headers: gzip,
+        requests: [2010, 2012, 2014, 2016].map((y) => ({ path: `/v2/idi/idi-2017/${y}` })),
       }),
     );
-    figures.push(await run('IDI 2017 result (JSON, ~0.5 MB)', `${base}/v2/idi/idi-2017/2016`));
-    figures.push(await run('series with If-None-Match (304)', series, { headers: { 'if-none-match': (await fetch(series)).headers.get('etag')! } }));
-
-    // Reads while submissions are written: every submission is a new store version, so reads rebuild their index.
-    let submitted = 0,
-      failed = 0,
-      stop = false;
-    const writer = (async () => {
-      for (let i = 0; !stop; i++) {
-        const r = await fetch(`${base}/v2/submissions`, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${token}`, 'content-type': 'text/csv' },
-          body: `economy,indicator,year,value\nKEN,internet_users_pct,2024,${30 + (i % 1000) / 100}\n`,
-        });
-        await r.arrayBuffer();
-        if (r.status === 201 || r.status === 200) submitted++;
-        else failed++;
-        await new Promise((res) => setTimeout(res, 100));
-      }
-    })();
-    const mixed = await run('series while submissions are written (~10/s)', series);
-    stop = true;
-    await writer;
-    figures.push({ ...mixed, scenario: `${mixed.scenario}: ${submitted} stored, ${failed} failed` });
-    await app.close();
+    figures.push({ ...idi.result, scenario: `${idi.result.scenario}: ${idi.stored} stored, ${idi.failed} failed` });
+    load.push(loadavg()[0]);
+    s.child.send('stats');
+    const stats = await new Promise((resolve) => s.child.once('message', resolve));
+    process.stdout.write(
+      `# API load (autocannon, ${arg('connections', 16)} connections, ${arg('seconds', 10)} s each, loopback, server in its own process, Node ${process.version}, ${cpus().length} cores)\n\n`,
+    );
+    process.stdout.write(`load average (1 min) at start, middle, end: ${load.map((x) => x.toFixed(1)).join(', ')}\n\n`);
+    process.stdout.write('| scenario | requests/s | p50 ms | p99 ms | errors | non-2xx |\n|---|---:|---:|---:|---:|---:|\n');
+    for (const f of figures) process.stdout.write(`| ${f.scenario} | ${f.rps.toLocaleString('en')} | ${f.p50} | ${f.p99} | ${f.errors} | ${f.non2xx} |\n`);
+    process.stdout.write(`\nserver: ${JSON.stringify(stats)}\n`);
   } finally {
-    store.close();
+    s.child.kill();
     rmSync(dir, { recursive: true, force: true });
   }
-
-  process.stdout.write(`# API load (autocannon, ${connections} connections, ${seconds} s each, loopback, Node ${process.version})\n\n`);
-  process.stdout.write('| scenario | requests/s | p50 ms | p99 ms | errors | non-2xx |\n|---|---:|---:|---:|---:|---:|\n');
-  for (const f of figures) process.stdout.write(`| ${f.scenario} | ${f.rps.toLocaleString('en')} | ${f.p50} | ${f.p99} | ${f.errors} | ${f.non2xx} |\n`);
 }
-
-main().catch((e) => {
-  process.stderr.write(`api-load: ${(e as Error).stack}\n`);
-  process.exitCode = 1;
-});

@@ -12,7 +12,7 @@
  */
 import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -22,11 +22,12 @@ const arg = (name: string, fallback: number): number => {
 };
 
 if (process.argv[2] === '--server') {
-  const [{ buildServer }, { Store }, { loadBundledIntoStore }, { ObservationBuilder }] = await Promise.all([
+  const [{ buildServer }, { Store }, { loadBundledIntoStore }, { ObservationBuilder }, { reportStats }] = await Promise.all([
     import('../src/api/server.js'),
     import('../src/store/store.js'),
     import('../src/store/submit.js'),
     import('../src/table/observations.js'),
+    import('../src/api/report.js'),
   ]);
   const store = Store.open(process.argv[3]);
   await loadBundledIntoStore(store);
@@ -50,7 +51,22 @@ if (process.argv[2] === '--server') {
   const app = await buildServer({ store, logger: false, trustProxy: '127.0.0.1', reportEdition: 2017 });
   const base = await app.listen({ port: 0, host: '127.0.0.1' });
   setInterval(
-    () => process.send!({ type: 'mem', rss: process.memoryUsage().rss, stats: app.ictstatCache.stats, cacheBytes: app.ictstatCache.bytes }),
+    () =>
+      process.send!({
+        type: 'mem',
+        rss: process.memoryUsage().rss,
+        cpu: process.cpuUsage(),
+        stats: {
+          index: { ...app.ictstatCache.stats, versions: app.ictstatCache.size, bytes: app.ictstatCache.bytes, computedBytes: app.ictstatCache.memoBytes },
+          answers: { ...app.ictstatAnswers.stats, held: app.ictstatAnswers.size, bytes: app.ictstatAnswers.bytes },
+          workers: {
+            data: app.ictstatWorkers.data.stats.jobs,
+            sensitivity: app.ictstatWorkers.sensitivity.stats.jobs,
+            submission: app.ictstatWorkers.submission.stats.jobs,
+          },
+          reportBuilds: reportStats.builds,
+        },
+      }),
     1000,
   ).unref();
   process.on('message', (m: { type: string }) => {
@@ -82,12 +98,14 @@ async function main(): Promise<void> {
   const child = fork(fileURLToPath(import.meta.url), ['--server', join(dir, 'soak.db')], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const rss: Array<{ t: number; rss: number }> = [];
   let stats: unknown;
+  let serverCpu = { user: 0, system: 0 };
   const ready = await new Promise<Ready>((resolve) =>
-    child.on('message', (m: { type: string } & Ready & { rss: number; stats: unknown }) => {
+    child.on('message', (m: { type: string } & Ready & { rss: number; stats: unknown; cpu: { user: number; system: number } }) => {
       if (m.type === 'ready') resolve(m);
       if (m.type === 'mem') {
         rss.push({ t: Date.now(), rss: m.rss });
         stats = m.stats;
+        serverCpu = m.cpu;
       }
     }),
   );
@@ -99,6 +117,10 @@ async function main(): Promise<void> {
 
   const t0 = Date.now(),
     end = t0 + seconds * 1000;
+  const cpu0 = { server: serverCpu, driver: process.cpuUsage() };
+  // The machine is shared: the 1-minute load average, sampled every 5 s, says how much of it the run had.
+  const load: number[] = [loadavg()[0]];
+  const sampler = setInterval(() => load.push(loadavg()[0]), 5000);
   const counts: Record<string, Record<string, number>> = {};
   const count = (kind: string, status: number | string) => {
     (counts[kind] ??= {})[status] = (counts[kind][status] ?? 0) + 1;
@@ -210,6 +232,11 @@ async function main(): Promise<void> {
 
   await Promise.all([...anonymous, failing, submitting, reads]);
   const elapsed = (Date.now() - t0) / 1000;
+  clearInterval(sampler);
+  load.push(loadavg()[0]);
+  // CPU seconds used during the run by the server (all its threads) and by this load generator.
+  const cpuS = (a: { user: number; system: number }, b: { user: number; system: number }) => +((a.user + a.system - b.user - b.system) / 1e6).toFixed(1);
+  const cpu = { server: cpuS(serverCpu, cpu0.server), driver: cpuS(process.cpuUsage(), cpu0.driver) };
   await new Promise((res) => setTimeout(res, 1200));
   child.send({ type: 'stop' });
   await new Promise((res) => child.once('exit', res));
@@ -231,6 +258,8 @@ async function main(): Promise<void> {
       {
         seconds: +elapsed.toFixed(1),
         cores: cpus().length,
+        loadAverage1min: { start: load[0], max: Math.max(...load), end: load.at(-1) },
+        cpuSeconds: cpu,
         seriesReads: {
           count: readLatency.length,
           perSecond: +(readLatency.length / elapsed).toFixed(1),
@@ -244,6 +273,7 @@ async function main(): Promise<void> {
           after10s: +(after10 / 2 ** 20).toFixed(0),
           end: +(last / 2 ** 20).toFixed(0),
           growthPct: +(growth * 100).toFixed(1),
+          every5s: rss.filter((_, k) => k % 5 === 0).map((r) => Math.round(r.rss / 2 ** 20)),
         },
         answers: counts,
         cache: stats,

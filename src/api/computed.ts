@@ -1,8 +1,7 @@
 /** Computed results: the IDI of a methodology and year, price baskets and their explanation. */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { tableToIPC, type Table } from 'apache-arrow';
-import { requiredIndicators } from '../idi/compute.js';
-import { bundledMethodologies, loadMethodology, type CompiledMethodology } from '../idi/methodology.js';
+import type { Table } from 'apache-arrow';
+import { bundledMethodologies, type CompiledMethodology } from '../idi/methodology.js';
 import type { Groupings } from '../registry/groupings.js';
 import type { IndicatorRegistry } from '../registry/indicators.js';
 import { runOnTable, type IndexRun } from '../usecases/index-run.js';
@@ -17,8 +16,10 @@ import { csvRow } from '../util/csv.js';
 import type { ObservationCache } from './data.js';
 import { ApiError } from './errors.js';
 import { MEDIA, clip, countries, language, representation, single, type Query } from './params.js';
-import { send } from './send.js';
-import { IdiWorker } from './idi-pool.js';
+import { encodedBytes, send, sendEncoded } from './send.js';
+import type { ComputeWorker } from './compute-pool.js';
+import { dontHold } from './answers.js';
+import type { Store } from '../store/store.js';
 
 type Req = FastifyRequest<{ Params: Record<string, string>; Querystring: Query }>;
 
@@ -57,9 +58,10 @@ export function runOfServer(
   }
 }
 
-export function registerComputedRoutes(app: FastifyInstance, cache: ObservationCache, tariffs?: TariffTable): void {
-  const idiWorker = new IdiWorker();
-  app.addHook('onClose', () => idiWorker.close());
+/** Jobs queued in the IDI worker at most (each distinct methodology, year and `previous` of a version is one). */
+export const MAX_IDI_QUEUED = 64;
+
+export function registerComputedRoutes(app: FastifyInstance, cache: ObservationCache, store: Store, worker: ComputeWorker, tariffs?: TariffTable): void {
   app.get('/v2/idi/:methodology/:year', async (req: Req, reply: FastifyReply) => {
     const id = req.params.methodology.toLowerCase();
     // Bundled ids only: a path here would read a server file.
@@ -69,20 +71,17 @@ export function registerComputedRoutes(app: FastifyInstance, cache: ObservationC
     const previous = bool(req.query, 'previous');
     const rep = representation(req.query, req.headers.accept, false);
     const idx = cache.computedIndex();
-    // Computed in the worker thread (off the event loop), once per version and key; concurrent requests share it.
-    // The serialised answers are kept, not the result: a 0.5 MB JSON.stringify per request would dominate.
-    const answer = await cache.memoAsync(
+    // Computed in the worker thread (off the event loop: it reads the version's observations itself), once per
+    // version and key; concurrent requests share it. The serialised answers are kept, not the result. While the
+    // current version's answer is computed, the previous version's is served (and not held as the current one's).
+    const { value: answer, stale } = await cache.memoLatest(
       idx.version,
       `idi|${id}|${wanted}|${previous}`,
-      () => {
-        const m = loadMethodology(id, loadIndicatorRegistry());
-        const table = idx.tableOf(requiredIndicators(m, loadIndicatorRegistry())); // from memory: no store read after a submission
-        return idiWorker.run({ id, wanted, previous, ipc: tableToIPC(table, 'stream') });
-      },
-      (a) => 2 * (a.json.length + a.csv.length),
+      () => worker.run({ kind: 'idi', storePath: store.path, version: idx.version, id, wanted, previous }),
+      (a) => encodedBytes(a.json) + encodedBytes(a.csv),
     );
-    if (rep === 'wb-csv') return send(req, reply, answer.csv, MEDIA.csv);
-    return send(req, reply, answer.json, MEDIA.json);
+    if (stale) dontHold(reply);
+    return rep === 'wb-csv' ? sendEncoded(req, reply, answer.csv, MEDIA.csv) : sendEncoded(req, reply, answer.json, MEDIA.json);
   });
 
   const basketOf = (id: string): { basket: Basket; all: Map<string, Basket> } => {

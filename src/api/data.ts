@@ -10,6 +10,8 @@ import { loadIndicatorRegistry } from '../registry/indicators.js';
 import { deriveIndicator } from '../table/combine.js';
 import { ObservationBuilder } from '../table/observations.js';
 import type { Store } from '../store/store.js';
+import { UserInputError } from '../util/errors.js';
+import { ApiError } from './errors.js';
 
 export interface ObservationIndex {
   /** The store version (latest submission id) this was built from. */
@@ -90,7 +92,7 @@ class RowStore {
     stored: boolean,
   ): number {
     if (this.length === this.year.length) {
-      const cap = this.year.length * 2;
+      const cap = Math.max(1024, this.year.length * 2);
       const grow = <T extends Int16Array | Int32Array | Float64Array | Uint8Array>(a: T): T => {
         const b = new (a.constructor as new (n: number) => T)(cap);
         b.set(a);
@@ -352,6 +354,110 @@ function sliceOf(t: Table, indicator: string): Table | undefined {
   } as unknown as Table;
 }
 
+/**
+ * An index as typed arrays, to leave a worker thread without copying (compute-worker.ts builds full indexes):
+ * strings as codes into one dictionary (-1: null), the series as (indicator, economy, first, count) into `seriesRows`.
+ */
+export interface PackedIndex {
+  version: number;
+  length: number;
+  dict: string[];
+  economy: Int32Array;
+  indicator: Int32Array;
+  note: Int32Array;
+  source: Int32Array;
+  derivedFrom: Int32Array;
+  year: Int16Array;
+  value: Float64Array;
+  submission: Int32Array;
+  stored: Uint8Array;
+  /** indicator code, economy code, start in seriesRows, count: four per series. */
+  series: Int32Array;
+  seriesRows: Int32Array;
+  vintages: Array<[number, string, string]>;
+  lastUpdated: string;
+}
+
+export function packIndex(idx: ObservationIndex): PackedIndex {
+  const rs = rowStoreOf(idx)!;
+  const codes = new Map<string, number>();
+  const dict: string[] = [];
+  const code = (s: string | null): number => {
+    if (s === null) return -1;
+    let c = codes.get(s);
+    if (c === undefined) {
+      codes.set(s, (c = dict.length));
+      dict.push(s);
+    }
+    return c;
+  };
+  const n = rs.length;
+  const col = (a: Array<string | null>): Int32Array => {
+    const out = new Int32Array(n);
+    for (let i = 0; i < n; i++) out[i] = code(a[i]);
+    return out;
+  };
+  let count = 0,
+    rows = 0;
+  for (const inner of idx.rows.values()) {
+    count += inner.size;
+    for (const list of inner.values()) rows += list.length;
+  }
+  const series = new Int32Array(4 * count),
+    seriesRows = new Int32Array(rows);
+  let s = 0,
+    r = 0;
+  for (const [ind, inner] of idx.rows)
+    for (const [economy, list] of inner) {
+      series.set([code(ind), code(economy), r, list.length], s);
+      s += 4;
+      for (const x of list) seriesRows[r++] = x;
+    }
+  return {
+    version: idx.version,
+    length: n,
+    dict,
+    economy: col(rs.economy),
+    indicator: col(rs.indicator),
+    note: col(rs.note),
+    source: col(rs.source),
+    derivedFrom: col(rs.derivedFrom),
+    year: rs.year.slice(0, n),
+    value: rs.value.slice(0, n),
+    submission: rs.submission.slice(0, n),
+    stored: rs.stored.slice(0, n),
+    series,
+    seriesRows,
+    vintages: [...idx.vintages].map(([id, v]) => [id, v.vintage, v.receivedAt]),
+    lastUpdated: idx.lastUpdated,
+  };
+}
+
+/** The index a worker packed (its table, when asked, is read from the store). */
+export function unpackIndex(p: PackedIndex, store: Store): ObservationIndex {
+  const rs = new RowStore(0);
+  const str = (a: Int32Array): Array<string | null> => {
+    const out = new Array<string | null>(p.length);
+    for (let i = 0; i < p.length; i++) out[i] = a[i] < 0 ? null : p.dict[a[i]];
+    return out;
+  };
+  rs.economy = str(p.economy) as string[];
+  rs.indicator = str(p.indicator) as string[];
+  rs.note = str(p.note);
+  rs.source = str(p.source);
+  rs.derivedFrom = str(p.derivedFrom);
+  [rs.year, rs.value, rs.submission, rs.stored, rs.length] = [p.year, p.value, p.submission, p.stored, p.length];
+  const rows = new Map<string, Map<string, number[]>>();
+  for (let s = 0; s < p.series.length; s += 4) {
+    const ind = p.dict[p.series[s]];
+    let inner = rows.get(ind);
+    if (!inner) rows.set(ind, (inner = new Map()));
+    inner.set(p.dict[p.series[s + 1]], Array.from(p.seriesRows.subarray(p.series[s + 2], p.series[s + 2] + p.series[s + 3])));
+  }
+  const vintages = new Map(p.vintages.map(([id, vintage, receivedAt]) => [id, { vintage, receivedAt }]));
+  return makeIndex(rs, p.version, rows, vintages, p.lastUpdated, () => store.observationTable({ version: p.version }), rowStoreBytes(rs, rows));
+}
+
 /** Copy the rows still referenced into a new row store (garbage from replaced revisions dropped). */
 export function compact(idx: ObservationIndex): ObservationIndex {
   const old = rowStoreOf(idx)!;
@@ -385,40 +491,55 @@ export function compact(idx: ObservationIndex): ObservationIndex {
 export interface CacheOptions {
   /** Bytes of observation indexes kept (least recently used dropped first; the newest version is always kept). */
   maxBytes?: number;
-  /** Bytes of computed answers kept for the current version (IDI years, baskets, explanations), LRU. */
+  /** Bytes of computed answers kept (IDI years, analyses, baskets, explanations; the current and the previous version), LRU. */
   maxComputedBytes?: number;
   /** Beyond this many changed series, a version is built afresh instead of moved from a cached one. */
   maxIncrementalSeries?: number;
   /**
    * Computed answers (IDI years, sensitivity, baskets) follow the store at most this often: each answer is computed
-   * at most once per interval however many submissions arrive (series answers are always current).
+   * at most once per interval however many submissions arrive (series answers are always current). Meanwhile, and
+   * while an answer of the new version is computed, the previous version's answer is served.
    */
   computedRefreshMs?: number;
+  /**
+   * Where full builds run (the server: a worker thread, see compute-worker.ts); without it they run on the
+   * calling thread. With it, a read of the current version while its full build runs gets the newest version held.
+   */
+  builder?: (version: number) => Promise<ObservationIndex>;
 }
 
-export const CACHE_DEFAULTS: Required<CacheOptions> = {
-  maxBytes: 256 << 20,
-  maxComputedBytes: 64 << 20,
+export const CACHE_DEFAULTS: Required<Omit<CacheOptions, 'builder'>> = {
+  maxBytes: 48 << 20,
+  maxComputedBytes: 32 << 20,
   maxIncrementalSeries: MAX_INCREMENTAL_SERIES,
-  computedRefreshMs: 30_000,
+  computedRefreshMs: 10_000,
 };
+
+type Held = { value: unknown; bytes: number };
 
 /**
  * The observation index of the current store version, or of a past version (as-of), cached in an LRU bounded
  * by bytes. An uncached version is the nearest cached one moved by the difference (milliseconds); a full build
- * happens only when nothing cached is near, and concurrent requests for one version share one computation.
+ * happens only when nothing cached is near (in the builder's worker thread when there is one), and concurrent
+ * requests for one version share one computation.
  */
 export class ObservationCache {
   private readonly cache = new Map<number, ObservationIndex>();
   private readonly pending = new Map<number, Promise<ObservationIndex>>();
-  private readonly computed = new Map<string, { value: unknown; bytes: number }>();
+  private computed = new Map<string, Held>();
+  /** The previous computed version's answers: served while the current version's are computed. */
+  private previous = new Map<string, Held>();
+  /** Deterministic failures (a year without data, bad options) of the current computed version: answered, not recomputed. */
+  private failed = new Map<string, Error>();
   private computedBytes = 0;
+  private previousBytes = 0;
   private computedVersion = -1;
   /** The index of the newest version seen: the base an incremental update starts from. */
   private head: ObservationIndex | undefined;
-  private readonly opts: Required<CacheOptions>;
-  /** Full builds and incremental updates done (for tests and the load benchmark). */
-  readonly stats = { builds: 0, updates: 0 };
+  private readonly opts: Required<Omit<CacheOptions, 'builder'>>;
+  private readonly builder: CacheOptions['builder'];
+  /** Full builds (on this thread or the builder's), incremental updates, stale answers served (for tests and the soak). */
+  readonly stats = { builds: 0, updates: 0, workerBuilds: 0, staleAnswers: 0 };
   /** Versions dropped to keep the budget. */
   evictions = 0;
   bytes = 0;
@@ -426,7 +547,9 @@ export class ObservationCache {
     private readonly store: Store,
     opts: CacheOptions = {},
   ) {
-    this.opts = { ...CACHE_DEFAULTS, ...opts };
+    const { builder, ...rest } = opts;
+    this.opts = { ...CACHE_DEFAULTS, ...rest };
+    this.builder = builder;
   }
 
   /** Versions held. */
@@ -434,33 +557,53 @@ export class ObservationCache {
     return this.cache.size;
   }
 
-  index(version = this.store.version()): ObservationIndex {
-    let idx = this.cache.get(version);
-    if (idx) {
-      this.cache.delete(version); // keep most recently used last
-      this.cache.set(version, idx);
-      return idx;
+  /**
+   * The index of `version` (default the current one): held, or moved from the nearest held version (ms), or built.
+   * With a builder, the current version's full build runs in its worker and this returns the newest index held
+   * meanwhile (what a read sees for the second or so a build of a very large change takes).
+   */
+  index(version?: number): ObservationIndex {
+    const current = version === undefined;
+    const v = version ?? this.store.version();
+    const held = this.hit(v) ?? this.moved(v);
+    if (held) return held;
+    if (this.builder && current && this.head) {
+      void this.indexAsync(v).catch(() => undefined);
+      return this.head;
     }
-    // The nearest cached version (fewest submissions apart), moved by what changed in between.
+    return this.insert(v, this.buildHere(v));
+  }
+
+  private hit(version: number): ObservationIndex | undefined {
+    const idx = this.cache.get(version);
+    if (idx) this.touch(version);
+    return idx;
+  }
+
+  /** The nearest cached version (fewest submissions apart), moved by what changed in between; undefined when too much did. */
+  private moved(version: number): ObservationIndex | undefined {
     let base: ObservationIndex | undefined;
     for (const c of this.cache.values()) if (!base || Math.abs(c.version - version) < Math.abs(base.version - version)) base = c;
-    if (base) {
-      idx = advanceIndex(base, version, this.store, { maxSeries: this.opts.maxIncrementalSeries });
-      if (idx) {
-        this.stats.updates++;
-        this.touch(base.version);
-      }
-    }
-    if (!idx) {
-      const table = this.store.observationTable({ version });
-      idx = buildIndex(table, derivedTables(table), version, this.store);
-      this.stats.builds++;
-    }
+    if (!base) return undefined;
+    const idx = advanceIndex(base, version, this.store, { maxSeries: this.opts.maxIncrementalSeries });
+    if (!idx) return undefined;
+    this.stats.updates++;
+    this.touch(base.version);
+    return this.insert(version, idx);
+  }
+
+  private buildHere(version: number): ObservationIndex {
+    const table = this.store.observationTable({ version });
+    this.stats.builds++;
+    return buildIndex(table, derivedTables(table), version, this.store);
+  }
+
+  private insert(version: number, idx: ObservationIndex): ObservationIndex {
     if (!this.head || version >= this.head.version) this.head = idx;
     this.cache.set(version, idx);
     this.compactHead();
     this.evict(version);
-    return idx;
+    return this.cache.get(version) ?? idx;
   }
 
   /**
@@ -496,15 +639,25 @@ export class ObservationCache {
   }
 
   /**
-   * The same, for a request: concurrent requests for one version share one computation, and the computation
-   * starts on a later turn of the event loop (the request that asked can be answered or cancelled meanwhile).
+   * The same, for a request: concurrent requests for one version share one computation, which starts on a later
+   * turn of the event loop (the request that asked can be answered or cancelled meanwhile); a full build runs in
+   * the builder's worker when there is one.
    */
   indexAsync(version = this.store.version()): Promise<ObservationIndex> {
-    const hit = this.cache.has(version) ? this.index(version) : undefined;
+    const hit = this.hit(version);
     if (hit) return Promise.resolve(hit);
     let p = this.pending.get(version);
     if (!p) {
-      p = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.index(version)).finally(() => this.pending.delete(version));
+      p = new Promise<void>((resolve) => setImmediate(resolve))
+        .then(async () => {
+          const idx = this.hit(version) ?? this.moved(version);
+          if (idx) return idx;
+          if (!this.builder) return this.insert(version, this.buildHere(version));
+          const built = await this.builder(version);
+          this.stats.workerBuilds++;
+          return this.insert(version, built);
+        })
+        .finally(() => this.pending.delete(version));
       this.pending.set(version, p);
     }
     return p;
@@ -519,10 +672,12 @@ export class ObservationCache {
   computedIndex(now = Date.now()): ObservationIndex {
     const current = this.store.version();
     if (this.computedOf === undefined || (current !== this.computedOf && now - this.computedAt >= this.opts.computedRefreshMs)) {
-      this.computedOf = current;
-      this.computedAt = now;
+      const idx = this.index(); // with a builder, the newest held while a full build of `current` runs
+      this.computedOf = idx.version;
+      if (idx.version === current) this.computedAt = now;
+      return idx;
     }
-    return this.index(this.computedOf);
+    return this.hit(this.computedOf) ?? this.index(this.computedOf);
   }
 
   /** True when this version needs no computation. */
@@ -549,16 +704,23 @@ export class ObservationCache {
     }
   }
 
+  /** The computed answers move to `version`: the current ones become the previous ones (a newer version only). */
+  private moveComputed(version: number): void {
+    if (version === this.computedVersion) return;
+    if (version > this.computedVersion) [this.previous, this.previousBytes] = [this.computed, this.computedBytes];
+    else [this.previous, this.previousBytes] = [new Map(), 0];
+    this.computed = new Map();
+    this.computedBytes = 0;
+    this.failed = new Map();
+    this.computedVersion = version;
+  }
+
   /**
    * A computed result (an IDI, a basket) for the current version, computed once per version and key, kept in
    * an LRU bounded by bytes (a string counts its length twice; anything else `bytesOf`, else its JSON length).
    */
   memo<T>(version: number, key: string, compute: () => T, bytesOf?: (value: T) => number): T {
-    if (version !== this.computedVersion) {
-      this.computed.clear();
-      this.computedBytes = 0;
-      this.computedVersion = version;
-    }
+    this.moveComputed(version);
     const hit = this.computed.get(key);
     if (hit) {
       this.computed.delete(key);
@@ -569,8 +731,14 @@ export class ObservationCache {
     const bytes = 2 * key.length + (typeof value === 'string' ? 2 * value.length : bytesOf ? bytesOf(value) : 2 * (JSON.stringify(value)?.length ?? 0));
     this.computed.set(key, { value, bytes });
     this.computedBytes += bytes;
+    // The budget holds both versions: the previous version's answers go first.
+    for (const [k, e] of this.previous) {
+      if (this.computedBytes + this.previousBytes <= this.opts.maxComputedBytes) break;
+      this.previous.delete(k);
+      this.previousBytes -= e.bytes;
+    }
     for (const [k, e] of this.computed) {
-      if (this.computedBytes <= this.opts.maxComputedBytes || k === key) break;
+      if (this.computedBytes + this.previousBytes <= this.opts.maxComputedBytes || k === key) break;
       this.computed.delete(k);
       this.computedBytes -= e.bytes;
     }
@@ -580,23 +748,54 @@ export class ObservationCache {
   private readonly pendingMemo = new Map<string, Promise<unknown>>();
   /**
    * `memo` for a computation that runs elsewhere (a worker thread): concurrent requests for one version and key
-   * share one computation; a failure is not kept.
+   * share one computation; a deterministic failure (an ApiError or UserInputError) is kept for the version, so
+   * that asking again costs nothing; other failures are not kept.
    */
   memoAsync<T>(version: number, key: string, compute: () => Promise<T>, bytesOf: (value: T) => number): Promise<T> {
-    if (version === this.computedVersion && this.computed.has(key)) return Promise.resolve(this.memo(version, key, () => undefined as T));
+    if (version === this.computedVersion) {
+      if (this.computed.has(key)) return Promise.resolve(this.memo(version, key, () => undefined as T));
+      const f = this.failed.get(key);
+      if (f) return Promise.reject(f);
+    }
     const k = `${version}|${key}`;
     let p = this.pendingMemo.get(k) as Promise<T> | undefined;
     if (!p) {
       p = compute()
-        .then((value) => (version === this.computedVersion || this.computedVersion < version ? this.memo(version, key, () => value, bytesOf) : value))
+        .then((value) => (version >= this.computedVersion ? this.memo(version, key, () => value, bytesOf) : value))
+        .catch((e: unknown) => {
+          if (version >= this.computedVersion && isDeterministic(e)) {
+            this.moveComputed(version);
+            if (this.failed.size < 10_000) this.failed.set(key, e);
+          }
+          throw e;
+        })
         .finally(() => this.pendingMemo.delete(k));
       this.pendingMemo.set(k, p);
     }
     return p;
   }
 
+  /**
+   * `memoAsync`, answering at once from the previous version while the current version's answer is computed
+   * (`stale: true`: the caller must not let it be held as the current version's answer).
+   */
+  memoLatest<T>(version: number, key: string, compute: () => Promise<T>, bytesOf: (value: T) => number): Promise<{ value: T; stale: boolean }> {
+    if (version > this.computedVersion) this.moveComputed(version);
+    const fresh = this.memoAsync(version, key, compute, bytesOf);
+    const old = version === this.computedVersion && !this.computed.has(key) && !this.failed.has(key) ? this.previous.get(key) : undefined;
+    if (!old) return fresh.then((value) => ({ value, stale: false }));
+    fresh.catch(() => undefined); // answered when asked again
+    this.stats.staleAnswers++;
+    return Promise.resolve({ value: old.value as T, stale: true });
+  }
+
   /** Bytes of computed answers held. */
   get memoBytes(): number {
-    return this.computedBytes;
+    return this.computedBytes + this.previousBytes;
   }
+}
+
+/** Failures that asking again would repeat: about the request or the data, not the machine. */
+function isDeterministic(e: unknown): e is Error {
+  return (e instanceof ApiError && e.status < 500) || (e instanceof UserInputError && e.code !== 'store-unavailable');
 }

@@ -1,14 +1,16 @@
 /**
- * Builds the MIS report in a worker thread (`/report/`), so that a build (seconds of CPU) never stalls the
- * server's event loop: the worker reads the store through its own connection and writes the build directory.
+ * Builds the MIS report in a child process of the server (`/report/`), so that a build (seconds of CPU, hundreds of
+ * MiB) never stalls the server's event loop nor stays in its memory: it reads the store through its own connection,
+ * writes the build directory, says how it went and exits. It exits too when the server goes away.
  */
-import { parentPort, workerData } from 'node:worker_threads';
 import { buildReport } from '../report/build.js';
 import { UserInputError } from '../util/errors.js';
 
-const { edition, out, storePath } = workerData as { edition: number; out: string; storePath: string };
+const { edition, out, storePath } = JSON.parse(process.argv[2]) as { edition: number; out: string; storePath: string };
+process.on('disconnect', () => process.exit(1));
+const done = (m: object): void => {
+  process.send!(m, undefined, {}, () => process.exit(0));
+};
 buildReport({ edition, out, source: { kind: 'store', path: storePath } })
-  .then(() => parentPort!.postMessage({ ok: true }))
-  .catch((e: unknown) =>
-    parentPort!.postMessage({ ok: false, userError: e instanceof UserInputError, message: (e as Error).message, code: (e as UserInputError).code }),
-  );
+  .then(() => done({ ok: true }))
+  .catch((e: unknown) => done({ ok: false, userError: e instanceof UserInputError, message: (e as Error).message, code: (e as UserInputError).code }));

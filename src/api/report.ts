@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { extname, join, resolve, sep } from 'node:path';
-import { Worker } from 'node:worker_threads';
+import { fork } from 'node:child_process';
 import type { FastifyInstance } from 'fastify';
 import { UserInputError } from '../util/errors.js';
 import { packageRoot } from '../util/paths.js';
@@ -21,19 +21,24 @@ const TYPES: Record<string, string> = {
 /** The shortest time between two builds of the report (the current build is served meanwhile). */
 export const REBUILD_INTERVAL_MS = 60_000;
 
-/** `buildReport` in a worker thread: the server's event loop keeps answering while the report is built. */
+/**
+ * `buildReport` in a child process: the server's event loop keeps answering while the report is built, and the
+ * build's memory (hundreds of MiB at its peak) goes back to the system when the process ends, instead of staying
+ * in the server's heap. The child ends itself if the server goes away (its IPC channel closes).
+ */
 function buildInWorker(edition: number, out: string, storePath: string): Promise<void> {
   const script = join(packageRoot(), 'dist', 'src', 'api', 'report-worker.js');
   return new Promise((resolve, reject) => {
-    const w = new Worker(script, { workerData: { edition, out, storePath } });
-    w.once('message', (m: { ok: boolean; userError?: boolean; message?: string; code?: string }) => {
-      void w.terminate();
+    const child = fork(script, [JSON.stringify({ edition, out, storePath })], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], execArgv: [] });
+    let answered = false;
+    child.once('message', (m: { ok: boolean; userError?: boolean; message?: string; code?: string }) => {
+      answered = true;
       if (m.ok) resolve();
       else reject(m.userError ? new UserInputError(m.message ?? 'the report cannot be built', { code: m.code }) : new Error(m.message));
     });
-    w.once('error', reject);
-    w.once('exit', (code) => {
-      if (code !== 0) reject(new Error(`the report worker exited with code ${code}`));
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      if (!answered) reject(new Error(`the report build exited with code ${code}`));
     });
   });
 }
@@ -52,7 +57,10 @@ const REPORT_CSP =
  * current build is kept, in a directory this server owns and removes on shutdown (a killed server's directory is
  * swept by the next start, see util/owned-temp.ts).
  */
-export function registerReportRoutes(app: FastifyInstance, store: Store, edition: number, tempDir: string): void {
+/** Report builds done (the soak and tests count them). */
+export const reportStats = { builds: 0 };
+
+export function registerReportRoutes(app: FastifyInstance, store: Store, edition: number, tempDir: string): () => string | undefined {
   let built: { version: number; dir: string } | undefined;
   let building: Promise<{ version: number; dir: string }> | undefined;
   let root: string | undefined;
@@ -65,7 +73,10 @@ export function registerReportRoutes(app: FastifyInstance, store: Store, edition
     building ??= (async () => {
       root ??= ownedTempDir(tempDir, 'ictstat-report-');
       const dir = join(root, `v${version}`);
-      if (!existsSync(join(dir, 'index.html'))) await buildInWorker(edition, dir, store.path);
+      if (!existsSync(join(dir, 'index.html'))) {
+        reportStats.builds++;
+        await buildInWorker(edition, dir, store.path);
+      }
       builtAt = Date.now();
       // Earlier versions' builds are not served any more.
       for (const old of readdirSync(root)) if (old.startsWith('v') && old !== `v${version}`) rmSync(join(root, old), { recursive: true, force: true });
@@ -96,4 +107,6 @@ export function registerReportRoutes(app: FastifyInstance, store: Store, edition
     if (type.startsWith('text/html')) reply.header('content-security-policy', REPORT_CSP).header('x-frame-options', 'DENY');
     return reply.type(type).send(readFileSync(file));
   });
+  // The data version of what /report/ serves now (its answers are held under it), or undefined while a build is due.
+  return () => (built && !building && (built.version === store.version() || Date.now() - builtAt < REBUILD_INTERVAL_MS) ? `r${built.version}` : undefined);
 }

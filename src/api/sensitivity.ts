@@ -1,37 +1,31 @@
 /**
  * `/v2/idi/{methodology}/{year}/sensitivity`: the uncertainty and sensitivity analysis of the ranks (as
- * `ictstat idi sensitivity` computes it), over the server's current data. The Monte Carlo runs on a pool of
- * worker threads that the server keeps for its lifetime (started on the first request), so the server keeps
- * answering other requests meanwhile; one analysis runs at a time, at most MAX_WAITING more wait their turn
- * (beyond: 503 with Retry-After), and the last few results are kept until the data changes.
+ * `ictstat idi sensitivity` computes it), over the server's current data. The whole analysis runs in a worker
+ * thread that the server keeps for its lifetime (compute-worker.ts, with its own pool of scenario threads), so the
+ * event loop never waits for one; one analysis runs at a time, at most MAX_WAITING more wait their turn (beyond:
+ * 503 with Retry-After), and results are kept per data version with the other computed answers (bounded by bytes).
  */
 import { availableParallelism } from 'node:os';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { requiredIndicators } from '../idi/compute.js';
-import { bundledMethodologies, loadMethodology } from '../idi/methodology.js';
+import { bundledMethodologies } from '../idi/methodology.js';
 import { SENSITIVITY_DEFAULTS, checkSensitivityOptions, type SensitivityOptions } from '../idi/sensitivity.js';
-import { sensitivityOfRun } from '../usecases/index-run.js';
-import { ScenarioPool } from '../idi/sensitivity-pool.js';
-import { sensitivityTable } from '../idi/tables.js';
-import { loadGroupings } from '../registry/groupings.js';
-import { loadIndicatorRegistry } from '../registry/indicators.js';
-import { tableToCsv } from '../table/report-table.js';
+import type { Store } from '../store/store.js';
 import { UserInputError } from '../util/errors.js';
 import { isPlainDecimalText } from '../util/number-syntax.js';
-import { bool, runOfServer, year } from './computed.js';
+import { dontHold } from './answers.js';
+import type { ComputeWorker } from './compute-pool.js';
+import { bool, year } from './computed.js';
 import type { ObservationCache } from './data.js';
 import { ApiError, apiName } from './errors.js';
 import { MEDIA, clip, representation, single, wholeNumber, type Query } from './params.js';
-import { send } from './send.js';
+import { encodedBytes, sendEncoded } from './send.js';
 
 type Req = FastifyRequest<{ Params: Record<string, string>; Querystring: Query }>;
 
 /** A request's base sample N: at most this (N x 9 scenarios with the default factors: about a second on two cores). */
 export const API_MAX_DRAWS = 10_000;
 export const API_DEFAULT_DRAWS = 1_000;
-/** Results kept (per data version): the most recently used. */
-const KEEP = 8;
-/** Analyses that may wait behind the running one. */
+/** Analyses that may wait behind the running one (the sensitivity worker's queue holds MAX_WAITING + 1). */
 export const MAX_WAITING = 4;
 
 const positive = (q: Query, name: string, fallback: number): number => {
@@ -56,7 +50,7 @@ function options(q: Query): Omit<SensitivityOptions, 'onProgress'> {
     normalisations: normalisations ? normalisations.split(',').map((s) => s.trim()) : SENSITIVITY_DEFAULTS.normalisations,
     imputation: bool(q, 'imputation', true),
     dropOne: bool(q, 'drop', true),
-    workers: 1, // the server's pool does the work (see poolFor)
+    workers: 1, // the worker's pool of scenario threads does the work
     // ranks=true: rank intervals of an unranked methodology (labelled as ours); default: the methodology's measure.
     ...(bool(q, 'ranks', false) ? { measure: 'rank' as const } : {}),
   };
@@ -69,26 +63,8 @@ function options(q: Query): Omit<SensitivityOptions, 'onProgress'> {
   return o;
 }
 
-export function registerSensitivityRoutes(app: FastifyInstance, cache: ObservationCache): void {
-  const kept = new Map<string, Promise<Record<string, unknown>>>();
-  let keptVersion = -1;
-  let queue: Promise<unknown> = Promise.resolve();
-  let pending = 0; // running or waiting
-  let pool: Promise<ScenarioPool> | undefined;
+export function registerSensitivityRoutes(app: FastifyInstance, cache: ObservationCache, store: Store, worker: ComputeWorker): void {
   const threads = Math.max(1, Math.min(2, availableParallelism()));
-  const poolFor = async (): Promise<ScenarioPool> => {
-    const p = pool ? await pool : undefined;
-    if (p?.usable) return p;
-    pool = ScenarioPool.start(threads);
-    pool.catch(() => {
-      pool = undefined;
-    });
-    return pool;
-  };
-  app.addHook('onClose', async () => {
-    if (pool) await (await pool.catch(() => undefined))?.close();
-  });
-
   app.get('/v2/idi/:methodology/:year/sensitivity', async (req: Req, reply: FastifyReply) => {
     const id = req.params.methodology.toLowerCase();
     if (!bundledMethodologies().includes(id))
@@ -97,49 +73,15 @@ export function registerSensitivityRoutes(app: FastifyInstance, cache: Observati
     const o = options(req.query);
     const rep = representation(req.query, req.headers.accept, false);
     const idx = cache.computedIndex();
-    if (idx.version !== keptVersion) {
-      kept.clear();
-      keptVersion = idx.version;
-    }
-    const key = JSON.stringify([id, wanted, o]);
-    let result = kept.get(key);
-    if (!result) {
-      if (pending > MAX_WAITING)
-        throw new ApiError('busy', `${pending} sensitivity analyses are running or waiting; retry in a few seconds`, { retryAfter: 5 });
-      pending++;
-      // One analysis at a time: each takes both cores while it runs.
-      const run = queue.then(async () => {
-        const indicators = loadIndicatorRegistry(),
-          groupings = loadGroupings();
-        const m = loadMethodology(id, indicators);
-        const table = idx.tableOf(requiredIndicators(m, indicators));
-        const r = await sensitivityOfRun(runOfServer(m, wanted, table, indicators, groupings), { ...o, pool: await poolFor() });
-        const { names, ...rest } = r;
-        return {
-          methodology: id,
-          ...rest,
-          economies: rest.economies.map(({ economy, ...e }) => ({ economy, name: names.get(economy) ?? economy, ...e })),
-          csv: tableToCsv(sensitivityTable({ methodology: id, ...r })),
-        } as Record<string, unknown>;
-      });
-      queue = run
-        .catch(() => undefined)
-        .finally(() => {
-          pending--;
-        });
-      result = run;
-      kept.set(key, result);
-      result.catch(() => {
-        if (kept.get(key) === result) kept.delete(key);
-      }); // an error is answered, not kept
-      while (kept.size > KEEP) kept.delete(kept.keys().next().value!);
-    } else {
-      // most recently used last
-      kept.delete(key);
-      kept.set(key, result);
-    }
-    const { csv, ...body } = await result;
-    if (rep === 'wb-csv') return send(req, reply, csv as string, MEDIA.csv);
-    return send(req, reply, JSON.stringify(body), MEDIA.json);
+    // The whole analysis (the index run, its preparation, the Monte Carlo) runs in the worker, once per version
+    // and options; the worker's queue bounds how many wait (beyond: 503 with Retry-After).
+    const { value, stale } = await cache.memoLatest(
+      idx.version,
+      `sensitivity|${JSON.stringify([id, wanted, o])}`,
+      () => worker.run({ kind: 'sensitivity', storePath: store.path, version: idx.version, id, wanted, options: o, threads }),
+      (a) => encodedBytes(a.json) + encodedBytes(a.csv),
+    );
+    if (stale) dontHold(reply);
+    return rep === 'wb-csv' ? sendEncoded(req, reply, value.csv, MEDIA.csv) : sendEncoded(req, reply, value.json, MEDIA.json);
   });
 }

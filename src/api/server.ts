@@ -7,20 +7,25 @@ import type { TariffTable } from '../prices/tariffs.js';
 import type { Store } from '../store/store.js';
 import { UserInputError } from '../util/errors.js';
 import { sweepOrphans } from '../util/owned-temp.js';
-import { ObservationCache, type CacheOptions } from './data.js';
+import { ObservationCache, unpackIndex, type CacheOptions } from './data.js';
+import { AnswerCache, registerAnswerCache, type AnswerOptions } from './answers.js';
+import { ComputeWorker } from './compute-pool.js';
+import { MAX_IDI_QUEUED, registerComputedRoutes } from './computed.js';
+import { MAX_WAITING, registerSensitivityRoutes } from './sensitivity.js';
 import { ApiError, apiName, errorBody, type WbErrorKind } from './errors.js';
-import { registerComputedRoutes } from './computed.js';
 import { docsPage, openApiDocument } from './openapi.js';
-import { DEFAULT_SUBMISSION_LIMITS, registerSubmissionRoutes, type SubmissionLimits } from './submissions.js';
+import { DEFAULT_SUBMISSION_LIMITS, MAX_SUBMISSIONS_QUEUED, registerSubmissionRoutes, type SubmissionLimits } from './submissions.js';
 import { registerWorldBankRoutes } from './worldbank.js';
 import { registerReportRoutes } from './report.js';
-import { registerSensitivityRoutes } from './sensitivity.js';
 import { registerSdmxRoutes } from './sdmx/rest.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
     ictstatRoutes: Array<{ method: string; url: string }>;
     ictstatCache: ObservationCache;
+    ictstatAnswers: AnswerCache;
+    /** The worker threads of the server's computations (IDI answers and full index builds; sensitivity analyses). */
+    ictstatWorkers: { data: ComputeWorker; sensitivity: ComputeWorker; submission: ComputeWorker };
   }
 }
 
@@ -46,8 +51,10 @@ export interface ServerOptions {
    * default the system's temporary directory. At start, what a killed server left there is removed.
    */
   tempDir?: string;
-  /** Memory budgets of the observation and answer caches (defaults: CACHE_DEFAULTS in data.ts). */
-  cache?: CacheOptions;
+  /** Memory budgets of the observation index and computed-answer caches (defaults: CACHE_DEFAULTS in data.ts). */
+  cache?: Omit<CacheOptions, 'builder'>;
+  /** Memory budget of the answers held whole, with their encodings (defaults: ANSWER_DEFAULTS in answers.ts). */
+  answers?: AnswerOptions;
 }
 
 /**
@@ -98,6 +105,8 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
       requireHostHeader: false,
     },
     bodyLimit: L.bodyLimit, // the submissions route sets its own
+    // The start builds the observation index in the data worker (seconds on a loaded machine): not a plugin's 10 s.
+    pluginTimeout: 300_000,
     // Repeated query parameters arrive as arrays; params.ts rejects them.
     routerOptions: { ignoreTrailingSlash: true, caseSensitive: false, maxParamLength: L.maxParamLength },
     // Errors Fastify meets before routing (a bad percent-encoding, a malformed content type): the same envelope.
@@ -132,8 +141,24 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   });
   app.decorate('ictstatRoutes', routes);
   const limits = { ...DEFAULT_SUBMISSION_LIMITS, ...opts.limits };
-  const cache = new ObservationCache(opts.store, opts.cache);
+  const store = opts.store;
+  const workers = {
+    data: new ComputeWorker('IDI', MAX_IDI_QUEUED),
+    sensitivity: new ComputeWorker('sensitivity analysis', MAX_WAITING + 1),
+    submission: new ComputeWorker('submission', MAX_SUBMISSIONS_QUEUED, 1),
+  };
+  app.decorate('ictstatWorkers', workers);
+  app.addHook('onClose', async () => {
+    await Promise.all([workers.data.close(), workers.sensitivity.close(), workers.submission.close()]);
+  });
+  // Full builds of the observation index (at start, after a very large change) in the data worker.
+  const cache = new ObservationCache(store, {
+    ...opts.cache,
+    builder: async (version) => unpackIndex((await workers.data.run({ kind: 'index', storePath: store.path, version }, { bounded: false })).index, store),
+  });
   app.decorate('ictstatCache', cache);
+  const answers = new AnswerCache(opts.answers);
+  app.decorate('ictstatAnswers', answers);
 
   app.setErrorHandler((err, req, reply) => {
     const e = err as Error & { code?: string; statusCode?: number };
@@ -192,6 +217,37 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     if (req.raw.httpVersionMajor === 1 && req.raw.httpVersionMinor >= 1 && !req.headers.host)
       throw new ApiError('invalidValue', 'the request has no Host header (HTTP/1.1 requires one)');
   });
+  // Answers from memory (answers.ts): before compression, so that answers are held uncompressed and sent encoded.
+  // Computed answers follow the computed version, every other read the store's version; answers of versions that
+  // are not current any more are dropped as soon as a request sees the new version.
+  let curS = '',
+    curC = '',
+    curR = '';
+  let reportTag: () => string | undefined = () => undefined;
+  registerAnswerCache(app, answers, (path) => {
+    if (path.startsWith('/report/')) {
+      const r = reportTag();
+      if (r !== undefined && r !== curR) {
+        curR = r;
+        answers.retain((t) => t === curS || t === curC || t === curR);
+      }
+      return r;
+    }
+    if (path.startsWith('/v2/submissions') || !(path.startsWith('/v2/') || path.startsWith('/sdmx/') || path === '/openapi.json')) return undefined;
+    let s: string, c: string | undefined;
+    try {
+      // The version of the index that answers (the newest held while a full build of the current one runs).
+      s = `s${cache.index().version}`;
+      c = path.startsWith('/v2/idi/') || path.startsWith('/v2/prices/') ? `c${cache.computedIndex().version}` : undefined;
+    } catch {
+      return undefined; // the store cannot be read: the route answers (503)
+    }
+    if (s !== curS || (c !== undefined && c !== curC)) {
+      [curS, curC] = [s, c ?? curC];
+      answers.retain((t) => t === curS || t === curC || t === curR);
+    }
+    return c ?? s;
+  });
   await app.register(compress, { globalDecompression: false, threshold: 1024 }); // no request decompression: no zip bombs
   // CORS for reads only: submissions are server-to-server with a token, so /v2/submissions gets no CORS headers at
   // all, and no route allows the Authorization header cross-origin (POST is a CORS-safelisted method: it is the
@@ -219,16 +275,30 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   );
   app.get('/', async (_req, reply) => reply.redirect('/docs'));
 
-  // Build the observation index before the first request, not during it.
+  // Build the observation index before the first request, not during it (in the data worker).
+  // The submission worker is started too (its modules loaded, its store connection open): the first submission
+  // does not wait for it.
   app.addHook('onReady', async () => {
-    cache.index();
+    await Promise.all([cache.indexAsync(), workers.submission.run({ kind: 'warm', storePath: store.path }, { bounded: false })]);
   });
   registerWorldBankRoutes(app, opts.store, cache);
-  registerComputedRoutes(app, cache, opts.tariffs);
-  registerSensitivityRoutes(app, cache);
+  registerComputedRoutes(app, cache, store, workers.data, opts.tariffs);
+  registerSensitivityRoutes(app, cache, store, workers.sensitivity);
   registerSdmxRoutes(app, cache);
-  // After a stored submission, the index moves to the new version at once (incrementally, a few ms), not at the next read.
-  registerSubmissionRoutes(app, opts.store, limits, () => void cache.index(), tempDir);
-  registerReportRoutes(app, opts.store, opts.reportEdition ?? 2017, tempDir);
+  // After a stored submission, before it is acknowledged: the index moves to the new version (incrementally, a few
+  // ms; a very large change is built in the worker), and the answers of the previous version are dropped.
+  registerSubmissionRoutes(
+    app,
+    opts.store,
+    limits,
+    async () => {
+      const idx = await cache.indexAsync();
+      answers.retain((t) => !t.startsWith('s') || t === `s${idx.version}`);
+      curS = `s${idx.version}`;
+    },
+    tempDir,
+    workers.submission,
+  );
+  reportTag = registerReportRoutes(app, opts.store, opts.reportEdition ?? 2017, tempDir);
   return app;
 }

@@ -7,7 +7,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Store, TokenRecord } from '../store/store.js';
-import { submitFile } from '../store/submit.js';
+import type { ComputeWorker } from './compute-pool.js';
 import { ApiError } from './errors.js';
 import { single, type Query } from './params.js';
 import { ownedTempDir } from '../util/owned-temp.js';
@@ -26,6 +26,9 @@ export interface SubmissionLimits {
   /** Failed authentications per window from all clients together; beyond it every failing request gets 429. */
   authFailuresTotal: number;
 }
+
+/** Submissions being validated or waiting in the submission worker at most (beyond: 503 with Retry-After: 1). */
+export const MAX_SUBMISSIONS_QUEUED = 32;
 
 export const DEFAULT_SUBMISSION_LIMITS: SubmissionLimits = {
   maxBodyBytes: 32 << 20,
@@ -83,7 +86,14 @@ declare module 'fastify' {
   }
 }
 
-export function registerSubmissionRoutes(app: FastifyInstance, store: Store, limits: SubmissionLimits, onStored: () => void, tempDir: string): void {
+export function registerSubmissionRoutes(
+  app: FastifyInstance,
+  store: Store,
+  limits: SubmissionLimits,
+  onStored: () => Promise<void>,
+  tempDir: string,
+  worker: ComputeWorker,
+): void {
   // Bodies being validated; a shutdown removes whatever is left (each is also removed when its request ends).
   const open = new Set<string>();
   app.addHook('onClose', async () => {
@@ -138,10 +148,13 @@ export function registerSubmissionRoutes(app: FastifyInstance, store: Store, lim
       try {
         const file = join(dir, 'body');
         writeFileSync(file, body, { mode: 0o600 });
-        const r = await submitFile(store, file, { economy: token.economy, submittedBy: `token:${token.id}`, vintage, displayName: 'body' });
+        // Validated and stored in the submission worker (its own store connection): the parse and the synchronous
+        // write with its fsync do not block the event loop.
+        const options = { economy: token.economy, submittedBy: `token:${token.id}`, vintage, displayName: 'body' };
+        const r = (await worker.run({ kind: 'submit', storePath: store.path, file, options })).submit;
         if (r.outcome === 'rejected') {
           req.log.info({ token: token.id, economy: token.economy, findings: r.report.findingCounts }, 'submission rejected (recorded)');
-          throw new ApiError('rejected', `the submission failed validation (${r.ingest.log.errors} errors); nothing was stored`, { report: r.report });
+          throw new ApiError('rejected', `the submission failed validation (${r.errors} errors); nothing was stored`, { report: r.report });
         }
         if (r.outcome === 'forbidden') {
           req.log.warn({ token: token.id, economy: token.economy, others: r.otherEconomies!.slice(0, 10) }, 'submission forbidden (recorded)');
@@ -151,7 +164,7 @@ export function registerSubmissionRoutes(app: FastifyInstance, store: Store, lim
           );
         }
         const s = r.submission!;
-        if (r.outcome === 'accepted') onStored();
+        if (r.outcome === 'accepted') await onStored(); // reads after the 201 see the submission
         req.log.info(
           { token: token.id, economy: token.economy, submission: s.id, observations: s.observations, duplicate: r.outcome === 'duplicate' },
           'submission stored',

@@ -125,6 +125,8 @@ export function storeFault(e: unknown, path: string): UserInputError | undefined
 export class Store {
   readonly path: string;
   private readonly db: Db;
+  /** Statements of the per-request queries, prepared once (preparing costs more than running them). */
+  private readonly statements = new Map<string, Database.Statement>();
 
   private constructor(path: string, db: Db) {
     this.path = path;
@@ -194,15 +196,21 @@ export class Store {
     return (this.db.prepare('SELECT max(version) FROM schema_migrations').pluck().get() as number | null) ?? 0;
   }
 
-  /** The latest accepted submission id: a version number of the store's content (0 when empty). */
+  private prepared(sql: string): Database.Statement {
+    let s = this.statements.get(sql);
+    if (!s) this.statements.set(sql, (s = this.db.prepare(sql).pluck()));
+    return s;
+  }
+
+  /** The latest accepted submission id: a version number of the store's content (0 when empty). Asked on every request: one prepared query. */
   version(): number {
-    return (this.db.prepare("SELECT max(id) FROM submissions WHERE status = 'accepted'").pluck().get() as number | null) ?? 0;
+    return (this.prepared("SELECT max(id) FROM submissions WHERE status = 'accepted'").get() as number | null) ?? 0;
   }
 
   /** The latest accepted submission id received on or before `asOf` (see `parseAsOf`); 0 when none. */
   versionAsOf(asOf: string): number {
     const at = parseAsOf(asOf);
-    return (this.db.prepare("SELECT max(id) FROM submissions WHERE status = 'accepted' AND received_at <= ?").pluck().get(at) as number | null) ?? 0;
+    return (this.prepared("SELECT max(id) FROM submissions WHERE status = 'accepted' AND received_at <= ?").get(at) as number | null) ?? 0;
   }
 
   /**

@@ -104,7 +104,7 @@ describe('incremental index = fresh build', () => {
         expect(dump(compacted)).toEqual(dump(fresh(store)));
       }
     }
-    expect(cache.stats).toEqual({ builds: 1, updates: 40 });
+    expect(cache.stats).toMatchObject({ builds: 1, updates: 40, workerBuilds: 0 }); // no builder: built on this thread
     // The lazily read table is the store's table of that version.
     expect(observationRows(cache.index().table)).toEqual(observationRows(store.observationTable({ version: store.version() })));
     // A table of some indicators built from the index in memory holds the store's rows of those indicators (no derived row).
@@ -124,7 +124,7 @@ describe('a server that applied submissions answers as one started afresh (bundl
   });
   afterAll(() => store.close());
 
-  it("POSTs apply in milliseconds, without a rebuild; series, SDMX and IDI answers equal a fresh server's", async () => {
+  it("POSTs apply incrementally, without a rebuild; series, SDMX and IDI answers equal a fresh server's", async () => {
     const ken = store.createToken('KEN', 'test').token,
       fra = store.createToken('FRA', 'test').token;
     const app = await buildServer({ store, logger: false, cache: { computedRefreshMs: 0 } });
@@ -135,18 +135,17 @@ describe('a server that applied submissions answers as one started afresh (bundl
       [ken, 'economy,indicator,year,value\nKEN,fixed_bb_subs,2016,260000\nKEN,fixed_bb_subs,2024,900000\n'],
     ];
     for (const [token, body] of bodies) {
-      const t0 = performance.now();
       const res = await app.inject({
         method: 'POST',
         url: '/v2/submissions',
         headers: { authorization: `Bearer ${token}`, 'content-type': 'text/csv' },
         payload: body,
       });
-      const ms = performance.now() - t0;
       expect(res.statusCode, res.body).toBe(201);
-      expect(ms, 'a submission (validation, store, index update)').toBeLessThan(1000);
     }
-    expect(app.ictstatCache.stats).toEqual({ builds: 1, updates: 3 });
+    // Work counted, not time: the start's full build ran in the server's worker, and the three submissions were
+    // applied incrementally (no full build at all on the event loop).
+    expect(app.ictstatCache.stats).toMatchObject({ builds: 0, workerBuilds: 1, updates: 3 });
     expect(dump(app.ictstatCache.index())).toEqual(dump(fresh(store)));
 
     const other = await buildServer({ store, logger: false, cache: { computedRefreshMs: 0 } });

@@ -1,0 +1,184 @@
+/**
+ * Answers from memory: the bytes of each successful GET answer (with its headers and ETag, and its gzip and brotli
+ * encodings made once, off the event loop), kept per data version in an LRU bounded by bytes. A request whose
+ * answer is held is sent from the `onRequest` hook: no routing of parameters, no index lookup, no serialisation,
+ * no hashing and no compression. An answer is held under the version of the data it was made from (the store's
+ * version, or for computed answers the computed version, see `ObservationCache.computedIndex`): a submission
+ * moves the version, and the answers of earlier versions are dropped.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { brotliCompress, gzip } from 'node:zlib';
+import { brotliParams, notModified, pickEncoding } from './send.js';
+
+export interface CachedAnswer {
+  /** Headers of the first answer (type, ETag, Cache-Control, Vary, CORS and security headers), without length or encoding. */
+  headers: Record<string, string>;
+  etag: string;
+  body: Buffer;
+  gzip?: Buffer;
+  br?: Buffer;
+  /** The data version the answer was made from (`s<store version>` or `c<computed version>`). */
+  tag: string;
+  bytes: number;
+}
+
+export const ANSWER_DEFAULTS = {
+  /** Bytes of answers held (bodies and their encodings). */
+  maxBytes: 32 << 20,
+  /** A larger answer is not held (it is made again for each request). */
+  maxEntryBytes: 4 << 20,
+};
+export type AnswerOptions = Partial<typeof ANSWER_DEFAULTS>;
+
+/** Types worth compressing (the others, Arrow and Parquet, are binary and already compact or compressed). */
+const COMPRESSIBLE = /^(?:application\/(?:json|xml|vnd\.sdmx\.)|text\/)/i;
+
+/** An LRU of answers bounded by bytes. */
+export class AnswerCache {
+  private readonly entries = new Map<string, CachedAnswer>();
+  bytes = 0;
+  /** Work counted (tests and the soak): answers sent from memory, answers made, held, dropped for the budget, dropped for a new version. */
+  readonly stats = { hits: 0, misses: 0, stored: 0, evictions: 0, invalidated: 0, encoded: 0 };
+  readonly opts: typeof ANSWER_DEFAULTS;
+  constructor(opts: AnswerOptions = {}) {
+    this.opts = { ...ANSWER_DEFAULTS, ...opts };
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  get(key: string): CachedAnswer | undefined {
+    const e = this.entries.get(key);
+    if (!e) return undefined;
+    this.entries.delete(key); // most recently used last
+    this.entries.set(key, e);
+    return e;
+  }
+
+  /** Hold an answer (false when it is larger than `maxEntryBytes`); its encodings follow asynchronously. */
+  set(key: string, e: Omit<CachedAnswer, 'bytes'>): boolean {
+    const bytes = answerBytes(key, e);
+    if (bytes > this.opts.maxEntryBytes) return false;
+    this.delete(key);
+    const entry: CachedAnswer = { ...e, bytes };
+    this.entries.set(key, entry);
+    this.bytes += bytes;
+    this.stats.stored++;
+    this.evict();
+    if (entry.body.length >= 1024 && COMPRESSIBLE.test(entry.headers['content-type'] ?? '')) this.encode(key, entry);
+    return true;
+  }
+
+  /** Drop every answer whose tag `keep` refuses (the answers of data versions that are not current any more). */
+  retain(keep: (tag: string) => boolean): void {
+    for (const [k, e] of this.entries)
+      if (!keep(e.tag)) {
+        this.delete(k);
+        this.stats.invalidated++;
+      }
+  }
+
+  clear(): void {
+    this.entries.clear();
+    this.bytes = 0;
+  }
+
+  private delete(key: string): void {
+    const e = this.entries.get(key);
+    if (!e) return;
+    this.entries.delete(key);
+    this.bytes -= e.bytes;
+  }
+
+  private evict(): void {
+    for (const k of this.entries.keys()) {
+      if (this.bytes <= this.opts.maxBytes) break;
+      this.delete(k);
+      this.stats.evictions++;
+    }
+  }
+
+  /** gzip and brotli in libuv's thread pool; an answer asked meanwhile is sent as it is (identity). */
+  private encode(key: string, e: CachedAnswer): void {
+    const add = (name: 'gzip' | 'br') => (err: Error | null, out: Buffer) => {
+      if (err || this.entries.get(key) !== e) return;
+      e[name] = out;
+      e.bytes += out.length;
+      this.bytes += out.length;
+      this.stats.encoded++;
+      this.evict();
+    };
+    gzip(e.body, add('gzip'));
+    brotliCompress(e.body, brotliParams(e.body.length), add('br'));
+  }
+}
+
+function answerBytes(key: string, e: Omit<CachedAnswer, 'bytes'>): number {
+  let h = 0;
+  for (const [k, v] of Object.entries(e.headers)) h += k.length + v.length;
+  return 2 * key.length + 2 * h + e.body.length + (e.gzip?.length ?? 0) + (e.br?.length ?? 0) + 200;
+}
+
+const NO_STORE = Symbol('ictstat.noStore');
+/** This answer must not be held (e.g. it was made from an earlier version than its key says). */
+export function dontHold(reply: FastifyReply): void {
+  (reply as unknown as Record<symbol, boolean>)[NO_STORE] = true;
+}
+
+const KEY = Symbol('ictstat.answerKey');
+const HIT = Symbol('ictstat.answerHit');
+type Marked = FastifyRequest & { [KEY]?: string; [HIT]?: boolean };
+
+/**
+ * Serve held answers and hold new ones. `tagOf(path)` names the data version an answer to that path is made from
+ * (undefined: never held). Registered before the compression plugin, so that answers are held uncompressed.
+ */
+export function registerAnswerCache(app: FastifyInstance, answers: AnswerCache, tagOf: (path: string) => string | undefined): void {
+  app.addHook('onRequest', (req: Marked, reply, done) => {
+    if (req.method !== 'GET') return done();
+    const url = req.url;
+    const q = url.indexOf('?');
+    const tag = tagOf((q < 0 ? url : url.slice(0, q)).toLowerCase());
+    if (tag === undefined) return done();
+    const key = `${tag}\n${url}\n${req.headers.accept ?? ''}`;
+    const e = answers.get(key);
+    if (!e) {
+      answers.stats.misses++;
+      req[KEY] = key;
+      return done();
+    }
+    answers.stats.hits++;
+    req[HIT] = true;
+    reply.headers(e.headers);
+    if (notModified(req.headers['if-none-match'], e.etag)) {
+      reply.code(304).send();
+      return;
+    }
+    const enc = pickEncoding(req.headers['accept-encoding'], e);
+    if (enc) {
+      reply.header('content-encoding', enc);
+      if (!/accept-encoding/i.test(e.headers.vary ?? '')) reply.header('vary', e.headers.vary ? `${e.headers.vary}, Accept-Encoding` : 'Accept-Encoding');
+    }
+    reply.code(200).send(enc ? e[enc] : e.body);
+  });
+  app.addHook('onSend', (req: Marked, reply, payload, done) => {
+    const key = req[KEY];
+    if (
+      key === undefined ||
+      req[HIT] ||
+      reply.statusCode !== 200 ||
+      (reply as unknown as Record<symbol, boolean>)[NO_STORE] ||
+      (typeof payload !== 'string' && !Buffer.isBuffer(payload)) ||
+      reply.hasHeader('content-encoding') ||
+      reply.hasHeader('set-cookie') ||
+      /no-store|private/i.test(String(reply.getHeader('cache-control') ?? ''))
+    )
+      return done(null, payload);
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(reply.getHeaders())) if (v !== undefined && k !== 'content-length') headers[k] = String(v);
+    const body = typeof payload === 'string' ? Buffer.from(payload) : payload;
+    answers.set(key, { headers, etag: headers.etag ?? '', body, tag: key.slice(0, key.indexOf('\n')) });
+    done(null, body);
+  });
+}
