@@ -5,9 +5,11 @@
  * loader uses the snapshot only while its hash is the datasets' (test/ingest/snapshot.test.ts proves them equal).
  */
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { tableToIPC } from 'apache-arrow';
 import { bundledContentHash, loadBundled, snapshotPaths } from '../src/ingest/bundled.js';
+import { formulaSource } from '../src/registry/formula.js';
+import { loadIndicatorRegistry } from '../src/registry/indicators.js';
 
 const started = Date.now();
 const table = await loadBundled({ ignoreSnapshot: true });
@@ -17,8 +19,15 @@ mkdirSync(dirname(arrow), { recursive: true });
 writeFileSync(arrow + '.tmp', tableToIPC(table, 'file'));
 const indicators = [...new Set(table.getChild('indicator')!.toArray() as string[])].sort();
 writeFileSync(meta + '.tmp', JSON.stringify({ contentHash: bundledContentHash(), rows: table.numRows, indicators }, null, 2) + '\n');
+// The bundled registry's formulas generated ahead (src/registry/formula.ts), so deriving one loads no parser.
+const formulas = loadIndicatorRegistry()
+  .indicators.flatMap((d) => (d.derived ? [formulaSource(d.derived.formula)] : []))
+  .sort((a, b) => (a.expression < b.expression ? -1 : a.expression > b.expression ? 1 : 0));
+const formulasPath = join(dirname(arrow), 'formulas.json');
+writeFileSync(formulasPath + '.tmp', JSON.stringify({ formulas }, null, 2) + '\n');
 renameSync(arrow + '.tmp', arrow);
 renameSync(meta + '.tmp', meta);
+renameSync(formulasPath + '.tmp', formulasPath);
 process.stdout.write(
-  `snapshot: ${table.numRows.toLocaleString('en')} observations of ${indicators.length} indicators in ${arrow} (${((Date.now() - started) / 1000).toFixed(1)} s)\n`,
+  `snapshot: ${table.numRows.toLocaleString('en')} observations of ${indicators.length} indicators in ${arrow}, ${formulas.length} formulas compiled ahead (${((Date.now() - started) / 1000).toFixed(1)} s)\n`,
 );

@@ -4,10 +4,9 @@ import { join, resolve } from 'node:path';
 import { tableFromIPC, type Table } from 'apache-arrow';
 import { ingestFile, type IngestResult } from './ingest.js';
 import { formatFinding } from './findings.js';
-import { datasetsDir } from '../util/paths.js';
+import { datasetsDir, snapshotDir } from '../util/paths.js';
 import { mergeByPrecedence } from '../table/combine.js';
 import { emptyObservationTable, takeRows } from '../table/observations.js';
-import { packageRoot } from '../util/paths.js';
 import { UserInputError } from '../util/errors.js';
 import { suggest } from '../util/suggest.js';
 
@@ -67,7 +66,7 @@ export function bundledContentHash(dir = datasetsDir()): string {
  * stay the readable, diffable source of truth; a snapshot whose hash is not the datasets' is not used.
  */
 export const snapshotPaths = (): { arrow: string; meta: string } => {
-  const dir = join(packageRoot(), 'dist', 'snapshot');
+  const dir = snapshotDir();
   return { arrow: join(dir, 'bundled.arrow'), meta: join(dir, 'bundled.json') };
 };
 

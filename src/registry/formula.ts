@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
-import type { MathNode } from 'mathjs';
 import { own } from '../util/lookup.js';
+import type { MathNode } from 'mathjs';
 
 // mathjs's single-file bundle loads in a fraction of the time of its ESM tree (which every CLI start would pay).
 let parser: { parse(expression: string): MathNode } | undefined;
@@ -41,7 +41,29 @@ const FUNCTIONS: Record<string, string> = {
 };
 const OPERATORS = new Set(['+', '-', '*', '/', '^']);
 
-export function compileFormula(expression: string): CompiledFormula {
+/**
+ * A formula as generated JavaScript: what `compileFormula` turns into functions. The bundled snapshot carries the
+ * bundled registry's formulas in this form (`addCompiledFormulas`), so a command that derives an indicator does
+ * not load the parser (mathjs: a quarter of a second of module loading).
+ */
+export interface FormulaSource {
+  expression: string;
+  inputs: string[];
+  /** out[i] = js over c0[i], c1[i], ... */
+  js: string;
+  /** The same over v["id"]. */
+  scalarJs: string;
+}
+
+const compiledAhead = new Map<string, FormulaSource>();
+
+/** Formulas generated ahead of time by `formulaSource` (from the same expressions): `compileFormula` skips parsing them. */
+export function addCompiledFormulas(sources: readonly FormulaSource[]): void {
+  for (const f of sources) compiledAhead.set(f.expression, f);
+}
+
+/** Parse a formula and generate its JavaScript (throws on a syntax error or a construct that is not allowed). */
+export function formulaSource(expression: string): FormulaSource {
   let node: MathNode;
   try {
     node = math.parse(expression);
@@ -56,10 +78,15 @@ export function compileFormula(expression: string): CompiledFormula {
     if (k < 0) k = inputs.push(name) - 1;
     return `c${k}[i]`;
   });
+  return { expression, inputs, js, scalarJs: toJs(node, (name) => `v[${JSON.stringify(name)}]`) };
+}
+
+export function compileFormula(expression: string): CompiledFormula {
+  const { inputs, js, scalarJs } = compiledAhead.get(expression) ?? formulaSource(expression);
   const args = inputs.map((_, k) => `c${k}`);
   const body = `const [${args.join(', ')}] = columns; const n = out.length;\n` + `for (let i = 0; i < n; i++) out[i] = ${js};`;
   const kernel = new Function('columns', 'out', body) as CompiledFormula['kernel'];
-  const scalar = new Function('v', `return ${toJs(node, (name) => `v[${JSON.stringify(name)}]`)};`) as (v: Record<string, number>) => number;
+  const scalar = new Function('v', `return ${scalarJs};`) as (v: Record<string, number>) => number;
   return {
     expression,
     inputs,

@@ -1,9 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { indicatorsDir } from '../util/paths.js';
+import { indicatorsDir, snapshotDir } from '../util/paths.js';
 import { suggest } from '../util/suggest.js';
 import { UserInputError } from '../util/errors.js';
-import { compileFormula, type CompiledFormula } from './formula.js';
+import { addCompiledFormulas, compileFormula, type CompiledFormula, type FormulaSource } from './formula.js';
 
 export const INDICATOR_KINDS = ['percent', 'per-100', 'count', 'bits-per-second', 'years', 'currency', 'ratio', 'price'] as const;
 export type IndicatorKind = (typeof INDICATOR_KINDS)[number];
@@ -147,6 +147,23 @@ export function loadIndicatorRegistry(file?: string): IndicatorRegistry {
   if (!Array.isArray(doc.indicators)) throw new UserInputError(`${path}: expected {"indicators": [...]}`);
   // A registry file given by the user has its formulas checked at load; the bundled one's are checked by the tests.
   const reg = new IndicatorRegistry(doc.indicators, path, { checkFormulas: file !== undefined });
-  if (!file) bundled = reg;
+  if (!file) {
+    bundled = reg;
+    seedFormulasCompiledAhead();
+  }
   return reg;
+}
+
+/**
+ * The bundled registry's formulas as `npm run build` generated them (dist/snapshot/formulas.json, keyed by the
+ * expression text, so an edited formula is parsed afresh): deriving an indicator then does not load the parser.
+ */
+function seedFormulasCompiledAhead(): void {
+  const path = join(snapshotDir(), 'formulas.json');
+  if (!existsSync(path)) return;
+  try {
+    addCompiledFormulas((JSON.parse(readFileSync(path, 'utf8')) as { formulas: FormulaSource[] }).formulas);
+  } catch {
+    // a damaged build artefact only costs the parser's load time: every formula is then parsed from its text
+  }
 }

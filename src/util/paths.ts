@@ -19,5 +19,7 @@ export function packageRoot(): string {
 
 export const indicatorsDir = (): string => join(packageRoot(), 'indicators');
 export const datasetsDir = (): string => join(packageRoot(), 'datasets');
+/** What `npm run build` derives from the bundled files (the observations snapshot, the formulas compiled ahead). */
+export const snapshotDir = (): string => join(packageRoot(), 'dist', 'snapshot');
 /** The public data folder beside the package (`../shared/data`); the datasets script lets ICTSTAT_SHARED_DATA point elsewhere. */
 export const sharedDataDir = (): string => join(packageRoot(), '..', 'shared', 'data');

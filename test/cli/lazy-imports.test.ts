@@ -82,20 +82,34 @@ describe('commands load only what they need (static import graph of dist/)', () 
     for (const p of ['exceljs', 'parquet-wasm', 'hyparquet', 'mathjs', 'fastify', 'fast-csv']) expect(packages, p).not.toContain(p);
   });
 
-  it('mathjs loads when a formula is compiled, not when the indicator registry loads (checked in a fresh process)', () => {
+  it('mathjs loads only for a formula the build did not compile ahead (dist/snapshot/formulas.json); both compile to the same function (fresh process)', () => {
     const url = pathToFileURL(join(DIST, 'src', 'registry', 'indicators.js')).href;
-    const script = `import(${JSON.stringify(url)}).then((m) => {
+    const formulaUrl = pathToFileURL(join(DIST, 'src', 'registry', 'formula.js')).href;
+    const script = `Promise.all([import(${JSON.stringify(url)}), import(${JSON.stringify(formulaUrl)})]).then(([m, f]) => {
       const reg = m.loadIndicatorRegistry();
       const loaded = () => Object.keys(require.cache).some((k) => k.includes('mathjs'));
       const atLoad = loaded();
-      const derived = reg.indicators.find((d) => d.derived);
-      reg.derived(derived.id);
-      console.log(JSON.stringify({ atLoad, afterCompile: loaded(), indicators: reg.indicators.length }));
+      const derived = reg.indicators.filter((d) => d.derived);
+      const ahead = Object.fromEntries(derived.map((d) => [d.derived.formula, reg.derived(d.id).formula.evaluate({ fixed_bb_subs: 7, fixed_tel_subs: 7, mobile_cell_subs: 7, mobile_bb_subs: 7, population: 350, intl_bw_bps: 7, internet_users_pct: 50 })]));
+      const afterBundled = loaded();
+      const fresh = f.compileFormula('fixed_bb_subs / population * 100 + 0');
+      const afterNew = loaded();
+      const parsed = derived.map((d) => f.formulaSource(d.derived.formula));
+      console.log(JSON.stringify({ atLoad, afterBundled, afterNew, derived: derived.length, ahead, fresh: fresh.evaluate({ fixed_bb_subs: 7, population: 350 }), parsed }));
     })`;
     const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
     expect(r.status, r.stderr).toBe(0);
     const got = JSON.parse(r.stdout);
-    expect(got.indicators).toBeGreaterThan(50);
-    expect(got).toMatchObject({ atLoad: false, afterCompile: true });
+    expect(got.derived).toBeGreaterThan(0);
+    expect(got).toMatchObject({ atLoad: false, afterBundled: false, afterNew: true });
+    // 7 / 350 * 100 = 2 for a per-100 ratio; the fresh formula adds 0
+    expect(got.fresh).toBe(2);
+    expect(got.ahead['fixed_tel_subs / population * 100']).toBe(2);
+    // 7 bit/s over 50 % of 350 people = 7 / 175
+    expect(got.ahead['intl_bw_bps / (internet_users_pct / 100 * population)']).toBe(7 / 175);
+    // what the build wrote is what parsing the same expressions now generates
+    const ahead = JSON.parse(readFileSync(join(DIST, 'snapshot', 'formulas.json'), 'utf8')).formulas;
+    const byExpression = new Map(ahead.map((a: { expression: string }) => [a.expression, a]));
+    for (const p of got.parsed) expect(byExpression.get(p.expression)).toEqual(p);
   });
 });
