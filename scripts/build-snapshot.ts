@@ -8,6 +8,7 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { tableToIPC } from 'apache-arrow';
 import { bundledContentHash, loadBundled, snapshotPaths } from '../src/ingest/bundled.js';
+import { precompiledValidatorPath, precompiledValidatorSource } from '../src/idi/methodology.js';
 import { formulaSource } from '../src/registry/formula.js';
 import { loadIndicatorRegistry } from '../src/registry/indicators.js';
 
@@ -25,6 +26,9 @@ const formulas = loadIndicatorRegistry()
   .sort((a, b) => (a.expression < b.expression ? -1 : a.expression > b.expression ? 1 : 0));
 const formulasPath = join(dirname(arrow), 'formulas.json');
 writeFileSync(formulasPath + '.tmp', JSON.stringify({ formulas }, null, 2) + '\n');
+// The methodology validator compiled ahead (Ajv standalone), used only while its schema key matches.
+writeFileSync(precompiledValidatorPath() + '.tmp', precompiledValidatorSource());
+renameSync(precompiledValidatorPath() + '.tmp', precompiledValidatorPath());
 renameSync(arrow + '.tmp', arrow);
 renameSync(meta + '.tmp', meta);
 renameSync(formulasPath + '.tmp', formulasPath);

@@ -1,9 +1,10 @@
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { loadIndicatorRegistry, type IndicatorRegistry } from '../registry/indicators.js';
-import { indicatorsDir } from '../util/paths.js';
+import { indicatorsDir, snapshotDir } from '../util/paths.js';
 import { suggest } from '../util/suggest.js';
 import { UserInputError } from '../util/errors.js';
 
@@ -103,17 +104,44 @@ export interface CompiledMethodology {
 const isLeaf = (c: ComponentSpec): c is LeafSpec => 'indicator' in c;
 
 let validateSchema: ValidateFunction | undefined;
-function schemaValidator(): ValidateFunction {
-  if (validateSchema) return validateSchema;
-  const require = createRequire(import.meta.url);
-  const Ajv = require('ajv').default ?? require('ajv');
-  const ajv = new Ajv({ allErrors: true, strict: false });
-  const schema = JSON.parse(readFileSync(join(indicatorsDir(), 'methodologies', 'methodology.schema.json'), 'utf8'));
-  // The methods and their parameters come from the registry of normalisation methods.
+
+/** The methodology schema as validated: the file's, with the methods and their parameters from the registries. */
+export function methodologySchema(): { schema: object; key: string } {
+  const text = readFileSync(join(indicatorsDir(), 'methodologies', 'methodology.schema.json'), 'utf8');
+  const schema = JSON.parse(text);
   const defs = schema.$defs ?? schema.definitions;
   defs.normalise = normaliseSchema(defs.normalise);
   defs.imputation = imputationSchema(defs.imputation);
-  return (validateSchema = ajv.compile(schema));
+  const json = JSON.stringify(schema);
+  return { schema, key: createHash('sha256').update(json).digest('hex') };
+}
+
+/** Where `npm run build` writes the validator compiled ahead (Ajv standalone code) with the key of its schema. */
+export const precompiledValidatorPath = (): string => join(snapshotDir(), 'methodology-validate.cjs');
+
+function schemaValidator(): ValidateFunction {
+  if (validateSchema) return validateSchema;
+  const require = createRequire(import.meta.url);
+  const { schema, key } = methodologySchema();
+  // The validator compiled ahead skips loading and running Ajv's compiler; used only for the very same schema.
+  const ahead = precompiledValidatorPath();
+  if (existsSync(ahead)) {
+    const mod = require(ahead) as { schemaKey?: string; validate?: ValidateFunction };
+    if (mod.schemaKey === key && mod.validate) return (validateSchema = mod.validate);
+  }
+  const Ajv = require('ajv').default ?? require('ajv');
+  return (validateSchema = new Ajv({ allErrors: true, strict: false }).compile(schema));
+}
+
+/** The standalone source of the methodology validator (CommonJS), for the build to write beside the snapshot. */
+export function precompiledValidatorSource(): string {
+  const require = createRequire(import.meta.url);
+  const Ajv = require('ajv').default ?? require('ajv');
+  const standalone = require('ajv/dist/standalone').default;
+  const { schema, key } = methodologySchema();
+  const ajv = new Ajv({ allErrors: true, strict: false, code: { source: true } });
+  const validate = ajv.compile(schema);
+  return `${standalone(ajv, validate)}\nmodule.exports.validate = module.exports;\nmodule.exports.schemaKey = ${JSON.stringify(key)};\n`;
 }
 
 /** The ids of the bundled methodologies. */

@@ -183,6 +183,11 @@ export class ObservationBuilder {
 
 /** A dictionary<utf8, int32> vector from codes (-1 = null) and the dictionary's strings. */
 export function dictionaryVector(codes: Int32Array, dictionary: readonly string[]): Vector {
+  return dictionaryVectorOver(codes, vectorFromArray([...dictionary], new Utf8()));
+}
+
+/** The same over a dictionary that is already an Arrow vector (shared, not copied: no strings decoded). */
+function dictionaryVectorOver(codes: Int32Array, dictionary: Vector): Vector {
   let nullCount = 0;
   for (let i = 0; i < codes.length; i++) if (codes[i] < 0) nullCount++;
   let nullBitmap: Uint8Array | undefined;
@@ -195,16 +200,7 @@ export function dictionaryVector(codes: Int32Array, dictionary: readonly string[
       else data[i] = 0;
     }
   }
-  return makeVector(
-    makeData({
-      type: new Dictionary(new Utf8(), new Int32()),
-      length: codes.length,
-      nullCount,
-      nullBitmap,
-      data,
-      dictionary: vectorFromArray([...dictionary], new Utf8()),
-    }),
-  );
+  return makeVector(makeData({ type: new Dictionary(new Utf8(), new Int32()), length: codes.length, nullCount, nullBitmap, data, dictionary }));
 }
 
 /** An empty observation table with the canonical schema. */
@@ -260,7 +256,11 @@ export function takeRows(table: Table, rows: Int32Array): Table {
       const codes = (data.values as Int32Array).subarray(data.offset, data.offset + data.length);
       const out = new Int32Array(rows.length);
       for (let j = 0; j < rows.length; j++) out[j] = valid(rows[j]) ? codes[rows[j]] : -1;
-      columns[name] = dictionaryVector(out, data.dictionary ? (data.dictionary.toArray() as string[]) : []);
+      // the snapshot's dictionaries are utf8 (canonical schema): shared as they are, no string decoded or re-encoded
+      columns[name] =
+        data.dictionary && DataType.isUtf8(data.dictionary.type)
+          ? dictionaryVectorOver(out, data.dictionary)
+          : dictionaryVector(out, data.dictionary ? (data.dictionary.toArray() as string[]) : []);
     } else {
       const values = data.values as Int16Array | Int32Array | Float64Array;
       const src = values.subarray(data.offset, data.offset + data.length);
