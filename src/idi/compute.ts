@@ -91,6 +91,9 @@ export function indexUniverse(m: CompiledMethodology, groupings: Groupings, all:
   return all.filter((iso3) => u.some((g) => groupings.groupOf(g, iso3) !== undefined));
 }
 
+/** Years after the data year a methodology's imputation may read: its `lookAhead`, else 0 (a published index looks back only). */
+export const methodologyLookAhead = (m: CompiledMethodology): number => m.spec.lookAhead?.years ?? 0;
+
 /** Every series an index computation reads: leaves, derivation inputs, imputation predictors, population. */
 export function requiredIndicators(m: CompiledMethodology, registry: IndicatorRegistry): string[] {
   const derivations = m.indicators.flatMap((id) => registry.derived(id)?.formula.inputs ?? []);
@@ -207,8 +210,10 @@ export function prepareYear(opts: IndexOptions, year: number): PreparedYear {
   const cov = m.spec.coverage ?? {};
   const latestWithin = cov.latestWithin ?? 0;
   const reach = Math.max(latestWithin, ...(m.spec.imputation ?? []).map((s) => imputationByName(s.method)!.reach(s)));
+  const lookAhead = methodologyLookAhead(m);
   const derivations = m.indicators.map((id) => registry.derived(id)).filter((d) => d !== undefined);
-  const panel: Panel = buildPanel(opts.table, economies, requiredIndicators(m, registry), year - reach, year + reach, cov.notOfficialNote);
+  // The panel ends at the last year the methodology may read: nothing after it can enter, whatever a method does.
+  const panel: Panel = buildPanel(opts.table, economies, requiredIndicators(m, registry), year - reach, year + Math.min(reach, lookAhead), cov.notOfficialNote);
   for (const d of derivations) fillDerived(panel, d!.def.id, d!.formula);
   const matrix = yearMatrix(panel, year, latestWithin);
   const nE = economies.length,
@@ -241,6 +246,7 @@ export function prepareYear(opts: IndexOptions, year: number): PreparedYear {
     active,
     targets: [...Array(L).keys()].filter((k) => !dropped[k]),
     range: (id) => registry.get(id).range,
+    lookAhead,
   });
 
   const weights = Float64Array.from(m.weight);

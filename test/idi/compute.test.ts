@@ -240,8 +240,12 @@ describe('idi-2017 on the bundled data, data year 2016', () => {
         .map((c) => c.indicator)
         .sort(),
     ).toEqual(['intl_bw_per_user']);
-    // HH4 in the June 2019 workbook: Korea 72.4 % (2018), carried to 2016 by nearest-year imputation
-    expect(r.economies.find((e) => e.economy === 'KOR')!.indicators.hh_computer_pct.value).toBe(72.4);
+    // HH4 in the June 2019 workbook: Korea 72.4 % of 2018, after the data year: with no look-ahead it does not enter 2016;
+    // the cell is estimated from households with Internet (MIS Annex 1's "related indicators"), not carried back.
+    const kor = r.economies.find((e) => e.economy === 'KOR')!.indicators.hh_computer_pct;
+    expect(kor.value).not.toBe(72.4);
+    expect([kor.status, kor.year]).toEqual(['regression', 2016]);
+    expect(kor.imputation!.inputs.predictor).toBe('hh_internet_pct');
   });
 
   it('has no score or component outside [0, 10]; ranks are competition ranks of the unrounded scores; unranked economies say why', () => {

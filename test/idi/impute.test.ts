@@ -141,6 +141,26 @@ describe('regression', () => {
     expect(m.status[cell(HH, 'NOX')]).toBe(CELL.missing); // no predictor value: nothing to regress from
   });
 
+  it('is not used when R2 is below minR2 (the same four economies: R2 = 450^2 / (500 x 426) = 0.9507)', () => {
+    const econ = ['A1', 'A2', 'A3', 'A4', 'MIS'];
+    const rows: Row[] = [
+      [10, 12],
+      [20, 18],
+      [30, 33],
+      [40, 37],
+    ].flatMap(([x, y], i): Row[] => [
+      [econ[i], USERS, 2016, x],
+      [econ[i], HH, 2016, y],
+    ]);
+    rows.push(['MIS', USERS, 2016, 50]);
+    const strict = setup(econ, rows);
+    impute(strict.m, [{ method: 'regression', target: HH, predictor: USERS, minObservations: 4, minR2: 0.96 }], strict.ctx);
+    expect(strict.m.status[strict.cell(HH, 'MIS')]).toBe(CELL.missing);
+    const loose = setup(econ, rows);
+    impute(loose.m, [{ method: 'regression', target: HH, predictor: USERS, minObservations: 4, minR2: 0.95 }], loose.ctx);
+    expect(loose.m.values[loose.cell(HH, 'MIS')]).toBeCloseTo(2.5 + 0.9 * 50, 10);
+  });
+
   it('does not fit with fewer than minObservations reporting economies', () => {
     const rows: Row[] = [
       ['A1', USERS, 2016, 10],
@@ -285,6 +305,15 @@ describe('hot-deck', () => {
     const { m, ctx, cell } = setup(['REC', 'LOG', 'LIN', 'FAR'], rows, { groupings });
     impute(m, [{ method: 'hot-deck', similarity: GNI }], ctx);
     expect(m.values[cell(USERS, 'REC')]).toBe(99);
+  });
+
+  it('takes no donor beyond maxLogGap: LOG is |ln 1900 - ln 1000| = 0.642 away', () => {
+    const near = setup(['REC', 'LOG', 'LIN', 'FAR'], rows, { groupings });
+    impute(near.m, [{ method: 'hot-deck', similarity: GNI, sameGroup: 'region', maxLogGap: 0.6 }], near.ctx);
+    expect(near.m.status[near.cell(USERS, 'REC')]).toBe(CELL.missing); // the nearest donor is too far; not the next one either
+    const wide = setup(['REC', 'LOG', 'LIN', 'FAR'], rows, { groupings });
+    impute(wide.m, [{ method: 'hot-deck', similarity: GNI, sameGroup: 'region', maxLogGap: 0.65 }], wide.ctx);
+    expect(wide.m.values[wide.cell(USERS, 'REC')]).toBe(33);
   });
 
   it("needs the recipient's own similarity value", () => {
