@@ -58,6 +58,8 @@ export interface MethodologySpec extends Provenance {
     latestWithin?: number;
     /** A value whose note starts with this (case-insensitive) is an estimate: it does not count towards minIndicators. */
     notOfficialNote?: string;
+    /** Where notOfficialNote is looked for (default: the note and the source). */
+    notOfficialColumns?: Array<'note' | 'source'>;
     missingIndicator?: 'renormalise' | 'exclude';
   };
   /** How many years after the data year the imputation may read (default 0: no value from after the reference year enters). */

@@ -349,7 +349,7 @@ describe('`ictstat idi` outputs', () => {
   it('--format csv: economy,name,score,rank, the components, imputed; with --previous the change columns', () => {
     expectNoStackTrace(runs.csv);
     const [header, ...lines] = runs.csv.stdout.trim().split('\n');
-    expect(header).toBe('economy,name,score,rank,access,use,skills,imputed,score_prev,rank_prev,score_change,rank_change,note');
+    expect(header).toBe('economy,name,score,rank,access,use,skills,imputed,estimated,score_prev,rank_prev,score_change,rank_change,note');
     const ranked = lines.filter((l) => /^[A-Z]{3},[^,]*,[0-9.]+,\d+,/.test(l));
     expect(ranked.map((l) => l.split(',')[0])).toEqual(ECON); // SMALL's values fall from KOR to EGY
     expect(ranked.map((l) => Number(l.split(',')[3]))).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
@@ -368,7 +368,7 @@ describe('`ictstat idi` outputs', () => {
       expect(rows.length).toBeGreaterThan(2);
       for (const r of rows.slice(2)) expect(r.split(' | ').length).toBe(width);
     }
-    expect(tables[0]).toContain('| economy | name | score | rank | access | use | skills | imputed | note |');
+    expect(tables[0]).toContain('| economy | name | score | rank | access | use | skills | imputed | estimated | note |');
     expect(tables[1]).toContain('| measure | grouping | group | n | mean | median |');
   });
 
