@@ -113,10 +113,10 @@ describe('interpolation', () => {
 });
 
 describe('regression', () => {
-  it('fits OLS of the target on the predictor over the economies reporting both, and says so', () => {
-    // x = 10, 20, 30, 40; y = 12, 18, 33, 37: mean 25 and 25, Sxy = 450, Sxx = 500 -> slope 0.9, intercept 2.5
-    const econ = ['A1', 'A2', 'A3', 'A4', 'MIS', 'NOX'];
-    const rows: Row[] = [
+  // x = 10, 20, 30, 40; y = 12, 18, 33, 37: mean 25 and 25, Sxy = 450, Sxx = 500 -> slope 0.9, intercept 2.5; MIS has x = 50
+  const econ = ['A1', 'A2', 'A3', 'A4', 'MIS', 'NOX'];
+  const fourReporters = (): Row[] => [
+    ...[
       [10, 12],
       [20, 18],
       [30, 33],
@@ -124,9 +124,12 @@ describe('regression', () => {
     ].flatMap(([x, y], i): Row[] => [
       [econ[i], USERS, 2016, x],
       [econ[i], HH, 2016, y],
-    ]);
-    rows.push(['MIS', USERS, 2016, 50]);
-    const { m, ctx, cell } = setup(econ, rows);
+    ]),
+    ['MIS', USERS, 2016, 50],
+  ];
+
+  it('fits OLS of the target on the predictor over the economies reporting both, and says so', () => {
+    const { m, ctx, cell } = setup(econ, fourReporters());
     impute(m, [{ method: 'regression', target: HH, predictor: USERS, minObservations: 4 }], ctx);
     expect(m.values[cell(HH, 'MIS')]).toBeCloseTo(2.5 + 0.9 * 50, 10);
     expect(m.status[cell(HH, 'MIS')]).toBe(CELL.regression);
@@ -142,17 +145,7 @@ describe('regression', () => {
   });
 
   it('is not used when R2 is below minR2 (the same four economies: R2 = 450^2 / (500 x 426) = 0.9507)', () => {
-    const econ = ['A1', 'A2', 'A3', 'A4', 'MIS'];
-    const rows: Row[] = [
-      [10, 12],
-      [20, 18],
-      [30, 33],
-      [40, 37],
-    ].flatMap(([x, y], i): Row[] => [
-      [econ[i], USERS, 2016, x],
-      [econ[i], HH, 2016, y],
-    ]);
-    rows.push(['MIS', USERS, 2016, 50]);
+    const rows = fourReporters();
     const strict = setup(econ, rows);
     impute(strict.m, [{ method: 'regression', target: HH, predictor: USERS, minObservations: 4, minR2: 0.96 }], strict.ctx);
     expect(strict.m.status[strict.cell(HH, 'MIS')]).toBe(CELL.missing);
