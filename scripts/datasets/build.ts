@@ -18,6 +18,8 @@ import {
 } from './workbooks.js';
 import {
   convertItuDatahub,
+  convertItuDatahubExtra,
+  DATAHUB_EXTRA_FILES,
   convertItuIdi2024Annex2,
   convertItuPrices2022,
   convertItuPrices2025,
@@ -39,6 +41,7 @@ import {
  */
 export const PRECEDENCE = [
   'itu-datahub',
+  'itu-datahub-extra',
   'itu-core-household',
   'itu-prices-2025-12',
   'itu-prices-2025',
@@ -63,6 +66,14 @@ export const SOURCES = [
     licence: ITU_LICENCE,
     citation: 'ITU, World Telecommunication/ICT Indicators Database, DataHub export (rows cite their national source)',
     origin: ['itu-datahub/*.csv'],
+  },
+  {
+    id: 'itu-datahub-extra',
+    publisher: 'ITU',
+    licence: ITU_LICENCE,
+    citation:
+      'ITU, World Telecommunication/ICT Indicators Database, DataHub downloads of 2024-03-22: mobile-broadband Internet traffic (i136mwi) and active mobile-broadband subscriptions (i271mw) of the same download',
+    origin: DATAHUB_EXTRA_FILES.map((f) => `itu-datahub-extra/${f}`),
   },
   { id: 'itu-core-household', publisher: 'ITU', licence: ITU_LICENCE, citation: CORE_HOUSEHOLD_SOURCE, origin: [CORE_HOUSEHOLD_FILE] },
   {
@@ -109,6 +120,7 @@ export const CONVERTERS: Record<
   (sharedDir: string, reg: Registries) => SourceOutput | Promise<SourceOutput>
 > = {
   'itu-datahub': convertItuDatahub,
+  'itu-datahub-extra': convertItuDatahubExtra,
   'itu-core-household': convertCoreHousehold,
   'itu-prices-2025-12': convertItuPrices2025Workbook,
   'itu-prices-2025': convertItuPrices2025,

@@ -26,10 +26,25 @@ const csvFiles = (sharedDir: string, dir: string): string[] =>
 
 /** ITU DataHub exports: one row per (series, entity, year), with the row's own note and national source. */
 export function convertItuDatahub(sharedDir: string, reg: Registries): SourceOutput {
+  return convertDatahubExports(sharedDir, reg, 'itu-datahub', 'itu-datahub', csvFiles(sharedDir, 'itu-datahub'));
+}
+
+/**
+ * The DataHub downloads of March 2024 in `itu-datahub-extra/` that are in the DataHub export layout: mobile-broadband
+ * Internet traffic (i136mwi, exabytes a year) and the active mobile-broadband subscriptions of the same download
+ * (i271mw), the two inputs of the IDI's traffic per subscription (a registry formula). Its other files are in other
+ * layouts or derived by a third party, and not converted.
+ */
+export const DATAHUB_EXTRA_FILES = ['mobile_broadband_internet_traffic_i136mwi_2024-03.csv', 'active_mobile_broadband_subscriptions_i271mw_2024-03.csv'];
+export function convertItuDatahubExtra(sharedDir: string, reg: Registries): SourceOutput {
+  return convertDatahubExports(sharedDir, reg, 'itu-datahub-extra', 'itu-datahub-extra', DATAHUB_EXTRA_FILES);
+}
+
+function convertDatahubExports(sharedDir: string, reg: Registries, id: string, dir: string, files: readonly string[]): SourceOutput {
   const dropped: DropCounts = {};
   const observations: Observation[] = [];
-  for (const f of csvFiles(sharedDir, 'itu-datahub'))
-    for (const r of readSharedCsv(sharedDir, `itu-datahub/${f}`).rows) {
+  for (const f of files)
+    for (const r of readSharedCsv(sharedDir, `${dir}/${f}`).rows) {
       const value = parseSourceNumber(r.get('dataValue'));
       if (value === null) {
         countDrop(dropped, 'missing value', r.get('seriesCode'));
@@ -49,7 +64,7 @@ export function convertItuDatahub(sharedDir: string, reg: Registries): SourceOut
         series_code: r.get('seriesCode'),
       });
     }
-  return { id: 'itu-datahub', observations, dropped };
+  return { id, observations, dropped };
 }
 
 /**

@@ -3,19 +3,9 @@
  * text, "ITU estimate." and variants. The test runs once per dictionary string, then per row over the codes.
  */
 import type { Table, Vector } from 'apache-arrow';
-import { panelIndex, type Panel } from '../idi/imputation/index.js';
+import { marksEstimate as marksItuEstimate, panelIndex, type EstimateMarker, type Panel } from '../idi/imputation/index.js';
 
-export interface EstimateMarker {
-  prefixes: readonly string[];
-  columns: readonly ('source' | 'note')[];
-}
-
-/** Whether a source or note text marks an ITU estimate (case-insensitive prefix). */
-export function marksItuEstimate(text: string | null | undefined, prefixes: readonly string[]): boolean {
-  if (!text) return false;
-  const t = text.trimStart().toLowerCase();
-  return prefixes.some((p) => t.startsWith(p.toLowerCase()));
-}
+export { marksItuEstimate, type EstimateMarker };
 
 /**
  * A mask in the panel's layout: 1 where the observation of (indicator, year, economy) is marked as an ITU

@@ -6,7 +6,7 @@ import { CELL, CELL_NAMES, impute, isImputed, yearMatrix, type ImputationRecord,
 import { imputationByName } from './imputation/index.js';
 import { runKernel } from './kernel.js';
 import type { CompiledMethodology } from './methodology.js';
-import { buildPanel, fillDerived, panelIndex, type Panel } from './panel.js';
+import { buildPanel, fillDerived, panelIndex, type EstimateMarker, type Panel } from './panel.js';
 
 export interface IndicatorCell {
   value: number | null;
@@ -37,6 +37,8 @@ export interface EconomyResult {
   indicators: Record<string, IndicatorCell>;
   /** Inputs filled by an imputation method (not counting the methodology's own look-back). */
   imputed: number;
+  /** Inputs the data marks as estimates (ITU's, not ours): they enter the score but do not count for inclusion. */
+  estimated: number;
   /** Nodes whose weights were renormalised over the children this economy has. */
   renormalised: string[];
   previous?: { score: number | null; rank?: number | null; scoreChange: number | null; rankChange?: number | null };
@@ -46,6 +48,8 @@ export interface IndicatorCoverage {
   indicator: string;
   observed: number;
   earlier: number;
+  /** Of the observed and earlier values, those the data marks as estimates. */
+  estimated: number;
   imputed: Record<string, number>;
   missing: number;
   dropped: boolean;
@@ -81,6 +85,28 @@ export interface IndexOptions {
   groupings?: Groupings;
 }
 
+/** How a data-year cell was obtained, as every output flags it: reported (official), an estimate in the data (ITU's), our imputation, missing. */
+export const FLAG = { reported: 0, estimate: 1, imputed: 2, missing: 255 } as const;
+export const FLAG_NAMES: Readonly<Record<number, string>> = { 0: 'reported', 1: 'ITU estimate', 2: 'imputed (ours)', 255: 'missing' };
+
+/** The flag of every leaf cell (leaves x economies) of a prepared year. */
+export function cellFlags(p: PreparedYear, leaves: number): Uint8Array {
+  const nE = p.economies.length,
+    out = new Uint8Array(leaves * nE);
+  for (let cell = 0; cell < out.length; cell++) {
+    const st = p.matrix.status[cell];
+    out[cell] =
+      st === CELL.missing
+        ? FLAG.missing
+        : isImputed(st)
+          ? FLAG.imputed
+          : p.panel.estimated[panelIndex(p.panel, Math.floor(cell / nE), p.matrix.yearUsed[cell], cell % nE)]
+            ? FLAG.estimate
+            : FLAG.reported;
+  }
+  return out;
+}
+
 /** Whether a methodology ranks its economies (ITU's IDI from 2023 does not: Resolution 131). */
 export const isRanked = (m: CompiledMethodology): boolean => m.spec.ranked !== false;
 
@@ -89,6 +115,15 @@ export function indexUniverse(m: CompiledMethodology, groupings: Groupings, all:
   const u = m.spec.universe?.anyGroupOf;
   if (!u) return [...all];
   return all.filter((iso3) => u.some((g) => groupings.groupOf(g, iso3) !== undefined));
+}
+
+/** Years after the data year a methodology's imputation may read: its `lookAhead`, else 0 (a published index looks back only). */
+export const methodologyLookAhead = (m: CompiledMethodology): number => m.spec.lookAhead?.years ?? 0;
+
+/** What marks a value as an estimate for a methodology's inclusion rule: `coverage.notOfficialNote` in the note or source. */
+export function estimateMarker(m: CompiledMethodology): EstimateMarker | undefined {
+  const cov = m.spec.coverage;
+  return cov?.notOfficialNote ? { prefixes: [cov.notOfficialNote], columns: cov.notOfficialColumns ?? ['note', 'source'] } : undefined;
 }
 
 /** Every series an index computation reads: leaves, derivation inputs, imputation predictors, population. */
@@ -207,8 +242,10 @@ export function prepareYear(opts: IndexOptions, year: number): PreparedYear {
   const cov = m.spec.coverage ?? {};
   const latestWithin = cov.latestWithin ?? 0;
   const reach = Math.max(latestWithin, ...(m.spec.imputation ?? []).map((s) => imputationByName(s.method)!.reach(s)));
+  const lookAhead = methodologyLookAhead(m);
   const derivations = m.indicators.map((id) => registry.derived(id)).filter((d) => d !== undefined);
-  const panel: Panel = buildPanel(opts.table, economies, requiredIndicators(m, registry), year - reach, year + reach, cov.notOfficialNote);
+  // The panel ends at the last year the methodology may read: nothing after it can enter, whatever a method does.
+  const panel: Panel = buildPanel(opts.table, economies, requiredIndicators(m, registry), year - reach, year + Math.min(reach, lookAhead), estimateMarker(m));
   for (const d of derivations) fillDerived(panel, d!.def.id, d!.formula);
   const matrix = yearMatrix(panel, year, latestWithin);
   const nE = economies.length,
@@ -241,6 +278,7 @@ export function prepareYear(opts: IndexOptions, year: number): PreparedYear {
     active,
     targets: [...Array(L).keys()].filter((k) => !dropped[k]),
     range: (id) => registry.get(id).range,
+    lookAhead,
   });
 
   const weights = Float64Array.from(m.weight);
@@ -306,11 +344,13 @@ export function computePrepared(opts: Omit<IndexOptions, 'year'>, prepared: Prep
     }
     const official = cov.notOfficialNote ? 'with official values (not estimates)' : 'reported';
     const indicators: Record<string, IndicatorCell> = {};
-    let imputed = 0;
+    let imputed = 0,
+      estimated = 0;
     for (let k = 0; k < L; k++) {
       const cell = k * nE + e,
         st = matrix.status[cell];
       if (isImputed(st)) imputed++;
+      else if (st <= CELL.earlier && !dropped[k] && panel.estimated[panelIndex(panel, k, matrix.yearUsed[cell], e)]) estimated++;
       indicators[m.ids[k]] = {
         value: st === CELL.missing ? null : matrix.values[cell],
         year: st === CELL.missing ? null : matrix.yearUsed[cell],
@@ -339,6 +379,7 @@ export function computePrepared(opts: Omit<IndexOptions, 'year'>, prepared: Prep
       ...(ranks0 ? { componentRanks } : {}),
       indicators,
       imputed,
+      estimated,
       renormalised,
     });
   }
@@ -355,7 +396,7 @@ export function computePrepared(opts: Omit<IndexOptions, 'year'>, prepared: Prep
     coverage: {
       ranked: out.filter((e) => e.ranked).length,
       notRanked: out.filter((e) => !e.ranked).length,
-      indicators: m.indicators.map((id, k) => coverageOf(matrix, k, active, dropped[k] === 1, id)),
+      indicators: m.indicators.map((id, k) => coverageOf(matrix, panel, k, active, dropped[k] === 1, id)),
     },
   };
   return { result, stages: { scores, ranks } };
@@ -368,12 +409,13 @@ function renormalisedNodes(m: CompiledMethodology, weights: Float64Array, scores
   return [...out];
 }
 
-function coverageOf(matrix: YearMatrix, k: number, active: Uint8Array, dropped: boolean, indicator: string): IndicatorCoverage {
+function coverageOf(matrix: YearMatrix, panel: Panel, k: number, active: Uint8Array, dropped: boolean, indicator: string): IndicatorCoverage {
   const nE = matrix.economies.length;
-  const c: IndicatorCoverage = { indicator, observed: 0, earlier: 0, imputed: {}, missing: 0, dropped };
+  const c: IndicatorCoverage = { indicator, observed: 0, earlier: 0, estimated: 0, imputed: {}, missing: 0, dropped };
   for (let e = 0; e < nE; e++) {
     if (!active[e]) continue;
     const st = matrix.status[k * nE + e];
+    if (st <= CELL.earlier && panel.estimated[panelIndex(panel, k, matrix.yearUsed[k * nE + e], e)]) c.estimated++;
     if (st === CELL.observed) c.observed++;
     else if (st === CELL.earlier) c.earlier++;
     else if (st === CELL.missing) c.missing++;

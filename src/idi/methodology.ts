@@ -59,8 +59,12 @@ export interface MethodologySpec extends Provenance {
     latestWithin?: number;
     /** A value whose note starts with this (case-insensitive) is an estimate: it does not count towards minIndicators. */
     notOfficialNote?: string;
+    /** Where notOfficialNote is looked for (default: the note and the source). */
+    notOfficialColumns?: Array<'note' | 'source'>;
     missingIndicator?: 'renormalise' | 'exclude';
   };
+  /** How many years after the data year the imputation may read (default 0: no value from after the reference year enters). */
+  lookAhead?: Provenance & { years: number };
   imputation?: ImputationSpec[];
   /** The methodology's own group figures: which groupings (ids, or "world") and which unweighted statistics (`--groups methodology`). */
   groups?: Provenance & { groupings: string[]; statistics: Array<'count' | 'mean' | 'median' | 'min' | 'max'> };
@@ -215,6 +219,7 @@ export function compileMethodology(doc: unknown, file: string, indicators: Indic
     if (p?.unverified) unverified.push({ path, reason: p.reason ?? '(no reason given)' });
   };
   note('/coverage', spec.coverage);
+  note('/lookAhead', spec.lookAhead);
   note('/groups', spec.groups);
   spec.imputation?.forEach((m, k) => {
     note(`/imputation/${k}`, m);

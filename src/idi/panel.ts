@@ -15,8 +15,25 @@ export interface Panel {
   values: Float64Array;
   /** 1 where the value was computed from a derived indicator's formula (not reported). */
   derived: Uint8Array;
-  /** 1 where the observation's note marks it as an estimate (`estimateNote`), not an official value. */
+  /** 1 where the observation's note or source marks it as an estimate (the `EstimateMarker`), not an official value. */
   estimated: Uint8Array;
+}
+
+/**
+ * What marks an observation as an estimate rather than an official value: a text at the start (case-insensitive) of
+ * one of its text columns. ITU's marks: "ITU estimate." in the DataHub exports' source; the note "ITU estimate" the
+ * datasets script gives Annex 2's `est` flag and the Core Household workbook's italics.
+ */
+export interface EstimateMarker {
+  prefixes: readonly string[];
+  columns: readonly ('source' | 'note')[];
+}
+
+/** Whether a source or note text marks an estimate (case-insensitive prefix). */
+export function marksEstimate(text: string | null | undefined, prefixes: readonly string[]): boolean {
+  if (!text) return false;
+  const t = text.trimStart().toLowerCase();
+  return prefixes.some((p) => t.startsWith(p.toLowerCase()));
 }
 
 export function panelIndex(p: Panel, indicator: number, year: number, economy: number): number {
@@ -24,8 +41,8 @@ export function panelIndex(p: Panel, indicator: number, year: number, economy: n
 }
 
 /**
- * `estimateNote`: observations whose note starts with it (case-insensitive; e.g. "ITU estimate") are marked in
- * `estimated` (an inclusion rule may count official values only).
+ * `estimate`: observations it marks (e.g. source or note starting "ITU estimate") are marked in `estimated` (an
+ * inclusion rule may count official values only).
  */
 export function buildPanel(
   table: Table,
@@ -33,15 +50,14 @@ export function buildPanel(
   indicators: readonly string[],
   firstYear: number,
   lastYear: number,
-  estimateNote?: string,
+  estimate?: EstimateMarker,
 ): Panel {
   const nE = economies.length,
     nI = indicators.length,
     nY = lastYear - firstYear + 1;
   const values = new Float64Array(nI * nY * nE).fill(NaN);
   const estimated = new Uint8Array(values.length);
-  const noteCol = estimateNote ? table.getChild('note') : null,
-    prefix = estimateNote?.toLowerCase();
+  const markCols = (estimate?.columns ?? []).map((c) => table.getChild(c)).filter((c): c is Vector => c !== null);
   const econIndex = new Map(economies.map((e, k) => [e, k]));
   const indIndex = new Map(indicators.map((id, k) => [id, k]));
   const econCol = table.getChild('economy'),
@@ -65,11 +81,15 @@ export function buildPanel(
     const iMap = Int32Array.from(dictionaryStrings(id), (s) => indIndex.get(s) ?? -1);
     const years = columnValues(yearCol.data[b]) as Int16Array,
       vals = columnValues(valueCol.data[b]) as Float64Array;
-    // Notes are a dictionary too: the estimate test runs once per distinct note, then per row on its code (-1 = null).
-    const nd = noteCol?.data[b];
-    const nCodes = nd ? dictionaryCodes(nd) : undefined,
-      nValid = nd?.nullBitmap && nd.nullCount > 0 ? nd : undefined;
-    const isEstimate = nd ? Uint8Array.from(dictionaryStrings(nd), (s) => (s?.toLowerCase().startsWith(prefix!) ? 1 : 0)) : undefined;
+    // Notes and sources are dictionaries too: the estimate test runs once per distinct text, then per row on its code.
+    const marks = markCols.map((c) => {
+      const d = c.data[b];
+      return {
+        codes: dictionaryCodes(d),
+        nulls: d.nullBitmap && d.nullCount > 0 ? d : undefined,
+        hit: Uint8Array.from(dictionaryStrings(d), (t) => (marksEstimate(t, estimate!.prefixes) ? 1 : 0)),
+      };
+    });
     for (let r = 0; r < n; r++) {
       const e = eMap[eCodes[r]],
         i = iMap[iCodes[r]],
@@ -77,7 +97,8 @@ export function buildPanel(
       if (e < 0 || i < 0 || y < 0 || y >= nY) continue;
       const at = (i * nY + y) * nE + e;
       values[at] = vals[r];
-      if (isEstimate && (!nValid || nValid.getValid(r)) && isEstimate[nCodes![r]] === 1) estimated[at] = 1;
+      estimated[at] = 0; // a later row of the same cell (a merged table's winner) decides
+      for (const mk of marks) if ((!mk.nulls || mk.nulls.getValid(r)) && mk.hit[mk.codes[r]] === 1) estimated[at] = 1;
     }
   }
   return { economies: [...economies], indicators: [...indicators], firstYear, nYears: nY, values, derived: new Uint8Array(values.length), estimated };
@@ -116,6 +137,8 @@ export function fillDerived(p: Panel, indicator: string, formula: CompiledFormul
       if (!Number.isNaN(p.values[base + e]) || !Number.isFinite(out[e])) continue;
       p.values[base + e] = out[e];
       p.derived[base + e] = 1;
+      // A value computed from an estimate is an estimate.
+      for (const i of inputs) if (p.estimated[(i * p.nYears + y) * nE + e]) p.estimated[base + e] = 1;
       filled++;
     }
   }

@@ -4,7 +4,8 @@ import type { ReportTable, Column } from '../table/report-table.js';
 import type { IndexResult } from './compute.js';
 
 /**
- * The ranking: economy, name, score, rank, one column per component, imputed; previous-year columns with
+ * The ranking: economy, name, score, rank, one column per component, imputed (our imputations), estimated (inputs
+ * the data marks as estimates); previous-year columns with
  * --previous; a note. For an unranked methodology (ITU's IDI from 2023) the same table without any rank
  * column, in descending order of score, with score changes only: "the scores".
  */
@@ -17,6 +18,7 @@ export function rankingTable(r: IndexResult, previous: boolean): ReportTable {
     ...(ranks ? [{ key: 'rank', label: 'rank', type: 'integer' } as Column] : []),
     ...r.componentIds.map((id): Column => ({ key: id, label: id, type: 'number', decimals: 2 })),
     { key: 'imputed', label: 'imputed', type: 'integer' },
+    { key: 'estimated', label: 'estimated', type: 'integer' },
   ];
   if (previous)
     columns.push(
@@ -49,6 +51,7 @@ export function rankingTable(r: IndexResult, previous: boolean): ReportTable {
       ...(ranks ? { rank: e.rank ?? null } : {}),
       ...Object.fromEntries(r.componentIds.map((id) => [id, e.components[id]])),
       imputed: e.imputed,
+      estimated: e.estimated,
       ...(previous ? { score_prev: e.previous?.score ?? null, score_change: e.previous?.scoreChange ?? null } : {}),
       ...(previous && ranks ? { rank_prev: e.previous?.rank ?? null, rank_change: e.previous?.rankChange ?? null } : {}),
       note: notes.join('; '),

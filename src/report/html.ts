@@ -167,7 +167,7 @@ export function reportHtml(p: PageInputs): string {
   const coverageRows = p.result.coverage.indicators
     .map(
       (c) =>
-        `<tr><td>${h(c.indicator)}</td><td class="num">${c.observed}</td><td class="num">${c.earlier}</td><td class="num">${Object.values(c.imputed).reduce((a, b) => a + b, 0)}</td><td class="num">${c.missing}</td><td>${c.dropped ? 'dropped: no data in our sources' : ''}</td></tr>`,
+        `<tr><td>${h(c.indicator)}</td><td class="num">${c.observed}</td><td class="num">${c.earlier}</td><td class="num">${c.estimated}</td><td class="num">${Object.values(c.imputed).reduce((a, b) => a + b, 0)}</td><td class="num">${c.missing}</td><td>${c.dropped ? 'dropped: no data in our sources' : ''}</td></tr>`,
     )
     .join('');
   const sections = [
@@ -198,7 +198,7 @@ export function reportHtml(p: PageInputs): string {
       (unverified.length
         ? `<h3>Methodology values not in our sources (unverified)</h3><ul>${unverified.map((u) => `<li><code>${h(u.path)}</code>: ${h(u.reason)}</li>`).join('')}</ul>`
         : '') +
-      `<h3>Inputs by indicator, data year ${s.dataYear} (${ranks ? 'ranked and not ranked' : 'scored and not scored'} economies of the universe)</h3><div class="scroll"><table class="report-table" id="coverage"><thead><tr><th data-type="text">indicator</th><th data-type="integer">observed</th><th data-type="integer">earlier year</th><th data-type="integer">imputed</th><th data-type="integer">missing</th><th data-type="text">note</th></tr></thead><tbody>${coverageRows}</tbody></table></div>` +
+      `<h3>Inputs by indicator, data year ${s.dataYear} (${ranks ? 'ranked and not ranked' : 'scored and not scored'} economies of the universe)</h3><div class="scroll"><table class="report-table" id="coverage"><thead><tr><th data-type="text">indicator</th><th data-type="integer">observed</th><th data-type="integer">earlier year</th><th data-type="integer">of which ITU estimates</th><th data-type="integer">imputed</th><th data-type="integer">missing</th><th data-type="text">note</th></tr></thead><tbody>${coverageRows}</tbody></table></div>` +
       `<h3>Prices</h3><p>Per-economy values are the published ITU basket values in US$, PPP$ and % of monthly GNI per capita. Group figures are unweighted medians and simple means through the shared group kernel; the medians over time are balanced (only economies with a value in every year), as in ITU's historical series. Affordability targets are data (<code>indicators/targets.json</code>); economies are ranked by % of GNI p.c., 1 = most affordable.</p></section>`,
     `<section id="sources"><h2>Data sources and licences</h2><p>Data vintage: ${h(p.vintage)}.</p>` +
       (p.sources.length

@@ -8,7 +8,17 @@
  * What the CLI (`ictstat idi`), the API (`/v2/idi/...`), the report and the library all call.
  */
 import type { Table } from 'apache-arrow';
-import { computePrepared, latestYearWithData, prepareYear, requiredIndicators, withPrevious, type IndexResult, type PreparedYear } from '../idi/compute.js';
+import {
+  cellFlags,
+  computePrepared,
+  FLAG_NAMES,
+  latestYearWithData,
+  prepareYear,
+  requiredIndicators,
+  withPrevious,
+  type IndexResult,
+  type PreparedYear,
+} from '../idi/compute.js';
 import { CELL_NAMES, isImputed } from '../idi/impute.js';
 import { compileMethodology, loadMethodology, type CompiledMethodology, type MethodologySpec } from '../idi/methodology.js';
 import { normalisationByCode } from '../idi/normalisations/index.js';
@@ -71,6 +81,8 @@ export interface IndexRun {
     raw: Stage;
     /** Status of each raw/imputed cell: observed, earlier, an imputation method, missing. */
     status: { rows: string[]; economies: string[]; codes: Uint8Array; names: Record<number, string> };
+    /** The estimate flag of each cell: reported (official), ITU estimate (marked in the data), imputed (ours), missing. */
+    flags: { rows: string[]; economies: string[]; codes: Uint8Array; names: Record<number, string> };
     imputed: Stage;
     /** Leaves normalised to [0, 1] (zscore aside). */
     normalised: Stage;
@@ -183,6 +195,7 @@ export function runOnTable(recipe: IndexRecipe, m: CompiledMethodology, table: T
     stages: {
       raw: { rows: ids.slice(0, L), economies: prepared.economies, values: prepared.valuesBeforeImputation },
       status: { rows: ids.slice(0, L), economies: prepared.economies, codes: prepared.matrix.status.slice(0, L * nE), names: CELL_NAMES },
+      flags: { rows: ids.slice(0, L), economies: prepared.economies, codes: cellFlags(prepared, L), names: FLAG_NAMES },
       imputed: { rows: ids.slice(0, L), economies: prepared.economies, values: prepared.matrix.values.slice(0, L * nE) },
       normalised: { rows: ids.slice(0, L), economies: prepared.economies, values: stages.scores.slice(0, L * nE) },
       aggregated: { rows: ids.slice(L, N), economies: prepared.economies, values: stages.scores.slice(L * nE, N * nE) },
@@ -355,6 +368,7 @@ export function runToJson(run: IndexRun): object {
         codes: Array.from(run.stages.status.codes),
         names: run.stages.status.names,
       },
+      flags: { rows: run.stages.flags.rows, economies: run.stages.flags.economies, codes: Array.from(run.stages.flags.codes), names: run.stages.flags.names },
       ...(ranks ? { ranks: { rows: run.stages.ranks.rows, economies: run.stages.ranks.economies, values: Array.from(run.stages.ranks.values) } } : {}),
     },
     result: resultForOutput(run.result),

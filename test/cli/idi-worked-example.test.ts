@@ -44,7 +44,7 @@ describe('MIS 2011 worked example (Korea, 2010 data)', () => {
   it('reads the same through the CSV output', () => {
     const csv = ictstat(['idi', '--methodology', 'idi-2011', '--year', '2010', '--data', 'test/fixtures/idi/korea-2010-mis2011.csv']);
     const [header, row] = csv.stdout.trim().split('\n');
-    expect(header).toBe('economy,name,score,rank,access,use,skills,imputed,note');
+    expect(header).toBe('economy,name,score,rank,access,use,skills,imputed,estimated,note');
     expect(row.startsWith('KOR,Republic of Korea (the),8.4417')).toBe(true);
   });
 });

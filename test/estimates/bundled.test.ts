@@ -50,7 +50,11 @@ describe('estimates on the bundled data (world, 2023, Internet use)', () => {
     expect(w.population).toBeCloseTo(P, 0);
     expect((w.reported_share as number) + (w.itu_estimate_share as number)).toBeCloseTo(Pin / P, 9);
     expect(w.itu_estimate_share).toBeCloseTo(Pitu / P, 9);
-    expect(w.missing_share).toBeLessThan(0.001);
+    // Only North Korea is left without a value (0.33 % of the world population): it has no ITU region (no hot-deck
+    // donor) and the regression on mobile broadband explains 28 % of the variance, below the file's minR2 of 0.5.
+    expect(w.missing_share).toBeLessThan(0.004);
+    const prk = r.countries().find((c) => c.economy === 'PRK');
+    expect([prk?.kind, prk?.value ?? null]).toEqual(['missing', null]);
     expect(r.vintage).toMatch(/^bundled datasets [0-9a-f]{12}/);
   });
   it("with no estimation method the figure is the reporters' population-weighted mean (74 %, as the issue found)", async () => {

@@ -240,8 +240,12 @@ describe('idi-2017 on the bundled data, data year 2016', () => {
         .map((c) => c.indicator)
         .sort(),
     ).toEqual(['intl_bw_per_user']);
-    // HH4 in the June 2019 workbook: Korea 72.4 % (2018), carried to 2016 by nearest-year imputation
-    expect(r.economies.find((e) => e.economy === 'KOR')!.indicators.hh_computer_pct.value).toBe(72.4);
+    // HH4 in the June 2019 workbook: Korea 72.4 % of 2018, after the data year: with no look-ahead it does not enter 2016;
+    // the cell is estimated from households with Internet (MIS Annex 1's "related indicators"), not carried back.
+    const kor = r.economies.find((e) => e.economy === 'KOR')!.indicators.hh_computer_pct;
+    expect(kor.value).not.toBe(72.4);
+    expect([kor.status, kor.year]).toEqual(['regression', 2016]);
+    expect(kor.imputation!.inputs.predictor).toBe('hh_internet_pct');
   });
 
   it('has no score or component outside [0, 10]; ranks are competition ranks of the unrounded scores; unranked economies say why', () => {
@@ -345,7 +349,7 @@ describe('`ictstat idi` outputs', () => {
   it('--format csv: economy,name,score,rank, the components, imputed; with --previous the change columns', () => {
     expectNoStackTrace(runs.csv);
     const [header, ...lines] = runs.csv.stdout.trim().split('\n');
-    expect(header).toBe('economy,name,score,rank,access,use,skills,imputed,score_prev,rank_prev,score_change,rank_change,note');
+    expect(header).toBe('economy,name,score,rank,access,use,skills,imputed,estimated,score_prev,rank_prev,score_change,rank_change,note');
     const ranked = lines.filter((l) => /^[A-Z]{3},[^,]*,[0-9.]+,\d+,/.test(l));
     expect(ranked.map((l) => l.split(',')[0])).toEqual(ECON); // SMALL's values fall from KOR to EGY
     expect(ranked.map((l) => Number(l.split(',')[3]))).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
@@ -364,7 +368,7 @@ describe('`ictstat idi` outputs', () => {
       expect(rows.length).toBeGreaterThan(2);
       for (const r of rows.slice(2)) expect(r.split(' | ').length).toBe(width);
     }
-    expect(tables[0]).toContain('| economy | name | score | rank | access | use | skills | imputed | note |');
+    expect(tables[0]).toContain('| economy | name | score | rank | access | use | skills | imputed | estimated | note |');
     expect(tables[1]).toContain('| measure | grouping | group | n | mean | median |');
   });
 

@@ -113,10 +113,10 @@ describe('interpolation', () => {
 });
 
 describe('regression', () => {
-  it('fits OLS of the target on the predictor over the economies reporting both, and says so', () => {
-    // x = 10, 20, 30, 40; y = 12, 18, 33, 37: mean 25 and 25, Sxy = 450, Sxx = 500 -> slope 0.9, intercept 2.5
-    const econ = ['A1', 'A2', 'A3', 'A4', 'MIS', 'NOX'];
-    const rows: Row[] = [
+  // x = 10, 20, 30, 40; y = 12, 18, 33, 37: mean 25 and 25, Sxy = 450, Sxx = 500 -> slope 0.9, intercept 2.5; MIS has x = 50
+  const econ = ['A1', 'A2', 'A3', 'A4', 'MIS', 'NOX'];
+  const fourReporters = (): Row[] => [
+    ...[
       [10, 12],
       [20, 18],
       [30, 33],
@@ -124,9 +124,12 @@ describe('regression', () => {
     ].flatMap(([x, y], i): Row[] => [
       [econ[i], USERS, 2016, x],
       [econ[i], HH, 2016, y],
-    ]);
-    rows.push(['MIS', USERS, 2016, 50]);
-    const { m, ctx, cell } = setup(econ, rows);
+    ]),
+    ['MIS', USERS, 2016, 50],
+  ];
+
+  it('fits OLS of the target on the predictor over the economies reporting both, and says so', () => {
+    const { m, ctx, cell } = setup(econ, fourReporters());
     impute(m, [{ method: 'regression', target: HH, predictor: USERS, minObservations: 4 }], ctx);
     expect(m.values[cell(HH, 'MIS')]).toBeCloseTo(2.5 + 0.9 * 50, 10);
     expect(m.status[cell(HH, 'MIS')]).toBe(CELL.regression);
@@ -139,6 +142,16 @@ describe('regression', () => {
     expect(rec.inputs.r2).toBeCloseTo(450 ** 2 / (500 * 426), 10);
     expect(rec.detail).toContain('OLS over 4 economies of 2016');
     expect(m.status[cell(HH, 'NOX')]).toBe(CELL.missing); // no predictor value: nothing to regress from
+  });
+
+  it('is not used when R2 is below minR2 (the same four economies: R2 = 450^2 / (500 x 426) = 0.9507)', () => {
+    const rows = fourReporters();
+    const strict = setup(econ, rows);
+    impute(strict.m, [{ method: 'regression', target: HH, predictor: USERS, minObservations: 4, minR2: 0.96 }], strict.ctx);
+    expect(strict.m.status[strict.cell(HH, 'MIS')]).toBe(CELL.missing);
+    const loose = setup(econ, rows);
+    impute(loose.m, [{ method: 'regression', target: HH, predictor: USERS, minObservations: 4, minR2: 0.95 }], loose.ctx);
+    expect(loose.m.values[loose.cell(HH, 'MIS')]).toBeCloseTo(2.5 + 0.9 * 50, 10);
   });
 
   it('does not fit with fewer than minObservations reporting economies', () => {
@@ -285,6 +298,15 @@ describe('hot-deck', () => {
     const { m, ctx, cell } = setup(['REC', 'LOG', 'LIN', 'FAR'], rows, { groupings });
     impute(m, [{ method: 'hot-deck', similarity: GNI }], ctx);
     expect(m.values[cell(USERS, 'REC')]).toBe(99);
+  });
+
+  it('takes no donor beyond maxLogGap: LOG is |ln 1900 - ln 1000| = 0.642 away', () => {
+    const near = setup(['REC', 'LOG', 'LIN', 'FAR'], rows, { groupings });
+    impute(near.m, [{ method: 'hot-deck', similarity: GNI, sameGroup: 'region', maxLogGap: 0.6 }], near.ctx);
+    expect(near.m.status[near.cell(USERS, 'REC')]).toBe(CELL.missing); // the nearest donor is too far; not the next one either
+    const wide = setup(['REC', 'LOG', 'LIN', 'FAR'], rows, { groupings });
+    impute(wide.m, [{ method: 'hot-deck', similarity: GNI, sameGroup: 'region', maxLogGap: 0.65 }], wide.ctx);
+    expect(wide.m.values[wide.cell(USERS, 'REC')]).toBe(33);
   });
 
   it("needs the recipient's own similarity value", () => {

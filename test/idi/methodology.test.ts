@@ -348,6 +348,6 @@ describe('bad methodology files through `ictstat idi`: exit code 2, the error, n
     const warnings = r.stderr.split('\n').filter((l) => /^warning: idi-2024\/.* is unverified: /.test(l));
     expect(warnings.length).toBe(loadMethodology('idi-2024').unverified.length);
     expect(r.stderr).toContain("warning: idi-2024/imputation/0 is unverified: ITU's imputation algorithm is not published in our sources");
-    expect(r.stdout.split('\n')[0]).toBe('economy,name,score,universal,meaningful,coverage,imputed,note');
+    expect(r.stdout.split('\n')[0]).toBe('economy,name,score,universal,meaningful,coverage,imputed,estimated,note');
   });
 });

@@ -45,7 +45,7 @@ describe('an unranked methodology (idi-2024) has no rank in any output', () => {
     expectNoStackTrace(r);
     expect(r.code).toBe(0);
     const [header, ...rows] = r.stdout.trim().split('\n');
-    expect(header).toBe('economy,name,score,universal,meaningful,coverage,imputed,score_prev,score_change,note');
+    expect(header).toBe('economy,name,score,universal,meaningful,coverage,imputed,estimated,score_prev,score_change,note');
     expect(rows[0].startsWith('KWT,Kuwait,99.94')).toBe(true); // ITU prints Kuwait at 100.0 (unrounded pillars 100 and 99.9)
     const groups = runs.groups.stdout.split('\n')[0];
     expect(groups).toBe('measure,grouping,group,n,mean,median,min,max');

@@ -7,7 +7,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { tableFromArrays, tableFromIPC, tableToIPC, type Table } from 'apache-arrow';
 import * as wasm from 'parquet-wasm';
 import { loadEconomyRegistry } from '../../src/registry/economies.js';
-import { loadIndicatorRegistry } from '../../src/registry/indicators.js';
+import { isPriceIndicator, loadIndicatorRegistry } from '../../src/registry/indicators.js';
 import { ObservationBuilder, OBSERVATION_COLUMNS, type ObservationRow } from '../../src/table/observations.js';
 import { observationsToParquet, parquetToObservations, readParquetColumns, readParquetFooter } from '../../src/table/parquet.js';
 import { csvRow } from '../../src/util/csv.js';
@@ -130,8 +130,12 @@ const obsArb = fc
       note: o.note,
       source: o.source,
       series_code: o.series,
+      price: isPriceIndicator(o.ind),
     };
-  });
+  })
+  // a price of exactly 0 is a placeholder, dropped at ingest (rule zero-price): not an observation to round-trip
+  .filter((o) => !(o.price && o.value === 0))
+  .map(({ price: _price, ...o }) => o);
 const submissionArb = fc.uniqueArray(obsArb, { minLength: 1, maxLength: 40, selector: (o) => `${o.economy}|${o.indicator}|${o.year}` });
 const COLS = ['economy', 'indicator', 'year', 'value', 'note', 'source', 'series_code'];
 

@@ -1,16 +1,25 @@
 import { forEachMissing, isReported, setCell, type ImputationMethod } from './method.js';
 
-/** The value of the most similar economy (nearest log of the similarity indicator), in the same group if set. */
+/**
+ * The value of the most similar economy (nearest log of the similarity indicator), in the same group if set, and
+ * only a donor within `maxLogGap` (|ln s_donor - ln s_recipient|; ln 2 = within a factor of 2): beyond it the
+ * economies are not alike, and the cell is left to the next method.
+ */
 export const hotDeck: ImputationMethod = {
   name: 'hot-deck',
-  description: 'the value of the reporting economy with the nearest log similarity (e.g. GNI per capita), in the same group if sameGroup is set',
-  schema: { properties: { similarity: { type: 'string' }, sameGroup: { type: 'string' } }, required: ['similarity'] },
+  description:
+    'the value of the reporting economy with the nearest log similarity (e.g. GNI per capita), in the same group if sameGroup is set, within maxLogGap of the recipient (default: any distance)',
+  schema: {
+    properties: { similarity: { type: 'string' }, sameGroup: { type: 'string' }, maxLogGap: { type: 'number', exclusiveMinimum: 0 } },
+    required: ['similarity'],
+  },
   indicatorFields: ['similarity'],
   inputs: (s) => [s.similarity as string],
   reach: () => 0,
   apply(m, ctx, step, code) {
     const similarity = step.similarity as string,
-      sameGroup = step.sameGroup as string | undefined;
+      sameGroup = step.sameGroup as string | undefined,
+      maxLogGap = (step.maxLogGap as number | undefined) ?? Infinity;
     const nE = m.economies.length;
     const s = m.indicators.indexOf(similarity);
     if (s < 0) return;
@@ -31,7 +40,7 @@ export const hotDeck: ImputationMethod = {
             best = d;
           }
         }
-        if (best < 0) return;
+        if (best < 0 || bestGap > maxLogGap) return;
         const donor = m.economies[best];
         const x = m.values[k * nE + best];
         setCell(m, cell, x, code, m.year, {

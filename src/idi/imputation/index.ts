@@ -54,5 +54,5 @@ export function imputationSchema(base: { properties: Record<string, object>; [k:
 }
 
 /** What a caller outside the IDI (the world estimates) needs besides the methods: the panel and the pass. */
-export { buildPanel, fillDerived, panelIndex, type Panel } from '../panel.js';
+export { buildPanel, fillDerived, marksEstimate, panelIndex, type EstimateMarker, type Panel } from '../panel.js';
 export { impute, yearMatrix } from './matrix.js';

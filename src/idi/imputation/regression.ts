@@ -1,11 +1,20 @@
-import { OBSERVED, forEachMissing, isKnown, round4, setCell, type ImputationMethod } from './method.js';
+import { forEachMissing, isKnown, isReported, round4, setCell, type ImputationMethod } from './method.js';
 
-/** Ordinary least squares of target on predictor, fitted on the economies that report both in the data year itself. */
+/**
+ * Ordinary least squares of target on predictor, fitted on the economies that report both in the data year itself;
+ * not used when the fit explains less than `minR2` of the variance (a weak relation predicts little but the mean).
+ */
 export const regression: ImputationMethod = {
   name: 'regression',
-  description: 'OLS of target on predictor over the economies that report both in the data year, clamped to the valid range',
+  description:
+    'OLS of target on predictor over the economies that report both in the data year (or within the look-back), clamped to the valid range; only with R2 >= minR2 (default 0)',
   schema: {
-    properties: { target: { type: 'string' }, predictor: { type: 'string' }, minObservations: { type: 'integer', minimum: 3 } },
+    properties: {
+      target: { type: 'string' },
+      predictor: { type: 'string' },
+      minObservations: { type: 'integer', minimum: 3 },
+      minR2: { type: 'number', minimum: 0, maximum: 1 },
+    },
     required: ['target', 'predictor'],
   },
   indicatorFields: ['target', 'predictor'],
@@ -26,7 +35,8 @@ export const regression: ImputationMethod = {
       sxy = 0,
       syy = 0;
     for (let e = 0; e < nE; e++) {
-      if (m.status[t * nE + e] !== OBSERVED || m.status[x * nE + e] !== OBSERVED) continue;
+      // Reported in the data year or within the methodology's look-back: the economy's data for this year (not an imputation).
+      if (!isReported(m.status[t * nE + e]) || !isReported(m.status[x * nE + e])) continue;
       const a = m.values[x * nE + e],
         b = m.values[t * nE + e];
       n++;
@@ -40,7 +50,7 @@ export const regression: ImputationMethod = {
     const slope = (n * sxy - sx * sy) / (n * sxx - sx * sx);
     const intercept = (sy - slope * sx) / n;
     const r2 = (n * sxy - sx * sy) ** 2 / ((n * sxx - sx * sx) * (n * syy - sy * sy));
-    if (!Number.isFinite(slope)) return;
+    if (!Number.isFinite(slope) || r2 < ((step.minR2 as number | undefined) ?? 0)) return;
     const [lo, hi] = ctx.range(target);
     forEachMissing(m, ctx, t, (e, cell) => {
       if (!isKnown(m.status[x * nE + e])) return;
