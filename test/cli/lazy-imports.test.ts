@@ -90,7 +90,7 @@ describe('commands load only what they need (static import graph of dist/)', () 
       const loaded = () => Object.keys(require.cache).some((k) => k.includes('mathjs'));
       const atLoad = loaded();
       const derived = reg.indicators.filter((d) => d.derived);
-      const ahead = Object.fromEntries(derived.map((d) => [d.derived.formula, reg.derived(d.id).formula.evaluate({ fixed_bb_subs: 7, fixed_tel_subs: 7, mobile_cell_subs: 7, mobile_bb_subs: 7, population: 350, intl_bw_bps: 7, internet_users_pct: 50 })]));
+      const ahead = Object.fromEntries(derived.map((d) => [d.derived.formula, reg.derived(d.id).formula.evaluate({ fixed_bb_subs: 7, fixed_tel_subs: 7, mobile_cell_subs: 7, mobile_bb_subs: 7, population: 350, intl_bw_bps: 7, internet_users_pct: 50, mbb_traffic_eb: 7 })]));
       const afterBundled = loaded();
       const fresh = f.compileFormula('fixed_bb_subs / population * 100 + 0');
       const afterNew = loaded();
