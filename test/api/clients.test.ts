@@ -10,7 +10,9 @@ import { join } from 'node:path';
 import { tableFromIPC } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadEconomyRegistry } from '../../src/registry/economies.js';
+import { loadWorldBankRegistry } from '../../src/registry/worldbank.js';
 import { packageRoot } from '../../src/util/paths.js';
+import { aggregatesForCode } from '../../src/usecases/estimates.js';
 import { datahubInternetUsers, startBundledServer, type TestServer } from './helpers.js';
 
 let s: TestServer;
@@ -142,6 +144,36 @@ describe('wbgapi (tgherzog/wbgapi: __init__.fetch/_queryAPI/_responseObjects, so
     expect(none.source[0].concept).toEqual([]);
   });
 
+  it('aggregates: data.fetch over economy=all carries the world and regional estimates; skipAggs (region.id NA in country/all) leaves the economies', async () => {
+    // economy.update_caches: aggregates are the country/all rows whose region.id is NA, by id and iso2Code.
+    const [, countries] = await get('/v2/en/country/all?per_page=1000&page=1&format=json');
+    const aggs = new Set(
+      countries.filter((c: { region: { id: string } }) => c.region.id === 'NA').flatMap((c: { id: string; iso2Code: string }) => [c.id, c.iso2Code]),
+    );
+    expect(aggs.has('WLD') && aggs.has('1W') && aggs.has('SSF') && aggs.has('EAP')).toBe(true);
+    // data.fetch pages through the source route (per_page 1000, paging on total).
+    const rows: Array<{ variable: Array<{ concept: string; id: string }>; value: number | null; obs_status?: string; estimatedShare?: number }> = [];
+    for (let page = 1; ; page++) {
+      const d = await get(`/v2/en/sources/2/series/IT.NET.USER.ZS/country/all/time/YR2023?per_page=1000&page=${page}&format=json`);
+      rows.push(...d.source.data);
+      if (page * Number(d.per_page) >= Number(d.total)) break;
+    }
+    const country = (r: (typeof rows)[number]) => r.variable.find((v) => v.concept === 'Country')!.id;
+    const kept = rows.filter((r) => !aggs.has(country(r))); // skipAggs=True
+    expect(kept).toHaveLength(economies);
+    expect(kept.find((r) => country(r) === 'KEN')!.value).toBe(datahub('KEN', 2023) ?? null);
+    // The aggregates' figures: the same as the library's estimates under that code (one method, every surface).
+    const lib = await aggregatesForCode('WLD', { indicator: 'internet_users_pct', from: 2023, to: 2023 });
+    const wld = rows.find((r) => country(r) === 'WLD')!;
+    expect(wld.value).toBeCloseTo(lib.rows[0].value as number, 9);
+    expect(wld.obs_status).toBe('E');
+    expect(wld.estimatedShare).toBeCloseTo(lib.rows[0].estimated_share as number, 12);
+    // A population-weighted mean of percentages lies between 0 and 100; the aggregates without membership data are empty.
+    expect(wld.value).toBeGreaterThan(0);
+    expect(wld.value).toBeLessThan(100);
+    expect(rows.find((r) => country(r) === 'ARB')!.value).toBeNull();
+  });
+
   it('errors: HTTP 200 and hdr["message"][0] with key and value (what _queryAPI raises with)', async () => {
     const [hdr] = await get('/v2/en/sources/99/concepts?format=json');
     expect(hdr.message[0]).toMatchObject({ key: expect.any(String), value: expect.any(String) });
@@ -204,6 +236,22 @@ describe('wbdata (OliverSherouse/wbdata: client.py, fetcher.py)', () => {
     expect(at('Kenya', '2019')).toBe(datahub('KEN', 2019));
     expect(at('Uganda', '2013')).toBe(datahub('UGA', 2013));
     expect(at('Kenya', '2020')).toBeNull();
+  });
+
+  it('get_data for an aggregate (country=WLD or 1W): rows with country.id 1W, countryiso3code WLD, a value and obs_status E', async () => {
+    const { rows } = await fetchAll('/v2/countries/WLD/indicators/IT.NET.USER.ZS', { date: '2022:2023', source: '2' });
+    expect(rows.map((r) => [r.country.id, r.countryiso3code, r.date])).toEqual([
+      ['1W', 'WLD', '2023'],
+      ['1W', 'WLD', '2022'],
+    ]);
+    for (const r of rows) {
+      expect(typeof r.value).toBe('number');
+      expect(r.obs_status).toBe('E');
+      expect(r.estimatedShare).toBeGreaterThan(0);
+      expect(r.estimatedShare + r.missingShare + r.reportedShare).toBeCloseTo(1, 9);
+    }
+    const { rows: iso2 } = await fetchAll('/v2/countries/1W/indicators/IT.NET.USER.ZS', { date: '2023' });
+    expect(iso2[0].value).toBe(rows[0].value);
   });
 
   it('a query with no observation (date=1961) does not crash it: every year listed, value null', async () => {
@@ -316,7 +364,7 @@ describe('OpenAPI from the route declarations', () => {
   });
 });
 
-it('the bundled registry has every economy in `all`', async () => {
+it('the bundled registry has every economy and aggregate in `all`, as the World Bank answers it', async () => {
   const [hdr] = await get('/v2/country/all/indicator/IT.NET.USER.ZS?date=2020&per_page=1');
-  expect(hdr.total).toBe(economies);
+  expect(hdr.total).toBe(economies + loadWorldBankRegistry().aggregates.length);
 });
