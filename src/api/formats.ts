@@ -192,9 +192,12 @@ export function sdmxJson(idx: ObservationIndex, rows: readonly Selected[], lang:
   return sdmxJson2(s, view, h, lang);
 }
 
-/** The selected rows as a canonical observation table. */
-function selectedTable(idx: ObservationIndex, rows: readonly Selected[]): Table {
-  const b = new ObservationBuilder(Math.max(16, rows.length));
+/**
+ * The selected rows as a canonical observation table; then the aggregates' figures (`estimate` cells with a
+ * value), under their World Bank codes, with the estimate's sentence as the note and ictstat estimates as the source.
+ */
+function selectedTable(idx: ObservationIndex, rows: readonly Selected[], aggregates: readonly Cell[] = []): Table {
+  const b = new ObservationBuilder(Math.max(16, rows.length + aggregates.length));
   for (const { row } of rows) {
     b.append({
       economy: idx.economy[row],
@@ -207,15 +210,27 @@ function selectedTable(idx: ObservationIndex, rows: readonly Selected[]): Table 
       submission_id: idx.submission[row] ? String(idx.submission[row]) : null,
     });
   }
+  for (const c of aggregates)
+    if (c.estimate && c.estimate.value !== null && c.filledFrom === undefined)
+      b.append({
+        economy: c.code,
+        indicator: c.ind.def.id,
+        year: c.year,
+        value: c.estimate.value,
+        note: c.estimate.note,
+        source: c.estimate.source,
+        derived_from: null,
+        submission_id: null,
+      });
   return b.toTable();
 }
 
-/** The selected rows as an Arrow IPC stream of the canonical observation table. */
-export function arrowStream(idx: ObservationIndex, rows: readonly Selected[]): Uint8Array {
-  return tableToIPC(selectedTable(idx, rows), 'stream');
+/** The selected rows (and aggregates' figures) as an Arrow IPC stream of the canonical observation table. */
+export function arrowStream(idx: ObservationIndex, rows: readonly Selected[], aggregates: readonly Cell[] = []): Uint8Array {
+  return tableToIPC(selectedTable(idx, rows, aggregates), 'stream');
 }
 
-/** The selected rows as a Parquet file of the canonical observation table (same schema as the Arrow stream). */
-export function parquetFile(idx: ObservationIndex, rows: readonly Selected[]): Uint8Array {
-  return observationsToParquet(selectedTable(idx, rows));
+/** The selected rows (and aggregates' figures) as a Parquet file of the canonical observation table (same schema as the Arrow stream). */
+export function parquetFile(idx: ObservationIndex, rows: readonly Selected[], aggregates: readonly Cell[] = []): Uint8Array {
+  return observationsToParquet(selectedTable(idx, rows, aggregates));
 }

@@ -417,9 +417,9 @@ function sendSeries(req: Req, reply: FastifyReply, idx: ObservationIndex, cs: Ce
         MEDIA.sdmxJson,
       );
     case 'arrow':
-      return send(req, reply, Buffer.from(arrowStream(idx, observed(cs))), MEDIA.arrow);
+      return send(req, reply, Buffer.from(arrowStream(idx, observed(cs), cs)), MEDIA.arrow);
     case 'parquet':
-      return send(req, reply, Buffer.from(parquetFile(idx, observed(cs))), MEDIA.parquet);
+      return send(req, reply, Buffer.from(parquetFile(idx, observed(cs), cs)), MEDIA.parquet);
     default: {
       const p = page(cs, q, { sourceid, lastupdated: idx.lastUpdated }, false);
       if (rep === 'wb-csv') {
@@ -717,9 +717,9 @@ export const WORLD_BANK_ROUTES: ReadonlyArray<RouteSpec<any, Ctx>> = [
     worldBankErrors: true,
     handler: async (ctx: Ctx, a, req, reply) => {
       const idx = await indexFor(ctx, a.asof, req.ip);
-      // SDMX, Arrow and Parquet carry the observations only: aggregates are estimated for the World Bank JSON and CSV.
+      // SDMX carries the observations only (its REF_AREA codes are economies); the other representations the aggregates too.
       const rep = representation(req.query, req.headers.accept, true);
-      const aggs = rep === 'wb-json' || rep === 'wb-csv' ? await aggregatesFor(idx, a.inds, a.areas) : new Map();
+      const aggs = rep === 'sdmx-csv' || rep === 'sdmx-json' ? new Map() : await aggregatesFor(idx, a.inds, a.areas);
       const args = { areas: a.areas, inds: a.inds, years: null, range: a.date, mrv: a.mrv, mrnev: a.mrnev, gapfill: a.gapfill, source: a.source, lang: a.lang };
       const cs = cells(idx, args, aggs);
       return sendSeries(req, reply, idx, cs, a.lang, req.query, a.source || '2');

@@ -177,6 +177,21 @@ describe('World Bank v2 endpoints', () => {
     const wld = d.source.data.find((x: { variable: Array<{ id: string }> }) => x.variable[0].id === 'WLD');
     expect(wld.value).toBeCloseTo(20.576, 10);
     expect(wld).toMatchObject({ obs_status: '', estimatedShare: 0, nowcast: false });
+    // Arrow and Parquet: the aggregate's figure as a row of the observation table, under its World Bank code; an
+    // aggregate without a figure is no row, and the stream still opens with its schema.
+    const arrow = tableFromIPC(new Uint8Array(await (await get('/v2/country/WLD;KEN/indicator/IT.NET.USER.ZS?date=2021&format=arrow')).arrayBuffer()));
+    const arrowRows = arrow.toArray().map((r) => [r.economy, r.year, r.value, r.source]);
+    expect(arrowRows).toContainEqual(['KEN', 2021, 29.5, 'KNBS revised']);
+    const wldRow = arrowRows.find((r) => r[0] === 'WLD')!;
+    expect(wldRow[2]).toBeCloseTo(20.576, 10);
+    expect(wldRow[3]).toBe('ictstat estimates (World)');
+    const none = tableFromIPC(new Uint8Array(await (await get('/v2/country/HIC/indicator/IT.NET.USER.ZS?date=2021&format=arrow')).arrayBuffer()));
+    expect(none.numRows).toBe(0);
+    expect(none.schema.fields.map((f) => f.name)).toEqual(arrow.schema.fields.map((f) => f.name));
+    const pq = await parquetToObservations(
+      new Uint8Array(await (await get('/v2/country/WLD/indicator/IT.NET.USER.ZS?date=2021&format=parquet')).arrayBuffer()),
+    );
+    expect(pq.getChild('value')!.get(0)).toBeCloseTo(20.576, 10);
     // CSV: the estimated share beside the aggregate's value.
     const csv = await (await get('/v2/country/WLD/indicator/IT.NET.USER.ZS?date=2021&format=csv')).text();
     expect(csv.split('\n')[1]).toMatch(/^IT\.NET\.USER\.ZS,Individuals using the Internet,1W,World,WLD,2021,20\.57\d*,,,1,.*,0\r?$/);
