@@ -14,7 +14,12 @@ import type { ObservationCache, ObservationIndex } from './data.js';
 import { ApiError, apiName } from './errors.js';
 import { arrowStream, parquetFile, sdmxCsv, sdmxJson, wbCsv, wbRecords, type AggregateFigure, type Cell, type Selected } from './formats.js';
 import { loadEstimatesConfig } from '../estimates/index.js';
-import { estimatesSeries, hasEstimates, worldBankAggregateFigures } from '../usecases/estimates.js';
+import { estimatesSeries, hasEstimates } from '../usecases/estimates.js';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { tableToIPC } from 'apache-arrow';
+import { packageRoot } from '../util/paths.js';
+import type { EstimatesAnswer, EstimatesJob } from './estimates-worker.js';
 import { MEDIA, P, areaCode, areas, clip, indicators, paging, representation, type Area, type Query, type RequestedIndicator } from './params.js';
 import { registerRoutes, route, type Req, type RouteSpec } from './routes.js';
 import { send } from './send.js';
@@ -239,6 +244,22 @@ function aggregateTable(idx: ObservationIndex, def: IndicatorDef): Promise<Aggre
   return p;
 }
 
+/** One estimation run in a worker thread (started for the run, gone after it). */
+function estimateInWorker(job: EstimatesJob): Promise<EstimatesAnswer> {
+  const script = join(packageRoot(), 'dist', 'src', 'api', 'estimates-worker.js');
+  return new Promise((resolve, reject) => {
+    const w = new Worker(script, { workerData: job, transferList: [job.ipc.buffer as ArrayBuffer] });
+    w.once('message', (m: EstimatesAnswer) => {
+      void w.terminate();
+      resolve(m);
+    });
+    w.once('error', reject);
+    w.once('exit', (code) => {
+      if (code !== 0) reject(new Error(`the estimates worker exited with code ${code}`));
+    });
+  });
+}
+
 async function computeAggregateTable(idx: ObservationIndex, def: IndicatorDef): Promise<AggregateTable> {
   const config = loadEstimatesConfig(loadIndicatorRegistry());
   const codes = Object.keys(config.worldBankCodes.codes);
@@ -254,16 +275,15 @@ async function computeAggregateTable(idx: ObservationIndex, def: IndicatorDef): 
   const from = Math.max(cov[0], cov[1] - AGGREGATE_YEARS + 1),
     to = cov[1];
   const label = `store version ${idx.version}${idx.lastUpdated ? ` (${idx.lastUpdated})` : ''}`;
-  const source = { kind: 'observations' as const, table: idx.tableOf(estimatesSeries(def.id)), label };
-  let figures: Awaited<ReturnType<typeof worldBankAggregateFigures>>;
-  try {
-    figures = await worldBankAggregateFigures(codes, { indicator: def.id, from, to, source });
-  } catch (e) {
-    if (!(e instanceof UserInputError)) throw e;
-    for (const c of codes) out.set(c, `no world or regional estimates of ${publicCode(def)}: ${e.message}`);
+  const table = idx.tableOf(estimatesSeries(def.id));
+  const answer = await estimateInWorker({ codes, indicator: def.id, from, to, label, ipc: tableToIPC(table, 'stream') });
+  if (!answer.ok) {
+    if (!answer.userError) throw new Error(answer.message);
+    for (const c of codes) out.set(c, `no world or regional estimates of ${publicCode(def)}: ${answer.message}`);
     return out;
   }
-  const { rows, aggregates } = figures;
+  const { aggregates } = answer,
+    rows = new Map(answer.rows);
   const num = (x: unknown): number | null => (typeof x === 'number' && Number.isFinite(x) ? x : null);
   const pct = (x: number | null): string => (x === null ? '?' : `${(x * 100).toFixed(1)} %`);
   for (const a of aggregates) {
@@ -280,7 +300,7 @@ async function computeAggregateTable(idx: ObservationIndex, def: IndicatorDef): 
           value === null
             ? `${a.group}: no economy of the group has both a value (reported or estimated) and a population for ${r.year}`
             : `world and regional estimate as ITU computes them (population-weighted over ${r.economies} economies, the missing ones estimated first): ${pct(est)} of the group's population rests on estimates (ITU's ${pct(num(r.itu_estimate_share))}, ours ${pct(num(r.our_estimate_share))}), ${pct(missing)} missing${nowcast ? '; a nowcast: less than half of it has a value that year' : ''}${a.note ? `; ${a.note}` : ''}`,
-        source: `ictstat estimates (${a.grouping === 'world' ? 'World' : a.userGrouping ? 'World Bank membership, CLASS FY2024' : a.grouping})`,
+        source: `ictstat estimates (${a.grouping === 'world' ? 'World' : a.membership ? 'World Bank membership, CLASS FY2024' : a.grouping})`,
         vintage: label,
         reportedShare: num(r.reported_share),
         ituEstimateShare: num(r.itu_estimate_share),
@@ -294,6 +314,15 @@ async function computeAggregateTable(idx: ObservationIndex, def: IndicatorDef): 
     out.set(a.code, byYear);
   }
   return out;
+}
+
+/**
+ * The data the aggregates are estimated from: as of `asof` the same as the series, else the server's computed
+ * version, which follows the store at most every 30 s (CacheOptions.computedRefreshMs, as the IDI's), so that a
+ * stream of submissions does not make every aggregate request a new estimation run.
+ */
+function aggregateIndex(ctx: Ctx, idx: ObservationIndex, asOf: string | undefined): ObservationIndex {
+  return asOf === undefined || asOf === '' ? ctx.cache.computedIndex() : idx;
 }
 
 /** The aggregate tables of the requested indicators, computed only when an aggregate is asked for (or `all`). */
@@ -719,7 +748,7 @@ export const WORLD_BANK_ROUTES: ReadonlyArray<RouteSpec<any, Ctx>> = [
       const idx = await indexFor(ctx, a.asof, req.ip);
       // SDMX carries the observations only (its REF_AREA codes are economies); the other representations the aggregates too.
       const rep = representation(req.query, req.headers.accept, true);
-      const aggs = rep === 'sdmx-csv' || rep === 'sdmx-json' ? new Map() : await aggregatesFor(idx, a.inds, a.areas);
+      const aggs = rep === 'sdmx-csv' || rep === 'sdmx-json' ? new Map() : await aggregatesFor(aggregateIndex(ctx, idx, a.asof), a.inds, a.areas);
       const args = { areas: a.areas, inds: a.inds, years: null, range: a.date, mrv: a.mrv, mrnev: a.mrnev, gapfill: a.gapfill, source: a.source, lang: a.lang };
       const cs = cells(idx, args, aggs);
       return sendSeries(req, reply, idx, cs, a.lang, req.query, a.source || '2');
@@ -801,7 +830,7 @@ export const WORLD_BANK_ROUTES: ReadonlyArray<RouteSpec<any, Ctx>> = [
         source: src.id,
         lang: a.lang,
       };
-      const cs = cells(idx, args, await aggregatesFor(idx, a.series, a.economy));
+      const cs = cells(idx, args, await aggregatesFor(aggregateIndex(ctx, idx, a.asof), a.series, a.economy));
       const p = page(cs, req.query, {}, false);
       // biome-ignore lint/suspicious/noExplicitAny: World Bank records are heterogeneous JSON objects; their fields are read by name
       const data = wbRecords(idx, p.items).map((r: Record<string, any>, i) => ({
