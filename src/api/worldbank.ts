@@ -244,8 +244,30 @@ function aggregateTable(idx: ObservationIndex, def: IndicatorDef): Promise<Aggre
   return p;
 }
 
-/** One estimation run in a worker thread (started for the run, gone after it). */
-function estimateInWorker(job: EstimatesJob): Promise<EstimatesAnswer> {
+/** Estimation runs at once (each takes a core for a second or two), and how many may wait for a turn (beyond: 503). */
+export const ESTIMATES_AT_ONCE = 2;
+export const ESTIMATES_WAITING = 8;
+let estimating = 0;
+const estimateQueue: Array<() => void> = [];
+
+/** One estimation run in a worker thread (started for the run, gone after it), at most ESTIMATES_AT_ONCE at a time. */
+async function estimateInWorker(job: EstimatesJob): Promise<EstimatesAnswer> {
+  if (estimating < ESTIMATES_AT_ONCE) estimating++;
+  else {
+    if (estimateQueue.length >= ESTIMATES_WAITING)
+      throw new ApiError('busy', `${estimating + estimateQueue.length} estimation runs are running or waiting; retry in a few seconds`, { retryAfter: 5 });
+    await new Promise<void>((resolve) => estimateQueue.push(resolve)); // the finishing run hands its turn over
+  }
+  try {
+    return await runEstimatesWorker(job);
+  } finally {
+    const next = estimateQueue.shift();
+    if (next) next();
+    else estimating--;
+  }
+}
+
+function runEstimatesWorker(job: EstimatesJob): Promise<EstimatesAnswer> {
   const script = join(packageRoot(), 'dist', 'src', 'api', 'estimates-worker.js');
   return new Promise((resolve, reject) => {
     const w = new Worker(script, { workerData: job, transferList: [job.ipc.buffer as ArrayBuffer] });
