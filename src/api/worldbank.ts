@@ -338,15 +338,6 @@ async function computeAggregateTable(idx: ObservationIndex, def: IndicatorDef): 
   return out;
 }
 
-/**
- * The data the aggregates are estimated from: as of `asof` the same as the series, else the server's computed
- * version, which follows the store at most every 30 s (CacheOptions.computedRefreshMs, as the IDI's), so that a
- * stream of submissions does not make every aggregate request a new estimation run.
- */
-function aggregateIndex(ctx: Ctx, idx: ObservationIndex, asOf: string | undefined): ObservationIndex {
-  return asOf === undefined || asOf === '' ? ctx.cache.computedIndex() : idx;
-}
-
 /** The aggregate tables of the requested indicators, computed only when an aggregate is asked for (or `all`). */
 async function aggregatesFor(idx: ObservationIndex, inds: readonly RequestedIndicator[], areas: Area[] | null): Promise<Map<string, AggregateTable>> {
   const out = new Map<string, AggregateTable>();
@@ -770,7 +761,7 @@ export const WORLD_BANK_ROUTES: ReadonlyArray<RouteSpec<any, Ctx>> = [
       const idx = await indexFor(ctx, a.asof, req.ip);
       // SDMX carries the observations only (its REF_AREA codes are economies); the other representations the aggregates too.
       const rep = representation(req.query, req.headers.accept, true);
-      const aggs = rep === 'sdmx-csv' || rep === 'sdmx-json' ? new Map() : await aggregatesFor(aggregateIndex(ctx, idx, a.asof), a.inds, a.areas);
+      const aggs = rep === 'sdmx-csv' || rep === 'sdmx-json' ? new Map() : await aggregatesFor(idx, a.inds, a.areas);
       const args = { areas: a.areas, inds: a.inds, years: null, range: a.date, mrv: a.mrv, mrnev: a.mrnev, gapfill: a.gapfill, source: a.source, lang: a.lang };
       const cs = cells(idx, args, aggs);
       return sendSeries(req, reply, idx, cs, a.lang, req.query, a.source || '2');
@@ -852,7 +843,7 @@ export const WORLD_BANK_ROUTES: ReadonlyArray<RouteSpec<any, Ctx>> = [
         source: src.id,
         lang: a.lang,
       };
-      const cs = cells(idx, args, await aggregatesFor(aggregateIndex(ctx, idx, a.asof), a.series, a.economy));
+      const cs = cells(idx, args, await aggregatesFor(idx, a.series, a.economy));
       const p = page(cs, req.query, {}, false);
       // biome-ignore lint/suspicious/noExplicitAny: World Bank records are heterogeneous JSON objects; their fields are read by name
       const data = wbRecords(idx, p.items).map((r: Record<string, any>, i) => ({
