@@ -77,7 +77,9 @@ export {
   aggregatesForCode,
   estimateAggregates,
   worldBankAggregate,
+  worldBankAggregateFigures,
   type EstimatesDeps,
+  type WorldBankAggregate,
   type EstimatesRequest,
   type EstimatesResult,
 } from './usecases/estimates.js';

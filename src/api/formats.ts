@@ -14,7 +14,7 @@ import type { RequestedIndicator } from './params.js';
 import { csvOptions, sdmxCsvMessage } from './sdmx/csv.js';
 import { makeView } from './sdmx/data.js';
 import { sdmxJson2 } from './sdmx/json.js';
-import { sdmxStructure, vintageOf } from './sdmx/structure.js';
+import { estimateOf, sdmxStructure, vintageOf } from './sdmx/structure.js';
 
 /** One selected observation: a row of the index, and the indicator code the client asked for. */
 export interface Selected {
@@ -44,12 +44,56 @@ export interface Cell {
   filledFrom?: number;
   /** Why a cell is empty where the reason is not just "not reported" (aggregates). */
   emptyNote?: string;
+  /** An aggregate's figure (world and regional estimates as ITU computes them). */
+  estimate?: AggregateFigure;
+}
+
+/** A World Bank aggregate's figure for one year, and how much of it rests on estimated values. */
+export interface AggregateFigure {
+  value: number | null;
+  /** The World Bank's flag: F = forecast (a nowcast), E = estimated (part of the group's population rests on estimates or is missing), '' = all reported. */
+  obsStatus: '' | 'E' | 'F';
+  note: string;
+  source: string;
+  vintage: string;
+  reportedShare: number | null;
+  ituEstimateShare: number | null;
+  ourEstimateShare: number | null;
+  estimatedShare: number | null;
+  missingShare: number | null;
+  nowcast: boolean;
+  economies: number;
 }
 
 /** World Bank v2 data records, with our fields after theirs. */
 export function wbRecords(idx: ObservationIndex, cells: readonly Cell[]): Array<Record<string, unknown>> {
+  const s = sdmxStructure();
   return cells.map((c) => {
     const r = c.row;
+    const e = c.estimate;
+    if (e)
+      return {
+        indicator: { id: c.ind.code, value: c.ind.def.name },
+        country: { id: c.iso2, value: c.name },
+        countryiso3code: c.code,
+        date: String(c.year),
+        value: e.value,
+        unit: '',
+        obs_status: e.value === null ? '' : e.obsStatus,
+        decimal: decimals(c.ind.def),
+        note: e.note,
+        source: e.source,
+        imputed: false,
+        vintage: e.vintage,
+        ...(c.filledFrom !== undefined ? { gapfilledFrom: String(c.filledFrom) } : {}),
+        estimatedShare: e.estimatedShare,
+        reportedShare: e.reportedShare,
+        ituEstimateShare: e.ituEstimateShare,
+        ourEstimateShare: e.ourEstimateShare,
+        missingShare: e.missingShare,
+        nowcast: e.nowcast,
+        economies: e.economies,
+      };
     return {
       indicator: { id: c.ind.code, value: c.ind.def.name },
       country: { id: c.iso2, value: c.name },
@@ -57,7 +101,8 @@ export function wbRecords(idx: ObservationIndex, cells: readonly Cell[]): Array<
       date: String(c.year),
       value: r < 0 ? null : idx.value[r],
       unit: '',
-      obs_status: '',
+      // E as in SDMX's OBS_STATUS: an ITU estimate or a value derived from other indicators.
+      obs_status: r >= 0 && estimateOf(s, idx, r) ? 'E' : '',
       decimal: decimals(c.ind.def),
       note: r < 0 ? (c.emptyNote ?? null) : idx.note[r],
       source: r < 0 ? null : idx.source[r],
@@ -83,6 +128,7 @@ export const WB_CSV_COLUMNS = [
   'source',
   'imputed',
   'vintage',
+  'estimated_share',
 ];
 
 export function wbCsv(idx: ObservationIndex, cells: readonly Cell[]): string {
@@ -105,6 +151,7 @@ export function wbCsv(idx: ObservationIndex, cells: readonly Cell[]): string {
         r.source,
         r.imputed,
         r.vintage,
+        r.estimatedShare ?? '',
       ]),
     );
   }
@@ -145,9 +192,12 @@ export function sdmxJson(idx: ObservationIndex, rows: readonly Selected[], lang:
   return sdmxJson2(s, view, h, lang);
 }
 
-/** The selected rows as a canonical observation table. */
-function selectedTable(idx: ObservationIndex, rows: readonly Selected[]): Table {
-  const b = new ObservationBuilder(Math.max(16, rows.length));
+/**
+ * The selected rows as a canonical observation table; then the aggregates' figures (`estimate` cells with a
+ * value), under their World Bank codes, with the estimate's sentence as the note and ictstat estimates as the source.
+ */
+function selectedTable(idx: ObservationIndex, rows: readonly Selected[], aggregates: readonly Cell[] = []): Table {
+  const b = new ObservationBuilder(Math.max(16, rows.length + aggregates.length));
   for (const { row } of rows) {
     b.append({
       economy: idx.economy[row],
@@ -160,15 +210,27 @@ function selectedTable(idx: ObservationIndex, rows: readonly Selected[]): Table 
       submission_id: idx.submission[row] ? String(idx.submission[row]) : null,
     });
   }
+  for (const c of aggregates)
+    if (c.estimate && c.estimate.value !== null && c.filledFrom === undefined)
+      b.append({
+        economy: c.code,
+        indicator: c.ind.def.id,
+        year: c.year,
+        value: c.estimate.value,
+        note: c.estimate.note,
+        source: c.estimate.source,
+        derived_from: null,
+        submission_id: null,
+      });
   return b.toTable();
 }
 
-/** The selected rows as an Arrow IPC stream of the canonical observation table. */
-export function arrowStream(idx: ObservationIndex, rows: readonly Selected[]): Uint8Array {
-  return tableToIPC(selectedTable(idx, rows), 'stream');
+/** The selected rows (and aggregates' figures) as an Arrow IPC stream of the canonical observation table. */
+export function arrowStream(idx: ObservationIndex, rows: readonly Selected[], aggregates: readonly Cell[] = []): Uint8Array {
+  return tableToIPC(selectedTable(idx, rows, aggregates), 'stream');
 }
 
-/** The selected rows as a Parquet file of the canonical observation table (same schema as the Arrow stream). */
-export function parquetFile(idx: ObservationIndex, rows: readonly Selected[]): Uint8Array {
-  return observationsToParquet(selectedTable(idx, rows));
+/** The selected rows (and aggregates' figures) as a Parquet file of the canonical observation table (same schema as the Arrow stream). */
+export function parquetFile(idx: ObservationIndex, rows: readonly Selected[], aggregates: readonly Cell[] = []): Uint8Array {
+  return observationsToParquet(selectedTable(idx, rows, aggregates));
 }

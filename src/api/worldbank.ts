@@ -12,7 +12,14 @@ import { csvRow } from '../util/csv.js';
 import { UserInputError } from '../util/errors.js';
 import type { ObservationCache, ObservationIndex } from './data.js';
 import { ApiError, apiName } from './errors.js';
-import { arrowStream, parquetFile, sdmxCsv, sdmxJson, wbCsv, wbRecords, type Cell, type Selected } from './formats.js';
+import { arrowStream, parquetFile, sdmxCsv, sdmxJson, wbCsv, wbRecords, type AggregateFigure, type Cell, type Selected } from './formats.js';
+import { loadEstimatesConfig } from '../estimates/index.js';
+import { estimatesSeries, hasEstimates } from '../usecases/estimates.js';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { tableToIPC } from 'apache-arrow';
+import { packageRoot } from '../util/paths.js';
+import type { EstimatesAnswer, EstimatesJob } from './estimates-worker.js';
 import { MEDIA, P, areaCode, areas, clip, indicators, paging, representation, type Area, type Query, type RequestedIndicator } from './params.js';
 import { registerRoutes, route, type Req, type RouteSpec } from './routes.js';
 import { send } from './send.js';
@@ -29,8 +36,6 @@ interface Ctx {
 export const MAX_ASOF_IN_FLIGHT = 2;
 
 const AGGREGATE_REF = { id: 'NA', iso2code: 'NA', value: 'Aggregates' };
-/** Said in every empty aggregate cell until the world and regional estimates exist (issue 19). */
-const AGGREGATE_NOTE = 'World Bank aggregate: this server does not compute world or regional estimates yet, so the value is empty';
 
 const wb = () => loadWorldBankRegistry();
 
@@ -215,6 +220,132 @@ function coverage(idx: ObservationIndex, indicator: string | null): [number, num
   return m.get(indicator ?? '');
 }
 
+/** Each World Bank aggregate code's figures of one indicator by year, or why there are none. */
+type AggregateTable = Map<string, Map<number, AggregateFigure> | string>;
+
+/** At most this many years of aggregates are estimated (the estimates' own limit is 60). */
+const AGGREGATE_YEARS = 60;
+
+/**
+ * The world and regional estimates of an indicator for every aggregate code of the estimates file, over the
+ * indicator's years in this index (the latest 60): one estimation run per index version and indicator, shared by
+ * concurrent requests, dropped with the index.
+ */
+const aggregateCache = new WeakMap<ObservationIndex, Map<string, Promise<AggregateTable>>>();
+function aggregateTable(idx: ObservationIndex, def: IndicatorDef): Promise<AggregateTable> {
+  let m = aggregateCache.get(idx);
+  if (!m) aggregateCache.set(idx, (m = new Map()));
+  let p = m.get(def.id);
+  if (!p) {
+    p = computeAggregateTable(idx, def);
+    m.set(def.id, p);
+    p.catch(() => m.delete(def.id)); // a failure is not kept
+  }
+  return p;
+}
+
+/** Estimation runs at once (each takes a core for a second or two), and how many may wait for a turn (beyond: 503). */
+export const ESTIMATES_AT_ONCE = 2;
+export const ESTIMATES_WAITING = 8;
+let estimating = 0;
+const estimateQueue: Array<() => void> = [];
+
+/** One estimation run in a worker thread (started for the run, gone after it), at most ESTIMATES_AT_ONCE at a time. */
+async function estimateInWorker(job: EstimatesJob): Promise<EstimatesAnswer> {
+  if (estimating < ESTIMATES_AT_ONCE) estimating++;
+  else {
+    if (estimateQueue.length >= ESTIMATES_WAITING)
+      throw new ApiError('busy', `${estimating + estimateQueue.length} estimation runs are running or waiting; retry in a few seconds`, { retryAfter: 5 });
+    await new Promise<void>((resolve) => estimateQueue.push(resolve)); // the finishing run hands its turn over
+  }
+  try {
+    return await runEstimatesWorker(job);
+  } finally {
+    const next = estimateQueue.shift();
+    if (next) next();
+    else estimating--;
+  }
+}
+
+function runEstimatesWorker(job: EstimatesJob): Promise<EstimatesAnswer> {
+  const script = join(packageRoot(), 'dist', 'src', 'api', 'estimates-worker.js');
+  return new Promise((resolve, reject) => {
+    const w = new Worker(script, { workerData: job, transferList: [job.ipc.buffer as ArrayBuffer] });
+    w.once('message', (m: EstimatesAnswer) => {
+      void w.terminate();
+      resolve(m);
+    });
+    w.once('error', reject);
+    w.once('exit', (code) => {
+      if (code !== 0) reject(new Error(`the estimates worker exited with code ${code}`));
+    });
+  });
+}
+
+async function computeAggregateTable(idx: ObservationIndex, def: IndicatorDef): Promise<AggregateTable> {
+  const config = loadEstimatesConfig(loadIndicatorRegistry());
+  const codes = Object.keys(config.worldBankCodes.codes);
+  const out: AggregateTable = new Map();
+  const cov = coverage(idx, def.id);
+  if (!hasEstimates(def.id) || !cov) {
+    const why = !cov
+      ? `no data for ${publicCode(def)}, so no world or regional estimate`
+      : `no world or regional estimates of ${publicCode(def)}: the estimates file (indicators/estimates/aggregates.json) covers ${Object.keys(config.indicators).join(', ')}`;
+    for (const c of codes) out.set(c, why);
+    return out;
+  }
+  const from = Math.max(cov[0], cov[1] - AGGREGATE_YEARS + 1),
+    to = cov[1];
+  const label = `store version ${idx.version}${idx.lastUpdated ? ` (${idx.lastUpdated})` : ''}`;
+  const table = idx.tableOf(estimatesSeries(def.id));
+  const answer = await estimateInWorker({ codes, indicator: def.id, from, to, label, ipc: tableToIPC(table, 'stream') });
+  if (!answer.ok) {
+    if (!answer.userError) throw new Error(answer.message);
+    for (const c of codes) out.set(c, `no world or regional estimates of ${publicCode(def)}: ${answer.message}`);
+    return out;
+  }
+  const { aggregates } = answer,
+    rows = new Map(answer.rows);
+  const num = (x: unknown): number | null => (typeof x === 'number' && Number.isFinite(x) ? x : null);
+  const pct = (x: number | null): string => (x === null ? '?' : `${(x * 100).toFixed(1)} %`);
+  for (const a of aggregates) {
+    const byYear = new Map<number, AggregateFigure>();
+    for (const r of rows.get(a.code) ?? []) {
+      const value = num(r.value),
+        est = num(r.estimated_share),
+        missing = num(r.missing_share),
+        nowcast = r.nowcast === 'nowcast';
+      byYear.set(r.year as number, {
+        value,
+        obsStatus: nowcast ? 'F' : (est ?? 0) > 0 || (missing ?? 0) > 0 ? 'E' : '',
+        note:
+          value === null
+            ? `${a.group}: no economy of the group has both a value (reported or estimated) and a population for ${r.year}`
+            : `world and regional estimate as ITU computes them (population-weighted over ${r.economies} economies, the missing ones estimated first): ${pct(est)} of the group's population rests on estimates (ITU's ${pct(num(r.itu_estimate_share))}, ours ${pct(num(r.our_estimate_share))}), ${pct(missing)} missing${nowcast ? '; a nowcast: less than half of it has a value that year' : ''}${a.note ? `; ${a.note}` : ''}`,
+        source: `ictstat estimates (${a.grouping === 'world' ? 'World' : a.membership ? 'World Bank membership, CLASS FY2024' : a.grouping})`,
+        vintage: label,
+        reportedShare: num(r.reported_share),
+        ituEstimateShare: num(r.itu_estimate_share),
+        ourEstimateShare: num(r.our_estimate_share),
+        estimatedShare: est,
+        missingShare: missing,
+        nowcast,
+        economies: (r.economies as number) ?? 0,
+      });
+    }
+    out.set(a.code, byYear);
+  }
+  return out;
+}
+
+/** The aggregate tables of the requested indicators, computed only when an aggregate is asked for (or `all`). */
+async function aggregatesFor(idx: ObservationIndex, inds: readonly RequestedIndicator[], areas: Area[] | null): Promise<Map<string, AggregateTable>> {
+  const out = new Map<string, AggregateTable>();
+  if (areas && !areas.some((x) => x.kind === 'aggregate')) return out;
+  for (const i of inds) if (!out.has(i.def.id)) out.set(i.def.id, await aggregateTable(idx, i.def));
+  return out;
+}
+
 interface SeriesArgs {
   areas: Area[] | null;
   inds: RequestedIndicator[];
@@ -228,10 +359,12 @@ interface SeriesArgs {
 }
 
 /**
- * The World Bank's cells: for each indicator and economy, every year of the range (clamped to the data's time
- * dimension), `mrv` = the indicator's N latest years, `mrnev` = the economy's N latest values, `gapfill` with mrv.
+ * The World Bank's cells: for each indicator and economy or aggregate, every year of the range (clamped to the
+ * data's time dimension), `mrv` = the indicator's N latest years, `mrnev` = the area's N latest values, `gapfill`
+ * with mrv. `all` is every economy and every aggregate, as the World Bank answers it (clients skip aggregates by
+ * the country list's `region.id` NA: wbgapi's skipAggs, WDI's region "Aggregates").
  */
-function cells(idx: ObservationIndex, a: SeriesArgs): Cell[] {
+function cells(idx: ObservationIndex, a: SeriesArgs, aggregates: Map<string, AggregateTable>): Cell[] {
   if (a.mrv !== undefined && a.mrnev !== undefined) throw new ApiError('invalidValue', 'give mrv or mrnev, not both');
   if (a.gapfill && a.mrv === undefined) throw new ApiError('invalidValue', 'gapfill works with mrv (gapfill=Y&mrv=5)');
   if (a.source !== undefined && a.source !== '') {
@@ -243,12 +376,9 @@ function cells(idx: ObservationIndex, a: SeriesArgs): Cell[] {
     );
     for (const i of a.inds) if (!held.has(i.def.id)) throw new ApiError('indicatorNotFound', `${i.code} is not in source ${src.id} (${src.name})`);
   }
-  const areas =
-    a.areas ??
-    loadEconomyRegistry()
-      .all()
-      .map((economy): Area => ({ kind: 'economy', economy }));
+  const areas = a.areas ?? allAreas();
   const all = coverage(idx, null);
+  const notComputed = loadEstimatesConfig(loadIndicatorRegistry()).worldBankCodes.notComputed;
   const out: Cell[] = [];
   for (const ind of a.inds) {
     const byEconomy = idx.rows.get(ind.def.id);
@@ -264,13 +394,37 @@ function cells(idx: ObservationIndex, a: SeriesArgs): Cell[] {
         for (let y = last; y > last - a.mrv && y >= lo; y--) years.push(y);
       } else for (let y = hi; y >= lo; y--) years.push(y);
     }
+    const inRange = (y: number): boolean => !a.range || (y >= a.range.from && y <= a.range.to);
     for (const area of areas) {
       const code = areaCode(area),
         base = { ind, code, iso2: areaIso2(area), name: areaName(area, a.lang) };
-      const rows = area.kind === 'economy' ? (byEconomy?.get(code) ?? []) : [];
+      if (area.kind === 'aggregate') {
+        const t = aggregates.get(ind.def.id)?.get(code) ?? `${area.aggregate.name}: ${notComputed}`;
+        const fig = (y: number): AggregateFigure | undefined => (typeof t === 'string' ? undefined : t.get(y));
+        const why = (y: number): string => (typeof t === 'string' ? t : `no estimate of ${area.aggregate.name} for ${y} (outside the years of the data)`);
+        if (a.mrnev !== undefined) {
+          const ys = typeof t === 'string' ? [] : [...t].filter(([y, f]) => f.value !== null && inRange(y)).map(([y]) => y);
+          for (const y of ys.sort((p, q) => q - p).slice(0, a.mrnev)) out.push({ ...base, year: y, row: -1, estimate: fig(y) });
+          continue;
+        }
+        for (const y of years) {
+          const f = fig(y);
+          if (f?.value == null && a.gapfill) {
+            let from = -1;
+            for (let z = y - 1; z > y - a.mrv! && from < 0; z--) if (fig(z)?.value != null) from = z;
+            if (from >= 0) {
+              out.push({ ...base, year: y, row: -1, estimate: fig(from), filledFrom: from });
+              continue;
+            }
+          }
+          out.push({ ...base, year: y, row: -1, ...(f ? { estimate: f } : { emptyNote: why(y) }) });
+        }
+        continue;
+      }
+      const rows = byEconomy?.get(code) ?? [];
       if (a.mrnev !== undefined) {
-        const inRange = a.range ? rows.filter((r) => idx.year[r] >= a.range!.from && idx.year[r] <= a.range!.to) : rows;
-        for (const r of inRange.slice(0, a.mrnev)) out.push({ ...base, year: idx.year[r], row: r });
+        const kept = a.range ? rows.filter((r) => inRange(idx.year[r])) : rows;
+        for (const r of kept.slice(0, a.mrnev)) out.push({ ...base, year: idx.year[r], row: r });
         continue;
       }
       for (const y of years) {
@@ -282,7 +436,7 @@ function cells(idx: ObservationIndex, a: SeriesArgs): Cell[] {
             continue;
           }
         }
-        out.push({ ...base, year: y, row: r, ...(area.kind === 'aggregate' ? { emptyNote: AGGREGATE_NOTE } : {}) });
+        out.push({ ...base, year: y, row: r });
       }
     }
   }
@@ -305,9 +459,9 @@ function sendSeries(req: Req, reply: FastifyReply, idx: ObservationIndex, cs: Ce
         MEDIA.sdmxJson,
       );
     case 'arrow':
-      return send(req, reply, Buffer.from(arrowStream(idx, observed(cs))), MEDIA.arrow);
+      return send(req, reply, Buffer.from(arrowStream(idx, observed(cs), cs)), MEDIA.arrow);
     case 'parquet':
-      return send(req, reply, Buffer.from(parquetFile(idx, observed(cs))), MEDIA.parquet);
+      return send(req, reply, Buffer.from(parquetFile(idx, observed(cs), cs)), MEDIA.parquet);
     default: {
       const p = page(cs, q, { sourceid, lastupdated: idx.lastUpdated }, false);
       if (rep === 'wb-csv') {
@@ -599,23 +753,17 @@ export const WORLD_BANK_ROUTES: ReadonlyArray<RouteSpec<any, Ctx>> = [
     ]),
     summary: 'Indicator series by economy, as the World Bank answers: every year of the range listed (`value: null` where empty)',
     description:
-      "JSON is `[meta, records]` with records {indicator {id, value}, country {id, value}, countryiso3code, date, value, unit, obs_status, decimal} and our fields note, source, imputed (derived from other indicators), vintage (and gapfilledFrom). Without `date`, the years of the indicator's data. Aggregates (WLD, SSF, ...) are listed with empty values and a note until world and regional estimates exist; `all` means every economy. SDMX-CSV 2.0, SDMX-JSON 2.0, an Arrow IPC stream and Parquet (by Accept, or format=arrow|parquet) carry the observations only and are not paginated.",
+      "JSON is `[meta, records]` with records {indicator {id, value}, country {id, value}, countryiso3code, date, value, unit, obs_status, decimal} and our fields note, source, imputed (derived from other indicators), vintage (and gapfilledFrom). Without `date`, the years of the indicator's data. Aggregates (WLD or 1W, SSF, HIC, EAP, IDA, ...) carry the world and regional estimates as ITU computes them (`obs_status` F for a nowcast, E where part of the group's population rests on estimates; `estimatedShare`, `reportedShare`, `ituEstimateShare`, `ourEstimateShare`, `missingShare`, `nowcast`, `economies`), empty with a note where the estimates file has no method for the indicator or our sources no membership for the aggregate; `all` means every economy and every aggregate, as the World Bank answers it. SDMX-CSV 2.0, SDMX-JSON 2.0, an Arrow IPC stream and Parquet (by Accept, or format=arrow|parquet) carry the observations only and are not paginated.",
     params: seriesParams,
     responses: dataResponses,
     worldBankErrors: true,
     handler: async (ctx: Ctx, a, req, reply) => {
       const idx = await indexFor(ctx, a.asof, req.ip);
-      const cs = cells(idx, {
-        areas: a.areas,
-        inds: a.inds,
-        years: null,
-        range: a.date,
-        mrv: a.mrv,
-        mrnev: a.mrnev,
-        gapfill: a.gapfill,
-        source: a.source,
-        lang: a.lang,
-      });
+      // SDMX carries the observations only (its REF_AREA codes are economies); the other representations the aggregates too.
+      const rep = representation(req.query, req.headers.accept, true);
+      const aggs = rep === 'sdmx-csv' || rep === 'sdmx-json' ? new Map() : await aggregatesFor(idx, a.inds, a.areas);
+      const args = { areas: a.areas, inds: a.inds, years: null, range: a.date, mrv: a.mrv, mrnev: a.mrnev, gapfill: a.gapfill, source: a.source, lang: a.lang };
+      const cs = cells(idx, args, aggs);
       return sendSeries(req, reply, idx, cs, a.lang, req.query, a.source || '2');
     },
   }),
@@ -685,7 +833,7 @@ export const WORLD_BANK_ROUTES: ReadonlyArray<RouteSpec<any, Ctx>> = [
       const idx = await indexFor(ctx, a.asof, req.ip);
       const src = pick(wb().sources, a.sourceId, 'source')[0];
       const years = a.time === '' || a.time.toLowerCase() === 'all' ? null : timeIds(a.time, idx).sort((x, y) => y - x);
-      const cs = cells(idx, {
+      const args = {
         areas: a.economy,
         inds: a.series,
         years: a.mrv !== undefined || a.mrnev !== undefined ? null : years,
@@ -694,7 +842,8 @@ export const WORLD_BANK_ROUTES: ReadonlyArray<RouteSpec<any, Ctx>> = [
         gapfill: a.gapfill,
         source: src.id,
         lang: a.lang,
-      });
+      };
+      const cs = cells(idx, args, await aggregatesFor(idx, a.series, a.economy));
       const p = page(cs, req.query, {}, false);
       // biome-ignore lint/suspicious/noExplicitAny: World Bank records are heterogeneous JSON objects; their fields are read by name
       const data = wbRecords(idx, p.items).map((r: Record<string, any>, i) => ({
@@ -704,9 +853,20 @@ export const WORLD_BANK_ROUTES: ReadonlyArray<RouteSpec<any, Ctx>> = [
           { concept: 'Time', id: `YR${r.date}`, value: r.date },
         ],
         value: r.value,
+        obs_status: r.obs_status,
         note: r.note,
         imputed: r.imputed,
         vintage: r.vintage,
+        ...(p.items[i].estimate
+          ? {
+              estimatedShare: r.estimatedShare,
+              reportedShare: r.reportedShare,
+              ituEstimateShare: r.ituEstimateShare,
+              ourEstimateShare: r.ourEstimateShare,
+              missingShare: r.missingShare,
+              nowcast: r.nowcast,
+            }
+          : {}),
       }));
       return send(req, reply, JSON.stringify({ ...p.meta, lastupdated: idx.lastUpdated, source: { id: src.id, name: src.name, data } }), MEDIA.json);
     },

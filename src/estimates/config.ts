@@ -24,21 +24,25 @@ export interface IndicatorEstimateSpec {
   imputation: ImputationStep[];
 }
 
-export interface WorldBankCode {
-  grouping: string;
-  group: string;
-  note?: string;
-}
+export type WorldBankMembershipKind = 'region' | 'incomeLevel' | 'lendingType';
+
+/**
+ * What a World Bank aggregate code stands for: a group of one of our groupings, or the World Bank's own
+ * membership (CLASS FY2024 through indicators/worldbank*.json): the economies in every listed kind, any of the
+ * codes within a kind (EAP: region EAP; IDA: lending type IDB or IDX; TEA: region EAS and lending IBD, IDB or IDX).
+ */
+export type WorldBankCode = ({ grouping: string; group: string } | { members: Partial<Record<WorldBankMembershipKind, string[]>> }) & { note?: string };
 
 export interface EstimatesConfig {
   source: string;
   lookAhead: { value: number; source: string };
   auxiliaryLatestWithin: { value: number; source: string };
   ituEstimate: { prefixes: string[]; columns: ('source' | 'note')[]; source: string };
-  nowcast: { minInputShare: number; source: string };
+  /** Our rule (ESTIMATES.md gives none): `source` says so, `rationale` why. */
+  nowcast: { minInputShare: number; source: string; rationale: string };
   population10plus: { under10ShareOf0to14: number; assumption: string; source: string };
   groupings: { default: string[]; world: string; source: string };
-  worldBankCodes: { source: string; codes: Record<string, WorldBankCode> };
+  worldBankCodes: { source: string; codes: Record<string, WorldBankCode>; notComputed: string };
   indicators: Record<string, IndicatorEstimateSpec>;
 }
 
@@ -64,9 +68,22 @@ export function checkEstimatesConfig(c: EstimatesConfig, registry: IndicatorRegi
   for (const k of ['lookAhead', 'auxiliaryLatestWithin'] as const)
     if (!Number.isInteger(c[k]?.value) || c[k].value < 0 || c[k].value > 20) fail(k, 'must be a whole number of years from 0 to 20');
   if (!(c.nowcast?.minInputShare >= 0 && c.nowcast.minInputShare <= 1)) fail('nowcast.minInputShare', 'must be a share from 0 to 1');
+  if (typeof c.nowcast.source !== 'string' || !c.nowcast.source || typeof c.nowcast.rationale !== 'string' || !c.nowcast.rationale)
+    fail('nowcast', 'names its source (or says "ours") and gives its rationale');
   if (!(c.population10plus?.under10ShareOf0to14 >= 0 && c.population10plus.under10ShareOf0to14 <= 1))
     fail('population10plus.under10ShareOf0to14', 'must be a share from 0 to 1');
   if (!c.ituEstimate?.prefixes?.length) fail('ituEstimate.prefixes', 'must list at least one prefix');
+  for (const [code, x] of Object.entries(c.worldBankCodes?.codes ?? {})) {
+    const where = `worldBankCodes.codes.${code}`;
+    if (code !== code.toUpperCase()) fail(where, 'codes are upper case, as the World Bank writes them');
+    if ('members' in x) {
+      const kinds = Object.entries(x.members);
+      if (!kinds.length) fail(`${where}.members`, 'must name at least one of region, incomeLevel, lendingType');
+      for (const [k, v] of kinds)
+        if (!['region', 'incomeLevel', 'lendingType'].includes(k) || !Array.isArray(v) || !v.length || v.some((s) => typeof s !== 'string'))
+          fail(`${where}.members.${k}`, 'must be region, incomeLevel or lendingType with a list of World Bank codes');
+    } else if (typeof x.grouping !== 'string' || typeof x.group !== 'string') fail(where, 'needs "grouping" and "group", or "members"');
+  }
   for (const [id, spec] of Object.entries(c.indicators)) {
     known(`indicators.${id}`, id);
     if (spec.denominator !== 'population' && spec.denominator !== 'population10plus')

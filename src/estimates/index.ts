@@ -14,7 +14,15 @@ import { DENOMINATOR_SERIES, denominatorPanel } from './population.js';
 import { CELL_NAMES } from '../idi/imputation/index.js';
 
 export { aggregateEstimates, type AggregateOptions, type GroupAssignment, type GroupEstimates } from './aggregate.js';
-export { checkEstimatesConfig, indicatorSpec, loadEstimatesConfig, type EstimatesConfig, type IndicatorEstimateSpec, type WorldBankCode } from './config.js';
+export {
+  checkEstimatesConfig,
+  indicatorSpec,
+  loadEstimatesConfig,
+  type EstimatesConfig,
+  type IndicatorEstimateSpec,
+  type WorldBankCode,
+  type WorldBankMembershipKind,
+} from './config.js';
 export { KIND, KIND_NAMES, auxiliarySeries, estimateCountries, type CountryEstimateOptions, type CountryEstimates } from './country.js';
 export { ituEstimateMask, marksItuEstimate } from './flags.js';
 export { DENOMINATOR_SERIES, denominatorPanel } from './population.js';

@@ -13,10 +13,12 @@ import {
   seriesNeeded,
   type Estimates,
   type EstimatesConfig,
+  type WorldBankMembershipKind,
 } from '../estimates/index.js';
 import { loadEconomyRegistry } from '../registry/economies.js';
 import { loadGroupings, type Grouping, type Groupings } from '../registry/groupings.js';
 import { loadIndicatorRegistry, type IndicatorDef, type IndicatorRegistry } from '../registry/indicators.js';
+import { loadWorldBankRegistry } from '../registry/worldbank.js';
 import type { ReportTable } from '../table/report-table.js';
 import { UserInputError, invalidOption } from '../util/errors.js';
 import { BUNDLED, describeSource, loadObservations, sourceVintage, type DataSource } from './data-source.js';
@@ -112,12 +114,24 @@ function estimateNotes(c: EstimatesConfig, e: Estimates, def: IndicatorDef, vint
   ];
 }
 
-/** A World Bank aggregate code (WLD, HIC, SSF, ...) as the estimates file maps it to a grouping and group. */
-export function worldBankAggregate(
-  code: string,
-  config: EstimatesConfig = loadEstimatesConfig(loadIndicatorRegistry()),
-): { grouping: string; group: string; note?: string } {
-  const key = code.toUpperCase();
+/** What a World Bank aggregate code stands for: the grouping and group its figures are in (one of ours, or one made of the World Bank's membership). */
+export interface WorldBankAggregate {
+  /** The World Bank code (WLD also for 1W). */
+  code: string;
+  grouping: string;
+  group: string;
+  note?: string;
+  /** For a code defined by World Bank membership: the one-group grouping of its members. */
+  userGrouping?: Grouping;
+}
+
+/**
+ * A World Bank aggregate code (WLD or 1W, HIC, SSF, EAP, IDA, TEA, ...) as the estimates file maps it: a group of
+ * one of our groupings, or the World Bank's own membership (CLASS FY2024) made into a one-group grouping.
+ */
+export function worldBankAggregate(code: string, config: EstimatesConfig = loadEstimatesConfig(loadIndicatorRegistry())): WorldBankAggregate {
+  const wb = loadWorldBankRegistry();
+  const key = wb.aggregate(code)?.code ?? code.trim().toUpperCase();
   const hit = Object.hasOwn(config.worldBankCodes.codes, key) ? config.worldBankCodes.codes[key] : undefined;
   if (!hit)
     throw new UserInputError(`no estimates for the aggregate code "${code}"; codes: ${Object.keys(config.worldBankCodes.codes).join(', ')}`, {
@@ -125,12 +139,77 @@ export function worldBankAggregate(
       field: 'code',
       value: code,
     });
-  return hit;
+  if (!('members' in hit)) return { code: key, grouping: hit.grouping, group: hit.group, note: hit.note };
+  // Economies in every listed kind, any of the codes within a kind.
+  let members: Set<string> | undefined;
+  for (const [kind, codes] of Object.entries(hit.members) as Array<[WorldBankMembershipKind, string[]]>) {
+    const inKind = new Set<string>();
+    for (const c of codes) {
+      const list = wb.members(kind, c);
+      if (!list)
+        throw new UserInputError(`the estimates file maps ${key} to ${kind} "${c}", which the World Bank registry does not have`, {
+          code: 'invalid-estimates-file',
+          field: 'worldBankCodes',
+          value: c,
+        });
+      for (const e of list) inKind.add(e.iso3);
+    }
+    members = members ? new Set([...members].filter((e) => inKind.has(e))) : inKind;
+  }
+  const id = `wb-${key.toLowerCase()}`;
+  const name = wb.aggregate(key)?.name ?? key;
+  return {
+    code: key,
+    grouping: id,
+    group: name,
+    note: hit.note,
+    userGrouping: {
+      id,
+      name,
+      source: `World Bank CLASS FY2024 membership (${config.worldBankCodes.source})`,
+      groups: new Map([...(members ?? [])].map((e) => [e, name])),
+    },
+  };
 }
 
-/** The figures of one World Bank aggregate code over a year range (what the API serves). */
+/** The figures of World Bank aggregate codes over a year range, from one estimation run: each code's rows, by year. */
+export async function worldBankAggregateFigures(
+  codes: readonly string[],
+  r: { indicator: string; from: number; to: number; source?: DataSource },
+  deps: EstimatesDeps = {},
+): Promise<{ result: EstimatesResult; aggregates: WorldBankAggregate[]; rows: Map<string, ReportTable['rows']> }> {
+  const config = deps.config ?? loadEstimatesConfig(deps.registry ?? loadIndicatorRegistry());
+  const aggregates = codes.map((c) => worldBankAggregate(c, config));
+  const named = [...new Set(aggregates.filter((a) => !a.userGrouping).map((a) => a.grouping))];
+  const user = aggregates.flatMap((a) => (a.userGrouping ? [a.userGrouping] : []));
+  const result = await estimateAggregates({ ...r, groupings: named, userGroupings: user }, { ...deps, config });
+  const rows = new Map<string, ReportTable['rows']>(aggregates.map((a) => [a.code, []]));
+  const byKey = new Map(aggregates.map((a) => [`${a.grouping}\u0000${a.group}`, a.code]));
+  for (const row of result.table.rows) {
+    const code = byKey.get(`${row.grouping}\u0000${row.group}`);
+    if (code) rows.get(code)!.push(row);
+  }
+  return { result, aggregates, rows };
+}
+
+/** The figures of one World Bank aggregate code over a year range. */
 export async function aggregatesForCode(code: string, r: { indicator: string; from: number; to: number; source?: DataSource }, deps: EstimatesDeps = {}) {
-  const { grouping, group } = worldBankAggregate(code, deps.config);
-  const res = await estimateAggregates({ indicator: r.indicator, from: r.from, to: r.to, groupings: [grouping], source: r.source }, deps);
-  return { ...res, rows: res.table.rows.filter((row) => row.group === group) };
+  const { result, aggregates, rows } = await worldBankAggregateFigures([code], r, deps);
+  return { ...result, rows: rows.get(aggregates[0].code)! };
+}
+
+/** The series the estimates of an indicator read (what a caller holding the data in memory passes in). */
+export function estimatesSeries(indicator: string, deps: EstimatesDeps = {}): string[] {
+  const registry = deps.registry ?? loadIndicatorRegistry();
+  const config = deps.config ?? loadEstimatesConfig(registry);
+  const def = registry.resolve(indicator);
+  return seriesNeeded(config, def.id, auxiliarySeries(def.id, indicatorSpec(config, def.id).imputation));
+}
+
+/** Whether the estimates file has a method for an indicator (registry id or alias). */
+export function hasEstimates(indicator: string, deps: EstimatesDeps = {}): boolean {
+  const registry = deps.registry ?? loadIndicatorRegistry();
+  const config = deps.config ?? loadEstimatesConfig(registry);
+  const def = registry.find(indicator);
+  return !!def && Object.hasOwn(config.indicators, def.id);
 }

@@ -3,14 +3,16 @@
  * field their source parses (README "World Bank clients"), against a server over the bundled data. Expected
  * values are read from the bundled source files (ITU DataHub), not from our output.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tableFromIPC } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadEconomyRegistry } from '../../src/registry/economies.js';
+import { loadWorldBankRegistry } from '../../src/registry/worldbank.js';
 import { packageRoot } from '../../src/util/paths.js';
+import { aggregatesForCode } from '../../src/usecases/estimates.js';
 import { datahubInternetUsers, startBundledServer, type TestServer } from './helpers.js';
 
 let s: TestServer;
@@ -27,6 +29,19 @@ async function get(path: string): Promise<any> {
 }
 
 const datahub = datahubInternetUsers;
+
+/** The CLI in a child process, asynchronously: the server in this process keeps its event loop (and its keep-alive timers) meanwhile. */
+function runCli(args: string[], cwd: string): Promise<{ status: number | null; stdout: Buffer; stderr: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const out: Buffer[] = [],
+      err: Buffer[] = [];
+    p.stdout.on('data', (d: Buffer) => out.push(d));
+    p.stderr.on('data', (d: Buffer) => err.push(d));
+    p.on('error', reject);
+    p.on('close', (status) => resolve({ status, stdout: Buffer.concat(out), stderr: Buffer.concat(err) }));
+  });
+}
 const economies = loadEconomyRegistry().all().length;
 
 describe('wbgapi (tgherzog/wbgapi: __init__.fetch/_queryAPI/_responseObjects, source.py, data.py, economy.py, region/income/lending/topic.py)', () => {
@@ -142,6 +157,51 @@ describe('wbgapi (tgherzog/wbgapi: __init__.fetch/_queryAPI/_responseObjects, so
     expect(none.source[0].concept).toEqual([]);
   });
 
+  it('aggregates: data.fetch over economy=all carries the world and regional estimates; skipAggs (region.id NA in country/all) leaves the economies', async () => {
+    // economy.update_caches: aggregates are the country/all rows whose region.id is NA, by id and iso2Code.
+    const [, countries] = await get('/v2/en/country/all?per_page=1000&page=1&format=json');
+    const aggs = new Set(
+      countries.filter((c: { region: { id: string } }) => c.region.id === 'NA').flatMap((c: { id: string; iso2Code: string }) => [c.id, c.iso2Code]),
+    );
+    expect(aggs.has('WLD') && aggs.has('1W') && aggs.has('SSF') && aggs.has('EAP')).toBe(true);
+    // data.fetch pages through the source route (per_page 1000, paging on total).
+    const rows: Array<{ variable: Array<{ concept: string; id: string }>; value: number | null; obs_status?: string; estimatedShare?: number }> = [];
+    for (let page = 1; ; page++) {
+      const d = await get(`/v2/en/sources/2/series/IT.NET.USER.ZS/country/all/time/YR2023?per_page=1000&page=${page}&format=json`);
+      rows.push(...d.source.data);
+      if (page * Number(d.per_page) >= Number(d.total)) break;
+    }
+    const country = (r: (typeof rows)[number]) => r.variable.find((v) => v.concept === 'Country')!.id;
+    const kept = rows.filter((r) => !aggs.has(country(r))); // skipAggs=True
+    expect(kept).toHaveLength(economies);
+    expect(kept.find((r) => country(r) === 'KEN')!.value).toBe(datahub('KEN', 2023) ?? null);
+    // The aggregates' figures: the same as the library's estimates under that code (one method, every surface).
+    const lib = await aggregatesForCode('WLD', { indicator: 'internet_users_pct', from: 2023, to: 2023 });
+    const wld = rows.find((r) => country(r) === 'WLD')!;
+    expect(wld.value).toBeCloseTo(lib.rows[0].value as number, 9);
+    expect(wld.obs_status).toBe('E');
+    expect(wld.estimatedShare).toBeCloseTo(lib.rows[0].estimated_share as number, 12);
+    // A population-weighted mean of percentages lies between 0 and 100; the aggregates without membership data are empty.
+    expect(wld.value).toBeGreaterThan(0);
+    expect(wld.value).toBeLessThan(100);
+    expect(rows.find((r) => country(r) === 'ARB')!.value).toBeNull();
+  });
+
+  it('the estimation runs in a worker thread: the server answers other requests meanwhile', async () => {
+    const order: string[] = [];
+    // mobile_bb_p100 has not been estimated on this server yet: the first request starts the run.
+    const agg = get('/v2/country/WLD/indicator/mobile_bb_p100?date=2023&format=json').then((b) => {
+      order.push('aggregate');
+      return b;
+    });
+    await new Promise((r) => setTimeout(r, 50)); // the request reaches the server and starts the worker
+    await get('/v2/country/KEN/indicator/IT.NET.USER.ZS?date=2019');
+    order.push('series');
+    const [, [wld]] = await agg;
+    expect(typeof wld.value).toBe('number');
+    expect(order).toEqual(['series', 'aggregate']);
+  }, 60_000);
+
   it('errors: HTTP 200 and hdr["message"][0] with key and value (what _queryAPI raises with)', async () => {
     const [hdr] = await get('/v2/en/sources/99/concepts?format=json');
     expect(hdr.message[0]).toMatchObject({ key: expect.any(String), value: expect.any(String) });
@@ -206,6 +266,22 @@ describe('wbdata (OliverSherouse/wbdata: client.py, fetcher.py)', () => {
     expect(at('Kenya', '2020')).toBeNull();
   });
 
+  it('get_data for an aggregate (country=WLD or 1W): rows with country.id 1W, countryiso3code WLD, a value and obs_status E', async () => {
+    const { rows } = await fetchAll('/v2/countries/WLD/indicators/IT.NET.USER.ZS', { date: '2022:2023', source: '2' });
+    expect(rows.map((r) => [r.country.id, r.countryiso3code, r.date])).toEqual([
+      ['1W', 'WLD', '2023'],
+      ['1W', 'WLD', '2022'],
+    ]);
+    for (const r of rows) {
+      expect(typeof r.value).toBe('number');
+      expect(r.obs_status).toBe('E');
+      expect(r.estimatedShare).toBeGreaterThan(0);
+      expect(r.estimatedShare + r.missingShare + r.reportedShare).toBeCloseTo(1, 9);
+    }
+    const { rows: iso2 } = await fetchAll('/v2/countries/1W/indicators/IT.NET.USER.ZS', { date: '2023' });
+    expect(iso2[0].value).toBe(rows[0].value);
+  });
+
   it('a query with no observation (date=1961) does not crash it: every year listed, value null', async () => {
     const { rows } = await fetchAll('/v2/countries/KEN/indicators/IT.NET.USER.ZS', { date: '1961' });
     expect(rows).toEqual([expect.objectContaining({ date: '1961', value: null })]);
@@ -232,8 +308,7 @@ describe("Arrow: format=arrow as well as Accept, a stream that opens for every r
     expect(empty.numRows).toBe(0);
     const dir = mkdtempSync(join(tmpdir(), 'ictstat-arrow-'));
     try {
-      const r = spawnSync(
-        process.execPath,
+      const r = await runCli(
         [
           join(packageRoot(), 'dist/src/cli/main.js'),
           'series',
@@ -248,7 +323,7 @@ describe("Arrow: format=arrow as well as Accept, a stream that opens for every r
           '--format',
           'arrow',
         ],
-        { encoding: 'buffer', cwd: dir },
+        dir,
       );
       expect(r.status, r.stderr.toString()).toBe(0);
       const cli = tableFromIPC(new Uint8Array(r.stdout));
@@ -256,8 +331,7 @@ describe("Arrow: format=arrow as well as Accept, a stream that opens for every r
       expect(empty.schema.fields.map((f) => f.name)).toEqual(cli.schema.fields.map((f) => f.name));
       expect(cli.getChild('value')!.get(0)).toBe(datahub('KEN', 2019));
       // An empty result from the CLI is a stream with the same schema too (KEN has no 2020 value in the DataHub file).
-      const none = spawnSync(
-        process.execPath,
+      const none = await runCli(
         [
           join(packageRoot(), 'dist/src/cli/main.js'),
           'series',
@@ -272,7 +346,7 @@ describe("Arrow: format=arrow as well as Accept, a stream that opens for every r
           '--format',
           'arrow',
         ],
-        { encoding: 'buffer', cwd: dir },
+        dir,
       );
       expect(none.status, none.stderr.toString()).toBe(0);
       const cliEmpty = tableFromIPC(new Uint8Array(none.stdout));
@@ -316,7 +390,7 @@ describe('OpenAPI from the route declarations', () => {
   });
 });
 
-it('the bundled registry has every economy in `all`', async () => {
+it('the bundled registry has every economy and aggregate in `all`, as the World Bank answers it', async () => {
   const [hdr] = await get('/v2/country/all/indicator/IT.NET.USER.ZS?date=2020&per_page=1');
-  expect(hdr.total).toBe(economies);
+  expect(hdr.total).toBe(economies + loadWorldBankRegistry().aggregates.length);
 });

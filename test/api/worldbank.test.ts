@@ -20,6 +20,7 @@ beforeAll(async () => {
     v1.append({ economy: 'UGA', indicator: 'internet_users_pct', year: 2021, value: 10.1, note: '=cmd|note' });
     v1.append({ economy: 'KEN', indicator: 'fixed_bb_subs', year: 2021, value: 540000 });
     v1.append({ economy: 'KEN', indicator: 'population', year: 2021, value: 54000000 });
+    v1.append({ economy: 'UGA', indicator: 'population', year: 2021, value: 46000000 });
     // A gap for gapfill: KEN 2019 only, UGA 2021 (the indicator's latest year).
     v1.append({ economy: 'KEN', indicator: 'hh_computer_pct', year: 2019, value: 11.5 });
     v1.append({ economy: 'UGA', indicator: 'hh_computer_pct', year: 2021, value: 4.2 });
@@ -106,9 +107,9 @@ describe('World Bank v2 endpoints', () => {
     expect(await expectWbError(await get('/v2/country/KEN/indicator/i99H?frequency=M'), 200)).toMatch(/annual/);
     expect((await (await get('/v2/country/KEN/indicator/i99H?frequency=Y&source=2')).json())[1]).toHaveLength(3);
     expect(await expectWbError(await get('/v2/country/KEN/indicator/i99H?source=12'), 200, '175')).toMatch(/not in source 12/);
-    const economies = (await (await get('/v2/country?per_page=1000')).json())[1].filter((c: { aggregate: boolean }) => !c.aggregate).length;
+    // `all`: every economy and every aggregate (as the World Bank answers it), each with every year of the data (3).
+    const economies = (await (await get('/v2/country?per_page=1000')).json())[1].length;
     const [meta, page2] = await (await get('/v2/country/all/indicator/internet_users_pct?per_page=3&page=2')).json();
-    // `all`: every economy, each with every year of the data (3), as the World Bank lists them.
     expect(meta).toMatchObject({ page: 2, pages: economies, per_page: 3, total: 3 * economies });
     expect(page2).toHaveLength(3);
     expect(new Set(page2.map((r: { countryiso3code: string }) => r.countryiso3code)).size).toBe(1);
@@ -136,7 +137,64 @@ describe('World Bank v2 endpoints', () => {
     const [meta, rows] = await r.json();
     expect(meta).toMatchObject({ page: 1, per_page: 10000, pages: 1 });
     expect(rows).toHaveLength(meta.total);
-    expect(rows.filter((x: { value: number | null }) => x.value !== null).map((x: { countryiso3code: string }) => x.countryiso3code)).toEqual(['KEN', 'UGA']);
+    const withValue = rows.filter((x: { value: number | null }) => x.value !== null).map((x: { countryiso3code: string }) => x.countryiso3code);
+    // KEN and UGA, and the aggregates with a member that has a value and a population in 2021 (KEN: Sub-Saharan
+    // Africa, lower middle income, IDA blend; UGA: low income, IDA only, an LDC).
+    expect(withValue.sort()).toEqual(['KEN', 'UGA', 'WLD', 'SSF', 'SSA', 'LMC', 'LIC', 'LMY', 'MIC', 'IDB', 'IDX', 'IDA', 'IBB', 'IBT', 'TSS', 'LDC'].sort());
+  });
+
+  it('aggregates: the world and regional estimates under the World Bank codes, population-weighted, with the estimate flag and shares', async () => {
+    // Seeded 2021: KEN 29.5 % of 54 million, UGA 10.1 % of 46 million, both reported. By hand:
+    // World = (29.5 x 54 + 10.1 x 46) / (54 + 46) = (1593 + 464.6) / 100 = 20.576 %.
+    const [, w] = await (await get('/v2/country/1W;LMC;LIC;HIC;ARB/indicator/IT.NET.USER.ZS?date=2021')).json();
+    const by = Object.fromEntries(w.map((r: { countryiso3code: string }) => [r.countryiso3code, r]));
+    expect(by.WLD.value).toBeCloseTo(20.576, 10);
+    expect(by.WLD).toMatchObject({
+      country: { id: '1W', value: 'World' },
+      obs_status: '',
+      estimatedShare: 0,
+      reportedShare: 1,
+      missingShare: 0,
+      nowcast: false,
+      economies: 2,
+    });
+    expect(by.LMC.value).toBeCloseTo(29.5, 10); // Kenya alone
+    expect(by.LIC.value).toBeCloseTo(10.1, 10); // Uganda alone
+    expect(by.HIC).toMatchObject({ value: null, obs_status: '' }); // no member with a value and a population
+    expect(by.HIC.note).toMatch(/no economy of the group has both a value .* and a population for 2021/);
+    expect(by.ARB).toMatchObject({ value: null });
+    expect(by.ARB.note).toMatch(/membership is not in our sources/);
+    // 2020: Kenya reported 25 % but no population: no figure; an indicator without an estimation method: a note.
+    const [, w2020] = await (await get('/v2/country/WLD/indicator/IT.NET.USER.ZS?date=2020')).json();
+    expect(w2020[0]).toMatchObject({ value: null });
+    const [, other] = await (await get('/v2/country/WLD/indicator/hh_computer_pct?date=2021')).json();
+    expect(other[0]).toMatchObject({ value: null });
+    expect(other[0].note).toMatch(/no world or regional estimates of .*: the estimates file .* covers internet_users_pct/);
+    // mrnev=1 on an aggregate: its latest year with a figure; wbgapi's data route carries the same figure and flag.
+    const [, latest] = await (await get('/v2/country/WLD/indicator/IT.NET.USER.ZS?mrnev=1')).json();
+    expect(latest.map((r: { date: string }) => r.date)).toEqual(['2021']);
+    const d = await (await get('/v2/en/sources/2/series/IT.NET.USER.ZS/country/WLD;KEN/time/YR2021?format=json')).json();
+    const wld = d.source.data.find((x: { variable: Array<{ id: string }> }) => x.variable[0].id === 'WLD');
+    expect(wld.value).toBeCloseTo(20.576, 10);
+    expect(wld).toMatchObject({ obs_status: '', estimatedShare: 0, nowcast: false });
+    // Arrow and Parquet: the aggregate's figure as a row of the observation table, under its World Bank code; an
+    // aggregate without a figure is no row, and the stream still opens with its schema.
+    const arrow = tableFromIPC(new Uint8Array(await (await get('/v2/country/WLD;KEN/indicator/IT.NET.USER.ZS?date=2021&format=arrow')).arrayBuffer()));
+    const arrowRows = arrow.toArray().map((r) => [r.economy, r.year, r.value, r.source]);
+    expect(arrowRows).toContainEqual(['KEN', 2021, 29.5, 'KNBS revised']);
+    const wldRow = arrowRows.find((r) => r[0] === 'WLD')!;
+    expect(wldRow[2]).toBeCloseTo(20.576, 10);
+    expect(wldRow[3]).toBe('ictstat estimates (World)');
+    const none = tableFromIPC(new Uint8Array(await (await get('/v2/country/HIC/indicator/IT.NET.USER.ZS?date=2021&format=arrow')).arrayBuffer()));
+    expect(none.numRows).toBe(0);
+    expect(none.schema.fields.map((f) => f.name)).toEqual(arrow.schema.fields.map((f) => f.name));
+    const pq = await parquetToObservations(
+      new Uint8Array(await (await get('/v2/country/WLD/indicator/IT.NET.USER.ZS?date=2021&format=parquet')).arrayBuffer()),
+    );
+    expect(pq.getChild('value')!.get(0)).toBeCloseTo(20.576, 10);
+    // CSV: the estimated share beside the aggregate's value.
+    const csv = await (await get('/v2/country/WLD/indicator/IT.NET.USER.ZS?date=2021&format=csv')).text();
+    expect(csv.split('\n')[1]).toMatch(/^IT\.NET\.USER\.ZS,Individuals using the Internet,1W,World,WLD,2021,20\.57\d*,,,1,.*,0\r?$/);
   });
 
   it('a derived indicator is computed where its inputs are reported, and says so', async () => {
@@ -151,7 +209,7 @@ describe('World Bank v2 endpoints', () => {
     expect(res.headers.get('x-total')).toBe('3'); // 2019-2021, two of them empty
     const text = await res.text();
     expect(text.split('\n')[0]).toBe(
-      'indicator_id,indicator_name,country_id,country_name,countryiso3code,date,value,unit,obs_status,decimal,note,source,imputed,vintage',
+      'indicator_id,indicator_name,country_id,country_name,countryiso3code,date,value,unit,obs_status,decimal,note,source,imputed,vintage,estimated_share',
     );
     expect(text).toContain(`UG,Uganda,UGA,2021,10.1,,,1,'=cmd|note,`);
   });

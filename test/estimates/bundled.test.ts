@@ -7,7 +7,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { loadEstimatesConfig } from '../../src/estimates/index.js';
 import { loadEconomyRegistry } from '../../src/registry/economies.js';
 import { loadIndicatorRegistry } from '../../src/registry/indicators.js';
-import { aggregatesForCode, estimateAggregates } from '../../src/usecases/estimates.js';
+import { aggregatesForCode, estimateAggregates, worldBankAggregate, worldBankAggregateFigures } from '../../src/usecases/estimates.js';
+import { sharedDataDir } from '../../src/util/paths.js';
 import { parseCsvObjects } from '../../src/util/csv-parse.js';
 import { ROOT, expectNoStackTrace, ictstat } from '../cli/helpers.js';
 
@@ -74,6 +75,46 @@ describe('estimates on the bundled data (world, 2023, Internet use)', () => {
     await expect(aggregatesForCode('XYZ', { indicator: 'internet_users_pct', from: 2022, to: 2023 })).rejects.toThrow(
       /no estimates for the aggregate code "XYZ"/,
     );
+  });
+});
+
+describe('World Bank aggregate codes by World Bank membership (CLASS FY2024)', () => {
+  /** CLASS FY2024 read here, independently of the registries: code -> [region, income group, lending category]. */
+  const klass = new Map(
+    parseCsvObjects(readFileSync(join(sharedDataDir(), 'countries/wb_income_groups_CLASS_fy2024.csv'), 'utf8').replace(/^\uFEFF/, ''))
+      .rows.filter((r) => r.get('Region'))
+      .map((r) => [r.get('Code'), [r.get('Region'), r.get('Income group'), r.get('Lending category')]]),
+  );
+  const members = (code: string) => [...worldBankAggregate(code).userGrouping!.groups.keys()].sort();
+  const where = (f: (x: string[]) => boolean) =>
+    [...klass]
+      .filter(([iso3, x]) => economies.has(iso3) && f(x))
+      .map(([iso3]) => iso3)
+      .sort();
+  it('EAP is East Asia & Pacific without high income; IDA is IDA blend and IDA only; TSS is Sub-Saharan Africa with an IDA or IBRD lending category', () => {
+    expect(members('EAP')).toEqual(where(([r, i]) => r === 'East Asia & Pacific' && i !== 'High income'));
+    expect(members('IDA')).toEqual(where(([, , l]) => l === 'IDA' || l === 'Blend'));
+    expect(members('TSS')).toEqual(where(([r, , l]) => r === 'Sub-Saharan Africa' && ['IDA', 'Blend', 'IBRD'].includes(l)));
+    expect(worldBankAggregate('1w').code).toBe('WLD');
+  });
+  it("a union's figure is its parts' counts over their populations: LMY from LIC, LMC and UMC; IDA from IDB and IDX", async () => {
+    const { rows } = await worldBankAggregateFigures(['LMY', 'LIC', 'LMC', 'UMC', 'IDA', 'IDB', 'IDX'], {
+      indicator: 'internet_users_pct',
+      from: 2023,
+      to: 2023,
+    });
+    const r = (c: string) => rows.get(c)![0] as Record<string, number>;
+    for (const [union, parts] of [
+      ['LMY', ['LIC', 'LMC', 'UMC']],
+      ['IDA', ['IDB', 'IDX']],
+    ] as const) {
+      const count = parts.reduce((n, p) => n + r(p).count, 0),
+        covered = parts.reduce((n, p) => n + r(p).covered_population, 0);
+      expect(r(union).count).toBeCloseTo(count, 0);
+      expect(r(union).value).toBeCloseTo((count / covered) * 100, 9);
+      expect(Math.min(...parts.map((p) => r(p).value))).toBeLessThan(r(union).value);
+      expect(Math.max(...parts.map((p) => r(p).value))).toBeGreaterThan(r(union).value);
+    }
   });
 });
 

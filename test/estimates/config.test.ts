@@ -28,4 +28,25 @@ describe('the estimates file', () => {
     f.lookAhead.value = -1;
     expect(() => checkEstimatesConfig(f, registry, 'f.json')).toThrow(/lookAhead: must be a whole number/);
   });
+  it('the nowcast rule is marked as ours, with its rationale (ESTIMATES.md gives no threshold)', () => {
+    const c = loadEstimatesConfig(registry);
+    expect(c.nowcast.source).toMatch(/^ours\b/);
+    expect(c.nowcast.rationale).toMatch(/^ours: /);
+    const d = raw();
+    d.nowcast.rationale = '';
+    expect(() => checkEstimatesConfig(d, registry, 'f.json')).toThrow('f.json: nowcast: names its source (or says "ours") and gives its rationale');
+  });
+  it('World Bank codes: a grouping and group, or World Bank membership kinds with codes', () => {
+    const d = raw();
+    d.worldBankCodes.codes.EAP = { members: { regoin: ['EAP'] } as never };
+    expect(() => checkEstimatesConfig(d, registry, 'f.json')).toThrow(
+      'f.json: worldBankCodes.codes.EAP.members.regoin: must be region, incomeLevel or lendingType',
+    );
+    const e = raw();
+    e.worldBankCodes.codes.wld = { grouping: 'world', group: 'World' };
+    expect(() => checkEstimatesConfig(e, registry, 'f.json')).toThrow(/worldBankCodes\.codes\.wld: codes are upper case/);
+    const f = raw();
+    f.worldBankCodes.codes.HIC = { grouping: 'wb-income-fy2024' } as never;
+    expect(() => checkEstimatesConfig(f, registry, 'f.json')).toThrow(/worldBankCodes\.codes\.HIC: needs "grouping" and "group", or "members"/);
+  });
 });

@@ -23,10 +23,10 @@ export function config(steps: ImputationStep[], o: { lookAhead?: number; indicat
     lookAhead: { value: o.lookAhead ?? 0, source: 'test' },
     auxiliaryLatestWithin: { value: 0, source: 'test' },
     ituEstimate: { prefixes: ['ITU estimate'], columns: ['source', 'note'], source: 'test' },
-    nowcast: { minInputShare: 0.5, source: 'test' },
+    nowcast: { minInputShare: 0.5, source: 'test', rationale: 'test' },
     population10plus: { under10ShareOf0to14: 10 / 15, assumption: 'test', source: 'test' },
     groupings: { default: ['world'], world: 'World', source: 'test' },
-    worldBankCodes: { source: 'test', codes: {} },
+    worldBankCodes: { source: 'test', codes: {}, notComputed: 'test' },
     indicators: Object.fromEntries(Object.entries(o.indicators ?? { internet_users_pct: {} }).map(([k, v]) => [k, spec(v)])),
   };
 }
