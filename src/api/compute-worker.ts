@@ -40,7 +40,7 @@ export type ComputeJob =
       threads: number;
     }
   | { kind: 'index'; job: number; storePath: string; version: number }
-  | { kind: 'submit'; job: number; storePath: string; file: string; options: SubmitOptions }
+  | { kind: 'submit'; job: number; storePath: string; maxPageCount: number; file: string; options: SubmitOptions }
   | { kind: 'warm'; job: number; storePath: string };
 
 /** What the submission route needs of `submitFile`'s result (plain data: it crosses the thread boundary). */
@@ -95,7 +95,9 @@ async function answer(m: ComputeJob): Promise<ComputeAnswer> {
     return { job: m.job, threadId, warm: true };
   }
   if (m.kind === 'submit') {
-    const r = await submitFile(storeAt(m.storePath), m.file, m.options);
+    const s = storeAt(m.storePath);
+    if (s.maxPageCount() !== m.maxPageCount) s.setMaxPageCount(m.maxPageCount); // the server's size limit holds here too
+    const r = await submitFile(s, m.file, m.options);
     return {
       job: m.job,
       threadId,

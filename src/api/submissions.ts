@@ -151,7 +151,7 @@ export function registerSubmissionRoutes(
         // Validated and stored in the submission worker (its own store connection): the parse and the synchronous
         // write with its fsync do not block the event loop.
         const options = { economy: token.economy, submittedBy: `token:${token.id}`, vintage, displayName: 'body' };
-        const r = (await worker.run({ kind: 'submit', storePath: store.path, file, options })).submit;
+        const r = (await worker.run({ kind: 'submit', storePath: store.path, maxPageCount: store.maxPageCount(), file, options })).submit;
         if (r.outcome === 'rejected') {
           req.log.info({ token: token.id, economy: token.economy, findings: r.report.findingCounts }, 'submission rejected (recorded)');
           throw new ApiError('rejected', `the submission failed validation (${r.errors} errors); nothing was stored`, { report: r.report });

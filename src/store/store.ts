@@ -202,6 +202,17 @@ export class Store {
     return s;
   }
 
+  /**
+   * The size limit of the database on this connection (SQLite's max_page_count): other connections of the same
+   * process (the server's submission worker) take the same, so that a limit set on the store holds for all writes.
+   */
+  maxPageCount(): number {
+    return this.db.pragma('max_page_count', { simple: true }) as number;
+  }
+  setMaxPageCount(pages: number): void {
+    this.db.pragma(`max_page_count = ${Math.floor(pages)}`);
+  }
+
   /** The latest accepted submission id: a version number of the store's content (0 when empty). Asked on every request: one prepared query. */
   version(): number {
     return (this.prepared("SELECT max(id) FROM submissions WHERE status = 'accepted'").get() as number | null) ?? 0;
