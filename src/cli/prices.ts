@@ -3,7 +3,7 @@ import { Option, type Command } from 'commander';
 import { csvRow } from '../util/csv.js';
 import { loadEconomyRegistry } from '../registry/economies.js';
 import { STORE_FLAG, dataSourceFromFlags } from './data-source.js';
-import { UserInputError } from '../util/errors.js';
+import { invalidOption, UserInputError } from '../util/errors.js';
 import { integer, positiveNumber, repeatable, year } from './options.js';
 
 /** What the prices commands need when they run (loaded then: the command table stays light). */
@@ -54,7 +54,10 @@ export function registerPricesCommands(program: Command): void {
       const assertStat: typeof m.assertStat = m.assertStat;
       assertStat(o.stat);
       const input = await m.readAggregateInput(o.input);
-      const rows = m.aggregatePanels(input.panels, input.groupings, { stat: o.stat, balanced: !!o.balanced });
+      // A workbook release: its medians sheets' windows (from its aggregation spec), each balanced as the spec says.
+      const rows = input.windows
+        ? m.aggregateWindows(input.panels, input.groupings, o.stat, input.windows)
+        : m.aggregatePanels(input.panels, input.groupings, { stat: o.stat, balanced: !!o.balanced });
       if (rows.length === 0) throw new UserInputError(`${o.input}: no group figures (no economy in any group has values)`);
       if (o.format === 'json') out(JSON.stringify({ input: o.input, kind: input.kind, stat: o.stat, balanced: !!o.balanced, rows }, null, 2) + '\n');
       else out(m.aggregatesToCsv(rows));
@@ -71,8 +74,59 @@ export function registerPricesCommands(program: Command): void {
     .option('--as-of <date>', 'GNI p.c. as the store knew it on this date (YYYY-MM-DD)')
     .option('--threshold <pct>', 'list values whose implied GNI departs from both years by more than this percentage', positiveNumber, 5)
     .addOption(new Option('--format <format>', 'output format').choices(['csv', 'json']).default('csv'))
+    .option(
+      '--release <id>',
+      'a bundled ITU price release (itu-prices-2022, itu-prices-2024-03, itu-prices-2025-12; repeatable): each published % GNI recomputed by each GNI rule',
+      repeatable,
+    )
     .action(async (o) => {
       const m = await pricesModules();
+      if (!o.input) {
+        const releases: readonly string[] = m.PRICE_RELEASES;
+        for (const r of o.release ?? [])
+          if (!releases.includes(r)) throw invalidOption('release', r, (n) => `${n} must be one of ${releases.join(', ')}, not "${r}"`);
+        const audits = await m.auditPriceReleases(o.release ?? releases, await dataSourceFromFlags(o));
+        for (const a of audits)
+          process.stderr.write(
+            `ictstat: audit ${a.release}: ${a.compared} published % GNI values; reproduced within ${a.tolerance}: ${a.rules.map((r) => `${r.rule} ${r.reproduced}/${r.applicable} (${((100 * r.reproduced) / Math.max(1, a.compared)).toFixed(1)}% of all)`).join(', ')}\n`,
+          );
+        if (o.format === 'json') return out(JSON.stringify({ audits }, null, 2) + '\n');
+        out(
+          csvRow([
+            'release',
+            'economy',
+            'indicator',
+            'year',
+            'price_usd',
+            'pct_gni_published',
+            'pct_gni_ours',
+            'gni_method',
+            'itu_denominator',
+            'atlas_previous',
+            'atlas_same',
+            'reproduced_by',
+          ]),
+        );
+        for (const a of audits)
+          for (const d of a.departures)
+            out(
+              csvRow([
+                d.release,
+                d.economy,
+                d.indicator,
+                d.year,
+                d.priceUsd,
+                d.published,
+                d.values.ours,
+                d.method,
+                d.values.itu_denominator,
+                d.values.atlas_previous,
+                d.values.atlas_same,
+                d.reproducedBy.join(' '),
+              ]),
+            );
+        return;
+      }
       let panels;
       if (o.input) panels = (await m.readAggregateInput(o.input)).panels;
       else {
@@ -227,9 +281,14 @@ export function registerPricesComputeCommands(prices: Command): void {
                 price_lcu: num(p.priceLcu),
                 price_usd: num(p.priceUsd),
                 price_ppp: num(p.pricePpp),
+                plan_currency: p.planCurrency || null,
+                plan_cost: num(p.planCost),
                 pct_gni: num(p.pctGni),
+                gni_method: p.inputs.gni?.method ?? null,
                 status: p.status,
                 warnings: p.warnings,
+                departures: p.departures,
+                tied_with_lines: p.tiedWith,
               })),
             },
             null,
@@ -239,7 +298,27 @@ export function registerPricesComputeCommands(prices: Command): void {
         return;
       }
       out(csvRow(m.COMPUTE_COLUMNS));
-      for (const p of r.prices) out(csvRow([p.economy, p.basket, p.year, p.operator, p.planName, p.priceLcu, p.priceUsd, p.pricePpp, p.pctGni, p.status]));
+      const departures = [...new Set(r.prices.flatMap((p) => p.departures))];
+      for (const d of departures) process.stderr.write(`ictstat: departure from ITU's method: ${d}\n`);
+      for (const p of r.prices)
+        out(
+          csvRow([
+            p.economy,
+            p.basket,
+            p.year,
+            p.operator,
+            p.planName,
+            p.currency,
+            p.priceLcu,
+            p.planCurrency,
+            p.planCost,
+            p.priceUsd,
+            p.pricePpp,
+            p.pctGni,
+            p.inputs.gni?.method ?? '',
+            p.status,
+          ]),
+        );
     });
 
   prices

@@ -13,7 +13,8 @@ import { loadIndicatorRegistry } from '../registry/indicators.js';
 import { mergeByPrecedence } from '../table/combine.js';
 import { UserInputError } from '../util/errors.js';
 import { indicatorsDir } from '../util/paths.js';
-import type { BasketPanel, GroupSpec } from './aggregate.js';
+import type { BasketPanel, GroupSpec, MedianWindow } from './aggregate.js';
+import { readPriceWorkbook } from './release-workbook.js';
 import { looksLikePriceRelease, parsePriceRelease, releasePanels, type PriceRelease } from './release.js';
 
 interface ReleaseGroupDef {
@@ -24,6 +25,10 @@ interface ReleaseGroupDef {
 export interface AggregationSpec {
   id: string;
   source: string;
+  /** A workbook release: the name of its per-economy sheet, which selects this spec. */
+  economies_sheet?: string;
+  /** The release's medians sheets as windows (each reproduced on its own). */
+  windows?: MedianWindow[];
   release: Array<{ grouping: string; column?: string; groups: ReleaseGroupDef[] }>;
   registry: { groupings: string[] };
 }
@@ -135,6 +140,18 @@ export interface AggregateInput {
   panels: BasketPanel[];
   groupings: GroupSpec[];
   kind: 'release' | 'dataset';
+  /** The spec's medians windows (workbook releases). */
+  windows?: MedianWindow[];
+  spec?: string;
+}
+
+/** The aggregation specs of the workbook releases (those with an `economies_sheet`). */
+export function workbookSpecs(dir = join(indicatorsDir(), 'baskets', 'aggregation')): AggregationSpec[] {
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .map((f) => loadAggregationSpec(join(dir, f)))
+    .filter((s) => s.economies_sheet);
 }
 
 /** `--input`: an ITU release file, a dataset directory, or an observation file in any ingest format. */
@@ -158,6 +175,17 @@ export async function readAggregateInput(input: string, spec: AggregationSpec = 
     for (const f of files) tables.push(await ingestStrict(join(input, f)));
   } else {
     const head = readHead(input, 1 << 16);
+    if (head.startsWith('PK')) {
+      const release = await readPriceWorkbook(input);
+      const wspec = workbookSpecs().find((s) => s.economies_sheet === release.economiesSheet);
+      if (!wspec)
+        throw new UserInputError(
+          `${input}: no aggregation spec in indicators/baskets/aggregation for a workbook whose per-economy sheet is "${release.economiesSheet}" (known: ${workbookSpecs()
+            .map((s) => s.economies_sheet)
+            .join(', ')})`,
+        );
+      return { panels: releasePanels(release), groupings: releaseGroupSpecs(release, wspec), kind: 'release', windows: wspec.windows, spec: wspec.id };
+    }
     if (looksLikePriceRelease(head)) {
       const release = parsePriceRelease(readFileSync(input, 'utf8'), input);
       return { panels: releasePanels(release), groupings: releaseGroupSpecs(release, spec), kind: 'release' };

@@ -34,11 +34,49 @@ export interface AggregateRow {
   year: number;
   value: number;
   n: number;
+  /** The window of a release's medians sheet ("annual", "2021-2025"), when the aggregation spec has windows. */
+  window?: string;
+}
+
+/** A medians window of a release (indicators/baskets/aggregation/*.json): the years it covers and whether it is balanced. */
+export interface MedianWindow {
+  label: string;
+  from: number | null;
+  to: number | null;
+  balanced: boolean;
 }
 
 export interface AggregateOptions {
   stat: 'median' | 'mean';
   balanced: boolean;
+}
+
+/** The panel restricted to the years from..to (null = open). */
+export function panelWindow(p: BasketPanel, from: number | null, to: number | null): BasketPanel {
+  const keep = p.years.map((y, k) => [y, k] as const).filter(([y]) => (from === null || y >= from) && (to === null || y <= to));
+  const nY = p.years.length,
+    nK = keep.length;
+  const values = new Float64Array(p.economies.length * nK);
+  for (let e = 0; e < p.economies.length; e++) for (let j = 0; j < nK; j++) values[e * nK + j] = p.values[e * nY + keep[j][1]];
+  return { ...p, years: keep.map(([y]) => y), values };
+}
+
+/** Each window's group figures (windows balanced or not, as the spec says), rows labelled with their window. */
+export function aggregateWindows(
+  panels: readonly BasketPanel[],
+  groupings: readonly GroupSpec[],
+  stat: 'median' | 'mean',
+  windows: readonly MedianWindow[],
+): AggregateRow[] {
+  const rows: AggregateRow[] = [];
+  for (const w of windows)
+    for (const r of aggregatePanels(
+      panels.map((p) => panelWindow(p, w.from, w.to)),
+      groupings,
+      { stat, balanced: w.balanced },
+    ))
+      rows.push({ ...r, window: w.label });
+  return rows;
 }
 
 export function aggregatePanels(panels: readonly BasketPanel[], groupings: readonly GroupSpec[], opts: AggregateOptions): AggregateRow[] {
@@ -91,6 +129,8 @@ export const AGGREGATE_COLUMNS = ['basket', 'unit', 'grouping', 'group', 'year',
 
 /** Values are written as computed (no rounding), so a comparison with a published sheet shows real differences. */
 export function aggregatesToCsv(rows: readonly AggregateRow[]): string {
+  if (rows.some((r) => r.window !== undefined))
+    return csvRow([...AGGREGATE_COLUMNS, 'window']) + rows.map((r) => csvRow([r.basket, r.unit, r.grouping, r.group, r.year, r.value, r.n, r.window])).join('');
   return csvRow(AGGREGATE_COLUMNS) + rows.map((r) => csvRow([r.basket, r.unit, r.grouping, r.group, r.year, r.value, r.n])).join('');
 }
 

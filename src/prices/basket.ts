@@ -41,10 +41,24 @@ export interface SimpleBasket {
   longer_validity: 'prorate' | 'whole';
   gni_year_rule: GniYearRule;
   years_in_force: { from: number; to: number | null };
+  /** A price year outside the years in force: a warning in every output (default) or refused. */
+  outside_years?: OutsideYears;
+  /** Purchases a month of a plan of exactly this validity (28-day, weekly plans): ITU does not publish them. */
+  validity_multiples?: Array<{ days: number; purchases: number }>;
+  /** Calls a month the per-call connection charges are paid on (the IPB's 30 calls); absent: not counted. */
+  calls_per_month?: number;
+  /** With payment_rule prepaid: where an economy has no eligible prepaid plan, its postpaid plans price the basket. */
+  postpaid_fallback?: boolean;
+  /** Only the plans whose commitment is the closest to `months` (empty commitment_months = none, 0). */
+  commitment?: { months: number } | null;
+  /** Which plans decide the largest operator: all plans of the year and service, or only the non-promotional ones. */
+  largest_operator_among?: 'all' | 'non-promotional';
   source: string;
   unverified?: Record<string, string>;
   file: string;
 }
+
+export type OutsideYears = 'warn' | 'refuse';
 
 export interface CompositeBasket {
   kind: 'composite';
@@ -52,6 +66,7 @@ export interface CompositeBasket {
   name: string;
   composite: { components: string[]; cap_pct_gni: number | null; combine: 'mean' };
   years_in_force: { from: number; to: number | null };
+  outside_years?: OutsideYears;
   source: string;
   unverified?: Record<string, string>;
   file: string;
@@ -88,6 +103,9 @@ export function parseBasket(doc: unknown, file: string): Basket {
   )
     fail('unverified', d.unverified, 'must map each unverified field to the reason it is unverified');
   const unverified = d.unverified as Record<string, string> | undefined;
+  if (d.outside_years !== undefined && d.outside_years !== 'warn' && d.outside_years !== 'refuse')
+    fail('outside_years', d.outside_years, 'must be "warn" or "refuse"');
+  const outside_years = d.outside_years as OutsideYears | undefined;
   if (d.composite !== undefined) {
     const c = d.composite as Record<string, unknown>;
     if (!Array.isArray(c.components) || c.components.length === 0 || c.components.some((x) => typeof x !== 'string'))
@@ -95,7 +113,7 @@ export function parseBasket(doc: unknown, file: string): Basket {
     if (!(c.cap_pct_gni === null || (typeof c.cap_pct_gni === 'number' && c.cap_pct_gni > 0)))
       fail('composite.cap_pct_gni', c.cap_pct_gni, 'must be a number > 0 or null');
     if (c.combine !== 'mean') fail('composite.combine', c.combine, 'must be "mean"');
-    return { kind: 'composite', id, name, composite: c as CompositeBasket['composite'], years_in_force: years, source, unverified, file };
+    return { kind: 'composite', id, name, composite: c as CompositeBasket['composite'], years_in_force: years, outside_years, source, unverified, file };
   }
   const service = d.service;
   if (service !== 'mobile' && service !== 'fixed') fail('service', service, 'must be "mobile" or "fixed"');
@@ -119,6 +137,22 @@ export function parseBasket(doc: unknown, file: string): Basket {
   const longer_validity = d.longer_validity === undefined ? 'prorate' : oneOf('longer_validity', ['prorate', 'whole'] as const);
   if (!(typeof d.month_days === 'number' && d.month_days > 0)) fail('month_days', d.month_days, 'must be a number of days > 0 (30)');
   if (typeof d.exclude_promotions !== 'boolean') fail('exclude_promotions', d.exclude_promotions, 'must be true or false');
+  const vm = d.validity_multiples;
+  if (
+    vm !== undefined &&
+    (!Array.isArray(vm) ||
+      vm.some((m) => !m || typeof m !== 'object' || !(typeof m.days === 'number' && m.days > 0) || !(typeof m.purchases === 'number' && m.purchases > 0)))
+  )
+    fail('validity_multiples', vm, 'must be a list of {"days": > 0, "purchases": > 0}');
+  if (d.calls_per_month !== undefined && !(typeof d.calls_per_month === 'number' && d.calls_per_month >= 0))
+    fail('calls_per_month', d.calls_per_month, 'must be a number >= 0');
+  if (d.postpaid_fallback !== undefined && typeof d.postpaid_fallback !== 'boolean') fail('postpaid_fallback', d.postpaid_fallback, 'must be true or false');
+  if (d.postpaid_fallback === true && payment_rule !== 'prepaid') fail('postpaid_fallback', true, 'only with "payment_rule": "prepaid"');
+  const cm = d.commitment as { months?: unknown } | null | undefined;
+  if (cm !== undefined && cm !== null && !(typeof cm === 'object' && typeof cm.months === 'number' && cm.months >= 0))
+    fail('commitment', cm, 'must be {"months": >= 0} or null');
+  if (d.largest_operator_among !== undefined && d.largest_operator_among !== 'all' && d.largest_operator_among !== 'non-promotional')
+    fail('largest_operator_among', d.largest_operator_among, 'must be "all" or "non-promotional"');
   return {
     kind: 'simple',
     id,
@@ -137,6 +171,12 @@ export function parseBasket(doc: unknown, file: string): Basket {
     longer_validity,
     gni_year_rule,
     years_in_force: years,
+    outside_years,
+    validity_multiples: vm as SimpleBasket['validity_multiples'],
+    calls_per_month: d.calls_per_month as number | undefined,
+    postpaid_fallback: d.postpaid_fallback as boolean | undefined,
+    commitment: (cm as { months: number } | null | undefined) ?? null,
+    largest_operator_among: d.largest_operator_among as SimpleBasket['largest_operator_among'],
     source,
     unverified,
     file,

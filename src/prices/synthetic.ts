@@ -19,7 +19,7 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { loadEconomyRegistry } from '../registry/economies.js';
 import { csvRow } from '../util/csv.js';
-import { TARIFF_COLUMNS } from './tariffs.js';
+import { OPTIONAL_TARIFF_COLUMNS, TARIFF_COLUMNS } from './tariffs.js';
 import { mulberry32 } from '../util/random.js';
 
 export interface SyntheticOptions {
@@ -141,7 +141,7 @@ export function generateSyntheticTariffs(opts: SyntheticOptions, row: (cells: Ar
 /** Write a synthetic tariff CSV (buffered writes). Returns the number of plans. */
 export function writeSyntheticTariffs(file: string, opts: SyntheticOptions): number {
   const fd = openSync(file, 'w');
-  let buf: string[] = [csvRow(TARIFF_COLUMNS)];
+  let buf: string[] = [csvRow(TARIFF_COLUMNS.filter((c) => !OPTIONAL_TARIFF_COLUMNS.includes(c)))];
   let size = 0;
   try {
     const n = generateSyntheticTariffs(opts, (cells) => {

@@ -40,8 +40,11 @@ export const TARIFF_COLUMNS = [
   'vat_rate',
   'commitment_months',
   'note',
+  'connection_charge',
 ] as const;
 export type TariffColumn = (typeof TARIFF_COLUMNS)[number];
+/** Columns a tariff file may leave out (empty in every row): added after the format was first published. */
+export const OPTIONAL_TARIFF_COLUMNS: readonly TariffColumn[] = ['connection_charge'];
 
 export const SERVICES = ['mobile', 'fixed'] as const;
 export const PAYMENTS = ['prepaid', 'postpaid'] as const;
@@ -81,6 +84,8 @@ export interface TariffTable {
   taxesIncluded: Uint8Array;
   vatRate: Float64Array;
   commitmentMonths: Float64Array;
+  /** Per-call connection (set-up) charge in the plan's currency; NaN = none stated. */
+  connectionCharge: Float64Array;
   note: Int32Array;
   notes: string[];
   /** The row's line in its file (record number for JSON and Arrow). */
@@ -112,6 +117,7 @@ const NUMERIC = [
   'addonPrice',
   'vatRate',
   'commitmentMonths',
+  'connectionCharge',
 ] as const;
 const INTS = ['economy', 'operator', 'operatorRank', 'plan', 'currency', 'note', 'line'] as const;
 const BYTES = ['service', 'payment', 'technology', 'promotional', 'taxesIncluded'] as const;
@@ -193,6 +199,7 @@ export class TariffBuilder {
       taxesIncluded: u(this.u8.taxesIncluded),
       vatRate: f(this.f64.vatRate),
       commitmentMonths: f(this.f64.commitmentMonths),
+      connectionCharge: f(this.f64.connectionCharge),
       note: i(this.i32.note),
       notes: this.dicts.note.values,
       line: i(this.i32.line),
@@ -337,6 +344,7 @@ export class TariffRowReader {
       err('vat_rate', '', 'taxes_included is false, so vat_rate (in percent) is needed to add the tax', 'missing-vat-rate');
     b.f64.commitmentMonths[r] = num(23, 'commitment_months', {});
     b.i32.note[r] = b.dicts.note.code(cell(24));
+    b.f64.connectionCharge[r] = num(25, 'connection_charge', {});
     b.i32.line[r] = line;
     if (!ok) b.pop();
     return ok;
@@ -361,7 +369,7 @@ function mapHeader(header: readonly string[], file: string, log: FindingLog, lin
       });
       ok = false;
     }
-  const missing = TARIFF_COLUMNS.filter((c) => !names.includes(c));
+  const missing = TARIFF_COLUMNS.filter((c) => !names.includes(c) && !OPTIONAL_TARIFF_COLUMNS.includes(c));
   if (missing.length) {
     log.add({
       severity: 'error',
@@ -369,7 +377,7 @@ function mapHeader(header: readonly string[], file: string, log: FindingLog, lin
       file,
       line,
       column: missing.join(', '),
-      message: `a tariff file needs the columns ${TARIFF_COLUMNS.join(',')}`,
+      message: `a tariff file needs the columns ${TARIFF_COLUMNS.filter((c) => !OPTIONAL_TARIFF_COLUMNS.includes(c)).join(',')} (optional: ${OPTIONAL_TARIFF_COLUMNS.join(', ')})`,
     });
     ok = false;
   }
@@ -414,10 +422,10 @@ export async function readTariffs(path: string, displayName?: string): Promise<T
         const names = t.schema.fields.map((f) => f.name);
         const index = mapHeader(names, file, log);
         if (index) {
-          const cols = index.map((k) => t.getChildAt(k)!);
+          const cols = index.map((k) => (k < 0 ? null : t.getChildAt(k)!));
           for (let i = 0; i < t.numRows; i++)
             readCells(
-              cols.map((c) => cellText(c.get(i))),
+              cols.map((c) => (c ? cellText(c.get(i)) : '')),
               i + 1,
             );
         }
@@ -437,7 +445,10 @@ export async function readTariffs(path: string, displayName?: string): Promise<T
         for (const r of records) if (r && typeof r === 'object') for (const k of Object.keys(r)) keys.add(k);
         // Absent keys in some records are empty cells; the key set must still be the format's.
         const index = mapHeader(
-          [...TARIFF_COLUMNS.filter((c) => keys.has(c) || c === 'note'), ...[...keys].filter((k) => !(TARIFF_COLUMNS as readonly string[]).includes(k))],
+          [
+            ...TARIFF_COLUMNS.filter((c) => keys.has(c) || c === 'note' || OPTIONAL_TARIFF_COLUMNS.includes(c)),
+            ...[...keys].filter((k) => !(TARIFF_COLUMNS as readonly string[]).includes(k)),
+          ],
           file,
           log,
         );
@@ -486,22 +497,24 @@ async function readTariffCsv(
   readCells: (cells: string[], line: number) => void,
 ): Promise<void> {
   let index: number[] | null | undefined;
+  let width = 0;
   await streamCsvRecords(
     path,
     { encoding, maxLineBytes: 1 << 20 },
     (fields, at) => {
       if (index === undefined) {
         index = mapHeader(fields, file, log, at);
+        width = fields.length;
         return index ? undefined : 'stop';
       }
-      if (fields.length !== index!.length) {
+      if (fields.length !== width) {
         log.add({
           severity: 'error',
           rule: 'malformed-row',
           file,
           line: at,
           value: fields.join(',').slice(0, 120),
-          message: `${fields.length} fields where the header has ${index!.length}`,
+          message: `${fields.length} fields where the header has ${width}`,
         });
         return;
       }

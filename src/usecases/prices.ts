@@ -2,14 +2,27 @@
  * Price-basket use cases: tariff plans from any input, a basket's price per economy, the audit trail of one
  * economy's figure, and group figures. What `ictstat prices ...`, the API and the library call.
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { withInputFile, type InputSource } from '../ingest/inputs.js';
 import { aggregatePanels, type AggregateRow, type BasketPanel, type GroupSpec } from '../prices/aggregate.js';
 import { loadBaskets, resolveBasket, type Basket } from '../prices/basket.js';
-import { CONVERSION_INDICATORS, ConversionInputs, computeCompositeBasket, computeSimpleBasket, type EconomyPrice } from '../prices/compute.js';
+import {
+  CONVERSION_INDICATORS,
+  ConversionInputs,
+  computeCompositeBasket,
+  computeSimpleBasket,
+  readItuDenominatorFile,
+  type EconomyPrice,
+} from '../prices/compute.js';
 import { explainEconomy, type Explanation } from '../prices/explain.js';
 import { readTariffs, type TariffTable } from '../prices/tariffs.js';
+import { auditRelease, type ReleaseAudit } from '../prices/audit.js';
+import { loadBundled } from '../ingest/bundled.js';
+import { loadIndicatorRegistry } from '../registry/indicators.js';
 import { UserInputError } from '../util/errors.js';
-import { BUNDLED, loadObservations, type DataSource } from './data-source.js';
+import { datasetsDir } from '../util/paths.js';
+import { BUNDLED, loadObservations, sourceVintage, type DataSource } from './data-source.js';
 
 /** A tariff plan as plain data: the columns of the tariff format (README), values as numbers, strings or booleans. */
 export type TariffRecord = Record<string, string | number | boolean | null>;
@@ -24,10 +37,22 @@ export async function loadTariffs(input: TariffInput): Promise<TariffTable> {
   return withInputFile(input, async (path, name) => (await readTariffs(path, name)).table);
 }
 
-/** Exchange rates, PPP factors and GNI p.c. of the given economies, from a data source. */
+/** The release whose GNI_denominator sheet is bundled, and the price year it is for. */
+export const ITU_DENOMINATOR_RELEASE = { source: 'itu-prices-2025-12', file: 'gni_denominator.csv', priceYear: 2025 } as const;
+
+/**
+ * Exchange rates, PPP factors, GNI p.c. and inflation of the given economies, from a data source; with the bundled
+ * data (unless its sources leave the December 2025 release out), ITU's own GNI denominators of that release.
+ */
 export async function loadConversionInputs(economies: ReadonlySet<string>, source: DataSource = BUNDLED): Promise<ConversionInputs> {
   const table = await loadObservations(source, Object.values(CONVERSION_INDICATORS));
-  return ConversionInputs.fromTable(table, economies);
+  const inputs = ConversionInputs.fromTable(table, economies);
+  inputs.vintage = sourceVintage(source);
+  if (source.kind === 'bundled' && (!source.sources || source.sources.includes(ITU_DENOMINATOR_RELEASE.source))) {
+    const file = join(source.dir ?? datasetsDir(), ITU_DENOMINATOR_RELEASE.source, ITU_DENOMINATOR_RELEASE.file);
+    if (existsSync(file)) inputs.addDenominators(readItuDenominatorFile(file, ITU_DENOMINATOR_RELEASE.priceYear));
+  }
+  return inputs;
 }
 
 export interface BasketPriceRequest {
@@ -75,4 +100,31 @@ export function aggregatePrices(
   o: { stat?: 'median' | 'mean'; balanced?: boolean } = {},
 ): AggregateRow[] {
   return aggregatePanels(panels, groupings, { stat: o.stat ?? 'median', balanced: o.balanced ?? false });
+}
+
+/** The ITU price releases bundled as their own sources, oldest first: what `prices audit` checks one by one. */
+export const PRICE_RELEASES = ['itu-prices-2022', 'itu-prices-2024-03', 'itu-prices-2025-12'] as const;
+
+/**
+ * Per release, each published % of GNI p.c. recomputed from the release's own US$ price by each rule (audit.ts),
+ * with the conversion inputs of `source` (default: the bundled data, with ITU's own 2025 denominators).
+ */
+export async function auditPriceReleases(releases: readonly string[] = PRICE_RELEASES, source: DataSource = BUNDLED): Promise<ReleaseAudit[]> {
+  const ids = loadIndicatorRegistry()
+    .indicators.filter((d) => d.id.startsWith('price_') && (d.id.endsWith('_usd') || d.id.endsWith('_gni_pct')))
+    .map((d) => d.id);
+  const out: ReleaseAudit[] = [];
+  for (const release of releases) {
+    const t = await loadBundled({ indicators: ids, sources: [release] });
+    const obs = {
+      economy: t.getChild('economy')!.toArray() as unknown as ArrayLike<string>,
+      indicator: t.getChild('indicator')!.toArray() as unknown as ArrayLike<string>,
+      year: t.getChild('year')!.toArray() as ArrayLike<number>,
+      value: t.getChild('value')!.toArray() as ArrayLike<number>,
+      length: t.numRows,
+    };
+    const inputs = await loadConversionInputs(new Set(Array.from(obs.economy)), source);
+    out.push(auditRelease(release, obs, inputs));
+  }
+  return out;
 }

@@ -25,7 +25,7 @@ describe('prices compute --as-of', () => {
     expect(now.code).toBe(0);
     expect(now.stderr).toMatch(/note: data from the store .* as known on 2999-12-31/);
     // Kenya: 348 KES at 100 KES per US$ (the fixture's rate) = 3.48 US$; GNI 2020 of 2000 -> 2.088 %.
-    expect(now.stdout).toMatch(/^KEN,mobile-data-2gb,2021,Safaricom,Postpaid 2GB,348,3.48,8.7,2.088,ok$/m);
+    expect(now.stdout).toMatch(/^KEN,mobile-data-2gb,2021,Safaricom,Postpaid 2GB,KES,348,KES,348,3.48,8.7,2.088,gni_pc_atlas_usd,ok$/m);
   });
 
   it('before the first submission there is nothing to convert with: a clear error, exit 2', () => {

@@ -28,11 +28,14 @@ const ISSUE_IDS = [
   'mobile-high-consumption',
   'mobile-cellular-low-usage',
   'fixed-broadband-5gb',
+  // issue 18: the 2025 allowances
+  'mobile-low-consumption-1gb',
+  'mobile-high-consumption-5gb',
 ];
 
 describe('baskets as data', () => {
   const baskets = loadBaskets();
-  it("ships exactly the 13 baskets of the issue, each with a source, and agrees with the registry's basket ids and years", () => {
+  it("ships exactly the 13 baskets of the issue and the two 2025 baskets, each with a source, and agrees with the registry's basket ids and years", () => {
     expect([...baskets.keys()].sort()).toEqual([...ISSUE_IDS].sort());
     const reg = loadIndicatorRegistry();
     for (const b of baskets.values()) {
@@ -186,11 +189,11 @@ describe('GNI year rule "previous" when the previous year is not published', () 
       ]),
       new Set(['KEN', 'UGA']),
     );
-    const ken = convertPrice('KEN', 2021, 'KES', 500, basket, inputs);
+    const ken = convertPrice('KEN', 2021, { local: 500, localCurrency: 'KES', planCurrency: 'KES', planCost: 500 }, basket, inputs);
     expect(ken.pctGni).toBeCloseTo(((5 * 12) / 2400) * 100, 12); // 2.5 %
-    expect(ken.inputs.gni?.year).toBe(2021);
+    expect(ken.inputs.gni?.input.year).toBe(2021);
     expect(ken.warnings).toEqual([expect.stringMatching(/no gni_pc_atlas_usd for KEN 2020 \(the previous year of 2021\): used 2021/)]);
-    const uga = convertPrice('UGA', 2021, 'UGX', 3600, basket, inputs);
+    const uga = convertPrice('UGA', 2021, { local: 3600, localCurrency: 'UGX', planCurrency: 'UGX', planCost: 3600 }, basket, inputs);
     expect(uga.priceUsd).toBe(1);
     expect(Number.isNaN(uga.pctGni)).toBe(true);
     expect(uga.warnings.some((w) => /missing gni_pc_atlas_usd for UGA .*pct_gni left empty/.test(w))).toBe(true);

@@ -91,8 +91,8 @@ describe('prices explain', () => {
     expect(r.stdout).toContain('INELIGIBLE: not the largest operator');
     expect(r.stdout).toContain('taxes not included: x (1 + 16 / 100) = 348 KES');
     expect(r.stdout).toContain('chosen: line 8, Safaricom, "Postpaid 2GB"');
-    expect(r.stdout).toContain('gni_pc_atlas_usd KEN 2020 = 2000 [test fixture (not real)]');
-    expect(r.stdout).toContain('pct_gni = 3.48 x 12 / 2000 x 100 = 2.088');
+    expect(r.stdout).toContain('gni_pc_atlas_usd (NY.GNP.PCAP.CD) KEN 2020 = 2000 [test fixture (not real)]');
+    expect(r.stdout).toContain('pct_gni = 3.48 USD x 12 / 2000 x 100 = 2.088');
     expect(r.stdout).not.toContain('Old plan'); // another year
   });
 
