@@ -29,7 +29,8 @@ function load(file: string): Input {
     economies: meta.economies,
     operators: [],
     plans: [],
-    currencies: [],
+    // the synthetic plans are priced in XTS (ISO 4217's testing code), read as the economy's own currency
+    currencies: ['XTS'],
     notes: [],
     operator: new Int32Array(n),
     plan: new Int32Array(n),
@@ -37,6 +38,7 @@ function load(file: string): Input {
     note: new Int32Array(n),
     line: new Int32Array(n),
     commitmentMonths: new Float64Array(n),
+    connectionCharge: new Float64Array(n).fill(Number.NaN),
   } as unknown as TariffTable;
   return { meta, t, basket: resolveBasket(meta.basket).basket as SimpleBasket };
 }
