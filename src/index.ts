@@ -57,7 +57,9 @@ export { IMPUTATIONS } from './idi/imputation/index.js';
 // Prices
 export {
   aggregatePrices,
+  auditPriceReleases,
   explainBasketPrice,
+  PRICE_RELEASES,
   loadConversionInputs,
   loadTariffs,
   priceBasket,
@@ -68,6 +70,7 @@ export {
 export { loadBaskets, type Basket, type CompositeBasket, type SimpleBasket } from './prices/basket.js';
 export type { EconomyPrice } from './prices/compute.js';
 export { formatExplanation, type Explanation } from './prices/explain.js';
+export type { ReleaseAudit } from './prices/audit.js';
 export { ELIGIBILITY_RULES, INELIGIBLE_REASONS } from './prices/eligibility/index.js';
 export { readAggregateInput } from './prices/aggregate-input.js';
 export type { AggregateRow, BasketPanel, GroupSpec } from './prices/aggregate.js';
