@@ -10,7 +10,7 @@ import { allowancesIn, resolveBasket, type SimpleBasket } from '../../src/prices
 import { basketCosts, cheapestPerEconomy } from '../../src/prices/kernel.js';
 import { PAYMENTS, PLAN_TECHNOLOGIES, SERVICES, type TariffTable } from '../../src/prices/tariffs.js';
 import { readBin } from '../bin.js';
-import type { BasketsMeta } from '../inputs.js';
+import { BASKET_COLUMNS, type BasketsMeta } from '../inputs.js';
 import type { Impl } from './types.js';
 
 interface Input {
@@ -184,29 +184,7 @@ export const arquero: Impl<AqState> = {
   async prepare(file) {
     const { meta, t, basket } = load(file);
     const cols: Record<string, ArrayLike<number>> = { i: Int32Array.from({ length: t.length }, (_, i) => i) };
-    for (const c of [
-      'economy',
-      'year',
-      'operatorRank',
-      'service',
-      'payment',
-      'technology',
-      'price',
-      'validityDays',
-      'dataMb',
-      'voiceMin',
-      'sms',
-      'speedKbps',
-      'extraMbPrice',
-      'extraMinPrice',
-      'extraSmsPrice',
-      'addonMb',
-      'addonPrice',
-      'promotional',
-      'taxesIncluded',
-      'vatRate',
-    ] as const)
-      cols[c] = t[c];
+    for (const c of BASKET_COLUMNS) cols[c] = t[c];
     return { t: aq.table(cols), meta, basket };
   },
   run({ t, meta, basket: b }) {
