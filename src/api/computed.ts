@@ -9,7 +9,7 @@ import { UserInputError } from '../util/errors.js';
 import { loadEconomyRegistry } from '../registry/economies.js';
 import { loadIndicatorRegistry } from '../registry/indicators.js';
 import { loadBaskets, type Basket } from '../prices/basket.js';
-import { ConversionInputs, computeCompositeBasket, computeSimpleBasket } from '../prices/compute.js';
+import { ConversionInputs, computeCompositeBasket, computeSimpleBasket, economyPriceRecord } from '../prices/compute.js';
 import { explainEconomy } from '../prices/explain.js';
 import type { TariffTable } from '../prices/tariffs.js';
 import { csvRow } from '../util/csv.js';
@@ -36,7 +36,6 @@ export const bool = (q: Query, name: string, fallback = false): boolean => {
   if (v === 'true' || v === '1') return true;
   throw new ApiError('invalidValue', `${name} must be true or false`);
 };
-const num = (x: number): number | null => (Number.isFinite(x) ? x : null);
 
 /** An index run over the server's in-memory observations; a year without enough data is a 404. */
 export function runOfServer(
@@ -105,20 +104,7 @@ export function registerComputedRoutes(app: FastifyInstance, cache: ObservationC
       rows = cache.memo(idx.version, `prices|${basket.id}|${y}`, () => {
         const inputs = ConversionInputs.fromTable(idx.table, new Set(tariffs.economies));
         const r = basket.kind === 'composite' ? computeCompositeBasket(tariffs, basket, all, y, inputs) : computeSimpleBasket(tariffs, basket, y, inputs);
-        return r.prices.map((p) => ({
-          economy: p.economy,
-          basket: p.basket,
-          year: p.year,
-          operator: p.operator || null,
-          plan: p.planName || null,
-          currency: p.currency || null,
-          price_lcu: num(p.priceLcu),
-          price_usd: num(p.priceUsd),
-          price_ppp: num(p.pricePpp),
-          pct_gni: num(p.pctGni),
-          status: p.status,
-          warnings: p.warnings,
-        }));
+        return r.prices.map(economyPriceRecord);
       });
     } else {
       // Published values (price_<basket>_{usd,ppp,gni_pct}) from the store.

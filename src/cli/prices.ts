@@ -271,25 +271,7 @@ export function registerPricesComputeCommands(prices: Command): void {
             {
               basket: basket.id,
               year: o.year,
-              prices: r.prices.map((p) => ({
-                economy: p.economy,
-                basket: p.basket,
-                year: p.year,
-                operator: p.operator || null,
-                plan: p.planName || null,
-                currency: p.currency || null,
-                price_lcu: num(p.priceLcu),
-                price_usd: num(p.priceUsd),
-                price_ppp: num(p.pricePpp),
-                plan_currency: p.planCurrency || null,
-                plan_cost: num(p.planCost),
-                pct_gni: num(p.pctGni),
-                gni_method: p.inputs.gni?.method ?? null,
-                status: p.status,
-                warnings: p.warnings,
-                departures: p.departures,
-                tied_with_lines: p.tiedWith,
-              })),
+              prices: r.prices.map(m.economyPriceRecord),
             },
             null,
             2,
@@ -339,5 +321,3 @@ export function registerPricesComputeCommands(prices: Command): void {
       out(o.format === 'json' ? JSON.stringify(x, null, 2) + '\n' : m.formatExplanation(x));
     });
 }
-
-const num = (x: number): number | null => (Number.isNaN(x) ? null : x);

@@ -348,6 +348,31 @@ export interface EconomyPrice {
   inputs: { exchangeRate?: ConversionValue; planRate?: ConversionValue; ppp?: ConversionValue; gni?: GniUsed };
 }
 
+const finiteOrNull = (x: number): number | null => (Number.isFinite(x) ? x : null);
+
+/** One economy's basket price as a JSON record: what `prices compute --format json` and the API's prices route give. */
+export function economyPriceRecord(p: EconomyPrice): Record<string, unknown> {
+  return {
+    economy: p.economy,
+    basket: p.basket,
+    year: p.year,
+    operator: p.operator || null,
+    plan: p.planName || null,
+    currency: p.currency || null,
+    price_lcu: finiteOrNull(p.priceLcu),
+    price_usd: finiteOrNull(p.priceUsd),
+    price_ppp: finiteOrNull(p.pricePpp),
+    plan_currency: p.planCurrency || null,
+    plan_cost: finiteOrNull(p.planCost),
+    pct_gni: finiteOrNull(p.pctGni),
+    gni_method: p.inputs.gni?.method ?? null,
+    status: p.status,
+    warnings: p.warnings,
+    departures: p.departures,
+    tied_with_lines: p.tiedWith,
+  };
+}
+
 export interface BasketResult {
   prices: EconomyPrice[];
   costs?: BasketCosts;
