@@ -1,5 +1,5 @@
 /** Computed results: the IDI of a methodology and year, price baskets and their explanation. */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Table } from 'apache-arrow';
 import { bundledMethodologies, type CompiledMethodology } from '../idi/methodology.js';
 import type { Groupings } from '../registry/groupings.js';
@@ -15,13 +15,12 @@ import type { TariffTable } from '../prices/tariffs.js';
 import { csvRow } from '../util/csv.js';
 import type { ObservationCache } from './data.js';
 import { ApiError } from './errors.js';
-import { MEDIA, clip, countries, language, representation, single, type Query } from './params.js';
+import { MEDIA, P, clip, countries, language, pathParam, queryParam, representation, single, type Query } from './params.js';
+import { errorResponse as err, registerRoutes, route, type Req, type RouteSpec } from './routes.js';
 import { encodedBytes, send, sendEncoded } from './send.js';
 import type { ComputeWorker } from './compute-pool.js';
 import { dontHold } from './answers.js';
 import type { Store } from '../store/store.js';
-
-type Req = FastifyRequest<{ Params: Record<string, string>; Querystring: Query }>;
 
 export const year = (s: string, allowLatest: boolean): number | 'latest' => {
   if (allowLatest && s === 'latest') return 'latest';
@@ -57,17 +56,77 @@ export function runOfServer(
   }
 }
 
+const basketOf = (id: string): { basket: Basket; all: Map<string, Basket> } => {
+  const all = loadBaskets();
+  const basket = all.get(id);
+  if (!basket) throw new ApiError('notFound', `unknown basket "${clip(id)}"; baskets: ${[...all.keys()].join(', ')}`);
+  return { basket, all };
+};
+
+/** A bundled methodology id (lower case), or a 404 naming them: never a path (it would read a server file). */
+export function methodologyId(s: string): string {
+  const id = s.toLowerCase();
+  if (!bundledMethodologies().includes(id))
+    throw new ApiError('notFound', `unknown methodology "${clip(s)}"; methodologies: ${bundledMethodologies().join(', ')}`);
+  return id;
+}
+
+/** Path and query parameters of the computed routes (the sensitivity route shares the first two). */
+export const CP = {
+  methodology: pathParam('methodology', 'a bundled methodology id (idi-2017, idi-2023, ...)', { type: 'string' }, methodologyId),
+  year: pathParam('year', 'data year, or latest', { type: 'string' }, (s) => year(s, true)),
+  previous: queryParam('previous', 'also the previous year, with changes', { type: 'boolean' }, (q) => bool(q, 'previous')),
+  // An unknown basket is a 404 before the year is read (the order the handlers always had).
+  basket: pathParam('basket', 'basket id', { type: 'string' }, (s) => basketOf(s).basket.id),
+  priceYear: pathParam('year', 'price year', { type: 'integer' }, (s) => year(s, false) as number),
+  economy: pathParam('economy', 'ISO3 or ISO2', { type: 'string' }, (s) => s),
+  lang: queryParam('lang', 'language of economy names (en fr es ru zh ar)', { type: 'string' }, (q) => language(single(q, 'lang'))),
+};
+
+/** What the handlers of the computed routes share: the server's data, its worker, its tariff plans. */
+interface ComputedCtx {
+  idi(a: { methodology: string; year: number | 'latest'; previous: boolean }, req: Req, reply: FastifyReply): Promise<unknown>;
+  prices(a: { basket: string; year: number; lang: ReturnType<typeof language> }, req: Req, reply: FastifyReply): Promise<unknown>;
+  explain(a: { basket: string; year: number; economy: string }, req: Req, reply: FastifyReply): Promise<unknown>;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: route specs differ in their parameter types; the list holds any of them
+export const COMPUTED_ROUTES: ReadonlyArray<RouteSpec<any, ComputedCtx>> = [
+  route({
+    paths: ['/v2/idi/{methodology}/{year}'],
+    summary: 'ICT Development Index: scores, ranks, components, imputations',
+    params: { methodology: CP.methodology, year: CP.year, previous: CP.previous, format: P.format },
+    responses: {
+      200: { description: 'JSON: the full result; CSV: the ranking' },
+      400: err('invalid parameter'),
+      404: err('unknown methodology, or no year with enough data'),
+    },
+    worldBankErrors: false,
+    handler: (ctx: ComputedCtx, a, req, reply) => ctx.idi(a, req, reply),
+  }),
+  route({
+    paths: ['/v2/prices/{basket}/{year}'],
+    summary: 'Price basket per economy: computed from tariff plans when the server has them, else the published values in the store',
+    params: { basket: CP.basket, year: CP.priceYear, lang: CP.lang, format: P.format },
+    responses: { 200: { description: 'prices' }, 400: err('invalid parameter'), 404: err('unknown basket') },
+    worldBankErrors: false,
+    handler: (ctx: ComputedCtx, a, req, reply) => ctx.prices(a, req, reply),
+  }),
+  route({
+    paths: ['/v2/prices/{basket}/{year}/{economy}/explain'],
+    summary: 'Every plan considered, the chosen plan, each conversion input and arithmetic step',
+    params: { basket: CP.basket, year: CP.priceYear, economy: CP.economy },
+    responses: { 200: { description: 'explanation' }, 400: err('invalid parameter'), 404: err('unknown basket, or the server has no tariff plans') },
+    worldBankErrors: false,
+    handler: (ctx: ComputedCtx, a, req, reply) => ctx.explain(a, req, reply),
+  }),
+];
+
 /** Jobs queued in the IDI worker at most (each distinct methodology, year and `previous` of a version is one). */
 export const MAX_IDI_QUEUED = 64;
 
 export function registerComputedRoutes(app: FastifyInstance, cache: ObservationCache, store: Store, worker: ComputeWorker, tariffs?: TariffTable): void {
-  app.get('/v2/idi/:methodology/:year', async (req: Req, reply: FastifyReply) => {
-    const id = req.params.methodology.toLowerCase();
-    // Bundled ids only: a path here would read a server file.
-    if (!bundledMethodologies().includes(id))
-      throw new ApiError('notFound', `unknown methodology "${clip(req.params.methodology)}"; methodologies: ${bundledMethodologies().join(', ')}`);
-    const wanted = year(req.params.year, true);
-    const previous = bool(req.query, 'previous');
+  const idi: ComputedCtx['idi'] = async ({ methodology: id, year: wanted, previous }, req, reply) => {
     const rep = representation(req.query, req.headers.accept, false);
     const idx = cache.computedIndex();
     // Computed in the worker thread (off the event loop: it reads the version's observations itself), once per
@@ -81,19 +140,12 @@ export function registerComputedRoutes(app: FastifyInstance, cache: ObservationC
     );
     if (stale) dontHold(reply);
     return rep === 'wb-csv' ? sendEncoded(req, reply, answer.csv, MEDIA.csv) : sendEncoded(req, reply, answer.json, MEDIA.json);
-  });
-
-  const basketOf = (id: string): { basket: Basket; all: Map<string, Basket> } => {
-    const all = loadBaskets();
-    const basket = all.get(id);
-    if (!basket) throw new ApiError('notFound', `unknown basket "${clip(id)}"; baskets: ${[...all.keys()].join(', ')}`);
-    return { basket, all };
   };
 
-  app.get('/v2/prices/:basket/:year', async (req: Req, reply: FastifyReply) => {
-    const { basket, all } = basketOf(req.params.basket);
-    const y = year(req.params.year, false) as number;
-    const lang = language(single(req.query, 'lang'));
+  const prices: ComputedCtx['prices'] = async (a, req, reply) => {
+    const { basket, all } = basketOf(a.basket);
+    const y = a.year;
+    const lang = a.lang;
     const rep = representation(req.query, req.headers.accept, false);
     const idx = cache.computedIndex();
     const econ = loadEconomyRegistry();
@@ -136,13 +188,13 @@ export function registerComputedRoutes(app: FastifyInstance, cache: ObservationC
       return send(req, reply, [csvRow(cols), ...rows.map((r) => csvRow(cols.map((c) => r[c])))].join(''), MEDIA.csv);
     }
     return send(req, reply, JSON.stringify({ basket: basket.id, name: basket.name, year: y, origin, prices: rows }), MEDIA.json);
-  });
+  };
 
-  app.get('/v2/prices/:basket/:year/:economy/explain', async (req: Req, reply: FastifyReply) => {
-    const { basket } = basketOf(req.params.basket);
-    const y = year(req.params.year, false) as number;
-    const economy = countries(req.params.economy)?.[0];
-    if (!economy || req.params.economy.includes(';')) throw new ApiError('invalidValue', 'explain takes one economy (ISO3 or ISO2)');
+  const explain: ComputedCtx['explain'] = async (a, req, reply) => {
+    const { basket } = basketOf(a.basket);
+    const y = a.year;
+    const economy = countries(a.economy)?.[0];
+    if (!economy || a.economy.includes(';')) throw new ApiError('invalidValue', 'explain takes one economy (ISO3 or ISO2)');
     if (!tariffs) throw new ApiError('notAvailable', 'explain needs tariff plans; this server was started without them (ictstat serve --tariffs FILE)');
     if (basket.kind === 'composite')
       throw new ApiError(
@@ -154,5 +206,6 @@ export function registerComputedRoutes(app: FastifyInstance, cache: ObservationC
       explainEconomy(tariffs, basket, y, economy.iso3, ConversionInputs.fromTable(idx.table, new Set([economy.iso3]))),
     );
     return send(req, reply, JSON.stringify(x), MEDIA.json);
-  });
+  };
+  registerRoutes(app, COMPUTED_ROUTES, { idi, prices, explain });
 }

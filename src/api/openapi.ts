@@ -1,21 +1,22 @@
 /** The OpenAPI 3 description of the API, and a self-contained HTML page rendered from it (no external scripts). */
-import { MEDIA, P } from './params.js';
-import type { Param, RouteSpec } from './routes.js';
+import { P } from './params.js';
+import type { Store } from '../store/store.js';
 import { sdmxOpenApiPaths } from './sdmx/rest.js';
 import { WORLD_BANK_ROUTES } from './worldbank.js';
-
-const q = (name: string, description: string, schema: object = { type: 'string' }) => ({ name, in: 'query', required: false, description, schema });
-const p = (name: string, description: string, schema: object = { type: 'string' }) => ({ name, in: 'path', required: true, description, schema });
-const err = (description: string) => ({ description, content: { 'application/json': { schema: { $ref: '#/components/schemas/WorldBankError' } } } });
-const format = q('format', 'json (default) or csv; SDMX and Arrow are chosen with Accept', { type: 'string', enum: ['json', 'csv'] });
+import { COMPUTED_ROUTES } from './computed.js';
+import { SENSITIVITY_ROUTES } from './sensitivity.js';
+import { SUBMISSION_ROUTES } from './submissions.js';
+import { REPORT_ROUTES } from './report.js';
+import { route, type Param, type RouteSpec } from './routes.js';
 
 /** OpenAPI operations of declared routes: parameters from the same objects that parse them. */
 // biome-ignore lint/suspicious/noExplicitAny: route specs differ in their parameter types; the list holds any of them
-export function declaredPaths(specs: ReadonlyArray<RouteSpec<any, any>>): Record<string, { get: object }> {
-  const out: Record<string, { get: object }> = {};
+export function declaredPaths(specs: ReadonlyArray<RouteSpec<any, any>>): Record<string, Record<string, object>> {
+  const out: Record<string, Record<string, object>> = {};
   for (const spec of specs) {
     const declared = Object.values(spec.params as Record<string, Param<unknown>>);
-    for (const path of spec.paths) {
+    for (const declaredPath of spec.paths) {
+      const path = declaredPath.replace(/\{(\w+)\*\}/g, '{$1}');
       const inPath = [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
       const params = [
         ...inPath.map((name) => {
@@ -25,7 +26,15 @@ export function declaredPaths(specs: ReadonlyArray<RouteSpec<any, any>>): Record
         ...declared.filter((x) => x.in === 'query').map((x) => ({ name: x.name, in: 'query', required: false, description: x.description, schema: x.schema })),
       ];
       out[path] = {
-        get: { summary: spec.summary, ...(spec.description ? { description: spec.description } : {}), parameters: params, responses: spec.responses },
+        ...out[path],
+        [(spec.method ?? 'GET').toLowerCase()]: {
+          summary: spec.summary,
+          ...(spec.description ? { description: spec.description } : {}),
+          ...(spec.security ? { security: spec.security } : {}),
+          ...(params.length ? { parameters: params } : {}),
+          ...(spec.requestBody ? { requestBody: spec.requestBody } : {}),
+          responses: spec.responses,
+        },
       };
     }
   }
@@ -44,101 +53,12 @@ export function openApiDocument(): object {
     },
     paths: {
       ...declaredPaths(WORLD_BANK_ROUTES),
-      '/v2/idi/{methodology}/{year}': {
-        get: {
-          summary: 'ICT Development Index: scores, ranks, components, imputations',
-          parameters: [
-            p('methodology', 'a bundled methodology id (idi-2017, ...)'),
-            p('year', 'data year, or latest'),
-            q('previous', 'also the previous year, with changes', { type: 'boolean' }),
-            format,
-          ],
-          responses: {
-            200: { description: 'JSON: the full result; CSV: the ranking' },
-            400: err('invalid parameter'),
-            404: err('unknown methodology, or no year with enough data'),
-          },
-        },
-      },
-      '/v2/idi/{methodology}/{year}/sensitivity': {
-        get: {
-          summary:
-            'Uncertainty and sensitivity of the ranks (Monte Carlo over weights, normalisations, imputation, dropping one indicator): median rank, 5th-95th percentile interval, volatility, first-order and total Sobol indices per economy; for an unranked methodology (idi-2023/2024/2025) the same of the scores (score intervals), its ranks only with ranks=true. Runs on worker threads; one analysis at a time; the last 8 results are kept until the data changes.',
-          parameters: [
-            p('methodology', 'a bundled methodology id'),
-            p('year', 'data year, or latest'),
-            q('draws', 'base sample N, 2 to 10,000 (default 1,000); the kernel runs N x (factors + 2) scenarios', { type: 'integer' }),
-            q('seed', 'random seed (default 1): same seed, same answer', { type: 'integer' }),
-            q('weights', 'dirichlet (default) or uniform'),
-            q('concentration', 'Dirichlet concentration (default 50)', { type: 'number' }),
-            q('band', 'uniform band: each weight times 1 +- band (default 0.25)', { type: 'number' }),
-            q('normalisations', 'comma-separated alternatives (default methodology,minmax,rank)'),
-            q('imputation', 'vary imputation (default true)', { type: 'boolean' }),
-            q('drop', 'drop one indicator at a time (default true)', { type: 'boolean' }),
-            q('ranks', 'unranked methodology: rank intervals instead of score intervals, labelled as ours (default false)', { type: 'boolean' }),
-            format,
-          ],
-          responses: {
-            200: { description: 'JSON: factors and economies; CSV: the table of `ictstat idi sensitivity`' },
-            400: err('invalid parameter'),
-            404: err('unknown methodology, or no year with enough data'),
-          },
-        },
-      },
-      '/v2/prices/{basket}/{year}': {
-        get: {
-          summary: 'Price basket per economy: computed from tariff plans when the server has them, else the published values in the store',
-          parameters: [p('basket', 'basket id'), p('year', 'price year'), format],
-          responses: { 200: { description: 'prices' }, 404: err('unknown basket') },
-        },
-      },
-      '/v2/prices/{basket}/{year}/{economy}/explain': {
-        get: {
-          summary: 'Every plan considered, the chosen plan, each conversion input and arithmetic step',
-          parameters: [p('basket', 'a simple basket id'), p('year', 'price year'), p('economy', 'ISO3 or ISO2')],
-          responses: { 200: { description: 'explanation' }, 404: err('unknown basket, or the server has no tariff plans') },
-        },
-      },
-      '/v2/submissions': {
-        post: {
-          summary: "Submit observations for the token's economy (CSV, JSON, Arrow, Parquet or Excel workbook body; format detected from content)",
-          security: [{ bearer: [] }],
-          parameters: [q('vintage', 'a label for this revision')],
-          requestBody: {
-            required: true,
-            content: {
-              'text/csv': {},
-              'application/json': {},
-              [MEDIA.arrow]: {},
-              [MEDIA.parquet]: {},
-              'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': {},
-            },
-          },
-          responses: {
-            201: { description: 'accepted and stored: the validation report' },
-            200: { description: 'the same content was already stored: no new revision' },
-            401: err('no, unknown or revoked token'),
-            403: err('rows of another economy'),
-            413: err('body too large'),
-            422: err('rejected: the error envelope with `report` (located findings); nothing stored'),
-            429: err('rate limit'),
-          },
-        },
-      },
+      ...declaredPaths(COMPUTED_ROUTES),
+      ...declaredPaths(SENSITIVITY_ROUTES),
+      ...declaredPaths(SUBMISSION_ROUTES),
       ...sdmxOpenApiPaths(),
-      '/healthz': { get: { summary: 'liveness and store version', responses: { 200: { description: 'ok' } } } },
-      '/openapi.json': { get: { summary: 'this document', responses: { 200: { description: 'OpenAPI 3' } } } },
-      '/docs': { get: { summary: 'an HTML page of this document', responses: { 200: { description: 'HTML' } } } },
-      '/': { get: { summary: 'redirects to /docs', responses: { 302: { description: 'to /docs' } } } },
-      '/report': { get: { summary: 'redirects to /report/index.html', responses: { 302: { description: 'to the MIS report' } } } },
-      '/report/{path}': {
-        get: {
-          summary:
-            "the MIS report edition of `serve --report-edition`, regenerated from the store's current data (built on first request and after a submission changes the store)",
-          parameters: [p('path', 'a file of the report build (index.html, ...)')],
-          responses: { 200: { description: 'a file of the report' }, 404: err('no such file in the report build') },
-        },
-      },
+      ...declaredPaths(META_ROUTES),
+      ...declaredPaths(REPORT_ROUTES),
     },
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'created with `ictstat token create --economy ISO3`' } },
@@ -162,6 +82,47 @@ export function openApiDocument(): object {
     },
   };
 }
+
+/** Health, this document, its HTML page and the root: declared like the others, so the document lists them too. */
+// biome-ignore lint/suspicious/noExplicitAny: route specs differ in their parameter types; the list holds any of them
+export const META_ROUTES: ReadonlyArray<RouteSpec<any, { store: Store }>> = [
+  route({
+    paths: ['/healthz'],
+    summary: 'liveness and store version',
+    params: {},
+    responses: { 200: { description: 'ok' } },
+    worldBankErrors: false,
+    handler: ({ store }: { store: Store }) => ({ status: 'ok', storeVersion: store.version(), schemaVersion: store.schemaVersion() }),
+  }),
+  route({
+    paths: ['/openapi.json'],
+    summary: 'this document',
+    params: {},
+    responses: { 200: { description: 'OpenAPI 3' } },
+    worldBankErrors: false,
+    handler: (_ctx: { store: Store }, _a, _req, reply) => reply.type('application/json; charset=utf-8').send(JSON.stringify(openApiDocument())),
+  }),
+  route({
+    paths: ['/docs'],
+    summary: 'an HTML page of this document',
+    params: {},
+    responses: { 200: { description: 'HTML' } },
+    worldBankErrors: false,
+    handler: (_ctx: { store: Store }, _a, _req, reply) =>
+      reply
+        .type('text/html; charset=utf-8')
+        .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+        .send(docsPage()),
+  }),
+  route({
+    paths: ['/'],
+    summary: 'redirects to /docs',
+    params: {},
+    responses: { 302: { description: 'to /docs' } },
+    worldBankErrors: false,
+    handler: (_ctx: { store: Store }, _a, _req, reply) => reply.redirect('/docs'),
+  }),
+];
 
 const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 

@@ -197,14 +197,14 @@ export function areas(codes: string): Area[] | null {
 export const areaCode = (a: Area): string => (a.kind === 'economy' ? a.economy.iso3 : a.aggregate.code);
 
 // Parameter declarations: what a route lists in its RouteSpec, documented and parsed by the same object.
-const queryParam = <T>(name: string, description: string, schema: object, parse: (q: Query) => T): Param<T> => ({
+export const queryParam = <T>(name: string, description: string, schema: object, parse: (q: Query) => T): Param<T> => ({
   name,
   in: 'query',
   description,
   schema,
   parse: (req) => parse(req.query),
 });
-const pathParam = <T>(name: string, description: string, schema: object, parse: (s: string) => T): Param<T> => ({
+export const pathParam = <T>(name: string, description: string, schema: object, parse: (s: string) => T): Param<T> => ({
   name,
   in: 'path',
   description,

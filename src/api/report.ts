@@ -1,7 +1,8 @@
 import { existsSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { extname, join, resolve, sep } from 'node:path';
 import { fork } from 'node:child_process';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { errorResponse, registerRoutes, route, type Param, type RouteSpec } from './routes.js';
 import { UserInputError } from '../util/errors.js';
 import { packageRoot } from '../util/paths.js';
 import type { Store } from '../store/store.js';
@@ -50,6 +51,45 @@ const REPORT_PATH = /^(?:index\.html|report\.json|mis-\d{4}\.xlsx|tables\/[a-z0-
 const REPORT_CSP =
   "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
+interface ReportCtx {
+  file(rel: string, reply: FastifyReply): Promise<unknown>;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: route specs differ in their parameter types; the list holds any of them
+export const REPORT_ROUTES: ReadonlyArray<RouteSpec<any, ReportCtx>> = [
+  // /report and /report/ are one route (trailing slashes ignored): send the browser to the page itself, so that
+  // its relative links (tables, workbook) resolve under /report/.
+  route({
+    paths: ['/report'],
+    summary: 'redirects to /report/index.html',
+    params: {},
+    responses: { 302: { description: 'to the MIS report' } },
+    worldBankErrors: false,
+    handler: (_ctx: ReportCtx, _a, _req, reply) => reply.redirect('/report/index.html'),
+  }),
+  route({
+    paths: ['/report/{path*}'],
+    summary:
+      "the MIS report edition of `serve --report-edition`, regenerated from the store's current data (built on first request and after a submission changes the store)",
+    params: {
+      path: {
+        name: 'path',
+        in: 'path',
+        description: 'a file of the report build (index.html, report.json, mis-YYYY.xlsx, tables/*.csv|md|html, charts/*.svg)',
+        schema: { type: 'string' },
+        // already decoded by the router: not decoded twice
+        parse: (req) => req.params['*'] || 'index.html',
+      } as Param<string>,
+    },
+    responses: {
+      200: { description: 'a file of the report' },
+      404: errorResponse('no such file in the report build'),
+    },
+    worldBankErrors: false,
+    handler: (ctx: ReportCtx, a, _req, reply) => ctx.file(a.path, reply),
+  }),
+];
+
 /**
  * `/report/`: the MIS edition regenerated from the store's current data (`ictstat report`, the same builder),
  * built on the first request for one of its files and again when a submission has changed the store. Files are
@@ -91,11 +131,7 @@ export function registerReportRoutes(app: FastifyInstance, store: Store, edition
     await building?.catch(() => undefined);
     if (root) rmSync(root, { recursive: true, force: true });
   });
-  // /report and /report/ are one route (trailing slashes ignored): send the browser to the page itself, so that
-  // its relative links (tables, workbook) resolve under /report/.
-  app.get('/report', async (_req, reply) => reply.redirect('/report/index.html'));
-  app.get('/report/*', async (req, reply) => {
-    const rel = (req.params as { '*': string })['*'] || 'index.html'; // already decoded by the router: not decoded twice
+  const serveFile: ReportCtx['file'] = async (rel, reply) => {
     // Only the names the builder writes start a build (src/report/build.ts): anything else is a 404 at no cost.
     if (!REPORT_PATH.test(rel)) throw new ApiError('endpointNotFound', `no report file ${rel.slice(0, 100)}`);
     const dir = await current();
@@ -106,7 +142,8 @@ export function registerReportRoutes(app: FastifyInstance, store: Store, edition
     const type = own(TYPES, extname(file)) ?? 'application/octet-stream';
     if (type.startsWith('text/html')) reply.header('content-security-policy', REPORT_CSP).header('x-frame-options', 'DENY');
     return reply.type(type).send(readFileSync(file));
-  });
+  };
+  registerRoutes(app, REPORT_ROUTES, { file: serveFile });
   // The data version of what /report/ serves now (its answers are held under it), or undefined while a build is due.
   return () => (built && !building && (built.version === store.version() || Date.now() - builtAt < REBUILD_INTERVAL_MS) ? `r${built.version}` : undefined);
 }

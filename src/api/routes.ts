@@ -21,8 +21,15 @@ export interface Param<T> {
 type Parsed<P> = { [K in keyof P]: P[K] extends Param<infer T> ? T : never };
 
 export interface RouteSpec<P extends Record<string, Param<unknown>> = Record<string, Param<unknown>>, C = unknown> {
-  /** OpenAPI-style paths (`/v2/country/{codes}`); `{lang}` marks the language prefix. */
+  /** GET unless said. */
+  method?: 'GET' | 'POST';
+  /** OpenAPI-style paths (`/v2/country/{codes}`); `{lang}` marks the language prefix, `{path*}` the rest of the path. */
   paths: string[];
+  /** Fastify route options (a body limit). */
+  options?: { bodyLimit?: number };
+  /** OpenAPI requestBody and security of the operation. */
+  requestBody?: object;
+  security?: object[];
   summary: string;
   description?: string;
   params: P;
@@ -37,12 +44,18 @@ export interface RouteSpec<P extends Record<string, Param<unknown>> = Record<str
   handler(ctx: C, args: Parsed<P>, req: Req, reply: FastifyReply): Promise<unknown> | unknown;
 }
 
+/** An OpenAPI response answered with the error envelope. */
+export const errorResponse = (description: string) => ({
+  description,
+  content: { 'application/json': { schema: { $ref: '#/components/schemas/WorldBankError' } } },
+});
+
 export function route<P extends Record<string, Param<unknown>>, C>(spec: RouteSpec<P, C>): RouteSpec<P, C> {
   return spec;
 }
 
-/** `/v2/{lang}/country/{codes}` -> `/v2/:lang/country/:codes` */
-export const fastifyPath = (p: string): string => p.replace(/\{(\w+)\}/g, ':$1');
+/** `/v2/{lang}/country/{codes}` -> `/v2/:lang/country/:codes`; `/report/{path*}` -> `/report/*` */
+export const fastifyPath = (p: string): string => p.replace(/\{\w+\*\}/g, '*').replace(/\{(\w+)\}/g, ':$1');
 
 // biome-ignore lint/suspicious/noExplicitAny: route specs differ in their parameter types; the list holds any of them
 export function registerRoutes<C>(app: FastifyInstance, specs: ReadonlyArray<RouteSpec<any, C>>, ctx: C): void {
@@ -64,6 +77,6 @@ export function registerRoutes<C>(app: FastifyInstance, specs: ReadonlyArray<Rou
           .send(JSON.stringify(errorBody(err.kind, err.message, err.extra)));
       }
     };
-    for (const p of spec.paths) app.get(fastifyPath(p), handler as never);
+    for (const p of spec.paths) app.route({ method: spec.method ?? 'GET', url: fastifyPath(p), ...spec.options, handler: handler as never });
   }
 }

@@ -13,7 +13,8 @@ import { ComputeWorker } from './compute-pool.js';
 import { MAX_IDI_QUEUED, registerComputedRoutes } from './computed.js';
 import { MAX_WAITING, registerSensitivityRoutes } from './sensitivity.js';
 import { ApiError, apiName, errorBody, type WbErrorKind } from './errors.js';
-import { docsPage, openApiDocument } from './openapi.js';
+import { META_ROUTES } from './openapi.js';
+import { registerRoutes } from './routes.js';
 import { DEFAULT_SUBMISSION_LIMITS, MAX_SUBMISSIONS_QUEUED, registerSubmissionRoutes, type SubmissionLimits } from './submissions.js';
 import { registerWorldBankRoutes } from './worldbank.js';
 import { registerReportRoutes } from './report.js';
@@ -262,18 +263,7 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     delegator: (req, done) => done(null, (req.url ?? '').toLowerCase().startsWith('/v2/submissions') ? { origin: false } : readCors),
   });
 
-  app.get('/healthz', async () => {
-    const version = opts.store.version();
-    return { status: 'ok', storeVersion: version, schemaVersion: opts.store.schemaVersion() };
-  });
-  app.get('/openapi.json', async (_req, reply) => reply.type('application/json; charset=utf-8').send(JSON.stringify(openApiDocument())));
-  app.get('/docs', async (_req, reply) =>
-    reply
-      .type('text/html; charset=utf-8')
-      .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
-      .send(docsPage()),
-  );
-  app.get('/', async (_req, reply) => reply.redirect('/docs'));
+  registerRoutes(app, META_ROUTES, { store: opts.store });
 
   // Build the observation index before the first request, not during it (in the data worker).
   // The submission worker is started too (its modules loaded, its store connection open): the first submission

@@ -5,11 +5,12 @@
 import { createHash } from 'node:crypto';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Store, TokenRecord } from '../store/store.js';
 import type { ComputeWorker } from './compute-pool.js';
 import { ApiError } from './errors.js';
-import { single, type Query } from './params.js';
+import { MEDIA, queryParam, single } from './params.js';
+import { errorResponse as err, registerRoutes, route, type Req, type RouteSpec } from './routes.js';
 import { ownedTempDir } from '../util/owned-temp.js';
 
 export interface SubmissionLimits {
@@ -86,6 +87,49 @@ declare module 'fastify' {
   }
 }
 
+interface SubmissionCtx {
+  submit(a: { vintage: string | undefined }, req: Req, reply: FastifyReply): Promise<unknown>;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: route specs differ in their parameter types; the list holds any of them
+export const SUBMISSION_ROUTES: ReadonlyArray<RouteSpec<any, SubmissionCtx>> = [
+  route({
+    method: 'POST',
+    paths: ['/v2/submissions'],
+    summary: "Submit observations for the token's economy (CSV, JSON, Arrow, Parquet or Excel workbook body; format detected from content)",
+    security: [{ bearer: [] }],
+    params: {
+      vintage: queryParam('vintage', 'a label for this revision (1 to 64 letters, digits, spaces and . : + - _)', { type: 'string' }, (q) => {
+        const vintage = single(q, 'vintage');
+        if (vintage !== undefined && !/^[\w .:+-]{1,64}$/.test(vintage))
+          throw new ApiError('invalidValue', 'vintage is a label of 1 to 64 letters, digits, spaces and . : + - _');
+        return vintage;
+      }),
+    },
+    requestBody: {
+      required: true,
+      content: {
+        'text/csv': {},
+        'application/json': {},
+        [MEDIA.arrow]: {},
+        [MEDIA.parquet]: {},
+        'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': {},
+      },
+    },
+    responses: {
+      201: { description: 'accepted and stored: the validation report' },
+      200: { description: 'the same content was already stored: no new revision' },
+      401: err('no, unknown or revoked token'),
+      403: err('rows of another economy'),
+      413: err('body too large'),
+      422: err('rejected: the error envelope with `report` (located findings); nothing stored'),
+      429: err('rate limit'),
+    },
+    worldBankErrors: false,
+    handler: (ctx: SubmissionCtx, a, req, reply) => ctx.submit(a, req, reply),
+  }),
+];
+
 export function registerSubmissionRoutes(
   app: FastifyInstance,
   store: Store,
@@ -136,12 +180,8 @@ export function registerSubmissionRoutes(
       req.submitter = token;
     });
 
-    scope.post('/v2/submissions', { bodyLimit: limits.maxBodyBytes }, async (req, reply) => {
+    const submit: SubmissionCtx['submit'] = async ({ vintage }, req, reply) => {
       const token = req.submitter!;
-      const q = req.query as Query;
-      const vintage = single(q, 'vintage');
-      if (vintage !== undefined && !/^[\w .:+-]{1,64}$/.test(vintage))
-        throw new ApiError('invalidValue', 'vintage is a label of 1 to 64 letters, digits, spaces and . : + - _');
       const body = (req.body as Buffer | undefined) ?? Buffer.alloc(0);
       const dir = ownedTempDir(tempDir, 'ictstat-submission-');
       open.add(dir);
@@ -181,6 +221,11 @@ export function registerSubmissionRoutes(
         rmSync(dir, { recursive: true, force: true });
         open.delete(dir);
       }
-    });
+    };
+    registerRoutes(
+      scope,
+      SUBMISSION_ROUTES.map((r) => ({ ...r, options: { bodyLimit: limits.maxBodyBytes } })),
+      { submit },
+    );
   });
 }

@@ -13,6 +13,13 @@ import { loadEconomyRegistry } from '../../src/registry/economies.js';
 import { loadWorldBankRegistry } from '../../src/registry/worldbank.js';
 import { packageRoot } from '../../src/util/paths.js';
 import { aggregatesForCode } from '../../src/usecases/estimates.js';
+import { COMPUTED_ROUTES } from '../../src/api/computed.js';
+import { META_ROUTES } from '../../src/api/openapi.js';
+import { REPORT_ROUTES } from '../../src/api/report.js';
+import { fastifyPath } from '../../src/api/routes.js';
+import { SENSITIVITY_ROUTES } from '../../src/api/sensitivity.js';
+import { SUBMISSION_ROUTES } from '../../src/api/submissions.js';
+import { WORLD_BANK_ROUTES } from '../../src/api/worldbank.js';
 import { datahubInternetUsers, startBundledServer, type TestServer } from './helpers.js';
 
 let s: TestServer;
@@ -387,6 +394,34 @@ describe('OpenAPI from the route declarations', () => {
     expect(series).toEqual(
       expect.arrayContaining(['codes', 'ids', 'date', 'mrv', 'mrnev', 'gapfill', 'frequency', 'source', 'page', 'per_page', 'format', 'asof']),
     );
+    // The IDI, prices and sensitivity routes come from their declarations too: each parameter their handlers parse.
+    const names = (path: string) => doc.paths[path].get.parameters.map((p: { name: string }) => p.name).sort();
+    expect(names('/v2/idi/{methodology}/{year}')).toEqual(['format', 'methodology', 'previous', 'year']);
+    expect(names('/v2/idi/{methodology}/{year}/sensitivity')).toEqual(
+      ['band', 'concentration', 'draws', 'drop', 'format', 'imputation', 'methodology', 'normalisations', 'ranks', 'seed', 'weights', 'year'].sort(),
+    );
+    expect(names('/v2/prices/{basket}/{year}')).toEqual(['basket', 'format', 'lang', 'year']);
+    expect(names('/v2/prices/{basket}/{year}/{economy}/explain')).toEqual(['basket', 'economy', 'year']);
+    expect(doc.paths['/v2/submissions'].post.parameters.map((p: { name: string }) => p.name)).toEqual(['vintage']);
+    const declared = [...WORLD_BANK_ROUTES, ...COMPUTED_ROUTES, ...SENSITIVITY_ROUTES, ...SUBMISSION_ROUTES, ...REPORT_ROUTES, ...META_ROUTES];
+    for (const spec of declared)
+      for (const declaredPath of spec.paths) {
+        const path = declaredPath.replace(/\{(\w+)\*\}/g, '{$1}');
+        const op = doc.paths[path][(spec.method ?? 'GET').toLowerCase()];
+        for (const param of Object.values(spec.params as Record<string, { name: string; in: string }>))
+          if (param.in === 'query' || path.includes(`{${param.name}}`))
+            expect(
+              op.parameters.some((x: { name: string; in: string }) => x.name === param.name && x.in === param.in),
+              `${path} ${param.name}`,
+            ).toBe(true);
+      }
+    // Every registered route but SDMX's is one of these declarations: none is described by hand.
+    const declaredRoutes = new Set(declared.flatMap((d) => d.paths.map((p) => `${d.method ?? 'GET'} ${fastifyPath(p).toLowerCase()}`)));
+    const undeclared = routes
+      .filter((r) => r.method !== 'HEAD' && r.method !== 'OPTIONS' && !r.url.startsWith('/sdmx/'))
+      .map((r) => `${r.method} ${r.url.toLowerCase()}`)
+      .filter((r) => !declaredRoutes.has(r));
+    expect(undeclared).toEqual([]);
   });
 });
 
