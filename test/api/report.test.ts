@@ -12,6 +12,14 @@ describe('/report', () => {
   });
   const get = (path: string) => fetch(s.base + path, { redirect: 'manual' });
 
+  it('its routes are declared: registered, and in /openapi.json with the file path parameter', async () => {
+    const routes = (s.app as unknown as { ictstatRoutes: Array<{ method: string; url: string }> }).ictstatRoutes;
+    expect(routes.filter((r) => r.method === 'GET' && r.url.startsWith('/report')).map((r) => r.url)).toEqual(['/report', '/report/*']);
+    const doc = await (await get('/openapi.json')).json();
+    expect(doc.paths['/report'].get.summary).toMatch(/redirects/);
+    expect(doc.paths['/report/{path}'].get.parameters).toEqual([expect.objectContaining({ name: 'path', in: 'path', required: true })]);
+  });
+
   it('sends /report and /report/ to the page, built from the data on the first request', async () => {
     for (const p of ['/report', '/report/']) {
       const r = await get(p);
