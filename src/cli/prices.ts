@@ -86,10 +86,23 @@ export function registerPricesCommands(program: Command): void {
         for (const r of o.release ?? [])
           if (!releases.includes(r)) throw invalidOption('release', r, (n) => `${n} must be one of ${releases.join(', ')}, not "${r}"`);
         const audits = await m.auditPriceReleases(o.release ?? releases, await dataSourceFromFlags(o));
-        for (const a of audits)
+        for (const a of audits) {
           process.stderr.write(
             `ictstat: audit ${a.release}: ${a.compared} published % GNI values; reproduced within ${a.tolerance}: ${a.rules.map((r) => `${r.rule} ${r.reproduced}/${r.applicable} (${((100 * r.reproduced) / Math.max(1, a.compared)).toFixed(1)}% of all)`).join(', ')}\n`,
           );
+          for (const c of a.classes) {
+            if (c.compared === 0) continue;
+            const explained = Object.entries(c.explained).filter(([, n]) => n > 0);
+            const total = explained.reduce((s, [, n]) => s + n, 0);
+            process.stderr.write(
+              `ictstat: audit ${a.release}, ${c.compared} values of years ${c.years.replaceAll('_', ' ')}: reproduced ${c.reproduced}, ` +
+                (c.years === 'with_itu_denominator'
+                  ? `explained ${total} (${explained.map(([k, n]) => `${k} ${n}`).join(', ') || 'none'}), `
+                  : `consistent with one denominator per economy-year ${c.consistent}, `) +
+                `unexplained ${c.unexplained}\n`,
+            );
+          }
+        }
         if (o.format === 'json') return out(JSON.stringify({ audits }, null, 2) + '\n');
         out(
           csvRow([
@@ -105,6 +118,10 @@ export function registerPricesCommands(program: Command): void {
             'atlas_previous',
             'atlas_same',
             'reproduced_by',
+            'status',
+            'cause',
+            'implied_rate',
+            'detail',
           ]),
         );
         for (const a of audits)
@@ -123,6 +140,10 @@ export function registerPricesCommands(program: Command): void {
                 d.values.atlas_previous,
                 d.values.atlas_same,
                 d.reproducedBy.join(' '),
+                d.status,
+                d.cause,
+                d.impliedRate,
+                d.detail,
               ]),
             );
         return;

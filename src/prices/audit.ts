@@ -99,6 +99,25 @@ export function auditPublished(panels: readonly BasketPanel[], gni: ConversionIn
 export const AUDIT_RULES = ['ours', 'itu_denominator', 'atlas_previous', 'atlas_same'] as const;
 export type AuditRule = (typeof AUDIT_RULES)[number];
 
+/**
+ * Why a published % of GNI p.c. our rule does not reproduce departs (years with ITU's own denominator):
+ * - `other-currency-denominator`: the basket is priced in the second currency of the economy's GNI_denominator note
+ *   ("currencies differ by basket"): US$ price / the note's US$ GNI value x 100;
+ * - `usd-denominator-differs`: a US$ economy (no exchange rate involved) whose values all imply one monthly GNI p.c.
+ *   other than the sheet's;
+ * - `wdi-rate-missing` / `wdi-rate-differs`: the economy's values all imply one exchange rate (local price =
+ *   % GNI x denominator / 100, rate = local price / US$ price), which WDI does not have for the year / differs from.
+ */
+export const AUDIT_CAUSES = ['other-currency-denominator', 'usd-denominator-differs', 'wdi-rate-missing', 'wdi-rate-differs'] as const;
+export type AuditCause = (typeof AUDIT_CAUSES)[number];
+
+/**
+ * `reproduced` by our rule; `explained` by a cause (years with ITU's denominator); `consistent`: a year without ITU's
+ * denominator whose value agrees with one denominator for all the economy's baskets of the year (ITU's local-currency
+ * GNI and rate, which our sources lack, cannot be checked further); `unexplained`: none of these.
+ */
+export type AuditStatus = 'reproduced' | 'explained' | 'consistent' | 'unexplained';
+
 export interface ReleaseAuditRow {
   release: string;
   economy: string;
@@ -111,6 +130,22 @@ export interface ReleaseAuditRow {
   /** The denominator our rule used. */
   method: string;
   reproducedBy: AuditRule[];
+  status: AuditStatus;
+  cause: AuditCause | '';
+  /** The economy-year's rate implied by the release (local currency per US$; NaN without ITU's denominator or one rate). */
+  impliedRate: number;
+  /** What we know, with the arithmetic. */
+  detail: string;
+}
+
+/** Counts of one class of years of a release: those with ITU's own denominator and those without. */
+export interface AuditClassCounts {
+  years: 'with_itu_denominator' | 'without_itu_denominator';
+  compared: number;
+  reproduced: number;
+  explained: Record<AuditCause, number>;
+  consistent: number;
+  unexplained: number;
 }
 
 export interface ReleaseAudit {
@@ -119,15 +154,57 @@ export interface ReleaseAudit {
   tolerance: string;
   /** Values each rule reproduces, and how many it could be applied to. */
   rules: Array<{ rule: AuditRule; applicable: number; reproduced: number }>;
-  /** The values our rule does not reproduce. */
+  /** Reproduced / explained by cause / consistent / unexplained, for the years with and without ITU's denominator. */
+  classes: AuditClassCounts[];
+  /** The values our rule does not reproduce, each with its status and cause. */
   departures: ReleaseAuditRow[];
 }
+
+/** Half a unit of the last published decimal (ITU publishes 2 decimals; 0.4 stands for 0.40). */
+function halfUnit(v: number): number {
+  const decimals = (String(v).split('.')[1] ?? '').length;
+  return 0.5 * 10 ** -Math.max(decimals, 2);
+}
+
+/**
+ * The one ratio q = % GNI / US$ price (= 100 x rate / denominator, the same for every basket of an economy-year when
+ * one rate and one GNI were used) the most of `members` admit within their rounding: each published pair gives an
+ * interval of q; the point covered by the most intervals (ties: the lowest) and the intersection of those covering it.
+ */
+function consensus(lo: Float64Array, hi: Float64Array, members: readonly number[]): { covered: Set<number>; lo: number; hi: number } {
+  let best = -1,
+    bestAt = NaN;
+  for (const i of members)
+    for (const p of [lo[i], hi[i]]) {
+      let c = 0;
+      for (const j of members) if (lo[j] <= p && p <= hi[j]) c++;
+      if (c > best || (c === best && p < bestAt)) {
+        best = c;
+        bestAt = p;
+      }
+    }
+  const covered = new Set<number>();
+  let a = -Infinity,
+    b = Infinity;
+  for (const j of members)
+    if (lo[j] <= bestAt && bestAt <= hi[j]) {
+      covered.add(j);
+      a = Math.max(a, lo[j]);
+      b = Math.min(b, hi[j]);
+    }
+  return { covered, lo: a, hi: b };
+}
+
+const fmt = (x: number, d = 4): string => (Number.isFinite(x) ? Number(x.toPrecision(d)).toString() : 'n/a');
 
 /**
  * One release's published % of GNI p.c. values, each recomputed from the release's own US$ price: by our rule
  * (compute.ts: ITU's denominator where we have it, else US$ over Atlas GNI of the previous year within the maximum
  * age, inflation-adjusted), by ITU's denominator alone, and by Atlas GNI of the previous and the same year. A value is
  * reproduced when |ours - published| <= max(tolerance % of it, half a unit of its last published decimal, 0.005).
+ * Each value ours does not reproduce is classified (AuditStatus, AuditCause) by what the release's own cells imply:
+ * ITU divides the local-currency price by the local-currency denominator and converts the same local price to US$ at
+ * one rate per economy, so % GNI / US$ price is one number per economy-year, whatever the basket.
  * `rows` are observations of the release: economy, indicator (price_<basket>_usd / _gni_pct), year, value.
  */
 export function auditRelease(
@@ -145,8 +222,7 @@ export function auditRelease(
     if (id.endsWith('_usd')) usd.set(`${obs.economy[i]}|${id.slice(0, -4)}|${obs.year[i]}`, obs.value[i]);
   }
   const counts = new Map<AuditRule, { applicable: number; reproduced: number }>(AUDIT_RULES.map((r) => [r, { applicable: 0, reproduced: 0 }]));
-  const departures: ReleaseAuditRow[] = [];
-  let compared = 0;
+  const rows: ReleaseAuditRow[] = [];
   const previous = { gni_year_rule: 'previous' } as SimpleBasket;
   for (let i = 0; i < obs.length; i++) {
     const id = obs.indicator[i];
@@ -156,7 +232,6 @@ export function auditRelease(
       published = obs.value[i];
     const priceUsd = usd.get(`${economy}|${id.slice(0, -8)}|${year}`);
     if (!(priceUsd !== undefined && priceUsd > 0 && published > 0)) continue;
-    compared++;
     const localCurrency = currencies.local(economy, year) ?? '';
     const rate = inputs.lcuPerUsd(localCurrency, year, currencies, economy);
     const local = rate ? priceUsd * rate.value : NaN;
@@ -173,8 +248,7 @@ export function auditRelease(
       return g ? ((priceUsd * 12) / g.value) * 100 : NaN;
     };
     const values: Record<AuditRule, number> = { ours: ours.pctGni, itu_denominator: viaDen, atlas_previous: atlas(year - 1), atlas_same: atlas(year) };
-    const decimals = (String(published).split('.')[1] ?? '').length;
-    const slack = Math.max((tol / 100) * published, 0.5 * 10 ** -Math.max(decimals, 2));
+    const slack = Math.max((tol / 100) * published, halfUnit(published));
     const reproducedBy: AuditRule[] = [];
     for (const r of AUDIT_RULES) {
       if (Number.isNaN(values[r])) continue;
@@ -185,14 +259,122 @@ export function auditRelease(
         reproducedBy.push(r);
       }
     }
-    if (!reproducedBy.includes('ours'))
-      departures.push({ release, economy, indicator: id, year, priceUsd, published, values, method: ours.inputs.gni?.method ?? '', reproducedBy });
+    rows.push({
+      release,
+      economy,
+      indicator: id,
+      year,
+      priceUsd,
+      published,
+      values,
+      method: ours.inputs.gni?.method ?? '',
+      reproducedBy,
+      status: reproducedBy.includes('ours') ? 'reproduced' : 'unexplained',
+      cause: '',
+      impliedRate: NaN,
+      detail: '',
+    });
+  }
+  classify(rows, inputs, currencies, tol);
+  const classes: AuditClassCounts[] = (['with_itu_denominator', 'without_itu_denominator'] as const).map((years) => ({
+    years,
+    compared: 0,
+    reproduced: 0,
+    explained: Object.fromEntries(AUDIT_CAUSES.map((c) => [c, 0])) as Record<AuditCause, number>,
+    consistent: 0,
+    unexplained: 0,
+  }));
+  for (const r of rows) {
+    const c = classes[inputs.denominator(r.economy, r.year) ? 0 : 1];
+    c.compared++;
+    if (r.status === 'explained') c.explained[r.cause as AuditCause]++;
+    else c[r.status]++;
   }
   return {
     release,
-    compared,
+    compared: rows.length,
     tolerance: `|ours - published| <= max(${tol}% of the published value, half a unit of its last decimal)`,
     rules: AUDIT_RULES.map((r) => ({ rule: r, ...counts.get(r)! })),
-    departures,
+    classes,
+    departures: rows.filter((r) => r.status !== 'reproduced'),
   };
+}
+
+/** Sets status, cause, implied rate and detail of every row ours does not reproduce (see AuditCause, AuditStatus). */
+function classify(rows: ReleaseAuditRow[], inputs: ConversionInputs, currencies: CurrencyTable, tolPct: number): void {
+  const n = rows.length;
+  const lo = new Float64Array(n),
+    hi = new Float64Array(n);
+  const groups = new Map<string, number[]>();
+  for (let i = 0; i < n; i++) {
+    const r = rows[i];
+    const dg = halfUnit(r.published),
+      du = halfUnit(r.priceUsd);
+    lo[i] = (r.published - dg) / (r.priceUsd + du);
+    hi[i] = r.priceUsd > du ? (r.published + dg) / (r.priceUsd - du) : Infinity;
+    const den = inputs.denominator(r.economy, r.year);
+    // A basket priced in the note's second currency (US$) is divided by the note's US$ GNI value: not part of the economy's rate.
+    if (den?.other?.currency === 'USD') {
+      const viaOther = (r.priceUsd / den.other.monthly) * 100;
+      if (Math.abs(viaOther - r.published) <= Math.max((tolPct / 100) * r.published, halfUnit(r.published)) + 1e-12) {
+        if (r.status !== 'reproduced') {
+          r.status = 'explained';
+          r.cause = 'other-currency-denominator';
+          r.detail = `priced in ${den.other.text}: ${r.priceUsd} / ${den.other.monthly} (the note's GNI value) x 100 = ${fmt(viaOther)}`;
+        }
+        continue;
+      }
+    }
+    const key = `${r.economy}|${r.year}`;
+    const g = groups.get(key);
+    if (g) g.push(i);
+    else groups.set(key, [i]);
+  }
+  for (const members of groups.values()) {
+    const { covered, lo: a, hi: b } = consensus(lo, hi, members);
+    const agreed = members.length >= 2 && covered.size >= 2;
+    const q = (a + b) / 2;
+    for (const i of members) {
+      const r = rows[i];
+      const den = inputs.denominator(r.economy, r.year);
+      if (den && agreed) r.impliedRate = (q * den.monthly) / 100;
+      if (r.status === 'reproduced') continue;
+      const own = `${r.published} / ${r.priceUsd} = ${fmt(r.published / r.priceUsd)} % per US$`;
+      if (!agreed || !covered.has(i)) {
+        r.status = 'unexplained';
+        r.detail =
+          members.length < 2
+            ? `${own}; no other basket of ${r.economy} ${r.year} to check it against`
+            : covered.size < 2
+              ? `${own}; the ${members.length} baskets of ${r.economy} ${r.year} agree on no one denominator`
+              : `${own}, against ${fmt(a)}-${fmt(b)} for ${covered.size} of the ${members.length} baskets of ${r.economy} ${r.year}` +
+              (den ? ` (implied rate ${fmt((r.published / r.priceUsd) * den.monthly / 100)} against ${fmt(r.impliedRate)} ${den.currencyText} per US$)` : '');
+        continue;
+      }
+      if (!den) {
+        r.status = 'consistent';
+        r.detail = `${own}: one denominator for the ${covered.size} baskets of ${r.economy} ${r.year} (US$ ${fmt(100 / q)} a month); ITU's local-currency GNI and rate are not in our sources`;
+        continue;
+      }
+      r.status = 'explained';
+      const local = currencies.local(r.economy, r.year) ?? '';
+      const cur = den.currency || local;
+      if (cur === 'USD') {
+        r.cause = 'usd-denominator-differs';
+        r.detail = `US$ economy: the ${covered.size} values imply a monthly GNI p.c. of ${fmt(100 / q, 5)} (${r.priceUsd} / ${r.published} x 100 = ${fmt((r.priceUsd / r.published) * 100, 5)}), not the sheet's ${den.monthly} (x ${fmt(r.impliedRate)})`;
+        continue;
+      }
+      // The currency's rate from another economy using it where WDI lacks the economy's own (the euro area's 2025 rate: AND's).
+      const wdi = inputs.lcuPerUsd(cur, r.year, currencies, r.economy) ?? inputs.lcuPerUsd(cur, r.year, currencies);
+      const implied = `the ${covered.size} values imply ${fmt(r.impliedRate)} ${den.currencyText} per US$ (${r.published} x ${den.monthly} / 100 / ${r.priceUsd} = ${fmt((r.published * den.monthly) / 100 / r.priceUsd)})`;
+      if (!wdi) {
+        r.cause = 'wdi-rate-missing';
+        r.detail = `${implied}; WDI has no ${r.year} rate`;
+      } else {
+        r.cause = 'wdi-rate-differs';
+        const of = wdi.economy && wdi.economy !== r.economy ? `, the ${cur} rate of ${wdi.economy}` : '';
+        r.detail = `${implied}; WDI ${r.year}: ${fmt(wdi.value)}${of} (ITU's ${fmt((r.impliedRate / wdi.value - 1) * 100, 2)}% from it)`;
+      }
+    }
+  }
 }
