@@ -348,7 +348,9 @@ function classify(rows: ReleaseAuditRow[], inputs: ConversionInputs, currencies:
             : covered.size < 2
               ? `${own}; the ${members.length} baskets of ${r.economy} ${r.year} agree on no one denominator`
               : `${own}, against ${fmt(a)}-${fmt(b)} for ${covered.size} of the ${members.length} baskets of ${r.economy} ${r.year}` +
-              (den ? ` (implied rate ${fmt((r.published / r.priceUsd) * den.monthly / 100)} against ${fmt(r.impliedRate)} ${den.currencyText} per US$)` : '');
+                (den
+                  ? ` (implied rate ${fmt(((r.published / r.priceUsd) * den.monthly) / 100)} against ${fmt(r.impliedRate)} ${den.currencyText} per US$)`
+                  : '');
         continue;
       }
       if (!den) {
@@ -373,7 +375,7 @@ function classify(rows: ReleaseAuditRow[], inputs: ConversionInputs, currencies:
       } else {
         r.cause = 'wdi-rate-differs';
         const of = wdi.economy && wdi.economy !== r.economy ? `, the ${cur} rate of ${wdi.economy}` : '';
-        r.detail = `${implied}; WDI ${r.year}: ${fmt(wdi.value)}${of} (ITU's ${fmt((r.impliedRate / wdi.value - 1) * 100, 2)}% from it)`;
+        r.detail = `${implied}; WDI ${r.year}: ${fmt(wdi.value)}${of} (ITU's ${((r.impliedRate / wdi.value - 1) * 100).toFixed(1)}% from it)`;
       }
     }
   }

@@ -357,7 +357,7 @@ describe('audit per release: each published % GNI recomputed from its own US$ pr
     expect(r.stderr).toMatch(/audit itu-prices-2025-12: .*itu_denominator \d+\/\d+/);
     const lines = r.stdout.trim().split('\n');
     expect(lines[0]).toBe(
-      'release,economy,indicator,year,price_usd,pct_gni_published,pct_gni_ours,gni_method,itu_denominator,atlas_previous,atlas_same,reproduced_by',
+      'release,economy,indicator,year,price_usd,pct_gni_published,pct_gni_ours,gni_method,itu_denominator,atlas_previous,atlas_same,reproduced_by,status,cause,implied_rate,detail',
     );
     expect(lines.slice(1).every((l) => l.startsWith('itu-prices-2022,') || l.startsWith('itu-prices-2025-12,'))).toBe(true);
     const bad = ictstat(['prices', 'audit', '--release', 'itu-prices-2023']);
