@@ -104,7 +104,8 @@ export type AuditRule = (typeof AUDIT_RULES)[number];
  * - `other-currency-denominator`: the basket is priced in the second currency of the economy's GNI_denominator note
  *   ("currencies differ by basket"): US$ price / the note's US$ GNI value x 100;
  * - `usd-denominator-differs`: a US$ economy (no exchange rate involved) whose values all imply one monthly GNI p.c.
- *   other than the sheet's;
+ *   other than the sheet's (the release's Overview: a price advertised in US$ is divided by Atlas GNI p.c., NY.GNP.PCAP.CD,
+ *   while the sheet gives these economies GNI p.c. in current US$, NY.GNP.PCAP.CN);
  * - `wdi-rate-missing` / `wdi-rate-differs`: the economy's values all imply one exchange rate (local price =
  *   % GNI x denominator / 100, rate = local price / US$ price), which WDI does not have for the year / differs from.
  */
@@ -363,7 +364,12 @@ function classify(rows: ReleaseAuditRow[], inputs: ConversionInputs, currencies:
       const cur = den.currency || local;
       if (cur === 'USD') {
         r.cause = 'usd-denominator-differs';
-        r.detail = `US$ economy: the ${covered.size} values imply a monthly GNI p.c. of ${fmt(100 / q, 5)} (${r.priceUsd} / ${r.published} x 100 = ${fmt((r.priceUsd / r.published) * 100, 5)}), not the sheet's ${den.monthly} (x ${fmt(r.impliedRate)})`;
+        // The release's Overview: prices advertised in US$ are divided by Atlas GNI p.c. (NY.GNP.PCAP.CD), not the sheet's current-US$ figure.
+        const atlas = inputs.get(CONVERSION_INDICATORS.gni, r.economy, den.gniYear);
+        const vs = atlas
+          ? `; WDI Atlas GNI p.c. ${den.gniYear}: ${fmt(atlas.value / 12, 5)} a month (${((1200 / q / atlas.value - 1) * 100).toFixed(1)}% from it)`
+          : '';
+        r.detail = `US$ economy: the ${covered.size} values imply a monthly GNI p.c. of ${fmt(100 / q, 5)} (${r.priceUsd} / ${r.published} x 100 = ${fmt((r.priceUsd / r.published) * 100, 5)}), not the sheet's ${den.monthly} (x ${fmt(r.impliedRate)})${vs}`;
         continue;
       }
       // The currency's rate from another economy using it where WDI lacks the economy's own (the euro area's 2025 rate: AND's).
