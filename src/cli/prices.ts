@@ -54,6 +54,7 @@ export function registerPricesCommands(program: Command): void {
       const assertStat: typeof m.assertStat = m.assertStat;
       assertStat(o.stat);
       const input = await m.readAggregateInput(o.input);
+      for (const n of input.notes ?? []) process.stderr.write(`note: ${n}\n`);
       // A workbook release: its medians sheets' windows (from its aggregation spec), each balanced as the spec says.
       const rows = input.windows
         ? m.aggregateWindows(input.panels, input.groupings, o.stat, input.windows)

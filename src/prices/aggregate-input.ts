@@ -11,8 +11,9 @@ import { formatFinding } from '../ingest/findings.js';
 import { loadGroupings } from '../registry/groupings.js';
 import { loadIndicatorRegistry } from '../registry/indicators.js';
 import { mergeByPrecedence } from '../table/combine.js';
+import { parseCsvObjects } from '../util/csv-parse.js';
 import { UserInputError } from '../util/errors.js';
-import { indicatorsDir } from '../util/paths.js';
+import { datasetsDir, indicatorsDir } from '../util/paths.js';
 import type { BasketPanel, GroupSpec, MedianWindow } from './aggregate.js';
 import { readPriceWorkbook } from './release-workbook.js';
 import { looksLikePriceRelease, parsePriceRelease, releasePanels, type PriceRelease } from './release.js';
@@ -31,6 +32,79 @@ export interface AggregationSpec {
   windows?: MedianWindow[];
   release: Array<{ grouping: string; column?: string; groups: ReleaseGroupDef[] }>;
   registry: { groupings: string[] };
+  /** Values ITU's medians include that the per-economy sheet does not show, each from a bundled dataset, with its source. */
+  supplements?: MedianSupplement[];
+}
+
+/**
+ * Values a release's medians sheet counts and its per-economy sheet lacks: `codes` (sheet code -> indicator id, the
+ * file `<id>.csv` of the bundled dataset `from_dataset`) either as the rows of an economy the sheet does not have
+ * (`economy`, with its membership columns), or filling the sheet's empty cells of those codes where the economy-year
+ * has a value of `fill_where_present` (another code of the sheet).
+ */
+export interface MedianSupplement {
+  what: string;
+  source: string;
+  from_dataset: string;
+  codes: Record<string, string>;
+  economy?: { iso3: string; name: string; columns: Record<string, string> };
+  fill_where_present?: string;
+}
+
+/** Applies the spec's supplements to a workbook release (rows added, empty cells filled); one note per supplement. */
+export function applySupplements(release: PriceRelease, spec: AggregationSpec): string[] {
+  const notes: string[] = [];
+  const yearIndex = new Map(release.years.map((y, k) => [y, k]));
+  for (const sup of spec.supplements ?? []) {
+    let used = 0;
+    for (const [code, indicator] of Object.entries(sup.codes)) {
+      const file = join(datasetsDir(), sup.from_dataset, `${indicator}.csv`);
+      let text: string;
+      try {
+        text = readFileSync(file, 'utf8');
+      } catch (e) {
+        throw new UserInputError(`aggregation spec ${spec.id}: supplement "${sup.what}": cannot read ${file}: ${(e as Error).message}`);
+      }
+      const byEconomy = new Map<string, Map<number, number>>();
+      for (const r of parseCsvObjects(text).rows) {
+        const v = Number(r.get('value'));
+        if (r.get('value') === '' || !Number.isFinite(v)) continue;
+        const eco = r.get('economy');
+        if (!byEconomy.has(eco)) byEconomy.set(eco, new Map());
+        byEconomy.get(eco)!.set(Number(r.get('year')), v);
+      }
+      const template = release.economies.find((r) => r.basketCurrent === code);
+      if (!template) throw new UserInputError(`aggregation spec ${spec.id}: supplement "${sup.what}": the sheet has no code "${code}"`);
+      if (sup.economy) {
+        const values = new Float64Array(release.years.length).fill(NaN);
+        for (const [y, v] of byEconomy.get(sup.economy.iso3) ?? []) {
+          const k = yearIndex.get(y);
+          if (k !== undefined) {
+            values[k] = v;
+            used++;
+          }
+        }
+        release.economies.push({ ...template, line: 0, iso3: sup.economy.iso3, name: sup.economy.name, columns: sup.economy.columns, values });
+      } else if (sup.fill_where_present) {
+        const present = new Map(release.economies.filter((r) => r.basketCurrent === sup.fill_where_present).map((r) => [r.iso3, r.values]));
+        for (const row of release.economies) {
+          if (row.basketCurrent !== code) continue;
+          const other = present.get(row.iso3);
+          const supplied = byEconomy.get(row.iso3);
+          if (!other || !supplied) continue;
+          for (let k = 0; k < release.years.length; k++) {
+            const v = supplied.get(release.years[k]);
+            if (Number.isNaN(row.values[k]) && !Number.isNaN(other[k]) && v !== undefined) {
+              row.values[k] = v;
+              used++;
+            }
+          }
+        }
+      }
+    }
+    notes.push(`${spec.id}: ${used} values from datasets/${sup.from_dataset}: ${sup.what}`);
+  }
+  return notes;
 }
 
 export function loadAggregationSpec(path = join(indicatorsDir(), 'baskets', 'aggregation', 'itu-medians-2022.json')): AggregationSpec {
@@ -143,6 +217,8 @@ export interface AggregateInput {
   /** The spec's medians windows (workbook releases). */
   windows?: MedianWindow[];
   spec?: string;
+  /** The spec's supplements as applied (what, how many values, from where). */
+  notes?: string[];
 }
 
 /** The aggregation specs of the workbook releases (those with an `economies_sheet`). */
@@ -184,7 +260,8 @@ export async function readAggregateInput(input: string, spec: AggregationSpec = 
             .map((s) => s.economies_sheet)
             .join(', ')})`,
         );
-      return { panels: releasePanels(release), groupings: releaseGroupSpecs(release, wspec), kind: 'release', windows: wspec.windows, spec: wspec.id };
+      const notes = applySupplements(release, wspec);
+      return { panels: releasePanels(release), groupings: releaseGroupSpecs(release, wspec), kind: 'release', windows: wspec.windows, spec: wspec.id, notes };
     }
     if (looksLikePriceRelease(head)) {
       const release = parsePriceRelease(readFileSync(input, 'utf8'), input);
