@@ -8,13 +8,10 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { auditRelease } from '../../src/prices/audit.js';
-import { ConversionInputs, parseItuDenominators } from '../../src/prices/compute.js';
+import { parseItuDenominators } from '../../src/prices/compute.js';
 import { auditPriceReleases } from '../../src/usecases/prices.js';
 import { datasetsDir } from '../../src/util/paths.js';
-import { tableFromRows } from './helpers.js';
-
-const inputsOf = (rows: Array<[string, string, number, number]>, economies: string[]): ConversionInputs =>
-  ConversionInputs.fromTable(tableFromRows(rows), new Set(economies));
+import { inputsOf } from './helpers.js';
 
 type Cell = [economy: string, basket: string, usd: number, pctGni: number];
 const obsOf = (cells: Cell[]) => {

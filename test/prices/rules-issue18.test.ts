@@ -7,10 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadBaskets, parseBasket, type SimpleBasket } from '../../src/prices/basket.js';
-import { ConversionInputs, computeSimpleBasket, parseItuDenominators } from '../../src/prices/compute.js';
+import { computeSimpleBasket, parseItuDenominators } from '../../src/prices/compute.js';
 import { TARIFF_COLUMNS, readTariffs, type TariffTable } from '../../src/prices/tariffs.js';
 import { ictstat } from '../cli/helpers.js';
-import { tableFromRows } from './helpers.js';
+import { inputsOf } from './helpers.js';
 
 type Plan = Partial<Record<(typeof TARIFF_COLUMNS)[number], string | number>>;
 const DEFAULTS: Plan = {
@@ -42,8 +42,6 @@ async function tariffs(plans: Plan[]): Promise<TariffTable> {
 
 const baskets = loadBaskets();
 const simple = (id: string): SimpleBasket => baskets.get(id) as SimpleBasket;
-const inputsOf = (rows: Array<[string, string, number, number]>): ConversionInputs =>
-  ConversionInputs.fromTable(tableFromRows(rows), new Set(rows.map((r) => r[0])));
 
 describe('1. currencies: plans compared in the local currency', () => {
   const inputs = inputsOf([
