@@ -276,7 +276,15 @@ export function auditRelease(
       detail: '',
     });
   }
-  classify(rows, inputs, currencies, tol);
+  // The years in which each economy's series has the same US$ price (a copied column shows as one repeated price).
+  const sameUsd = (r: ReleaseAuditRow): number[] => {
+    const series = r.indicator.slice(0, -8);
+    const out: number[] = [];
+    for (let i = 0; i < obs.length; i++)
+      if (obs.economy[i] === r.economy && obs.indicator[i] === `${series}_usd` && obs.year[i] !== r.year && obs.value[i] === r.priceUsd) out.push(obs.year[i]);
+    return out.sort((a, b) => a - b);
+  };
+  classify(rows, inputs, currencies, tol, sameUsd);
   const classes: AuditClassCounts[] = (['with_itu_denominator', 'without_itu_denominator'] as const).map((years) => ({
     years,
     compared: 0,
@@ -302,7 +310,13 @@ export function auditRelease(
 }
 
 /** Sets status, cause, implied rate and detail of every row ours does not reproduce (see AuditCause, AuditStatus). */
-function classify(rows: ReleaseAuditRow[], inputs: ConversionInputs, currencies: CurrencyTable, tolPct: number): void {
+function classify(
+  rows: ReleaseAuditRow[],
+  inputs: ConversionInputs,
+  currencies: CurrencyTable,
+  tolPct: number,
+  sameUsd: (r: ReleaseAuditRow) => number[],
+): void {
   const n = rows.length;
   const lo = new Float64Array(n),
     hi = new Float64Array(n);
@@ -352,6 +366,8 @@ function classify(rows: ReleaseAuditRow[], inputs: ConversionInputs, currencies:
                 (den
                   ? ` (implied rate ${fmt(((r.published / r.priceUsd) * den.monthly) / 100)} against ${fmt(r.impliedRate)} ${den.currencyText} per US$)`
                   : '');
+        const same = sameUsd(r);
+        if (same.length) r.detail += `; its US$ price ${r.priceUsd} is also its ${same.join(', ')} one`;
         continue;
       }
       if (!den) {

@@ -165,6 +165,32 @@ function releaseCells2025(): Map<string, Array<{ basket: string; usd: number; pc
   return by;
 }
 
+describe('the IPB mobile-cellular US$ column of 2010 (all three releases)', () => {
+  it('KEN 2010: 45.98 / 37.93 = 1.212 % per US$ (fixed) against 14.22 / 3.84 = 3.703 (mobile), whose 3.84 US$ is also its 2013 price', () => {
+    // Release cells: KEN mobile US$ 2009-2013 = 12.91, 3.84, 11.73, 4.49, 3.84; % GNI 2010 = 14.22 (in line with
+    // 2009's and 2011's prices, not with 3.84). In 104 of the 134 unexplained 2010 mobile values the US$ price is the
+    // economy's 2013 one: the column looks copied from 2013.
+    const obs = obsOf([
+      ['KEN', 'ipb_fixed_broadband_1gb', 37.93, 45.98],
+      ['KEN', 'ipb_mobile_cellular', 3.84, 14.22],
+    ]);
+    const years = [2010, 2010, 2010, 2010, 2013];
+    const withCopy = {
+      economy: [...obs.economy, 'KEN'],
+      indicator: [...obs.indicator, 'price_ipb_mobile_cellular_usd'],
+      year: years,
+      value: [...obs.value, 3.84],
+      length: obs.length + 1,
+    };
+    const r = auditRelease('r', withCopy, inputsOf([], ['KEN']));
+    const mobile = r.departures.find((d) => d.indicator === 'price_ipb_mobile_cellular_gni_pct')!;
+    expect(mobile.status).toBe('unexplained');
+    expect(mobile.detail).toBe(
+      '14.22 / 3.84 = 3.703 % per US$; the 2 baskets of KEN 2010 agree on no one denominator; its US$ price 3.84 is also its 2013 one',
+    );
+  });
+});
+
 describe('the December 2025 release, 2025 values: reproduced, explained by cause, and a listed few unexplained', () => {
   it('every 2025 value with a US$ price is classified; the unexplained are HTI fixed broadband and PSE high 5 GB', async () => {
     const cells = releaseCells2025();
