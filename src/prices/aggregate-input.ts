@@ -116,6 +116,19 @@ export function loadAggregationSpec(path = join(indicatorsDir(), 'baskets', 'agg
   }
   if (!Array.isArray(spec.release) || !spec.registry || !Array.isArray(spec.registry.groupings) || typeof spec.source !== 'string')
     throw new UserInputError(`${path}: expected {"id", "source", "release": [...], "registry": {"groupings": [...]}}`);
+  (spec.supplements ?? []).forEach((s, k) => {
+    const ok =
+      typeof s.what === 'string' &&
+      typeof s.source === 'string' &&
+      typeof s.from_dataset === 'string' &&
+      !!s.codes &&
+      typeof s.codes === 'object' &&
+      !!s.economy !== !!s.fill_where_present;
+    if (!ok)
+      throw new UserInputError(
+        `${path}: field "supplements[${k}]": expected {"what", "source", "from_dataset", "codes": {sheet code: indicator id}} and either "economy" or "fill_where_present" [bad-aggregation-spec]`,
+      );
+  });
   return spec;
 }
 

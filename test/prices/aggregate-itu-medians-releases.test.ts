@@ -200,3 +200,15 @@ describe.skipIf(!existsSync(DEC2025))('December 2025 release: sheet medians (ann
     expect(run.stderr).toMatch(/note: itu-medians-2025-12: 82 values from datasets\/itu-prices-2022: the historical fixed-broadband/);
   });
 });
+
+describe('medians spec supplements are checked', () => {
+  it('a supplement with neither "economy" nor "fill_where_present" is refused, naming the field', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { loadAggregationSpec } = await import('../../src/prices/aggregate-input.js');
+    const file = join(mkdtempSync(join(tmpdir(), 'spec-')), 'spec.json');
+    const spec = { id: 'x', source: 's', release: [], registry: { groupings: [] }, supplements: [{ what: 'w', source: 's', from_dataset: 'd', codes: {} }] };
+    writeFileSync(file, JSON.stringify(spec));
+    expect(() => loadAggregationSpec(file)).toThrow(/field "supplements\[0\]": expected .*either "economy" or "fill_where_present" \[bad-aggregation-spec\]/);
+  });
+});
