@@ -1,18 +1,17 @@
 /**
- * Tariff plans: the loader and validator (CSV through fast-csv as a stream, JSON records, Arrow IPC) into a
- * columnar table of typed arrays. Modelled on src/ingest: format from the content, findings that name file,
+ * Tariff plans: the loader and validator (CSV read by ./tariff-csv.ts, JSON records, Arrow IPC) into a
+ * columnar table of typed arrays, cells read from bytes into the columns (no per-plan objects). Modelled on src/ingest: format from the content, findings that name file,
  * line, column, value and rule (FindingLog / formatFinding), strict by default (any error rejects the file).
  */
 import { readFileSync } from 'node:fs';
 import { tableFromIPC } from 'apache-arrow';
 import { FindingLog, formatFinding, type Finding, type Rule } from '../ingest/findings.js';
 import { sniffFile, type TextEncoding } from '../ingest/sniff.js';
-import { streamCsvRecords } from '../ingest/csv-stream.js';
 import { loadEconomyRegistry } from '../registry/economies.js';
 import { UserInputError } from '../util/errors.js';
 import { inputFileSize } from '../util/files.js';
 import { suggest } from '../util/suggest.js';
-import { isDecimalText } from '../util/number-syntax.js';
+import { scanTariffCsv } from './tariff-csv.js';
 
 export const TARIFF_COLUMNS = [
   'economy',
@@ -214,14 +213,199 @@ export interface TariffReadResult {
   rows: number;
 }
 
+// Cell indexes in TARIFF_COLUMNS order.
+const ECONOMY = 0,
+  YEAR = 1,
+  OPERATOR = 2,
+  RANK = 3,
+  PLAN = 4,
+  SERVICE = 5,
+  PAYMENT = 6,
+  CURRENCY = 7,
+  TECHNOLOGY = 14,
+  ADDON_MB = 18,
+  ADDON_PRICE = 19,
+  PROMOTIONAL = 20,
+  TAXES = 21,
+  VAT = 22,
+  NOTE = 24,
+  NCOL = TARIFF_COLUMNS.length;
+// How a numeric cell is read (`num`).
+const REQUIRED = 1,
+  UNLIMITED = 2,
+  POSITIVE = 4,
+  EMPTY_ZERO = 8;
+/** Cells compared without case: string cells are case-mapped the way the rules compare them (toLowerCase / toUpperCase). */
+const CASE: readonly (0 | 'lower' | 'upper')[] = TARIFF_COLUMNS.map((c) =>
+  c === 'service' || c === 'payment' || c === 'promotional' || c === 'taxes_included' ? 'lower' : c === 'currency' || c === 'technology' ? 'upper' : 0,
+);
+const POW10 = Array.from({ length: 16 }, (_, k) => 10 ** k);
+const UNSET = -0x80000000;
+const ascii = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(0));
+const LIT = {
+  unlimited: ascii('unlimited'),
+  true: ascii('true'),
+  false: ascii('false'),
+  fixed: ascii('fixed'),
+};
+const ENUM_LITS = (xs: readonly string[]): Uint8Array[] => xs.map((x) => ascii(x.toLowerCase()));
+const SERVICE_LITS = ENUM_LITS(SERVICES),
+  PAYMENT_LITS = ENUM_LITS(PAYMENTS),
+  TECHNOLOGY_LITS = ENUM_LITS(PLAN_TECHNOLOGIES);
+
+/** `b[s..e)` equals the lower-case ASCII literal, ASCII letters compared without case (toLowerCase / toUpperCase of ASCII). */
+function eqNoCase(b: Uint8Array, s: number, e: number, lit: Uint8Array): boolean {
+  if (e - s !== lit.length) return false;
+  for (let k = 0; k < lit.length; k++) {
+    const c = b[s + k];
+    if ((c >= 65 && c <= 90 ? c + 32 : c) !== lit[k]) return false;
+  }
+  return true;
+}
+
 /**
- * Validates one plan (cells by column index in TARIFF_COLUMNS order) into the builder.
- * Returns false (row dropped) after logging an error; every finding names line, column, value and rule.
+ * The value of a decimal cell in the project's syntax (util/number-syntax.ts: `12`, `-1.5`, `.5`, `3.`, `1e-3`)
+ * read from its bytes, NaN when it is not one. Up to 15 digits without exponent the value is the digits as an
+ * exact integer divided by an exact power of ten (one correctly rounded division: what Number() gives); anything
+ * else is handed to Number().
+ */
+function decimalAt(b: Uint8Array, s: number, e: number): number {
+  let i = s,
+    neg = false;
+  if (i < e && (b[i] === 43 || b[i] === 45)) neg = b[i++] === 45;
+  let m = 0,
+    digits = 0,
+    frac = 0,
+    c = 0;
+  while (i < e && (c = b[i] - 48) >= 0 && c <= 9) {
+    m = m * 10 + c;
+    digits++;
+    i++;
+  }
+  if (i < e && b[i] === 46) {
+    i++;
+    while (i < e && (c = b[i] - 48) >= 0 && c <= 9) {
+      m = m * 10 + c;
+      digits++;
+      frac++;
+      i++;
+    }
+  }
+  if (digits === 0) return NaN;
+  if (i < e && (b[i] === 101 || b[i] === 69)) {
+    let j = i + 1;
+    if (j < e && (b[j] === 43 || b[j] === 45)) j++;
+    if (j === e) return NaN;
+    for (; j < e; j++) if (b[j] < 48 || b[j] > 57) return NaN;
+    return Number(latin1(b, s, e));
+  }
+  if (i !== e) return NaN;
+  if (digits > 15) return Number(latin1(b, s, e));
+  const v = frac === 0 ? m : m / POW10[frac];
+  return neg ? -v : v;
+}
+
+const latin1 = (b: Uint8Array, s: number, e: number): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1', s, e);
+
+/** Byte strings to dense ids with a value each (open addressing over an arena): cells coded without a string per cell. */
+class ByteCodes {
+  private slots = new Int32Array(256).fill(-1);
+  private hash: Int32Array<ArrayBuffer> = new Int32Array(64);
+  private off: Int32Array<ArrayBuffer> = new Int32Array(64);
+  private len: Int32Array<ArrayBuffer> = new Int32Array(64);
+  private value: Int32Array<ArrayBuffer> = new Int32Array(64);
+  private arena = new Uint8Array(1024);
+  private used = 0;
+  private n = 0;
+  private last = -1;
+
+  /** The value of the bytes `b[s..e)`, or UNSET the first time they are seen (then `set` gives it). */
+  get(b: Uint8Array, s: number, e: number): number {
+    let h = 0x811c9dc5;
+    for (let k = s; k < e; k++) h = Math.imul(h ^ b[k], 16777619);
+    const mask = this.slots.length - 1;
+    for (let j = h & mask; ; j = (j + 1) & mask) {
+      const id = this.slots[j];
+      if (id < 0) break;
+      if (this.hash[id] !== h || this.len[id] !== e - s) continue;
+      const o = this.off[id];
+      let k = 0;
+      while (k < e - s && this.arena[o + k] === b[s + k]) k++;
+      if (k === e - s) return this.value[id];
+    }
+    this.add(b, s, e, h);
+    return UNSET;
+  }
+
+  set(v: number): void {
+    this.value[this.last] = v;
+  }
+
+  private add(b: Uint8Array, s: number, e: number, h: number): void {
+    const id = this.n++;
+    if (id === this.hash.length) {
+      const grow = (a: Int32Array): Int32Array<ArrayBuffer> => {
+        const x = new Int32Array(a.length * 2);
+        x.set(a);
+        return x;
+      };
+      this.hash = grow(this.hash);
+      this.off = grow(this.off);
+      this.len = grow(this.len);
+      this.value = grow(this.value);
+    }
+    if (this.used + e - s > this.arena.length) {
+      const x = new Uint8Array(Math.max(2 * this.arena.length, this.used + e - s));
+      x.set(this.arena.subarray(0, this.used));
+      this.arena = x;
+    }
+    this.arena.set(b.subarray(s, e), this.used);
+    this.hash[id] = h;
+    this.off[id] = this.used;
+    this.len[id] = e - s;
+    this.used += e - s;
+    this.last = id;
+    if (2 * this.n > this.slots.length) this.rehash();
+    else this.place(id);
+  }
+
+  private place(id: number): void {
+    const mask = this.slots.length - 1;
+    let j = this.hash[id] & mask;
+    while (this.slots[j] >= 0) j = (j + 1) & mask;
+    this.slots[j] = id;
+  }
+
+  private rehash(): void {
+    this.slots = new Int32Array(this.slots.length * 2).fill(-1);
+    for (let id = 0; id < this.n; id++) this.place(id);
+  }
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * Validates one plan into the builder, from its cells as byte ranges (the CSV byte path) or as strings (JSON,
+ * Arrow, and CSV records the byte path does not take: the strings are trimmed, case-mapped where a rule compares
+ * without case, and encoded, then read by the same code). `read*` return false (row dropped) after logging an
+ * error; every finding names line, column, value and rule. No per-row objects: numbers are parsed from bytes,
+ * codes and names looked up by their bytes.
  */
 export class TariffRowReader {
-  private readonly economyCache = new Map<string, string | null>();
+  private readonly economyCache = new Map<string, number>();
   private readonly economies = loadEconomyRegistry();
   private readonly maxYear = new Date().getUTCFullYear() + 1;
+  // The plan being read: its cells are buf[s[c]..e[c]) (trimmed), or the strings of `texts` in string mode.
+  private buf: Uint8Array = new Uint8Array(0);
+  private readonly s = new Int32Array(NCOL);
+  private readonly e = new Int32Array(NCOL);
+  private texts: string[] | null = null;
+  private readonly trimmed: string[] = new Array<string>(NCOL).fill('');
+  private scratch = new Uint8Array(4096);
+  private ok = true;
+  private line = 0;
+  private readonly codes = { economy: new ByteCodes(), operator: new ByteCodes(), plan: new ByteCodes(), note: new ByteCodes() };
+  private readonly currencyCode = new Int32Array(26 * 26 * 26).fill(-1);
 
   constructor(
     private readonly file: string,
@@ -229,28 +413,153 @@ export class TariffRowReader {
     private readonly log: FindingLog,
   ) {}
 
+  /** A plan as strings, cells in TARIFF_COLUMNS order (missing cells are empty). */
   read(cells: readonly string[], line: number): boolean {
-    const b = this.b,
-      file = this.file;
-    const r = b.push();
-    let ok = true;
-    const err = (column: TariffColumn, value: string, message: string, rule: Rule = 'bad-tariff-field'): void => {
-      ok = false;
-      this.log.add({ severity: 'error', rule, file, line, column, value, message });
-    };
-    const cell = (c: number): string => (cells[c] ?? '').trim();
-    // economy
-    const code = cell(0);
-    let iso3 = this.economyCache.get(code);
-    if (iso3 === undefined) {
-      const c = this.economies.classify(code);
-      iso3 = c.kind === 'economy' ? c.economy.iso3 : null;
-      this.economyCache.set(code, iso3);
+    let at = 0;
+    for (let c = 0; c < NCOL; c++) {
+      const t = (cells[c] ?? '').trim();
+      this.trimmed[c] = t;
+      const mapped = CASE[c] === 'lower' ? t.toLowerCase() : CASE[c] === 'upper' ? t.toUpperCase() : t;
+      if (this.scratch.length - at < 3 * mapped.length) {
+        const x = new Uint8Array(2 * (at + 3 * mapped.length));
+        x.set(this.scratch.subarray(0, at));
+        this.scratch = x;
+      }
+      this.s[c] = at;
+      at += encoder.encodeInto(mapped, this.scratch.subarray(at)).written;
+      this.e[c] = at;
     }
-    if (iso3 === null) {
+    this.buf = this.scratch;
+    this.texts = this.trimmed;
+    return this.validate(line);
+  }
+
+  /** A plan of ASCII cells: cell c is `buf[starts[c]..ends[c])` (untrimmed; empty when start = end). */
+  readBytes(buf: Uint8Array, starts: Int32Array, ends: Int32Array, line: number): boolean {
+    const s = this.s,
+      e = this.e;
+    for (let c = 0; c < NCOL; c++) {
+      let a = starts[c],
+        z = ends[c];
+      // ASCII blanks that String.prototype.trim removes.
+      while (a < z && (buf[a] === 32 || (buf[a] >= 9 && buf[a] <= 13))) a++;
+      while (z > a && (buf[z - 1] === 32 || (buf[z - 1] >= 9 && buf[z - 1] <= 13))) z--;
+      s[c] = a;
+      e[c] = z;
+    }
+    this.buf = buf;
+    this.texts = null;
+    return this.validate(line);
+  }
+
+  /** The (trimmed) text of cell c: for messages and names. */
+  private text(c: number): string {
+    return this.texts ? this.texts[c] : latin1(this.buf, this.s[c], this.e[c]);
+  }
+
+  private err(c: number, value: string, message: string, rule: Rule = 'bad-tariff-field'): void {
+    this.ok = false;
+    this.log.add({ severity: 'error', rule, file: this.file, line: this.line, column: TARIFF_COLUMNS[c], value, message });
+  }
+
+  /** The dictionary code of a name cell (operator, plan, note). */
+  private name(c: number, codes: ByteCodes, dict: Dict): number {
+    if (this.texts) return dict.code(this.texts[c]);
+    let k = codes.get(this.buf, this.s[c], this.e[c]);
+    if (k === UNSET) codes.set((k = dict.code(this.text(c))));
+    return k;
+  }
+
+  private economyOf(code: string): number {
+    let k = this.economyCache.get(code);
+    if (k === undefined) {
       const c = this.economies.classify(code);
-      err(
-        'economy',
+      k = c.kind === 'economy' ? this.b.dicts.economy.code(c.economy.iso3) : -1;
+      this.economyCache.set(code, k);
+    }
+    return k;
+  }
+
+  private enumOf(c: number, lits: readonly Uint8Array[], allowed: readonly string[]): number {
+    const b = this.buf,
+      s = this.s[c],
+      e = this.e[c];
+    for (let k = 0; k < lits.length; k++) if (eqNoCase(b, s, e, lits[k])) return k;
+    this.err(c, this.text(c), `must be one of ${allowed.join('|')}`);
+    return 0;
+  }
+
+  private bool(c: number): number {
+    const b = this.buf,
+      s = this.s[c],
+      e = this.e[c];
+    if (eqNoCase(b, s, e, LIT.true)) return 1;
+    if (!eqNoCase(b, s, e, LIT.false)) this.err(c, this.text(c), 'must be true or false');
+    return 0;
+  }
+
+  private num(c: number, flags: number, max = Infinity): number {
+    const b = this.buf,
+      s = this.s[c],
+      e = this.e[c];
+    if (s === e) {
+      if (flags & REQUIRED) this.err(c, '', 'must not be empty');
+      return flags & EMPTY_ZERO ? 0 : NaN;
+    }
+    if (flags & UNLIMITED && eqNoCase(b, s, e, LIT.unlimited)) return Infinity;
+    const x = decimalAt(b, s, e);
+    if (Number.isNaN(x)) {
+      const t = this.text(c);
+      this.err(
+        c,
+        t,
+        `must be a number${flags & UNLIMITED ? ', "unlimited"' : ''}${flags & REQUIRED ? '' : ' or empty'}` +
+          (/^\d{1,3}(,\d{3})+/.test(t) || /^\d+,\d+$/.test(t) ? ' (no thousands separators or decimal commas)' : ''),
+      );
+      return NaN;
+    }
+    if (x < 0 || (flags & POSITIVE && x === 0) || x > max) {
+      this.err(c, this.text(c), `must be ${flags & POSITIVE ? '> 0' : '>= 0'}${max !== Infinity ? ` and <= ${max}` : ''}`);
+      return NaN;
+    }
+    return x;
+  }
+
+  /** Digits only: their value (NaN when the cell is not all digits, or empty). */
+  private digits(c: number): number {
+    const b = this.buf,
+      s = this.s[c],
+      e = this.e[c];
+    if (s === e) return NaN;
+    let v = 0;
+    for (let k = s; k < e; k++) {
+      const d = b[k] - 48;
+      if (d < 0 || d > 9) return NaN;
+      v = v * 10 + d;
+    }
+    return e - s > 15 ? Number(latin1(b, s, e)) : v;
+  }
+
+  private validate(line: number): boolean {
+    const b = this.b,
+      buf = this.buf,
+      s = this.s,
+      e = this.e;
+    const r = b.push();
+    this.ok = true;
+    this.line = line;
+    // economy: one verdict per distinct cell
+    let economy: number;
+    if (this.texts) economy = this.economyOf(this.texts[ECONOMY]);
+    else {
+      economy = this.codes.economy.get(buf, s[ECONOMY], e[ECONOMY]);
+      if (economy === UNSET) this.codes.economy.set((economy = this.economyOf(this.text(ECONOMY))));
+    }
+    if (economy < 0) {
+      const code = this.text(ECONOMY);
+      const c = this.economies.classify(code);
+      this.err(
+        ECONOMY,
         code,
         'not in the economy registry' +
           (c.kind === 'unknown' && c.suggestions.length
@@ -260,94 +569,67 @@ export class TariffRowReader {
               : ''),
         'unknown-economy',
       );
-    } else b.i32.economy[r] = b.dicts.economy.code(iso3);
-    // year
-    const yearText = cell(1);
-    const year = Number(yearText);
-    if (!/^\d{4}$/.test(yearText) || year < 1960 || year > this.maxYear) err('year', yearText, `must be a year from 1960 to ${this.maxYear}`);
+    } else b.i32.economy[r] = economy;
+    const year = e[YEAR] - s[YEAR] === 4 ? this.digits(YEAR) : NaN;
+    if (!(year >= 1960 && year <= this.maxYear)) this.err(YEAR, this.text(YEAR), `must be a year from 1960 to ${this.maxYear}`);
     else b.year[r] = year;
-    const operator = cell(2);
-    if (!operator) err('operator', operator, 'must not be empty');
-    else b.i32.operator[r] = b.dicts.operator.code(operator);
-    const rank = cell(3);
-    if (!/^\d+$/.test(rank) || Number(rank) < 1) err('operator_rank', rank, 'must be a whole number >= 1 (1 = largest market share)');
-    else b.i32.operatorRank[r] = Number(rank);
-    const plan = cell(4);
-    if (!plan) err('plan', plan, 'must not be empty');
-    else b.i32.plan[r] = b.dicts.plan.code(plan);
-    const enumOf = (c: number, col: TariffColumn, allowed: readonly string[], lower = true): number => {
-      const v = lower ? cell(c).toLowerCase() : cell(c).toUpperCase() === 'FIXED' ? 'fixed' : cell(c).toUpperCase();
-      const k = allowed.indexOf(v);
-      if (k < 0) err(col, cell(c), `must be one of ${allowed.join('|')}`);
-      return Math.max(k, 0);
-    };
-    b.u8.service[r] = enumOf(5, 'service', SERVICES);
-    b.u8.payment[r] = enumOf(6, 'payment', PAYMENTS);
-    const currency = cell(7).toUpperCase();
-    if (!/^[A-Z]{3}$/.test(currency)) err('currency', cell(7), 'must be a 3-letter ISO 4217 code');
-    else b.i32.currency[r] = b.dicts.currency.code(currency);
-    const num = (
-      c: number,
-      col: TariffColumn,
-      opts: { required?: boolean; unlimited?: boolean; positive?: boolean; max?: number; emptyAs?: number },
-    ): number => {
-      const t = cell(c);
-      if (t === '') {
-        if (opts.required) err(col, t, 'must not be empty');
-        return opts.emptyAs ?? NaN;
+    if (s[OPERATOR] === e[OPERATOR]) this.err(OPERATOR, '', 'must not be empty');
+    else b.i32.operator[r] = this.name(OPERATOR, this.codes.operator, b.dicts.operator);
+    const rank = this.digits(RANK);
+    if (!(rank >= 1)) this.err(RANK, this.text(RANK), 'must be a whole number >= 1 (1 = largest market share)');
+    else b.i32.operatorRank[r] = rank;
+    if (s[PLAN] === e[PLAN]) this.err(PLAN, '', 'must not be empty');
+    else b.i32.plan[r] = this.name(PLAN, this.codes.plan, b.dicts.plan);
+    b.u8.service[r] = this.enumOf(SERVICE, SERVICE_LITS, SERVICES);
+    b.u8.payment[r] = this.enumOf(PAYMENT, PAYMENT_LITS, PAYMENTS);
+    // currency: three letters, coded by their upper-case index
+    let cur = -1;
+    if (e[CURRENCY] - s[CURRENCY] === 3) {
+      cur = 0;
+      for (let k = s[CURRENCY]; k < e[CURRENCY]; k++) {
+        const c = buf[k] & 0xdf; // ASCII upper case (a non-letter stays outside A-Z)
+        if (c < 65 || c > 90 || buf[k] < 65) {
+          cur = -1;
+          break;
+        }
+        cur = cur * 26 + (c - 65);
       }
-      if (opts.unlimited && t.toLowerCase() === 'unlimited') return Infinity;
-      if (!isDecimalText(t)) {
-        err(
-          col,
-          t,
-          `must be a number${opts.unlimited ? ', "unlimited"' : ''}${opts.required ? '' : ' or empty'}` +
-            (/^\d{1,3}(,\d{3})+/.test(t) || /^\d+,\d+$/.test(t) ? ' (no thousands separators or decimal commas)' : ''),
-        );
-        return NaN;
-      }
-      const x = Number(t);
-      if (x < 0 || (opts.positive && x === 0) || (opts.max !== undefined && x > opts.max)) {
-        err(col, t, `must be ${opts.positive ? '> 0' : '>= 0'}${opts.max !== undefined ? ` and <= ${opts.max}` : ''}`);
-        return NaN;
-      }
-      return x;
-    };
-    b.f64.price[r] = num(8, 'price', { required: true });
-    b.f64.validityDays[r] = num(9, 'validity_days', { required: true, positive: true });
+    }
+    if (cur < 0) this.err(CURRENCY, this.text(CURRENCY), 'must be a 3-letter ISO 4217 code');
+    else {
+      let k = this.currencyCode[cur];
+      if (k < 0) k = this.currencyCode[cur] = b.dicts.currency.code(latin1(buf, s[CURRENCY], e[CURRENCY]).toUpperCase());
+      b.i32.currency[r] = k;
+    }
+    const f = b.f64;
+    f.price[r] = this.num(8, REQUIRED);
+    f.validityDays[r] = this.num(9, REQUIRED | POSITIVE);
     // Allowances: empty = none (0), "unlimited" = Infinity.
-    b.f64.dataMb[r] = num(10, 'data_mb', { unlimited: true, emptyAs: 0 });
-    b.f64.voiceMin[r] = num(11, 'voice_min', { unlimited: true, emptyAs: 0 });
-    b.f64.sms[r] = num(12, 'sms', { unlimited: true, emptyAs: 0 });
-    b.f64.speedKbps[r] = num(13, 'speed_kbps', {});
-    b.u8.technology[r] = enumOf(14, 'technology', PLAN_TECHNOLOGIES, false);
-    b.f64.extraMbPrice[r] = num(15, 'extra_mb_price', {});
-    b.f64.extraMinPrice[r] = num(16, 'extra_min_price', {});
-    b.f64.extraSmsPrice[r] = num(17, 'extra_sms_price', {});
-    const addonMb = (b.f64.addonMb[r] = num(18, 'addon_mb', { positive: true }));
-    const addonPrice = (b.f64.addonPrice[r] = num(19, 'addon_price', {}));
-    if (Number.isNaN(addonMb) !== Number.isNaN(addonPrice) && ok)
-      err(
-        Number.isNaN(addonMb) ? 'addon_mb' : 'addon_price',
-        Number.isNaN(addonMb) ? cell(18) : cell(19),
-        'addon_mb and addon_price go together: give both or neither',
-      );
-    const bool = (c: number, col: TariffColumn): number => {
-      const t = cell(c).toLowerCase();
-      if (t !== 'true' && t !== 'false') err(col, cell(c), 'must be true or false');
-      return t === 'true' ? 1 : 0;
-    };
-    b.u8.promotional[r] = bool(20, 'promotional');
-    const taxes = (b.u8.taxesIncluded[r] = bool(21, 'taxes_included'));
-    const vat = (b.f64.vatRate[r] = num(22, 'vat_rate', { max: 100 }));
-    if (!taxes && cell(21).toLowerCase() === 'false' && Number.isNaN(vat) && cell(22) === '')
-      err('vat_rate', '', 'taxes_included is false, so vat_rate (in percent) is needed to add the tax', 'missing-vat-rate');
-    b.f64.commitmentMonths[r] = num(23, 'commitment_months', {});
-    b.i32.note[r] = b.dicts.note.code(cell(24));
-    b.f64.connectionCharge[r] = num(25, 'connection_charge', {});
+    f.dataMb[r] = this.num(10, UNLIMITED | EMPTY_ZERO);
+    f.voiceMin[r] = this.num(11, UNLIMITED | EMPTY_ZERO);
+    f.sms[r] = this.num(12, UNLIMITED | EMPTY_ZERO);
+    f.speedKbps[r] = this.num(13, 0);
+    b.u8.technology[r] = this.enumOf(TECHNOLOGY, TECHNOLOGY_LITS, PLAN_TECHNOLOGIES);
+    f.extraMbPrice[r] = this.num(15, 0);
+    f.extraMinPrice[r] = this.num(16, 0);
+    f.extraSmsPrice[r] = this.num(17, 0);
+    const addonMb = (f.addonMb[r] = this.num(ADDON_MB, POSITIVE));
+    const addonPrice = (f.addonPrice[r] = this.num(ADDON_PRICE, 0));
+    if (Number.isNaN(addonMb) !== Number.isNaN(addonPrice) && this.ok) {
+      const c = Number.isNaN(addonMb) ? ADDON_MB : ADDON_PRICE;
+      this.err(c, this.text(c), 'addon_mb and addon_price go together: give both or neither');
+    }
+    b.u8.promotional[r] = this.bool(PROMOTIONAL);
+    const taxes = (b.u8.taxesIncluded[r] = this.bool(TAXES));
+    const vat = (f.vatRate[r] = this.num(VAT, 0, 100));
+    if (!taxes && eqNoCase(buf, s[TAXES], e[TAXES], LIT.false) && Number.isNaN(vat) && s[VAT] === e[VAT])
+      this.err(VAT, '', 'taxes_included is false, so vat_rate (in percent) is needed to add the tax', 'missing-vat-rate');
+    f.commitmentMonths[r] = this.num(23, 0);
+    b.i32.note[r] = this.name(NOTE, this.codes.note, b.dicts.note);
+    f.connectionCharge[r] = this.num(25, 0);
     b.i32.line[r] = line;
-    if (!ok) b.pop();
-    return ok;
+    if (!this.ok) b.pop();
+    return this.ok;
   }
 }
 
@@ -398,13 +680,16 @@ export async function readTariffs(path: string, displayName?: string): Promise<T
   const sniffed = sniffFile(path);
   let format: TariffReadResult['format'] = 'csv';
   let rows = 0;
-  const readCells = (cells: string[], line: number): void => {
+  /** After each plan read: false when reading stops there (too many errors). */
+  const counted = (line: number): boolean => {
     rows++;
+    if (log.errors < MAX_ERRORS) return true;
+    fatal('too-many-errors', `${log.errors} errors; reading stopped at this line`, { line });
+    return false;
+  };
+  const readCells = (cells: string[], line: number): void => {
     reader.read(cells, line);
-    if (log.errors >= MAX_ERRORS) {
-      fatal('too-many-errors', `${log.errors} errors; reading stopped at this line`, { line });
-      throw new Stop();
-    }
+    if (!counted(line)) throw new Stop();
   };
   try {
     if (sniffed.kind === 'empty') fatal('empty-file', 'the tariff file is empty');
@@ -464,7 +749,7 @@ export async function readTariffs(path: string, displayName?: string): Promise<T
             );
           });
       }
-    } else await readTariffCsv(path, file, sniffed.encoding, log, readCells);
+    } else await readTariffCsv(path, file, sniffed.encoding, log, reader, counted);
   } catch (e) {
     if (!(e instanceof Stop)) throw e;
   }
@@ -494,39 +779,49 @@ async function readTariffCsv(
   file: string,
   encoding: TextEncoding,
   log: FindingLog,
-  readCells: (cells: string[], line: number) => void,
+  reader: TariffRowReader,
+  counted: (line: number) => boolean,
 ): Promise<void> {
   let index: number[] | null | undefined;
   let width = 0;
-  await streamCsvRecords(
+  const starts = new Int32Array(TARIFF_COLUMNS.length),
+    ends = new Int32Array(TARIFF_COLUMNS.length);
+  const malformed = (n: number, line: number, value: string): void =>
+    log.add({ severity: 'error', rule: 'malformed-row', file, line, value: value.slice(0, 120), message: `${n} fields where the header has ${width}` });
+  await scanTariffCsv(
     path,
-    { encoding, maxLineBytes: 1 << 20 },
-    (fields, at) => {
-      if (index === undefined) {
-        index = mapHeader(fields, file, log, at);
-        width = fields.length;
-        return index ? undefined : 'stop';
-      }
-      if (fields.length !== width) {
-        log.add({
-          severity: 'error',
-          rule: 'malformed-row',
-          file,
-          line: at,
-          value: fields.join(',').slice(0, 120),
-          message: `${fields.length} fields where the header has ${width}`,
-        });
-        return;
-      }
-      try {
-        readCells(
+    { encoding, maxRecordChars: 1 << 20 },
+    {
+      strings(fields, at) {
+        if (index === undefined) {
+          index = mapHeader(fields, file, log, at);
+          width = fields.length;
+          return index !== null;
+        }
+        if (fields.length !== width) {
+          malformed(fields.length, at, fields.join(','));
+          return true;
+        }
+        reader.read(
           index!.map((k) => fields[k]),
           at,
         );
-      } catch (e) {
-        if (e instanceof Stop) return 'stop';
-        throw e;
-      }
+        return counted(at);
+      },
+      bytes(buf, st, en, n, at) {
+        if (n !== width) {
+          malformed(n, at, buf.toString('latin1', st[0], en[n - 1]));
+          return true;
+        }
+        const ix = index!;
+        for (let c = 0; c < ix.length; c++) {
+          const k = ix[c];
+          starts[c] = k < 0 ? 0 : st[k];
+          ends[c] = k < 0 ? 0 : en[k];
+        }
+        reader.readBytes(buf, starts, ends, at);
+        return counted(at);
+      },
     },
     (rule, message, where) => log.add({ severity: 'error', rule, file, message, ...where }),
   );
