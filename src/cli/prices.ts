@@ -282,7 +282,9 @@ export function registerPricesComputeCommands(prices: Command): void {
     .option('--as-of <date>', 'conversion inputs as the store knew them on this date (YYYY-MM-DD)')
     .addOption(new Option('--format <format>', 'output format').choices(['csv', 'json']).default('csv'))
     .action(async (o) => {
-      const m = await pricesModules();
+      // Only what computing needs (pricesModules() would load the workbook reader, exceljs, with the release modules).
+      const [u, c] = await Promise.all([import('../usecases/prices.js'), import('../prices/compute.js')]);
+      const m = { ...u, ...c };
       const r = await m.priceBasket({ tariffs: o.tariffs, basket: o.basket, year: o.year, source: await dataSourceFromFlags(o) });
       const basket = r.basket;
       for (const p of r.prices) for (const w of p.warnings) process.stderr.write(`ictstat: warning: ${w} [missing-conversion]\n`);

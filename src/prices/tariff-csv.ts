@@ -94,7 +94,9 @@ export async function scanTariffCsv(
   const parse = (limit: number, blockEnd: number, final: boolean): boolean => {
     const b = w;
     let p = pos,
-      ln = line;
+      ln = line,
+      st = starts,
+      en = ends;
     // A quote, a record longer than the limit (in bytes: the tokenizer counts characters, so it decides) or the
     // last record without a line break: the tokenizer takes over from record s, with the text it would have had.
     const handOver = (s: number): false => {
@@ -115,16 +117,16 @@ export async function scanTariffCsv(
         or |= c;
         if (c <= COMMA) {
           if (c === COMMA) {
-            if (nf === starts.length - 1) {
-              const a = new Int32Array(starts.length * 2),
-                e = new Int32Array(starts.length * 2);
-              a.set(starts);
-              e.set(ends);
-              starts = a;
-              ends = e;
+            if (nf === st.length - 1) {
+              starts = new Int32Array(st.length * 2);
+              ends = new Int32Array(st.length * 2);
+              starts.set(st);
+              ends.set(en);
+              st = starts;
+              en = ends;
             }
-            starts[nf] = fs;
-            ends[nf++] = i;
+            st[nf] = fs;
+            en[nf++] = i;
             fs = i + 1;
           } else if (c === LF || c === CR || c === QUOTE) break;
         }
@@ -141,8 +143,8 @@ export async function scanTariffCsv(
         break;
       }
       if (i - s > max) return handOver(s);
-      starts[nf] = fs;
-      ends[nf++] = i;
+      st[nf] = fs;
+      en[nf++] = i;
       p = i + (c === CR && i + 1 < limit && b[i + 1] === LF ? 2 : 1);
       const at = ln++;
       if (or & 0x80 || header) {
@@ -157,19 +159,19 @@ export async function scanTariffCsv(
         continue;
       }
       if (nf > 1) {
-        const a = starts[0],
-          e = ends[0];
+        const a = st[0],
+          e = en[0];
         if (b[a] === SPACE || b[a] === TAB) {
           let k = a;
           while (k < e && blank(b[k])) k++;
-          if (k === e) starts[0] = e;
+          if (k === e) st[0] = e;
         }
       } else {
-        let k = starts[0];
-        while (k < ends[0] && blank(b[k])) k++;
-        if (k === ends[0]) continue; // a blank line
+        let k = st[0];
+        while (k < en[0] && blank(b[k])) k++;
+        if (k === en[0]) continue; // a blank line
       }
-      if (!h.bytes(b, starts, ends, nf, at)) return false;
+      if (!h.bytes(b, st, en, nf, at)) return false;
     }
     pos = p;
     line = ln;

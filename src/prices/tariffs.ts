@@ -4,7 +4,6 @@
  * line, column, value and rule (FindingLog / formatFinding), strict by default (any error rejects the file).
  */
 import { readFileSync } from 'node:fs';
-import { tableFromIPC } from 'apache-arrow';
 import { FindingLog, formatFinding, type Finding, type Rule } from '../ingest/findings.js';
 import { sniffFile, type TextEncoding } from '../ingest/sniff.js';
 import { loadEconomyRegistry } from '../registry/economies.js';
@@ -321,6 +320,14 @@ class ByteCodes {
 
   /** The value of the bytes `b[s..e)`, or UNSET the first time they are seen (then `set` gives it). */
   get(b: Uint8Array, s: number, e: number): number {
+    // Plans come grouped (economy, operator): the key of the row before is the first guess.
+    const last = this.last;
+    if (last >= 0 && this.len[last] === e - s) {
+      const o = this.off[last];
+      let k = 0;
+      while (k < e - s && this.arena[o + k] === b[s + k]) k++;
+      if (k === e - s) return this.value[last];
+    }
     let h = 0x811c9dc5;
     for (let k = s; k < e; k++) h = Math.imul(h ^ b[k], 16777619);
     const mask = this.slots.length - 1;
@@ -331,7 +338,10 @@ class ByteCodes {
       const o = this.off[id];
       let k = 0;
       while (k < e - s && this.arena[o + k] === b[s + k]) k++;
-      if (k === e - s) return this.value[id];
+      if (k === e - s) {
+        this.last = id;
+        return this.value[id];
+      }
     }
     this.add(b, s, e, h);
     return UNSET;
@@ -699,6 +709,7 @@ export async function readTariffs(path: string, displayName?: string): Promise<T
       format = 'arrow';
       let t;
       try {
+        const { tableFromIPC } = await import('apache-arrow'); // loaded for Arrow input only
         t = tableFromIPC(readFileSync(path));
       } catch (e) {
         fatal('bad-arrow', `cannot read Arrow IPC: ${(e as Error).message}`);
