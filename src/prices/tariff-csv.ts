@@ -60,7 +60,13 @@ export async function scanTariffCsv(
     max = opts.maxRecordChars;
   const label = utf8 ? 'utf-8' : 'windows-1252';
   const check = new TextDecoder(label, { fatal: utf8 }); // validates each block as streamCsvRecords' decoder does
-  const fields = new TextDecoder(label, { ignoreBOM: true }); // decodes validated, complete characters only
+  // Decoders of text after the file's start keep a U+FEFF there (only the file's first one is a byte-order mark);
+  // windows-1252 never strips one (and Node's drops a leading 0xFF byte with ignoreBOM).
+  const decoderAfterStart = (fatal: boolean): TextDecoder => new TextDecoder(label, utf8 ? { fatal, ignoreBOM: true } : {});
+  const fieldDecoder = decoderAfterStart(false);
+  // Validated, complete characters. Streaming: Node 20's one-shot windows-1252 decode is ISO-8859-1 (0x80-0x9f
+  // differ), its streaming one (what streamCsvRecords uses) is windows-1252.
+  const decodeText = (bytes: Uint8Array): string => fieldDecoder.decode(bytes, { stream: true });
   let w = Buffer.allocUnsafe(2 * READ);
   let len = 0, // bytes held in w
     pos = 0, // where the next record starts in w
@@ -82,7 +88,7 @@ export async function scanTariffCsv(
   const toTokenizer = (s: number, blockEnd: number): void => {
     tok = new CsvTokenizer(max, (f, at) => (emitStrings(f, at) ? undefined : 'stop'));
     tok.line = line;
-    tokText = new TextDecoder(label, { fatal: utf8, ignoreBOM: true });
+    tokText = decoderAfterStart(true);
     pos = blockEnd;
     tok.push(tokText.decode(w.subarray(s, blockEnd), { stream: true }));
   };
@@ -149,7 +155,7 @@ export async function scanTariffCsv(
       const at = ln++;
       if (or & 0x80 || header) {
         // Decoded and cut as the tokenizer's fast path does.
-        const f = fields.decode(b.subarray(s, i)).split(',');
+        const f = decodeText(b.subarray(s, i)).split(',');
         if (f.length > 1) {
           const c0 = f[0].charCodeAt(0);
           if ((c0 === SPACE || c0 === TAB) && f[0].trim() === '') f[0] = '';

@@ -679,11 +679,13 @@ function mapHeader(header: readonly string[], file: string, log: FindingLog, lin
 const MAX_ERRORS = 1000;
 class Stop extends Error {}
 
-/** Read and validate a tariff file (CSV, JSON or Arrow, detected from the content). Throws UserInputError when rejected. */
-export async function readTariffs(path: string, displayName?: string): Promise<TariffReadResult> {
+/**
+ * Read and validate a tariff file (CSV, JSON or Arrow, detected from the content). Throws UserInputError when
+ * rejected; `log` receives every finding (given, it can be read after a rejection).
+ */
+export async function readTariffs(path: string, displayName?: string, log = new FindingLog()): Promise<TariffReadResult> {
   const file = displayName ?? path; // what findings call the input
   const size = inputFileSize(path, 'tariff file');
-  const log = new FindingLog();
   const builder = new TariffBuilder(Math.min(1 << 22, Math.max(1024, Math.ceil(size / 80))));
   const reader = new TariffRowReader(file, builder, log);
   const fatal = (rule: Rule, message: string, where: Partial<Finding> = {}): void => log.add({ severity: 'error', rule, file, message, ...where });
