@@ -161,17 +161,21 @@ export class TariffBuilder {
     this.length--;
   }
 
+  /**
+   * The rows as a table. Its columns are views of the builder's (no copy: the capacity past the last row was
+   * never written, so it takes no memory); the builder is done with then.
+   */
   toTable(file: string): TariffTable {
     const n = this.length;
-    const f = (a: Float64Array): Float64Array => a.slice(0, n);
-    const i = (a: Int32Array): Int32Array => a.slice(0, n);
-    const u = (a: Uint8Array): Uint8Array => a.slice(0, n);
+    const f = (a: Float64Array): Float64Array => a.subarray(0, n);
+    const i = (a: Int32Array): Int32Array => a.subarray(0, n);
+    const u = (a: Uint8Array): Uint8Array => a.subarray(0, n);
     return {
       length: n,
       file,
       economy: i(this.i32.economy),
       economies: this.dicts.economy.values,
-      year: this.year.slice(0, n),
+      year: this.year.subarray(0, n),
       operator: i(this.i32.operator),
       operators: this.dicts.operator.values,
       operatorRank: i(this.i32.operatorRank),
