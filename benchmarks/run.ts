@@ -49,6 +49,8 @@ export interface Report {
 
 interface Options {
   scenario?: string;
+  /** e2e: only the scenarios whose name starts with one of these (comma-separated). */
+  only?: string;
   json: boolean;
   reps: number;
   warmMs: number;
@@ -75,7 +77,11 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--warmup-s') o.warmMs = Number(argv[++i]) * 1000;
     else if (a === '--min-s') o.minMs = Number(argv[++i]) * 1000;
     else if (a === '--work') o.work = argv[++i];
-    else throw new Error(`unknown argument ${a} (--scenario NAME, --json, --reps N, --warmup-s S, --min-s S, --cap-s S, --smoke, --work DIR)`);
+    else if (a === '--only') o.only = argv[++i];
+    else
+      throw new Error(
+        `unknown argument ${a} (--scenario NAME, --only NAME,NAME (e2e), --json, --reps N, --warmup-s S, --min-s S, --cap-s S, --smoke, --work DIR)`,
+      );
   }
   if (o.smoke) {
     o.reps = 1;
