@@ -279,23 +279,30 @@ export async function runE2e(o: { reps: number; work: string; smoke?: boolean; o
   }
 
   if (want('prices')) {
-    // Prices on synthetic tariff plans.
+    // Prices on synthetic tariff plans, against DuckDB reading the same file and pricing a simplified basket in SQL
+    // (benchmarks/e2e/duckdb-prices.ts, one thread): the floor for reading and pricing the same plans.
     for (const plans of o.smoke ? [5_000] : [1_000_000, 3_000_000]) {
       const tariffs = join(work, `tariffs-${plans}.csv`);
       if (!existsSync(tariffs))
         spawnSync(node, [CLI, 'prices', 'synthetic', '--seed', '1', '--plans', String(plans), '--from', '2021', '--to', '2022', '--out', tariffs], {
           stdio: 'ignore',
         });
+      const runs = o.smoke ? 1 : Math.min(reps, 3);
+      const ours = entry(
+        `ictstat prices compute (${plans.toLocaleString('en')} plans)`,
+        [node, CLI, 'prices', 'compute', '--tariffs', tariffs, '--basket', 'mobile-data-2gb', '--year', '2022'],
+        runs,
+      );
+      const duck = entry(
+        'duckdb read_csv + basket SQL (1 thread)',
+        [node, join(ROOT, 'dist', 'benchmarks', 'e2e', 'duckdb-prices.js'), tariffs, '2022', '2000', '1'],
+        runs,
+      );
       scenarios.push({
         name: `prices-${plans}`,
         load1: load1(),
-        entries: [
-          entry(
-            `ictstat prices compute (${plans.toLocaleString('en')} plans)`,
-            [node, CLI, 'prices', 'compute', '--tariffs', tariffs, '--basket', 'mobile-data-2gb', '--year', '2022'],
-            o.smoke ? 1 : Math.min(reps, 3),
-          ),
-        ],
+        note: 'mobile-data-2gb, 2022; DuckDB prices a simplified basket (data allowance, validity, no operator/payment rules, shortfalls, VAT or conversions)',
+        entries: withRatios([ours, duck], { 'node -e 0': floor.result, duckdb: duck.result }),
       });
     }
   }
