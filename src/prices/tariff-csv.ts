@@ -112,15 +112,15 @@ export async function scanTariffCsv(
       if (final && !tok!.done) tok!.end();
       return false;
     };
+    // Whether [p, limit) is all ASCII (one native check), so the scan need not look at other bytes.
+    const ascii = isAscii(b.subarray(p, limit));
     while (p < limit) {
       const s = p;
       let nf = 0,
         fs = s,
-        or = 0,
         i = s;
       for (; i < limit; i++) {
         const c = b[i];
-        or |= c;
         if (c <= COMMA) {
           if (c === COMMA) {
             if (nf === st.length - 1) {
@@ -153,7 +153,7 @@ export async function scanTariffCsv(
       en[nf++] = i;
       p = i + (c === CR && i + 1 < limit && b[i + 1] === LF ? 2 : 1);
       const at = ln++;
-      if (or & 0x80 || header) {
+      if (header || (!ascii && !isAscii(b.subarray(s, i)))) {
         // Decoded and cut as the tokenizer's fast path does.
         const f = decodeText(b.subarray(s, i)).split(',');
         if (f.length > 1) {
