@@ -1,7 +1,7 @@
 /**
  * THE TARIFF READER AS IT WAS before the columnar one (src/prices/tariffs.ts + tariff-csv.ts), kept as the oracle of
  * test/prices/tariff-reader.property.test.ts only: CSV records through streamCsvRecords as strings, one string check
- * per cell. Not used by the library.
+ * per cell (the column lists and the column builder, unchanged, are the library's). Not used by the library.
  */
 import { readFileSync } from 'node:fs';
 import { tableFromIPC } from 'apache-arrow';
@@ -13,206 +13,16 @@ import { UserInputError } from '../../src/util/errors.js';
 import { inputFileSize } from '../../src/util/files.js';
 import { suggest } from '../../src/util/suggest.js';
 import { isDecimalText } from '../../src/util/number-syntax.js';
-
-export const TARIFF_COLUMNS = [
-  'economy',
-  'year',
-  'operator',
-  'operator_rank',
-  'plan',
-  'service',
-  'payment',
-  'currency',
-  'price',
-  'validity_days',
-  'data_mb',
-  'voice_min',
-  'sms',
-  'speed_kbps',
-  'technology',
-  'extra_mb_price',
-  'extra_min_price',
-  'extra_sms_price',
-  'addon_mb',
-  'addon_price',
-  'promotional',
-  'taxes_included',
-  'vat_rate',
-  'commitment_months',
-  'note',
-  'connection_charge',
-] as const;
-export type TariffColumn = (typeof TARIFF_COLUMNS)[number];
-/** Columns a tariff file may leave out (empty in every row): added after the format was first published. */
-export const OPTIONAL_TARIFF_COLUMNS: readonly TariffColumn[] = ['connection_charge'];
-
-export const SERVICES = ['mobile', 'fixed'] as const;
-export const PAYMENTS = ['prepaid', 'postpaid'] as const;
-export const PLAN_TECHNOLOGIES = ['2G', '3G', '4G', '5G', 'fixed'] as const;
-
-/**
- * Plans as columns. Numbers: NaN = empty (not sold / not stated); Infinity = "unlimited" (data, voice, SMS).
- * Enumerations are indexes into SERVICES, PAYMENTS, PLAN_TECHNOLOGIES; strings are dictionary-coded.
- */
-export interface TariffTable {
-  length: number;
-  economy: Int32Array;
-  economies: string[];
-  year: Int16Array;
-  operator: Int32Array;
-  operators: string[];
-  operatorRank: Int32Array;
-  plan: Int32Array;
-  plans: string[];
-  service: Uint8Array;
-  payment: Uint8Array;
-  technology: Uint8Array;
-  currency: Int32Array;
-  currencies: string[];
-  price: Float64Array;
-  validityDays: Float64Array;
-  dataMb: Float64Array;
-  voiceMin: Float64Array;
-  sms: Float64Array;
-  speedKbps: Float64Array;
-  extraMbPrice: Float64Array;
-  extraMinPrice: Float64Array;
-  extraSmsPrice: Float64Array;
-  addonMb: Float64Array;
-  addonPrice: Float64Array;
-  promotional: Uint8Array;
-  taxesIncluded: Uint8Array;
-  vatRate: Float64Array;
-  commitmentMonths: Float64Array;
-  /** Per-call connection (set-up) charge in the plan's currency; NaN = none stated. */
-  connectionCharge: Float64Array;
-  note: Int32Array;
-  notes: string[];
-  /** The row's line in its file (record number for JSON and Arrow). */
-  line: Int32Array;
-  file: string;
-}
-
-class Dict {
-  readonly values: string[] = [];
-  private readonly index = new Map<string, number>();
-  code(s: string): number {
-    let k = this.index.get(s);
-    if (k === undefined) this.index.set(s, (k = this.values.push(s) - 1));
-    return k;
-  }
-}
-
-const NUMERIC = [
-  'price',
-  'validityDays',
-  'dataMb',
-  'voiceMin',
-  'sms',
-  'speedKbps',
-  'extraMbPrice',
-  'extraMinPrice',
-  'extraSmsPrice',
-  'addonMb',
-  'addonPrice',
-  'vatRate',
-  'commitmentMonths',
-  'connectionCharge',
-] as const;
-const INTS = ['economy', 'operator', 'operatorRank', 'plan', 'currency', 'note', 'line'] as const;
-const BYTES = ['service', 'payment', 'technology', 'promotional', 'taxesIncluded'] as const;
-
-/** Growable columns; rows are appended field by field, no per-row objects are kept. */
-export class TariffBuilder {
-  length = 0;
-  private cap: number;
-  f64: Record<(typeof NUMERIC)[number], Float64Array>;
-  i32: Record<(typeof INTS)[number], Int32Array>;
-  u8: Record<(typeof BYTES)[number], Uint8Array>;
-  year: Int16Array;
-  readonly dicts = { economy: new Dict(), operator: new Dict(), plan: new Dict(), currency: new Dict(), note: new Dict() };
-
-  constructor(capacity = 1024) {
-    this.cap = capacity;
-    this.f64 = Object.fromEntries(NUMERIC.map((k) => [k, new Float64Array(capacity)])) as TariffBuilder['f64'];
-    this.i32 = Object.fromEntries(INTS.map((k) => [k, new Int32Array(capacity)])) as TariffBuilder['i32'];
-    this.u8 = Object.fromEntries(BYTES.map((k) => [k, new Uint8Array(capacity)])) as TariffBuilder['u8'];
-    this.year = new Int16Array(capacity);
-  }
-
-  /** Index of a new row (columns grown as needed). */
-  push(): number {
-    if (this.length === this.cap) {
-      const cap = this.cap * 2;
-      const grow = <T extends Float64Array | Int32Array | Uint8Array | Int16Array>(a: T): T => {
-        const b = new (a.constructor as new (n: number) => T)(cap);
-        b.set(a);
-        return b;
-      };
-      for (const k of NUMERIC) this.f64[k] = grow(this.f64[k]);
-      for (const k of INTS) this.i32[k] = grow(this.i32[k]);
-      for (const k of BYTES) this.u8[k] = grow(this.u8[k]);
-      this.year = grow(this.year);
-      this.cap = cap;
-    }
-    return this.length++;
-  }
-
-  /** Drop the last row (it failed validation). */
-  pop(): void {
-    this.length--;
-  }
-
-  toTable(file: string): TariffTable {
-    const n = this.length;
-    const f = (a: Float64Array): Float64Array => a.slice(0, n);
-    const i = (a: Int32Array): Int32Array => a.slice(0, n);
-    const u = (a: Uint8Array): Uint8Array => a.slice(0, n);
-    return {
-      length: n,
-      file,
-      economy: i(this.i32.economy),
-      economies: this.dicts.economy.values,
-      year: this.year.slice(0, n),
-      operator: i(this.i32.operator),
-      operators: this.dicts.operator.values,
-      operatorRank: i(this.i32.operatorRank),
-      plan: i(this.i32.plan),
-      plans: this.dicts.plan.values,
-      service: u(this.u8.service),
-      payment: u(this.u8.payment),
-      technology: u(this.u8.technology),
-      currency: i(this.i32.currency),
-      currencies: this.dicts.currency.values,
-      price: f(this.f64.price),
-      validityDays: f(this.f64.validityDays),
-      dataMb: f(this.f64.dataMb),
-      voiceMin: f(this.f64.voiceMin),
-      sms: f(this.f64.sms),
-      speedKbps: f(this.f64.speedKbps),
-      extraMbPrice: f(this.f64.extraMbPrice),
-      extraMinPrice: f(this.f64.extraMinPrice),
-      extraSmsPrice: f(this.f64.extraSmsPrice),
-      addonMb: f(this.f64.addonMb),
-      addonPrice: f(this.f64.addonPrice),
-      promotional: u(this.u8.promotional),
-      taxesIncluded: u(this.u8.taxesIncluded),
-      vatRate: f(this.f64.vatRate),
-      commitmentMonths: f(this.f64.commitmentMonths),
-      connectionCharge: f(this.f64.connectionCharge),
-      note: i(this.i32.note),
-      notes: this.dicts.note.values,
-      line: i(this.i32.line),
-    };
-  }
-}
-
-export interface TariffReadResult {
-  table: TariffTable;
-  log: FindingLog;
-  format: 'csv' | 'json' | 'arrow';
-  rows: number;
-}
+import {
+  OPTIONAL_TARIFF_COLUMNS,
+  PAYMENTS,
+  PLAN_TECHNOLOGIES,
+  SERVICES,
+  TARIFF_COLUMNS,
+  TariffBuilder,
+  type TariffColumn,
+  type TariffReadResult,
+} from '../../src/prices/tariffs.js';
 
 /**
  * Validates one plan (cells by column index in TARIFF_COLUMNS order) into the builder.
