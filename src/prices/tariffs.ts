@@ -325,12 +325,14 @@ class ByteCodes {
   /** The value of the bytes `b[s..e)`, or UNSET the first time they are seen (then `set` gives it). */
   get(b: Uint8Array, s: number, e: number): number {
     // Plans come grouped (economy, operator): the key of the row before is the first guess.
-    const last = this.last;
-    if (last >= 0 && this.len[last] === e - s) {
+    const last = this.last,
+      arena = this.arena,
+      n = e - s;
+    if (last >= 0 && this.len[last] === n) {
       const o = this.off[last];
       let k = 0;
-      while (k < e - s && this.arena[o + k] === b[s + k]) k++;
-      if (k === e - s) return this.value[last];
+      while (k < n && arena[o + k] === b[s + k]) k++;
+      if (k === n) return this.value[last];
     }
     let h = 0x811c9dc5;
     for (let k = s; k < e; k++) h = Math.imul(h ^ b[k], 16777619);
@@ -338,11 +340,11 @@ class ByteCodes {
     for (let j = h & mask; ; j = (j + 1) & mask) {
       const id = this.slots[j];
       if (id < 0) break;
-      if (this.hash[id] !== h || this.len[id] !== e - s) continue;
+      if (this.hash[id] !== h || this.len[id] !== n) continue;
       const o = this.off[id];
       let k = 0;
-      while (k < e - s && this.arena[o + k] === b[s + k]) k++;
-      if (k === e - s) {
+      while (k < n && arena[o + k] === b[s + k]) k++;
+      if (k === n) {
         this.last = id;
         return this.value[id];
       }
