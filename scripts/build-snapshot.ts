@@ -7,7 +7,7 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { tableToIPC } from 'apache-arrow';
-import { bundledContentHash, loadBundled, snapshotPaths } from '../src/ingest/bundled.js';
+import { bundledContentHash, indicatorRuns, loadBundled, snapshotPaths, type SnapshotMeta } from '../src/ingest/bundled.js';
 import { precompiledValidatorPath, precompiledValidatorSource } from '../src/idi/methodology.js';
 import { formulaSource } from '../src/registry/formula.js';
 import { loadIndicatorRegistry } from '../src/registry/indicators.js';
@@ -19,7 +19,8 @@ mkdirSync(dirname(arrow), { recursive: true });
 // Written to temporary names, then renamed: a reader never sees half a snapshot.
 writeFileSync(arrow + '.tmp', tableToIPC(table, 'file'));
 const indicators = [...new Set(table.getChild('indicator')!.toArray() as string[])].sort();
-writeFileSync(meta + '.tmp', JSON.stringify({ contentHash: bundledContentHash(), rows: table.numRows, indicators }, null, 2) + '\n');
+const snapshotMeta: SnapshotMeta = { contentHash: bundledContentHash(), rows: table.numRows, indicators, runs: indicatorRuns(table) };
+writeFileSync(meta + '.tmp', JSON.stringify(snapshotMeta, null, 2) + '\n');
 // The bundled registry's formulas generated ahead (src/registry/formula.ts), so deriving one loads no parser.
 const formulas = loadIndicatorRegistry()
   .indicators.flatMap((d) => (d.derived ? [formulaSource(d.derived.formula)] : []))

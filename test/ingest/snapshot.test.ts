@@ -31,7 +31,7 @@ describe('the bundled-data snapshot', () => {
       slow = await loadBundled({ indicators: ids, ignoreSnapshot: true });
     expect(fast.numRows).toBeGreaterThan(10_000);
     expect(fast.numRows).toBe(slow.numRows);
-    for (const c of ['economy', 'indicator', 'year', 'value', 'source', 'note'])
+    for (const c of OBSERVATION_COLUMNS)
       expect(
         Array.from({ length: fast.numRows }, (_, i) => fast.getChild(c)!.get(i)),
         c,
