@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { TopLevelSpec } from 'vega-lite';
+import { importVendored } from './vendor.js';
 
 export interface Chart {
   id: string;
@@ -38,7 +39,7 @@ export function worldAtlas(): object {
 let engines: Promise<{ vega: typeof import('vega'); compile: typeof import('vega-lite').compile }> | undefined;
 /** vega and vega-lite, loaded once on first use (a process that only builds specs, e.g. the report's main thread, never loads them). */
 export function chartEngines(): Promise<{ vega: typeof import('vega'); compile: typeof import('vega-lite').compile }> {
-  engines ??= Promise.all([import('vega'), import('vega-lite')]).then(([vega, vl]) => ({ vega, compile: vl.compile }));
+  engines ??= importVendored('vega', () => Promise.all([import('vega'), import('vega-lite')]).then(([vega, vl]) => ({ vega, compile: vl.compile })));
   return engines;
 }
 
