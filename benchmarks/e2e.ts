@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- --scenario e2e [--reps 5] [--json] [--work DIR]`: whole processes, as users run them (issue 14).
+ * `npm run bench -- --scenario e2e [--reps 5] [--json] [--work DIR] [--only idi,report]`: whole processes, as users run them (issue 14).
  * Every command is timed with /usr/bin/time (wall seconds and peak RSS) over --reps cold runs (a new process each
  * time, no result cache carried over), against peers in the same run: `node -e 0` (the floor), DuckDB as a whole Node
  * process (@duckdb/node-api: read_csv of the same file at the same thread count; the IDI's normalise-aggregate-rank in
@@ -185,120 +185,132 @@ async function serverScenario(work: string, reps: number): Promise<E2eScenario> 
   };
 }
 
-export async function runE2e(o: { reps: number; work: string; smoke?: boolean }): Promise<E2eScenario[]> {
+export async function runE2e(o: { reps: number; work: string; smoke?: boolean; only?: string[] }): Promise<E2eScenario[]> {
   const work = join(o.work, 'e2e');
   mkdirSync(work, { recursive: true });
   const reps = o.smoke ? 1 : o.reps;
   const scenarios: E2eScenario[] = [];
+  // --only: the named scenarios (and the floor, which every ratio needs); the others are not run
+  const want = (name: string): boolean => !o.only || o.only.includes(name);
   const floor = entry('node -e 0', [node, '-e', '0'], reps);
   scenarios.push({ name: 'floor', load1: load1(), entries: [floor] });
 
-  scenarios.push({
-    name: 'version',
-    load1: load1(),
-    entries: withRatios([entry('ictstat --version', [node, CLI, '--version'], reps)], { 'node -e 0': floor.result }),
-  });
-  scenarios.push({
-    name: 'series',
-    load1: load1(),
-    entries: withRatios([entry('ictstat series', [node, CLI, 'series', '--economy', 'KEN', '--indicator', 'internet_users_pct'], reps)], {
-      'node -e 0': floor.result,
-    }),
-  });
-
-  // The IDI on the bundled data, and DuckDB doing the same from a Parquet copy of the same observations.
-  const m = loadMethodology('idi-2017');
-  const universe = join(work, 'universe.csv'),
-    parquet = join(work, 'bundled.parquet'),
-    csv = join(work, 'bundled.csv');
-  writeFileSync(
-    universe,
-    'economy\n' +
-      indexUniverse(
-        m,
-        loadGroupings(),
-        loadEconomyRegistry()
-          .all()
-          .map((e) => e.iso3),
-      ).join('\n') +
-      '\n',
-  );
-  if (!existsSync(parquet)) {
-    const snap = bundledSnapshot();
-    if (!snap) throw new Error('no bundled-data snapshot: run npm run build');
-    writeFileSync(csv, observationsToCsv(snap));
-    await duckdbParquet(csv, parquet);
-  }
-  const idi = entry('ictstat idi', [node, CLI, 'idi', '--methodology', 'idi-2017', '--year', '2016', '--format', 'csv'], reps);
-  const duck = entry('duckdb idi (SQL)', [node, join(ROOT, 'dist', 'benchmarks', 'e2e', 'duckdb-idi.js'), parquet, 'idi-2017', '2016', universe], reps);
-  scenarios.push({
-    name: 'idi',
-    load1: load1(),
-    note: 'idi-2017, data year 2016, bundled data; the DuckDB peer reads a Parquet copy of the snapshot and does no imputation',
-    entries: withRatios([idi, duck], { 'node -e 0': floor.result, duckdb: duck.result }),
-  });
-
-  // Ingest with validation of 1 M canonical rows, against DuckDB's read_csv at one thread and fast-csv.
-  const rows = o.smoke ? 20_000 : 1_000_000;
-  const ingestFile = join(work, `ingest-${rows}.csv`);
-  if (!existsSync(ingestFile)) writeIngestCsv(ingestFile, rows);
-  const ing = entry('ictstat ingest', [node, CLI, 'ingest', ingestFile, '--jump-factor', '0'], reps);
-  const dIng = entry('duckdb read_csv (1 thread)', [node, join(ROOT, 'dist', 'benchmarks', 'e2e', 'duckdb-ingest.js'), ingestFile, '1'], reps);
-  const fIng = entry('node + fast-csv', [node, join(ROOT, 'dist', 'benchmarks', 'e2e', 'fastcsv-ingest.js'), ingestFile], reps);
-  const ingScenario = withRatios([ing, dIng, fIng], { duckdb: dIng.result, 'fast-csv': fIng.result });
-  scenarios.push({
-    name: 'ingest',
-    load1: load1(),
-    note: `${rows.toLocaleString('en')} canonical observations; ictstat validates every row; observations/s = rows / median`,
-    entries: ingScenario.map((e) => (e.result ? { ...e, error: `${Math.round(rows / e.result.median_s).toLocaleString('en')} observations/s` } : e)),
-  });
-
-  // The CSV parser candidates on the same file, parse only (benchmarks/e2e/csv-candidates.ts): the one wired into
-  // ingest (ours) is the fastest that passes the tokenizer property test, the fuzz corpus and the CSV-bounds tests.
-  const parsers = ['ours', 'udsv', 'papaparse', 'csv-parse', 'd3-dsv', 'fast-csv'].map((p) =>
-    entry(`parse: ${p}`, [node, join(ROOT, 'dist', 'benchmarks', 'e2e', 'csv-candidates.js'), p, ingestFile], reps),
-  );
-  scenarios.push({
-    name: 'csv-parsers',
-    load1: load1(),
-    note: `the ${rows.toLocaleString('en')}-row ingest file, every record's fields as strings, no validation; records/s = rows / median`,
-    entries: withRatios(parsers, { ours: parsers[0].result }).map((e) =>
-      e.result ? { ...e, error: `${Math.round(rows / e.result.median_s).toLocaleString('en')} records/s` } : e,
-    ),
-  });
-
-  // Prices on synthetic tariff plans.
-  for (const plans of o.smoke ? [5_000] : [1_000_000, 3_000_000]) {
-    const tariffs = join(work, `tariffs-${plans}.csv`);
-    if (!existsSync(tariffs))
-      spawnSync(node, [CLI, 'prices', 'synthetic', '--seed', '1', '--plans', String(plans), '--from', '2021', '--to', '2022', '--out', tariffs], {
-        stdio: 'ignore',
-      });
+  if (want('version')) {
     scenarios.push({
-      name: `prices-${plans}`,
+      name: 'version',
       load1: load1(),
-      entries: [
-        entry(
-          `ictstat prices compute (${plans.toLocaleString('en')} plans)`,
-          [node, CLI, 'prices', 'compute', '--tariffs', tariffs, '--basket', 'mobile-data-2gb', '--year', '2022'],
-          o.smoke ? 1 : Math.min(reps, 3),
-        ),
-      ],
+      entries: withRatios([entry('ictstat --version', [node, CLI, '--version'], reps)], { 'node -e 0': floor.result }),
     });
   }
-
-  const out = join(work, 'report');
-  scenarios.push({
-    name: 'report',
-    load1: load1(),
-    entries: withRatios([entry('ictstat report --edition 2017', [node, CLI, 'report', '--edition', '2017', '--out', out], o.smoke ? 1 : Math.min(reps, 3))], {
-      'node -e 0': floor.result,
-    }),
-  });
-  rmSync(out, { recursive: true, force: true });
-
-  const serverLoad = load1();
-  scenarios.push({ ...(await serverScenario(work, o.smoke ? 1 : Math.min(reps, 3))), load1: serverLoad });
+  if (want('series')) {
+    scenarios.push({
+      name: 'series',
+      load1: load1(),
+      entries: withRatios([entry('ictstat series', [node, CLI, 'series', '--economy', 'KEN', '--indicator', 'internet_users_pct'], reps)], {
+        'node -e 0': floor.result,
+      }),
+    });
+  }
+  if (want('idi')) {
+    // The IDI on the bundled data, and DuckDB doing the same from a Parquet copy of the same observations.
+    const m = loadMethodology('idi-2017');
+    const universe = join(work, 'universe.csv'),
+      parquet = join(work, 'bundled.parquet'),
+      csv = join(work, 'bundled.csv');
+    writeFileSync(
+      universe,
+      'economy\n' +
+        indexUniverse(
+          m,
+          loadGroupings(),
+          loadEconomyRegistry()
+            .all()
+            .map((e) => e.iso3),
+        ).join('\n') +
+        '\n',
+    );
+    if (!existsSync(parquet)) {
+      const snap = bundledSnapshot();
+      if (!snap) throw new Error('no bundled-data snapshot: run npm run build');
+      writeFileSync(csv, observationsToCsv(snap));
+      await duckdbParquet(csv, parquet);
+    }
+    const idi = entry('ictstat idi', [node, CLI, 'idi', '--methodology', 'idi-2017', '--year', '2016', '--format', 'csv'], reps);
+    const duck = entry('duckdb idi (SQL)', [node, join(ROOT, 'dist', 'benchmarks', 'e2e', 'duckdb-idi.js'), parquet, 'idi-2017', '2016', universe], reps);
+    scenarios.push({
+      name: 'idi',
+      load1: load1(),
+      note: 'idi-2017, data year 2016, bundled data; the DuckDB peer reads a Parquet copy of the snapshot and does no imputation',
+      entries: withRatios([idi, duck], { 'node -e 0': floor.result, duckdb: duck.result }),
+    });
+  }
+  const rows = o.smoke ? 20_000 : 1_000_000;
+  const ingestFile = join(work, `ingest-${rows}.csv`);
+  if ((want('ingest') || want('csv-parsers')) && !existsSync(ingestFile)) writeIngestCsv(ingestFile, rows);
+  if (want('ingest')) {
+    // Ingest with validation of 1 M canonical rows, against DuckDB's read_csv at one thread and fast-csv.
+    const ing = entry('ictstat ingest', [node, CLI, 'ingest', ingestFile, '--jump-factor', '0'], reps);
+    const dIng = entry('duckdb read_csv (1 thread)', [node, join(ROOT, 'dist', 'benchmarks', 'e2e', 'duckdb-ingest.js'), ingestFile, '1'], reps);
+    const fIng = entry('node + fast-csv', [node, join(ROOT, 'dist', 'benchmarks', 'e2e', 'fastcsv-ingest.js'), ingestFile], reps);
+    const ingScenario = withRatios([ing, dIng, fIng], { duckdb: dIng.result, 'fast-csv': fIng.result });
+    scenarios.push({
+      name: 'ingest',
+      load1: load1(),
+      note: `${rows.toLocaleString('en')} canonical observations; ictstat validates every row; observations/s = rows / median`,
+      entries: ingScenario.map((e) => (e.result ? { ...e, error: `${Math.round(rows / e.result.median_s).toLocaleString('en')} observations/s` } : e)),
+    });
+  }
+  if (want('csv-parsers')) {
+    // The CSV parser candidates on the same file, parse only (benchmarks/e2e/csv-candidates.ts): the one wired into
+    // ingest (ours) is the fastest that passes the tokenizer property test, the fuzz corpus and the CSV-bounds tests.
+    const parsers = ['ours', 'udsv', 'papaparse', 'csv-parse', 'd3-dsv', 'fast-csv'].map((p) =>
+      entry(`parse: ${p}`, [node, join(ROOT, 'dist', 'benchmarks', 'e2e', 'csv-candidates.js'), p, ingestFile], reps),
+    );
+    scenarios.push({
+      name: 'csv-parsers',
+      load1: load1(),
+      note: `the ${rows.toLocaleString('en')}-row ingest file, every record's fields as strings, no validation; records/s = rows / median`,
+      entries: withRatios(parsers, { ours: parsers[0].result }).map((e) =>
+        e.result ? { ...e, error: `${Math.round(rows / e.result.median_s).toLocaleString('en')} records/s` } : e,
+      ),
+    });
+  }
+  if (want('prices')) {
+    // Prices on synthetic tariff plans.
+    for (const plans of o.smoke ? [5_000] : [1_000_000, 3_000_000]) {
+      const tariffs = join(work, `tariffs-${plans}.csv`);
+      if (!existsSync(tariffs))
+        spawnSync(node, [CLI, 'prices', 'synthetic', '--seed', '1', '--plans', String(plans), '--from', '2021', '--to', '2022', '--out', tariffs], {
+          stdio: 'ignore',
+        });
+      scenarios.push({
+        name: `prices-${plans}`,
+        load1: load1(),
+        entries: [
+          entry(
+            `ictstat prices compute (${plans.toLocaleString('en')} plans)`,
+            [node, CLI, 'prices', 'compute', '--tariffs', tariffs, '--basket', 'mobile-data-2gb', '--year', '2022'],
+            o.smoke ? 1 : Math.min(reps, 3),
+          ),
+        ],
+      });
+    }
+  }
+  if (want('report')) {
+    const out = join(work, 'report');
+    scenarios.push({
+      name: 'report',
+      load1: load1(),
+      entries: withRatios([entry('ictstat report --edition 2017', [node, CLI, 'report', '--edition', '2017', '--out', out], o.smoke ? 1 : Math.min(reps, 3))], {
+        'node -e 0': floor.result,
+      }),
+    });
+    rmSync(out, { recursive: true, force: true });
+  }
+  if (want('server')) {
+    const serverLoad = load1();
+    scenarios.push({ ...(await serverScenario(work, o.smoke ? 1 : Math.min(reps, 3))), load1: serverLoad });
+  }
   return scenarios;
 }
 

@@ -56,6 +56,8 @@ interface Options {
   capMs: number;
   smoke: boolean;
   work: string;
+  /** e2e: only these scenarios (comma-separated names; the floor always runs). */
+  only?: string[];
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -75,7 +77,8 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--warmup-s') o.warmMs = Number(argv[++i]) * 1000;
     else if (a === '--min-s') o.minMs = Number(argv[++i]) * 1000;
     else if (a === '--work') o.work = argv[++i];
-    else throw new Error(`unknown argument ${a} (--scenario NAME, --json, --reps N, --warmup-s S, --min-s S, --cap-s S, --smoke, --work DIR)`);
+    else if (a === '--only') o.only = argv[++i].split(',');
+    else throw new Error(`unknown argument ${a} (--scenario NAME, --json, --reps N, --warmup-s S, --min-s S, --cap-s S, --smoke, --work DIR, --only NAMES)`);
   }
   if (o.smoke) {
     o.reps = 1;
