@@ -7,6 +7,7 @@ import { formatFinding } from './findings.js';
 import { datasetsDir, snapshotDir } from '../util/paths.js';
 import { mergeByPrecedence } from '../table/combine.js';
 import { emptyObservationTable, takeRanges } from '../table/observations.js';
+import { tableFromLayout, type ColumnLayout } from '../table/ipc-layout.js';
 import { UserInputError } from '../util/errors.js';
 import { suggest } from '../util/suggest.js';
 
@@ -77,6 +78,9 @@ export interface SnapshotMeta {
   indicators: string[];
   /** [indicator, first row, end row) of every run of rows of one indicator, in row order. */
   runs: Array<[string, number, number]>;
+  /** The Arrow file's size and where its column buffers lie in it: the columns are made as views of the file's bytes. */
+  arrowBytes: number;
+  layout: ColumnLayout[];
 }
 
 /** The runs of rows of one indicator in an observation table (what `bundled.json` records, so a selection scans no rows). */
@@ -101,7 +105,12 @@ function readSnapshot(): { table: Table; runs: SnapshotMeta['runs'] } | null {
   snapshot = null;
   if (existsSync(arrow) && existsSync(meta)) {
     const m = JSON.parse(readFileSync(meta, 'utf8')) as Partial<SnapshotMeta>;
-    if (m.contentHash === bundledContentHash() && Array.isArray(m.runs)) snapshot = { table: tableFromIPC(readFileSync(arrow)), runs: m.runs };
+    if (m.contentHash === bundledContentHash() && Array.isArray(m.runs)) {
+      const bytes = readFileSync(arrow);
+      // the columns straight from the recorded layout (no IPC reader); the reader when the layout does not fit the file
+      const table = Array.isArray(m.layout) && m.arrowBytes === bytes.byteLength ? tableFromLayout(bytes, m.layout) : null;
+      snapshot = { table: table ?? tableFromIPC(bytes), runs: m.runs };
+    }
   }
   return snapshot;
 }
