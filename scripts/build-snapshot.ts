@@ -7,9 +7,10 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { tableToIPC } from 'apache-arrow';
-import { bundledContentHash, loadBundled, snapshotPaths } from '../src/ingest/bundled.js';
+import { bundledContentHash, indicatorRuns, loadBundled, snapshotPaths, type SnapshotMeta } from '../src/ingest/bundled.js';
 import { precompiledValidatorPath, precompiledValidatorSource } from '../src/idi/methodology.js';
 import { formulaSource } from '../src/registry/formula.js';
+import { ipcLayout } from '../src/table/ipc-layout.js';
 import { loadIndicatorRegistry } from '../src/registry/indicators.js';
 
 const started = Date.now();
@@ -17,9 +18,18 @@ const table = await loadBundled({ ignoreSnapshot: true });
 const { arrow, meta } = snapshotPaths();
 mkdirSync(dirname(arrow), { recursive: true });
 // Written to temporary names, then renamed: a reader never sees half a snapshot.
-writeFileSync(arrow + '.tmp', tableToIPC(table, 'file'));
+const bytes = tableToIPC(table, 'file');
+writeFileSync(arrow + '.tmp', bytes);
 const indicators = [...new Set(table.getChild('indicator')!.toArray() as string[])].sort();
-writeFileSync(meta + '.tmp', JSON.stringify({ contentHash: bundledContentHash(), rows: table.numRows, indicators }, null, 2) + '\n');
+const snapshotMeta: SnapshotMeta = {
+  contentHash: bundledContentHash(),
+  rows: table.numRows,
+  indicators,
+  runs: indicatorRuns(table),
+  arrowBytes: bytes.byteLength,
+  layout: ipcLayout(bytes),
+};
+writeFileSync(meta + '.tmp', JSON.stringify(snapshotMeta, null, 2) + '\n');
 // The bundled registry's formulas generated ahead (src/registry/formula.ts), so deriving one loads no parser.
 const formulas = loadIndicatorRegistry()
   .indicators.flatMap((d) => (d.derived ? [formulaSource(d.derived.formula)] : []))

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import type { ErrorObject, ValidateFunction } from 'ajv';
@@ -148,13 +148,8 @@ export function precompiledValidatorSource(): string {
   return `${standalone(ajv, validate)}\nmodule.exports.validate = module.exports;\nmodule.exports.schemaKey = ${JSON.stringify(key)};\n`;
 }
 
-/** The ids of the bundled methodologies. */
-export function bundledMethodologies(): string[] {
-  return readdirSync(join(indicatorsDir(), 'methodologies'))
-    .filter((f) => f.endsWith('.json') && !f.endsWith('.schema.json'))
-    .map((f) => f.slice(0, -5))
-    .sort();
-}
+export { bundledMethodologies } from './bundled-methodologies.js';
+import { bundledMethodologies } from './bundled-methodologies.js';
 
 /** A methodology by bundled id or by path to a JSON file; validated and compiled, or a UserInputError listing every problem. */
 export function loadMethodology(idOrFile: string, indicators: IndicatorRegistry = loadIndicatorRegistry()): CompiledMethodology {

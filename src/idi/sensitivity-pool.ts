@@ -99,7 +99,8 @@ export class ScenarioPool {
       this.setupSent = setup;
     }
     const id = ++this.jobs;
-    const chunkOf = (left: number): number => Math.min(left, Math.max(64, Math.ceil(left / (this.workers.length * 4))));
+    // One worker: every range at once (the caller's thread may be busy and not feed it the next); else guided chunks.
+    const chunkOf = (left: number): number => (this.workers.length === 1 ? left : Math.min(left, Math.max(64, Math.ceil(left / (this.workers.length * 4)))));
     let next = 0,
       done = 0;
     return new Promise<Int32Array>((resolve, reject) => {

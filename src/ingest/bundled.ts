@@ -6,7 +6,8 @@ import { ingestFile, type IngestResult } from './ingest.js';
 import { formatFinding } from './findings.js';
 import { datasetsDir, snapshotDir } from '../util/paths.js';
 import { mergeByPrecedence } from '../table/combine.js';
-import { emptyObservationTable, takeRows } from '../table/observations.js';
+import { emptyObservationTable, takeRanges } from '../table/observations.js';
+import { tableFromLayout, type ColumnLayout } from '../table/ipc-layout.js';
 import { UserInputError } from '../util/errors.js';
 import { suggest } from '../util/suggest.js';
 
@@ -70,31 +71,69 @@ export const snapshotPaths = (): { arrow: string; meta: string } => {
   return { arrow: join(dir, 'bundled.arrow'), meta: join(dir, 'bundled.json') };
 };
 
-let snapshot: Table | null | undefined;
+/** What `bundled.json` records besides the hash: the row count, the indicators and the runs of one indicator. */
+export interface SnapshotMeta {
+  contentHash: string;
+  rows: number;
+  indicators: string[];
+  /** [indicator, first row, end row) of every run of rows of one indicator, in row order. */
+  runs: Array<[string, number, number]>;
+  /** The Arrow file's size and where its column buffers lie in it: the columns are made as views of the file's bytes. */
+  arrowBytes: number;
+  layout: ColumnLayout[];
+}
 
-/** The snapshot when it matches the datasets, else null (then the CSVs are read). Read once per process. */
-export function bundledSnapshot(): Table | null {
+/** The runs of rows of one indicator in an observation table (what `bundled.json` records, so a selection scans no rows). */
+export function indicatorRuns(t: Table): Array<[string, number, number]> {
+  const col = t.getChild('indicator')!;
+  const runs: Array<[string, number, number]> = [];
+  for (let i = 0; i < t.numRows; ) {
+    const id = col.get(i) as string;
+    let j = i + 1;
+    while (j < t.numRows && col.get(j) === id) j++;
+    runs.push([id, i, j]);
+    i = j;
+  }
+  return runs;
+}
+
+let snapshot: { table: Table; runs: SnapshotMeta['runs'] } | null | undefined;
+
+function readSnapshot(): { table: Table; runs: SnapshotMeta['runs'] } | null {
   if (snapshot !== undefined) return snapshot;
   const { arrow, meta } = snapshotPaths();
   snapshot = null;
   if (existsSync(arrow) && existsSync(meta)) {
-    const m = JSON.parse(readFileSync(meta, 'utf8')) as { contentHash?: string };
-    if (m.contentHash === bundledContentHash()) snapshot = tableFromIPC(readFileSync(arrow));
+    const m = JSON.parse(readFileSync(meta, 'utf8')) as Partial<SnapshotMeta>;
+    if (m.contentHash === bundledContentHash() && Array.isArray(m.runs)) {
+      const bytes = readFileSync(arrow);
+      // the columns straight from the recorded layout (no IPC reader); the reader when the layout does not fit the file
+      const table = Array.isArray(m.layout) && m.arrowBytes === bytes.byteLength ? tableFromLayout(bytes, m.layout) : null;
+      snapshot = { table: table ?? tableFromIPC(bytes), runs: m.runs };
+    }
   }
   return snapshot;
 }
 
-/** Rows of the given indicators in a snapshot (dictionary codes compared once per distinct indicator). */
-function selectIndicators(t: Table, wanted: ReadonlySet<string>): Table {
-  const col = t.getChild('indicator')!.data[0];
-  const dict = col.dictionary!.toArray() as string[];
-  const keep = Uint8Array.from(dict, (id) => (wanted.has(id) ? 1 : 0));
-  const codes = (col.values as Int32Array).subarray(col.offset, col.offset + col.length);
-  let n = 0;
-  for (let i = 0; i < codes.length; i++) n += keep[codes[i]];
-  const rows = new Int32Array(n);
-  for (let i = 0, j = 0; i < codes.length; i++) if (keep[codes[i]]) rows[j++] = i;
-  return takeRows(t, rows);
+/** The snapshot when it matches the datasets, else null (then the CSVs are read). Read once per process. */
+export function bundledSnapshot(): Table | null {
+  return readSnapshot()?.table ?? null;
+}
+
+/** Rows of the given indicators in the snapshot, in its order: the runs of those indicators, copied range by range. */
+function selectIndicators(snap: { table: Table; runs: SnapshotMeta['runs'] }, wanted: ReadonlySet<string>): Table {
+  const starts: number[] = [],
+    ends: number[] = [];
+  for (const [id, from, to] of snap.runs)
+    if (wanted.has(id)) {
+      // a run right after a kept run (of another wanted indicator) extends the range
+      if (ends.length && ends[ends.length - 1] === from) ends[ends.length - 1] = to;
+      else {
+        starts.push(from);
+        ends.push(to);
+      }
+    }
+  return takeRanges(snap.table, Int32Array.from(starts), Int32Array.from(ends));
 }
 
 /**
@@ -104,8 +143,8 @@ function selectIndicators(t: Table, wanted: ReadonlySet<string>): Table {
  */
 export async function loadBundled(opts: LoadOptions = {}): Promise<Table> {
   const dir = opts.dir ?? datasetsDir();
-  const snap = resolve(dir) === resolve(datasetsDir()) && !opts.allSources && !opts.ignoreSnapshot && !opts.sources ? bundledSnapshot() : null;
-  if (snap) return opts.indicators ? selectIndicators(snap, new Set(opts.indicators)) : snap;
+  const snap = resolve(dir) === resolve(datasetsDir()) && !opts.allSources && !opts.ignoreSnapshot && !opts.sources ? readSnapshot() : null;
+  if (snap) return opts.indicators ? selectIndicators(snap, new Set(opts.indicators)) : snap.table;
   const manifest = readManifest(dir);
   const wanted = opts.indicators ? new Set(opts.indicators) : undefined;
   const order = bundledSources(manifest, opts.sources);

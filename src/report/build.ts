@@ -3,105 +3,40 @@
  * and price-basket tables as CSV, Markdown, HTML and one XLSX workbook, SVG charts, and a self-contained
  * `index.html`. Deterministic: the same inputs give byte-identical files (no clock in any content; the only
  * "date" is the data vintage). Used by `ictstat report` and by the HTTP server (`/report`).
+ *
+ * This module stays light on purpose: it starts three threads beside the caller's — the charts (vega), the
+ * workbook (exceljs) and the scenario ranks of the sensitivity analysis — and only then loads the builder
+ * (src/report/compose.ts) with the data, index and table code, so the engines load on the other core meanwhile.
+ * Each thread runs the same functions the caller's thread would: every file is byte for byte what one thread writes.
  */
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
-import type { Table } from 'apache-arrow';
-import { BUNDLED, loadObservations, type DataInput, type DataSource } from '../usecases/data-source.js';
-import { isRanked, requiredIndicators, type IndexResult } from '../idi/compute.js';
-import { GROUPING_ALIASES, sensitivityTable } from '../idi/tables.js';
-import { SENSITIVITY_DEFAULTS } from '../idi/sensitivity.js';
-import { runOnTable, sensitivityOfRun } from '../usecases/index-run.js';
-import { bundledMethodologies, loadMethodology, type CompiledMethodology } from '../idi/methodology.js';
-import { loadEconomyRegistry, LANGUAGES, type Language } from '../registry/economies.js';
-import { loadGroupings } from '../registry/groupings.js';
-import { loadIndicatorRegistry } from '../registry/indicators.js';
-import { readManifest } from '../ingest/bundled.js';
-import { UserInputError, invalidOption } from '../util/errors.js';
-import { datasetsDir } from '../util/paths.js';
-import { buildCharts, type Chart } from './charts.js';
-import { reportHtml } from './html.js';
-import { idiScoreTables, idiTables, topComponents } from './idi-tables.js';
-import { priceData, priceTables } from './price-tables.js';
-import { factsAndFigures } from './facts-figures.js';
-import { tableToCsv, tableToHtml, tableToMarkdown, type ReportTable } from '../table/report-table.js';
-import { tablesToXlsx } from './xlsx.js';
+import { ScenarioPool } from '../idi/sensitivity-pool.js';
+import { bundledMethodologies, bundledMethodologyEditions } from '../idi/bundled-methodologies.js';
+import { UserInputError } from '../util/errors.js';
+import type { ReportOptions, ReportResult } from './compose.js';
+import { RenderThread } from './render-pool.js';
 
-export interface ReportOptions {
-  /** MIS edition: IDI data year edition - 1, previous year edition - 2, prices of the data year. */
-  edition: number;
-  /** Bundled id or JSON file; default: the methodology of that edition (see `defaultMethodology`). */
-  methodology?: string;
-  /** Output directory (created); default `report-<edition>` in the working directory. */
-  out?: string;
-  /** Where the observations come from (default: the bundled datasets). */
-  source?: DataSource;
-  /** Language of economy names (UN languages); default en. */
-  lang?: Language;
-  /** Base sample N of the sensitivity analysis of the ranks (N x (factors + 2) scenarios; default 1000; 0 = none) and its seed (default 1). */
-  sensitivityDraws?: number;
-  sensitivitySeed?: number;
-  /** Progress: the step just started, steps done, total steps. */
-  onProgress?: (step: string, done: number, total: number) => void;
+export type { ReportOptions, ReportResult, ReportSummary } from './compose.js';
+
+export async function buildReport(o: ReportOptions): Promise<ReportResult> {
+  const draws = o.sensitivityDraws ?? 1000;
+  const threads = {
+    svg: RenderThread.start('svg'),
+    xlsx: RenderThread.start('xlsx'),
+    // no built worker script (or no thread to be had): the analysis runs on this thread
+    pool: draws > 0 ? ScenarioPool.start(1).catch(() => undefined) : Promise.resolve(undefined),
+  };
+  try {
+    const { composeReport } = await import('./compose.js');
+    return await composeReport(o, threads);
+  } finally {
+    await Promise.all([threads.svg.close(), threads.xlsx.close(), threads.pool.then((p) => p?.close())]);
+  }
 }
-
-export interface ReportSummary {
-  edition: number;
-  methodology: string;
-  dataYear: number;
-  previousYear: number;
-  priceYear: number;
-  lang: Language;
-  vintage: string;
-  tables: string[];
-  charts: string[];
-  economiesRanked: number;
-  economiesRankedPrevious: number;
-  notRanked: number;
-  /** false: the index reports scores only; the counts above are then of economies with and without a score. */
-  ranked: boolean;
-  baskets: string[];
-  departures: string[];
-  /** The sensitivity analysis of the ranks (null when switched off): sample, seed, scenarios, mean Sobol indices per factor. */
-  /** measure: the analysis is of the ranks, or of the scores (an unranked index). */
-  sensitivity: {
-    measure: 'rank' | 'score';
-    draws: number;
-    seed: number;
-    scenarios: number;
-    factors: Array<{ name: string; meanFirstOrder: number; meanTotal: number }>;
-  } | null;
-  /** Wall time of the build (not written to any file). */
-  seconds: number;
-}
-
-export interface ReportResult {
-  dir: string;
-  /** Files written, relative to `dir`, sorted. */
-  files: string[];
-  summary: ReportSummary;
-}
-
-const STEPS = [
-  'methodology',
-  'observations',
-  'index',
-  'sensitivity',
-  'IDI tables',
-  'price tables',
-  'charts',
-  'tables (CSV, Markdown, HTML)',
-  'workbook',
-  'index.html',
-];
 
 /** The methodology of an edition: the bundled one of that edition, else the latest bundled one before it. */
 export function defaultMethodology(edition: number): string {
-  const registry = loadIndicatorRegistry();
   let best: { id: string; edition: number } | undefined;
-  for (const id of bundledMethodologies()) {
-    const e = loadMethodology(id, registry).spec.edition;
+  for (const { id, edition: e } of bundledMethodologyEditions()) {
     if (e === undefined || e > edition) continue;
     if (!best || e > best.edition) best = { id, edition: e };
   }
@@ -112,222 +47,4 @@ export function defaultMethodology(edition: number): string {
       value: edition,
     });
   return best.id;
-}
-
-const sha = (b: Uint8Array | string): string => createHash('sha256').update(b).digest('hex');
-
-/** What the data is: the bundled datasets (their manifest's hash), the store (as of a date) or the --data files (their hashes). */
-function describeVintage(source: DataSource): { vintage: string; sources: Array<{ citation: string; licence: string }> } {
-  const inputs = (list: readonly DataInput[] | undefined): string =>
-    (list ?? []).map((f) => (typeof f === 'string' ? `${basename(f)} (sha256 ${sha(readFileSync(f)).slice(0, 12)})` : (f.name ?? 'in-memory data'))).join(', ');
-  if (source.kind === 'inputs') return { vintage: `files given with --data: ${inputs(source.inputs)}`, sources: [] };
-  if (source.kind === 'observations') return { vintage: source.label ?? 'observations in memory', sources: [] };
-  let base: string;
-  const dir = source.kind === 'bundled' && source.dir ? source.dir : datasetsDir();
-  const manifest = readManifest(dir) as unknown as { sources?: Array<{ citation: string; licence: string }> };
-  const sources = (manifest.sources ?? []).map((s) => ({ citation: s.citation, licence: s.licence }));
-  if (source.kind === 'store') base = source.asOf ? `the store as of ${source.asOf}` : 'the store (current values)';
-  else base = `the bundled datasets (datasets/manifest.json sha256 ${sha(readFileSync(join(dir, 'manifest.json'))).slice(0, 12)})`;
-  return { vintage: base + (source.extra?.length ? `, with --extra-data ${inputs(source.extra)}` : ''), sources };
-}
-
-export async function buildReport(o: ReportOptions): Promise<ReportResult> {
-  const started = Date.now();
-  const progress = (k: number): void => o.onProgress?.(STEPS[k] ?? 'done', k, STEPS.length);
-  const E = o.edition;
-  if (!Number.isInteger(E) || E < 1990 || E > 2100) throw invalidOption('edition', E, (n) => `${n} must be a year from 1990 to 2100, not ${E}`);
-  const lang: Language = o.lang ?? 'en';
-  if (!(LANGUAGES as readonly string[]).includes(lang)) throw invalidOption('lang', lang, (n) => `${n} must be one of ${LANGUAGES.join(', ')}, not "${lang}"`);
-  const dir = resolve(o.out ?? `report-${E}`);
-
-  progress(0);
-  const registry = loadIndicatorRegistry();
-  const m: CompiledMethodology = loadMethodology(o.methodology ?? defaultMethodology(E), registry);
-  // The data year of an edition: the methodology's own lag (MIS: edition - 1; the IDI from 2023: edition - 2).
-  const lag = m.spec.edition !== undefined && m.spec.defaultDataYear !== undefined ? m.spec.edition - m.spec.defaultDataYear : 1;
-  const dataYear = E - lag,
-    prevYear = dataYear - 1;
-  const ranks = isRanked(m);
-  const groupings = loadGroupings();
-  const economies = loadEconomyRegistry();
-  const name = (iso3: string): string => (economies.find(iso3) ? economies.name(iso3, lang) : iso3);
-
-  progress(1);
-  const priceIds = registry.indicators.filter((d) => d.basket).map((d) => d.id);
-  const wanted = [...new Set([...requiredIndicators(m, registry), ...priceIds])];
-  const source = o.source ?? BUNDLED;
-  const table: Table = await loadObservations(source, wanted);
-  const { vintage, sources } = describeVintage(source);
-
-  progress(2);
-  // One run: the data year, the previous year and the prepared matrix the sensitivity analysis starts from.
-  const run = runOnTable({ methodology: m, year: dataYear, previous: true, source }, m, table, { indicators: registry, groupings });
-  const result = run.result;
-  const previous: IndexResult = run.previous!;
-
-  progress(3);
-  const draws = o.sensitivityDraws ?? 1000,
-    seed = o.sensitivitySeed ?? 1;
-  if (draws !== 0 && !(Number.isInteger(draws) && draws >= 2 && draws <= 20_000))
-    throw invalidOption('sensitivityDraws', draws, (n) => `${n} must be 0 (no sensitivity analysis) or a whole number from 2 to 20,000, not ${draws}`);
-  // An unranked index (ITU's IDI from 2023): score intervals, not rank intervals (the measure follows the methodology).
-  const sensitivity = draws > 0 ? await sensitivityOfRun(run, { ...SENSITIVITY_DEFAULTS, draws, seed, workers: 1 }) : undefined;
-
-  progress(4);
-  const sourceNote = sources.length ? [`Sources: ${sources.map((s) => `${s.citation} (${s.licence})`).join('; ')}.`] : [];
-  const vintageNote = `Data vintage: ${vintage}. Regenerated by ictstat report --edition ${E} --methodology ${m.spec.id}.`;
-  const notes = [vintageNote, ...sourceNote];
-  const components = topComponents(result, m.spec);
-  const idi = ranks
-    ? idiTables({ result, previous, edition: E, name, lang, groupings, notes }, components)
-    : idiScoreTables({ result, previous, edition: E, name, lang, groupings, notes }, components, m.spec.groups);
-
-  progress(5);
-  const pd = priceData({ table, year: dataYear, name, lang, notes });
-  const prices = priceTables({ table, year: dataYear, name, lang, notes }, pd);
-  const sensitivityTables = sensitivity
-    ? [
-        {
-          ...sensitivityTable({ methodology: m.spec.id, ...sensitivity, names: new Map([...sensitivity.names].map(([code]) => [code, name(code)])) }),
-          id: 'idi-sensitivity',
-        },
-      ].map((t) => ({ ...t, notes: [...t.notes, ...notes] }))
-    : [];
-  const facts = await factsAndFigures({ source, dataYear, notes });
-  const tables: ReportTable[] = [...idi, ...sensitivityTables, ...prices, ...facts.tables];
-
-  progress(6);
-  const regionGrouping = GROUPING_ALIASES['itu-region'](dataYear);
-  const ranked = result.economies
-    .filter((e) => e.ranked && e.score !== null)
-    .map((e) => ({
-      code: e.economy,
-      name: name(e.economy),
-      m49: economies.find(e.economy)?.m49 ?? null,
-      region: groupings.groupOf(regionGrouping, e.economy) ?? null,
-      score: e.score!,
-    }));
-  const fbb = pd.baskets.find((b) => /fixed-broadband/.test(b) && pd.panels.some((p) => p.basket === b && p.unit === 'gni_pct'));
-  const affordability = fbb
-    ? {
-        basket: fbb,
-        basketName: pd.basketName(fbb),
-        values: new Map(ranked.map((e) => [e.code, pd.value(fbb, 'gni_pct', e.code, dataYear)]).filter((x): x is [string, number] => x[1] !== null)),
-      }
-    : undefined;
-  const indexLabel = m.spec.id.startsWith('idi') ? 'IDI' : 'Index';
-  const charts: Chart[] = await buildCharts({
-    edition: E,
-    dataYear,
-    indexLabel,
-    scale: result.methodology.scale,
-    ranked,
-    unranked: !ranks,
-    affordability,
-    basketName: pd.basketName,
-    medians: pd.mediansOverTime.map((r) => ({ basket: r.basket, group: r.group, year: r.year, value: r.value })),
-    internetUse: facts.series,
-    rankIntervals:
-      sensitivity?.measure === 'rank'
-        ? {
-            draws: sensitivity.draws,
-            scenarios: sensitivity.scenarios,
-            seed: sensitivity.seed,
-            factors: sensitivity.factors.map((f) => f.name),
-            rows: sensitivity.economies
-              .filter((e) => e.rank !== null)
-              .map((e) => ({ code: e.economy, name: name(e.economy), rank: e.rank!, median: e.medianRank, p05: e.p05, p95: e.p95 })),
-          }
-        : undefined,
-  });
-
-  // Write: remove what an earlier build of this directory wrote, so the directory holds exactly this build.
-  const written = new Map<string, string | Uint8Array>();
-  progress(7);
-  for (const t of tables) {
-    written.set(`tables/${t.id}.csv`, tableToCsv(t));
-    written.set(`tables/${t.id}.md`, tableToMarkdown(t));
-    written.set(`tables/${t.id}.html`, standaloneTableHtml(t));
-  }
-  for (const c of charts) written.set(`charts/${c.id}.svg`, c.svg);
-  progress(8);
-  const workbook = `mis-${E}.xlsx`;
-  written.set(workbook, await tablesToXlsx(tables));
-
-  progress(9);
-  const summary: ReportSummary = {
-    edition: E,
-    methodology: m.spec.id,
-    dataYear,
-    previousYear: prevYear,
-    priceYear: dataYear,
-    lang,
-    vintage,
-    tables: tables.map((t) => t.id),
-    charts: charts.map((c) => c.id),
-    economiesRanked: result.coverage.ranked,
-    economiesRankedPrevious: previous.coverage.ranked,
-    notRanked: result.coverage.notRanked,
-    ranked: ranks,
-    baskets: pd.baskets,
-    departures: result.departures,
-    seconds: 0,
-    sensitivity: sensitivity
-      ? {
-          measure: sensitivity.measure,
-          draws: sensitivity.draws,
-          seed: sensitivity.seed,
-          scenarios: sensitivity.scenarios,
-          factors: sensitivity.factors.map(({ name: f, meanFirstOrder, meanTotal }) => ({ name: f, meanFirstOrder, meanTotal })),
-        }
-      : null,
-  };
-  written.set(
-    'index.html',
-    reportHtml({
-      summary,
-      tables,
-      charts,
-      methodology: m,
-      result,
-      sources,
-      vintage,
-      workbook,
-      lang,
-      name,
-      priceBaskets: pd.baskets.map((b) => ({ id: b, name: pd.basketName(b) })),
-    }),
-  );
-  const { seconds: _omit, ...stable } = summary;
-  void _omit;
-  const files = [...written.keys(), 'report.json'].sort();
-  written.set('report.json', JSON.stringify({ ...stable, files }, null, 2) + '\n');
-
-  const manifestPath = join(dir, 'report.json');
-  if (existsSync(manifestPath)) {
-    try {
-      const old = JSON.parse(readFileSync(manifestPath, 'utf8')) as { files?: string[] };
-      for (const f of old.files ?? []) if (!written.has(f) && !f.includes('..')) rmSync(join(dir, f), { force: true });
-    } catch {
-      /* not ours: leave it */
-    }
-  }
-  for (const [f, content] of written) {
-    const path = join(dir, f);
-    mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, content);
-  }
-  progress(STEPS.length);
-  summary.seconds = (Date.now() - started) / 1000;
-  return { dir, files, summary };
-}
-
-/** One table as a small standalone HTML file (the page carries them all). */
-function standaloneTableHtml(t: ReportTable): string {
-  const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-  return (
-    `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>${esc(t.title)}</title>` +
-    `<style>body{font-family:Helvetica,Arial,sans-serif;margin:1.5rem}table{border-collapse:collapse}th,td{border-bottom:1px solid #ddd;padding:.25rem .5rem}td.num{text-align:right;font-variant-numeric:tabular-nums}caption{text-align:left;font-weight:bold;margin-bottom:.5rem}.notes{color:#555;font-size:.9em}</style>` +
-    `</head><body>\n${tableToHtml(t)}\n</body></html>\n`
-  );
 }

@@ -6,8 +6,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import * as vega from 'vega';
-import { compile, type TopLevelSpec } from 'vega-lite';
+import type { TopLevelSpec } from 'vega-lite';
+import { importVendored } from './vendor.js';
 
 export interface Chart {
   id: string;
@@ -36,7 +36,15 @@ export function worldAtlas(): object {
   return worldTopo;
 }
 
+let engines: Promise<{ vega: typeof import('vega'); compile: typeof import('vega-lite').compile }> | undefined;
+/** vega and vega-lite, loaded once on first use (a process that only builds specs, e.g. the report's main thread, never loads them). */
+export function chartEngines(): Promise<{ vega: typeof import('vega'); compile: typeof import('vega-lite').compile }> {
+  engines ??= importVendored('vega', () => Promise.all([import('vega'), import('vega-lite')]).then(([vega, vl]) => ({ vega, compile: vl.compile })));
+  return engines;
+}
+
 export async function renderSvg(spec: TopLevelSpec, prefix: string): Promise<string> {
+  const { vega, compile } = await chartEngines();
   const vg = compile({ ...spec, config: { ...CONFIG, ...(spec as { config?: object }).config } } as TopLevelSpec).spec;
   const view = new vega.View(vega.parse(vg), { renderer: 'none', logLevel: vega.Error });
   try {
@@ -95,7 +103,18 @@ const shortName = (name: string): string => {
 };
 const r3 = (x: number): number => Math.round(x * 1000) / 1000;
 
-export async function buildCharts(c: ChartInputs): Promise<Chart[]> {
+/** The report's charts as SVG: their specs (`chartSpecs`), each rendered by `render` (default: vega on this thread). */
+export async function buildCharts(c: ChartInputs, render: (spec: TopLevelSpec, prefix: string) => Promise<string> = renderSvg): Promise<Chart[]> {
+  const charts = chartSpecs(c);
+  const svgs = await Promise.all(charts.map((ch) => render(ch.spec, ch.id)));
+  charts.forEach((ch, k) => {
+    ch.svg = svgs[k];
+  });
+  return charts;
+}
+
+/** The report's charts with their vega-lite specs, not yet rendered (svg ''): no vega needed. */
+export function chartSpecs(c: ChartInputs): Chart[] {
   const charts: Chart[] = [];
   const L = c.indexLabel;
   const withRegion = c.ranked.filter((e) => e.region);
@@ -313,6 +332,5 @@ export async function buildCharts(c: ChartInputs): Promise<Chart[]> {
     svg: '',
   });
 
-  for (const ch of charts) ch.svg = await renderSvg(ch.spec, ch.id);
   return charts;
 }

@@ -1,7 +1,10 @@
-import ExcelJS from 'exceljs';
+import type ExcelJSModule from 'exceljs';
 import { unzipSync, zipSync } from 'fflate';
 import type { ReportTable } from '../table/report-table.js';
 import { neutraliseFormula } from '../util/csv.js';
+import { importVendored } from './vendor.js';
+
+type ExcelJSType = typeof ExcelJSModule;
 
 export interface WorkbookOptions {
   /** The workbook's created/modified properties (default 2000-01-01T00:00:00Z: fixed, so that output is reproducible). */
@@ -29,6 +32,7 @@ export async function tablesToXlsx(tables: readonly ReportTable[], opts: Workboo
     tables.map((t) => t.sheet || t.title || t.id),
     [CONTENTS, NOTES, 'History'],
   );
+  const ExcelJS = await excelJs();
   const wb = new ExcelJS.Workbook();
   wb.creator = 'ictstat';
   wb.lastModifiedBy = 'ictstat';
@@ -78,10 +82,14 @@ export async function tablesToXlsx(tables: readonly ReportTable[], opts: Workboo
 
   // exceljs stores (its zip library would stamp the time), then the entries are deflated again in the same
   // order with a fixed time. The Date is built from local fields: ZIP times are local, so any zone gives the same bytes.
-  const stored = new Uint8Array(await wb.xlsx.writeBuffer({ zip: { compression: 'STORE' } } as ExcelJS.XlsxWriteOptions));
+  const stored = new Uint8Array(await wb.xlsx.writeBuffer({ zip: { compression: 'STORE' } } as ExcelJSModule.XlsxWriteOptions));
   const parts = Object.entries(unzipSync(stored)).filter(([name]) => !name.endsWith('/'));
   return zipSync(Object.fromEntries(parts), { level: 6, mtime: new Date(2000, 0, 1, 0, 0, 0) });
 }
+
+let excel: Promise<ExcelJSType> | undefined;
+/** exceljs, loaded on first use (its single-file bundle when built: src/report/vendor.ts). */
+const excelJs = (): Promise<ExcelJSType> => (excel ??= importVendored<{ default: ExcelJSType }>('exceljs', () => import('exceljs')).then((m) => m.default));
 
 const numberFormat = (d: number): string => (d <= 0 ? '0' : `0.${'0'.repeat(d)}`);
 

@@ -1,0 +1,70 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { TopLevelSpec } from 'vega-lite';
+import type { ReportTable } from '../table/report-table.js';
+import { packageRoot } from '../util/paths.js';
+
+/**
+ * A report render thread: the charts (vega) or the workbook (exceljs) rendered beside the main thread, which goes
+ * on with the tables meanwhile. Started first thing, so the engine loads while the data is read; without the built
+ * worker script (dist/) the same functions run on the calling thread. A failure in the thread fails the call.
+ */
+export class RenderThread {
+  private next = 0;
+  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  private failure: Error | undefined;
+
+  private constructor(
+    private readonly worker: Worker | undefined,
+    private readonly kind: 'svg' | 'xlsx',
+  ) {
+    worker?.on('message', (m: { id?: number; value?: unknown; error?: string }) => {
+      if (m.id === undefined) return;
+      const p = this.pending.get(m.id);
+      this.pending.delete(m.id);
+      if (m.error !== undefined) p?.reject(new Error(`report ${kind} thread: ${m.error}`));
+      else p?.resolve(m.value);
+    });
+    worker?.on('error', (e) => this.fail(e));
+    worker?.on('exit', (code) => this.fail(new Error(`the report ${kind} thread exited with code ${code}`)));
+  }
+
+  static start(kind: 'svg' | 'xlsx'): RenderThread {
+    const script = join(packageRoot(), 'dist', 'src', 'report', 'render-worker.js');
+    return new RenderThread(existsSync(script) ? new Worker(script, { workerData: { kind } }) : undefined, kind);
+  }
+
+  svg(spec: TopLevelSpec, prefix: string): Promise<string> {
+    if (!this.worker) return import('./charts.js').then((m) => m.renderSvg(spec, prefix));
+    return this.call({ op: 'svg', spec, prefix }) as Promise<string>;
+  }
+
+  xlsx(tables: readonly ReportTable[]): Promise<Uint8Array> {
+    if (!this.worker) return import('./xlsx.js').then((m) => m.tablesToXlsx(tables));
+    return this.call({ op: 'xlsx', tables }) as Promise<Uint8Array>;
+  }
+
+  private call(request: object): Promise<unknown> {
+    if (this.failure) return Promise.reject(this.failure);
+    const id = ++this.next;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.worker!.postMessage({ id, ...request });
+    });
+  }
+
+  private fail(e: Error): void {
+    this.failure ??= e;
+    for (const p of this.pending.values()) p.reject(this.failure);
+    this.pending.clear();
+  }
+
+  /** Stop the thread (pending calls fail). */
+  async close(): Promise<void> {
+    this.failure ??= new Error(`the report ${this.kind} thread was closed`);
+    for (const p of this.pending.values()) p.reject(this.failure);
+    this.pending.clear();
+    await this.worker?.terminate();
+  }
+}
