@@ -15,7 +15,6 @@ import { parseCsvObjects } from '../util/csv-parse.js';
 import { UserInputError } from '../util/errors.js';
 import { datasetsDir, indicatorsDir } from '../util/paths.js';
 import type { BasketPanel, GroupSpec, MedianWindow } from './aggregate.js';
-import { readPriceWorkbook } from './release-workbook.js';
 import { looksLikePriceRelease, parsePriceRelease, releasePanels, type PriceRelease } from './release.js';
 
 interface ReleaseGroupDef {
@@ -265,6 +264,8 @@ export async function readAggregateInput(input: string, spec: AggregationSpec = 
   } else {
     const head = readHead(input, 1 << 16);
     if (head.startsWith('PK')) {
+      // Loaded here only: the release reader brings ExcelJS, which nothing else on this path needs.
+      const { readPriceWorkbook } = await import('./release-workbook.js');
       const release = await readPriceWorkbook(input);
       const wspec = workbookSpecs().find((s) => s.economies_sheet === release.economiesSheet);
       if (!wspec)
