@@ -1,5 +1,5 @@
 /**
- * `npm run soak [-- --seconds 60]`: the hostile soak of issue 13 (a script, not a test). For the whole run, at once,
+ * `npm run soak [-- --seconds 60] [--cpu-prof DIR]`: the hostile soak of issue 13 (a script, not a test). For the whole run, at once,
  * against the server in its own process (a temporary store: the bundled data plus 10 earlier versions, behind a
  * simulated reverse proxy: trustProxy 127.0.0.1, each client its own X-Forwarded-For):
  *   - 20 anonymous clients, each one request at a time, rotating `asof` over the 10 versions, sensitivity
@@ -9,12 +9,28 @@
  *   - ordinary series reads at 200 a second (open loop: sent on schedule whatever the answers do).
  * Checks: the ordinary reads' p99 < 50 ms; every valid submission accepted (201); the server's RSS after the first
  * 10 s grows by less than 10 %. Prints the figures (and exits 1 when a check fails).
+ *
+ * The load generator is three processes (the series reads; the 20 anonymous clients; the failing logins and the
+ * submissions), each on node:http with keep-alive connections and requests made beforehand, so that what the
+ * reads measure is the server's latency and not the generator's own event loop (one process on fetch took a whole
+ * core and delayed its own reads). It also prints the server's event-loop delay, the time from a read's headers
+ * to its answer inside the server, and each server thread's CPU time and nice value (Linux).
  */
-import { fork } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { fork, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { Agent, request } from 'node:http';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createHistogram, monitorEventLoopDelay, type IntervalHistogram, type RecordableHistogram } from 'node:perf_hooks';
+
+/** A histogram's figures in ms. */
+const ms = (h: IntervalHistogram | RecordableHistogram) => ({
+  n: h.count,
+  p50: +(h.percentile(50) / 1e6).toFixed(1),
+  p99: +(h.percentile(99) / 1e6).toFixed(1),
+  max: +(h.max / 1e6).toFixed(1),
+});
 
 const arg = (name: string, fallback: number): number => {
   const i = process.argv.indexOf(`--${name}`);
@@ -50,6 +66,22 @@ if (process.argv[2] === '--server') {
   const tokens = ['KEN', 'UGA', 'FRA', 'BRA', 'IND', 'GHA', 'DEU', 'CHN'].map((e) => ({ economy: e, token: store.createToken(e, 'soak').token }));
   const app = await buildServer({ store, logger: false, trustProxy: '127.0.0.1', reportEdition: 2017 });
   const base = await app.listen({ port: 0, host: '127.0.0.1' });
+  // Where the reads' time goes: the server's event-loop delay, and the time from a read's parsed headers to its
+  // answer written (what the server itself adds, without the kernel's and the load generator's queues).
+  const loop = monitorEventLoopDelay({ resolution: 5 });
+  loop.enable();
+  const served = createHistogram(),
+    servedHit = createHistogram(),
+    servedMiss = createHistogram();
+  app.server.prependListener('request', (req, res) => {
+    if (!req.url?.includes('date=2015:2022')) return;
+    const t = performance.now();
+    res.once('finish', () => {
+      const d = Math.max(1, Math.round((performance.now() - t) * 1e6));
+      served.record(d);
+      ((req as unknown as Record<string, boolean>).ictstatHit ? servedHit : servedMiss).record(d);
+    });
+  });
   setInterval(
     () =>
       process.send!({
@@ -66,10 +98,18 @@ if (process.argv[2] === '--server') {
           },
           reportBuilds: reportStats.builds,
         },
+        loop: ms(loop),
+        served: { all: ms(served), hit: ms(servedHit), miss: ms(servedMiss) },
       }),
     1000,
   ).unref();
   process.on('message', (m: { type: string }) => {
+    if (m.type === 'reset') {
+      loop.reset();
+      served.reset();
+      servedHit.reset();
+      servedMiss.reset();
+    }
     if (m.type === 'stop')
       void app.close().then(() => {
         store.close();
@@ -77,6 +117,8 @@ if (process.argv[2] === '--server') {
       });
   });
   process.send!({ type: 'ready', base, tokens, versions });
+} else if (process.argv[2] === '--client') {
+  await client(process.argv[3] as ClientKind);
 } else {
   await main();
 }
@@ -92,156 +134,346 @@ function percentile(xs: number[], p: number): number {
   return s.length ? s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] : NaN;
 }
 
+type ClientKind = 'reads' | 'anonymous' | 'writers';
+/** What a client process is told: where, from when (epoch ms) to when, and the tokens and versions to use. */
+interface ClientJob extends Ready {
+  t0: number;
+  end: number;
+}
+/** What it answers: status counts per kind, the reads' latencies, submissions, failures, its CPU and event-loop delay. */
+interface ClientResult {
+  counts: Record<string, Record<string, number>>;
+  readLatency: number[];
+  submissionsSent: number;
+  submissionsAccepted: number;
+  failures: string[];
+  cpuS: number;
+  loop: ReturnType<typeof ms>;
+  mainThread: ReturnType<typeof schedDelta>;
+}
+
+/** One HTTP request on a keep-alive agent: the status, and the body as text only when asked (else its bytes are counted). */
+function call(
+  agent: Agent,
+  url: URL,
+  path: string,
+  opts: { method?: string; headers: Record<string, string>; body?: string; text?: boolean },
+): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: url.hostname, port: url.port, path, method: opts.method ?? 'GET', headers: opts.headers, agent }, (res) => {
+      let text = '';
+      if (opts.text) res.setEncoding('utf8');
+      res.on('data', (c: string | Buffer) => {
+        if (opts.text) text += c;
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(opts.body);
+  });
+}
+
+/** A client process: runs its part of the load from t0 to end, then answers its figures. */
+async function client(kind: ClientKind): Promise<void> {
+  const job = await new Promise<ClientJob>((resolve) => process.once('message', (m: ClientJob) => resolve(m)));
+  const { t0, end, tokens, versions } = job;
+  const url = new URL(job.base);
+  const counts: ClientResult['counts'] = {};
+  const count = (k: string, status: number | string) => {
+    (counts[k] ??= {})[status] = (counts[k][status] ?? 0) + 1;
+  };
+  const readLatency: number[] = [];
+  const failures: string[] = [];
+  let submissionsSent = 0,
+    submissionsAccepted = 0;
+  const sleepUntil = (t: number) => (t > Date.now() ? new Promise((res) => setTimeout(res, t - Date.now())) : Promise.resolve());
+  const xff = (c: string) => ({ 'x-forwarded-for': c, 'accept-encoding': 'gzip, br' });
+  await sleepUntil(t0);
+  const loop = monitorEventLoopDelay({ resolution: 5 });
+  loop.enable();
+  const cpu0 = process.cpuUsage();
+  const sched0 = schedstat(process.pid);
+
+  if (kind === 'anonymous') {
+    // 20 anonymous clients, one request at a time each (each its own connection).
+    const years = Array.from({ length: 2022 - 2009 }, (_, k) => 2010 + k);
+    const reportPaths = ['index.html', 'tables/idi-ranking.csv', 'report.json', 'mis-2017.xlsx', 'nope.html', 'tables/zzz.csv', 'x/y/z'];
+    await Promise.all(
+      Array.from({ length: 20 }, async (_, c) => {
+        const agent = new Agent({ keepAlive: true, maxSockets: 1, timeout: 5_000 });
+        const headers = xff(`198.51.100.${c + 1}`);
+        let i = c;
+        while (Date.now() < end) {
+          const k = i++ % 4;
+          const path =
+            k === 0
+              ? `/v2/country/${['KEN', 'GHA', 'FRA', 'BRA', 'IND'][i % 5]}/indicator/internet_users_pct?format=json&asof=${encodeURIComponent(versions[i % versions.length])}`
+              : k === 1
+                ? `/v2/idi/idi-2017/2016/sensitivity?draws=50&seed=${i % 3}`
+                : k === 2
+                  ? `/v2/idi/idi-2017/${years[i % years.length]}`
+                  : `/report/${reportPaths[i % reportPaths.length]}`;
+          const what = ['asof', 'sensitivity', 'idi-year', 'report'][k];
+          try {
+            const r = await call(agent, url, path, { headers });
+            count(what, r.status);
+            if (r.status >= 500 && r.status !== 503) failures.push(`${path}: ${r.status}`);
+          } catch {
+            count(what, 'network-error');
+          }
+        }
+        agent.destroy();
+      }),
+    );
+  }
+
+  if (kind === 'writers') {
+    // One client failing logins from one address, 20 a second.
+    const failing = (async () => {
+      const agent = new Agent({ keepAlive: true, maxSockets: 1, timeout: 5_000 });
+      for (let n = 0; Date.now() < end; n++) {
+        try {
+          const r = await call(agent, url, '/v2/submissions', {
+            method: 'POST',
+            headers: { authorization: `Bearer ict_${String(n).padStart(43, 'Z')}`, 'content-type': 'text/csv', ...xff('203.0.113.66') },
+            body: 'economy,indicator,year,value\nKEN,i99H,2019,1\n',
+          });
+          count('failed-login', r.status);
+        } catch {
+          count('failed-login', 'network-error');
+        }
+        await new Promise((res) => setTimeout(res, 50));
+      }
+      agent.destroy();
+    })();
+    // 4 submissions a second with valid tokens, each new content; from the proxy's clients' own addresses.
+    const submitting = (async () => {
+      const agent = new Agent({ keepAlive: true, maxSockets: 16, timeout: 5_000 });
+      const pending: Array<Promise<void>> = [];
+      for (let n = 0; t0 + n * 250 < end; n++) {
+        await sleepUntil(t0 + n * 250);
+        const t = tokens[n % tokens.length];
+        submissionsSent++;
+        pending.push(
+          call(agent, url, `/v2/submissions?vintage=soak-${n}`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${t.token}`, 'content-type': 'text/csv', ...xff(`192.0.2.${(n % 8) + 1}`) },
+            body: `economy,indicator,year,value\n${t.economy},i99H,2023,${(n % 90) + 5 + n / 1000}\n`,
+            text: true,
+          })
+            .then((r) => {
+              count('submission', r.status);
+              if (r.status === 201) submissionsAccepted++;
+              else failures.push(`submission ${n}: ${r.status} ${r.text.slice(0, 120)}`);
+            })
+            .catch((e: Error) => {
+              count('submission', 'network-error');
+              failures.push(`submission ${n}: ${e.message}`);
+            }),
+        );
+      }
+      await Promise.all(pending);
+      agent.destroy();
+    })();
+    await Promise.all([failing, submitting]);
+  }
+
+  if (kind === 'reads') {
+    // Ordinary series reads at 200 a second, open loop (sent on schedule whatever the answers do); the requests'
+    // paths and headers are made before the run.
+    const agent = new Agent({ keepAlive: true, maxSockets: 256, timeout: 5_000 });
+    const plan = Array.from({ length: Math.ceil((end - t0) / 5) }, (_, n) => ({
+      path: `/v2/country/${['KEN', 'UGA', 'FRA', 'IND'][n % 4]}/indicator/internet_users_pct?format=json&date=2015:2022`,
+      headers: xff(`100.64.0.${(n % 200) + 1}`),
+    }));
+    const pending: Array<Promise<void>> = [];
+    for (let n = 0; n < plan.length; n++) {
+      await sleepUntil(t0 + n * 5);
+      const start = performance.now();
+      pending.push(
+        call(agent, url, plan[n].path, { headers: plan[n].headers }).then(
+          (r) => {
+            readLatency.push(performance.now() - start);
+            count('series-read', r.status);
+          },
+          () => count('series-read', 'network-error'),
+        ),
+      );
+    }
+    await Promise.all(pending);
+    agent.destroy();
+  }
+
+  const cpu = process.cpuUsage(cpu0);
+  const result: ClientResult = {
+    counts,
+    readLatency,
+    submissionsSent,
+    submissionsAccepted,
+    failures,
+    cpuS: (cpu.user + cpu.system) / 1e6,
+    loop: ms(loop),
+    mainThread: schedDelta(schedstat(process.pid), sched0),
+  };
+  process.send!(result, undefined, {}, () => process.exit(0));
+}
+
+/** CPU seconds and nice value of each thread of a process (Linux /proc; empty elsewhere), the main thread first. */
+function threadCpu(pid: number): Array<{ tid: number; cpuS: number; nice: number }> {
+  try {
+    const tick = 100; // USER_HZ
+    return readdirSync(`/proc/${pid}/task`)
+      .map((t) => {
+        const st = readFileSync(`/proc/${pid}/task/${t}/stat`, 'utf8');
+        const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
+        return { tid: Number(t), cpuS: (Number(f[11]) + Number(f[12])) / tick, nice: Number(f[16]) };
+      })
+      .sort((a, b) => (a.tid === pid ? -1 : b.tid === pid ? 1 : b.cpuS - a.cpuS));
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * A thread's scheduler figures (Linux /proc/PID/task/TID/schedstat): seconds on a CPU, and seconds runnable but
+ * waiting for one (what the machine's other work costs it); undefined elsewhere.
+ */
+function schedstat(pid: number, tid = pid): { onCpuS: number; waitingS: number } | undefined {
+  try {
+    const [run, wait] = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ').map(Number);
+    return { onCpuS: run / 1e9, waitingS: wait / 1e9 };
+  } catch {
+    return undefined;
+  }
+}
+function schedDelta(a?: { onCpuS: number; waitingS: number }, b?: { onCpuS: number; waitingS: number }) {
+  return a && b ? { onCpuS: +(a.onCpuS - b.onCpuS).toFixed(1), waitingForCpuS: +(a.waitingS - b.waitingS).toFixed(1) } : undefined;
+}
+
+/** The machine's CPU seconds (all cores, /proc/stat): busy at nice 0, busy niced (nice > 0), idle. */
+function machineCpu(): { busy: number; niced: number; idle: number } | undefined {
+  try {
+    const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    const [user, nice, system, idle, iowait, irq, softirq, steal] = f;
+    return { busy: (user + system + irq + softirq + steal) / 100, niced: nice / 100, idle: (idle + iowait) / 100 };
+  } catch {
+    return undefined;
+  }
+}
+
+/** CPU seconds of a process's children that have ended (the report builds), from /proc (Linux). */
+function childrenCpu(pid: number): number {
+  try {
+    const st = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[13]) + Number(f[14])) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
 async function main(): Promise<void> {
   const seconds = arg('seconds', 60);
   const dir = mkdtempSync(join(tmpdir(), 'ictstat-soak-'));
-  const child = fork(fileURLToPath(import.meta.url), ['--server', join(dir, 'soak.db')], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  // --cpu-prof DIR: a CPU profile of the server process (each of its threads) in DIR, to see where its time goes.
+  const prof = process.argv.indexOf('--cpu-prof');
+  const child = fork(fileURLToPath(import.meta.url), ['--server', join(dir, 'soak.db')], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    execArgv: prof > 0 ? ['--cpu-prof', `--cpu-prof-dir=${process.argv[prof + 1]}`] : [],
+  });
   const rss: Array<{ t: number; rss: number }> = [];
   let stats: unknown;
+  let serverLoop: unknown, serverServed: unknown;
   let serverCpu = { user: 0, system: 0 };
   const ready = await new Promise<Ready>((resolve) =>
-    child.on('message', (m: { type: string } & Ready & { rss: number; stats: unknown; cpu: { user: number; system: number } }) => {
-      if (m.type === 'ready') resolve(m);
-      if (m.type === 'mem') {
-        rss.push({ t: Date.now(), rss: m.rss });
-        stats = m.stats;
-        serverCpu = m.cpu;
-      }
-    }),
+    child.on(
+      'message',
+      (m: { type: string } & Ready & { rss: number; stats: unknown; cpu: { user: number; system: number }; loop: unknown; served: unknown }) => {
+        if (m.type === 'ready') resolve(m);
+        if (m.type === 'mem') {
+          rss.push({ t: Date.now(), rss: m.rss });
+          stats = m.stats;
+          serverCpu = m.cpu;
+          serverLoop = m.loop;
+          serverServed = m.served;
+        }
+      },
+    ),
   );
-  const { base, tokens, versions } = ready;
-  const xff = (client: string) => ({ 'x-forwarded-for': client });
+  const { base } = ready;
   // Warm what a deployment warms once: the report's first build and one IDI year (not part of the measurement).
-  await fetch(`${base}/report/index.html`);
-  await fetch(`${base}/v2/idi/idi-2017/2016`);
+  await fetch(`${base}/report/index.html`).then((r) => r.arrayBuffer());
+  await fetch(`${base}/v2/idi/idi-2017/2016`).then((r) => r.arrayBuffer());
 
-  const t0 = Date.now(),
+  // The client processes start together at t0 (their modules loaded first).
+  const kinds: ClientKind[] = ['reads', 'anonymous', 'writers'];
+  const clients: ChildProcess[] = kinds.map((k) => fork(fileURLToPath(import.meta.url), ['--client', k], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+  const t0 = Date.now() + 500,
     end = t0 + seconds * 1000;
-  const cpu0 = { server: serverCpu, driver: process.cpuUsage() };
+  const results = clients.map(
+    (c) =>
+      new Promise<ClientResult>((resolve, reject) => {
+        c.once('message', (m: ClientResult) => resolve(m));
+        c.once('exit', (code) => reject(new Error(`a client process exited with code ${code}`)));
+      }),
+  );
+  for (const c of clients) c.send({ ...ready, t0, end } satisfies ClientJob);
+  await new Promise((res) => setTimeout(res, t0 - Date.now()));
+  const cpu0 = { server: serverCpu, threads: threadCpu(child.pid!), children: childrenCpu(child.pid!), main: schedstat(child.pid!), machine: machineCpu() };
+  child.send({ type: 'reset' });
   // The machine is shared: the 1-minute load average, sampled every 5 s, says how much of it the run had.
   const load: number[] = [loadavg()[0]];
   const sampler = setInterval(() => load.push(loadavg()[0]), 5000);
-  const counts: Record<string, Record<string, number>> = {};
-  const count = (kind: string, status: number | string) => {
-    (counts[kind] ??= {})[status] = (counts[kind][status] ?? 0) + 1;
-  };
-  const readLatency: number[] = [];
-  let submissionsSent = 0,
-    submissionsAccepted = 0;
-  const failures: string[] = [];
-
-  // 20 anonymous clients, one request at a time each.
-  const years = Array.from({ length: 2022 - 2009 }, (_, k) => 2010 + k);
-  const reportPaths = ['index.html', 'tables/idi-ranking.csv', 'report.json', 'mis-2017.xlsx', 'nope.html', 'tables/zzz.csv', 'x/y/z'];
-  const anonymous = Array.from({ length: 20 }, async (_, c) => {
-    let i = c;
-    while (Date.now() < end) {
-      const k = i++ % 4;
-      const url =
-        k === 0
-          ? `/v2/country/${['KEN', 'GHA', 'FRA', 'BRA', 'IND'][i % 5]}/indicator/internet_users_pct?format=json&asof=${encodeURIComponent(versions[i % versions.length])}`
-          : k === 1
-            ? `/v2/idi/idi-2017/2016/sensitivity?draws=50&seed=${i % 3}`
-            : k === 2
-              ? `/v2/idi/idi-2017/${years[i % years.length]}`
-              : `/report/${reportPaths[i % reportPaths.length]}`;
-      const kind = ['asof', 'sensitivity', 'idi-year', 'report'][k];
-      try {
-        const r = await fetch(base + url, { headers: xff(`198.51.100.${c + 1}`) });
-        await r.arrayBuffer();
-        count(kind, r.status);
-        if (r.status >= 500 && r.status !== 503) failures.push(`${url}: ${r.status}`);
-      } catch (_e) {
-        count(kind, 'network-error');
-      }
-    }
-  });
-
-  // One client failing logins from one address, 20 a second.
-  const failing = (async () => {
-    for (let n = 0; Date.now() < end; n++) {
-      try {
-        const r = await fetch(`${base}/v2/submissions`, {
-          method: 'POST',
-          headers: { authorization: `Bearer ict_${String(n).padStart(43, 'Z')}`, 'content-type': 'text/csv', ...xff('203.0.113.66') },
-          body: 'economy,indicator,year,value\nKEN,i99H,2019,1\n',
-        });
-        await r.arrayBuffer();
-        count('failed-login', r.status);
-      } catch {
-        count('failed-login', 'network-error');
-      }
-      await new Promise((res) => setTimeout(res, 50));
-    }
-  })();
-
-  // 4 submissions a second with valid tokens, each new content; from the proxy's clients' own addresses.
-  const submitting = (async () => {
-    const pending: Array<Promise<void>> = [];
-    for (let n = 0; t0 + n * 250 < end; n++) {
-      const next = t0 + n * 250;
-      if (next > Date.now()) await new Promise((res) => setTimeout(res, next - Date.now()));
-      const t = tokens[n % tokens.length];
-      submissionsSent++;
-      pending.push(
-        fetch(`${base}/v2/submissions?vintage=soak-${n}`, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${t.token}`, 'content-type': 'text/csv', ...xff(`192.0.2.${(n % 8) + 1}`) },
-          body: `economy,indicator,year,value\n${t.economy},i99H,2023,${(n % 90) + 5 + n / 1000}\n`,
-        })
-          .then(async (r) => {
-            const body = await r.text();
-            count('submission', r.status);
-            if (r.status === 201) submissionsAccepted++;
-            else failures.push(`submission ${n}: ${r.status} ${body.slice(0, 120)}`);
-          })
-          .catch((e: Error) => {
-            count('submission', 'network-error');
-            failures.push(`submission ${n}: ${e.message}`);
-          }),
-      );
-    }
-    await Promise.all(pending);
-  })();
-
-  // Ordinary series reads at 200 a second, open loop.
-  const reads = (async () => {
-    const pending: Array<Promise<void>> = [];
-    for (let n = 0; ; n++) {
-      const at = t0 + n * 5;
-      if (at >= end) break;
-      if (at > Date.now()) await new Promise((res) => setTimeout(res, at - Date.now()));
-      pending.push(
-        (async () => {
-          const start = performance.now();
-          try {
-            const r = await fetch(`${base}/v2/country/${['KEN', 'UGA', 'FRA', 'IND'][n % 4]}/indicator/internet_users_pct?format=json&date=2015:2022`, {
-              headers: xff(`100.64.0.${(n % 200) + 1}`),
-            });
-            await r.arrayBuffer();
-            readLatency.push(performance.now() - start);
-            count('series-read', r.status);
-          } catch {
-            count('series-read', 'network-error');
-          }
-        })(),
-      );
-    }
-    await Promise.all(pending);
-  })();
-
-  await Promise.all([...anonymous, failing, submitting, reads]);
+  const done = await Promise.all(results);
   const elapsed = (Date.now() - t0) / 1000;
   clearInterval(sampler);
   load.push(loadavg()[0]);
-  // CPU seconds used during the run by the server (all its threads) and by this load generator.
+  // CPU seconds used during the run by the server (all its threads; per thread on Linux) and by the load generator.
   const cpuS = (a: { user: number; system: number }, b: { user: number; system: number }) => +((a.user + a.system - b.user - b.system) / 1e6).toFixed(1);
-  const cpu = { server: cpuS(serverCpu, cpu0.server), driver: cpuS(process.cpuUsage(), cpu0.driver) };
+  const threads1 = threadCpu(child.pid!);
+  const main1 = schedstat(child.pid!),
+    machine1 = machineCpu();
+  const perThread = threads1
+    .map((t) => ({ ...t, cpuS: +(t.cpuS - (cpu0.threads.find((u) => u.tid === t.tid)?.cpuS ?? 0)).toFixed(1) }))
+    .filter((t, k) => k === 0 || t.cpuS >= 0.1);
   await new Promise((res) => setTimeout(res, 1200));
+  const cpu = {
+    server: cpuS(serverCpu, cpu0.server),
+    serverMainThread: perThread[0]?.cpuS,
+    // Thread id - pid (creation order: V8's platform threads, libuv's pool, then the worker threads), CPU s, nice.
+    serverOtherThreads: perThread
+      .slice(1)
+      .sort((a, b) => a.tid - b.tid)
+      .map((t) => `+${t.tid - child.pid!}: ${t.cpuS} s (nice ${t.nice})`),
+    reportBuilds: +(childrenCpu(child.pid!) - cpu0.children).toFixed(1),
+    loadGenerator: Object.fromEntries(kinds.map((k, i) => [k, +done[i].cpuS.toFixed(1)])),
+  };
+  // Who had the machine: its busy CPU seconds (nice 0, and niced: our computations and any niced job) against what
+  // this run used; and how long the server's event-loop thread and the reads client waited for a CPU.
+  const m0 = cpu0.machine,
+    m1 = machine1;
+  const ours = cpu.server + cpu.reportBuilds + Object.values(cpu.loadGenerator).reduce((a, b) => a + b, 0);
+  const machine =
+    m0 && m1
+      ? {
+          busyS: +(m1.busy - m0.busy).toFixed(1),
+          nicedS: +(m1.niced - m0.niced).toFixed(1),
+          idleS: +(m1.idle - m0.idle).toFixed(1),
+          thisRunS: +ours.toFixed(1),
+          othersS: +(m1.busy + m1.niced - m0.busy - m0.niced - ours).toFixed(1),
+        }
+      : undefined;
+  const scheduler = { serverEventLoopThread: schedDelta(main1, cpu0.main), ...Object.fromEntries(kinds.map((k, i) => [`client-${k}`, done[i].mainThread])) };
   child.send({ type: 'stop' });
   await new Promise((res) => child.once('exit', res));
   rmSync(dir, { recursive: true, force: true });
 
+  const counts: ClientResult['counts'] = {};
+  for (const r of done) Object.assign(counts, r.counts);
+  const readLatency = done[0].readLatency;
+  const { submissionsSent, submissionsAccepted } = done[2];
+  const failures = done.flatMap((r) => r.failures);
   const after10 = rss.find((r) => r.t >= t0 + 10_000)?.rss ?? rss[0]?.rss ?? 0;
   const last = rss.at(-1)?.rss ?? 0;
   const growth = (last - after10) / after10;
@@ -260,6 +492,8 @@ async function main(): Promise<void> {
         cores: cpus().length,
         loadAverage1min: { start: load[0], max: Math.max(...load), end: load.at(-1) },
         cpuSeconds: cpu,
+        machineCpuSeconds: machine,
+        scheduler,
         seriesReads: {
           count: readLatency.length,
           perSecond: +(readLatency.length / elapsed).toFixed(1),
@@ -268,6 +502,8 @@ async function main(): Promise<void> {
           maxMs: +Math.max(...readLatency).toFixed(1),
         },
         submissions: { sent: submissionsSent, accepted: submissionsAccepted },
+        eventLoopDelayMs: { server: serverLoop, ...Object.fromEntries(kinds.map((k, i) => [`client-${k}`, done[i].loop])) },
+        seriesReadsInServerMs: serverServed,
         rssMiB: {
           start: +((rss[0]?.rss ?? 0) / 2 ** 20).toFixed(0),
           after10s: +(after10 / 2 ** 20).toFixed(0),

@@ -26,6 +26,9 @@ import { runOfServer } from './computed.js';
 import { buildIndex, derivedTables, packIndex, type PackedIndex } from './data.js';
 import { ApiError } from './errors.js';
 import { encodeNow, type Encoded } from './send.js';
+import { lowerThreadPriority } from './priority.js';
+
+lowerThreadPriority(); // below the event loop's priority (priority.ts); its scenario threads inherit it
 
 export type ComputeJob =
   | { kind: 'idi'; job: number; storePath: string; version: number; id: string; wanted: number | 'latest'; previous: boolean }

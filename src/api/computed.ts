@@ -66,10 +66,12 @@ const basketOf = (id: string): { basket: Basket; all: Map<string, Basket> } => {
 /** A bundled methodology id (lower case), or a 404 naming them: never a path (it would read a server file). */
 export function methodologyId(s: string): string {
   const id = s.toLowerCase();
-  if (!bundledMethodologies().includes(id))
-    throw new ApiError('notFound', `unknown methodology "${clip(s)}"; methodologies: ${bundledMethodologies().join(', ')}`);
+  const ids = (bundled ??= bundledMethodologies());
+  if (!ids.includes(id)) throw new ApiError('notFound', `unknown methodology "${clip(s)}"; methodologies: ${ids.join(', ')}`);
   return id;
 }
+/** The bundled methodologies, listed once per process (a directory read per request would cost more than the answer). */
+let bundled: string[] | undefined;
 
 /** Path and query parameters of the computed routes (the sensitivity route shares the first two). */
 export const CP = {

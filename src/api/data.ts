@@ -562,9 +562,9 @@ export class ObservationCache {
    * With a builder, the current version's full build runs in its worker and this returns the newest index held
    * meanwhile (what a read sees for the second or so a build of a very large change takes).
    */
-  index(version?: number): ObservationIndex {
+  index(version?: number, storeVersion?: number): ObservationIndex {
     const current = version === undefined;
-    const v = version ?? this.store.version();
+    const v = version ?? storeVersion ?? this.store.version();
     const held = this.hit(v) ?? this.moved(v);
     if (held) return held;
     if (this.builder && current && this.head) {
@@ -669,10 +669,9 @@ export class ObservationCache {
    * The index computed answers are made from: the current version, but moved on at most once per
    * `computedRefreshMs` (so a stream of submissions does not make every anonymous IDI request a new computation).
    */
-  computedIndex(now = Date.now()): ObservationIndex {
-    const current = this.store.version();
+  computedIndex(now = Date.now(), current = this.store.version()): ObservationIndex {
     if (this.computedOf === undefined || (current !== this.computedOf && now - this.computedAt >= this.opts.computedRefreshMs)) {
-      const idx = this.index(); // with a builder, the newest held while a full build of `current` runs
+      const idx = this.index(undefined, current); // with a builder, the newest held while a full build of `current` runs
       this.computedOf = idx.version;
       if (idx.version === current) this.computedAt = now;
       return idx;

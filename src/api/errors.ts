@@ -33,7 +33,11 @@ export class ApiError extends Error {
   /** Extra top-level fields of the answer (e.g. the validation report of a rejected submission). */
   readonly extra?: Record<string, unknown>;
   constructor(kind: WbErrorKind, detail: string, extra?: Record<string, unknown>) {
+    // An answer to the client, never a bug: no stack trace (capturing one costs more than the rest of a 404).
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(detail);
+    Error.stackTraceLimit = limit;
     this.kind = kind;
     this.status = WB_ERRORS[kind].status;
     this.extra = extra;

@@ -7,6 +7,9 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { tableFromIPC } from 'apache-arrow';
 import { worldBankAggregateFigures } from '../usecases/estimates.js';
 import { UserInputError } from '../util/errors.js';
+import { lowerThreadPriority } from './priority.js';
+
+lowerThreadPriority();
 
 export interface EstimatesJob {
   codes: string[];

@@ -5,6 +5,9 @@
  */
 import { buildReport } from '../report/build.js';
 import { UserInputError } from '../util/errors.js';
+import { lowerProcessPriority } from './priority.js';
+
+lowerProcessPriority(); // below the server's event loop (priority.ts)
 
 const { edition, out, storePath } = JSON.parse(process.argv[2]) as { edition: number; out: string; storePath: string };
 process.on('disconnect', () => process.exit(1));

@@ -220,32 +220,46 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   });
   // Answers from memory (answers.ts): before compression, so that answers are held uncompressed and sent encoded.
   // Computed answers follow the computed version, every other read the store's version; answers of versions that
-  // are not current any more are dropped as soon as a request sees the new version.
+  // are not current any more are dropped as soon as a request sees the new version. An as-of answer whose version
+  // is older than the store's is made from data that can no longer change (receipt order is id order, see
+  // Store.recordSubmission): it is held under its own version (`a<id>`) and kept across submissions (LRU).
   let curS = '',
     curC = '',
     curR = '';
   let reportTag: () => string | undefined = () => undefined;
-  registerAnswerCache(app, answers, (path) => {
+  const keep = (t: string) => t === curS || t === curC || t === curR || t.startsWith('a');
+  registerAnswerCache(app, answers, (path, query) => {
     if (path.startsWith('/report/')) {
       const r = reportTag();
       if (r !== undefined && r !== curR) {
         curR = r;
-        answers.retain((t) => t === curS || t === curC || t === curR);
+        answers.retain(keep);
       }
       return r;
     }
     if (path.startsWith('/v2/submissions') || !(path.startsWith('/v2/') || path.startsWith('/sdmx/') || path === '/openapi.json')) return undefined;
-    let s: string, c: string | undefined;
+    let s: string, c: string | undefined, v: number;
     try {
-      // The version of the index that answers (the newest held while a full build of the current one runs).
-      s = `s${cache.index().version}`;
-      c = path.startsWith('/v2/idi/') || path.startsWith('/v2/prices/') ? `c${cache.computedIndex().version}` : undefined;
+      // The version of the index that answers (the newest held while a full build of the current one runs); the
+      // store's version is read once per request (one query).
+      v = store.version();
+      s = `s${cache.index(undefined, v).version}`;
+      c = path.startsWith('/v2/idi/') || path.startsWith('/v2/prices/') ? `c${cache.computedIndex(Date.now(), v).version}` : undefined;
     } catch {
       return undefined; // the store cannot be read: the route answers (503)
     }
     if (s !== curS || (c !== undefined && c !== curC)) {
       [curS, curC] = [s, c ?? curC];
-      answers.retain((t) => t === curS || t === curC || t === curR);
+      answers.retain(keep);
+    }
+    const asOf = c === undefined ? query.asof : undefined;
+    if (typeof asOf === 'string' && asOf !== '') {
+      try {
+        const a = store.versionAsOf(asOf);
+        if (a > 0 && a < v) return `a${a}`;
+      } catch {
+        return undefined; // not a date: the route answers (400)
+      }
     }
     return c ?? s;
   });
@@ -283,7 +297,7 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     limits,
     async () => {
       const idx = await cache.indexAsync();
-      answers.retain((t) => !t.startsWith('s') || t === `s${idx.version}`);
+      answers.retain((t) => !t.startsWith('s') || t === `s${idx.version}`); // as-of (a), computed (c) and report (r) answers stay
       curS = `s${idx.version}`;
     },
     tempDir,

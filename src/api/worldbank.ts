@@ -193,31 +193,44 @@ async function indexFor(ctx: Ctx, asOf: string | undefined, client: string): Pro
   }
 }
 
-/** First and last year of each indicator's data, and of all of it (the source's time dimension), per index. */
-const coverageCache = new WeakMap<ObservationIndex, Map<string, [number, number]>>();
+/**
+ * First and last year of each indicator's data, and of all of it (the source's time dimension), per index. Kept
+ * per indicator's series map: an index moved by a submission shares the maps of the indicators it did not
+ * change, so a new version costs a scan of the changed indicators only, not of every row.
+ */
+const seriesCoverage = new WeakMap<Map<string, number[]>, [number, number] | null>();
+const coverageCache = new WeakMap<ObservationIndex, [number, number] | null>();
 function coverage(idx: ObservationIndex, indicator: string | null): [number, number] | undefined {
-  let m = coverageCache.get(idx);
-  if (!m) {
-    m = new Map();
+  if (indicator !== null) {
+    const byEconomy = idx.rows.get(indicator);
+    return byEconomy ? (ofSeries(idx, byEconomy) ?? undefined) : undefined;
+  }
+  let all = coverageCache.get(idx);
+  if (all === undefined) {
     let lo = Infinity,
       hi = -Infinity;
-    for (const [id, byEconomy] of idx.rows) {
-      let a = Infinity,
-        b = -Infinity;
-      for (const rows of byEconomy.values())
-        for (const r of rows) {
-          const y = idx.year[r];
-          if (y < a) a = y;
-          if (y > b) b = y;
-        }
-      if (a <= b) m.set(id, [a, b]);
-      lo = Math.min(lo, a);
-      hi = Math.max(hi, b);
+    for (const byEconomy of idx.rows.values()) {
+      const c = ofSeries(idx, byEconomy);
+      if (c) [lo, hi] = [Math.min(lo, c[0]), Math.max(hi, c[1])];
     }
-    if (lo <= hi) m.set('', [lo, hi]);
-    coverageCache.set(idx, m);
+    coverageCache.set(idx, (all = lo <= hi ? [lo, hi] : null));
   }
-  return m.get(indicator ?? '');
+  return all ?? undefined;
+}
+function ofSeries(idx: ObservationIndex, byEconomy: Map<string, number[]>): [number, number] | null {
+  let c = seriesCoverage.get(byEconomy);
+  if (c === undefined) {
+    let a = Infinity,
+      b = -Infinity;
+    for (const rows of byEconomy.values())
+      for (const r of rows) {
+        const y = idx.year[r];
+        if (y < a) a = y;
+        if (y > b) b = y;
+      }
+    seriesCoverage.set(byEconomy, (c = a <= b ? [a, b] : null));
+  }
+  return c;
 }
 
 /** Each World Bank aggregate code's figures of one indicator by year, or why there are none. */
