@@ -3,11 +3,14 @@
  * work is counted (answers held and sent from memory, jobs and the thread that ran them, full builds on this thread
  * or in the worker), never timed.
  */
-import { gunzipSync } from 'node:zlib';
+import { readFileSync, readdirSync } from 'node:fs';
+import { getPriority } from 'node:os';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { threadId } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AnswerCache } from '../../src/api/answers.js';
 import { pickEncoding } from '../../src/api/send.js';
+import { BACKGROUND_NICE } from '../../src/api/priority.js';
 import { buildIndex, derivedTables, packIndex, unpackIndex, type ObservationIndex } from '../../src/api/data.js';
 import { ObservationBuilder } from '../../src/table/observations.js';
 import { startBundledServer, startServer, type TestServer } from './helpers.js';
@@ -138,6 +141,80 @@ describe('the server answers from memory and computes off the event loop', () =>
     expect(notModified.status).toBe(304);
     expect(a.hits).toBe(hits + 3);
     expect(a.misses).toBe(misses + 1);
+  });
+
+  /** An answer's bytes as sent (not decoded), with its Content-Encoding. */
+  const raw = (path: string, encoding: string) =>
+    new Promise<{ encoding: string | undefined; body: Buffer }>((resolve, reject) => {
+      import('node:http').then(({ get: hget }) =>
+        hget(s.base + path, { headers: { 'accept-encoding': encoding } }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c)).on('end', () => resolve({ encoding: res.headers['content-encoding'], body: Buffer.concat(chunks) }));
+        }).on('error', reject),
+      );
+    });
+
+  it('a small answer is encoded when it is held: its first request is sent encoded already (brotli of exactly the body)', async () => {
+    const url = '/v2/country/GHA;KEN;UGA/indicator/internet_users_pct?format=json&date=2000:2020';
+    const a = s.app.ictstatAnswers.stats;
+    const [encoded, misses] = [a.encoded, a.misses];
+    const first = await raw(url, 'br');
+    expect(a.misses).toBe(misses + 1);
+    expect(a.encoded).toBe(encoded + 2); // gzip and brotli, once, before the first answer left
+    expect(first.encoding).toBe('br');
+    // The bytes held, sent as they are: not compressed again for this answer by the compression plugin.
+    const held = s.app.ictstatAnswers.peek(`s${s.app.ictstatCache.index().version}\n${url}\n`);
+    expect(held?.br && Buffer.compare(held.br, first.body)).toBe(0);
+    const plain = await raw(url, 'identity'); // the same request otherwise (same Accept): the same held answer
+    expect(plain.encoding).toBeUndefined();
+    const identity = plain.body.toString();
+    expect(identity.length).toBeGreaterThan(1024);
+    expect(brotliDecompressSync(first.body).toString()).toBe(identity);
+    const second = await raw(url, 'gzip');
+    expect(second.encoding).toBe('gzip');
+    expect(gunzipSync(second.body).toString()).toBe(identity);
+    expect(a.misses).toBe(misses + 1);
+    expect(a.encoded).toBe(encoded + 2);
+  });
+
+  it('an as-of answer of an earlier version is held across submissions; one as of now follows them', async () => {
+    const token = s.store.createToken('GHA', 'answers-asof').token;
+    const submit = async (value: number) => {
+      const r = await fetch(`${s.base}/v2/submissions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'text/csv' },
+        body: `economy,indicator,year,value\nGHA,internet_users_pct,2019,${value}\n`,
+      });
+      expect(r.status).toBe(201);
+      return (await r.json()).submission.receivedAt as string;
+    };
+    const value = async (asof: string) =>
+      (await (await get(`/v2/country/GHA/indicator/internet_users_pct?format=json&date=2019&asof=${asof}`)).json())[1][0].value;
+    const at = encodeURIComponent(await submit(61.5));
+    const later = '2100-01-01';
+    expect(await value(at)).toBe(61.5); // the newest version: held under the store's version
+    await submit(62.5);
+    const a = s.app.ictstatAnswers.stats;
+    const misses = a.misses;
+    expect(await value(at)).toBe(61.5); // an earlier version now: made once, held under its own version
+    expect(await value(later)).toBe(62.5);
+    expect(a.misses).toBe(misses + 2);
+    await submit(63.5);
+    expect(await value(at)).toBe(61.5); // from memory, although the store moved on
+    expect(a.misses).toBe(misses + 2);
+    expect(await value(later)).toBe(63.5); // as of a later date: made again, the new value
+    expect(a.misses).toBe(misses + 3);
+  });
+
+  it.runIf(process.platform === 'linux')('the computations run below the priority of the event loop (nice per thread on Linux)', async () => {
+    await get('/v2/idi/idi-2017/2015');
+    const nice = readdirSync('/proc/self/task').map((t) => {
+      const st = readFileSync(`/proc/self/task/${t}/stat`, 'utf8');
+      return Number(st.slice(st.lastIndexOf(')') + 2).split(' ')[16]);
+    });
+    expect(getPriority()).toBe(0); // this thread: the server's event loop
+    // The data, sensitivity and submission workers (the last two started at the server's start).
+    expect(nice.filter((n) => n === BACKGROUND_NICE).length).toBeGreaterThanOrEqual(2);
   });
 
   it('a submission drops the answers of the previous version: the next read has the new value', async () => {
