@@ -228,6 +228,8 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     curR = '';
   let reportTag: () => string | undefined = () => undefined;
   const keep = (t: string) => t === curS || t === curC || t === curR || t.startsWith('a');
+  // The version of an as-of date earlier than the newest submission never changes either: kept (bounded).
+  const asOfVersions = new Map<string, number>();
   registerAnswerCache(app, answers, (path, query) => {
     if (path.startsWith('/report/')) {
       const r = reportTag();
@@ -255,8 +257,12 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     const asOf = c === undefined ? query.asof : undefined;
     if (typeof asOf === 'string' && asOf !== '') {
       try {
-        const a = store.versionAsOf(asOf);
-        if (a > 0 && a < v) return `a${a}`;
+        const a = asOfVersions.get(asOf) ?? store.versionAsOf(asOf);
+        if (a > 0 && a < v) {
+          if (asOfVersions.size >= 10_000) asOfVersions.clear();
+          asOfVersions.set(asOf, a);
+          return `a${a}`;
+        }
       } catch {
         return undefined; // not a date: the route answers (400)
       }
