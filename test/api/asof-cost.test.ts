@@ -138,3 +138,31 @@ describe('as-of computations per client are limited (issue 13)', () => {
     expect((await ask(7, '10.9.9.10')).statusCode).toBe(200);
   });
 });
+
+describe('versions that were only ever current are dropped when a newer one is current', () => {
+  it('20 submissions read as current keep one index (not 20, up to the budget); a version asked by version or date is kept', () => {
+    const s = Store.open(join(dir, 'superseded.db'));
+    try {
+      seed(s);
+      const cache = new ObservationCache(s);
+      const submit = (k: number) => {
+        const b = new ObservationBuilder();
+        b.append({ economy: 'KEN', indicator: 'internet_users_pct', year: 2022, value: 60 + k });
+        s.recordSubmission({ economy: null, submittedBy: 'test', sha256: `s${k}`, findings: null, table: b.toTable() });
+      };
+      expect(cache.index().version).toBe(11);
+      for (let k = 1; k <= 20; k++) {
+        submit(k);
+        expect(cache.index().version).toBe(11 + k);
+        if (k === 5) expect(cache.index(16).version).toBe(16); // asked for by version (as as-of does): kept
+      }
+      expect(cache.size).toBe(2); // the current version (31) and 16
+      expect(cache.superseded).toBe(19);
+      expect(cache.stats.builds).toBe(1); // every version moved from the one before, none built again
+      expect(dump(cache.index(16))).toEqual(dump(fresh(s, 16)));
+      expect(dump(cache.index())).toEqual(dump(fresh(s, 31)));
+    } finally {
+      s.close();
+    }
+  });
+});
