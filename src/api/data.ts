@@ -565,14 +565,24 @@ export class ObservationCache {
   index(version?: number, storeVersion?: number): ObservationIndex {
     const current = version === undefined;
     const v = version ?? storeVersion ?? this.store.version();
-    const held = this.hit(v) ?? this.moved(v);
+    if (!current) this.transient.delete(v);
+    const held = this.hit(v) ?? this.moved(v, current);
     if (held) return held;
     if (this.builder && current && this.head) {
-      void this.indexAsync(v).catch(() => undefined);
+      void this.indexAsync(v, true).catch(() => undefined);
       return this.head;
     }
-    return this.insert(v, this.buildHere(v));
+    return this.insert(v, this.buildHere(v), current);
   }
+
+  /**
+   * Versions held only because they were the current one, never asked for as such (as of a date, or by version):
+   * once a newer version is current nothing asks for them, so they are dropped then (their memory would otherwise
+   * grow with every submission up to the budget). The computed answers' version stays while it is theirs.
+   */
+  private readonly transient = new Set<number>();
+  /** Versions dropped because a newer one became current (see `transient`). */
+  superseded = 0;
 
   private hit(version: number): ObservationIndex | undefined {
     const idx = this.cache.get(version);
@@ -581,7 +591,7 @@ export class ObservationCache {
   }
 
   /** The nearest cached version (fewest submissions apart), moved by what changed in between; undefined when too much did. */
-  private moved(version: number): ObservationIndex | undefined {
+  private moved(version: number, current = false): ObservationIndex | undefined {
     let base: ObservationIndex | undefined;
     for (const c of this.cache.values()) if (!base || Math.abs(c.version - version) < Math.abs(base.version - version)) base = c;
     if (!base) return undefined;
@@ -589,7 +599,7 @@ export class ObservationCache {
     if (!idx) return undefined;
     this.stats.updates++;
     this.touch(base.version);
-    return this.insert(version, idx);
+    return this.insert(version, idx, current);
   }
 
   private buildHere(version: number): ObservationIndex {
@@ -598,9 +608,19 @@ export class ObservationCache {
     return buildIndex(table, derivedTables(table), version, this.store);
   }
 
-  private insert(version: number, idx: ObservationIndex): ObservationIndex {
+  private insert(version: number, idx: ObservationIndex, current = false): ObservationIndex {
+    const newHead = !this.head || version > this.head.version;
     if (!this.head || version >= this.head.version) this.head = idx;
     this.cache.set(version, idx);
+    if (current) this.transient.add(version);
+    else this.transient.delete(version);
+    if (newHead)
+      for (const v of this.transient)
+        if (v < version && v !== this.computedOf) {
+          this.cache.delete(v);
+          this.transient.delete(v);
+          this.superseded++;
+        }
     this.compactHead();
     this.evict(version);
     return this.cache.get(version) ?? idx;
@@ -643,19 +663,21 @@ export class ObservationCache {
    * turn of the event loop (the request that asked can be answered or cancelled meanwhile); a full build runs in
    * the builder's worker when there is one.
    */
-  indexAsync(version = this.store.version()): Promise<ObservationIndex> {
+  indexAsync(asked?: number, current = asked === undefined): Promise<ObservationIndex> {
+    const version = asked ?? this.store.version();
+    if (!current) this.transient.delete(version);
     const hit = this.hit(version);
     if (hit) return Promise.resolve(hit);
     let p = this.pending.get(version);
     if (!p) {
       p = new Promise<void>((resolve) => setImmediate(resolve))
         .then(async () => {
-          const idx = this.hit(version) ?? this.moved(version);
+          const idx = this.hit(version) ?? this.moved(version, current);
           if (idx) return idx;
-          if (!this.builder) return this.insert(version, this.buildHere(version));
+          if (!this.builder) return this.insert(version, this.buildHere(version), current);
           const built = await this.builder(version);
           this.stats.workerBuilds++;
-          return this.insert(version, built);
+          return this.insert(version, built, current);
         })
         .finally(() => this.pending.delete(version));
       this.pending.set(version, p);
@@ -698,6 +720,7 @@ export class ObservationCache {
       if (this.bytes <= this.opts.maxBytes) break;
       if (v === keep || idx === this.head) continue;
       this.cache.delete(v);
+      this.transient.delete(v);
       this.evictions++;
       this.bytes = this.footprint();
     }
