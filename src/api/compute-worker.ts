@@ -79,7 +79,11 @@ const storeAt = (path: string): Store => {
   }
   return store;
 };
-/** The observations of a methodology's indicators per version: the last few kept (one read per computed version). */
+/**
+ * The observations of a methodology's indicators per version (one read per computed version): the newest two kept,
+ * for jobs of the version being computed and of the one before; older versions are never asked again (their
+ * answers are kept by the server), and each table is tens of MiB.
+ */
 const tables = new Map<string, Table>();
 function observationsOf(path: string, version: number, ids: readonly string[]): Table {
   const key = `${version}|${ids.join(',')}`;
@@ -87,7 +91,7 @@ function observationsOf(path: string, version: number, ids: readonly string[]): 
   if (!t) {
     t = storeAt(path).observationTable({ version, indicators: ids });
     tables.set(key, t);
-    while (tables.size > 4) tables.delete(tables.keys().next().value!);
+    while (tables.size > 2) tables.delete(tables.keys().next().value!);
   }
   return t;
 }
