@@ -80,9 +80,9 @@ const storeAt = (path: string): Store => {
   return store;
 };
 /**
- * The observations of a methodology's indicators per version (one read per computed version): the newest two kept,
- * for jobs of the version being computed and of the one before; older versions are never asked again (their
- * answers are kept by the server), and each table is tens of MiB.
+ * The observations of a methodology's indicators per version (one read per computed version): those of the newest
+ * two versions kept, for jobs of the version being computed and of the one before; older versions are never asked
+ * again (their answers are kept by the server), and each table is tens of MiB.
  */
 const tables = new Map<string, Table>();
 function observationsOf(path: string, version: number, ids: readonly string[]): Table {
@@ -91,7 +91,10 @@ function observationsOf(path: string, version: number, ids: readonly string[]): 
   if (!t) {
     t = storeAt(path).observationTable({ version, indicators: ids });
     tables.set(key, t);
-    while (tables.size > 2) tables.delete(tables.keys().next().value!);
+    // The newest two versions (any methodology), and never more than 8 tables.
+    const versions = [...new Set([...tables.keys()].map((k) => Number(k.slice(0, k.indexOf('|')))))].sort((a, b) => b - a);
+    for (const k of tables.keys()) if (Number(k.slice(0, k.indexOf('|'))) < (versions[1] ?? versions[0])) tables.delete(k);
+    while (tables.size > 8) tables.delete(tables.keys().next().value!);
   }
   return t;
 }
