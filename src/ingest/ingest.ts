@@ -138,14 +138,14 @@ export async function ingestFile(path: string, opts: IngestOptions = {}): Promis
     builder,
   );
   const fatal = (rule: Rule, message: string, where: Partial<Finding> = {}): void => log.add({ severity: 'error', rule, file, message, ...where });
-  const accept = (raw: RawObservation): void => {
+  // After every observation, whichever path validated it: the limits.
+  const counted = (line: number): void => {
     observationsRead++;
-    validator.accept(raw);
     if (builder.length > limits.maxRows) {
       fatal(
         'too-large',
         `more than ${limits.maxRows.toLocaleString('en')} observations; reading stopped (the limit is the maxRows option, --max-rows on the command line)`,
-        { line: raw.line },
+        { line },
       );
       throw new StopReading();
     }
@@ -153,10 +153,14 @@ export async function ingestFile(path: string, opts: IngestOptions = {}): Promis
       fatal(
         'too-many-errors',
         `${log.errors} errors; reading stopped at this line (fix them, or accept the valid rows only: --accept-valid on the command line)`,
-        { line: raw.line },
+        { line },
       );
       throw new StopReading();
     }
+  };
+  const accept = (raw: RawObservation): void => {
+    validator.accept(raw);
+    counted(raw.line);
   };
 
   const head = readHead(path);
@@ -177,6 +181,9 @@ export async function ingestFile(path: string, opts: IngestOptions = {}): Promis
     indicators,
     onProgress: opts.onProgress,
     accept,
+    validator,
+    builder,
+    counted,
     fatal,
     onChunk: hashChunk,
   };

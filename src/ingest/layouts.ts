@@ -42,8 +42,84 @@ const norm = (s: string): string =>
     .toLowerCase()
     .replace(/[\s_]+/g, ' ');
 
+/**
+ * Where a CSV layout's cells are: column indexes (-1: none) and the names findings give them. One description per
+ * layout serves both readers: `read` (rows of strings: workbooks, and the tests' record path) and the columnar CSV
+ * path (`csv-columns.ts`), which reads the same cells as byte ranges.
+ */
+export interface LayoutColumns {
+  economy: number;
+  /** The indicator column; -1: every row has `fixedIndicator` (World Bank long, a wide file without one). */
+  indicator: number;
+  fixedIndicator?: string;
+  /** Long layouts: the year and value columns (wide: -1, and `years`). */
+  year: number;
+  value: number;
+  /** Wide: each year and its column (the column holds the value). */
+  years?: ReadonlyArray<readonly [number, number]>;
+  note: number;
+  source: number;
+  /** The series code column; -1: `fixedSeriesCode` (possibly none). */
+  seriesCode: number;
+  fixedSeriesCode?: string;
+  economyColumn: string;
+  indicatorColumn: string;
+  yearColumn: string;
+  valueColumn: string;
+  /** The header's names, trimmed (a wide observation names its year column). */
+  names: readonly string[];
+}
+
+/** A CSV layout found from a header: its reader and where its cells are. */
+export interface ColumnLayout extends CsvLayout {
+  format: CsvFormat;
+  columns: LayoutColumns;
+  /** Observations per row: 1, or a wide file's year columns (`observationAt`'s slots). */
+  slots: number;
+  /** The observation of a row's slot (a wide row's slot k: the k-th year column), whether or not its cell is filled. */
+  observationAt(fields: string[], line: number, slot: number): RawObservation;
+}
+
+/** A wide value cell that holds no observation: empty, or World Bank's `..`. */
+export const isNoObservation = (trimmed: string): boolean => trimmed === '' || trimmed === '..';
+
+function columnLayout(format: CsvFormat, description: string, width: number, c: LayoutColumns): ColumnLayout {
+  const years = c.years;
+  const observationAt = (f: string[], line: number, slot: number): RawObservation => {
+    const [y, k] = years ? years[slot] : [0, 0];
+    return {
+      line,
+      economy: f[c.economy],
+      indicator: c.indicator >= 0 ? f[c.indicator] : c.fixedIndicator!,
+      year: years ? String(y) : f[c.year],
+      // A wide cell is trimmed (it was tested for emptiness); long cells are as read.
+      value: years ? (f[k]?.trim() ?? '') : f[c.value],
+      note: c.note >= 0 ? f[c.note] : undefined,
+      source: c.source >= 0 ? f[c.source] : undefined,
+      seriesCode: c.seriesCode >= 0 ? f[c.seriesCode] : c.fixedSeriesCode,
+      economyColumn: c.economyColumn,
+      indicatorColumn: c.indicatorColumn,
+      yearColumn: years ? c.names[k] : c.yearColumn,
+      valueColumn: years ? c.names[k] : c.valueColumn,
+    };
+  };
+  return {
+    format,
+    description,
+    width,
+    columns: c,
+    slots: years ? years.length : 1,
+    observationAt,
+    read(f, line, emit) {
+      if (!years) return emit(observationAt(f, line, 0));
+      // empty cells and World Bank '..' are no observation
+      for (let s = 0; s < years.length; s++) if (!isNoObservation(f[years[s][1]]?.trim() ?? '')) emit(observationAt(f, line, s));
+    },
+  };
+}
+
 /** Find the layout from the header row; `undefined` when none matches (the caller says what was expected). */
-export function detectCsvLayout(header: string[], opts: LayoutOptions): CsvLayout | { missing: string[]; format: CsvFormat } | undefined {
+export function detectCsvLayout(header: string[], opts: LayoutOptions): ColumnLayout | { missing: string[]; format: CsvFormat } | undefined {
   const names = header.map(norm);
   const at = (...alts: string[]): number => {
     for (const a of alts) {
@@ -72,29 +148,20 @@ export function detectCsvLayout(header: string[], opts: LayoutOptions): CsvLayou
       .filter(([, k]) => k === -1)
       .map(([n]) => n as string);
     if (missing.length) return { missing, format: 'itu-datahub' };
-    const n = at('dataNote'),
-      src = at('dataSource');
-    return {
-      format: 'itu-datahub',
-      description: 'ITU DataHub export',
-      width,
-      read(f, line, emit) {
-        emit({
-          line,
-          economy: f[e],
-          indicator: f[s],
-          year: f[y],
-          value: f[v],
-          note: n >= 0 ? f[n] : undefined,
-          source: src >= 0 ? f[src] : undefined,
-          seriesCode: f[s],
-          economyColumn: col(e),
-          indicatorColumn: col(s),
-          yearColumn: col(y),
-          valueColumn: col(v),
-        });
-      },
-    };
+    return columnLayout('itu-datahub', 'ITU DataHub export', width, {
+      economy: e,
+      indicator: s,
+      year: y,
+      value: v,
+      note: at('dataNote'),
+      source: at('dataSource'),
+      seriesCode: s,
+      economyColumn: col(e),
+      indicatorColumn: col(s),
+      yearColumn: col(y),
+      valueColumn: col(v),
+      names: trimmed,
+    });
   }
 
   const yearColumns = header.map((h, k) => [yearOfHeader(h), k] as const).filter(([y]) => y !== undefined) as Array<readonly [number, number]>;
@@ -104,34 +171,23 @@ export function detectCsvLayout(header: string[], opts: LayoutOptions): CsvLayou
   // Wide: one column per year.
   if (yearColumns.length > 0 && econ >= 0) {
     const fixed = ind >= 0 ? undefined : indicatorFromName(opts);
-    const n = at('note'),
-      src = at('source');
-    return {
-      format: 'wide',
-      description: `wide CSV (${yearColumns.length} year columns)`,
-      width,
-      read(f, line, emit) {
-        const indicator = ind >= 0 ? f[ind] : fixed!;
-        for (const [y, k] of yearColumns) {
-          const v = f[k]?.trim();
-          if (v === undefined || v === '' || v === '..') continue; // empty cells and World Bank '..' are no observation
-          emit({
-            line,
-            economy: f[econ],
-            indicator,
-            year: String(y),
-            value: v,
-            note: n >= 0 ? f[n] : undefined,
-            source: src >= 0 ? f[src] : undefined,
-            seriesCode: ind >= 0 ? f[ind] : fixed,
-            economyColumn: col(econ),
-            indicatorColumn: ind >= 0 ? col(ind) : '(file name or --indicator)',
-            yearColumn: col(k),
-            valueColumn: col(k),
-          });
-        }
-      },
-    };
+    return columnLayout('wide', `wide CSV (${yearColumns.length} year columns)`, width, {
+      economy: econ,
+      indicator: ind,
+      fixedIndicator: fixed,
+      year: -1,
+      value: -1,
+      years: yearColumns,
+      note: at('note'),
+      source: at('source'),
+      seriesCode: ind,
+      fixedSeriesCode: fixed,
+      economyColumn: col(econ),
+      indicatorColumn: ind >= 0 ? col(ind) : '(file name or --indicator)',
+      yearColumn: '(year column)',
+      valueColumn: '(year column)',
+      names: trimmed,
+    });
   }
 
   // Canonical long: economy, indicator, year, value [, note] [, source] [, series_code].
@@ -147,30 +203,20 @@ export function detectCsvLayout(header: string[], opts: LayoutOptions): CsvLayou
       .filter(([, k]) => k === -1)
       .map(([nm]) => nm as string);
     if (missing.length) return { missing, format: 'canonical' };
-    const n = at('note'),
-      src = at('source'),
-      sc = at('series code', 'series_code');
-    return {
-      format: 'canonical',
-      description: 'canonical long CSV',
-      width,
-      read(f, line, emit) {
-        emit({
-          line,
-          economy: f[e],
-          indicator: f[i],
-          year: f[y],
-          value: f[v],
-          note: n >= 0 ? f[n] : undefined,
-          source: src >= 0 ? f[src] : undefined,
-          seriesCode: sc >= 0 ? f[sc] : undefined,
-          economyColumn: col(e),
-          indicatorColumn: col(i),
-          yearColumn: col(y),
-          valueColumn: col(v),
-        });
-      },
-    };
+    return columnLayout('canonical', 'canonical long CSV', width, {
+      economy: e,
+      indicator: i,
+      year: y,
+      value: v,
+      note: at('note'),
+      source: at('source'),
+      seriesCode: at('series code', 'series_code'),
+      economyColumn: col(e),
+      indicatorColumn: col(i),
+      yearColumn: col(y),
+      valueColumn: col(v),
+      names: trimmed,
+    });
   }
 
   // World Bank long: Country Name, Country Code, Year, Value; the indicator from --indicator or the file name.
@@ -180,25 +226,22 @@ export function detectCsvLayout(header: string[], opts: LayoutOptions): CsvLayou
       v = at('value');
     if (v < 0) return { missing: ['Value'], format: 'wb-long' };
     const indicator = indicatorFromName(opts);
-    return {
-      format: 'wb-long',
-      description: 'World Bank long CSV',
-      width,
-      read(f, line, emit) {
-        emit({
-          line,
-          economy: f[e],
-          indicator,
-          year: f[y],
-          value: f[v],
-          seriesCode: indicator,
-          economyColumn: col(e),
-          indicatorColumn: '(file name or --indicator)',
-          yearColumn: col(y),
-          valueColumn: col(v),
-        });
-      },
-    };
+    return columnLayout('wb-long', 'World Bank long CSV', width, {
+      economy: e,
+      indicator: -1,
+      fixedIndicator: indicator,
+      year: y,
+      value: v,
+      note: -1,
+      source: -1,
+      seriesCode: -1,
+      fixedSeriesCode: indicator,
+      economyColumn: col(e),
+      indicatorColumn: '(file name or --indicator)',
+      yearColumn: col(y),
+      valueColumn: col(v),
+      names: trimmed,
+    });
   }
   return undefined;
 }

@@ -38,18 +38,34 @@ export const TEXT_LIMITS = { note: 2_000, source: 1_000 } as const;
 const FIRST_YEAR = 1960;
 
 /** A verdict per distinct economy code; `code` is the builder's dictionary code of the iso3 (resolved once). */
-type EconomyVerdict =
+export type EconomyVerdict =
   | { iso3: string; code: number; finding?: Omit<Finding, 'file' | 'line' | 'value'> }
   | { iso3: null; code: -1; finding: Omit<Finding, 'file' | 'line' | 'value'> };
-type IndicatorVerdict = { def: IndicatorDef; code: number } | { def: null; code: -1; finding: Omit<Finding, 'file' | 'line' | 'value'> };
+export type IndicatorVerdict = { def: IndicatorDef; code: number } | { def: null; code: -1; finding: Omit<Finding, 'file' | 'line' | 'value'> };
 /** A year cell's verdict: the year, or why it is not one (few distinct texts in any file). */
-type YearVerdict = number | { rule: 'bad-year' | 'year-out-of-range'; message: string };
+export type YearVerdict = number | { rule: 'bad-year' | 'year-out-of-range'; message: string };
+
+/** What a value cell holds, once trimmed: a number (`Number` of a decimal text), nothing, or no decimal text. */
+export const VALUE_NUMBER = 0,
+  VALUE_EMPTY = 1,
+  VALUE_NOT_DECIMAL = 2;
+
+/** The state of a trimmed value cell's text. */
+export const valueStateOf = (trimmed: string): number => (trimmed === '' ? VALUE_EMPTY : isDecimalText(trimmed) ? VALUE_NUMBER : VALUE_NOT_DECIMAL);
+
+/** Distinct economy and indicator cells remembered (a hostile file can hold millions; beyond, each is decided anew). */
+const VERDICT_CACHE_SIZE = 1 << 16;
 
 /**
  * Row-level rules, applied as rows stream in; a valid row goes into the builder as codes and numbers. Whatever can
  * be decided per distinct text is decided once (economy and indicator codes with their dictionary codes, year
  * cells), so a row of a file with millions costs a few map lookups, one number parse and no object of its own; the
  * rules over the whole submission then run over the builder's typed columns (`checkSubmission`).
+ *
+ * A row is checked in steps, in this order, each ending the row when it fails: `economyPasses`, `indicatorPasses`,
+ * `restPasses` (year, value, texts, range). `accept` runs them on a record of strings; the columnar CSV path
+ * (`csv-columns.ts`) runs the same steps on verdicts and numbers it decoded from bytes, so both give the same
+ * findings. A step's findings that need the row's cells take them from `rowOf` (built only then).
  */
 export class ObservationValidator {
   readonly lastYear: number;
@@ -60,6 +76,8 @@ export class ObservationValidator {
   private lastEconomy!: EconomyVerdict;
   private lastIndicatorCell: string | undefined;
   private lastIndicator!: IndicatorVerdict;
+  private current!: RawObservation;
+  private readonly currentRow = (): RawObservation => this.current;
 
   constructor(
     private readonly opts: ValidationOptions,
@@ -77,47 +95,97 @@ export class ObservationValidator {
 
   /** Validate one observation; returns true if it was appended. */
   accept(raw: RawObservation): boolean {
-    const { log, file } = this.opts;
+    this.current = raw;
     // Rows of a file come in runs of one economy and indicator: the last verdict is tried first (a string compare,
     // cheaper than hashing the cell for the map).
     let ev = this.lastEconomy;
     if (raw.economy !== this.lastEconomyCell) {
-      ev = this.economyCache.get(raw.economy) ?? this.economy(raw.economy, raw.economyColumn);
+      ev = this.economyVerdict(raw.economy, raw.economyColumn);
       this.lastEconomyCell = raw.economy;
       this.lastEconomy = ev;
     }
-    if (ev.finding) {
-      log.add({ ...ev.finding, file, line: raw.line, value: raw.economy });
-      if (ev.finding.severity === 'error') this.opts.onReject?.(raw, { ...ev.finding, file, line: raw.line, value: raw.economy });
-    }
-    if (ev.iso3 === null) return false;
-
+    if (!this.economyPasses(ev, raw.line, raw.economy, this.currentRow)) return false;
     let iv = this.lastIndicator;
     if (raw.indicator !== this.lastIndicatorCell) {
-      iv = this.indicatorCache.get(raw.indicator) ?? this.indicator(raw.indicator, raw.indicatorColumn);
+      iv = this.indicatorVerdict(raw.indicator, raw.indicatorColumn);
       this.lastIndicatorCell = raw.indicator;
       this.lastIndicator = iv;
     }
-    if (iv.def === null) return this.reject(raw, iv.finding.rule, raw.indicatorColumn, raw.indicator, iv.finding.message);
-    const def = iv.def;
-
-    const year = this.yearCache.get(raw.year) ?? this.year(raw.year);
-    if (typeof year !== 'number') return this.reject(raw, year.rule, raw.yearColumn, raw.year, year.message);
-
+    if (!this.indicatorPasses(iv, this.currentRow)) return false;
     const valueText = raw.value.trim();
-    if (valueText === '') {
+    const state = valueStateOf(valueText);
+    const note = raw.note,
+      source = raw.source;
+    const year = this.yearVerdict(raw.year);
+    const value = state === VALUE_NUMBER ? Number(valueText) : Number.NaN;
+    if (!this.restPasses(raw.line, iv, year, state, value, note?.length ?? -1, source?.length ?? -1, this.currentRow)) return false;
+    const b = this.builder;
+    // The submission id is the same for every row: set on the table.
+    b.appendCodes(
+      ev.code,
+      iv.code,
+      year as number,
+      value,
+      b.code('note', note?.trim()),
+      b.code('source', source?.trim()),
+      b.code('series_code', raw.seriesCode?.trim()),
+      raw.line,
+    );
+    return true;
+  }
+
+  /** Step 1: the economy verdict's finding (a warning for a recoded or skipped entity); false: no observation. */
+  economyPasses(ev: EconomyVerdict, line: number, cell: string, rowOf: () => RawObservation): boolean {
+    if (ev.finding) {
+      const { log, file } = this.opts;
+      log.add({ ...ev.finding, file, line, value: cell });
+      if (ev.finding.severity === 'error') this.opts.onReject?.(rowOf(), { ...ev.finding, file, line, value: cell });
+    }
+    return ev.iso3 !== null;
+  }
+
+  /** Step 2: a known indicator. */
+  indicatorPasses(iv: IndicatorVerdict, rowOf: () => RawObservation): boolean {
+    if (iv.def !== null) return true;
+    const raw = rowOf();
+    return this.reject(raw, iv.finding.rule, raw.indicatorColumn, raw.indicator, iv.finding.message);
+  }
+
+  /**
+   * Step 3: the year, the value (given as `state` and, for a number, its value), the lengths of the note and source
+   * as the builder gets them (-1: none), the indicator's range and unit, a price's 0. True: append the row.
+   */
+  restPasses(
+    line: number,
+    iv: IndicatorVerdict,
+    year: YearVerdict,
+    state: number,
+    value: number,
+    noteLength: number,
+    sourceLength: number,
+    rowOf: () => RawObservation,
+  ): boolean {
+    if (typeof year !== 'number') {
+      const raw = rowOf();
+      return this.reject(raw, year.rule, raw.yearColumn, raw.year, year.message);
+    }
+    const { log, file } = this.opts;
+    if (state === VALUE_EMPTY) {
+      const raw = rowOf();
       log.add({
         severity: 'warning',
         rule: 'missing-value',
         file,
-        line: raw.line,
+        line,
         column: raw.valueColumn,
         value: raw.value,
         message: 'empty value: no observation, row skipped',
       });
       return false;
     }
-    if (!isDecimalText(valueText)) {
+    if (state !== VALUE_NUMBER) {
+      const raw = rowOf();
+      const valueText = raw.value.trim();
       const hint = /^\d{1,3}(,\d{3})+(\.\d+)?$/.test(valueText)
         ? ' (thousands separators are not allowed: write 1234567.5)'
         : /^\d+,\d+$/.test(valueText)
@@ -125,14 +193,16 @@ export class ObservationValidator {
           : '';
       return this.reject(raw, 'not-a-number', raw.valueColumn, raw.value, `the value is not a number${hint}`);
     }
-    const value = Number(valueText);
-    if (!Number.isFinite(value)) return this.reject(raw, 'not-a-number', raw.valueColumn, raw.value, 'the value is not a finite number');
-    const note = raw.note,
-      source = raw.source;
-    if (note !== undefined && note.length > TEXT_LIMITS.note) return this.textTooLong(raw, 'note', note);
-    if (source !== undefined && source.length > TEXT_LIMITS.source) return this.textTooLong(raw, 'source', source);
+    if (!Number.isFinite(value)) {
+      const raw = rowOf();
+      return this.reject(raw, 'not-a-number', raw.valueColumn, raw.value, 'the value is not a finite number');
+    }
+    if (noteLength > TEXT_LIMITS.note) return this.textTooLong(rowOf(), 'note', rowOf().note!);
+    if (sourceLength > TEXT_LIMITS.source) return this.textTooLong(rowOf(), 'source', rowOf().source!);
+    const def = (iv as { def: IndicatorDef }).def;
     const [lo, hi] = def.range;
     if (def.kind === 'per-100' && value > hi) {
+      const raw = rowOf();
       return this.reject(
         raw,
         'unit-hint',
@@ -141,33 +211,24 @@ export class ObservationValidator {
         `${def.id} is per 100 inhabitants; ${value} looks like a count (submit counts under the count indicator, e.g. ${countSibling(def)})`,
       );
     }
-    if (value < lo || value > hi) return this.reject(raw, 'out-of-range', raw.valueColumn, raw.value, `${def.id} must be within ${lo}..${hi} (${def.unit})`);
+    if (value < lo || value > hi) {
+      const raw = rowOf();
+      return this.reject(raw, 'out-of-range', raw.valueColumn, raw.value, `${def.id} must be within ${lo}..${hi} (${def.unit})`);
+    }
     // ITU's exports carry 0 where a basket was not priced (DataHub 2022 fixed broadband: 0 in US$, PPP$ and % GNI alike).
     if (value === 0 && isPriceIndicator(def)) {
+      const raw = rowOf();
       log.add({
         severity: 'warning',
         rule: 'zero-price',
         file,
-        line: raw.line,
+        line,
         column: raw.valueColumn,
         value: raw.value,
         message: `${def.id} is a price; 0 is a placeholder for no data, not an observation: row skipped`,
       });
       return false;
     }
-
-    const b = this.builder;
-    // The submission id is the same for every row: set on the table.
-    b.appendCodes(
-      ev.code,
-      iv.code,
-      year,
-      value,
-      b.code('note', note?.trim()),
-      b.code('source', source?.trim()),
-      b.code('series_code', raw.seriesCode?.trim()),
-      raw.line,
-    );
     return true;
   }
 
@@ -181,19 +242,30 @@ export class ObservationValidator {
     );
   }
 
-  private year(text: string): YearVerdict {
+  /** The verdict on a year cell's text (cached under the text). */
+  yearVerdict(text: string): YearVerdict {
+    const cached = this.yearCache.get(text);
+    if (cached !== undefined) return cached;
     const t = text.trim();
     const year = Number(t);
-    let v: YearVerdict = year;
-    if (!/^\d{1,4}(?:\.0+)?$/.test(t) || !Number.isInteger(year)) v = { rule: 'bad-year', message: 'the year must be a whole number such as 2021' };
-    else if (year < FIRST_YEAR || year > this.lastYear) v = { rule: 'year-out-of-range', message: `the year must be within ${FIRST_YEAR}..${this.lastYear}` };
+    const v: YearVerdict =
+      !/^\d{1,4}(?:\.0+)?$/.test(t) || !Number.isInteger(year)
+        ? { rule: 'bad-year', message: 'the year must be a whole number such as 2021' }
+        : this.yearInRange(year);
     // Bounded: a file can hold many distinct bad cells; only the first few thousand texts are remembered.
     if (this.yearCache.size < 4096) this.yearCache.set(text, v);
     return v;
   }
 
+  /** The verdict on a whole year (as read from a year cell). */
+  yearInRange(year: number): YearVerdict {
+    return year < FIRST_YEAR || year > this.lastYear ? { rule: 'year-out-of-range', message: `the year must be within ${FIRST_YEAR}..${this.lastYear}` } : year;
+  }
+
   /** The verdict on an economy cell (cached under the cell's text, decided on its trimmed text). */
-  private economy(cell: string, column: string): EconomyVerdict {
+  economyVerdict(cell: string, column: string): EconomyVerdict {
+    const cached = this.economyCache.get(cell);
+    if (cached) return cached;
     const code = cell.trim();
     let v: EconomyVerdict;
     const c = this.opts.economies.classify(code);
@@ -236,12 +308,14 @@ export class ObservationValidator {
           },
         };
     }
-    this.economyCache.set(cell, v);
+    if (this.economyCache.size < VERDICT_CACHE_SIZE) this.economyCache.set(cell, v);
     return v;
   }
 
   /** The verdict on an indicator cell (cached under the cell's text, decided on its trimmed text). */
-  private indicator(cell: string, column: string): IndicatorVerdict {
+  indicatorVerdict(cell: string, column: string): IndicatorVerdict {
+    const cached = this.indicatorCache.get(cell);
+    if (cached) return cached;
     const code = cell.trim();
     let v: IndicatorVerdict;
     const def = this.opts.indicators.find(code);
@@ -261,7 +335,7 @@ export class ObservationValidator {
         },
       };
     }
-    this.indicatorCache.set(cell, v);
+    if (this.indicatorCache.size < VERDICT_CACHE_SIZE) this.indicatorCache.set(cell, v);
     return v;
   }
 }

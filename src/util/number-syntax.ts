@@ -15,3 +15,73 @@ export function isDecimalText(s: string): boolean {
 export function isPlainDecimalText(s: string): boolean {
   return UNSIGNED_PLAIN.test(s);
 }
+
+/** 10^0 .. 10^22: every one an exact double. */
+const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22];
+
+/**
+ * The number of the ASCII text in `b[start, end)` (no blanks) when it is a decimal text (`isDecimalText`) that the
+ * fast path reads exactly as `Number` does: at most 15 significant digits and a power of ten within 1e-22..1e22, so
+ * the result is one correctly rounded multiplication or division of two exact doubles (Clinger's fast path).
+ * NaN otherwise (another text, or a number outside the fast path): the caller reads the text with `Number`.
+ */
+export function decimalFromBytes(b: Uint8Array, start: number, end: number): number {
+  let i = start,
+    neg = false;
+  if (i < end && (b[i] === 43 || b[i] === 45)) {
+    neg = b[i] === 45;
+    i++;
+  }
+  let m = 0,
+    significant = 0,
+    scale = 0,
+    digits = 0;
+  for (; i < end; i++) {
+    const d = b[i] - 48;
+    if (d < 0 || d > 9) break;
+    if ((m !== 0 || d !== 0) && ++significant > 15) return Number.NaN;
+    m = m * 10 + d;
+    digits++;
+  }
+  if (i < end && b[i] === 46) {
+    for (i++; i < end; i++) {
+      const d = b[i] - 48;
+      if (d < 0 || d > 9) break;
+      if ((m !== 0 || d !== 0) && ++significant > 15) return Number.NaN;
+      m = m * 10 + d;
+      scale++;
+      digits++;
+    }
+  }
+  if (digits === 0) return Number.NaN;
+  let exp = 0;
+  if (i < end && (b[i] === 101 || b[i] === 69)) {
+    i++;
+    let eneg = false;
+    if (i < end && (b[i] === 43 || b[i] === 45)) {
+      eneg = b[i] === 45;
+      i++;
+    }
+    let ed = 0;
+    for (; i < end; i++) {
+      const d = b[i] - 48;
+      if (d < 0 || d > 9) break;
+      if (++ed > 4) return Number.NaN;
+      exp = exp * 10 + d;
+    }
+    if (ed === 0) return Number.NaN;
+    if (eneg) exp = -exp;
+  }
+  if (i !== end) return Number.NaN;
+  const e10 = exp - scale;
+  let v: number;
+  if (e10 === 0) v = m;
+  else if (e10 > 0) {
+    if (e10 > 22) return Number.NaN;
+    v = m * POW10[e10];
+  } else {
+    if (e10 < -22) return Number.NaN;
+    v = m / POW10[-e10];
+  }
+  return neg ? -v : v;
+}

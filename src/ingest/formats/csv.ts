@@ -1,14 +1,15 @@
-import { restoreFormulaText } from '../../util/csv.js';
-import { streamCsvRecords } from '../csv-stream.js';
-import { EXPECTED_LAYOUTS, detectCsvLayout, type CsvLayout, type RawObservation } from '../layouts.js';
-import { StopReading, type InputFormat } from './format.js';
+import { streamCsvBatches, fieldText, rangeDecoder } from '../csv-bytes.js';
+import { CsvColumnReader } from '../csv-columns.js';
+import { EXPECTED_LAYOUTS, detectCsvLayout } from '../layouts.js';
+import type { InputFormat } from './format.js';
 
 /** The value column of each CSV layout, in the file's vocabulary (for table-level findings). */
 const VALUE_COLUMN: Record<string, string> = { 'itu-datahub': 'dataValue', 'wb-long': 'Value', wide: '(year column)' };
 
 /**
  * CSV text (UTF-8, or Latin-1 with a warning) in one of the layouts of `layouts.ts`, found from the header; streamed
- * in bounded memory at any size. The result reports the layout as its format.
+ * in bounded memory at any size, as byte ranges validated column by column (`csv-columns.ts`). The result reports
+ * the layout as its format.
  */
 export const csv: InputFormat = {
   name: 'csv',
@@ -19,45 +20,39 @@ export const csv: InputFormat = {
     const { file, log, fatal } = ctx;
     if (ctx.sniffed.encoding === 'latin1')
       log.add({ severity: 'warning', rule: 'encoding', file, message: `not valid UTF-8 (byte ${ctx.sniffed.invalidUtf8At}); read as Latin-1 (Windows-1252)` });
-    let layout: CsvLayout | undefined;
+    const decode = rangeDecoder(ctx.sniffed.encoding);
+    let reader: CsvColumnReader | undefined;
     let format = 'unknown';
-    // Text a CSV writer neutralised against formula injection (ours: util/csv.ts) reads back as it was written.
-    const acceptCsv = (raw: RawObservation): void => {
-      if (raw.note !== undefined) raw.note = restoreFormulaText(raw.note.trim());
-      if (raw.source !== undefined) raw.source = restoreFormulaText(raw.source.trim());
-      ctx.accept(raw);
+    const sink = {
+      validator: ctx.validator,
+      builder: ctx.builder,
+      counted: ctx.counted,
+      malformed: (fields: number, line: number, value: string): boolean => {
+        fatal('malformed-row', `${fields} fields where the header has ${reader!.width}`, { line, value });
+        return ctx.acceptValid;
+      },
     };
-    await streamCsvRecords(
+    await streamCsvBatches(
       ctx.path,
       { encoding: ctx.sniffed.encoding, maxLineBytes: ctx.limits.maxLineBytes, onBytes: (n) => ctx.onProgress?.(n, ctx.size), onChunk: ctx.onChunk },
-      (fields, at) => {
-        if (!layout) {
-          const found = detectCsvLayout(fields, { file, indicator: ctx.indicator });
-          if (!found) {
-            fatal('unknown-format', `the header matches no supported layout; expected ${EXPECTED_LAYOUTS}`, {
-              line: at,
-              value: fields.join(',').slice(0, 120),
-            });
-            return 'stop';
-          }
-          if ('missing' in found) {
-            fatal('missing-column', `a ${found.format} file needs the column(s) ${found.missing.join(', ')}`, { line: at, column: found.missing.join(', ') });
-            return 'stop';
-          }
-          layout = found;
-          format = found.format;
-          return;
+      (batch) => {
+        if (reader) return reader.accept(batch, 0);
+        // The first record is the header.
+        const header: string[] = [];
+        for (let f = batch.first[0]; f < batch.first[1]; f++) header.push(fieldText(batch, f, decode));
+        const at = batch.line[0];
+        const found = detectCsvLayout(header, { file, indicator: ctx.indicator });
+        if (!found) {
+          fatal('unknown-format', `the header matches no supported layout; expected ${EXPECTED_LAYOUTS}`, { line: at, value: header.join(',').slice(0, 120) });
+          return 'stop';
         }
-        if (fields.length !== layout.width) {
-          fatal('malformed-row', `${fields.length} fields where the header has ${layout.width}`, { line: at, value: fields.join(',').slice(0, 120) });
-          return ctx.acceptValid ? undefined : 'stop';
+        if ('missing' in found) {
+          fatal('missing-column', `a ${found.format} file needs the column(s) ${found.missing.join(', ')}`, { line: at, column: found.missing.join(', ') });
+          return 'stop';
         }
-        try {
-          layout.read(fields, at, acceptCsv);
-        } catch (e) {
-          if (e instanceof StopReading) return 'stop';
-          throw e;
-        }
+        format = found.format;
+        reader = new CsvColumnReader(found, decode, sink);
+        return reader.accept(batch, 1);
       },
       fatal,
     );

@@ -9,6 +9,8 @@ import type { IndicatorRegistry } from '../../registry/indicators.js';
 import type { Finding, FindingLog, Rule } from '../findings.js';
 import type { RawObservation } from '../layouts.js';
 import type { Sniffed } from '../sniff.js';
+import type { ObservationValidator } from '../validate.js';
+import type { ObservationBuilder } from '../../table/observations.js';
 import type { SheetSummary, ZipLimits } from '../xlsx.js';
 
 export type Fatal = (rule: Rule, message: string, where?: Partial<Finding>) => void;
@@ -37,6 +39,13 @@ export interface ReadContext {
   onProgress?: (bytesRead: number, totalBytes: number) => void;
   /** Each observation read; throws `StopReading` when a limit is hit (a reader lets it through). */
   accept(raw: RawObservation): void;
+  /**
+   * The columnar path (CSV): the validator and builder `accept` feeds, and `counted`, called after each observation
+   * given to the validator directly (counts it; throws `StopReading` when a limit is hit).
+   */
+  validator: ObservationValidator;
+  builder: ObservationBuilder;
+  counted(line: number): void;
   fatal: Fatal;
   /** Every byte of the file, as read (the file's hash is computed in the same pass). */
   onChunk(chunk: Buffer): void;
