@@ -154,6 +154,7 @@ export class CsvByteTokenizer {
     this.nf = 0;
     this.nr = 0;
     this.pending = undefined;
+    this.reserve(text.length);
     let rest = -1;
     try {
       rest = this.parse(text, final);
@@ -174,22 +175,24 @@ export class CsvByteTokenizer {
     return rest;
   }
 
-  private field(start: number, end: number, flags: number): void {
+  /** Room for every field and record of a text of `n` bytes (at most n + 1 of each), so `field` checks nothing. */
+  private reserve(n: number): void {
     const b = this.batch;
-    if (this.nf === b.start.length) {
-      const cap = b.start.length * 2;
-      const grow = <T extends Int32Array | Uint8Array>(a: T): T => {
-        const x = new (a.constructor as new (n: number) => T)(cap);
-        x.set(a);
-        return x;
-      };
-      b.start = grow(b.start);
-      b.end = grow(b.end);
-      b.flags = grow(b.flags);
-    }
-    b.start[this.nf] = start;
-    b.end[this.nf] = end;
-    b.flags[this.nf++] = flags;
+    if (b.start.length > n + 1 && b.first.length > n + 2) return;
+    const cap = Math.max(n + 2, b.start.length * 2);
+    b.start = new Int32Array(cap);
+    b.end = new Int32Array(cap);
+    b.flags = new Uint8Array(cap);
+    b.first = new Int32Array(cap + 1);
+    b.line = new Int32Array(cap);
+  }
+
+  private field(start: number, end: number, flags: number): void {
+    const b = this.batch,
+      f = this.nf++;
+    b.start[f] = start;
+    b.end[f] = end;
+    b.flags[f] = flags;
   }
 
   /** Whether a range holds only white space as `trim` sees it (Unicode spaces decoded). */
@@ -228,14 +231,6 @@ export class CsvByteTokenizer {
       this.nf = firstField;
       return;
     }
-    if (this.nr + 1 >= b.first.length) {
-      const first = new Int32Array(b.first.length * 2);
-      first.set(b.first);
-      b.first = first;
-      const line = new Int32Array(b.line.length * 2);
-      line.set(b.line);
-      b.line = line;
-    }
     b.first[this.nr] = firstField;
     b.line[this.nr++] = at;
   }
@@ -267,59 +262,9 @@ export class CsvByteTokenizer {
       this.open = firstField;
       let breaks = 0;
       for (;;) {
-        // One field, starting at i.
-        let j = i;
-        while (j < n && (text[j] === SPACE || text[j] === TAB)) j++;
-        if (j < n && text[j] === QUOTE) {
-          // Quoted: find the closing quote, `""` being a quote.
-          let k = j + 1,
-            flags = 0,
-            close = -1;
-          for (;;) {
-            const q = text.indexOf(QUOTE, k);
-            if (q < 0 || (q + 1 >= n && !final)) {
-              this.scanned += n - recordStart;
-              this.nf = firstField;
-              if (final)
-                throw new CsvSyntaxError(
-                  'malformed-row',
-                  'CSV syntax: a quoted field is not closed before the end of the file (a stray or unclosed quote)',
-                  this.line,
-                );
-              if (n - recordStart > max && this.chars(text, recordStart, n) > max) this.tooLong(true);
-              return recordStart;
-            }
-            if (q + 1 < n && text[q + 1] === QUOTE) {
-              flags = FIELD_ESCAPED;
-              k = q + 2;
-              continue;
-            }
-            close = q;
-            break;
-          }
-          for (let p = j + 1; p < close; p++) {
-            const c = text[p];
-            if (c === LF || (c === CR && text[p + 1] !== LF)) breaks++;
-          }
-          this.field(j + 1, close, flags);
-          i = close + 1;
-          while (i < n && (text[i] === SPACE || text[i] === TAB)) i++;
-          if (i < n) {
-            const c = text[i];
-            if (c !== COMMA && c !== LF && c !== CR) {
-              if (i - recordStart > max && this.chars(text, recordStart, i) > max) this.tooLong(true);
-              throw new CsvSyntaxError(
-                'malformed-row',
-                `CSV syntax: "${this.decode(text, i, i + 1)}" after a closing quote where a comma or a line end was expected (a stray or unclosed quote)`,
-                this.line + breaks,
-              );
-            }
-          }
-        } else if (firstField === this.nf && j > i && j < n && text[j] === COMMA) {
-          // A record's first field of blanks only before a comma is empty (as fast-csv reads it; other blank fields keep their blanks).
-          this.field(j, j, 0);
-          i = j;
-        } else {
+        // One field, starting at i; most start with neither a blank nor a quote.
+        const c0 = i < n ? text[i] : COMMA;
+        if (c0 !== SPACE && c0 !== TAB && c0 !== QUOTE) {
           let k = i;
           for (; k < n; k++) {
             const c = text[k];
@@ -327,6 +272,67 @@ export class CsvByteTokenizer {
           }
           this.field(i, k, 0);
           i = k;
+        } else {
+          let j = i;
+          while (j < n && (text[j] === SPACE || text[j] === TAB)) j++;
+          if (j < n && text[j] === QUOTE) {
+            // Quoted: find the closing quote, `""` being a quote.
+            let k = j + 1,
+              flags = 0,
+              close = -1;
+            for (;;) {
+              const q = text.indexOf(QUOTE, k);
+              if (q < 0 || (q + 1 >= n && !final)) {
+                this.scanned += n - recordStart;
+                this.nf = firstField;
+                if (final)
+                  throw new CsvSyntaxError(
+                    'malformed-row',
+                    'CSV syntax: a quoted field is not closed before the end of the file (a stray or unclosed quote)',
+                    this.line,
+                  );
+                if (n - recordStart > max && this.chars(text, recordStart, n) > max) this.tooLong(true);
+                return recordStart;
+              }
+              if (q + 1 < n && text[q + 1] === QUOTE) {
+                flags = FIELD_ESCAPED;
+                k = q + 2;
+                continue;
+              }
+              close = q;
+              break;
+            }
+            for (let p = j + 1; p < close; p++) {
+              const c = text[p];
+              if (c === LF || (c === CR && text[p + 1] !== LF)) breaks++;
+            }
+            this.field(j + 1, close, flags);
+            i = close + 1;
+            while (i < n && (text[i] === SPACE || text[i] === TAB)) i++;
+            if (i < n) {
+              const c = text[i];
+              if (c !== COMMA && c !== LF && c !== CR) {
+                if (i - recordStart > max && this.chars(text, recordStart, i) > max) this.tooLong(true);
+                throw new CsvSyntaxError(
+                  'malformed-row',
+                  `CSV syntax: "${this.decode(text, i, i + 1)}" after a closing quote where a comma or a line end was expected (a stray or unclosed quote)`,
+                  this.line + breaks,
+                );
+              }
+            }
+          } else if (firstField === this.nf && j > i && j < n && text[j] === COMMA) {
+            // A record's first field of blanks only before a comma is empty (as fast-csv reads it; other blank fields keep their blanks).
+            this.field(j, j, 0);
+            i = j;
+          } else {
+            let k = i;
+            for (; k < n; k++) {
+              const c = text[k];
+              if (c <= COMMA && (c === COMMA || c === LF || c === CR)) break;
+            }
+            this.field(i, k, 0);
+            i = k;
+          }
         }
         // After a field: a comma, a line end, or the end of the text.
         if (i >= n) {

@@ -31,7 +31,26 @@ class ByteKeys {
   /** Whether the last `id` added its key. */
   added = false;
 
+  /** The last key found: rows come in runs of one economy and indicator, so it is compared first (no hashing). */
+  private last = -1;
+
   id(b: Uint8Array, s: number, e: number): number {
+    const last = this.last;
+    if (last >= 0 && this.length[last] === e - s) {
+      const o = this.offset[last] - s;
+      let i = s;
+      while (i < e && this.pool[o + i] === b[i]) i++;
+      if (i === e) {
+        this.added = false;
+        return last;
+      }
+    }
+    const id = this.find(b, s, e);
+    if (id >= 0) this.last = id;
+    return id;
+  }
+
+  private find(b: Uint8Array, s: number, e: number): number {
     let h = 0x811c9dc5;
     for (let i = s; i < e; i++) h = Math.imul(h ^ b[i], 0x01000193);
     const mask = this.slots.length - 1,
@@ -164,11 +183,16 @@ export class CsvColumnReader {
   private year = new Int32Array(0);
   private state = new Uint8Array(0);
   private value = new Float64Array(0);
+  private ok = new Uint8Array(0);
   // The row being checked, and its record once built (for findings).
   private batch!: CsvFieldBatch;
   private row = 0;
   private slot = 0;
   private built: RawObservation | undefined;
+  // The row's verdicts, once its steps passed (for the append).
+  private ev!: EconomyVerdict;
+  private iv!: IndicatorVerdict;
+  private yv: YearVerdict = 0;
   private readonly rowOf = (): RawObservation => (this.built ??= this.materialise());
 
   constructor(
@@ -207,10 +231,10 @@ export class CsvColumnReader {
         this.built = undefined;
         if (this.observation(line, v, c.economyColumn, c.indicatorColumn)) {
           builder.appendCodes(
-            this.economyOf(r, c.economyColumn).code,
-            this.indicatorOf(r, c.indicatorColumn).code,
-            this.yearOf(r, s) as number,
-            this.valueOf(v),
+            this.ev.code,
+            this.iv.code,
+            this.yv as number,
+            this.value[v],
             this.textCode(this.notes, this.note[r], 'note', c.note),
             this.textCode(this.sources, this.source[r], 'source', c.source),
             this.seriesCode(),
@@ -232,11 +256,11 @@ export class CsvColumnReader {
   private observation(line: number, v: number, economyColumn: string, indicatorColumn: string): boolean {
     const validator = this.sink.validator;
     const r = this.row;
-    const ev = this.economyOf(r, economyColumn);
+    const ev = (this.ev = this.economyOf(r, economyColumn));
     const id = this.econ[r];
     const cell = id >= 0 ? this.economies.texts[id] : this.cellText(r, this.layout.columns.economy);
     if (!validator.economyPasses(ev, line, cell, this.rowOf)) return false;
-    const iv = this.indicatorOf(r, indicatorColumn);
+    const iv = (this.iv = this.indicatorOf(r, indicatorColumn));
     if (!validator.indicatorPasses(iv, this.rowOf)) return false;
     const state = this.state[v];
     let value = this.value[v],
@@ -248,10 +272,11 @@ export class CsvColumnReader {
       value = st === VALUE_NUMBER ? Number(t) : Number.NaN;
       this.value[v] = value;
     }
+    const yv = (this.yv = this.yearOf(r, this.slot));
     return validator.restPasses(
       line,
       iv,
-      this.yearOf(r, this.slot),
+      yv,
       st,
       value,
       c.note >= 0 ? this.textLength(this.notes, this.note[r], c.note) : -1,
@@ -282,10 +307,6 @@ export class CsvColumnReader {
     if (years) return (this.wideYears[s] ??= validator.yearVerdict(String(years[s][0])));
     const y = this.year[r];
     return y >= 0 ? validator.yearInRange(y) : validator.yearVerdict(this.cellText(r, this.layout.columns.year));
-  }
-
-  private valueOf(v: number): number {
-    return this.value[v];
   }
 
   /** The length of a note or source as the validator checks it (the prepared text's). */
@@ -346,20 +367,22 @@ export class CsvColumnReader {
       rows = batch.count,
       first = batch.first,
       decode = this.decode;
-    const ok = (r: number): boolean => first[r + 1] - first[r] === width;
-    for (let r = from; r < rows; r++) if (ok(r)) this.econ[r] = this.economies.id(batch, first[r] + c.economy, decode);
-    if (c.indicator >= 0) for (let r = from; r < rows; r++) if (ok(r)) this.ind[r] = this.indicators.id(batch, first[r] + c.indicator, decode);
-    if (c.note >= 0) for (let r = from; r < rows; r++) if (ok(r)) this.note[r] = this.notes.id(batch, first[r] + c.note, decode);
-    if (c.source >= 0) for (let r = from; r < rows; r++) if (ok(r)) this.source[r] = this.sources.id(batch, first[r] + c.source, decode);
-    if (c.seriesCode >= 0) for (let r = from; r < rows; r++) if (ok(r)) this.series[r] = this.seriesCodes.id(batch, first[r] + c.seriesCode, decode);
+    // Rows of another width are left to the row pass (a finding); their cells are not read.
+    const ok = this.ok.length >= rows ? this.ok : (this.ok = new Uint8Array(Math.max(rows, this.ok.length * 2)));
+    for (let r = from; r < rows; r++) ok[r] = first[r + 1] - first[r] === width ? 1 : 0;
+    for (let r = from; r < rows; r++) if (ok[r]) this.econ[r] = this.economies.id(batch, first[r] + c.economy, decode);
+    if (c.indicator >= 0) for (let r = from; r < rows; r++) if (ok[r]) this.ind[r] = this.indicators.id(batch, first[r] + c.indicator, decode);
+    if (c.note >= 0) for (let r = from; r < rows; r++) if (ok[r]) this.note[r] = this.notes.id(batch, first[r] + c.note, decode);
+    if (c.source >= 0) for (let r = from; r < rows; r++) if (ok[r]) this.source[r] = this.sources.id(batch, first[r] + c.source, decode);
+    if (c.seriesCode >= 0) for (let r = from; r < rows; r++) if (ok[r]) this.series[r] = this.seriesCodes.id(batch, first[r] + c.seriesCode, decode);
     const bytes = batch.bytes;
     if (c.years) {
       const slots = this.slots;
-      for (let r = from; r < rows; r++) if (ok(r)) for (let s = 0; s < slots; s++) this.cell(bytes, first[r] + c.years[s][1], r * slots + s, true);
+      for (let r = from; r < rows; r++) if (ok[r]) for (let s = 0; s < slots; s++) this.cell(bytes, first[r] + c.years[s][1], r * slots + s, true);
       return;
     }
     for (let r = from; r < rows; r++) {
-      if (!ok(r)) continue;
+      if (!ok[r]) continue;
       this.cell(bytes, first[r] + c.value, r, false);
       this.year[r] = yearFromBytes(batch, first[r] + c.year);
     }

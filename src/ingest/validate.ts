@@ -200,7 +200,8 @@ export class ObservationValidator {
     if (noteLength > TEXT_LIMITS.note) return this.textTooLong(rowOf(), 'note', rowOf().note!);
     if (sourceLength > TEXT_LIMITS.source) return this.textTooLong(rowOf(), 'source', rowOf().source!);
     const def = (iv as { def: IndicatorDef }).def;
-    const [lo, hi] = def.range;
+    const lo = def.range[0],
+      hi = def.range[1];
     if (def.kind === 'per-100' && value > hi) {
       const raw = rowOf();
       return this.reject(
@@ -465,20 +466,33 @@ export function sortBySeriesAndYear(econ: Int32Array, ind: Int32Array, year: Int
     if (year[i] < minYear) minYear = year[i];
     if (year[i] > maxYear) maxYear = year[i];
   }
-  const byYear = countingSort(n, maxYear - minYear + 1, (i) => year[i] - minYear, null);
-  const stride = Math.max(1, nInd);
-  return countingSort(n, Math.max(1, nEcon * stride), (i) => econ[i] * stride + ind[i], byYear);
+  const stride = Math.max(1, nInd),
+    years = maxYear - minYear + 1;
+  const series = Math.max(1, nEcon * stride);
+  const keys = new Uint32Array(n);
+  // One pass by (series, year) when the key range is small (a submission's usual case); else by year, then by series.
+  if (series * years <= Math.max(4 * n, 1 << 22)) {
+    for (let i = 0; i < n; i++) keys[i] = (econ[i] * stride + ind[i]) * years + (year[i] - minYear);
+    return countingSort(keys, series * years, null);
+  }
+  for (let i = 0; i < n; i++) keys[i] = year[i] - minYear;
+  const byYear = countingSort(keys, years, null);
+  for (let i = 0; i < n; i++) keys[i] = econ[i] * stride + ind[i];
+  return countingSort(keys, series, byYear);
 }
 
-/** Stable counting sort of rows (in the order `rows`, or 0..n-1) by an integer key in [0, range). */
-function countingSort(n: number, range: number, key: (row: number) => number, rows: Uint32Array | null): Uint32Array {
+/** Stable counting sort of rows (in the order `rows`, or 0..n-1) by their keys, integers in [0, range). */
+function countingSort(keys: Uint32Array, range: number, rows: Uint32Array | null): Uint32Array {
+  const n = keys.length;
   const count = new Uint32Array(range + 1);
-  for (let i = 0; i < n; i++) count[key(i) + 1]++;
+  for (let i = 0; i < n; i++) count[keys[i] + 1]++;
   for (let k = 1; k <= range; k++) count[k] += count[k - 1];
   const out = new Uint32Array(n);
-  for (let j = 0; j < n; j++) {
-    const i = rows ? rows[j] : j;
-    out[count[key(i)]++] = i;
-  }
+  if (rows)
+    for (let j = 0; j < n; j++) {
+      const i = rows[j];
+      out[count[keys[i]]++] = i;
+    }
+  else for (let i = 0; i < n; i++) out[count[keys[i]]++] = i;
   return out;
 }

@@ -170,7 +170,13 @@ export class ObservationBuilder {
     const columns: Record<string, Vector> = {};
     for (const c of STRING_COLUMNS) {
       const constant = constants[c];
-      columns[c] = constant === undefined ? dictionaryVector(pick(this.codes[c]), this.dicts[c].values) : dictionaryVector(new Int32Array(n), [constant]);
+      // A column no row fills (no string interned) is all null: no gather, no pass over the rows.
+      columns[c] =
+        constant !== undefined
+          ? dictionaryVector(new Int32Array(n), [constant])
+          : this.dicts[c].values.length === 0
+            ? dictionaryVector(new Int32Array(n).fill(-1), [])
+            : dictionaryVector(pick(this.codes[c]), this.dicts[c].values);
     }
     columns.year = makeVector(pick(this.year));
     columns.value = makeVector(pick(this.value));
@@ -192,7 +198,11 @@ function dictionaryVectorOver(codes: Int32Array, dictionary: Vector): Vector {
   for (let i = 0; i < codes.length; i++) if (codes[i] < 0) nullCount++;
   let nullBitmap: Uint8Array | undefined;
   let data = codes;
-  if (nullCount > 0) {
+  // Every row null (a column the file does not fill): zero codes, a zero bitmap, no pass over the rows.
+  if (nullCount > 0 && nullCount === codes.length) {
+    nullBitmap = new Uint8Array((codes.length + 7) >> 3);
+    data = new Int32Array(codes.length);
+  } else if (nullCount > 0) {
     nullBitmap = new Uint8Array((codes.length + 7) >> 3);
     data = codes.slice();
     for (let i = 0; i < codes.length; i++) {
