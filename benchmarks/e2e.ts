@@ -252,30 +252,35 @@ export async function runE2e(o: { reps: number; work: string; smoke?: boolean; o
     const rows = o.smoke ? 20_000 : 1_000_000;
     const ingestFile = join(work, `ingest-${rows}.csv`);
     if (!existsSync(ingestFile)) writeIngestCsv(ingestFile, rows);
-    const ing = entry('ictstat ingest', [node, CLI, 'ingest', ingestFile, '--jump-factor', '0'], reps);
-    const dIng = entry('duckdb read_csv (1 thread)', [node, join(ROOT, 'dist', 'benchmarks', 'e2e', 'duckdb-ingest.js'), ingestFile, '1'], reps);
-    const fIng = entry('node + fast-csv', [node, join(ROOT, 'dist', 'benchmarks', 'e2e', 'fastcsv-ingest.js'), ingestFile], reps);
-    const ingScenario = withRatios([ing, dIng, fIng], { duckdb: dIng.result, 'fast-csv': fIng.result });
-    scenarios.push({
-      name: 'ingest',
-      load1: load1(),
-      note: `${rows.toLocaleString('en')} canonical observations; ictstat validates every row; observations/s = rows / median`,
-      entries: ingScenario.map((e) => (e.result ? { ...e, error: `${Math.round(rows / e.result.median_s).toLocaleString('en')} observations/s` } : e)),
-    });
+    if (want('ingest')) {
+      const ing = entry('ictstat ingest', [node, CLI, 'ingest', ingestFile, '--jump-factor', '0'], reps);
+      const dIng = entry('duckdb read_csv (1 thread)', [node, join(ROOT, 'dist', 'benchmarks', 'e2e', 'duckdb-ingest.js'), ingestFile, '1'], reps);
+      const fIng = entry('node + fast-csv', [node, join(ROOT, 'dist', 'benchmarks', 'e2e', 'fastcsv-ingest.js'), ingestFile], reps);
+      const ingScenario = withRatios([ing, dIng, fIng], { duckdb: dIng.result, 'fast-csv': fIng.result });
+      scenarios.push({
+        name: 'ingest',
+        load1: load1(),
+        note: `${rows.toLocaleString('en')} canonical observations; ictstat validates every row; observations/s = rows / median`,
+        entries: ingScenario.map((e) => (e.result ? { ...e, error: `${Math.round(rows / e.result.median_s).toLocaleString('en')} observations/s` } : e)),
+      });
+    }
 
     // The CSV parser candidates on the same file, parse only (benchmarks/e2e/csv-candidates.ts): the one wired into
-    // ingest (ours) is the fastest that passes the tokenizer property test, the fuzz corpus and the CSV-bounds tests.
-    const parsers = ['ours', 'udsv', 'papaparse', 'csv-parse', 'd3-dsv', 'fast-csv'].map((p) =>
-      entry(`parse: ${p}`, [node, join(ROOT, 'dist', 'benchmarks', 'e2e', 'csv-candidates.js'), p, ingestFile], reps),
-    );
-    scenarios.push({
-      name: 'csv-parsers',
-      load1: load1(),
-      note: `the ${rows.toLocaleString('en')}-row ingest file, every record's fields as strings, no validation; records/s = rows / median`,
-      entries: withRatios(parsers, { ours: parsers[0].result }).map((e) =>
-        e.result ? { ...e, error: `${Math.round(rows / e.result.median_s).toLocaleString('en')} records/s` } : e,
-      ),
-    });
+    // ingest (ours-bytes: field ranges, no strings; ours: its text twin) is the fastest that passes the tokenizer
+    // property tests, the fuzz corpus and the CSV-bounds tests.
+    if (want('csv-parsers')) {
+      const parsers = ['ours-bytes', 'ours', 'udsv', 'papaparse', 'csv-parse', 'd3-dsv', 'fast-csv'].map((p) =>
+        entry(`parse: ${p}`, [node, join(ROOT, 'dist', 'benchmarks', 'e2e', 'csv-candidates.js'), p, ingestFile], reps),
+      );
+      scenarios.push({
+        name: 'csv-parsers',
+        load1: load1(),
+        note: `the ${rows.toLocaleString('en')}-row ingest file, every record's fields as strings, no validation; records/s = rows / median`,
+        entries: withRatios(parsers, { 'ours-bytes': parsers[0].result, ours: parsers[1].result }).map((e) =>
+          e.result ? { ...e, error: `${Math.round(rows / e.result.median_s).toLocaleString('en')} records/s` } : e,
+        ),
+      });
+    }
   }
 
   if (want('prices')) {

@@ -2,9 +2,12 @@
  * `node csv-candidates.js PARSER FILE`: one CSV parser candidate of issue 14 as a whole process on the same file,
  * parse only (no validation): every record's fields as strings, streamed in 64 KiB chunks where the parser streams
  * (d3-dsv parses one whole string: it has no incremental API). Prints the record count and the characters of the
- * fields (so that no parser can skip materialising them). Parsers: ours, fast-csv, udsv, papaparse, csv-parse, d3-dsv.
+ * fields (so that no parser can skip materialising them). Parsers: ours, fast-csv, udsv, papaparse, csv-parse, d3-dsv;
+ * and ours-bytes, the byte tokenizer of the columnar ingest path (`csv-bytes.ts`), which makes no strings: it counts
+ * the bytes of every field's range, as ingest reads them.
  */
 import { createReadStream, readFileSync } from 'node:fs';
+import { streamCsvBatches } from '../../src/ingest/csv-bytes.js';
 import { CsvTokenizer } from '../../src/ingest/csv-tokenizer.js';
 
 const [parser, file] = process.argv.slice(2);
@@ -18,6 +21,22 @@ const CHUNK = 1 << 16;
 const textChunks = (): AsyncIterable<string> => createReadStream(file, { highWaterMark: CHUNK, encoding: 'utf8' });
 
 switch (parser) {
+  case 'ours-bytes': {
+    await streamCsvBatches(
+      file,
+      { encoding: 'utf-8', maxLineBytes: 1 << 20 },
+      (b) => {
+        records += b.count;
+        const nf = b.first[b.count];
+        for (let f = 0; f < nf; f++) chars += b.end[f] - b.start[f];
+        return undefined;
+      },
+      (rule, message) => {
+        throw new Error(`${rule}: ${message}`);
+      },
+    );
+    break;
+  }
   case 'ours': {
     const t = new CsvTokenizer(1 << 20, (f) => {
       count(f);
