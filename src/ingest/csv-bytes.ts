@@ -144,6 +144,13 @@ export class CsvByteTokenizer {
     return n;
   }
 
+  /** The character (UTF-16 unit, as the text tokenizer slices it) starting at byte i. */
+  private charAt(b: Uint8Array, i: number): string {
+    const c = b[i];
+    const len = !this.utf8 || c < 0xc0 ? 1 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
+    return this.decode(b as Buffer, i, Math.min(b.length, i + len)).slice(0, 1);
+  }
+
   private tooLong(quoted: boolean): never {
     const why = quoted ? ': a quoted field runs past it (an unclosed quote?)' : " (a CSV file's rows are short: is it CSV?)";
     throw new CsvSyntaxError('line-too-long', `the record starting on line ${this.line} is longer than ${this.maxRecordChars} characters${why}`, this.line);
@@ -214,8 +221,6 @@ export class CsvByteTokenizer {
    */
   private record(text: Buffer, recordStart: number, firstField: number, end: number, breaks: number, terminated: boolean): void {
     const b = this.batch;
-    const max = this.maxRecordChars;
-    if (end - recordStart > max && this.chars(text, recordStart, end) > max) this.tooLong(this.crossingQuoted(text, recordStart, firstField));
     const fields = this.nf - firstField;
     if (fields > 1 && terminated) {
       // A record without quotes reads its first field of blanks only as empty when it starts with a space or tab,
@@ -233,19 +238,6 @@ export class CsvByteTokenizer {
     }
     b.first[this.nr] = firstField;
     b.line[this.nr++] = at;
-  }
-
-  /** Whether the field that takes a record past the limit is quoted (the text tokenizer's wording of the finding). */
-  private crossingQuoted(text: Buffer, recordStart: number, firstField: number): boolean {
-    const b = this.batch;
-    for (let f = firstField; f < this.nf; f++) {
-      const quoted = b.start[f] > 0 && text[b.start[f] - 1] === QUOTE && b.end[f] < text.length && text[b.end[f]] === QUOTE;
-      // A quoted field is checked after its closing quote and blanks, an unquoted one at its end.
-      let stop = b.end[f] + (quoted ? 1 : 0);
-      if (quoted) while (stop < text.length && (text[stop] === SPACE || text[stop] === TAB)) stop++;
-      if (this.chars(text, recordStart, stop) > this.maxRecordChars) return quoted;
-    }
-    return false;
   }
 
   /**
@@ -270,6 +262,7 @@ export class CsvByteTokenizer {
             const c = text[k];
             if (c <= COMMA && (c === COMMA || c === LF || c === CR)) break;
           }
+          if (k - recordStart > max && this.chars(text, recordStart, k) > max) this.tooLong(false);
           this.field(i, k, 0);
           i = k;
         } else {
@@ -309,13 +302,13 @@ export class CsvByteTokenizer {
             this.field(j + 1, close, flags);
             i = close + 1;
             while (i < n && (text[i] === SPACE || text[i] === TAB)) i++;
+            if (i - recordStart > max && this.chars(text, recordStart, i) > max) this.tooLong(true);
             if (i < n) {
               const c = text[i];
               if (c !== COMMA && c !== LF && c !== CR) {
-                if (i - recordStart > max && this.chars(text, recordStart, i) > max) this.tooLong(true);
                 throw new CsvSyntaxError(
                   'malformed-row',
-                  `CSV syntax: "${this.decode(text, i, i + 1)}" after a closing quote where a comma or a line end was expected (a stray or unclosed quote)`,
+                  `CSV syntax: "${this.charAt(text, i)}" after a closing quote where a comma or a line end was expected (a stray or unclosed quote)`,
                   this.line + breaks,
                 );
               }
@@ -330,6 +323,7 @@ export class CsvByteTokenizer {
               const c = text[k];
               if (c <= COMMA && (c === COMMA || c === LF || c === CR)) break;
             }
+            if (k - recordStart > max && this.chars(text, recordStart, k) > max) this.tooLong(false);
             this.field(i, k, 0);
             i = k;
           }
