@@ -21,9 +21,10 @@ const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12,
 
 /**
  * The number of the ASCII text in `b[start, end)` (no blanks) when it is a decimal text (`isDecimalText`) that the
- * fast path reads exactly as `Number` does: at most 15 significant digits and a power of ten within 1e-22..1e22, so
- * the result is one correctly rounded multiplication or division of two exact doubles (Clinger's fast path).
- * NaN otherwise (another text, or a number outside the fast path): the caller reads the text with `Number`.
+ * fast path reads exactly as `Number` does: at most 15 significant digits (leading and trailing zeros aside) and a
+ * power of ten within 1e-22..1e22, so the result is one correctly rounded multiplication or division of two exact
+ * doubles (Clinger's fast path). NaN otherwise (another text, or a number outside the fast path): the caller reads
+ * the text with `Number`.
  */
 export function decimalFromBytes(b: Uint8Array, start: number, end: number): number {
   let i = start,
@@ -32,26 +33,30 @@ export function decimalFromBytes(b: Uint8Array, start: number, end: number): num
     neg = b[i] === 45;
     i++;
   }
+  // m: the digits from the first non-zero one to the last (at most 15); trailing: zeros after the last non-zero digit.
   let m = 0,
     significant = 0,
+    trailing = 0,
     scale = 0,
     digits = 0;
-  for (; i < end; i++) {
-    const d = b[i] - 48;
-    if (d < 0 || d > 9) break;
-    if ((m !== 0 || d !== 0) && ++significant > 15) return Number.NaN;
-    m = m * 10 + d;
-    digits++;
-  }
-  if (i < end && b[i] === 46) {
-    for (i++; i < end; i++) {
-      const d = b[i] - 48;
-      if (d < 0 || d > 9) break;
-      if ((m !== 0 || d !== 0) && ++significant > 15) return Number.NaN;
-      m = m * 10 + d;
-      scale++;
-      digits++;
+  for (let frac = false; i < end; i++) {
+    const c = b[i];
+    if (c === 46 && !frac) {
+      frac = true;
+      continue;
     }
+    const d = c - 48;
+    if (d < 0 || d > 9) break;
+    digits++;
+    if (frac) scale++;
+    if (d === 0) {
+      if (m !== 0) trailing++;
+      continue;
+    }
+    significant += trailing + 1;
+    if (significant > 15) return Number.NaN;
+    m = m * POW10[trailing + 1] + d;
+    trailing = 0;
   }
   if (digits === 0) return Number.NaN;
   let exp = 0;
@@ -73,7 +78,7 @@ export function decimalFromBytes(b: Uint8Array, start: number, end: number): num
     if (eneg) exp = -exp;
   }
   if (i !== end) return Number.NaN;
-  const e10 = exp - scale;
+  const e10 = exp + trailing - scale;
   let v: number;
   if (e10 === 0) v = m;
   else if (e10 > 0) {

@@ -254,8 +254,8 @@ describe('decimalFromBytes', () => {
       }),
       { numRuns: 20_000 },
     );
-    // The fast path's reach: 15 significant digits, powers of ten within 1e±22.
-    for (const t of ['0.1', '123456789012345', '-0', '5e22', '1e-22', '.5', '3.'])
+    // The fast path's reach: 15 significant digits (leading and trailing zeros aside), powers of ten within 1e±22.
+    for (const t of ['0.1', '123456789012345', '-0', '5e22', '1e-22', '.5', '3.', '400040000000000000', '0.000120', '1200.0300'])
       expect(Object.is(decimalFromBytes(Buffer.from(t), 0, t.length), Number(t)), t).toBe(true);
     for (const t of ['1234567890123456', '1e23', '1e-23', '0.30000000000000004']) expect(decimalFromBytes(Buffer.from(t), 0, t.length), t).toBeNaN();
   });
