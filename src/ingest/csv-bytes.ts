@@ -1,6 +1,7 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { isUtf8 } from 'node:buffer';
-import { CsvSyntaxError } from './csv-tokenizer.js';
+import { CHUNK_BYTES, type CsvStreamOptions, YIELD_EVERY } from './csv-stream.js';
+import { COMMA, CR, CsvSyntaxError, LF, QUOTE, SPACE, TAB } from './csv-tokenizer.js';
 import type { Finding, Rule } from './findings.js';
 import type { TextEncoding } from './sniff.js';
 
@@ -31,13 +32,6 @@ export interface CsvFieldBatch {
 export const FIELD_ESCAPED = 1;
 
 export type CsvBatchHandler = (batch: CsvFieldBatch) => undefined | 'stop';
-
-const COMMA = 44,
-  QUOTE = 34,
-  LF = 10,
-  CR = 13,
-  SPACE = 32,
-  TAB = 9;
 
 /** A decoder of byte ranges to text, in the file's encoding. */
 export type RangeDecoder = (b: Buffer, start: number, end: number) => string;
@@ -254,21 +248,14 @@ export class CsvByteTokenizer {
       this.open = firstField;
       let breaks = 0;
       for (;;) {
-        // One field, starting at i; most start with neither a blank nor a quote.
+        // One field, starting at i; most start with neither a blank nor a quote (plain: cut at the next delimiter).
         const c0 = i < n ? text[i] : COMMA;
-        if (c0 !== SPACE && c0 !== TAB && c0 !== QUOTE) {
-          let k = i;
-          for (; k < n; k++) {
-            const c = text[k];
-            if (c <= COMMA && (c === COMMA || c === LF || c === CR)) break;
-          }
-          if (k - recordStart > max && this.chars(text, recordStart, k) > max) this.tooLong(false);
-          this.field(i, k, 0);
-          i = k;
-        } else {
+        let plain = true;
+        if (c0 === SPACE || c0 === TAB || c0 === QUOTE) {
           let j = i;
           while (j < n && (text[j] === SPACE || text[j] === TAB)) j++;
           if (j < n && text[j] === QUOTE) {
+            plain = false;
             // Quoted: find the closing quote, `""` being a quote.
             let k = j + 1,
               flags = 0,
@@ -317,16 +304,18 @@ export class CsvByteTokenizer {
             // A record's first field of blanks only before a comma is empty (as fast-csv reads it; other blank fields keep their blanks).
             this.field(j, j, 0);
             i = j;
-          } else {
-            let k = i;
-            for (; k < n; k++) {
-              const c = text[k];
-              if (c <= COMMA && (c === COMMA || c === LF || c === CR)) break;
-            }
-            if (k - recordStart > max && this.chars(text, recordStart, k) > max) this.tooLong(false);
-            this.field(i, k, 0);
-            i = k;
+            plain = false;
           }
+        }
+        if (plain) {
+          let k = i;
+          for (; k < n; k++) {
+            const c = text[k];
+            if (c <= COMMA && (c === COMMA || c === LF || c === CR)) break;
+          }
+          if (k - recordStart > max && this.chars(text, recordStart, k) > max) this.tooLong(false);
+          this.field(i, k, 0);
+          i = k;
         }
         // After a field: a comma, a line end, or the end of the text.
         if (i >= n) {
@@ -360,19 +349,6 @@ export class CsvByteTokenizer {
   }
 }
 
-export interface CsvBatchStreamOptions {
-  encoding: TextEncoding;
-  /** A record longer than this (characters, quoted fields included, closed or not) stops the read (`line-too-long`). */
-  maxLineBytes: number;
-  onBytes?: (bytesRead: number) => void;
-  /** Every chunk of raw bytes as it is read (e.g. to hash the file in the same pass); valid only during the call. */
-  onChunk?: (chunk: Buffer) => void;
-}
-
-/** Bytes read at a time: one buffer, reused; memory is this plus at most one record carried between chunks. */
-const CHUNK_BYTES = 1 << 16;
-const YIELD_EVERY = 16;
-
 /**
  * How many bytes at the end of `b` are the start of a UTF-8 sequence that the next bytes may complete (WHATWG: a
  * lead byte and continuation bytes in its allowed ranges); 0 when the end is complete or already invalid.
@@ -404,7 +380,7 @@ function incompleteUtf8Tail(b: Uint8Array, n: number): number {
  */
 export async function streamCsvBatches(
   file: string,
-  opts: CsvBatchStreamOptions,
+  opts: CsvStreamOptions,
   onBatch: CsvBatchHandler,
   fatal: (rule: Rule, message: string, where?: Partial<Finding>) => void,
 ): Promise<void> {

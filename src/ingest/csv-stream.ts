@@ -16,8 +16,9 @@ export interface CsvStreamOptions {
 export type CsvRecordHandler = (fields: string[], line: number) => undefined | 'stop';
 
 /** Bytes read at a time: one buffer, reused; memory is this plus at most one record carried between chunks. */
-const CHUNK_BYTES = 1 << 16;
-const YIELD_EVERY = 16;
+export const CHUNK_BYTES = 1 << 16;
+/** Chunks between turns of the event loop (1 MiB). */
+export const YIELD_EVERY = 16;
 
 /**
  * Every CSV file of the project is read here: read in chunks of one reused buffer, decoded (strict UTF-8, or

@@ -23,7 +23,8 @@ export class CsvSyntaxError extends Error {
   }
 }
 
-const COMMA = 44,
+/** The bytes (and UTF-16 units) of the grammar. */
+export const COMMA = 44,
   QUOTE = 34,
   LF = 10,
   CR = 13,
