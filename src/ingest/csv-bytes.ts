@@ -38,8 +38,10 @@ export type RangeDecoder = (b: Buffer, start: number, end: number) => string;
 
 export function rangeDecoder(encoding: TextEncoding): RangeDecoder {
   if (encoding === 'utf-8') return (b, s, e) => b.toString('utf8', s, e);
+  // Streaming: Node 20's one-shot windows-1252 decode is ISO-8859-1 (0x80-0x9f differ: 0x80 is not €), its streaming
+  // one (the text path's) is windows-1252; a single-byte encoding carries nothing from one call to the next.
   const d = new TextDecoder('windows-1252');
-  return (b, s, e) => d.decode(b.subarray(s, e));
+  return (b, s, e) => d.decode(b.subarray(s, e), { stream: true });
 }
 
 /** A field's text: its range decoded, `""` read as `"` in an escaped quoted field. */

@@ -108,7 +108,7 @@ const VALUES = [
   ['20', '-1.5', '.5', '3.', '1e-3', '1E2', '+4', '-0', '0', '0.30000000000000004', '99.999999999999999999', ' 7 ', '"8"', '1e-30', '12.25'],
   ['"1,234"', '"12,5"', '12,5', '', '  ', '..', '1e999', '123456789012345678', 'NaN', '\u00a05', '5\u00a0', '"1,5"', '1e', '.', '-', '5000', '٥'],
 ];
-const NOTES = ['', 'x', 'a note', "'=cmd", "'+1", ' padded ', '"with, comma"', '"say ""hi"""', '"two\nlines"', '"cr\rline"', 'é', 'n'.repeat(30)];
+const NOTES = ['', 'x', 'a note', '€ “q”', "'=cmd", "'+1", ' padded ', '"with, comma"', '"say ""hi"""', '"two\nlines"', '"cr\rline"', 'é', 'n'.repeat(30)];
 const EOLS = ['\n', '\r\n', '\r'];
 
 const cell = ([good, bad]: string[][]) => fc.oneof({ arbitrary: fc.constantFrom(...good), weight: 6 }, { arbitrary: fc.constantFrom(...bad), weight: 1 });
@@ -199,8 +199,15 @@ describe('the columnar CSV path', () => {
       fc.asyncProperty(file, async (f) => {
         const text = [f.header, ...f.rows.map((r) => line(f.header, r))].join(f.eol) + (f.finalEol ? f.eol : '');
         let bytes: Buffer = Buffer.from((f.bom ? '\ufeff' : '') + text, 'utf8');
-        // Latin-1: é and NBSP as one byte make the file invalid UTF-8 (read as Windows-1252, with a warning).
-        if (f.latin1) bytes = Buffer.from(text.replace(/[^\x00-\xff]/g, '?'), 'latin1');
+        // Latin-1: é, NBSP, € (0x80) and “ (0x93) as one byte make the file invalid UTF-8 (read as Windows-1252, with a warning).
+        if (f.latin1)
+          bytes = Buffer.from(
+            text
+              .replace(/[^\x00-\xff€“]/g, '?')
+              .replace(/€/g, '\x80')
+              .replace(/“/g, '\x93'),
+            'latin1',
+          );
         const name = `f${++k}.csv`;
         const path = tmp.file(name, bytes);
         const opts = { acceptValid: f.acceptValid, maxErrors: f.maxErrors, maxRows: f.maxRows, maxLineBytes: f.maxLineBytes, displayName: name };
@@ -231,6 +238,22 @@ describe('the columnar CSV path', () => {
     const b = await ingest(path, { acceptValid: true, rejectsFile: join(tmp.dir, 'big.b.csv'), formats: RECORD_FORMATS });
     expect(a.accepted).toBeGreaterThan(10_000);
     expect(seen(a, join(tmp.dir, 'big.a.csv'))).toEqual(seen(b, join(tmp.dir, 'big.b.csv')));
+  });
+});
+
+describe('a Windows-1252 file', () => {
+  it('reads 0x80-0x9f as Windows-1252 (€, “), as the record path does, not as ISO-8859-1', async () => {
+    const bytes = Buffer.concat([
+      Buffer.from('economy,indicator,year,value,note\nKEN,i99H,2019,20,', 'latin1'),
+      Buffer.from([0x80, 0x20, 0x93, 0x71, 0x94, 0xe9]),
+      Buffer.from('\n', 'latin1'),
+    ]);
+    const path = tmp.file('cp1252.csv', bytes);
+    const a = await ingest(path),
+      b = await ingest(path, { formats: RECORD_FORMATS });
+    expect(a.encoding).toBe('latin1');
+    expect(rows(a.table, ['note'])).toEqual([{ note: '€ “q”é' }]);
+    expect(seen(a, undefined)).toEqual(seen(b, undefined));
   });
 });
 
