@@ -1,5 +1,5 @@
 /**
- * `npm run soak [-- --seconds 60] [--cpu-prof DIR]`: the hostile soak of issue 13 (a script, not a test). For the whole run, at once,
+ * `npm run soak [-- --seconds 60] [--hostile-nice N] [--cpu-prof DIR]`: the hostile soak of issue 13 (a script, not a test). For the whole run, at once,
  * against the server in its own process (a temporary store: the bundled data plus 10 earlier versions, behind a
  * simulated reverse proxy: trustProxy 127.0.0.1, each client its own X-Forwarded-For):
  *   - 20 anonymous clients, each one request at a time, rotating `asof` over the 10 versions, sensitivity
@@ -17,9 +17,9 @@
  * to its answer inside the server, and each server thread's CPU time and nice value (Linux).
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { cpus, loadavg, setPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createHistogram, monitorEventLoopDelay, type IntervalHistogram, type RecordableHistogram } from 'node:perf_hooks';
@@ -375,8 +375,26 @@ function childrenCpu(pid: number): number {
   }
 }
 
+/** This session's scheduling group (Linux autogroup) and the given processes at nice `n`; false where not possible. */
+function lowerHostileClients(n: number, procs: ChildProcess[]): boolean {
+  let ok = true;
+  try {
+    writeFileSync('/proc/self/autogroup', String(n));
+  } catch {
+    ok = false;
+  }
+  for (const p of procs)
+    try {
+      setPriority(p.pid!, n);
+    } catch {
+      ok = false;
+    }
+  return ok;
+}
+
 async function main(): Promise<void> {
   const seconds = arg('seconds', 60);
+  const hostileNice = arg('hostile-nice', 0);
   const dir = mkdtempSync(join(tmpdir(), 'ictstat-soak-'));
   // --cpu-prof DIR: a CPU profile of the server process (each of its threads) in DIR, to see where its time goes.
   const prof = process.argv.indexOf('--cpu-prof');
@@ -424,6 +442,9 @@ async function main(): Promise<void> {
   const clients: ChildProcess[] = kinds.map((k) =>
     fork(fileURLToPath(import.meta.url), ['--client', k], { detached: k === 'reads', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }),
   );
+  // --hostile-nice N: the hostile clients (anonymous, writers: this session's processes) below the server's and the
+  // reads client's priority, standing in for clients on other machines, whose CPU is not the server's. Off by default.
+  const hostileLowered = hostileNice > 0 && lowerHostileClients(hostileNice, clients.slice(1));
   const t0 = Date.now() + 500,
     end = t0 + seconds * 1000;
   const results = clients.map(
@@ -505,6 +526,7 @@ async function main(): Promise<void> {
       {
         seconds: +elapsed.toFixed(1),
         cores: cpus().length,
+        hostileClientsNice: hostileNice > 0 ? (hostileLowered ? hostileNice : `${hostileNice} asked, not applied`) : 0,
         loadAverage1min: { start: load[0], max: Math.max(...load), end: load.at(-1) },
         cpuSeconds: cpu,
         machineCpuSeconds: machine,
