@@ -28,6 +28,8 @@ export interface CsvFieldBatch {
   end: Int32Array;
   /** FIELD_ESCAPED: a quoted field holding `""` (its text is the range with `""` read as `"`). */
   flags: Uint8Array;
+  /** 0 when no field of the batch is FIELD_ESCAPED (readers then need not look at `flags`). */
+  escaped: number;
 }
 
 export const FIELD_ESCAPED = 1;
@@ -85,6 +87,7 @@ export class CsvByteTokenizer {
       start: new Int32Array(f),
       end: new Int32Array(f),
       flags: new Uint8Array(f),
+      escaped: 0,
     };
   }
 
@@ -157,6 +160,7 @@ export class CsvByteTokenizer {
   private run(text: Buffer, final: boolean): number {
     this.nf = 0;
     this.nr = 0;
+    this.batch.escaped = 0;
     this.pending = undefined;
     this.reserve(text.length);
     let rest = -1;
@@ -197,6 +201,7 @@ export class CsvByteTokenizer {
     b.start[f] = start;
     b.end[f] = end;
     b.flags[f] = flags;
+    b.escaped |= flags;
   }
 
   /** Whether a range holds only white space as `trim` sees it (Unicode spaces decoded). */
@@ -244,11 +249,46 @@ export class CsvByteTokenizer {
   private parse(text: Buffer, final: boolean): number {
     const n = text.length,
       max = this.maxRecordChars;
+    const b = this.batch,
+      starts = b.start,
+      ends = b.end,
+      flags = b.flags;
     let i = 0;
     while (i < n) {
       const recordStart = i,
         firstField = this.nf;
       this.open = firstField;
+      // Fast path (nearly every record): no quote before its line end, which is in this text. One loop cuts it at
+      // commas into plain fields; anything else (a quote, no line end yet, a CR that may be half a CRLF) is left
+      // to the field-by-field path below, from the record's start.
+      {
+        let f = firstField,
+          fs = i,
+          k = i,
+          c = 0;
+        for (; k < n; k++) {
+          c = text[k];
+          if (c <= COMMA) {
+            if (c === COMMA) {
+              starts[f] = fs;
+              ends[f] = k;
+              flags[f++] = 0;
+              fs = k + 1;
+            } else if (c === LF || c === CR || c === QUOTE) break;
+          }
+        }
+        if (k < n && c !== QUOTE && (c === LF || k + 1 < n || final)) {
+          if (k - recordStart > max && this.chars(text, recordStart, k) > max) this.tooLong(false);
+          starts[f] = fs;
+          ends[f] = k;
+          flags[f++] = 0;
+          this.nf = f;
+          i = k + (c === CR && k + 1 < n && text[k + 1] === LF ? 2 : 1);
+          this.scanned += i - recordStart;
+          this.record(text, recordStart, firstField, k, 0, true);
+          continue;
+        }
+      }
       let breaks = 0;
       for (;;) {
         // One field, starting at i; most start with neither a blank nor a quote (plain: cut at the next delimiter).

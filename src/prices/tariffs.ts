@@ -1,16 +1,17 @@
 /**
- * Tariff plans: the loader and validator (CSV read by ./tariff-csv.ts, JSON records, Arrow IPC) into a
+ * Tariff plans: the loader and validator (CSV read by the project's byte tokenizer, src/ingest/csv-bytes.ts; JSON records, Arrow IPC) into a
  * columnar table of typed arrays, cells read from bytes into the columns (no per-plan objects). Modelled on src/ingest: format from the content, findings that name file,
  * line, column, value and rule (FindingLog / formatFinding), strict by default (any error rejects the file).
  */
+import { isAscii } from 'node:buffer';
 import { readFileSync } from 'node:fs';
+import { FIELD_ESCAPED, fieldText, rangeDecoder, streamCsvBatches, type CsvFieldBatch } from '../ingest/csv-bytes.js';
 import { FindingLog, formatFinding, type Finding, type Rule } from '../ingest/findings.js';
 import { sniffFile, type TextEncoding } from '../ingest/sniff.js';
 import { loadEconomyRegistry } from '../registry/economies.js';
 import { UserInputError } from '../util/errors.js';
 import { inputFileSize } from '../util/files.js';
 import { suggest } from '../util/suggest.js';
-import { scanTariffCsv } from './tariff-csv.js';
 
 export const TARIFF_COLUMNS = [
   'economy',
@@ -329,10 +330,11 @@ class ByteCodes {
       arena = this.arena,
       n = e - s;
     if (last >= 0 && this.len[last] === n) {
-      const o = this.off[last];
-      let k = 0;
-      while (k < n && arena[o + k] === b[s + k]) k++;
-      if (k === n) return this.value[last];
+      // From the end: names of a run that differ (plan 1, plan 2...) mostly differ there.
+      const o = this.off[last] - s;
+      let k = e - 1;
+      while (k >= s && arena[o + k] === b[k]) k--;
+      if (k < s) return this.value[last];
     }
     let h = 0x811c9dc5;
     for (let k = s; k < e; k++) h = Math.imul(h ^ b[k], 16777619);
@@ -450,16 +452,22 @@ export class TariffRowReader {
     return this.validate(line);
   }
 
-  /** A plan of ASCII cells: cell c is `buf[starts[c]..ends[c])` (untrimmed; empty when start = end). */
-  readBytes(buf: Uint8Array, starts: Int32Array, ends: Int32Array, line: number): boolean {
+  /**
+   * A plan of ASCII cells: cell c is `buf[starts[f0 + index[c]]..ends[f0 + index[c]])` (untrimmed; an index of -1
+   * is a column the file leaves out: empty).
+   */
+  readBytes(buf: Uint8Array, starts: Int32Array, ends: Int32Array, f0: number, index: Int32Array, line: number): boolean {
     const s = this.s,
       e = this.e;
     for (let c = 0; c < NCOL; c++) {
-      let a = starts[c],
-        z = ends[c];
-      // ASCII blanks that String.prototype.trim removes.
-      while (a < z && (buf[a] === 32 || (buf[a] >= 9 && buf[a] <= 13))) a++;
-      while (z > a && (buf[z - 1] === 32 || (buf[z - 1] >= 9 && buf[z - 1] <= 13))) z--;
+      const k = index[c];
+      let a = k < 0 ? 0 : starts[f0 + k],
+        z = k < 0 ? 0 : ends[f0 + k];
+      // ASCII blanks that String.prototype.trim removes (all below 33: one compare for the usual cell).
+      if (a < z && (buf[a] <= 32 || buf[z - 1] <= 32)) {
+        while (a < z && (buf[a] === 32 || (buf[a] >= 9 && buf[a] <= 13))) a++;
+        while (z > a && (buf[z - 1] === 32 || (buf[z - 1] >= 9 && buf[z - 1] <= 13))) z--;
+      }
       s[c] = a;
       e[c] = z;
     }
@@ -801,46 +809,58 @@ async function readTariffCsv(
   reader: TariffRowReader,
   counted: (line: number) => boolean,
 ): Promise<void> {
-  let index: number[] | null | undefined;
+  let index: Int32Array | null | undefined;
   let width = 0;
-  const starts = new Int32Array(TARIFF_COLUMNS.length),
-    ends = new Int32Array(TARIFF_COLUMNS.length);
-  const malformed = (n: number, line: number, value: string): void =>
-    log.add({ severity: 'error', rule: 'malformed-row', file, line, value: value.slice(0, 120), message: `${n} fields where the header has ${width}` });
-  await scanTariffCsv(
+  const decode = rangeDecoder(encoding);
+  const texts = (batch: CsvFieldBatch, r: number): string[] => {
+    const fields: string[] = [];
+    for (let f = batch.first[r]; f < batch.first[r + 1]; f++) fields.push(fieldText(batch, f, decode));
+    return fields;
+  };
+  await streamCsvBatches(
     path,
-    { encoding, maxRecordChars: 1 << 20 },
-    {
-      strings(fields, at) {
+    { encoding, maxLineBytes: 1 << 20 },
+    (batch) => {
+      const { bytes, first, start, end, flags } = batch;
+      // One native check per chunk: a chunk of ASCII bytes needs none per record.
+      const ascii = isAscii(bytes);
+      for (let r = 0; r < batch.count; r++) {
+        const line = batch.line[r],
+          f0 = first[r],
+          nf = first[r + 1] - f0;
         if (index === undefined) {
-          index = mapHeader(fields, file, log, at);
-          width = fields.length;
-          return index !== null;
+          const header = texts(batch, r);
+          const ix = mapHeader(header, file, log, line);
+          if (!ix) return 'stop';
+          index = Int32Array.from(ix);
+          width = nf;
+          continue;
         }
-        if (fields.length !== width) {
-          malformed(fields.length, at, fields.join(','));
-          return true;
+        if (nf !== width) {
+          log.add({
+            severity: 'error',
+            rule: 'malformed-row',
+            file,
+            line,
+            value: texts(batch, r).join(',').slice(0, 120),
+            message: `${nf} fields where the header has ${width}`,
+          });
+          continue;
         }
-        reader.read(
-          index!.map((k) => fields[k]),
-          at,
-        );
-        return counted(at);
-      },
-      bytes(buf, st, en, n, at) {
-        if (n !== width) {
-          malformed(n, at, buf.toString('latin1', st[0], en[n - 1]));
-          return true;
+        // Cells of ASCII bytes without `""` are read from their bytes; any other record from its decoded text.
+        let plain = ascii || isAscii(bytes.subarray(start[f0], end[f0 + nf - 1]));
+        if (batch.escaped) for (let f = f0; plain && f < f0 + nf; f++) if (flags[f] & FIELD_ESCAPED) plain = false;
+        if (plain) reader.readBytes(bytes, start, end, f0, index!, line);
+        else {
+          const fields = texts(batch, r);
+          reader.read(
+            Array.from(index!, (k) => fields[k]),
+            line,
+          );
         }
-        const ix = index!;
-        for (let c = 0; c < ix.length; c++) {
-          const k = ix[c];
-          starts[c] = k < 0 ? 0 : st[k];
-          ends[c] = k < 0 ? 0 : en[k];
-        }
-        reader.readBytes(buf, starts, ends, at);
-        return counted(at);
-      },
+        if (!counted(line)) return 'stop';
+      }
+      return undefined;
     },
     (rule, message, where) => log.add({ severity: 'error', rule, file, message, ...where }),
   );
