@@ -37,10 +37,12 @@ class ByteKeys {
   id(b: Uint8Array, s: number, e: number): number {
     const last = this.last;
     if (last >= 0 && this.length[last] === e - s) {
-      const o = this.offset[last] - s;
-      let i = s;
-      while (i < e && this.pool[o + i] === b[i]) i++;
-      if (i === e) {
+      // From the end (codes of a run that differ mostly differ there), the pool in a local (not reloaded per byte).
+      const pool = this.pool,
+        o = this.offset[last] - s;
+      let i = e - 1;
+      while (i >= s && pool[o + i] === b[i]) i--;
+      if (i < s) {
         this.added = false;
         return last;
       }
@@ -54,14 +56,15 @@ class ByteKeys {
     let h = 0x811c9dc5;
     for (let i = s; i < e; i++) h = Math.imul(h ^ b[i], 0x01000193);
     const mask = this.slots.length - 1,
-      len = e - s;
+      len = e - s,
+      pool = this.pool;
     for (let k = h & mask; ; k = (k + 1) & mask) {
       const id = this.slots[k];
       if (id < 0) break;
       if (this.length[id] === len) {
         const o = this.offset[id];
         let i = 0;
-        while (i < len && this.pool[o + i] === b[s + i]) i++;
+        while (i < len && pool[o + i] === b[s + i]) i++;
         if (i === len) {
           this.added = false;
           return id;
