@@ -131,7 +131,7 @@ class TextColumn<V> {
 
   /** The id of a field's cell (-1: an escaped or unremembered cell, decoded per row). */
   id(batch: CsvFieldBatch, f: number, decode: RangeDecoder): number {
-    if (batch.flags[f] & FIELD_ESCAPED) return -1;
+    if (batch.escaped && batch.flags[f] & FIELD_ESCAPED) return -1;
     const id = this.keys.id(batch.bytes, batch.start[f], batch.end[f]);
     if (this.keys.added) {
       this.texts.push(this.prepare(decode(batch.bytes, batch.start[f], batch.end[f])));
@@ -260,11 +260,14 @@ export class CsvColumnReader {
     const validator = this.sink.validator;
     const r = this.row;
     const ev = (this.ev = this.economyOf(r, economyColumn));
-    const id = this.econ[r];
-    const cell = id >= 0 ? this.economies.texts[id] : this.cellText(r, this.layout.columns.economy);
-    if (!validator.economyPasses(ev, line, cell, this.rowOf)) return false;
+    // The steps are called only when they have something to say (a finding, or no observation).
+    if (ev.finding !== undefined || ev.iso3 === null) {
+      const id = this.econ[r];
+      const cell = id >= 0 ? this.economies.texts[id] : this.cellText(r, this.layout.columns.economy);
+      if (!validator.economyPasses(ev, line, cell, this.rowOf)) return false;
+    }
     const iv = (this.iv = this.indicatorOf(r, indicatorColumn));
-    if (!validator.indicatorPasses(iv, this.rowOf)) return false;
+    if (iv.def === null && !validator.indicatorPasses(iv, this.rowOf)) return false;
     const state = this.state[v];
     let value = this.value[v],
       st = state;
@@ -398,7 +401,7 @@ export class CsvColumnReader {
       e = batch.end[f];
     while (s < e && isAsciiSpace(bytes[s])) s++;
     while (e > s && isAsciiSpace(bytes[e - 1])) e--;
-    if (batch.flags[f] & FIELD_ESCAPED || (s < e && (bytes[s] >= 0x80 || bytes[e - 1] >= 0x80))) {
+    if ((batch.escaped && batch.flags[f] & FIELD_ESCAPED) || (s < e && (bytes[s] >= 0x80 || bytes[e - 1] >= 0x80))) {
       // Unicode blanks or quotes: the text decides (a wide cell may still be no observation).
       if (wide && isNoObservation(fieldText(batch, f, this.decode).trim())) this.state[v] = NO_OBSERVATION;
       else this.state[v] = SLOW;
@@ -423,7 +426,7 @@ export class CsvColumnReader {
 
 /** A year cell of 1-4 ASCII digits (optionally `.0...`), blanks trimmed: the year; -1: read it from its text. */
 function yearFromBytes(batch: CsvFieldBatch, f: number): number {
-  if (batch.flags[f] & FIELD_ESCAPED) return -1;
+  if (batch.escaped && batch.flags[f] & FIELD_ESCAPED) return -1;
   const b = batch.bytes;
   let s = batch.start[f],
     e = batch.end[f];
