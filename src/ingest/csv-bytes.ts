@@ -285,7 +285,12 @@ export class CsvByteTokenizer {
           this.nf = f;
           i = k + (c === CR && k + 1 < n && text[k + 1] === LF ? 2 : 1);
           this.scanned += i - recordStart;
-          this.record(text, recordStart, firstField, k, 0, true);
+          const c0 = text[starts[firstField]];
+          if (f - firstField > 1 && c0 !== SPACE && c0 !== TAB) {
+            // The usual record: nothing for `record` to decide (no blank first field, not a blank line).
+            b.first[this.nr] = firstField;
+            b.line[this.nr++] = this.line++;
+          } else this.record(text, recordStart, firstField, k, 0, true);
           continue;
         }
       }
