@@ -7,7 +7,7 @@ import type { TextEncoding } from './sniff.js';
 
 /**
  * The CSV tokenizer over bytes (the columnar ingest path, issue 14): the grammar and every rule of `CsvTokenizer`
- * (which reads decoded text: the tariff reader's records with quotes, the tests' record path), but no string per
+ * (which reads decoded text: the oracle of the property tests), but no string per
  * field: each record's fields are byte ranges into the chunk just read, handed on a batch (one chunk's records) at a
  * time. Delimiters are ASCII, so in UTF-8 and in single-byte Windows-1252 alike a byte is a delimiter exactly when
  * its character is.
@@ -420,7 +420,7 @@ function incompleteUtf8Tail(b: Uint8Array, n: number): number {
 }
 
 /**
- * Every CSV submission file is read here (tariff files have their own reader, `src/prices/tariff-csv.ts`):
+ * Every CSV file the project reads is read here (submissions, and tariff files by `src/prices/tariffs.ts`):
  * chunks of one reused buffer, UTF-8 checked as strictly as the text path's decoder (or Windows-1252, where every
  * byte is a character), the byte-order mark dropped, cut into records of byte ranges by `CsvByteTokenizer` and
  * handed on a chunk's records at a time. Problems of the stream end as findings through `fatal`, with the text

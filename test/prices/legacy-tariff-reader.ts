@@ -1,5 +1,5 @@
 /**
- * THE TARIFF READER AS IT WAS before the columnar one (src/prices/tariffs.ts + tariff-csv.ts), kept as the oracle of
+ * THE TARIFF READER AS IT WAS before the columnar one (src/prices/tariffs.ts), kept as the oracle of
  * test/prices/tariff-reader.property.test.ts only: CSV records through streamCsvRecords as strings, one string check
  * per cell (the column lists and the column builder, unchanged, are the library's). Not used by the library.
  */

@@ -1,6 +1,6 @@
 /**
- * The columnar tariff reader (src/prices/tariffs.ts + tariff-csv.ts: field byte ranges, numbers from bytes, codes
- * by bytes) against the reader it replaced (test/prices/legacy-tariff-reader.ts: records as strings through
+ * The columnar tariff reader (src/prices/tariffs.ts over the byte tokenizer of src/ingest/csv-bytes.ts: field byte
+ * ranges, numbers from bytes, codes by bytes) against the reader it replaced (test/prices/legacy-tariff-reader.ts: records as strings through
  * streamCsvRecords, one string check per cell): on random tariff files (fast-check, fixed seed), the same table
  * (every column, every dictionary) or the same rejection, and the same findings (rule, line, column, value,
  * message, in order) and counts. The files mix valid plans with what real and hostile files hold: case and blank
