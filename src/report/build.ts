@@ -4,8 +4,8 @@
  * `index.html`. Deterministic: the same inputs give byte-identical files (no clock in any content; the only
  * "date" is the data vintage). Used by `ictstat report` and by the HTTP server (`/report`).
  *
- * This module stays light on purpose: it starts three threads beside the caller's — the charts (vega), the
- * workbook (exceljs) and the scenario ranks of the sensitivity analysis — and only then loads the builder
+ * This module stays light on purpose: it starts two threads beside the caller's — the charts (vega) and the
+ * scenario ranks of the sensitivity analysis — and only then loads the builder
  * (src/report/compose.ts) with the data, index and table code, so the engines load on the other core meanwhile.
  * Each thread runs the same functions the caller's thread would: every file is byte for byte what one thread writes.
  */
@@ -21,7 +21,6 @@ export async function buildReport(o: ReportOptions): Promise<ReportResult> {
   const draws = o.sensitivityDraws ?? 1000;
   const threads = {
     svg: RenderThread.start('svg'),
-    xlsx: RenderThread.start('xlsx'),
     // no built worker script (or no thread to be had): the analysis runs on this thread
     pool: draws > 0 ? ScenarioPool.start(1).catch(() => undefined) : Promise.resolve(undefined),
   };
@@ -29,7 +28,7 @@ export async function buildReport(o: ReportOptions): Promise<ReportResult> {
     const { composeReport } = await import('./compose.js');
     return await composeReport(o, threads);
   } finally {
-    await Promise.all([threads.svg.close(), threads.xlsx.close(), threads.pool.then((p) => p?.close())]);
+    await Promise.all([threads.svg.close(), threads.pool.then((p) => p?.close())]);
   }
 }
 

@@ -29,6 +29,7 @@ import { reportHtml } from './html.js';
 import { idiScoreTables, idiTables, topComponents } from './idi-tables.js';
 import { priceData, priceTables } from './price-tables.js';
 import { factsAndFigures } from './facts-figures.js';
+import { workbookBytes } from './xlsx.js';
 import { tableToCsv, tableToHtml, tableToMarkdown, type ReportTable } from '../table/report-table.js';
 
 export interface ReportOptions {
@@ -116,15 +117,14 @@ function describeVintage(source: DataSource): { vintage: string; sources: Array<
   return { vintage: base + (source.extra?.length ? `, with --extra-data ${inputs(source.extra)}` : ''), sources };
 }
 
-/** The threads a build renders on (src/report/build.ts starts them): charts, workbook, and the sensitivity's pool (undefined: on this thread). */
+/** The threads a build renders on (src/report/build.ts starts them): charts and the sensitivity's pool (undefined: on this thread). */
 export interface ReportThreads {
   svg: RenderThread;
-  xlsx: RenderThread;
   pool: Promise<ScenarioPool | undefined>;
 }
 
 export async function composeReport(o: ReportOptions, threads: ReportThreads): Promise<ReportResult> {
-  const { svg: svgThread, xlsx: xlsxThread, pool: poolStart } = threads;
+  const { svg: svgThread, pool: poolStart } = threads;
   const started = Date.now();
   const progress = (k: number): void => o.onProgress?.(STEPS[k] ?? 'done', k, STEPS.length);
   const E = o.edition;
@@ -229,7 +229,6 @@ export async function composeReport(o: ReportOptions, threads: ReportThreads): P
       ].map((t) => ({ ...t, notes: [...t.notes, ...notes] }))
     : [];
   const tables: ReportTable[] = [...idi, ...sensitivityTables, ...prices, ...facts.tables];
-  const workbookBytes = handled(xlsxThread.xlsx(tables));
   const charts: Chart[] = chartSpecs({
     ...chartInputs,
     rankIntervals:
@@ -255,12 +254,14 @@ export async function composeReport(o: ReportOptions, threads: ReportThreads): P
     written.set(`tables/${t.id}.md`, tableToMarkdown(t));
     written.set(`tables/${t.id}.html`, standaloneTableHtml(t));
   }
+  progress(8);
+  const workbook = `mis-${E}.xlsx`;
+  // (a few tens of milliseconds: written here while the chart thread finishes)
+  written.set(workbook, workbookBytes(tables));
   (await Promise.all(svgs)).forEach((svg, k) => {
     charts[k].svg = svg;
   });
   for (const c of charts) written.set(`charts/${c.id}.svg`, c.svg);
-  progress(8);
-  const workbook = `mis-${E}.xlsx`;
 
   progress(9);
   const summary: ReportSummary = {
@@ -306,8 +307,6 @@ export async function composeReport(o: ReportOptions, threads: ReportThreads): P
       priceBaskets: pd.baskets.map((b) => ({ id: b, name: pd.basketName(b) })),
     }),
   );
-  // the page names the workbook only: it is composed while the workbook thread finishes
-  written.set(workbook, await workbookBytes);
   const { seconds: _omit, ...stable } = summary;
   void _omit;
   const files = [...written.keys(), 'report.json'].sort();

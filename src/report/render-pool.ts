@@ -2,12 +2,11 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { TopLevelSpec } from 'vega-lite';
-import type { ReportTable } from '../table/report-table.js';
 import { packageRoot } from '../util/paths.js';
 
 /**
- * A report render thread: the charts (vega) or the workbook (exceljs) rendered beside the main thread, which goes
- * on with the tables meanwhile. Started first thing, so the engine loads while the data is read; without the built
+ * The report's chart thread: the charts (vega) rendered beside the main thread, which goes on with the tables
+ * meanwhile. Started first thing, so the engine loads while the data is read; without the built
  * worker script (dist/) the same functions run on the calling thread. A failure in the thread fails the call.
  */
 export class RenderThread {
@@ -17,7 +16,7 @@ export class RenderThread {
 
   private constructor(
     private readonly worker: Worker | undefined,
-    private readonly kind: 'svg' | 'xlsx',
+    private readonly kind: 'svg',
   ) {
     worker?.on('message', (m: { id?: number; value?: unknown; error?: string }) => {
       if (m.id === undefined) return;
@@ -30,7 +29,7 @@ export class RenderThread {
     worker?.on('exit', (code) => this.fail(new Error(`the report ${kind} thread exited with code ${code}`)));
   }
 
-  static start(kind: 'svg' | 'xlsx'): RenderThread {
+  static start(kind: 'svg'): RenderThread {
     const script = join(packageRoot(), 'dist', 'src', 'report', 'render-worker.js');
     return new RenderThread(existsSync(script) ? new Worker(script, { workerData: { kind } }) : undefined, kind);
   }
@@ -38,11 +37,6 @@ export class RenderThread {
   svg(spec: TopLevelSpec, prefix: string): Promise<string> {
     if (!this.worker) return import('./charts.js').then((m) => m.renderSvg(spec, prefix));
     return this.call({ op: 'svg', spec, prefix }) as Promise<string>;
-  }
-
-  xlsx(tables: readonly ReportTable[]): Promise<Uint8Array> {
-    if (!this.worker) return import('./xlsx.js').then((m) => m.tablesToXlsx(tables));
-    return this.call({ op: 'xlsx', tables }) as Promise<Uint8Array>;
   }
 
   private call(request: object): Promise<unknown> {

@@ -86,6 +86,8 @@ describe('tablesToXlsx', () => {
     const wb = TABLES.map((t) => t.sheet || t.title);
     expect(sheetNames(wb, ['Contents', 'Notes'])).toEqual(NAMES.slice(0, 4));
     expect(sheetNames(['a/b:c', 'A B C', "'quoted'", ''])).toEqual(['a b c', 'A B C (2)', 'quoted', 'Sheet']);
+    // spaces and quotes in any mix at the ends, control characters (XML cannot carry them; Excel refuses an empty name)
+    expect(sheetNames([" 'a' ", "' 'b", '\u0001', 'c\u0007d'])).toEqual(['a', 'b', 'Sheet', 'c d']);
     expect(sheetNames(Array.from({ length: 12 }, () => 'x'.repeat(40))).every((n) => n.length <= 31)).toBe(true);
     expect(new Set(sheetNames(Array.from({ length: 12 }, () => 'x'.repeat(40)))).size).toBe(12);
   });
