@@ -10,6 +10,7 @@ import { loadAggregationSpec, panelsFromObservations, registryGroupSpecs } from 
 import { loadBaskets } from '../prices/basket.js';
 import { loadTargets, meetingTarget } from '../prices/targets.js';
 import { loadIndicatorRegistry } from '../registry/indicators.js';
+import { isCanonicalObservationTable, takeRanges } from '../table/observations.js';
 import type { Column, ReportTable } from '../table/report-table.js';
 import { own } from '../util/lookup.js';
 
@@ -38,9 +39,10 @@ export interface PriceData {
 }
 
 export function priceData(ctx: PriceContext): PriceData {
-  const panels = panelsFromObservations(ctx.table);
-  const byKey = new Map(panels.map((p) => [`${p.basket}|${p.unit}`, p]));
   const registry = loadIndicatorRegistry();
+  const table = rowsOfIndicators(ctx.table, new Set(registry.indicators.filter((d) => d.basket).map((d) => d.id)));
+  const panels = panelsFromObservations(table);
+  const byKey = new Map(panels.map((p) => [`${p.basket}|${p.unit}`, p]));
   const order = registry.indicators.filter((d) => d.basket).map((d) => d.basket!);
   const baskets = [...new Set(order)].filter((b) => ['usd', 'ppp', 'gni_pct'].some((u) => hasYear(byKey.get(`${b}|${u}`), ctx.year)));
   const all = loadBaskets();
@@ -48,21 +50,23 @@ export function priceData(ctx: PriceContext): PriceData {
   // Observation notes of the price indicators (e.g. "experimental", a footnote of a --data file).
   const notes = new Map<string, string>();
   const wanted = new Set(idOf.values());
-  const ind = ctx.table.getChild('indicator')!,
-    eco = ctx.table.getChild('economy')!,
-    yr = ctx.table.getChild('year')!,
-    nt = ctx.table.getChild('note');
+  const ind = table.getChild('indicator')!,
+    eco = table.getChild('economy')!,
+    yr = table.getChild('year')!,
+    nt = table.getChild('note');
   if (nt)
-    for (let i = 0; i < ctx.table.numRows; i++) {
-      const id = ind.get(i) as string;
-      if (!wanted.has(id)) continue;
+    for (let i = 0; i < table.numRows; i++) {
       const n = nt.get(i) as string | null;
-      if (n) notes.set(`${id}|${eco.get(i)}|${yr.get(i)}`, n);
+      if (!n) continue;
+      const id = ind.get(i) as string;
+      if (wanted.has(id)) notes.set(`${id}|${eco.get(i)}|${yr.get(i)}`, n);
     }
+  // each panel's economies by code (the tables ask for thousands of values)
+  const economyIndex = new Map(panels.map((p) => [p, new Map(p.economies.map((e, k) => [e, k]))]));
   const value = (basket: string, unit: string, iso3: string, year: number): number | null => {
     const p = byKey.get(`${basket}|${unit}`);
     if (!p) return null;
-    const e = p.economies.indexOf(iso3),
+    const e = economyIndex.get(p)!.get(iso3) ?? -1,
       y = p.years.indexOf(year);
     if (e < 0 || y < 0) return null;
     const v = p.values[e * p.years.length + y];
@@ -81,6 +85,36 @@ export function priceData(ctx: PriceContext): PriceData {
     value,
     mediansOverTime: aggregatePanels(gni, groups, { stat: 'median', balanced: true }),
   };
+}
+
+/**
+ * The rows of the given indicators (for the report: the price baskets, a third of its observations), found by
+ * their dictionary codes and copied run by run (an indicator's rows are contiguous in the snapshot): what reads
+ * the rows one by one after it (panels, notes) decodes no other indicator's strings. A table of another layout
+ * is returned whole (the readers after it select by indicator themselves).
+ */
+function rowsOfIndicators(table: Table, ids: ReadonlySet<string>): Table {
+  const ind = table.getChild('indicator');
+  if (!ind || table.batches.length !== 1 || !isCanonicalObservationTable(table)) return table;
+  const data = ind.data[0];
+  if (data.nullCount > 0 || !data.dictionary) return table;
+  const dict = data.dictionary;
+  const want = new Uint8Array(dict.length);
+  for (let k = 0; k < dict.length; k++) if (ids.has(dict.get(k) as string)) want[k] = 1;
+  const codes = (data.values as Int32Array).subarray(data.offset, data.offset + data.length);
+  const starts: number[] = [],
+    ends: number[] = [];
+  for (let i = 0; i < codes.length; ) {
+    if (!want[codes[i]]) {
+      i++;
+      continue;
+    }
+    const start = i;
+    while (i < codes.length && want[codes[i]]) i++;
+    starts.push(start);
+    ends.push(i);
+  }
+  return takeRanges(table, Int32Array.from(starts), Int32Array.from(ends));
 }
 
 function hasYear(p: BasketPanel | undefined, year: number): boolean {
