@@ -5,7 +5,7 @@
  */
 import { closeSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import type { Table } from 'apache-arrow';
+import { DataType, type Table, type Vector } from 'apache-arrow';
 import { ingestFile } from '../ingest/ingest.js';
 import { formatFinding } from '../ingest/findings.js';
 import { loadGroupings } from '../registry/groupings.js';
@@ -169,30 +169,26 @@ export function registryGroupSpecs(economies: Iterable<string>, spec: Aggregatio
 export function panelsFromObservations(table: Table): BasketPanel[] {
   const reg = loadIndicatorRegistry();
   const n = table.numRows;
-  const ind = table.getChild('indicator')!,
-    eco = table.getChild('economy')!,
-    yr = table.getChild('year')!,
-    val = table.getChild('value')!;
-  const indicatorIds = ind.toArray() as unknown as ArrayLike<string>;
-  const econ = eco.toArray() as unknown as ArrayLike<string>;
-  const years = yr.toArray() as Int16Array;
-  const values = val.toArray() as Float64Array;
-  // Row indices per price indicator.
-  const rowsOf = new Map<string, number[]>();
+  const ind = codesOf(table.getChild('indicator')!),
+    eco = codesOf(table.getChild('economy')!);
+  const years = table.getChild('year')!.toArray() as Int16Array;
+  const values = table.getChild('value')!.toArray() as Float64Array;
+  // Row indices per price indicator (by dictionary code: no string per row).
+  const rowsOf = new Map<number, number[]>();
+  const isPrice = ind.dictionary.map((id) => id !== null && !!reg.find(id)?.basket);
   for (let i = 0; i < n; i++) {
-    const id = indicatorIds[i];
-    let list = rowsOf.get(id);
-    if (!list) {
-      if (!reg.find(id)?.basket) continue;
-      rowsOf.set(id, (list = []));
-    }
+    const c = ind.codes[i];
+    if (c < 0 || !isPrice[c]) continue;
+    let list = rowsOf.get(c);
+    if (!list) rowsOf.set(c, (list = []));
     list.push(i);
   }
   const panels: BasketPanel[] = [];
-  for (const [id, rows] of [...rowsOf].sort(([a], [b]) => (a < b ? -1 : 1))) {
+  for (const [id, rows] of [...rowsOf].map(([c, r]) => [ind.dictionary[c]!, r] as const).sort(([a], [b]) => (a < b ? -1 : 1))) {
     const def = reg.get(id);
-    const ecoList = [...new Set(rows.map((i) => econ[i]))].sort();
+    const ecoList = [...new Set(rows.map((i) => eco.dictionary[eco.codes[i]] as string))].sort();
     const ecoIndex = new Map(ecoList.map((e, k) => [e, k]));
+    const slot = Int32Array.from(eco.dictionary, (e) => (e === null ? -1 : (ecoIndex.get(e) ?? -1)));
     let y0 = Infinity,
       y1 = -Infinity;
     for (const i of rows) {
@@ -201,10 +197,34 @@ export function panelsFromObservations(table: Table): BasketPanel[] {
     }
     const nY = y1 - y0 + 1;
     const panel = new Float64Array(ecoList.length * nY).fill(NaN);
-    for (const i of rows) panel[ecoIndex.get(econ[i])! * nY + (years[i] - y0)] = values[i];
+    for (const i of rows) panel[slot[eco.codes[i]] * nY + (years[i] - y0)] = values[i];
     panels.push({ basket: def.basket!, unit: def.basketUnit!, economies: ecoList, years: Array.from({ length: nY }, (_, k) => y0 + k), values: panel });
   }
   return panels;
+}
+
+/**
+ * A string column as codes into a list of distinct values: a one-batch dictionary column's own codes (null rows -1,
+ * the dictionary decoded once), else the rows' strings interned (a table from elsewhere: plain utf8, several batches).
+ */
+function codesOf(col: Vector): { codes: Int32Array; dictionary: Array<string | null> } {
+  const d = col.data[0];
+  if (col.data.length === 1 && DataType.isDictionary(col.type) && d.dictionary) {
+    const codes = (d.values as Int32Array).slice(d.offset, d.offset + d.length);
+    if (d.nullCount > 0 && d.nullBitmap)
+      for (let i = 0; i < codes.length; i++) if (!((d.nullBitmap[(d.offset + i) >> 3] >> ((d.offset + i) & 7)) & 1)) codes[i] = -1;
+    return { codes, dictionary: Array.from(d.dictionary.toArray() as ArrayLike<string | null>) };
+  }
+  const strings = col.toArray() as unknown as ArrayLike<string | null>;
+  const index = new Map<string | null, number>();
+  const dictionary: Array<string | null> = [];
+  const codes = new Int32Array(strings.length);
+  for (let i = 0; i < strings.length; i++) {
+    let k = index.get(strings[i]);
+    if (k === undefined) index.set(strings[i], (k = dictionary.push(strings[i]) - 1));
+    codes[i] = strings[i] === null ? -1 : k;
+  }
+  return { codes, dictionary };
 }
 
 async function ingestStrict(file: string): Promise<Table> {

@@ -4,7 +4,7 @@
  * `aggregatePanels`, i.e. THE group kernel), the economies meeting each affordability target
  * (`meetingTarget`) and the change between two years.
  */
-import type { Table } from 'apache-arrow';
+import { DataType, type Table, type Vector } from 'apache-arrow';
 import { aggregatePanels, type AggregateRow, type BasketPanel } from '../prices/aggregate.js';
 import { loadAggregationSpec, panelsFromObservations, registryGroupSpecs } from '../prices/aggregate-input.js';
 import { loadBaskets } from '../prices/basket.js';
@@ -55,7 +55,7 @@ export function priceData(ctx: PriceContext): PriceData {
     yr = table.getChild('year')!,
     nt = table.getChild('note');
   if (nt)
-    for (let i = 0; i < table.numRows; i++) {
+    for (const i of rowsWithText(nt)) {
       const n = nt.get(i) as string | null;
       if (!n) continue;
       const id = ind.get(i) as string;
@@ -115,6 +115,19 @@ function rowsOfIndicators(table: Table, ids: ReadonlySet<string>): Table {
     ends.push(i);
   }
   return takeRanges(table, Int32Array.from(starts), Int32Array.from(ends));
+}
+
+/** The rows of a string column that may hold text, in order: of a one-batch dictionary column, those with a non-null code (read from the validity bits), else all. */
+function rowsWithText(col: Vector): Iterable<number> {
+  if (col.data.length !== 1 || !DataType.isDictionary(col.type)) return Array.from({ length: col.length }, (_, i) => i);
+  const d = col.data[0];
+  if (d.nullCount === d.length) return [];
+  if (d.nullCount === 0 || !d.nullBitmap) return Array.from({ length: d.length }, (_, i) => i);
+  const bits = d.nullBitmap,
+    at = d.offset;
+  const rows: number[] = [];
+  for (let i = 0; i < d.length; i++) if ((bits[(at + i) >> 3] >> ((at + i) & 7)) & 1) rows.push(i);
+  return rows;
 }
 
 function hasYear(p: BasketPanel | undefined, year: number): boolean {
