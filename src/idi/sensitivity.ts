@@ -169,6 +169,33 @@ export async function runSensitivity(
   }
   const ranks = await rankScenarios(setup, u, S, { workers: Math.max(1, Math.floor(o.workers)), pool: o.pool, onProgress: o.onProgress });
 
+  const { economies, firstSum, totalSum, counted } = rankEstimates(ranks, prepared, factors, Nd, reference);
+  return {
+    year: prepared.year,
+    draws: Nd,
+    seed: o.seed,
+    scenarios: S,
+    measure,
+    ...(m.spec.ranked === false ? { ranksAreOurs: true as const } : {}),
+    factors: factors.map((f, i) => summary(f, i, firstSum, totalSum, counted)),
+    economies,
+  };
+}
+
+/**
+ * Per active economy, from the scenario ranks: median and 5th-95th percentile (type 7) over the A and B samples,
+ * volatility, and the Saltelli (2010) first-order and Jansen (1999) total indices, with their sums over economies.
+ * (A function of its own, not inline in the async caller: V8 optimises these loops here, 5-10x faster.)
+ */
+function rankEstimates(
+  ranks: Int32Array,
+  prepared: PreparedYear,
+  factors: Factor[],
+  Nd: number,
+  reference: Map<string, number | null>,
+): { economies: EconomySensitivity[]; firstSum: Float64Array; totalSum: Float64Array; counted: number } {
+  const nE = prepared.economies.length,
+    d = factors.length;
   // Unranked in a scenario counts as the last rank, so every estimator sees a complete sample. The ranks are
   // scenario-major (one row of economies per scenario); the estimators read them row by row for a group of
   // economies at a time instead of one economy's column across the whole array (a cache miss per value).
@@ -190,17 +217,22 @@ export async function runSensitivity(
     // Saltelli (2010) first-order and Jansen (1999) total sums: over r of f_B (f_ABi - f_A) and (f_A - f_ABi)^2.
     s1.fill(0);
     st.fill(0);
+    // (per scenario row r: each economy's A and B rank read once, its d AB_i ranks one block of N rows apart; the
+    // squares of whole-number differences are exact, so t * t is (fa - fab) ** 2 without the call)
+    const blockStride = Nd * nE;
     for (let r = 0; r < Nd; r++) {
       const a0 = r * nE + e0,
-        b0 = (Nd + r) * nE + e0;
-      for (let i = 0; i < d; i++) {
-        const ab0 = ((2 + i) * Nd + r) * nE + e0;
-        for (let g = 0; g < G; g++) {
-          const fa = ranks[a0 + g] || nE,
-            fb = ranks[b0 + g] || nE,
-            fab = ranks[ab0 + g] || nE;
-          s1[g * d + i] += fb * (fab - fa);
-          st[g * d + i] += (fa - fab) ** 2;
+        b0 = (Nd + r) * nE + e0,
+        ab0 = (2 * Nd + r) * nE + e0;
+      for (let g = 0; g < G; g++) {
+        const fa = ranks[a0 + g] || nE,
+          fb = ranks[b0 + g] || nE,
+          o = g * d;
+        for (let i = 0, at = ab0 + g; i < d; i++, at += blockStride) {
+          const fab = ranks[at] || nE,
+            t = fa - fab;
+          s1[o + i] += fb * (fab - fa);
+          st[o + i] += t * t;
         }
       }
     }
@@ -244,16 +276,7 @@ export async function runSensitivity(
     }
   }
   economies.sort((a, b) => (a.rank ?? Infinity) - (b.rank ?? Infinity) || a.medianRank - b.medianRank);
-  return {
-    year: prepared.year,
-    draws: Nd,
-    seed: o.seed,
-    scenarios: S,
-    measure,
-    ...(m.spec.ranked === false ? { ranksAreOurs: true as const } : {}),
-    factors: factors.map((f, i) => summary(f, i, firstSum, totalSum, counted)),
-    economies,
-  };
+  return { economies, firstSum, totalSum, counted };
 }
 
 /** The index scores of every scenario on this thread: scores[s * economies + e] (0..1, NaN = no score). */
