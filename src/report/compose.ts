@@ -219,6 +219,11 @@ export async function composeReport(o: ReportOptions, threads: ReportThreads): P
   // Every chart but the rank intervals is rendered while the sensitivity analysis runs (no chart's spec depends on another's inputs).
   const rendering = new Map(chartSpecs(chartInputs).map((c) => [c.id, handled(svgThread.svg(c.spec, c.id))]));
 
+  // The tables' own files while the scenario ranks run (only the sensitivity table waits for them).
+  const texts = new Map<ReportTable, [csv: string, md: string, html: string]>();
+  const tableFiles = (t: ReportTable): [string, string, string] => [tableToCsv(t), tableToMarkdown(t), standaloneTableHtml(t)];
+  for (const t of [...idi, ...prices, ...facts.tables]) texts.set(t, tableFiles(t));
+
   const sensitivity = await sensitivityRun;
   const sensitivityTables = sensitivity
     ? [
@@ -250,9 +255,10 @@ export async function composeReport(o: ReportOptions, threads: ReportThreads): P
   const written = new Map<string, string | Uint8Array>();
   progress(7);
   for (const t of tables) {
-    written.set(`tables/${t.id}.csv`, tableToCsv(t));
-    written.set(`tables/${t.id}.md`, tableToMarkdown(t));
-    written.set(`tables/${t.id}.html`, standaloneTableHtml(t));
+    const [csv, md, html] = texts.get(t) ?? tableFiles(t);
+    written.set(`tables/${t.id}.csv`, csv);
+    written.set(`tables/${t.id}.md`, md);
+    written.set(`tables/${t.id}.html`, html);
   }
   progress(8);
   const workbook = `mis-${E}.xlsx`;
