@@ -29,7 +29,7 @@ import { reportHtml } from './html.js';
 import { idiScoreTables, idiTables, topComponents } from './idi-tables.js';
 import { priceData, priceTables } from './price-tables.js';
 import { factsAndFigures } from './facts-figures.js';
-import { workbookBytes } from './xlsx.js';
+import { WorkbookWriter } from './xlsx.js';
 import { tableToCsv, tableToHtml, tableToMarkdown, type ReportTable } from '../table/report-table.js';
 
 export interface ReportOptions {
@@ -219,10 +219,14 @@ export async function composeReport(o: ReportOptions, threads: ReportThreads): P
   // Every chart but the rank intervals is rendered while the sensitivity analysis runs (no chart's spec depends on another's inputs).
   const rendering = new Map(chartSpecs(chartInputs).map((c) => [c.id, handled(svgThread.svg(c.spec, c.id))]));
 
-  // The tables' own files while the scenario ranks run (only the sensitivity table waits for them).
+  // The tables' own files and workbook sheets while the scenario ranks run (only the sensitivity table waits for them).
   const texts = new Map<ReportTable, [csv: string, md: string, html: string]>();
   const tableFiles = (t: ReportTable): [string, string, string] => [tableToCsv(t), tableToMarkdown(t), standaloneTableHtml(t)];
-  for (const t of [...idi, ...prices, ...facts.tables]) texts.set(t, tableFiles(t));
+  const book = new WorkbookWriter();
+  for (const t of [...idi, ...prices, ...facts.tables]) {
+    texts.set(t, tableFiles(t));
+    book.prepare(t);
+  }
 
   const sensitivity = await sensitivityRun;
   const sensitivityTables = sensitivity
@@ -262,8 +266,8 @@ export async function composeReport(o: ReportOptions, threads: ReportThreads): P
   }
   progress(8);
   const workbook = `mis-${E}.xlsx`;
-  // (a few tens of milliseconds: written here while the chart thread finishes)
-  written.set(workbook, workbookBytes(tables));
+  // (the sensitivity sheet, Contents, Notes and the package: written here while the chart thread finishes)
+  written.set(workbook, book.finish(tables));
   (await Promise.all(svgs)).forEach((svg, k) => {
     charts[k].svg = svg;
   });

@@ -1,6 +1,6 @@
 import type { ReportTable } from '../table/report-table.js';
 import { neutraliseFormula } from '../util/csv.js';
-import { zipParts } from './zip.js';
+import { deflatePart, type ZipPart, zipParts } from './zip.js';
 
 export interface WorkbookOptions {
   /** The workbook's created/modified properties (default 2000-01-01T00:00:00Z: fixed, so that output is reproducible). */
@@ -14,7 +14,6 @@ const FIXED_DATE = new Date(Date.UTC(2000, 0, 1));
 
 /** A sheet as the writer lays it out: columns (width, number format), row 1 the labels, then the values. */
 interface Sheet {
-  name: string;
   columns: Array<{ label: string; width: number; numFmt: string | undefined }>;
   rows: Array<Array<string | number | null>>;
 }
@@ -36,14 +35,211 @@ export async function tablesToXlsx(tables: readonly ReportTable[], opts: Workboo
 
 /** `tablesToXlsx`, synchronously. */
 export function workbookBytes(tables: readonly ReportTable[], opts: WorkbookOptions = {}): Uint8Array {
-  if (tables.length === 0) throw new Error('a workbook needs at least one table');
-  // (Excel reserves "History" for its change tracking.)
-  const names = sheetNames(
-    tables.map((t) => t.sheet || t.title || t.id),
-    [CONTENTS, NOTES, 'History'],
-  );
-  const sheets: Sheet[] = tables.map((t, i) => ({
-    name: names[i],
+  return new WorkbookWriter(opts).finish(tables);
+}
+
+const XML = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n';
+const NS_MAIN = 'http://schemas.openxmlformats.org/spreadsheetml/2006/main';
+const NS_REL = 'http://schemas.openxmlformats.org/officeDocument/2006/relationships';
+const NS_PKG_REL = 'http://schemas.openxmlformats.org/package/2006/relationships';
+const CT = 'application/vnd.openxmlformats-officedocument.spreadsheetml';
+/** Number formats built into SpreadsheetML (ECMA-376 Part 1, 18.8.30): referenced by id, not declared. */
+const BUILTIN_FORMATS: Record<string, number> = { General: 0, '0': 1, '0.00': 2 };
+
+/**
+ * The workbook writer behind `tablesToXlsx`, for a caller with time to spare before its last table exists (the
+ * report, while the sensitivity analysis runs): `prepare` lays out, writes and deflates a table's sheet at once,
+ * `finish` adds the rest in the order given. The sheet XML holds no sheet name (names are given at `finish`, over
+ * all tables), only ids of shared strings and cell styles, which this writer numbers in the order it meets them:
+ * the cells are the same whatever was prepared, the bytes depend on what was prepared in which order.
+ */
+export class WorkbookWriter {
+  private readonly formats = new Map<string, number>();
+  private readonly xfs: Array<{ fmt: number; bold: boolean }> = [{ fmt: 0, bold: false }];
+  private readonly xfIndex = new Map<string, number>([['0,false', 0]]);
+  private readonly strings = new Map<string, number>();
+  private stringRefs = 0;
+  private readonly prepared = new Map<ReportTable, ZipPart>();
+
+  constructor(private readonly opts: WorkbookOptions = {}) {}
+
+  /** Write and deflate a table's sheet now; `finish` uses it where the table comes. */
+  prepare(t: ReportTable): void {
+    if (!this.prepared.has(t)) this.prepared.set(t, deflatePart('', this.sheetXml(tableSheet(t))));
+  }
+
+  /** The workbook of these tables, in this order, then the Contents and Notes sheets. */
+  finish(tables: readonly ReportTable[]): Uint8Array {
+    if (tables.length === 0) throw new Error('a workbook needs at least one table');
+    // (Excel reserves "History" for its change tracking.)
+    const names = sheetNames(
+      tables.map((t) => t.sheet || t.title || t.id),
+      [CONTENTS, NOTES, 'History'],
+    );
+    const sheetParts = tables.map((t) => this.prepared.get(t) ?? deflatePart('', this.sheetXml(tableSheet(t))));
+    const count = { label: '', width: 8, numFmt: '0' };
+    const contents: Sheet = {
+      columns: [
+        { label: 'Sheet', width: 34, numFmt: undefined },
+        { label: 'Title', width: 90, numFmt: undefined },
+        { label: 'Table', width: 30, numFmt: undefined },
+        { ...count, label: 'Rows' },
+        { ...count, label: 'Notes' },
+      ],
+      rows: tables.map((t, i) => [neutraliseFormula(names[i]), neutraliseFormula(t.title), neutraliseFormula(t.id), t.rows.length, t.notes.length]),
+    };
+    const notes: Sheet = {
+      columns: [
+        { label: 'Sheet', width: 34, numFmt: undefined },
+        { label: 'Note', width: 140, numFmt: undefined },
+      ],
+      rows: tables.flatMap((t, i) => t.notes.map((n) => [neutraliseFormula(names[i]), neutraliseFormula(n)])),
+    };
+    sheetParts.push(deflatePart('', this.sheetXml(contents)), deflatePart('', this.sheetXml(notes)));
+    names.push(CONTENTS, NOTES);
+    return this.package(names, sheetParts);
+  }
+
+  /** A cell style: 0 the default, then one per (number format, bold) pair in order of first use (header cells are bold). */
+  private style(numFmt: string | undefined, bold: boolean): number {
+    let fmt = numFmt === undefined ? 0 : BUILTIN_FORMATS[numFmt];
+    if (fmt === undefined && numFmt !== undefined) {
+      fmt = this.formats.get(numFmt) ?? 164 + this.formats.size;
+      this.formats.set(numFmt, fmt);
+    }
+    const key = `${fmt},${bold}`;
+    let s = this.xfIndex.get(key);
+    if (s === undefined) {
+      s = this.xfs.length;
+      this.xfs.push({ fmt, bold });
+      this.xfIndex.set(key, s);
+    }
+    return s;
+  }
+
+  private stringId(s: string): number {
+    this.stringRefs++;
+    let id = this.strings.get(s);
+    if (id === undefined) {
+      id = this.strings.size;
+      this.strings.set(s, id);
+    }
+    return id;
+  }
+
+  /** A worksheet part: the frozen header row (bold), column widths and number formats, then the rows. */
+  private sheetXml(sh: Sheet): string {
+    const letters = sh.columns.map((_, j) => columnLetters(j));
+    const colStyle = sh.columns.map((c) => (c.numFmt === undefined ? 0 : this.style(c.numFmt, false)));
+    const headStyle = sh.columns.map((c) => this.style(c.numFmt, true));
+    const boldRow = this.style(undefined, true);
+    const last = `${letters[letters.length - 1] ?? 'A'}${sh.rows.length + 1}`;
+    const out: string[] = [
+      `${XML}<worksheet xmlns="${NS_MAIN}" xmlns:r="${NS_REL}"><dimension ref="A1:${last}"/>`,
+      '<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/><selection pane="bottomLeft"/></sheetView></sheetViews>',
+      '<sheetFormatPr defaultRowHeight="15"/><cols>',
+    ];
+    // (as exceljs did: an unstyled column of width 9, its default, is left to the sheet's default width)
+    sh.columns.forEach((c, j) => {
+      if (c.width !== 9 || colStyle[j])
+        out.push(`<col min="${j + 1}" max="${j + 1}" width="${c.width}"${colStyle[j] ? ` style="${colStyle[j]}"` : ''} customWidth="1"/>`);
+    });
+    out.push(`</cols><sheetData><row r="1" s="${boldRow}" customFormat="1">`);
+    sh.columns.forEach((c, j) => out.push(`<c r="${letters[j]}1" s="${headStyle[j]}" t="s"><v>${this.stringId(c.label)}</v></c>`));
+    out.push('</row>');
+    sh.rows.forEach((row, i) => {
+      const r = i + 2;
+      out.push(`<row r="${r}">`);
+      for (let j = 0; j < row.length; j++) {
+        const v = row[j];
+        const s = colStyle[j] ? ` s="${colStyle[j]}"` : '';
+        // an empty cell keeps its column's style (as exceljs wrote it); an unstyled one is not written
+        if (v === null) {
+          if (s) out.push(`<c r="${letters[j]}${r}"${s}/>`);
+        } else if (typeof v === 'number') out.push(`<c r="${letters[j]}${r}"${s}><v>${String(v)}</v></c>`);
+        else out.push(`<c r="${letters[j]}${r}"${s} t="s"><v>${this.stringId(v)}</v></c>`);
+      }
+      out.push('</row>');
+    });
+    out.push('</sheetData><pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/></worksheet>');
+    return out.join('');
+  }
+
+  /** The package: the sheets given (deflated, named), the shared strings and styles met so far, the workbook and its properties. */
+  private package(names: string[], sheetParts: ZipPart[]): Uint8Array {
+    const sst: string[] = [`${XML}<sst xmlns="${NS_MAIN}" count="${this.stringRefs}" uniqueCount="${this.strings.size}">`];
+    for (const s of this.strings.keys())
+      sst.push(/^\s|\n|\s$/.test(s) ? `<si><t xml:space="preserve">${xmlText(s)}</t></si>` : `<si><t>${xmlText(s)}</t></si>`);
+    sst.push('</sst>');
+
+    const font = '<sz val="11"/><name val="Calibri"/><family val="2"/>';
+    const styles =
+      `${XML}<styleSheet xmlns="${NS_MAIN}">` +
+      (this.formats.size
+        ? `<numFmts count="${this.formats.size}">${[...this.formats].map(([code, id]) => `<numFmt numFmtId="${id}" formatCode="${xmlText(code)}"/>`).join('')}</numFmts>`
+        : '') +
+      `<fonts count="2"><font>${font}</font><font><b/>${font}</font></fonts>` +
+      '<fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill></fills>' +
+      '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>' +
+      '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>' +
+      `<cellXfs count="${this.xfs.length}">${this.xfs
+        .map(
+          ({ fmt, bold }) =>
+            `<xf numFmtId="${fmt}" fontId="${bold ? 1 : 0}" fillId="0" borderId="0" xfId="0"${fmt ? ' applyNumberFormat="1"' : ''}${bold ? ' applyFont="1"' : ''}/>`,
+        )
+        .join('')}</cellXfs>` +
+      '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles><dxfs count="0"/><tableStyles count="0"/></styleSheet>';
+
+    const sheetEntries = names.map((name, i) => ({ name, path: `worksheets/sheet${i + 1}.xml`, rel: `rId${i + 3}` }));
+    const workbook =
+      `${XML}<workbook xmlns="${NS_MAIN}" xmlns:r="${NS_REL}"><bookViews><workbookView/></bookViews><sheets>` +
+      sheetEntries.map((e, i) => `<sheet name="${xmlText(e.name)}" sheetId="${i + 1}" r:id="${e.rel}"/>`).join('') +
+      '</sheets></workbook>';
+    const workbookRels =
+      `${XML}<Relationships xmlns="${NS_PKG_REL}">` +
+      `<Relationship Id="rId1" Type="${NS_REL}/styles" Target="styles.xml"/>` +
+      `<Relationship Id="rId2" Type="${NS_REL}/sharedStrings" Target="sharedStrings.xml"/>` +
+      sheetEntries.map((e) => `<Relationship Id="${e.rel}" Type="${NS_REL}/worksheet" Target="${e.path}"/>`).join('') +
+      '</Relationships>';
+    const contentTypes =
+      `${XML}<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">` +
+      '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>' +
+      `<Override PartName="/xl/workbook.xml" ContentType="${CT}.sheet.main+xml"/>` +
+      sheetEntries.map((e) => `<Override PartName="/xl/${e.path}" ContentType="${CT}.worksheet+xml"/>`).join('') +
+      `<Override PartName="/xl/styles.xml" ContentType="${CT}.styles+xml"/><Override PartName="/xl/sharedStrings.xml" ContentType="${CT}.sharedStrings+xml"/>` +
+      '<Override PartName="/docProps/core.xml" ContentType="application/vnd.openxmlformats-package.core-properties+xml"/>' +
+      '<Override PartName="/docProps/app.xml" ContentType="application/vnd.openxmlformats-officedocument.extended-properties+xml"/></Types>';
+    const rootRels =
+      `${XML}<Relationships xmlns="${NS_PKG_REL}">` +
+      `<Relationship Id="rId1" Type="${NS_REL}/officeDocument" Target="xl/workbook.xml"/>` +
+      `<Relationship Id="rId2" Type="${NS_PKG_REL}/metadata/core-properties" Target="docProps/core.xml"/>` +
+      `<Relationship Id="rId3" Type="${NS_REL}/extended-properties" Target="docProps/app.xml"/></Relationships>`;
+    const when = `${(this.opts.created ?? FIXED_DATE).toISOString().slice(0, 19)}Z`;
+    const core =
+      `${XML}<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">` +
+      `<dc:creator>ictstat</dc:creator><cp:lastModifiedBy>ictstat</cp:lastModifiedBy><dcterms:created xsi:type="dcterms:W3CDTF">${when}</dcterms:created><dcterms:modified xsi:type="dcterms:W3CDTF">${when}</dcterms:modified></cp:coreProperties>`;
+    const app =
+      `${XML}<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties" xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes">` +
+      `<Application>ictstat</Application><HeadingPairs><vt:vector size="2" baseType="variant"><vt:variant><vt:lpstr>Worksheets</vt:lpstr></vt:variant><vt:variant><vt:i4>${names.length}</vt:i4></vt:variant></vt:vector></HeadingPairs>` +
+      `<TitlesOfParts><vt:vector size="${names.length}" baseType="lpstr">${names.map((n) => `<vt:lpstr>${xmlText(n)}</vt:lpstr>`).join('')}</vt:vector></TitlesOfParts></Properties>`;
+
+    const parts: Array<[string, string]> = [
+      ['[Content_Types].xml', contentTypes],
+      ['_rels/.rels', rootRels],
+      ['docProps/app.xml', app],
+      ['docProps/core.xml', core],
+      ['xl/workbook.xml', workbook],
+      ['xl/_rels/workbook.xml.rels', workbookRels],
+      ['xl/styles.xml', styles],
+      ['xl/sharedStrings.xml', sst.join('')],
+    ];
+    return zipParts([...parts.map(([name, xml]) => deflatePart(name, xml)), ...sheetParts.map((p, i) => ({ ...p, name: `xl/${sheetEntries[i].path}` }))]);
+  }
+}
+
+/** A table as a sheet: each column's label, width (the longest of the label and the first 200 values, plus 2, at most 60) and format; text neutralised. */
+function tableSheet(t: ReportTable): Sheet {
+  return {
     columns: t.columns.map((c) => {
       let longest = c.label.length;
       const sample = Math.min(200, t.rows.length);
@@ -62,174 +258,7 @@ export function workbookBytes(tables: readonly ReportTable[], opts: WorkbookOpti
         return neutraliseFormula(String(v));
       }),
     ),
-  }));
-  const count = { label: '', width: 8, numFmt: '0' };
-  sheets.push({
-    name: CONTENTS,
-    columns: [
-      { label: 'Sheet', width: 34, numFmt: undefined },
-      { label: 'Title', width: 90, numFmt: undefined },
-      { label: 'Table', width: 30, numFmt: undefined },
-      { ...count, label: 'Rows' },
-      { ...count, label: 'Notes' },
-    ],
-    rows: tables.map((t, i) => [neutraliseFormula(names[i]), neutraliseFormula(t.title), neutraliseFormula(t.id), t.rows.length, t.notes.length]),
-  });
-  sheets.push({
-    name: NOTES,
-    columns: [
-      { label: 'Sheet', width: 34, numFmt: undefined },
-      { label: 'Note', width: 140, numFmt: undefined },
-    ],
-    rows: tables.flatMap((t, i) => t.notes.map((n) => [neutraliseFormula(names[i]), neutraliseFormula(n)])),
-  });
-  return writeWorkbook(sheets, opts.created ?? FIXED_DATE);
-}
-
-const XML = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n';
-const NS_MAIN = 'http://schemas.openxmlformats.org/spreadsheetml/2006/main';
-const NS_REL = 'http://schemas.openxmlformats.org/officeDocument/2006/relationships';
-const NS_PKG_REL = 'http://schemas.openxmlformats.org/package/2006/relationships';
-const CT = 'application/vnd.openxmlformats-officedocument.spreadsheetml';
-/** Number formats built into SpreadsheetML (ECMA-376 Part 1, 18.8.30): referenced by id, not declared. */
-const BUILTIN_FORMATS: Record<string, number> = { General: 0, '0': 1, '0.00': 2 };
-
-/** The parts of the package, zipped. */
-function writeWorkbook(sheets: Sheet[], created: Date): Uint8Array {
-  // Cell styles: 0 the default, then one per (number format, bold) pair in order of first use (header cells are bold).
-  const formats = new Map<string, number>();
-  const xfs: Array<{ fmt: number; bold: boolean }> = [{ fmt: 0, bold: false }];
-  const xfIndex = new Map<string, number>([['0,false', 0]]);
-  const style = (numFmt: string | undefined, bold: boolean): number => {
-    let fmt = numFmt === undefined ? 0 : BUILTIN_FORMATS[numFmt];
-    if (fmt === undefined && numFmt !== undefined) {
-      fmt = formats.get(numFmt) ?? 164 + formats.size;
-      formats.set(numFmt, fmt);
-    }
-    const key = `${fmt},${bold}`;
-    let s = xfIndex.get(key);
-    if (s === undefined) {
-      s = xfs.length;
-      xfs.push({ fmt, bold });
-      xfIndex.set(key, s);
-    }
-    return s;
   };
-  const strings = new Map<string, number>();
-  let stringRefs = 0;
-  const stringId = (s: string): number => {
-    stringRefs++;
-    let id = strings.get(s);
-    if (id === undefined) {
-      id = strings.size;
-      strings.set(s, id);
-    }
-    return id;
-  };
-
-  const sheetXml = sheets.map((sh) => {
-    const letters = sh.columns.map((_, j) => columnLetters(j));
-    const colStyle = sh.columns.map((c) => (c.numFmt === undefined ? 0 : style(c.numFmt, false)));
-    const headStyle = sh.columns.map((c) => style(c.numFmt, true));
-    const boldRow = style(undefined, true);
-    const last = `${letters[letters.length - 1] ?? 'A'}${sh.rows.length + 1}`;
-    const out: string[] = [
-      `${XML}<worksheet xmlns="${NS_MAIN}" xmlns:r="${NS_REL}"><dimension ref="A1:${last}"/>`,
-      '<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/><selection pane="bottomLeft"/></sheetView></sheetViews>',
-      '<sheetFormatPr defaultRowHeight="15"/><cols>',
-    ];
-    // (as exceljs did: an unstyled column of width 9, its default, is left to the sheet's default width)
-    sh.columns.forEach((c, j) => {
-      if (c.width !== 9 || colStyle[j])
-        out.push(`<col min="${j + 1}" max="${j + 1}" width="${c.width}"${colStyle[j] ? ` style="${colStyle[j]}"` : ''} customWidth="1"/>`);
-    });
-    out.push(`</cols><sheetData><row r="1" s="${boldRow}" customFormat="1">`);
-    sh.columns.forEach((c, j) => out.push(`<c r="${letters[j]}1" s="${headStyle[j]}" t="s"><v>${stringId(c.label)}</v></c>`));
-    out.push('</row>');
-    sh.rows.forEach((row, i) => {
-      const r = i + 2;
-      out.push(`<row r="${r}">`);
-      for (let j = 0; j < row.length; j++) {
-        const v = row[j];
-        const s = colStyle[j] ? ` s="${colStyle[j]}"` : '';
-        // an empty cell keeps its column's style (as exceljs wrote it); an unstyled one is not written
-        if (v === null) {
-          if (s) out.push(`<c r="${letters[j]}${r}"${s}/>`);
-        } else if (typeof v === 'number') out.push(`<c r="${letters[j]}${r}"${s}><v>${String(v)}</v></c>`);
-        else out.push(`<c r="${letters[j]}${r}"${s} t="s"><v>${stringId(v)}</v></c>`);
-      }
-      out.push('</row>');
-    });
-    out.push('</sheetData><pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/></worksheet>');
-    return out.join('');
-  });
-
-  const sst: string[] = [`${XML}<sst xmlns="${NS_MAIN}" count="${stringRefs}" uniqueCount="${strings.size}">`];
-  for (const s of strings.keys()) sst.push(/^\s|\n|\s$/.test(s) ? `<si><t xml:space="preserve">${xmlText(s)}</t></si>` : `<si><t>${xmlText(s)}</t></si>`);
-  sst.push('</sst>');
-
-  const font = '<sz val="11"/><name val="Calibri"/><family val="2"/>';
-  const styles =
-    `${XML}<styleSheet xmlns="${NS_MAIN}">` +
-    (formats.size
-      ? `<numFmts count="${formats.size}">${[...formats].map(([code, id]) => `<numFmt numFmtId="${id}" formatCode="${xmlText(code)}"/>`).join('')}</numFmts>`
-      : '') +
-    `<fonts count="2"><font>${font}</font><font><b/>${font}</font></fonts>` +
-    '<fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill></fills>' +
-    '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>' +
-    '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>' +
-    `<cellXfs count="${xfs.length}">${xfs
-      .map(
-        ({ fmt, bold }) =>
-          `<xf numFmtId="${fmt}" fontId="${bold ? 1 : 0}" fillId="0" borderId="0" xfId="0"${fmt ? ' applyNumberFormat="1"' : ''}${bold ? ' applyFont="1"' : ''}/>`,
-      )
-      .join('')}</cellXfs>` +
-    '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles><dxfs count="0"/><tableStyles count="0"/></styleSheet>';
-
-  const sheetEntries = sheets.map((sh, i) => ({ name: sh.name, path: `worksheets/sheet${i + 1}.xml`, rel: `rId${i + 3}` }));
-  const workbook =
-    `${XML}<workbook xmlns="${NS_MAIN}" xmlns:r="${NS_REL}"><bookViews><workbookView/></bookViews><sheets>` +
-    sheetEntries.map((e, i) => `<sheet name="${xmlText(e.name)}" sheetId="${i + 1}" r:id="${e.rel}"/>`).join('') +
-    '</sheets></workbook>';
-  const workbookRels =
-    `${XML}<Relationships xmlns="${NS_PKG_REL}">` +
-    `<Relationship Id="rId1" Type="${NS_REL}/styles" Target="styles.xml"/>` +
-    `<Relationship Id="rId2" Type="${NS_REL}/sharedStrings" Target="sharedStrings.xml"/>` +
-    sheetEntries.map((e) => `<Relationship Id="${e.rel}" Type="${NS_REL}/worksheet" Target="${e.path}"/>`).join('') +
-    '</Relationships>';
-  const contentTypes =
-    `${XML}<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">` +
-    '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>' +
-    `<Override PartName="/xl/workbook.xml" ContentType="${CT}.sheet.main+xml"/>` +
-    sheetEntries.map((e) => `<Override PartName="/xl/${e.path}" ContentType="${CT}.worksheet+xml"/>`).join('') +
-    `<Override PartName="/xl/styles.xml" ContentType="${CT}.styles+xml"/><Override PartName="/xl/sharedStrings.xml" ContentType="${CT}.sharedStrings+xml"/>` +
-    '<Override PartName="/docProps/core.xml" ContentType="application/vnd.openxmlformats-package.core-properties+xml"/>' +
-    '<Override PartName="/docProps/app.xml" ContentType="application/vnd.openxmlformats-officedocument.extended-properties+xml"/></Types>';
-  const rootRels =
-    `${XML}<Relationships xmlns="${NS_PKG_REL}">` +
-    `<Relationship Id="rId1" Type="${NS_REL}/officeDocument" Target="xl/workbook.xml"/>` +
-    `<Relationship Id="rId2" Type="${NS_PKG_REL}/metadata/core-properties" Target="docProps/core.xml"/>` +
-    `<Relationship Id="rId3" Type="${NS_REL}/extended-properties" Target="docProps/app.xml"/></Relationships>`;
-  const when = `${created.toISOString().slice(0, 19)}Z`;
-  const core =
-    `${XML}<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">` +
-    `<dc:creator>ictstat</dc:creator><cp:lastModifiedBy>ictstat</cp:lastModifiedBy><dcterms:created xsi:type="dcterms:W3CDTF">${when}</dcterms:created><dcterms:modified xsi:type="dcterms:W3CDTF">${when}</dcterms:modified></cp:coreProperties>`;
-  const app =
-    `${XML}<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties" xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes">` +
-    `<Application>ictstat</Application><HeadingPairs><vt:vector size="2" baseType="variant"><vt:variant><vt:lpstr>Worksheets</vt:lpstr></vt:variant><vt:variant><vt:i4>${sheets.length}</vt:i4></vt:variant></vt:vector></HeadingPairs>` +
-    `<TitlesOfParts><vt:vector size="${sheets.length}" baseType="lpstr">${sheets.map((sh) => `<vt:lpstr>${xmlText(sh.name)}</vt:lpstr>`).join('')}</vt:vector></TitlesOfParts></Properties>`;
-
-  return zipParts([
-    ['[Content_Types].xml', contentTypes],
-    ['_rels/.rels', rootRels],
-    ['docProps/app.xml', app],
-    ['docProps/core.xml', core],
-    ['xl/workbook.xml', workbook],
-    ['xl/_rels/workbook.xml.rels', workbookRels],
-    ['xl/styles.xml', styles],
-    ['xl/sharedStrings.xml', sst.join('')],
-    ...sheetEntries.map((e, i): [string, string] => [`xl/${e.path}`, sheetXml[i]]),
-  ]);
 }
 
 /** A to Z, AA to ZZ, ... for column index j (0-based). */

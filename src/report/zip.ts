@@ -1,25 +1,36 @@
 import * as zlib from 'node:zlib';
 
+/** A part of an archive, deflated (by `deflatePart`, at any time before the archive is put together). */
+export interface ZipPart {
+  name: string;
+  crc: number;
+  /** Bytes before deflating. */
+  size: number;
+  packed: Uint8Array;
+}
+
+/** A part deflated by node:zlib (C++), with its CRC-32. */
+export function deflatePart(name: string, content: Uint8Array | string, level = 6): ZipPart {
+  const data = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
+  if (data.length >= 0xffffffff) throw new Error(`a ZIP archive without ZIP64 holds parts under 4 GiB: ${name} does not fit`);
+  return { name, crc: crc32(data), size: data.length, packed: zlib.deflateRawSync(data, { level }) };
+}
+
 /**
- * A ZIP archive of named parts (PKWARE APPNOTE 6.3: local headers, deflated data, central directory, end record),
- * deflated by node:zlib (C++) and byte-identical across runs: every entry is stamped 2000-01-01 00:00 (the DOS
- * time is local by definition, written as fields, so no time zone changes it). No ZIP64: an archive or a part
- * of 4 GiB or more, or more than 65,535 parts, is refused.
+ * A ZIP archive of deflated parts (PKWARE APPNOTE 6.3: local headers, deflated data, central directory, end record),
+ * byte-identical across runs: every entry is stamped 2000-01-01 00:00 (the DOS time is local by definition, written
+ * as fields, so no time zone changes it). No ZIP64: an archive of 4 GiB or more, or of more than 65,535 parts, is refused.
  */
-export function zipParts(parts: ReadonlyArray<readonly [name: string, data: Uint8Array | string]>, level = 6): Uint8Array {
+export function zipParts(parts: readonly ZipPart[]): Uint8Array {
   if (parts.length > 0xffff) throw new Error(`a ZIP archive without ZIP64 holds at most 65,535 parts, not ${parts.length}`);
   const DOS_TIME = 0,
     DOS_DATE = ((2000 - 1980) << 9) | (1 << 5) | 1;
   const chunks: Uint8Array[] = [];
   const central: Uint8Array[] = [];
   let offset = 0;
-  for (const [name, content] of parts) {
-    const data = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
-    const packed = zlib.deflateRawSync(data, { level });
+  for (const { name, crc, size, packed } of parts) {
     const nameBytes = Buffer.from(name, 'utf8');
-    const crc = crc32(data);
-    if (data.length >= 0xffffffff || offset + packed.length + 30 + nameBytes.length >= 0xffffffff)
-      throw new Error(`a ZIP archive without ZIP64 is under 4 GiB: part ${name} does not fit`);
+    if (offset + packed.length + 30 + nameBytes.length >= 0xffffffff) throw new Error(`a ZIP archive without ZIP64 is under 4 GiB: part ${name} does not fit`);
     const local = Buffer.alloc(30 + nameBytes.length);
     local.writeUInt32LE(0x04034b50, 0);
     local.writeUInt16LE(20, 4); // version needed: deflate
@@ -29,7 +40,7 @@ export function zipParts(parts: ReadonlyArray<readonly [name: string, data: Uint
     local.writeUInt16LE(DOS_DATE, 12);
     local.writeUInt32LE(crc, 14);
     local.writeUInt32LE(packed.length, 18);
-    local.writeUInt32LE(data.length, 22);
+    local.writeUInt32LE(size, 22);
     local.writeUInt16LE(nameBytes.length, 26);
     local.writeUInt16LE(0, 28);
     nameBytes.copy(local, 30);
@@ -43,7 +54,7 @@ export function zipParts(parts: ReadonlyArray<readonly [name: string, data: Uint
     dir.writeUInt16LE(DOS_DATE, 14);
     dir.writeUInt32LE(crc, 16);
     dir.writeUInt32LE(packed.length, 20);
-    dir.writeUInt32LE(data.length, 24);
+    dir.writeUInt32LE(size, 24);
     dir.writeUInt16LE(nameBytes.length, 28);
     // extra, comment, disk, internal and external attributes: 0
     dir.writeUInt32LE(offset, 42);
