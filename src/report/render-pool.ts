@@ -1,9 +1,8 @@
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { TopLevelSpec } from 'vega-lite';
 import type { ReportTable } from '../table/report-table.js';
-import { packageRoot } from '../util/paths.js';
+import { workerScript } from '../util/bundle.js';
 
 /**
  * A report render thread: the charts (vega) or the workbook (exceljs) rendered beside the main thread, which goes
@@ -31,7 +30,7 @@ export class RenderThread {
   }
 
   static start(kind: 'svg' | 'xlsx'): RenderThread {
-    const script = join(packageRoot(), 'dist', 'src', 'report', 'render-worker.js');
+    const script = workerScript('report/render-worker');
     return new RenderThread(existsSync(script) ? new Worker(script, { workerData: { kind } }) : undefined, kind);
   }
 
