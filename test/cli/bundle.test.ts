@@ -46,7 +46,7 @@ describe('the CLI bundle', () => {
   it('is fresh: every recorded input hashes to what the build recorded', () => {
     expect(manifest.bundled).toBe(true);
     expect(manifest.inputs.length).toBeGreaterThan(100);
-    expect(changedInputs(manifest, true)).toEqual([]);
+    expect(changedInputs(manifest, { thorough: true })).toEqual([]);
   });
 
   it('records every module the compiled CLI and workers reach, and every bundled package', () => {
@@ -87,13 +87,17 @@ describe('the CLI bundle', () => {
     writeFileSync(file, 'export const x = 2;\n');
     utimesSync(file, T, T + 10);
     expect(changedInputs(m)).toEqual([recorded.file]);
-    expect(changedInputs(m, true)).toEqual([recorded.file]);
+    expect(changedInputs(m, { thorough: true })).toEqual([recorded.file]);
     // same size and mtime as recorded but other bytes: only the thorough check sees it
     utimesSync(file, T, T);
     expect(changedInputs(m)).toEqual([]);
-    expect(changedInputs(m, true)).toEqual([recorded.file]);
+    expect(changedInputs(m, { thorough: true })).toEqual([recorded.file]);
     rmSync(file);
     expect(changedInputs(m)).toEqual([recorded.file]);
+    // a package's package.json is left out of the check of our own modules
+    const pkg: BundleManifest = { ...m, inputs: [{ ...recorded, file: 'node_modules/gone/package.json' }] };
+    expect(changedInputs(pkg)).toEqual(['node_modules/gone/package.json']);
+    expect(changedInputs(pkg, { ours: true })).toEqual([]);
   });
 
   it('workers run from the bundle while it is current', () => {
