@@ -13,5 +13,5 @@ export function formatCount(n: number): string {
   return n < 0 ? `-${out}` : out;
 }
 
-/** Code-unit order: for codes of ASCII letters and digits (ISO3, indicator ids) the order `localeCompare` gives letters of one case. */
+/** Code-unit order: for codes of upper-case ASCII letters and digits (ISO3) the order `localeCompare` gives (not for `_` or mixed case). */
 export const compareCodes = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
