@@ -4,7 +4,7 @@
  * time, no result cache carried over), against peers in the same run: `node -e 0` (the floor), DuckDB as a whole Node
  * process (@duckdb/node-api: read_csv of the same file at the same thread count; the IDI's normalise-aggregate-rank in
  * SQL from a Parquet copy of the same bundled observations), and a plain Node script with fast-csv (today's path).
- * Commands run as `node dist/src/cli/main.js ...` (what the `ictstat` bin runs).
+ * Commands run as `node dist/cli/main.js ...` (what the `ictstat` bin runs: the CLI bundle, scripts/build-cli.ts).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -18,6 +18,7 @@ import { loadGroupings } from '../src/registry/groupings.js';
 import { loadIndicatorRegistry } from '../src/registry/indicators.js';
 import { observationsToCsv } from '../src/table/io.js';
 import { packageRoot } from '../src/util/paths.js';
+import { cliEntry } from '../src/util/bundle.js';
 
 export interface E2eRun {
   median_s: number;
@@ -44,7 +45,7 @@ export interface E2eScenario {
 }
 
 const ROOT = packageRoot();
-const CLI = join(ROOT, 'dist', 'src', 'cli', 'main.js');
+const CLI = cliEntry();
 const node = process.execPath;
 const load1 = (): number => +loadavg()[0].toFixed(2);
 const median = (xs: number[]): number => {

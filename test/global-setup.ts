@@ -1,8 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, statSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { changedInputs, cliEntry, readBundleManifest } from '../src/util/bundle.js';
 
-/** CLI tests run the built `dist/`; rebuild it when any source is newer than the build. */
+/** CLI tests run the built `dist/` and the CLI bundle (`dist/cli`); rebuild them when any source is newer than the build. */
 export default function setup(): void {
   const root = join(import.meta.dirname, '..');
   const built = join(root, 'dist', 'src', 'cli', 'main.js');
@@ -20,4 +21,8 @@ export default function setup(): void {
   const snapshot = join(root, 'dist', 'snapshot', 'bundled.json');
   if (rebuilt || !existsSync(snapshot) || statSync(snapshot).mtimeMs < newest(join(root, 'datasets')))
     execFileSync(process.execPath, [join(root, 'dist', 'scripts', 'build-snapshot.js')], { stdio: 'inherit' });
+  // The CLI bundle (what the tests spawn): again when it is missing or any of its inputs changed since it was built.
+  const bundle = readBundleManifest();
+  if (!existsSync(cliEntry()) || !bundle?.bundled || changedInputs(bundle).length > 0)
+    execFileSync(process.execPath, [join(root, 'dist', 'scripts', 'build-cli.js')], { stdio: 'inherit' });
 }

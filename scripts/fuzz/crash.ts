@@ -14,10 +14,10 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadEconomyRegistry } from '../../src/registry/economies.js';
 import { Store } from '../../src/store/store.js';
-import { packageRoot } from '../../src/util/paths.js';
+import { cliEntry } from '../../src/util/bundle.js';
 import { mulberry32 } from '../../src/util/random.js';
 
-const BIN = (): string => join(packageRoot(), 'dist', 'src', 'cli', 'main.js');
+const BIN = (): string => cliEntry();
 const INDICATORS = [
   'hh_computer_pct',
   'hh_internet_pct',

@@ -6,10 +6,9 @@
  * behind another.
  */
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { UserInputError } from '../util/errors.js';
-import { packageRoot } from '../util/paths.js';
+import { workerScript } from '../util/bundle.js';
 import type { ComputeAnswer, ComputeJob } from './compute-worker.js';
 import { ApiError, type WbErrorKind } from './errors.js';
 import { encodedFrom } from './send.js';
@@ -69,7 +68,7 @@ export class ComputeWorker {
 
   private start(): Worker {
     if (this.worker) return this.worker;
-    const script = join(packageRoot(), 'dist', 'src', 'api', 'compute-worker.js');
+    const script = workerScript('api/compute-worker');
     if (!existsSync(script)) throw new Error(`worker script missing: ${script} (run npm run build)`);
     const w = new Worker(script);
     w.unref();

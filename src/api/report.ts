@@ -4,7 +4,7 @@ import { fork } from 'node:child_process';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { errorResponse, registerRoutes, route, type Param, type RouteSpec } from './routes.js';
 import { UserInputError } from '../util/errors.js';
-import { packageRoot } from '../util/paths.js';
+import { workerScript } from '../util/bundle.js';
 import type { Store } from '../store/store.js';
 import { ApiError } from './errors.js';
 import { ownedTempDir } from '../util/owned-temp.js';
@@ -28,7 +28,7 @@ export const REBUILD_INTERVAL_MS = 60_000;
  * in the server's heap. The child ends itself if the server goes away (its IPC channel closes).
  */
 function buildInWorker(edition: number, out: string, storePath: string): Promise<void> {
-  const script = join(packageRoot(), 'dist', 'src', 'api', 'report-worker.js');
+  const script = workerScript('api/report-worker');
   return new Promise((resolve, reject) => {
     const child = fork(script, [JSON.stringify({ edition, out, storePath })], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], execArgv: [] });
     let answered = false;

@@ -15,10 +15,9 @@ import { ApiError, apiName } from './errors.js';
 import { arrowStream, parquetFile, sdmxCsv, sdmxJson, wbCsv, wbRecords, type AggregateFigure, type Cell, type Selected } from './formats.js';
 import { loadEstimatesConfig } from '../estimates/index.js';
 import { estimatesSeries, hasEstimates } from '../usecases/estimates.js';
-import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { tableToIPC } from 'apache-arrow';
-import { packageRoot } from '../util/paths.js';
+import { workerScript } from '../util/bundle.js';
 import type { EstimatesAnswer, EstimatesJob } from './estimates-worker.js';
 import { MEDIA, P, areaCode, areas, clip, indicators, paging, representation, type Area, type Query, type RequestedIndicator } from './params.js';
 import { registerRoutes, route, type Req, type RouteSpec } from './routes.js';
@@ -281,7 +280,7 @@ async function estimateInWorker(job: EstimatesJob): Promise<EstimatesAnswer> {
 }
 
 function runEstimatesWorker(job: EstimatesJob): Promise<EstimatesAnswer> {
-  const script = join(packageRoot(), 'dist', 'src', 'api', 'estimates-worker.js');
+  const script = workerScript('api/estimates-worker');
   return new Promise((resolve, reject) => {
     const w = new Worker(script, { workerData: job, transferList: [job.ipc.buffer as ArrayBuffer] });
     w.once('message', (m: EstimatesAnswer) => {

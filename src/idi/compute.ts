@@ -7,6 +7,7 @@ import { imputationByName } from './imputation/index.js';
 import { runKernel } from './kernel.js';
 import type { CompiledMethodology } from './methodology.js';
 import { buildPanel, fillDerived, panelIndex, type EstimateMarker, type Panel } from './panel.js';
+import { compareCodes } from '../util/format.js';
 
 export interface IndicatorCell {
   value: number | null;
@@ -384,8 +385,8 @@ export function computePrepared(opts: Omit<IndexOptions, 'year'>, prepared: Prep
     });
   }
   // Ranked: by rank; unranked: by descending unrounded score (ties and unscored by code).
-  if (ranks0) out.sort((a, b) => (a.rank ?? Infinity) - (b.rank ?? Infinity) || a.economy.localeCompare(b.economy));
-  else out.sort((a, b) => (b.score ?? -Infinity) - (a.score ?? -Infinity) || a.economy.localeCompare(b.economy));
+  if (ranks0) out.sort((a, b) => (a.rank ?? Infinity) - (b.rank ?? Infinity) || compareCodes(a.economy, b.economy));
+  else out.sort((a, b) => (b.score ?? -Infinity) - (a.score ?? -Infinity) || compareCodes(a.economy, b.economy));
 
   const result: IndexResult = {
     methodology: { id: m.spec.id, name: m.spec.name, source: m.spec.source, scale: m.spec.scale, file: m.file, unverified: m.unverified, ranked: ranks0 },

@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { packageRoot } from '../util/paths.js';
+import { workerScript } from '../util/bundle.js';
 import type { ScenarioSetup } from './sensitivity-core.js';
 
 /**
@@ -43,7 +42,7 @@ export class ScenarioPool {
   }
 
   static async start(threads: number): Promise<ScenarioPool> {
-    const script = join(packageRoot(), 'dist', 'src', 'idi', 'sensitivity-worker.js');
+    const script = workerScript('idi/sensitivity-worker');
     if (!existsSync(script)) throw new Error(`worker script missing: ${script} (run npm run build)`);
     const workers = Array.from({ length: Math.max(1, Math.floor(threads)) }, () => new Worker(script));
     const cleanups: Array<() => void> = [];

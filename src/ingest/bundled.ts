@@ -7,7 +7,7 @@ import { formatFinding } from './findings.js';
 import { datasetsDir, snapshotDir } from '../util/paths.js';
 import { mergeByPrecedence } from '../table/combine.js';
 import { emptyObservationTable, takeRanges } from '../table/observations.js';
-import { tableFromLayout, type ColumnLayout } from '../table/ipc-layout.js';
+import { readRowRanges, tableFromLayout, type ColumnLayout } from '../table/ipc-layout.js';
 import { UserInputError } from '../util/errors.js';
 import { suggest } from '../util/suggest.js';
 
@@ -99,18 +99,29 @@ export function indicatorRuns(t: Table): Array<[string, number, number]> {
 
 let snapshot: { table: Table; runs: SnapshotMeta['runs'] } | null | undefined;
 
+let meta: (Partial<SnapshotMeta> & Pick<SnapshotMeta, 'runs'>) | null | undefined;
+
+/** `bundled.json` when the snapshot is there and its hash is the datasets' (read once per process), else null. */
+function snapshotMeta(): (Partial<SnapshotMeta> & Pick<SnapshotMeta, 'runs'>) | null {
+  if (meta !== undefined) return meta;
+  const paths = snapshotPaths();
+  meta = null;
+  if (existsSync(paths.arrow) && existsSync(paths.meta)) {
+    const m = JSON.parse(readFileSync(paths.meta, 'utf8')) as Partial<SnapshotMeta>;
+    if (m.contentHash === bundledContentHash() && Array.isArray(m.runs)) meta = m as Partial<SnapshotMeta> & Pick<SnapshotMeta, 'runs'>;
+  }
+  return meta;
+}
+
 function readSnapshot(): { table: Table; runs: SnapshotMeta['runs'] } | null {
   if (snapshot !== undefined) return snapshot;
-  const { arrow, meta } = snapshotPaths();
+  const m = snapshotMeta();
   snapshot = null;
-  if (existsSync(arrow) && existsSync(meta)) {
-    const m = JSON.parse(readFileSync(meta, 'utf8')) as Partial<SnapshotMeta>;
-    if (m.contentHash === bundledContentHash() && Array.isArray(m.runs)) {
-      const bytes = readFileSync(arrow);
-      // the columns straight from the recorded layout (no IPC reader); the reader when the layout does not fit the file
-      const table = Array.isArray(m.layout) && m.arrowBytes === bytes.byteLength ? tableFromLayout(bytes, m.layout) : null;
-      snapshot = { table: table ?? tableFromIPC(bytes), runs: m.runs };
-    }
+  if (m) {
+    const bytes = readFileSync(snapshotPaths().arrow);
+    // the columns straight from the recorded layout (no IPC reader); the reader when the layout does not fit the file
+    const table = Array.isArray(m.layout) && m.arrowBytes === bytes.byteLength ? tableFromLayout(bytes, m.layout) : null;
+    snapshot = { table: table ?? tableFromIPC(bytes), runs: m.runs };
   }
   return snapshot;
 }
@@ -120,11 +131,11 @@ export function bundledSnapshot(): Table | null {
   return readSnapshot()?.table ?? null;
 }
 
-/** Rows of the given indicators in the snapshot, in its order: the runs of those indicators, copied range by range. */
-function selectIndicators(snap: { table: Table; runs: SnapshotMeta['runs'] }, wanted: ReadonlySet<string>): Table {
+/** The ranges of rows of the given indicators in the snapshot, in its order: the runs of those indicators. */
+function indicatorRanges(runs: SnapshotMeta['runs'], wanted: ReadonlySet<string>): { starts: Int32Array; ends: Int32Array } {
   const starts: number[] = [],
     ends: number[] = [];
-  for (const [id, from, to] of snap.runs)
+  for (const [id, from, to] of runs)
     if (wanted.has(id)) {
       // a run right after a kept run (of another wanted indicator) extends the range
       if (ends.length && ends[ends.length - 1] === from) ends[ends.length - 1] = to;
@@ -133,7 +144,29 @@ function selectIndicators(snap: { table: Table; runs: SnapshotMeta['runs'] }, wa
         ends.push(to);
       }
     }
-  return takeRanges(snap.table, Int32Array.from(starts), Int32Array.from(ends));
+  return { starts: Int32Array.from(starts), ends: Int32Array.from(ends) };
+}
+
+/**
+ * Rows of the given indicators in the snapshot, copied range by range. Before the whole snapshot is read (a command
+ * that needs a few indicators), only the bytes of those rows are read from the file (`readRowRanges`), then the same
+ * `tableFromLayout` and `takeRanges` make the same table.
+ */
+function selectIndicators(wanted: ReadonlySet<string>): Table | null {
+  if (snapshot === undefined) {
+    const m = snapshotMeta();
+    if (!m) return null;
+    if (Array.isArray(m.layout) && typeof m.arrowBytes === 'number') {
+      const { starts, ends } = indicatorRanges(m.runs, wanted);
+      const bytes = readRowRanges(snapshotPaths().arrow, m.arrowBytes, m.layout, starts, ends);
+      const table = bytes && tableFromLayout(bytes, m.layout);
+      if (table) return takeRanges(table, starts, ends);
+    }
+  }
+  const snap = readSnapshot();
+  if (!snap) return null;
+  const { starts, ends } = indicatorRanges(snap.runs, wanted);
+  return takeRanges(snap.table, starts, ends);
 }
 
 /**
@@ -143,8 +176,11 @@ function selectIndicators(snap: { table: Table; runs: SnapshotMeta['runs'] }, wa
  */
 export async function loadBundled(opts: LoadOptions = {}): Promise<Table> {
   const dir = opts.dir ?? datasetsDir();
-  const snap = resolve(dir) === resolve(datasetsDir()) && !opts.allSources && !opts.ignoreSnapshot && !opts.sources ? readSnapshot() : null;
-  if (snap) return opts.indicators ? selectIndicators(snap, new Set(opts.indicators)) : snap.table;
+  const useSnapshot = resolve(dir) === resolve(datasetsDir()) && !opts.allSources && !opts.ignoreSnapshot && !opts.sources;
+  if (useSnapshot) {
+    const t = opts.indicators ? selectIndicators(new Set(opts.indicators)) : (readSnapshot()?.table ?? null);
+    if (t) return t;
+  }
   const manifest = readManifest(dir);
   const wanted = opts.indicators ? new Set(opts.indicators) : undefined;
   const order = bundledSources(manifest, opts.sources);

@@ -1,5 +1,6 @@
 import type { IngestResult } from './ingest.js';
 import { RULES, formatFinding } from './findings.js';
+import { formatCount } from '../util/format.js';
 
 const FORMAT_NAMES: Record<IngestResult['format'], string> = {
   canonical: 'canonical long CSV',
@@ -16,7 +17,7 @@ const FORMAT_NAMES: Record<IngestResult['format'], string> = {
 
 /** The validation report of one submission, as a statistician reads it in a terminal. */
 export function formatIngestReport(r: IngestResult, maxFindings = 20): string {
-  const n = (x: number): string => x.toLocaleString('en');
+  const n = formatCount;
   const lines = [
     `${r.file}: ${r.status.toUpperCase()} (${FORMAT_NAMES[r.format]}, ${r.encoding === 'utf-8' ? 'UTF-8' : 'Latin-1'})`,
     `  submission   ${r.submissionId}`,

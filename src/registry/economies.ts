@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { indicatorsDir } from '../util/paths.js';
 import { suggest } from '../util/suggest.js';
 import { UserInputError } from '../util/errors.js';
+import { compareCodes } from '../util/format.js';
 
 export const LANGUAGES = ['en', 'fr', 'es', 'ru', 'zh', 'ar'] as const;
 export type Language = (typeof LANGUAGES)[number];
@@ -70,7 +71,7 @@ export class EconomyRegistry {
   private readonly aggregates = new Map<string, AggregateEntity>();
 
   constructor(economies: Economy[], entities: EntitiesFile) {
-    this.economies = [...economies].sort((a, b) => a.iso3.localeCompare(b.iso3));
+    this.economies = [...economies].sort((a, b) => compareCodes(a.iso3, b.iso3));
     for (const e of this.economies) this.byIso3.set(e.iso3, e);
     // Codes win over names: an alias never shadows an ISO3, ISO2 or M49 code of another economy.
     for (const e of this.economies) this.byKey.set(e.iso3.toLowerCase(), e);

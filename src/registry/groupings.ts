@@ -23,18 +23,20 @@ export interface GroupingIndexEntry {
 }
 
 export class Groupings {
-  private readonly byId: Map<string, Grouping>;
+  /** A grouping, or what reads it when it is first asked for (the bundled files: a run uses two or three of 17). */
+  private readonly byId: Map<string, Grouping | (() => Grouping)>;
 
-  constructor(groupings: Grouping[]) {
-    this.byId = new Map(groupings.map((g) => [g.id, g]));
+  constructor(groupings: ReadonlyArray<Grouping | { id: string; load: () => Grouping }>) {
+    this.byId = new Map(groupings.map((g) => [g.id, 'load' in g ? g.load : g]));
   }
 
   list(): Grouping[] {
-    return [...this.byId.values()];
+    return [...this.byId.keys()].map((id) => this.get(id));
   }
 
   get(id: string): Grouping {
-    const g = this.byId.get(id);
+    let g = this.byId.get(id);
+    if (typeof g === 'function') this.byId.set(id, (g = g()));
     if (g) return g;
     const near = suggest(id, this.byId.keys());
     throw new UserInputError(
@@ -66,12 +68,12 @@ export class Groupings {
 
 let bundled: Groupings | undefined;
 
-/** The groupings shipped in `indicators/groupings/` (read once). */
+/** The groupings shipped in `indicators/groupings/` (the index read once, each file when its grouping is first used). */
 export function loadGroupings(): Groupings {
   if (bundled) return bundled;
   const dir = join(indicatorsDir(), 'groupings');
   const index = JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8')) as GroupingIndexEntry[];
-  return (bundled = new Groupings(index.map((e) => loadGroupingCsv(join(dir, e.file), e))));
+  return (bundled = new Groupings(index.map((e) => ({ id: e.id, load: () => loadGroupingCsv(join(dir, e.file), e) }))));
 }
 
 /**

@@ -1,8 +1,7 @@
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { TopLevelSpec } from 'vega-lite';
-import { packageRoot } from '../util/paths.js';
+import { workerScript } from '../util/bundle.js';
 
 /**
  * The report's chart thread: the charts (vega) rendered beside the main thread, which goes on with the tables
@@ -30,7 +29,7 @@ export class RenderThread {
   }
 
   static start(kind: 'svg'): RenderThread {
-    const script = join(packageRoot(), 'dist', 'src', 'report', 'render-worker.js');
+    const script = workerScript('report/render-worker');
     return new RenderThread(existsSync(script) ? new Worker(script, { workerData: { kind } }) : undefined, kind);
   }
 

@@ -1,6 +1,6 @@
 import type { Table } from 'apache-arrow';
 import type { CompiledFormula } from '../registry/formula.js';
-import { ObservationBuilder, OBSERVATION_COLUMNS, type ObservationRow } from './observations.js';
+import { isCanonicalObservationTable, ObservationBuilder, OBSERVATION_COLUMNS, type ObservationRow } from './observations.js';
 
 const YEAR_SPAN = 4096; // years fit in 12 bits of a (series, year) key
 
@@ -93,13 +93,16 @@ export function selectObservations(table: Table, q: SeriesQuery): Table {
     inds = q.indicators ? new Set(q.indicators) : undefined;
   const from = q.from ?? -Infinity,
     to = q.to ?? Infinity;
-  const rows: number[] = [];
-  for (let i = 0; i < table.numRows; i++) {
-    const y = year.get(i) as number;
-    if (y < from || y > to) continue;
-    if (econs && !econs.has(econ.get(i))) continue;
-    if (inds && !inds.has(ind.get(i))) continue;
-    rows.push(i);
+  let rows = matchingRows(table, econs, inds, from, to);
+  if (!rows) {
+    rows = [];
+    for (let i = 0; i < table.numRows; i++) {
+      const y = year.get(i) as number;
+      if (y < from || y > to) continue;
+      if (econs && !econs.has(econ.get(i))) continue;
+      if (inds && !inds.has(ind.get(i))) continue;
+      rows.push(i);
+    }
   }
   const e = rows.map((i) => econ.get(i) as string),
     k = rows.map((i) => ind.get(i) as string),
@@ -109,6 +112,40 @@ export function selectObservations(table: Table, q: SeriesQuery): Table {
   const out = new ObservationBuilder(rows.length);
   for (const j of order) out.append(rowAt(cols, rows[j]));
   return out.toTable();
+}
+
+const isCanonicalSingleBatch = (table: Table): boolean =>
+  table.batches.length === 1 && isCanonicalObservationTable(table) && ['economy', 'indicator', 'year'].every((c) => table.getChild(c)!.data[0].nullCount === 0);
+
+/**
+ * The rows of a single-batch canonical table (no nulls in its keys) that match, found on the columns' memory: year
+ * values and dictionary codes, the wanted strings looked up once per dictionary entry instead of decoded per row
+ * (a `series` over the snapshot's thousands of rows spent more on that than on everything else). Undefined for any
+ * other table: the caller then reads it row by row.
+ */
+function matchingRows(table: Table, econs: Set<unknown> | undefined, inds: Set<unknown> | undefined, from: number, to: number): number[] | undefined {
+  if (!isCanonicalSingleBatch(table)) return undefined;
+  const codes = (name: string, wanted: Set<unknown> | undefined): { codes: Int32Array; keep: Uint8Array } | undefined => {
+    if (!wanted) return undefined;
+    const data = table.getChild(name)!.data[0];
+    const dict = data.dictionary!;
+    const keep = new Uint8Array(dict.length);
+    for (let d = 0; d < dict.length; d++) keep[d] = wanted.has(dict.get(d)) ? 1 : 0;
+    return { codes: (data.values as Int32Array).subarray(data.offset, data.offset + data.length), keep };
+  };
+  const e = codes('economy', econs),
+    k = codes('indicator', inds);
+  const yd = table.getChild('year')!.data[0];
+  const years = (yd.values as Int16Array).subarray(yd.offset, yd.offset + yd.length);
+  const rows: number[] = [];
+  for (let i = 0; i < years.length; i++) {
+    const y = years[i];
+    if (y < from || y > to) continue;
+    if (e && !e.keep[e.codes[i]]) continue;
+    if (k && !k.keep[k.codes[i]]) continue;
+    rows.push(i);
+  }
+  return rows;
 }
 
 /** Row i of an observation table's columns (in OBSERVATION_COLUMNS order), for copying between tables. */

@@ -37,6 +37,7 @@ import { observationRows } from '../table/observations.js';
 import { resultForOutput } from '../idi/tables.js';
 import { UserInputError, invalidOption } from '../util/errors.js';
 import { BUNDLED, describeSource, loadObservations, sourceFingerprint, type DataSource } from './data-source.js';
+import { compareCodes, formatCount } from '../util/format.js';
 
 /** What a run is computed from: everything needed to compute it again. */
 export interface IndexRecipe {
@@ -131,7 +132,7 @@ export function runOnTable(recipe: IndexRecipe, m: CompiledMethodology, table: T
   });
   log.push({
     step: 'load',
-    detail: `${table.numRows.toLocaleString('en')} observations of ${requiredIndicators(m, indicators).length} series from ${describeSource(source)}`,
+    detail: `${formatCount(table.numRows)} observations of ${requiredIndicators(m, indicators).length} series from ${describeSource(source)}`,
   });
   if (recipe.universe !== undefined && recipe.universe !== 'all' && recipe.universe !== 'methodology')
     throw invalidOption(
@@ -288,7 +289,7 @@ export function compare(a: IndexRun | IndexResult, b: IndexRun | IndexResult, la
         : null,
     meanAbsoluteDifference: both.length ? both.reduce((s, r) => s + Math.abs(r.difference), 0) / both.length : null,
     largest: [...both]
-      .sort((x, y) => Math.abs(y.difference) - Math.abs(x.difference) || x.economy.localeCompare(y.economy))
+      .sort((x, y) => Math.abs(y.difference) - Math.abs(x.difference) || compareCodes(x.economy, y.economy))
       .slice(0, largest)
       .map((r) => ({ economy: r.economy, a: r.scoreA, b: r.scoreB, difference: r.difference })),
     economies: rows,

@@ -11,7 +11,7 @@ import { tableFromIPC } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadEconomyRegistry } from '../../src/registry/economies.js';
 import { loadWorldBankRegistry } from '../../src/registry/worldbank.js';
-import { packageRoot } from '../../src/util/paths.js';
+import { cliEntry } from '../../src/util/bundle.js';
 import { aggregatesForCode } from '../../src/usecases/estimates.js';
 import { COMPUTED_ROUTES } from '../../src/api/computed.js';
 import { META_ROUTES } from '../../src/api/openapi.js';
@@ -315,46 +315,14 @@ describe("Arrow: format=arrow as well as Accept, a stream that opens for every r
     expect(empty.numRows).toBe(0);
     const dir = mkdtempSync(join(tmpdir(), 'ictstat-arrow-'));
     try {
-      const r = await runCli(
-        [
-          join(packageRoot(), 'dist/src/cli/main.js'),
-          'series',
-          '--economy',
-          'KEN',
-          '--indicator',
-          'i99H',
-          '--from',
-          '2019',
-          '--to',
-          '2019',
-          '--format',
-          'arrow',
-        ],
-        dir,
-      );
+      const r = await runCli([cliEntry(), 'series', '--economy', 'KEN', '--indicator', 'i99H', '--from', '2019', '--to', '2019', '--format', 'arrow'], dir);
       expect(r.status, r.stderr.toString()).toBe(0);
       const cli = tableFromIPC(new Uint8Array(r.stdout));
       expect(api.schema.fields.map((f) => `${f.name}:${f.type}`)).toEqual(cli.schema.fields.map((f) => `${f.name}:${f.type}`));
       expect(empty.schema.fields.map((f) => f.name)).toEqual(cli.schema.fields.map((f) => f.name));
       expect(cli.getChild('value')!.get(0)).toBe(datahub('KEN', 2019));
       // An empty result from the CLI is a stream with the same schema too (KEN has no 2020 value in the DataHub file).
-      const none = await runCli(
-        [
-          join(packageRoot(), 'dist/src/cli/main.js'),
-          'series',
-          '--economy',
-          'KEN',
-          '--indicator',
-          'i99H',
-          '--from',
-          '2020',
-          '--to',
-          '2020',
-          '--format',
-          'arrow',
-        ],
-        dir,
-      );
+      const none = await runCli([cliEntry(), 'series', '--economy', 'KEN', '--indicator', 'i99H', '--from', '2020', '--to', '2020', '--format', 'arrow'], dir);
       expect(none.status, none.stderr.toString()).toBe(0);
       const cliEmpty = tableFromIPC(new Uint8Array(none.stdout));
       expect(cliEmpty.numRows).toBe(0);

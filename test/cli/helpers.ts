@@ -1,8 +1,10 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import { cliEntry } from '../../src/util/bundle.js';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
-const BIN = join(ROOT, 'dist', 'src', 'cli', 'main.js');
+/** What the `ictstat` bin runs: the CLI bundle (dist/cli/main.js). */
+export const BIN = cliEntry();
 
 export interface Run {
   code: number;
@@ -10,7 +12,7 @@ export interface Run {
   stderr: string;
 }
 
-/** Run the built `ictstat` command (test/global-setup.ts builds dist/ when sources changed). */
+/** Run the built `ictstat` command (test/global-setup.ts builds dist/ and the bundle when sources changed). */
 export function ictstat(args: string[], opts: { cwd?: string; input?: string } = {}): Run {
   const r = spawnSync(process.execPath, [BIN, ...args], { cwd: opts.cwd ?? ROOT, input: opts.input, encoding: 'utf8', maxBuffer: 256 << 20 });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };

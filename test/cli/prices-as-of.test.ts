@@ -3,14 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ROOT, expectNoStackTrace } from './helpers.js';
+import { BIN, ROOT, expectNoStackTrace } from './helpers.js';
 
 /** `prices compute --as-of` takes its conversion inputs from the store as it stood on the date. */
 describe('prices compute --as-of', () => {
   const dir = mkdtempSync(join(tmpdir(), 'ictstat-prices-asof-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const run = (args: string[]) => {
-    const r = spawnSync(process.execPath, [join(ROOT, 'dist/src/cli/main.js'), ...args], {
+    const r = spawnSync(process.execPath, [BIN, ...args], {
       cwd: ROOT,
       encoding: 'utf8',
       env: { ...process.env, ICTSTAT_DB: join(dir, 's.db') },

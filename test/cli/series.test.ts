@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tableFromIPC } from 'apache-arrow';
 import { spawnSync } from 'node:child_process';
-import { ROOT, expectNoStackTrace, ictstat } from './helpers.js';
+import { BIN, ROOT, expectNoStackTrace, ictstat } from './helpers.js';
 
 describe('ictstat series', () => {
   it("prints Kenya's Internet use from the bundled data, the same by id, ITU code and World Bank code", () => {
@@ -34,11 +34,7 @@ describe('ictstat series', () => {
   });
 
   it('writes an Arrow IPC stream that reads back', () => {
-    const r = spawnSync(
-      process.execPath,
-      [join(ROOT, 'dist/src/cli/main.js'), 'series', '--economy', 'KEN', '--indicator', 'population', '--format', 'arrow'],
-      { cwd: ROOT },
-    );
+    const r = spawnSync(process.execPath, [BIN, 'series', '--economy', 'KEN', '--indicator', 'population', '--format', 'arrow'], { cwd: ROOT });
     expect(r.status).toBe(0);
     const t = tableFromIPC(r.stdout);
     expect(t.numRows).toBeGreaterThan(60);

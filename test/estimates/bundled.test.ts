@@ -10,7 +10,7 @@ import { loadIndicatorRegistry } from '../../src/registry/indicators.js';
 import { aggregatesForCode, estimateAggregates, worldBankAggregate, worldBankAggregateFigures } from '../../src/usecases/estimates.js';
 import { sharedDataDir } from '../../src/util/paths.js';
 import { parseCsvObjects } from '../../src/util/csv-parse.js';
-import { ROOT, expectNoStackTrace, ictstat } from '../cli/helpers.js';
+import { BIN, ROOT, expectNoStackTrace, ictstat } from '../cli/helpers.js';
 
 /** 2023 from the bundled CSVs themselves, read here independently of the engine. */
 function csv2023(file: string): Map<string, { value: number; source: string }> {
@@ -149,11 +149,9 @@ describe('ictstat estimates', () => {
       expect(x.value as number).toBeLessThanOrEqual((x.max as number) + 1e-9);
     }
     expect(JSON.parse(r.stdout).notes.join(' ')).toMatch(/population aged 10 and over.*assumption/s);
-    const a = spawnSync(
-      process.execPath,
-      [join(ROOT, 'dist/src/cli/main.js'), 'estimates', '--indicator', 'mobile_owners_pct', '--from', '2022', '--to', '2023', '--format', 'arrow'],
-      { maxBuffer: 64 << 20 },
-    );
+    const a = spawnSync(process.execPath, [BIN, 'estimates', '--indicator', 'mobile_owners_pct', '--from', '2022', '--to', '2023', '--format', 'arrow'], {
+      maxBuffer: 64 << 20,
+    });
     const t = tableFromIPC(a.stdout);
     expect(t.numRows).toBe(rows.length);
     expect(t.getChild('value')!.get(0)).toBeCloseTo(rows[0].value as number, 12);

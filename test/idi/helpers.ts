@@ -1,5 +1,4 @@
 import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import type { Table } from 'apache-arrow';
 import {
   compileMethodology,
@@ -11,7 +10,7 @@ import {
   type Normalise,
 } from '../../src/idi/methodology.js';
 import { ObservationBuilder } from '../../src/table/observations.js';
-import { ROOT, type Run } from '../cli/helpers.js';
+import { BIN, ROOT, type Run } from '../cli/helpers.js';
 
 /** Real registry ids the generated methodologies use as leaves (the registry must know them). */
 export const IDS = [
@@ -60,7 +59,7 @@ export function table(rows: Array<[string, string, number, number]>): Table {
 /** Like test/cli/helpers `ictstat`, but asynchronous, so independent CLI runs of a file can overlap. */
 export function ictstatAsync(args: string[]): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(ROOT, 'dist', 'src', 'cli', 'main.js'), ...args], { cwd: ROOT });
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT });
     const out: Buffer[] = [],
       err: Buffer[] = [];
     child.stdout.on('data', (b: Buffer) => out.push(b));

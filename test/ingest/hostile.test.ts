@@ -3,8 +3,9 @@ import { closeSync, existsSync, openSync, readdirSync, statSync, writeSync } fro
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, tempDir } from './helpers.js';
+import { cliEntry } from '../../src/util/bundle.js';
 
-const CLI = join(ROOT, 'dist', 'src', 'cli', 'main.js');
+const CLI = cliEntry();
 const tmp = tempDir('ictstat-hostile-');
 afterAll(() => tmp.cleanup());
 

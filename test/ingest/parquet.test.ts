@@ -11,6 +11,7 @@ import { isPriceIndicator, loadIndicatorRegistry } from '../../src/registry/indi
 import { ObservationBuilder, OBSERVATION_COLUMNS, type ObservationRow } from '../../src/table/observations.js';
 import { observationsToParquet, parquetToObservations, readParquetColumns, readParquetFooter } from '../../src/table/parquet.js';
 import { csvRow } from '../../src/util/csv.js';
+import { cliEntry } from '../../src/util/bundle.js';
 import { findings, ingest, ROOT, rows, tempDir } from './helpers.js';
 
 const tmp = tempDir('ictstat-parquet-');
@@ -380,7 +381,7 @@ describe('readers we did not write', () => {
 });
 
 describe('CLI', () => {
-  const BIN = join(ROOT, 'dist', 'src', 'cli', 'main.js');
+  const BIN = cliEntry();
   it('ingest --out FILE.parquet, and series --format parquet', async () => {
     const csv = tmp.file('cli.csv', 'economy,indicator,year,value,note\nKEN,i99H,2020,25,"a, b"\nKEN,i99H,2021,29.5,\n');
     const out = join(tmp.dir, 'cli.parquet');

@@ -52,6 +52,26 @@ describe('the packed package', () => {
     expect(readdirSync(join(installed, 'dist'))).not.toContain('benchmarks');
   });
 
+  it('its `ictstat` bin runs the CLI bundle, whose workers the installed package uses (npm gives files one fixed mtime; the content decides)', () => {
+    const installed = join(project, 'node_modules', 'ictstat');
+    const bin = spawnSync(join(project, 'node_modules', '.bin', 'ictstat'), ['--version'], { cwd: project, encoding: 'utf8' });
+    expect(bin.stderr).toBe('');
+    expect(bin.stdout).toBe(`${JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version}\n`);
+    const series = spawnSync(
+      process.execPath,
+      [join(installed, 'dist', 'cli', 'main.js'), 'series', '--economy', 'KEN', '--indicator', 'population', '--from', '2020', '--to', '2020'],
+      {
+        cwd: project,
+        encoding: 'utf8',
+      },
+    );
+    expect(series.status, series.stderr).toBe(0);
+    expect(series.stdout.split('\n')[0]).toBe('year,value,note,source');
+    const script = `import(${JSON.stringify(join(installed, 'dist', 'src', 'util', 'bundle.js'))}).then((b) => console.log(b.workerScript('idi/sensitivity-worker')))`;
+    const worker = spawnSync(process.execPath, ['-e', script], { cwd: project, encoding: 'utf8' });
+    expect(worker.stdout.trim()).toBe(join(installed, 'dist', 'cli', 'sensitivity-worker.js'));
+  });
+
   it('is imported by name with its types: a TypeScript program compiles against them and runs the IDI and a basket from in-memory data', () => {
     writeFileSync(
       join(project, 'tsconfig.json'),

@@ -1,10 +1,11 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadGroupingCsv, loadGroupings } from '../../src/registry/groupings.js';
+import { Groupings, loadGroupingCsv, loadGroupings } from '../../src/registry/groupings.js';
 import { loadEconomyRegistry } from '../../src/registry/economies.js';
 import { UserInputError } from '../../src/util/errors.js';
+import { indicatorsDir } from '../../src/util/paths.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ictstat-groupings-'));
 const write = (name: string, text: string): string => {
@@ -61,5 +62,33 @@ describe('loadGroupingCsv (user groupings)', () => {
     expect(() => loadGroupingCsv(write('h.csv', 'iso3,group\nKEN,A\n'), { id: 'h', name: 'h' })).toThrow(/:1: .*header must be exactly "economy,group"/);
     expect(() => loadGroupingCsv(write('a.csv', 'economy,group\nWLD,A\n'), { id: 'a', name: 'a' })).toThrow(/:2: .*WLD is an aggregate/);
     expect(() => loadGroupingCsv(write('d.csv', 'economy,group\nKEN,A\nKE,B\n'), { id: 'd', name: 'd' })).toThrow(/:3: .*already in group "A" \(line 2\)/);
+  });
+});
+
+describe('groupings read when first used', () => {
+  it('a grouping given as a loader is read once, on its first use; list() reads them all', () => {
+    const calls: string[] = [];
+    const lazy = (id: string, groups: Record<string, string>) => ({
+      id,
+      load: () => {
+        calls.push(id);
+        return { id, name: id, source: 'test', groups: new Map(Object.entries(groups)) };
+      },
+    });
+    const g = new Groupings([lazy('a', { KEN: 'East' }), lazy('b', { UGA: 'East' })]);
+    expect(calls).toEqual([]);
+    expect(g.groupOf('a', 'ken')).toBe('East');
+    expect(g.groupOf('a', 'UGA')).toBeUndefined();
+    expect(calls).toEqual(['a']);
+    expect(g.list().map((x) => x.id)).toEqual(['a', 'b']);
+    expect(calls).toEqual(['a', 'b']);
+    expect(() => g.get('c')).toThrow(/unknown grouping "c"/);
+  });
+
+  it('the bundled ones are the files, whichever is read first', () => {
+    const all = loadGroupings().list();
+    const index = JSON.parse(readFileSync(join(indicatorsDir(), 'groupings', 'index.json'), 'utf8')) as Array<{ id: string }>;
+    expect(all.map((x) => x.id)).toEqual(index.map((e) => e.id));
+    for (const x of all) expect(x.groups.size, x.id).toBeGreaterThan(0);
   });
 });

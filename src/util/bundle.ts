@@ -1,0 +1,105 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { packageRoot } from './paths.js';
+
+/**
+ * The CLI as a bundle: `npm run build` (scripts/build-cli.ts) bundles `dist/src/cli/main.js` and the worker entries
+ * below with everything they import (Arrow, commander, fastify, ...) into `dist/cli/`, split at every `import()` so
+ * that a command still loads only what it needs; a start then compiles a few files instead of resolving, reading and
+ * linking hundreds. `dist/cli/bundle.json` records the inputs (our compiled modules and the package.json of every
+ * bundled package, with size, mtime and SHA-256), so that a bundle older than its sources is known as such.
+ * The library (`exports`, dist/src) stays unbundled: a bundled Arrow would be a second Arrow beside the user's.
+ */
+
+/** The worker scripts (threads and the report's child process), as paths under dist/src without `.js`. */
+export const WORKER_ENTRIES = ['idi/sensitivity-worker', 'api/compute-worker', 'api/estimates-worker', 'api/report-worker', 'report/render-worker'] as const;
+export type WorkerEntry = (typeof WORKER_ENTRIES)[number];
+
+export interface BundleInput {
+  /** Relative to the package root, `/`-separated. */
+  file: string;
+  size: number;
+  mtimeMs: number;
+  sha256: string;
+}
+
+export interface BundleManifest {
+  /** False when rolldown was not installed at build time: dist/cli/main.js then only imports dist/src/cli/main.js. */
+  bundled: boolean;
+  /** Entry name (dist/cli/<name>.js) to the dist/src module it was built from. */
+  entries: Record<string, string>;
+  inputs: BundleInput[];
+  /** Each output file (relative to dist/cli) and the modules in it (relative to the package root). */
+  chunks: Record<string, string[]>;
+}
+
+export const bundleDir = (): string => join(packageRoot(), 'dist', 'cli');
+export const bundleManifestPath = (): string => join(bundleDir(), 'bundle.json');
+/** What the `ictstat` bin runs. */
+export const cliEntry = (): string => join(bundleDir(), 'main.js');
+/** The bundle's entry name of a worker: its file name (they are unique). */
+export const workerEntryName = (entry: WorkerEntry): string => entry.slice(entry.lastIndexOf('/') + 1);
+
+export const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
+
+export function readBundleManifest(): BundleManifest | undefined {
+  try {
+    return JSON.parse(readFileSync(bundleManifestPath(), 'utf8')) as BundleManifest;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The recorded inputs that changed since the build (or are gone). Size and mtime unchanged counts as unchanged
+ * unless `thorough`; otherwise the content decides (a rebuild that rewrites the same bytes changes only the mtime,
+ * and npm gives every installed file one fixed mtime). `ours` leaves out the packages' package.json files.
+ */
+export function changedInputs(manifest: BundleManifest, o: { thorough?: boolean; ours?: boolean } = {}): string[] {
+  const root = packageRoot(),
+    thorough = o.thorough ?? false,
+    changed: string[] = [];
+  for (const input of manifest.inputs) {
+    if (o.ours && input.file.includes('node_modules/')) continue;
+    const path = join(root, input.file);
+    let st: { size: number; mtimeMs: number };
+    try {
+      st = statSync(path);
+    } catch {
+      changed.push(input.file);
+      continue;
+    }
+    if (!thorough && st.size === input.size && st.mtimeMs === input.mtimeMs) continue;
+    if (st.size !== input.size || sha256(readFileSync(path)) !== input.sha256) changed.push(input.file);
+  }
+  return changed;
+}
+
+let current: BundleManifest | null | undefined;
+
+/**
+ * The manifest when the bundle is present and built from our modules there now (checked once per process). The
+ * packages are inside the bundle, so a package upgraded since leaves it whole, only older: the tests' setup rebuilds
+ * it then (test/global-setup.ts), as `npm install` does through `prepare`.
+ */
+function currentBundle(): BundleManifest | null {
+  if (current !== undefined) return current;
+  const m = readBundleManifest();
+  return (current = m?.bundled && changedInputs(m, { ours: true }).length === 0 ? m : null);
+}
+
+/**
+ * The script a worker thread (or child process) runs: the bundled entry when the bundle is current (one file and
+ * its chunks to load instead of the module graph), else the compiled module in dist/src. The worker exchanges only
+ * plain data and bytes with its parent, so either one serves a caller of the library or of the bundle.
+ */
+export function workerScript(entry: WorkerEntry): string {
+  const m = currentBundle(),
+    name = workerEntryName(entry);
+  if (m && m.entries[name] === `dist/src/${entry}.js`) {
+    const bundled = join(bundleDir(), `${name}.js`);
+    if (existsSync(bundled)) return bundled;
+  }
+  return join(packageRoot(), 'dist', 'src', `${entry}.js`);
+}
