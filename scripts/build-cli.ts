@@ -1,8 +1,8 @@
 /**
  * `npm run build` (last step): the CLI and the worker scripts bundled by rolldown into `dist/cli/` (src/util/bundle.ts
  * says why), from the compiled modules in dist/src, split at every `import()` so that the lazy imports stay lazy.
- * Native and WebAssembly packages stay external (better-sqlite3, DuckDB, parquet-wasm), and so do vega, vega-lite
- * and exceljs, which the report loads from their own single-file bundles (dist/vendor). `dist/cli/bundle.json`
+ * Native and WebAssembly packages stay external (better-sqlite3, DuckDB, parquet-wasm), and so do vega and vega-lite,
+ * which the report loads from their own single-file bundle (dist/vendor); exceljs (workbook reading) is inside. `dist/cli/bundle.json`
  * records the entries and every input with its hash. Without rolldown (a production install) `dist/cli/main.js`
  * only imports dist/src/cli/main.js and the workers run from dist/src.
  */
@@ -11,7 +11,7 @@ import { dirname, isAbsolute, join, relative, sep } from 'node:path';
 import { type BundleInput, type BundleManifest, bundleDir, sha256, WORKER_ENTRIES, workerEntryName } from '../src/util/bundle.js';
 import { packageRoot } from '../src/util/paths.js';
 
-const EXTERNAL = [/^better-sqlite3(\/|$)/, /^@duckdb\//, /^parquet-wasm(\/|$)/, /^vega(-lite)?(\/|$)/, /^exceljs(\/|$)/];
+const EXTERNAL = [/^better-sqlite3(\/|$)/, /^@duckdb\//, /^parquet-wasm(\/|$)/, /^vega(-lite)?(\/|$)/];
 
 const started = Date.now();
 const root = packageRoot(),

@@ -1,6 +1,6 @@
 /**
- * `npm run build` (after the snapshot): the report's chart and workbook engines bundled into single files,
- * `dist/vendor/vega.mjs` (vega and vega-lite) and `dist/vendor/exceljs.mjs`, with `vendor.json` recording the
+ * `npm run build` (after the snapshot): the report's chart engine bundled into one file,
+ * `dist/vendor/vega.mjs` (vega and vega-lite), with `vendor.json` recording the
  * package versions they were built from (src/report/vendor.ts uses a bundle only while those are the installed
  * ones). Built with rolldown, a development dependency: without it nothing is bundled and the packages are imported.
  */
@@ -14,7 +14,7 @@ let rolldown: typeof import('rolldown') | undefined;
 try {
   rolldown = await import('rolldown');
 } catch {
-  process.stdout.write('vendor: rolldown is not installed; the report imports vega and exceljs as packages\n');
+  process.stdout.write('vendor: rolldown is not installed; the report imports vega and vega-lite as packages\n');
 }
 if (rolldown) {
   mkdirSync(dir, { recursive: true });

@@ -5,13 +5,13 @@ import { pathToFileURL } from 'node:url';
 import { packageRoot } from '../util/paths.js';
 
 /**
- * The report's chart and workbook engines as single-file bundles, `dist/vendor/<name>.mjs`, made by `npm run build`
+ * The report's chart engine as a single-file bundle, `dist/vendor/<name>.mjs`, made by `npm run build`
  * (scripts/build-vendor.ts) from the installed packages: one module to compile instead of hundreds to resolve, read
- * and link (vega, vega-lite and their d3 modules; exceljs and its dependencies). No engine object ever leaves the
- * report code (specs in, SVG out; tables in, bytes out), so the bundled copy cannot meet the package's. A bundle is
+ * and link (vega, vega-lite and their d3 modules). No engine object ever leaves the
+ * report code (specs in, SVG out), so the bundled copy cannot meet the package's. A bundle is
  * used only while `vendor.json` records the versions installed now; otherwise the packages are imported.
  */
-export const VENDOR_BUNDLES = { vega: ['vega', 'vega-lite'], exceljs: ['exceljs'] } as const;
+export const VENDOR_BUNDLES = { vega: ['vega', 'vega-lite'] } as const;
 export type VendorBundle = keyof typeof VENDOR_BUNDLES;
 
 export const vendorDir = (): string => join(packageRoot(), 'dist', 'vendor');
