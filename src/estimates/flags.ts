@@ -4,6 +4,7 @@
  */
 import type { Table, Vector } from 'apache-arrow';
 import { marksEstimate as marksItuEstimate, panelIndex, type EstimateMarker, type Panel } from '../idi/imputation/index.js';
+import { isValidRow, rowValues } from '../table/data-view.js';
 
 export { marksItuEstimate, type EstimateMarker };
 
@@ -34,7 +35,7 @@ export function ituEstimateMask(table: Table, panel: Panel, marker: EstimateMark
     });
     const eCodes = codes(ed),
       iCodes = codes(id),
-      years = (yd.values as Int16Array).subarray(yd.offset, yd.offset + yd.length);
+      years = rowValues<Int16Array>(yd);
     const tCodes = marked.map((m) => codes(m.d));
     for (let r = 0; r < ed.length; r++) {
       const to = iTargets[iCodes[r]],
@@ -50,6 +51,6 @@ export function ituEstimateMask(table: Table, panel: Panel, marker: EstimateMark
 }
 
 type Data = { values: unknown; offset: number; length: number; nullCount: number; nullBitmap?: Uint8Array | null; dictionary?: Vector };
-const codes = (d: Data): Int32Array => (d.values as Int32Array).subarray(d.offset, d.offset + d.length);
+const codes = (d: Data): Int32Array => rowValues<Int32Array>(d);
 const strings = (d: Data): string[] => (d.dictionary ? (d.dictionary.toArray() as string[]) : []);
-const valid = (d: Data, i: number): boolean => d.nullCount === 0 || !d.nullBitmap || ((d.nullBitmap[(d.offset + i) >> 3] >> ((d.offset + i) & 7)) & 1) === 1;
+const valid = isValidRow;

@@ -1,6 +1,7 @@
 import type { Table, Vector } from 'apache-arrow';
 import type { CompiledFormula } from '../registry/formula.js';
 import { isCanonicalObservationTable } from '../table/observations.js';
+import { type ColumnData, rowValues } from '../table/data-view.js';
 
 /**
  * A dense economies x indicators x years cube built straight from an observation table's columns:
@@ -104,12 +105,9 @@ export function buildPanel(
   return { economies: [...economies], indicators: [...indicators], firstYear, nYears: nY, values, derived: new Uint8Array(values.length), estimated };
 }
 
-/** The typed array behind one batch of a column (dictionary codes for dictionary columns), offset applied. */
-function columnValues(data: { values: unknown; offset: number; length: number }): Int32Array | Int16Array | Float64Array {
-  const v = data.values as Int32Array | Int16Array | Float64Array;
-  return v.subarray(data.offset, data.offset + data.length);
-}
-const dictionaryCodes = (data: { values: unknown; offset: number; length: number }): Int32Array => columnValues(data) as Int32Array;
+/** The typed array behind one batch of a column (dictionary codes for dictionary columns), one element per row. */
+const columnValues = (data: ColumnData): Int32Array | Int16Array | Float64Array => rowValues(data);
+const dictionaryCodes = (data: ColumnData): Int32Array => rowValues<Int32Array>(data);
 
 function dictionaryStrings(data: { dictionary?: Vector }): string[] {
   return data.dictionary ? (data.dictionary.toArray() as string[]) : [];

@@ -16,6 +16,7 @@ import { UserInputError } from '../util/errors.js';
 import { datasetsDir, indicatorsDir } from '../util/paths.js';
 import type { BasketPanel, GroupSpec, MedianWindow } from './aggregate.js';
 import { looksLikePriceRelease, parsePriceRelease, releasePanels, type PriceRelease } from './release.js';
+import { isValidRow, rowValues } from '../table/data-view.js';
 
 interface ReleaseGroupDef {
   group: string;
@@ -210,9 +211,8 @@ export function panelsFromObservations(table: Table): BasketPanel[] {
 function codesOf(col: Vector): { codes: Int32Array; dictionary: Array<string | null> } {
   const d = col.data[0];
   if (col.data.length === 1 && DataType.isDictionary(col.type) && d.dictionary) {
-    const codes = (d.values as Int32Array).slice(d.offset, d.offset + d.length);
-    if (d.nullCount > 0 && d.nullBitmap)
-      for (let i = 0; i < codes.length; i++) if (!((d.nullBitmap[(d.offset + i) >> 3] >> ((d.offset + i) & 7)) & 1)) codes[i] = -1;
+    const codes = rowValues<Int32Array>(d).slice();
+    if (d.nullCount > 0 && d.nullBitmap) for (let i = 0; i < codes.length; i++) if (!isValidRow(d, i)) codes[i] = -1;
     return { codes, dictionary: Array.from(d.dictionary.toArray() as ArrayLike<string | null>) };
   }
   const strings = col.toArray() as unknown as ArrayLike<string | null>;

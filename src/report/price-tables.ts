@@ -13,6 +13,7 @@ import { loadIndicatorRegistry } from '../registry/indicators.js';
 import { isCanonicalObservationTable, takeRanges } from '../table/observations.js';
 import type { Column, ReportTable } from '../table/report-table.js';
 import { own } from '../util/lookup.js';
+import { isValidRow, rowValues } from '../table/data-view.js';
 
 export const UNIT_LABEL: Record<string, string> = { usd: 'USD', ppp: 'PPP$', gni_pct: '% GNI p.c.' };
 const cmpStr = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
@@ -101,7 +102,7 @@ function rowsOfIndicators(table: Table, ids: ReadonlySet<string>): Table {
   const dict = data.dictionary;
   const want = new Uint8Array(dict.length);
   for (let k = 0; k < dict.length; k++) if (ids.has(dict.get(k) as string)) want[k] = 1;
-  const codes = (data.values as Int32Array).subarray(data.offset, data.offset + data.length);
+  const codes = rowValues<Int32Array>(data);
   const starts: number[] = [],
     ends: number[] = [];
   for (let i = 0; i < codes.length; ) {
@@ -123,10 +124,8 @@ function rowsWithText(col: Vector): Iterable<number> {
   const d = col.data[0];
   if (d.nullCount === d.length) return [];
   if (d.nullCount === 0 || !d.nullBitmap) return Array.from({ length: d.length }, (_, i) => i);
-  const bits = d.nullBitmap,
-    at = d.offset;
   const rows: number[] = [];
-  for (let i = 0; i < d.length; i++) if ((bits[(at + i) >> 3] >> ((at + i) & 7)) & 1) rows.push(i);
+  for (let i = 0; i < d.length; i++) if (isValidRow(d, i)) rows.push(i);
   return rows;
 }
 

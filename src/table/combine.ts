@@ -1,6 +1,7 @@
 import type { Table } from 'apache-arrow';
 import type { CompiledFormula } from '../registry/formula.js';
 import { isCanonicalObservationTable, ObservationBuilder, OBSERVATION_COLUMNS, type ObservationRow } from './observations.js';
+import { rowValues } from './data-view.js';
 
 const YEAR_SPAN = 4096; // years fit in 12 bits of a (series, year) key
 
@@ -131,12 +132,12 @@ function matchingRows(table: Table, econs: Set<unknown> | undefined, inds: Set<u
     const dict = data.dictionary!;
     const keep = new Uint8Array(dict.length);
     for (let d = 0; d < dict.length; d++) keep[d] = wanted.has(dict.get(d)) ? 1 : 0;
-    return { codes: (data.values as Int32Array).subarray(data.offset, data.offset + data.length), keep };
+    return { codes: rowValues<Int32Array>(data), keep };
   };
   const e = codes('economy', econs),
     k = codes('indicator', inds);
   const yd = table.getChild('year')!.data[0];
-  const years = (yd.values as Int16Array).subarray(yd.offset, yd.offset + yd.length);
+  const years = rowValues<Int16Array>(yd);
   const rows: number[] = [];
   for (let i = 0; i < years.length; i++) {
     const y = years[i];

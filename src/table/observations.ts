@@ -1,4 +1,5 @@
 import { DataType, Dictionary, Int32, Precision, Table, Utf8, makeData, makeVector, type Float64, type Int16, type Vector } from 'apache-arrow';
+import { isValidRow, rowValues } from './data-view.js';
 
 /**
  * The canonical observation table: one row per (economy, indicator, year) value, as every loader
@@ -261,12 +262,10 @@ export function takeRows(table: Table, rows: Int32Array): Table {
     const col = table.getChild(name);
     if (!col) continue;
     const data = col.data[0];
-    const valid = (i: number): boolean =>
-      data.nullCount === 0 || !data.nullBitmap || ((data.nullBitmap[(data.offset + i) >> 3] >> ((data.offset + i) & 7)) & 1) === 1;
     if (DataType.isDictionary(col.type)) {
-      const codes = (data.values as Int32Array).subarray(data.offset, data.offset + data.length);
+      const codes = rowValues<Int32Array>(data);
       const out = new Int32Array(rows.length);
-      for (let j = 0; j < rows.length; j++) out[j] = valid(rows[j]) ? codes[rows[j]] : -1;
+      for (let j = 0; j < rows.length; j++) out[j] = isValidRow(data, rows[j]) ? codes[rows[j]] : -1;
       // the snapshot's dictionaries are utf8 (canonical schema): shared as they are, no string decoded or re-encoded
       columns[name] =
         data.dictionary && DataType.isUtf8(data.dictionary.type)
@@ -274,7 +273,7 @@ export function takeRows(table: Table, rows: Int32Array): Table {
           : dictionaryVector(out, data.dictionary ? (data.dictionary.toArray() as string[]) : []);
     } else {
       const values = data.values as Int16Array | Int32Array | Float64Array;
-      const src = values.subarray(data.offset, data.offset + data.length);
+      const src = rowValues(data);
       const out = new (values.constructor as Int16ArrayConstructor | Int32ArrayConstructor | Float64ArrayConstructor)(rows.length);
       for (let j = 0; j < rows.length; j++) out[j] = src[rows[j]];
       columns[name] = makeVector(out);
@@ -297,7 +296,7 @@ export function takeRanges(table: Table, starts: Int32Array, ends: Int32Array): 
   for (const field of table.schema.fields) {
     const data = table.getChild(field.name)!.data[0];
     const values = data.values as Int16Array | Int32Array | Float64Array;
-    const src = values.subarray(data.offset, data.offset + data.length);
+    const src = rowValues(data);
     const out = new (values.constructor as Int16ArrayConstructor | Int32ArrayConstructor | Float64ArrayConstructor)(n);
     for (let k = 0, at = 0; k < starts.length; at += ends[k] - starts[k], k++) out.set(src.subarray(starts[k], ends[k]), at);
     let nullBitmap: Uint8Array | undefined;
