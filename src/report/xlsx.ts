@@ -86,14 +86,14 @@ export class WorkbookWriter {
         { ...count, label: 'Rows' },
         { ...count, label: 'Notes' },
       ],
-      rows: tables.map((t, i) => [neutraliseFormula(names[i]), neutraliseFormula(t.title), neutraliseFormula(t.id), t.rows.length, t.notes.length]),
+      rows: tables.map((t, i) => [cellText(names[i]), cellText(t.title), cellText(t.id), t.rows.length, t.notes.length]),
     };
     const notes: Sheet = {
       columns: [
         { label: 'Sheet', width: 34, numFmt: undefined },
         { label: 'Note', width: 140, numFmt: undefined },
       ],
-      rows: tables.flatMap((t, i) => t.notes.map((n) => [neutraliseFormula(names[i]), neutraliseFormula(n)])),
+      rows: tables.flatMap((t, i) => t.notes.map((n) => [cellText(names[i]), cellText(n)])),
     };
     sheetParts.push(deflatePart('', this.sheetXml(contents)), deflatePart('', this.sheetXml(notes)));
     names.push(CONTENTS, NOTES);
@@ -137,14 +137,17 @@ export class WorkbookWriter {
     const out: string[] = [
       `${XML}<worksheet xmlns="${NS_MAIN}" xmlns:r="${NS_REL}"><dimension ref="A1:${last}"/>`,
       '<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/><selection pane="bottomLeft"/></sheetView></sheetViews>',
-      '<sheetFormatPr defaultRowHeight="15"/><cols>',
+      '<sheetFormatPr defaultRowHeight="15"/>',
     ];
-    // (as exceljs did: an unstyled column of width 9, its default, is left to the sheet's default width)
-    sh.columns.forEach((c, j) => {
-      if (c.width !== 9 || colStyle[j])
-        out.push(`<col min="${j + 1}" max="${j + 1}" width="${c.width}"${colStyle[j] ? ` style="${colStyle[j]}"` : ''} customWidth="1"/>`);
-    });
-    out.push(`</cols><sheetData><row r="1" s="${boldRow}" customFormat="1">`);
+    // (as exceljs did: an unstyled column of width 9, its default, is left to the sheet's default width; and no
+    // <cols> at all when no column is left, since the schema wants at least one <col> in it: Excel repairs an empty one)
+    const cols = sh.columns.flatMap((c, j) =>
+      c.width !== 9 || colStyle[j]
+        ? [`<col min="${j + 1}" max="${j + 1}" width="${c.width}"${colStyle[j] ? ` style="${colStyle[j]}"` : ''} customWidth="1"/>`]
+        : [],
+    );
+    if (cols.length) out.push('<cols>', ...cols, '</cols>');
+    out.push(`<sheetData><row r="1" s="${boldRow}" customFormat="1">`);
     sh.columns.forEach((c, j) => out.push(`<c r="${letters[j]}1" s="${headStyle[j]}" t="s"><v>${this.stringId(c.label)}</v></c>`));
     out.push('</row>');
     sh.rows.forEach((row, i) => {
@@ -245,7 +248,7 @@ function tableSheet(t: ReportTable): Sheet {
       const sample = Math.min(200, t.rows.length);
       for (let k = 0; k < sample; k++) longest = Math.max(longest, String(t.rows[k][c.key] ?? '').length);
       return {
-        label: c.label,
+        label: cellText(c.label),
         width: Math.min(60, longest + 2),
         numFmt: c.type === 'integer' ? '0' : c.type === 'number' ? numberFormat(c.decimals ?? 2) : undefined,
       };
@@ -255,7 +258,7 @@ function tableSheet(t: ReportTable): Sheet {
         const v = r[c.key];
         if (v === null || v === undefined || (typeof v === 'number' && !Number.isFinite(v))) return null;
         if (typeof v === 'number') return v;
-        return neutraliseFormula(String(v));
+        return cellText(String(v));
       }),
     ),
   };
@@ -268,16 +271,27 @@ function columnLetters(j: number): string {
   return s;
 }
 
+/** The characters XML 1.0 cannot carry (C0 controls but TAB, LF and CR; DEL; U+FFFE and U+FFFF), dropped from text cells. */
+const UNWRITABLE = /[\x00-\x08\x0B\x0C\x0E-\x1F\x7F\uFFFE\uFFFF]/g;
+
 /**
- * Text for XML content or a quoted attribute: & < > " ' escaped; the characters XML 1.0 cannot carry (C0 controls
- * but TAB, LF and CR; DEL) dropped, as exceljs did; and a literal `_xHHHH_` written `_x005F_xHHHH_`, which
- * SpreadsheetML readers decode back to the text (otherwise they would read it as the escaped character).
+ * A text cell or header as written: the unwritable characters dropped first, then neutralised against formula
+ * injection (util/csv.ts, the one rule for CSV and XLSX), so that dropping a character cannot uncover a formula.
+ */
+export const cellText = (s: string): string => neutraliseFormula(s.replace(UNWRITABLE, ''));
+
+/**
+ * Text for XML content or a quoted attribute: & < > " ' escaped; the unwritable characters dropped (as exceljs did,
+ * U+FFFE and U+FFFF too); and a literal `_xHHHH_` written `_x005F_xHHHH_`, which SpreadsheetML readers decode back to
+ * the text (otherwise they would read it as the escaped character). A CR is written as it is, so it reads back as LF
+ * (XML's line-end rule): `_x000D_` would keep it for Excel, readxl and LibreOffice, but openpyxl, and so pandas,
+ * would show those seven characters.
  */
 export function xmlText(s: string): string {
-  if (!/[&<>"'\x00-\x08\x0B\x0C\x0E-\x1F\x7F]|_x[0-9A-Fa-f]{4}_/.test(s)) return s;
+  if (!/[&<>"'\x00-\x08\x0B\x0C\x0E-\x1F\x7F\uFFFE\uFFFF]|_x[0-9A-Fa-f]{4}_/.test(s)) return s;
   return s
     .replace(/_(?=x[0-9A-Fa-f]{4}_)/g, '_x005F_')
-    .replace(/[\x00-\x08\x0B\x0C\x0E-\x1F\x7F]/g, '')
+    .replace(UNWRITABLE, '')
     .replace(/[&<>"']/g, (c) => XML_ESCAPES[c]);
 }
 const XML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
@@ -307,20 +321,27 @@ function trimName(s: string): string {
   }
 }
 
+/** The first n UTF-16 units of s, one fewer where the nth would split a surrogate pair (an emoji cut in half). */
+function cutUnits(s: string, n: number): string {
+  if (s.length <= n) return s;
+  const last = s.charCodeAt(n - 1);
+  return s.slice(0, last >= 0xd800 && last <= 0xdbff ? n - 1 : n);
+}
+
 export function sheetNames(titles: string[], reserved: string[] = []): string[] {
   const seen = new Set(reserved.map((r) => r.toLowerCase()));
   return titles.map((t) => {
     // (control characters too: XML 1.0 cannot carry them, and a name of nothing else would be empty)
     let base = trimName(t.replace(/[[\]:*?/\\\x00-\x1F\x7F]/g, ' ').replace(/\s+/g, ' ')) || 'Sheet';
     if (base.length > 31) {
-      const cut = base.slice(0, 31);
+      const cut = cutUnits(base, 31);
       const space = cut.lastIndexOf(' ');
       base = trimName(space >= 16 ? cut.slice(0, space) : cut) || 'Sheet';
     }
     let name = base;
     for (let k = 2; seen.has(name.toLowerCase()); k++) {
       const suffix = ` (${k})`;
-      name = base.slice(0, 31 - suffix.length).trimEnd() + suffix;
+      name = cutUnits(base, 31 - suffix.length).trimEnd() + suffix;
     }
     seen.add(name.toLowerCase());
     return name;

@@ -19,10 +19,11 @@ export function deflatePart(name: string, content: Uint8Array | string, level = 
 /**
  * A ZIP archive of deflated parts (PKWARE APPNOTE 6.3: local headers, deflated data, central directory, end record),
  * byte-identical across runs: every entry is stamped 2000-01-01 00:00 (the DOS time is local by definition, written
- * as fields, so no time zone changes it). No ZIP64: an archive of 4 GiB or more, or of more than 65,535 parts, is refused.
+ * as fields, so no time zone changes it). No ZIP64: an archive of 4 GiB or more, or of 65,535 parts or more, is refused.
  */
 export function zipParts(parts: readonly ZipPart[]): Uint8Array {
-  if (parts.length > 0xffff) throw new Error(`a ZIP archive without ZIP64 holds at most 65,535 parts, not ${parts.length}`);
+  // (0xFFFF entries is the ZIP64 marker in the end record: our own reader, src/ingest/zip-guard.ts, refuses it)
+  if (parts.length >= 0xffff) throw new Error(`a ZIP archive without ZIP64 holds at most 65,534 parts, not ${parts.length}`);
   const DOS_TIME = 0,
     DOS_DATE = ((2000 - 1980) << 9) | (1 << 5) | 1;
   const chunks: Uint8Array[] = [];

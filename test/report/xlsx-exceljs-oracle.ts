@@ -1,12 +1,14 @@
 /**
  * The report's workbook writer as it was until session 6 (exceljs 4.4 writing, fflate re-packing with fixed
  * times), kept as the oracle of test/report/xlsx-writer.test.ts: our own writer must give the same cells, types,
- * number formats, fonts, column widths, frozen panes and sheets, as readers we did not write see them.
+ * number formats, fonts, column widths, frozen panes and sheets, as readers we did not write see them. Its text goes
+ * through the writer's `cellText` (headers too, as since the review of session 6), so that the two differ only in how
+ * they write it.
  */
 import ExcelJS from 'exceljs';
 import { unzipSync, zipSync } from 'fflate';
 import type { ReportTable } from '../../src/table/report-table.js';
-import { neutraliseFormula } from '../../src/util/csv.js';
+import { cellText } from '../../src/report/xlsx.js';
 import { sheetNames } from '../../src/report/xlsx.js';
 
 const numberFormat = (d: number): string => (d <= 0 ? '0' : `0.${'0'.repeat(d)}`);
@@ -24,7 +26,7 @@ export async function exceljsWorkbook(tables: readonly ReportTable[]): Promise<U
     const ws = wb.addWorksheet(names[i], { views: [{ state: 'frozen', ySplit: 1 }] });
     ws.columns = t.columns.map((c) => ({
       key: c.key,
-      header: c.label,
+      header: cellText(c.label),
       width: Math.min(60, Math.max(c.label.length, ...t.rows.slice(0, 200).map((r) => String(r[c.key] ?? '').length)) + 2),
       style: c.type === 'integer' ? { numFmt: '0' } : c.type === 'number' ? { numFmt: numberFormat(c.decimals ?? 2) } : {},
     }));
@@ -35,7 +37,7 @@ export async function exceljsWorkbook(tables: readonly ReportTable[]): Promise<U
           const v = r[c.key];
           if (v === null || v === undefined || (typeof v === 'number' && !Number.isFinite(v))) return null;
           if (typeof v === 'number') return v;
-          return neutraliseFormula(String(v));
+          return cellText(String(v));
         }),
       );
     }
@@ -49,7 +51,7 @@ export async function exceljsWorkbook(tables: readonly ReportTable[]): Promise<U
     { header: 'Notes', width: 8, style: { numFmt: '0' } },
   ];
   contents.getRow(1).font = { bold: true };
-  tables.forEach((t, i) => contents.addRow([neutraliseFormula(names[i]), neutraliseFormula(t.title), neutraliseFormula(t.id), t.rows.length, t.notes.length]));
+  tables.forEach((t, i) => contents.addRow([cellText(names[i]), cellText(t.title), cellText(t.id), t.rows.length, t.notes.length]));
   const notes = wb.addWorksheet('Notes', { views: [{ state: 'frozen', ySplit: 1 }] });
   notes.columns = [
     { header: 'Sheet', width: 34 },
@@ -57,7 +59,7 @@ export async function exceljsWorkbook(tables: readonly ReportTable[]): Promise<U
   ];
   notes.getRow(1).font = { bold: true };
   tables.forEach((t, i) => {
-    for (const n of t.notes) notes.addRow([neutraliseFormula(names[i]), neutraliseFormula(n)]);
+    for (const n of t.notes) notes.addRow([cellText(names[i]), cellText(n)]);
   });
   const stored = new Uint8Array(await wb.xlsx.writeBuffer({ zip: { compression: 'STORE' } } as ExcelJS.XlsxWriteOptions));
   const parts = Object.entries(unzipSync(stored)).filter(([name]) => !name.endsWith('/'));
