@@ -73,6 +73,11 @@ if (rolldown) {
 }
 chmodSync(join(tmp, 'main.js'), 0o755);
 writeFileSync(join(tmp, 'bundle.json'), JSON.stringify(manifest, null, 1) + '\n');
+// what the start-up check reads (src/util/bundle.ts): our modules only
+writeFileSync(
+  join(tmp, 'ours.json'),
+  JSON.stringify({ ...manifest, inputs: manifest.inputs.filter((i) => !i.file.includes('node_modules/')), chunks: {} }) + '\n',
+);
 mkdirSync(dirname(dir), { recursive: true });
 rmSync(dir, { recursive: true, force: true });
 renameSync(tmp, dir);

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { packageRoot } from './paths.js';
 
 /**
@@ -76,18 +77,48 @@ export function changedInputs(manifest: BundleManifest, o: { thorough?: boolean;
   return changed;
 }
 
-let current: BundleManifest | null | undefined;
+/** What the start-up check reads: bundle.json without the packages and the chunk lists (a few KB, not 160). */
+export const bundleCheckPath = (): string => join(bundleDir(), 'ours.json');
+
+let state: { manifest: BundleManifest | undefined; current: boolean } | undefined;
 
 /**
- * The manifest when the bundle is present and built from our modules there now (checked once per process). The
- * packages are inside the bundle, so a package upgraded since leaves it whole, only older: the tests' setup rebuilds
- * it then (test/global-setup.ts), as `npm install` does through `prepare`.
+ * The bundle's own-module record and whether our modules in dist/src are still those it was built from (checked once
+ * per process: a stat per module, a hash only where size or mtime differ). The packages are inside the bundle, so a
+ * package upgraded since leaves it whole, only older: the tests' setup rebuilds it then (test/global-setup.ts), as
+ * `npm install` does through `prepare`.
  */
-function currentBundle(): BundleManifest | null {
-  if (current !== undefined) return current;
-  const m = readBundleManifest();
-  return (current = m?.bundled && changedInputs(m, { ours: true }).length === 0 ? m : null);
+function bundleState(): { manifest: BundleManifest | undefined; current: boolean } {
+  if (state) return state;
+  let manifest: BundleManifest | undefined;
+  try {
+    manifest = JSON.parse(readFileSync(bundleCheckPath(), 'utf8')) as BundleManifest;
+  } catch {
+    manifest = undefined;
+  }
+  return (state = { manifest, current: manifest?.bundled === true && (sentinelUnchanged(manifest) || changedInputs(manifest, { ours: true }).length === 0) });
 }
+
+/**
+ * tsc rewrites every module it emits, so one module with the size and mtime the build recorded means dist/src is the
+ * one the bundle was built from: one stat at start-up instead of one per module (a start is ~0.1 s; 160 stats are a
+ * few ms). A module edited by hand in dist/src, alone, is not noticed by this shortcut; `changedInputs` is the
+ * thorough check (test/cli/bundle.test.ts runs it).
+ */
+function sentinelUnchanged(m: BundleManifest): boolean {
+  const entry = m.inputs.find((i) => i.file === m.entries.main);
+  if (!entry) return false;
+  try {
+    const st = statSync(join(packageRoot(), entry.file));
+    return st.size === entry.size && st.mtimeMs === entry.mtimeMs;
+  } catch {
+    return false;
+  }
+}
+const currentBundle = (): BundleManifest | null => {
+  const s = bundleState();
+  return s.current && s.manifest ? s.manifest : null;
+};
 
 /**
  * The script a worker thread (or child process) runs: the bundled entry when the bundle is current (one file and
@@ -102,4 +133,15 @@ export function workerScript(entry: WorkerEntry): string {
     if (existsSync(bundled)) return bundled;
   }
   return join(packageRoot(), 'dist', 'src', `${entry}.js`);
+}
+
+/**
+ * Whether this module (`import.meta.url` of the CLI's entry) is the bundle's and the bundle is older than our modules
+ * in dist/src (e.g. after `npx tsc` without `npm run build`): the CLI then runs dist/src instead, so that it never runs
+ * code older than the workers it starts (which `workerScript` already sends to dist/src).
+ */
+export function isStaleBundleEntry(moduleUrl: string): boolean {
+  if (!fileURLToPath(moduleUrl).startsWith(bundleDir() + sep)) return false;
+  const s = bundleState();
+  return s.manifest?.bundled === true && !s.current;
 }

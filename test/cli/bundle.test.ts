@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -117,7 +117,7 @@ describe('the CLI bundle', () => {
     for (const w of WORKER_ENTRIES) copy(`dist/cli/${workerEntryName(w)}.js`);
     const entries = Object.fromEntries(WORKER_ENTRIES.map((w) => [workerEntryName(w), `dist/src/${w}.js`]));
     const bundled = { bundled: true, entries, inputs: [{ file: 'dist/src/util/paths.js', size: 1, mtimeMs: 0, sha256: 'x' }], chunks: {} };
-    writeFileSync(join(root, 'dist', 'cli', 'bundle.json'), JSON.stringify(bundled));
+    writeFileSync(join(root, 'dist', 'cli', 'ours.json'), JSON.stringify(bundled));
     const script = `import(${JSON.stringify(join(root, 'dist', 'src', 'util', 'bundle.js'))}).then((b) => console.log(JSON.stringify(b.WORKER_ENTRIES.map((w) => b.workerScript(w)))))`;
     const stale = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
     expect(stale.status, stale.stderr).toBe(0);
@@ -127,10 +127,38 @@ describe('the CLI bundle', () => {
     bundled.inputs = [
       { file: 'dist/src/util/paths.js', size: st.size, mtimeMs: st.mtimeMs, sha256: manifestSha(readFileSync(join(root, 'dist', 'src', 'util', 'paths.js'))) },
     ];
-    writeFileSync(join(root, 'dist', 'cli', 'bundle.json'), JSON.stringify(bundled));
+    writeFileSync(join(root, 'dist', 'cli', 'ours.json'), JSON.stringify(bundled));
     const fresh = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
     expect(fresh.status, fresh.stderr).toBe(0);
     expect(JSON.parse(fresh.stdout)).toEqual(WORKER_ENTRIES.map((w) => join(root, 'dist', 'cli', `${workerEntryName(w)}.js`)));
+  });
+});
+
+describe('the CLI entry of a stale bundle', () => {
+  it('ours.json is bundle.json without the packages and chunk lists (what the start-up check reads)', () => {
+    const ours = JSON.parse(readFileSync(join(ROOT, 'dist', 'cli', 'ours.json'), 'utf8')) as BundleManifest;
+    expect(ours.entries).toEqual(manifest.entries);
+    expect(ours.inputs).toEqual(manifest.inputs.filter((i) => !i.file.includes('node_modules/')));
+  });
+
+  it('runs dist/src, saying so, when a compiled module changed since the build (a copy of the package)', () => {
+    const root = join(tmp, 'whole');
+    mkdirSync(join(root, 'dist'), { recursive: true });
+    copyFileSync(join(ROOT, 'package.json'), join(root, 'package.json'));
+    symlinkSync(join(ROOT, 'node_modules'), join(root, 'node_modules'));
+    for (const d of ['src', 'cli']) cpSync(join(ROOT, 'dist', d), join(root, 'dist', d), { recursive: true, preserveTimestamps: true });
+    const version = (): ReturnType<typeof spawnSync> => spawnSync(process.execPath, [join(root, 'dist', 'cli', 'main.js'), '--version'], { encoding: 'utf8' });
+    const fresh = version();
+    expect(fresh.status, String(fresh.stderr)).toBe(0);
+    expect(fresh.stderr).toBe('');
+    expect(String(fresh.stdout).trim()).toMatch(/^\d+\.\d+\.\d+/);
+    // a module edited after the build (and the entry's mtime moved, as tsc moves every module's)
+    appendFileSync(join(root, 'dist', 'src', 'cli', 'program.js'), '\n// edited\n');
+    utimesSync(join(root, 'dist', 'src', 'cli', 'main.js'), 1_700_000_000, 1_700_000_000);
+    const stale = version();
+    expect(stale.status, String(stale.stderr)).toBe(0);
+    expect(stale.stderr).toMatch(/the CLI bundle \(dist\/cli\) is older than dist\/src; running dist\/src/);
+    expect(stale.stdout).toBe(fresh.stdout);
   });
 });
 

@@ -1,8 +1,23 @@
 import type { Table } from 'apache-arrow';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { bundledSnapshot, loadBundled } from '../../src/ingest/bundled.js';
 import { loadIndicatorRegistry } from '../../src/registry/indicators.js';
+
+// The ranges path counted, so that a fallback to the whole file (which would compare whole with whole) fails the test.
+const ranges = vi.hoisted(() => ({ calls: 0, nonNull: 0 }));
+vi.mock('../../src/table/ipc-layout.js', async (importOriginal) => {
+  const m = await importOriginal<typeof import('../../src/table/ipc-layout.js')>();
+  return {
+    ...m,
+    readRowRanges: (...args: Parameters<typeof m.readRowRanges>) => {
+      ranges.calls++;
+      const r = m.readRowRanges(...args);
+      if (r) ranges.nonNull++;
+      return r;
+    },
+  };
+});
 
 /**
  * Before the whole snapshot is read, a selection by indicator reads only its rows' bytes from the file (dictionaries,
@@ -35,6 +50,9 @@ describe('snapshot selections read by ranges', () => {
     sets.push(['internet_users_pct'], ids, []);
     const byRanges: Table[] = [];
     for (const s of sets) byRanges.push(await loadBundled({ indicators: s }));
+    // every selection but the empty one read its ranges (none read the whole file)
+    expect(ranges.nonNull).toBeGreaterThanOrEqual(sets.length - 1);
+    expect(ranges.nonNull).toBe(ranges.calls);
     expect(bundledSnapshot()).not.toBeNull();
     for (let k = 0; k < sets.length; k++) {
       const whole = await loadBundled({ indicators: sets[k] });
