@@ -75,6 +75,8 @@ if (rolldown) {
     meta[bundle] = bundleKey(bundle);
     // The cache: compile, run and render with the bundle on this thread, then take what V8 compiled.
     const source = readFileSync(file, 'utf8');
+    // A script has no import() or import.meta (src/report/vendor.ts runs it without a module loader).
+    if (/\bimport\s*\(|\bimport\.meta\b/.test(source)) throw new Error(`${file}: the bundle still uses import() or import.meta; it cannot run as a script`);
     const loaded = runBundle<ChartEngines>(file, source);
     for (const chart of chartSpecs(sampleInputs())) await renderWith(loaded.exports, chart.spec, chart.id);
     const cache = loaded.script.createCachedData();
