@@ -43,8 +43,14 @@ export function chartEngines(): Promise<{ vega: typeof import('vega'); compile: 
   return engines;
 }
 
+export type ChartEngines = Awaited<ReturnType<typeof chartEngines>>;
+
 export async function renderSvg(spec: TopLevelSpec, prefix: string): Promise<string> {
-  const { vega, compile } = await chartEngines();
+  return renderWith(await chartEngines(), spec, prefix);
+}
+
+/** One chart by the given engines (the build's code-cache warm-up renders with the bundle it is making). */
+export async function renderWith({ vega, compile }: ChartEngines, spec: TopLevelSpec, prefix: string): Promise<string> {
   const vg = compile({ ...spec, config: { ...CONFIG, ...(spec as { config?: object }).config } } as TopLevelSpec).spec;
   const view = new vega.View(vega.parse(vg), { renderer: 'none', logLevel: vega.Error });
   try {

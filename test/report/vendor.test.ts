@@ -1,9 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { bundleKey, installedVersion, vendorDir } from '../../src/report/vendor.js';
+import { bundleFile, bundleKey, cacheFile, installedVersion, runBundle, sourceHash, vendorDir } from '../../src/report/vendor.js';
 import { normaliseIds } from '../../src/report/charts.js';
 import { packageRoot } from '../../src/util/paths.js';
 
@@ -11,9 +10,8 @@ import { packageRoot } from '../../src/util/paths.js';
  * The report's chart engine as a single-file bundle (dist/vendor, issue 14): the same code as the packages, so a
  * chart comes out byte for byte the same from either; a bundle records the versions it was built from.
  */
-const bundle = (name: string): string => join(vendorDir(), `${name}.mjs`);
 function ensureBundles(): void {
-  if (!existsSync(bundle('vega')) || !existsSync(join(vendorDir(), 'vendor.json')))
+  if (!existsSync(bundleFile('vega')) || !existsSync(join(vendorDir(), 'vendor.json')))
     execFileSync(process.execPath, [join(packageRoot(), 'dist', 'scripts', 'build-vendor.js')], { stdio: 'ignore' });
 }
 
@@ -26,7 +24,20 @@ describe('vendored report engines', () => {
     expect(installedVersion('vega')).toBe(pkg('vega'));
     expect(meta.vega).toBe(`vega@${pkg('vega')} vega-lite@${pkg('vega-lite')}`);
     expect(bundleKey('vega')).toBe(meta.vega);
-    expect(Object.keys(meta)).toEqual(['vega']);
+    expect(Object.keys(meta)).toEqual(['vega', 'vega.cache']);
+    expect(meta['vega.cache']).toBe(sourceHash(readFileSync(bundleFile('vega'), 'utf8')));
+  });
+
+  it('the code cache is taken by this V8 and a cache of other bytes is rejected, not fatal', () => {
+    ensureBundles();
+    const source = readFileSync(bundleFile('vega'), 'utf8');
+    const good = runBundle<{ compile: unknown }>(bundleFile('vega'), source, readFileSync(cacheFile('vega')));
+    expect(good.cached).toBe(true);
+    expect(typeof good.exports.compile).toBe('function');
+    const bad = runBundle<{ compile: unknown }>(bundleFile('vega'), source, Buffer.from('not a code cache'));
+    expect(bad.cached).toBe(false);
+    expect(bad.script.cachedDataRejected).toBe(true);
+    expect(typeof bad.exports.compile).toBe('function');
   });
 
   it('a chart rendered by the bundled vega equals the packages’ SVG', async () => {
@@ -50,7 +61,11 @@ describe('vendored report engines', () => {
       view.finalize();
       return svg;
     };
-    const b = (await import(pathToFileURL(bundle('vega')).href)) as { vega: typeof import('vega'); compile: typeof import('vega-lite').compile };
+    const b = runBundle<{ vega: typeof import('vega'); compile: typeof import('vega-lite').compile }>(
+      bundleFile('vega'),
+      readFileSync(bundleFile('vega'), 'utf8'),
+      readFileSync(cacheFile('vega')),
+    ).exports;
     const fromBundle = await render(b.vega, b.compile);
     const fromPackages = await render(await import('vega'), (await import('vega-lite')).compile);
     expect(fromBundle).toContain('<svg');
