@@ -45,8 +45,15 @@ export function pickEncoding(accept: string | undefined, e: { gzip?: Uint8Array;
   return br && e.br ? 'br' : gz && e.gzip ? 'gzip' : undefined;
 }
 
+const ENCODED = Symbol('ictstat.encoded');
+/** The encoded answer `sendEncoded` sent, whichever encoding went out (the answer cache holds all of them). */
+export function encodedOf(reply: FastifyReply): Encoded | undefined {
+  return (reply as unknown as Record<symbol, Encoded | undefined>)[ENCODED];
+}
+
 /** `send` for an answer encoded beforehand: no hashing and no compression per request (the compression plugin skips it). */
 export function sendEncoded(req: FastifyRequest, reply: FastifyReply, e: Encoded, type: string): FastifyReply {
+  (reply as unknown as Record<symbol, Encoded>)[ENCODED] = e;
   reply.header('etag', e.etag).header('vary', 'Accept, Accept-Encoding').header('cache-control', 'public, max-age=60');
   if (notModified(req.headers['if-none-match'], e.etag)) return reply.code(304).send();
   const enc = pickEncoding(req.headers['accept-encoding'], e);

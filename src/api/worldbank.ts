@@ -4,7 +4,8 @@
  * levels, lending types, the indicator series by country, and wbgapi's source/concept routes (concepts, concept
  * values, data, metadata, search). Singular and plural paths, with or without a language prefix.
  */
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { chargeComputation } from './budget.js';
 import { loadEconomyRegistry, type Economy, type Language } from '../registry/economies.js';
 import { loadIndicatorRegistry, type IndicatorDef } from '../registry/indicators.js';
 import { loadWorldBankRegistry, publicCode, type WbSource } from '../registry/worldbank.js';
@@ -169,7 +170,7 @@ function sendList(
  * The data of the current store version, or as of `asof` (an extension: YYYY-MM-DD or ISO date-time). An as-of
  * version not in the cache is computed off the event loop, at most MAX_ASOF_IN_FLIGHT at a time per client.
  */
-async function indexFor(ctx: Ctx, asOf: string | undefined, client: string): Promise<ObservationIndex> {
+async function indexFor(ctx: Ctx, asOf: string | undefined, req: FastifyRequest): Promise<ObservationIndex> {
   if (asOf === undefined || asOf === '') return ctx.cache.index();
   let version: number;
   try {
@@ -179,10 +180,12 @@ async function indexFor(ctx: Ctx, asOf: string | undefined, client: string): Pro
   }
   if (version === 0) throw new ApiError('invalidValue', `nothing was in the store as of ${asOf}`);
   if (ctx.cache.has(version)) return ctx.cache.index(version);
+  const client = req.ip;
   const n = ctx.inFlight.get(client) ?? 0;
   if (n >= MAX_ASOF_IN_FLIGHT)
     throw new ApiError('rateLimited', `at most ${MAX_ASOF_IN_FLIGHT} as-of computations at a time per client; retry in 1 s`, { retryAfter: 1 });
   ctx.inFlight.set(client, n + 1);
+  chargeComputation(req);
   try {
     return await ctx.cache.indexAsync(version);
   } finally {
@@ -770,7 +773,7 @@ export const WORLD_BANK_ROUTES: ReadonlyArray<RouteSpec<any, Ctx>> = [
     responses: dataResponses,
     worldBankErrors: true,
     handler: async (ctx: Ctx, a, req, reply) => {
-      const idx = await indexFor(ctx, a.asof, req.ip);
+      const idx = await indexFor(ctx, a.asof, req);
       // SDMX carries the observations only (its REF_AREA codes are economies); the other representations the aggregates too.
       const rep = representation(req.query, req.headers.accept, true);
       const aggs = rep === 'sdmx-csv' || rep === 'sdmx-json' ? new Map() : await aggregatesFor(idx, a.inds, a.areas);
@@ -842,7 +845,7 @@ export const WORLD_BANK_ROUTES: ReadonlyArray<RouteSpec<any, Ctx>> = [
     responses: listResponses,
     worldBankErrors: true,
     handler: async (ctx: Ctx, a, req, reply) => {
-      const idx = await indexFor(ctx, a.asof, req.ip);
+      const idx = await indexFor(ctx, a.asof, req);
       const src = pick(wb().sources, a.sourceId, 'source')[0];
       const years = a.time === '' || a.time.toLowerCase() === 'all' ? null : timeIds(a.time, idx).sort((x, y) => y - x);
       const args = {

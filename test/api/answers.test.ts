@@ -295,9 +295,23 @@ describe("the previous computed version's answers, held while the current one's 
     const store = Store.open(join(dir, 't.db'));
     try {
       const cache = new ObservationCache(store);
-      expect(await cache.memoLatest(1, 'k', async () => 'v1', () => 2)).toEqual({ value: 'v1', stale: false });
+      expect(
+        await cache.memoLatest(
+          1,
+          'k',
+          async () => 'v1',
+          () => 2,
+        ),
+      ).toEqual({ value: 'v1', stale: false });
       let finish!: (v: string) => void;
-      expect(await cache.memoLatest(2, 'k', () => new Promise<string>((res) => (finish = res)), () => 2)).toEqual({ value: 'v1', stale: true });
+      expect(
+        await cache.memoLatest(
+          2,
+          'k',
+          () => new Promise<string>((res) => (finish = res)),
+          () => 2,
+        ),
+      ).toEqual({ value: 'v1', stale: true });
       expect(cache.computingInstead(2, 'k')).toBe(true);
       const answers = new AnswerCache();
       answers.set('c2\n/u\n', { ...answer(10, 'c2'), valid: () => cache.computingInstead(2, 'k') });
@@ -306,12 +320,31 @@ describe("the previous computed version's answers, held while the current one's 
       await until(() => !cache.computingInstead(2, 'k'));
       expect(answers.get('c2\n/u\n')).toBeUndefined(); // dropped: the route answers the current version
       expect(answers.stats.invalidated).toBe(1);
-      expect(await cache.memoLatest(2, 'k', async () => 'never', () => 2)).toEqual({ value: 'v2', stale: false });
+      expect(
+        await cache.memoLatest(
+          2,
+          'k',
+          async () => 'never',
+          () => 2,
+        ),
+      ).toEqual({ value: 'v2', stale: false });
       // a computation that fails (not deterministically: a worker that died) ends it too, and is started again
-      expect(await cache.memoLatest(3, 'k', () => Promise.reject(new Error('worker exited')), () => 2)).toEqual({ value: 'v2', stale: true });
+      expect(
+        await cache.memoLatest(
+          3,
+          'k',
+          () => Promise.reject(new Error('worker exited')),
+          () => 2,
+        ),
+      ).toEqual({ value: 'v2', stale: true });
       await until(() => !cache.computingInstead(3, 'k'));
       let again = 0;
-      await cache.memoLatest(3, 'k', async () => `v3-${++again}`, () => 2);
+      await cache.memoLatest(
+        3,
+        'k',
+        async () => `v3-${++again}`,
+        () => 2,
+      );
       expect(again).toBe(1);
     } finally {
       store.close();

@@ -136,7 +136,8 @@ describe('the client budget over HTTP', () => {
     s = await startBundledServer({ trustProxy: '127.0.0.1', clientBudget: { unitsPerSecond: 1, burst: 12, tarpitMinMs: 1, tarpitMaxMs: 5 } });
   });
   afterAll(() => s.close());
-  const get = (xff: string) => fetch(`${s.base}/v2/country/KEN/indicator/internet_users_pct?format=json&date=2015:2016`, { headers: { 'x-forwarded-for': xff } });
+  const get = (xff: string) =>
+    fetch(`${s.base}/v2/country/KEN/indicator/internet_users_pct?format=json&date=2015:2016`, { headers: { 'x-forwarded-for': xff } });
 
   it('beyond its budget a client gets 429 with Retry-After in the error envelope; another client (X-Forwarded-For) is not affected', async () => {
     const codes: number[] = [];
