@@ -13,7 +13,19 @@ import { csvRow } from '../util/csv.js';
 import { UserInputError } from '../util/errors.js';
 import type { ObservationCache, ObservationIndex } from './data.js';
 import { ApiError, apiName } from './errors.js';
-import { arrowStream, parquetFile, sdmxCsv, sdmxJson, wbCsv, wbRecords, type AggregateFigure, type Cell, type Selected } from './formats.js';
+import {
+  arrowStream,
+  parquetFile,
+  sdmxCsv,
+  sdmxJson,
+  WB_CSV_COLUMNS,
+  wbCsv,
+  wbCsvRows,
+  wbRecords,
+  type AggregateFigure,
+  type Cell,
+  type Selected,
+} from './formats.js';
 import { loadEstimatesConfig } from '../estimates/index.js';
 import { estimatesSeries, hasEstimates } from '../usecases/estimates.js';
 import { Worker } from 'node:worker_threads';
@@ -22,7 +34,7 @@ import { workerScript } from '../util/bundle.js';
 import type { EstimatesAnswer, EstimatesJob } from './estimates-worker.js';
 import { MEDIA, P, areaCode, areas, clip, indicators, paging, representation, type Area, type Query, type RequestedIndicator } from './params.js';
 import { registerRoutes, route, type Req, type RouteSpec } from './routes.js';
-import { send } from './send.js';
+import { batched, RECORD_BATCH, send } from './send.js';
 import type { Store } from '../store/store.js';
 import type { FastifyInstance } from 'fastify';
 
@@ -33,6 +45,9 @@ interface Ctx {
 }
 
 /** As-of versions being computed for one client at once (a cached version costs nothing and is not counted). */
+/** Records' JSON joined by commas (the inside of a JSON array). */
+const jsonList = (rs: readonly unknown[]): string => rs.map((r) => JSON.stringify(r)).join(',');
+
 export const MAX_ASOF_IN_FLIGHT = 2;
 
 const AGGREGATE_REF = { id: 'NA', iso2code: 'NA', value: 'Aggregates' };
@@ -479,12 +494,18 @@ function sendSeries(req: Req, reply: FastifyReply, idx: ObservationIndex, cs: Ce
       return send(req, reply, Buffer.from(parquetFile(idx, observed(cs), cs)), MEDIA.parquet);
     default: {
       const p = page(cs, q, { sourceid, lastupdated: idx.lastUpdated }, false);
+      const large = p.items.length > RECORD_BATCH;
       if (rep === 'wb-csv') {
         for (const [k, v] of Object.entries({ 'x-page': p.meta.page, 'x-pages': p.meta.pages, 'x-per-page': p.meta.per_page, 'x-total': p.meta.total }))
           reply.header(k, String(v));
-        return send(req, reply, wbCsv(idx, p.items), MEDIA.csv);
+        if (!large) return send(req, reply, wbCsv(idx, p.items), MEDIA.csv);
+        return batched(csvRow(WB_CSV_COLUMNS), p.items, (b) => wbCsvRows(idx, b), '', '').then((a) => send(req, reply, a.body, MEDIA.csv, a.etag));
       }
-      return send(req, reply, JSON.stringify([p.meta, wbRecords(idx, p.items)]), MEDIA.json);
+      if (!large) return send(req, reply, JSON.stringify([p.meta, wbRecords(idx, p.items)]), MEDIA.json);
+      // [meta,[r1,...,rn]]: the records a batch at a time, byte for byte what the line above writes
+      return batched(`[${JSON.stringify(p.meta)},[`, p.items, (b) => jsonList(wbRecords(idx, b)), ',', ']]').then((a) =>
+        send(req, reply, a.body, MEDIA.json, a.etag),
+      );
     }
   }
 }
@@ -860,30 +881,34 @@ export const WORLD_BANK_ROUTES: ReadonlyArray<RouteSpec<any, Ctx>> = [
       };
       const cs = cells(idx, args, await aggregatesFor(idx, a.series, a.economy));
       const p = page(cs, req.query, {}, false);
-      // biome-ignore lint/suspicious/noExplicitAny: World Bank records are heterogeneous JSON objects; their fields are read by name
-      const data = wbRecords(idx, p.items).map((r: Record<string, any>, i) => ({
-        variable: [
-          { concept: 'Country', id: p.items[i].code, value: r.country.value },
-          { concept: 'Series', id: r.indicator.id, value: r.indicator.value },
-          { concept: 'Time', id: `YR${r.date}`, value: r.date },
-        ],
-        value: r.value,
-        obs_status: r.obs_status,
-        note: r.note,
-        imputed: r.imputed,
-        vintage: r.vintage,
-        ...(p.items[i].estimate
-          ? {
-              estimatedShare: r.estimatedShare,
-              reportedShare: r.reportedShare,
-              ituEstimateShare: r.ituEstimateShare,
-              ourEstimateShare: r.ourEstimateShare,
-              missingShare: r.missingShare,
-              nowcast: r.nowcast,
-            }
-          : {}),
-      }));
-      return send(req, reply, JSON.stringify({ ...p.meta, lastupdated: idx.lastUpdated, source: { id: src.id, name: src.name, data } }), MEDIA.json);
+      const records = (b: readonly Cell[]) =>
+        // biome-ignore lint/suspicious/noExplicitAny: World Bank records are heterogeneous JSON objects; their fields are read by name
+        wbRecords(idx, b).map((r: Record<string, any>, i) => ({
+          variable: [
+            { concept: 'Country', id: b[i].code, value: r.country.value },
+            { concept: 'Series', id: r.indicator.id, value: r.indicator.value },
+            { concept: 'Time', id: `YR${r.date}`, value: r.date },
+          ],
+          value: r.value,
+          obs_status: r.obs_status,
+          note: r.note,
+          imputed: r.imputed,
+          vintage: r.vintage,
+          ...(b[i].estimate
+            ? {
+                estimatedShare: r.estimatedShare,
+                reportedShare: r.reportedShare,
+                ituEstimateShare: r.ituEstimateShare,
+                ourEstimateShare: r.ourEstimateShare,
+                missingShare: r.missingShare,
+                nowcast: r.nowcast,
+              }
+            : {}),
+        }));
+      const shell = JSON.stringify({ ...p.meta, lastupdated: idx.lastUpdated, source: { id: src.id, name: src.name, data: [] } });
+      if (p.items.length <= RECORD_BATCH) return send(req, reply, `${shell.slice(0, -3)}${jsonList(records(p.items))}]}}`, MEDIA.json);
+      // {...,"source":{...,"data":[r1,...,rn]}}: the records a batch at a time
+      return batched(shell.slice(0, -3), p.items, (b) => jsonList(records(b)), ',', ']}}').then((a) => send(req, reply, a.body, MEDIA.json, a.etag));
     },
   }),
   route({
