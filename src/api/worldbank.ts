@@ -457,16 +457,20 @@ function cells(idx: ObservationIndex, a: SeriesArgs, aggregates: Map<string, Agg
         for (const r of kept.slice(0, a.mrnev)) out.push({ ...base, year: idx.year[r], row: r });
         continue;
       }
+      // The economy's row of each year (the first, as a search of `rows` finds it): one pass, not one per year.
+      const at = new Map<number, number>();
+      for (const r of rows) if (!at.has(idx.year[r])) at.set(idx.year[r], r);
+      const { iso2, name } = base;
       for (const y of years) {
-        const r = rows.find((x) => idx.year[x] === y) ?? -1;
-        if (r < 0 && a.gapfill) {
-          const f = rows.find((x) => idx.year[x] < y && idx.year[x] >= y - a.mrv!);
-          if (f !== undefined) {
-            out.push({ ...base, year: y, row: f, filledFrom: idx.year[f] });
-            continue;
-          }
+        const r = at.get(y) ?? -1;
+        if (r >= 0 || !a.gapfill) {
+          // Written out, not spread: a 10,000-record page makes this object 10,000 times.
+          out.push({ ind, code, iso2, name, year: y, row: r });
+          continue;
         }
-        out.push({ ...base, year: y, row: r });
+        // gapfill: the latest value within mrv years before
+        const f = rows.find((x) => idx.year[x] < y && idx.year[x] >= y - a.mrv!);
+        out.push(f !== undefined ? { ...base, year: y, row: f, filledFrom: idx.year[f] } : { ...base, year: y, row: r });
       }
     }
   }
