@@ -4,7 +4,10 @@
  * clock (no wall-clock figures): an ordinary reader at 200 requests a second is never refused; a client asking in a
  * closed loop is held to the budget's rate; the delayed answers are bounded in number and time.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { packageRoot } from '../../src/util/paths.js';
 import { CLIENT_BUDGET, ClientBudget, REQUEST_COST } from '../../src/api/budget.js';
 import { startBundledServer, type TestServer } from './helpers.js';
 
@@ -127,6 +130,25 @@ describe('the client budget (counts, injected clock)', () => {
       c.advance(10);
     }
     expect(b.clients).toBeLessThanOrEqual(1_000);
+  });
+});
+
+describe('the budget in SECURITY.md', () => {
+  it('quotes the values of CLIENT_BUDGET and REQUEST_COST (one value for each limit, the same in code and docs)', () => {
+    const doc = readFileSync(join(packageRoot(), 'SECURITY.md'), 'utf8');
+    const B = CLIENT_BUDGET,
+      C = REQUEST_COST;
+    for (const phrase of [
+      `${B.unitsPerSecond} units a second, at most ${B.burst.toLocaleString('en')} held`,
+      `an answer costs ${C.request}, plus 1 per ${C.bytesPerUnit / 1024} KiB written`,
+      `plus ${C.made} when its route made it`,
+      `plus ${C.computation} when it started a computation`,
+      `at least ${B.tarpitMinMs} ms and at most ${B.tarpitMaxMs / 1000} s late`,
+      `at most ${B.tarpitMaxHeld} delayed 429s at once`,
+      `| requests open per client | ${B.maxInFlight} (`,
+      `| clients tracked by the budget | ${B.maxClients.toLocaleString('en')} (`,
+    ])
+      expect(doc).toContain(phrase);
   });
 });
 
