@@ -518,7 +518,8 @@ async function main(): Promise<void> {
   const { submissionsSent, submissionsAccepted } = done[2];
   const failures = done.flatMap((r) => r.failures);
   const after10 = rss.find((r) => r.t >= t0 + 10_000)?.rss ?? rss[0]?.rss ?? 0;
-  const last = rss.at(-1)?.rss ?? 0;
+  // The RSS at the end of the run (the last sample before the clients stopped), not during the server's shutdown.
+  const last = rss.filter((r) => r.t <= end).at(-1)?.rss ?? rss.at(-1)?.rss ?? 0;
   const growth = (last - after10) / after10;
   const p50 = percentile(readLatency, 50),
     p99 = percentile(readLatency, 99);
