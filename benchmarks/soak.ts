@@ -38,12 +38,13 @@ const arg = (name: string, fallback: number): number => {
 };
 
 if (process.argv[2] === '--server') {
-  const [{ buildServer }, { Store }, { loadBundledIntoStore }, { ObservationBuilder }, { reportStats }] = await Promise.all([
+  const [{ buildServer }, { Store }, { loadBundledIntoStore }, { ObservationBuilder }, { reportStats }, { servedFromMemory }] = await Promise.all([
     import('../src/api/server.js'),
     import('../src/store/store.js'),
     import('../src/store/submit.js'),
     import('../src/table/observations.js'),
     import('../src/api/report.js'),
+    import('../src/api/answers.js'),
   ]);
   const store = Store.open(process.argv[3]);
   await loadBundledIntoStore(store);
@@ -65,6 +66,11 @@ if (process.argv[2] === '--server') {
   // Eight submitters (each NSO within its 30 a minute): 4 a second in all.
   const tokens = ['KEN', 'UGA', 'FRA', 'BRA', 'IND', 'GHA', 'DEU', 'CHN'].map((e) => ({ economy: e, token: store.createToken(e, 'soak').token }));
   const app = await buildServer({ store, logger: false, trustProxy: '127.0.0.1', reportEdition: 2017 });
+  // Which reads were sent from memory (marked on the raw request before the answer is written).
+  app.addHook('onSend', async (req, _reply, payload) => {
+    if (servedFromMemory(req)) (req.raw as unknown as Record<string, boolean>).ictstatHit = true;
+    return payload;
+  });
   const base = await app.listen({ port: 0, host: '127.0.0.1' });
   // Where the reads' time goes: the server's event-loop delay, and the time from a read's parsed headers to its
   // answer written (what the server itself adds, without the kernel's and the load generator's queues).
@@ -97,6 +103,7 @@ if (process.argv[2] === '--server') {
             submission: app.ictstatWorkers.submission.stats.jobs,
           },
           reportBuilds: reportStats.builds,
+          budget: app.ictstatBudget ? { ...app.ictstatBudget.stats, clients: app.ictstatBudget.clients, held: app.ictstatBudget.held } : 'off',
         },
         loop: ms(loop),
         served: { all: ms(served), hit: ms(servedHit), miss: ms(servedMiss) },
@@ -511,7 +518,8 @@ async function main(): Promise<void> {
   const { submissionsSent, submissionsAccepted } = done[2];
   const failures = done.flatMap((r) => r.failures);
   const after10 = rss.find((r) => r.t >= t0 + 10_000)?.rss ?? rss[0]?.rss ?? 0;
-  const last = rss.at(-1)?.rss ?? 0;
+  // The RSS at the end of the run (the last sample before the clients stopped), not during the server's shutdown.
+  const last = rss.filter((r) => r.t <= end).at(-1)?.rss ?? rss.at(-1)?.rss ?? 0;
   const growth = (last - after10) / after10;
   const p50 = percentile(readLatency, 50),
     p99 = percentile(readLatency, 99);

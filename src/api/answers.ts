@@ -8,7 +8,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { brotliCompress, brotliCompressSync, gzip, gzipSync } from 'node:zlib';
-import { brotliParams, notModified, pickEncoding } from './send.js';
+import { brotliParams, encodedOf, notModified, pickEncoding } from './send.js';
 
 export interface CachedAnswer {
   /** Headers of the first answer (type, ETag, Cache-Control, Vary, CORS and security headers), without length or encoding. */
@@ -20,6 +20,11 @@ export interface CachedAnswer {
   /** The data version the answer was made from (`s<store version>` or `c<computed version>`). */
   tag: string;
   bytes: number;
+  /**
+   * For an answer of the previous computed version served while the current one's is computed: true while it
+   * still is the answer (the first request after the current one's is ready drops it, and its route answers).
+   */
+  valid?: () => boolean;
 }
 
 export const ANSWER_DEFAULTS = {
@@ -61,12 +66,17 @@ export class AnswerCache {
   get(key: string): CachedAnswer | undefined {
     const e = this.entries.get(key);
     if (!e) return undefined;
+    if (e.valid && !e.valid()) {
+      this.delete(key);
+      this.stats.invalidated++;
+      return undefined;
+    }
     this.entries.delete(key); // most recently used last
     this.entries.set(key, e);
     return e;
   }
 
-  /** Hold an answer (false when it is larger than `maxEntryBytes`); its encodings follow asynchronously. */
+  /** Hold an answer (false when it is larger than `maxEntryBytes`); its encodings follow (unless it comes with them). */
   set(key: string, e: Omit<CachedAnswer, 'bytes'>): boolean {
     const bytes = answerBytes(key, e);
     if (bytes > this.opts.maxEntryBytes) return false;
@@ -76,7 +86,7 @@ export class AnswerCache {
     this.bytes += bytes;
     this.stats.stored++;
     this.evict();
-    if (entry.body.length >= 1024 && COMPRESSIBLE.test(entry.headers['content-type'] ?? '')) {
+    if (!entry.gzip && !entry.br && entry.body.length >= 1024 && COMPRESSIBLE.test(entry.headers['content-type'] ?? '')) {
       if (entry.body.length <= this.opts.syncEncodeBytes) this.encodeNow(entry);
       else this.encode(key, entry);
     }
@@ -145,15 +155,23 @@ function answerBytes(key: string, e: Omit<CachedAnswer, 'bytes'>): number {
   return 2 * key.length + 2 * h + e.body.length + (e.gzip?.length ?? 0) + (e.br?.length ?? 0) + 200;
 }
 
-const NO_STORE = Symbol('ictstat.noStore');
-/** This answer must not be held (e.g. it was made from an earlier version than its key says). */
-export function dontHold(reply: FastifyReply): void {
-  (reply as unknown as Record<symbol, boolean>)[NO_STORE] = true;
+const VALID = Symbol('ictstat.holdWhile');
+/**
+ * This answer was made from an earlier version than its key says (the previous computed version's, while the
+ * current one's is computed): hold it only while `valid()` says it still is the answer.
+ */
+export function holdWhile(reply: FastifyReply, valid: () => boolean): void {
+  (reply as unknown as Record<symbol, () => boolean>)[VALID] = valid;
 }
 
 const KEY = Symbol('ictstat.answerKey');
 const HIT = Symbol('ictstat.answerHit');
 type Marked = FastifyRequest & { [KEY]?: string; [HIT]?: boolean };
+
+/** Was this request answered from memory (the client budget charges such answers less)? */
+export function servedFromMemory(req: FastifyRequest): boolean {
+  return (req as Marked)[HIT] === true;
+}
 
 /**
  * Serve held answers and hold new ones. `tagOf(path, query)` names the data version an answer to that path and
@@ -197,17 +215,24 @@ export function registerAnswerCache(
       key === undefined ||
       req[HIT] ||
       reply.statusCode !== 200 ||
-      (reply as unknown as Record<symbol, boolean>)[NO_STORE] ||
       (typeof payload !== 'string' && !Buffer.isBuffer(payload)) ||
-      reply.hasHeader('content-encoding') ||
       reply.hasHeader('set-cookie') ||
       /no-store|private/i.test(String(reply.getHeader('cache-control') ?? ''))
     )
       return done(null, payload);
     const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries(reply.getHeaders())) if (v !== undefined && k !== 'content-length') headers[k] = String(v);
+    for (const [k, v] of Object.entries(reply.getHeaders())) if (v !== undefined && k !== 'content-length' && k !== 'content-encoding') headers[k] = String(v);
+    const valid = (reply as unknown as Record<symbol, (() => boolean) | undefined>)[VALID];
+    if (reply.hasHeader('content-encoding')) {
+      // Encoded beforehand (a computed answer, in its worker): held with all its encodings, sent as it is.
+      const e = encodedOf(reply);
+      if (e)
+        answers.set(key, { headers, etag: e.etag, body: e.body, gzip: e.gzip, br: e.br, tag: key.slice(0, key.indexOf('\n')), ...(valid ? { valid } : {}) });
+      return done(null, payload);
+    }
     const body = typeof payload === 'string' ? Buffer.from(payload) : payload;
-    if (!answers.set(key, { headers, etag: headers.etag ?? '', body, tag: key.slice(0, key.indexOf('\n')) })) return done(null, body);
+    if (!answers.set(key, { headers, etag: headers.etag ?? '', body, tag: key.slice(0, key.indexOf('\n')), ...(valid ? { valid } : {}) }))
+      return done(null, body);
     // Encoded already (a small answer): sent so, and the compression plugin passes it by.
     const e = answers.peek(key);
     const enc = e && pickEncoding(req.headers['accept-encoding'], e);

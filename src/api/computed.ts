@@ -19,7 +19,8 @@ import { MEDIA, P, clip, countries, language, pathParam, queryParam, representat
 import { errorResponse as err, registerRoutes, route, type Req, type RouteSpec } from './routes.js';
 import { encodedBytes, send, sendEncoded } from './send.js';
 import type { ComputeWorker } from './compute-pool.js';
-import { dontHold } from './answers.js';
+import { holdWhile } from './answers.js';
+import { chargeComputation } from './budget.js';
 import type { Store } from '../store/store.js';
 
 export const year = (s: string, allowLatest: boolean): number | 'latest' => {
@@ -134,13 +135,17 @@ export function registerComputedRoutes(app: FastifyInstance, cache: ObservationC
     // Computed in the worker thread (off the event loop: it reads the version's observations itself), once per
     // version and key; concurrent requests share it. The serialised answers are kept, not the result. While the
     // current version's answer is computed, the previous version's is served (and not held as the current one's).
+    const memoKey = `idi|${id}|${wanted}|${previous}`;
     const { value: answer, stale } = await cache.memoLatest(
       idx.version,
-      `idi|${id}|${wanted}|${previous}`,
-      () => worker.run({ kind: 'idi', storePath: store.path, version: idx.version, id, wanted, previous }),
+      memoKey,
+      () => {
+        chargeComputation(req);
+        return worker.run({ kind: 'idi', storePath: store.path, version: idx.version, id, wanted, previous });
+      },
       (a) => encodedBytes(a.json) + encodedBytes(a.csv),
     );
-    if (stale) dontHold(reply);
+    if (stale) holdWhile(reply, () => cache.computingInstead(idx.version, memoKey));
     return rep === 'wb-csv' ? sendEncoded(req, reply, answer.csv, MEDIA.csv) : sendEncoded(req, reply, answer.json, MEDIA.json);
   };
 
@@ -156,6 +161,7 @@ export function registerComputedRoutes(app: FastifyInstance, cache: ObservationC
     if (tariffs) {
       origin = 'computed from the tariff plans the server was started with';
       rows = cache.memo(idx.version, `prices|${basket.id}|${y}`, () => {
+        chargeComputation(req);
         const inputs = ConversionInputs.fromTable(idx.table, new Set(tariffs.economies));
         const r = basket.kind === 'composite' ? computeCompositeBasket(tariffs, basket, all, y, inputs) : computeSimpleBasket(tariffs, basket, y, inputs);
         return r.prices.map(economyPriceRecord);
@@ -204,9 +210,10 @@ export function registerComputedRoutes(app: FastifyInstance, cache: ObservationC
         `explain takes a simple basket; "${basket.id}" is composite: explain each of ${basket.composite.components.join(', ')}`,
       );
     const idx = cache.computedIndex();
-    const x = cache.memo(idx.version, `explain|${basket.id}|${y}|${economy.iso3}`, () =>
-      explainEconomy(tariffs, basket, y, economy.iso3, ConversionInputs.fromTable(idx.table, new Set([economy.iso3]))),
-    );
+    const x = cache.memo(idx.version, `explain|${basket.id}|${y}|${economy.iso3}`, () => {
+      chargeComputation(req);
+      return explainEconomy(tariffs, basket, y, economy.iso3, ConversionInputs.fromTable(idx.table, new Set([economy.iso3])));
+    });
     return send(req, reply, JSON.stringify(x), MEDIA.json);
   };
   registerRoutes(app, COMPUTED_ROUTES, { idi, prices, explain });

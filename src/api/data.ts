@@ -804,11 +804,21 @@ export class ObservationCache {
   memoLatest<T>(version: number, key: string, compute: () => Promise<T>, bytesOf: (value: T) => number): Promise<{ value: T; stale: boolean }> {
     if (version > this.computedVersion) this.moveComputed(version);
     const fresh = this.memoAsync(version, key, compute, bytesOf);
-    const old = version === this.computedVersion && !this.computed.has(key) && !this.failed.has(key) ? this.previous.get(key) : undefined;
+    const old = this.servesPrevious(version, key) ? this.previous.get(key) : undefined;
     if (!old) return fresh.then((value) => ({ value, stale: false }));
     fresh.catch(() => undefined); // answered when asked again
     this.stats.staleAnswers++;
     return Promise.resolve({ value: old.value as T, stale: true });
+  }
+
+  /** Is the previous version's answer what `memoLatest(version, key)` answers now (the current one's not ready)? */
+  servesPrevious(version: number, key: string): boolean {
+    return version === this.computedVersion && !this.computed.has(key) && !this.failed.has(key) && this.previous.has(key);
+  }
+
+  /** Is the previous version's answer still served while the current one's is being computed (not failed, not done)? */
+  computingInstead(version: number, key: string): boolean {
+    return this.servesPrevious(version, key) && this.pendingMemo.has(`${version}|${key}`);
   }
 
   /** Bytes of computed answers held. */

@@ -132,7 +132,12 @@ export const WB_CSV_COLUMNS = [
 ];
 
 export function wbCsv(idx: ObservationIndex, cells: readonly Cell[]): string {
-  const out = [csvRow(WB_CSV_COLUMNS)];
+  return csvRow(WB_CSV_COLUMNS) + wbCsvRows(idx, cells);
+}
+
+/** The CSV rows of World Bank records, without the header. */
+export function wbCsvRows(idx: ObservationIndex, cells: readonly Cell[]): string {
+  const out: string[] = [];
   // biome-ignore lint/suspicious/noExplicitAny: World Bank records are heterogeneous JSON objects; their fields are read by name
   for (const r of wbRecords(idx, cells) as Array<Record<string, any>>) {
     out.push(

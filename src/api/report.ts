@@ -9,6 +9,7 @@ import type { Store } from '../store/store.js';
 import { ApiError } from './errors.js';
 import { ownedTempDir } from '../util/owned-temp.js';
 import { own } from '../util/lookup.js';
+import { chargeComputation } from './budget.js';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -134,7 +135,10 @@ export function registerReportRoutes(app: FastifyInstance, store: Store, edition
   const serveFile: ReportCtx['file'] = async (rel, reply) => {
     // Only the names the builder writes start a build (src/report/build.ts): anything else is a 404 at no cost.
     if (!REPORT_PATH.test(rel)) throw new ApiError('endpointNotFound', `no report file ${rel.slice(0, 100)}`);
-    const dir = await current();
+    const idle = building === undefined;
+    const next = current();
+    if (idle && building !== undefined) chargeComputation(reply.request); // this request started a build
+    const dir = await next;
     const file = resolve(dir, rel);
     // Only files inside the build directory; no dot segments, no hidden files.
     if (!file.startsWith(dir + sep) || rel.split('/').some((p) => p.startsWith('.')) || !existsSync(file) || !statSync(file).isFile())

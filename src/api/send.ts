@@ -7,11 +7,45 @@ import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
  * (Weak comparison, as RFC 9110 asks for If-None-Match; compression does not change the ETag because it is
  * taken before encoding and `Vary: Accept-Encoding` is set.)
  */
-export function send(req: FastifyRequest, reply: FastifyReply, body: string | Buffer, type: string): FastifyReply {
-  const etag = etagOf(body);
+export function send(req: FastifyRequest, reply: FastifyReply, body: string | Buffer, type: string, etag = etagOf(body)): FastifyReply {
   reply.header('etag', etag).header('vary', 'Accept, Accept-Encoding').header('cache-control', 'public, max-age=60');
   if (notModified(req.headers['if-none-match'], etag)) return reply.code(304).send();
   return reply.type(type).send(body);
+}
+
+/** Answers of more records than this are written in batches of this many, the event loop free between them. */
+export const RECORD_BATCH = 1_000;
+
+/**
+ * `head`, the records' text in batches of RECORD_BATCH (`part` of each batch, `sep` between batches), then `tail`:
+ * the same bytes as one serialisation of the whole, made a batch per turn of the event loop (a 10,000-record World
+ * Bank page blocked it for tens of milliseconds when built at once), with its ETag hashed as it is made.
+ * `turn` waits a turn (setImmediate; a test counts them).
+ */
+export async function batched<T>(
+  head: string,
+  items: readonly T[],
+  part: (batch: readonly T[]) => string,
+  sep: string,
+  tail: string,
+  turn: () => Promise<void> = () => new Promise((r) => setImmediate(r)),
+): Promise<{ body: string; etag: string }> {
+  const hash = createHash('sha1');
+  const parts: string[] = [head];
+  hash.update(head);
+  for (let i = 0; i < items.length; i += RECORD_BATCH) {
+    if (i > 0) {
+      await turn();
+      parts.push(sep);
+      hash.update(sep);
+    }
+    const t = part(items.slice(i, i + RECORD_BATCH));
+    parts.push(t);
+    hash.update(t);
+  }
+  parts.push(tail);
+  hash.update(tail);
+  return { body: parts.join(''), etag: `"${hash.digest('base64url')}"` };
 }
 
 /** The strong ETag of an answer's bytes. */
@@ -45,8 +79,15 @@ export function pickEncoding(accept: string | undefined, e: { gzip?: Uint8Array;
   return br && e.br ? 'br' : gz && e.gzip ? 'gzip' : undefined;
 }
 
+const ENCODED = Symbol('ictstat.encoded');
+/** The encoded answer `sendEncoded` sent, whichever encoding went out (the answer cache holds all of them). */
+export function encodedOf(reply: FastifyReply): Encoded | undefined {
+  return (reply as unknown as Record<symbol, Encoded | undefined>)[ENCODED];
+}
+
 /** `send` for an answer encoded beforehand: no hashing and no compression per request (the compression plugin skips it). */
 export function sendEncoded(req: FastifyRequest, reply: FastifyReply, e: Encoded, type: string): FastifyReply {
+  (reply as unknown as Record<symbol, Encoded>)[ENCODED] = e;
   reply.header('etag', e.etag).header('vary', 'Accept, Accept-Encoding').header('cache-control', 'public, max-age=60');
   if (notModified(req.headers['if-none-match'], e.etag)) return reply.code(304).send();
   const enc = pickEncoding(req.headers['accept-encoding'], e);

@@ -11,7 +11,8 @@ import { SENSITIVITY_DEFAULTS, checkSensitivityOptions, type SensitivityOptions 
 import type { Store } from '../store/store.js';
 import { UserInputError } from '../util/errors.js';
 import { isPlainDecimalText } from '../util/number-syntax.js';
-import { dontHold } from './answers.js';
+import { holdWhile } from './answers.js';
+import { chargeComputation } from './budget.js';
 import type { ComputeWorker } from './compute-pool.js';
 import { CP, bool } from './computed.js';
 import type { ObservationCache } from './data.js';
@@ -130,13 +131,17 @@ export function registerSensitivityRoutes(app: FastifyInstance, cache: Observati
     const idx = cache.computedIndex();
     // The whole analysis (the index run, its preparation, the Monte Carlo) runs in the worker, once per version
     // and options; the worker's queue bounds how many wait (beyond: 503 with Retry-After).
+    const memoKey = `sensitivity|${JSON.stringify([id, wanted, o])}`;
     const { value, stale } = await cache.memoLatest(
       idx.version,
-      `sensitivity|${JSON.stringify([id, wanted, o])}`,
-      () => worker.run({ kind: 'sensitivity', storePath: store.path, version: idx.version, id, wanted, options: o, threads }),
+      memoKey,
+      () => {
+        chargeComputation(req);
+        return worker.run({ kind: 'sensitivity', storePath: store.path, version: idx.version, id, wanted, options: o, threads });
+      },
       (a) => encodedBytes(a.json) + encodedBytes(a.csv),
     );
-    if (stale) dontHold(reply);
+    if (stale) holdWhile(reply, () => cache.computingInstead(idx.version, memoKey));
     return rep === 'wb-csv' ? sendEncoded(req, reply, value.csv, MEDIA.csv) : sendEncoded(req, reply, value.json, MEDIA.json);
   };
   registerRoutes(app, SENSITIVITY_ROUTES, { answer });

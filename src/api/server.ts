@@ -8,7 +8,8 @@ import type { Store } from '../store/store.js';
 import { UserInputError } from '../util/errors.js';
 import { sweepOrphans } from '../util/owned-temp.js';
 import { ObservationCache, unpackIndex, type CacheOptions } from './data.js';
-import { AnswerCache, registerAnswerCache, type AnswerOptions } from './answers.js';
+import { AnswerCache, registerAnswerCache, servedFromMemory, type AnswerOptions } from './answers.js';
+import { ClientBudget, registerClientBudget, type BudgetOptions } from './budget.js';
 import { ComputeWorker } from './compute-pool.js';
 import { MAX_IDI_QUEUED, registerComputedRoutes } from './computed.js';
 import { MAX_WAITING, registerSensitivityRoutes } from './sensitivity.js';
@@ -25,6 +26,8 @@ declare module 'fastify' {
     ictstatRoutes: Array<{ method: string; url: string }>;
     ictstatCache: ObservationCache;
     ictstatAnswers: AnswerCache;
+    /** The per-client budget (budget.ts); undefined when the server was started without one. */
+    ictstatBudget: ClientBudget | undefined;
     /** The worker threads of the server's computations (IDI answers and full index builds; sensitivity analyses). */
     ictstatWorkers: { data: ComputeWorker; sensitivity: ComputeWorker; submission: ComputeWorker };
   }
@@ -56,6 +59,11 @@ export interface ServerOptions {
   cache?: Omit<CacheOptions, 'builder'>;
   /** Memory budget of the answers held whole, with their encodings (defaults: ANSWER_DEFAULTS in answers.ts). */
   answers?: AnswerOptions;
+  /**
+   * The budget of cost units per client (defaults: CLIENT_BUDGET in budget.ts); false: none (a load benchmark from
+   * one address, measuring the server's throughput for many clients).
+   */
+  clientBudget?: BudgetOptions | false;
 }
 
 /**
@@ -218,6 +226,10 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     if (req.raw.httpVersionMajor === 1 && req.raw.httpVersionMinor >= 1 && !req.headers.host)
       throw new ApiError('invalidValue', 'the request has no Host header (HTTP/1.1 requires one)');
   });
+  // Every request is counted against its client's budget, answers from memory too (budget.ts).
+  const budget = opts.clientBudget === false ? undefined : new ClientBudget(opts.clientBudget);
+  app.decorate('ictstatBudget', budget);
+  if (budget) registerClientBudget(app, budget, servedFromMemory);
   // Answers from memory (answers.ts): before compression, so that answers are held uncompressed and sent encoded.
   // Computed answers follow the computed version, every other read the store's version; answers of versions that
   // are not current any more are dropped as soon as a request sees the new version. An as-of answer whose version

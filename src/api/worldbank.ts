@@ -4,7 +4,8 @@
  * levels, lending types, the indicator series by country, and wbgapi's source/concept routes (concepts, concept
  * values, data, metadata, search). Singular and plural paths, with or without a language prefix.
  */
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { chargeComputation } from './budget.js';
 import { loadEconomyRegistry, type Economy, type Language } from '../registry/economies.js';
 import { loadIndicatorRegistry, type IndicatorDef } from '../registry/indicators.js';
 import { loadWorldBankRegistry, publicCode, type WbSource } from '../registry/worldbank.js';
@@ -12,7 +13,19 @@ import { csvRow } from '../util/csv.js';
 import { UserInputError } from '../util/errors.js';
 import type { ObservationCache, ObservationIndex } from './data.js';
 import { ApiError, apiName } from './errors.js';
-import { arrowStream, parquetFile, sdmxCsv, sdmxJson, wbCsv, wbRecords, type AggregateFigure, type Cell, type Selected } from './formats.js';
+import {
+  arrowStream,
+  parquetFile,
+  sdmxCsv,
+  sdmxJson,
+  WB_CSV_COLUMNS,
+  wbCsv,
+  wbCsvRows,
+  wbRecords,
+  type AggregateFigure,
+  type Cell,
+  type Selected,
+} from './formats.js';
 import { loadEstimatesConfig } from '../estimates/index.js';
 import { estimatesSeries, hasEstimates } from '../usecases/estimates.js';
 import { Worker } from 'node:worker_threads';
@@ -21,7 +34,7 @@ import { workerScript } from '../util/bundle.js';
 import type { EstimatesAnswer, EstimatesJob } from './estimates-worker.js';
 import { MEDIA, P, areaCode, areas, clip, indicators, paging, representation, type Area, type Query, type RequestedIndicator } from './params.js';
 import { registerRoutes, route, type Req, type RouteSpec } from './routes.js';
-import { send } from './send.js';
+import { batched, RECORD_BATCH, send } from './send.js';
 import type { Store } from '../store/store.js';
 import type { FastifyInstance } from 'fastify';
 
@@ -32,6 +45,9 @@ interface Ctx {
 }
 
 /** As-of versions being computed for one client at once (a cached version costs nothing and is not counted). */
+/** Records' JSON joined by commas (the inside of a JSON array). */
+const jsonList = (rs: readonly unknown[]): string => rs.map((r) => JSON.stringify(r)).join(',');
+
 export const MAX_ASOF_IN_FLIGHT = 2;
 
 const AGGREGATE_REF = { id: 'NA', iso2code: 'NA', value: 'Aggregates' };
@@ -169,7 +185,7 @@ function sendList(
  * The data of the current store version, or as of `asof` (an extension: YYYY-MM-DD or ISO date-time). An as-of
  * version not in the cache is computed off the event loop, at most MAX_ASOF_IN_FLIGHT at a time per client.
  */
-async function indexFor(ctx: Ctx, asOf: string | undefined, client: string): Promise<ObservationIndex> {
+async function indexFor(ctx: Ctx, asOf: string | undefined, req: FastifyRequest): Promise<ObservationIndex> {
   if (asOf === undefined || asOf === '') return ctx.cache.index();
   let version: number;
   try {
@@ -179,10 +195,12 @@ async function indexFor(ctx: Ctx, asOf: string | undefined, client: string): Pro
   }
   if (version === 0) throw new ApiError('invalidValue', `nothing was in the store as of ${asOf}`);
   if (ctx.cache.has(version)) return ctx.cache.index(version);
+  const client = req.ip;
   const n = ctx.inFlight.get(client) ?? 0;
   if (n >= MAX_ASOF_IN_FLIGHT)
     throw new ApiError('rateLimited', `at most ${MAX_ASOF_IN_FLIGHT} as-of computations at a time per client; retry in 1 s`, { retryAfter: 1 });
   ctx.inFlight.set(client, n + 1);
+  chargeComputation(req);
   try {
     return await ctx.cache.indexAsync(version);
   } finally {
@@ -439,16 +457,20 @@ function cells(idx: ObservationIndex, a: SeriesArgs, aggregates: Map<string, Agg
         for (const r of kept.slice(0, a.mrnev)) out.push({ ...base, year: idx.year[r], row: r });
         continue;
       }
+      // The economy's row of each year (the first, as a search of `rows` finds it): one pass, not one per year.
+      const at = new Map<number, number>();
+      for (const r of rows) if (!at.has(idx.year[r])) at.set(idx.year[r], r);
+      const { iso2, name } = base;
       for (const y of years) {
-        const r = rows.find((x) => idx.year[x] === y) ?? -1;
-        if (r < 0 && a.gapfill) {
-          const f = rows.find((x) => idx.year[x] < y && idx.year[x] >= y - a.mrv!);
-          if (f !== undefined) {
-            out.push({ ...base, year: y, row: f, filledFrom: idx.year[f] });
-            continue;
-          }
+        const r = at.get(y) ?? -1;
+        if (r >= 0 || !a.gapfill) {
+          // Written out, not spread: a 10,000-record page makes this object 10,000 times.
+          out.push({ ind, code, iso2, name, year: y, row: r });
+          continue;
         }
-        out.push({ ...base, year: y, row: r });
+        // gapfill: the latest value within mrv years before
+        const f = rows.find((x) => idx.year[x] < y && idx.year[x] >= y - a.mrv!);
+        out.push(f !== undefined ? { ...base, year: y, row: f, filledFrom: idx.year[f] } : { ...base, year: y, row: r });
       }
     }
   }
@@ -476,12 +498,18 @@ function sendSeries(req: Req, reply: FastifyReply, idx: ObservationIndex, cs: Ce
       return send(req, reply, Buffer.from(parquetFile(idx, observed(cs), cs)), MEDIA.parquet);
     default: {
       const p = page(cs, q, { sourceid, lastupdated: idx.lastUpdated }, false);
+      const large = p.items.length > RECORD_BATCH;
       if (rep === 'wb-csv') {
         for (const [k, v] of Object.entries({ 'x-page': p.meta.page, 'x-pages': p.meta.pages, 'x-per-page': p.meta.per_page, 'x-total': p.meta.total }))
           reply.header(k, String(v));
-        return send(req, reply, wbCsv(idx, p.items), MEDIA.csv);
+        if (!large) return send(req, reply, wbCsv(idx, p.items), MEDIA.csv);
+        return batched(csvRow(WB_CSV_COLUMNS), p.items, (b) => wbCsvRows(idx, b), '', '').then((a) => send(req, reply, a.body, MEDIA.csv, a.etag));
       }
-      return send(req, reply, JSON.stringify([p.meta, wbRecords(idx, p.items)]), MEDIA.json);
+      if (!large) return send(req, reply, JSON.stringify([p.meta, wbRecords(idx, p.items)]), MEDIA.json);
+      // [meta,[r1,...,rn]]: the records a batch at a time, byte for byte what the line above writes
+      return batched(`[${JSON.stringify(p.meta)},[`, p.items, (b) => jsonList(wbRecords(idx, b)), ',', ']]').then((a) =>
+        send(req, reply, a.body, MEDIA.json, a.etag),
+      );
     }
   }
 }
@@ -770,7 +798,7 @@ export const WORLD_BANK_ROUTES: ReadonlyArray<RouteSpec<any, Ctx>> = [
     responses: dataResponses,
     worldBankErrors: true,
     handler: async (ctx: Ctx, a, req, reply) => {
-      const idx = await indexFor(ctx, a.asof, req.ip);
+      const idx = await indexFor(ctx, a.asof, req);
       // SDMX carries the observations only (its REF_AREA codes are economies); the other representations the aggregates too.
       const rep = representation(req.query, req.headers.accept, true);
       const aggs = rep === 'sdmx-csv' || rep === 'sdmx-json' ? new Map() : await aggregatesFor(idx, a.inds, a.areas);
@@ -842,7 +870,7 @@ export const WORLD_BANK_ROUTES: ReadonlyArray<RouteSpec<any, Ctx>> = [
     responses: listResponses,
     worldBankErrors: true,
     handler: async (ctx: Ctx, a, req, reply) => {
-      const idx = await indexFor(ctx, a.asof, req.ip);
+      const idx = await indexFor(ctx, a.asof, req);
       const src = pick(wb().sources, a.sourceId, 'source')[0];
       const years = a.time === '' || a.time.toLowerCase() === 'all' ? null : timeIds(a.time, idx).sort((x, y) => y - x);
       const args = {
@@ -857,30 +885,34 @@ export const WORLD_BANK_ROUTES: ReadonlyArray<RouteSpec<any, Ctx>> = [
       };
       const cs = cells(idx, args, await aggregatesFor(idx, a.series, a.economy));
       const p = page(cs, req.query, {}, false);
-      // biome-ignore lint/suspicious/noExplicitAny: World Bank records are heterogeneous JSON objects; their fields are read by name
-      const data = wbRecords(idx, p.items).map((r: Record<string, any>, i) => ({
-        variable: [
-          { concept: 'Country', id: p.items[i].code, value: r.country.value },
-          { concept: 'Series', id: r.indicator.id, value: r.indicator.value },
-          { concept: 'Time', id: `YR${r.date}`, value: r.date },
-        ],
-        value: r.value,
-        obs_status: r.obs_status,
-        note: r.note,
-        imputed: r.imputed,
-        vintage: r.vintage,
-        ...(p.items[i].estimate
-          ? {
-              estimatedShare: r.estimatedShare,
-              reportedShare: r.reportedShare,
-              ituEstimateShare: r.ituEstimateShare,
-              ourEstimateShare: r.ourEstimateShare,
-              missingShare: r.missingShare,
-              nowcast: r.nowcast,
-            }
-          : {}),
-      }));
-      return send(req, reply, JSON.stringify({ ...p.meta, lastupdated: idx.lastUpdated, source: { id: src.id, name: src.name, data } }), MEDIA.json);
+      const records = (b: readonly Cell[]) =>
+        // biome-ignore lint/suspicious/noExplicitAny: World Bank records are heterogeneous JSON objects; their fields are read by name
+        wbRecords(idx, b).map((r: Record<string, any>, i) => ({
+          variable: [
+            { concept: 'Country', id: b[i].code, value: r.country.value },
+            { concept: 'Series', id: r.indicator.id, value: r.indicator.value },
+            { concept: 'Time', id: `YR${r.date}`, value: r.date },
+          ],
+          value: r.value,
+          obs_status: r.obs_status,
+          note: r.note,
+          imputed: r.imputed,
+          vintage: r.vintage,
+          ...(b[i].estimate
+            ? {
+                estimatedShare: r.estimatedShare,
+                reportedShare: r.reportedShare,
+                ituEstimateShare: r.ituEstimateShare,
+                ourEstimateShare: r.ourEstimateShare,
+                missingShare: r.missingShare,
+                nowcast: r.nowcast,
+              }
+            : {}),
+        }));
+      const shell = JSON.stringify({ ...p.meta, lastupdated: idx.lastUpdated, source: { id: src.id, name: src.name, data: [] } });
+      if (p.items.length <= RECORD_BATCH) return send(req, reply, `${shell.slice(0, -3)}${jsonList(records(p.items))}]}}`, MEDIA.json);
+      // {...,"source":{...,"data":[r1,...,rn]}}: the records a batch at a time
+      return batched(shell.slice(0, -3), p.items, (b) => jsonList(records(b)), ',', ']}}').then((a) => send(req, reply, a.body, MEDIA.json, a.etag));
     },
   }),
   route({

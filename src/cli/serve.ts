@@ -39,12 +39,20 @@ export function registerServeCommand(program: Command): void {
       trustProxy,
     )
     .option('--submissions-per-minute <n>', 'submissions each token may make per minute (default 30)', integer('--submissions-per-minute', 1))
+    .option(
+      '--client-budget <units>',
+      'cost units each client earns per second (default 400, see SECURITY.md); 0: no per-client budget (a load test from one address)',
+      integer('--client-budget', 0),
+    )
     .action(async (o) => {
-      const [{ Store }, { loadBundledIntoStore }, { buildServer }] = await Promise.all([
+      const [{ Store }, { loadBundledIntoStore }, { buildServer }, { CLIENT_BUDGET }] = await Promise.all([
         import('../store/store.js'),
         import('../store/submit.js'),
         import('../api/server.js'),
+        import('../api/budget.js'),
       ]);
+      // The burst scales with the rate (the default's seconds of it).
+      const budget = (n: number) => ({ unitsPerSecond: n, burst: (n * CLIENT_BUDGET.burst) / CLIENT_BUDGET.unitsPerSecond });
       const store = Store.open(serverStorePath(o.store));
       if (o.load && store.version() === 0) {
         process.stderr.write(`ictstat: the store ${store.path} is empty: loading the bundled data (once)...\n`);
@@ -72,6 +80,7 @@ export function registerServeCommand(program: Command): void {
         tariffs,
         reportEdition: o.reportEdition,
         trustProxy: o.trustProxy,
+        ...(o.clientBudget === undefined ? {} : { clientBudget: o.clientBudget === 0 ? false : budget(o.clientBudget) }),
         logger: { level: o.logLevel },
         limits: {
           ...(o.maxBody ? { maxBodyBytes: o.maxBody } : {}),

@@ -3,15 +3,17 @@
  * work is counted (answers held and sent from memory, jobs and the thread that ran them, full builds on this thread
  * or in the worker), never timed.
  */
-import { readFileSync, readdirSync } from 'node:fs';
-import { getPriority } from 'node:os';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { getPriority, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { threadId } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AnswerCache } from '../../src/api/answers.js';
 import { pickEncoding } from '../../src/api/send.js';
 import { BACKGROUND_NICE } from '../../src/api/priority.js';
-import { buildIndex, derivedTables, packIndex, unpackIndex, type ObservationIndex } from '../../src/api/data.js';
+import { buildIndex, derivedTables, ObservationCache, packIndex, unpackIndex, type ObservationIndex } from '../../src/api/data.js';
+import { Store } from '../../src/store/store.js';
 import { ObservationBuilder } from '../../src/table/observations.js';
 import { startBundledServer, startServer, type TestServer } from './helpers.js';
 
@@ -261,7 +263,7 @@ describe('the server answers from memory and computes off the event loop', () =>
     expect(w.jobs).toBe(jobs + 1);
   });
 
-  it("after a submission, IDI reads get the previous version's answer at once (not held) until the new one is computed", async () => {
+  it("after a submission, IDI reads get the previous version's answer at once (held while the new one is computed) until the new one is ready", async () => {
     const token = s.store.createToken('KOR', 'answers').token;
     const url = '/v2/idi/idi-2017/2016?format=csv';
     const old = await (await get(url)).text();
@@ -274,14 +276,80 @@ describe('the server answers from memory and computes off the event loop', () =>
     const cache = s.app.ictstatCache.stats;
     const stale = cache.staleAnswers;
     const jobs = s.app.ictstatWorkers.data.stats.jobs;
+    const stored = s.app.ictstatAnswers.stats.stored;
     expect(await (await get(url)).text()).toBe(old); // answered from the previous version, the new one started
     expect(cache.staleAnswers).toBe(stale + 1);
+    expect(s.app.ictstatAnswers.stats.stored).toBe(stored + 1); // and held (until the new one is ready)
     expect(s.app.ictstatWorkers.data.stats.jobs).toBe(jobs + 1);
     await until(() => s.app.ictstatWorkers.data.queued === 0);
     for (let i = 0; i < 10; i++) await new Promise((res) => setImmediate(res)); // the answer's continuation runs on a later turn
     const now = await (await get(url)).text();
-    expect(now).not.toBe(old); // Korea's internet users at 1 % moves its IDI
+    expect(now).not.toBe(old); // Korea's internet users at 1 % moves its IDI: the held previous answer was dropped
     expect(s.app.ictstatWorkers.data.stats.jobs).toBe(jobs + 1);
+  });
+});
+
+describe("the previous computed version's answers, held while the current one's is computed", () => {
+  it('an answer held with a validity ends when the current computation is done, or fails (then asked again, computed again)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ictstat-prev-'));
+    const store = Store.open(join(dir, 't.db'));
+    try {
+      const cache = new ObservationCache(store);
+      expect(
+        await cache.memoLatest(
+          1,
+          'k',
+          async () => 'v1',
+          () => 2,
+        ),
+      ).toEqual({ value: 'v1', stale: false });
+      let finish!: (v: string) => void;
+      expect(
+        await cache.memoLatest(
+          2,
+          'k',
+          () => new Promise<string>((res) => (finish = res)),
+          () => 2,
+        ),
+      ).toEqual({ value: 'v1', stale: true });
+      expect(cache.computingInstead(2, 'k')).toBe(true);
+      const answers = new AnswerCache();
+      answers.set('c2\n/u\n', { ...answer(10, 'c2'), valid: () => cache.computingInstead(2, 'k') });
+      expect(answers.get('c2\n/u\n')).toBeDefined(); // served from memory meanwhile
+      finish('v2');
+      await until(() => !cache.computingInstead(2, 'k'));
+      expect(answers.get('c2\n/u\n')).toBeUndefined(); // dropped: the route answers the current version
+      expect(answers.stats.invalidated).toBe(1);
+      expect(
+        await cache.memoLatest(
+          2,
+          'k',
+          async () => 'never',
+          () => 2,
+        ),
+      ).toEqual({ value: 'v2', stale: false });
+      // a computation that fails (not deterministically: a worker that died) ends it too, and is started again
+      expect(
+        await cache.memoLatest(
+          3,
+          'k',
+          () => Promise.reject(new Error('worker exited')),
+          () => 2,
+        ),
+      ).toEqual({ value: 'v2', stale: true });
+      await until(() => !cache.computingInstead(3, 'k'));
+      let again = 0;
+      await cache.memoLatest(
+        3,
+        'k',
+        async () => `v3-${++again}`,
+        () => 2,
+      );
+      expect(again).toBe(1);
+    } finally {
+      store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
