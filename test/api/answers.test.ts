@@ -89,8 +89,19 @@ describe('a packed index (what the worker sends) unpacks to the same index', () 
             rows.map((r) => [i.economy[r], i.indicator[r], i.year[r], i.value[r], i.note[r], i.source[r], i.derivedFrom[r], i.submission[r]]),
           ]),
         );
-      const back = unpackIndex(packIndex(idx), s.store);
+      // the event loop is let go between batches (here of 5 rows, and of 5 series): one turn per batch after the first
+      let turns = 0;
+      const packed = packIndex(idx);
+      const back = await unpackIndex(packed, s.store, {
+        batch: 5,
+        turn: async () => {
+          turns++;
+        },
+      });
       expect(dump(back)).toEqual(dump(idx));
+      const series = packed.series.length / 4;
+      expect(packed.length).toBeGreaterThan(10);
+      expect(turns).toBe(Math.ceil(packed.length / 5) - 1 + Math.ceil(series / 5) - 1);
       expect(dump(back).some(([id]) => id === 'fixed_bb_p100')).toBe(true); // a derived series came through
       expect([...back.vintages]).toEqual([...idx.vintages]);
       expect(back.lastUpdated).toBe(idx.lastUpdated);
