@@ -180,7 +180,12 @@ export function clientKey(req: FastifyRequest): string {
  * The budget as the server's first hook after the Host check (before answers from memory). `fromMemory(req)` says
  * whether the answer was sent from memory (answers.ts); the cost is charged when the answer's socket work ends.
  */
-export function registerClientBudget(app: FastifyInstance, budget: ClientBudget, fromMemory: (req: FastifyRequest) => boolean): void {
+export function registerClientBudget(
+  app: FastifyInstance,
+  budget: ClientBudget,
+  fromMemory: (req: FastifyRequest) => boolean,
+  refusalHeaders: (url: string | undefined) => Record<string, string> = () => ({}),
+): void {
   app.addHook('onRequest', (req, reply, done) => {
     const key = clientKey(req);
     const a = budget.admit(key);
@@ -200,6 +205,7 @@ export function registerClientBudget(app: FastifyInstance, budget: ClientBudget,
       if (res.destroyed || res.headersSent) return;
       reply
         .code(429)
+        .headers(refusalHeaders(req.url))
         .header('retry-after', String(a.retryAfterS))
         .type('application/json; charset=utf-8')
         .send(

@@ -94,6 +94,22 @@ function loggerOptions(logger: ServerOptions['logger']): FastifyServerOptions['l
   return { ...base, redact: { paths: LOG_REDACT, censor: '[redacted]' } } as FastifyServerOptions['logger'];
 }
 
+/**
+ * CORS for reads only: submissions are server-to-server with a token, so /v2/submissions gets no CORS headers at
+ * all, and no route allows the Authorization header cross-origin (POST is a CORS-safelisted method: it is the
+ * headers that must be refused). Undefined: no CORS.
+ */
+const READ_CORS = {
+  origin: '*',
+  methods: ['GET', 'HEAD'],
+  allowedHeaders: ['Accept', 'Accept-Language', 'If-None-Match'],
+  exposedHeaders: ['ETag', 'X-Total', 'X-Page', 'X-Pages', 'X-Per-Page', 'Retry-After'],
+};
+const corsFor = (url: string | undefined): typeof READ_CORS | undefined => ((url ?? '').toLowerCase().startsWith('/v2/submissions') ? undefined : READ_CORS);
+/** The headers of a simple (not preflight) cross-origin answer under a policy, for replies sent before the CORS hook. */
+const corsHeaders = (c: typeof READ_CORS | undefined): Record<string, string> =>
+  c ? { 'access-control-allow-origin': c.origin, 'access-control-expose-headers': c.exposedHeaders.join(', ') } : {};
+
 export async function buildServer(opts: ServerOptions): Promise<FastifyInstance> {
   const L = { ...HTTP_LIMITS, ...opts.httpLimits };
   const tempDir = opts.tempDir ?? tmpdir();
@@ -229,7 +245,8 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   // Every request is counted against its client's budget, answers from memory too (budget.ts).
   const budget = opts.clientBudget === false ? undefined : new ClientBudget(opts.clientBudget);
   app.decorate('ictstatBudget', budget);
-  if (budget) registerClientBudget(app, budget, servedFromMemory);
+  // (its 429s are sent before the CORS plugin's hook runs, so they carry the read routes' CORS headers themselves)
+  if (budget) registerClientBudget(app, budget, servedFromMemory, (url) => corsHeaders(corsFor(url)));
   // Answers from memory (answers.ts): before compression, so that answers are held uncompressed and sent encoded.
   // Computed answers follow the computed version, every other read the store's version; answers of versions that
   // are not current any more are dropped as soon as a request sees the new version. An as-of answer whose version
@@ -285,15 +302,7 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   // CORS for reads only: submissions are server-to-server with a token, so /v2/submissions gets no CORS headers at
   // all, and no route allows the Authorization header cross-origin (POST is a CORS-safelisted method: it is the
   // headers that must be refused).
-  const readCors = {
-    origin: '*',
-    methods: ['GET', 'HEAD'],
-    allowedHeaders: ['Accept', 'Accept-Language', 'If-None-Match'],
-    exposedHeaders: ['ETag', 'X-Total', 'X-Page', 'X-Pages', 'X-Per-Page'],
-  };
-  await app.register(cors, {
-    delegator: (req, done) => done(null, (req.url ?? '').toLowerCase().startsWith('/v2/submissions') ? { origin: false } : readCors),
-  });
+  await app.register(cors, { delegator: (req, done) => done(null, corsFor(req.url) ?? { origin: false }) });
 
   registerRoutes(app, META_ROUTES, { store: opts.store });
 

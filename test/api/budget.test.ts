@@ -174,6 +174,9 @@ describe('the client budget over HTTP', () => {
     expect(codes.slice(0, 5)).toEqual([200, 200, 200, 200, 200]);
     expect(codes).toContain(429);
     expect(Number(limited!.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    // a browser page can read it: the read routes' CORS headers, Retry-After exposed (the 429 is sent before the CORS hook)
+    expect(limited!.headers.get('access-control-allow-origin')).toBe('*');
+    expect(limited!.headers.get('access-control-expose-headers')).toMatch(/Retry-After/);
     const body = (await limited!.json()) as Array<{ message: Array<{ id: string; detail: string }> }>;
     expect(body[0].message[0].id).toBe('429');
     expect(body[0].message[0].detail).toMatch(/budget/);
