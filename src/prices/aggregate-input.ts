@@ -213,7 +213,16 @@ function codesOf(col: Vector): { codes: Int32Array; dictionary: Array<string | n
   if (col.data.length === 1 && DataType.isDictionary(col.type) && d.dictionary) {
     const codes = rowValues<Int32Array>(d).slice();
     if (d.nullCount > 0 && d.nullBitmap) for (let i = 0; i < codes.length; i++) if (!isValidRow(d, i)) codes[i] = -1;
-    return { codes, dictionary: Array.from(d.dictionary.toArray() as ArrayLike<string | null>) };
+    const dictionary = Array.from(d.dictionary.toArray() as ArrayLike<string | null>);
+    // Arrow allows a string twice in a dictionary: its codes are sent to the first, so one string is one group
+    const first = new Map<string | null, number>();
+    const to = Int32Array.from(dictionary, (s, k) => {
+      const f = first.get(s);
+      if (f === undefined) first.set(s, k);
+      return f ?? k;
+    });
+    if (first.size < dictionary.length) for (let i = 0; i < codes.length; i++) if (codes[i] >= 0) codes[i] = to[codes[i]];
+    return { codes, dictionary };
   }
   const strings = col.toArray() as unknown as ArrayLike<string | null>;
   const index = new Map<string | null, number>();
