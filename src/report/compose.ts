@@ -237,7 +237,14 @@ export async function composeReport(o: ReportOptions, threads: ReportThreads): P
 
   // The tables' own files and workbook sheets while the scenario ranks run (only the sensitivity table waits for them).
   const texts = new Map<ReportTable, [csv: string, md: string, html: string]>();
-  const tableFiles = (t: ReportTable): [string, string, string] => [tableToCsv(t), tableToMarkdown(t), standaloneTableHtml(t)];
+  // (each table's HTML once: its own file and index.html carry the same)
+  const htmlOf = new Map<ReportTable, string>();
+  const tableHtml = (t: ReportTable): string => {
+    let html = htmlOf.get(t);
+    if (html === undefined) htmlOf.set(t, (html = tableToHtml(t)));
+    return html;
+  };
+  const tableFiles = (t: ReportTable): [string, string, string] => [tableToCsv(t), tableToMarkdown(t), standaloneTableHtml(t, tableHtml(t))];
   const book = new WorkbookWriter();
   for (const t of [...idi, ...prices, ...facts.tables]) {
     texts.set(t, tableFiles(t));
@@ -335,6 +342,7 @@ export async function composeReport(o: ReportOptions, threads: ReportThreads): P
       lang,
       name,
       priceBaskets: pd.baskets.map((b) => ({ id: b, name: pd.basketName(b) })),
+      tableHtml,
     }),
   );
   const { seconds: _omit, ...stable } = summary;
@@ -374,11 +382,11 @@ function handled<T>(p: Promise<T> | undefined): Promise<T | undefined> {
 const yieldToEvents = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 /** One table as a small standalone HTML file (the page carries them all). */
-function standaloneTableHtml(t: ReportTable): string {
+function standaloneTableHtml(t: ReportTable, table: string): string {
   const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
   return (
     `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>${esc(t.title)}</title>` +
     `<style>body{font-family:Helvetica,Arial,sans-serif;margin:1.5rem}table{border-collapse:collapse}th,td{border-bottom:1px solid #ddd;padding:.25rem .5rem}td.num{text-align:right;font-variant-numeric:tabular-nums}caption{text-align:left;font-weight:bold;margin-bottom:.5rem}.notes{color:#555;font-size:.9em}</style>` +
-    `</head><body>\n${tableToHtml(t)}\n</body></html>\n`
+    `</head><body>\n${table}\n</body></html>\n`
   );
 }

@@ -21,6 +21,8 @@ export interface PageInputs {
   lang: string;
   name: (iso3: string) => string;
   priceBaskets: Array<{ id: string; name: string }>;
+  /** A table's HTML (`tableToHtml`), when the caller has it already (the standalone table files carry the same). */
+  tableHtml?: (t: ReportTable) => string;
 }
 
 const CSS = `
@@ -108,12 +110,12 @@ const JS = `
 })();
 `;
 
-function tableBlock(t: ReportTable, open = true): string {
+function tableBlock(t: ReportTable, open = true, html: (t: ReportTable) => string = tableToHtml): string {
   const inner =
     `<div class="tools"><input type="search" placeholder="Filter rows…" aria-label="Filter ${h(t.title)}" data-filter="${h(t.id)}">` +
     `<span id="${h(t.id)}-count">${t.rows.length} rows</span>` +
     `<a href="tables/${h(t.id)}.csv">CSV</a><a href="tables/${h(t.id)}.md">Markdown</a></div>` +
-    `<div class="scroll">${tableToHtml(t)}</div>`;
+    `<div class="scroll">${html(t)}</div>`;
   return open
     ? `<div class="block" id="block-${h(t.id)}"><h3>${h(t.title)}</h3>${fixNotes(inner)}</div>`
     : `<details class="block" id="block-${h(t.id)}"><summary>${h(t.title)} (${t.rows.length} rows)</summary>${fixNotes(inner)}</details>`;
@@ -177,9 +179,9 @@ export function reportHtml(p: PageInputs): string {
         : '') +
       `</section>`,
     `<section id="charts"><h2>Charts</h2><div class="charts">${p.charts.map((c) => `<figure id="chart-${h(c.id)}" data-chart="${h(c.id)}">${c.svg}<figcaption>${h(c.caption)}</figcaption></figure>`).join('')}</div></section>`,
-    `<section id="idi"><h2>ICT Development Index ${s.edition}</h2>${idiTables.map((t, k) => tableBlock(t, k === 0 || t.id === 'idi-summary')).join('')}</section>`,
-    `<section id="prices"><h2>ICT prices ${s.priceYear}</h2><p>Baskets with ${s.priceYear} values: ${p.priceBaskets.map((b) => `${h(b.name)} (<code>${h(b.id)}</code>)`).join('; ') || 'none'}.</p>${priceTables.map((t) => tableBlock(t, t.id === 'prices-groups' || t.id === 'prices-targets')).join('')}</section>`,
-    `<section id="facts"><h2>Facts and Figures: world and regional estimates</h2><p>World and ITU-region figures as ITU computes them: each economy's percentage times its population, summed over the group and divided by its population, every missing economy estimated first. Beside each figure, the share of the group's population whose value is reported, an ITU estimate, ours, or missing (<code>ictstat estimates</code> gives every indicator and grouping).</p>${factsTables.map((t) => tableBlock(t, true)).join('')}</section>`,
+    `<section id="idi"><h2>ICT Development Index ${s.edition}</h2>${idiTables.map((t, k) => tableBlock(t, k === 0 || t.id === 'idi-summary', p.tableHtml)).join('')}</section>`,
+    `<section id="prices"><h2>ICT prices ${s.priceYear}</h2><p>Baskets with ${s.priceYear} values: ${p.priceBaskets.map((b) => `${h(b.name)} (<code>${h(b.id)}</code>)`).join('; ') || 'none'}.</p>${priceTables.map((t) => tableBlock(t, t.id === 'prices-groups' || t.id === 'prices-targets', p.tableHtml)).join('')}</section>`,
+    `<section id="facts"><h2>Facts and Figures: world and regional estimates</h2><p>World and ITU-region figures as ITU computes them: each economy's percentage times its population, summed over the group and divided by its population, every missing economy estimated first. Beside each figure, the share of the group's population whose value is reported, an ITU estimate, ours, or missing (<code>ictstat estimates</code> gives every indicator and grouping).</p>${factsTables.map((t) => tableBlock(t, true, p.tableHtml)).join('')}</section>`,
     `<section id="methodology"><h2>Methodology notes</h2>` +
       `<p><strong>${h(p.methodology.spec.name)}</strong> (<code>${h(p.methodology.spec.id)}</code>; ${h(p.methodology.spec.source)}). ${h(p.methodology.spec.description ?? '')}</p>` +
       `<p>Edition ${s.edition} uses data year ${s.dataYear} and recomputes ${s.previousYear} with the same methodology and the same data vintage (as each MIS edition recomputed the previous year), so changes compare like with like. ${ranks ? 'Ranks come from unrounded scores; ties share the better rank.' : 'Scores only: the methodology does not rank economies (ITU, Resolution 131); tables show one decimal, rounded half up from the unrounded values, and changes are over the economies common to both editions. Estimated and imputed inputs are listed per economy in the scores table.'} Inputs older than the data year within the methodology's look-back window are used, and missing inputs are imputed by the methods the methodology lists (each imputed value is recorded in <code>ictstat idi --format json</code>).</p>` +

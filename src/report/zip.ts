@@ -9,8 +9,11 @@ export interface ZipPart {
   packed: Uint8Array;
 }
 
-/** A part deflated by node:zlib (C++), with its CRC-32. */
-export function deflatePart(name: string, content: Uint8Array | string, level = 6): ZipPart {
+/**
+ * A part deflated by node:zlib (C++), with its CRC-32. Level 4 by default: on the MIS workbook's parts (1 MB of XML) it
+ * takes about 40 % of level 6's time for a 4 % larger archive (200 to 204 KB).
+ */
+export function deflatePart(name: string, content: Uint8Array | string, level = 4): ZipPart {
   const data = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
   if (data.length >= 0xffffffff) throw new Error(`a ZIP archive without ZIP64 holds parts under 4 GiB: ${name} does not fit`);
   return { name, crc: crc32(data), size: data.length, packed: zlib.deflateRawSync(data, { level }) };

@@ -1,4 +1,4 @@
-import { csvRow } from '../util/csv.js';
+import { csvField, csvRow, formatNumber } from '../util/csv.js';
 
 /**
  * A report table: what every output format (CSV, Markdown, HTML, XLSX, JSON) renders. Numbers stay
@@ -30,62 +30,75 @@ function cellText(c: Column, v: string | number | null | undefined, fixed: boole
   return v;
 }
 
+// (a finite number's text, String or toFixed, holds only digits, '.', '-', '+' and 'e': nothing any format escapes or quotes)
+
 /** CSV: full-precision numbers (a CSV is data, not a print); text neutralised by the CSV writer. */
 export function tableToCsv(t: ReportTable): string {
-  const out = [csvRow(t.columns.map((c) => c.key))];
-  for (const r of t.rows)
-    out.push(
-      csvRow(
-        t.columns.map((c) => {
-          const v = r[c.key];
-          return typeof v === 'number' && !Number.isFinite(v) ? null : v;
-        }),
-      ),
-    );
-  return out.join('');
+  const cols = t.columns,
+    n = cols.length;
+  let out = csvRow(cols.map((c) => c.key));
+  for (const r of t.rows) {
+    let line = '';
+    for (let j = 0; j < n; j++) {
+      const v = r[cols[j].key];
+      if (j > 0) line += ',';
+      if (typeof v === 'number') line += formatNumber(v);
+      else if (v !== null && v !== undefined) line += csvField(v);
+    }
+    out += line + '\n';
+  }
+  return out;
 }
 
-const mdEscape = (s: string): string =>
-  s
-    .replace(/\\/g, '\\\\')
-    .replace(/\|/g, '\\|')
-    .replace(/\r?\n/g, ' ')
-    .replace(/([*_`[\]<>])/g, '\\$1');
+/** Markdown's special characters in text: \\ | * _ ` [ ] < > escaped with a backslash, a line break (LF or CRLF) made a space. */
+const MD_SPECIAL = /[\\|\n*_`[\]<>]/;
+const mdEscape = (s: string): string => (MD_SPECIAL.test(s) ? s.replace(/\r?\n|[\\|*_`[\]<>]/g, (c) => (c.length > 1 || c === '\n' ? ' ' : `\\${c}`)) : s);
 
 /** Markdown (GitHub tables), numbers with the table's decimals. */
 export function tableToMarkdown(t: ReportTable): string {
-  const lines = [
-    `### ${mdEscape(t.title)}`,
-    '',
-    `| ${t.columns.map((c) => mdEscape(c.label)).join(' | ')} |`,
-    `|${t.columns.map((c) => (c.type === 'text' ? '---' : '---:')).join('|')}|`,
-  ];
-  for (const r of t.rows) lines.push(`| ${t.columns.map((c) => mdEscape(cellText(c, r[c.key], true))).join(' | ')} |`);
-  if (t.notes.length) lines.push('', ...t.notes.map((n) => `- ${mdEscape(n)}`));
-  return lines.join('\n') + '\n';
+  const cols = t.columns,
+    n = cols.length;
+  let out =
+    `### ${mdEscape(t.title)}\n\n` +
+    `| ${cols.map((c) => mdEscape(c.label)).join(' | ')} |\n` +
+    `|${cols.map((c) => (c.type === 'text' ? '---' : '---:')).join('|')}|\n`;
+  for (const r of t.rows) {
+    let line = n ? '|' : '|  |';
+    for (let j = 0; j < n; j++) {
+      const c = cols[j],
+        v = r[c.key];
+      line += ` ${typeof v === 'number' ? cellText(c, v, true) : mdEscape(cellText(c, v, true))} |`;
+    }
+    out += line + '\n';
+  }
+  if (t.notes.length) out += '\n' + t.notes.map((x) => `- ${mdEscape(x)}\n`).join('');
+  return out;
 }
 
-export const htmlEscape = (s: string): string =>
-  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+const HTML_SPECIAL = /[&<>"']/;
+const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+export const htmlEscape = (s: string): string => (HTML_SPECIAL.test(s) ? s.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]) : s);
 
 /** An HTML table; every text escaped; numeric cells carry their full value in data-value for sorting. */
 export function tableToHtml(t: ReportTable): string {
-  const head = t.columns.map((c) => `<th data-type="${c.type}" scope="col">${htmlEscape(c.label)}</th>`).join('');
-  const body = t.rows
-    .map(
-      (r) =>
-        '<tr>' +
-        t.columns
-          .map((c) => {
-            const v = r[c.key];
-            const num = typeof v === 'number' && Number.isFinite(v);
-            const lang = c.lang ? ` lang="${htmlEscape(c.lang)}" dir="auto"` : '';
-            return num ? `<td class="num" data-value="${v}">${htmlEscape(cellText(c, v, true))}</td>` : `<td${lang}>${htmlEscape(cellText(c, v, true))}</td>`;
-          })
-          .join('') +
-        '</tr>',
-    )
-    .join('\n');
-  const notes = t.notes.length ? `<ul class="notes">${t.notes.map((n) => `<li>${htmlEscape(n)}</li>`).join('')}</ul>` : '';
+  const cols = t.columns,
+    n = cols.length;
+  const head = cols.map((c) => `<th data-type="${c.type}" scope="col">${htmlEscape(c.label)}</th>`).join('');
+  const open = cols.map((c) => (c.lang ? `<td lang="${htmlEscape(c.lang)}" dir="auto">` : '<td>'));
+  let body = '';
+  for (let i = 0; i < t.rows.length; i++) {
+    const r = t.rows[i];
+    let row = i > 0 ? '\n<tr>' : '<tr>';
+    for (let j = 0; j < n; j++) {
+      const c = cols[j],
+        v = r[c.key];
+      row +=
+        typeof v === 'number' && Number.isFinite(v)
+          ? `<td class="num" data-value="${v}">${cellText(c, v, true)}</td>`
+          : `${open[j]}${htmlEscape(cellText(c, v, true))}</td>`;
+    }
+    body += row + '</tr>';
+  }
+  const notes = t.notes.length ? `<ul class="notes">${t.notes.map((x) => `<li>${htmlEscape(x)}</li>`).join('')}</ul>` : '';
   return `<table id="${htmlEscape(t.id)}" class="report-table"><caption>${htmlEscape(t.title)}</caption><thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table>${notes}`;
 }
