@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { workerScript } from '../util/bundle.js';
-import type { ScenarioSetup } from './sensitivity-core.js';
+import { rankStatisticsWidth, type ScenarioSetup } from './sensitivity-core.js';
 
 /**
  * Worker threads that rank ranges of Monte Carlo scenarios. A pool outlives its analyses: the server keeps one
@@ -17,7 +17,8 @@ import type { ScenarioSetup } from './sensitivity-core.js';
  */
 interface Job {
   id: number;
-  onDone: (from: number, to: number, worker: Worker) => void;
+  /** A range ranked (and, with `stats`, the statistics of its economies written). */
+  onDone: (from: number, to: number, worker: Worker, stats: boolean) => void;
   onError: (e: Error) => void;
 }
 
@@ -31,8 +32,8 @@ export class ScenarioPool {
 
   private constructor(private readonly workers: Worker[]) {
     for (const w of workers) {
-      w.on('message', (m: { job: number; from: number; to: number }) => {
-        if (this.job && m.job === this.job.id) this.job.onDone(m.from, m.to, w);
+      w.on('message', (m: { job: number; from: number; to: number; stats?: boolean }) => {
+        if (this.job && m.job === this.job.id) this.job.onDone(m.from, m.to, w, m.stats === true);
       });
       w.on('error', (e) => this.fail(e));
       w.on('exit', (code) => {
@@ -82,13 +83,42 @@ export class ScenarioPool {
   }
 
   /** Ranks of scenarios [0, S) of `u` (S x factors) under `setup`: ranks[s * economies + e], 0 = not ranked. */
-  ranks(setup: ScenarioSetup, u: Float64Array, S: number, onProgress?: (done: number, total: number) => void): Promise<Int32Array> {
+  async ranks(setup: ScenarioSetup, u: Float64Array, S: number, onProgress?: (done: number, total: number) => void): Promise<Int32Array> {
+    return (await this.run(setup, u, S, onProgress)).ranks;
+  }
+
+  /**
+   * `rankStatistics` (src/idi/sensitivity-core.ts) of every economy over the scenario ranks of [0, S) (N base draws):
+   * the workers rank, then summarise ranges of economies from the shared ranks. One worker does both in one range,
+   * so that its caller's thread need not be free between the two.
+   */
+  async rankStatistics(
+    setup: ScenarioSetup,
+    u: Float64Array,
+    S: number,
+    Nd: number,
+    onProgress?: (done: number, total: number) => void,
+  ): Promise<Float64Array> {
+    if (!(Number.isInteger(Nd) && Nd >= 1 && S === Nd * (setup.factors.length + 2)))
+      throw new Error(`rankStatistics: ${S} scenarios are not N x (factors + 2) for N = ${Nd} and ${setup.factors.length} factors`);
+    return (await this.run(setup, u, S, onProgress, Nd)).stats!;
+  }
+
+  private run(
+    setup: ScenarioSetup,
+    u: Float64Array,
+    S: number,
+    onProgress: ((done: number, total: number) => void) | undefined,
+    Nd?: number,
+  ): Promise<{ ranks: Int32Array; stats?: Float64Array }> {
     if (this.closed) return Promise.reject(new Error('the scenario pool is closed'));
     if (this.failure) return Promise.reject(new Error(`the scenario pool failed earlier: ${this.failure.message}`));
     if (this.job) return Promise.reject(new Error('the scenario pool is busy'));
     const nE = setup.economies;
     const out = new Int32Array(new SharedArrayBuffer(S * nE * Int32Array.BYTES_PER_ELEMENT));
-    if (S === 0) return Promise.resolve(out);
+    const stats =
+      Nd === undefined ? undefined : new Float64Array(new SharedArrayBuffer(nE * rankStatisticsWidth(setup.factors.length) * Float64Array.BYTES_PER_ELEMENT));
+    if (S === 0 || (stats && nE === 0)) return Promise.resolve({ ranks: out, stats });
     const shared = new Float64Array(new SharedArrayBuffer(u.byteLength));
     shared.set(u);
     if (setup !== this.setupSent) {
@@ -98,21 +128,33 @@ export class ScenarioPool {
       this.setupSent = setup;
     }
     const id = ++this.jobs;
+    const one = this.workers.length === 1;
     // One worker: every range at once (the caller's thread may be busy and not feed it the next); else guided chunks.
-    const chunkOf = (left: number): number => (this.workers.length === 1 ? left : Math.min(left, Math.max(64, Math.ceil(left / (this.workers.length * 4)))));
+    const chunkOf = (left: number): number => (one ? left : Math.min(left, Math.max(64, Math.ceil(left / (this.workers.length * 4)))));
+    const statsOf = (e0: number, e1: number) => (stats ? { Nd: Nd!, values: stats, e0, e1 } : undefined);
     let next = 0,
-      done = 0;
-    return new Promise<Int32Array>((resolve, reject) => {
+      done = 0,
+      statsLeft = 0;
+    return new Promise((resolve, reject) => {
       const feed = (w: Worker): void => {
         if (next >= S) return;
         const from = next,
           to = next + chunkOf(S - next);
         next = to;
-        w.postMessage({ job: id, setupId: this.setups, u: shared, out, from, to });
+        // (one worker, one range: the statistics follow the ranks in the same message)
+        w.postMessage({ job: id, setupId: this.setups, u: shared, out, from, to, stats: one ? statsOf(0, nE) : undefined });
+      };
+      const finish = (): void => {
+        this.job = null;
+        resolve({ ranks: out, stats });
       };
       this.job = {
         id,
-        onDone: (from, to, w) => {
+        onDone: (from, to, w, withStats) => {
+          if (withStats && !one) {
+            if (--statsLeft === 0) finish();
+            return;
+          }
           done += to - from;
           try {
             onProgress?.(done, S);
@@ -121,10 +163,23 @@ export class ScenarioPool {
             reject(e as Error);
             return;
           }
-          if (done === S) {
-            this.job = null;
-            resolve(out);
-          } else feed(w);
+          if (done < S) feed(w);
+          else if (!stats || one) finish();
+          else {
+            // every scenario ranked: each worker summarises a range of economies
+            const k = Math.min(this.workers.length, nE);
+            statsLeft = k;
+            for (let j = 0; j < k; j++)
+              this.workers[j].postMessage({
+                job: id,
+                setupId: this.setups,
+                u: shared,
+                out,
+                from: S,
+                to: S,
+                stats: statsOf(Math.floor((j * nE) / k), Math.floor(((j + 1) * nE) / k)),
+              });
+          }
         },
         onError: (e) => {
           this.job = null;

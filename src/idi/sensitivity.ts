@@ -3,7 +3,19 @@ import { UserInputError, invalidOption } from '../util/errors.js';
 import type { PreparedYear } from './compute.js';
 import { normalisationNames } from './normalisations/index.js';
 import type { CompiledMethodology } from './methodology.js';
-import { childrenOf, normalisationCode, prepareScenarios, scenarioRanks, scenarioScores, type Factor, type ScenarioSetup } from './sensitivity-core.js';
+import {
+  childrenOf,
+  normalisationCode,
+  prepareScenarios,
+  rankStatistics,
+  rankStatisticsWidth,
+  scenarioRanks,
+  scenarioScores,
+  type Factor,
+  type ScenarioSetup,
+} from './sensitivity-core.js';
+
+export { quantileOfCounts } from './sensitivity-core.js';
 import { ScenarioPool } from './sensitivity-pool.js';
 
 /**
@@ -167,9 +179,9 @@ export async function runSensitivity(
       economies,
     };
   }
-  const ranks = await rankScenarios(setup, u, S, { workers: Math.max(1, Math.floor(o.workers)), pool: o.pool, onProgress: o.onProgress });
+  const stats = await rankScenarioStatistics(setup, u, S, Nd, { workers: Math.max(1, Math.floor(o.workers)), pool: o.pool, onProgress: o.onProgress });
 
-  const { economies, firstSum, totalSum, counted } = rankEstimates(ranks, prepared, factors, Nd, reference);
+  const { economies, firstSum, totalSum, counted } = rankEstimates(stats, prepared, factors, Nd, reference);
   return {
     year: prepared.year,
     draws: Nd,
@@ -183,107 +195,52 @@ export async function runSensitivity(
 }
 
 /**
- * Per active economy, from the scenario ranks: median and 5th-95th percentile (type 7) over the A and B samples,
- * volatility, and the Saltelli (2010) first-order and Jansen (1999) total indices, with their sums over economies.
+ * Per active economy, from the statistics of its scenario ranks (`rankStatistics`, on the ranks' thread): median and
+ * 5th-95th percentile (type 7) over the A and B samples, volatility, and the Saltelli (2010) first-order and Jansen
+ * (1999) total indices, with their sums over economies (in economy order).
  */
 function rankEstimates(
-  ranks: Int32Array,
+  stats: Float64Array,
   prepared: PreparedYear,
   factors: Factor[],
   Nd: number,
   reference: Map<string, number | null>,
 ): { economies: EconomySensitivity[]; firstSum: Float64Array; totalSum: Float64Array; counted: number } {
   const nE = prepared.economies.length,
-    d = factors.length;
-  // Unranked in a scenario counts as the last rank, so every estimator sees a complete sample. The ranks are
-  // scenario-major (one row of economies per scenario); the estimators read them row by row for a group of
-  // economies at a time instead of one economy's column across the whole array (a cache miss per value).
-  // Every sum adds its terms in scenario order, as the definitions below write them.
+    d = factors.length,
+    W = rankStatisticsWidth(d);
   const economies: EconomySensitivity[] = [];
   const firstSum = new Float64Array(d),
     totalSum = new Float64Array(d);
   let counted = 0;
-  const GROUP = 32,
-    twoN = 2 * Nd;
-  const sample = new Float64Array(GROUP * twoN),
-    s1 = new Float64Array(GROUP * d),
-    st = new Float64Array(GROUP * d);
-  const counts = new Int32Array(nE + 1); // ranks are whole numbers 1..nE: a counting sort gives the quantiles
-  for (let e0 = 0; e0 < nE; e0 += GROUP) {
-    const G = Math.min(GROUP, nE - e0);
-    // Each economy's A and B sample (mean, variance, quantiles): sample[g * 2N + r].
-    for (let r = 0; r < twoN; r++) for (let g = 0; g < G; g++) sample[g * twoN + r] = ranks[r * nE + e0 + g] || nE;
-    // Saltelli (2010) first-order and Jansen (1999) total sums: over r of f_B (f_ABi - f_A) and (f_A - f_ABi)^2.
-    s1.fill(0);
-    st.fill(0);
-    radialSums(ranks, nE, Nd, d, e0, G, s1, st);
-    for (let g = 0; g < G; g++) {
-      const e = e0 + g;
-      if (!prepared.active[e]) continue;
-      const base = g * twoN;
-      let sum = 0;
-      for (let r = 0; r < twoN; r++) sum += sample[base + r];
-      const mean = sum / twoN;
-      let squares = 0;
-      counts.fill(0);
-      for (let r = 0; r < twoN; r++) {
-        const x = sample[base + r];
-        squares += (x - mean) ** 2;
-        counts[x]++;
+  for (let e = 0; e < nE; e++) {
+    if (!prepared.active[e]) continue;
+    const o = e * W,
+      variance = stats[o + 3];
+    const firstOrder: Record<string, number> = {},
+      total: Record<string, number> = {};
+    for (let i = 0; i < d; i++) {
+      firstOrder[factors[i].name] = variance > 0 ? stats[o + 4 + i] / Nd / variance : 0;
+      total[factors[i].name] = variance > 0 ? stats[o + 4 + d + i] / (2 * Nd) / variance : 0;
+      if (variance > 0) {
+        firstSum[i] += firstOrder[factors[i].name];
+        totalSum[i] += total[factors[i].name];
       }
-      const variance = squares / (twoN - 1);
-      const q = (p: number): number => quantileOfCounts(counts, twoN, p);
-      const firstOrder: Record<string, number> = {},
-        total: Record<string, number> = {};
-      for (let i = 0; i < d; i++) {
-        firstOrder[factors[i].name] = variance > 0 ? s1[g * d + i] / Nd / variance : 0;
-        total[factors[i].name] = variance > 0 ? st[g * d + i] / (2 * Nd) / variance : 0;
-        if (variance > 0) {
-          firstSum[i] += firstOrder[factors[i].name];
-          totalSum[i] += total[factors[i].name];
-        }
-      }
-      if (variance > 0) counted++;
-      economies.push({
-        economy: prepared.economies[e],
-        rank: reference.get(prepared.economies[e]) ?? null,
-        medianRank: q(0.5),
-        p05: q(0.05),
-        p95: q(0.95),
-        volatility: Math.sqrt(variance),
-        firstOrder,
-        total,
-      });
     }
+    if (variance > 0) counted++;
+    economies.push({
+      economy: prepared.economies[e],
+      rank: reference.get(prepared.economies[e]) ?? null,
+      medianRank: stats[o],
+      p05: stats[o + 1],
+      p95: stats[o + 2],
+      volatility: Math.sqrt(variance),
+      firstOrder,
+      total,
+    });
   }
   economies.sort((a, b) => (a.rank ?? Infinity) - (b.rank ?? Infinity) || a.medianRank - b.medianRank);
   return { economies, firstSum, totalSum, counted };
-}
-
-/**
- * Saltelli (2010) first-order and Jansen (1999) total sums of economies e0..e0+G-1 into s1 and st (g * d + i): over
- * the base draws r, f_B (f_ABi - f_A) and (f_A - f_ABi)^2, unranked as the last rank. Per row r each economy's A and
- * B rank is read once and its d AB_i ranks a block of N rows apart; the squares of whole-number differences are
- * exact, so t * t is (f_A - f_ABi) ** 2. (A small function of its own: V8 compiles it early and well.)
- */
-function radialSums(ranks: Int32Array, nE: number, Nd: number, d: number, e0: number, G: number, s1: Float64Array, st: Float64Array): void {
-  const blockStride = Nd * nE;
-  for (let r = 0; r < Nd; r++) {
-    const a0 = r * nE + e0,
-      b0 = (Nd + r) * nE + e0,
-      ab0 = (2 * Nd + r) * nE + e0;
-    for (let g = 0; g < G; g++) {
-      const fa = ranks[a0 + g] || nE,
-        fb = ranks[b0 + g] || nE,
-        o = g * d;
-      for (let i = 0, at = ab0 + g; i < d; i++, at += blockStride) {
-        const fab = ranks[at] || nE,
-          t = fa - fab;
-        s1[o + i] += fb * (fab - fa);
-        st[o + i] += t * t;
-      }
-    }
-  }
 }
 
 /** The index scores of every scenario on this thread: scores[s * economies + e] (0..1, NaN = no score). */
@@ -397,22 +354,6 @@ export function checkSensitivityOptions(o: Omit<SensitivityOptions, 'onProgress'
     throw invalidOption('weightMode', o.weightMode, (n) => `${n} must be dirichlet or uniform, not "${String(o.weightMode)}"`);
 }
 
-/** The type-7 quantile of a sample of whole numbers given by its counts (counts[v] = how many equal v): what quantile() gives on the sorted sample. */
-export function quantileOfCounts(counts: Int32Array, n: number, q: number): number {
-  const h = (n - 1) * q,
-    lo = Math.floor(h);
-  const at = (k: number): number => {
-    // the k-th smallest value (0-based)
-    for (let v = 0, seen = 0; v < counts.length; v++) {
-      seen += counts[v];
-      if (seen > k) return v;
-    }
-    return NaN;
-  };
-  const x = at(lo);
-  return lo + 1 < n ? x + (h - lo) * (at(lo + 1) - x) : x;
-}
-
 /** Type-7 (linear) quantile of a sorted sample. */
 export function quantile(sorted: Float64Array, q: number): number {
   const h = (sorted.length - 1) * q,
@@ -443,6 +384,34 @@ export async function rankScenarios(
   const pool = await ScenarioPool.start(o.workers);
   try {
     return await pool.ranks(setup, u, S, o.onProgress);
+  } finally {
+    await pool.close();
+  }
+}
+
+/**
+ * `rankStatistics` of every economy's scenario ranks (N base draws): on the caller's pool or on `workers` threads
+ * started for the call, which rank and then summarise without a round trip to this thread (busy, in the report,
+ * with its tables), else on this thread. The same numbers wherever they run.
+ */
+async function rankScenarioStatistics(
+  setup: ScenarioSetup,
+  u: Float64Array,
+  S: number,
+  Nd: number,
+  o: Pick<SensitivityOptions, 'workers' | 'pool' | 'onProgress'>,
+): Promise<Float64Array> {
+  const nE = setup.economies,
+    d = setup.factors.length;
+  if (o.pool) return o.pool.rankStatistics(setup, u, S, Nd, o.onProgress);
+  if (o.workers <= 1) {
+    const stats = new Float64Array(nE * rankStatisticsWidth(d));
+    rankStatistics(await rankScenarios(setup, u, S, o), nE, Nd, d, 0, nE, stats);
+    return stats;
+  }
+  const pool = await ScenarioPool.start(o.workers);
+  try {
+    return await pool.rankStatistics(setup, u, S, Nd, o.onProgress);
   } finally {
     await pool.close();
   }
