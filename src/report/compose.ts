@@ -30,7 +30,7 @@ import { idiScoreTables, idiTables, topComponents } from './idi-tables.js';
 import { priceData, priceTables } from './price-tables.js';
 import { factsAndFigures } from './facts-figures.js';
 import { WorkbookWriter } from './xlsx.js';
-import { tableToCsv, tableToHtml, tableToMarkdown, type ReportTable } from '../table/report-table.js';
+import { tableTexts, tableToHtml, type ReportTable } from '../table/report-table.js';
 
 export interface ReportOptions {
   /** MIS edition: IDI data year edition - 1, previous year edition - 2, prices of the data year. */
@@ -244,7 +244,11 @@ export async function composeReport(o: ReportOptions, threads: ReportThreads): P
     if (html === undefined) htmlOf.set(t, (html = tableToHtml(t)));
     return html;
   };
-  const tableFiles = (t: ReportTable): [string, string, string] => [tableToCsv(t), tableToMarkdown(t), standaloneTableHtml(t, tableHtml(t))];
+  const tableFiles = (t: ReportTable): [string, string, string] => {
+    const { csv, markdown, html } = tableTexts(t);
+    htmlOf.set(t, html);
+    return [csv, markdown, standaloneTableHtml(t, html)];
+  };
   const book = new WorkbookWriter();
   for (const t of [...idi, ...prices, ...facts.tables]) {
     texts.set(t, tableFiles(t));

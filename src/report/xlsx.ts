@@ -150,22 +150,25 @@ export class WorkbookWriter {
     out.push(`<sheetData><row r="1" s="${boldRow}" customFormat="1">`);
     sh.columns.forEach((c, j) => out.push(`<c r="${letters[j]}1" s="${headStyle[j]}" t="s"><v>${this.stringId(c.label)}</v></c>`));
     out.push('</row>');
-    sh.rows.forEach((row, i) => {
-      const r = i + 2;
-      out.push(`<row r="${r}">`);
+    // per column, the start of a cell (`<c r="B`) and its style attribute
+    const open = letters.map((l) => `<c r="${l}`),
+      style = colStyle.map((s) => (s ? ` s="${s}"` : ''));
+    let xml = out.join('');
+    for (let i = 0; i < sh.rows.length; i++) {
+      const row = sh.rows[i],
+        r = i + 2;
+      let line = `<row r="${r}">`;
       for (let j = 0; j < row.length; j++) {
         const v = row[j];
-        const s = colStyle[j] ? ` s="${colStyle[j]}"` : '';
         // an empty cell keeps its column's style (as exceljs wrote it); an unstyled one is not written
         if (v === null) {
-          if (s) out.push(`<c r="${letters[j]}${r}"${s}/>`);
-        } else if (typeof v === 'number') out.push(`<c r="${letters[j]}${r}"${s}><v>${String(v)}</v></c>`);
-        else out.push(`<c r="${letters[j]}${r}"${s} t="s"><v>${this.stringId(v)}</v></c>`);
+          if (style[j]) line += `${open[j]}${r}"${style[j]}/>`;
+        } else if (typeof v === 'number') line += `${open[j]}${r}"${style[j]}><v>${v}</v></c>`;
+        else line += `${open[j]}${r}"${style[j]} t="s"><v>${this.stringId(v)}</v></c>`;
       }
-      out.push('</row>');
-    });
-    out.push('</sheetData><pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/></worksheet>');
-    return out.join('');
+      xml += line + '</row>';
+    }
+    return xml + '</sheetData><pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/></worksheet>';
   }
 
   /** The package: the sheets given (deflated, named), the shared strings and styles met so far, the workbook and its properties. */
@@ -272,13 +275,14 @@ function columnLetters(j: number): string {
 }
 
 /** The characters XML 1.0 cannot carry (C0 controls but TAB, LF and CR; DEL; U+FFFE and U+FFFF), dropped from text cells. */
-const UNWRITABLE = /[\x00-\x08\x0B\x0C\x0E-\x1F\x7F\uFFFE\uFFFF]/g;
+const UNWRITABLE = /[\x00-\x08\x0B\x0C\x0E-\x1F\x7F\uFFFE\uFFFF]/g,
+  HAS_UNWRITABLE = /[\x00-\x08\x0B\x0C\x0E-\x1F\x7F\uFFFE\uFFFF]/;
 
 /**
  * A text cell or header as written: the unwritable characters dropped first, then neutralised against formula
  * injection (util/csv.ts, the one rule for CSV and XLSX), so that dropping a character cannot uncover a formula.
  */
-export const cellText = (s: string): string => neutraliseFormula(s.replace(UNWRITABLE, ''));
+export const cellText = (s: string): string => neutraliseFormula(HAS_UNWRITABLE.test(s) ? s.replace(UNWRITABLE, '') : s);
 
 /**
  * Text for XML content or a quoted attribute: & < > " ' escaped; the unwritable characters dropped (as exceljs did,

@@ -54,25 +54,39 @@ export function tableToCsv(t: ReportTable): string {
 const MD_SPECIAL = /[\\|\n*_`[\]<>]/;
 const mdEscape = (s: string): string => (MD_SPECIAL.test(s) ? s.replace(/\r?\n|[\\|*_`[\]<>]/g, (c) => (c.length > 1 || c === '\n' ? ' ' : `\\${c}`)) : s);
 
+/** Each cell as printed (numbers with the column's decimals, nothing for a missing value), row by row: what Markdown and HTML show. */
+function printedCells(t: ReportTable): string[][] {
+  const cols = t.columns;
+  return t.rows.map((r) => cols.map((c) => cellText(c, r[c.key], true)));
+}
+
 /** Markdown (GitHub tables), numbers with the table's decimals. */
 export function tableToMarkdown(t: ReportTable): string {
+  return markdownOf(t, printedCells(t));
+}
+
+function markdownOf(t: ReportTable, printed: string[][]): string {
   const cols = t.columns,
     n = cols.length;
   let out =
     `### ${mdEscape(t.title)}\n\n` +
     `| ${cols.map((c) => mdEscape(c.label)).join(' | ')} |\n` +
     `|${cols.map((c) => (c.type === 'text' ? '---' : '---:')).join('|')}|\n`;
-  for (const r of t.rows) {
+  for (let i = 0; i < t.rows.length; i++) {
+    const r = t.rows[i],
+      cells = printed[i];
     let line = n ? '|' : '|  |';
-    for (let j = 0; j < n; j++) {
-      const c = cols[j],
-        v = r[c.key];
-      line += ` ${typeof v === 'number' ? cellText(c, v, true) : mdEscape(cellText(c, v, true))} |`;
-    }
+    for (let j = 0; j < n; j++) line += ` ${typeof r[cols[j].key] === 'number' ? cells[j] : mdEscape(cells[j])} |`;
     out += line + '\n';
   }
   if (t.notes.length) out += '\n' + t.notes.map((x) => `- ${mdEscape(x)}\n`).join('');
   return out;
+}
+
+/** The table as CSV, Markdown and HTML at once (each cell's printed text made once for the two that print). */
+export function tableTexts(t: ReportTable): { csv: string; markdown: string; html: string } {
+  const printed = printedCells(t);
+  return { csv: tableToCsv(t), markdown: markdownOf(t, printed), html: htmlOf(t, printed) };
 }
 
 const HTML_SPECIAL = /[&<>"']/;
@@ -81,21 +95,22 @@ export const htmlEscape = (s: string): string => (HTML_SPECIAL.test(s) ? s.repla
 
 /** An HTML table; every text escaped; numeric cells carry their full value in data-value for sorting. */
 export function tableToHtml(t: ReportTable): string {
+  return htmlOf(t, printedCells(t));
+}
+
+function htmlOf(t: ReportTable, printed: string[][]): string {
   const cols = t.columns,
     n = cols.length;
   const head = cols.map((c) => `<th data-type="${c.type}" scope="col">${htmlEscape(c.label)}</th>`).join('');
   const open = cols.map((c) => (c.lang ? `<td lang="${htmlEscape(c.lang)}" dir="auto">` : '<td>'));
   let body = '';
   for (let i = 0; i < t.rows.length; i++) {
-    const r = t.rows[i];
+    const r = t.rows[i],
+      cells = printed[i];
     let row = i > 0 ? '\n<tr>' : '<tr>';
     for (let j = 0; j < n; j++) {
-      const c = cols[j],
-        v = r[c.key];
-      row +=
-        typeof v === 'number' && Number.isFinite(v)
-          ? `<td class="num" data-value="${v}">${cellText(c, v, true)}</td>`
-          : `${open[j]}${htmlEscape(cellText(c, v, true))}</td>`;
+      const v = r[cols[j].key];
+      row += typeof v === 'number' && Number.isFinite(v) ? `<td class="num" data-value="${v}">${cells[j]}</td>` : `${open[j]}${htmlEscape(cells[j])}</td>`;
     }
     body += row + '</tr>';
   }
