@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Worker } from 'node:worker_threads';
 import { ScenarioPool } from '../../src/idi/sensitivity-pool.js';
-import { drawWeights, scenarioRanks, type ScenarioSetup } from '../../src/idi/sensitivity-core.js';
+import { drawWeights, rankStatistics, rankStatisticsWidth, scenarioRanks, type ScenarioSetup } from '../../src/idi/sensitivity-core.js';
 import { compile, leaf, node } from '../idi/helpers.js';
 import { mulberry32 } from '../../src/util/random.js';
 
@@ -50,6 +50,42 @@ afterEach(async () => {
 });
 
 describe('the scenario pool', () => {
+  it('rank statistics: one worker (ranks and statistics in one range) and two (ranges of economies over the shared ranks) equal one thread', async () => {
+    const setup = setupOf(3),
+      d = setup.factors.length,
+      Nd = 250,
+      S = Nd * (d + 2),
+      u = uOf(S, d, 3);
+    const expected = new Float64Array(setup.economies * rankStatisticsWidth(d));
+    rankStatistics(scenarioRanks(setup, u, 0, S), setup.economies, Nd, d, 0, setup.economies, expected);
+    for (const threads of [1, 2]) {
+      pool = await ScenarioPool.start(threads);
+      expect(Array.from(await pool.rankStatistics(setup, u, S, Nd))).toEqual(Array.from(expected));
+      await pool.close();
+      pool = undefined;
+    }
+  });
+
+  it('rank statistics by hand: 2 economies, N = 2 base draws, one factor (rows A, A, B, B, AB, AB; 0 = unranked = last)', () => {
+    // economy 0: A = 1, 2; B = 2, 0 (-> 2); AB = 2, 1. economy 1: A = 2, 1; B = 1, 2; AB = 1, 0 (-> 2)
+    const ranks = Int32Array.from([1, 2, 2, 1, 2, 1, 0, 2, 2, 1, 1, 0]);
+    const out = new Float64Array(2 * rankStatisticsWidth(1));
+    rankStatistics(ranks, 2, 2, 1, 0, 2, out);
+    // economy 0: sample 1, 2, 2, 2: median 2, p05 = 1 + 0.15 (1 -> 2), p95 2; mean 1.75, variance (0.5625 + 3 x 0.0625) / 3 = 0.25
+    // first-order sum: f_B (f_AB - f_A) = 2 (2 - 1) + 2 (1 - 2) = 0; total sum (f_A - f_AB)^2 = 1 + 1 = 2
+    expect(Array.from(out.subarray(0, 6))).toEqual([2, 1.15, 2, 0.25, 0, 2]);
+    // economy 1: sample 2, 1, 1, 2: median 1.5, p05 1, p95 2, variance 1 / 3; first-order 1 (1 - 2) + 2 (2 - 1) = 1; total 1 + 1 = 2
+    expect(out[6]).toBe(1.5);
+    expect(out[7]).toBe(1);
+    expect(out[8]).toBe(2);
+    expect(out[9]).toBeCloseTo(1 / 3, 15);
+    expect(Array.from(out.subarray(10, 12))).toEqual([1, 2]);
+    // the statistics of economy 1 alone, written from the start of `out`
+    const one = new Float64Array(rankStatisticsWidth(1));
+    rankStatistics(ranks, 2, 2, 1, 1, 2, one);
+    expect(Array.from(one)).toEqual(Array.from(out.subarray(6, 12)));
+  });
+
   it('runs analyses of different setups one after the other on the same warm workers, each identical to one thread', async () => {
     pool = await ScenarioPool.start(2);
     for (const seed of [1, 2, 1]) {
