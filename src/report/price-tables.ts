@@ -55,7 +55,7 @@ export function priceData(ctx: PriceContext): PriceData {
     eco = table.getChild('economy')!,
     yr = table.getChild('year')!,
     nt = table.getChild('note');
-  if (nt)
+  if (nt && !notesByCodes(table, wanted, notes))
     for (const i of rowsWithText(nt)) {
       const n = nt.get(i) as string | null;
       if (!n) continue;
@@ -116,6 +116,35 @@ function rowsOfIndicators(table: Table, ids: ReadonlySet<string>): Table {
     ends.push(i);
   }
   return takeRanges(table, Int32Array.from(starts), Int32Array.from(ends));
+}
+
+/**
+ * The notes of the wanted indicators into `notes` (`indicator|economy|year`), read from the dictionary codes of a
+ * one-batch table (each distinct string decoded once, no Vector.get per row); false for another layout (nothing read).
+ */
+function notesByCodes(table: Table, wanted: ReadonlySet<string>, notes: Map<string, string>): boolean {
+  if (table.batches.length !== 1) return false;
+  const col = (name: string) => table.getChild(name)?.data[0];
+  const nt = col('note'),
+    ind = col('indicator'),
+    eco = col('economy'),
+    yr = col('year');
+  if (!nt?.dictionary || !ind?.dictionary || !eco?.dictionary || !yr || ind.nullCount > 0 || eco.nullCount > 0 || yr.nullCount > 0) return false;
+  if (!(DataType.isInt(yr.type) && yr.type.bitWidth <= 32)) return false;
+  const texts = Array.from(nt.dictionary.toArray() as ArrayLike<string | null>),
+    ids = Array.from(ind.dictionary.toArray() as ArrayLike<string | null>),
+    economies = Array.from(eco.dictionary.toArray() as ArrayLike<string | null>);
+  const noteCodes = rowValues<Int32Array>(nt),
+    indCodes = rowValues<Int32Array>(ind),
+    ecoCodes = rowValues<Int32Array>(eco),
+    years = rowValues<Int16Array | Int32Array>(yr);
+  const want = Uint8Array.from(ids, (id) => (id !== null && wanted.has(id) ? 1 : 0));
+  for (let i = 0; i < noteCodes.length; i++) {
+    const n = texts[noteCodes[i]];
+    if (!n || !want[indCodes[i]] || !isValidRow(nt, i)) continue;
+    notes.set(`${ids[indCodes[i]]}|${economies[ecoCodes[i]]}|${years[i]}`, n);
+  }
+  return true;
 }
 
 /** The rows of a string column that may hold text, in order: of a one-batch dictionary column, those with a non-null code (read from the validity bits), else all. */
