@@ -143,7 +143,13 @@ export async function composeReport(o: ReportOptions, threads: ReportThreads): P
   const ranks = isRanked(m);
   const groupings = loadGroupings();
   const economies = loadEconomyRegistry();
-  const name = (iso3: string): string => (economies.find(iso3) ? economies.name(iso3, lang) : iso3);
+  // (each economy's name looked up once: the tables ask for thousands)
+  const names = new Map<string, string>();
+  const name = (iso3: string): string => {
+    let n = names.get(iso3);
+    if (n === undefined) names.set(iso3, (n = economies.find(iso3) ? economies.name(iso3, lang) : iso3));
+    return n;
+  };
   const draws = o.sensitivityDraws ?? 1000,
     seed = o.sensitivitySeed ?? 1;
   progress(1);
