@@ -153,22 +153,23 @@ export class WorkbookWriter {
     // per column, the start of a cell (`<c r="B`) and its style attribute
     const open = letters.map((l) => `<c r="${l}`),
       style = colStyle.map((s) => (s ? ` s="${s}"` : ''));
-    let xml = out.join('');
     for (let i = 0; i < sh.rows.length; i++) {
       const row = sh.rows[i],
         r = i + 2;
-      let line = `<row r="${r}">`;
+      out.push(`<row r="${r}">`);
       for (let j = 0; j < row.length; j++) {
         const v = row[j];
         // an empty cell keeps its column's style (as exceljs wrote it); an unstyled one is not written
         if (v === null) {
-          if (style[j]) line += `${open[j]}${r}"${style[j]}/>`;
-        } else if (typeof v === 'number') line += `${open[j]}${r}"${style[j]}><v>${v}</v></c>`;
-        else line += `${open[j]}${r}"${style[j]} t="s"><v>${this.stringId(v)}</v></c>`;
+          if (style[j]) out.push(`${open[j]}${r}"${style[j]}/>`);
+        } else if (typeof v === 'number') out.push(`${open[j]}${r}"${style[j]}><v>${v}</v></c>`);
+        else out.push(`${open[j]}${r}"${style[j]} t="s"><v>${this.stringId(v)}</v></c>`);
       }
-      xml += line + '</row>';
+      out.push('</row>');
     }
-    return xml + '</sheetData><pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/></worksheet>';
+    out.push('</sheetData><pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/></worksheet>');
+    // (one join: no chain of concatenated strings for the collector to carry)
+    return out.join('');
   }
 
   /** The package: the sheets given (deflated, named), the shared strings and styles met so far, the workbook and its properties. */

@@ -36,7 +36,7 @@ function cellText(c: Column, v: string | number | null | undefined, fixed: boole
 export function tableToCsv(t: ReportTable): string {
   const cols = t.columns,
     n = cols.length;
-  let out = csvRow(cols.map((c) => c.key));
+  const out = [csvRow(cols.map((c) => c.key))];
   for (const r of t.rows) {
     let line = '';
     for (let j = 0; j < n; j++) {
@@ -45,9 +45,10 @@ export function tableToCsv(t: ReportTable): string {
       if (typeof v === 'number') line += formatNumber(v);
       else if (v !== null && v !== undefined) line += csvField(v);
     }
-    out += line + '\n';
+    out.push(line, '\n');
   }
-  return out;
+  // (lines joined once: no chain of concatenated strings for the collector to carry)
+  return out.join('');
 }
 
 /** Markdown's special characters in text: \\ | * _ ` [ ] < > escaped with a backslash, a line break (LF or CRLF) made a space. */
@@ -68,19 +69,20 @@ export function tableToMarkdown(t: ReportTable): string {
 function markdownOf(t: ReportTable, printed: string[][]): string {
   const cols = t.columns,
     n = cols.length;
-  let out =
-    `### ${mdEscape(t.title)}\n\n` +
-    `| ${cols.map((c) => mdEscape(c.label)).join(' | ')} |\n` +
-    `|${cols.map((c) => (c.type === 'text' ? '---' : '---:')).join('|')}|\n`;
+  const out = [
+    `### ${mdEscape(t.title)}\n\n`,
+    `| ${cols.map((c) => mdEscape(c.label)).join(' | ')} |\n`,
+    `|${cols.map((c) => (c.type === 'text' ? '---' : '---:')).join('|')}|\n`,
+  ];
   for (let i = 0; i < t.rows.length; i++) {
     const r = t.rows[i],
       cells = printed[i];
     let line = n ? '|' : '|  |';
     for (let j = 0; j < n; j++) line += ` ${typeof r[cols[j].key] === 'number' ? cells[j] : mdEscape(cells[j])} |`;
-    out += line + '\n';
+    out.push(line, '\n');
   }
-  if (t.notes.length) out += '\n' + t.notes.map((x) => `- ${mdEscape(x)}\n`).join('');
-  return out;
+  if (t.notes.length) out.push('\n', ...t.notes.map((x) => `- ${mdEscape(x)}\n`));
+  return out.join('');
 }
 
 /** The table as CSV, Markdown and HTML at once (each cell's printed text made once for the two that print). */
@@ -103,7 +105,7 @@ function htmlOf(t: ReportTable, printed: string[][]): string {
     n = cols.length;
   const head = cols.map((c) => `<th data-type="${c.type}" scope="col">${htmlEscape(c.label)}</th>`).join('');
   const open = cols.map((c) => (c.lang ? `<td lang="${htmlEscape(c.lang)}" dir="auto">` : '<td>'));
-  let body = '';
+  const body: string[] = [];
   for (let i = 0; i < t.rows.length; i++) {
     const r = t.rows[i],
       cells = printed[i];
@@ -112,8 +114,8 @@ function htmlOf(t: ReportTable, printed: string[][]): string {
       const v = r[cols[j].key];
       row += typeof v === 'number' && Number.isFinite(v) ? `<td class="num" data-value="${v}">${cells[j]}</td>` : `${open[j]}${htmlEscape(cells[j])}</td>`;
     }
-    body += row + '</tr>';
+    body.push(row, '</tr>');
   }
   const notes = t.notes.length ? `<ul class="notes">${t.notes.map((x) => `<li>${htmlEscape(x)}</li>`).join('')}</ul>` : '';
-  return `<table id="${htmlEscape(t.id)}" class="report-table"><caption>${htmlEscape(t.title)}</caption><thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table>${notes}`;
+  return `<table id="${htmlEscape(t.id)}" class="report-table"><caption>${htmlEscape(t.title)}</caption><thead><tr>${head}</tr></thead><tbody>\n${body.join('')}\n</tbody></table>${notes}`;
 }
