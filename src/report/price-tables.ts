@@ -139,9 +139,12 @@ function notesByCodes(table: Table, wanted: ReadonlySet<string>, notes: Map<stri
     ecoCodes = rowValues<Int32Array>(eco),
     years = rowValues<Int16Array | Int32Array>(yr);
   const want = Uint8Array.from(ids, (id) => (id !== null && wanted.has(id) ? 1 : 0));
+  // (the validity bits read here: a null note keeps some code, and most rows have none)
+  const bits = nt.nullCount > 0 ? nt.nullBitmap : null,
+    off = nt.offset;
   for (let i = 0; i < noteCodes.length; i++) {
     const n = texts[noteCodes[i]];
-    if (!n || !want[indCodes[i]] || !isValidRow(nt, i)) continue;
+    if (!n || !want[indCodes[i]] || (bits && ((bits[(off + i) >> 3] >> ((off + i) & 7)) & 1) === 0)) continue;
     notes.set(`${ids[indCodes[i]]}|${economies[ecoCodes[i]]}|${years[i]}`, n);
   }
   return true;
