@@ -369,9 +369,14 @@ export async function composeReport(o: ReportOptions, threads: ReportThreads): P
       /* not ours: leave it */
     }
   }
+  const made = new Set<string>(); // (each directory made once, not once per file)
   for (const [f, content] of written) {
-    const path = join(dir, f);
-    mkdirSync(dirname(path), { recursive: true });
+    const path = join(dir, f),
+      parent = dirname(path);
+    if (!made.has(parent)) {
+      mkdirSync(parent, { recursive: true });
+      made.add(parent);
+    }
     writeFileSync(path, content);
   }
   progress(STEPS.length);
