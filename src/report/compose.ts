@@ -199,10 +199,9 @@ export async function composeReport(o: ReportOptions, threads: ReportThreads): P
     basketName: (id) => id,
     medians: [],
   };
-  const rendering = new Map<string, { spec: string; svg: Promise<string> }>();
+  const rendering = new Map<string, { spec: unknown; svg: Promise<string> }>();
   const render = (inputs: ChartInputs): void => {
-    for (const c of chartSpecs(inputs))
-      if (!rendering.has(c.id)) rendering.set(c.id, { spec: JSON.stringify(c.spec), svg: handled(svgThread.svg(c.spec, c.id)) });
+    for (const c of chartSpecs(inputs)) if (!rendering.has(c.id)) rendering.set(c.id, { spec: c.spec, svg: handled(svgThread.svg(c.spec, c.id)) });
   };
   render(scoreInputs);
 
@@ -289,7 +288,7 @@ export async function composeReport(o: ReportOptions, threads: ReportThreads): P
   // (a chart sent early is used only if its spec is the one the full inputs give)
   const svgs = charts.map((c) => {
     const early = rendering.get(c.id);
-    return early && early.spec === JSON.stringify(c.spec) ? early.svg : handled(svgThread.svg(c.spec, c.id));
+    return early && sameSpec(early.spec, c.spec) ? early.svg : handled(svgThread.svg(c.spec, c.id));
   });
 
   // Write: remove what an earlier build of this directory wrote, so the directory holds exactly this build.
@@ -391,6 +390,29 @@ function handled<T>(p: Promise<T> | undefined): Promise<T | undefined> {
   if (!p) return Promise.resolve(undefined);
   p.catch(() => undefined);
   return p;
+}
+
+/**
+ * Whether two chart specs (JSON values) are the same: the same object, or the same keys in the same order with the
+ * same values (Object.is), arrays element by element. Stricter than equal JSON texts (a key holding undefined counts,
+ * 0 is not -0), never looser, and without writing either out: a part both share (the map's atlas) is the same object, passed over at once.
+ */
+export function sameSpec(a: unknown, b: unknown): boolean {
+  if (Object.is(a, b)) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b) || Object.getPrototypeOf(a) !== Object.getPrototypeOf(b)) return false;
+  if (Array.isArray(a)) {
+    const y = b as unknown[];
+    if (a.length !== y.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameSpec(a[i], y[i])) return false;
+    return true;
+  }
+  const ka = Object.keys(a),
+    kb = Object.keys(b);
+  if (ka.length !== kb.length) return false;
+  for (let i = 0; i < ka.length; i++)
+    if (ka[i] !== kb[i] || !sameSpec((a as Record<string, unknown>)[ka[i]], (b as Record<string, unknown>)[kb[i]])) return false;
+  return true;
 }
 
 /** Let queued messages (a worker's finished range) be handled before the next synchronous stretch. */
