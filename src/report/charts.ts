@@ -4,10 +4,9 @@
  * per-chart prefix, so several charts can be inlined in one page and the output does not depend on how
  * many charts the process rendered before.
  */
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import type { TopLevelSpec } from 'vega-lite';
 import { importVendored } from './vendor.js';
+import { MAP_HEIGHT, MAP_WIDTH, type ProjectedWorld, projectedWorld, worldAtlas } from './world-map.js';
 
 export interface Chart {
   id: string;
@@ -28,13 +27,6 @@ const CONFIG = {
   legend: { labelFontSize: 11, titleFontSize: 12 },
   title: { fontSize: 14, anchor: 'start' as const, fontWeight: 'bold' as const },
 };
-
-let worldTopo: object | undefined;
-/** Natural Earth countries at 1:110m from the world-atlas package (TopoJSON; ids are M49 codes). */
-export function worldAtlas(): object {
-  worldTopo ??= JSON.parse(readFileSync(createRequire(import.meta.url).resolve('world-atlas/countries-110m.json'), 'utf8')) as object;
-  return worldTopo;
-}
 
 let engines: Promise<{ vega: typeof import('vega'); compile: typeof import('vega-lite').compile }> | undefined;
 /** vega and vega-lite, loaded once on first use (a process that only builds specs, e.g. the report's main thread, never loads them). */
@@ -310,26 +302,7 @@ export function chartSpecs(c: ChartInputs): Chart[] {
     });
   }
 
-  const scores = c.ranked.filter((e) => e.m49).map((e) => ({ m49: e.m49, economy: e.name, score: r3(e.score) }));
-  const map: TopLevelSpec = {
-    title: `${L} ${c.edition}: world map`,
-    width: 760,
-    height: 380,
-    projection: { type: 'equalEarth' },
-    layer: [
-      {
-        data: { values: worldAtlas() as never, format: { type: 'topojson', feature: 'countries' } },
-        transform: [{ filter: "datum.id !== '010'" }],
-        mark: { type: 'geoshape', fill: '#dddddd', stroke: 'white', strokeWidth: 0.4 },
-      },
-      {
-        data: { values: worldAtlas() as never, format: { type: 'topojson', feature: 'countries' } },
-        transform: [{ lookup: 'id', from: { data: { values: scores }, key: 'm49', fields: ['score', 'economy'] } }, { filter: 'isValid(datum.score)' }],
-        mark: { type: 'geoshape', stroke: 'white', strokeWidth: 0.4 },
-        encoding: { color: { field: 'score', type: 'quantitative', title: `${L} ${c.edition}`, scale: { scheme: 'blues', domain: [0, c.scale] } } },
-      },
-    ],
-  };
+  const map = worldMapSpec(c, projectedWorld());
   charts.push({
     id: 'idi-map',
     title: `${L} world map`,
@@ -339,4 +312,39 @@ export function chartSpecs(c: ChartInputs): Chart[] {
   });
 
   return charts;
+}
+
+/**
+ * The world map: with the map the build projected (src/report/world-map.ts), the identity projection over its pixel
+ * coordinates (no fit: scale 1, no translation), so vega only writes the path strings; without it (undefined), the
+ * atlas projected by vega at render time. The same picture either way.
+ */
+export function worldMapSpec(c: ChartInputs, world: ProjectedWorld | undefined): TopLevelSpec {
+  const L = c.indexLabel;
+  const scores = c.ranked.filter((e) => e.m49).map((e) => ({ m49: e.m49, economy: e.name, score: r3(e.score) }));
+  const countries = world
+    ? { values: world.features as never }
+    : { values: worldAtlas() as never, format: { type: 'topojson' as const, feature: 'countries' } };
+  // vega-lite clips the marks of a projection it does not fit; a fitted one (the atlas) is not clipped
+  const noClip = world ? { clip: false } : {};
+  return {
+    title: `${L} ${c.edition}: world map`,
+    width: MAP_WIDTH,
+    height: MAP_HEIGHT,
+    projection: world ? { type: 'identity', scale: 1, translate: [0, 0] } : { type: 'equalEarth' },
+    layer: [
+      {
+        data: countries,
+        // (the projected map has no Antarctica)
+        ...(world ? {} : { transform: [{ filter: "datum.id !== '010'" }] }),
+        mark: { type: 'geoshape', fill: '#dddddd', stroke: 'white', strokeWidth: 0.4, ...noClip },
+      },
+      {
+        data: countries,
+        transform: [{ lookup: 'id', from: { data: { values: scores }, key: 'm49', fields: ['score', 'economy'] } }, { filter: 'isValid(datum.score)' }],
+        mark: { type: 'geoshape', stroke: 'white', strokeWidth: 0.4, ...noClip },
+        encoding: { color: { field: 'score', type: 'quantitative', title: `${L} ${c.edition}`, scale: { scheme: 'blues', domain: [0, c.scale] } } },
+      },
+    ],
+  };
 }
