@@ -22,7 +22,8 @@ const LEFT_OUT = '010';
 
 export interface ProjectedFeature {
   type: 'Feature';
-  id: string;
+  /** M49 code (absent for the few shapes the atlas gives none, e.g. Kosovo, Somaliland). */
+  id?: string;
   properties: { name: string };
   geometry: { type: 'Polygon'; coordinates: number[][][] };
 }
@@ -107,7 +108,12 @@ export function projectWorld(engine: typeof import('vega')): ProjectedWorld {
     rings = [];
     path(f);
     if (ring) throw new Error(`world map: an open ring in feature ${f.id}`);
-    return { type: 'Feature', id: String(f.id), properties: { name: f.properties?.name ?? '' }, geometry: { type: 'Polygon', coordinates: rings } };
+    return {
+      type: 'Feature',
+      ...(f.id === undefined ? {} : { id: f.id }),
+      properties: { name: f.properties?.name ?? '' },
+      geometry: { type: 'Polygon', coordinates: rings },
+    };
   });
   proj.path.context(null);
   return { atlas: atlasKey(), projection: 'equalEarth', width: MAP_WIDTH, height: MAP_HEIGHT, features };
