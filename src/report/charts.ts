@@ -322,13 +322,13 @@ export function chartSpecs(c: ChartInputs): Chart[] {
 export function worldMapSpec(c: ChartInputs, world: ProjectedWorld | undefined): TopLevelSpec {
   const L = c.indexLabel;
   const scores = c.ranked.filter((e) => e.m49).map((e) => ({ m49: e.m49, economy: e.name, score: r3(e.score) }));
-  const countries = world
-    ? { values: world.features as never }
-    : { values: worldAtlas() as never, format: { type: 'topojson' as const, feature: 'countries' } };
+  // the projected outlines once in the spec (both layers name them: a spec half the size to send and compare)
+  const countries = world ? { name: 'countries' } : { values: worldAtlas() as never, format: { type: 'topojson' as const, feature: 'countries' } };
   // vega-lite clips the marks of a projection it does not fit; a fitted one (the atlas) is not clipped
   const noClip = world ? { clip: false } : {};
   return {
     title: `${L} ${c.edition}: world map`,
+    ...(world ? { datasets: { countries: world.features as never } } : {}),
     width: MAP_WIDTH,
     height: MAP_HEIGHT,
     projection: world ? { type: 'identity', scale: 1, translate: [0, 0] } : { type: 'equalEarth' },
