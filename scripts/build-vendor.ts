@@ -1,7 +1,8 @@
 /**
  * `npm run build` (after the snapshot): the report's chart engine bundled into one CommonJS script,
- * `dist/vendor/vega.cjs` (vega and vega-lite), and its V8 code cache `vega.cache`, made after rendering one chart of
- * each of the report's kinds with it (so the functions a report runs are in the cache, not only the top level);
+ * `dist/vendor/vega.cjs` (vega and vega-lite), and its V8 code caches, `vega.cache` (V8's default flags) and
+ * `vega.cli.cache` (the CLI's flags, src/util/v8-flags.ts), each made after rendering one chart of each of the
+ * report's kinds with it (so the functions a report runs are in the cache, not only the top level);
  * `vendor.json` records the package versions the bundle was built from and the hash of the script the cache belongs
  * to (src/report/vendor.ts uses each only while they match). A script and not a module because only scripts take a
  * code cache; vega's one top-level await (`await import("canvas")`, optional) becomes the equivalent `require`.
@@ -9,8 +10,22 @@
  */
 import { readFileSync, renameSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
 import { chartSpecs, type ChartEngines, type ChartInputs, renderWith } from '../src/report/charts.js';
-import { bundleFile, bundleKey, cacheFile, cacheKey, runBundle, sourceHash, VENDOR_BUNDLES, vendorDir, type VendorBundle } from '../src/report/vendor.js';
+import {
+  bundleFile,
+  bundleKey,
+  CACHE_FLAGS,
+  cacheFile,
+  cacheKey,
+  makeProbe,
+  probeKey,
+  runBundle,
+  sourceHash,
+  VENDOR_BUNDLES,
+  vendorDir,
+  type VendorBundle,
+} from '../src/report/vendor.js';
 
 const started = Date.now();
 const dir = vendorDir();
@@ -73,17 +88,28 @@ if (rolldown) {
     renameSync(tmp, file);
     rmSync(join(dir, `${bundle}.mjs`), { force: true });
     meta[bundle] = bundleKey(bundle);
-    // The cache: compile, run and render with the bundle on this thread, then take what V8 compiled.
-    const source = readFileSync(file, 'utf8');
     // A script has no import() or import.meta (src/report/vendor.ts runs it without a module loader).
-    if (/\bimport\s*\(|\bimport\.meta\b/.test(source)) throw new Error(`${file}: the bundle still uses import() or import.meta; it cannot run as a script`);
-    const loaded = runBundle<ChartEngines>(file, source);
-    for (const chart of chartSpecs(sampleInputs())) await renderWith(loaded.exports, chart.spec, chart.id);
-    const cache = loaded.script.createCachedData();
-    writeFileSync(`${cacheFile(bundle)}.tmp`, cache);
-    renameSync(`${cacheFile(bundle)}.tmp`, cacheFile(bundle));
-    meta[cacheKey(bundle)] = sourceHash(source);
-    notes.push(`${bundle}.cjs (${meta[bundle]}) with a ${(cache.length / 1e6).toFixed(1)} MB code cache`);
+    if (/\bimport\s*\(|\bimport\.meta\b/.test(readFileSync(file, 'utf8')))
+      throw new Error(`${file}: the bundle still uses import() or import.meta; it cannot run as a script`);
+  }
+  // The caches, one per flag set, V8's defaults first (flags set in a process are not unset): compile, run and render
+  // with each bundle on this thread under the flags, then take what V8 compiled; and the flags' probe.
+  for (const flags of ['', ...Object.keys(CACHE_FLAGS).filter((f) => f)]) {
+    for (const flag of CACHE_FLAGS[flags]) setFlagsFromString(flag);
+    meta[probeKey(flags)] = makeProbe(flags);
+    for (const bundle of Object.keys(VENDOR_BUNDLES) as VendorBundle[]) {
+      const file = bundleFile(bundle),
+        source = readFileSync(file, 'utf8');
+      const loaded = runBundle<ChartEngines>(file, source);
+      for (const chart of chartSpecs(sampleInputs())) await renderWith(loaded.exports, chart.spec, chart.id);
+      const cache = loaded.script.createCachedData();
+      writeFileSync(`${cacheFile(bundle, flags)}.tmp`, cache);
+      renameSync(`${cacheFile(bundle, flags)}.tmp`, cacheFile(bundle, flags));
+      meta[cacheKey(bundle, flags)] = sourceHash(source);
+      notes.push(
+        `${bundle}.cjs (${meta[bundle]}) with a ${(cache.length / 1e6).toFixed(1)} MB code cache${flags ? ` for the ${flags} flags (${CACHE_FLAGS[flags].join(' ')})` : ''}`,
+      );
+    }
   }
   rmSync(join(dir, 'vendor.json.tmp'), { force: true });
   writeFileSync(join(dir, 'vendor.json.tmp'), JSON.stringify(meta, null, 2) + '\n');

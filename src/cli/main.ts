@@ -3,6 +3,9 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { isStaleBundleEntry } from '../util/bundle.js';
 import { packageRoot } from '../util/paths.js';
+import { applyCliV8Flags } from '../util/v8-flags.js';
+
+applyCliV8Flags();
 
 // The bundle (dist/cli) older than dist/src runs dist/src, saying so: never code older than the sources built last.
 if (isStaleBundleEntry(import.meta.url)) {

@@ -2,7 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { bundleFile, bundleKey, cacheFile, installedVersion, runBundle, sourceHash, vendorDir } from '../../src/report/vendor.js';
+import { bundleFile, bundleKey, cacheFile, fittingCache, installedVersion, loadVendored, runBundle, sourceHash, vendorDir } from '../../src/report/vendor.js';
+import { CLI_V8_FLAGS } from '../../src/util/v8-flags.js';
 import { normaliseIds } from '../../src/report/charts.js';
 import { packageRoot } from '../../src/util/paths.js';
 
@@ -24,8 +25,9 @@ describe('vendored report engines', () => {
     expect(installedVersion('vega')).toBe(pkg('vega'));
     expect(meta.vega).toBe(`vega@${pkg('vega')} vega-lite@${pkg('vega-lite')}`);
     expect(bundleKey('vega')).toBe(meta.vega);
-    expect(Object.keys(meta)).toEqual(['vega', 'vega.cache']);
+    expect(Object.keys(meta).sort()).toEqual(['probe', 'probe.cli', 'vega', 'vega.cache', 'vega.cli.cache']);
     expect(meta['vega.cache']).toBe(sourceHash(readFileSync(bundleFile('vega'), 'utf8')));
+    expect(meta['vega.cli.cache']).toBe(meta['vega.cache']);
   });
 
   it('the code cache is taken by this V8 and a cache of other bytes is rejected, not fatal', () => {
@@ -38,6 +40,23 @@ describe('vendored report engines', () => {
     expect(bad.cached).toBe(false);
     expect(bad.script.cachedDataRejected).toBe(true);
     expect(typeof bad.exports.compile).toBe('function');
+  });
+
+  it('the cache made under V8’s defaults is the one this process takes; a process under the CLI’s flags takes the other', () => {
+    ensureBundles();
+    const meta = JSON.parse(readFileSync(join(vendorDir(), 'vendor.json'), 'utf8')) as Record<string, string>;
+    expect(fittingCache(meta)).toBe('');
+    expect(loadVendored('vega')?.cacheFlags).toBe('');
+    const script = `import { setFlagsFromString } from 'node:v8';
+      const flags = process.argv[1] === 'cli' ? ${JSON.stringify(CLI_V8_FLAGS)} : ['--interrupt-budget=500000'];
+      for (const f of flags) setFlagsFromString(f);
+      const { loadVendored } = await import(${JSON.stringify(join(packageRoot(), 'dist', 'src', 'report', 'vendor.js'))});
+      const b = loadVendored('vega');
+      process.stdout.write(JSON.stringify({ flags: b.cacheFlags ?? null, cached: b.cached, compile: typeof b.exports.compile }));`;
+    const run = (which: string): unknown => JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script, which], { encoding: 'utf8' }));
+    expect(run('cli')).toEqual({ flags: 'cli', cached: true, compile: 'function' });
+    // flags no cache was made for: none is offered (V8 would reject it), the bundle compiles as usual
+    expect(run('other')).toEqual({ flags: null, cached: false, compile: 'function' });
   });
 
   it('a chart rendered by the bundled vega equals the packages’ SVG', async () => {
