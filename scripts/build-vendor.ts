@@ -1,7 +1,7 @@
 /**
  * `npm run build` (after the snapshot): the report's chart engine bundled into one CommonJS script,
  * `dist/vendor/vega.cjs` (vega and vega-lite), and its V8 code caches, `vega.cache` (V8's default flags) and
- * `vega.cli.cache` (the CLI's flags, src/util/v8-flags.ts), each made after rendering one chart of each of the
+ * `vega.cli.cache` (the CLI's flags, src/util/bundle.ts), each made after rendering one chart of each of the
  * report's kinds with it (so the functions a report runs are in the cache, not only the top level);
  * `vendor.json` records the package versions the bundle was built from and the hash of the script the cache belongs
  * to (src/report/vendor.ts uses each only while they match). A script and not a module because only scripts take a

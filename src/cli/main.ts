@@ -1,9 +1,8 @@
 #!/usr/bin/env node
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { isStaleBundleEntry } from '../util/bundle.js';
+import { applyCliV8Flags, isStaleBundleEntry } from '../util/bundle.js';
 import { packageRoot } from '../util/paths.js';
-import { applyCliV8Flags } from '../util/v8-flags.js';
 
 applyCliV8Flags();
 

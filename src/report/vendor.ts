@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { Script } from 'node:vm';
 import { packageRoot } from '../util/paths.js';
-import { CLI_V8_FLAGS } from '../util/v8-flags.js';
+import { CLI_V8_FLAGS } from '../util/bundle.js';
 
 /**
  * The report's chart engine as a single-file bundle, `dist/vendor/<name>.cjs`, made by `npm run build`

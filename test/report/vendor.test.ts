@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { bundleFile, bundleKey, cacheFile, fittingCache, installedVersion, loadVendored, runBundle, sourceHash, vendorDir } from '../../src/report/vendor.js';
-import { CLI_V8_FLAGS } from '../../src/util/v8-flags.js';
+import { CLI_V8_FLAGS } from '../../src/util/bundle.js';
 import { normaliseIds } from '../../src/report/charts.js';
 import { packageRoot } from '../../src/util/paths.js';
 
