@@ -152,7 +152,7 @@ export function isStaleBundleEntry(moduleUrl: string): boolean {
  * interrupt budget (default 67,584), so that V8 optimises (TurboFan, on its background threads) only code that runs
  * much longer before it pays. A command lasts a second or two, and most of what V8 optimised in it ran too briefly
  * to repay the compile: in `report --edition 2017` its 4 background threads spent about 0.9 s of CPU, 0.3 s with
- * this budget, the threads' own time unchanged (benchmarks/RESULTS.md, "Session 7"). Long runs are not slowed: a
+ * this budget, the threads' own time about the same (benchmarks/RESULTS.md, "Session 7: report charts"). Long runs are not slowed: a
  * hot loop reaches the budget within milliseconds. V8 takes a code cache only under the flags it was made with, so
  * the report's chart engine has a cache made under these flags too (src/report/vendor.ts).
  */
