@@ -1,10 +1,12 @@
 import type { ObservationBuilder } from '../table/observations.js';
 import { restoreFormulaText } from '../util/csv.js';
 import { decimalFromBytes } from '../util/number-syntax.js';
+import { isPriceIndicator } from '../registry/indicators.js';
 import { FIELD_ESCAPED, fieldText, isAsciiSpace, type CsvFieldBatch, type RangeDecoder } from './csv-bytes.js';
 import { StopReading } from './formats/format.js';
 import { isNoObservation, type ColumnLayout, type RawObservation } from './layouts.js';
 import {
+  FIRST_YEAR,
   VALUE_EMPTY,
   VALUE_NUMBER,
   valueStateOf,
@@ -127,15 +129,32 @@ class TextColumn<V> {
   readonly keys = new ByteKeys();
   readonly texts: string[] = [];
   readonly decided: Array<V | undefined> = [];
+
+  /**
+   * What the row loop's fast path reads of a decided cell, by id (-2: not decided yet, or decided against): an
+   * economy's and an indicator's builder code when it passes without a finding, a note's, source's or series
+   * code's builder code once a row with it was appended (-1: null).
+   */
+  fast = new Int32Array(256).fill(-2);
   constructor(private readonly prepare: (cell: string) => string) {}
 
   /** The id of a field's cell (-1: an escaped or unremembered cell, decoded per row). */
   id(batch: CsvFieldBatch, f: number, decode: RangeDecoder): number {
     if (batch.escaped && batch.flags[f] & FIELD_ESCAPED) return -1;
-    const id = this.keys.id(batch.bytes, batch.start[f], batch.end[f]);
+    return this.idOf(batch.bytes, batch.start[f], batch.end[f], decode);
+  }
+
+  /** The id of the (unescaped) cell of bytes `b[s, e)`. */
+  idOf(b: Buffer, s: number, e: number, decode: RangeDecoder): number {
+    const id = this.keys.id(b, s, e);
     if (this.keys.added) {
-      this.texts.push(this.prepare(decode(batch.bytes, batch.start[f], batch.end[f])));
+      this.texts.push(this.prepare(decode(b, s, e)));
       this.decided.push(undefined);
+      if (id === this.fast.length) {
+        const f = new Int32Array(id * 2).fill(-2);
+        f.set(this.fast);
+        this.fast = f;
+      }
     }
     return id;
   }
@@ -165,6 +184,10 @@ export interface ColumnSink {
  * and values are parsed from the bytes (the syntax of the text path; anything outside the fast path is read from its
  * text). Then each row, in file order, goes through the validator's steps with those verdicts and numbers, so the
  * findings, their order and the table are the record path's (property-tested against it).
+ *
+ * Rows come in runs (one economy and indicator, one note and source): a run of adjacent text fields equal to the
+ * previous row's is one compare of bytes, its ids copied; a row of a long layout whose cells were all decided before
+ * and that passes is appended with no step called (`acceptLong`).
  */
 export class CsvColumnReader {
   private readonly economies = new TextColumn<EconomyVerdict>(asIs);
@@ -172,6 +195,8 @@ export class CsvColumnReader {
   private readonly notes = new TextColumn<number>(prepareText);
   private readonly sources = new TextColumn<number>(prepareText);
   private readonly seriesCodes = new TextColumn<number>(asIs);
+  /** The text columns, in the order of `TEXT_ROLES`. */
+  private readonly texts: TextColumn<unknown>[] = [this.economies, this.indicators, this.notes, this.sources, this.seriesCodes];
   private readonly slots: number;
   /** The header's number of fields. */
   readonly width: number;
@@ -187,6 +212,14 @@ export class CsvColumnReader {
   private state = new Uint8Array(0);
   private value = new Float64Array(0);
   private ok = new Uint8Array(0);
+  /** Adjacent text fields, compared with the previous row's at once (`textSpans`). */
+  private readonly spans: TextSpan[];
+  // The fast path's verdicts by indicator builder code: the range, and whether a 0 is a price placeholder.
+  private lo = new Float64Array(64);
+  private hi = new Float64Array(64);
+  private zeroSkips = new Uint8Array(64);
+  /** The builder code of a layout's fixed series code (-2: not known yet). */
+  private fixedSeries = -2;
   // The row being checked, and its record once built (for findings).
   private batch!: CsvFieldBatch;
   private row = 0;
@@ -205,6 +238,7 @@ export class CsvColumnReader {
   ) {
     this.slots = layout.slots;
     this.width = layout.width;
+    this.spans = textSpans(layout);
   }
 
   /** The records of a batch from `from` on; 'stop' when a limit or a malformed row ends the read. */
@@ -213,44 +247,131 @@ export class CsvColumnReader {
     const rows = batch.count;
     if (this.econ.length < rows) this.allocate(rows);
     this.decodeColumns(batch, from);
-    const builder = this.sink.builder;
+    if (this.slots === 1) return this.acceptLong(batch, from);
     const c = this.layout.columns;
     const width = this.layout.width;
     for (let r = from; r < rows; r++) {
       const line = batch.line[r];
       const nf = batch.first[r + 1] - batch.first[r];
       if (nf !== width) {
-        const f0 = batch.first[r];
-        const texts: string[] = [];
-        for (let f = f0; f < f0 + nf; f++) texts.push(fieldText(batch, f, this.decode));
-        if (!this.sink.malformed(nf, line, texts.join(',').slice(0, 120))) return 'stop';
+        if (!this.malformed(batch, r, nf, line)) return 'stop';
         continue;
       }
       for (let s = 0; s < this.slots; s++) {
         const v = r * this.slots + s;
         if (this.state[v] === NO_OBSERVATION) continue;
-        this.row = r;
-        this.slot = s;
-        this.built = undefined;
-        if (this.observation(line, v, c.economyColumn, c.indicatorColumn)) {
-          builder.appendCodes(
-            this.ev.code,
-            this.iv.code,
-            this.yv as number,
-            this.value[v],
-            this.textCode(this.notes, this.note[r], 'note', c.note),
-            this.textCode(this.sources, this.source[r], 'source', c.source),
-            this.seriesCode(),
-            line,
-          );
-        }
-        try {
-          this.sink.counted(line);
-        } catch (e) {
-          if (e instanceof StopReading) return 'stop';
-          throw e;
+        if (this.checked(r, s, line, v, c) === 'stop') return 'stop';
+      }
+    }
+    return undefined;
+  }
+
+  /**
+   * A long layout's rows. A row whose cells were all decided before (economy and indicator passing with no finding,
+   * note, source and series code appended before) and that passes the year, value and range rules is appended
+   * straight from the typed arrays: what the steps would do for it, without calling them. Any other row takes the
+   * steps (`checked`), in file order, so the findings and their order are the steps'.
+   */
+  private acceptLong(batch: CsvFieldBatch, from: number): undefined | 'stop' {
+    const c = this.layout.columns,
+      width = this.width,
+      rows = batch.count,
+      first = batch.first,
+      lines = batch.line;
+    const builder = this.sink.builder,
+      counted = this.sink.counted;
+    const econFast = this.economies.fast,
+      indFast = this.indicators.fast,
+      noteFast = this.notes.fast,
+      sourceFast = this.sources.fast,
+      seriesFast = this.seriesCodes.fast;
+    const econ = this.econ,
+      ind = this.ind,
+      note = this.note,
+      source = this.source,
+      series = this.series,
+      year = this.year,
+      state = this.state,
+      value = this.value;
+    const lo = this.lo,
+      hi = this.hi,
+      zeroSkips = this.zeroSkips;
+    const lastYear = this.sink.validator.lastYear;
+    const fixedInd = c.indicator < 0 ? (this.fixedIndicator?.def ? this.fixedIndicator.code : -2) : -3;
+    for (let r = from; r < rows; r++) {
+      const line = lines[r];
+      const nf = first[r + 1] - first[r];
+      if (nf !== width) {
+        if (!this.malformed(batch, r, nf, line)) return 'stop';
+        continue;
+      }
+      if (state[r] === VALUE_NUMBER) {
+        const e = econ[r],
+          ec = e >= 0 ? econFast[e] : -2;
+        const ic = fixedInd === -3 ? (ind[r] >= 0 ? indFast[ind[r]] : -2) : fixedInd;
+        const y = year[r],
+          x = value[r];
+        const nc = c.note < 0 ? -1 : note[r] >= 0 ? noteFast[note[r]] : -2,
+          sc = c.source < 0 ? -1 : source[r] >= 0 ? sourceFast[source[r]] : -2,
+          qc = c.seriesCode < 0 ? this.fixedSeries : series[r] >= 0 ? seriesFast[series[r]] : -2;
+        if (
+          ec >= 0 &&
+          ic >= 0 &&
+          y >= FIRST_YEAR &&
+          y <= lastYear &&
+          x >= lo[ic] &&
+          x <= hi[ic] &&
+          x - x === 0 &&
+          (x !== 0 || zeroSkips[ic] === 0) &&
+          nc !== -2 &&
+          sc !== -2 &&
+          qc !== -2
+        ) {
+          builder.appendCodes(ec, ic, y, x, nc, sc, qc, line);
+          try {
+            counted(line);
+          } catch (err) {
+            if (err instanceof StopReading) return 'stop';
+            throw err;
+          }
+          continue;
         }
       }
+      if (this.checked(r, 0, line, r, c) === 'stop') return 'stop';
+    }
+    return undefined;
+  }
+
+  /** A row of another width than the header's: a finding; false: stop reading. */
+  private malformed(batch: CsvFieldBatch, r: number, nf: number, line: number): boolean {
+    const f0 = batch.first[r];
+    const texts: string[] = [];
+    for (let f = f0; f < f0 + nf; f++) texts.push(fieldText(batch, f, this.decode));
+    return this.sink.malformed(nf, line, texts.join(',').slice(0, 120));
+  }
+
+  /** One observation through the validator's steps (slot `s` of row `r`, value index `v`), appended if it passes. */
+  private checked(r: number, s: number, line: number, v: number, c: ColumnLayout['columns']): undefined | 'stop' {
+    this.row = r;
+    this.slot = s;
+    this.built = undefined;
+    if (this.observation(line, v, c.economyColumn, c.indicatorColumn)) {
+      this.sink.builder.appendCodes(
+        this.ev.code,
+        this.iv.code,
+        this.yv as number,
+        this.value[v],
+        this.textCode(this.notes, this.note[r], 'note', c.note),
+        this.textCode(this.sources, this.source[r], 'source', c.source),
+        this.seriesCode(),
+        line,
+      );
+    }
+    try {
+      this.sink.counted(line);
+    } catch (e) {
+      if (e instanceof StopReading) return 'stop';
+      throw e;
     }
     return undefined;
   }
@@ -295,16 +416,51 @@ export class CsvColumnReader {
     const id = this.econ[r];
     if (id < 0) return this.sink.validator.economyVerdict(this.cellText(r, this.layout.columns.economy), column);
     const t = this.economies;
-    return (t.decided[id] ??= this.sink.validator.economyVerdict(t.texts[id], column));
+    let v = t.decided[id];
+    if (v === undefined) {
+      v = t.decided[id] = this.sink.validator.economyVerdict(t.texts[id], column);
+      if (v.finding === undefined && v.iso3 !== null) t.fast[id] = v.code;
+    }
+    return v;
   }
 
   private indicatorOf(r: number, column: string): IndicatorVerdict {
     const c = this.layout.columns;
-    if (c.indicator < 0) return (this.fixedIndicator ??= this.sink.validator.indicatorVerdict(c.fixedIndicator!, column));
+    if (c.indicator < 0) {
+      if (this.fixedIndicator === undefined) this.fastRange((this.fixedIndicator = this.sink.validator.indicatorVerdict(c.fixedIndicator!, column)));
+      return this.fixedIndicator;
+    }
     const id = this.ind[r];
     if (id < 0) return this.sink.validator.indicatorVerdict(this.cellText(r, c.indicator), column);
     const t = this.indicators;
-    return (t.decided[id] ??= this.sink.validator.indicatorVerdict(t.texts[id], column));
+    let v = t.decided[id];
+    if (v === undefined) {
+      v = t.decided[id] = this.sink.validator.indicatorVerdict(t.texts[id], column);
+      if (v.def !== null) t.fast[id] = v.code;
+      this.fastRange(v);
+    }
+    return v;
+  }
+
+  /** The range rules of an indicator, by its builder code, for the fast path (a price's 0 is skipped, with a warning). */
+  private fastRange(v: IndicatorVerdict): void {
+    if (v.def === null) return;
+    const code = v.code;
+    if (code >= this.lo.length) {
+      const n = Math.max(code + 1, this.lo.length * 2);
+      const lo = new Float64Array(n),
+        hi = new Float64Array(n),
+        z = new Uint8Array(n);
+      lo.set(this.lo);
+      hi.set(this.hi);
+      z.set(this.zeroSkips);
+      this.lo = lo;
+      this.hi = hi;
+      this.zeroSkips = z;
+    }
+    this.lo[code] = v.def.range[0];
+    this.hi[code] = v.def.range[1];
+    this.zeroSkips[code] = isPriceIndicator(v.def) ? 1 : 0;
   }
 
   private yearOf(r: number, s: number): YearVerdict {
@@ -325,17 +481,21 @@ export class CsvColumnReader {
     if (column < 0) return -1;
     const b = this.sink.builder;
     if (id < 0) return b.code(name, prepareText(this.cellText(this.row, column)).trim());
-    return (t.decided[id] ??= b.code(name, t.texts[id].trim()));
+    let code = t.decided[id];
+    if (code === undefined) code = t.fast[id] = t.decided[id] = b.code(name, t.texts[id].trim());
+    return code;
   }
 
   private seriesCode(): number {
     const c = this.layout.columns;
     const b = this.sink.builder;
-    if (c.seriesCode < 0) return b.code('series_code', c.fixedSeriesCode?.trim());
+    if (c.seriesCode < 0) return (this.fixedSeries = b.code('series_code', c.fixedSeriesCode?.trim()));
     const id = this.series[this.row];
     if (id < 0) return b.code('series_code', this.cellText(this.row, c.seriesCode).trim());
     const t = this.seriesCodes;
-    return (t.decided[id] ??= b.code('series_code', t.texts[id].trim()));
+    let code = t.decided[id];
+    if (code === undefined) code = t.fast[id] = t.decided[id] = b.code('series_code', t.texts[id].trim());
+    return code;
   }
 
   private cellText(r: number, column: number): string {
@@ -366,44 +526,98 @@ export class CsvColumnReader {
     this.value = new Float64Array(n * this.slots);
   }
 
-  /** Column by column over the batch's well-formed rows: cell ids, years, values. */
+  /** Over the batch's well-formed rows: cell ids (span by span), then years and values (column by column). */
   private decodeColumns(batch: CsvFieldBatch, from: number): void {
     const c = this.layout.columns,
       width = this.layout.width,
       rows = batch.count,
-      first = batch.first,
-      decode = this.decode;
+      first = batch.first;
     // Rows of another width are left to the row pass (a finding); their cells are not read.
     const ok = this.ok.length >= rows ? this.ok : (this.ok = new Uint8Array(Math.max(rows, this.ok.length * 2)));
     for (let r = from; r < rows; r++) ok[r] = first[r + 1] - first[r] === width ? 1 : 0;
-    for (let r = from; r < rows; r++) if (ok[r]) this.econ[r] = this.economies.id(batch, first[r] + c.economy, decode);
-    if (c.indicator >= 0) for (let r = from; r < rows; r++) if (ok[r]) this.ind[r] = this.indicators.id(batch, first[r] + c.indicator, decode);
-    if (c.note >= 0) for (let r = from; r < rows; r++) if (ok[r]) this.note[r] = this.notes.id(batch, first[r] + c.note, decode);
-    if (c.source >= 0) for (let r = from; r < rows; r++) if (ok[r]) this.source[r] = this.sources.id(batch, first[r] + c.source, decode);
-    if (c.seriesCode >= 0) for (let r = from; r < rows; r++) if (ok[r]) this.series[r] = this.seriesCodes.id(batch, first[r] + c.seriesCode, decode);
-    const bytes = batch.bytes;
+    this.decodeTexts(batch, from);
+    const bytes = batch.bytes,
+      starts = batch.start,
+      ends = batch.end,
+      flags = batch.flags;
+    const escaped = batch.escaped !== 0;
     if (c.years) {
       const slots = this.slots;
-      for (let r = from; r < rows; r++) if (ok[r]) for (let s = 0; s < slots; s++) this.cell(bytes, first[r] + c.years[s][1], r * slots + s, true);
+      for (let r = from; r < rows; r++)
+        if (ok[r])
+          for (let s = 0; s < slots; s++) {
+            const f = first[r] + c.years[s][1];
+            this.cellAt(bytes, starts[f], ends[f], escaped && (flags[f] & FIELD_ESCAPED) !== 0, r * slots + s, true);
+          }
       return;
+    }
+    const year = this.year,
+      value = this.value,
+      state = this.state;
+    for (let r = from; r < rows; r++) {
+      if (!ok[r]) continue;
+      const y = first[r] + c.year;
+      year[r] = escaped && flags[y] & FIELD_ESCAPED ? -1 : yearFromRange(bytes, starts[y], ends[y]);
     }
     for (let r = from; r < rows; r++) {
       if (!ok[r]) continue;
-      this.cell(bytes, first[r] + c.value, r, false);
-      this.year[r] = yearFromBytes(batch, first[r] + c.year);
+      const f = first[r] + c.value;
+      const e = escaped && (flags[f] & FIELD_ESCAPED) !== 0;
+      // The usual cell: a decimal with no blanks around it; any other (blanks, empty, text) is read by `cellAt`.
+      const x = e ? Number.NaN : decimalFromBytes(bytes, starts[f], ends[f]);
+      if (x === x) {
+        state[r] = VALUE_NUMBER;
+        value[r] = x;
+      } else this.cellAt(bytes, starts[f], ends[f], e, r, false);
     }
   }
 
-  /** A value cell: its state and number (ASCII white space trimmed; other text is read from its string). */
-  private cell(bytes: Buffer, f: number, v: number, wide: boolean): void {
-    const batch = this.batch;
-    let s = batch.start[f],
-      e = batch.end[f];
+  /**
+   * The text cells' ids, row by row: a span of adjacent text fields laid out as the previous row's (the same field
+   * offsets) and holding the same bytes holds the same cells (no quotes or `""` in either: the batch has none of
+   * `""`, and equal bytes at equal offsets are equal fields), so its ids are copied; otherwise each cell is looked up.
+   */
+  private decodeTexts(batch: CsvFieldBatch, from: number): void {
+    const rows = batch.count,
+      first = batch.first,
+      starts = batch.start,
+      ends = batch.end,
+      bytes = batch.bytes,
+      ok = this.ok,
+      decode = this.decode,
+      spans = this.spans,
+      texts = this.texts;
+    const words = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const ids = [this.econ, this.ind, this.note, this.source, this.series];
+    // With `""` somewhere in the batch, every cell is looked up (an escaped cell's id is -1).
+    const runs = batch.escaped === 0;
+    let prev = -1;
+    for (let r = from; r < rows; r++) {
+      if (!ok[r]) continue;
+      const f0 = first[r];
+      for (let g = 0; g < spans.length; g++) {
+        const span = spans[g],
+          roles = span.roles;
+        if (runs && prev >= 0 && sameSpan(bytes, words, starts, ends, f0 + span.from, first[prev] + span.from, span.to - span.from)) {
+          for (let k = 0; k < roles.length; k++) ids[roles[k]][r] = ids[roles[k]][prev];
+          continue;
+        }
+        for (let k = 0; k < roles.length; k++) ids[roles[k]][r] = texts[roles[k]].id(batch, f0 + span.fields[k], decode);
+      }
+      prev = r;
+    }
+  }
+
+  /** A value cell `bytes[s, e)`: its state and number at `v` (ASCII white space trimmed; other text is read from its string). */
+  private cellAt(bytes: Buffer, s: number, e: number, escaped: boolean, v: number, wide: boolean): void {
+    const s0 = s,
+      e0 = e;
     while (s < e && isAsciiSpace(bytes[s])) s++;
     while (e > s && isAsciiSpace(bytes[e - 1])) e--;
-    if ((batch.escaped && batch.flags[f] & FIELD_ESCAPED) || (s < e && (bytes[s] >= 0x80 || bytes[e - 1] >= 0x80))) {
+    if (escaped || (s < e && (bytes[s] >= 0x80 || bytes[e - 1] >= 0x80))) {
       // Unicode blanks or quotes: the text decides (a wide cell may still be no observation).
-      if (wide && isNoObservation(fieldText(batch, f, this.decode).trim())) this.state[v] = NO_OBSERVATION;
+      const t = wide ? this.decode(bytes, s0, e0) : '';
+      if (wide && isNoObservation((escaped ? t.replaceAll('""', '"') : t).trim())) this.state[v] = NO_OBSERVATION;
       else this.state[v] = SLOW;
       return;
     }
@@ -424,12 +638,8 @@ export class CsvColumnReader {
   }
 }
 
-/** A year cell of 1-4 ASCII digits (optionally `.0...`), blanks trimmed: the year; -1: read it from its text. */
-function yearFromBytes(batch: CsvFieldBatch, f: number): number {
-  if (batch.escaped && batch.flags[f] & FIELD_ESCAPED) return -1;
-  const b = batch.bytes;
-  let s = batch.start[f],
-    e = batch.end[f];
+/** A year cell `b[s, e)` of 1-4 ASCII digits (optionally `.0...`), blanks trimmed: the year; -1: read it from its text. */
+function yearFromRange(b: Uint8Array, s: number, e: number): number {
   while (s < e && isAsciiSpace(b[s])) s++;
   while (e > s && isAsciiSpace(b[e - 1])) e--;
   let y = 0,
@@ -446,4 +656,49 @@ function yearFromBytes(batch: CsvFieldBatch, f: number): number {
     for (i++; i < e; i++) if (b[i] !== 48) return -1;
   }
   return y;
+}
+
+/** Adjacent fields `from`..`to` of a row holding text cells: `roles[k]` (an index of `TEXT_ROLES`) is in field `fields[k]`. */
+interface TextSpan {
+  from: number;
+  to: number;
+  roles: number[];
+  fields: number[];
+}
+
+/** The layout's text columns grouped into spans of adjacent fields (a field may hold two roles: a DataHub seriesCode). */
+function textSpans(layout: ColumnLayout): TextSpan[] {
+  const c = layout.columns;
+  const at = [c.economy, c.indicator, c.note, c.source, c.seriesCode];
+  const cells = at.map((f, t) => [f, t] as const).filter(([f]) => f >= 0 && f < layout.width);
+  cells.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  const spans: TextSpan[] = [];
+  for (const [f, t] of cells) {
+    const last = spans[spans.length - 1];
+    if (last && f <= last.to + 1) {
+      last.to = f;
+      last.roles.push(t);
+      last.fields.push(f);
+    } else spans.push({ from: f, to: f, roles: [t], fields: [f] });
+  }
+  return spans;
+}
+
+/**
+ * Whether the `n + 1` fields from field `a` are laid out as those from field `b` (each field at the same offset from
+ * the span's start, of the same length) over the same bytes: compared 4 bytes at a time (`words` views `bytes`), from
+ * the end, where the codes of a run differ.
+ */
+function sameSpan(bytes: Uint8Array, words: DataView, starts: Int32Array, ends: Int32Array, a: number, b: number, n: number): boolean {
+  const sa = starts[a],
+    sb = starts[b],
+    ea = ends[a + n];
+  if (ea - sa !== ends[b + n] - sb) return false;
+  for (let k = 0; k < n; k++) if (ends[a + k] - sa !== ends[b + k] - sb || starts[a + k + 1] - sa !== starts[b + k + 1] - sb) return false;
+  const d = sb - sa;
+  let i = ea - 4;
+  while (i >= sa && words.getInt32(i, true) === words.getInt32(i + d, true)) i -= 4;
+  if (i >= sa) return false;
+  for (i += 3; i >= sa; i--) if (bytes[i] !== bytes[i + d]) return false;
+  return true;
 }

@@ -35,7 +35,8 @@ export interface ValidationOptions {
 /** Longest note and source (characters): the bundled data's longest are 902 and 445; beyond, `text-too-long`. */
 export const TEXT_LIMITS = { note: 2_000, source: 1_000 } as const;
 
-const FIRST_YEAR = 1960;
+/** The first year an observation may have. */
+export const FIRST_YEAR = 1960;
 
 /** A verdict per distinct economy code; `code` is the builder's dictionary code of the iso3 (resolved once). */
 export type EconomyVerdict =
