@@ -173,6 +173,9 @@ export interface ColumnSink {
   builder: ObservationBuilder;
   /** After each observation: counts it, and throws StopReading when a limit is hit. */
   counted(line: number): void;
+  /** Counts `n` observations appended while the builder held fewer than `maxRows` rows (no limit can be hit). */
+  countedMany(n: number): void;
+  maxRows: number;
   /** A row with another number of fields than the header: a finding; true: go on reading. */
   malformed(fields: number, line: number, value: string): boolean;
 }
@@ -279,7 +282,7 @@ export class CsvColumnReader {
       first = batch.first,
       lines = batch.line;
     const builder = this.sink.builder,
-      counted = this.sink.counted;
+      maxRows = this.sink.maxRows;
     const econFast = this.economies.fast,
       indFast = this.indicators.fast,
       noteFast = this.notes.fast,
@@ -298,14 +301,19 @@ export class CsvColumnReader {
       zeroSkips = this.zeroSkips;
     const lastYear = this.sink.validator.lastYear;
     const fixedInd = c.indicator < 0 ? (this.fixedIndicator?.def ? this.fixedIndicator.code : -2) : -3;
+    // Rows appended straight, counted at once before any other row (and at the end).
+    let straight = 0;
     for (let r = from; r < rows; r++) {
       const line = lines[r];
       const nf = first[r + 1] - first[r];
       if (nf !== width) {
+        if (straight > 0) this.sink.countedMany(straight);
+        straight = 0;
         if (!this.malformed(batch, r, nf, line)) return 'stop';
         continue;
       }
-      if (state[r] === VALUE_NUMBER) {
+      // At the row limit, the steps' path appends the row and stops the read (its finding names the line).
+      if (state[r] === VALUE_NUMBER && builder.length < maxRows) {
         const e = econ[r],
           ec = e >= 0 ? econFast[e] : -2;
         const ic = fixedInd === -3 ? (ind[r] >= 0 ? indFast[ind[r]] : -2) : fixedInd;
@@ -328,17 +336,15 @@ export class CsvColumnReader {
           qc !== -2
         ) {
           builder.appendCodes(ec, ic, y, x, nc, sc, qc, line);
-          try {
-            counted(line);
-          } catch (err) {
-            if (err instanceof StopReading) return 'stop';
-            throw err;
-          }
+          straight++;
           continue;
         }
       }
+      if (straight > 0) this.sink.countedMany(straight);
+      straight = 0;
       if (this.checked(r, 0, line, r, c) === 'stop') return 'stop';
     }
+    if (straight > 0) this.sink.countedMany(straight);
     return undefined;
   }
 
@@ -585,26 +591,28 @@ export class CsvColumnReader {
       bytes = batch.bytes,
       ok = this.ok,
       decode = this.decode,
-      spans = this.spans,
       texts = this.texts;
     const words = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const ids = [this.econ, this.ind, this.note, this.source, this.series];
     // With `""` somewhere in the batch, every cell is looked up (an escaped cell's id is -1).
     const runs = batch.escaped === 0;
-    let prev = -1;
-    for (let r = from; r < rows; r++) {
-      if (!ok[r]) continue;
-      const f0 = first[r];
-      for (let g = 0; g < spans.length; g++) {
-        const span = spans[g],
-          roles = span.roles;
-        if (runs && prev >= 0 && sameSpan(bytes, words, starts, ends, f0 + span.from, first[prev] + span.from, span.to - span.from)) {
-          for (let k = 0; k < roles.length; k++) ids[roles[k]][r] = ids[roles[k]][prev];
+    for (const span of this.spans) {
+      const { from: f, to, roles, fields } = span;
+      // A run of rows with the span as the first's: its ids are filled in at the run's end (rows of another width in
+      // it get them too, unread).
+      let prev = -1,
+        run = -1;
+      for (let r = from; r <= rows; r++) {
+        if (r < rows && !ok[r]) continue;
+        if (r < rows && runs && prev >= 0 && sameSpan(bytes, words, starts, ends, first[r] + f, first[prev] + f, to - f)) {
+          prev = r;
           continue;
         }
-        for (let k = 0; k < roles.length; k++) ids[roles[k]][r] = texts[roles[k]].id(batch, f0 + span.fields[k], decode);
+        if (run >= 0 && prev > run) for (let k = 0; k < roles.length; k++) ids[roles[k]].fill(ids[roles[k]][run], run + 1, prev + 1);
+        if (r === rows) break;
+        for (let k = 0; k < roles.length; k++) ids[roles[k]][r] = texts[roles[k]].id(batch, first[r] + fields[k], decode);
+        prev = run = r;
       }
-      prev = r;
     }
   }
 

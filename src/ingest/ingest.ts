@@ -158,6 +158,9 @@ export async function ingestFile(path: string, opts: IngestOptions = {}): Promis
       throw new StopReading();
     }
   };
+  const countedMany = (n: number): void => {
+    observationsRead += n;
+  };
   const accept = (raw: RawObservation): void => {
     validator.accept(raw);
     counted(raw.line);
@@ -184,6 +187,7 @@ export async function ingestFile(path: string, opts: IngestOptions = {}): Promis
     validator,
     builder,
     counted,
+    countedMany,
     fatal,
     onChunk: hashChunk,
   };

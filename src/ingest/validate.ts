@@ -364,67 +364,76 @@ export function checkSubmission(builder: ObservationBuilder, opts: ValidationOpt
   const econs = builder.dictionary('economy'),
     inds = builder.dictionary('indicator');
   const nInd = inds.length;
-  const order = sortBySeriesAndYear(econ, ind, year, nInd);
   const { log, file } = opts;
   const jump = opts.jumpFactor ?? 10;
   const column = opts.valueColumn ?? 'value';
   const lineName = opts.lineName ?? ((l: number): string => `line ${l}`);
+  const yearJump = (a: number, b: number): void => {
+    const ratio = value[b] > value[a] ? value[b] / value[a] : value[a] / value[b];
+    if (ratio > jump)
+      log.add({
+        severity: 'warning',
+        rule: 'year-jump',
+        file,
+        line: line[b],
+        column,
+        value: String(value[b]),
+        message: `${econs[econ[b]]} ${inds[ind[b]]}: ${value[a]} in ${year[a]} to ${value[b]} in ${year[b]} (x${ratio.toPrecision(3)}, beyond the jump factor ${jump})`,
+      });
+  };
 
-  for (let k = 1; k < n; k++) {
-    const a = order[k - 1],
-      b = order[k];
-    const sameSeries = econ[a] === econ[b] && ind[a] === ind[b];
-    if (!sameSeries) continue;
-    if (year[a] === year[b]) {
-      const what = `${econs[econ[b]]} ${inds[ind[b]]} ${year[b]}`;
-      if (value[a] === value[b]) {
-        keep[b] = 0;
-        log.add({
-          severity: 'warning',
-          rule: 'duplicate',
-          file,
-          line: line[b],
-          column,
-          value: String(value[b]),
-          message: `${what} repeats ${lineName(line[a])}; kept once`,
-        });
-      } else {
-        const f: Finding = {
-          severity: 'error',
-          rule: 'duplicate-conflict',
-          file,
-          line: line[b],
-          column,
-          value: String(value[b]),
-          message: `${what} is also given on ${lineName(line[a])} with value ${value[a]}`,
-        };
-        log.add(f);
-        if (keep[a])
-          onConflict?.(a, {
-            severity: f.severity,
-            rule: f.rule,
+  // A file already grouped by series, years rising within each (a canonical export, the usual case): the sorted
+  // order is its runs sorted by series, each in file order, and it holds no duplicate; only the jumps are checked.
+  const runs = seriesRuns(econ, ind, year, nInd, econs.length);
+  if (runs) {
+    if (jump > 0)
+      for (let k = 0; k < runs.length; k += 2) for (let b = runs[k] + 1; b < runs[k + 1]; b++) if (value[b - 1] > 0 && value[b] > 0) yearJump(b - 1, b);
+  } else {
+    const order = sortBySeriesAndYear(econ, ind, year, nInd);
+    for (let k = 1; k < n; k++) {
+      const a = order[k - 1],
+        b = order[k];
+      const sameSeries = econ[a] === econ[b] && ind[a] === ind[b];
+      if (!sameSeries) continue;
+      if (year[a] === year[b]) {
+        const what = `${econs[econ[b]]} ${inds[ind[b]]} ${year[b]}`;
+        if (value[a] === value[b]) {
+          keep[b] = 0;
+          log.add({
+            severity: 'warning',
+            rule: 'duplicate',
             file,
+            line: line[b],
             column,
-            line: line[a],
-            value: String(value[a]),
-            message: `${what} is also given on ${lineName(line[b])} with value ${value[b]}`,
+            value: String(value[b]),
+            message: `${what} repeats ${lineName(line[a])}; kept once`,
           });
-        onConflict?.(b, f);
-        keep[a] = 0;
-        keep[b] = 0;
-      }
-    } else if (jump > 0 && value[a] > 0 && value[b] > 0 && keep[a] && keep[b]) {
-      const ratio = value[b] > value[a] ? value[b] / value[a] : value[a] / value[b];
-      if (ratio > jump)
-        log.add({
-          severity: 'warning',
-          rule: 'year-jump',
-          file,
-          line: line[b],
-          column,
-          value: String(value[b]),
-          message: `${econs[econ[b]]} ${inds[ind[b]]}: ${value[a]} in ${year[a]} to ${value[b]} in ${year[b]} (x${ratio.toPrecision(3)}, beyond the jump factor ${jump})`,
-        });
+        } else {
+          const f: Finding = {
+            severity: 'error',
+            rule: 'duplicate-conflict',
+            file,
+            line: line[b],
+            column,
+            value: String(value[b]),
+            message: `${what} is also given on ${lineName(line[a])} with value ${value[a]}`,
+          };
+          log.add(f);
+          if (keep[a])
+            onConflict?.(a, {
+              severity: f.severity,
+              rule: f.rule,
+              file,
+              column,
+              line: line[a],
+              value: String(value[a]),
+              message: `${what} is also given on ${lineName(line[b])} with value ${value[b]}`,
+            });
+          onConflict?.(b, f);
+          keep[a] = 0;
+          keep[b] = 0;
+        }
+      } else if (jump > 0 && value[a] > 0 && value[b] > 0 && keep[a] && keep[b]) yearJump(a, b);
     }
   }
 
@@ -450,6 +459,47 @@ export function checkSubmission(builder: ObservationBuilder, opts: ValidationOpt
       });
   }
   return keep;
+}
+
+/**
+ * When every series (economy, indicator) is one run of consecutive rows with strictly rising years: the runs in the
+ * order `sortBySeriesAndYear` gives their rows (by series), as pairs `[start, end)` (run k: `runs[2k]`..`runs[2k+1]`).
+ * Null otherwise, and when the series keys do not fit a bitmap of 4 MiB. `nEcon`: a bound on the economy codes.
+ */
+export function seriesRuns(econ: Int32Array, ind: Int32Array, year: Int16Array, nInd: number, nEcon?: number): Int32Array | null {
+  const n = econ.length;
+  if (nEcon === undefined) {
+    nEcon = 0;
+    for (let i = 0; i < n; i++) if (econ[i] >= nEcon) nEcon = econ[i] + 1;
+  }
+  const stride = Math.max(1, nInd);
+  if (nEcon * stride > 1 << 25) return null;
+  const seen = new Uint8Array((nEcon * stride + 7) >> 3);
+  const starts: number[] = [];
+  for (let i = 0; i < n; i++) {
+    if (i > 0 && econ[i] === econ[i - 1] && ind[i] === ind[i - 1]) {
+      if (year[i] <= year[i - 1]) return null;
+      continue;
+    }
+    const key = econ[i] * stride + ind[i];
+    if (econ[i] < 0 || econ[i] >= nEcon || ind[i] < 0 || ind[i] >= stride || seen[key >> 3] & (1 << (key & 7))) return null; // the series came before, in another run
+    seen[key >> 3] |= 1 << (key & 7);
+    starts.push(i);
+  }
+  const runs = starts.length;
+  // Sorted by series key (distinct keys: one run each), the run's index in the low bits.
+  const RUN = 2 ** 23;
+  if (runs >= RUN) return null;
+  const keys = new Float64Array(runs);
+  for (let k = 0; k < runs; k++) keys[k] = (econ[starts[k]] * stride + ind[starts[k]]) * RUN + k;
+  keys.sort();
+  const out = new Int32Array(2 * runs);
+  for (let k = 0; k < runs; k++) {
+    const run = keys[k] % RUN;
+    out[2 * k] = starts[run];
+    out[2 * k + 1] = run + 1 < runs ? starts[run + 1] : n;
+  }
+  return out;
 }
 
 /**

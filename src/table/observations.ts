@@ -143,14 +143,17 @@ export class ObservationBuilder {
     if (keep) {
       n = 0;
       for (let i = 0; i < this.length; i++) n += keep[i];
-      // Every row kept (the usual submission): the columns are copied whole, not gathered.
+      // Every row kept (the usual submission): the columns are taken whole, not gathered.
       if (n < this.length) {
         idx = new Int32Array(n);
         for (let i = 0, k = 0; i < this.length; i++) if (keep[i]) idx[k++] = i;
       }
     }
+    // Whole columns are shared with the table, not copied, when little of the arrays is spare: the builder is done
+    // with them (appends only write past `length`); otherwise (or gathered) the table gets arrays of its own.
+    const share = !idx && this.length * 4 >= this.capacity * 3;
     const pick = <T extends Int16Array | Int32Array | Float64Array>(a: T): T => {
-      if (!idx) return a.slice(0, this.length) as T;
+      if (!idx) return (share ? a.subarray(0, this.length) : a.slice(0, this.length)) as T;
       const out = new (a.constructor as new (n: number) => T)(n);
       for (let k = 0; k < n; k++) out[k] = a[idx[k]];
       return out;
@@ -158,13 +161,13 @@ export class ObservationBuilder {
     const columns: Record<string, Vector> = {};
     for (const c of STRING_COLUMNS) {
       const constant = constants[c];
-      // A column no row fills (no string interned) is all null: no gather, no pass over the rows.
+      // A column no row fills (no string interned) is all null, and a constant one has no null: no pass over the rows.
       columns[c] =
         constant !== undefined
-          ? dictionaryVector(new Int32Array(n), [constant])
+          ? dictionaryVectorOver(new Int32Array(n), utf8Vector([constant]), 0)
           : this.dicts[c].values.length === 0
-            ? dictionaryVector(new Int32Array(n).fill(-1), [])
-            : dictionaryVector(pick(this.codes[c]), this.dicts[c].values);
+            ? dictionaryVectorOver(new Int32Array(n), utf8Vector([]), n)
+            : dictionaryVectorOver(pick(this.codes[c]), utf8Vector(this.dicts[c].values), undefined, !share);
     }
     columns.year = makeVector(pick(this.year));
     columns.value = makeVector(pick(this.value));
@@ -194,25 +197,39 @@ function utf8Vector(strings: readonly string[]): Vector {
   return makeVector(makeData({ type: new Utf8(), length: strings.length, nullCount: 0, valueOffsets, data }));
 }
 
-/** The same over a dictionary that is already an Arrow vector (shared, not copied: no strings decoded). */
-function dictionaryVectorOver(codes: Int32Array, dictionary: Vector): Vector {
-  let nullCount = 0;
-  for (let i = 0; i < codes.length; i++) if (codes[i] < 0) nullCount++;
+/**
+ * The same over a dictionary that is already an Arrow vector (shared, not copied: no strings decoded). `nullCount`:
+ * the codes' count of -1 when the caller knows it (else counted); `owned`: the codes may be zeroed under their nulls
+ * in place (else a column with nulls gets a copy).
+ */
+function dictionaryVectorOver(codes: Int32Array, dictionary: Vector, nullCount?: number, owned = false): Vector {
+  const n = codes.length;
+  if (nullCount === undefined) {
+    nullCount = 0;
+    for (let i = 0; i < n; i++) if (codes[i] < 0) nullCount++;
+  }
   let nullBitmap: Uint8Array | undefined;
   let data = codes;
-  // Every row null (a column the file does not fill): zero codes, a zero bitmap, no pass over the rows.
-  if (nullCount > 0 && nullCount === codes.length) {
-    nullBitmap = new Uint8Array((codes.length + 7) >> 3);
-    data = new Int32Array(codes.length);
+  if (nullCount > 0 && nullCount === n) {
+    // Every row null (a column the file does not fill): zero codes (the codes given, when they are zeros: a caller
+    // that knew the count), a zero bitmap, no pass over the rows.
+    nullBitmap = new Uint8Array((n + 7) >> 3);
+    data = codes[0] === 0 ? codes : new Int32Array(n);
   } else if (nullCount > 0) {
-    nullBitmap = new Uint8Array((codes.length + 7) >> 3);
-    data = codes.slice();
-    for (let i = 0; i < codes.length; i++) {
-      if (codes[i] >= 0) nullBitmap[i >> 3] |= 1 << (i & 7);
-      else data[i] = 0;
+    // Validity 8 bits at a time, a byte written once; the codes under a null are 0 (a valid index).
+    nullBitmap = new Uint8Array((n + 7) >> 3);
+    data = owned ? codes : codes.slice();
+    for (let i = 0, k = 0; i < n; i += 8, k++) {
+      let bits = 0;
+      const to = Math.min(n, i + 8);
+      for (let j = i; j < to; j++) {
+        if (data[j] >= 0) bits |= 1 << (j - i);
+        else data[j] = 0;
+      }
+      nullBitmap[k] = bits;
     }
   }
-  return makeVector(makeData({ type: new Dictionary(new Utf8(), new Int32()), length: codes.length, nullCount, nullBitmap, data, dictionary }));
+  return makeVector(makeData({ type: new Dictionary(new Utf8(), new Int32()), length: n, nullCount, nullBitmap, data, dictionary }));
 }
 
 /** An empty observation table with the canonical schema. */
@@ -269,7 +286,7 @@ export function takeRows(table: Table, rows: Int32Array): Table {
       // the snapshot's dictionaries are utf8 (canonical schema): shared as they are, no string decoded or re-encoded
       columns[name] =
         data.dictionary && DataType.isUtf8(data.dictionary.type)
-          ? dictionaryVectorOver(out, data.dictionary)
+          ? dictionaryVectorOver(out, data.dictionary, undefined, true)
           : dictionaryVector(out, data.dictionary ? (data.dictionary.toArray() as string[]) : []);
     } else {
       const values = data.values as Int16Array | Int32Array | Float64Array;

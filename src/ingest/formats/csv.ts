@@ -27,6 +27,8 @@ export const csv: InputFormat = {
       validator: ctx.validator,
       builder: ctx.builder,
       counted: ctx.counted,
+      countedMany: ctx.countedMany,
+      maxRows: ctx.limits.maxRows,
       malformed: (fields: number, line: number, value: string): boolean => {
         fatal('malformed-row', `${fields} fields where the header has ${reader!.width}`, { line, value });
         return ctx.acceptValid;

@@ -46,6 +46,11 @@ export interface ReadContext {
   validator: ObservationValidator;
   builder: ObservationBuilder;
   counted(line: number): void;
+  /**
+   * `n` observations appended straight to the builder (no step found anything to say), each within the limits: the
+   * caller appended them only while the builder held fewer than `limits.maxRows` rows.
+   */
+  countedMany(n: number): void;
   fatal: Fatal;
   /** Every byte of the file, as read (the file's hash is computed in the same pass). */
   onChunk(chunk: Buffer): void;
