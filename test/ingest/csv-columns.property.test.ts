@@ -241,6 +241,56 @@ describe('the columnar CSV path', () => {
   });
 });
 
+// Rows in runs (one economy, indicator, note and source over many rows, as exports are ordered): after a run's first
+// row every cell is decided, so most rows take the straight append; a value out of range, a price's 0, a count under a
+// per-100 indicator, an empty or textual value, a year out of range or a repeated year anywhere in a run must still
+// give the steps' findings, in order, and the same table.
+describe('the columnar CSV path on rows in runs', () => {
+  const run = fc.record({
+    economy: fc.constantFrom('KEN', 'GHA', 'WLD', 'KSO', 'ZZZ', 'ken'),
+    indicator: fc.constantFrom('internet_users_pct', 'price_ipb_mobile_cellular_usd', 'mobile_cell_p100', 'fixed_tel_subs', 'i99H', 'nope'),
+    note: fc.constantFrom('', 'a note', "'=x", '"q, r"', 'n'.repeat(2001)),
+    source: fc.constantFrom('', 'ITU', 'src'),
+    series: fc.constantFrom('', 'IT.NET.USER.ZS'),
+    first: fc.integer({ min: 1955, max: 2020 }),
+    values: fc.array(
+      fc.oneof(
+        { arbitrary: fc.constantFrom('12.5', '40', '0.5', '99.99', '7'), weight: 12 },
+        { arbitrary: fc.constantFrom('0', '-1', '150', '5000', '1e3', '', 'x', ' 8 ', '3e-1', '1e400', '"9"'), weight: 1 },
+      ),
+      { minLength: 1, maxLength: 40 },
+    ),
+    repeat: fc.constantFrom(false, false, false, true),
+  });
+  it('gives the record path’s result: status, counts, findings, table, dictionaries, rejects (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(run, { minLength: 1, maxLength: 8 }),
+        fc.boolean(),
+        fc.constantFrom(5_000_000, 30),
+        fc.constantFrom('\n', '\r\n'),
+        async (runs, acceptValid, maxRows, eol) => {
+          const lines = ['economy,indicator,year,value,note,source,series_code'];
+          for (const r of runs)
+            r.values.forEach((v, k) => {
+              const year = r.first + (r.repeat && k === 3 ? 2 : k);
+              lines.push([r.economy, r.indicator, year, v, r.note, r.source, r.series].join(','));
+            });
+          const name = `runs${++k}.csv`;
+          const path = tmp.file(name, lines.join(eol) + eol);
+          const opts = { acceptValid, maxRows, displayName: name };
+          const ra = join(tmp.dir, `${name}.a.rejects.csv`),
+            rb = join(tmp.dir, `${name}.b.rejects.csv`);
+          const a = await ingest(path, { ...opts, rejectsFile: ra });
+          const b = await ingest(path, { ...opts, rejectsFile: rb, formats: RECORD_FORMATS });
+          expect(seen(a, ra)).toEqual(seen(b, rb));
+        },
+      ),
+      { numRuns: 300, seed: 7 },
+    );
+  });
+});
+
 describe('a Windows-1252 file', () => {
   it('reads 0x80-0x9f as Windows-1252 (€, “), as the record path does, not as ISO-8859-1', async () => {
     const bytes = Buffer.concat([
