@@ -296,11 +296,16 @@ export class CsvColumnReader {
       year = this.year,
       state = this.state,
       value = this.value;
-    const lo = this.lo,
+    // Decided again after each row that takes the steps (its verdicts may grow these arrays).
+    let lo = this.lo,
       hi = this.hi,
       zeroSkips = this.zeroSkips;
     const lastYear = this.sink.validator.lastYear;
-    const fixedInd = c.indicator < 0 ? (this.fixedIndicator?.def ? this.fixedIndicator.code : -2) : -3;
+    const noteAt = c.note,
+      sourceAt = c.source,
+      seriesAt = c.seriesCode;
+    const fixedOf = (): number => (c.indicator < 0 ? (this.fixedIndicator?.def ? this.fixedIndicator.code : -2) : -3);
+    let fixedInd = fixedOf();
     // Rows appended straight, counted at once before any other row (and at the end).
     let straight = 0;
     for (let r = from; r < rows; r++) {
@@ -319,9 +324,9 @@ export class CsvColumnReader {
         const ic = fixedInd === -3 ? (ind[r] >= 0 ? indFast[ind[r]] : -2) : fixedInd;
         const y = year[r],
           x = value[r];
-        const nc = c.note < 0 ? -1 : note[r] >= 0 ? noteFast[note[r]] : -2,
-          sc = c.source < 0 ? -1 : source[r] >= 0 ? sourceFast[source[r]] : -2,
-          qc = c.seriesCode < 0 ? this.fixedSeries : series[r] >= 0 ? seriesFast[series[r]] : -2;
+        const nc = noteAt < 0 ? -1 : note[r] >= 0 ? noteFast[note[r]] : -2,
+          sc = sourceAt < 0 ? -1 : source[r] >= 0 ? sourceFast[source[r]] : -2,
+          qc = seriesAt < 0 ? this.fixedSeries : series[r] >= 0 ? seriesFast[series[r]] : -2;
         if (
           ec >= 0 &&
           ic >= 0 &&
@@ -343,6 +348,10 @@ export class CsvColumnReader {
       if (straight > 0) this.sink.countedMany(straight);
       straight = 0;
       if (this.checked(r, 0, line, r, c) === 'stop') return 'stop';
+      lo = this.lo;
+      hi = this.hi;
+      zeroSkips = this.zeroSkips;
+      fixedInd = fixedOf();
     }
     if (straight > 0) this.sink.countedMany(straight);
     return undefined;
