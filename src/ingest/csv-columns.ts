@@ -1,6 +1,6 @@
 import type { ObservationBuilder } from '../table/observations.js';
 import { restoreFormulaText } from '../util/csv.js';
-import { decimalFromBytes } from '../util/number-syntax.js';
+import { decimalFromBytes, plainDecimalFromBytes } from '../util/number-syntax.js';
 import { isPriceIndicator } from '../registry/indicators.js';
 import { FIELD_ESCAPED, fieldText, isAsciiSpace, type CsvFieldBatch, type RangeDecoder } from './csv-bytes.js';
 import { StopReading } from './formats/format.js';
@@ -571,15 +571,25 @@ export class CsvColumnReader {
       state = this.state;
     for (let r = from; r < rows; r++) {
       if (!ok[r]) continue;
-      const y = first[r] + c.year;
-      year[r] = escaped && flags[y] & FIELD_ESCAPED ? -1 : yearFromRange(bytes, starts[y], ends[y]);
+      const y = first[r] + c.year,
+        s = starts[y];
+      if (escaped && flags[y] & FIELD_ESCAPED) year[r] = -1;
+      else if (ends[y] - s === 4) {
+        // The usual cell: four digits.
+        const d0 = bytes[s] - 48,
+          d1 = bytes[s + 1] - 48,
+          d2 = bytes[s + 2] - 48,
+          d3 = bytes[s + 3] - 48;
+        year[r] = d0 >= 0 && d0 <= 9 && d1 >= 0 && d1 <= 9 && d2 >= 0 && d2 <= 9 && d3 >= 0 && d3 <= 9 ? d0 * 1000 + d1 * 100 + d2 * 10 + d3 : -1;
+      } else year[r] = yearFromRange(bytes, s, ends[y]);
     }
     for (let r = from; r < rows; r++) {
       if (!ok[r]) continue;
       const f = first[r] + c.value;
       const e = escaped && (flags[f] & FIELD_ESCAPED) !== 0;
-      // The usual cell: a decimal with no blanks around it; any other (blanks, empty, text) is read by `cellAt`.
-      const x = e ? Number.NaN : decimalFromBytes(bytes, starts[f], ends[f]);
+      // The usual cell: a plain decimal with no blanks around it; any other (blanks, empty, an exponent, text) is
+      // read by `cellAt` (the whole grammar).
+      const x = e ? Number.NaN : plainDecimalFromBytes(bytes, starts[f], ends[f]);
       if (x === x) {
         state[r] = VALUE_NUMBER;
         value[r] = x;

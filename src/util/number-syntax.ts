@@ -90,3 +90,29 @@ export function decimalFromBytes(b: Uint8Array, start: number, end: number): num
   }
   return neg ? -v : v;
 }
+
+/**
+ * The common cell of `decimalFromBytes`'s reach, read in one short loop: `[-]digits[.digits]` with at most 15 digits
+ * in all (so the digits are an exact integer and the result one correctly rounded division by an exact power of ten:
+ * the double `Number` gives). NaN for anything else (blanks, `+`, an exponent, more digits): the caller then asks
+ * `decimalFromBytes`.
+ */
+export function plainDecimalFromBytes(b: Uint8Array, start: number, end: number): number {
+  let i = start;
+  const neg = i < end && b[i] === 45;
+  if (neg) i++;
+  if (end - i > 16 || i >= end) return Number.NaN;
+  let m = 0,
+    dot = -1;
+  for (; i < end; i++) {
+    const d = b[i] - 48;
+    if (d >= 0 && d <= 9) m = m * 10 + d;
+    else if (d === -2 && dot < 0) dot = i;
+    else return Number.NaN;
+  }
+  // 16 bytes hold 15 digits only with the point; a lone point has none.
+  const digits = end - (neg ? start + 1 : start) - (dot < 0 ? 0 : 1);
+  if (digits === 0 || digits > 15) return Number.NaN;
+  const v = dot < 0 || dot === end - 1 ? m : m / POW10[end - 1 - dot];
+  return neg ? -v : v;
+}

@@ -8,7 +8,7 @@ import type { IngestResult } from '../../src/ingest/ingest.js';
 import { EXPECTED_LAYOUTS, detectCsvLayout, type CsvLayout, type RawObservation } from '../../src/ingest/layouts.js';
 import { loadIndicatorRegistry } from '../../src/registry/indicators.js';
 import { restoreFormulaText } from '../../src/util/csv.js';
-import { decimalFromBytes } from '../../src/util/number-syntax.js';
+import { decimalFromBytes, plainDecimalFromBytes } from '../../src/util/number-syntax.js';
 import { ingest, rows, tempDir } from './helpers.js';
 
 /**
@@ -304,6 +304,33 @@ describe('a Windows-1252 file', () => {
     expect(a.encoding).toBe('latin1');
     expect(rows(a.table, ['note'])).toEqual([{ note: '€ “q”é' }]);
     expect(seen(a, undefined)).toEqual(seen(b, undefined));
+  });
+});
+
+describe('plainDecimalFromBytes', () => {
+  it('is Number() of the text wherever it answers, and answers for [-]digits[.digits] of at most 15 digits (property)', () => {
+    const plain = fc
+      .tuple(fc.constantFrom('', '-', '+'), fc.stringMatching(/^\d{0,10}$/), fc.option(fc.stringMatching(/^\d{0,10}$/)))
+      .map(([s, i, f]) => `${s}${i}${f === null ? '' : `.${f}`}`);
+    let answered = 0;
+    fc.assert(
+      fc.property(fc.oneof(plain, fc.string({ maxLength: 12 }), fc.constantFrom('1e3', ' 5', '5 ', '.', '-.', '-.5', '3.', '-0', '0.1')), (t) => {
+        const b = Buffer.from(t, 'latin1');
+        const x = plainDecimalFromBytes(b, 0, b.length);
+        const digits = t.replace(/[^0-9]/g, '').length;
+        const ok = /^-?(?:\d+(?:\.\d*)?|\.\d+)$/.test(t) && digits <= 15;
+        if (!ok) expect(x).toBeNaN();
+        else {
+          answered++;
+          expect(Object.is(x, Number(t)), t).toBe(true);
+        }
+      }),
+      { numRuns: 20_000 },
+    );
+    expect(answered).toBeGreaterThan(5_000);
+    for (const t of ['123456789012345', '0.00000000000001', '-999999999999.99'])
+      expect(Object.is(plainDecimalFromBytes(Buffer.from(t), 0, t.length), Number(t)), t).toBe(true);
+    for (const t of ['1234567890123456', '1.234567890123456', '+1', '1e2']) expect(plainDecimalFromBytes(Buffer.from(t), 0, t.length), t).toBeNaN();
   });
 });
 
