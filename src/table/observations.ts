@@ -140,7 +140,8 @@ export class ObservationBuilder {
   toTable(keep?: Uint8Array, constants: Partial<Record<StringColumn, string>> = {}): Table {
     let idx: Int32Array | undefined;
     let n = this.length;
-    if (keep) {
+    // No row dropped (found by a native search for a 0): nothing to count.
+    if (keep && keep.subarray(0, this.length).indexOf(0) >= 0) {
       n = 0;
       for (let i = 0; i < this.length; i++) n += keep[i];
       // Every row kept (the usual submission): the columns are taken whole, not gathered.
@@ -206,7 +207,8 @@ function dictionaryVectorOver(codes: Int32Array, dictionary: Vector, nullCount?:
   const n = codes.length;
   if (nullCount === undefined) {
     nullCount = 0;
-    for (let i = 0; i < n; i++) if (codes[i] < 0) nullCount++;
+    // A native search first: most columns have no null.
+    if (codes.indexOf(-1) >= 0) for (let i = 0; i < n; i++) if (codes[i] < 0) nullCount++;
   }
   let nullBitmap: Uint8Array | undefined;
   let data = codes;
