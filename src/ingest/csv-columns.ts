@@ -306,19 +306,35 @@ export class CsvColumnReader {
       seriesAt = c.seriesCode;
     const fixedOf = (): number => (c.indicator < 0 ? (this.fixedIndicator?.def ? this.fixedIndicator.code : -2) : -3);
     let fixedInd = fixedOf();
-    // Rows appended straight, counted at once before any other row (and at the end).
-    let straight = 0;
+    // Rows appended straight are written into the builder's arrays at `at` and committed (and counted) at once before
+    // any other row, and at the end. The room for the whole batch is made first: no row of it grows the arrays.
+    const t = builder.appendTarget(rows - from);
+    const tEcon = t.economy,
+      tInd = t.indicator,
+      tYear = t.year,
+      tValue = t.value,
+      tNote = t.note,
+      tSource = t.source,
+      tSeries = t.seriesCode,
+      tLine = t.line;
+    let at = builder.length,
+      straight = 0;
+    const commit = (): void => {
+      if (straight === 0) return;
+      builder.commit(at);
+      this.sink.countedMany(straight);
+      straight = 0;
+    };
     for (let r = from; r < rows; r++) {
       const line = lines[r];
       const nf = first[r + 1] - first[r];
       if (nf !== width) {
-        if (straight > 0) this.sink.countedMany(straight);
-        straight = 0;
+        commit();
         if (!this.malformed(batch, r, nf, line)) return 'stop';
         continue;
       }
       // At the row limit, the steps' path appends the row and stops the read (its finding names the line).
-      if (state[r] === VALUE_NUMBER && builder.length < maxRows) {
+      if (state[r] === VALUE_NUMBER && at < maxRows) {
         const e = econ[r],
           ec = e >= 0 ? econFast[e] : -2;
         const ic = fixedInd === -3 ? (ind[r] >= 0 ? indFast[ind[r]] : -2) : fixedInd;
@@ -340,20 +356,27 @@ export class CsvColumnReader {
           sc !== -2 &&
           qc !== -2
         ) {
-          builder.appendCodes(ec, ic, y, x, nc, sc, qc, line);
+          tEcon[at] = ec;
+          tInd[at] = ic;
+          tYear[at] = y;
+          tValue[at] = x;
+          tNote[at] = nc;
+          tSource[at] = sc;
+          tSeries[at] = qc;
+          tLine[at++] = line;
           straight++;
           continue;
         }
       }
-      if (straight > 0) this.sink.countedMany(straight);
-      straight = 0;
+      commit();
       if (this.checked(r, 0, line, r, c) === 'stop') return 'stop';
+      at = builder.length;
       lo = this.lo;
       hi = this.hi;
       zeroSkips = this.zeroSkips;
       fixedInd = fixedOf();
     }
-    if (straight > 0) this.sink.countedMany(straight);
+    commit();
     return undefined;
   }
 

@@ -26,6 +26,18 @@ export interface ObservationRow {
   line?: number;
 }
 
+/** The arrays `ObservationBuilder.appendTarget` hands out. */
+export interface AppendTarget {
+  year: Int16Array;
+  value: Float64Array;
+  line: Int32Array;
+  economy: Int32Array;
+  indicator: Int32Array;
+  note: Int32Array;
+  source: Int32Array;
+  seriesCode: Int32Array;
+}
+
 /** Interns strings into a dictionary; index -1 is null. */
 class StringDictionary {
   readonly values: string[] = [];
@@ -115,6 +127,34 @@ export class ObservationBuilder {
     c.derived_from[i] = -1;
     c.submission_id[i] = -1;
     return i;
+  }
+
+  /**
+   * The arrays rows are appended to, with room for `rows` more: a caller writing many rows at once (the columnar
+   * ingest's straight append) writes row `length + k` of each column's array (codes: dictionary codes from `code`,
+   * -1 null), then `commit`s. Valid until the next append that grows the builder.
+   */
+  appendTarget(rows: number): AppendTarget {
+    while (this.length + rows > this.capacity) this.grow();
+    const c = this.codes;
+    return {
+      year: this.year,
+      value: this.value,
+      line: this.line,
+      economy: c.economy,
+      indicator: c.indicator,
+      note: c.note,
+      source: c.source,
+      seriesCode: c.series_code,
+    };
+  }
+
+  /** The rows written at `length`..`to - 1` of `appendTarget`'s arrays are appended (derived_from and submission_id null). */
+  commit(to: number): void {
+    if (to < this.length || to > this.capacity) throw new RangeError(`commit(${to}): rows ${this.length}..${this.capacity} were reserved`);
+    this.codes.derived_from.fill(-1, this.length, to);
+    this.codes.submission_id.fill(-1, this.length, to);
+    this.length = to;
   }
 
   /** Read-only views used by table-level checks before the table is built. */
