@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type ChartInputs, renderSvg, worldMapSpec } from '../../src/report/charts.js';
 import { MAP_HEIGHT, MAP_WIDTH, type ProjectedWorld, projectedWorld, projectWorld, worldAtlas, worldMapFile } from '../../src/report/world-map.js';
+import { installedVersion } from '../../src/report/vendor.js';
 import { packageRoot } from '../../src/util/paths.js';
 
 /**
@@ -81,6 +82,15 @@ describe('the world map projected at build time', () => {
     expect(file.features.some((f) => f.id === '010')).toBe(false);
     expect(file).toEqual(projectWorld(await import('vega')));
     expect(projectedWorld()).toEqual(file);
+  });
+
+  it('records the installed atlas and the vega that projected it (either changed makes the file stale)', async () => {
+    // the versions from the packages' own package.json (world-atlas has no entry point to resolve)
+    const version = (name: string): string =>
+      (JSON.parse(readFileSync(join(packageRoot(), 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
+    expect(installedVersion('world-atlas')).toBe(version('world-atlas'));
+    const made = projectWorld(await import('vega'));
+    expect(made.atlas).toBe(`world-atlas@${version('world-atlas')} countries-110m vega@${version('vega')}`);
   });
 
   it('is Equal Earth fitted to the chart’s size: every atlas vertex off the antimeridian, projected by the formulas here, is a point of its country', () => {
