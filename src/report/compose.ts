@@ -400,7 +400,10 @@ function handled<T>(p: Promise<T> | undefined): Promise<T | undefined> {
 export function sameSpec(a: unknown, b: unknown): boolean {
   if (Object.is(a, b)) return true;
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
-  if (Array.isArray(a) !== Array.isArray(b) || Object.getPrototypeOf(a) !== Object.getPrototypeOf(b)) return false;
+  const proto = Object.getPrototypeOf(a);
+  if (Array.isArray(a) !== Array.isArray(b) || proto !== Object.getPrototypeOf(b)) return false;
+  // (only plain objects and arrays compared by their keys: JSON writes a Date, a boxed value or a class by other rules)
+  if (proto !== Object.prototype && proto !== Array.prototype && proto !== null) return false;
   if (Array.isArray(a)) {
     const y = b as unknown[];
     if (a.length !== y.length) return false;

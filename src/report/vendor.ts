@@ -51,10 +51,20 @@ export function fittingCache(recorded: Record<string, string>): string | undefin
   return undefined;
 }
 
-/** The installed version of a package (its package.json, found above its resolved entry). */
+/**
+ * The installed version of a package (its package.json, found above its resolved entry; a package without an entry
+ * point, such as world-atlas, by its package.json itself).
+ */
 export function installedVersion(name: string): string | undefined {
   try {
-    let dir = dirname(createRequire(join(packageRoot(), 'package.json')).resolve(name));
+    const require = createRequire(join(packageRoot(), 'package.json'));
+    let entry: string;
+    try {
+      entry = require.resolve(name);
+    } catch {
+      entry = require.resolve(`${name}/package.json`);
+    }
+    let dir = dirname(entry);
     for (;;) {
       const pkg = join(dir, 'package.json');
       if (existsSync(pkg)) {

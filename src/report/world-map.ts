@@ -29,7 +29,7 @@ export interface ProjectedFeature {
 }
 
 export interface ProjectedWorld {
-  /** What it was made from: `world-atlas@<version> countries-110m`, projection, size; checked before use. */
+  /** What it was made from: `world-atlas@<version> countries-110m vega@<version>`, projection, size; checked before use. */
   atlas: string;
   projection: 'equalEarth';
   width: number;
@@ -38,7 +38,8 @@ export interface ProjectedWorld {
 }
 
 export const worldMapFile = (): string => join(packageRoot(), 'dist', 'vendor', 'world-110m-equal-earth.json');
-const atlasKey = (): string => `world-atlas@${installedVersion('world-atlas') ?? '?'} countries-110m`;
+// (the outlines are vega's projection of the atlas: a change of either makes the file stale)
+const atlasKey = (): string => `world-atlas@${installedVersion('world-atlas') ?? '?'} countries-110m vega@${installedVersion('vega') ?? '?'}`;
 
 let worldTopo: object | undefined;
 /** Natural Earth countries at 1:110m from the world-atlas package (TopoJSON; ids are M49 codes). */

@@ -29,4 +29,17 @@ describe('sameSpec', () => {
     expect(sameSpec([1], { 0: 1 })).toBe(false);
     expect(sameSpec(null, {})).toBe(false);
   });
+
+  it('never looser than equal JSON for values that are not plain JSON: objects written by toJSON or as their value', () => {
+    // no own enumerable keys, different JSON texts
+    for (const [a, b] of [
+      [new Date(0), new Date(1)],
+      [{ at: new Date(0) }, { at: new Date(1) }],
+      [Object(1), Object(2)],
+      [Object('a'), Object('b')],
+    ]) {
+      expect(JSON.stringify(a)).not.toBe(JSON.stringify(b));
+      expect(sameSpec(a, b)).toBe(false);
+    }
+  });
 });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type ChartInputs, renderSvg, worldMapSpec } from '../../src/report/charts.js';
 import { MAP_HEIGHT, MAP_WIDTH, type ProjectedWorld, projectedWorld, projectWorld, worldAtlas, worldMapFile } from '../../src/report/world-map.js';
+import { installedVersion } from '../../src/report/vendor.js';
 import { packageRoot } from '../../src/util/paths.js';
 
 /**
@@ -11,9 +12,17 @@ import { packageRoot } from '../../src/util/paths.js';
  * what projecting the installed atlas gives, the projection is Equal Earth fitted to the chart (checked against the
  * formulas written here), and the chart drawn from it is the chart vega draws from the atlas.
  */
+/** A package's version from its own package.json (world-atlas has no entry point to resolve). */
+const version = (name: string): string =>
+  (JSON.parse(readFileSync(join(packageRoot(), 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
+const atlasKey = (): string => `world-atlas@${version('world-atlas')} countries-110m vega@${version('vega')}`;
+
 function ensureMap(): ProjectedWorld {
-  if (!existsSync(worldMapFile())) execFileSync(process.execPath, [join(packageRoot(), 'dist', 'scripts', 'build-map.js')], { stdio: 'ignore' });
-  return JSON.parse(readFileSync(worldMapFile(), 'utf8')) as ProjectedWorld;
+  const read = (): ProjectedWorld | undefined =>
+    existsSync(worldMapFile()) ? (JSON.parse(readFileSync(worldMapFile(), 'utf8')) as ProjectedWorld) : undefined;
+  // (made again when missing or made by an earlier build from other packages)
+  if (read()?.atlas !== atlasKey()) execFileSync(process.execPath, [join(packageRoot(), 'dist', 'scripts', 'build-map.js')], { stdio: 'ignore' });
+  return read()!;
 }
 
 /** Equal Earth (Šavrič, Patterson and Jenny 2018, eq. 2-3) on the unit sphere, angles in degrees. */
@@ -81,6 +90,12 @@ describe('the world map projected at build time', () => {
     expect(file.features.some((f) => f.id === '010')).toBe(false);
     expect(file).toEqual(projectWorld(await import('vega')));
     expect(projectedWorld()).toEqual(file);
+  });
+
+  it('records the installed atlas and the vega that projected it (either changed makes the file stale)', async () => {
+    expect(installedVersion('world-atlas')).toBe(version('world-atlas'));
+    const made = projectWorld(await import('vega'));
+    expect(made.atlas).toBe(atlasKey());
   });
 
   it('is Equal Earth fitted to the chart’s size: every atlas vertex off the antimeridian, projected by the formulas here, is a point of its country', () => {
