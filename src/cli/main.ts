@@ -4,7 +4,8 @@ import { pathToFileURL } from 'node:url';
 import { applyCliV8Flags, isStaleBundleEntry } from '../util/bundle.js';
 import { packageRoot } from '../util/paths.js';
 
-applyCliV8Flags();
+// The command is the first argument (`serve` keeps V8's defaults); global options come after it.
+applyCliV8Flags(process.argv[2]);
 
 // The bundle (dist/cli) older than dist/src runs dist/src, saying so: never code older than the sources built last.
 if (isStaleBundleEntry(import.meta.url)) {

@@ -158,6 +158,10 @@ export function isStaleBundleEntry(moduleUrl: string): boolean {
  */
 export const CLI_V8_FLAGS: readonly string[] = ['--interrupt-budget=600000'];
 
-export function applyCliV8Flags(): void {
+/** The server (`serve`) is the one long-running command: it keeps V8's default budget, so its hot paths tier up as usual. */
+export const keepsDefaultV8Flags = (command: string | undefined): boolean => command === 'serve';
+
+export function applyCliV8Flags(command: string | undefined): void {
+  if (keepsDefaultV8Flags(command)) return;
   for (const flag of CLI_V8_FLAGS) setFlagsFromString(flag);
 }

@@ -1,0 +1,10 @@
+import { describe, expect, it } from 'vitest';
+import { CLI_V8_FLAGS, keepsDefaultV8Flags } from '../../src/util/bundle.js';
+
+describe('the CLI’s V8 flags', () => {
+  it('are for the short commands; the server keeps V8’s defaults', () => {
+    expect(CLI_V8_FLAGS).toEqual(['--interrupt-budget=600000']);
+    expect(keepsDefaultV8Flags('serve')).toBe(true);
+    for (const c of ['report', 'idi', 'ingest', 'prices', 'series', '--version', undefined]) expect(keepsDefaultV8Flags(c)).toBe(false);
+  });
+});
