@@ -4,6 +4,7 @@ import { CHUNK_BYTES, type CsvStreamOptions, YIELD_EVERY } from './csv-stream.js
 import { COMMA, CR, CsvSyntaxError, LF, QUOTE, SPACE, TAB } from './csv-tokenizer.js';
 import type { Finding, Rule } from './findings.js';
 import type { TextEncoding } from './sniff.js';
+import { formatCount } from '../util/format.js';
 
 /**
  * The CSV tokenizer over bytes (the columnar ingest path, issue 14): the grammar and every rule of `CsvTokenizer`
@@ -293,6 +294,8 @@ export class CsvByteTokenizer {
           } else this.record(text, recordStart, firstField, k, 0, true);
           continue;
         }
+        // The bytes the fast path passed over before handing the record to the field-by-field path (which scans them again).
+        this.scanned += k - recordStart;
       }
       let breaks = 0;
       for (;;) {
@@ -438,7 +441,20 @@ export async function streamCsvBatches(
   // 3 bytes in front of the chunk: an unfinished UTF-8 sequence held back from the previous chunk.
   const area = Buffer.allocUnsafe(CHUNK_BYTES + 3);
   let held = 0,
-    bytes = 0;
+    bytes = 0,
+    charged = 0;
+  // The bytes scanned since the last charge, spent from the budget; false (a finding given) once it is exceeded.
+  const spendScanned = (): boolean => {
+    const ok = opts.budget!.spend(tokenizer.scanned - charged);
+    charged = tokenizer.scanned;
+    if (!ok)
+      fatal(
+        'work-budget',
+        `reading stopped near line ${tokenizer.line}: ${formatCount(opts.budget!.spent)} units of work spent, above the ${formatCount(opts.budget!.limit)} this file's size allows (a bound on the parser: please report the file)`,
+        { line: tokenizer.line },
+      );
+    return ok;
+  };
   try {
     for (let k = 1; ; k++) {
       // Synchronous reads (an asynchronous read per 64 KiB chunk cost more than parsing it); the event loop gets a
@@ -466,6 +482,7 @@ export async function streamCsvBatches(
       opts.onBytes?.(bytes);
       if (chunk.length > tail) tokenizer.push(chunk.subarray(0, chunk.length - tail));
       if (tokenizer.done) return;
+      if (opts.budget && !spendScanned()) return;
       // The unfinished sequence goes in front of the next chunk (after the tokenizer is done with this one).
       area.copy(area, 3 - tail, 3 + bytesRead - tail, 3 + bytesRead);
       held = tail;
@@ -475,6 +492,7 @@ export async function streamCsvBatches(
       return;
     }
     tokenizer.end();
+    if (opts.budget) spendScanned();
   } catch (e) {
     if (e instanceof CsvSyntaxError) fatal(e.rule, e.message, { line: e.line });
     else throw e;

@@ -2,6 +2,7 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import { CsvSyntaxError, CsvTokenizer } from './csv-tokenizer.js';
 import type { Finding, Rule } from './findings.js';
 import type { TextEncoding } from './sniff.js';
+import type { WorkBudget } from '../util/work-budget.js';
 
 export interface CsvStreamOptions {
   encoding: TextEncoding;
@@ -10,6 +11,8 @@ export interface CsvStreamOptions {
   onBytes?: (bytesRead: number) => void;
   /** Every chunk of raw bytes as it is read (e.g. to hash the file in the same pass); valid only during the call. */
   onChunk?: (chunk: Buffer) => void;
+  /** The submission's work budget: the bytes the tokenizer scans (rescans included) are spent from it (src/util/work-budget.ts). */
+  budget?: WorkBudget;
 }
 
 /** Return 'stop' to end the read early (the reason is already a finding). */

@@ -19,6 +19,7 @@ export const RULES = {
   encoding: 'the file is not UTF-8',
   'too-large': 'the file exceeds a size limit',
   'too-many-errors': 'reading stopped after too many errors',
+  'work-budget': 'reading spent more work than the file’s size allows (a bound on the parser, not a rule on the data)',
   // Workbooks (.xlsx)
   'bad-xlsx': 'the workbook cannot be read (damaged, encrypted, or not an Excel workbook)',
   'zip-bomb': "the workbook's archive inflates beyond the size, ratio or entry limits",

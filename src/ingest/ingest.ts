@@ -7,6 +7,7 @@ import { loadEconomyRegistry } from '../registry/economies.js';
 import { ObservationBuilder } from '../table/observations.js';
 import { csvRow } from '../util/csv.js';
 import { inputFileSize } from '../util/files.js';
+import { WORK_BUDGET, WorkBudget, workLimit } from '../util/work-budget.js';
 import { FindingLog, type Finding, type Rule } from './findings.js';
 import { INPUT_FORMATS, StopReading, type InputFormat, type ReadContext, type ReadOutcome } from './formats/index.js';
 import type { RawObservation } from './layouts.js';
@@ -28,6 +29,8 @@ export interface IngestOptions {
   maxErrors?: number;
   maxLineBytes?: number;
   maxWholeFileBytes?: number;
+  /** The work budget's units per byte (default WORK_BUDGET.unitsPerByte): a bound on the parsers, see src/util/work-budget.ts. */
+  workUnitsPerByte?: number;
   /** Progress callback (bytes read, total bytes); the CLI draws a bar on a terminal. */
   onProgress?: (bytesRead: number, totalBytes: number) => void;
   /** The name findings and the result give the input (default: the path); in-memory inputs are read from a private temporary file. */
@@ -75,6 +78,8 @@ export interface IngestResult {
   indicators: string[];
   years: [number, number] | null;
   rejectsFile?: string;
+  /** The work budget: units spent and the limit (src/util/work-budget.ts). */
+  work: { spent: number; limit: number };
   /** Workbooks: each sheet, the layout it was read in (null: not read) and its observations. */
   sheets?: SheetSummary[];
 }
@@ -83,6 +88,8 @@ export const DEFAULT_LIMITS = {
   maxRows: 5_000_000,
   maxErrors: 1000,
   maxLineBytes: 1 << 20,
+  /** The work budget's units per byte of the file (src/util/work-budget.ts; the row part is maxRows). */
+  workUnitsPerByte: WORK_BUDGET.unitsPerByte,
   maxWholeFileBytes: 64 << 20, // JSON.parse of a file needs several times its size in memory; also Parquet's uncompressed row groups (and a workbook is read whole)
 };
 
@@ -125,6 +132,7 @@ export async function ingestFile(path: string, opts: IngestOptions = {}): Promis
     hash.update(chunk);
     hashedBytes += chunk.length;
   };
+  const budget = new WorkBudget(workLimit(size, limits.maxRows, { unitsPerByte: limits.workUnitsPerByte }));
   const validator = new ObservationValidator(
     {
       file,
@@ -141,6 +149,7 @@ export async function ingestFile(path: string, opts: IngestOptions = {}): Promis
   // After every observation, whichever path validated it: the limits.
   const counted = (line: number): void => {
     observationsRead++;
+    budget.spent++;
     if (builder.length > limits.maxRows) {
       fatal(
         'too-large',
@@ -160,6 +169,7 @@ export async function ingestFile(path: string, opts: IngestOptions = {}): Promis
   };
   const countedMany = (n: number): void => {
     observationsRead += n;
+    budget.spent += n;
   };
   const accept = (raw: RawObservation): void => {
     validator.accept(raw);
@@ -190,6 +200,7 @@ export async function ingestFile(path: string, opts: IngestOptions = {}): Promis
     countedMany,
     fatal,
     onChunk: hashChunk,
+    budget,
   };
   try {
     if (reader) outcome = await reader.read(ctx);
@@ -240,6 +251,7 @@ export async function ingestFile(path: string, opts: IngestOptions = {}): Promis
     indicators: summary.indicators,
     years: summary.years,
     rejectsFile: rejectedRows > 0 ? rejectsPath : undefined,
+    work: { spent: budget.spent, limit: budget.limit },
     ...(sheets ? { sheets } : {}),
   };
 }
@@ -257,6 +269,7 @@ const STRUCTURAL_RULES: Rule[] = [
   'bad-parquet',
   'too-large',
   'too-many-errors',
+  'work-budget',
   'no-data-rows',
 ];
 

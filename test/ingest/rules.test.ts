@@ -379,6 +379,19 @@ describe('structural rules', () => {
     }
   });
 
+  it('work-budget: a read that spends more units than the file allows stops near the line it had reached', async () => {
+    // A budget of 0 units a byte (only the 1 MiB of units any file gets, and maxRows): 1.2 MB of rows exceed it.
+    const r = await ingest(csv('KEN,i99H,2019,20,a note of some forty bytes to fill it\n'.repeat(22_000), 'economy,indicator,year,value,note\n'), {
+      workUnitsPerByte: 0,
+      maxRows: 100_000,
+    });
+    const f = expectFinding(r, 'work-budget', { severity: 'error' });
+    // Over 1,148,576 units (100,000 + 1 MiB) at 56 a line (55 bytes, 1 observation): near line 20,500, within a chunk.
+    expect(f.line).toBeGreaterThan(19_000);
+    expect(f.line).toBeLessThan(22_000);
+    expect(r.status).toBe('rejected');
+  });
+
   it('text-too-long: a note over 2,000 characters is an error naming the column; the finding keeps 200 characters', async () => {
     const r = await ingest(csv(`KEN,i99H,2019,20,${'n'.repeat(2500)}\n`, 'economy,indicator,year,value,note\n'));
     const f = expectFinding(r, 'text-too-long', { severity: 'error', line: 2, column: 'note' });

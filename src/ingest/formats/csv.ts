@@ -36,7 +36,13 @@ export const csv: InputFormat = {
     };
     await streamCsvBatches(
       ctx.path,
-      { encoding: ctx.sniffed.encoding, maxLineBytes: ctx.limits.maxLineBytes, onBytes: (n) => ctx.onProgress?.(n, ctx.size), onChunk: ctx.onChunk },
+      {
+        encoding: ctx.sniffed.encoding,
+        maxLineBytes: ctx.limits.maxLineBytes,
+        onBytes: (n) => ctx.onProgress?.(n, ctx.size),
+        onChunk: ctx.onChunk,
+        budget: ctx.budget,
+      },
       (batch) => {
         if (reader) return reader.accept(batch, 0);
         // The first record is the header.

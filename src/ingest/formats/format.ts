@@ -12,6 +12,7 @@ import type { Sniffed } from '../sniff.js';
 import type { ObservationValidator } from '../validate.js';
 import type { ObservationBuilder } from '../../table/observations.js';
 import type { SheetSummary, ZipLimits } from '../xlsx.js';
+import type { WorkBudget } from '../../util/work-budget.js';
 
 export type Fatal = (rule: Rule, message: string, where?: Partial<Finding>) => void;
 
@@ -20,6 +21,7 @@ export interface ReadLimits {
   maxErrors: number;
   maxLineBytes: number;
   maxWholeFileBytes: number;
+  workUnitsPerByte: number;
 }
 
 /** What a reader gets: the file, the limits, and where its observations and findings go. */
@@ -54,6 +56,8 @@ export interface ReadContext {
   fatal: Fatal;
   /** Every byte of the file, as read (the file's hash is computed in the same pass). */
   onChunk(chunk: Buffer): void;
+  /** The submission's work budget (src/util/work-budget.ts): readers spend the bytes they pass over; observations are spent by `counted`. */
+  budget: WorkBudget;
 }
 
 /** What a reader found: the format name the result reports, and how findings name the value column and lines. */
@@ -95,6 +99,8 @@ export function readWhole(ctx: ReadContext, what = 'JSON, Arrow and Parquet file
   }
   const bytes = readFileSync(ctx.path);
   ctx.onChunk(bytes);
+  // Whole-file readers pass over their bytes once (their decoders are linear and capped by the size above).
+  ctx.budget.spend(bytes.length);
   return bytes;
 }
 
