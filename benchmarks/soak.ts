@@ -1,5 +1,5 @@
 /**
- * `npm run soak [-- --seconds 60] [--hostile-nice N] [--cpu-prof DIR]`: the hostile soak of issue 13 (a script, not a test). For the whole run, at once,
+ * `npm run soak [-- --seconds 60] [--hostile-nice N] [--cpu-prof DIR] [--trace-gc]`: the hostile soak of issue 13 (a script, not a test). For the whole run, at once,
  * against the server in its own process (a temporary store: the bundled data plus 10 earlier versions, behind a
  * simulated reverse proxy: trustProxy 127.0.0.1, each client its own X-Forwarded-For):
  *   - 20 anonymous clients, each one request at a time, rotating `asof` over the 10 versions, sensitivity
@@ -79,11 +79,19 @@ if (process.argv[2] === '--server') {
   const served = createHistogram(),
     servedHit = createHistogram(),
     servedMiss = createHistogram();
+  // Each read's arrival (its parsed headers) and end (its answer written), epoch ms, by the read's number: the run
+  // then splits a slow read's time into the reads client's, the wait for the server's event loop, and the server's.
+  const arrived: number[] = [],
+    finished: number[] = [];
+  const epoch = () => performance.timeOrigin + performance.now();
   app.server.prependListener('request', (req, res) => {
     if (!req.url?.includes('date=2015:2022')) return;
     const t = performance.now();
+    const n = Number(req.headers['x-soak-read']);
+    if (n >= 0) arrived[n] = performance.timeOrigin + t;
     res.once('finish', () => {
       const d = Math.max(1, Math.round((performance.now() - t) * 1e6));
+      if (n >= 0) finished[n] = epoch();
       served.record(d);
       ((req as unknown as Record<string, boolean>).ictstatHit ? servedHit : servedMiss).record(d);
     });
@@ -110,13 +118,16 @@ if (process.argv[2] === '--server') {
       }),
     1000,
   ).unref();
+  let runStartUs = 0; // the run's start on the monotonic clock of CPU profiles (µs), to find it in --cpu-prof's
   process.on('message', (m: { type: string }) => {
     if (m.type === 'reset') {
+      runStartUs = Number(process.hrtime.bigint() / 1000n);
       loop.reset();
       served.reset();
       servedHit.reset();
       servedMiss.reset();
     }
+    if (m.type === 'timeline') process.send!({ type: 'timeline', arrived, finished, runStartUs });
     if (m.type === 'stop')
       void app.close().then(() => {
         store.close();
@@ -152,6 +163,8 @@ interface ClientJob extends Ready {
 interface ClientResult {
   counts: Record<string, Record<string, number>>;
   readLatency: number[];
+  /** Per read (by its number): when it was due, sent and answered (epoch ms; the reads client only). */
+  readTimes: { due: number[]; sent: number[]; done: number[] };
   submissionsSent: number;
   submissionsAccepted: number;
   failures: string[];
@@ -193,6 +206,7 @@ async function client(kind: ClientKind): Promise<void> {
     (counts[k] ??= {})[status] = (counts[k][status] ?? 0) + 1;
   };
   const readLatency: number[] = [];
+  const readTimes: ClientResult['readTimes'] = { due: [], sent: [], done: [] };
   const failures: string[] = [];
   let submissionsSent = 0,
     submissionsAccepted = 0;
@@ -294,16 +308,20 @@ async function client(kind: ClientKind): Promise<void> {
     const agent = new Agent({ keepAlive: true, maxSockets: 256, timeout: 5_000 });
     const plan = Array.from({ length: Math.ceil((end - t0) / 5) }, (_, n) => ({
       path: `/v2/country/${['KEN', 'UGA', 'FRA', 'IND'][n % 4]}/indicator/internet_users_pct?format=json&date=2015:2022`,
-      headers: xff(`100.64.0.${(n % 200) + 1}`),
+      headers: { ...xff(`100.64.0.${(n % 200) + 1}`), 'x-soak-read': String(n) },
     }));
     const pending: Array<Promise<void>> = [];
     for (let n = 0; n < plan.length; n++) {
       await sleepUntil(t0 + n * 5);
       const start = performance.now();
+      readTimes.due[n] = t0 + n * 5;
+      readTimes.sent[n] = performance.timeOrigin + start;
       pending.push(
         call(agent, url, plan[n].path, { headers: plan[n].headers }).then(
           (r) => {
-            readLatency.push(performance.now() - start);
+            const now = performance.now();
+            readTimes.done[n] = performance.timeOrigin + now;
+            readLatency.push(now - start);
             count('series-read', r.status);
           },
           () => count('series-read', 'network-error'),
@@ -318,6 +336,7 @@ async function client(kind: ClientKind): Promise<void> {
   const result: ClientResult = {
     counts,
     readLatency,
+    readTimes,
     submissionsSent,
     submissionsAccepted,
     failures,
@@ -382,6 +401,55 @@ function childrenCpu(pid: number): number {
   }
 }
 
+/**
+ * Where the reads' time goes: each read split into the time from sending it to its parsed headers in the server
+ * (the kernel and the wait for the server's event loop), inside the server (to its answer written) and from there
+ * to the answer in the reads client (its own event loop); for all reads (p50, p99) and for the slowest 1 % (their
+ * median and the share of their time). Clocks: each process's performance.timeOrigin (one machine).
+ */
+function readParts(t: ClientResult['readTimes'], s: { arrived: number[]; finished: number[] }) {
+  const parts = {
+    toServer: [] as number[],
+    inServer: [] as number[],
+    toClient: [] as number[],
+    total: [] as number[],
+    lateSend: [] as number[],
+    dueS: [] as number[],
+  };
+  for (let n = 0; n < t.sent.length; n++) {
+    if (!(t.done[n] > 0 && s.arrived[n] > 0 && s.finished[n] > 0)) continue;
+    parts.toServer.push(s.arrived[n] - t.sent[n]);
+    parts.inServer.push(s.finished[n] - s.arrived[n]);
+    parts.toClient.push(t.done[n] - s.finished[n]);
+    parts.total.push(t.done[n] - t.sent[n]);
+    parts.lateSend.push(t.sent[n] - t.due[n]);
+    parts.dueS.push(Math.floor((t.due[n] - t.due[0]) / 1000));
+  }
+  const cut = percentile(parts.total, 99);
+  const slow = parts.total.map((x, k) => (x >= cut ? k : -1)).filter((k) => k >= 0);
+  const of = (xs: number[]) => {
+    const sub = slow.map((k) => xs[k]);
+    return { p50: +percentile(xs, 50).toFixed(1), p99: +percentile(xs, 99).toFixed(1), slowest1pctMedian: +percentile(sub, 50).toFixed(1) };
+  };
+  const sum = (xs: number[]) => slow.reduce((a, k) => a + xs[k], 0);
+  const all = sum(parts.total) || 1;
+  return {
+    timed: parts.total.length,
+    slowest: slow.length,
+    msToServer: of(parts.toServer),
+    msInServer: of(parts.inServer),
+    msToClient: of(parts.toClient),
+    msSentLate: of(parts.lateSend),
+    // When (second of the run) the slowest 1 % were sent: a few stalls, or spread.
+    slowestAtSecond: Object.fromEntries([...slow.reduce((m, k) => m.set(parts.dueS[k], (m.get(parts.dueS[k]) ?? 0) + 1), new Map<number, number>())]),
+    slowestShares: {
+      toServer: +(sum(parts.toServer) / all).toFixed(2),
+      inServer: +(sum(parts.inServer) / all).toFixed(2),
+      toClient: +(sum(parts.toClient) / all).toFixed(2),
+    },
+  };
+}
+
 /** This session's scheduling group (Linux autogroup) and the given processes at nice `n`; false where not possible. */
 function lowerHostileClients(n: number, procs: ChildProcess[]): boolean {
   let ok = true;
@@ -412,7 +480,8 @@ async function main(): Promise<void> {
   const child = fork(fileURLToPath(import.meta.url), ['--server', join(dir, 'soak.db')], {
     detached: true,
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    execArgv: prof > 0 ? ['--cpu-prof', `--cpu-prof-dir=${process.argv[prof + 1]}`] : [],
+    // --trace-gc: the server's garbage collections on its stdout (pauses of its event loop).
+    execArgv: [...(prof > 0 ? ['--cpu-prof', `--cpu-prof-dir=${process.argv[prof + 1]}`] : []), ...(process.argv.includes('--trace-gc') ? ['--trace-gc'] : [])],
   });
   const rss: Array<{ t: number; rss: number }> = [];
   let stats: unknown;
@@ -508,6 +577,15 @@ async function main(): Promise<void> {
         }
       : undefined;
   const scheduler = { serverEventLoopThread: schedDelta(main1, cpu0.main), ...Object.fromEntries(kinds.map((k, i) => [`client-${k}`, done[i].mainThread])) };
+  const timeline = await new Promise<{ arrived: number[]; finished: number[]; runStartUs: number }>((resolve) => {
+    const on = (m: { type: string; arrived: number[]; finished: number[]; runStartUs: number }) => {
+      if (m.type !== 'timeline') return;
+      child.off('message', on);
+      resolve(m);
+    };
+    child.on('message', on);
+    child.send({ type: 'timeline' });
+  });
   child.send({ type: 'stop' });
   await new Promise((res) => child.once('exit', res));
   rmSync(dir, { recursive: true, force: true });
@@ -546,6 +624,8 @@ async function main(): Promise<void> {
           p99Ms: +p99.toFixed(1),
           maxMs: +Math.max(...readLatency).toFixed(1),
         },
+        slowestReads: readParts(done[0].readTimes, timeline),
+        ...(prof > 0 ? { cpuProfileRunStartUs: timeline.runStartUs } : {}),
         submissions: { sent: submissionsSent, accepted: submissionsAccepted },
         eventLoopDelayMs: { server: serverLoop, ...Object.fromEntries(kinds.map((k, i) => [`client-${k}`, done[i].loop])) },
         seriesReadsInServerMs: serverServed,

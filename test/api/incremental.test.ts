@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ObservationCache, advanceIndex, buildIndex, derivedTables, type ObservationIndex } from '../../src/api/data.js';
+import { ObservationCache, advanceIndex, advanceIndexAsync, buildIndex, derivedTables, type ObservationIndex } from '../../src/api/data.js';
 import { buildServer } from '../../src/api/server.js';
 import { Store } from '../../src/store/store.js';
 import { loadBundledIntoStore } from '../../src/store/submit.js';
@@ -60,7 +60,7 @@ const INDICATORS = [
 const ECONOMIES = ['KEN', 'UGA', 'TZA', 'RWA', 'FRA', 'BRA'];
 
 describe('incremental index = fresh build', () => {
-  it('after each of 40 seeded random submissions (single and multi-economy, revisions, derived inputs); compaction too', () => {
+  it('after each of 40 seeded random submissions (single and multi-economy, revisions, derived inputs); compaction too', async () => {
     const store = Store.open(join(dir, 'random.db'));
     const rnd = mulberry32(8);
     const pick = <T>(a: readonly T[]): T => a[Math.floor(rnd() * a.length)];
@@ -102,6 +102,20 @@ describe('incremental index = fresh build', () => {
       if (k % 10 === 0) {
         const compacted = advanceIndex(fresh(store, store.version() - 1), store.version(), store, { compactAt: 0 })!;
         expect(dump(compacted)).toEqual(dump(fresh(store)));
+        // Moved a turn of the event loop per economy re-read (one turn between two economies), forward and back:
+        // the same index as a fresh build.
+        const [lo, hi] = [store.version() - 8, store.version()];
+        const economies = new Set(store.changedSeries(lo, hi, 10_000)!.map((c) => c.economy)).size;
+        expect(economies).toBeGreaterThan(1);
+        for (const [from, to] of [
+          [lo, hi],
+          [hi, lo],
+        ]) {
+          let turns = 0;
+          const moved = await advanceIndexAsync(fresh(store, from), to, store, { turn: async () => void turns++ });
+          expect(dump(moved!)).toEqual(dump(fresh(store, to)));
+          expect(turns).toBe(economies - 1);
+        }
       }
     }
     expect(cache.stats).toMatchObject({ builds: 1, updates: 40, workerBuilds: 0 }); // no builder: built on this thread
