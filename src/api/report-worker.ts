@@ -1,14 +1,14 @@
 /**
  * Builds the MIS report in a child process of the server (`/report/`), so that a build (seconds of CPU, hundreds of
  * MiB) never stalls the server's event loop nor stays in its memory: it reads the store through its own connection,
- * writes the build directory, says how it went and exits. It exits too when the server goes away.
+ * writes the build directory, says how it went and exits. It exits too when the server goes away. The server starts
+ * it through `nice` (report.ts); without, it lowers its priority before it loads the report's modules.
  */
-import { buildReport } from '../report/build.js';
-import { UserInputError } from '../util/errors.js';
 import { lowerProcessPriority } from './priority.js';
 
-lowerProcessPriority(); // below the server's event loop (priority.ts)
+lowerProcessPriority(); // below the server's event loop (priority.ts), before any work
 
+const [{ buildReport }, { UserInputError }] = await Promise.all([import('../report/build.js'), import('../util/errors.js')]);
 const { edition, out, storePath } = JSON.parse(process.argv[2]) as { edition: number; out: string; storePath: string };
 process.on('disconnect', () => process.exit(1));
 const done = (m: object): void => {
@@ -16,4 +16,4 @@ const done = (m: object): void => {
 };
 buildReport({ edition, out, source: { kind: 'store', path: storePath } })
   .then(() => done({ ok: true }))
-  .catch((e: unknown) => done({ ok: false, userError: e instanceof UserInputError, message: (e as Error).message, code: (e as UserInputError).code }));
+  .catch((e: unknown) => done({ ok: false, userError: e instanceof UserInputError, message: (e as Error).message, code: (e as { code?: string }).code }));

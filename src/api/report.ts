@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { extname, join, resolve, sep } from 'node:path';
-import { fork } from 'node:child_process';
+import { fork, spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
+import { BACKGROUND_NICE } from './priority.js';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { errorResponse, registerRoutes, route, type Param, type RouteSpec } from './routes.js';
 import { UserInputError } from '../util/errors.js';
@@ -29,19 +30,38 @@ export const REBUILD_INTERVAL_MS = 60_000;
  * in the server's heap. The child ends itself if the server goes away (its IPC channel closes).
  */
 function buildInWorker(edition: number, out: string, storePath: string): Promise<void> {
-  const script = workerScript('api/report-worker');
+  const args = [workerScript('api/report-worker'), JSON.stringify({ edition, out, storePath })];
+  return startBuild(args).then(
+    (child) =>
+      new Promise<void>((resolve, reject) => {
+        let answered = false;
+        child.once('message', (m: { ok: boolean; userError?: boolean; message?: string; code?: string }) => {
+          answered = true;
+          if (m.ok) resolve();
+          else reject(m.userError ? new UserInputError(m.message ?? 'the report cannot be built', { code: m.code }) : new Error(m.message));
+        });
+        child.once('error', reject);
+        child.once('exit', (code) => {
+          if (!answered) reject(new Error(`the report build exited with code ${code}`));
+        });
+      }),
+  );
+}
+
+/**
+ * The report build's process, at BACKGROUND_NICE from its first instruction where there is a `nice` program (POSIX):
+ * on Linux nice is per thread and a new thread takes its creator's, so a process that lowered itself once running
+ * would have started threads (V8's, libuv's) and loaded its modules at the server's priority. Without `nice`
+ * (Windows, or not installed) it is forked and lowers its own priority first thing (report-worker.ts).
+ */
+function startBuild(args: string[]): Promise<ChildProcess> {
+  const stdio: StdioOptions = ['ignore', 'ignore', 'inherit', 'ipc'];
+  const forked = () => fork(args[0], args.slice(1), { stdio, execArgv: [] });
+  if (process.platform === 'win32') return Promise.resolve(forked());
   return new Promise((resolve, reject) => {
-    const child = fork(script, [JSON.stringify({ edition, out, storePath })], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], execArgv: [] });
-    let answered = false;
-    child.once('message', (m: { ok: boolean; userError?: boolean; message?: string; code?: string }) => {
-      answered = true;
-      if (m.ok) resolve();
-      else reject(m.userError ? new UserInputError(m.message ?? 'the report cannot be built', { code: m.code }) : new Error(m.message));
-    });
-    child.once('error', reject);
-    child.once('exit', (code) => {
-      if (!answered) reject(new Error(`the report build exited with code ${code}`));
-    });
+    const child = spawn('nice', ['-n', String(BACKGROUND_NICE), process.execPath, ...args], { stdio });
+    child.once('spawn', () => resolve(child));
+    child.once('error', (e: NodeJS.ErrnoException) => (e.code === 'ENOENT' ? resolve(forked()) : reject(e)));
   });
 }
 

@@ -1,5 +1,35 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BACKGROUND_NICE } from '../../src/api/priority.js';
 import { expectWbError, startBundledServer, type TestServer } from './helpers.js';
+
+/** Fields of a /proc stat line after the command name (state is 0, ppid 1, nice 16). */
+const statFields = (path: string): string[] => {
+  const st = readFileSync(path, 'utf8');
+  return st.slice(st.lastIndexOf(')') + 2).split(' ');
+};
+/**
+ * Every thread of this process's report-build children, read from /proc every few milliseconds until `stop`: how
+ * many samples found one, and the nice value of each thread each time (Linux).
+ */
+function watchReportChildren(): () => { samples: number; nice: number[] } {
+  let samples = 0;
+  const nice: number[] = [];
+  const timer = setInterval(() => {
+    for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d)))
+      try {
+        if (Number(statFields(`/proc/${pid}/stat`)[1]) !== process.pid || !readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('report-worker')) continue;
+        samples++;
+        for (const t of readdirSync(`/proc/${pid}/task`)) nice.push(Number(statFields(`/proc/${pid}/task/${t}/stat`)[16]));
+      } catch {
+        // the process or thread ended meanwhile
+      }
+  }, 5);
+  return () => {
+    clearInterval(timer);
+    return { samples, nice };
+  };
+}
 
 /** `ictstat serve` serves the regenerated MIS edition at /report (issue 5, point 3). */
 describe('/report', () => {
@@ -26,8 +56,17 @@ describe('/report', () => {
       expect(r.status).toBe(302);
       expect(r.headers.get('location')).toBe('/report/index.html');
     }
+    const watch = process.platform === 'linux' ? watchReportChildren() : undefined;
     const page = await get('/report/index.html');
     expect(page.status).toBe(200);
+    if (watch) {
+      // The build's process and every one of its threads at the computations' priority, from the first sample on
+      // (started through `nice`: no thread of it ever ran at the server's priority).
+      const { samples, nice } = watch();
+      expect(samples).toBeGreaterThan(0);
+      expect(nice.length).toBeGreaterThan(samples);
+      expect(nice.filter((n) => n !== BACKGROUND_NICE)).toEqual([]);
+    }
     expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
     // Inline styles and scripts of its own, nothing from elsewhere, never framed.
     expect(page.headers.get('content-security-policy')).toMatch(/default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'/);
