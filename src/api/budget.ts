@@ -8,8 +8,8 @@
  * one answer). A refused request gets 429 with `Retry-After`, and the 429 is **delayed** (a tarpit: until the
  * bucket is back in credit, within `tarpitMinMs`-`tarpitMaxMs`), so that a client asking in a closed loop waits
  * instead of asking again at once; at most `tarpitMaxHeld` answers are delayed at once in all (and each counts
- * against its client's `maxInFlight`), beyond which the 429 is sent at once. A reader of ordinary answers from memory at 200 a second
- * spends about 200 units a second: never refused.
+ * against its client's `maxInFlight`), beyond which the 429 is sent at once. A reader of ordinary answers from memory at 60 a second
+ * spends about 80 units a second: never refused.
  */
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -17,10 +17,15 @@ import { errorBody } from './errors.js';
 
 /** The budget's values (one place: SECURITY.md's table quotes them). */
 export const CLIENT_BUDGET = {
-  /** Cost units a client earns per second: its sustained rate. */
-  unitsPerSecond: 400,
-  /** Units a client may hold (what it may spend at once). */
-  burst: 2_000,
+  /**
+   * Cost units a client earns per second: its sustained rate. 100: about 100 small answers a second from memory,
+   * 20 made by their routes, or 800 KiB a second written, per address; a client paging sequentially (wbgapi,
+   * wbdata, R WDI) needs a fraction of it. It was 400 (session 6): 20 closed-loop clients then got 1,100-1,500
+   * answers a second and took, with the server's work for them, the CPU the event loop needed (SECURITY.md, soak).
+   */
+  unitsPerSecond: 100,
+  /** Units a client may hold (what it may spend at once): 10 s of its rate. */
+  burst: 1_000,
   /** Requests of one client open at once (delayed 429s included). */
   maxInFlight: 8,
   /** A refused request's 429 is sent when the client's bucket is back in credit, at least this late... */
@@ -42,8 +47,8 @@ export const REQUEST_COST = {
   bytesPerUnit: 8_192,
   /** The answer was made by its route (parameters, index lookup, serialisation), not sent from memory. */
   made: 4,
-  /** The request started a computation: an IDI year, a sensitivity analysis, an as-of version of the index, a report build. */
-  computation: 400,
+  /** The request started a computation: an IDI year, a sensitivity analysis, an as-of version of the index, a report build (a second of the rate). */
+  computation: 100,
 };
 
 interface Bucket {
