@@ -1,5 +1,5 @@
 /**
- * `npm run soak [-- --seconds 60] [--hostile-nice N] [--cpu-prof DIR] [--trace-gc]`: the hostile soak of issue 13 (a script, not a test). For the whole run, at once,
+ * `npm run soak [-- --seconds 60] [--hostile-nice N] [--cpu-prof DIR] [--trace-gc] [--timeline FILE]`: the hostile soak of issue 13 (a script, not a test). For the whole run, at once,
  * against the server in its own process (a temporary store: the bundled data plus 10 earlier versions, behind a
  * simulated reverse proxy: trustProxy 127.0.0.1, each client its own X-Forwarded-For):
  *   - 20 anonymous clients, each one request at a time, rotating `asof` over the 10 versions, sensitivity
@@ -82,13 +82,21 @@ if (process.argv[2] === '--server') {
   // Each read's arrival (its parsed headers) and end (its answer written), epoch ms, by the read's number: the run
   // then splits a slow read's time into the reads client's, the wait for the server's event loop, and the server's.
   const arrived: number[] = [],
-    finished: number[] = [];
+    finished: number[] = [],
+    accepted: number[] = [];
+  const ACCEPTED = Symbol('accepted');
+  app.server.prependListener('connection', (socket) => {
+    (socket as unknown as Record<symbol, number>)[ACCEPTED] = performance.timeOrigin + performance.now();
+  });
   const epoch = () => performance.timeOrigin + performance.now();
   app.server.prependListener('request', (req, res) => {
     if (!req.url?.includes('date=2015:2022')) return;
     const t = performance.now();
     const n = Number(req.headers['x-soak-read']);
-    if (n >= 0) arrived[n] = performance.timeOrigin + t;
+    if (n >= 0) {
+      arrived[n] = performance.timeOrigin + t;
+      accepted[n] = (req.socket as unknown as Record<symbol, number>)[ACCEPTED];
+    }
     res.once('finish', () => {
       const d = Math.max(1, Math.round((performance.now() - t) * 1e6));
       if (n >= 0) finished[n] = epoch();
@@ -127,7 +135,7 @@ if (process.argv[2] === '--server') {
       servedHit.reset();
       servedMiss.reset();
     }
-    if (m.type === 'timeline') process.send!({ type: 'timeline', arrived, finished, runStartUs });
+    if (m.type === 'timeline') process.send!({ type: 'timeline', arrived, finished, accepted, runStartUs });
     if (m.type === 'stop')
       void app.close().then(() => {
         store.close();
@@ -164,7 +172,7 @@ interface ClientResult {
   counts: Record<string, Record<string, number>>;
   readLatency: number[];
   /** Per read (by its number): when it was due, sent and answered (epoch ms; the reads client only). */
-  readTimes: { due: number[]; sent: number[]; done: number[] };
+  readTimes: { due: number[]; sent: number[]; done: number[]; newConnection: boolean[]; connected: number[] };
   submissionsSent: number;
   submissionsAccepted: number;
   failures: string[];
@@ -178,8 +186,8 @@ function call(
   agent: Agent,
   url: URL,
   path: string,
-  opts: { method?: string; headers: Record<string, string>; body?: string; text?: boolean },
-): Promise<{ status: number; text: string }> {
+  opts: { method?: string; headers: Record<string, string>; body?: string; text?: boolean; onConnect?: () => void },
+): Promise<{ status: number; text: string; newConnection: boolean }> {
   return new Promise((resolve, reject) => {
     const req = request({ host: url.hostname, port: url.port, path, method: opts.method ?? 'GET', headers: opts.headers, agent }, (res) => {
       let text = '';
@@ -187,10 +195,11 @@ function call(
       res.on('data', (c: string | Buffer) => {
         if (opts.text) text += c;
       });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text, newConnection: !req.reusedSocket }));
       res.on('error', reject);
     });
     req.on('error', reject);
+    if (opts.onConnect) req.once('socket', (s) => (s.connecting ? s.once('connect', opts.onConnect!) : undefined));
     req.end(opts.body);
   });
 }
@@ -206,7 +215,7 @@ async function client(kind: ClientKind): Promise<void> {
     (counts[k] ??= {})[status] = (counts[k][status] ?? 0) + 1;
   };
   const readLatency: number[] = [];
-  const readTimes: ClientResult['readTimes'] = { due: [], sent: [], done: [] };
+  const readTimes: ClientResult['readTimes'] = { due: [], sent: [], done: [], newConnection: [], connected: [] };
   const failures: string[] = [];
   let submissionsSent = 0,
     submissionsAccepted = 0;
@@ -317,10 +326,14 @@ async function client(kind: ClientKind): Promise<void> {
       readTimes.due[n] = t0 + n * 5;
       readTimes.sent[n] = performance.timeOrigin + start;
       pending.push(
-        call(agent, url, plan[n].path, { headers: plan[n].headers }).then(
+        call(agent, url, plan[n].path, {
+          headers: plan[n].headers,
+          onConnect: () => (readTimes.connected[n] = performance.timeOrigin + performance.now()),
+        }).then(
           (r) => {
             const now = performance.now();
             readTimes.done[n] = performance.timeOrigin + now;
+            readTimes.newConnection[n] = r.newConnection;
             readLatency.push(now - start);
             count('series-read', r.status);
           },
@@ -577,8 +590,8 @@ async function main(): Promise<void> {
         }
       : undefined;
   const scheduler = { serverEventLoopThread: schedDelta(main1, cpu0.main), ...Object.fromEntries(kinds.map((k, i) => [`client-${k}`, done[i].mainThread])) };
-  const timeline = await new Promise<{ arrived: number[]; finished: number[]; runStartUs: number }>((resolve) => {
-    const on = (m: { type: string; arrived: number[]; finished: number[]; runStartUs: number }) => {
+  const timeline = await new Promise<{ arrived: number[]; finished: number[]; accepted: number[]; runStartUs: number }>((resolve) => {
+    const on = (m: { type: string; arrived: number[]; finished: number[]; accepted: number[]; runStartUs: number }) => {
       if (m.type !== 'timeline') return;
       child.off('message', on);
       resolve(m);
@@ -586,6 +599,17 @@ async function main(): Promise<void> {
     child.on('message', on);
     child.send({ type: 'timeline' });
   });
+  // --timeline FILE: each read's due, sent, arrived (server), finished (server) and done times, ms from the first due.
+  const tl = process.argv.indexOf('--timeline');
+  if (tl > 0) {
+    const t = done[0].readTimes,
+      z = t.due[0];
+    const rows = t.due.map(
+      (d, n) =>
+        `${[d, t.sent[n], t.connected[n], timeline.accepted[n], timeline.arrived[n], timeline.finished[n], t.done[n]].map((x) => (x > 0 ? +(x - z).toFixed(2) : null)).join(',')},${t.newConnection[n] ? 1 : 0}`,
+    );
+    writeFileSync(process.argv[tl + 1], `due,sent,connected,accepted,arrived,finished,done,newConnection\n${rows.join('\n')}\n`);
+  }
   child.send({ type: 'stop' });
   await new Promise((res) => child.once('exit', res));
   rmSync(dir, { recursive: true, force: true });
