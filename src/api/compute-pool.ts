@@ -22,6 +22,14 @@ type Answer<K> = K extends 'index'
       ? Extract<ComputeAnswer, { warm: true }>
       : Extract<ComputeAnswer, { json: unknown }>;
 
+/**
+ * V8 limits of each computation worker: a young generation of 8 MiB (V8's default, 3 x 16 MiB semi-spaces, grows
+ * per isolate as it allocates, and with four threads and the event loop's own it made the server's resident size
+ * climb for the first 30-40 s of a soak before levelling off; the old generation, where what the worker keeps
+ * lives, is not limited).
+ */
+export const WORKER_LIMITS = { maxYoungGenerationSizeMb: 8 };
+
 export class ComputeWorker {
   private worker: Worker | undefined;
   private next = 0;
@@ -70,7 +78,7 @@ export class ComputeWorker {
     if (this.worker) return this.worker;
     const script = workerScript('api/compute-worker');
     if (!existsSync(script)) throw new Error(`worker script missing: ${script} (run npm run build)`);
-    const w = new Worker(script);
+    const w = new Worker(script, { resourceLimits: WORKER_LIMITS });
     w.unref();
     w.on('message', (a: ComputeAnswer) => {
       const p = this.waiting.get(a.job);

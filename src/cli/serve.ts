@@ -41,7 +41,7 @@ export function registerServeCommand(program: Command): void {
     .option('--submissions-per-minute <n>', 'submissions each token may make per minute (default 30)', integer('--submissions-per-minute', 1))
     .option(
       '--client-budget <units>',
-      'cost units each client earns per second (default 100, the burst 3 s of it; see SECURITY.md); 0: no per-client budget (a load test from one address)',
+      'cost units each client earns per second (default 100, the burst 10 s of it; see SECURITY.md); 0: no per-client budget (a load test from one address)',
       integer('--client-budget', 0),
     )
     .action(async (o) => {

@@ -12,6 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AnswerCache } from '../../src/api/answers.js';
 import { pickEncoding } from '../../src/api/send.js';
 import { BACKGROUND_NICE } from '../../src/api/priority.js';
+import { WORKER_LIMITS } from '../../src/api/compute-pool.js';
+import type { Worker } from 'node:worker_threads';
 import { buildIndex, derivedTables, ObservationCache, packIndex, unpackIndex, type ObservationIndex } from '../../src/api/data.js';
 import { Store } from '../../src/store/store.js';
 import { ObservationBuilder } from '../../src/table/observations.js';
@@ -228,6 +230,14 @@ describe('the server answers from memory and computes off the event loop', () =>
     expect(getPriority()).toBe(0); // this thread: the server's event loop
     // The data, sensitivity and submission workers (the last two started at the server's start).
     expect(nice.filter((n) => n === BACKGROUND_NICE).length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('each computation worker runs with a bounded young generation (WORKER_LIMITS), seen from inside the worker', async () => {
+    await get('/v2/idi/idi-2017/2014');
+    const w = (s.app.ictstatWorkers.data as unknown as { worker: Worker | undefined }).worker;
+    expect(w).toBeDefined();
+    // The limits the worker's isolate was created with (Node reports them as the worker sees them).
+    expect(w!.resourceLimits?.maxYoungGenerationSizeMb).toBe(WORKER_LIMITS.maxYoungGenerationSizeMb);
   });
 
   it('a submission drops the answers of the previous version: the next read has the new value', async () => {
