@@ -1,4 +1,5 @@
 import { existsSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { extname, join, resolve, sep } from 'node:path';
 import { fork, spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { BACKGROUND_NICE } from './priority.js';
@@ -126,6 +127,7 @@ export function registerReportRoutes(app: FastifyInstance, store: Store, edition
   let building: Promise<{ version: number; dir: string }> | undefined;
   let root: string | undefined;
   let builtAt = 0;
+  const removing = new Set<Promise<unknown>>();
   const current = async (): Promise<string> => {
     const version = store.version();
     if (built?.version === version) return built.dir;
@@ -139,8 +141,14 @@ export function registerReportRoutes(app: FastifyInstance, store: Store, edition
         await buildInWorker(edition, dir, store.path);
       }
       builtAt = Date.now();
-      // Earlier versions' builds are not served any more.
-      for (const old of readdirSync(root)) if (old.startsWith('v') && old !== `v${version}`) rmSync(join(root, old), { recursive: true, force: true });
+      // Earlier versions' builds are not served any more: removed in libuv's pool (a build is hundreds of files; a
+      // synchronous removal held the event loop when a rebuild ended), awaited on close.
+      for (const old of readdirSync(root))
+        if (old.startsWith('v') && old !== `v${version}`) {
+          const gone = rm(join(root, old), { recursive: true, force: true }).catch(() => undefined);
+          removing.add(gone);
+          void gone.finally(() => removing.delete(gone));
+        }
       return { version, dir };
     })().finally(() => {
       building = undefined;
@@ -150,6 +158,7 @@ export function registerReportRoutes(app: FastifyInstance, store: Store, edition
   };
   app.addHook('onClose', async () => {
     await building?.catch(() => undefined);
+    await Promise.all(removing);
     if (root) rmSync(root, { recursive: true, force: true });
   });
   const serveFile: ReportCtx['file'] = async (rel, reply) => {

@@ -19,6 +19,8 @@ function watchReportChildren(): () => { samples: number; nice: number[] } {
     for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d)))
       try {
         if (Number(statFields(`/proc/${pid}/stat`)[1]) !== process.pid || !readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('report-worker')) continue;
+        // `nice` itself, before it has lowered itself and started node (its own first microseconds)
+        if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'nice') continue;
         samples++;
         for (const t of readdirSync(`/proc/${pid}/task`)) nice.push(Number(statFields(`/proc/${pid}/task/${t}/stat`)[16]));
       } catch {
