@@ -260,6 +260,29 @@ export async function composeReport(o: ReportOptions, threads: ReportThreads): P
     book.prepare(t);
   }
 
+  // Files are written as they are made: these tables' files now, while this thread would wait for the scenario
+  // ranks, the rest once they exist (the same bytes, written earlier; a failed build may leave them updated).
+  const written = new Map<string, string | Uint8Array>();
+  const made = new Set<string>(); // (each directory made once, not once per file)
+  const write = (f: string, content: string | Uint8Array): void => {
+    written.set(f, content);
+    const path = join(dir, f),
+      parent = dirname(path);
+    if (!made.has(parent)) {
+      mkdirSync(parent, { recursive: true });
+      made.add(parent);
+    }
+    writeFileSync(path, content);
+  };
+  const writeTable = (t: ReportTable): void => {
+    const [csv, md, html] = texts.get(t) ?? tableFiles(t);
+    write(`tables/${t.id}.csv`, csv);
+    write(`tables/${t.id}.md`, md);
+    write(`tables/${t.id}.html`, html);
+  };
+  progress(7);
+  for (const t of texts.keys()) writeTable(t);
+
   const sensitivity = await sensitivityRun;
   const sensitivityTables = sensitivity
     ? [
@@ -291,23 +314,15 @@ export async function composeReport(o: ReportOptions, threads: ReportThreads): P
     return early && sameSpec(early.spec, c.spec) ? early.svg : handled(svgThread.svg(c.spec, c.id));
   });
 
-  // Write: remove what an earlier build of this directory wrote, so the directory holds exactly this build.
-  const written = new Map<string, string | Uint8Array>();
-  progress(7);
-  for (const t of tables) {
-    const [csv, md, html] = texts.get(t) ?? tableFiles(t);
-    written.set(`tables/${t.id}.csv`, csv);
-    written.set(`tables/${t.id}.md`, md);
-    written.set(`tables/${t.id}.html`, html);
-  }
+  for (const t of tables) if (!written.has(`tables/${t.id}.csv`)) writeTable(t);
   progress(8);
   const workbook = `mis-${E}.xlsx`;
   // (the sensitivity sheet, Contents, Notes and the package: written here while the chart thread finishes)
-  written.set(workbook, book.finish(tables));
+  write(workbook, book.finish(tables));
   (await Promise.all(svgs)).forEach((svg, k) => {
     charts[k].svg = svg;
   });
-  for (const c of charts) written.set(`charts/${c.id}.svg`, c.svg);
+  for (const c of charts) write(`charts/${c.id}.svg`, c.svg);
 
   progress(9);
   const summary: ReportSummary = {
@@ -337,7 +352,7 @@ export async function composeReport(o: ReportOptions, threads: ReportThreads): P
         }
       : null,
   };
-  written.set(
+  write(
     'index.html',
     reportHtml({
       summary,
@@ -357,8 +372,9 @@ export async function composeReport(o: ReportOptions, threads: ReportThreads): P
   const { seconds: _omit, ...stable } = summary;
   void _omit;
   const files = [...written.keys(), 'report.json'].sort();
-  written.set('report.json', JSON.stringify({ ...stable, files }, null, 2) + '\n');
+  written.set('report.json', '');
 
+  // Remove what an earlier build of this directory wrote and this one did not, so the directory holds exactly this build.
   const manifestPath = join(dir, 'report.json');
   if (existsSync(manifestPath)) {
     try {
@@ -368,16 +384,7 @@ export async function composeReport(o: ReportOptions, threads: ReportThreads): P
       /* not ours: leave it */
     }
   }
-  const made = new Set<string>(); // (each directory made once, not once per file)
-  for (const [f, content] of written) {
-    const path = join(dir, f),
-      parent = dirname(path);
-    if (!made.has(parent)) {
-      mkdirSync(parent, { recursive: true });
-      made.add(parent);
-    }
-    writeFileSync(path, content);
-  }
+  write('report.json', JSON.stringify({ ...stable, files }, null, 2) + '\n');
   progress(STEPS.length);
   summary.seconds = (Date.now() - started) / 1000;
   return { dir, files, summary };
