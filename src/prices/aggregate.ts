@@ -85,13 +85,13 @@ export function aggregatePanels(panels: readonly BasketPanel[], groupings: reado
   for (const p of panels) {
     const nE = p.economies.length,
       nY = p.years.length;
+    // Balance over the whole panel (the world), not within the group: ITU uses one set of economies per series.
+    const balancedSet = opts.balanced ? balancedEconomies(p) : null;
     for (const spec of groupings) {
       // Overlapping groups are split into partitions of the kernel: one call per group keeps it simple and exact.
       for (const { group, members } of spec.groups) {
         const groupIndex = new Int32Array(nE);
         for (let e = 0; e < nE; e++) groupIndex[e] = members.has(p.economies[e]) ? 0 : -1;
-        // Balance over the whole panel (the world), not within the group: ITU uses one set of economies per series.
-        const balancedSet = opts.balanced ? balancedEconomies(p) : null;
         if (balancedSet) for (let e = 0; e < nE; e++) if (!balancedSet[e]) groupIndex[e] = -1;
         const agg = aggregateByGroup({ values: p.values, nEconomies: nE, nYears: nY }, { group: groupIndex, nGroups: 1, stats });
         const value = agg.stats[opts.stat]!,
