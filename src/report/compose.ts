@@ -7,7 +7,6 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Table } from 'apache-arrow';
 import { BUNDLED, loadObservations, type DataInput, type DataSource } from '../usecases/data-source.js';
@@ -262,20 +261,18 @@ export async function composeReport(o: ReportOptions, threads: ReportThreads): P
   }
 
   // Files are written as they are made: these tables' files now, while this thread would wait for the scenario
-  // ranks, the rest once they exist (the same bytes, written earlier; a failed build may leave them updated), on
-  // libuv's threads (the syscalls off this thread); report.json last, once every file it lists is written.
-  const written = new Set<string>();
-  const writing: Promise<void>[] = [];
+  // ranks, the rest once they exist (the same bytes, written earlier; a failed build may leave them updated).
+  const written = new Map<string, string | Uint8Array>();
   const made = new Set<string>(); // (each directory made once, not once per file)
   const write = (f: string, content: string | Uint8Array): void => {
-    written.add(f);
+    written.set(f, content);
     const path = join(dir, f),
       parent = dirname(path);
     if (!made.has(parent)) {
       mkdirSync(parent, { recursive: true });
       made.add(parent);
     }
-    writing.push(handled(writeFile(path, content)));
+    writeFileSync(path, content);
   };
   const writeTable = (t: ReportTable): void => {
     const [csv, md, html] = texts.get(t) ?? tableFiles(t);
@@ -377,7 +374,7 @@ export async function composeReport(o: ReportOptions, threads: ReportThreads): P
   const { seconds: _omit, ...stable } = summary;
   void _omit;
   const files = [...written.keys(), 'report.json'].sort();
-  written.add('report.json');
+  written.set('report.json', '');
 
   // Remove what an earlier build of this directory wrote and this one did not, so the directory holds exactly this build.
   const manifestPath = join(dir, 'report.json');
@@ -389,8 +386,7 @@ export async function composeReport(o: ReportOptions, threads: ReportThreads): P
       /* not ours: leave it */
     }
   }
-  await Promise.all(writing);
-  writeFileSync(manifestPath, JSON.stringify({ ...stable, files }, null, 2) + '\n');
+  write('report.json', JSON.stringify({ ...stable, files }, null, 2) + '\n');
   progress(STEPS.length);
   summary.seconds = (Date.now() - started) / 1000;
   return { dir, files, summary };
