@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { workerScript } from '../util/bundle.js';
-import { prepareScenarios, rankStatisticsWidth, scenarioRanks, type PreparedScenarios, type ScenarioSetup } from './sensitivity-core.js';
+import { rankStatisticsWidth, type ScenarioSetup } from './sensitivity-core.js';
 
 /**
  * Worker threads that rank ranges of Monte Carlo scenarios. A pool outlives its analyses: the server keeps one
@@ -12,15 +12,9 @@ import { prepareScenarios, rankStatisticsWidth, scenarioRanks, type PreparedScen
  * together); every scenario's ranks depend only on its own row, so the output is identical to one thread's
  * whatever the split.
  *
- * One worker claims its ranges itself from a shared counter, so that the caller's thread, once it has nothing else to
- * do, can rank the ranges not yet claimed beside it (`assist`).
- *
  * Failure is final: a worker that dies or throws fails the analysis under way, and the pool refuses new ones
  * (its owner starts another). Closing the pool fails the analysis under way.
  */
-/** Scenarios per range claimed from the shared counter (one worker): a few milliseconds of ranking. */
-const CLAIM = 64;
-
 interface Job {
   id: number;
   /** A range ranked (and, with `stats`, the statistics of its economies written). */
@@ -35,9 +29,6 @@ export class ScenarioPool {
   private setups = 0;
   private failure: Error | undefined;
   private closed = false;
-  /** The one-worker analysis under way, whose unclaimed ranges the caller's thread may rank (`assist`). */
-  private claimable: { setup: ScenarioSetup; u: Float64Array; out: Int32Array; S: number; ctrl: Int32Array } | undefined;
-  private preparedHere: PreparedScenarios | undefined;
 
   private constructor(private readonly workers: Worker[]) {
     for (const w of workers) {
@@ -138,8 +129,6 @@ export class ScenarioPool {
     }
     const id = ++this.jobs;
     const one = this.workers.length === 1;
-    // (one worker: [next scenario to claim, scenarios ranked], shared with it)
-    const ctrl = one ? new Int32Array(new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT)) : undefined;
     // One worker: every range at once (the caller's thread may be busy and not feed it the next); else guided chunks.
     const chunkOf = (left: number): number => (one ? left : Math.min(left, Math.max(64, Math.ceil(left / (this.workers.length * 4)))));
     const statsOf = (e0: number, e1: number) => (stats ? { Nd: Nd!, values: stats, e0, e1 } : undefined);
@@ -153,20 +142,10 @@ export class ScenarioPool {
           to = next + chunkOf(S - next);
         next = to;
         // (one worker, one range: the statistics follow the ranks in the same message)
-        w.postMessage({
-          job: id,
-          setupId: this.setups,
-          u: shared,
-          out,
-          from,
-          to,
-          claim: ctrl && { ctrl, chunk: CLAIM },
-          stats: one ? statsOf(0, nE) : undefined,
-        });
+        w.postMessage({ job: id, setupId: this.setups, u: shared, out, from, to, stats: one ? statsOf(0, nE) : undefined });
       };
       const finish = (): void => {
         this.job = null;
-        this.claimable = undefined;
         resolve({ ranks: out, stats });
       };
       this.job = {
@@ -204,39 +183,11 @@ export class ScenarioPool {
         },
         onError: (e) => {
           this.job = null;
-          this.claimable = undefined;
           reject(e);
         },
       };
-      if (ctrl) this.claimable = { setup, u: shared, out, S, ctrl };
       for (const w of this.workers) feed(w);
     });
-  }
-
-  /**
-   * Rank on this thread the ranges of the analysis under way that its one worker has not claimed yet, then return (at
-   * once with several workers or none under way). For a caller with nothing else to do until the result: the two
-   * threads share the rest. The same ranks whoever ranks a range; the worker summarises them once all are in.
-   * Returns the number of scenarios ranked here.
-   */
-  assist(): number {
-    const c = this.claimable;
-    // (a few ranges left: the worker ends them sooner than this thread prepares the setup)
-    if (!c || c.S - Atomics.load(c.ctrl, 0) < 8 * CLAIM) return 0;
-    if (this.preparedHere?.setup !== c.setup) this.preparedHere = prepareScenarios(c.setup);
-    const p = this.preparedHere,
-      nE = c.setup.economies;
-    let ranked = 0;
-    for (;;) {
-      const from = Atomics.add(c.ctrl, 0, CLAIM);
-      if (from >= c.S) break;
-      const to = Math.min(c.S, from + CLAIM);
-      scenarioRanks(p, c.u, from, to, c.out, from * nE);
-      Atomics.add(c.ctrl, 1, to - from);
-      Atomics.notify(c.ctrl, 1);
-      ranked += to - from;
-    }
-    return ranked;
   }
 
   async close(): Promise<void> {

@@ -17,8 +17,6 @@ type Message =
       out: Int32Array;
       from: number;
       to: number;
-      /** Claim ranges of `chunk` scenarios of [from, to) from ctrl[0], counting those ranked in ctrl[1] (the caller's thread may claim some too). */
-      claim?: { ctrl: Int32Array; chunk: number };
       stats?: { Nd: number; values: Float64Array; e0: number; e1: number };
     };
 parentPort!.on('message', (m: Message) => {
@@ -29,18 +27,7 @@ parentPort!.on('message', (m: Message) => {
   }
   if (!prepared || preparedId !== m.setupId) throw new Error(`range for setup ${m.setupId}, but setup ${preparedId} is prepared`);
   const nE = prepared.setup.economies;
-  if (m.claim) {
-    const { ctrl, chunk } = m.claim;
-    for (;;) {
-      const from = Atomics.add(ctrl, 0, chunk);
-      if (from >= m.to) break;
-      const to = Math.min(m.to, from + chunk);
-      scenarioRanks(prepared, m.u, from, to, m.out, from * nE);
-      Atomics.add(ctrl, 1, to - from);
-    }
-    // every range claimed: wait for those the caller's thread is still ranking
-    for (let d = Atomics.load(ctrl, 1); d < m.to - m.from; d = Atomics.load(ctrl, 1)) Atomics.wait(ctrl, 1, d);
-  } else if (m.to > m.from) scenarioRanks(prepared, m.u, m.from, m.to, m.out, m.from * nE);
+  if (m.to > m.from) scenarioRanks(prepared, m.u, m.from, m.to, m.out, m.from * nE);
   const st = m.stats;
   if (st)
     rankStatistics(

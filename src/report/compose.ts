@@ -283,8 +283,6 @@ export async function composeReport(o: ReportOptions, threads: ReportThreads): P
   progress(7);
   for (const t of texts.keys()) writeTable(t);
 
-  // nothing left for this thread until the scenario ranks are in: it ranks the ranges the ranks' thread has not reached
-  if (draws > 0) (await poolStart)?.assist();
   const sensitivity = await sensitivityRun;
   const sensitivityTables = sensitivity
     ? [

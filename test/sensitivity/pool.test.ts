@@ -66,29 +66,6 @@ describe('the scenario pool', () => {
     }
   });
 
-  it("one worker: the caller's thread ranks the ranges the worker has not claimed (assist), and the results equal one thread's", async () => {
-    const setup = setupOf(6),
-      d = setup.factors.length,
-      Nd = 2000,
-      S = Nd * (d + 2),
-      u = uOf(S, d, 6);
-    const ranks = scenarioRanks(setup, u, 0, S);
-    const expected = new Float64Array(setup.economies * rankStatisticsWidth(d));
-    rankStatistics(ranks, setup.economies, Nd, d, 0, setup.economies, expected);
-    pool = await ScenarioPool.start(1);
-    // (called at once: the worker has yet to prepare the setup, so this thread claims ranges)
-    const stats = pool.rankStatistics(setup, u, S, Nd);
-    const here = pool.assist();
-    expect(here).toBeGreaterThan(0);
-    expect(here).toBeLessThanOrEqual(S);
-    expect(Array.from(await stats)).toEqual(Array.from(expected));
-    const job = pool.ranks(setup, u, S);
-    expect(pool.assist()).toBeGreaterThan(0);
-    expect(Array.from(await job)).toEqual(Array.from(ranks));
-    // nothing under way: nothing to do
-    expect(pool.assist()).toBe(0);
-  });
-
   it('rank statistics by hand: 2 economies, N = 2 base draws, one factor (rows A, A, B, B, AB, AB; 0 = unranked = last)', () => {
     // economy 0: A = 1, 2; B = 2, 0 (-> 2); AB = 2, 1. economy 1: A = 2, 1; B = 1, 2; AB = 1, 0 (-> 2)
     const ranks = Int32Array.from([1, 2, 2, 1, 2, 1, 0, 2, 2, 1, 1, 0]);
