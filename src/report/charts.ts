@@ -302,16 +302,24 @@ export function chartSpecs(c: ChartInputs): Chart[] {
     });
   }
 
-  const map = worldMapSpec(c, projectedWorld());
+  const world = projectedWorld();
+  const map = worldMapSpec(c, world);
   charts.push({
     id: 'idi-map',
     title: `${L} world map`,
-    caption: `${L} ${c.edition} by economy (Natural Earth 1:110m boundaries from the world-atlas package, joined on the UN M49 code); grey = ${c.unranked ? 'no score' : 'not ranked'} or not in the map's 177 shapes.`,
+    caption: `${L} ${c.edition} by economy (Natural Earth 1:110m boundaries from the world-atlas package, joined on the UN M49 code); grey = ${c.unranked ? 'no score' : 'not ranked'} or not among the map's ${mapShapes(world)} shapes (the atlas's countries without Antarctica).`,
     spec: map,
     svg: '',
   });
 
   return charts;
+}
+
+/** The shapes the map draws: the atlas's countries without Antarctica (M49 010), as projected or as vega will project them. */
+export function mapShapes(world: ProjectedWorld | undefined): number {
+  if (world) return world.features.length;
+  const topo = worldAtlas() as { objects: { countries: { geometries: Array<{ id?: string }> } } };
+  return topo.objects.countries.geometries.filter((g) => g.id !== '010').length;
 }
 
 /**
