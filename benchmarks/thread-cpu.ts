@@ -5,7 +5,7 @@
  * order the threads were created, then the sum and the wall time. A Node process's threads, in that order: the main
  * thread, V8's background threads (optimising compiles, GC helpers; 4 on this machine), libuv's, then each worker
  * thread as it starts (the report's: the charts, then the sensitivity's scenario ranks). Threads under 20 ms are
- * summed but not listed. Written for session 7 (benchmarks/RESULTS.md): a CPU profile's busy time counts the
+ * summed but not listed. Exits with the command's code (1 if it died of a signal, 2 if it could not start). Written for session 7 (benchmarks/RESULTS.md): a CPU profile's busy time counts the
  * moments a thread was runnable but not running, and V8's background threads appear in no profile.
  */
 import { spawn } from 'node:child_process';
@@ -49,11 +49,19 @@ function read(): void {
   }
 }
 const timer = setInterval(read, every);
-child.on('exit', (code) => {
+child.on('error', (err) => {
+  // a command that cannot start (not found, not executable): say so, no figures
+  clearInterval(timer);
+  process.stderr.write(`thread-cpu: cannot run ${args[0]}: ${err.message}\n`);
+  process.exitCode = 2;
+});
+child.on('exit', (code, signal) => {
   clearInterval(timer);
   const wall = (performance.now() - started) / 1000;
   const rows = [...threads].sort((a, b) => a[0] - b[0]);
   const sum = rows.reduce((s, [, t]) => s + t.ms, 0);
   const shown = rows.filter(([, t]) => t.ms >= 20).map(([tid, t]) => `${t.name}+${tid - child.pid!} ${t.ms.toFixed(0)}`);
-  process.stdout.write(`wall ${wall.toFixed(2)} s; CPU ms by thread: ${shown.join(', ')}; sum ${sum.toFixed(0)} ms; exit ${code}\n`);
+  process.stdout.write(`wall ${wall.toFixed(2)} s; CPU ms by thread: ${shown.join(', ')}; sum ${sum.toFixed(0)} ms; exit ${code ?? signal}\n`);
+  // the command's own outcome, so a failed run is not taken for a measurement
+  process.exitCode = code ?? 1;
 });
