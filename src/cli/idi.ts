@@ -7,18 +7,22 @@ import { commaList, integer, repeatable } from './options.js';
 
 /** What the idi commands need when they run (loaded then: the command table stays light). */
 async function idiModules() {
-  const [fs, sensitivity, indexRun, progress, methodology, tables, indicators, groupings, reportTable] = await Promise.all([
+  const [fs, indexRun, methodology, tables, indicators, groupings, reportTable] = await Promise.all([
     import('node:fs'),
-    import('../idi/sensitivity.js'),
     import('../usecases/index-run.js'),
-    import('./progress.js'),
     import('../idi/methodology.js'),
     import('../idi/tables.js'),
     import('../registry/indicators.js'),
     import('../registry/groupings.js'),
     import('../table/report-table.js'),
   ]);
-  return { ...fs, ...sensitivity, ...indexRun, ...progress, ...methodology, ...tables, ...indicators, ...groupings, ...reportTable };
+  return { ...fs, ...indexRun, ...methodology, ...tables, ...indicators, ...groupings, ...reportTable };
+}
+
+/** `idi sensitivity` needs the sensitivity modules and the progress bar besides (`idi` alone does not). */
+async function sensitivityModules() {
+  const [base, sensitivity, progress] = await Promise.all([idiModules(), import('../idi/sensitivity.js'), import('./progress.js')]);
+  return { ...base, ...sensitivity, ...progress };
 }
 
 const METHODOLOGY_HELP = (ids: string): string => `(required) bundled id (${ids}) or a methodology JSON file`;
@@ -197,7 +201,7 @@ function registerSensitivityCommand(idi: Command): void {
         checkSensitivityOptions,
         sensitivityTable,
         tableToCsv,
-      } = await idiModules();
+      } = await sensitivityModules();
       const registry = loadIndicatorRegistry();
       const m = loadMethodology(o.methodology, registry);
       const options = {

@@ -3,12 +3,10 @@
  * directory or the environment to decide; the CLI and the server build a DataSource from their flags.
  */
 import type { Table } from 'apache-arrow';
-import { formatFinding } from '../ingest/findings.js';
-import { ingestInput, type IngestInput } from '../ingest/inputs.js';
+import type { IngestInput } from '../ingest/inputs.js';
 import { bundledContentHash, loadBundled, readManifest } from '../ingest/bundled.js';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { mergeByPrecedence } from '../table/combine.js';
 import { isCanonicalObservationTable } from '../table/observations.js';
 import { invalidInput } from '../util/errors.js';
 
@@ -34,6 +32,8 @@ export const BUNDLED: DataSource = { kind: 'bundled' };
 
 /** Read inputs through ingest; a rejected input is an error that lists its first located findings. */
 export async function readInputs(inputs: readonly IngestInput[]): Promise<Table[]> {
+  // Loaded when there are inputs: the bundled snapshot and a store need no ingest modules.
+  const [{ ingestInput }, { formatFinding }] = await Promise.all([import('../ingest/inputs.js'), import('../ingest/findings.js')]);
   const tables: Table[] = [];
   for (const input of inputs) {
     const r = await ingestInput(input, { jumpFactor: 0 });
@@ -57,6 +57,7 @@ export async function readInputs(inputs: readonly IngestInput[]): Promise<Table[
 
 /** The observations of `indicators` (registry ids) from a source. */
 export async function loadObservations(source: DataSource, indicators: readonly string[]): Promise<Table> {
+  const mergeByPrecedence = async (tables: Table[]): Promise<Table> => (await import('../table/combine.js')).mergeByPrecedence(tables);
   if (source.kind === 'inputs') return mergeByPrecedence(await readInputs(source.inputs));
   if (source.kind === 'observations')
     return isCanonicalObservationTable(source.table)

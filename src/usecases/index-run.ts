@@ -22,14 +22,7 @@ import {
 import { CELL_NAMES, isImputed } from '../idi/impute.js';
 import { compileMethodology, loadMethodology, type CompiledMethodology, type MethodologySpec } from '../idi/methodology.js';
 import { normalisationByCode } from '../idi/normalisations/index.js';
-import {
-  runSensitivity,
-  SENSITIVITY_DEFAULTS,
-  checkSensitivityOptions,
-  sensitivityMeasure,
-  type SensitivityOptions,
-  type SensitivityResult,
-} from '../idi/sensitivity.js';
+import type { SensitivityOptions, SensitivityResult } from '../idi/sensitivity.js';
 import { loadEconomyRegistry } from '../registry/economies.js';
 import { loadGroupings, type Groupings } from '../registry/groupings.js';
 import { loadIndicatorRegistry, type IndicatorRegistry } from '../registry/indicators.js';
@@ -331,6 +324,8 @@ function averageRanks(v: readonly number[]): number[] {
  * unranked index only with `measure: 'rank'`, labelled as ours), from the run's prepared year (no second preparation).
  */
 export async function sensitivityOfRun(run: IndexRun, o: Partial<SensitivityOptions> = {}): Promise<SensitivityResult & { names: Map<string, string> }> {
+  // Loaded here: a run alone (the idi command, the API's reads) needs neither the sensitivity modules nor worker_threads.
+  const { runSensitivity, SENSITIVITY_DEFAULTS, checkSensitivityOptions, sensitivityMeasure } = await import('../idi/sensitivity.js');
   const options = { ...SENSITIVITY_DEFAULTS, ...o };
   checkSensitivityOptions(options);
   const measure = sensitivityMeasure(run.methodology, options);
