@@ -158,9 +158,32 @@ describe('commands load only what they need (the CLI bundle, run with a module h
   it('idi: Arrow, and not mathjs (formulas compiled ahead), fastify, vega, ExcelJS or the Parquet decoders', () => {
     const r = loadedBy(['idi', '--methodology', 'idi-2017', '--year', '2016', '--format', 'csv']);
     expect(r.status, r.stderr).toBe(0);
-    const { packages } = contents(r.files);
+    const { own, packages } = contents(r.files);
     expect(packages).toContain('apache-arrow');
     for (const p of HEAVY.filter((h) => h !== 'apache-arrow')) expect(packages, p).not.toContain(p);
+    // the snapshot serves the bundled data: no CSV ingest, no merge; and a run alone needs no sensitivity modules
+    expect(own).toContain('dist/src/ingest/bundled.js');
+    for (const m of [
+      'dist/src/ingest/ingest.js',
+      'dist/src/ingest/sniff.js',
+      'dist/src/table/combine.js',
+      'dist/src/idi/sensitivity.js',
+      'dist/src/idi/sensitivity-pool.js',
+    ])
+      expect(own, m).not.toContain(m);
+  });
+
+  it('--version and idi do not load node:child_process (commander requires it only for a spawn, scripts/build-cli.ts)', () => {
+    const probe = `data:text/javascript,${encodeURIComponent("process.on('exit', () => process.stderr.write('builtins:' + process.moduleLoadList.filter((m) => m.startsWith('NativeModule ')).join(',') + '\\n'))")}`;
+    for (const args of [['--version'], ['idi', '--methodology', 'idi-2017', '--year', '2016', '--format', 'csv']]) {
+      const r = spawnSync(process.execPath, ['--import', probe, join(CLI, 'main.js'), ...args], { encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(0);
+      const line = r.stderr.split('\n').find((l) => l.startsWith('builtins:'));
+      expect(line, r.stderr).toBeDefined();
+      const builtins = line!.slice('builtins:'.length).split(',');
+      expect(builtins).toContain('NativeModule fs');
+      expect(builtins, args[0]).not.toContain('NativeModule child_process');
+    }
   });
 
   it('ingest loads Arrow (its table), not ExcelJS or the Parquet decoders: the format registry loads those when such a file is read', () => {
