@@ -8,7 +8,7 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { tableToIPC } from 'apache-arrow';
 import { bundledContentHash, indicatorRuns, loadBundled, snapshotPaths, type SnapshotMeta } from '../src/ingest/bundled.js';
-import { precompiledValidatorPath, precompiledValidatorSource } from '../src/idi/methodology.js';
+import { precompiledValidatorPath, precompiledValidatorSource, validatedAheadPath, validatedAheadRecord } from '../src/idi/methodology.js';
 import { formulaSource } from '../src/registry/formula.js';
 import { ipcLayout } from '../src/table/ipc-layout.js';
 import { loadIndicatorRegistry } from '../src/registry/indicators.js';
@@ -39,6 +39,9 @@ writeFileSync(formulasPath + '.tmp', JSON.stringify({ formulas }, null, 2) + '\n
 // The methodology validator compiled ahead (Ajv standalone), used only while its schema key matches.
 writeFileSync(precompiledValidatorPath() + '.tmp', precompiledValidatorSource());
 renameSync(precompiledValidatorPath() + '.tmp', precompiledValidatorPath());
+// The bundled methodologies validated against that schema, by hash (a file with the same bytes skips the validator at load).
+writeFileSync(validatedAheadPath() + '.tmp', JSON.stringify(validatedAheadRecord(), null, 2) + '\n');
+renameSync(validatedAheadPath() + '.tmp', validatedAheadPath());
 renameSync(arrow + '.tmp', arrow);
 renameSync(meta + '.tmp', meta);
 renameSync(formulasPath + '.tmp', formulasPath);

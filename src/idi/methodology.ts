@@ -151,6 +151,38 @@ export function precompiledValidatorSource(): string {
 export { bundledMethodologies } from './bundled-methodologies.js';
 import { bundledMethodologies } from './bundled-methodologies.js';
 
+/**
+ * Where `npm run build` records the methodology files it validated against the schema (their SHA-256, with the
+ * schema's key): a file with the very same bytes under the very same schema skips the validator at load (loading it
+ * and its first run were a tenth of `ictstat idi`); its meaning is still checked at every load.
+ */
+export const validatedAheadPath = (): string => join(snapshotDir(), 'methodologies-valid.json');
+
+const textSha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
+
+/** What the build writes to `validatedAheadPath()`: the schema key and the hash of every bundled methodology the schema accepts. */
+export function validatedAheadRecord(): { schemaKey: string; sha256: string[] } {
+  const validate = schemaValidator(),
+    dir = join(indicatorsDir(), 'methodologies');
+  const sha256 = bundledMethodologies()
+    .map((id) => readFileSync(join(dir, `${id}.json`), 'utf8'))
+    .filter((text) => validate(JSON.parse(text)))
+    .map(textSha256)
+    .sort();
+  return { schemaKey: methodologySchema().key, sha256 };
+}
+
+/** Whether the build validated these bytes under today's schema (false when the record is missing or from another schema). */
+function validatedAhead(text: string): boolean {
+  let record: { schemaKey?: unknown; sha256?: unknown };
+  try {
+    record = JSON.parse(readFileSync(validatedAheadPath(), 'utf8'));
+  } catch {
+    return false;
+  }
+  return Array.isArray(record.sha256) && record.sha256.includes(textSha256(text)) && record.schemaKey === methodologySchema().key;
+}
+
 /** A methodology by bundled id or by path to a JSON file; validated and compiled, or a UserInputError listing every problem. */
 export function loadMethodology(idOrFile: string, indicators: IndicatorRegistry = loadIndicatorRegistry()): CompiledMethodology {
   const bundledPath = join(indicatorsDir(), 'methodologies', `${idOrFile}.json`);
@@ -162,13 +194,14 @@ export function loadMethodology(idOrFile: string, indicators: IndicatorRegistry 
         (near.length ? `; did you mean ${near.join(' or ')}?` : ''),
     );
   }
-  let doc: unknown;
+  let doc: unknown, text: string;
   try {
-    doc = JSON.parse(readFileSync(file, 'utf8'));
+    text = readFileSync(file, 'utf8');
+    doc = JSON.parse(text);
   } catch (e) {
     throw new UserInputError(`${file}: not valid JSON: ${(e as Error).message}`);
   }
-  return compileMethodology(doc, file, indicators);
+  return compile(doc, file, indicators, validatedAhead(text));
 }
 
 /** Levels of a methodology tree, the index itself and the indicators included (the IDI has 3). */
@@ -193,14 +226,19 @@ function treeDepth(doc: unknown): number {
 
 /** Validate (schema, then meaning) and compile a methodology document. */
 export function compileMethodology(doc: unknown, file: string, indicators: IndicatorRegistry = loadIndicatorRegistry()): CompiledMethodology {
+  return compile(doc, file, indicators, false);
+}
+
+/** `schemaChecked`: the document's bytes are ones the build validated under this schema (`validatedAhead`). */
+function compile(doc: unknown, file: string, indicators: IndicatorRegistry, schemaChecked: boolean): CompiledMethodology {
   // Before anything walks the tree recursively (the schema validator, the compiler): depth is bounded.
   const depth = treeDepth(doc);
   if (depth > MAX_METHODOLOGY_DEPTH)
     throw new UserInputError(
       `${file}: invalid methodology: it nests components more than ${MAX_METHODOLOGY_DEPTH} levels deep; at most ${MAX_METHODOLOGY_DEPTH} levels (the index, its sub-indices, ..., its indicators)`,
     );
-  const validate = schemaValidator();
-  if (!validate(doc))
+  const validate = schemaChecked ? undefined : schemaValidator();
+  if (validate && !validate(doc))
     throw new UserInputError(
       `${file}: invalid methodology:\n` +
         schemaProblems(validate.errors ?? [])

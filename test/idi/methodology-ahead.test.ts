@@ -2,7 +2,11 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { methodologySchema, precompiledValidatorPath } from '../../src/idi/methodology.js';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { loadMethodology, methodologySchema, precompiledValidatorPath, validatedAheadPath, validatedAheadRecord } from '../../src/idi/methodology.js';
+import { UserInputError } from '../../src/util/errors.js';
 import { indicatorsDir } from '../../src/util/paths.js';
 
 /**
@@ -40,6 +44,39 @@ describe('the methodology validator compiled ahead', () => {
       expect(a).toBe(compiled(b));
       expect(a).toBe(false);
       expect(aErrors).toEqual(compiled.errors);
+    }
+  });
+});
+
+describe('the methodologies validated ahead (dist/snapshot/methodologies-valid.json)', () => {
+  const dir = join(indicatorsDir(), 'methodologies');
+  const files = readdirSync(dir).filter((f) => f.endsWith('.json') && !f.endsWith('.schema.json'));
+
+  it('records every bundled methodology, by the SHA-256 of its bytes, under the schema the registries give today', () => {
+    const record = JSON.parse(readFileSync(validatedAheadPath(), 'utf8')) as { schemaKey: string; sha256: string[] };
+    expect(record).toEqual(validatedAheadRecord());
+    expect(record.schemaKey).toBe(methodologySchema().key);
+    const hashes = files.map((f) =>
+      createHash('sha256')
+        .update(readFileSync(join(dir, f), 'utf8'))
+        .digest('hex'),
+    );
+    expect([...hashes].sort()).toEqual(record.sha256);
+  });
+
+  it('a file with other bytes is validated at load: an edit that breaks the schema is reported as before', () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'ictstat-ahead-'));
+    try {
+      const doc = JSON.parse(readFileSync(join(dir, 'idi-2017.json'), 'utf8'));
+      const file = join(tmp, 'edited.json');
+      writeFileSync(file, JSON.stringify({ ...doc, scale: 'ten' }));
+      expect(() => loadMethodology(file)).toThrow(UserInputError);
+      expect(() => loadMethodology(file)).toThrow(/\/scale: must be number/);
+      // the same document as the bundled file's bytes loads as the bundled id does
+      writeFileSync(file, readFileSync(join(dir, 'idi-2017.json')));
+      expect(loadMethodology(file).indicators).toEqual(loadMethodology('idi-2017').indicators);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
     }
   });
 });
