@@ -350,17 +350,24 @@ export function computePrepared(opts: Omit<IndexOptions, 'year'>, prepared: Prep
     for (let k = 0; k < L; k++) {
       const cell = k * nE + e,
         st = matrix.status[cell];
+      const reported = st <= CELL.earlier,
+        at = reported ? panelIndex(panel, k, matrix.yearUsed[cell], e) : -1,
+        isEstimate = reported && panel.estimated[at] === 1;
       if (isImputed(st)) imputed++;
-      else if (st <= CELL.earlier && !dropped[k] && panel.estimated[panelIndex(panel, k, matrix.yearUsed[cell], e)]) estimated++;
-      indicators[m.ids[k]] = {
+      else if (isEstimate && !dropped[k]) estimated++;
+      // Built in key order with assignments, not spreads of optional parts: this loop makes one cell per economy
+      // and indicator (~2,000 for the IDI) and runs once per command, before V8 optimises it (the JSON keeps the order).
+      const c: IndicatorCell = {
         value: st === CELL.missing ? null : matrix.values[cell],
         year: st === CELL.missing ? null : matrix.yearUsed[cell],
         status: dropped[k] ? 'dropped' : CELL_NAMES[st],
-        ...(st <= CELL.earlier && panel.derived[panelIndex(panel, k, matrix.yearUsed[cell], e)] ? { derived: registry.get(m.ids[k]).derived!.formula } : {}),
-        ...(st <= CELL.earlier && panel.estimated[panelIndex(panel, k, matrix.yearUsed[cell], e)] ? { estimate: true as const } : {}),
-        normalised: Number.isFinite(scores[k * nE + e]) ? scores[k * nE + e] : null,
-        ...(matrix.records.has(cell) ? { imputation: matrix.records.get(cell) } : {}),
-      };
+      } as IndicatorCell;
+      if (reported && panel.derived[at]) c.derived = registry.get(m.ids[k]).derived!.formula;
+      if (isEstimate) c.estimate = true;
+      c.normalised = Number.isFinite(scores[k * nE + e]) ? scores[k * nE + e] : null;
+      const record = matrix.records.get(cell);
+      if (record !== undefined) c.imputation = record;
+      indicators[m.ids[k]] = c;
     }
     const renormalised = active[e] ? renormalisedNodes(m, weights, scores, e, nE) : [];
     out.push({
