@@ -52,12 +52,19 @@ export function bundledSources(manifest: DatasetManifest, sources?: readonly str
   return [...new Set(sources)];
 }
 
+/** The last manifest text hashed and its hash: a run asks twice (the snapshot's check, the source's fingerprint). */
+let lastHashed: { text: string; hash: string } | undefined;
+
 /** A hash of the bundled content: the manifest's precedence and each file's path and sha256. */
 export function bundledContentHash(dir = datasetsDir()): string {
-  const m = readManifest(dir) as DatasetManifest & { files: Array<{ sha256?: string }> };
+  // Keyed on the manifest's text, read every time: an edited manifest is hashed again.
+  const text = readFileSync(join(dir, 'manifest.json'), 'utf8');
+  if (lastHashed?.text === text) return lastHashed.hash;
+  const m = JSON.parse(text) as DatasetManifest & { files: Array<{ sha256?: string }> };
   const h = createHash('sha256').update(JSON.stringify(m.precedence));
   for (const f of [...m.files].sort((a, b) => (a.path < b.path ? -1 : 1))) h.update(`\n${f.path}\t${f.sha256 ?? ''}`);
-  return h.digest('hex');
+  lastHashed = { text, hash: h.digest('hex') };
+  return lastHashed.hash;
 }
 
 /**
