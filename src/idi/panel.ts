@@ -109,7 +109,6 @@ export function buildPanel(
 const columnValues = (data: ColumnData): Int32Array | Int16Array | Float64Array => rowValues(data);
 const dictionaryCodes = (data: ColumnData): Int32Array => rowValues<Int32Array>(data);
 
-
 /**
  * Fill the cells of derived indicators (e.g. fixed_bb_p100 = fixed_bb_subs / population * 100) that were
  * not reported, from their inputs in the same panel: the compiled formula runs once over each year's
