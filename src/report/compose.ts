@@ -262,7 +262,7 @@ export async function composeReport(o: ReportOptions, threads: ReportThreads): P
   const book = new WorkbookWriter();
   for (const t of [...idi, ...prices, ...facts.tables]) {
     texts.set(t, tableFiles(t));
-    book.prepareInBackground(t);
+    book.prepare(t);
   }
 
   // Files are written as they are made: these tables' files now, while this thread would wait for the scenario
@@ -323,7 +323,7 @@ export async function composeReport(o: ReportOptions, threads: ReportThreads): P
   progress(8);
   const workbook = `mis-${E}.xlsx`;
   // (the sensitivity sheet, Contents, Notes and the package: written here while the chart thread finishes)
-  write(workbook, await book.finishPrepared(tables));
+  write(workbook, book.finish(tables));
   (await Promise.all(svgs)).forEach((svg, k) => {
     charts[k].svg = svg;
   });

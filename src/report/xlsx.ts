@@ -1,6 +1,6 @@
 import type { ReportTable } from '../table/report-table.js';
 import { neutraliseFormula } from '../util/csv.js';
-import { deflatePart, deflatePartInBackground, type ZipPart, zipParts } from './zip.js';
+import { deflatePart, type ZipPart, zipParts } from './zip.js';
 
 export interface WorkbookOptions {
   /** The workbook's created/modified properties (default 2000-01-01T00:00:00Z: fixed, so that output is reproducible). */
@@ -60,7 +60,6 @@ export class WorkbookWriter {
   private readonly strings = new Map<string, number>();
   private stringRefs = 0;
   private readonly prepared = new Map<ReportTable, ZipPart>();
-  private readonly pending = new Map<ReportTable, Promise<ZipPart>>();
 
   constructor(private readonly opts: WorkbookOptions = {}) {}
 
@@ -69,28 +68,9 @@ export class WorkbookWriter {
     if (!this.prepared.has(t)) this.prepared.set(t, deflatePart('', this.sheetXml(tableSheet(t))));
   }
 
-  /**
-   * `prepare`, the sheet deflated on libuv's thread pool while this thread goes on (the same bytes); `finishPrepared`
-   * waits for it.
-   */
-  prepareInBackground(t: ReportTable): void {
-    if (this.prepared.has(t) || this.pending.has(t)) return;
-    const part = deflatePartInBackground('', this.sheetXml(tableSheet(t)));
-    part.catch(() => undefined); // (awaited in finishPrepared)
-    this.pending.set(t, part);
-  }
-
-  /** `finish` once the sheets deflating in the background are done. */
-  async finishPrepared(tables: readonly ReportTable[]): Promise<Uint8Array> {
-    for (const [t, part] of this.pending) this.prepared.set(t, await part);
-    this.pending.clear();
-    return this.finish(tables);
-  }
-
   /** The workbook of these tables, in this order, then the Contents and Notes sheets. */
   finish(tables: readonly ReportTable[]): Uint8Array {
     if (tables.length === 0) throw new Error('a workbook needs at least one table');
-    if (this.pending.size) throw new Error('sheets are deflating in the background: finishPrepared waits for them');
     // (Excel reserves "History" for its change tracking.)
     const names = sheetNames(
       tables.map((t) => t.sheet || t.title || t.id),

@@ -20,19 +20,6 @@ export function deflatePart(name: string, content: Uint8Array | string, level = 
 }
 
 /**
- * `deflatePart` on libuv's thread pool (the same zlib with the same options: the same bytes): the calling thread
- * only turns the text into bytes and takes the CRC.
- */
-export function deflatePartInBackground(name: string, content: Uint8Array | string, level = 4): Promise<ZipPart> {
-  const data = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
-  if (data.length >= 0xffffffff) return Promise.reject(new Error(`a ZIP archive without ZIP64 holds parts under 4 GiB: ${name} does not fit`));
-  const crc = crc32(data);
-  return new Promise((resolve, reject) =>
-    zlib.deflateRaw(data, { level }, (e, packed) => (e ? reject(e) : resolve({ name, crc, size: data.length, packed }))),
-  );
-}
-
-/**
  * A ZIP archive of deflated parts (PKWARE APPNOTE 6.3: local headers, deflated data, central directory, end record),
  * byte-identical across runs: every entry is stamped 2000-01-01 00:00 (the DOS time is local by definition, written
  * as fields, so no time zone changes it). No ZIP64: an archive of 4 GiB or more, or of 65,535 parts or more, is refused.
