@@ -28,8 +28,7 @@ import { defaultMethodology } from './build.js';
 import { reportHtml } from './html.js';
 import { idiScoreTables, idiTables, topComponents } from './idi-tables.js';
 import { priceData, priceTables } from './price-tables.js';
-import { FACTS_INDICATOR, factsAndFigures } from './facts-figures.js';
-import { estimatesSeries } from '../usecases/estimates.js';
+import { factsAndFigures } from './facts-figures.js';
 import { WorkbookWriter } from './xlsx.js';
 import { tableTexts, tableToHtml, type ReportTable } from '../table/report-table.js';
 
@@ -155,8 +154,7 @@ export async function composeReport(o: ReportOptions, threads: ReportThreads): P
     seed = o.sensitivitySeed ?? 1;
   progress(1);
   const priceIds = registry.indicators.filter((d) => d.basket).map((d) => d.id);
-  // (one read for the index, the prices and Facts and Figures)
-  const wanted = [...new Set([...requiredIndicators(m, registry), ...priceIds, ...estimatesSeries(FACTS_INDICATOR, { registry })])];
+  const wanted = [...new Set([...requiredIndicators(m, registry), ...priceIds])];
   const source = o.source ?? BUNDLED;
   const table: Table = await loadObservations(source, wanted);
   const { vintage, sources } = describeVintage(source);
@@ -238,7 +236,7 @@ export async function composeReport(o: ReportOptions, threads: ReportThreads): P
   };
   render(priceInputs);
   const prices = priceTables({ table, year: dataYear, name, lang, notes }, pd);
-  const facts = await factsAndFigures({ source, table, dataYear, notes });
+  const facts = await factsAndFigures({ source, dataYear, notes });
 
   progress(6);
   const chartInputs: ChartInputs = { ...priceInputs, internetUse: facts.series };

@@ -3,7 +3,6 @@
  * seven data years, computed as ITU does (every economy, the missing ones estimated first, population-weighted),
  * each with the share of the population whose value is estimated.
  */
-import type { Table } from 'apache-arrow';
 import type { ReportTable } from '../table/report-table.js';
 import type { DataSource } from '../usecases/data-source.js';
 import { estimateAggregates } from '../usecases/estimates.js';
@@ -14,16 +13,9 @@ export interface FactsAndFigures {
   series: Array<{ group: string; year: number; value: number; estimatedShare: number; nowcast: boolean }>;
 }
 
-/** The indicator of the section (its series, `estimatesSeries(FACTS_INDICATOR)`, are what `table` must hold). */
-export const FACTS_INDICATOR = 'internet_users_pct';
-
-/** `table`: the observations the report read from `source` (holding the section's series): not read again. */
-export async function factsAndFigures(o: { source: DataSource; table?: Table; dataYear: number; years?: number; notes: string[] }): Promise<FactsAndFigures> {
+export async function factsAndFigures(o: { source: DataSource; dataYear: number; years?: number; notes: string[] }): Promise<FactsAndFigures> {
   const from = o.dataYear - (o.years ?? 7) + 1;
-  const r = await estimateAggregates(
-    { indicator: FACTS_INDICATOR, from, to: o.dataYear, groupings: ['world', 'itu-region-2025'], source: o.source },
-    { table: o.table },
-  );
+  const r = await estimateAggregates({ indicator: 'internet_users_pct', from, to: o.dataYear, groupings: ['world', 'itu-region-2025'], source: o.source });
   const table: ReportTable = {
     ...r.table,
     id: 'facts-internet-use',

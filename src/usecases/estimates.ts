@@ -62,8 +62,6 @@ export interface EstimatesDeps {
   registry?: IndicatorRegistry;
   groupings?: Groupings;
   config?: EstimatesConfig;
-  /** The observations already read from the request's source, holding at least the series `estimatesSeries` names (read once by a caller that needs them for more). */
-  table?: Table;
 }
 
 export async function estimateAggregates(r: EstimatesRequest, deps: EstimatesDeps = {}): Promise<EstimatesResult> {
@@ -82,7 +80,7 @@ export async function estimateAggregates(r: EstimatesRequest, deps: EstimatesDep
   const ids = [...(r.groupings ?? config.groupings.default)];
   const groupings = [...ids.map((id) => (id.toLowerCase() === 'world' ? ('world' as const) : allGroupings.get(id))), ...(r.userGroupings ?? [])];
   const source = r.source ?? BUNDLED;
-  const table = deps.table ?? (await loadObservations(source, seriesNeeded(config, def.id, auxiliarySeries(def.id, spec.imputation))));
+  const table = await loadObservations(source, seriesNeeded(config, def.id, auxiliarySeries(def.id, spec.imputation)));
   const economies = loadEconomyRegistry()
     .all()
     .map((e) => e.iso3);

@@ -2,28 +2,13 @@ import { Dictionary, Int32, makeData, Utf8, vectorFromArray } from 'apache-arrow
 import { describe, expect, it } from 'vitest';
 import { dictionaryStrings } from '../../src/table/data-view.js';
 import { BUNDLED, loadObservations } from '../../src/usecases/data-source.js';
-import { estimateAggregates, estimatesSeries } from '../../src/usecases/estimates.js';
 import { priceData } from '../../src/report/price-tables.js';
 
 /**
- * The report reads its observations once and hands them to Facts and Figures (`estimateAggregates` with the table
- * read) and to the price data (price rows found by dictionary code, not copied first): the same figures as reading
- * only each one's own indicators.
+ * The price data reads the price rows of the report's observations by dictionary code, without copying them first:
+ * the same panels, baskets, medians and notes as a table of the price rows alone.
  */
-describe('one read of the observations for the report', () => {
-  it('estimateAggregates on a table with more indicators gives what its own read gives (notes, rows, estimates)', async () => {
-    const series = estimatesSeries('internet_users_pct');
-    const wider = await loadObservations(BUNDLED, [...series, 'fixed_tel_p100', 'price_ipb_mobile_cellular_usd', 'mean_years_schooling']);
-    const req = { indicator: 'internet_users_pct', from: 2012, to: 2016, groupings: ['world', 'itu-region-2025'] };
-    const own = await estimateAggregates(req);
-    const shared = await estimateAggregates(req, { table: wider });
-    expect(wider.numRows).toBeGreaterThan((await loadObservations(BUNDLED, series)).numRows);
-    expect(shared.table).toEqual(own.table);
-    expect(shared.notes).toEqual(own.notes);
-    expect(shared.countries()).toEqual(own.countries());
-    expect(own.table.rows.length).toBeGreaterThan(0);
-  });
-
+describe('price data on the report table', () => {
   it('priceData on the report table gives the panels and notes of the price rows alone', async () => {
     const { loadIndicatorRegistry } = await import('../../src/registry/indicators.js');
     const priceIds = loadIndicatorRegistry()
