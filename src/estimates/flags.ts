@@ -4,7 +4,7 @@
  */
 import type { Table, Vector } from 'apache-arrow';
 import { marksEstimate as marksItuEstimate, panelIndex, type EstimateMarker, type Panel } from '../idi/imputation/index.js';
-import { isValidRow, rowValues } from '../table/data-view.js';
+import { dictionaryStrings, isValidRow, rowValues } from '../table/data-view.js';
 
 export { marksItuEstimate, type EstimateMarker };
 
@@ -52,5 +52,5 @@ export function ituEstimateMask(table: Table, panel: Panel, marker: EstimateMark
 
 type Data = { values: unknown; offset: number; length: number; nullCount: number; nullBitmap?: Uint8Array | null; dictionary?: Vector };
 const codes = (d: Data): Int32Array => rowValues<Int32Array>(d);
-const strings = (d: Data): string[] => (d.dictionary ? (d.dictionary.toArray() as string[]) : []);
+const strings = (d: Data): string[] => dictionaryStrings(d) as string[];
 const valid = isValidRow;

@@ -1,7 +1,7 @@
 import type { Table, Vector } from 'apache-arrow';
 import type { CompiledFormula } from '../registry/formula.js';
 import { isCanonicalObservationTable } from '../table/observations.js';
-import { type ColumnData, rowValues } from '../table/data-view.js';
+import { type ColumnData, dictionaryStrings, rowValues } from '../table/data-view.js';
 
 /**
  * A dense economies x indicators x years cube built straight from an observation table's columns:
@@ -78,8 +78,8 @@ export function buildPanel(
     const n = ed.length;
     const eCodes = dictionaryCodes(ed),
       iCodes = dictionaryCodes(id);
-    const eMap = Int32Array.from(dictionaryStrings(ed), (s) => econIndex.get(s) ?? -1);
-    const iMap = Int32Array.from(dictionaryStrings(id), (s) => indIndex.get(s) ?? -1);
+    const eMap = Int32Array.from(dictionaryStrings(ed), (s) => econIndex.get(s as string) ?? -1);
+    const iMap = Int32Array.from(dictionaryStrings(id), (s) => indIndex.get(s as string) ?? -1);
     const years = columnValues(yearCol.data[b]) as Int16Array,
       vals = columnValues(valueCol.data[b]) as Float64Array;
     // Notes and sources are dictionaries too: the estimate test runs once per distinct text, then per row on its code.
@@ -88,7 +88,7 @@ export function buildPanel(
       return {
         codes: dictionaryCodes(d),
         nulls: d.nullBitmap && d.nullCount > 0 ? d : undefined,
-        hit: Uint8Array.from(dictionaryStrings(d), (t) => (marksEstimate(t, estimate!.prefixes) ? 1 : 0)),
+        hit: Uint8Array.from(dictionaryStrings(d), (t) => (marksEstimate(t as string, estimate!.prefixes) ? 1 : 0)),
       };
     });
     for (let r = 0; r < n; r++) {
@@ -108,10 +108,6 @@ export function buildPanel(
 /** The typed array behind one batch of a column (dictionary codes for dictionary columns), one element per row. */
 const columnValues = (data: ColumnData): Int32Array | Int16Array | Float64Array => rowValues(data);
 const dictionaryCodes = (data: ColumnData): Int32Array => rowValues<Int32Array>(data);
-
-function dictionaryStrings(data: { dictionary?: Vector }): string[] {
-  return data.dictionary ? (data.dictionary.toArray() as string[]) : [];
-}
 
 /**
  * Fill the cells of derived indicators (e.g. fixed_bb_p100 = fixed_bb_subs / population * 100) that were

@@ -16,7 +16,7 @@ import { UserInputError } from '../util/errors.js';
 import { datasetsDir, indicatorsDir } from '../util/paths.js';
 import type { BasketPanel, GroupSpec, MedianWindow } from './aggregate.js';
 import { looksLikePriceRelease, parsePriceRelease, releasePanels, type PriceRelease } from './release.js';
-import { isValidRow, rowValues } from '../table/data-view.js';
+import { dictionaryStrings, isValidRow, rowValues } from '../table/data-view.js';
 
 interface ReleaseGroupDef {
   group: string;
@@ -213,7 +213,7 @@ function codesOf(col: Vector): { codes: Int32Array; dictionary: Array<string | n
   if (col.data.length === 1 && DataType.isDictionary(col.type) && d.dictionary) {
     const codes = rowValues<Int32Array>(d).slice();
     if (d.nullCount > 0 && d.nullBitmap) for (let i = 0; i < codes.length; i++) if (!isValidRow(d, i)) codes[i] = -1;
-    const dictionary = Array.from(d.dictionary.toArray() as ArrayLike<string | null>);
+    const dictionary = dictionaryStrings(d) as Array<string | null>;
     // Arrow allows a string twice in a dictionary: its codes are sent to the first, so one string is one group
     const first = new Map<string | null, number>();
     const to = Int32Array.from(dictionary, (s, k) => {

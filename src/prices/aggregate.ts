@@ -80,13 +80,23 @@ export function aggregateWindows(
 }
 
 export function aggregatePanels(panels: readonly BasketPanel[], groupings: readonly GroupSpec[], opts: AggregateOptions): AggregateRow[] {
-  const rows: AggregateRow[] = [];
-  const stats: GroupStat[] = [opts.stat, 'count'];
+  return aggregatePanelStats(panels, groupings, [opts.stat], opts.balanced)[0];
+}
+
+/** `aggregatePanels` for several statistics from one kernel pass per group (the rows of each, in the order of `stats`). */
+export function aggregatePanelStats(
+  panels: readonly BasketPanel[],
+  groupings: readonly GroupSpec[],
+  which: ReadonlyArray<'median' | 'mean'>,
+  balanced: boolean,
+): AggregateRow[][] {
+  const out: AggregateRow[][] = which.map(() => []);
+  const stats: GroupStat[] = [...which, 'count'];
   for (const p of panels) {
     const nE = p.economies.length,
       nY = p.years.length;
     // Balance over the whole panel (the world), not within the group: ITU uses one set of economies per series.
-    const balancedSet = opts.balanced ? balancedEconomies(p) : null;
+    const balancedSet = balanced ? balancedEconomies(p) : null;
     for (const spec of groupings) {
       // Overlapping groups are split into partitions of the kernel: one call per group keeps it simple and exact.
       for (const { group, members } of spec.groups) {
@@ -94,16 +104,19 @@ export function aggregatePanels(panels: readonly BasketPanel[], groupings: reado
         for (let e = 0; e < nE; e++) groupIndex[e] = members.has(p.economies[e]) ? 0 : -1;
         if (balancedSet) for (let e = 0; e < nE; e++) if (!balancedSet[e]) groupIndex[e] = -1;
         const agg = aggregateByGroup({ values: p.values, nEconomies: nE, nYears: nY }, { group: groupIndex, nGroups: 1, stats });
-        const value = agg.stats[opts.stat]!,
-          count = agg.stats.count!;
-        for (let y = 0; y < nY; y++) {
-          if (count[y] === 0) continue;
-          rows.push({ basket: p.basket, unit: p.unit, grouping: spec.grouping, group, year: p.years[y], value: value[y], n: count[y] });
-        }
+        const count = agg.stats.count!;
+        which.forEach((stat, k) => {
+          const value = agg.stats[stat]!,
+            rows = out[k];
+          for (let y = 0; y < nY; y++) {
+            if (count[y] === 0) continue;
+            rows.push({ basket: p.basket, unit: p.unit, grouping: spec.grouping, group, year: p.years[y], value: value[y], n: count[y] });
+          }
+        });
       }
     }
   }
-  return rows;
+  return out;
 }
 
 /** Economies (1) with a value in every year in which any economy of the panel has one. */

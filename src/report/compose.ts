@@ -13,7 +13,7 @@ import { BUNDLED, loadObservations, type DataInput, type DataSource } from '../u
 import { isRanked, requiredIndicators, type IndexResult } from '../idi/compute.js';
 import { GROUPING_ALIASES, sensitivityTable } from '../idi/tables.js';
 import { SENSITIVITY_DEFAULTS } from '../idi/sensitivity.js';
-import { runOnTable, sensitivityOfRun } from '../usecases/index-run.js';
+import { runOnTable, sensitivityOfRun, withPreviousYear } from '../usecases/index-run.js';
 import { loadMethodology, type CompiledMethodology } from '../idi/methodology.js';
 import { loadEconomyRegistry, LANGUAGES, type Language } from '../registry/economies.js';
 import { loadGroupings } from '../registry/groupings.js';
@@ -160,20 +160,23 @@ export async function composeReport(o: ReportOptions, threads: ReportThreads): P
   const { vintage, sources } = describeVintage(source);
 
   progress(2);
-  // One run: the data year, the previous year and the prepared matrix the sensitivity analysis starts from.
-  const run = runOnTable({ methodology: m, year: dataYear, previous: true, source }, m, table, { indicators: registry, groupings });
-  const result = run.result;
-  const previous: IndexResult = run.previous!;
+  // One run: the data year and the prepared matrix the sensitivity analysis starts from; the previous year is added
+  // once the scenario ranks have been sent (they need the data year only).
+  const ctx = { indicators: registry, groupings };
+  const dataRun = runOnTable({ methodology: m, year: dataYear, previous: false, source }, m, table, ctx);
 
   progress(3);
   if (draws !== 0 && !(Number.isInteger(draws) && draws >= 2 && draws <= 20_000))
     throw invalidOption('sensitivityDraws', draws, (n) => `${n} must be 0 (no sensitivity analysis) or a whole number from 2 to 20,000, not ${draws}`);
   // An unranked index (ITU's IDI from 2023): score intervals, not rank intervals (the measure follows the methodology).
   const sensitivityRun = handled(
-    draws > 0 ? poolStart.then((pool) => sensitivityOfRun(run, { ...SENSITIVITY_DEFAULTS, draws, seed, workers: 1, pool })) : undefined,
+    draws > 0 ? poolStart.then((pool) => sensitivityOfRun(dataRun, { ...SENSITIVITY_DEFAULTS, draws, seed, workers: 1, pool })) : undefined,
   );
   // the pool's worker is sent its first range once this thread yields
   await yieldToEvents();
+  const run = withPreviousYear(dataRun, ctx);
+  const result = run.result;
+  const previous: IndexResult = run.previous!;
 
   // Each chart is sent to the chart thread as soon as its inputs exist (the chart thread is the last to finish):
   // the score charts now, the price charts after the price data, the rest with the sensitivity analysis.

@@ -5,15 +5,14 @@
  * (`meetingTarget`) and the change between two years.
  */
 import { DataType, type Table, type Vector } from 'apache-arrow';
-import { aggregatePanels, type AggregateRow, type BasketPanel } from '../prices/aggregate.js';
+import { aggregatePanelStats, aggregatePanels, type AggregateRow, type BasketPanel } from '../prices/aggregate.js';
 import { loadAggregationSpec, panelsFromObservations, registryGroupSpecs } from '../prices/aggregate-input.js';
 import { loadBaskets } from '../prices/basket.js';
 import { loadTargets, meetingTarget } from '../prices/targets.js';
 import { loadIndicatorRegistry } from '../registry/indicators.js';
-import { isCanonicalObservationTable, takeRanges } from '../table/observations.js';
 import type { Column, ReportTable } from '../table/report-table.js';
 import { own } from '../util/lookup.js';
-import { isValidRow, rowValues } from '../table/data-view.js';
+import { dictionaryStrings, isValidRow, rowValues } from '../table/data-view.js';
 
 export const UNIT_LABEL: Record<string, string> = { usd: 'USD', ppp: 'PPP$', gni_pct: '% GNI p.c.' };
 const cmpStr = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
@@ -41,7 +40,8 @@ export interface PriceData {
 
 export function priceData(ctx: PriceContext): PriceData {
   const registry = loadIndicatorRegistry();
-  const table = rowsOfIndicators(ctx.table, new Set(registry.indicators.filter((d) => d.basket).map((d) => d.id)));
+  // (the readers below select the price indicators by their dictionary codes: no copy of their rows first)
+  const table = ctx.table;
   const panels = panelsFromObservations(table);
   const byKey = new Map(panels.map((p) => [`${p.basket}|${p.unit}`, p]));
   const order = registry.indicators.filter((d) => d.basket).map((d) => d.basket!);
@@ -89,36 +89,6 @@ export function priceData(ctx: PriceContext): PriceData {
 }
 
 /**
- * The rows of the given indicators (for the report: the price baskets, a third of its observations), found by
- * their dictionary codes and copied run by run (an indicator's rows are contiguous in the snapshot): what reads
- * the rows one by one after it (panels, notes) decodes no other indicator's strings. A table of another layout
- * is returned whole (the readers after it select by indicator themselves).
- */
-function rowsOfIndicators(table: Table, ids: ReadonlySet<string>): Table {
-  const ind = table.getChild('indicator');
-  if (!ind || table.batches.length !== 1 || !isCanonicalObservationTable(table)) return table;
-  const data = ind.data[0];
-  if (data.nullCount > 0 || !data.dictionary) return table;
-  const dict = data.dictionary;
-  const want = new Uint8Array(dict.length);
-  for (let k = 0; k < dict.length; k++) if (ids.has(dict.get(k) as string)) want[k] = 1;
-  const codes = rowValues<Int32Array>(data);
-  const starts: number[] = [],
-    ends: number[] = [];
-  for (let i = 0; i < codes.length; ) {
-    if (!want[codes[i]]) {
-      i++;
-      continue;
-    }
-    const start = i;
-    while (i < codes.length && want[codes[i]]) i++;
-    starts.push(start);
-    ends.push(i);
-  }
-  return takeRanges(table, Int32Array.from(starts), Int32Array.from(ends));
-}
-
-/**
  * The notes of the wanted indicators into `notes` (`indicator|economy|year`), read from the dictionary codes of a
  * one-batch table (each distinct string decoded once, no Vector.get per row); false for another layout (nothing read).
  */
@@ -131,9 +101,9 @@ function notesByCodes(table: Table, wanted: ReadonlySet<string>, notes: Map<stri
     yr = col('year');
   if (!nt?.dictionary || !ind?.dictionary || !eco?.dictionary || !yr || ind.nullCount > 0 || eco.nullCount > 0 || yr.nullCount > 0) return false;
   if (!(DataType.isInt(yr.type) && yr.type.bitWidth <= 32)) return false;
-  const texts = Array.from(nt.dictionary.toArray() as ArrayLike<string | null>),
-    ids = Array.from(ind.dictionary.toArray() as ArrayLike<string | null>),
-    economies = Array.from(eco.dictionary.toArray() as ArrayLike<string | null>);
+  const texts = dictionaryStrings(nt),
+    ids = dictionaryStrings(ind),
+    economies = dictionaryStrings(eco);
   const noteCodes = rowValues<Int32Array>(nt),
     indCodes = rowValues<Int32Array>(ind),
     ecoCodes = rowValues<Int32Array>(eco),
@@ -237,10 +207,8 @@ export function priceTables(ctx: PriceContext, d: PriceData): ReportTable[] {
     .map((p) => sliceYear(p, P))
     .filter((p): p is BasketPanel => p !== undefined);
   const groups = registryGroupSpecs(new Set(yearPanels.flatMap((p) => p.economies)), spec);
-  const med = aggregatePanels(yearPanels, groups, { stat: 'median', balanced: false });
-  const mean = new Map(
-    aggregatePanels(yearPanels, groups, { stat: 'mean', balanced: false }).map((r) => [`${r.basket}|${r.unit}|${r.grouping}|${r.group}`, r.value]),
-  );
+  const [med, means] = aggregatePanelStats(yearPanels, groups, ['median', 'mean'], false);
+  const mean = new Map(means.map((r) => [`${r.basket}|${r.unit}|${r.grouping}|${r.group}`, r.value]));
   const unitOrder = ['usd', 'ppp', 'gni_pct'];
   med.sort((x, y) => d.baskets.indexOf(x.basket) - d.baskets.indexOf(y.basket) || unitOrder.indexOf(x.unit) - unitOrder.indexOf(y.unit));
   tables.push({

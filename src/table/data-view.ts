@@ -23,3 +23,15 @@ export function isValidRow(data: ColumnData, i: number): boolean {
   const bit = data.offset + i;
   return ((data.nullBitmap[bit >> 3] >> (bit & 7)) & 1) === 1;
 }
+
+// (a dictionary is shared by every table cut from one snapshot: its strings are decoded once, not once per reader)
+const decoded = new WeakMap<object, ReadonlyArray<string | null>>();
+
+/** The strings of a dictionary column's dictionary (code -> string), decoded once per dictionary; [] without one. */
+export function dictionaryStrings(data: { dictionary?: { toArray(): unknown } | null }): ReadonlyArray<string | null> {
+  const dict = data.dictionary;
+  if (!dict) return [];
+  let s = decoded.get(dict);
+  if (s === undefined) decoded.set(dict, (s = Array.from(dict.toArray() as ArrayLike<string | null>)));
+  return s;
+}

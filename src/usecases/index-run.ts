@@ -144,12 +144,7 @@ export function runOnTable(recipe: IndexRecipe, m: CompiledMethodology, table: T
       throw invalidOption('year', recipe.year, (name) => `${name} must be a whole year or "latest", not ${String(recipe.year)}`);
     year = recipe.year;
   }
-  const economies =
-    recipe.universe === 'all'
-      ? loadEconomyRegistry()
-          .all()
-          .map((e) => e.iso3)
-      : undefined;
+  const economies = universeOf(recipe);
   const opts = { methodology: m, table, indicators, groupings, economies };
   const prepared = prepareYear({ ...opts, year }, year);
   logPrepared(log, m, prepared);
@@ -167,20 +162,12 @@ export function runOnTable(recipe: IndexRecipe, m: CompiledMethodology, table: T
           detail: `${result.coverage.ranked} economies with a score, ${result.coverage.notRanked} without (scores only: the methodology does not rank)`,
         },
   );
-  let final: IndexResult = result,
-    previous: IndexResult | undefined;
-  if (recipe.previous) {
-    const prev = computePrepared(opts, prepareYear({ ...opts, year: year - 1 }, year - 1)).result;
-    const { previousResult, ...withChanges } = withPrevious(result, prev);
-    final = withChanges;
-    previous = previousResult;
-    log.push({ step: 'previous', detail: `${year - 1} recomputed with the same methodology and data: ${prev.coverage.ranked} ranked` });
-  }
+  const final: IndexResult = result;
   const L = m.firstNode,
     N = m.parent.length,
     nE = prepared.economies.length;
   const ids = m.ids;
-  return {
+  const run: IndexRun = {
     recipe,
     methodology: m,
     year,
@@ -196,10 +183,46 @@ export function runOnTable(recipe: IndexRecipe, m: CompiledMethodology, table: T
       ranks: { rows: ids.slice(L, N), economies: prepared.economies, values: stages.ranks },
     },
     result: final,
-    previous,
+    previous: undefined,
     log,
     prepared,
   };
+  return recipe.previous ? withPreviousYear(run, ctx) : run;
+}
+
+/**
+ * The run with its previous year (what `previous: true` gives): that year recomputed with the same methodology
+ * and data, and the changes in the result. A caller that starts work on the data year alone (the report's
+ * sensitivity analysis) runs without `previous`, starts it, then adds the previous year here.
+ */
+export function withPreviousYear(run: IndexRun, ctx: Required<RunContext>): IndexRun {
+  if (run.previous) return run;
+  const year = run.year;
+  const opts = {
+    methodology: run.methodology,
+    table: run.observations,
+    indicators: ctx.indicators,
+    groupings: ctx.groupings,
+    economies: universeOf(run.recipe),
+  };
+  const prev = computePrepared(opts, prepareYear({ ...opts, year: year - 1 }, year - 1)).result;
+  const { previousResult, ...withChanges } = withPrevious(run.result, prev);
+  return {
+    ...run,
+    recipe: run.recipe.previous ? run.recipe : { ...run.recipe, previous: true },
+    result: withChanges,
+    previous: previousResult,
+    log: [...run.log, { step: 'previous', detail: `${year - 1} recomputed with the same methodology and data: ${prev.coverage.ranked} ranked` }],
+  };
+}
+
+/** The economies a recipe's universe names (undefined: the methodology's own). */
+function universeOf(recipe: IndexRecipe): string[] | undefined {
+  return recipe.universe === 'all'
+    ? loadEconomyRegistry()
+        .all()
+        .map((e) => e.iso3)
+    : undefined;
 }
 
 function logPrepared(log: RunLogEntry[], m: CompiledMethodology, p: PreparedYear): void {
