@@ -1,0 +1,35 @@
+/**
+ * The report's own chart renderer: the charts of charts.ts `chartSpecs` drawn from their vega-lite specs (the
+ * spec stays the description written beside each SVG) without vega. vega is its test oracle
+ * (test/report/svg-oracle.test.ts compares every mark). `renderOwn` gives undefined for a chart it does not draw yet.
+ */
+import type { ProjectedFeature } from '../world-map.js';
+import { mapScene } from './map.js';
+import { writeSvg } from './write.js';
+
+// biome-ignore lint/suspicious/noExplicitAny: the specs are read by their known shape (charts.ts writes them)
+type AnySpec = any;
+
+/** The SVG of a chart (`id` as in charts.ts, also the id prefix), or undefined when this renderer does not draw it. */
+export function renderOwn(spec: AnySpec, id: string): string | undefined {
+  const scene = sceneOf(spec, id);
+  return scene && writeSvg(scene, id);
+}
+
+/** The scene of a chart (undefined: not drawn here). */
+export function sceneOf(spec: AnySpec, id: string) {
+  if (id === 'idi-map' && spec.datasets?.countries) {
+    const layer = spec.layer[1];
+    const values = layer.transform[0].from.data.values as Array<{ m49: string; score: number }>;
+    return mapScene({
+      title: spec.title,
+      legendTitle: layer.encoding.color.title,
+      width: spec.width,
+      height: spec.height,
+      domain: layer.encoding.color.scale.domain,
+      features: spec.datasets.countries as ProjectedFeature[],
+      scores: new Map(values.map((v) => [v.m49, v.score])),
+    });
+  }
+  return undefined;
+}

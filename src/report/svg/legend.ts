@@ -1,0 +1,46 @@
+/**
+ * Legends as vega lays them out with the report's config (labels 11 px, titles 12 px bold): a vertical gradient
+ * legend (vega's defaults: 16 x 200 px, labels 2 px right of it, the title 5 px above, 18 px right of the plot).
+ */
+import type { Gradient, SceneItem } from './scene.js';
+import { tickFormat, ticks } from './scale.js';
+import { estimateWidth } from './text.js';
+
+export const LEGEND_OFFSET = 18;
+const LABEL_SIZE = 11,
+  TITLE_SIZE = 12,
+  TITLE_PADDING = 5,
+  GRADIENT_LENGTH = 200,
+  GRADIENT_THICKNESS = 16,
+  LABEL_OFFSET = 2,
+  /** vega's legend title limit. */
+  TITLE_LIMIT = 180;
+
+/** A gradient legend for a sequential colour scale over [d0, d1] at (x, y): its items and its width and height. */
+export function gradientLegend(o: { x: number; y: number; title: string; domain: [number, number]; color: (t: number) => string }): {
+  items: SceneItem[];
+  width: number;
+  height: number;
+} {
+  const [d0, d1] = o.domain;
+  const top = o.y + TITLE_SIZE + TITLE_PADDING;
+  // vega samples the gradient at 21 stops
+  const gradient: Gradient = { x1: 0, y1: 1, x2: 0, y2: 0, stops: Array.from({ length: 21 }, (_, i) => ({ offset: i / 20, color: o.color(i / 20) })) };
+  const items: SceneItem[] = [
+    { type: 'text', role: 'legend-title', x: o.x, y: o.y, text: o.title, fontSize: TITLE_SIZE, fontWeight: 'bold', align: 'left', baseline: 'top', fill: '#000' },
+    { type: 'rect', role: 'legend-gradient', x: o.x, y: top, width: GRADIENT_THICKNESS, height: GRADIENT_LENGTH, fill: gradient, stroke: '#ddd', strokeWidth: 0 },
+  ];
+  const values = ticks(d0, d1, 5),
+    format = tickFormat(d0, d1, 5);
+  let labelWidth = 0;
+  for (const v of values) {
+    const text = format(v);
+    labelWidth = Math.max(labelWidth, estimateWidth(text, LABEL_SIZE));
+    // the end labels are flush with the gradient's ends
+    const baseline = v === d0 ? 'bottom' : v === d1 ? 'top' : 'middle';
+    const y = top + (1 - (v - d0) / (d1 - d0)) * GRADIENT_LENGTH;
+    items.push({ type: 'text', role: 'legend-label', x: o.x + GRADIENT_THICKNESS + LABEL_OFFSET, y, text, fontSize: LABEL_SIZE, align: 'left', baseline, fill: '#000' });
+  }
+  const width = Math.max(GRADIENT_THICKNESS + LABEL_OFFSET + labelWidth, Math.min(TITLE_LIMIT, estimateWidth(o.title, TITLE_SIZE)));
+  return { items, width, height: TITLE_SIZE + TITLE_PADDING + GRADIENT_LENGTH };
+}
