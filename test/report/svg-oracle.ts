@@ -26,6 +26,15 @@ interface VegaItem {
   align?: string;
   baseline?: string;
   fill?: unknown;
+  stroke?: string;
+  strokeWidth?: number;
+  strokeDash?: number[];
+  opacity?: number;
+  x2?: number;
+  y2?: number;
+  size?: number;
+  shape?: string;
+  angle?: number;
   items?: VegaMark[];
 }
 interface VegaMark {
@@ -57,11 +66,27 @@ export async function vegaScene(spec: object): Promise<OracleScene> {
     for (const g of svg.matchAll(/<g class="mark-shape role-mark (\w+)"[^>]*>(.*?)<\/g>/g))
       for (const p of g[2].matchAll(/<path [^>]*?d="([^"]*)" fill="([^"]*)"/g)) shapes.push({ d: p[1], fill: p[2], layer: g[1] });
     let shape = 0;
+    // a line mark's items are the vertices of one line
+    const lineOf = (mark: VegaMark, ox: number, oy: number): void => {
+      const first = mark.items[0];
+      if (first)
+        items.push({
+          type: 'line',
+          role: mark.role,
+          points: mark.items.map((it) => [ox + (it.x ?? 0), oy + (it.y ?? 0)] as [number, number]),
+          stroke: String(first.stroke),
+          strokeWidth: first.strokeWidth ?? 1,
+          ...(first.strokeDash ? { dash: first.strokeDash } : {}),
+        });
+    };
     const walk = (mark: VegaMark, ox: number, oy: number): void => {
+      if (mark.marktype === 'line') return lineOf(mark, ox, oy);
       for (const it of mark.items) {
         const x = ox + (it.x ?? 0),
           y = oy + (it.y ?? 0);
-        if (mark.marktype === 'text')
+        if (mark.marktype === 'text' && (it.opacity === 0 || it.text === '')) {
+          // a label vega hides (overlap) or leaves empty (log axis): not drawn
+        } else if (mark.marktype === 'text')
           items.push({
             type: 'text',
             role: mark.role,
@@ -73,13 +98,42 @@ export async function vegaScene(spec: object): Promise<OracleScene> {
             align: (it.align ?? 'left') as 'left',
             baseline: (it.baseline ?? 'alphabetic') as 'top',
             fill: String(it.fill ?? '#000'),
+            ...(it.angle ? { angle: it.angle } : {}),
           });
-        else if (mark.marktype === 'rect' && mark.role === 'legend-gradient')
-{
+        else if (mark.marktype === 'rule')
+          items.push({
+            type: 'rule',
+            role: mark.role,
+            x,
+            y,
+            x2: ox + (it.x2 ?? it.x ?? 0),
+            y2: oy + (it.y2 ?? it.y ?? 0),
+            stroke: String(it.stroke),
+            strokeWidth: it.strokeWidth ?? 1,
+          });
+        else if (mark.marktype === 'symbol')
+          items.push({
+            type: 'symbol',
+            role: mark.role,
+            x,
+            y,
+            size: it.size ?? 64,
+            shape: (it.shape ?? 'circle') as 'circle',
+            fill: String(it.fill),
+            opacity: it.opacity ?? 1,
+          });
+        else if (mark.marktype === 'rect' && mark.role === 'legend-gradient') {
           const g = it.fill as { x1: number; y1: number; x2: number; y2: number; stops: Array<{ offset: number; color: string }> };
-          items.push({ type: 'rect', role: mark.role, x, y, width: it.width ?? 0, height: it.height ?? 0, fill: { x1: g.x1, y1: g.y1, x2: g.x2, y2: g.y2, stops: g.stops } });
-        }
-        else if (mark.marktype === 'shape') {
+          items.push({
+            type: 'rect',
+            role: mark.role,
+            x,
+            y,
+            width: it.width ?? 0,
+            height: it.height ?? 0,
+            fill: { x1: g.x1, y1: g.y1, x2: g.x2, y2: g.y2, stops: g.stops },
+          });
+        } else if (mark.marktype === 'shape') {
           const s = shapes[shape++];
           items.push({ type: 'path', role: s.layer, d: s.d, fill: s.fill });
         }
@@ -101,7 +155,7 @@ export function compareScenes(ours: Scene, theirs: OracleScene, tol = 0.5): stri
   const near = (a: number, b: number): boolean => Math.abs(a - b) <= tol;
   for (const k of ['width', 'height', 'originX', 'originY'] as const) if (ours[k] !== theirs[k]) out.push(`${k}: ours ${ours[k]}, vega ${theirs[k]}`);
   const kinds = (s: { items: SceneItem[] }, type: SceneItem['type']) => s.items.filter((i) => i.type === type);
-  for (const type of ['path', 'rect', 'text'] as const) {
+  for (const type of ['path', 'rect', 'text', 'rule', 'symbol', 'line'] as const) {
     const a = kinds(ours, type),
       b = kinds(theirs, type);
     if (a.length !== b.length) out.push(`${type}: ours ${a.length}, vega ${b.length}`);
@@ -110,12 +164,33 @@ export function compareScenes(ours: Scene, theirs: OracleScene, tol = 0.5): stri
     for (const x of a) {
       const j = pool.findIndex((y) =>
         x.type === 'text' && y.type === 'text'
-          ? x.text === y.text && near(x.x, y.x) && near(x.y, y.y) && x.fontSize === y.fontSize && x.align === y.align && x.baseline === y.baseline && (x.fontWeight ?? '') === (y.fontWeight ?? '')
+          ? x.text === y.text &&
+            near(x.x, y.x) &&
+            near(x.y, y.y) &&
+            x.fontSize === y.fontSize &&
+            x.align === y.align &&
+            x.baseline === y.baseline &&
+            (x.fontWeight ?? '') === (y.fontWeight ?? '') &&
+            (x.angle ?? 0) === (y.angle ?? 0)
           : x.type === 'path' && y.type === 'path'
             ? x.d === y.d && x.fill === y.fill
-            : x.type === 'rect' && y.type === 'rect'
-              ? near(x.x, y.x) && near(x.y, y.y) && near(x.width, y.width) && near(x.height, y.height) && JSON.stringify(x.fill) === JSON.stringify(y.fill)
-              : false,
+            : x.type === 'rule' && y.type === 'rule'
+              ? near(x.x, y.x) && near(x.y, y.y) && near(x.x2, y.x2) && near(x.y2, y.y2) && x.stroke === y.stroke && x.strokeWidth === y.strokeWidth
+              : x.type === 'symbol' && y.type === 'symbol'
+                ? near(x.x, y.x) && near(x.y, y.y) && x.size === y.size && x.shape === y.shape && x.fill === y.fill && x.opacity === y.opacity
+                : x.type === 'line' && y.type === 'line'
+                  ? x.stroke === y.stroke &&
+                    x.strokeWidth === y.strokeWidth &&
+                    JSON.stringify(x.dash ?? null) === JSON.stringify(y.dash ?? null) &&
+                    x.points.length === y.points.length &&
+                    x.points.every((p, k) => near(p[0], y.points[k][0]) && near(p[1], y.points[k][1]))
+                  : x.type === 'rect' && y.type === 'rect'
+                    ? near(x.x, y.x) &&
+                      near(x.y, y.y) &&
+                      near(x.width, y.width) &&
+                      near(x.height, y.height) &&
+                      JSON.stringify(x.fill) === JSON.stringify(y.fill)
+                    : false,
       );
       if (j < 0) out.push(`${type} of ours not in vega's: ${JSON.stringify(x).slice(0, 200)}`);
       else pool.splice(j, 1);

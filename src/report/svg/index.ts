@@ -4,6 +4,7 @@
  * (test/report/svg-oracle.test.ts compares every mark). `renderOwn` gives undefined for a chart it does not draw yet.
  */
 import type { ProjectedFeature } from '../world-map.js';
+import { intervalsScene } from './intervals.js';
 import { mapScene } from './map.js';
 import { writeSvg } from './write.js';
 
@@ -29,6 +30,30 @@ export function sceneOf(spec: AnySpec, id: string) {
       domain: layer.encoding.color.scale.domain,
       features: spec.datasets.countries as ProjectedFeature[],
       scores: new Map(values.map((v) => [v.m49, v.score])),
+    });
+  }
+  if (id === 'idi-rank-intervals') {
+    const [rule, point, diag] = spec.layer;
+    const ends = diag.data.values as Array<{ rank: number; diagonal: number }>;
+    return intervalsScene({
+      title: spec.title,
+      width: spec.width,
+      height: spec.height,
+      xTitle: rule.encoding.x.title,
+      yTitle: rule.encoding.y.title,
+      xDomain: rule.encoding.x.scale.domain,
+      // reversed: the domain's first value at the top
+      yDomain: rule.encoding.y.scale.reverse ? rule.encoding.y.scale.domain : [...rule.encoding.y.scale.domain].reverse(),
+      rule: { color: rule.mark.color, width: rule.mark.strokeWidth },
+      point: { color: point.mark.color, size: point.mark.size },
+      diagonal: {
+        color: diag.mark.color,
+        width: diag.mark.strokeWidth,
+        dash: diag.mark.strokeDash,
+        from: [ends[0].rank, ends[0].diagonal],
+        to: [ends[1].rank, ends[1].diagonal],
+      },
+      rows: spec.data.values,
     });
   }
   return undefined;

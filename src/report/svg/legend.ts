@@ -27,8 +27,29 @@ export function gradientLegend(o: { x: number; y: number; title: string; domain:
   // vega samples the gradient at 21 stops
   const gradient: Gradient = { x1: 0, y1: 1, x2: 0, y2: 0, stops: Array.from({ length: 21 }, (_, i) => ({ offset: i / 20, color: o.color(i / 20) })) };
   const items: SceneItem[] = [
-    { type: 'text', role: 'legend-title', x: o.x, y: o.y, text: o.title, fontSize: TITLE_SIZE, fontWeight: 'bold', align: 'left', baseline: 'top', fill: '#000' },
-    { type: 'rect', role: 'legend-gradient', x: o.x, y: top, width: GRADIENT_THICKNESS, height: GRADIENT_LENGTH, fill: gradient, stroke: '#ddd', strokeWidth: 0 },
+    {
+      type: 'text',
+      role: 'legend-title',
+      x: o.x,
+      y: o.y,
+      text: o.title,
+      fontSize: TITLE_SIZE,
+      fontWeight: 'bold',
+      align: 'left',
+      baseline: 'top',
+      fill: '#000',
+    },
+    {
+      type: 'rect',
+      role: 'legend-gradient',
+      x: o.x,
+      y: top,
+      width: GRADIENT_THICKNESS,
+      height: GRADIENT_LENGTH,
+      fill: gradient,
+      stroke: '#ddd',
+      strokeWidth: 0,
+    },
   ];
   const values = ticks(d0, d1, 5),
     format = tickFormat(d0, d1, 5);
@@ -39,7 +60,17 @@ export function gradientLegend(o: { x: number; y: number; title: string; domain:
     // the end labels are flush with the gradient's ends
     const baseline = v === d0 ? 'bottom' : v === d1 ? 'top' : 'middle';
     const y = top + (1 - (v - d0) / (d1 - d0)) * GRADIENT_LENGTH;
-    items.push({ type: 'text', role: 'legend-label', x: o.x + GRADIENT_THICKNESS + LABEL_OFFSET, y, text, fontSize: LABEL_SIZE, align: 'left', baseline, fill: '#000' });
+    items.push({
+      type: 'text',
+      role: 'legend-label',
+      x: o.x + GRADIENT_THICKNESS + LABEL_OFFSET,
+      y,
+      text,
+      fontSize: LABEL_SIZE,
+      align: 'left',
+      baseline,
+      fill: '#000',
+    });
   }
   const width = Math.max(GRADIENT_THICKNESS + LABEL_OFFSET + labelWidth, Math.min(TITLE_LIMIT, estimateWidth(o.title, TITLE_SIZE)));
   return { items, width, height: TITLE_SIZE + TITLE_PADDING + GRADIENT_LENGTH };

@@ -54,7 +54,15 @@ export function mapScene(m: MapChart): Scene {
   m.features.forEach((f, k) => {
     const v = f.id === undefined ? undefined : m.scores.get(f.id);
     if (v === undefined || !Number.isFinite(v)) return;
-    items.push({ type: 'path', role: 'map-score', d: paths[k], fill: color((v - d0) / (d1 - d0)), stroke: 'white', strokeWidth: STROKE, label: `${m.legendTitle}: ${v}` });
+    items.push({
+      type: 'path',
+      role: 'map-score',
+      d: paths[k],
+      fill: color((v - d0) / (d1 - d0)),
+      stroke: 'white',
+      strokeWidth: STROKE,
+      label: `${m.legendTitle}: ${v}`,
+    });
   });
   const legend = gradientLegend({ x: m.width + LEGEND_OFFSET, y: 0, title: m.legendTitle, domain: m.domain, color: (t) => color(t) });
   items.push(...legend.items);

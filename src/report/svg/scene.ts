@@ -14,6 +14,9 @@ export interface Gradient {
 }
 
 export type SceneItem =
+  | { type: 'rule'; role: string; x: number; y: number; x2: number; y2: number; stroke: string; strokeWidth: number; dash?: number[] }
+  | { type: 'symbol'; role: string; x: number; y: number; size: number; shape: 'circle' | 'triangle-up'; fill: string; opacity: number }
+  | { type: 'line'; role: string; points: Array<[number, number]>; stroke: string; strokeWidth: number; dash?: number[] }
   | { type: 'path'; role: string; d: string; fill: string; stroke?: string; strokeWidth?: number; label?: string }
   | { type: 'rect'; role: string; x: number; y: number; width: number; height: number; fill: string | Gradient; stroke?: string; strokeWidth?: number }
   | {
@@ -54,4 +57,19 @@ export function viewOf(bounds: { x1: number; y1: number; x2: number; y2: number 
     width: Math.ceil(bounds.x2 - bounds.x1) + 2 * PADDING,
     height: Math.ceil(bounds.y2 - bounds.y1) + 2 * PADDING,
   };
+}
+
+/** Bounds in frame coordinates, grown by what is drawn. */
+export class Bounds {
+  x1 = Number.POSITIVE_INFINITY;
+  y1 = Number.POSITIVE_INFINITY;
+  x2 = Number.NEGATIVE_INFINITY;
+  y2 = Number.NEGATIVE_INFINITY;
+  add(x1: number, y1: number, x2: number, y2: number): this {
+    if (x1 < this.x1) this.x1 = x1;
+    if (y1 < this.y1) this.y1 = y1;
+    if (x2 > this.x2) this.x2 = x2;
+    if (y2 > this.y2) this.y2 = y2;
+    return this;
+  }
 }

@@ -12,5 +12,25 @@ export function baselineOffset(baseline: Baseline, fontSize: number): number {
 
 /** XML escaping as vega's markup writer does it: text content, and attribute values (quotes and whitespace too). */
 export const escapeText = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-export const escapeAttr = (s: string): string =>
-  escapeText(s).replace(/"/g, '&quot;').replace(/\t/g, '&#x9;').replace(/\n/g, '&#xA;').replace(/\r/g, '&#xD;');
+export const escapeAttr = (s: string): string => escapeText(s).replace(/"/g, '&quot;').replace(/\t/g, '&#x9;').replace(/\n/g, '&#xA;').replace(/\r/g, '&#xD;');
+
+/**
+ * A text's box as vega bounds it (vega-scenegraph marks/text.js): its estimated width placed by its alignment, and
+ * from the baseline offset less 0.8 of the font size down by the font size; a rotated text's box rotated about its anchor.
+ */
+export function textBox(
+  x: number,
+  y: number,
+  text: string,
+  fontSize: number,
+  align: 'left' | 'center' | 'right',
+  baseline: Baseline,
+  angle = 0,
+): { x1: number; y1: number; x2: number; y2: number } {
+  const w = estimateWidth(text, fontSize);
+  const dx = align === 'center' ? -w / 2 : align === 'right' ? -w : 0;
+  const dy = baselineOffset(baseline, fontSize) - Math.round(0.8 * fontSize);
+  if (angle === -90) return { x1: x + dy, y1: y - dx - w, x2: x + dy + fontSize, y2: y - dx };
+  if (angle !== 0) throw new Error(`text box: angle ${angle} is not supported`);
+  return { x1: x + dx, y1: y + dy, x2: x + dx + w, y2: y + dy + fontSize };
+}

@@ -31,9 +31,15 @@ export function writeSvg(scene: Scene, prefix: string): string {
         return `<path${attrs({ 'aria-label': it.label, d: it.d, fill: it.fill, stroke: it.stroke, 'stroke-width': it.strokeWidth })}/>`;
       case 'rect':
         return `<rect${attrs({ x: it.x, y: it.y, width: it.width, height: it.height, fill: fill(it.fill), stroke: it.stroke, 'stroke-width': it.strokeWidth })}/>`;
+      case 'rule':
+        return `<line${attrs({ x1: it.x, y1: it.y, x2: it.x2, y2: it.y2, stroke: it.stroke, 'stroke-width': it.strokeWidth, 'stroke-dasharray': it.dash?.join(',') })}/>`;
+      case 'symbol':
+        return `<path${attrs({ transform: `translate(${it.x},${it.y})`, d: symbolPath(it.shape, it.size), fill: it.fill, opacity: it.opacity })}/>`;
+      case 'line':
+        return `<path${attrs({ d: `M${it.points.map((p) => `${p[0]},${p[1]}`).join('L')}`, stroke: it.stroke, 'stroke-width': it.strokeWidth, 'stroke-dasharray': it.dash?.join(',') })}/>`;
       case 'text': {
-        const y = it.y + baselineOffset(it.baseline, it.fontSize);
-        const transform = it.angle ? `translate(${it.x},${y}) rotate(${it.angle})` : `translate(${it.x},${y})`;
+        const off = baselineOffset(it.baseline, it.fontSize);
+        const transform = it.angle ? `translate(${it.x},${it.y}) rotate(${it.angle}) translate(0,${off})` : `translate(${it.x},${it.y + off})`;
         return `<text${attrs({ 'text-anchor': ANCHOR[it.align], transform, 'font-family': FONT, 'font-size': `${it.fontSize}px`, 'font-weight': it.fontWeight, fill: it.fill })}>${escapeText(it.text)}</text>`;
       }
     }
@@ -58,4 +64,15 @@ export function writeSvg(scene: Scene, prefix: string): string {
     (defs.length ? `<defs>${defs.join('')}</defs>` : '') +
     '</svg>'
   );
+}
+
+/**
+ * A symbol of area `size` (px^2) centred on the origin, as vega draws it: a circle of radius sqrt(size)/2; an upward
+ * triangle of vega's proportions (side sqrt(size) ... height sqrt(3)/2 of it, centred on its box).
+ */
+export function symbolPath(shape: 'circle' | 'triangle-up', size: number): string {
+  const r = Math.sqrt(size) / 2;
+  if (shape === 'circle') return `M${r},0A${r},${r},0,1,1,${-r},0A${r},${r},0,1,1,${r},0`;
+  const h = (Math.sqrt(3) / 2) * r;
+  return `M0,${-h}L${-r},${h}L${r},${h}Z`;
 }
