@@ -2,10 +2,11 @@ import { existsSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import type { TopLevelSpec } from 'vega-lite';
 import { workerScript } from '../util/bundle.js';
+import { renderOwn } from './svg/index.js';
 
 /**
- * The report's chart thread: the charts (vega) rendered beside the main thread, which goes on with the tables
- * meanwhile. Started first thing, so the engine loads while the data is read; without the built
+ * The report's chart thread: the charts our own renderer does not draw yet (vega) rendered beside the main thread,
+ * which goes on with the tables meanwhile. Started first thing, so the engine loads while the data is read; without the built
  * worker script (dist/) the same functions run on the calling thread. A failure in the thread fails the call.
  */
 export class RenderThread {
@@ -33,7 +34,10 @@ export class RenderThread {
     return new RenderThread(existsSync(script) ? new Worker(script, { workerData: { kind } }) : undefined, kind);
   }
 
+  /** A chart's SVG: drawn on this thread by our own renderer (src/report/svg) when it draws that chart, else by vega on the thread. */
   svg(spec: TopLevelSpec, prefix: string): Promise<string> {
+    const own = renderOwn(spec, prefix);
+    if (own !== undefined) return Promise.resolve(own);
     if (!this.worker) return import('./charts.js').then((m) => m.renderSvg(spec, prefix));
     return this.call({ op: 'svg', spec, prefix }) as Promise<string>;
   }

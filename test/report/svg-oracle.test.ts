@@ -1,16 +1,136 @@
-import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
-import { sceneOf } from '../../src/report/svg/index.js';
+/**
+ * Our chart renderer (src/report/svg) against vega, its oracle: every chart it draws, from the specs of the 2017
+ * report, of the 2024 report (the IDI from 2023: scores out of 100, no ranks) and of a small hand-made input, is
+ * compared mark by mark with vega's scenegraph of the same spec (test/report/svg-oracle.ts): view size and origin,
+ * map paths and fills per country, rule ends, symbol centres, sizes and shapes, line vertices, axis tick, grid and
+ * label positions, legend gradient and labels, titles, within 0.5 px. Not compared: font metrics (both use vega's
+ * width estimate, as no canvas is there), aria labels, element nesting and classes.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type ChartInputs, chartSpecs } from '../../src/report/charts.js';
+import { composeReport } from '../../src/report/compose.js';
+import { renderOwn, sceneOf } from '../../src/report/svg/index.js';
+import { scheme, tickFormat, ticks } from '../../src/report/svg/scale.js';
+import { estimateWidth } from '../../src/report/svg/text.js';
 import { compareScenes, vegaScene } from './svg-oracle.js';
 
-const dir = process.env.H8_SPECS;
-describe.runIf(dir)('dev compare', () => {
-  for (const id of (process.env.H8_IDS ?? 'idi-map').split(','))
-    it(id, async () => {
-      const spec = JSON.parse(readFileSync(`${dir}/${id}.json`, 'utf8'));
-      const ours = sceneOf(spec, id)!;
-      const d = compareScenes(ours, await vegaScene(spec));
-      console.log(d.length, ours.items.length, ours.width, ours.height, d.slice(0, 20).join('\n'));
-      expect(d).toEqual([]);
+/** The charts our renderer draws; the others are still vega's. */
+const OWN = ['idi-map', 'idi-rank-intervals'];
+
+/** The specs a report sends to be rendered (captured, nothing rendered). */
+async function reportSpecs(edition: number): Promise<Map<string, object>> {
+  const specs = new Map<string, object>();
+  const svg = {
+    svg: (spec: object, id: string) => {
+      specs.set(id, spec);
+      return Promise.resolve('');
+    },
+    close: async () => {},
+  };
+  const out = mkdtempSync(join(tmpdir(), 'ictstat-svg-oracle-'));
+  await composeReport({ edition, out, sensitivityDraws: 100 }, { svg: svg as never, pool: Promise.resolve(undefined) });
+  return specs;
+}
+
+async function expectSameAsVega(spec: object, id: string): Promise<void> {
+  const ours = sceneOf(spec, id);
+  expect(ours, `our renderer draws ${id}`).toBeDefined();
+  expect(compareScenes(ours!, await vegaScene(spec))).toEqual([]);
+}
+
+for (const edition of [2017, 2024])
+  describe(`the ${edition} report's charts, ours against vega's`, () => {
+    let specs: Map<string, object>;
+    beforeAll(async () => {
+      specs = await reportSpecs(edition);
+    }, 120_000);
+    it('draws the map (and, for a ranked index, the rank intervals) itself, and leaves the other charts to vega', () => {
+      const drawn = [...specs.keys()].filter((id) => renderOwn(specs.get(id), id) !== undefined);
+      expect(drawn.sort()).toEqual(edition === 2017 ? [...OWN].sort() : ['idi-map']);
+      expect(specs.size).toBeGreaterThan(drawn.length);
     });
+    for (const id of OWN)
+      it(`${id}: every mark where vega puts it`, async () => {
+        if (!specs.has(id)) return expect(edition).toBe(2024); // no ranks from 2023, so no rank intervals
+        await expectSameAsVega(specs.get(id)!, id);
+      });
+  });
+
+describe('a small hand-made input', () => {
+  const inputs: ChartInputs = {
+    edition: 2017,
+    dataYear: 2016,
+    indexLabel: 'IDI',
+    scale: 10,
+    ranked: [
+      { code: 'ISL', name: 'Iceland', m49: '352', region: 'Europe', score: 8.9 },
+      { code: 'KEN', name: 'Kenya', m49: '404', region: 'Africa', score: 2.91 },
+      { code: 'BRA', name: 'Brazil', m49: '076', region: 'Americas', score: 5 },
+      { code: 'XKX', name: 'Kosovo & <others>', m49: null, region: null, score: 4 },
+    ],
+    affordability: undefined,
+    medians: [],
+    basketName: (id) => id,
+    rankIntervals: {
+      draws: 10,
+      scenarios: 40,
+      seed: 1,
+      factors: ['weights'],
+      rows: [
+        { code: 'ISL', name: 'Iceland', rank: 1, median: 1, p05: 1, p95: 2 },
+        { code: 'BRA', name: 'Brazil', rank: 2, median: 2.5, p05: 2, p95: 4 },
+        { code: 'XKX', name: 'Kosovo', rank: 3, median: 3, p05: 2, p95: 4 },
+        { code: 'KEN', name: 'Kenya', rank: 4, median: 4, p05: 3, p95: 4 },
+      ],
+    },
+  };
+  const charts = chartSpecs(inputs);
+  for (const id of OWN)
+    it(`${id}: the same picture as vega's`, async () => {
+      await expectSameAsVega(charts.find((c) => c.id === id)!.spec, id);
+    });
+  it('fills a country from vega\'s "blues" at its score (by hand: 5 of 10 is the palette\'s middle colour #5ba3cf)', () => {
+    const svg = renderOwn(charts.find((c) => c.id === 'idi-map')!.spec, 'idi-map')!;
+    expect(svg).toContain('aria-label="IDI 2017: 5" ');
+    expect(svg).toMatch(/aria-label="IDI 2017: 5" d="[^"]+" fill="rgb\(91, 163, 207\)"/);
+    expect(svg).toContain('<linearGradient id="idi-map-1"');
+  });
+  it('places the rank intervals by hand: x = rank / (n + 1) * 760, y = (rank - 1) / (n - 1) * 320 (rank 1 on top)', () => {
+    const scene = sceneOf(charts.find((c) => c.id === 'idi-rank-intervals')!.spec, 'idi-rank-intervals')!;
+    const pts = scene.items.filter((i) => i.type === 'symbol');
+    expect(pts.map((p) => [p.x, p.y])).toEqual([
+      [152, 0],
+      [304, (1.5 / 3) * 320],
+      [456, (2 / 3) * 320],
+      [608, 320],
+    ]);
+    const svg = renderOwn(charts.find((c) => c.id === 'idi-rank-intervals')!.spec, 'idi-rank-intervals')!;
+    expect(svg).toContain('stroke-dasharray="4,3"');
+  });
+});
+
+describe('scales and text, as d3 and vega have them', () => {
+  it("ticks: d3's steps of 1, 2 or 5 times a power of ten", () => {
+    expect(ticks(0, 188, 19)).toEqual([0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100, 110, 120, 130, 140, 150, 160, 170, 180]);
+    expect(ticks(1, 187, 8)).toEqual([20, 40, 60, 80, 100, 120, 140, 160, 180]);
+    expect(ticks(0, 10, 5)).toEqual([0, 2, 4, 6, 8, 10]);
+    expect(ticks(0, 1, 4)).toEqual([0, 0.2, 0.4, 0.6, 0.8, 1]);
+  });
+  it("tick labels: the decimals of the step, thousands grouped, d3's minus sign", () => {
+    const f = tickFormat(0, 1, 4);
+    expect([0, 0.2, 1].map(f)).toEqual(['0.0', '0.2', '1.0']);
+    expect(tickFormat(0, 20000, 5)(10000)).toBe('10,000');
+    expect(tickFormat(-10, 10, 5)(-5)).toBe('\u22125');
+  });
+  it("text width: vega's estimate without a canvas, ~~(0.8 x characters x font size)", () => {
+    expect(estimateWidth('Asia & Pacific', 11)).toBe(123);
+    expect(estimateWidth('IDI 2017', 12)).toBe(76);
+  });
+  it('blues: the palette at its ends', () => {
+    const c = scheme('blues');
+    expect([c(0), c(1), c(-1), c(2)]).toEqual(['rgb(207, 225, 242)', 'rgb(10, 74, 144)', 'rgb(207, 225, 242)', 'rgb(10, 74, 144)']);
+  });
 });

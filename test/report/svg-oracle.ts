@@ -80,7 +80,10 @@ export async function vegaScene(spec: object): Promise<OracleScene> {
         });
     };
     const walk = (mark: VegaMark, ox: number, oy: number): void => {
-      if (mark.marktype === 'line') return lineOf(mark, ox, oy);
+      if (mark.marktype === 'line') {
+        lineOf(mark, ox, oy);
+        return;
+      }
       for (const it of mark.items) {
         const x = ox + (it.x ?? 0),
           y = oy + (it.y ?? 0);

@@ -11,8 +11,10 @@ export function baselineOffset(baseline: Baseline, fontSize: number): number {
 }
 
 /** XML escaping as vega's markup writer does it: text content, and attribute values (quotes and whitespace too). */
-export const escapeText = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-export const escapeAttr = (s: string): string => escapeText(s).replace(/"/g, '&quot;').replace(/\t/g, '&#x9;').replace(/\n/g, '&#xA;').replace(/\r/g, '&#xD;');
+// (a test first: most strings, such as path data, need nothing, and the map's run to hundreds of kilobytes)
+export const escapeText = (s: string): string => (/[&<>]/.test(s) ? s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;') : s);
+export const escapeAttr = (s: string): string =>
+  /[&<>"\t\n\r]/.test(s) ? escapeText(s).replace(/"/g, '&quot;').replace(/\t/g, '&#x9;').replace(/\n/g, '&#xA;').replace(/\r/g, '&#xD;') : s;
 
 /**
  * A text's box as vega bounds it (vega-scenegraph marks/text.js): its estimated width placed by its alignment, and
