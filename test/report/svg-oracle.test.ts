@@ -18,7 +18,7 @@ import { estimateWidth } from '../../src/report/svg/text.js';
 import { compareScenes, vegaScene } from './svg-oracle.js';
 
 /** The charts our renderer draws; the others are still vega's. */
-const OWN = ['idi-map', 'idi-rank-intervals'];
+const OWN = ['idi-by-region', 'idi-map', 'idi-rank-intervals'];
 
 /** The specs a report sends to be rendered (captured, nothing rendered). */
 async function reportSpecs(edition: number): Promise<Map<string, object>> {
@@ -47,9 +47,9 @@ for (const edition of [2017, 2024])
     beforeAll(async () => {
       specs = await reportSpecs(edition);
     }, 120_000);
-    it('draws the map (and, for a ranked index, the rank intervals) itself, and leaves the other charts to vega', () => {
+    it('draws the boxplot and the map (and, for a ranked index, the rank intervals) itself, and leaves the other charts to vega', () => {
       const drawn = [...specs.keys()].filter((id) => renderOwn(specs.get(id), id) !== undefined);
-      expect(drawn.sort()).toEqual(edition === 2017 ? [...OWN].sort() : ['idi-map']);
+      expect(drawn.sort()).toEqual(edition === 2017 ? [...OWN].sort() : ['idi-by-region', 'idi-map']);
       expect(specs.size).toBeGreaterThan(drawn.length);
     });
     for (const id of OWN)
@@ -68,6 +68,8 @@ describe('a small hand-made input', () => {
     ranked: [
       { code: 'ISL', name: 'Iceland', m49: '352', region: 'Europe', score: 8.9 },
       { code: 'KEN', name: 'Kenya', m49: '404', region: 'Africa', score: 2.91 },
+      { code: 'NGA', name: 'Nigeria', m49: '566', region: 'Africa', score: 2.6 },
+      { code: 'ZAF', name: 'South Africa', m49: '710', region: 'Africa', score: 4.96 },
       { code: 'BRA', name: 'Brazil', m49: '076', region: 'Americas', score: 5 },
       { code: 'XKX', name: 'Kosovo & <others>', m49: null, region: null, score: 4 },
     ],
@@ -97,6 +99,16 @@ describe('a small hand-made input', () => {
     expect(svg).toContain('aria-label="IDI 2017: 5" ');
     expect(svg).toMatch(/aria-label="IDI 2017: 5" d="[^"]+" fill="rgb\(91, 163, 207\)"/);
     expect(svg).toContain('<linearGradient id="idi-map-1"');
+  });
+  it('draws the boxplot by hand: Africa 2.6, 2.91, 4.96 gives the quartiles 2.755 and 3.935 (R-7) and the mean 3.49, at 56 px a point', () => {
+    const scene = sceneOf(charts.find((c) => c.id === 'idi-by-region')!.spec, 'idi-by-region')!;
+    const rects = scene.items.filter((i) => i.type === 'rect' && i.fill === '#e15759');
+    expect(rects).toHaveLength(1);
+    const box = rects[0] as { x: number; width: number };
+    expect(box.x).toBeCloseTo(2.755 * 56, 9);
+    expect(box.width).toBeCloseTo((3.935 - 2.755) * 56, 9);
+    const mean = scene.items.find((i) => i.role === 'mark-mean') as { x: number; width: number };
+    expect(mean.x + mean.width / 2).toBeCloseTo((10.47 / 3) * 56, 9);
   });
   it('places the rank intervals by hand: x = rank / (n + 1) * 760, y = (rank - 1) / (n - 1) * 320 (rank 1 on top)', () => {
     const scene = sceneOf(charts.find((c) => c.id === 'idi-rank-intervals')!.spec, 'idi-rank-intervals')!;

@@ -125,6 +125,17 @@ export async function vegaScene(spec: object): Promise<OracleScene> {
             fill: String(it.fill),
             opacity: it.opacity ?? 1,
           });
+        else if (mark.marktype === 'rect' && mark.role === 'mark')
+          items.push({
+            type: 'rect',
+            role: mark.role,
+            x,
+            y,
+            width: it.width ?? 0,
+            height: it.height ?? 0,
+            fill: String(it.fill),
+            ...(it.opacity !== undefined && it.opacity !== 1 ? { opacity: it.opacity } : {}),
+          });
         else if (mark.marktype === 'rect' && mark.role === 'legend-gradient') {
           const g = it.fill as { x1: number; y1: number; x2: number; y2: number; stops: Array<{ offset: number; color: string }> };
           items.push({

@@ -26,6 +26,11 @@ export interface AxisOptions {
   height: number;
   title: string;
   grid: boolean;
+  /**
+   * A band axis instead (the scale then only gives the range): one tick and label per category at its band's centre,
+   * the ticks half a pixel before it (vega's band axis tick offset) and rounded, the labels neither rounded nor thinned.
+   */
+  band?: { labels: string[]; centres: number[] };
 }
 
 /** The axis's items in two layers (the grid goes under the marks) and its bounds in frame coordinates (vega leaves out the half pixel). */
@@ -36,8 +41,11 @@ export function axis(o: AxisOptions): { grid: SceneItem[]; items: SceneItem[]; b
   const lo = Math.min(d0, d1),
     hi = Math.max(d0, d1);
   const count = Math.ceil(length / 40);
-  const values = o.scale.ticks(count).filter((v) => v >= lo && v <= hi),
-    format = tickFormat(lo, hi, count);
+  const band = o.band;
+  const values = band ? band.centres : o.scale.ticks(count).filter((v) => v >= lo && v <= hi),
+    format = band ? (v: number) => band.labels[band.centres.indexOf(v)] : tickFormat(lo, hi, count);
+  const at = band ? (v: number) => v : o.scale;
+  const tickAt = band ? (v: number) => Math.round(v - 0.5) : (v: number) => Math.round(o.scale(v));
   const range = o.scale.range;
   const ox = 0,
     oy = bottom ? o.height : 0;
@@ -50,16 +58,16 @@ export function axis(o: AxisOptions): { grid: SceneItem[]; items: SceneItem[]; b
     return { type: 'rule', role, x: x + 0.5, y: y + 0.5, x2: x2 + 0.5, y2: y2 + 0.5, stroke, strokeWidth: 1 };
   };
   for (const v of values) {
-    const p = Math.round(o.scale(v));
+    const p = tickAt(v);
     if (o.grid) grid.push(bottom ? { ...line(p + 0.5, oy + 0.5, p + 0.5, 0.5, GRID) } : { ...line(0.5, p + 0.5, o.width + 0.5, p + 0.5, GRID) });
   }
   for (const v of values) {
-    const p = Math.round(o.scale(v));
+    const p = tickAt(v);
     items.push(bottom ? rule('axis-tick', p, oy, p, oy + TICK, LINE) : rule('axis-tick', ox, p, ox - TICK, p, LINE));
   }
   // labels, thinned while any two neighbours overlap
   let labels = values.map((v) => {
-    const p = o.scale(v);
+    const p = at(v);
     const a = Math.min(range[0], range[1]),
       b = Math.max(range[0], range[1]);
     const l = Math.abs(p - a),
@@ -79,7 +87,7 @@ export function axis(o: AxisOptions): { grid: SceneItem[]; items: SceneItem[]; b
     }
     return false;
   };
-  while (labels.length > 2 && overlaps(labels)) labels = labels.filter((_, i) => i % 2 === 0);
+  while (!band && labels.length > 2 && overlaps(labels)) labels = labels.filter((_, i) => i % 2 === 0);
   for (const l of labels) {
     items.push({
       type: 'text',

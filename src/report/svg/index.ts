@@ -4,6 +4,7 @@
  * (test/report/svg-oracle.test.ts compares every mark). `renderOwn` gives undefined for a chart it does not draw yet.
  */
 import type { ProjectedFeature } from '../world-map.js';
+import { boxplotScene } from './boxplot.js';
 import { intervalsScene } from './intervals.js';
 import { mapScene } from './map.js';
 import { writeSvg } from './write.js';
@@ -30,6 +31,21 @@ export function sceneOf(spec: AnySpec, id: string) {
       domain: layer.encoding.color.scale.domain,
       features: spec.datasets.countries as ProjectedFeature[],
       scores: new Map(values.map((v) => [v.m49, v.score])),
+    });
+  }
+  if (id === 'idi-by-region') {
+    const [box, mean] = spec.layer;
+    return boxplotScene({
+      title: spec.title,
+      width: spec.width,
+      height: spec.height,
+      xTitle: box.encoding.x.title,
+      xDomain: box.encoding.x.scale.domain,
+      order: box.encoding.y.sort,
+      colors: box.encoding.color.scale.range,
+      box: { size: box.mark.size, medianColor: box.mark.median.color },
+      mean: { color: mean.mark.color, thickness: mean.mark.thickness, size: mean.mark.size },
+      rows: spec.data.values,
     });
   }
   if (id === 'idi-rank-intervals') {

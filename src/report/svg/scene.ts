@@ -18,7 +18,18 @@ export type SceneItem =
   | { type: 'symbol'; role: string; x: number; y: number; size: number; shape: 'circle' | 'triangle-up'; fill: string; opacity: number }
   | { type: 'line'; role: string; points: Array<[number, number]>; stroke: string; strokeWidth: number; dash?: number[] }
   | { type: 'path'; role: string; d: string; fill: string; stroke?: string; strokeWidth?: number; label?: string }
-  | { type: 'rect'; role: string; x: number; y: number; width: number; height: number; fill: string | Gradient; stroke?: string; strokeWidth?: number }
+  | {
+      type: 'rect';
+      role: string;
+      x: number;
+      y: number;
+      width: number;
+      height: number;
+      fill: string | Gradient;
+      stroke?: string;
+      strokeWidth?: number;
+      opacity?: number;
+    }
   | {
       type: 'text';
       role: string;
