@@ -18,7 +18,7 @@ import { estimateWidth } from '../../src/report/svg/text.js';
 import { compareScenes, vegaScene } from './svg-oracle.js';
 
 /** The charts our renderer draws; the others are still vega's. */
-const OWN = ['idi-by-region', 'idi-map', 'idi-rank-intervals'];
+const OWN = ['idi-by-region', 'idi-map', 'idi-rank-intervals', 'idi-vs-affordability'];
 
 /** The specs a report sends to be rendered (captured, nothing rendered). */
 async function reportSpecs(edition: number): Promise<Map<string, object>> {
@@ -47,9 +47,9 @@ for (const edition of [2017, 2024])
     beforeAll(async () => {
       specs = await reportSpecs(edition);
     }, 120_000);
-    it('draws the boxplot and the map (and, for a ranked index, the rank intervals) itself, and leaves the other charts to vega', () => {
+    it('draws the boxplot, the scatter and the map (and, for a ranked index, the rank intervals) itself, and leaves the other charts to vega', () => {
       const drawn = [...specs.keys()].filter((id) => renderOwn(specs.get(id), id) !== undefined);
-      expect(drawn.sort()).toEqual(edition === 2017 ? [...OWN].sort() : ['idi-by-region', 'idi-map']);
+      expect(drawn.sort()).toEqual(edition === 2017 ? [...OWN].sort() : ['idi-by-region', 'idi-map', 'idi-vs-affordability']);
       expect(specs.size).toBeGreaterThan(drawn.length);
     });
     for (const id of OWN)
@@ -73,7 +73,19 @@ describe('a small hand-made input', () => {
       { code: 'BRA', name: 'Brazil', m49: '076', region: 'Americas', score: 5 },
       { code: 'XKX', name: 'Kosovo & <others>', m49: null, region: null, score: 4 },
     ],
-    affordability: undefined,
+    // (Kosovo has no region: "Other", outside the colour domain; South Africa's 0 is left out, as a log scale must)
+    affordability: {
+      basket: 'fbb',
+      basketName: 'Fixed-broadband basket',
+      values: new Map([
+        ['ISL', 1.2],
+        ['KEN', 25],
+        ['BRA', 3.4],
+        ['XKX', 0.5],
+        ['NGA', 80],
+        ['ZAF', 0],
+      ]),
+    },
     medians: [],
     basketName: (id) => id,
     rankIntervals: {

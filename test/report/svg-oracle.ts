@@ -114,7 +114,9 @@ export async function vegaScene(spec: object): Promise<OracleScene> {
             stroke: String(it.stroke),
             strokeWidth: it.strokeWidth ?? 1,
           });
-        else if (mark.marktype === 'symbol')
+        else if (mark.marktype === 'symbol' && it.fill === undefined) {
+          // a symbol without a fill (or stroke) draws nothing
+        } else if (mark.marktype === 'symbol')
           items.push({
             type: 'symbol',
             role: mark.role,
@@ -163,7 +165,7 @@ export async function vegaScene(spec: object): Promise<OracleScene> {
   }
 }
 
-/** The differences between vega's scene and ours (empty: the same picture within `tol` px): per kind of item, in order. */
+/** The differences between vega's scene and ours (a rule either way round) (empty: the same picture within `tol` px): per kind of item, in order. */
 export function compareScenes(ours: Scene, theirs: OracleScene, tol = 0.5): string[] {
   const out: string[] = [];
   const near = (a: number, b: number): boolean => Math.abs(a - b) <= tol;
@@ -189,7 +191,10 @@ export function compareScenes(ours: Scene, theirs: OracleScene, tol = 0.5): stri
           : x.type === 'path' && y.type === 'path'
             ? x.d === y.d && x.fill === y.fill
             : x.type === 'rule' && y.type === 'rule'
-              ? near(x.x, y.x) && near(x.y, y.y) && near(x.x2, y.x2) && near(x.y2, y.y2) && x.stroke === y.stroke && x.strokeWidth === y.strokeWidth
+              ? ((near(x.x, y.x) && near(x.y, y.y) && near(x.x2, y.x2) && near(x.y2, y.y2)) ||
+                  (near(x.x, y.x2) && near(x.y, y.y2) && near(x.x2, y.x) && near(x.y2, y.y))) &&
+                x.stroke === y.stroke &&
+                x.strokeWidth === y.strokeWidth
               : x.type === 'symbol' && y.type === 'symbol'
                 ? near(x.x, y.x) && near(x.y, y.y) && x.size === y.size && x.shape === y.shape && x.fill === y.fill && x.opacity === y.opacity
                 : x.type === 'line' && y.type === 'line'

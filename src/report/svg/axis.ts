@@ -5,8 +5,7 @@
  * tick and grid positions are rounded, labels are not; overlapping labels are thinned as vega's "parity" strategy
  * does (every other one dropped until none overlap). Lines sit half a pixel off, as vega draws them crisp.
  */
-import type { Linear } from './scale.js';
-import { tickFormat } from './scale.js';
+import { formatFloat, type Linear, type log10Nice, tickFormat } from './scale.js';
 import { Bounds, type SceneItem } from './scene.js';
 import { textBox } from './text.js';
 
@@ -31,6 +30,8 @@ export interface AxisOptions {
    * the ticks half a pixel before it (vega's band axis tick offset) and rounded, the labels neither rounded nor thinned.
    */
   band?: { labels: string[]; centres: number[] };
+  /** A log axis (`log10Nice`): vega's default 10 ticks, labels only where d3's log format gives one, thinned greedily. */
+  log?: boolean;
 }
 
 /** The axis's items in two layers (the grid goes under the marks) and its bounds in frame coordinates (vega leaves out the half pixel). */
@@ -40,10 +41,14 @@ export function axis(o: AxisOptions): { grid: SceneItem[]; items: SceneItem[]; b
   const [d0, d1] = o.scale.domain;
   const lo = Math.min(d0, d1),
     hi = Math.max(d0, d1);
-  const count = Math.ceil(length / 40);
+  const count = o.log ? 10 : Math.ceil(length / 40);
   const band = o.band;
   const values = band ? band.centres : o.scale.ticks(count).filter((v) => v >= lo && v <= hi),
-    format = band ? (v: number) => band.labels[band.centres.indexOf(v)] : tickFormat(lo, hi, count);
+    format = band
+      ? (v: number) => band.labels[band.centres.indexOf(v)]
+      : o.log
+        ? (v: number) => ((o.scale as ReturnType<typeof log10Nice>).labelled(v) ? formatFloat(v) : '')
+        : tickFormat(lo, hi, count);
   const at = band ? (v: number) => v : o.scale;
   const tickAt = band ? (v: number) => Math.round(v - 0.5) : (v: number) => Math.round(o.scale(v));
   const range = o.scale.range;
@@ -87,7 +92,19 @@ export function axis(o: AxisOptions): { grid: SceneItem[]; items: SceneItem[]; b
     }
     return false;
   };
-  while (!band && labels.length > 2 && overlaps(labels)) labels = labels.filter((_, i) => i % 2 === 0);
+  if (o.log) {
+    // vega's "greedy": each label hidden if it overlaps the last one kept (the empty ones left out first)
+    labels = labels.filter((l) => l.text !== '');
+    let last = labels[0];
+    labels = labels.filter((l, i) => {
+      const a = last.box,
+        b = l.box;
+      if (i && a.x1 <= b.x2 && b.x1 <= a.x2 && a.y1 <= b.y2 && b.y1 <= a.y2) return false;
+      last = l;
+      return true;
+    });
+  } else while (!band && labels.length > 2 && overlaps(labels)) labels = labels.filter((_, i) => i % 2 === 0);
+  labels = labels.filter((l) => l.text !== '');
   for (const l of labels) {
     items.push({
       type: 'text',

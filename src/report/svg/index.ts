@@ -7,6 +7,7 @@ import type { ProjectedFeature } from '../world-map.js';
 import { boxplotScene } from './boxplot.js';
 import { intervalsScene } from './intervals.js';
 import { mapScene } from './map.js';
+import { scatterScene } from './scatter.js';
 import { writeSvg } from './write.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: the specs are read by their known shape (charts.ts writes them)
@@ -46,6 +47,26 @@ export function sceneOf(spec: AnySpec, id: string) {
       box: { size: box.mark.size, medianColor: box.mark.median.color },
       mean: { color: mean.mark.color, thickness: mean.mark.thickness, size: mean.mark.size },
       rows: spec.data.values,
+    });
+  }
+  if (id === 'idi-vs-affordability') {
+    const e = spec.encoding;
+    return scatterScene({
+      title: spec.title,
+      width: spec.width,
+      height: spec.height,
+      xTitle: e.x.title,
+      yTitle: e.y.title,
+      yDomain: e.y.scale.domain,
+      legendTitle: e.color.title,
+      point: { size: spec.mark.size, opacity: spec.mark.opacity },
+      domain: e.color.scale.domain,
+      colors: e.color.scale.range,
+      rows: (spec.data.values as Array<Record<string, number | string>>).map((r) => ({
+        x: r[e.x.field] as number,
+        y: r[e.y.field] as number,
+        group: r[e.color.field] as string,
+      })),
     });
   }
   if (id === 'idi-rank-intervals') {

@@ -75,3 +75,52 @@ export function gradientLegend(o: { x: number; y: number; title: string; domain:
   const width = Math.max(GRADIENT_THICKNESS + LABEL_OFFSET + labelWidth, Math.min(TITLE_LIMIT, estimateWidth(o.title, TITLE_SIZE)));
   return { items, width, height: TITLE_SIZE + TITLE_PADDING + GRADIENT_LENGTH };
 }
+
+/** vega's legend rows for its default 100 px² symbols: the symbol's centre 6 px in, the label at 16 px, rows 13 px apart. */
+const SYMBOL_X = 6,
+  SYMBOL_LABEL_X = 16,
+  ROW = LABEL_SIZE + 2,
+  SYMBOL_SIZE = 100;
+
+/** A symbol legend (one row per entry: its symbol, then its label) at (x, y): its items and its width and height. */
+export function symbolLegend(o: {
+  x: number;
+  y: number;
+  title: string | null;
+  entries: Array<{ label: string; fill: string; shape: 'circle' | 'triangle-up'; opacity: number }>;
+}): { items: SceneItem[]; width: number; height: number } {
+  const items: SceneItem[] = [];
+  const top = o.title ? o.y + TITLE_SIZE + TITLE_PADDING : o.y;
+  if (o.title)
+    items.push({
+      type: 'text',
+      role: 'legend-title',
+      x: o.x,
+      y: o.y,
+      text: o.title,
+      fontSize: TITLE_SIZE,
+      fontWeight: 'bold',
+      align: 'left',
+      baseline: 'top',
+      fill: '#000',
+    });
+  let labelWidth = 0;
+  o.entries.forEach((e, i) => {
+    const cy = top + i * ROW + SYMBOL_X;
+    items.push({ type: 'symbol', role: 'legend-symbol', x: o.x + SYMBOL_X, y: cy, size: SYMBOL_SIZE, shape: e.shape, fill: e.fill, opacity: e.opacity });
+    items.push({
+      type: 'text',
+      role: 'legend-label',
+      x: o.x + SYMBOL_LABEL_X,
+      y: cy,
+      text: e.label,
+      fontSize: LABEL_SIZE,
+      align: 'left',
+      baseline: 'middle',
+      fill: '#000',
+    });
+    labelWidth = Math.max(labelWidth, estimateWidth(e.label, LABEL_SIZE));
+  });
+  const width = Math.max(SYMBOL_LABEL_X + labelWidth, o.title ? Math.min(TITLE_LIMIT, estimateWidth(o.title, TITLE_SIZE)) : 0);
+  return { items, width, height: top - o.y + o.entries.length * ROW - 2 };
+}

@@ -105,3 +105,43 @@ export function scheme(name: keyof typeof PALETTES): (t: number) => string {
     return rgbString(colors[i].map((a, k) => a + (colors[i + 1][k] - a) * f));
   };
 }
+
+/** A base-10 log scale over a domain made nice (whole powers of ten), as vega-lite's `scale: {type: 'log'}` has it. */
+export function log10Nice(min: number, max: number, range: [number, number]): Linear & { labelled: (v: number) => boolean } {
+  const d0 = 10 ** Math.floor(Math.log10(min)),
+    d1 = 10 ** Math.ceil(Math.log10(max));
+  const l0 = Math.log10(d0),
+    l1 = Math.log10(d1);
+  const f = ((v: number): number => range[0] + ((Math.log10(v) - l0) / (l1 - l0)) * (range[1] - range[0])) as Linear & { labelled: (v: number) => boolean };
+  f.domain = [d0, d1];
+  f.range = range;
+  // d3's log ticks: every multiple 1-9 of each power when the decades are fewer than the count, else the powers
+  f.ticks = (count) => {
+    const i = Math.round(l0),
+      j = Math.round(l1),
+      out: number[] = [];
+    if (j - i < count) {
+      for (let p = i; p <= j; ++p)
+        for (let k = 1; k < 10; ++k) {
+          const t = p < 0 ? k / 10 ** -p : k * 10 ** p;
+          if (t >= d0 && t <= d1) out.push(t);
+        }
+    } else for (const e of ticks(i, j, Math.min(j - i, count))) out.push(10 ** e);
+    return out;
+  };
+  // d3's log tickFormat(10): of each decade's multiples only those up to max(1, 10 x 10 / number of ticks) are labelled
+  const k = Math.max(1, 100 / f.ticks(10).length);
+  f.labelled = (v) => {
+    let m = v / 10 ** Math.round(Math.log10(v));
+    if (m * 10 < 10 - 0.5) m *= 10;
+    return m <= k;
+  };
+  return f;
+}
+
+/** A number as vega labels a log axis: as many decimals as it has (none spurious), thousands grouped. */
+export function formatFloat(v: number): string {
+  const s = String(Number(v.toPrecision(12)));
+  const [int, frac] = s.split('.');
+  return (int.startsWith('-') ? '\u2212' : '') + int.replace('-', '').replace(/\B(?=(\d{3})+(?!\d))/g, ',') + (frac ? `.${frac}` : '');
+}
