@@ -69,7 +69,8 @@ export async function vegaScene(spec: object): Promise<OracleScene> {
     // a line mark's items are the vertices of one line
     const lineOf = (mark: VegaMark, ox: number, oy: number): void => {
       const first = mark.items[0];
-      if (first)
+      // (a line without a stroke draws nothing)
+      if (first && first.stroke !== undefined)
         items.push({
           type: 'line',
           role: mark.role,

@@ -30,6 +30,8 @@ export interface AxisOptions {
    * the ticks half a pixel before it (vega's band axis tick offset) and rounded, the labels neither rounded nor thinned.
    */
   band?: { labels: string[]; centres: number[] };
+  /** Labels turned by this angle (vega-lite turns the labels of an ordinal x axis by 270 degrees: right-aligned, middle). */
+  labelAngle?: 270;
   /** A log axis (`log10Nice`): vega's default 10 ticks, labels only where d3's log format gives one, thinned greedily. */
   log?: boolean;
 }
@@ -77,12 +79,12 @@ export function axis(o: AxisOptions): { grid: SceneItem[]; items: SceneItem[]; b
       b = Math.max(range[0], range[1]);
     const l = Math.abs(p - a),
       r = Math.abs(b - p);
-    const align = bottom ? (l < r && l <= 1 ? 'left' : r <= 1 ? 'right' : 'center') : 'right';
+    const align = o.labelAngle ? 'right' : bottom ? (l < r && l <= 1 ? 'left' : r <= 1 ? 'right' : 'center') : 'right';
     const x = bottom ? p : ox - TICK - LABEL_PADDING,
       y = bottom ? oy + TICK + LABEL_PADDING : p;
-    const baseline = bottom ? 'top' : 'middle';
+    const baseline = bottom && !o.labelAngle ? 'top' : 'middle';
     const text = format(v);
-    return { x, y, text, align, baseline, box: textBox(x, y, text, LABEL_SIZE, align, baseline) } as const;
+    return { x, y, text, align, baseline, box: textBox(x, y, text, LABEL_SIZE, align, baseline, o.labelAngle ?? 0) } as const;
   });
   const overlaps = (ls: typeof labels): boolean => {
     for (let i = 1; i < ls.length; ++i) {
@@ -116,6 +118,7 @@ export function axis(o: AxisOptions): { grid: SceneItem[]; items: SceneItem[]; b
       align: l.align,
       baseline: l.baseline,
       fill: '#000',
+      ...(o.labelAngle ? { angle: o.labelAngle } : {}),
     });
     bounds.add(l.box.x1, l.box.y1, l.box.x2, l.box.y2);
   }

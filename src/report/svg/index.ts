@@ -6,6 +6,7 @@
 import type { ProjectedFeature } from '../world-map.js';
 import { boxplotScene } from './boxplot.js';
 import { intervalsScene } from './intervals.js';
+import { linesScene } from './lines.js';
 import { mapScene } from './map.js';
 import { scatterScene } from './scatter.js';
 import { writeSvg } from './write.js';
@@ -66,6 +67,29 @@ export function sceneOf(spec: AnySpec, id: string) {
         x: r[e.x.field] as number,
         y: r[e.y.field] as number,
         group: r[e.color.field] as string,
+      })),
+    });
+  }
+  if (id === 'internet-use-estimates') {
+    const [line, point] = spec.layer;
+    const e = line.encoding;
+    const thick = /datum\.group === '([^']*)'/.exec(e.strokeWidth.condition.test);
+    return linesScene({
+      title: spec.title,
+      width: spec.width,
+      height: spec.height,
+      yTitle: e.y.title,
+      yDomain: e.y.scale.domain,
+      domain: e.color.scale.domain,
+      colors: e.color.scale.range,
+      thick: { group: thick ? thick[1] : '', width: e.strokeWidth.condition.value, otherWidth: e.strokeWidth.value },
+      point: { size: point.mark.size, opacity: 0.7 },
+      shapes: point.encoding.shape.scale,
+      rows: (spec.data.values as Array<{ group: string; year: number; value: number; nowcast: string }>).map((r) => ({
+        group: r.group,
+        year: r.year,
+        value: r.value,
+        shape: r.nowcast,
       })),
     });
   }

@@ -76,11 +76,11 @@ export function gradientLegend(o: { x: number; y: number; title: string; domain:
   return { items, width, height: TITLE_SIZE + TITLE_PADDING + GRADIENT_LENGTH };
 }
 
-/** vega's legend rows for its default 100 px² symbols: the symbol's centre 6 px in, the label at 16 px, rows 13 px apart. */
+/** vega's legend rows for its default 100 px² symbols: the symbol's centre 6 px in, the label at 16 px, rows 2 px apart. */
 const SYMBOL_X = 6,
   SYMBOL_LABEL_X = 16,
-  ROW = LABEL_SIZE + 2,
-  SYMBOL_SIZE = 100;
+  SYMBOL_SIZE = 100,
+  SYMBOL_STROKE = 1.5;
 
 /** A symbol legend (one row per entry: its symbol, then its label) at (x, y): its items and its width and height. */
 export function symbolLegend(o: {
@@ -88,6 +88,8 @@ export function symbolLegend(o: {
   y: number;
   title: string | null;
   entries: Array<{ label: string; fill: string; shape: 'circle' | 'triangle-up'; opacity: number }>;
+  /** Whether vega strokes the symbols (transparently, for a point mark's legend): their bounds then grow by the 1.5 px stroke. */
+  stroked?: boolean;
 }): { items: SceneItem[]; width: number; height: number } {
   const items: SceneItem[] = [];
   const top = o.title ? o.y + TITLE_SIZE + TITLE_PADDING : o.y;
@@ -104,9 +106,17 @@ export function symbolLegend(o: {
       baseline: 'top',
       fill: '#000',
     });
-  let labelWidth = 0;
+  let labelWidth = 0,
+    rowTop = top,
+    bottom = top;
+  // each row as high as its symbol's or label's bounds, the next 2 px below (rounded, as vega's grid layout places them)
+  const r = Math.sqrt(SYMBOL_SIZE) / 2,
+    grow = o.stroked ? SYMBOL_STROKE : 0;
   o.entries.forEach((e, i) => {
-    const cy = top + i * ROW + SYMBOL_X;
+    if (i) rowTop = top + Math.round(bottom - top + 2);
+    const half = e.shape === 'circle' ? r : (Math.sqrt(3) / 2) * r;
+    bottom = rowTop + Math.max(LABEL_SIZE, SYMBOL_X + half + grow);
+    const cy = rowTop + SYMBOL_X;
     items.push({ type: 'symbol', role: 'legend-symbol', x: o.x + SYMBOL_X, y: cy, size: SYMBOL_SIZE, shape: e.shape, fill: e.fill, opacity: e.opacity });
     items.push({
       type: 'text',
@@ -122,5 +132,5 @@ export function symbolLegend(o: {
     labelWidth = Math.max(labelWidth, estimateWidth(e.label, LABEL_SIZE));
   });
   const width = Math.max(SYMBOL_LABEL_X + labelWidth, o.title ? Math.min(TITLE_LIMIT, estimateWidth(o.title, TITLE_SIZE)) : 0);
-  return { items, width, height: top - o.y + o.entries.length * ROW - 2 };
+  return { items, width, height: Math.ceil(bottom - o.y) };
 }

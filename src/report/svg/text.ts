@@ -32,7 +32,7 @@ export function textBox(
   const w = estimateWidth(text, fontSize);
   const dx = align === 'center' ? -w / 2 : align === 'right' ? -w : 0;
   const dy = baselineOffset(baseline, fontSize) - Math.round(0.8 * fontSize);
-  if (angle === -90) return { x1: x + dy, y1: y - dx - w, x2: x + dy + fontSize, y2: y - dx };
+  if (angle === -90 || angle === 270) return { x1: x + dy, y1: y - dx - w, x2: x + dy + fontSize, y2: y - dx };
   if (angle !== 0) throw new Error(`text box: angle ${angle} is not supported`);
   return { x1: x + dx, y1: y + dy, x2: x + dx + w, y2: y + dy + fontSize };
 }

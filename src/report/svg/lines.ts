@@ -1,0 +1,92 @@
+/**
+ * Internet use over the years (charts.ts, `internet-use-estimates`): per group a line over the years (x, ordinal:
+ * a point scale with half a step of padding; labels turned 270 degrees), World thicker, and a point per value whose
+ * shape tells estimate from nowcast, with the shape legend on the right (vega-lite merges the lines' colour legend
+ * into the points' shape legend, which has none: the groups get no legend, in vega's picture as in ours).
+ */
+import { axis } from './axis.js';
+import { LEGEND_OFFSET, symbolLegend } from './legend.js';
+import { linear } from './scale.js';
+import { type Scene, type SceneItem, viewOf } from './scene.js';
+import { textBox } from './text.js';
+import { TITLE_OFFSET, TITLE_SIZE, title } from './title.js';
+
+export interface LinesChart {
+  title: string;
+  width: number;
+  height: number;
+  yTitle: string;
+  yDomain: [number, number];
+  domain: string[];
+  colors: string[];
+  /** The stroke width of the one thick group's line, and of the others'. */
+  thick: { group: string; width: number; otherWidth: number };
+  point: { size: number; opacity: number };
+  shapes: { domain: string[]; range: Array<'circle' | 'triangle-up'> };
+  rows: Array<{ group: string; year: number; value: number; shape: string }>;
+}
+
+export function linesScene(c: LinesChart): Scene {
+  const years = [...new Set(c.rows.map((r) => r.year))].sort((a, b) => a - b);
+  const step = c.width / years.length;
+  const xAt = new Map(years.map((y, i) => [y, step / 2 + i * step]));
+  const y = linear(c.yDomain, [c.height, 0]);
+  const ax = axis({
+    orient: 'bottom',
+    scale: linear([0, 1], [0, c.width]),
+    width: c.width,
+    height: c.height,
+    title: '',
+    grid: false,
+    band: { labels: years.map(String), centres: years.map((v) => xAt.get(v)!) },
+    labelAngle: 270,
+  });
+  const ay = axis({ orient: 'left', scale: y, width: c.width, height: c.height, title: c.yTitle, grid: true });
+  const items: SceneItem[] = [...ax.grid, ...ay.grid];
+  const color = (g: string): string | undefined => {
+    const i = c.domain.indexOf(g);
+    return i < 0 ? undefined : c.colors[i % c.colors.length];
+  };
+  const groups = [...new Set(c.rows.map((r) => r.group))];
+  for (const g of groups) {
+    const stroke = color(g);
+    if (!stroke) continue;
+    const pts = c.rows
+      .filter((r) => r.group === g)
+      .sort((a, b) => a.year - b.year)
+      .map((r) => [xAt.get(r.year)!, y(r.value)] as [number, number]);
+    items.push({ type: 'line', role: 'mark-line', points: pts, stroke, strokeWidth: g === c.thick.group ? c.thick.width : c.thick.otherWidth });
+  }
+  for (const r of c.rows) {
+    const fill = color(r.group),
+      k = c.shapes.domain.indexOf(r.shape);
+    if (fill && k >= 0)
+      items.push({
+        type: 'symbol',
+        role: 'mark-point',
+        x: xAt.get(r.year)!,
+        y: y(r.value),
+        size: c.point.size,
+        shape: c.shapes.range[k],
+        fill,
+        opacity: c.point.opacity,
+      });
+  }
+  items.push(...ax.items, ...ay.items);
+  const legend = symbolLegend({
+    x: c.width + LEGEND_OFFSET,
+    y: 0,
+    title: null,
+    entries: c.shapes.domain.map((s, k) => ({ label: s, fill: 'black', shape: c.shapes.range[k], opacity: c.point.opacity })),
+    stroked: true,
+  });
+  items.push(...legend.items);
+  const b = ax.bounds;
+  b.add(ay.bounds.x1, ay.bounds.y1, ay.bounds.x2, ay.bounds.y2)
+    .add(0, 0, c.width, c.height)
+    .add(c.width + LEGEND_OFFSET, 0, c.width + LEGEND_OFFSET + legend.width, legend.height);
+  items.push(title(c.title, b.x1, b.y1));
+  const tb = textBox(b.x1, b.y1 - TITLE_SIZE - TITLE_OFFSET, c.title, TITLE_SIZE, 'left', 'top');
+  b.add(tb.x1, tb.y1, tb.x2, tb.y2);
+  return { ...viewOf(b), label: c.title, items };
+}
