@@ -30,7 +30,8 @@ export function writeSvg(scene: Scene, prefix: string): string {
       case 'path':
         return `<path${attrs({ 'aria-label': it.label, d: it.d, fill: it.fill, stroke: it.stroke, 'stroke-width': it.strokeWidth })}/>`;
       case 'rect':
-        return `<rect${attrs({ x: it.x, y: it.y, width: it.width, height: it.height, fill: fill(it.fill), stroke: it.stroke, 'stroke-width': it.strokeWidth, opacity: it.opacity })}/>`;
+        // as a path, as vega writes a rect
+        return `<path${attrs({ transform: `translate(${it.x},${it.y})`, d: `M0,0h${it.width}v${it.height}h${-it.width}Z`, fill: fill(it.fill), stroke: it.stroke, 'stroke-width': it.strokeWidth, opacity: it.opacity })}/>`;
       case 'rule':
         return `<line${attrs({ x1: it.x, y1: it.y, x2: it.x2, y2: it.y2, stroke: it.stroke, 'stroke-width': it.strokeWidth, 'stroke-dasharray': it.dash?.join(',') })}/>`;
       case 'symbol':
