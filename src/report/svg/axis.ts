@@ -29,7 +29,7 @@ export interface AxisOptions {
    * A band axis instead (the scale then only gives the range): one tick and label per category at its band's centre,
    * the ticks half a pixel before it (vega's band axis tick offset) and rounded, the labels neither rounded nor thinned.
    */
-  band?: { labels: string[]; centres: number[] };
+  band?: { labels: string[]; centres: number[] /** A point scale's (ordinal x): ticks at the rounded centres, no offset. */; point?: boolean };
   /** Labels turned by this angle (vega-lite turns the labels of an ordinal x axis by 270 degrees: right-aligned, middle). */
   labelAngle?: 270;
   /** A log axis (`log10Nice`): vega's default 10 ticks, labels only where d3's log format gives one, thinned greedily. */
@@ -52,7 +52,7 @@ export function axis(o: AxisOptions): { grid: SceneItem[]; items: SceneItem[]; b
         ? (v: number) => ((o.scale as ReturnType<typeof log10Nice>).labelled(v) ? formatFloat(v) : '')
         : tickFormat(lo, hi, count);
   const at = band ? (v: number) => v : o.scale;
-  const tickAt = band ? (v: number) => Math.round(v - 0.5) : (v: number) => Math.round(o.scale(v));
+  const tickAt = band ? (v: number) => Math.round(band.point ? v : v - 0.5) : (v: number) => Math.round(o.scale(v));
   const range = o.scale.range;
   const ox = 0,
     oy = bottom ? o.height : 0;

@@ -5,6 +5,7 @@
  */
 import type { ProjectedFeature } from '../world-map.js';
 import { boxplotScene } from './boxplot.js';
+import { facetScene } from './facet.js';
 import { intervalsScene } from './intervals.js';
 import { linesScene } from './lines.js';
 import { mapScene } from './map.js';
@@ -90,6 +91,29 @@ export function sceneOf(spec: AnySpec, id: string) {
         year: r.year,
         value: r.value,
         shape: r.nowcast,
+      })),
+    });
+  }
+  if (id === 'price-medians') {
+    const e = spec.spec.encoding;
+    const thick = /datum\.group === '([^']*)'/.exec(e.strokeWidth.condition.test);
+    return facetScene({
+      title: spec.title,
+      width: spec.spec.width,
+      height: spec.spec.height,
+      columns: spec.columns,
+      yTitle: e.y.title,
+      legendTitle: e.color.title,
+      order: spec.facet.sort,
+      domain: e.color.scale.domain,
+      colors: e.color.scale.range,
+      thick: { group: thick ? thick[1] : '', width: e.strokeWidth.condition.value, otherWidth: e.strokeWidth.value },
+      point: { size: spec.spec.mark.point.size },
+      rows: (spec.data.values as Array<Record<string, string | number>>).map((r) => ({
+        facet: r[spec.facet.field] as string,
+        group: r[e.color.field] as string,
+        year: r[e.x.field] as number,
+        value: r[e.y.field] as number,
       })),
     });
   }

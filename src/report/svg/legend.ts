@@ -90,6 +90,8 @@ export function symbolLegend(o: {
   entries: Array<{ label: string; fill: string; shape: 'circle' | 'triangle-up'; opacity: number }>;
   /** Whether vega strokes the symbols (transparently, for a point mark's legend): their bounds then grow by the 1.5 px stroke. */
   stroked?: boolean;
+  /** How far a symbol's bounds grow instead (the colour legend of a line mark, stroked and filled in the colour: 3 px, as measured against vega). */
+  grow?: number;
 }): { items: SceneItem[]; width: number; height: number } {
   const items: SceneItem[] = [];
   const top = o.title ? o.y + TITLE_SIZE + TITLE_PADDING : o.y;
@@ -111,7 +113,7 @@ export function symbolLegend(o: {
     bottom = top;
   // each row as high as its symbol's or label's bounds, the next 2 px below (rounded, as vega's grid layout places them)
   const r = Math.sqrt(SYMBOL_SIZE) / 2,
-    grow = o.stroked ? SYMBOL_STROKE : 0;
+    grow = o.grow ?? (o.stroked ? SYMBOL_STROKE : 0);
   o.entries.forEach((e, i) => {
     if (i) rowTop = top + Math.round(bottom - top + 2);
     const half = e.shape === 'circle' ? r : (Math.sqrt(3) / 2) * r;

@@ -38,7 +38,7 @@ export function linesScene(c: LinesChart): Scene {
     height: c.height,
     title: '',
     grid: false,
-    band: { labels: years.map(String), centres: years.map((v) => xAt.get(v)!) },
+    band: { labels: years.map(String), centres: years.map((v) => xAt.get(v)!), point: true },
     labelAngle: 270,
   });
   const ay = axis({ orient: 'left', scale: y, width: c.width, height: c.height, title: c.yTitle, grid: true });

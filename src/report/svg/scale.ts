@@ -65,7 +65,12 @@ export interface Linear {
 export function linear(domain: [number, number], range: [number, number]): Linear {
   const [d0, d1] = domain,
     [r0, r1] = range;
-  const f = ((v: number): number => (d1 === d0 ? (r0 + r1) / 2 : r0 + ((v - d0) / (d1 - d0)) * (r1 - r0))) as Linear;
+  // d3's interpolation, a * (1 - t) + b * t, to the last bit (a tick at x.5 is rounded by it)
+  const f = ((v: number): number => {
+    if (d1 === d0) return (r0 + r1) / 2;
+    const t = (v - d0) / (d1 - d0);
+    return r0 * (1 - t) + r1 * t;
+  }) as Linear;
   f.domain = domain;
   f.range = range;
   f.ticks = (count) => (d0 <= d1 ? ticks(d0, d1, count) : ticks(d1, d0, count).reverse());
@@ -144,4 +149,22 @@ export function formatFloat(v: number): string {
   const s = String(Number(v.toPrecision(12)));
   const [int, frac] = s.split('.');
   return (int.startsWith('-') ? '\u2212' : '') + int.replace('-', '').replace(/\B(?=(\d{3})+(?!\d))/g, ',') + (frac ? `.${frac}` : '');
+}
+
+/** d3's `linear.nice(count)` of [start, stop] (start <= stop): the domain widened to whole tick steps, as vega's `nice: true` (count 10). */
+export function niceDomain(start: number, stop: number, count = 10): [number, number] {
+  let prestep: number | undefined;
+  for (let i = 0; i < 10; ++i) {
+    const step = tickIncrement(start, stop, count);
+    if (step === prestep || !Number.isFinite(step) || step === 0) break;
+    if (step > 0) {
+      start = Math.floor(start / step) * step;
+      stop = Math.ceil(stop / step) * step;
+    } else {
+      start = Math.ceil(start * step) / step;
+      stop = Math.floor(stop * step) / step;
+    }
+    prestep = step;
+  }
+  return [start, stop];
 }
