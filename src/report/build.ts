@@ -4,10 +4,11 @@
  * `index.html`. Deterministic: the same inputs give byte-identical files (no clock in any content; the only
  * "date" is the data vintage). Used by `ictstat report` and by the HTTP server (`/report`).
  *
- * This module stays light on purpose: it starts two threads beside the caller's — the charts (vega) and the
- * scenario ranks of the sensitivity analysis — and only then loads the builder
- * (src/report/compose.ts) with the data, index and table code, so the engines load on the other core meanwhile.
- * Each thread runs the same functions the caller's thread would: every file is byte for byte what one thread writes.
+ * This module stays light on purpose: it starts the thread of the scenario ranks of the sensitivity analysis
+ * beside the caller's and only then loads the builder (src/report/compose.ts) with the data, index and table
+ * code. The charts are drawn on the caller's thread by our own renderer (src/report/svg): vega is not loaded
+ * (it stays the renderer's test oracle). The thread runs the same functions the caller's thread would: every
+ * file is byte for byte what one thread writes.
  */
 import { ScenarioPool } from '../idi/sensitivity-pool.js';
 import { bundledMethodologies, bundledMethodologyEditions } from '../idi/bundled-methodologies.js';
@@ -20,7 +21,8 @@ export type { ReportOptions, ReportResult, ReportSummary } from './compose.js';
 export async function buildReport(o: ReportOptions): Promise<ReportResult> {
   const draws = o.sensitivityDraws ?? 1000;
   const threads = {
-    svg: RenderThread.start('svg'),
+    // all six charts are ours: no chart thread, no vega
+    svg: RenderThread.here('svg'),
     // no built worker script (or no thread to be had): the analysis runs on this thread
     pool: draws > 0 ? ScenarioPool.start(1).catch(() => undefined) : Promise.resolve(undefined),
   };

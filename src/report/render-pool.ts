@@ -29,6 +29,11 @@ export class RenderThread {
     worker?.on('exit', (code) => this.fail(new Error(`the report ${kind} thread exited with code ${code}`)));
   }
 
+  /** No thread: our renderer on the calling thread, and vega (loaded then) only for a chart it does not draw (none of the report's). */
+  static here(kind: 'svg'): RenderThread {
+    return new RenderThread(undefined, kind);
+  }
+
   static start(kind: 'svg'): RenderThread {
     const script = workerScript('report/render-worker');
     return new RenderThread(existsSync(script) ? new Worker(script, { workerData: { kind } }) : undefined, kind);
