@@ -1,6 +1,6 @@
 /**
- * Report charts as SVG from vega-lite specs: drawn by our own renderer (src/report/svg; the report's charts but the
- * faceted price medians), else rendered in Node by vega (headless `View`, renderer "none", `toSVG`), which is also
+ * Report charts as SVG from vega-lite specs: drawn by our own renderer (src/report/svg; all of the report's charts),
+ * else rendered in Node by vega (headless `View`, renderer "none", `toSVG`), which is also
  * our renderer's test oracle: no browser and no canvas (text widths are vega's estimate). Element ids are renumbered with a
  * per-chart prefix, so several charts can be inlined in one page and the output does not depend on how
  * many charts the process rendered before.

@@ -5,8 +5,9 @@ import { workerScript } from '../util/bundle.js';
 import { renderOwn } from './svg/index.js';
 
 /**
- * The report's chart thread: the charts our own renderer does not draw yet (vega) rendered beside the main thread,
- * which goes on with the tables meanwhile. Started first thing, so the engine loads while the data is read; without the built
+ * The report's chart renderer: our own (src/report/svg) on the calling thread; a chart it does not draw (none of the
+ * report's since session 8) goes to vega, on a thread of its own (`start`: beside the main thread, which goes on with
+ * the tables meanwhile) or on the calling thread (`here`, what `buildReport` uses). Started first thing, so the engine loads while the data is read; without the built
  * worker script (dist/) the same functions run on the calling thread. A failure in the thread fails the call.
  */
 export class RenderThread {
