@@ -241,7 +241,8 @@ export function chartSpecs(c: ChartInputs): Chart[] {
           encoding: {
             x: { field: 'year', type: 'ordinal' },
             y: { field: 'value', type: 'quantitative' },
-            color: { field: 'group', type: 'nominal', scale: REGION_COLORS, legend: null },
+            // the groups' legend (on the lines alone, vega-lite would merge it into the shape legend, which has no colour)
+            color: { field: 'group', type: 'nominal', scale: REGION_COLORS, title: 'Group' },
             shape: { field: 'nowcast', type: 'nominal', scale: { domain: ['estimate', 'nowcast'], range: ['circle', 'triangle-up'] }, title: null },
           },
         },

@@ -52,6 +52,12 @@ for (const edition of [2017, 2024])
       expect(drawn.sort()).toEqual(edition === 2017 ? [...OWN].sort() : OWN.filter((id) => id !== 'idi-rank-intervals').sort());
       expect(specs.size).toBe(drawn.length);
     });
+    it('internet use: a legend entry for each group as well as for estimate and nowcast (the groups had none)', () => {
+      const scene = sceneOf(specs.get('internet-use-estimates'), 'internet-use-estimates')!;
+      const labels = scene.items.filter((it) => it.role === 'legend-label').map((it) => (it as { text: string }).text);
+      expect(labels).toEqual(['Africa', 'Americas', 'Arab States', 'Asia & Pacific', 'CIS', 'Europe', 'World', 'estimate', 'nowcast']);
+      expect(scene.items.find((it) => it.role === 'legend-title')).toMatchObject({ text: 'Group' });
+    });
     for (const id of OWN)
       it(`${id}: every mark where vega puts it`, async () => {
         if (!specs.has(id)) return expect(edition).toBe(2024); // no ranks from 2023, so no rank intervals

@@ -80,6 +80,7 @@ export function sceneOf(spec: AnySpec, id: string) {
       width: spec.width,
       height: spec.height,
       yTitle: e.y.title,
+      legendTitle: point.encoding.color.title,
       yDomain: e.y.scale.domain,
       domain: e.color.scale.domain,
       colors: e.color.scale.range,

@@ -7,6 +7,8 @@ import { tickFormat, ticks } from './scale.js';
 import { estimateWidth } from './text.js';
 
 export const LEGEND_OFFSET = 18;
+/** vega's space between two legends on the same side (its legend layout's `margin`, 8 by default). */
+export const LEGEND_MARGIN = 8;
 const LABEL_SIZE = 11,
   TITLE_SIZE = 12,
   TITLE_PADDING = 5,
@@ -110,7 +112,8 @@ export function symbolLegend(o: {
     });
   let labelWidth = 0,
     rowTop = top,
-    bottom = top;
+    bottom = top,
+    lastExtent = 0;
   // each row as high as its symbol's or label's bounds, the next 2 px below (rounded, as vega's grid layout places them)
   const r = Math.sqrt(SYMBOL_SIZE) / 2,
     grow = o.grow ?? (o.stroked ? SYMBOL_STROKE : 0);
@@ -118,6 +121,7 @@ export function symbolLegend(o: {
     if (i) rowTop = top + Math.round(bottom - top + 2);
     const half = e.shape === 'circle' ? r : (Math.sqrt(3) / 2) * r;
     bottom = rowTop + Math.max(LABEL_SIZE, SYMBOL_X + half + grow);
+    lastExtent = Math.max(LABEL_SIZE, SYMBOL_X + half + Math.min(grow, SYMBOL_STROKE));
     const cy = rowTop + SYMBOL_X;
     items.push({ type: 'symbol', role: 'legend-symbol', x: o.x + SYMBOL_X, y: cy, size: SYMBOL_SIZE, shape: e.shape, fill: e.fill, opacity: e.opacity });
     items.push({
@@ -134,5 +138,7 @@ export function symbolLegend(o: {
     labelWidth = Math.max(labelWidth, estimateWidth(e.label, LABEL_SIZE));
   });
   const width = Math.max(SYMBOL_LABEL_X + labelWidth, o.title ? Math.min(TITLE_LIMIT, estimateWidth(o.title, TITLE_SIZE)) : 0);
-  return { items, width, height: Math.ceil(bottom - o.y) };
+  // the legend's own height: its last row's symbol grows by the stroke alone (1.5 px), whatever the rows' spacing
+  // took (measured against vega: a colour legend of 7 stroked circles under a title is 126 px high, not 127)
+  return { items, width, height: Math.ceil(rowTop + lastExtent - o.y) };
 }

@@ -1,11 +1,11 @@
 /**
  * Internet use over the years (charts.ts, `internet-use-estimates`): per group a line over the years (x, ordinal:
  * a point scale with half a step of padding; labels turned 270 degrees), World thicker, and a point per value whose
- * shape tells estimate from nowcast, with the shape legend on the right (vega-lite merges the lines' colour legend
- * into the points' shape legend, which has none: the groups get no legend, in vega's picture as in ours).
+ * shape tells estimate from nowcast; on the right the groups' colour legend, and 8 px below it (vega's margin between
+ * legends of one side) the shape legend.
  */
 import { axis } from './axis.js';
-import { LEGEND_OFFSET, symbolLegend } from './legend.js';
+import { LEGEND_MARGIN, LEGEND_OFFSET, symbolLegend } from './legend.js';
 import { linear } from './scale.js';
 import { type Scene, type SceneItem, viewOf } from './scene.js';
 import { textBox } from './text.js';
@@ -16,6 +16,8 @@ export interface LinesChart {
   width: number;
   height: number;
   yTitle: string;
+  /** The colour legend's title (the groups). */
+  legendTitle: string;
   yDomain: [number, number];
   domain: string[];
   colors: string[];
@@ -73,18 +75,28 @@ export function linesScene(c: LinesChart): Scene {
       });
   }
   items.push(...ax.items, ...ay.items);
-  const legend = symbolLegend({
-    x: c.width + LEGEND_OFFSET,
+  const lx = c.width + LEGEND_OFFSET;
+  const groupLegend = symbolLegend({
+    x: lx,
     y: 0,
+    title: c.legendTitle,
+    entries: c.domain.map((g, k) => ({ label: g, fill: c.colors[k % c.colors.length], shape: 'circle', opacity: c.point.opacity })),
+    grow: 3,
+  });
+  const shapesTop = groupLegend.height + LEGEND_MARGIN;
+  const legend = symbolLegend({
+    x: lx,
+    y: shapesTop,
     title: null,
     entries: c.shapes.domain.map((s, k) => ({ label: s, fill: 'black', shape: c.shapes.range[k], opacity: c.point.opacity })),
     stroked: true,
   });
-  items.push(...legend.items);
+  items.push(...groupLegend.items, ...legend.items);
   const b = ax.bounds;
   b.add(ay.bounds.x1, ay.bounds.y1, ay.bounds.x2, ay.bounds.y2)
     .add(0, 0, c.width, c.height)
-    .add(c.width + LEGEND_OFFSET, 0, c.width + LEGEND_OFFSET + legend.width, legend.height);
+    .add(lx, 0, lx + groupLegend.width, groupLegend.height)
+    .add(lx, shapesTop, lx + legend.width, shapesTop + legend.height);
   items.push(title(c.title, b.x1, b.y1));
   const tb = textBox(b.x1, b.y1 - TITLE_SIZE - TITLE_OFFSET, c.title, TITLE_SIZE, 'left', 'top');
   b.add(tb.x1, tb.y1, tb.x2, tb.y2);
