@@ -35,7 +35,7 @@ describe('the client budget (counts, injected clock)', () => {
     expect(b.level('a:10.0.0.1')).toBeGreaterThan(CLIENT_BUDGET.burst - 10);
   });
 
-  it('a closed-loop client is held to its rate: over 60 simulated s it is served at most (burst + rate x 60) / cost answers', () => {
+  it('a closed-loop client is held to its rate: over 60 simulated s it is served at most (initial credit + rate x 60) / cost answers', () => {
     const c = clock();
     const b = new ClientBudget({}, c.now);
     const cost = 6; // an IDI answer of ~40 KB from memory: 1 + 40 KB / 8 KiB
@@ -58,7 +58,7 @@ describe('the client budget (counts, injected clock)', () => {
         b.release('a:198.51.100.1');
       }
     }
-    const bound = Math.ceil((CLIENT_BUDGET.burst + CLIENT_BUDGET.unitsPerSecond * 60) / cost) + 1;
+    const bound = Math.ceil((CLIENT_BUDGET.initial + CLIENT_BUDGET.unitsPerSecond * 60) / cost) + 1;
     expect(served).toBeLessThanOrEqual(bound);
     expect(served).toBeGreaterThan(bound * 0.9); // and it does get its budget's worth
     // without the budget it would have been served 60 s / 0.2 ms = 300,000 times
@@ -84,9 +84,46 @@ describe('the client budget (counts, injected clock)', () => {
         b.release('a:198.51.100.2');
       }
     }
-    // (1,000 + 100 x 30) / 105 = 38.1
-    expect(computations).toBeLessThanOrEqual(40);
-    expect(computations).toBeGreaterThanOrEqual(34);
+    // (200 + 100 x 30) / 105 = 30.5
+    expect(computations).toBeLessThanOrEqual(32);
+    expect(computations).toBeGreaterThanOrEqual(28);
+  });
+
+  it('a new client starts with the initial credit, not the burst, and earns its way up to the burst at the rate', () => {
+    const c = clock();
+    const b = new ClientBudget({}, c.now);
+    expect(CLIENT_BUDGET.initial).toBeLessThan(CLIENT_BUDGET.burst);
+    expect(b.level('a:203.0.113.1')).toBe(CLIENT_BUDGET.initial);
+    expect(b.admit('a:203.0.113.1').ok).toBe(true);
+    b.done('a:203.0.113.1', 0);
+    c.advance(1000);
+    expect(b.level('a:203.0.113.1')).toBe(CLIENT_BUDGET.initial + CLIENT_BUDGET.unitsPerSecond);
+    c.advance(60_000);
+    expect(b.level('a:203.0.113.1')).toBe(CLIENT_BUDGET.burst);
+    // a budget whose burst is below the initial credit starts at the burst
+    expect(new ClientBudget({ burst: 12 }, c.now).level('a:x')).toBe(12);
+  });
+
+  it('20 clients starting at once in a closed loop (as at the soak start) are served at most their initial credit, not 20 bursts', () => {
+    const c = clock();
+    const b = new ClientBudget({}, c.now);
+    const cost = 1 + 256; // a 2 MiB report workbook: 1 + 2 MiB / 8 KiB
+    let units = 0;
+    // each asks again as soon as answered (1 ms); within the first simulated second
+    for (let ms = 0; ms < 1000; ms++) {
+      for (let k = 0; k < 20; k++) {
+        const a = b.admit(`a:198.51.100.${k}`);
+        if (a.ok) {
+          b.done(`a:198.51.100.${k}`, cost);
+          units += cost;
+        } else b.release(`a:198.51.100.${k}`);
+      }
+      c.advance(1);
+    }
+    // each client: its first answer from the initial credit (it may go into debt by one answer), then nothing
+    // until its debt is earned back: 20 x 257 units, where at full credit it was 20 x 4 answers (1,028 units each)
+    expect(units).toBe(20 * cost);
+    expect(units).toBeLessThan((20 * CLIENT_BUDGET.burst) / 3);
   });
 
   it('at most maxInFlight requests of one client are open; the next is refused at once', () => {
@@ -140,6 +177,7 @@ describe('the budget in SECURITY.md', () => {
       C = REQUEST_COST;
     for (const phrase of [
       `${B.unitsPerSecond} units a second, at most ${B.burst.toLocaleString('en')} held`,
+      `a new client starts with ${B.initial} (`,
       `an answer costs ${C.request}, plus 1 per ${C.bytesPerUnit / 1024} KiB written`,
       `plus ${C.made} when its route made it`,
       `plus ${C.computation} when it started a computation`,
