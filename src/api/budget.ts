@@ -5,7 +5,7 @@
  * the server spent on it (REQUEST_COST: a request, the bytes written, an answer made by its route rather than sent
  * from memory, a computation started). A request is admitted while the bucket is in credit and the client has
  * fewer than `maxInFlight` requests open; its cost is charged when its answer ends (the bucket may go into debt by
- * one answer). A refused request gets 429 with `Retry-After`, and the 429 is **delayed** (a tarpit: until the
+ * one answer); a new client starts with `initial` units, not the whole burst. A refused request gets 429 with `Retry-After`, and the 429 is **delayed** (a tarpit: until the
  * bucket is back in credit, within `tarpitMinMs`-`tarpitMaxMs`), so that a client asking in a closed loop waits
  * instead of asking again at once; at most `tarpitMaxHeld` answers are delayed at once in all (and each counts
  * against its client's `maxInFlight`), beyond which the 429 is sent at once. A reader of ordinary answers from memory at 60 a second
@@ -30,6 +30,14 @@ export const CLIENT_BUDGET = {
    * It was 2,000: 20 clients starting at once then spent 40,000 units at full speed.
    */
   burst: 1_000,
+  /**
+   * Units a client starts with (a client not seen before, or forgotten): 2 s of its rate, growing at the rate to
+   * `burst`. 20 clients starting at once at full credit (1,000 units each: 160 MB of answers, or 10 computations
+   * each, at once) held the server's event loop for the first 1-2 s of every soak, writing the answers to their
+   * sockets (SECURITY.md, soak); a new address is cheap behind a proxy, its credit should not be. A client that
+   * pages an indicator (about 100 units) or reads at 60 a second from memory is still never refused.
+   */
+  initial: 200,
   /** Requests of one client open at once (delayed 429s included). */
   maxInFlight: 8,
   /** A refused request's 429 is sent when the client's bucket is back in credit, at least this late... */
@@ -85,7 +93,7 @@ export class ClientBudget {
   /** The client's units now (refilled). */
   level(key: string): number {
     const b = this.buckets.get(key);
-    return b ? this.refill(b) : this.opts.burst;
+    return b ? this.refill(b) : Math.min(this.opts.initial, this.opts.burst);
   }
 
   /**
@@ -147,7 +155,7 @@ export class ClientBudget {
     let b = this.buckets.get(key);
     if (b) return b;
     if (this.buckets.size >= this.opts.maxClients) this.forget();
-    b = { level: this.opts.burst, t: this.now(), inFlight: 0 };
+    b = { level: Math.min(this.opts.initial, this.opts.burst), t: this.now(), inFlight: 0 };
     this.buckets.set(key, b);
     return b;
   }

@@ -41,7 +41,7 @@ export function registerServeCommand(program: Command): void {
     .option('--submissions-per-minute <n>', 'submissions each token may make per minute (default 30)', integer('--submissions-per-minute', 1))
     .option(
       '--client-budget <units>',
-      'cost units each client earns per second (default 100, the burst 10 s of it; see SECURITY.md); 0: no per-client budget (a load test from one address)',
+      'cost units each client earns per second (default 100, the burst 10 s of it, the credit of a new client 2 s; see SECURITY.md); 0: no per-client budget (a load test from one address)',
       integer('--client-budget', 0),
     )
     .action(async (o) => {
@@ -51,8 +51,12 @@ export function registerServeCommand(program: Command): void {
         import('../api/server.js'),
         import('../api/budget.js'),
       ]);
-      // The burst scales with the rate (the default's seconds of it).
-      const budget = (n: number) => ({ unitsPerSecond: n, burst: (n * CLIENT_BUDGET.burst) / CLIENT_BUDGET.unitsPerSecond });
+      // The burst and a new client's credit scale with the rate (the default's seconds of it).
+      const budget = (n: number) => ({
+        unitsPerSecond: n,
+        burst: (n * CLIENT_BUDGET.burst) / CLIENT_BUDGET.unitsPerSecond,
+        initial: (n * CLIENT_BUDGET.initial) / CLIENT_BUDGET.unitsPerSecond,
+      });
       const store = Store.open(serverStorePath(o.store));
       if (o.load && store.version() === 0) {
         process.stderr.write(`ictstat: the store ${store.path} is empty: loading the bundled data (once)...\n`);

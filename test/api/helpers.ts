@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { CLIENT_BUDGET } from '../../src/api/budget.js';
 import { buildServer, type ServerOptions } from '../../src/api/server.js';
 import { Store } from '../../src/store/store.js';
 import { loadBundledIntoStore } from '../../src/store/submit.js';
@@ -33,6 +34,13 @@ export async function startServer(seed: (store: Store) => void | Promise<void>, 
     },
   };
 }
+
+/**
+ * The budget of a test suite that asks many requests at once from one address (what it tests is not the budget):
+ * it starts at the full burst, as a returning client at full credit would, instead of a new client's credit
+ * (CLIENT_BUDGET.initial); the rate and burst are the defaults.
+ */
+export const ONE_ADDRESS_SUITE: Partial<ServerOptions> = { clientBudget: { initial: CLIENT_BUDGET.burst } };
 
 /** The World Bank error envelope, checked for shape; returns the detail. */
 export async function expectWbError(res: Response, status: number, id?: string): Promise<string> {
