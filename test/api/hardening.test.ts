@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildServer } from '../../src/api/server.js';
 import { Store } from '../../src/store/store.js';
 import { ObservationBuilder } from '../../src/table/observations.js';
-import { ONE_ADDRESS_SUITE, startServer, type TestServer } from './helpers.js';
+import { startServer, type TestServer } from './helpers.js';
 
 let s: TestServer;
 let ken: string, kenId: number;
@@ -24,7 +24,6 @@ beforeAll(async () => {
       ({ token: ken, id: kenId } = store.createToken('KEN', 'test'));
     },
     {
-      ...ONE_ADDRESS_SUITE,
       limits: { maxBodyBytes: 4096, ratePerToken: 1000, rateWindowMs: 60_000, authFailuresPerIp: 5 },
       httpLimits: { headersTimeout: 1000, requestTimeout: 1500, connectionsCheckingInterval: 200, maxHeaderSize: 8192 },
       logger: {

@@ -16,12 +16,20 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
+/**
+ * The budget of a test server unless the test gives one: a test suite asks many requests at once from one address
+ * (what it tests is not the budget), so its client starts at the full burst, as a returning client at full credit
+ * would, instead of a new client's credit (CLIENT_BUDGET.initial), whatever the machine's speed; the rate and the
+ * burst are the defaults. The budget's own tests (budget.test.ts) give theirs.
+ */
+const ONE_ADDRESS_SUITE: Partial<ServerOptions> = { clientBudget: { initial: CLIENT_BUDGET.burst } };
+
 /** A real HTTP server on an ephemeral loopback port over a fresh store; `seed` fills the store first. */
 export async function startServer(seed: (store: Store) => void | Promise<void>, opts: Partial<ServerOptions> = {}): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'ictstat-api-'));
   const store = Store.open(join(dir, 'api.db'));
   await seed(store);
-  const app = await buildServer({ store, logger: false, ...opts });
+  const app = await buildServer({ store, logger: false, ...ONE_ADDRESS_SUITE, ...opts });
   const address = await app.listen({ port: 0, host: '127.0.0.1' });
   return {
     base: address,
@@ -34,13 +42,6 @@ export async function startServer(seed: (store: Store) => void | Promise<void>, 
     },
   };
 }
-
-/**
- * The budget of a test suite that asks many requests at once from one address (what it tests is not the budget):
- * it starts at the full burst, as a returning client at full credit would, instead of a new client's credit
- * (CLIENT_BUDGET.initial); the rate and burst are the defaults.
- */
-export const ONE_ADDRESS_SUITE: Partial<ServerOptions> = { clientBudget: { initial: CLIENT_BUDGET.burst } };
 
 /** The World Bank error envelope, checked for shape; returns the detail. */
 export async function expectWbError(res: Response, status: number, id?: string): Promise<string> {

@@ -3,7 +3,7 @@ import { MIGRATIONS } from '../../src/store/migrations.js';
 import { tableFromIPC } from 'apache-arrow';
 import { ObservationBuilder } from '../../src/table/observations.js';
 import { parquetToObservations } from '../../src/table/parquet.js';
-import { expectWbError, ONE_ADDRESS_SUITE, startServer, type TestServer } from './helpers.js';
+import { expectWbError, startServer, type TestServer } from './helpers.js';
 
 let s: TestServer;
 const rows = (): ObservationBuilder => new ObservationBuilder();
@@ -44,7 +44,7 @@ beforeAll(async () => {
       table: v2.toTable(),
       receivedAt: new Date('2024-07-01T00:00:00Z'),
     });
-  }, ONE_ADDRESS_SUITE);
+  });
 });
 afterAll(() => s.close());
 

@@ -13,12 +13,12 @@ import fc from 'fast-check';
 import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { indicatorsDir } from '../../../src/util/paths.js';
-import { ONE_ADDRESS_SUITE, startBundledServer, type TestServer } from '../helpers.js';
+import { startBundledServer, type TestServer } from '../helpers.js';
 import { datahub, find, parseXml, SPECS, walk, XSD_DIR, xmllint, xmllintStructureSpecific, type El } from './helpers.js';
 
 let srv: TestServer;
 beforeAll(async () => {
-  srv = await startBundledServer(ONE_ADDRESS_SUITE);
+  srv = await startBundledServer();
 });
 afterAll(() => srv.close());
 
