@@ -7,9 +7,9 @@
  * 20 px padding and full bounds: a cell's x is the previous one's plus the previous column's widest right bound
  * (rounded up), the padding and its own left overhang (rounded up); rows alike.
  */
-import { axis } from './axis.js';
+import { yearLines } from './year-lines.js';
 import { LEGEND_OFFSET, symbolLegend } from './legend.js';
-import { linear, niceDomain } from './scale.js';
+import { niceDomain } from './scale.js';
 import { Bounds, type Scene, type SceneItem, viewOf } from './scene.js';
 import { textBox } from './text.js';
 import { TITLE_OFFSET, TITLE_SIZE, title } from './title.js';
@@ -42,35 +42,7 @@ interface Cell {
 
 function cellOf(c: FacetChart, facet: string): Cell {
   const rows = c.rows.filter((r) => r.facet === facet);
-  const years = [...new Set(rows.map((r) => r.year))].sort((a, b) => a - b);
-  const step = c.width / years.length;
-  const xAt = new Map(years.map((y, i) => [y, step / 2 + i * step]));
-  const y = linear(niceDomain(0, Math.max(0, ...rows.map((r) => r.value))), [c.height, 0]);
-  const ax = axis({
-    orient: 'bottom',
-    scale: linear([0, 1], [0, c.width]),
-    width: c.width,
-    height: c.height,
-    title: '',
-    grid: false,
-    band: { labels: years.map(String), centres: years.map((v) => xAt.get(v)!), point: true },
-    labelAngle: 270,
-  });
-  const ay = axis({ orient: 'left', scale: y, width: c.width, height: c.height, title: c.yTitle, grid: true });
-  const items: SceneItem[] = [...ax.grid, ...ay.grid];
-  const color = (g: string): string | undefined => {
-    const i = c.domain.indexOf(g);
-    return i < 0 ? undefined : c.colors[i % c.colors.length];
-  };
-  for (const g of [...new Set(rows.map((r) => r.group))]) {
-    const stroke = color(g);
-    if (!stroke) continue;
-    const pts = rows
-      .filter((r) => r.group === g)
-      .sort((a, b) => a.year - b.year)
-      .map((r) => [xAt.get(r.year)!, y(r.value)] as [number, number]);
-    items.push({ type: 'line', role: 'mark-line', points: pts, stroke, strokeWidth: g === c.thick.group ? c.thick.width : c.thick.otherWidth });
-  }
+  const { items, ax, ay, xAt, y, color } = yearLines({ ...c, rows, yDomain: niceDomain(0, Math.max(0, ...rows.map((r) => r.value))) });
   for (const r of rows) {
     const fill = color(r.group);
     if (fill) items.push({ type: 'symbol', role: 'mark-point', x: xAt.get(r.year)!, y: y(r.value), size: c.point.size, shape: 'circle', fill, opacity: 1 });

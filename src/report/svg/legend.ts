@@ -29,18 +29,7 @@ export function gradientLegend(o: { x: number; y: number; title: string; domain:
   // vega samples the gradient at 21 stops
   const gradient: Gradient = { x1: 0, y1: 1, x2: 0, y2: 0, stops: Array.from({ length: 21 }, (_, i) => ({ offset: i / 20, color: o.color(i / 20) })) };
   const items: SceneItem[] = [
-    {
-      type: 'text',
-      role: 'legend-title',
-      x: o.x,
-      y: o.y,
-      text: o.title,
-      fontSize: TITLE_SIZE,
-      fontWeight: 'bold',
-      align: 'left',
-      baseline: 'top',
-      fill: '#000',
-    },
+    legendTitle(o.x, o.y, o.title),
     {
       type: 'rect',
       role: 'legend-gradient',
@@ -78,6 +67,11 @@ export function gradientLegend(o: { x: number; y: number; title: string; domain:
   return { items, width, height: TITLE_SIZE + TITLE_PADDING + GRADIENT_LENGTH };
 }
 
+/** A legend's title at (x, y): 12 px bold, its top at y. */
+function legendTitle(x: number, y: number, text: string): SceneItem {
+  return { type: 'text', role: 'legend-title', x, y, text, fontSize: TITLE_SIZE, fontWeight: 'bold', align: 'left', baseline: 'top', fill: '#000' };
+}
+
 /** vega's legend rows for its default 100 px² symbols: the symbol's centre 6 px in, the label at 16 px, rows 2 px apart. */
 const SYMBOL_X = 6,
   SYMBOL_LABEL_X = 16,
@@ -97,19 +91,7 @@ export function symbolLegend(o: {
 }): { items: SceneItem[]; width: number; height: number } {
   const items: SceneItem[] = [];
   const top = o.title ? o.y + TITLE_SIZE + TITLE_PADDING : o.y;
-  if (o.title)
-    items.push({
-      type: 'text',
-      role: 'legend-title',
-      x: o.x,
-      y: o.y,
-      text: o.title,
-      fontSize: TITLE_SIZE,
-      fontWeight: 'bold',
-      align: 'left',
-      baseline: 'top',
-      fill: '#000',
-    });
+  if (o.title) items.push(legendTitle(o.x, o.y, o.title));
   let labelWidth = 0,
     rowTop = top,
     bottom = top,

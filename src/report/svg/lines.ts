@@ -4,10 +4,9 @@
  * shape tells estimate from nowcast; on the right the groups' colour legend, and 8 px below it (vega's margin between
  * legends of one side) the shape legend.
  */
-import { axis } from './axis.js';
+import { yearLines } from './year-lines.js';
 import { LEGEND_MARGIN, LEGEND_OFFSET, symbolLegend } from './legend.js';
-import { linear } from './scale.js';
-import { type Scene, type SceneItem, viewOf } from './scene.js';
+import { type Scene, viewOf } from './scene.js';
 import { textBox } from './text.js';
 import { TITLE_OFFSET, TITLE_SIZE, title } from './title.js';
 
@@ -29,36 +28,7 @@ export interface LinesChart {
 }
 
 export function linesScene(c: LinesChart): Scene {
-  const years = [...new Set(c.rows.map((r) => r.year))].sort((a, b) => a - b);
-  const step = c.width / years.length;
-  const xAt = new Map(years.map((y, i) => [y, step / 2 + i * step]));
-  const y = linear(c.yDomain, [c.height, 0]);
-  const ax = axis({
-    orient: 'bottom',
-    scale: linear([0, 1], [0, c.width]),
-    width: c.width,
-    height: c.height,
-    title: '',
-    grid: false,
-    band: { labels: years.map(String), centres: years.map((v) => xAt.get(v)!), point: true },
-    labelAngle: 270,
-  });
-  const ay = axis({ orient: 'left', scale: y, width: c.width, height: c.height, title: c.yTitle, grid: true });
-  const items: SceneItem[] = [...ax.grid, ...ay.grid];
-  const color = (g: string): string | undefined => {
-    const i = c.domain.indexOf(g);
-    return i < 0 ? undefined : c.colors[i % c.colors.length];
-  };
-  const groups = [...new Set(c.rows.map((r) => r.group))];
-  for (const g of groups) {
-    const stroke = color(g);
-    if (!stroke) continue;
-    const pts = c.rows
-      .filter((r) => r.group === g)
-      .sort((a, b) => a.year - b.year)
-      .map((r) => [xAt.get(r.year)!, y(r.value)] as [number, number]);
-    items.push({ type: 'line', role: 'mark-line', points: pts, stroke, strokeWidth: g === c.thick.group ? c.thick.width : c.thick.otherWidth });
-  }
+  const { items, ax, ay, xAt, y, color } = yearLines(c);
   for (const r of c.rows) {
     const fill = color(r.group),
       k = c.shapes.domain.indexOf(r.shape);
