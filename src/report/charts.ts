@@ -95,6 +95,8 @@ const REGION_COLORS = {
   domain: ['Africa', 'Americas', 'Arab States', 'Asia & Pacific', 'CIS', 'Europe', 'World'],
   range: ['#e15759', '#4e79a7', '#f28e2b', '#59a14f', '#b07aa1', '#76b7b2', '#333333'],
 };
+/** Economies without an ITU region (the scatter's "Other"). */
+const OTHER_COLOR = '#9d9d9d';
 /** A basket's name up to its first colon or comma ("Fixed-broadband sub-basket (IPB): entry-level plan, ..." -> "Fixed-broadband sub-basket (IPB)"). */
 const shortName = (name: string): string => {
   const s = name.split(/[:,]/)[0].trim();
@@ -162,7 +164,10 @@ export function chartSpecs(c: ChartInputs): Chart[] {
         color: {
           field: 'region',
           type: 'nominal',
-          scale: { domain: REGION_COLORS.domain.slice(0, 6), range: REGION_COLORS.range.slice(0, 6) },
+          // an economy without an ITU region is "Other", in grey, listed only when there is one (else vega leaves it unfilled)
+          scale: pts.some((p) => p.region === 'Other')
+            ? { domain: [...REGION_COLORS.domain.slice(0, 6), 'Other'], range: [...REGION_COLORS.range.slice(0, 6), OTHER_COLOR] }
+            : { domain: REGION_COLORS.domain.slice(0, 6), range: REGION_COLORS.range.slice(0, 6) },
           title: 'ITU region',
         },
       },

@@ -79,7 +79,7 @@ describe('a small hand-made input', () => {
       { code: 'BRA', name: 'Brazil', m49: '076', region: 'Americas', score: 5 },
       { code: 'XKX', name: 'Kosovo & <others>', m49: null, region: null, score: 4 },
     ],
-    // (Kosovo has no region: "Other", outside the colour domain; South Africa's 0 is left out, as a log scale must)
+    // (Kosovo has no region: "Other", grey in the scatter; South Africa's 0 is left out, as a log scale must)
     affordability: {
       basket: 'fbb',
       basketName: 'Fixed-broadband basket',
@@ -150,6 +150,15 @@ describe('a small hand-made input', () => {
     expect(box.width).toBeCloseTo((3.935 - 2.755) * 56, 9);
     const mean = scene.items.find((i) => i.role === 'mark-mean') as { x: number; width: number };
     expect(mean.x + mean.width / 2).toBeCloseTo((10.47 / 3) * 56, 9);
+  });
+  it('scatter: an economy without a region is "Other", filled grey and named in the legend', () => {
+    const scene = sceneOf(charts.find((c) => c.id === 'idi-vs-affordability')!.spec, 'idi-vs-affordability')!;
+    const pts = scene.items.filter((i) => i.type === 'symbol' && i.role !== 'legend-symbol') as { fill?: string }[];
+    expect(pts).toHaveLength(5);
+    expect(pts.every((p) => typeof p.fill === 'string' && p.fill.length > 0)).toBe(true);
+    expect(pts.filter((p) => p.fill === '#9d9d9d')).toHaveLength(1);
+    const labels = scene.items.filter((it) => it.role === 'legend-label').map((it) => (it as { text: string }).text);
+    expect(labels).toEqual(['Africa', 'Americas', 'Arab States', 'Asia & Pacific', 'CIS', 'Europe', 'Other']);
   });
   it('places the rank intervals by hand: x = rank / (n + 1) * 760, y = (rank - 1) / (n - 1) * 320 (rank 1 on top)', () => {
     const scene = sceneOf(charts.find((c) => c.id === 'idi-rank-intervals')!.spec, 'idi-rank-intervals')!;
