@@ -86,6 +86,26 @@ describe('the scenario pool', () => {
     expect(Array.from(one)).toEqual(Array.from(out.subarray(6, 12)));
   });
 
+  it('rank statistics in blocks of economies (the counts bounded by block x (economies + 1)) equal one block of all', () => {
+    const setup = setupOf(5),
+      d = setup.factors.length,
+      Nd = 40,
+      S = Nd * (d + 2),
+      ranks = scenarioRanks(setup, uOf(S, d, 5), 0, S),
+      nE = setup.economies,
+      W = rankStatisticsWidth(d);
+    const whole = new Float64Array(nE * W);
+    rankStatistics(ranks, nE, Nd, d, 0, nE, whole, nE);
+    for (const block of [1, 3, 7]) {
+      const blocked = new Float64Array(nE * W);
+      rankStatistics(ranks, nE, Nd, d, 0, nE, blocked, block);
+      expect(Array.from(blocked)).toEqual(Array.from(whole));
+      const tail = new Float64Array((nE - 2) * W); // a range that does not start at 0, as a worker's
+      rankStatistics(ranks, nE, Nd, d, 2, nE, tail, block);
+      expect(Array.from(tail)).toEqual(Array.from(whole.subarray(2 * W)));
+    }
+  });
+
   it('runs analyses of different setups one after the other on the same warm workers, each identical to one thread', async () => {
     pool = await ScenarioPool.start(2);
     for (const seed of [1, 2, 1]) {
