@@ -75,15 +75,15 @@ if (rolldown) {
   const warnings: string[] = [];
   const out = await rolldown
     .build({
-    input: Object.fromEntries(Object.entries(entries).map(([name, file]) => [name, join(root, file)])),
-    platform: 'node',
-    external: EXTERNAL,
-    plugins: [LAZY_CHILD_PROCESS],
-    onLog: (level, log) => {
-      if (level === 'warn') warnings.push(log.message);
-    },
-    // `import()` of a package stays an import() (vega is an ES module); of a chunk, it becomes a require()
-    output: { dir: tmp, format: 'cjs', entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js', minify: false },
+      input: Object.fromEntries(Object.entries(entries).map(([name, file]) => [name, join(root, file)])),
+      platform: 'node',
+      external: EXTERNAL,
+      plugins: [LAZY_CHILD_PROCESS],
+      onLog: (level, log) => {
+        if (level === 'warn') warnings.push(log.message);
+      },
+      // `import()` of a package stays an import() (vega is an ES module); of a chunk, it becomes a require()
+      output: { dir: tmp, format: 'cjs', entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js', minify: false },
     })
     .catch((e: unknown) => {
       if (/top.level await/i.test(String(e)))
@@ -135,7 +135,11 @@ if (manifest.bundled) {
   mkdirSync(codeCacheDir(), { recursive: true });
   writeFileSync(codeCacheIndexPath(), JSON.stringify(index, null, 1) + '\n');
   for (const args of CODE_CACHE_RUNS) {
-    const r = spawnSync(process.execPath, [cliEntry(), ...args], { env: { ...process.env, ICTSTAT_CODE_CACHE: 'produce' }, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [cliEntry(), ...args], {
+      env: { ...process.env, ICTSTAT_CODE_CACHE: 'produce' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+      encoding: 'utf8',
+    });
     if (r.status !== 0) throw new Error(`build-cli: making the code cache, \`ictstat ${args.join(' ')}\` failed (${r.status}):\n${r.stderr}`);
   }
   const made = JSON.parse(readFileSync(codeCacheIndexPath(), 'utf8')) as CodeCacheIndex;
