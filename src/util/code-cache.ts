@@ -11,8 +11,9 @@ const require = createRequire(import.meta.url);
  * A V8 code cache for the CLI bundle's chunks (Node 20 has no `module.enableCompileCache`). The bundle is CommonJS
  * (scripts/build-cli.ts), so the CLI's entry can compile every chunk it requires afterwards itself, as a `vm.Script`
  * given the chunk's cache (`cachedData`): V8 then deserialises the bytecode of the functions that ran when the cache
- * was made instead of parsing and compiling them (~40 ms of CPU of `idi`'s ~230, benchmarks/RESULTS.md "Session 9:
- * compile cache and idi start"). `npm run build` makes the caches by running a few commands with
+ * was made instead of parsing and compiling them (5-20 ms of CPU per start of `idi` or `series`, on top of the ~35 ms
+ * the CommonJS output saves; benchmarks/RESULTS.md "Session 9: compile cache and idi start"). `npm run build` makes
+ * the caches by running a few commands with
  * `ICTSTAT_CODE_CACHE=produce` (each run starts from the caches of the runs before, so the last holds what all ran).
  *
  * A cache is used only when all of these hold, and the chunk is otherwise compiled as Node compiles it:
