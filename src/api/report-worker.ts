@@ -8,12 +8,14 @@ import { lowerProcessPriority } from './priority.js';
 
 lowerProcessPriority(); // below the server's event loop (priority.ts), before any work
 
-const [{ buildReport }, { UserInputError }] = await Promise.all([import('../report/build.js'), import('../util/errors.js')]);
-const { edition, out, storePath } = JSON.parse(process.argv[2]) as { edition: number; out: string; storePath: string };
-process.on('disconnect', () => process.exit(1));
-const done = (m: object): void => {
-  process.send!(m, undefined, {}, () => process.exit(0));
-};
-buildReport({ edition, out, source: { kind: 'store', path: storePath } })
-  .then(() => done({ ok: true }))
-  .catch((e: unknown) => done({ ok: false, userError: e instanceof UserInputError, message: (e as Error).message, code: (e as { code?: string }).code }));
+// No top-level await: the CLI bundle is CommonJS (scripts/build-cli.ts).
+void Promise.all([import('../report/build.js'), import('../util/errors.js')]).then(([{ buildReport }, { UserInputError }]) => {
+  const { edition, out, storePath } = JSON.parse(process.argv[2]) as { edition: number; out: string; storePath: string };
+  process.on('disconnect', () => process.exit(1));
+  const done = (m: object): void => {
+    process.send!(m, undefined, {}, () => process.exit(0));
+  };
+  buildReport({ edition, out, source: { kind: 'store', path: storePath } })
+    .then(() => done({ ok: true }))
+    .catch((e: unknown) => done({ ok: false, userError: e instanceof UserInputError, message: (e as Error).message, code: (e as { code?: string }).code }));
+});

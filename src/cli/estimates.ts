@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { Option, type Command } from 'commander';
 import type { ReportTable } from '../table/report-table.js';
@@ -33,8 +34,7 @@ export function registerEstimatesCommand(program: Command): void {
       if (o.year !== undefined && (o.from !== undefined || o.to !== undefined)) throw new UserInputError('give --year, or --from and --to, not both');
       if (o.year === undefined && o.from === undefined && o.to === undefined)
         throw new UserInputError('give --year YYYY or --from YYYY --to YYYY (ictstat estimates --help)');
-      const [{ writeFileSync }, { tableToIPC }, { loadGroupingCsv }, { tableToCsv, tableToMarkdown }, { estimateAggregates }] = await Promise.all([
-        import('node:fs'),
+      const [{ tableToIPC }, { loadGroupingCsv }, { tableToCsv, tableToMarkdown }, { estimateAggregates }] = await Promise.all([
         import('apache-arrow'),
         import('../registry/groupings.js'),
         import('../table/report-table.js'),

@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import type { Table } from 'apache-arrow';
 import type { ReportTable } from '../table/report-table.js';
@@ -7,8 +8,7 @@ import { commaList, integer, repeatable } from './options.js';
 
 /** What the idi commands need when they run (loaded then: the command table stays light). */
 async function idiModules() {
-  const [fs, indexRun, methodology, tables, indicators, groupings, reportTable] = await Promise.all([
-    import('node:fs'),
+  const [indexRun, methodology, tables, indicators, groupings, reportTable] = await Promise.all([
     import('../usecases/index-run.js'),
     import('../idi/methodology.js'),
     import('../idi/tables.js'),
@@ -16,7 +16,7 @@ async function idiModules() {
     import('../registry/groupings.js'),
     import('../table/report-table.js'),
   ]);
-  return { ...fs, ...indexRun, ...methodology, ...tables, ...indicators, ...groupings, ...reportTable };
+  return { writeFileSync, ...indexRun, ...methodology, ...tables, ...indicators, ...groupings, ...reportTable };
 }
 
 /** `idi sensitivity` needs the sensitivity modules and the progress bar besides (`idi` alone does not). */

@@ -3,6 +3,7 @@
  * when it runs (`await import(...)`): `--version`, `--help` and a command's start load commander and this table,
  * not Arrow, mathjs, fastify, vega or the workbook and Parquet readers (test/cli/lazy-imports.test.ts).
  */
+import { writeFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { LANGUAGES, type Language } from '../registry/economies.js';
 import { UserInputError } from '../util/errors.js';
@@ -76,8 +77,7 @@ export function buildProgram(only?: string | null): Command {
       .action(async (files: string[], o) => {
         if (o.out && files.length > 1) throw new UserInputError('--out takes one input file at a time');
         if (o.rejects && files.length > 1) throw new UserInputError('--rejects takes one input file at a time');
-        const [{ writeFileSync }, { ingestFile }, { loadIndicatorRegistry }, { formatIngestReport, ingestReportJson }, { progressBar }] = await Promise.all([
-          import('node:fs'),
+        const [{ ingestFile }, { loadIndicatorRegistry }, { formatIngestReport, ingestReportJson }, { progressBar }] = await Promise.all([
           import('../ingest/ingest.js'),
           import('../registry/indicators.js'),
           import('../ingest/report.js'),

@@ -7,11 +7,13 @@ import type { TopLevelSpec } from 'vega-lite';
  * call, so the bytes are the same.
  */
 type Request = { id: number; op: 'svg'; spec: TopLevelSpec; prefix: string };
-const { chartEngines, renderSvg } = await import('./charts.js');
-await chartEngines();
-parentPort!.on('message', (m: Request) => {
-  renderSvg(m.spec, m.prefix)
-    .then((svg) => parentPort!.postMessage({ id: m.id, value: svg }))
-    .catch((err: unknown) => parentPort!.postMessage({ id: m.id, error: err instanceof Error ? (err.stack ?? err.message) : String(err) }));
+// No top-level await: the CLI bundle is CommonJS (scripts/build-cli.ts).
+void import('./charts.js').then(async ({ chartEngines, renderSvg }) => {
+  await chartEngines();
+  parentPort!.on('message', (m: Request) => {
+    renderSvg(m.spec, m.prefix)
+      .then((svg) => parentPort!.postMessage({ id: m.id, value: svg }))
+      .catch((err: unknown) => parentPort!.postMessage({ id: m.id, error: err instanceof Error ? (err.stack ?? err.message) : String(err) }));
+  });
+  parentPort!.postMessage({ ready: true });
 });
-parentPort!.postMessage({ ready: true });

@@ -168,8 +168,11 @@ export const keepsDefaultV8Flags = (command: string | undefined): boolean => com
 export const computesNothing = (command: string | undefined): boolean =>
   command === undefined || command === '--version' || command === '-V' || command === '--help' || command === '-h' || command === 'help';
 
+/** Whether `applyCliV8Flags` sets `CLI_V8_FLAGS` for this command (then its chunks compile with the code cache made under them). */
+export const setsCliV8Flags = (command: string | undefined): boolean => !keepsDefaultV8Flags(command) && !computesNothing(command);
+
 export function applyCliV8Flags(command: string | undefined): void {
-  if (keepsDefaultV8Flags(command) || computesNothing(command)) return;
+  if (!setsCliV8Flags(command)) return;
   const { setFlagsFromString } = require('node:v8') as typeof import('node:v8');
   for (const flag of CLI_V8_FLAGS) setFlagsFromString(flag);
 }
