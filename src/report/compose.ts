@@ -230,26 +230,6 @@ export async function composeReport(o: ReportOptions, threads: ReportThreads): P
     ? idiTables({ result, previous, edition: E, name, lang, groupings, notes }, components)
     : idiScoreTables({ result, previous, edition: E, name, lang, groupings, notes }, components, m.spec.groups);
 
-  // Files are written as they are made: these tables' files now, while this thread would wait for the scenario
-  // ranks, the rest once they exist (the same bytes, written earlier; a failed build may leave them updated).
-  const written = new Map<string, string | Uint8Array>();
-  const made = new Set<string>(); // (each directory made once, not once per file)
-  const write = (f: string, content: string | Uint8Array): void => {
-    written.set(f, content);
-    const path = join(dir, f),
-      parent = dirname(path);
-    if (!made.has(parent)) {
-      mkdirSync(parent, { recursive: true });
-      made.add(parent);
-    }
-    writeFileSync(path, content);
-  };
-  const writeTable = (t: ReportTable): void => {
-    const [csv, md, html] = texts.get(t) ?? tableFiles(t);
-    write(`tables/${t.id}.csv`, csv);
-    write(`tables/${t.id}.md`, md);
-    write(`tables/${t.id}.html`, html);
-  };
   // The tables' own files and workbook sheets while the scenario ranks run (only the sensitivity table waits for them):
   // the IDI tables' first, while the price sections may still be on their thread (the sheets in the same order as ever).
   const texts = new Map<ReportTable, [csv: string, md: string, html: string]>();
@@ -273,7 +253,6 @@ export async function composeReport(o: ReportOptions, threads: ReportThreads): P
     }
   };
   prepare(idi);
-  for (const t of idi) writeTable(t);
 
   progress(5);
   await yieldToEvents();
@@ -312,8 +291,28 @@ export async function composeReport(o: ReportOptions, threads: ReportThreads): P
   render(chartInputs);
   prepare([...prices, ...facts.tables]);
 
+  // Files are written as they are made: these tables' files now, while this thread would wait for the scenario
+  // ranks, the rest once they exist (the same bytes, written earlier; a failed build may leave them updated).
+  const written = new Map<string, string | Uint8Array>();
+  const made = new Set<string>(); // (each directory made once, not once per file)
+  const write = (f: string, content: string | Uint8Array): void => {
+    written.set(f, content);
+    const path = join(dir, f),
+      parent = dirname(path);
+    if (!made.has(parent)) {
+      mkdirSync(parent, { recursive: true });
+      made.add(parent);
+    }
+    writeFileSync(path, content);
+  };
+  const writeTable = (t: ReportTable): void => {
+    const [csv, md, html] = texts.get(t) ?? tableFiles(t);
+    write(`tables/${t.id}.csv`, csv);
+    write(`tables/${t.id}.md`, md);
+    write(`tables/${t.id}.html`, html);
+  };
   progress(7);
-  for (const t of texts.keys()) if (!written.has(`tables/${t.id}.csv`)) writeTable(t);
+  for (const t of texts.keys()) writeTable(t);
 
   const sensitivity = await sensitivityRun;
   const sensitivityTables = sensitivity
