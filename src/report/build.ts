@@ -4,17 +4,16 @@
  * `index.html`. Deterministic: the same inputs give byte-identical files (no clock in any content; the only
  * "date" is the data vintage). Used by `ictstat report` and by the HTTP server (`/report`).
  *
- * This module stays light on purpose: it starts the thread of the scenario ranks of the sensitivity analysis and
- * the thread of the price sections and Facts and Figures beside the caller's and only then loads the builder
- * (src/report/compose.ts) with the data, index and table code. The charts are drawn on the caller's thread by our own renderer (src/report/svg): vega is not loaded
- * (it stays the renderer's test oracle). The threads run the same functions the caller's thread would: every
+ * This module stays light on purpose: it starts the thread of the scenario ranks of the sensitivity analysis
+ * beside the caller's and only then loads the builder (src/report/compose.ts) with the data, index and table
+ * code. The charts are drawn on the caller's thread by our own renderer (src/report/svg): vega is not loaded
+ * (it stays the renderer's test oracle). The thread runs the same functions the caller's thread would: every
  * file is byte for byte what one thread writes.
  */
 import { ScenarioPool } from '../idi/sensitivity-pool.js';
 import { bundledMethodologies, bundledMethodologyEditions } from '../idi/bundled-methodologies.js';
 import { UserInputError } from '../util/errors.js';
 import type { ReportOptions, ReportResult } from './compose.js';
-import { PriceFactsThread } from './price-facts-thread.js';
 import { RenderThread } from './render-pool.js';
 
 export type { ReportOptions, ReportResult, ReportSummary } from './compose.js';
@@ -26,14 +25,12 @@ export async function buildReport(o: ReportOptions): Promise<ReportResult> {
     svg: RenderThread.here('svg'),
     // no built worker script (or no thread to be had): the analysis runs on this thread
     pool: draws > 0 ? ScenarioPool.start(1).catch(() => undefined) : Promise.resolve(undefined),
-    // the price sections and Facts and Figures, beside the index and the ranks (undefined: on this thread)
-    priceFacts: o.source === undefined || PriceFactsThread.serves(o.source) ? PriceFactsThread.start() : undefined,
   };
   try {
     const { composeReport } = await import('./compose.js');
     return await composeReport(o, threads);
   } finally {
-    await Promise.all([threads.svg.close(), threads.pool.then((p) => p?.close()), threads.priceFacts?.close()]);
+    await Promise.all([threads.svg.close(), threads.pool.then((p) => p?.close())]);
   }
 }
 

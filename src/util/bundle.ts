@@ -18,14 +18,7 @@ const require = createRequire(import.meta.url);
  */
 
 /** The worker scripts (threads and the report's child process), as paths under dist/src without `.js`. */
-export const WORKER_ENTRIES = [
-  'idi/sensitivity-worker',
-  'api/compute-worker',
-  'api/estimates-worker',
-  'api/report-worker',
-  'report/render-worker',
-  'report/price-facts-worker',
-] as const;
+export const WORKER_ENTRIES = ['idi/sensitivity-worker', 'api/compute-worker', 'api/estimates-worker', 'api/report-worker', 'report/render-worker'] as const;
 export type WorkerEntry = (typeof WORKER_ENTRIES)[number];
 
 export interface BundleInput {
