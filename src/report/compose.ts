@@ -12,7 +12,7 @@ import type { Table } from 'apache-arrow';
 import { BUNDLED, loadObservations, type DataInput, type DataSource } from '../usecases/data-source.js';
 import { isRanked, requiredIndicators, type IndexResult } from '../idi/compute.js';
 import { GROUPING_ALIASES, sensitivityTable } from '../idi/tables.js';
-import { SENSITIVITY_DEFAULTS } from '../idi/sensitivity.js';
+import * as sensitivityModule from '../idi/sensitivity.js';
 import { runOnTable, sensitivityOfRun, withPreviousYear } from '../usecases/index-run.js';
 import { loadMethodology, type CompiledMethodology } from '../idi/methodology.js';
 import { loadEconomyRegistry, LANGUAGES, type Language } from '../registry/economies.js';
@@ -170,9 +170,11 @@ export async function composeReport(o: ReportOptions, threads: ReportThreads): P
     throw invalidOption('sensitivityDraws', draws, (n) => `${n} must be 0 (no sensitivity analysis) or a whole number from 2 to 20,000, not ${draws}`);
   // An unranked index (ITU's IDI from 2023): score intervals, not rank intervals (the measure follows the methodology).
   const sensitivityRun = handled(
-    draws > 0 ? poolStart.then((pool) => sensitivityOfRun(dataRun, { ...SENSITIVITY_DEFAULTS, draws, seed, workers: 1, pool })) : undefined,
+    draws > 0
+      ? poolStart.then((pool) => sensitivityOfRun(dataRun, { ...sensitivityModule.SENSITIVITY_DEFAULTS, draws, seed, workers: 1, pool }, sensitivityModule))
+      : undefined,
   );
-  // the pool's worker is sent its first range once this thread yields
+  // (the pool's ready message is read when this thread yields; the scenarios are then sent at once, the module being loaded)
   await yieldToEvents();
   const run = withPreviousYear(dataRun, ctx);
   const result = run.result;

@@ -32,6 +32,8 @@ import { UserInputError, invalidOption } from '../util/errors.js';
 import { BUNDLED, describeSource, loadObservations, sourceFingerprint, type DataSource } from './data-source.js';
 import { compareCodes, formatCount } from '../util/format.js';
 
+type SensitivityModule = typeof import('../idi/sensitivity.js');
+
 /** What a run is computed from: everything needed to compute it again. */
 export interface IndexRecipe {
   /** A bundled methodology id, a methodology file, the methodology document itself, or one already compiled. */
@@ -345,10 +347,17 @@ function averageRanks(v: readonly number[]): number[] {
 /**
  * The sensitivity analysis of a run's ranks, or of its scores for an unranked methodology (rank intervals of an
  * unranked index only with `measure: 'rank'`, labelled as ours), from the run's prepared year (no second preparation).
+ * `loaded`: the sensitivity module, from a caller that has it: the scenarios then go to the pool before this returns.
+ * (An `import()` of a chunk not read yet completes only as the event loop turns, i.e. once the caller's thread is
+ * next free: in the report that was after its tables, 0.3-0.9 s with the ranks' thread idle.)
  */
-export async function sensitivityOfRun(run: IndexRun, o: Partial<SensitivityOptions> = {}): Promise<SensitivityResult & { names: Map<string, string> }> {
-  // Loaded here: a run alone (the idi command, the API's reads) needs neither the sensitivity modules nor worker_threads.
-  const { runSensitivity, SENSITIVITY_DEFAULTS, checkSensitivityOptions, sensitivityMeasure } = await import('../idi/sensitivity.js');
+export async function sensitivityOfRun(
+  run: IndexRun,
+  o: Partial<SensitivityOptions> = {},
+  loaded?: SensitivityModule,
+): Promise<SensitivityResult & { names: Map<string, string> }> {
+  // Loaded here otherwise: a run alone (the idi command, the API's reads) needs neither the sensitivity modules nor worker_threads.
+  const { runSensitivity, SENSITIVITY_DEFAULTS, checkSensitivityOptions, sensitivityMeasure } = loaded ?? (await import('../idi/sensitivity.js'));
   const options = { ...SENSITIVITY_DEFAULTS, ...o };
   checkSensitivityOptions(options);
   const measure = sensitivityMeasure(run.methodology, options);
