@@ -19,6 +19,7 @@ import { loadIndicatorRegistry } from '../src/registry/indicators.js';
 import { observationsToCsv } from '../src/table/io.js';
 import { packageRoot } from '../src/util/paths.js';
 import { cliEntry } from '../src/util/bundle.js';
+import { machineBusyMs, processCpuMs } from './proc-cpu.js';
 
 export interface E2eRun {
   median_s: number;
@@ -148,26 +149,6 @@ async function duckdbParquet(csv: string, parquet: string): Promise<void> {
   await con.run(
     `COPY (SELECT * FROM read_csv('${csv}', header = true, types = {'economy': 'VARCHAR', 'indicator': 'VARCHAR', 'year': 'SMALLINT', 'value': 'DOUBLE', 'note': 'VARCHAR', 'source': 'VARCHAR', 'series_code': 'VARCHAR'})) TO '${parquet}' (FORMAT parquet)`,
   );
-}
-
-/** CPU milliseconds (user + system, all threads) of a process so far, from /proc (undefined where there is none). */
-function processCpuMs(pid: number): number | undefined {
-  try {
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(f[11]) + Number(f[12])) * 10; // utime, stime in clock ticks of 10 ms (USER_HZ 100)
-  } catch {
-    return undefined;
-  }
-}
-
-/** Busy CPU milliseconds of the whole machine so far (all cores: user, nice, system, irq, softirq, steal), from /proc/stat. */
-function machineBusyMs(): number | undefined {
-  try {
-    const t = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
-    return (t[0] + t[1] + t[2] + t[5] + t[6] + t[7]) * 10;
-  } catch {
-    return undefined;
-  }
 }
 
 /** API load: connections, warm-up (not measured) and measured seconds of each run. */
