@@ -4,7 +4,9 @@
  * floor, then the ictstat server over a temporary store holding the bundled data: series reads (one URL, and a
  * rotation over economies and indicators; compressed as clients ask), the IDI result, and series and IDI reads
  * while submissions are written (4 a second: each one a new store version). Prints requests/s and p50/p99 latency
- * per scenario, the load average of the machine, and the server's answer-cache counters.
+ * per scenario with the CPU of the server, of the load generator and of the machine's other processes over it (on two
+ * shared cores the server's share of a core is what its requests/s follow), the load average of the machine, and
+ * the server's answer-cache counters.
  *
  *   npm run build && node dist/benchmarks/api-load.js [--seconds 10] [--connections 16]
  *
@@ -16,6 +18,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { machineBusyMs, processCpuMs } from './proc-cpu.js';
 
 const arg = (name: string, fallback: number): number => {
   const i = process.argv.indexOf(`--${name}`);
@@ -29,7 +32,12 @@ interface Figure {
   p99: number;
   errors: number;
   non2xx: number;
+  /** CPU over the run as % of one core: the server, the load generator (this process), the machine's other processes. */
+  cpu?: { server: number; generator: number; others: number };
 }
+
+/** The server's process id (its CPU is read from /proc around each run). */
+let serverPid = 0;
 
 if (process.argv[2] === '--server') await server(process.argv[3]);
 else await main();
@@ -64,13 +72,28 @@ async function server(what: string): Promise<void> {
 
 async function start(what: string): Promise<{ child: ChildProcess; base: string; token?: string }> {
   const child = fork(fileURLToPath(import.meta.url), ['--server', what], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  serverPid = child.pid!;
   const m = await new Promise<{ base: string; token?: string }>((resolve) => child.once('message', resolve as never));
   return { child, ...m };
 }
 
 async function run(scenario: string, url: string, opts: Partial<autocannon.Options> = {}): Promise<Figure> {
+  const s0 = processCpuMs(serverPid),
+    m0 = machineBusyMs(),
+    g0 = process.cpuUsage(),
+    t0 = performance.now();
   const r = await autocannon({ url, connections: arg('connections', 16), duration: arg('seconds', 10), ...opts });
-  return { scenario, rps: Math.round(r.requests.average), p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.timeouts, non2xx: r.non2xx };
+  const wall = performance.now() - t0,
+    s1 = processCpuMs(serverPid),
+    m1 = machineBusyMs(),
+    g = process.cpuUsage(g0);
+  const f: Figure = { scenario, rps: Math.round(r.requests.average), p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.timeouts, non2xx: r.non2xx };
+  if (s0 !== undefined && s1 !== undefined && m0 !== undefined && m1 !== undefined) {
+    const pct = (ms: number) => Math.max(0, Math.round((100 * ms) / wall)),
+      gen = (g.user + g.system) / 1000;
+    f.cpu = { server: pct(s1 - s0), generator: pct(gen), others: pct(m1 - m0 - (s1 - s0) - gen) };
+  }
+  return f;
 }
 
 /** Submissions at `perSecond` while `during` runs (each one new content, so each one a new store version). */
@@ -120,6 +143,8 @@ async function main(): Promise<void> {
     );
     for (const r of rotation) await (await fetch(base + r.path)).arrayBuffer(); // the first answer of each is made once per version
     await (await fetch(`${base}/v2/idi/idi-2017/2016`)).arrayBuffer();
+    // 2 s of the first scenario's load, not measured: V8 optimises the read path and the sockets open before any figure.
+    await autocannon({ url: series, connections: arg('connections', 16), duration: 2 });
     load.push(loadavg()[0]);
     figures.push(await run('series: one country, one indicator (JSON)', series));
     figures.push(await run('series: one country, one indicator (JSON, gzip)', series, { headers: gzip }));
@@ -147,8 +172,13 @@ async function main(): Promise<void> {
       `# API load (autocannon, ${arg('connections', 16)} connections, ${arg('seconds', 10)} s each, loopback, server in its own process, Node ${process.version}, ${cpus().length} cores)\n\n`,
     );
     process.stdout.write(`load average (1 min) at start, middle, end: ${load.map((x) => x.toFixed(1)).join(', ')}\n\n`);
-    process.stdout.write('| scenario | requests/s | p50 ms | p99 ms | errors | non-2xx |\n|---|---:|---:|---:|---:|---:|\n');
-    for (const f of figures) process.stdout.write(`| ${f.scenario} | ${f.rps.toLocaleString('en')} | ${f.p50} | ${f.p99} | ${f.errors} | ${f.non2xx} |\n`);
+    process.stdout.write(
+      '| scenario | requests/s | p50 ms | p99 ms | errors | non-2xx | CPU % of a core: server / generator / others |\n|---|---:|---:|---:|---:|---:|---|\n',
+    );
+    for (const f of figures)
+      process.stdout.write(
+        `| ${f.scenario} | ${f.rps.toLocaleString('en')} | ${f.p50} | ${f.p99} | ${f.errors} | ${f.non2xx} | ${f.cpu ? `${f.cpu.server} / ${f.cpu.generator} / ${f.cpu.others}` : '-'} |\n`,
+      );
     process.stdout.write(`\nserver: ${JSON.stringify(stats)}\n`);
   } finally {
     s.child.kill();

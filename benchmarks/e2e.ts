@@ -19,6 +19,7 @@ import { loadIndicatorRegistry } from '../src/registry/indicators.js';
 import { observationsToCsv } from '../src/table/io.js';
 import { packageRoot } from '../src/util/paths.js';
 import { cliEntry } from '../src/util/bundle.js';
+import { machineBusyMs, processCpuMs } from './proc-cpu.js';
 
 export interface E2eRun {
   median_s: number;
@@ -35,6 +36,26 @@ export interface E2eEntry {
   result: E2eRun | null;
   error?: string;
   ratios?: Record<string, number>;
+  /** Figures of each run where an entry has more than its time (the API load: reads/s, latency, CPU shares). */
+  runs?: LoadRun[];
+}
+
+/** One measured window of the API load (after its warm-up). */
+export interface LoadRun {
+  reads_per_s: number;
+  p50_ms: number;
+  p99_ms: number;
+  errors: number;
+  non2xx: number;
+  /** CPU of the window as a share of one core (100 = one core busy all the window), from /proc (Linux; absent elsewhere). */
+  server_cpu_pct?: number;
+  /** The load generator's (autocannon, in this benchmark's process). */
+  generator_cpu_pct?: number;
+  /** Everything else on the machine (other processes: on a shared machine, what took the server's core). */
+  others_cpu_pct?: number;
+  /** The server's CPU per answer, microseconds: the figure the machine's load disturbs least. */
+  server_us_per_read?: number;
+  load1: number;
 }
 export interface E2eScenario {
   name: string;
@@ -130,14 +151,64 @@ async function duckdbParquet(csv: string, parquet: string): Promise<void> {
   );
 }
 
-/** Start `serve` on a loaded store and time until the first series answer; then the API load at a fixed concurrency. */
+/** API load: connections, warm-up (not measured) and measured seconds of each run. */
+export const API_LOAD = { connections: 20, warmupS: 2, seconds: 10 };
+
+type Autocannon = (
+  o: object,
+) => Promise<{ requests: { average: number }; latency: { p50: number; p99: number }; errors: number; timeouts: number; non2xx: number }>;
+
+/**
+ * One run of series reads against the server `pid` at `url`: API_LOAD.warmupS seconds at the same concurrency first
+ * (not measured: the first answers of a process are made, held and compressed, V8 optimises the hot path, sockets
+ * open), then API_LOAD.seconds measured, with the CPU of the server, of the load generator (this process) and of
+ * everything else on the machine over the measured window: on two cores shared with other work, the reads/s are
+ * what the server's share of a core allows, and these say what that share was.
+ */
+async function apiLoadRun(autocannon: Autocannon, url: string, pid: number): Promise<LoadRun> {
+  await autocannon({ url, connections: API_LOAD.connections, duration: API_LOAD.warmupS });
+  const s0 = processCpuMs(pid),
+    m0 = machineBusyMs(),
+    g0 = process.cpuUsage(),
+    t0 = performance.now();
+  const r = await autocannon({ url, connections: API_LOAD.connections, duration: API_LOAD.seconds });
+  const wall = performance.now() - t0,
+    s1 = processCpuMs(pid),
+    m1 = machineBusyMs(),
+    g = process.cpuUsage(g0);
+  const reads = Math.round(r.requests.average);
+  const run: LoadRun = { reads_per_s: reads, p50_ms: r.latency.p50, p99_ms: r.latency.p99, errors: r.errors + r.timeouts, non2xx: r.non2xx, load1: load1() };
+  if (s0 !== undefined && s1 !== undefined && m0 !== undefined && m1 !== undefined) {
+    const server = s1 - s0,
+      generator = (g.user + g.system) / 1000;
+    const pct = (ms: number) => Math.round((100 * ms) / wall);
+    run.server_cpu_pct = pct(server);
+    run.generator_cpu_pct = pct(generator);
+    run.others_cpu_pct = Math.max(0, pct(m1 - m0 - server - generator));
+    if (reads > 0) run.server_us_per_read = Math.round((1000 * server) / (reads * (wall / 1000)));
+  }
+  return run;
+}
+
+/** A run's figures as one line (RESULTS.md's table shows them in the note column). */
+function loadRunText(r: LoadRun): string {
+  const cpu =
+    r.server_cpu_pct === undefined
+      ? ''
+      : `; CPU % of a core: server ${r.server_cpu_pct}, generator ${r.generator_cpu_pct}, others ${r.others_cpu_pct}; server ${r.server_us_per_read} us/read`;
+  return `${r.reads_per_s} reads/s, p50 ${r.p50_ms} ms, p99 ${r.p99_ms} ms${r.errors || r.non2xx ? `, errors ${r.errors}, non-2xx ${r.non2xx}` : ''}${cpu}; load ${r.load1}`;
+}
+
+/** Start `serve` on a loaded store and time until the first series answer; then the API load (every run), and the IDI reads after a submission (last run). */
 async function serverScenario(work: string, reps: number): Promise<E2eScenario> {
   const store = join(work, 'server.db');
   if (!existsSync(store)) spawnSync(node, [CLI, 'db', 'load', '--store', store], { stdio: 'ignore' });
   const port = 18_000 + (process.pid % 1000);
   const url = `http://127.0.0.1:${port}/v2/country/KEN/indicator/IT.NET.USER.ZS?format=json`;
   const starts: number[] = [];
-  let load: E2eEntry | undefined, idiLoad: E2eEntry | undefined;
+  const runs: LoadRun[] = [];
+  let idiLoad: E2eEntry | undefined;
+  const autocannon = (await import('autocannon')).default as unknown as Autocannon;
   for (let i = 0; i < reps; i++) {
     const t0 = performance.now();
     // --client-budget 0: the load generator is one address asking as fast as it can, which the per-client budget
@@ -153,17 +224,8 @@ async function serverScenario(work: string, reps: number): Promise<E2eScenario> 
       if (performance.now() - t0 > 60_000) break;
     }
     starts.push((performance.now() - t0) / 1000);
+    runs.push(await apiLoadRun(autocannon, url, child.pid!));
     if (i === reps - 1) {
-      const autocannon = (await import('autocannon')).default as unknown as (
-        o: object,
-      ) => Promise<{ requests: { average: number }; latency: { p50: number; p99: number }; errors: number; non2xx: number }>;
-      const r = await autocannon({ url, connections: 20, duration: 10 });
-      load = {
-        name: 'api-load',
-        command: `autocannon -c 20 -d 10 ${url.replace(String(port), 'PORT')}`,
-        result: null,
-        error: `reads/s ${Math.round(r.requests.average)}, p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms, errors ${r.errors}, non-2xx ${r.non2xx}`,
-      };
       const token = spawnSync(node, [CLI, 'token', 'create', '--economy', 'KEN', '--label', 'e2e', '--store', store], { encoding: 'utf8' }).stdout.trim();
       const idi = await idiAfterSubmission(`http://127.0.0.1:${port}`, token);
       idiLoad = {
@@ -176,9 +238,17 @@ async function serverScenario(work: string, reps: number): Promise<E2eScenario> 
     child.kill('SIGTERM');
     await new Promise((r) => child.once('exit', r));
   }
+  const med = (k: 'reads_per_s' | 'p99_ms') => median(runs.map((r) => r[k]));
+  const load: E2eEntry = {
+    name: 'api-load',
+    command: `autocannon -c ${API_LOAD.connections} -d ${API_LOAD.seconds} (after ${API_LOAD.warmupS} s not measured) ${url.replace(String(port), 'PORT')}`,
+    result: null,
+    error: `median of ${runs.length} runs: ${med('reads_per_s')} reads/s, p99 ${med('p99_ms')} ms; runs: ${runs.map(loadRunText).join(' | ')}`,
+    runs,
+  };
   return {
     name: 'server',
-    note: 'start of `ictstat serve` on a loaded store to its first series answer; then 10 s of series reads at 20 connections (figures in the api-load line)',
+    note: `start of \`ictstat serve\` on a loaded store to its first series answer; then in each run ${API_LOAD.warmupS} s of series reads at ${API_LOAD.connections} connections not measured (warm-up) and ${API_LOAD.seconds} s measured (figures per run in the api-load line)`,
     entries: [
       {
         name: 'start-to-first-answer',
@@ -191,7 +261,7 @@ async function serverScenario(work: string, reps: number): Promise<E2eScenario> 
           runs: reps,
         },
       },
-      ...(load ? [load] : []),
+      load,
       ...(idiLoad ? [idiLoad] : []),
     ],
   };
@@ -405,7 +475,7 @@ export async function runE2e(o: { reps: number; work: string; smoke?: boolean; o
 
   if (want('server')) {
     const serverLoad = load1();
-    scenarios.push({ ...(await serverScenario(work, o.smoke ? 1 : Math.min(reps, 3))), load1: serverLoad });
+    scenarios.push({ ...(await serverScenario(work, o.smoke ? 1 : reps)), load1: serverLoad });
   }
   return scenarios;
 }

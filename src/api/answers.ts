@@ -25,6 +25,8 @@ export interface CachedAnswer {
    * still is the answer (the first request after the current one's is ready drops it, and its route answers).
    */
   valid?: () => boolean;
+  /** The whole header block of each way it is sent from memory (identity, gzip, br), made at its first such request. */
+  sent?: Partial<Record<'identity' | 'gzip' | 'br', Record<string, string>>>;
 }
 
 export const ANSWER_DEFAULTS = {
@@ -103,6 +105,31 @@ export class AnswerCache {
     this.bytes += n;
     this.stats.encoded += 2;
     this.evict();
+  }
+
+  /**
+   * The headers a held answer is sent with in one encoding (none: identity), made once and counted in its bytes:
+   * what the reply path sends (the held headers, Vary naming Accept-Encoding when encoded, Content-Encoding,
+   * Fastify's Content-Type default, the length).
+   */
+  sentHeaders(e: CachedAnswer, enc: 'gzip' | 'br' | undefined): Record<string, string> {
+    const sent = (e.sent ??= {});
+    const held = sent[enc ?? 'identity'];
+    if (held) return held;
+    const h: Record<string, string> = { ...e.headers };
+    if (enc) {
+      if (!/accept-encoding/i.test(h.vary ?? '')) h.vary = h.vary ? `${h.vary}, Accept-Encoding` : 'Accept-Encoding';
+      h['content-encoding'] = enc;
+    }
+    h['content-type'] ??= 'application/octet-stream';
+    h['content-length'] = String((enc ? e[enc]! : e.body).length);
+    sent[enc ?? 'identity'] = h;
+    let n = 0;
+    for (const k in h) n += 2 * (k.length + h[k].length);
+    e.bytes += n; // (e is held: it was just asked for)
+    this.bytes += n;
+    this.evict();
+    return h;
   }
 
   /** Drop every answer whose tag `keep` refuses (the answers of data versions that are not current any more). */
@@ -197,12 +224,25 @@ export function registerAnswerCache(
     }
     answers.stats.hits++;
     req[HIT] = true;
+    const inm = req.headers['if-none-match'];
+    const accept = req.headers['accept-encoding'];
+    const enc = pickEncoding(accept, e);
+    if (inm === undefined && (enc || accept === undefined)) {
+      // The usual hit: status, headers (made once per answer and encoding) and bytes written at once, past
+      // Fastify's reply and its onSend hooks (the held headers are those the hooks set). A conditional request
+      // and any other Accept-Encoding go through the reply below, where the compression plugin may still compress
+      // an answer not yet encoded.
+      const headers = answers.sentHeaders(e, enc);
+      reply.hijack();
+      reply.raw.writeHead(200, headers);
+      reply.raw.end(enc ? e[enc] : e.body);
+      return;
+    }
     reply.headers(e.headers);
-    if (notModified(req.headers['if-none-match'], e.etag)) {
+    if (notModified(inm, e.etag)) {
       reply.code(304).send();
       return;
     }
-    const enc = pickEncoding(req.headers['accept-encoding'], e);
     if (enc) {
       reply.header('content-encoding', enc);
       if (!/accept-encoding/i.test(e.headers.vary ?? '')) reply.header('vary', e.headers.vary ? `${e.headers.vary}, Accept-Encoding` : 'Accept-Encoding');

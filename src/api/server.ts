@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import compress from '@fastify/compress';
 import cors from '@fastify/cors';
 import type { TariffTable } from '../prices/tariffs.js';
-import type { Store } from '../store/store.js';
+import { submissionsRecordedHere, type Store } from '../store/store.js';
 import { UserInputError } from '../util/errors.js';
 import { sweepOrphans } from '../util/owned-temp.js';
 import { ObservationCache, unpackIndex, type CacheOptions } from './data.js';
@@ -227,20 +227,22 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   });
 
   // Security headers on every answer (the API serves data, never active content).
-  app.addHook('onSend', async (_req, reply, payload) => {
+  // (Callback hooks here and below: an async hook costs every request a promise and a turn of the microtask queue.)
+  app.addHook('onSend', (_req, reply, payload, done) => {
     reply
       .header('x-content-type-options', 'nosniff')
       .header('referrer-policy', 'no-referrer')
       .header('x-frame-options', 'DENY')
       .header('cross-origin-opener-policy', 'same-origin');
     if (!reply.hasHeader('content-security-policy')) reply.header('content-security-policy', "default-src 'none'; frame-ancestors 'none'");
-    return payload;
+    done(null, payload);
   });
 
   // HTTP/1.1 requires Host (RFC 9112 3.2); Node would answer a bare 400 without the envelope.
-  app.addHook('onRequest', async (req) => {
+  app.addHook('onRequest', (req, _reply, done) => {
     if (req.raw.httpVersionMajor === 1 && req.raw.httpVersionMinor >= 1 && !req.headers.host)
-      throw new ApiError('invalidValue', 'the request has no Host header (HTTP/1.1 requires one)');
+      return done(new ApiError('invalidValue', 'the request has no Host header (HTTP/1.1 requires one)'));
+    done();
   });
   // Every request is counted against its client's budget, answers from memory too (budget.ts).
   const budget = opts.clientBudget === false ? undefined : new ClientBudget(opts.clientBudget);
@@ -259,6 +261,23 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   const keep = (t: string) => t === curS || t === curC || t === curR || t.startsWith('a');
   // The version of an as-of date earlier than the newest submission never changes either: kept (bounded).
   const asOfVersions = new Map<string, number>();
+  // The store's version, asked once per turn of the event loop (the query is a third of the CPU of an answer sent
+  // from memory: under load a turn serves many requests), and again at once after a submission recorded by this
+  // thread or through the API (below); one by another process is seen from the next turn on.
+  let turnVersion = -1,
+    turnRecorded = -1;
+  const clearTurn = () => {
+    turnVersion = -1;
+  };
+  const storeVersion = (): number => {
+    const recorded = submissionsRecordedHere();
+    if (turnVersion < 0 || recorded !== turnRecorded) {
+      turnVersion = store.version();
+      turnRecorded = recorded;
+      setImmediate(clearTurn);
+    }
+    return turnVersion;
+  };
   registerAnswerCache(app, answers, (path, query) => {
     if (path.startsWith('/report/')) {
       const r = reportTag();
@@ -271,9 +290,8 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     if (path.startsWith('/v2/submissions') || !(path.startsWith('/v2/') || path.startsWith('/sdmx/') || path === '/openapi.json')) return undefined;
     let s: string, c: string | undefined, v: number;
     try {
-      // The version of the index that answers (the newest held while a full build of the current one runs); the
-      // store's version is read once per request (one query).
-      v = store.version();
+      // The version of the index that answers (the newest held while a full build of the current one runs).
+      v = storeVersion();
       s = `s${cache.index(undefined, v).version}`;
       c = path.startsWith('/v2/idi/') || path.startsWith('/v2/prices/') ? `c${cache.computedIndex(Date.now(), v).version}` : undefined;
     } catch {
@@ -323,6 +341,7 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     opts.store,
     limits,
     async () => {
+      clearTurn(); // stored by the submission worker's connection: the next request asks the store again
       const idx = await cache.indexAsync();
       answers.retain((t) => !t.startsWith('s') || t === `s${idx.version}`); // as-of (a), computed (c) and report (r) answers stay
       curS = `s${idx.version}`;

@@ -11,7 +11,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Table } from 'apache-arrow';
+import type { Data, Table, Vector } from 'apache-arrow';
+import { dictionaryStrings, isValidRow, rowValues } from '../table/data-view.js';
 import { parseCsv } from '../util/csv-parse.js';
 import { UserInputError } from '../util/errors.js';
 import { indicatorsDir } from '../util/paths.js';
@@ -162,25 +163,45 @@ export class ConversionInputs {
       val = table.getChild('value')!,
       src = table.getChild('source'),
       series = table.getChild('series_code');
-    for (let i = 0; i < table.numRows; i++) {
-      const indicator = ind.get(i) as string;
-      if (!wanted.has(indicator)) continue;
-      const economy = eco.get(i) as string;
-      const keep =
-        economies.has(economy) || indicator === CONVERSION_INDICATORS.exchangeRate || (indicator === CONVERSION_INDICATORS.deflator && economy === 'USA');
-      if (!keep) continue;
-      const key = `${indicator}|${economy}`;
-      let m = c.data.get(key);
-      if (!m) c.data.set(key, (m = new Map()));
-      const year = yr.get(i) as number;
-      m.set(year, {
-        value: val.get(i) as number,
-        year,
-        source: (src?.get(i) as string | null) ?? '',
-        indicator,
-        economy,
-        seriesCode: (series?.get(i) as string | null) || SERIES_CODES[indicator],
-      });
+    // Batch by batch, string columns through their dictionaries' strings (decoded once) where they have one:
+    // a Vector's get decodes the string again for each row (most of the time of this loop over the bundled data).
+    const aligned = [eco, src, series].every((v) => !v || (v.data.length === ind.data.length && v.data.every((d, k) => d.length === ind.data[k].length)));
+    let first = 0;
+    for (let k = 0; k < ind.data.length; k++) {
+      const n = ind.data[k].length,
+        at = first;
+      const text = (v: Vector | null, d: Data | undefined): ((i: number) => string | null) => {
+        if (!v || !d) return () => null;
+        if (!d.dictionary || !aligned) return (i) => v.get(at + i) as string | null;
+        const strings = dictionaryStrings(d),
+          codes = rowValues<Int32Array>(d);
+        return (i) => (isValidRow(d, i) ? strings[codes[i]] : null);
+      };
+      const indAt = text(ind, ind.data[k]),
+        ecoAt = text(eco, eco.data[k]),
+        srcAt = text(src, src?.data[k]),
+        seriesAt = text(series, series?.data[k]);
+      for (let i = 0; i < n; i++) {
+        const indicator = indAt(i) as string;
+        if (!wanted.has(indicator)) continue;
+        const economy = ecoAt(i) as string;
+        const keep =
+          economies.has(economy) || indicator === CONVERSION_INDICATORS.exchangeRate || (indicator === CONVERSION_INDICATORS.deflator && economy === 'USA');
+        if (!keep) continue;
+        const key = `${indicator}|${economy}`;
+        let m = c.data.get(key);
+        if (!m) c.data.set(key, (m = new Map()));
+        const year = yr.get(at + i) as number;
+        m.set(year, {
+          value: val.get(at + i) as number,
+          year,
+          source: srcAt(i) ?? '',
+          indicator,
+          economy,
+          seriesCode: seriesAt(i) || SERIES_CODES[indicator],
+        });
+      }
+      first += n;
     }
     return c;
   }

@@ -122,6 +122,13 @@ export function storeFault(e: unknown, path: string): UserInputError | undefined
   return new UserInputError(`the store ${path} ${what[0]} (${code}): ${what[1]}`, { code: 'store-unavailable', value: code });
 }
 
+let recordedHere = 0;
+/**
+ * How many submissions any Store of this thread has recorded (or tried to): a reader that holds the store's version
+ * for a moment (the server, for one turn of its event loop) asks it again when this moved.
+ */
+export const submissionsRecordedHere = (): number => recordedHere;
+
 export class Store {
   readonly path: string;
   private readonly db: Db;
@@ -290,7 +297,11 @@ export class Store {
       }
       return { submission: toRecord(this.db.prepare('SELECT * FROM submissions WHERE id = ?').get(id) as SubmissionRow), duplicate: false };
     });
-    return run.immediate();
+    try {
+      return run.immediate();
+    } finally {
+      recordedHere++;
+    }
   }
 
   /**

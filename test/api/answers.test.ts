@@ -192,6 +192,40 @@ describe('the server answers from memory and computes off the event loop', () =>
     expect(a.encoded).toBe(encoded + 2);
   });
 
+  it('a held answer written at once (past the reply) has the headers the reply path gives it, in each encoding', async () => {
+    const url = '/v2/country/KEN;UGA/indicator/internet_users_pct?format=json';
+    const a = s.app.ictstatAnswers.stats;
+    /** Status, headers (but the date) and body bytes as sent. */
+    const sent = (headers: Record<string, string>) =>
+      new Promise<{ status: number; headers: Record<string, unknown>; body: Buffer }>((resolve, reject) => {
+        import('node:http').then(({ get: hget }) =>
+          hget(s.base + url, { headers }, (res) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (c: Buffer) => chunks.push(c));
+            res.on('end', () => {
+              const { date: _, ...h } = res.headers;
+              resolve({ status: res.statusCode ?? 0, headers: h, body: Buffer.concat(chunks) });
+            });
+          }).on('error', reject),
+        );
+      });
+    const made = await sent({});
+    await until(() => s.app.ictstatAnswers.peek(`s${s.app.ictstatCache.index().version}\n${url}\n`)?.br !== undefined);
+    for (const encoding of [undefined, 'gzip', 'br']) {
+      const ae: Record<string, string> = encoding ? { 'accept-encoding': encoding } : {};
+      const hits = a.hits;
+      const fast = await sent(ae);
+      // An If-None-Match that matches nothing: the same answer through the reply path (Fastify's, its onSend hooks).
+      const reply = await sent({ ...ae, 'if-none-match': '"no such etag"' });
+      expect(a.hits).toBe(hits + 2);
+      expect(fast.status).toBe(200);
+      expect(fast.headers).toEqual(reply.headers);
+      expect(Buffer.compare(fast.body, reply.body)).toBe(0);
+      expect(fast.headers['content-encoding']).toBe(encoding);
+      if (!encoding) expect(fast.headers).toEqual(made.headers);
+    }
+  });
+
   it('an as-of answer of an earlier version is held across submissions; one as of now follows them', async () => {
     const token = s.store.createToken('GHA', 'answers-asof').token;
     const submit = async (value: number) => {
@@ -370,6 +404,36 @@ describe("the previous computed version's answers, held while the current one's 
     } finally {
       store.close();
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("the store's version is asked once per turn of the event loop", () => {
+  it('a submission recorded by this thread is seen by the next read, in the same turn as a read before it', async () => {
+    const seed = (value: number) => {
+      const b = new ObservationBuilder();
+      b.append({ economy: 'KEN', indicator: 'internet_users_pct', year: 2020, value });
+      return b.toTable();
+    };
+    const s = await startServer((store) => void store.recordSubmission({ economy: null, submittedBy: 't', sha256: 'a', findings: null, table: seed(10) }));
+    try {
+      const url = '/v2/country/KEN/indicator/internet_users_pct?format=json&date=2020';
+      const value = (r: { body: string }) => JSON.parse(r.body)[1][0].value;
+      expect(value(await s.app.inject(url))).toBe(10);
+      // One turn: a read (held answer, version asked), a write by another connection of this thread, a read.
+      const [before, after] = await new Promise<[Promise<{ body: string }>, Promise<{ body: string }>]>((resolve) =>
+        setImmediate(() => {
+          const first = s.app.inject(url);
+          process.nextTick(() => {
+            s.store.recordSubmission({ economy: null, submittedBy: 'cli', sha256: 'b', findings: null, table: seed(55) });
+            resolve([first, s.app.inject(url)]);
+          });
+        }),
+      );
+      expect(value(await before)).toBe(10);
+      expect(value(await after)).toBe(55);
+    } finally {
+      await s.close();
     }
   });
 });
