@@ -7,10 +7,11 @@ import type { TariffTable } from '../prices/tariffs.js';
 import type { Store } from '../store/store.js';
 import { UserInputError } from '../util/errors.js';
 import { sweepOrphans } from '../util/owned-temp.js';
-import { ObservationCache, unpackIndex, type CacheOptions } from './data.js';
+import { CACHE_DEFAULTS, ObservationCache, unpackIndex, type CacheOptions } from './data.js';
 import { AnswerCache, registerAnswerCache, servedFromMemory, type AnswerOptions } from './answers.js';
 import { ClientBudget, registerClientBudget, type BudgetOptions } from './budget.js';
-import { ComputeWorker } from './compute-pool.js';
+import type { ResourceLimits } from 'node:worker_threads';
+import { ComputeWorker, workerLimits } from './compute-pool.js';
 import { MAX_IDI_QUEUED, registerComputedRoutes } from './computed.js';
 import { MAX_WAITING, registerSensitivityRoutes } from './sensitivity.js';
 import { ApiError, apiName, errorBody, type WbErrorKind } from './errors.js';
@@ -64,6 +65,24 @@ export interface ServerOptions {
    * one address, measuring the server's throughput for many clients).
    */
   clientBudget?: BudgetOptions | false;
+  /** The computation workers' V8 limits, replacing those sized from the byte limits (`workerHeapLimits`; tests). */
+  workerLimits?: Partial<Record<keyof FastifyInstance['ictstatWorkers'], ResourceLimits>>;
+}
+
+/**
+ * Each computation worker's V8 limits, sized from what it may hold: the data and sensitivity workers hold the
+ * observation tables they compute from and the answers they make, bounded like the server's caches (the index
+ * cache's and the computed answers' byte budgets); the submission worker holds one submission being read, about
+ * 6 bytes of heap per byte of body (measured: an 11 MB CSV of 289,000 rows, 92 MiB live), so 8 per byte of the
+ * body limit. Beyond it a worker is stopped and its jobs get 503 (compute-pool.ts).
+ */
+export function workerHeapLimits(cache: Omit<CacheOptions, 'builder'> = {}, maxBodyBytes = DEFAULT_SUBMISSION_LIMITS.maxBodyBytes) {
+  const c = { ...CACHE_DEFAULTS, ...cache };
+  return {
+    data: workerLimits(c.maxBytes + c.maxComputedBytes),
+    sensitivity: workerLimits(c.maxBytes + c.maxComputedBytes),
+    submission: workerLimits(8 * maxBodyBytes),
+  };
 }
 
 /**
@@ -167,10 +186,11 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   app.decorate('ictstatRoutes', routes);
   const limits = { ...DEFAULT_SUBMISSION_LIMITS, ...opts.limits };
   const store = opts.store;
+  const heap = { ...workerHeapLimits(opts.cache, limits.maxBodyBytes), ...opts.workerLimits };
   const workers = {
-    data: new ComputeWorker('IDI', MAX_IDI_QUEUED),
-    sensitivity: new ComputeWorker('sensitivity analysis', MAX_WAITING + 1),
-    submission: new ComputeWorker('submission', MAX_SUBMISSIONS_QUEUED, 1),
+    data: new ComputeWorker('IDI', MAX_IDI_QUEUED, 5, heap.data),
+    sensitivity: new ComputeWorker('sensitivity analysis', MAX_WAITING + 1, 5, heap.sensitivity),
+    submission: new ComputeWorker('submission', MAX_SUBMISSIONS_QUEUED, 1, heap.submission),
   };
   app.decorate('ictstatWorkers', workers);
   app.addHook('onClose', async () => {
