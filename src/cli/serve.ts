@@ -45,18 +45,12 @@ export function registerServeCommand(program: Command): void {
       integer('--client-budget', 0),
     )
     .action(async (o) => {
-      const [{ Store }, { loadBundledIntoStore }, { buildServer }, { CLIENT_BUDGET }] = await Promise.all([
+      const [{ Store }, { loadBundledIntoStore }, { buildServer }, { budgetAt }] = await Promise.all([
         import('../store/store.js'),
         import('../store/submit.js'),
         import('../api/server.js'),
         import('../api/budget.js'),
       ]);
-      // The burst and a new client's credit scale with the rate (the default's seconds of it).
-      const budget = (n: number) => ({
-        unitsPerSecond: n,
-        burst: (n * CLIENT_BUDGET.burst) / CLIENT_BUDGET.unitsPerSecond,
-        initial: (n * CLIENT_BUDGET.initial) / CLIENT_BUDGET.unitsPerSecond,
-      });
       const store = Store.open(serverStorePath(o.store));
       if (o.load && store.version() === 0) {
         process.stderr.write(`ictstat: the store ${store.path} is empty: loading the bundled data (once)...\n`);
@@ -84,7 +78,7 @@ export function registerServeCommand(program: Command): void {
         tariffs,
         reportEdition: o.reportEdition,
         trustProxy: o.trustProxy,
-        ...(o.clientBudget === undefined ? {} : { clientBudget: o.clientBudget === 0 ? false : budget(o.clientBudget) }),
+        ...(o.clientBudget === undefined ? {} : { clientBudget: budgetAt(o.clientBudget) }),
         logger: { level: o.logLevel },
         limits: {
           ...(o.maxBody ? { maxBodyBytes: o.maxBody } : {}),
