@@ -212,8 +212,11 @@ export function registerClientBudget(
   budget: ClientBudget,
   fromMemory: (req: FastifyRequest) => boolean,
   refusalHeaders: (url: string | undefined) => Record<string, string> = () => ({}),
+  /** Requests not counted: the server's own, while it warms before it listens. */
+  exempt: () => boolean = () => false,
 ): void {
   app.addHook('onRequest', (req, reply, done) => {
+    if (exempt()) return done();
     const key = clientKey(req);
     const a = budget.admit(key);
     const res = reply.raw;

@@ -21,6 +21,8 @@ import { DEFAULT_SUBMISSION_LIMITS, MAX_SUBMISSIONS_QUEUED, registerSubmissionRo
 import { registerWorldBankRoutes } from './worldbank.js';
 import { registerReportRoutes } from './report.js';
 import { registerSdmxRoutes } from './sdmx/rest.js';
+import { WARM, warmServer, type WarmResult } from './warm.js';
+import { defaultMethodology } from '../report/build.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -29,6 +31,11 @@ declare module 'fastify' {
     ictstatAnswers: AnswerCache;
     /** The per-client budget (budget.ts); undefined when the server was started without one. */
     ictstatBudget: ClientBudget | undefined;
+    /**
+     * Warm the server (warm.ts): call it after `ready()` and before `listen()`, as `ictstat serve` does; the
+     * server's own requests are not counted against any client's budget.
+     */
+    ictstatWarm: () => Promise<WarmResult>;
     /** The worker threads of the server's computations (IDI answers and full index builds; sensitivity analyses). */
     ictstatWorkers: { data: ComputeWorker; sensitivity: ComputeWorker; submission: ComputeWorker };
   }
@@ -266,7 +273,16 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   const budget = opts.clientBudget === false ? undefined : new ClientBudget(opts.clientBudget);
   app.decorate('ictstatBudget', budget);
   // (its 429s are sent before the CORS plugin's hook runs, so they carry the read routes' CORS headers themselves)
-  if (budget) registerClientBudget(app, budget, servedFromMemory, (url) => corsHeaders(corsFor(url)));
+  // The server's own requests while it warms (before it listens: no client is connected) are not counted.
+  let warming = false;
+  if (budget)
+    registerClientBudget(
+      app,
+      budget,
+      servedFromMemory,
+      (url) => corsHeaders(corsFor(url)),
+      () => warming,
+    );
   // Answers from memory (answers.ts): before compression, so that answers are held uncompressed and sent encoded.
   // Computed answers follow the computed version, every other read the store's version; answers of versions that
   // are not current any more are dropped as soon as a request sees the new version. An as-of answer whose version
@@ -332,6 +348,26 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   app.addHook('onReady', async () => {
     await Promise.all([cache.indexAsync(), workers.submission.run({ kind: 'warm', storePath: store.path }, { bounded: false })]);
   });
+  const edition = opts.reportEdition ?? 2017;
+  app.decorate('ictstatWarm', async () => {
+    if (app.server.listening) throw new Error('warm the server before it listens'); // its requests are not counted
+    await app.ready();
+    warming = true;
+    try {
+      // The latest as-of versions' indexes first (each moved from its neighbour, on this thread, before any client).
+      const earlier = store.submissions(WARM.asOfVersions + 1).slice(1);
+      const versions = [...new Set(earlier.map((x) => store.versionAsOf(x.receivedAt)))].filter((v) => v > 0 && v < store.version());
+      for (const v of versions) await cache.indexAsync(v, false);
+      const r = await warmServer(app, { methodology: defaultMethodology(edition), index: await cache.indexAsync(), asOf: earlier[0]?.receivedAt });
+      app.log.info(r, 'warmed');
+      return r;
+    } catch (err) {
+      app.log.warn({ err }, 'not warmed'); // a cold start, not a failed one (the routes report the fault to the client)
+      return { requests: 0, failed: 0, ms: 0 };
+    } finally {
+      warming = false;
+    }
+  });
   registerWorldBankRoutes(app, opts.store, cache);
   registerComputedRoutes(app, cache, store, workers.data, opts.tariffs);
   registerSensitivityRoutes(app, cache, store, workers.sensitivity);
@@ -350,6 +386,6 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     tempDir,
     workers.submission,
   );
-  reportTag = registerReportRoutes(app, opts.store, opts.reportEdition ?? 2017, tempDir);
+  reportTag = registerReportRoutes(app, opts.store, edition, tempDir);
   return app;
 }

@@ -87,6 +87,8 @@ export function registerServeCommand(program: Command): void {
       });
       let address: string;
       try {
+        await app.ready();
+        await app.ictstatWarm(); // before it listens: its first clients meet answers made and code compiled (warm.ts)
         address = await app.listen({ port: o.port, host: o.host });
       } catch (e) {
         store.close();
