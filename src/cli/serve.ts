@@ -26,6 +26,7 @@ export function registerServeCommand(program: Command): void {
     .option('--tariffs <file>', 'tariff plans: /v2/prices computes baskets from them and /explain works (default: published basket values)')
     .option('--store <file>', 'the store (default: ICTSTAT_DB, else ./data/ictstat.db)')
     .option('--no-load', 'do not load the bundled data into an empty store')
+    .option('--no-warm', 'listen without warming first (the common answers, workers and code are then made on the first requests)')
     .option('--report-edition <year>', 'the MIS edition served at /report/ (built on the first request, rebuilt after submissions)', year, 2017)
     .addOption(
       new Option('--log-level <level>', 'log level of the JSON logs on standard output')
@@ -88,7 +89,7 @@ export function registerServeCommand(program: Command): void {
       let address: string;
       try {
         await app.ready();
-        await app.ictstatWarm(); // before it listens: its first clients meet answers made and code compiled (warm.ts)
+        if (o.warm) await app.ictstatWarm(); // before it listens: its first clients meet answers made and code compiled (warm.ts)
         address = await app.listen({ port: o.port, host: o.host });
       } catch (e) {
         store.close();
