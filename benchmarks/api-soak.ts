@@ -4,8 +4,10 @@
  * bundled data. Reports requests/s, latency, errors (any answer that is not the expected 2xx), and the server's
  * RSS and heap (after a GC) at the start, the middle and the end.
  *
- *   npm run build && node dist/benchmarks/api-soak.js [--seconds 60] [--connections 20] [--submissions-per-second 4] [--no-idi] [--write-results]
+ *   npm run build && node dist/benchmarks/api-soak.js [--seconds 60] [--connections 20] [--submissions-per-second 4] [--client-budget 0] [--no-idi] [--write-results]
  *
+ * --client-budget N: the per-client budget's rate, as `serve --client-budget` (default 0: none; autocannon is one
+ * address asking as fast as it can, which the default budget would mostly refuse, as the e2e benchmark's server).
  * --write-results puts the figures in benchmarks/RESULTS.md under "## Sustained load (API)" (that section only).
  */
 import { fork, type ChildProcess } from 'node:child_process';
@@ -30,15 +32,16 @@ interface Mem {
 
 // ---- server mode: a forked child that serves and answers memory probes over IPC.
 if (process.argv[2] === '--server') {
-  const [{ buildServer }, { Store }, { loadBundledIntoStore }] = await Promise.all([
+  const [{ buildServer }, { Store }, { loadBundledIntoStore }, { budgetAt }] = await Promise.all([
     import('../src/api/server.js'),
     import('../src/store/store.js'),
     import('../src/store/submit.js'),
+    import('../src/api/budget.js'),
   ]);
   const store = Store.open(process.argv[3]);
   await loadBundledIntoStore(store);
   const tokens = ['KEN', 'UGA', 'FRA', 'BRA'].map((e) => ({ economy: e, token: store.createToken(e, 'soak').token }));
-  const app = await buildServer({ store, logger: false, limits: { ratePerToken: 1_000_000 } });
+  const app = await buildServer({ store, logger: false, limits: { ratePerToken: 1_000_000 }, clientBudget: budgetAt(Number(process.argv[4])) });
   const base = await app.listen({ port: 0, host: '127.0.0.1' });
   process.on('message', (m: { type: string }) => {
     if (m.type === 'mem') {
@@ -60,9 +63,10 @@ if (process.argv[2] === '--server') {
 async function main(): Promise<void> {
   const seconds = arg('seconds', 60),
     connections = arg('connections', 20),
-    perSecond = arg('submissions-per-second', 4);
+    perSecond = arg('submissions-per-second', 4),
+    clientBudget = arg('client-budget', 0);
   const dir = mkdtempSync(join(tmpdir(), 'ictstat-soak-'));
-  const child: ChildProcess = fork(process.argv[1], ['--server', join(dir, 'soak.db')], {
+  const child: ChildProcess = fork(process.argv[1], ['--server', join(dir, 'soak.db'), String(clientBudget)], {
     execArgv: ['--expose-gc'],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
@@ -153,7 +157,7 @@ async function main(): Promise<void> {
     const lines = [
       '## Sustained load (API)',
       '',
-      `Machine: ${machine}. Command: \`node dist/benchmarks/api-soak.js --seconds ${seconds} --connections ${connections} --submissions-per-second ${perSecond}\` ` +
+      `Machine: ${machine}. Command: \`node dist/benchmarks/api-soak.js --seconds ${seconds} --connections ${connections} --submissions-per-second ${perSecond}${clientBudget ? ` --client-budget ${clientBudget}` : ''}\` ` +
         `(\`npm run load-test\`). The server runs in its own process over a temporary store with the bundled data; autocannon cycles ${reads.length} GET requests ` +
         '(series JSON/CSV/SDMX-CSV, all countries mrv=1, metadata, the IDI 2017 result) on loopback while a client posts 5-row submissions from four tokens in turn. ' +
         'Every submission is a new store version, applied to the index incrementally; the IDI is recomputed once per version on its next request.',

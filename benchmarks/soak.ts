@@ -1,5 +1,5 @@
 /**
- * `npm run soak [-- --seconds 60] [--hostile-nice N] [--cpu-prof DIR] [--trace-gc] [--timeline FILE]`: the hostile soak of issue 13 (a script, not a test). For the whole run, at once,
+ * `npm run soak [-- --seconds 60] [--hostile-nice N] [--cpu-prof DIR] [--trace-gc] [--timeline FILE] [--cold]`: the hostile soak of issue 13 (a script, not a test). For the whole run, at once,
  * against the server in its own process (a temporary store: the bundled data plus 10 earlier versions, behind a
  * simulated reverse proxy: trustProxy 127.0.0.1, each client its own X-Forwarded-For):
  *   - 20 anonymous clients, each one request at a time, rotating `asof` over the 10 versions, sensitivity
@@ -71,6 +71,8 @@ if (process.argv[2] === '--server') {
     if (servedFromMemory(req)) (req.raw as unknown as Record<string, boolean>).ictstatHit = true;
     return payload;
   });
+  // Warmed before it listens, as `ictstat serve` does (--cold: not).
+  const warmed = process.argv.includes('--cold') ? undefined : await app.ictstatWarm();
   const base = await app.listen({ port: 0, host: '127.0.0.1' });
   // Where the reads' time goes: the server's event-loop delay, and the time from a read's parsed headers to its
   // answer written (what the server itself adds, without the kernel's and the load generator's queues).
@@ -143,7 +145,7 @@ if (process.argv[2] === '--server') {
       });
   });
   process.on('disconnect', () => process.exit(1)); // detached: never outlive the run
-  process.send!({ type: 'ready', base, tokens, versions });
+  process.send!({ type: 'ready', base, tokens, versions, warmed });
 } else if (process.argv[2] === '--client') {
   await client(process.argv[3] as ClientKind);
 } else {
@@ -152,6 +154,8 @@ if (process.argv[2] === '--server') {
 
 interface Ready {
   base: string;
+  /** The server's warm-up (its requests and ms), undefined with --cold. */
+  warmed?: { requests: number; failed: number; ms: number };
   tokens: Array<{ economy: string; token: string }>;
   versions: string[];
 }
@@ -490,7 +494,7 @@ async function main(): Promise<void> {
   // scheduling group: the load generator's CPU then competes with the server's as another program's would, not
   // inside the server's own share); so does the reads client, the instrument, so that its measurement is not
   // delayed by the hostile clients it runs beside.
-  const child = fork(fileURLToPath(import.meta.url), ['--server', join(dir, 'soak.db')], {
+  const child = fork(fileURLToPath(import.meta.url), ['--server', join(dir, 'soak.db'), ...(process.argv.includes('--cold') ? ['--cold'] : [])], {
     detached: true,
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     // --trace-gc: the server's garbage collections on its stdout (pauses of its event loop).
@@ -635,6 +639,7 @@ async function main(): Promise<void> {
     JSON.stringify(
       {
         seconds: +elapsed.toFixed(1),
+        serverWarmed: ready.warmed ?? 'cold',
         cores: cpus().length,
         hostileClientsNice: hostileNice > 0 ? (hostileLowered ? hostileNice : `${hostileNice} asked, not applied`) : 0,
         loadAverage1min: { start: load[0], max: Math.max(...load), end: load.at(-1) },

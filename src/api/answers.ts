@@ -215,7 +215,9 @@ export function registerAnswerCache(
     const q = url.indexOf('?');
     const tag = tagOf((q < 0 ? url : url.slice(0, q)).toLowerCase(), req.query as Record<string, unknown>);
     if (tag === undefined) return done();
-    const key = `${tag}\n${url}\n${req.headers.accept ?? ''}`;
+    // No Accept and `*/*` ask the same (the default type): one answer held for both (fetch sends `*/*`, node:http none).
+    const accept = req.headers.accept;
+    const key = `${tag}\n${url}\n${accept === '*/*' ? '' : (accept ?? '')}`;
     const e = answers.get(key);
     if (!e) {
       answers.stats.misses++;

@@ -51,6 +51,16 @@ export const CLIENT_BUDGET = {
 };
 export type BudgetOptions = Partial<typeof CLIENT_BUDGET>;
 
+/**
+ * The budget at `unitsPerSecond` (`serve --client-budget N`): the burst and a new client's credit scale with the
+ * rate (the defaults' seconds of it); 0: no budget (a load test from one address).
+ */
+export function budgetAt(unitsPerSecond: number): BudgetOptions | false {
+  if (unitsPerSecond === 0) return false;
+  const s = unitsPerSecond / CLIENT_BUDGET.unitsPerSecond;
+  return { unitsPerSecond, burst: CLIENT_BUDGET.burst * s, initial: CLIENT_BUDGET.initial * s };
+}
+
 /** What an answer costs, in units. */
 export const REQUEST_COST = {
   /** Every request (answered from memory, refused, or made). */
@@ -202,8 +212,11 @@ export function registerClientBudget(
   budget: ClientBudget,
   fromMemory: (req: FastifyRequest) => boolean,
   refusalHeaders: (url: string | undefined) => Record<string, string> = () => ({}),
+  /** Requests not counted: the server's own, while it warms before it listens. */
+  exempt: () => boolean = () => false,
 ): void {
   app.addHook('onRequest', (req, reply, done) => {
+    if (exempt()) return done();
     const key = clientKey(req);
     const a = budget.admit(key);
     const res = reply.raw;

@@ -3,10 +3,11 @@
  * until the server closes; jobs queue in it, at most `maxQueued` (beyond: 503 with Retry-After). A worker that
  * dies fails its jobs (a 500 for those requests) and is started again on the next one. The server keeps one for
  * IDI answers and full index builds, one for sensitivity analyses and one for submissions, so that none waits
- * behind another.
+ * behind another. Each runs with a bounded V8 heap (`workerLimits`): a worker that goes beyond it is stopped by V8,
+ * its jobs get 503 with Retry-After, and the next job starts a new worker.
  */
 import { existsSync } from 'node:fs';
-import { Worker } from 'node:worker_threads';
+import { Worker, type ResourceLimits } from 'node:worker_threads';
 import { UserInputError } from '../util/errors.js';
 import { workerScript } from '../util/bundle.js';
 import type { ComputeAnswer, ComputeJob } from './compute-worker.js';
@@ -25,22 +26,40 @@ type Answer<K> = K extends 'index'
 /**
  * V8 limits of each computation worker: a young generation of 8 MiB (V8's default, 3 x 16 MiB semi-spaces, grows
  * per isolate as it allocates, and with four threads and the event loop's own it made the server's resident size
- * climb for the first 30-40 s of a soak before levelling off; the old generation, where what the worker keeps
- * lives, is not limited).
+ * climb for the first 30-40 s of a soak before levelling off); the old generation is `workerLimits`'.
  */
 export const WORKER_LIMITS = { maxYoungGenerationSizeMb: 8 };
+
+/**
+ * What a worker's old generation holds besides its work: its modules, the registries and methodologies (about
+ * 30 MiB live after an IDI answer, measured with --trace-gc in the soak), with room for V8 to collect.
+ */
+export const WORKER_BASE_OLD_MB = 64;
+
+/**
+ * A worker's V8 limits when what it holds is bounded by `holdsBytes` (the server sizes it from its caches' and the
+ * submission body's byte limits, server.ts): the old generation is the base plus that, in MiB. V8's own default
+ * is the process's (gigabytes), so without it one worker could take the machine's memory.
+ */
+export function workerLimits(holdsBytes: number): ResourceLimits {
+  return { ...WORKER_LIMITS, maxOldGenerationSizeMb: WORKER_BASE_OLD_MB + Math.ceil(holdsBytes / 2 ** 20) };
+}
 
 export class ComputeWorker {
   private worker: Worker | undefined;
   private next = 0;
   private readonly waiting = new Map<number, { resolve: (a: ComputeAnswer) => void; reject: (e: Error) => void }>();
-  /** Work counted: jobs sent, and the thread id that answered the last one (never the main thread's 0). */
-  readonly stats = { jobs: 0, lastThreadId: -1 };
+  /**
+   * Work counted: jobs sent, the thread id that answered the last one (never the main thread's 0), workers started
+   * and workers stopped for going beyond their heap limit.
+   */
+  readonly stats = { jobs: 0, lastThreadId: -1, started: 0, outOfMemory: 0 };
 
   constructor(
     readonly name: string,
     readonly maxQueued = Number.POSITIVE_INFINITY,
     private readonly retryAfter = 5,
+    private readonly limits: ResourceLimits = workerLimits(0),
   ) {}
 
   /** Jobs running or waiting. */
@@ -78,7 +97,8 @@ export class ComputeWorker {
     if (this.worker) return this.worker;
     const script = workerScript('api/compute-worker');
     if (!existsSync(script)) throw new Error(`worker script missing: ${script} (run npm run build)`);
-    const w = new Worker(script, { resourceLimits: WORKER_LIMITS });
+    const w = new Worker(script, { resourceLimits: this.limits });
+    this.stats.started++;
     w.unref();
     w.on('message', (a: ComputeAnswer) => {
       const p = this.waiting.get(a.job);
@@ -95,7 +115,13 @@ export class ComputeWorker {
       for (const p of this.waiting.values()) p.reject(err);
       this.waiting.clear();
     };
-    w.on('error', fail);
+    w.on('error', (err: Error & { code?: string }) => {
+      if (err.code !== 'ERR_WORKER_OUT_OF_MEMORY') return fail(err);
+      // Beyond its heap limit: V8 stopped it. Its jobs are refused as when the queue is full (503, retry later);
+      // the next job starts a new worker.
+      this.stats.outOfMemory++;
+      fail(new ApiError('busy', `the ${this.name} computation went beyond its memory limit; retry in a few seconds`, { retryAfter: this.retryAfter }));
+    });
     w.on('exit', (code) => fail(new Error(`the ${this.name} worker exited with code ${code}`)));
     this.worker = w;
     return w;

@@ -7,10 +7,11 @@ import type { TariffTable } from '../prices/tariffs.js';
 import { submissionsRecordedHere, type Store } from '../store/store.js';
 import { UserInputError } from '../util/errors.js';
 import { sweepOrphans } from '../util/owned-temp.js';
-import { ObservationCache, unpackIndex, type CacheOptions } from './data.js';
+import { CACHE_DEFAULTS, ObservationCache, unpackIndex, type CacheOptions } from './data.js';
 import { AnswerCache, registerAnswerCache, servedFromMemory, type AnswerOptions } from './answers.js';
 import { ClientBudget, registerClientBudget, type BudgetOptions } from './budget.js';
-import { ComputeWorker } from './compute-pool.js';
+import type { ResourceLimits } from 'node:worker_threads';
+import { ComputeWorker, workerLimits } from './compute-pool.js';
 import { MAX_IDI_QUEUED, registerComputedRoutes } from './computed.js';
 import { MAX_WAITING, registerSensitivityRoutes } from './sensitivity.js';
 import { ApiError, apiName, errorBody, type WbErrorKind } from './errors.js';
@@ -20,6 +21,8 @@ import { DEFAULT_SUBMISSION_LIMITS, MAX_SUBMISSIONS_QUEUED, registerSubmissionRo
 import { registerWorldBankRoutes } from './worldbank.js';
 import { registerReportRoutes } from './report.js';
 import { registerSdmxRoutes } from './sdmx/rest.js';
+import { WARM, warmServer, type WarmResult } from './warm.js';
+import { defaultMethodology } from '../report/build.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -28,6 +31,11 @@ declare module 'fastify' {
     ictstatAnswers: AnswerCache;
     /** The per-client budget (budget.ts); undefined when the server was started without one. */
     ictstatBudget: ClientBudget | undefined;
+    /**
+     * Warm the server (warm.ts): call it after `ready()` and before `listen()`, as `ictstat serve` does; the
+     * server's own requests are not counted against any client's budget.
+     */
+    ictstatWarm: () => Promise<WarmResult>;
     /** The worker threads of the server's computations (IDI answers and full index builds; sensitivity analyses). */
     ictstatWorkers: { data: ComputeWorker; sensitivity: ComputeWorker; submission: ComputeWorker };
   }
@@ -64,6 +72,24 @@ export interface ServerOptions {
    * one address, measuring the server's throughput for many clients).
    */
   clientBudget?: BudgetOptions | false;
+  /** The computation workers' V8 limits, replacing those sized from the byte limits (`workerHeapLimits`; tests). */
+  workerLimits?: Partial<Record<keyof FastifyInstance['ictstatWorkers'], ResourceLimits>>;
+}
+
+/**
+ * Each computation worker's V8 limits, sized from what it may hold: the data and sensitivity workers hold the
+ * observation tables they compute from and the answers they make, bounded like the server's caches (the index
+ * cache's and the computed answers' byte budgets); the submission worker holds one submission being read, about
+ * 6 bytes of heap per byte of body (measured: an 11 MB CSV of 289,000 rows, 92 MiB live), so 8 per byte of the
+ * body limit. Beyond it a worker is stopped and its jobs get 503 (compute-pool.ts).
+ */
+export function workerHeapLimits(cache: Omit<CacheOptions, 'builder'> = {}, maxBodyBytes = DEFAULT_SUBMISSION_LIMITS.maxBodyBytes) {
+  const c = { ...CACHE_DEFAULTS, ...cache };
+  return {
+    data: workerLimits(c.maxBytes + c.maxComputedBytes),
+    sensitivity: workerLimits(c.maxBytes + c.maxComputedBytes),
+    submission: workerLimits(8 * maxBodyBytes),
+  };
 }
 
 /**
@@ -167,10 +193,11 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   app.decorate('ictstatRoutes', routes);
   const limits = { ...DEFAULT_SUBMISSION_LIMITS, ...opts.limits };
   const store = opts.store;
+  const heap = { ...workerHeapLimits(opts.cache, limits.maxBodyBytes), ...opts.workerLimits };
   const workers = {
-    data: new ComputeWorker('IDI', MAX_IDI_QUEUED),
-    sensitivity: new ComputeWorker('sensitivity analysis', MAX_WAITING + 1),
-    submission: new ComputeWorker('submission', MAX_SUBMISSIONS_QUEUED, 1),
+    data: new ComputeWorker('IDI', MAX_IDI_QUEUED, 5, heap.data),
+    sensitivity: new ComputeWorker('sensitivity analysis', MAX_WAITING + 1, 5, heap.sensitivity),
+    submission: new ComputeWorker('submission', MAX_SUBMISSIONS_QUEUED, 1, heap.submission),
   };
   app.decorate('ictstatWorkers', workers);
   app.addHook('onClose', async () => {
@@ -248,7 +275,16 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   const budget = opts.clientBudget === false ? undefined : new ClientBudget(opts.clientBudget);
   app.decorate('ictstatBudget', budget);
   // (its 429s are sent before the CORS plugin's hook runs, so they carry the read routes' CORS headers themselves)
-  if (budget) registerClientBudget(app, budget, servedFromMemory, (url) => corsHeaders(corsFor(url)));
+  // The server's own requests while it warms (before it listens: no client is connected) are not counted.
+  let warming = false;
+  if (budget)
+    registerClientBudget(
+      app,
+      budget,
+      servedFromMemory,
+      (url) => corsHeaders(corsFor(url)),
+      () => warming,
+    );
   // Answers from memory (answers.ts): before compression, so that answers are held uncompressed and sent encoded.
   // Computed answers follow the computed version, every other read the store's version; answers of versions that
   // are not current any more are dropped as soon as a request sees the new version. An as-of answer whose version
@@ -330,6 +366,26 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   app.addHook('onReady', async () => {
     await Promise.all([cache.indexAsync(), workers.submission.run({ kind: 'warm', storePath: store.path }, { bounded: false })]);
   });
+  const edition = opts.reportEdition ?? 2017;
+  app.decorate('ictstatWarm', async () => {
+    if (app.server.listening) throw new Error('warm the server before it listens'); // its requests are not counted
+    await app.ready();
+    warming = true;
+    try {
+      // The latest as-of versions' indexes first (each moved from its neighbour, on this thread, before any client).
+      const earlier = store.submissions(WARM.asOfVersions + 1).slice(1);
+      const versions = [...new Set(earlier.map((x) => store.versionAsOf(x.receivedAt)))].filter((v) => v > 0 && v < store.version());
+      for (const v of versions) await cache.indexAsync(v, false);
+      const r = await warmServer(app, { methodology: defaultMethodology(edition), index: await cache.indexAsync(), asOf: earlier[0]?.receivedAt });
+      app.log.info(r, 'warmed');
+      return r;
+    } catch (err) {
+      app.log.warn({ err }, 'not warmed'); // a cold start, not a failed one (the routes report the fault to the client)
+      return { requests: 0, failed: 0, ms: 0 };
+    } finally {
+      warming = false;
+    }
+  });
   registerWorldBankRoutes(app, opts.store, cache);
   registerComputedRoutes(app, cache, store, workers.data, opts.tariffs);
   registerSensitivityRoutes(app, cache, store, workers.sensitivity);
@@ -349,6 +405,6 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     tempDir,
     workers.submission,
   );
-  reportTag = registerReportRoutes(app, opts.store, opts.reportEdition ?? 2017, tempDir);
+  reportTag = registerReportRoutes(app, opts.store, edition, tempDir);
   return app;
 }

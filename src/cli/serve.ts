@@ -26,6 +26,7 @@ export function registerServeCommand(program: Command): void {
     .option('--tariffs <file>', 'tariff plans: /v2/prices computes baskets from them and /explain works (default: published basket values)')
     .option('--store <file>', 'the store (default: ICTSTAT_DB, else ./data/ictstat.db)')
     .option('--no-load', 'do not load the bundled data into an empty store')
+    .option('--no-warm', 'listen without warming first (the common answers, workers and code are then made on the first requests)')
     .option('--report-edition <year>', 'the MIS edition served at /report/ (built on the first request, rebuilt after submissions)', year, 2017)
     .addOption(
       new Option('--log-level <level>', 'log level of the JSON logs on standard output')
@@ -45,18 +46,12 @@ export function registerServeCommand(program: Command): void {
       integer('--client-budget', 0),
     )
     .action(async (o) => {
-      const [{ Store }, { loadBundledIntoStore }, { buildServer }, { CLIENT_BUDGET }] = await Promise.all([
+      const [{ Store }, { loadBundledIntoStore }, { buildServer }, { budgetAt }] = await Promise.all([
         import('../store/store.js'),
         import('../store/submit.js'),
         import('../api/server.js'),
         import('../api/budget.js'),
       ]);
-      // The burst and a new client's credit scale with the rate (the default's seconds of it).
-      const budget = (n: number) => ({
-        unitsPerSecond: n,
-        burst: (n * CLIENT_BUDGET.burst) / CLIENT_BUDGET.unitsPerSecond,
-        initial: (n * CLIENT_BUDGET.initial) / CLIENT_BUDGET.unitsPerSecond,
-      });
       const store = Store.open(serverStorePath(o.store));
       if (o.load && store.version() === 0) {
         process.stderr.write(`ictstat: the store ${store.path} is empty: loading the bundled data (once)...\n`);
@@ -84,7 +79,7 @@ export function registerServeCommand(program: Command): void {
         tariffs,
         reportEdition: o.reportEdition,
         trustProxy: o.trustProxy,
-        ...(o.clientBudget === undefined ? {} : { clientBudget: o.clientBudget === 0 ? false : budget(o.clientBudget) }),
+        ...(o.clientBudget === undefined ? {} : { clientBudget: budgetAt(o.clientBudget) }),
         logger: { level: o.logLevel },
         limits: {
           ...(o.maxBody ? { maxBodyBytes: o.maxBody } : {}),
@@ -93,6 +88,8 @@ export function registerServeCommand(program: Command): void {
       });
       let address: string;
       try {
+        await app.ready();
+        if (o.warm) await app.ictstatWarm(); // before it listens: its first clients meet answers made and code compiled (warm.ts)
         address = await app.listen({ port: o.port, host: o.host });
       } catch (e) {
         store.close();

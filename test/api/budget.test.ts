@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packageRoot } from '../../src/util/paths.js';
-import { CLIENT_BUDGET, ClientBudget, REQUEST_COST } from '../../src/api/budget.js';
+import { budgetAt, CLIENT_BUDGET, ClientBudget, REQUEST_COST } from '../../src/api/budget.js';
 import { startBundledServer, type TestServer } from './helpers.js';
 
 /** A clock the test moves. */
@@ -167,6 +167,18 @@ describe('the client budget (counts, injected clock)', () => {
       c.advance(10);
     }
     expect(b.clients).toBeLessThanOrEqual(1_000);
+  });
+});
+
+describe('budgetAt (serve --client-budget N, the load benchmarks)', () => {
+  it('0 is no budget; another rate scales the burst and the initial credit (the seconds of the defaults)', () => {
+    expect(budgetAt(0)).toBe(false);
+    expect(budgetAt(CLIENT_BUDGET.unitsPerSecond)).toEqual({
+      unitsPerSecond: CLIENT_BUDGET.unitsPerSecond,
+      burst: CLIENT_BUDGET.burst,
+      initial: CLIENT_BUDGET.initial,
+    });
+    expect(budgetAt(400)).toEqual({ unitsPerSecond: 400, burst: 4_000, initial: 800 });
   });
 });
 
