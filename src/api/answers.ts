@@ -227,9 +227,9 @@ export function registerAnswerCache(
     answers.stats.hits++;
     req[HIT] = true;
     const inm = req.headers['if-none-match'];
-    const accept = req.headers['accept-encoding'];
-    const enc = pickEncoding(accept, e);
-    if (inm === undefined && (enc || accept === undefined)) {
+    const acceptEncoding = req.headers['accept-encoding'];
+    const enc = pickEncoding(acceptEncoding, e);
+    if (inm === undefined && (enc || acceptEncoding === undefined)) {
       // The usual hit: status, headers (made once per answer and encoding) and bytes written at once, past
       // Fastify's reply and its onSend hooks (the held headers are those the hooks set). A conditional request
       // and any other Accept-Encoding go through the reply below, where the compression plugin may still compress
