@@ -46,11 +46,12 @@ export function registerServeCommand(program: Command): void {
       integer('--client-budget', 0),
     )
     .action(async (o) => {
-      const [{ Store }, { loadBundledIntoStore }, { buildServer }, { budgetAt }] = await Promise.all([
+      const [{ Store }, { loadBundledIntoStore }, { buildServer }, { budgetAt }, { SERVER_MALLOC_ARENA_MAX }] = await Promise.all([
         import('../store/store.js'),
         import('../store/submit.js'),
         import('../api/server.js'),
         import('../api/budget.js'),
+        import('../api/compute-pool.js'),
       ]);
       const store = Store.open(serverStorePath(o.store));
       if (o.load && store.version() === 0) {
@@ -97,6 +98,11 @@ export function registerServeCommand(program: Command): void {
         throw new UserInputError(`cannot listen on ${o.host}:${o.port}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
       }
       process.stderr.write(`ictstat: serving ${store.path} at ${address} (docs: ${address}/docs)\n`);
+      // glibc reads it only as the process starts (SECURITY.md, limits): said here, where a deployment sees it.
+      if (process.platform === 'linux' && process.env.MALLOC_ARENA_MAX === undefined)
+        process.stderr.write(
+          `ictstat: MALLOC_ARENA_MAX is not set: glibc may keep up to 8 malloc arenas per core (hundreds of MiB); start the server with MALLOC_ARENA_MAX=${SERVER_MALLOC_ARENA_MAX}\n`,
+        );
       const stop = async (): Promise<void> => {
         await app.close();
         store.close();
