@@ -1,5 +1,5 @@
 /**
- * `npm run soak [-- --seconds 60] [--hostile-nice N] [--cpu-prof DIR] [--trace-gc] [--timeline FILE] [--cold]`: the hostile soak of issue 13 (a script, not a test). For the whole run, at once,
+ * `npm run soak [-- --seconds 60] [--hostile-nice N] [--cpu-prof DIR] [--trace-gc] [--timeline FILE] [--cold] [--glibc-malloc]`: the hostile soak of issue 13 (a script, not a test). For the whole run, at once,
  * against the server in its own process (a temporary store: the bundled data plus 10 earlier versions, behind a
  * simulated reverse proxy: trustProxy 127.0.0.1, each client its own X-Forwarded-For):
  *   - 20 anonymous clients, each one request at a time, rotating `asof` over the 10 versions, sensitivity
@@ -606,14 +606,14 @@ async function main(): Promise<void> {
   // scheduling group: the load generator's CPU then competes with the server's as another program's would, not
   // inside the server's own share); so does the reads client, the instrument, so that its measurement is not
   // delayed by the hostile clients it runs beside.
-  const { SERVER_MALLOC_ARENA_MAX } = await import('../src/api/compute-pool.js');
-  // The server's glibc malloc arenas (SECURITY.md, limits): 2, as a deployment sets them, unless MALLOC_ARENA_MAX
-  // is set already (0: glibc's default, 8 per core, to measure it).
-  const arenas = process.env.MALLOC_ARENA_MAX ?? String(SERVER_MALLOC_ARENA_MAX);
+  const { SERVER_MALLOC_ENV } = await import('../src/api/compute-pool.js');
+  // The server's glibc malloc settings (SECURITY.md, limits), as a deployment sets them; --glibc-malloc: glibc's
+  // defaults (8 arenas per core, a threshold that rises), to measure them.
+  const glibcMalloc = process.argv.includes('--glibc-malloc');
   const child = fork(fileURLToPath(import.meta.url), ['--server', join(dir, 'soak.db'), ...(process.argv.includes('--cold') ? ['--cold'] : [])], {
     detached: true,
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    env: { ...process.env, MALLOC_ARENA_MAX: arenas === '0' ? undefined : arenas },
+    env: glibcMalloc ? Object.fromEntries(Object.entries(process.env).filter(([k]) => !(k in SERVER_MALLOC_ENV))) : { ...process.env, ...SERVER_MALLOC_ENV },
     // --trace-gc: the server's garbage collections on its stdout (pauses of its event loop).
     execArgv: [...(prof > 0 ? ['--cpu-prof', `--cpu-prof-dir=${process.argv[prof + 1]}`] : []), ...(process.argv.includes('--trace-gc') ? ['--trace-gc'] : [])],
   });
@@ -777,7 +777,7 @@ async function main(): Promise<void> {
       {
         seconds: +elapsed.toFixed(1),
         serverWarmed: ready.warmed ?? 'cold',
-        serverMallocArenaMax: arenas === '0' ? 'glibc default' : Number(arenas),
+        serverMalloc: glibcMalloc ? 'glibc defaults' : SERVER_MALLOC_ENV,
         cores: cpus().length,
         hostileClientsNice: hostileNice > 0 ? (hostileLowered ? hostileNice : `${hostileNice} asked, not applied`) : 0,
         loadAverage1min: { start: load[0], max: Math.max(...load), end: load.at(-1) },

@@ -46,7 +46,7 @@ export function registerServeCommand(program: Command): void {
       integer('--client-budget', 0),
     )
     .action(async (o) => {
-      const [{ Store }, { loadBundledIntoStore }, { buildServer }, { budgetAt }, { SERVER_MALLOC_ARENA_MAX }] = await Promise.all([
+      const [{ Store }, { loadBundledIntoStore }, { buildServer }, { budgetAt }, { SERVER_MALLOC_ENV }] = await Promise.all([
         import('../store/store.js'),
         import('../store/submit.js'),
         import('../api/server.js'),
@@ -99,9 +99,12 @@ export function registerServeCommand(program: Command): void {
       }
       process.stderr.write(`ictstat: serving ${store.path} at ${address} (docs: ${address}/docs)\n`);
       // glibc reads it only as the process starts (SECURITY.md, limits): said here, where a deployment sees it.
-      if (process.platform === 'linux' && process.env.MALLOC_ARENA_MAX === undefined)
+      const unset = Object.keys(SERVER_MALLOC_ENV).filter((k) => process.env[k] === undefined);
+      if (process.platform === 'linux' && unset.length)
         process.stderr.write(
-          `ictstat: MALLOC_ARENA_MAX is not set: glibc may keep up to 8 malloc arenas per core (hundreds of MiB); start the server with MALLOC_ARENA_MAX=${SERVER_MALLOC_ARENA_MAX}\n`,
+          `ictstat: ${unset.join(', ')} not set: glibc may keep hundreds of MiB it has freed; start the server with ${Object.entries(SERVER_MALLOC_ENV)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(' ')}\n`,
         );
       const stop = async (): Promise<void> => {
         await app.close();
