@@ -520,7 +520,7 @@ interface SoakStats {
  * read-write mappings at a 64 MiB boundary within a 64 MiB reservation), files (code, libraries), thread stacks,
  * and the other anonymous memory (the V8 heaps of every thread, large mallocs mapped on their own).
  */
-type MemoryMap = { mallocMainArena: number; mallocThreadArenas: number; threadArenas: number; otherAnonymous: number; files: number; stacks: number };
+type MemoryMap = { mallocMainArena: number; mallocThreadArenas: number; arenaHeaps: number; otherAnonymous: number; files: number; stacks: number };
 function memoryMap(pid: number): MemoryMap | undefined {
   let text: string;
   try {
@@ -535,7 +535,7 @@ function memoryMap(pid: number): MemoryMap | undefined {
     if (h) maps.push({ start: Number.parseInt(h[1], 16), end: Number.parseInt(h[2], 16), perms: h[3], path: h[4], rss: 0 });
     else if (line.startsWith('Rss:') && maps.length) maps[maps.length - 1].rss = Number(line.split(/\s+/)[1]) * 1024;
   }
-  const out: MemoryMap = { mallocMainArena: 0, mallocThreadArenas: 0, threadArenas: 0, otherAnonymous: 0, files: 0, stacks: 0 };
+  const out: MemoryMap = { mallocMainArena: 0, mallocThreadArenas: 0, arenaHeaps: 0, otherAnonymous: 0, files: 0, stacks: 0 };
   for (let i = 0; i < maps.length; i++) {
     const m = maps[i];
     if (m.path === '[heap]') out.mallocMainArena += m.rss;
@@ -547,7 +547,7 @@ function memoryMap(pid: number): MemoryMap | undefined {
       const reservedEnd = next && next.start === m.end && next.perms.startsWith('---') && next.path === '' ? next.end : m.end;
       if (m.perms.startsWith('rw') && m.start % ARENA === 0 && reservedEnd - m.start === ARENA) {
         out.mallocThreadArenas += m.rss;
-        out.threadArenas++;
+        out.arenaHeaps++; // an arena that fills chains another 64-MiB heap: heaps, not arenas
       } else out.otherAnonymous += m.rss;
     } else out.otherAnonymous += m.rss; // [anon:...], [vvar] and the like
   }
@@ -577,7 +577,7 @@ function memoryBreakdown(
       workers: { data: w(m.workers.data), sensitivity: w(m.workers.sensitivity), submission: w(m.workers.submission) },
       answersHeld: { entries: s.stats.answers.held, bytes: mib(s.stats.answers.bytes) },
       indexCache: { versions: s.stats.index.versions, bytes: mib(s.stats.index.bytes), computedBytes: mib(s.stats.index.computedBytes) },
-      ...(s.map ? { map: Object.fromEntries(Object.entries(s.map).map(([k, v]) => [k, k === 'threadArenas' ? v : mib(v)])) } : {}),
+      ...(s.map ? { map: Object.fromEntries(Object.entries(s.map).map(([k, v]) => [k, k === 'arenaHeaps' ? v : mib(v)])) } : {}),
     };
   };
   const at10s = parts(a),
