@@ -1,5 +1,5 @@
 /**
- * `npm run soak [-- --seconds 60] [--hostile-nice N] [--cpu-prof DIR] [--trace-gc] [--timeline FILE] [--cold]`: the hostile soak of issue 13 (a script, not a test). For the whole run, at once,
+ * `npm run soak [-- --seconds 60] [--hostile-nice N] [--cpu-prof DIR] [--trace-gc] [--timeline FILE] [--cold] [--glibc-malloc]`: the hostile soak of issue 13 (a script, not a test). For the whole run, at once,
  * against the server in its own process (a temporary store: the bundled data plus 10 earlier versions, behind a
  * simulated reverse proxy: trustProxy 127.0.0.1, each client its own X-Forwarded-For):
  *   - 20 anonymous clients, each one request at a time, rotating `asof` over the 10 versions, sensitivity
@@ -14,7 +14,9 @@
  * submissions), each on node:http with keep-alive connections and requests made beforehand, so that what the
  * reads measure is the server's latency and not the generator's own event loop (one process on fetch took a whole
  * core and delayed its own reads). It also prints the server's event-loop delay, the time from a read's headers
- * to its answer inside the server, and each server thread's CPU time and nice value (Linux).
+ * to its answer inside the server, and each server thread's CPU time and nice value (Linux), and where the server's
+ * memory is at the 10-s sample and at the end (`memoryMiB`: its V8 heaps, the main thread's and each worker's, the
+ * caches' byte counts, and on Linux its resident memory by kind of mapping, glibc's malloc arenas apart).
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -106,11 +108,23 @@ if (process.argv[2] === '--server') {
       ((req as unknown as Record<string, boolean>).ictstatHit ? servedHit : servedMiss).record(d);
     });
   });
+  const { getHeapStatistics } = await import('node:v8');
   setInterval(
     () =>
       process.send!({
         type: 'mem',
         rss: process.memoryUsage().rss,
+        // Where the memory is, per component (the run prints it at 10 s and at the end): this thread's V8 heap and
+        // the memory outside it, each worker's heap after its last job; the caches' own byte counts are in `stats`.
+        memory: {
+          ...process.memoryUsage(),
+          v8Malloced: getHeapStatistics().malloced_memory,
+          workers: {
+            data: app.ictstatWorkers.data.stats.heap,
+            sensitivity: app.ictstatWorkers.sensitivity.stats.heap,
+            submission: app.ictstatWorkers.submission.stats.heap,
+          },
+        },
         cpu: process.cpuUsage(),
         stats: {
           index: { ...app.ictstatCache.stats, versions: app.ictstatCache.size, bytes: app.ictstatCache.bytes, computedBytes: app.ictstatCache.memoBytes },
@@ -484,6 +498,104 @@ function lowerHostileClients(n: number, procs: ChildProcess[]): boolean {
   return ok;
 }
 
+/** What the server reports of its memory each second (bytes): process.memoryUsage(), V8's malloc, each worker's heap. */
+type WorkerHeapFigures = { total: number; used: number; external: number; malloced: number };
+interface ServerMemory {
+  rss: number;
+  heapTotal: number;
+  heapUsed: number;
+  external: number;
+  arrayBuffers: number;
+  v8Malloced: number;
+  workers: Record<'data' | 'sensitivity' | 'submission', WorkerHeapFigures | undefined>;
+}
+interface SoakStats {
+  index: { versions: number; bytes: number; computedBytes: number };
+  answers: { held: number; bytes: number };
+}
+
+/**
+ * The server's resident memory by kind of mapping (Linux /proc/PID/smaps, bytes; undefined elsewhere): glibc's
+ * main malloc arena (`[heap]`), its other arenas (one per thread that mallocs, up to 8 per core: anonymous
+ * read-write mappings at a 64 MiB boundary within a 64 MiB reservation), files (code, libraries), thread stacks,
+ * and the other anonymous memory (the V8 heaps of every thread, large mallocs mapped on their own).
+ */
+type MemoryMap = { mallocMainArena: number; mallocThreadArenas: number; arenaHeaps: number; otherAnonymous: number; files: number; stacks: number };
+function memoryMap(pid: number): MemoryMap | undefined {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/smaps`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const ARENA = 64 * 2 ** 20;
+  const maps: Array<{ start: number; end: number; perms: string; path: string; rss: number }> = [];
+  for (const line of text.split('\n')) {
+    const h = /^([0-9a-f]+)-([0-9a-f]+) (\S+) \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (h) maps.push({ start: Number.parseInt(h[1], 16), end: Number.parseInt(h[2], 16), perms: h[3], path: h[4], rss: 0 });
+    else if (line.startsWith('Rss:') && maps.length) maps[maps.length - 1].rss = Number(line.split(/\s+/)[1]) * 1024;
+  }
+  const out: MemoryMap = { mallocMainArena: 0, mallocThreadArenas: 0, arenaHeaps: 0, otherAnonymous: 0, files: 0, stacks: 0 };
+  for (let i = 0; i < maps.length; i++) {
+    const m = maps[i];
+    if (m.path === '[heap]') out.mallocMainArena += m.rss;
+    else if (m.path.startsWith('[stack')) out.stacks += m.rss;
+    else if (m.path.startsWith('/')) out.files += m.rss;
+    else if (m.path === '') {
+      // A thread arena: its read-write part starts at a 64 MiB boundary and, with the reserved rest after it, spans 64 MiB.
+      const next = maps[i + 1];
+      const reservedEnd = next && next.start === m.end && next.perms.startsWith('---') && next.path === '' ? next.end : m.end;
+      if (m.perms.startsWith('rw') && m.start % ARENA === 0 && reservedEnd - m.start === ARENA) {
+        out.mallocThreadArenas += m.rss;
+        out.arenaHeaps++; // an arena that fills chains another 64-MiB heap: heaps, not arenas
+      } else out.otherAnonymous += m.rss;
+    } else out.otherAnonymous += m.rss; // [anon:...], [vvar] and the like
+  }
+  return out;
+}
+
+/** The server's memory by component at the 10-s sample and at the end, and the growth between them (MiB). */
+function memoryBreakdown(
+  a: { rss: number; memory?: ServerMemory; stats?: SoakStats; map?: MemoryMap } | undefined,
+  b: { rss: number; memory?: ServerMemory; stats?: SoakStats; map?: MemoryMap } | undefined,
+) {
+  const mib = (x: number) => +(x / 2 ** 20).toFixed(1);
+  const parts = (s: typeof a) => {
+    if (!s?.memory || !s.stats) return undefined;
+    const m = s.memory;
+    const w = (h: WorkerHeapFigures | undefined) => (h ? { heap: mib(h.total), used: mib(h.used), external: mib(h.external) } : undefined);
+    const workers = Object.values(m.workers).filter((h): h is WorkerHeapFigures => h !== undefined);
+    return {
+      rss: mib(s.rss),
+      mainHeap: mib(m.heapTotal),
+      mainHeapUsed: mib(m.heapUsed),
+      mainArrayBuffers: mib(m.arrayBuffers),
+      mainExternalOther: mib(m.external - m.arrayBuffers),
+      v8Malloced: mib(m.v8Malloced),
+      workerHeaps: mib(workers.reduce((x, h) => x + h.total, 0)),
+      workerExternal: mib(workers.reduce((x, h) => x + h.external, 0)),
+      workers: { data: w(m.workers.data), sensitivity: w(m.workers.sensitivity), submission: w(m.workers.submission) },
+      answersHeld: { entries: s.stats.answers.held, bytes: mib(s.stats.answers.bytes) },
+      indexCache: { versions: s.stats.index.versions, bytes: mib(s.stats.index.bytes), computedBytes: mib(s.stats.index.computedBytes) },
+      ...(s.map ? { map: Object.fromEntries(Object.entries(s.map).map(([k, v]) => [k, k === 'arenaHeaps' ? v : mib(v)])) } : {}),
+    };
+  };
+  const at10s = parts(a),
+    end = parts(b);
+  // Growth of every figure that is a number at both ends (nested one level).
+  const diff = (x: Record<string, unknown> | undefined, y: Record<string, unknown> | undefined): Record<string, unknown> | undefined => {
+    if (!x || !y) return undefined;
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(y)) {
+      const [u, v] = [x[k], y[k]];
+      if (typeof u === 'number' && typeof v === 'number') out[k] = +(v - u).toFixed(1);
+      else if (u && v && typeof u === 'object' && typeof v === 'object') out[k] = diff(u as Record<string, unknown>, v as Record<string, unknown>);
+    }
+    return out;
+  };
+  return { at10s, end, growth: diff(at10s, end) };
+}
+
 async function main(): Promise<void> {
   const seconds = arg('seconds', 60);
   const hostileNice = arg('hostile-nice', 0);
@@ -494,23 +606,45 @@ async function main(): Promise<void> {
   // scheduling group: the load generator's CPU then competes with the server's as another program's would, not
   // inside the server's own share); so does the reads client, the instrument, so that its measurement is not
   // delayed by the hostile clients it runs beside.
+  const { SERVER_MALLOC_ENV } = await import('../src/api/compute-pool.js');
+  // The server's glibc malloc settings (SECURITY.md, limits), as a deployment sets them; --glibc-malloc: glibc's
+  // defaults (8 arenas per core, a threshold that rises), to measure them.
+  const glibcMalloc = process.argv.includes('--glibc-malloc');
   const child = fork(fileURLToPath(import.meta.url), ['--server', join(dir, 'soak.db'), ...(process.argv.includes('--cold') ? ['--cold'] : [])], {
     detached: true,
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    env: glibcMalloc ? Object.fromEntries(Object.entries(process.env).filter(([k]) => !(k in SERVER_MALLOC_ENV))) : { ...process.env, ...SERVER_MALLOC_ENV },
     // --trace-gc: the server's garbage collections on its stdout (pauses of its event loop).
     execArgv: [...(prof > 0 ? ['--cpu-prof', `--cpu-prof-dir=${process.argv[prof + 1]}`] : []), ...(process.argv.includes('--trace-gc') ? ['--trace-gc'] : [])],
   });
-  const rss: Array<{ t: number; rss: number }> = [];
+  const rss: Array<{ t: number; rss: number; memory?: ServerMemory; stats?: SoakStats; map?: MemoryMap }> = [];
+  // The run's start and end (set below): the server's memory map is read at the first sample after 10 s and at the
+  // samples of the last 3 s.
+  let runT0 = Number.POSITIVE_INFINITY,
+    runEnd = 0;
+  let mapAt10 = false;
   let stats: unknown;
   let serverLoop: unknown, serverServed: unknown;
   let serverCpu = { user: 0, system: 0 };
   const ready = await new Promise<Ready>((resolve) =>
     child.on(
       'message',
-      (m: { type: string } & Ready & { rss: number; stats: unknown; cpu: { user: number; system: number }; loop: unknown; served: unknown }) => {
+      (
+        m: { type: string } & Ready & {
+            rss: number;
+            memory: ServerMemory;
+            stats: SoakStats;
+            cpu: { user: number; system: number };
+            loop: unknown;
+            served: unknown;
+          },
+      ) => {
         if (m.type === 'ready') resolve(m);
         if (m.type === 'mem') {
-          rss.push({ t: Date.now(), rss: m.rss });
+          const t = Date.now();
+          const at10 = !mapAt10 && t >= runT0 + 10_000;
+          mapAt10 ||= at10;
+          rss.push({ t, rss: m.rss, memory: m.memory, stats: m.stats, map: at10 || (t >= runEnd - 3_000 && t <= runEnd) ? memoryMap(child.pid!) : undefined });
           stats = m.stats;
           serverCpu = m.cpu;
           serverLoop = m.loop;
@@ -540,6 +674,7 @@ async function main(): Promise<void> {
   const hostileLowered = hostileNice > 0 && lowerHostileClients(hostileNice, clients.slice(1));
   const t0 = Date.now() + 500,
     end = t0 + seconds * 1000;
+  [runT0, runEnd] = [t0, end];
   const results = clients.map(
     (c) =>
       new Promise<ClientResult>((resolve, reject) => {
@@ -623,9 +758,11 @@ async function main(): Promise<void> {
   const readLatency = done[0].readLatency;
   const { submissionsSent, submissionsAccepted } = done[2];
   const failures = done.flatMap((r) => r.failures);
-  const after10 = rss.find((r) => r.t >= t0 + 10_000)?.rss ?? rss[0]?.rss ?? 0;
+  const sample10 = rss.find((r) => r.t >= t0 + 10_000),
+    sampleEnd = rss.filter((r) => r.t <= end).at(-1);
+  const after10 = sample10?.rss ?? rss[0]?.rss ?? 0;
   // The RSS at the end of the run (the last sample before the clients stopped), not during the server's shutdown.
-  const last = rss.filter((r) => r.t <= end).at(-1)?.rss ?? rss.at(-1)?.rss ?? 0;
+  const last = sampleEnd?.rss ?? rss.at(-1)?.rss ?? 0;
   const growth = (last - after10) / after10;
   const p50 = percentile(readLatency, 50),
     p99 = percentile(readLatency, 99);
@@ -640,6 +777,7 @@ async function main(): Promise<void> {
       {
         seconds: +elapsed.toFixed(1),
         serverWarmed: ready.warmed ?? 'cold',
+        serverMalloc: glibcMalloc ? 'glibc defaults' : SERVER_MALLOC_ENV,
         cores: cpus().length,
         hostileClientsNice: hostileNice > 0 ? (hostileLowered ? hostileNice : `${hostileNice} asked, not applied`) : 0,
         loadAverage1min: { start: load[0], max: Math.max(...load), end: load.at(-1) },
@@ -665,6 +803,7 @@ async function main(): Promise<void> {
           growthPct: +(growth * 100).toFixed(1),
           every5s: rss.filter((_, k) => k % 5 === 0).map((r) => Math.round(r.rss / 2 ** 20)),
         },
+        memoryMiB: memoryBreakdown(sample10, sampleEnd),
         answers: counts,
         cache: stats,
         failures: failures.slice(0, 10),

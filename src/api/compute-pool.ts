@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { Worker, type ResourceLimits } from 'node:worker_threads';
 import { UserInputError } from '../util/errors.js';
 import { workerScript } from '../util/bundle.js';
-import type { ComputeAnswer, ComputeJob } from './compute-worker.js';
+import type { ComputeAnswer, ComputeJob, WorkerHeap } from './compute-worker.js';
 import { ApiError, type WbErrorKind } from './errors.js';
 import { encodedFrom } from './send.js';
 
@@ -29,6 +29,17 @@ type Answer<K> = K extends 'index'
  * climb for the first 30-40 s of a soak before levelling off); the old generation is `workerLimits`'.
  */
 export const WORKER_LIMITS = { maxYoungGenerationSizeMb: 8 };
+
+/**
+ * glibc malloc settings for the server's process (environment variables, read by glibc when the process starts:
+ * the deployment sets them, SECURITY.md). By default glibc gives each thread that mallocs its own arena, up to 8
+ * per core, keeps what is freed in each, and raises its mmap threshold as large blocks are freed (so that later
+ * ones come from the arenas and stay there): with the event loop, libuv's pool, V8's and the computation threads,
+ * the soak's server held 14 arenas, 130-200 MiB resident besides the main one, filling over its first 30 s. Two
+ * arenas and a fixed threshold (blocks of 128 KiB and more mapped on their own, returned when freed): the soak
+ * ends at 341 MiB against 430-481 (measured, SECURITY.md "Session 9 (second round)").
+ */
+export const SERVER_MALLOC_ENV = { MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: '131072' };
 
 /**
  * What a worker's old generation holds besides its work: its modules, the registries and methodologies (about
@@ -51,9 +62,14 @@ export class ComputeWorker {
   private readonly waiting = new Map<number, { resolve: (a: ComputeAnswer) => void; reject: (e: Error) => void }>();
   /**
    * Work counted: jobs sent, the thread id that answered the last one (never the main thread's 0), workers started
-   * and workers stopped for going beyond their heap limit.
+   * and workers stopped for going beyond their heap limit; the worker's V8 heap after its last job.
    */
-  readonly stats = { jobs: 0, lastThreadId: -1, started: 0, outOfMemory: 0 };
+  readonly stats: { jobs: number; lastThreadId: number; started: number; outOfMemory: number; heap?: WorkerHeap } = {
+    jobs: 0,
+    lastThreadId: -1,
+    started: 0,
+    outOfMemory: 0,
+  };
 
   constructor(
     readonly name: string,
@@ -105,6 +121,7 @@ export class ComputeWorker {
       if (!p) return;
       this.waiting.delete(a.job);
       this.stats.lastThreadId = a.threadId;
+      if (a.heap) this.stats.heap = a.heap;
       if ('json' in a) return p.resolve({ ...a, json: encodedFrom(a.json), csv: encodedFrom(a.csv) });
       if (!('error' in a)) return p.resolve(a);
       const e = a.error;

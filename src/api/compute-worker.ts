@@ -8,6 +8,7 @@
  * hashes nor compresses them), or for an index as typed arrays (transferred, not copied). Jobs run
  * one at a time, in the order they came.
  */
+import { getHeapStatistics } from 'node:v8';
 import { parentPort, threadId } from 'node:worker_threads';
 import type { Table } from 'apache-arrow';
 import { requiredIndicators } from '../idi/compute.js';
@@ -55,12 +56,30 @@ export interface SubmitAnswer {
   submission?: SubmissionRecord;
 }
 
-export type ComputeAnswer =
+/** A worker's V8 heap after a job (bytes): what the server's memory figures count per thread. */
+export interface WorkerHeap {
+  /** Committed to the heap (V8's total_heap_size). */
+  total: number;
+  used: number;
+  /** ArrayBuffers and other memory outside the heap that its objects hold. */
+  external: number;
+  /** V8's own malloc'd memory. */
+  malloced: number;
+}
+
+/** Sent with every answer (a few microseconds). */
+function heapNow(): WorkerHeap {
+  const h = getHeapStatistics();
+  return { total: h.total_heap_size, used: h.used_heap_size, external: h.external_memory, malloced: h.malloced_memory };
+}
+
+export type ComputeAnswer = (
   | { job: number; threadId: number; json: Encoded; csv: Encoded }
   | { job: number; threadId: number; index: PackedIndex }
   | { job: number; threadId: number; submit: SubmitAnswer }
   | { job: number; threadId: number; warm: true }
-  | { job: number; threadId: number; error: { api: boolean; kind?: string; user: boolean; code?: string; message: string } };
+  | { job: number; threadId: number; error: { api: boolean; kind?: string; user: boolean; code?: string; message: string } }
+) & { heap?: WorkerHeap };
 
 let pool: Promise<ScenarioPool> | undefined;
 /** The scenario threads, started on the first analysis and kept (warm) for the worker's life. */
@@ -156,7 +175,7 @@ parentPort!.on('message', (m: ComputeJob | { kind: 'close' }) => {
   }
   queue = queue.then(() =>
     answer(m).then(
-      (a) => parentPort!.postMessage(a, 'index' in a ? transferables(a.index) : []),
+      (a) => parentPort!.postMessage({ ...a, heap: heapNow() }, 'index' in a ? transferables(a.index) : []),
       (e: unknown) =>
         parentPort!.postMessage({
           job: m.job,
@@ -168,6 +187,7 @@ parentPort!.on('message', (m: ComputeJob | { kind: 'close' }) => {
             code: (e as UserInputError).code,
             message: (e as Error).message,
           },
+          heap: heapNow(),
         } satisfies ComputeAnswer),
     ),
   );

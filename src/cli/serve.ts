@@ -46,11 +46,12 @@ export function registerServeCommand(program: Command): void {
       integer('--client-budget', 0),
     )
     .action(async (o) => {
-      const [{ Store }, { loadBundledIntoStore }, { buildServer }, { budgetAt }] = await Promise.all([
+      const [{ Store }, { loadBundledIntoStore }, { buildServer }, { budgetAt }, { SERVER_MALLOC_ENV }] = await Promise.all([
         import('../store/store.js'),
         import('../store/submit.js'),
         import('../api/server.js'),
         import('../api/budget.js'),
+        import('../api/compute-pool.js'),
       ]);
       const store = Store.open(serverStorePath(o.store));
       if (o.load && store.version() === 0) {
@@ -97,6 +98,14 @@ export function registerServeCommand(program: Command): void {
         throw new UserInputError(`cannot listen on ${o.host}:${o.port}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
       }
       process.stderr.write(`ictstat: serving ${store.path} at ${address} (docs: ${address}/docs)\n`);
+      // glibc reads it only as the process starts (SECURITY.md, limits): said here, where a deployment sees it.
+      const unset = Object.keys(SERVER_MALLOC_ENV).filter((k) => process.env[k] === undefined);
+      if (process.platform === 'linux' && unset.length)
+        process.stderr.write(
+          `ictstat: ${unset.join(', ')} not set: glibc may keep hundreds of MiB it has freed; start the server with ${Object.entries(SERVER_MALLOC_ENV)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(' ')}\n`,
+        );
       const stop = async (): Promise<void> => {
         await app.close();
         store.close();

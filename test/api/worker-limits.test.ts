@@ -36,6 +36,11 @@ describe('computation workers with bounded heaps', () => {
     expect((await fetch(`${s.base}/v2/idi/idi-2017/2015`)).status).toBe(200);
     const w = (s.app.ictstatWorkers.data as unknown as { worker: Worker | undefined }).worker;
     expect(w?.resourceLimits?.maxOldGenerationSizeMb).toBe(workerHeapLimits().data.maxOldGenerationSizeMb);
+    // Each answer reports the worker's heap (what the soak's memory breakdown counts per thread), within its limit.
+    const h = s.app.ictstatWorkers.data.stats.heap!;
+    expect(h.used).toBeGreaterThan(0);
+    expect(h.used).toBeLessThanOrEqual(h.total);
+    expect(h.total).toBeLessThan((workerHeapLimits().data.maxOldGenerationSizeMb + 3 * WORKER_LIMITS.maxYoungGenerationSizeMb) * MiB);
   });
 
   it('a worker beyond its limit: 503 with Retry-After, the server goes on, the next job starts a new worker', async () => {
