@@ -12,6 +12,7 @@ import { ApiError } from './errors.js';
 import { ownedTempDir } from '../util/owned-temp.js';
 import { own } from '../util/lookup.js';
 import { chargeComputation } from './budget.js';
+import type { ComputeGate } from './gate.js';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -122,7 +123,7 @@ export const REPORT_ROUTES: ReadonlyArray<RouteSpec<any, ReportCtx>> = [
 /** Report builds done (the soak and tests count them). */
 export const reportStats = { builds: 0 };
 
-export function registerReportRoutes(app: FastifyInstance, store: Store, edition: number, tempDir: string): () => string | undefined {
+export function registerReportRoutes(app: FastifyInstance, store: Store, edition: number, tempDir: string, gate: ComputeGate): () => string | undefined {
   let built: { version: number; dir: string } | undefined;
   let building: Promise<{ version: number; dir: string }> | undefined;
   let root: string | undefined;
@@ -137,8 +138,11 @@ export function registerReportRoutes(app: FastifyInstance, store: Store, edition
       root ??= ownedTempDir(tempDir, 'ictstat-report-');
       const dir = join(root, `v${version}`);
       if (!existsSync(join(dir, 'index.html'))) {
-        reportStats.builds++;
-        await buildInWorker(edition, dir, store.path);
+        // Through the gate of the anonymous computations (gate.ts): never beside another one.
+        await gate.run('report', () => {
+          reportStats.builds++;
+          return buildInWorker(edition, dir, store.path);
+        });
       }
       builtAt = Date.now();
       // Earlier versions' builds are not served any more: removed in libuv's pool (a build is hundreds of files; a
