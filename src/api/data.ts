@@ -647,9 +647,11 @@ export interface CacheOptions {
    * request's move reads them on the calling thread, a turn of the event loop per economy.
    */
   deltaReader?: (from: number, to: number, maxSeries: number) => Promise<IndexDelta | undefined>;
+  /** The store's current version (the server asks it once per turn of the event loop); default: the store, each time. */
+  version?: () => number;
 }
 
-export const CACHE_DEFAULTS: Required<Omit<CacheOptions, 'builder' | 'deltaReader'>> = {
+export const CACHE_DEFAULTS: Required<Omit<CacheOptions, 'builder' | 'deltaReader' | 'version'>> = {
   maxBytes: 48 << 20,
   maxComputedBytes: 32 << 20,
   maxIncrementalSeries: MAX_INCREMENTAL_SERIES,
@@ -677,7 +679,8 @@ export class ObservationCache {
   private computedVersion = -1;
   /** The index of the newest version seen: the base an incremental update starts from. */
   private head: ObservationIndex | undefined;
-  private readonly opts: Required<Omit<CacheOptions, 'builder' | 'deltaReader'>>;
+  private readonly opts: Required<Omit<CacheOptions, 'builder' | 'deltaReader' | 'version'>>;
+  private readonly currentVersion: () => number;
   private readonly builder: CacheOptions['builder'];
   private readonly deltaReader: CacheOptions['deltaReader'];
   /**
@@ -692,8 +695,9 @@ export class ObservationCache {
     private readonly store: Store,
     opts: CacheOptions = {},
   ) {
-    const { builder, deltaReader, ...rest } = opts;
+    const { builder, deltaReader, version, ...rest } = opts;
     this.opts = { ...CACHE_DEFAULTS, ...rest };
+    this.currentVersion = version ?? (() => store.version());
     this.builder = builder;
     this.deltaReader = deltaReader;
   }
@@ -710,7 +714,7 @@ export class ObservationCache {
    */
   index(version?: number, storeVersion?: number): ObservationIndex {
     const current = version === undefined;
-    const v = version ?? storeVersion ?? this.store.version();
+    const v = version ?? storeVersion ?? this.currentVersion();
     if (!current) this.transient.delete(v);
     const held = this.hit(v) ?? this.moved(v, current);
     if (held) return held;
@@ -756,8 +760,8 @@ export class ObservationCache {
     const base = this.nearest(version);
     if (!base) return undefined;
     let idx: ObservationIndex | undefined;
-    // Not the current version's move (a submission's): reads of the current version would meanwhile move it on
-    // this thread themselves (`index`), while the worker's answer is awaited.
+    // Not the current version's move (a submission's): a read of the new version sees it at once (the next read
+    // after a write is the write's), so it is moved on this thread (`index`) rather than awaited from the worker.
     if (this.deltaReader && !current && base.version !== version) {
       const delta = await this.deltaReader(base.version, version, this.opts.maxIncrementalSeries);
       idx = delta && applyDelta(base, delta, this.store);
@@ -837,7 +841,7 @@ export class ObservationCache {
    * the builder's worker when there is one.
    */
   indexAsync(asked?: number, current = asked === undefined): Promise<ObservationIndex> {
-    const version = asked ?? this.store.version();
+    const version = asked ?? this.currentVersion();
     if (!current) this.transient.delete(version);
     const hit = this.hit(version);
     if (hit) return Promise.resolve(hit);
@@ -864,7 +868,7 @@ export class ObservationCache {
    * The index computed answers are made from: the current version, but moved on at most once per
    * `computedRefreshMs` (so a stream of submissions does not make every anonymous IDI request a new computation).
    */
-  computedIndex(now = Date.now(), current = this.store.version()): ObservationIndex {
+  computedIndex(now = Date.now(), current = this.currentVersion()): ObservationIndex {
     if (this.computedOf === undefined || (current !== this.computedOf && now - this.computedAt >= this.opts.computedRefreshMs)) {
       const idx = this.index(undefined, current); // with a builder, the newest held while a full build of `current` runs
       this.computedOf = idx.version;

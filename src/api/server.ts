@@ -224,6 +224,8 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     // As-of moves: the store reads and derivations in the data worker too (the event loop applies the delta).
     deltaReader: async (from, to, maxSeries) =>
       (await workers.data.run({ kind: 'delta', storePath: store.path, from, to, maxSeries }, { bounded: false })).delta ?? undefined,
+    // The store's version as the requests of this turn of the event loop see it (storeVersion, below).
+    version: () => storeVersion(),
   });
   app.decorate('ictstatCache', cache);
   const answers = new AnswerCache(opts.answers);
@@ -422,6 +424,6 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     tempDir,
     workers.submission,
   );
-  reportTag = registerReportRoutes(app, opts.store, edition, tempDir, gate);
+  reportTag = registerReportRoutes(app, opts.store, edition, tempDir, gate, storeVersion);
   return app;
 }
