@@ -135,6 +135,9 @@ if (process.argv[2] === '--server') {
             submission: app.ictstatWorkers.submission.stats.jobs,
           },
           reportBuilds: reportStats.builds,
+          // The anonymous computations' gate (admitted, waited, refused, per kind) and the connection bounds.
+          gate: { ...app.ictstatGate.stats, running: app.ictstatGate.running, queued: app.ictstatGate.queued },
+          connections: app.ictstatConnections,
           budget: app.ictstatBudget ? { ...app.ictstatBudget.stats, clients: app.ictstatBudget.clients, held: app.ictstatBudget.held } : 'off',
         },
         loop: ms(loop),

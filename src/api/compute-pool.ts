@@ -17,11 +17,13 @@ import { encodedFrom } from './send.js';
 type Job = ComputeJob extends infer J ? (J extends { job: number } ? Omit<J, 'job'> : never) : never;
 type Answer<K> = K extends 'index'
   ? Extract<ComputeAnswer, { index: unknown }>
-  : K extends 'submit'
-    ? Extract<ComputeAnswer, { submit: unknown }>
-    : K extends 'warm'
-      ? Extract<ComputeAnswer, { warm: true }>
-      : Extract<ComputeAnswer, { json: unknown }>;
+  : K extends 'delta'
+    ? Extract<ComputeAnswer, { delta: unknown }>
+    : K extends 'submit'
+      ? Extract<ComputeAnswer, { submit: unknown }>
+      : K extends 'warm'
+        ? Extract<ComputeAnswer, { warm: true }>
+        : Extract<ComputeAnswer, { json: unknown }>;
 
 /**
  * V8 limits of each computation worker: a young generation of 8 MiB (V8's default, 3 x 16 MiB semi-spaces, grows

@@ -24,7 +24,7 @@ import { tableToCsv } from '../table/report-table.js';
 import { sensitivityOfRun } from '../usecases/index-run.js';
 import { UserInputError } from '../util/errors.js';
 import { runOfServer } from './computed.js';
-import { buildIndex, derivedTables, packIndex, type PackedIndex } from './data.js';
+import { buildIndex, derivedTables, packIndex, readDelta, type IndexDelta, type PackedIndex } from './data.js';
 import { ApiError } from './errors.js';
 import { encodeNow, type Encoded } from './send.js';
 import { lowerThreadPriority } from './priority.js';
@@ -44,6 +44,7 @@ export type ComputeJob =
       threads: number;
     }
   | { kind: 'index'; job: number; storePath: string; version: number }
+  | { kind: 'delta'; job: number; storePath: string; from: number; to: number; maxSeries: number }
   | { kind: 'submit'; job: number; storePath: string; maxPageCount: number; file: string; options: SubmitOptions }
   | { kind: 'warm'; job: number; storePath: string };
 
@@ -76,6 +77,7 @@ function heapNow(): WorkerHeap {
 export type ComputeAnswer = (
   | { job: number; threadId: number; json: Encoded; csv: Encoded }
   | { job: number; threadId: number; index: PackedIndex }
+  | { job: number; threadId: number; delta: IndexDelta | null }
   | { job: number; threadId: number; submit: SubmitAnswer }
   | { job: number; threadId: number; warm: true }
   | { job: number; threadId: number; error: { api: boolean; kind?: string; user: boolean; code?: string; message: string } }
@@ -133,6 +135,7 @@ async function answer(m: ComputeJob): Promise<ComputeAnswer> {
       submit: { outcome: r.outcome, report: r.report, errors: r.ingest.log.errors, otherEconomies: r.otherEconomies, submission: r.submission },
     };
   }
+  if (m.kind === 'delta') return { job: m.job, threadId, delta: readDelta(m.from, m.to, storeAt(m.storePath), m.maxSeries) ?? null };
   if (m.kind === 'index') {
     const s = storeAt(m.storePath);
     const table = s.observationTable({ version: m.version });

@@ -19,6 +19,7 @@ import { MEDIA, P, clip, countries, language, pathParam, queryParam, representat
 import { errorResponse as err, registerRoutes, route, type Req, type RouteSpec } from './routes.js';
 import { encodedBytes, send, sendEncoded } from './send.js';
 import type { ComputeWorker } from './compute-pool.js';
+import type { ComputeGate } from './gate.js';
 import { holdWhile } from './answers.js';
 import { chargeComputation } from './budget.js';
 import type { Store } from '../store/store.js';
@@ -128,7 +129,14 @@ export const COMPUTED_ROUTES: ReadonlyArray<RouteSpec<any, ComputedCtx>> = [
 /** Jobs queued in the IDI worker at most (each distinct methodology, year and `previous` of a version is one). */
 export const MAX_IDI_QUEUED = 64;
 
-export function registerComputedRoutes(app: FastifyInstance, cache: ObservationCache, store: Store, worker: ComputeWorker, tariffs?: TariffTable): void {
+export function registerComputedRoutes(
+  app: FastifyInstance,
+  cache: ObservationCache,
+  store: Store,
+  worker: ComputeWorker,
+  gate: ComputeGate,
+  tariffs?: TariffTable,
+): void {
   const idi: ComputedCtx['idi'] = async ({ methodology: id, year: wanted, previous }, req, reply) => {
     const rep = representation(req.query, req.headers.accept, false);
     const idx = cache.computedIndex();
@@ -141,7 +149,8 @@ export function registerComputedRoutes(app: FastifyInstance, cache: ObservationC
       memoKey,
       () => {
         chargeComputation(req);
-        return worker.run({ kind: 'idi', storePath: store.path, version: idx.version, id, wanted, previous });
+        // One core's worth of anonymous computations at a time (gate.ts).
+        return gate.run('idi', () => worker.run({ kind: 'idi', storePath: store.path, version: idx.version, id, wanted, previous }), MAX_IDI_QUEUED);
       },
       (a) => encodedBytes(a.json) + encodedBytes(a.csv),
     );

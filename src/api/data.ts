@@ -297,24 +297,59 @@ export async function advanceIndexAsync(
   }
 }
 
+/** The columns of a few rows of the observation table, as plain arrays (they cross a thread boundary). */
+export interface DeltaRows {
+  numRows: number;
+  economy: string[];
+  indicator: string[];
+  year: number[];
+  value: number[];
+  note: Array<string | null>;
+  source: Array<string | null>;
+  derived_from: Array<string | null>;
+  submission_id: Array<string | null>;
+}
+
 /**
- * The steps of `advanceIndex`: it yields after each economy's series are re-read. The row storage is shared and
- * only appended to, so other work (another move, a submission's) may append rows between the steps.
+ * What moves an index from version `from` to version `to`: per economy that changed in between, the series the
+ * submissions wrote and the derived series whose inputs they wrote, as of `to` (each indicator's reported rows, and
+ * its derived rows); forward, the submissions in between (their vintages). Read from the store alone (no index),
+ * so it can be read in the data worker (`readDelta`) and applied on the event loop in a fraction of a millisecond
+ * (`applyDelta`).
  */
-function* advanceSteps(
-  prev: ObservationIndex,
-  version: number,
-  store: Store,
-  opts: { compactAt?: number; maxSeries?: number },
-): Generator<void, ObservationIndex | undefined> {
-  const rs = rowStoreOf(prev);
-  if (!rs || version === prev.version) return rs ? prev : undefined;
-  const forward = version > prev.version;
-  const lo = Math.min(prev.version, version),
-    hi = Math.max(prev.version, version);
-  const changed = store.changedSeries(lo, hi, opts.maxSeries ?? MAX_INCREMENTAL_SERIES);
+export interface IndexDelta {
+  from: number;
+  to: number;
+  /** `ids`: the economy's affected indicators in the order their lists are replaced (an index's map order follows it). */
+  economies: Array<{ economy: string; ids: string[]; series: Array<{ id: string; base?: DeltaRows; derived?: DeltaRows }> }>;
+  submissions: Array<{ id: number; vintage: string | null; receivedAt: string }>;
+}
+
+const DELTA_COLUMNS = ['economy', 'indicator', 'year', 'value', 'note', 'source', 'derived_from', 'submission_id'] as const;
+function deltaRows(t: Table | undefined): DeltaRows | undefined {
+  if (!t || t.numRows === 0) return undefined;
+  const out = { numRows: t.numRows } as DeltaRows;
+  for (const name of DELTA_COLUMNS) {
+    const c = t.getChild(name);
+    const a: unknown[] = new Array(t.numRows);
+    for (let i = 0; i < t.numRows; i++) a[i] = c ? (c.get(i) ?? null) : null;
+    (out as unknown as Record<string, unknown[]>)[name] = a;
+  }
+  return out;
+}
+/** DeltaRows read as the row storage reads a table. */
+const asTable = (d: DeltaRows | undefined): Table | undefined =>
+  d && ({ numRows: d.numRows, getChild: (name: string) => ({ get: (i: number) => (d as unknown as Record<string, unknown[]>)[name][i] }) } as unknown as Table);
+
+/**
+ * The steps of reading a delta: it yields after each economy's series are read (one small query per economy), so
+ * that on the event loop a move is a few milliseconds per turn. Undefined when more than `maxSeries` changed.
+ */
+function* deltaSteps(from: number, to: number, store: Store, maxSeries: number): Generator<void, IndexDelta | undefined> {
+  const lo = Math.min(from, to),
+    hi = Math.max(from, to);
+  const changed = store.changedSeries(lo, hi, maxSeries);
   if (!changed) return undefined;
-  let rowsAdded = 0;
   const registry = loadIndicatorRegistry();
   const derivedDefs = registry.indicators.filter((d) => d.derived).map((d) => ({ id: d.id, formula: registry.derived(d.id)!.formula }));
   const byEconomy = new Map<string, Set<string>>();
@@ -323,9 +358,7 @@ function* advanceSteps(
     if (!s) byEconomy.set(economy, (s = new Set()));
     s.add(indicator);
   }
-  const rows = new Map(prev.rows);
-  const cloned = new Set<string>();
-  let clonedEntries = 0;
+  const economies: IndexDelta['economies'] = [];
   let first = true;
   for (const [economy, indicators] of byEconomy) {
     if (!first) yield;
@@ -334,18 +367,64 @@ function* advanceSteps(
     for (const d of derivedDefs) if (d.formula.inputs.some((i) => indicators.has(i))) affected.add(d.id);
     const query = new Set(affected);
     for (const d of derivedDefs) if (affected.has(d.id)) for (const i of d.formula.inputs) query.add(i);
-    const slice = store.observationTable({ version, economies: [economy], indicators: [...query].sort() });
-    const fresh = new Map<string, Map<string, number[]>>();
+    const slice = store.observationTable({ version: to, economies: [economy], indicators: [...query].sort() });
+    const series: IndexDelta['economies'][number]['series'] = [];
     for (const id of [...affected].sort()) {
       const d = derivedDefs.find((x) => x.id === id);
-      const base = sliceOf(slice, id);
-      const derived = d ? deriveIndicator(slice, d.id, d.formula) : undefined;
+      series.push({ id, base: deltaRows(sliceOf(slice, id)), derived: d ? deltaRows(deriveIndicator(slice, d.id, d.formula)) : undefined });
+    }
+    economies.push({ economy, ids: [...affected], series });
+  }
+  const submissions = to > from ? store.submissionsBetween(from, to).map((s) => ({ id: s.id, vintage: s.vintage ?? null, receivedAt: s.receivedAt })) : [];
+  return { from, to, economies, submissions };
+}
+
+/** The delta from version `from` to `to` at once (the data worker reads it: compute-worker.ts). */
+export function readDelta(from: number, to: number, store: Store, maxSeries = MAX_INCREMENTAL_SERIES): IndexDelta | undefined {
+  const steps = deltaSteps(from, to, store, maxSeries);
+  for (;;) {
+    const s = steps.next();
+    if (s.done) return s.value;
+  }
+}
+
+/** The steps of `advanceIndex`: the delta read a turn per economy, then applied. */
+function* advanceSteps(
+  prev: ObservationIndex,
+  version: number,
+  store: Store,
+  opts: { compactAt?: number; maxSeries?: number },
+): Generator<void, ObservationIndex | undefined> {
+  const rs = rowStoreOf(prev);
+  if (!rs || version === prev.version) return rs ? prev : undefined;
+  const delta = yield* deltaSteps(prev.version, version, store, opts.maxSeries ?? MAX_INCREMENTAL_SERIES);
+  return delta && applyDelta(prev, delta, store, opts);
+}
+
+/**
+ * `prev` (of version `delta.from`) moved by `delta`: the changed series' rows appended to its row storage (shared
+ * and only appended to, so other moves may have appended rows since the delta was read) and their lists replaced,
+ * copy on write. Undefined when `prev` is not the delta's starting version.
+ */
+export function applyDelta(prev: ObservationIndex, delta: IndexDelta, store: Store, opts: { compactAt?: number } = {}): ObservationIndex | undefined {
+  const rs = rowStoreOf(prev);
+  if (!rs || prev.version !== delta.from) return undefined;
+  const version = delta.to;
+  if (version === prev.version) return prev;
+  const forward = version > prev.version;
+  let rowsAdded = 0;
+  const rows = new Map(prev.rows);
+  const cloned = new Set<string>();
+  let clonedEntries = 0;
+  for (const { economy, ids, series } of delta.economies) {
+    const fresh = new Map<string, Map<string, number[]>>();
+    for (const { base, derived } of series) {
       const before = rs.length;
-      rs.series(base, derived && derived.numRows > 0 ? derived : undefined, fresh);
+      rs.series(asTable(base), asTable(derived), fresh);
       rowsAdded += rs.length - before;
     }
     sortLists(fresh.values(), rs.year);
-    for (const id of affected) {
+    for (const id of ids) {
       const old = rows.get(id)?.get(economy);
       if (old && forward) rs.garbage += old.length;
       const list = fresh.get(id)?.get(economy);
@@ -367,7 +446,7 @@ function* advanceSteps(
   if (forward) {
     vintages = new Map(prev.vintages);
     lastUpdated = prev.lastUpdated;
-    for (const s of store.submissionsBetween(prev.version, version)) {
+    for (const s of delta.submissions) {
       vintages.set(s.id, { vintage: s.vintage ?? `submission-${s.id}`, receivedAt: s.receivedAt });
       if (s.receivedAt.slice(0, 10) > lastUpdated) lastUpdated = s.receivedAt.slice(0, 10);
     }
@@ -563,9 +642,16 @@ export interface CacheOptions {
    * calling thread. With it, a read of the current version while its full build runs gets the newest version held.
    */
   builder?: (version: number) => Promise<ObservationIndex>;
+  /**
+   * Where the deltas of as-of moves are read (the server: the data worker, see compute-worker.ts); without it a
+   * request's move reads them on the calling thread, a turn of the event loop per economy.
+   */
+  deltaReader?: (from: number, to: number, maxSeries: number) => Promise<IndexDelta | undefined>;
+  /** The store's current version (the server asks it once per turn of the event loop); default: the store, each time. */
+  version?: () => number;
 }
 
-export const CACHE_DEFAULTS: Required<Omit<CacheOptions, 'builder'>> = {
+export const CACHE_DEFAULTS: Required<Omit<CacheOptions, 'builder' | 'deltaReader' | 'version'>> = {
   maxBytes: 48 << 20,
   maxComputedBytes: 32 << 20,
   maxIncrementalSeries: MAX_INCREMENTAL_SERIES,
@@ -593,10 +679,15 @@ export class ObservationCache {
   private computedVersion = -1;
   /** The index of the newest version seen: the base an incremental update starts from. */
   private head: ObservationIndex | undefined;
-  private readonly opts: Required<Omit<CacheOptions, 'builder'>>;
+  private readonly opts: Required<Omit<CacheOptions, 'builder' | 'deltaReader' | 'version'>>;
+  private readonly currentVersion: () => number;
   private readonly builder: CacheOptions['builder'];
-  /** Full builds (on this thread or the builder's), incremental updates, stale answers served (for tests and the soak). */
-  readonly stats = { builds: 0, updates: 0, workerBuilds: 0, staleAnswers: 0 };
+  private readonly deltaReader: CacheOptions['deltaReader'];
+  /**
+   * Full builds (on this thread or the builder's), incremental updates (of which moves whose delta was read by the
+   * delta reader), stale answers served (for tests and the soak).
+   */
+  readonly stats = { builds: 0, updates: 0, workerBuilds: 0, workerDeltas: 0, staleAnswers: 0 };
   /** Versions dropped to keep the budget. */
   evictions = 0;
   bytes = 0;
@@ -604,9 +695,11 @@ export class ObservationCache {
     private readonly store: Store,
     opts: CacheOptions = {},
   ) {
-    const { builder, ...rest } = opts;
+    const { builder, deltaReader, version, ...rest } = opts;
     this.opts = { ...CACHE_DEFAULTS, ...rest };
+    this.currentVersion = version ?? (() => store.version());
     this.builder = builder;
+    this.deltaReader = deltaReader;
   }
 
   /** Versions held. */
@@ -621,7 +714,7 @@ export class ObservationCache {
    */
   index(version?: number, storeVersion?: number): ObservationIndex {
     const current = version === undefined;
-    const v = version ?? storeVersion ?? this.store.version();
+    const v = version ?? storeVersion ?? this.currentVersion();
     if (!current) this.transient.delete(v);
     const held = this.hit(v) ?? this.moved(v, current);
     if (held) return held;
@@ -658,11 +751,22 @@ export class ObservationCache {
     return this.insert(version, idx, current);
   }
 
-  /** `moved` a few milliseconds per turn of the event loop (advanceIndexAsync), for a request's index. */
+  /**
+   * `moved` for a request's index: an as-of version's delta read by the delta reader (off the event loop) and
+   * applied here; the current version's, or without a reader, a few milliseconds per turn of the event loop
+   * (advanceIndexAsync).
+   */
   private async movedAsync(version: number, current = false): Promise<ObservationIndex | undefined> {
     const base = this.nearest(version);
     if (!base) return undefined;
-    const idx = await advanceIndexAsync(base, version, this.store, { maxSeries: this.opts.maxIncrementalSeries });
+    let idx: ObservationIndex | undefined;
+    // Not the current version's move (a submission's): a read of the new version sees it at once (the next read
+    // after a write is the write's), so it is moved on this thread (`index`) rather than awaited from the worker.
+    if (this.deltaReader && !current && base.version !== version) {
+      const delta = await this.deltaReader(base.version, version, this.opts.maxIncrementalSeries);
+      idx = delta && applyDelta(base, delta, this.store);
+      if (idx) this.stats.workerDeltas++;
+    } else idx = await advanceIndexAsync(base, version, this.store, { maxSeries: this.opts.maxIncrementalSeries });
     if (!idx) return undefined;
     this.stats.updates++;
     this.touch(base.version);
@@ -737,7 +841,7 @@ export class ObservationCache {
    * the builder's worker when there is one.
    */
   indexAsync(asked?: number, current = asked === undefined): Promise<ObservationIndex> {
-    const version = asked ?? this.store.version();
+    const version = asked ?? this.currentVersion();
     if (!current) this.transient.delete(version);
     const hit = this.hit(version);
     if (hit) return Promise.resolve(hit);
@@ -764,7 +868,7 @@ export class ObservationCache {
    * The index computed answers are made from: the current version, but moved on at most once per
    * `computedRefreshMs` (so a stream of submissions does not make every anonymous IDI request a new computation).
    */
-  computedIndex(now = Date.now(), current = this.store.version()): ObservationIndex {
+  computedIndex(now = Date.now(), current = this.currentVersion()): ObservationIndex {
     if (this.computedOf === undefined || (current !== this.computedOf && now - this.computedAt >= this.opts.computedRefreshMs)) {
       const idx = this.index(undefined, current); // with a builder, the newest held while a full build of `current` runs
       this.computedOf = idx.version;

@@ -12,6 +12,7 @@ import { ApiError } from './errors.js';
 import { ownedTempDir } from '../util/owned-temp.js';
 import { own } from '../util/lookup.js';
 import { chargeComputation } from './budget.js';
+import type { ComputeGate } from './gate.js';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -122,14 +123,22 @@ export const REPORT_ROUTES: ReadonlyArray<RouteSpec<any, ReportCtx>> = [
 /** Report builds done (the soak and tests count them). */
 export const reportStats = { builds: 0 };
 
-export function registerReportRoutes(app: FastifyInstance, store: Store, edition: number, tempDir: string): () => string | undefined {
+export function registerReportRoutes(
+  app: FastifyInstance,
+  store: Store,
+  edition: number,
+  tempDir: string,
+  gate: ComputeGate,
+  /** The store's current version (the server asks it once per turn of the event loop). */
+  storeVersion: () => number = () => store.version(),
+): () => string | undefined {
   let built: { version: number; dir: string } | undefined;
   let building: Promise<{ version: number; dir: string }> | undefined;
   let root: string | undefined;
   let builtAt = 0;
   const removing = new Set<Promise<unknown>>();
   const current = async (): Promise<string> => {
-    const version = store.version();
+    const version = storeVersion();
     if (built?.version === version) return built.dir;
     // A newer store version is built at most once per interval: frequent submissions cost one build a minute.
     if (built && Date.now() - builtAt < REBUILD_INTERVAL_MS) return built.dir;
@@ -137,8 +146,11 @@ export function registerReportRoutes(app: FastifyInstance, store: Store, edition
       root ??= ownedTempDir(tempDir, 'ictstat-report-');
       const dir = join(root, `v${version}`);
       if (!existsSync(join(dir, 'index.html'))) {
-        reportStats.builds++;
-        await buildInWorker(edition, dir, store.path);
+        // Through the gate of the anonymous computations (gate.ts): never beside another one.
+        await gate.run('report', () => {
+          reportStats.builds++;
+          return buildInWorker(edition, dir, store.path);
+        });
       }
       builtAt = Date.now();
       // Earlier versions' builds are not served any more: removed in libuv's pool (a build is hundreds of files; a
@@ -178,5 +190,5 @@ export function registerReportRoutes(app: FastifyInstance, store: Store, edition
   };
   registerRoutes(app, REPORT_ROUTES, { file: serveFile });
   // The data version of what /report/ serves now (its answers are held under it), or undefined while a build is due.
-  return () => (built && !building && (built.version === store.version() || Date.now() - builtAt < REBUILD_INTERVAL_MS) ? `r${built.version}` : undefined);
+  return () => (built && !building && (built.version === storeVersion() || Date.now() - builtAt < REBUILD_INTERVAL_MS) ? `r${built.version}` : undefined);
 }

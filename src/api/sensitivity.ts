@@ -2,8 +2,8 @@
  * `/v2/idi/{methodology}/{year}/sensitivity`: the uncertainty and sensitivity analysis of the ranks (as
  * `ictstat idi sensitivity` computes it), over the server's current data. The whole analysis runs in a worker
  * thread that the server keeps for its lifetime (compute-worker.ts, with its own pool of scenario threads), so the
- * event loop never waits for one; one analysis runs at a time, at most MAX_WAITING more wait their turn (beyond:
- * 503 with Retry-After), and results are kept per data version with the other computed answers (bounded by bytes).
+ * event loop never waits for one; it passes the gate of the anonymous computations (gate.ts: one at a time with the
+ * others, so one scenario thread), at most MAX_WAITING + 1 running or waiting (beyond: 503 with Retry-After), and results are kept per data version with the other computed answers (bounded by bytes).
  */
 import { availableParallelism } from 'node:os';
 import type { FastifyInstance, FastifyReply } from 'fastify';
@@ -14,6 +14,7 @@ import { isPlainDecimalText } from '../util/number-syntax.js';
 import { holdWhile } from './answers.js';
 import { chargeComputation } from './budget.js';
 import type { ComputeWorker } from './compute-pool.js';
+import type { ComputeGate } from './gate.js';
 import { CP, bool } from './computed.js';
 import type { ObservationCache } from './data.js';
 import { ApiError, apiName } from './errors.js';
@@ -21,7 +22,7 @@ import { MEDIA, P, clip, queryParam, representation, single, wholeNumber, type Q
 import { errorResponse, registerRoutes, route, type Req, type RouteSpec } from './routes.js';
 import { encodedBytes, sendEncoded } from './send.js';
 
-/** A request's base sample N: at most this (N x 9 scenarios with the default factors: about a second on two cores). */
+/** A request's base sample N: at most this (N x 9 scenarios with the default factors: about two seconds on one scenario thread). */
 export const API_MAX_DRAWS = 10_000;
 export const API_DEFAULT_DRAWS = 1_000;
 /** Analyses that may wait behind the running one (the sensitivity worker's queue holds MAX_WAITING + 1). */
@@ -123,8 +124,9 @@ export const SENSITIVITY_ROUTES: ReadonlyArray<RouteSpec<any, SensitivityCtx>> =
   }),
 ];
 
-export function registerSensitivityRoutes(app: FastifyInstance, cache: ObservationCache, store: Store, worker: ComputeWorker): void {
-  const threads = Math.max(1, Math.min(2, availableParallelism()));
+export function registerSensitivityRoutes(app: FastifyInstance, cache: ObservationCache, store: Store, worker: ComputeWorker, gate: ComputeGate): void {
+  // The scenario threads: as many as the gate lets computations run at once (one core's worth), and the machine has.
+  const threads = Math.max(1, Math.min(gate.opts.running, availableParallelism()));
   const answer: SensitivityCtx['answer'] = async ({ methodology: id, year: wanted, ...a }, req, reply) => {
     const o = options(a);
     const rep = representation(req.query, req.headers.accept, false);
@@ -137,7 +139,11 @@ export function registerSensitivityRoutes(app: FastifyInstance, cache: Observati
       memoKey,
       () => {
         chargeComputation(req);
-        return worker.run({ kind: 'sensitivity', storePath: store.path, version: idx.version, id, wanted, options: o, threads });
+        return gate.run(
+          'sensitivity',
+          () => worker.run({ kind: 'sensitivity', storePath: store.path, version: idx.version, id, wanted, options: o, threads }),
+          MAX_WAITING + 1,
+        );
       },
       (a) => encodedBytes(a.json) + encodedBytes(a.csv),
     );

@@ -22,6 +22,8 @@ import { registerWorldBankRoutes } from './worldbank.js';
 import { registerReportRoutes } from './report.js';
 import { registerSdmxRoutes } from './sdmx/rest.js';
 import { WARM, warmServer, type WarmResult } from './warm.js';
+import { ComputeGate, type GateOptions } from './gate.js';
+import { CONNECTION_LIMITS, limitConnections, type ConnectionLimits, type ConnectionStats } from './connections.js';
 import { defaultMethodology } from '../report/build.js';
 
 declare module 'fastify' {
@@ -38,6 +40,10 @@ declare module 'fastify' {
     ictstatWarm: () => Promise<WarmResult>;
     /** The worker threads of the server's computations (IDI answers and full index builds; sensitivity analyses). */
     ictstatWorkers: { data: ComputeWorker; sensitivity: ComputeWorker; submission: ComputeWorker };
+    /** The gate of the anonymous computations (gate.ts). */
+    ictstatGate: ComputeGate;
+    /** Connections accepted and closed at once for the connection bounds (connections.ts). */
+    ictstatConnections: ConnectionStats;
   }
 }
 
@@ -74,6 +80,10 @@ export interface ServerOptions {
   clientBudget?: BudgetOptions | false;
   /** The computation workers' V8 limits, replacing those sized from the byte limits (`workerHeapLimits`; tests). */
   workerLimits?: Partial<Record<keyof FastifyInstance['ictstatWorkers'], ResourceLimits>>;
+  /** The gate of the anonymous computations (defaults: COMPUTE_GATE in gate.ts). */
+  gate?: GateOptions;
+  /** Bounds on open connections (defaults: CONNECTION_LIMITS in connections.ts). */
+  connections?: Partial<ConnectionLimits>;
 }
 
 /**
@@ -191,6 +201,8 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     for (const m of [r.method].flat()) routes.push({ method: String(m), url: r.url });
   });
   app.decorate('ictstatRoutes', routes);
+  // Open connections bounded in all and, without a proxy in front, per address (connections.ts).
+  app.decorate('ictstatConnections', limitConnections(app.server, { ...CONNECTION_LIMITS, ...opts.connections }, !opts.trustProxy));
   const limits = { ...DEFAULT_SUBMISSION_LIMITS, ...opts.limits };
   const store = opts.store;
   const heap = { ...workerHeapLimits(opts.cache, limits.maxBodyBytes), ...opts.workerLimits };
@@ -200,6 +212,8 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     submission: new ComputeWorker('submission', MAX_SUBMISSIONS_QUEUED, 1, heap.submission),
   };
   app.decorate('ictstatWorkers', workers);
+  const gate = new ComputeGate(opts.gate);
+  app.decorate('ictstatGate', gate);
   app.addHook('onClose', async () => {
     await Promise.all([workers.data.close(), workers.sensitivity.close(), workers.submission.close()]);
   });
@@ -207,6 +221,11 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   const cache = new ObservationCache(store, {
     ...opts.cache,
     builder: async (version) => unpackIndex((await workers.data.run({ kind: 'index', storePath: store.path, version }, { bounded: false })).index, store),
+    // As-of moves: the store reads and derivations in the data worker too (the event loop applies the delta).
+    deltaReader: async (from, to, maxSeries) =>
+      (await workers.data.run({ kind: 'delta', storePath: store.path, from, to, maxSeries }, { bounded: false })).delta ?? undefined,
+    // The store's version as the requests of this turn of the event loop see it (storeVersion, below).
+    version: () => storeVersion(),
   });
   app.decorate('ictstatCache', cache);
   const answers = new AnswerCache(opts.answers);
@@ -386,9 +405,9 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
       warming = false;
     }
   });
-  registerWorldBankRoutes(app, opts.store, cache);
-  registerComputedRoutes(app, cache, store, workers.data, opts.tariffs);
-  registerSensitivityRoutes(app, cache, store, workers.sensitivity);
+  registerWorldBankRoutes(app, opts.store, cache, gate);
+  registerComputedRoutes(app, cache, store, workers.data, gate, opts.tariffs);
+  registerSensitivityRoutes(app, cache, store, workers.sensitivity, gate);
   registerSdmxRoutes(app, cache);
   // After a stored submission, before it is acknowledged: the index moves to the new version (incrementally, a few
   // ms; a very large change is built in the worker), and the answers of the previous version are dropped.
@@ -405,6 +424,6 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     tempDir,
     workers.submission,
   );
-  reportTag = registerReportRoutes(app, opts.store, edition, tempDir);
+  reportTag = registerReportRoutes(app, opts.store, edition, tempDir, gate, storeVersion);
   return app;
 }

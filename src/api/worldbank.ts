@@ -13,6 +13,7 @@ import { csvRow } from '../util/csv.js';
 import { UserInputError } from '../util/errors.js';
 import type { ObservationCache, ObservationIndex } from './data.js';
 import { ApiError, apiName } from './errors.js';
+import type { ComputeGate } from './gate.js';
 import {
   arrowStream,
   parquetFile,
@@ -42,6 +43,7 @@ interface Ctx {
   store: Store;
   cache: ObservationCache;
   inFlight: Map<string, number>;
+  gate: ComputeGate;
 }
 
 /** As-of versions being computed for one client at once (a cached version costs nothing and is not counted). */
@@ -202,7 +204,8 @@ async function indexFor(ctx: Ctx, asOf: string | undefined, req: FastifyRequest)
   ctx.inFlight.set(client, n + 1);
   chargeComputation(req);
   try {
-    return await ctx.cache.indexAsync(version);
+    // One core's worth of anonymous computations at a time (gate.ts); a version made meanwhile is not made again.
+    return await ctx.gate.run('asof', () => ctx.cache.indexAsync(version));
   } finally {
     const left = (ctx.inFlight.get(client) ?? 1) - 1;
     if (left > 0) ctx.inFlight.set(client, left);
@@ -262,39 +265,24 @@ const AGGREGATE_YEARS = 60;
  * concurrent requests, dropped with the index.
  */
 const aggregateCache = new WeakMap<ObservationIndex, Map<string, Promise<AggregateTable>>>();
-function aggregateTable(idx: ObservationIndex, def: IndicatorDef): Promise<AggregateTable> {
+function aggregateTable(idx: ObservationIndex, def: IndicatorDef, gate: ComputeGate): Promise<AggregateTable> {
   let m = aggregateCache.get(idx);
   if (!m) aggregateCache.set(idx, (m = new Map()));
   let p = m.get(def.id);
   if (!p) {
-    p = computeAggregateTable(idx, def);
+    p = computeAggregateTable(idx, def, gate);
     m.set(def.id, p);
     p.catch(() => m.delete(def.id)); // a failure is not kept
   }
   return p;
 }
 
-/** Estimation runs at once (each takes a core for a second or two), and how many may wait for a turn (beyond: 503). */
-export const ESTIMATES_AT_ONCE = 2;
-export const ESTIMATES_WAITING = 8;
-let estimating = 0;
-const estimateQueue: Array<() => void> = [];
-
-/** One estimation run in a worker thread (started for the run, gone after it), at most ESTIMATES_AT_ONCE at a time. */
-async function estimateInWorker(job: EstimatesJob): Promise<EstimatesAnswer> {
-  if (estimating < ESTIMATES_AT_ONCE) estimating++;
-  else {
-    if (estimateQueue.length >= ESTIMATES_WAITING)
-      throw new ApiError('busy', `${estimating + estimateQueue.length} estimation runs are running or waiting; retry in a few seconds`, { retryAfter: 5 });
-    await new Promise<void>((resolve) => estimateQueue.push(resolve)); // the finishing run hands its turn over
-  }
-  try {
-    return await runEstimatesWorker(job);
-  } finally {
-    const next = estimateQueue.shift();
-    if (next) next();
-    else estimating--;
-  }
+/**
+ * One estimation run in a worker thread (started for the run, gone after it; a core for a second or two), through
+ * the gate of the anonymous computations (gate.ts: one core's worth at a time, a bounded queue, beyond it 503).
+ */
+function estimateInWorker(job: EstimatesJob, gate: ComputeGate): Promise<EstimatesAnswer> {
+  return gate.run('estimates', () => runEstimatesWorker(job));
 }
 
 function runEstimatesWorker(job: EstimatesJob): Promise<EstimatesAnswer> {
@@ -312,7 +300,7 @@ function runEstimatesWorker(job: EstimatesJob): Promise<EstimatesAnswer> {
   });
 }
 
-async function computeAggregateTable(idx: ObservationIndex, def: IndicatorDef): Promise<AggregateTable> {
+async function computeAggregateTable(idx: ObservationIndex, def: IndicatorDef, gate: ComputeGate): Promise<AggregateTable> {
   const config = loadEstimatesConfig(loadIndicatorRegistry());
   const codes = Object.keys(config.worldBankCodes.codes);
   const out: AggregateTable = new Map();
@@ -328,7 +316,7 @@ async function computeAggregateTable(idx: ObservationIndex, def: IndicatorDef): 
     to = cov[1];
   const label = `store version ${idx.version}${idx.lastUpdated ? ` (${idx.lastUpdated})` : ''}`;
   const table = idx.tableOf(estimatesSeries(def.id));
-  const answer = await estimateInWorker({ codes, indicator: def.id, from, to, label, ipc: tableToIPC(table, 'stream') });
+  const answer = await estimateInWorker({ codes, indicator: def.id, from, to, label, ipc: tableToIPC(table, 'stream') }, gate);
   if (!answer.ok) {
     if (!answer.userError) throw new Error(answer.message);
     for (const c of codes) out.set(c, `no world or regional estimates of ${publicCode(def)}: ${answer.message}`);
@@ -369,10 +357,15 @@ async function computeAggregateTable(idx: ObservationIndex, def: IndicatorDef): 
 }
 
 /** The aggregate tables of the requested indicators, computed only when an aggregate is asked for (or `all`). */
-async function aggregatesFor(idx: ObservationIndex, inds: readonly RequestedIndicator[], areas: Area[] | null): Promise<Map<string, AggregateTable>> {
+async function aggregatesFor(
+  idx: ObservationIndex,
+  inds: readonly RequestedIndicator[],
+  areas: Area[] | null,
+  gate: ComputeGate,
+): Promise<Map<string, AggregateTable>> {
   const out = new Map<string, AggregateTable>();
   if (areas && !areas.some((x) => x.kind === 'aggregate')) return out;
-  for (const i of inds) if (!out.has(i.def.id)) out.set(i.def.id, await aggregateTable(idx, i.def));
+  for (const i of inds) if (!out.has(i.def.id)) out.set(i.def.id, await aggregateTable(idx, i.def, gate));
   return out;
 }
 
@@ -801,7 +794,7 @@ export const WORLD_BANK_ROUTES: ReadonlyArray<RouteSpec<any, Ctx>> = [
       const idx = await indexFor(ctx, a.asof, req);
       // SDMX carries the observations only (its REF_AREA codes are economies); the other representations the aggregates too.
       const rep = representation(req.query, req.headers.accept, true);
-      const aggs = rep === 'sdmx-csv' || rep === 'sdmx-json' ? new Map() : await aggregatesFor(idx, a.inds, a.areas);
+      const aggs = rep === 'sdmx-csv' || rep === 'sdmx-json' ? new Map() : await aggregatesFor(idx, a.inds, a.areas, ctx.gate);
       const args = { areas: a.areas, inds: a.inds, years: null, range: a.date, mrv: a.mrv, mrnev: a.mrnev, gapfill: a.gapfill, source: a.source, lang: a.lang };
       const cs = cells(idx, args, aggs);
       return sendSeries(req, reply, idx, cs, a.lang, req.query, a.source || '2');
@@ -883,7 +876,7 @@ export const WORLD_BANK_ROUTES: ReadonlyArray<RouteSpec<any, Ctx>> = [
         source: src.id,
         lang: a.lang,
       };
-      const cs = cells(idx, args, await aggregatesFor(idx, a.series, a.economy));
+      const cs = cells(idx, args, await aggregatesFor(idx, a.series, a.economy, ctx.gate));
       const p = page(cs, req.query, {}, false);
       const records = (b: readonly Cell[]) =>
         // biome-ignore lint/suspicious/noExplicitAny: World Bank records are heterogeneous JSON objects; their fields are read by name
@@ -995,8 +988,8 @@ function countryMeta(x: Area, lang: Language) {
   };
 }
 
-export function registerWorldBankRoutes(app: FastifyInstance, store: Store, cache: ObservationCache): void {
-  registerRoutes(app, WORLD_BANK_ROUTES, { store, cache, inFlight: new Map() });
+export function registerWorldBankRoutes(app: FastifyInstance, store: Store, cache: ObservationCache, gate: ComputeGate): void {
+  registerRoutes(app, WORLD_BANK_ROUTES, { store, cache, inFlight: new Map(), gate });
 }
 
 /** For the fuzzer and tests: whether a path is one of the World Bank read routes (errors answered with 200). */

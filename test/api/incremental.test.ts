@@ -7,7 +7,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ObservationCache, advanceIndex, advanceIndexAsync, buildIndex, derivedTables, type ObservationIndex } from '../../src/api/data.js';
+import {
+  ObservationCache,
+  advanceIndex,
+  advanceIndexAsync,
+  applyDelta,
+  buildIndex,
+  derivedTables,
+  readDelta,
+  type ObservationIndex,
+} from '../../src/api/data.js';
 import { buildServer } from '../../src/api/server.js';
 import { Store } from '../../src/store/store.js';
 import { loadBundledIntoStore } from '../../src/store/submit.js';
@@ -115,6 +124,12 @@ describe('incremental index = fresh build', () => {
           const moved = await advanceIndexAsync(fresh(store, from), to, store, { turn: async () => void turns++ });
           expect(dump(moved!)).toEqual(dump(fresh(store, to)));
           expect(turns).toBe(economies - 1);
+          // The same delta read elsewhere (the data worker's: it crosses the thread boundary as a structured clone)
+          // and applied here; not applied to an index of another version.
+          const d = structuredClone(readDelta(from, to, store)!);
+          expect(d.economies.length).toBe(economies);
+          expect(dump(applyDelta(fresh(store, from), d, store)!)).toEqual(dump(fresh(store, to)));
+          expect(applyDelta(fresh(store, to), d, store)).toBeUndefined();
         }
       }
     }
