@@ -805,6 +805,17 @@ async function main(): Promise<void> {
           end: +(last / 2 ** 20).toFixed(0),
           growthPct: +(growth * 100).toFixed(1),
           every5s: rss.filter((_, k) => k % 5 === 0).map((r) => Math.round(r.rss / 2 ** 20)),
+          // Every sample (one a second) from 40 s before the end: where a peak at the end starts and whether it stays.
+          lastSamples: rss
+            .filter((r) => r.t >= end - 40_000 && r.t <= end + 1_000)
+            .map((r) => ({
+              s: +((r.t - t0) / 1000).toFixed(0),
+              rss: Math.round(r.rss / 2 ** 20),
+              ext: Math.round((r.memory?.external ?? 0) / 2 ** 20),
+              heap: Math.round((r.memory?.heapTotal ?? 0) / 2 ** 20),
+              answers: Math.round(((r.stats as SoakStats | undefined)?.answers.bytes ?? 0) / 2 ** 20),
+              builds: (r.stats as unknown as { reportBuilds?: number } | undefined)?.reportBuilds,
+            })),
         },
         memoryMiB: memoryBreakdown(sample10, sampleEnd),
         answers: counts,

@@ -27,6 +27,8 @@ export interface CachedAnswer {
   valid?: () => boolean;
   /** The whole header block of each way it is sent from memory (identity, gzip, br), made at its first such request. */
   sent?: Partial<Record<'identity' | 'gzip' | 'br', Record<string, string>>>;
+  /** Its encodings being made in libuv's pool: settled when both are (a request that accepts one waits for it). */
+  encoding?: Promise<void>;
 }
 
 export const ANSWER_DEFAULTS = {
@@ -161,15 +163,29 @@ export class AnswerCache {
     }
   }
 
-  /** gzip and brotli in libuv's thread pool; an answer asked meanwhile is sent as it is (identity). */
+  /**
+   * gzip and brotli in libuv's thread pool, once: a request that accepts an encoding and asks meanwhile waits for
+   * them (`encoding`) rather than having the compression plugin compress a copy of its own (after a rebuild, the
+   * requests that waited for it made as many compression streams of the same answer at once).
+   */
   private encode(key: string, e: CachedAnswer): void {
+    let left = 2;
+    let settle: () => void = () => undefined;
+    e.encoding = new Promise<void>((res) => {
+      settle = res;
+    });
     const add = (name: 'gzip' | 'br') => (err: Error | null, out: Buffer) => {
-      if (err || this.entries.get(key) !== e) return;
-      e[name] = out;
-      e.bytes += out.length;
-      this.bytes += out.length;
-      this.stats.encoded++;
-      this.evict();
+      if (!err && this.entries.get(key) === e) {
+        e[name] = out;
+        e.bytes += out.length;
+        this.bytes += out.length;
+        this.stats.encoded++;
+        this.evict();
+      }
+      if (--left === 0) {
+        e.encoding = undefined;
+        settle();
+      }
     };
     gzip(e.body, add('gzip'));
     brotliCompress(e.body, brotliParams(e.body.length), add('br'));
@@ -181,6 +197,9 @@ function answerBytes(key: string, e: Omit<CachedAnswer, 'bytes'>): number {
   for (const [k, v] of Object.entries(e.headers)) h += k.length + v.length;
   return 2 * key.length + 2 * h + e.body.length + (e.gzip?.length ?? 0) + (e.br?.length ?? 0) + 200;
 }
+
+/** Stands for an answer with both encodings: does a request accept either? */
+const EITHER = { gzip: new Uint8Array(1), br: new Uint8Array(1) };
 
 const VALID = Symbol('ictstat.holdWhile');
 /**
@@ -226,6 +245,15 @@ export function registerAnswerCache(
     }
     answers.stats.hits++;
     req[HIT] = true;
+    // Its encodings are being made and this client takes one: sent encoded once they are (milliseconds).
+    if (e.encoding && pickEncoding(req.headers['accept-encoding'], EITHER)) {
+      void e.encoding.then(() => sendHeld(req, reply, e));
+      return;
+    }
+    sendHeld(req, reply, e);
+  });
+  /** A held answer sent: at once past the reply for the usual hit, else through it (conditional, other encodings). */
+  const sendHeld = (req: Marked, reply: FastifyReply, e: CachedAnswer): void => {
     const inm = req.headers['if-none-match'];
     const acceptEncoding = req.headers['accept-encoding'];
     const enc = pickEncoding(acceptEncoding, e);
@@ -250,7 +278,7 @@ export function registerAnswerCache(
       if (!/accept-encoding/i.test(e.headers.vary ?? '')) reply.header('vary', e.headers.vary ? `${e.headers.vary}, Accept-Encoding` : 'Accept-Encoding');
     }
     reply.code(200).send(enc ? e[enc] : e.body);
-  });
+  };
   app.addHook('onSend', (req: Marked, reply, payload, done) => {
     const key = req[KEY];
     if (
@@ -265,22 +293,36 @@ export function registerAnswerCache(
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(reply.getHeaders())) if (v !== undefined && k !== 'content-length' && k !== 'content-encoding') headers[k] = String(v);
     const valid = (reply as unknown as Record<symbol, (() => boolean) | undefined>)[VALID];
-    if (reply.hasHeader('content-encoding')) {
-      // Encoded beforehand (a computed answer, in its worker): held with all its encodings, sent as it is.
-      const e = encodedOf(reply);
-      if (e)
-        answers.set(key, { headers, etag: e.etag, body: e.body, gzip: e.gzip, br: e.br, tag: key.slice(0, key.indexOf('\n')), ...(valid ? { valid } : {}) });
+    const pre = encodedOf(reply);
+    if (pre || reply.hasHeader('content-encoding')) {
+      // Encoded beforehand (a computed answer in its worker, a report file by its build): held with all its
+      // encodings, whichever one this request was sent, and sent as it is.
+      if (pre)
+        answers.set(key, {
+          headers,
+          etag: pre.etag,
+          body: pre.body,
+          gzip: pre.gzip,
+          br: pre.br,
+          tag: key.slice(0, key.indexOf('\n')),
+          ...(valid ? { valid } : {}),
+        });
       return done(null, payload);
     }
     const body = typeof payload === 'string' ? Buffer.from(payload) : payload;
     if (!answers.set(key, { headers, etag: headers.etag ?? '', body, tag: key.slice(0, key.indexOf('\n')), ...(valid ? { valid } : {}) }))
       return done(null, body);
-    // Encoded already (a small answer): sent so, and the compression plugin passes it by.
+    // Encoded already (a small answer), or being encoded (a larger one: this request waits for it, milliseconds):
+    // sent encoded, and the compression plugin passes it by.
     const e = answers.peek(key);
-    const enc = e && pickEncoding(req.headers['accept-encoding'], e);
-    if (!enc) return done(null, body);
-    reply.header('content-encoding', enc);
-    if (!/accept-encoding/i.test(headers.vary ?? '')) reply.header('vary', headers.vary ? `${headers.vary}, Accept-Encoding` : 'Accept-Encoding');
-    done(null, e[enc]);
+    const sendEncodedHeld = () => {
+      const enc = e && pickEncoding(req.headers['accept-encoding'], e);
+      if (!enc) return done(null, body);
+      reply.header('content-encoding', enc);
+      if (!/accept-encoding/i.test(headers.vary ?? '')) reply.header('vary', headers.vary ? `${headers.vary}, Accept-Encoding` : 'Accept-Encoding');
+      done(null, e[enc]);
+    };
+    if (e?.encoding && pickEncoding(req.headers['accept-encoding'], EITHER)) void e.encoding.then(sendEncodedHeld);
+    else sendEncodedHeld();
   });
 }

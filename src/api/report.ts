@@ -1,6 +1,6 @@
-import { existsSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { extname, join, resolve, sep } from 'node:path';
+import { join, resolve, sep } from 'node:path';
 import { fork, spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { BACKGROUND_NICE } from './priority.js';
 import type { FastifyInstance, FastifyReply } from 'fastify';
@@ -10,18 +10,10 @@ import { workerScript } from '../util/bundle.js';
 import type { Store } from '../store/store.js';
 import { ApiError } from './errors.js';
 import { ownedTempDir } from '../util/owned-temp.js';
-import { own } from '../util/lookup.js';
+import { REPORT_PATH, readEncodedIndex, readReportFile, reportType } from './report-files.js';
+import { sendEncoded, type Encoded } from './send.js';
 import { chargeComputation } from './budget.js';
 import type { ComputeGate } from './gate.js';
-
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.csv': 'text/csv; charset=utf-8',
-  '.md': 'text/markdown; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.xlsx': 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
-};
 
 /** The shortest time between two builds of the report (the current build is served meanwhile). */
 export const REBUILD_INTERVAL_MS = 60_000;
@@ -66,9 +58,6 @@ function startBuild(args: string[]): Promise<ChildProcess> {
     child.once('error', (e: NodeJS.ErrnoException) => (e.code === 'ENOENT' ? resolve(forked()) : reject(e)));
   });
 }
-
-/** The files a report build writes: the page, its JSON summary, the workbook, tables and charts. */
-const REPORT_PATH = /^(?:index\.html|report\.json|mis-\d{4}\.xlsx|tables\/[a-z0-9][a-z0-9-]*\.(?:csv|md|html)|charts\/[a-z0-9][a-z0-9-]*\.svg)$/;
 
 /** The report page allows its own inline styles and scripts (sorting, filtering) and nothing from elsewhere. */
 const REPORT_CSP =
@@ -120,8 +109,8 @@ export const REPORT_ROUTES: ReadonlyArray<RouteSpec<any, ReportCtx>> = [
  * current build is kept, in a directory this server owns and removes on shutdown (a killed server's directory is
  * swept by the next start, see util/owned-temp.ts).
  */
-/** Report builds done (the soak and tests count them). */
-export const reportStats = { builds: 0 };
+/** Report builds done, and report files read from a build (each once per build; the soak and tests count them). */
+export const reportStats = { builds: 0, fileReads: 0 };
 
 export function registerReportRoutes(
   app: FastifyInstance,
@@ -137,6 +126,11 @@ export function registerReportRoutes(
   let root: string | undefined;
   let builtAt = 0;
   const removing = new Set<Promise<unknown>>();
+  // The current build's files as they are sent (body, encodings made by the build, ETag), each read once, by absolute
+  // path; emptied when a new build is served. Bounded by one build's files (about 4 MB with their encodings).
+  const files = new Map<string, Promise<Encoded>>();
+  let filesDir: string | undefined;
+  let encodedIndex: ReturnType<typeof readEncodedIndex> | undefined;
   const current = async (): Promise<string> => {
     const version = storeVersion();
     if (built?.version === version) return built.dir;
@@ -180,13 +174,34 @@ export function registerReportRoutes(
     const next = current();
     if (idle && building !== undefined) chargeComputation(reply.request); // this request started a build
     const dir = await next;
+    if (filesDir !== dir) {
+      [filesDir, encodedIndex] = [dir, readEncodedIndex(dir)];
+      files.clear();
+    }
     const file = resolve(dir, rel);
-    // Only files inside the build directory; no dot segments, no hidden files.
-    if (!file.startsWith(dir + sep) || rel.split('/').some((p) => p.startsWith('.')) || !existsSync(file) || !statSync(file).isFile())
+    let sent = files.get(file);
+    if (!sent) {
+      // Only files inside the build directory; no dot segments, no hidden files.
+      if (!file.startsWith(dir + sep) || rel.split('/').some((p) => p.startsWith('.')) || !existsSync(file) || !statSync(file).isFile())
+        throw new ApiError('endpointNotFound', `no report file ${rel.slice(0, 100)}`);
+      const index = encodedIndex ?? readEncodedIndex(dir);
+      sent = index.then((i) => {
+        reportStats.fileReads++;
+        return readReportFile(dir, rel, i);
+      });
+      files.set(file, sent);
+      // A read that failed (the build removed meanwhile) is not kept.
+      sent.catch(() => files.get(file) === sent && files.delete(file));
+    }
+    let e: Encoded;
+    try {
+      e = await sent;
+    } catch {
       throw new ApiError('endpointNotFound', `no report file ${rel.slice(0, 100)}`);
-    const type = own(TYPES, extname(file)) ?? 'application/octet-stream';
+    }
+    const type = reportType(rel);
     if (type.startsWith('text/html')) reply.header('content-security-policy', REPORT_CSP).header('x-frame-options', 'DENY');
-    return reply.type(type).send(readFileSync(file));
+    return sendEncoded(reply.request, reply, e, type);
   };
   registerRoutes(app, REPORT_ROUTES, { file: serveFile });
   // The data version of what /report/ serves now (its answers are held under it), or undefined while a build is due.

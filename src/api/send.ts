@@ -100,9 +100,9 @@ export const brotliParams = (bytes: number) => ({
   params: { [constants.BROTLI_PARAM_QUALITY]: 5, [constants.BROTLI_PARAM_SIZE_HINT]: bytes, [constants.BROTLI_PARAM_MODE]: constants.BROTLI_MODE_TEXT },
 });
 
-/** An answer with its ETag, gzip and brotli, made at once (in a worker thread: it blocks its thread). */
-export function encodeNow(text: string): Encoded {
-  const body = Buffer.from(text);
+/** An answer with its ETag, gzip and brotli, made at once (in a worker thread or process: it blocks its thread). */
+export function encodeNow(text: string | Buffer): Encoded {
+  const body = typeof text === 'string' ? Buffer.from(text) : text;
   const small = body.length < 1024; // not worth compressing (the compression plugin's threshold)
   return { body, etag: etagOf(body), ...(small ? {} : { gzip: gzipSync(body), br: brotliCompressSync(body, brotliParams(body.length)) }) };
 }

@@ -192,6 +192,28 @@ describe('the server answers from memory and computes off the event loop', () =>
     expect(a.encoded).toBe(encoded + 2);
   });
 
+  it('a larger answer is encoded once, in the pool: requests asked meanwhile wait for its bytes, none compressed apart', async () => {
+    const url = '/v2/country/all/indicator/internet_users_pct?format=json&date=2000:2020&per_page=10000';
+    const a = s.app.ictstatAnswers.stats;
+    const [encoded, misses, hits] = [a.encoded, a.misses, a.hits];
+    // The first request, then five more at once while its encodings are being made (2 jobs in libuv's pool).
+    const first = raw(url, 'br');
+    await until(() => a.misses === misses + 1 && s.app.ictstatAnswers.peek(`s${s.app.ictstatCache.index().version}\n${url}\n`) !== undefined);
+    const rest = Array.from({ length: 5 }, (_, k) => raw(url, k % 2 ? 'gzip' : 'br'));
+    const sent = await Promise.all([first, ...rest]);
+    const held = s.app.ictstatAnswers.peek(`s${s.app.ictstatCache.index().version}\n${url}\n`)!;
+    expect(held.body.length).toBeGreaterThan(s.app.ictstatAnswers.opts.syncEncodeBytes);
+    expect(a.misses).toBe(misses + 1);
+    expect(a.hits).toBe(hits + 5);
+    expect(a.encoded).toBe(encoded + 2); // gzip and brotli, once for the six
+    // Every one sent the held encoding's bytes: none was a compression stream of the plugin's own (other bytes).
+    for (const [k, r] of sent.entries()) {
+      const enc = k > 0 && k % 2 === 0 ? 'gzip' : 'br';
+      expect(r.encoding).toBe(enc);
+      expect(Buffer.compare(r.body, held[enc]!)).toBe(0);
+    }
+  });
+
   it('a held answer written at once (past the reply) has the headers the reply path gives it, in each encoding', async () => {
     const url = '/v2/country/KEN;UGA/indicator/internet_users_pct?format=json';
     const a = s.app.ictstatAnswers.stats;

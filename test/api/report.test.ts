@@ -1,6 +1,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { get as httpGet } from 'node:http';
+import { brotliCompressSync, brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKGROUND_NICE } from '../../src/api/priority.js';
+import { reportStats } from '../../src/api/report.js';
+import { brotliParams } from '../../src/api/send.js';
 import { expectWbError, startBundledServer, type TestServer } from './helpers.js';
 
 /** Fields of a /proc stat line after the command name (state is 0, ppid 1, nice 16). */
@@ -99,4 +103,63 @@ describe('/report', () => {
     ])
       await expectWbError(await get(p), 404);
   });
+});
+
+/**
+ * The requests that wait for a build all become answers when it ends: each file is read once per build and sent
+ * with the encodings the build's own process made; the server compresses none of it (issue 13: as many
+ * compression streams of the 1.6 MB page at once were the soak's end-of-run RSS peak).
+ */
+describe('/report after a build', () => {
+  let s: TestServer;
+  beforeAll(async () => {
+    s = await startBundledServer({ reportEdition: 2017 });
+  }, 120_000);
+  afterAll(async () => {
+    await s?.close();
+  });
+  /** A file's bytes as sent (not decoded), with its Content-Encoding and ETag. */
+  const raw = (path: string, encoding: string) =>
+    new Promise<{ status: number; encoding: string | undefined; etag: string | undefined; body: Buffer }>((resolve, reject) => {
+      httpGet(s.base + path, { headers: { 'accept-encoding': encoding } }, (res) => {
+        const chunks: Buffer[] = [];
+        res
+          .on('data', (c: Buffer) => chunks.push(c))
+          .on('end', () =>
+            resolve({ status: res.statusCode!, encoding: res.headers['content-encoding'], etag: res.headers.etag, body: Buffer.concat(chunks) }),
+          );
+      }).on('error', reject);
+    });
+
+  it('requests asked during the build: one read of the page, sent with the encodings of the build, none made here', async () => {
+    const [reads, builds, encoded] = [reportStats.fileReads, reportStats.builds, s.app.ictstatAnswers.stats.encoded];
+    const encodings = ['br', 'br', 'gzip', 'gzip', 'identity', 'br'];
+    const sent = await Promise.all(encodings.map((e) => raw('/report/index.html', e)));
+    expect(reportStats.builds).toBe(builds + 1);
+    expect(reportStats.fileReads).toBe(reads + 1);
+    expect(s.app.ictstatAnswers.stats.encoded).toBe(encoded);
+    const page = sent[4];
+    expect(page.status).toBe(200);
+    expect(page.encoding).toBeUndefined();
+    expect(page.body.toString()).toMatch(/Measuring the Information Society 2017/);
+    for (const [k, r] of sent.entries()) {
+      expect(r.status).toBe(200);
+      expect(r.etag).toBe(page.etag);
+      if (encodings[k] === 'identity') continue;
+      expect(r.encoding).toBe(encodings[k]);
+      expect((r.encoding === 'br' ? brotliDecompressSync(r.body) : gunzipSync(r.body)).equals(page.body)).toBe(true);
+    }
+    // The brotli of the held answers (quality 5, text mode), not the compression plugin's stream (quality 4).
+    expect(sent[0].body.equals(brotliCompressSync(page.body, brotliParams(page.body.length)))).toBe(true);
+    // A second round is sent from memory: no read, no encoding.
+    await Promise.all(['br', 'gzip'].map((e) => raw('/report/index.html', e)));
+    expect(reportStats.fileReads).toBe(reads + 1);
+    expect(s.app.ictstatAnswers.stats.encoded).toBe(encoded);
+    // The workbook (a zip) is sent as it is, never compressed; a 304 for its ETag.
+    const xlsx = await raw('/report/mis-2017.xlsx', 'br, gzip');
+    expect(xlsx.encoding).toBeUndefined();
+    expect(xlsx.body.subarray(0, 2)).toEqual(Buffer.from([0x50, 0x4b]));
+    const again = await fetch(`${s.base}/report/mis-2017.xlsx`, { headers: { 'if-none-match': xlsx.etag! } });
+    expect(again.status).toBe(304);
+  }, 120_000);
 });
