@@ -609,7 +609,7 @@ async function main(): Promise<void> {
   // scheduling group: the load generator's CPU then competes with the server's as another program's would, not
   // inside the server's own share); so does the reads client, the instrument, so that its measurement is not
   // delayed by the hostile clients it runs beside.
-  const { SERVER_MALLOC_ENV } = await import('../src/api/compute-pool.js');
+  const { SERVER_MALLOC_ENV } = await import('../src/api/malloc.js');
   // The server's glibc malloc settings (SECURITY.md, limits), as a deployment sets them; --glibc-malloc: glibc's
   // defaults (8 arenas per core, a threshold that rises), to measure them.
   const glibcMalloc = process.argv.includes('--glibc-malloc');
@@ -812,6 +812,7 @@ async function main(): Promise<void> {
               s: +((r.t - t0) / 1000).toFixed(0),
               rss: Math.round(r.rss / 2 ** 20),
               ext: Math.round((r.memory?.external ?? 0) / 2 ** 20),
+              ab: Math.round((r.memory?.arrayBuffers ?? 0) / 2 ** 20),
               heap: Math.round((r.memory?.heapTotal ?? 0) / 2 ** 20),
               answers: Math.round(((r.stats as SoakStats | undefined)?.answers.bytes ?? 0) / 2 ** 20),
               builds: (r.stats as unknown as { reportBuilds?: number } | undefined)?.reportBuilds,

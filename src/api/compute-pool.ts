@@ -33,17 +33,6 @@ type Answer<K> = K extends 'index'
 export const WORKER_LIMITS = { maxYoungGenerationSizeMb: 8 };
 
 /**
- * glibc malloc settings for the server's process (environment variables, read by glibc when the process starts:
- * the deployment sets them, SECURITY.md). By default glibc gives each thread that mallocs its own arena, up to 8
- * per core, keeps what is freed in each, and raises its mmap threshold as large blocks are freed (so that later
- * ones come from the arenas and stay there): with the event loop, libuv's pool, V8's and the computation threads,
- * the soak's server held 14 arenas, 130-200 MiB resident besides the main one, filling over its first 30 s. Two
- * arenas and a fixed threshold (blocks of 128 KiB and more mapped on their own, returned when freed): the soak
- * ends at 341 MiB against 430-481 (measured, SECURITY.md "Session 9 (second round)").
- */
-export const SERVER_MALLOC_ENV = { MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: '131072' };
-
-/**
  * What a worker's old generation holds besides its work: its modules, the registries and methodologies (about
  * 30 MiB live after an IDI answer, measured with --trace-gc in the soak), with room for V8 to collect.
  */

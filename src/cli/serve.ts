@@ -46,12 +46,15 @@ export function registerServeCommand(program: Command): void {
       integer('--client-budget', 0),
     )
     .action(async (o) => {
-      const [{ Store }, { loadBundledIntoStore }, { buildServer }, { budgetAt }, { SERVER_MALLOC_ENV }] = await Promise.all([
+      // glibc's malloc settings are read as a process starts: where unset, this command runs again with them.
+      const [{ SERVER_MALLOC_ENV }, { missingMallocEnv, rerunWith, watchParent }] = await Promise.all([import('../api/malloc.js'), import('./malloc-env.js')]);
+      const missing = missingMallocEnv(SERVER_MALLOC_ENV);
+      if (Object.keys(missing).length) process.exit(await rerunWith(missing));
+      const [{ Store }, { loadBundledIntoStore }, { buildServer }, { budgetAt }] = await Promise.all([
         import('../store/store.js'),
         import('../store/submit.js'),
         import('../api/server.js'),
         import('../api/budget.js'),
-        import('../api/compute-pool.js'),
       ]);
       const store = Store.open(serverStorePath(o.store));
       if (o.load && store.version() === 0) {
@@ -97,22 +100,19 @@ export function registerServeCommand(program: Command): void {
         if (e instanceof UserInputError) throw e; // the store's fault (corrupt, unreadable), found while indexing it
         throw new UserInputError(`cannot listen on ${o.host}:${o.port}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
       }
+      // Stopped once, however often it is asked (a terminal's Ctrl-C reaches this process and its parent, which passes it on).
+      let stopping: Promise<void> | undefined;
+      const stop = (): Promise<void> =>
+        (stopping ??= (async () => {
+          await app.close();
+          store.close();
+          process.exit(0);
+        })());
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
+      watchParent(stop);
+      // Said once it is ready to be stopped too (a supervisor that reads this line may signal at once).
       process.stderr.write(`ictstat: serving ${store.path} at ${address} (docs: ${address}/docs)\n`);
-      // glibc reads it only as the process starts (SECURITY.md, limits): said here, where a deployment sees it.
-      const unset = Object.keys(SERVER_MALLOC_ENV).filter((k) => process.env[k] === undefined);
-      if (process.platform === 'linux' && unset.length)
-        process.stderr.write(
-          `ictstat: ${unset.join(', ')} not set: glibc may keep hundreds of MiB it has freed; start the server with ${Object.entries(SERVER_MALLOC_ENV)
-            .map(([k, v]) => `${k}=${v}`)
-            .join(' ')}\n`,
-        );
-      const stop = async (): Promise<void> => {
-        await app.close();
-        store.close();
-        process.exit(0);
-      };
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
       await new Promise(() => undefined); // serve until a signal
     });
 }
