@@ -47,6 +47,16 @@ export function workerLimits(holdsBytes: number): ResourceLimits {
   return { ...WORKER_LIMITS, maxOldGenerationSizeMb: WORKER_BASE_OLD_MB + Math.ceil(holdsBytes / 2 ** 20) };
 }
 
+/**
+ * The scenario threads of the server's sensitivity analyses (started by its sensitivity worker): they hold one
+ * analysis's prepared setup (a bank of normalised leaves, economies x indicators x draws, bounded by the draws
+ * limit), their ranks written to shared memory outside their heaps: the base alone.
+ */
+export const SCENARIO_THREAD_LIMITS: ResourceLimits = workerLimits(0);
+
+/** An estimation run's worker (worldbank.ts): the base, and 16 bytes of heap per byte of the series it is sent. */
+export const estimatesWorkerLimits = (seriesBytes: number): ResourceLimits => workerLimits(16 * seriesBytes);
+
 export class ComputeWorker {
   private worker: Worker | undefined;
   private next = 0;
@@ -116,7 +126,13 @@ export class ComputeWorker {
       if ('json' in a) return p.resolve({ ...a, json: encodedFrom(a.json), csv: encodedFrom(a.csv) });
       if (!('error' in a)) return p.resolve(a);
       const e = a.error;
-      p.reject(e.api ? new ApiError(e.kind as WbErrorKind, e.message) : e.user ? new UserInputError(e.message, { code: e.code }) : new Error(e.message));
+      p.reject(
+        e.api
+          ? new ApiError(e.kind as WbErrorKind, e.message, e.kind === 'busy' ? { retryAfter: this.retryAfter } : undefined)
+          : e.user
+            ? new UserInputError(e.message, { code: e.code })
+            : new Error(e.message),
+      );
     });
     const fail = (err: Error): void => {
       if (this.worker === w) this.worker = undefined;

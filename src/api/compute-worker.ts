@@ -26,6 +26,7 @@ import { UserInputError } from '../util/errors.js';
 import { runOfServer } from './computed.js';
 import { buildIndex, derivedTables, packIndex, readDelta, type IndexDelta, type PackedIndex } from './data.js';
 import { ApiError } from './errors.js';
+import { SCENARIO_THREAD_LIMITS } from './compute-pool.js';
 import { encodeNow, type Encoded } from './send.js';
 import { lowerThreadPriority } from './priority.js';
 
@@ -88,7 +89,7 @@ let pool: Promise<ScenarioPool> | undefined;
 async function scenarioPool(threads: number): Promise<ScenarioPool> {
   const p = pool ? await pool.catch(() => undefined) : undefined;
   if (p?.usable) return p;
-  pool = ScenarioPool.start(threads);
+  pool = ScenarioPool.start(threads, SCENARIO_THREAD_LIMITS);
   return pool;
 }
 
@@ -183,13 +184,22 @@ parentPort!.on('message', (m: ComputeJob | { kind: 'close' }) => {
         parentPort!.postMessage({
           job: m.job,
           threadId,
-          error: {
-            api: e instanceof ApiError,
-            kind: (e as ApiError).kind,
-            user: e instanceof UserInputError,
-            code: (e as UserInputError).code,
-            message: (e as Error).message,
-          },
+          // A scenario thread beyond its heap limit: refused as when this worker is (503, retry later).
+          error:
+            (e as { code?: string }).code === 'ERR_WORKER_OUT_OF_MEMORY'
+              ? {
+                  api: true,
+                  kind: 'busy',
+                  user: false,
+                  message: 'the sensitivity analysis went beyond its memory limit; retry in a few seconds',
+                }
+              : {
+                  api: e instanceof ApiError,
+                  kind: (e as ApiError).kind,
+                  user: e instanceof UserInputError,
+                  code: (e as UserInputError).code,
+                  message: (e as Error).message,
+                },
           heap: heapNow(),
         } satisfies ComputeAnswer),
     ),

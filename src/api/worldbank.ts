@@ -13,6 +13,7 @@ import { csvRow } from '../util/csv.js';
 import { UserInputError } from '../util/errors.js';
 import type { ObservationCache, ObservationIndex } from './data.js';
 import { ApiError, apiName } from './errors.js';
+import { estimatesWorkerLimits } from './compute-pool.js';
 import type { ComputeGate } from './gate.js';
 import {
   arrowStream,
@@ -288,12 +289,19 @@ function estimateInWorker(job: EstimatesJob, gate: ComputeGate): Promise<Estimat
 function runEstimatesWorker(job: EstimatesJob): Promise<EstimatesAnswer> {
   const script = workerScript('api/estimates-worker');
   return new Promise((resolve, reject) => {
-    const w = new Worker(script, { workerData: job, transferList: [job.ipc.buffer as ArrayBuffer] });
+    const w = new Worker(script, { workerData: job, transferList: [job.ipc.buffer as ArrayBuffer], resourceLimits: estimatesWorkerLimits(job.ipc.byteLength) });
     w.once('message', (m: EstimatesAnswer) => {
       void w.terminate();
       resolve(m);
     });
-    w.once('error', reject);
+    // Beyond its heap limit V8 stops it: refused as a computation worker is (503, retry later), the server goes on.
+    w.once('error', (e: Error & { code?: string }) =>
+      reject(
+        e.code === 'ERR_WORKER_OUT_OF_MEMORY'
+          ? new ApiError('busy', 'the estimation went beyond its memory limit; retry in a few seconds', { retryAfter: 5 })
+          : e,
+      ),
+    );
     w.once('exit', (code) => {
       if (code !== 0) reject(new Error(`the estimates worker exited with code ${code}`));
     });

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { Worker } from 'node:worker_threads';
+import { Worker, type ResourceLimits } from 'node:worker_threads';
 import { workerScript } from '../util/bundle.js';
 import { rankStatisticsWidth, type ScenarioSetup } from './sensitivity-core.js';
 
@@ -42,10 +42,14 @@ export class ScenarioPool {
     }
   }
 
-  static async start(threads: number): Promise<ScenarioPool> {
+  /**
+   * `resourceLimits`: each thread's V8 heap (the server bounds them, compute-pool.ts); a thread beyond it is stopped
+   * by V8 and fails the analysis under way with `ERR_WORKER_OUT_OF_MEMORY`. Without, V8's defaults (the CLI's).
+   */
+  static async start(threads: number, resourceLimits?: ResourceLimits): Promise<ScenarioPool> {
     const script = workerScript('idi/sensitivity-worker');
     if (!existsSync(script)) throw new Error(`worker script missing: ${script} (run npm run build)`);
-    const workers = Array.from({ length: Math.max(1, Math.floor(threads)) }, () => new Worker(script));
+    const workers = Array.from({ length: Math.max(1, Math.floor(threads)) }, () => new Worker(script, resourceLimits ? { resourceLimits } : {}));
     const cleanups: Array<() => void> = [];
     try {
       await Promise.all(

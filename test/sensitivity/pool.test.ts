@@ -168,3 +168,40 @@ describe('Dirichlet weights', () => {
     expect(w[0] > 0.05 && w[0] < 0.95).toBe(true);
   });
 });
+
+describe('the scenario pool with bounded heaps', () => {
+  it('its threads run with the limits given (as their isolates report them)', async () => {
+    const { SCENARIO_THREAD_LIMITS, workerLimits } = await import('../../src/api/compute-pool.js');
+    // The server's scenario threads: the base of a computation worker, nothing held besides one analysis.
+    expect(SCENARIO_THREAD_LIMITS).toEqual(workerLimits(0));
+    pool = await ScenarioPool.start(2, SCENARIO_THREAD_LIMITS);
+    for (const w of workersOf(pool)) expect(w.resourceLimits?.maxOldGenerationSizeMb).toBe(SCENARIO_THREAD_LIMITS.maxOldGenerationSizeMb);
+    // And it ranks within them.
+    const setup = setupOf(5),
+      S = 300 * (setup.factors.length + 2);
+    const u = uOf(S, setup.factors.length, 5);
+    expect(await pool.ranks(setup, u, S)).toEqual(scenarioRanks(setup, u, 0, S));
+  });
+
+  it('a thread beyond its limit fails the analysis with ERR_WORKER_OUT_OF_MEMORY (no hang, no crash)', async () => {
+    const tiny = { maxOldGenerationSizeMb: 2, maxYoungGenerationSizeMb: 1 };
+    const run = async () => {
+      pool = await ScenarioPool.start(1, tiny);
+      // 4,000 economies: a setup far beyond 2 MiB of heap.
+      const big = { ...setupOf(6), economies: 4_000 };
+      big.imputed = new Float64Array(big.m.firstNode * 4_000).fill(50);
+      big.raw = big.imputed;
+      big.active = new Uint8Array(4_000).fill(1);
+      const S = 600;
+      return pool.ranks(big, uOf(S, big.factors.length, 6), S);
+    };
+    await expect(run()).rejects.toMatchObject({ code: 'ERR_WORKER_OUT_OF_MEMORY' });
+  });
+});
+
+describe('the estimates worker', () => {
+  it('is bounded: the base and 16 bytes per byte of the series it is sent', async () => {
+    const { estimatesWorkerLimits, WORKER_BASE_OLD_MB, WORKER_LIMITS } = await import('../../src/api/compute-pool.js');
+    expect(estimatesWorkerLimits(2 * 2 ** 20)).toEqual({ ...WORKER_LIMITS, maxOldGenerationSizeMb: WORKER_BASE_OLD_MB + 32 });
+  });
+});
