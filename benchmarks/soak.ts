@@ -65,8 +65,9 @@ if (process.argv[2] === '--server') {
     versions.push(r.submission.receivedAt);
     await new Promise((res) => setTimeout(res, 5));
   }
-  // Eight submitters (each NSO within its 30 a minute): 4 a second in all.
-  const tokens = ['KEN', 'UGA', 'FRA', 'BRA', 'IND', 'GHA', 'DEU', 'CHN'].map((e) => ({ economy: e, token: store.createToken(e, 'soak').token }));
+  // Ten submitters, 4 a second in all: 24 a minute each, within each NSO's 30 a minute with room (with eight, exactly
+  // 30 a minute each, runs longer than 60 s met the limit at the window's edge: 11 of 720 refused in 180 s).
+  const tokens = ['KEN', 'UGA', 'FRA', 'BRA', 'IND', 'GHA', 'DEU', 'CHN', 'NGA', 'ZAF'].map((e) => ({ economy: e, token: store.createToken(e, 'soak').token }));
   const app = await buildServer({ store, logger: false, trustProxy: '127.0.0.1', reportEdition: 2017 });
   // Which reads were sent from memory (marked on the raw request before the answer is written).
   app.addHook('onSend', async (req, _reply, payload) => {
