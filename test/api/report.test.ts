@@ -37,19 +37,25 @@ function watchReportChildren(): () => { samples: number; nice: number[] } {
   };
 }
 
-/** `ictstat serve` serves the regenerated MIS edition at /report (issue 5, point 3). */
-describe('/report', () => {
-  let s: TestServer;
+/** A server with the 2017 report for one describe block: started before its tests, closed after them. */
+function reportServer(): () => TestServer {
+  let s: TestServer | undefined;
   beforeAll(async () => {
     s = await startBundledServer({ reportEdition: 2017 });
   }, 120_000);
   afterAll(async () => {
     await s?.close();
   });
-  const get = (path: string) => fetch(s.base + path, { redirect: 'manual' });
+  return () => s!;
+}
+
+/** `ictstat serve` serves the regenerated MIS edition at /report (issue 5, point 3). */
+describe('/report', () => {
+  const server = reportServer();
+  const get = (path: string) => fetch(server().base + path, { redirect: 'manual' });
 
   it('its routes are declared: registered, and in /openapi.json with the file path parameter', async () => {
-    const routes = (s.app as unknown as { ictstatRoutes: Array<{ method: string; url: string }> }).ictstatRoutes;
+    const routes = (server().app as unknown as { ictstatRoutes: Array<{ method: string; url: string }> }).ictstatRoutes;
     expect(routes.filter((r) => r.method === 'GET' && r.url.startsWith('/report')).map((r) => r.url)).toEqual(['/report', '/report/*']);
     const doc = await (await get('/openapi.json')).json();
     expect(doc.paths['/report'].get.summary).toMatch(/redirects/);
@@ -111,17 +117,11 @@ describe('/report', () => {
  * compression streams of the 1.6 MB page at once were the soak's end-of-run RSS peak).
  */
 describe('/report after a build', () => {
-  let s: TestServer;
-  beforeAll(async () => {
-    s = await startBundledServer({ reportEdition: 2017 });
-  }, 120_000);
-  afterAll(async () => {
-    await s?.close();
-  });
+  const server = reportServer();
   /** A file's bytes as sent (not decoded), with its Content-Encoding and ETag. */
   const raw = (path: string, encoding: string) =>
     new Promise<{ status: number; encoding: string | undefined; etag: string | undefined; body: Buffer }>((resolve, reject) => {
-      httpGet(s.base + path, { headers: { 'accept-encoding': encoding } }, (res) => {
+      httpGet(server().base + path, { headers: { 'accept-encoding': encoding } }, (res) => {
         const chunks: Buffer[] = [];
         res
           .on('data', (c: Buffer) => chunks.push(c))
@@ -132,12 +132,12 @@ describe('/report after a build', () => {
     });
 
   it('requests asked during the build: one read of the page, sent with the encodings of the build, none made here', async () => {
-    const [reads, builds, encoded] = [reportStats.fileReads, reportStats.builds, s.app.ictstatAnswers.stats.encoded];
+    const [reads, builds, encoded] = [reportStats.fileReads, reportStats.builds, server().app.ictstatAnswers.stats.encoded];
     const encodings = ['br', 'br', 'gzip', 'gzip', 'identity', 'br'];
     const sent = await Promise.all(encodings.map((e) => raw('/report/index.html', e)));
     expect(reportStats.builds).toBe(builds + 1);
     expect(reportStats.fileReads).toBe(reads + 1);
-    expect(s.app.ictstatAnswers.stats.encoded).toBe(encoded);
+    expect(server().app.ictstatAnswers.stats.encoded).toBe(encoded);
     const page = sent[4];
     expect(page.status).toBe(200);
     expect(page.encoding).toBeUndefined();
@@ -154,12 +154,12 @@ describe('/report after a build', () => {
     // A second round is sent from memory: no read, no encoding.
     await Promise.all(['br', 'gzip'].map((e) => raw('/report/index.html', e)));
     expect(reportStats.fileReads).toBe(reads + 1);
-    expect(s.app.ictstatAnswers.stats.encoded).toBe(encoded);
+    expect(server().app.ictstatAnswers.stats.encoded).toBe(encoded);
     // The workbook (a zip) is sent as it is, never compressed; a 304 for its ETag.
     const xlsx = await raw('/report/mis-2017.xlsx', 'br, gzip');
     expect(xlsx.encoding).toBeUndefined();
     expect(xlsx.body.subarray(0, 2)).toEqual(Buffer.from([0x50, 0x4b]));
-    const again = await fetch(`${s.base}/report/mis-2017.xlsx`, { headers: { 'if-none-match': xlsx.etag! } });
+    const again = await fetch(`${server().base}/report/mis-2017.xlsx`, { headers: { 'if-none-match': xlsx.etag! } });
     expect(again.status).toBe(304);
   }, 120_000);
 });
