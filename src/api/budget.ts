@@ -214,6 +214,8 @@ export function registerClientBudget(
   refusalHeaders: (url: string | undefined) => Record<string, string> = () => ({}),
   /** Requests not counted: the server's own, while it warms before it listens. */
   exempt: () => boolean = () => false,
+  /** The refusal in a protocol's own error format (SDMX clients get an SDMX error message); undefined: the envelope. */
+  refusalIn: (req: FastifyRequest, detail: string) => { type: string; body: string } | undefined = () => undefined,
 ): void {
   app.addHook('onRequest', (req, reply, done) => {
     if (exempt()) return done();
@@ -233,21 +235,17 @@ export function registerClientBudget(
     }
     const refuse = () => {
       if (res.destroyed || res.headersSent) return;
+      const detail =
+        a.reason === 'in-flight'
+          ? `at most ${budget.opts.maxInFlight} requests at a time per client; retry in ${a.retryAfterS} s`
+          : `this client has used its budget (${budget.opts.unitsPerSecond} units a second, see SECURITY.md); retry in ${a.retryAfterS} s`;
+      const own = refusalIn(req, detail);
       reply
         .code(429)
         .headers(refusalHeaders(req.url))
         .header('retry-after', String(a.retryAfterS))
-        .type('application/json; charset=utf-8')
-        .send(
-          JSON.stringify(
-            errorBody(
-              'rateLimited',
-              a.reason === 'in-flight'
-                ? `at most ${budget.opts.maxInFlight} requests at a time per client; retry in ${a.retryAfterS} s`
-                : `this client has used its budget (${budget.opts.unitsPerSecond} units a second, see SECURITY.md); retry in ${a.retryAfterS} s`,
-            ),
-          ),
-        );
+        .type(own?.type ?? 'application/json; charset=utf-8')
+        .send(own?.body ?? JSON.stringify(errorBody('rateLimited', detail)));
     };
     if (a.delayMs === 0) return refuse();
     let released = false;

@@ -296,6 +296,8 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   // (its 429s are sent before the CORS plugin's hook runs, so they carry the read routes' CORS headers themselves)
   // The server's own requests while it warms (before it listens: no client is connected) are not counted.
   let warming = false;
+  // SDMX errors as the SDMX routes write them (set when they are registered, below).
+  let sdmxError: ReturnType<typeof registerSdmxRoutes> | undefined;
   if (budget)
     registerClientBudget(
       app,
@@ -303,6 +305,7 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
       servedFromMemory,
       (url) => corsHeaders(corsFor(url)),
       () => warming,
+      (req, detail) => (sdmxError && req.url.toLowerCase().startsWith('/sdmx/') ? sdmxError(req, 429, detail) : undefined),
     );
   // Answers from memory (answers.ts): before compression, so that answers are held uncompressed and sent encoded.
   // Computed answers follow the computed version, every other read the store's version; answers of versions that
@@ -408,7 +411,7 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   registerWorldBankRoutes(app, opts.store, cache, gate);
   registerComputedRoutes(app, cache, store, workers.data, gate, opts.tariffs);
   registerSensitivityRoutes(app, cache, store, workers.sensitivity, gate);
-  registerSdmxRoutes(app, cache);
+  sdmxError = registerSdmxRoutes(app, cache);
   // After a stored submission, before it is acknowledged: the index moves to the new version (incrementally, a few
   // ms; a very large change is built in the worker), and the answers of the previous version are dropped.
   registerSubmissionRoutes(

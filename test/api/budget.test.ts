@@ -234,3 +234,45 @@ describe('the client budget over HTTP', () => {
     expect(s.app.ictstatBudget.stats.tarpitted).toBeGreaterThan(0);
   });
 });
+
+/**
+ * An SDMX client refused by the budget gets an SDMX error message (SDMX-ML, or SDMX-JSON when it asked for JSON),
+ * as every other SDMX error: rsdmx and sdmx1 parse the error message, not the World Bank envelope. Found by the
+ * SDMX property test in CI, where the budget refused one of its 150 requests.
+ */
+describe('the client budget over SDMX', () => {
+  let s: TestServer;
+  beforeAll(async () => {
+    s = await startBundledServer({ trustProxy: '127.0.0.1', clientBudget: { unitsPerSecond: 1, burst: 6, initial: 6, tarpitMinMs: 1, tarpitMaxMs: 5 } });
+  });
+  afterAll(() => s.close());
+  const get = (xff: string, accept: string) =>
+    fetch(`${s.base}/sdmx/rest/data/ICT_INDICATORS/A.KEN.i99H?startPeriod=2015&endPeriod=2016`, { headers: { 'x-forwarded-for': xff, accept } });
+  /** Requests until one is refused (at most 20). */
+  const refused = async (xff: string, accept: string): Promise<Response> => {
+    for (let i = 0; i < 20; i++) {
+      const r = await get(xff, accept);
+      if (r.status === 429) return r;
+      await r.arrayBuffer();
+    }
+    throw new Error('never refused');
+  };
+
+  it('429 with Retry-After and an SDMX-ML error message (custom code 1429)', async () => {
+    const r = await refused('192.0.2.21', 'application/vnd.sdmx.genericdata+xml;version=2.1');
+    expect(Number(r.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(r.headers.get('content-type')).toMatch(/xml/);
+    const xml = await r.text();
+    expect(xml).toMatch(/<message:Error\b/);
+    expect(xml).toMatch(/<message:ErrorMessage code="1429">/);
+    expect(xml).toMatch(/budget/);
+  });
+
+  it('SDMX-JSON when the client asked for JSON', async () => {
+    const r = await refused('192.0.2.22', 'application/vnd.sdmx.data+json;version=1.0.0');
+    expect(r.headers.get('content-type')).toMatch(/json/);
+    const body = (await r.json()) as { errors: Array<{ code: number; title: string; detail: string }> };
+    expect(body.errors[0].code).toBe(1429);
+    expect(body.errors[0].detail).toMatch(/budget/);
+  });
+});

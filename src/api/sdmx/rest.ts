@@ -183,8 +183,20 @@ const TITLES: Record<number, string> = {
   406: 'Not Acceptable',
   500: 'Internal Server Error',
   501: 'Not implemented',
+  503: 'Service unavailable',
   510: 'Response size exceeds service limit',
+  // Custom (SDMX's 1000 and up): a client beyond its budget or its requests in flight (HTTP 429, Retry-After).
+  1429: 'Too many requests',
 };
+
+/** The SDMX error code of an API error's HTTP status (SDMX REST's error mapping; 1429 is ours). */
+const SDMX_CODE_OF_STATUS: Record<number, number> = { 404: 100, 406: 406, 413: 510, 429: 1429, 503: 503 };
+
+/** An SDMX error answer: SDMX-JSON when the client asked for JSON, else SDMX-ML. */
+export interface SdmxErrorAnswer {
+  type: string;
+  body: string;
+}
 
 const STRUCTURE_PARAMS = ['references', 'detail', 'format'];
 const REFERENCES = ['none', 'parents', 'parentsandsiblings', 'children', 'descendants', 'all', 'dataflow', 'datastructure', 'codelist', 'conceptscheme'];
@@ -380,12 +392,20 @@ export function sdmxOpenApiPaths(): Record<string, object> {
   };
 }
 
-export function registerSdmxRoutes(app: FastifyInstance, cache: ObservationCache): void {
+/**
+ * Registers the SDMX routes; returns how an SDMX error of an HTTP status is written for a request (what the hooks
+ * before the routes, such as the client budget's 429, send to SDMX clients).
+ */
+export function registerSdmxRoutes(app: FastifyInstance, cache: ObservationCache): (req: FastifyRequest, status: number, text: string) => SdmxErrorAnswer {
   const s = sdmxStructure();
   const headerInfo = (): HeaderInfo => {
     const idx = cache.index();
     return { id: `ICTSTAT_${idx.version}`, prepared: idx.lastUpdated ? `${idx.lastUpdated}T00:00:00Z` : new Date(0).toISOString().replace('.000', '') };
   };
+  const errorAnswer = (req: FastifyRequest, code: number, text: string): SdmxErrorAnswer =>
+    wantsJson(req)
+      ? { type: 'application/json; charset=utf-8', body: JSON.stringify(jsonError(s, headerInfo(), code, TITLES[code] ?? 'Error', text)) }
+      : { type: SDMX_MEDIA.error, body: errorMessage(code, `${TITLES[code] ?? 'Error'}: ${text}`) };
 
   void app.register(
     async (scope) => {
@@ -395,22 +415,19 @@ export function registerSdmxRoutes(app: FastifyInstance, cache: ObservationCache
           status = 400,
           text = e.message;
         if (err instanceof SdmxError) ({ code, status } = err);
-        else if (err instanceof ApiError) [code, status] = err.status === 404 ? [100, 404] : err.status === 406 ? [406, 406] : [140, 400];
-        else if (err instanceof UserInputError) text = err.describe(apiName);
+        else if (err instanceof ApiError) {
+          // Its own status where SDMX has a code for it (a refusal keeps its 429 or 503 and Retry-After), else 400.
+          [code, status] = Object.hasOwn(SDMX_CODE_OF_STATUS, err.status) ? [SDMX_CODE_OF_STATUS[err.status], err.status] : [140, 400];
+          const retryAfter = err.extra?.retryAfter;
+          if ((status === 429 || status === 503) && retryAfter !== undefined) reply.header('retry-after', String(retryAfter));
+        } else if (err instanceof UserInputError) text = err.describe(apiName);
         else if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) status = e.statusCode;
         else {
           req.log.error({ err }, 'unexpected error');
           [code, status, text] = [500, 500, 'an unexpected error occurred; it has been logged'];
         }
-        if (wantsJson(req))
-          return reply
-            .code(status)
-            .type('application/json; charset=utf-8')
-            .send(JSON.stringify(jsonError(s, headerInfo(), code, TITLES[code] ?? 'Error', text)));
-        return reply
-          .code(status)
-          .type(SDMX_MEDIA.error)
-          .send(errorMessage(code, `${TITLES[code] ?? 'Error'}: ${text}`));
+        const a = errorAnswer(req, code, text);
+        return reply.code(status).type(a.type).send(a.body);
       });
       scope.setNotFoundHandler((req, reply) => {
         const path = req.url.split('?')[0];
@@ -522,4 +539,5 @@ export function registerSdmxRoutes(app: FastifyInstance, cache: ObservationCache
     },
     { prefix: '/sdmx/rest' },
   );
+  return (req, status, text) => errorAnswer(req, Object.hasOwn(SDMX_CODE_OF_STATUS, status) ? SDMX_CODE_OF_STATUS[status] : 500, text);
 }
